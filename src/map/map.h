@@ -1,0 +1,143 @@
+/*
+ * map.h -- the one interface to every map class (K lines of sendmail.cf,
+ * alias files, makemap/editmap/praliases).  A struct map_set holds the
+ * maps of one configuration; each struct map is one declared map.
+ *
+ * A lookup answers FOUND with the final value (after -a, -m and %n
+ * substitution), NOTFOUND, or TEMPFAIL with a reason.  A map that could
+ * not be opened and is not optional (-o) answers TEMPFAIL, never NOTFOUND.
+ */
+#ifndef MAP_MAP_H
+#define MAP_MAP_H
+
+#include <stddef.h>
+#include "../lib/buf.h"
+#include "../lib/err.h"
+
+enum map_result {
+	MAP_FOUND,
+	MAP_NOTFOUND,
+	MAP_TEMPFAIL
+};
+
+/* map flags (struct map.flags), named after the K-line switches */
+#define MF_OPTIONAL	0x00001	/* -o: a missing file is not an error */
+#define MF_INCLUDENUL	0x00002	/* -N: keys include the trailing NUL */
+#define MF_NONUL	0x00004	/* -O: keys never include the NUL */
+#define MF_NOFOLDCASE	0x00008	/* -f: do not lowercase keys */
+#define MF_MATCHONLY	0x00010	/* -m: return the key, not the value */
+#define MF_NODEFER	0x00020	/* -D: no lookup in deferred mode */
+#define MF_TEMPNOTFOUND	0x00040	/* -t: tempfail counts as not found */
+#define MF_KEEPQUOTES	0x00080	/* -q: do not dequote the key */
+#define MF_APPENDDUP	0x00100	/* -A: merge duplicate keys (aliases) */
+#define MF_ALIAS	0x00200	/* used as an alias file */
+#define MF_OPEN		0x00400	/* opened successfully */
+#define MF_OPENTRIED	0x00800	/* open attempted (result in MF_OPEN) */
+#define MF_WRITABLE	0x01000	/* opened for writing (makemap) */
+#define MF_REGEX_NOT	0x02000	/* regex -n */
+#define MF_REGEX_BASIC	0x04000	/* regex -b */
+#define MF_TRYNUL	0x08000	/* adaptive: still trying both NUL forms */
+
+/* map_class.flags */
+#define MAPCLASS_FOLDKEY	0x01	/* lowercase keys unless -f */
+#define MAPCLASS_ALIASOK	0x02	/* usable as AliasFile */
+#define MAPCLASS_REBUILD	0x04	/* can be rebuilt by newaliases */
+#define MAPCLASS_RAWARGS	0x08	/* consumes $@ args itself (arith,
+					   macro): no %n substitution */
+#define MAPCLASS_NOFILE		0x10	/* takes no file name argument */
+
+/*
+ * What a configuration lends its maps: macros for the macro map and %
+ * expansion, and the other maps for sequence and switch.  Any member
+ * may be NULL.
+ */
+struct map_env {
+	void		*arg;
+	const char	*(*macro_get)(void *arg, const char *name);
+	void		 (*macro_set)(void *arg, const char *name,
+			    const char *value);	/* value NULL: undefine */
+	int		 (*in_class)(void *arg, const char *cls,
+			    const char *word);
+};
+
+struct map_set;
+
+struct map {
+	char			*name;
+	const struct map_class	*cls;
+	struct map_set		*set;
+	unsigned		 flags;
+	char			*file;		/* first non-flag argument */
+	char			*args;		/* the K line after the class */
+	char			*append;	/* -a */
+	char			*tempappend;	/* -T */
+	char			 spacesub;	/* -S, 0: none */
+	char			 coldelim;	/* -z, 0: whitespace */
+	int			 keycol;	/* -k (text) */
+	int			 valcol;	/* -v (text) */
+	char			*keyname;	/* -k (user, ldap ...) */
+	char			*valname;	/* -v (user, ldap ...) */
+	int			 open_mode;	/* O_RDONLY or O_RDWR|O_CREAT */
+	struct err		 open_err;	/* why the open failed */
+	void			*priv;		/* the class's state */
+};
+
+struct map_class {
+	const char	*name;
+	unsigned	 flags;
+	/* Parses the class-specific arguments (after common flags). */
+	int		(*parse)(struct map *, int argc, char **argv,
+			    struct err *);
+	int		(*open)(struct map *, int mode, struct err *);
+	/*
+	 * Looks key up.  FOUND: the raw value in val_out (the generic layer
+	 * applies -m, -a and %n).  args/nargs are the $@ arguments.
+	 */
+	enum map_result	(*lookup)(struct map *, const char *key,
+			    const char *const *args, size_t nargs,
+			    struct buf *val_out, int *stat_out, struct err *);
+	int		(*store)(struct map *, const char *key,
+			    const char *val, struct err *);
+	/* Iterates every key/value (praliases, makemap -u); may be NULL. */
+	int		(*walk)(struct map *, int (*fn)(void *, const char *,
+			    const char *), void *arg, struct err *);
+	void		(*close)(struct map *);
+};
+
+/* The set of maps of one configuration. */
+struct map_set	*map_set_new(const struct map_env *);
+void		 map_set_free(struct map_set *);
+const struct map_env *map_set_env(const struct map_set *);
+
+/*
+ * Declares a map from a K line: name, class and the rest of the line.
+ * Unknown or unavailable classes fail with the reason sendmail gives
+ * ("class dbm not available").  Does not open the map.
+ */
+struct map	*map_declare(struct map_set *, const char *name,
+		    const char *cls, const char *args, struct err *);
+struct map	*map_find(struct map_set *, const char *name);
+const struct map_class *map_class_find(const char *name);
+/* Calls fn for every declared map, in declaration order. */
+void		 map_foreach(struct map_set *, void (*fn)(struct map *, void *),
+		    void *);
+
+/* Opens a map for reading if not yet tried; 0 or -1 with the reason. */
+int		 map_open(struct map *, int mode, struct err *);
+void		 map_close(struct map *);
+
+/*
+ * The full lookup of a $( map key $@ args $) operator: opens on first
+ * use, folds case, handles -o, -t, -T, -m, -a and %0..%9 in the value.
+ * *stat_out gets the sysexits-style status sendmail shows (0 found,
+ * 68 not found for most classes, 75 temporary failure ...).
+ */
+enum map_result	 map_lookup(struct map *, const char *key,
+		    const char *const *args, size_t nargs,
+		    struct buf *val_out, int *stat_out, struct err *);
+
+/* Writes key/value (makemap, editmap, newaliases). */
+int		 map_store(struct map *, const char *key, const char *val,
+		    struct err *);
+
+#endif
