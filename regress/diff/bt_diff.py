@@ -42,12 +42,25 @@ TMP_TOKEN = "@TMP@"
 RUN_TIMEOUT = 50          # seconds per run; a 60 s hostname stall must fail
 MAX_SHOWN = 12            # differing lines printed per cf
 
-# name -> how to get the .mc: ("shared", file) or ("oracle-cf", file)
-CFS = {
+# name -> (where the .mc is: "shared" or "oracle-cf", .mc file, input
+# file in bt/, service switch for hosts).  Each cf runs twice: with
+# "hosts files" (lookups answered from our /etc/hosts, so rulesets run to
+# their normal end) and, as <name>-dnsfail, with Debian's "hosts files dns"
+# where every DNS query fails (status 75 paths, "Name server timeout").
+MCS = {
     "centos7": ("shared", "centos7-rhel7-sendmail.mc"),
     "submit": ("shared", "centos7-rhel7-submit.mc"),
     "generic-linux": ("oracle-cf", "generic-linux.mc"),
 }
+SWITCH = {
+    "": "hosts\tfiles\naliases\tfiles\n",
+    "-dnsfail": "hosts\tfiles dns\naliases\tfiles\n",
+}
+CFS = {}
+for _mc in MCS:
+    for _sfx in SWITCH:
+        CFS[_mc + _sfx] = (_mc, _sfx)
+
 
 LOCAL_HOST_NAMES = """\
 # names of this host (test)
@@ -90,7 +103,6 @@ mt.example\tesmtp:[relay.example.net]
 uucp.example\tuucp-dom:uuhost
 err.example\terror:5.7.1:550 no mail here
 local.example\tlocal:postmaster
-.\tsmtp:smarthost.example
 """
 
 VIRTUSERTABLE = """\
@@ -230,6 +242,8 @@ def make_tree(root, tmp):
     write(os.path.join(tmp, "resolv.conf"), RESOLV)
     write(os.path.join(tmp, "passwd"), PASSWD)
     write(os.path.join(tmp, "group"), GROUP)
+    for sfx, text in SWITCH.items():
+        write(os.path.join(em, "service.switch" + sfx), text)
     makemap(root, tmp, "hash", "access", ACCESS)
     makemap(root, tmp, "hash", "mailertable", MAILERTABLE)
     makemap(root, tmp, "hash", "virtusertable", VIRTUSERTABLE)
@@ -243,8 +257,24 @@ def rewrite_paths(text, tmp):
     return text
 
 
+def set_switch(cf, path):
+    """Make the cf name its service switch file (hosts: files / dns)."""
+    lines = cf.split("\n")
+    opt = "O ServiceSwitchFile=" + path
+    for i, line in enumerate(lines):
+        if line.startswith(("O ServiceSwitchFile=", "#O ServiceSwitchFile=")):
+            lines[i] = opt
+            return "\n".join(lines)
+    for i, line in enumerate(lines):
+        if line.startswith("V"):
+            lines.insert(i + 1, opt)
+            return "\n".join(lines)
+    raise RuntimeError("no V line in cf")
+
+
 def build_cf(name, root, tmp):
-    kind, mc = CFS[name]
+    base, sfx = CFS[name]
+    kind, mc = MCS[base]
     cfdir = os.path.join(root, "usr/share/sendmail/cf")
     if kind == "shared":
         with open(os.path.join(shared_dir(), "examples/mc", mc)) as f:
@@ -262,8 +292,7 @@ def build_cf(name, root, tmp):
     if p.returncode != 0:
         raise RuntimeError("m4 %s failed: %s" % (mc, p.stderr))
     cf = rewrite_paths(p.stdout, tmp)
-    # the cf's header comments name the oracle's cf folder and the build
-    # date; neither is read by sendmail, but keep the cf hermetic to read
+    cf = set_switch(cf, os.path.join(tmp, "etc/mail/service.switch" + sfx))
     out = os.path.join(tmp, name + ".cf")
     write(out, cf)
     return out
@@ -364,7 +393,7 @@ def main():
                 print("SKIP diff %s: %s" % (n, e))
                 results.append("skip")
                 continue
-            inp = os.path.join(BT_DIR, n + ".in")
+            inp = os.path.join(BT_DIR, CFS[n][0] + ".in")
             oracle = os.path.join(root, "usr/libexec/sendmail/sendmail")
             o, e, r = run_bt(prefix, oracle, cf, inp, oracle_env(root), tmp)
             want = transcript(normalise(o, tmp), normalise(e, tmp), r)
