@@ -13,7 +13,8 @@ from the temporary folder).  stdout and stderr are compared separately, byte for
 byte, after the temporary folder's path is replaced by @TMP@.
 
 Usage:
-  bt_diff.py [--bin DIR] [name ...]       compare (default: all cfs)
+  bt_diff.py [--bin DIR] [name ...]       compare (default: all cfs); both
+                                          transcripts land in --out
   bt_diff.py --oracle-only [--out DIR]    run only the oracle and store its
                                           transcripts (default regress/.cache/bt)
   bt_diff.py --keep ...                   keep the temporary folder
@@ -26,6 +27,7 @@ Exit status: 0 all passed, 1 something failed, 77 everything skipped.
 """
 
 import argparse
+import difflib
 import os
 import shutil
 import subprocess
@@ -325,29 +327,51 @@ def transcript(out, err, rc):
             b"\n===== exit %d\n" % rc)
 
 
-def compare(name, want, got):
-    """Print the verdict for one cf; True when identical."""
+def prompts(line):
+    """How many "> " prompts (one per input line read) start this line."""
+    n = 0
+    while line.startswith(b"> ", 2 * n):
+        n += 1
+    return n
+
+
+def compare(name, want, got, inp):
+    """Print the verdict for one cf; True when identical.
+
+    Lines matched are counted over the longest common subsequence, so one
+    extra line does not turn every later line into a mismatch."""
     a = want.split(b"\n")
     b = got.split(b"\n")
-    n = max(len(a), len(b))
-    same = sum(1 for i in range(min(len(a), len(b))) if a[i] == b[i])
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    same = sum(blk.size for blk in sm.get_matching_blocks())
     ok = want == got
     print("%s diff %s: %d/%d lines matched" %
-          ("PASS" if ok else "FAIL", name, same, n))
-    if not ok:
-        shown = 0
-        for i in range(n):
-            x = a[i] if i < len(a) else None
-            y = b[i] if i < len(b) else None
-            if x != y:
-                print("  line %d" % (i + 1))
-                print("    oracle: %r" % x)
-                print("    ours:   %r" % y)
-                shown += 1
-                if shown >= MAX_SHOWN:
-                    print("  ...")
-                    break
-    return ok
+          ("PASS" if ok else "FAIL", name, same, max(len(a), len(b))))
+    if ok:
+        return True
+    with open(inp, "rb") as f:
+        inlines = f.read().split(b"\n")
+    shown = 0
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        # the input line being answered: prompts printed so far
+        k = sum(prompts(x) for x in a[:i1 + 1])
+        src = inlines[k - 1] if 0 < k <= len(inlines) else b"(banner)"
+        print("  transcript line %d (input line %d: %r)" % (i1 + 1, k, src))
+        for x in a[i1:min(i2, i1 + 6)]:
+            print("    - %r" % x)
+        for y in b[j1:min(j2, j1 + 6)]:
+            print("    + %r" % y)
+        shown += 1
+        if shown >= MAX_SHOWN:
+            print("  ...")
+            break
+    return False
+
+
+def rel(path):
+    return os.path.relpath(path, REPO)
 
 
 def our_binary(bindir):
@@ -413,12 +437,16 @@ def main():
                 continue
             o, e, r = run_bt(prefix, ours, cf, inp, ours_env(), tmp)
             got = transcript(normalise(o, tmp), normalise(e, tmp), r)
-            if opt.keep:
-                with open(os.path.join(tmp, n + ".ours"), "wb") as f:
-                    f.write(got)
-                with open(os.path.join(tmp, n + ".oracle"), "wb") as f:
-                    f.write(want)
-            results.append("pass" if compare(n, want, got) else "fail")
+            # both transcripts stay in --out for a closer look
+            os.makedirs(opt.out, exist_ok=True)
+            for sfx, data in ((".oracle", want), (".ours", got)):
+                with open(os.path.join(opt.out, n + sfx), "wb") as f:
+                    f.write(data)
+            ok = compare(n, want, got, inp)
+            if not ok:
+                print("  full transcripts: %s/%s.{oracle,ours}" %
+                      (rel(opt.out), n))
+            results.append("pass" if ok else "fail")
     finally:
         if opt.keep:
             print("kept %s" % tmp)
