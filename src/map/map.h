@@ -37,6 +37,14 @@ enum map_result {
 #define MF_REGEX_NOT	0x02000	/* regex -n */
 #define MF_REGEX_BASIC	0x04000	/* regex -b */
 #define MF_TRYNUL	0x08000	/* adaptive: still trying both NUL forms */
+#define MF_OPENFAILED	0x10000	/* open tried and failed (see open_err) */
+
+/*
+ * The byte sendmail puts between regex substrings when no -d is given:
+ * its internal code of the $| operator.  The rewrite engine turns it
+ * back into its own $| token.
+ */
+#define MAP_OPDELIM	'\233'
 
 /* map_class.flags */
 #define MAPCLASS_FOLDKEY	0x01	/* lowercase keys unless -f */
@@ -54,6 +62,7 @@ enum map_result {
 struct map_env {
 	void		*arg;
 	const char	*(*macro_get)(void *arg, const char *name);
+	/* name without braces: "client_addr", or one letter "x" */
 	void		 (*macro_set)(void *arg, const char *name,
 			    const char *value);	/* value NULL: undefine */
 	int		 (*in_class)(void *arg, const char *cls,
@@ -80,6 +89,11 @@ struct map {
 	int			 open_mode;	/* O_RDONLY or O_RDWR|O_CREAT */
 	struct err		 open_err;	/* why the open failed */
 	void			*priv;		/* the class's state */
+	void			*pstate;	/* what the class's parse()
+						   made (freed by parse_free) */
+	char			*rest;		/* the K line from `file` on:
+						   regex pattern, program and
+						   sequence arguments */
 };
 
 struct map_class {
@@ -102,6 +116,8 @@ struct map_class {
 	int		(*walk)(struct map *, int (*fn)(void *, const char *,
 			    const char *), void *arg, struct err *);
 	void		(*close)(struct map *);
+	/* Frees m->pstate when the declaration goes; may be NULL. */
+	void		(*parse_free)(struct map *);
 };
 
 /* The set of maps of one configuration. */
@@ -116,21 +132,51 @@ const struct map_env *map_set_env(const struct map_set *);
  */
 struct map	*map_declare(struct map_set *, const char *name,
 		    const char *cls, const char *args, struct err *);
+/*
+ * Map names are case-insensitive, as in sendmail; declaring a name again
+ * reuses the same struct map (pointers stay valid) with the new line.
+ */
 struct map	*map_find(struct map_set *, const char *name);
 const struct map_class *map_class_find(const char *name);
 /* Calls fn for every declared map, in declaration order. */
 void		 map_foreach(struct map_set *, void (*fn)(struct map *, void *),
 		    void *);
 
-/* Opens a map for reading if not yet tried; 0 or -1 with the reason. */
+/*
+ * Opens a map if not yet tried; 0 or -1 with the reason (also kept in
+ * open_err, and given again by later calls without a new attempt).
+ * The reason is worded as sendmail's syserr: `hash map "h": missing map
+ * file /x.db: No such file or directory`.  Sendmail prints it once, on
+ * the first use: a caller that wants the same checks MF_OPENTRIED first.
+ */
 int		 map_open(struct map *, int mode, struct err *);
 void		 map_close(struct map *);
+/*
+ * After trying the open: 1 when lookups reach the map (it opened, or it
+ * failed and is not -o, so lookups answer TEMPFAIL); 0 for an optional
+ * map that failed to open (-bt /map says `Map named "x" not open`).
+ */
+int		 map_available(struct map *);
 
 /*
  * The full lookup of a $( map key $@ args $) operator: opens on first
  * use, folds case, handles -o, -t, -T, -m, -a and %0..%9 in the value.
  * *stat_out gets the sysexits-style status sendmail shows (0 found,
  * 68 not found for most classes, 75 temporary failure ...).
+ *
+ * As sendmail 8.17 does (checked against it):
+ * - NOTFOUND keeps the class's status: hash, btree, regex, dequote
+ *   give 0, text, null and sequence 68, user 67, arpa 65 on junk.
+ * - TEMPFAIL with -t becomes NOTFOUND; *stat_out stays 75 (what -bt
+ *   /map prints), but the rewrite uses the default and sets no status.
+ * - TEMPFAIL with -T: the result stays TEMPFAIL (the ruleset status is
+ *   75) but val_out holds key + the -T string, which the rewrite puts
+ *   in place of the lookup (`a<TMPF>`); without -T val_out is empty.
+ * - -m gives the key as passed (not lowercased) plus -a, without %n.
+ * - %0 is the key as passed, %n a missing argument is empty, %% is %,
+ *   % before anything else stays as it is.
+ * - -S (struct map.spacesub) is for the caller that joins the key's
+ *   tokens; map_lookup does not use it.
  */
 enum map_result	 map_lookup(struct map *, const char *key,
 		    const char *const *args, size_t nargs,

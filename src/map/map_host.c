@@ -1,0 +1,572 @@
+/*
+ * map_host.c -- the name service map classes: "host" (the canonical
+ * name behind $[ $], as sendmail's getcanonname() finds it: the hosts
+ * file first, then DNS with the resolver's search list), "bestmx" (the
+ * most preferred MX host), "dns" (records of one -R type) and "arpa"
+ * (an address as a reverse-lookup name).
+ *
+ * Statuses: found 0; DNS timeout, no network or server failure 75
+ * (TEMPFAIL, "name: Name server timeout"); no such name 68.
+ */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/arr.h"
+#include "../lib/str.h"
+#include "../lib/xalloc.h"
+#include "map.h"
+#include "map_int.h"
+
+#define HOSTS_FILE	"/etc/hosts"
+#define HOST_LINEMAX	4096
+#define DNS_ANSMAX	65536
+
+/* Default domain of the resolver (search list or hostname's domain). */
+static void
+host_defdname(struct buf *out)
+{
+	struct __res_state rs;
+
+	memset(&rs, 0, sizeof(rs));
+	buf_reset(out);
+	if (res_ninit(&rs) == 0) {
+		(void)buf_adds(out, rs.defdname);
+		res_nclose(&rs);
+	}
+}
+
+/* Whether the address texts a and b parse to the same address. */
+static int
+host_same_addr(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+
+	if (inet_pton(AF_INET, a, x) == 1)
+		return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
+	if (inet_pton(AF_INET6, a, x) == 1)
+		return inet_pton(AF_INET6, b, y) == 1 && memcmp(x, y, 16) == 0;
+	return 0;
+}
+
+/*
+ * Looks name (or, for IP literals, addr) up in the hosts file.  For a
+ * name: a line matches when one of its names equals name, or name is
+ * that entry plus "." and the default domain; the canonical name is
+ * the line's first dotted name, else its first name qualified with the
+ * default domain.  For an address the first name is given as is.
+ */
+static int
+host_file(const char *name, const char *addr, const char *defdname,
+    struct buf *out)
+{
+	FILE *f;
+	char *line = NULL, *p, *tok;
+	size_t cap = 0, nl;
+	struct strarr w = { NULL, 0, 0 };
+	size_t i, dl = strlen(defdname);
+	int found = 0;
+
+	f = fopen(HOSTS_FILE, "re");
+	if (f == NULL)
+		return 0;
+	while (!found && getline(&line, &cap, f) != -1) {
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		strarr_free(&w);
+		memset(&w, 0, sizeof(w));
+		str_split(line, " \t\r\n", &w);
+		if (w.n < 2)
+			continue;
+		if (addr != NULL) {
+			if (!host_same_addr(w.v[0], addr))
+				continue;
+			found = buf_set(out, w.v[1]) == 0;
+			break;
+		}
+		for (i = 1; i < w.n && !found; i++) {
+			tok = w.v[i];
+			nl = strlen(tok);
+			if (str_casecmp(tok, name) == 0 ||
+			    (dl > 0 && str_ncasecmp(tok, name, nl) == 0 &&
+			    name[nl] == '.' && str_casecmp(name + nl + 1,
+			    defdname) == 0))
+				found = 1;
+		}
+		if (!found)
+			continue;
+		for (i = 1; i < w.n; i++)
+			if (strchr(w.v[i], '.') != NULL)
+				break;
+		if (i < w.n)
+			found = buf_set(out, w.v[i]) == 0;
+		else
+			found = buf_printf(out, "%s%s%s", w.v[1],
+			    dl > 0 ? "." : "", defdname) == 0;
+	}
+	strarr_free(&w);
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* The resolver outcome as a map result: tempfail, not found. */
+static enum map_result
+host_dns_fail(const char *name, int herr, int *stat_out, struct err *err)
+{
+	if (herr == HOST_NOT_FOUND || herr == NO_DATA) {
+		*stat_out = MAPST_NOTFOUND;
+		return MAP_NOTFOUND;
+	}
+	*stat_out = MAPST_TEMPFAIL;
+	err_set(err, ERR_TEMPFAIL, "%s: Name server timeout", name);
+	return MAP_TEMPFAIL;
+}
+
+/*
+ * Queries name/type with the search list; the answer in ans.  Returns
+ * its length, or -1 with *herr_out set.
+ */
+static int
+host_query(const char *name, int type, unsigned char *ans, int anslen,
+    int *herr_out)
+{
+	struct __res_state rs;
+	int n;
+
+	memset(&rs, 0, sizeof(rs));
+	if (res_ninit(&rs) != 0) {
+		*herr_out = TRY_AGAIN;
+		return -1;
+	}
+	n = res_nsearch(&rs, name, C_IN, type, ans, anslen);
+	*herr_out = rs.res_h_errno;
+	res_nclose(&rs);
+	if (n < 0 && *herr_out == 0)
+		*herr_out = TRY_AGAIN;
+	return n;
+}
+
+/*
+ * Walks the answer section: the canonical name is the owner of the
+ * first record of `type` (after any CNAMEs).  0 if one was found.
+ */
+static int
+host_answer_name(const unsigned char *ans, int len, int type,
+    struct buf *out)
+{
+	ns_msg msg;
+	ns_rr rr;
+	int i, n;
+
+	if (ns_initparse(ans, len, &msg) == -1)
+		return -1;
+	n = ns_msg_count(msg, ns_s_an);
+	for (i = 0; i < n; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			return -1;
+		if ((int)ns_rr_type(rr) == type)
+			return buf_set(out, ns_rr_name(rr));
+	}
+	return -1;
+}
+
+/*
+ * An address as its reverse name: "192.0.2.1" → "1.2.0.192",
+ * "IPv6:2001:db8::1" → 32 nibbles.  -1 for anything else.
+ */
+static int
+host_arpa(const char *s, struct buf *out)
+{
+	unsigned char a[16];
+	int i;
+
+	buf_reset(out);
+	if (str_has_prefix_nocase(s, "IPv6:")) {
+		if (inet_pton(AF_INET6, s + 5, a) != 1)
+			return -1;
+		for (i = 15; i >= 0; i--)
+			if (buf_printf(out, "%x.%x%s", a[i] & 0xf, a[i] >> 4,
+			    i > 0 ? "." : "") == -1)
+				return -1;
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, a) != 1)
+		return -1;
+	return buf_printf(out, "%u.%u.%u.%u", a[3], a[2], a[1], a[0]);
+}
+
+/* The first PTR target in the answer; 0 if one was found. */
+static int
+host_answer_ptr(const unsigned char *ans, int len, struct buf *out)
+{
+	char name[NS_MAXDNAME];
+	ns_msg msg;
+	ns_rr rr;
+	int i, n;
+
+	if (ns_initparse(ans, len, &msg) == -1)
+		return -1;
+	n = ns_msg_count(msg, ns_s_an);
+	for (i = 0; i < n; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			return -1;
+		if (ns_rr_type(rr) != T_PTR)
+			continue;
+		if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr), name, sizeof(name)) == -1)
+			return -1;
+		return buf_set(out, name);
+	}
+	return -1;
+}
+
+/*
+ * "[192.0.2.1]" or "[IPv6:...]": the name the hosts file gives first
+ * for the address (unqualified, as sendmail leaves it), else the PTR.
+ */
+static enum map_result
+host_literal(const char *key, struct buf *out, int *stat_out,
+    struct err *err)
+{
+	struct __res_state rs;
+	struct buf lit, arpa;
+	unsigned char *ans;
+	const char *a;
+	enum map_result r = MAP_NOTFOUND;
+	int n, herr;
+
+	buf_init(&lit, 1024);
+	buf_init(&arpa, 1024);
+	*stat_out = MAPST_NOTFOUND;
+	if (buf_add(&lit, key + 1, strlen(key) - 2) == -1 ||
+	    host_arpa(buf_cstr(&lit), &arpa) == -1)
+		goto done;
+	a = buf_cstr(&lit);
+	if (str_has_prefix_nocase(a, "IPv6:"))
+		a += 5;
+	if (host_file(NULL, a, "", out)) {
+		r = MAP_FOUND;
+		goto done;
+	}
+	if (buf_adds(&arpa, str_has_prefix_nocase(buf_cstr(&lit), "IPv6:") ?
+	    ".ip6.arpa" : ".in-addr.arpa") == -1)
+		goto done;
+	memset(&rs, 0, sizeof(rs));
+	if (res_ninit(&rs) != 0) {
+		r = host_dns_fail(key, TRY_AGAIN, stat_out, err);
+		goto done;
+	}
+	ans = xmalloc(DNS_ANSMAX);
+	n = res_nquery(&rs, buf_cstr(&arpa), C_IN, T_PTR, ans, DNS_ANSMAX);
+	herr = n < 0 ? rs.res_h_errno : 0;
+	res_nclose(&rs);
+	if (n >= 0 && host_answer_ptr(ans, n, out) == 0)
+		r = MAP_FOUND;
+	else
+		r = host_dns_fail(key, n < 0 && herr != 0 ? herr : NO_DATA,
+		    stat_out, err);
+	free(ans);
+done:
+	buf_free(&lit);
+	buf_free(&arpa);
+	return r;
+}
+
+static int
+host_valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 253 || name[0] == '.' || strstr(name, "..") != NULL)
+		return 0;
+	return 1;
+}
+
+enum map_result
+host_canon(const char *key, struct buf *out, int *stat_out, struct err *err)
+{
+	static const int types[] = { T_A, T_AAAA, T_MX };
+	unsigned char *ans;
+	struct buf name, dd;
+	size_t n = strlen(key), i;
+	int herr = HOST_NOT_FOUND, len, tempfail = 0;
+	enum map_result r = MAP_NOTFOUND;
+
+	buf_init(&name, 1024);
+	buf_init(&dd, 1024);
+	host_defdname(&dd);
+	*stat_out = MAPST_NOTFOUND;
+	if (n >= 2 && key[0] == '[' && key[n - 1] == ']') {
+		r = host_literal(key, out, stat_out, err);
+		goto done;
+	}
+	if (buf_adds(&name, key) == -1)
+		goto done;
+	while (name.len > 0 && name.data[name.len - 1] == '.')
+		buf_truncate(&name, name.len - 1);
+	if (!host_valid_name(buf_cstr(&name)))
+		goto done;
+	if (host_file(buf_cstr(&name), NULL, buf_cstr(&dd), out)) {
+		r = MAP_FOUND;
+		goto done;
+	}
+	ans = xmalloc(DNS_ANSMAX);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		len = host_query(buf_cstr(&name), types[i], ans, DNS_ANSMAX,
+		    &herr);
+		if (len >= 0 && host_answer_name(ans, len, types[i], out) == 0) {
+			r = MAP_FOUND;
+			break;
+		}
+		if (len < 0 && herr == HOST_NOT_FOUND)
+			break;
+		if (len < 0 && herr != NO_DATA) {
+			tempfail = 1;
+			break;
+		}
+	}
+	free(ans);
+	if (r != MAP_FOUND)
+		r = host_dns_fail(key, tempfail ? TRY_AGAIN : herr, stat_out,
+		    err);
+done:
+	if (r == MAP_FOUND)
+		*stat_out = MAPST_OK;
+	else
+		buf_reset(out);
+	buf_free(&name);
+	buf_free(&dd);
+	return r;
+}
+
+static enum map_result
+host_lookup(struct map *m, const char *key, const char *const *args,
+    size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
+{
+	return host_canon(key, val_out, stat_out, err);
+}
+
+/* arpa: junk is not found with status 65 (EX_DATAERR), as sendmail. */
+static enum map_result
+arpa_lookup(struct map *m, const char *key, const char *const *args,
+    size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
+{
+	if (host_arpa(key, val_out) == -1) {
+		buf_reset(val_out);
+		*stat_out = MAPST_DATAERR;
+		return MAP_NOTFOUND;
+	}
+	return MAP_FOUND;
+}
+
+/* A record's data as text for the dns map; -1 for types we skip. */
+static int
+dns_rr_text(const ns_msg *msg, const ns_rr *rr, struct buf *out)
+{
+	char name[NS_MAXDNAME], a[INET6_ADDRSTRLEN];
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	unsigned len = ns_rr_rdlen(*rr), off, l;
+
+	switch (ns_rr_type(*rr)) {
+	case T_A:
+		if (len != 4 || inet_ntop(AF_INET, rd, a, sizeof(a)) == NULL)
+			return -1;
+		return buf_adds(out, a);
+	case T_AAAA:
+		if (len != 16 || inet_ntop(AF_INET6, rd, a, sizeof(a)) == NULL)
+			return -1;
+		return buf_adds(out, a);
+	case T_MX:
+		if (len < 3 || ns_name_uncompress(ns_msg_base(*msg),
+		    ns_msg_end(*msg), rd + 2, name, sizeof(name)) == -1)
+			return -1;
+		return buf_adds(out, name);
+	case T_PTR:
+	case T_CNAME:
+	case T_NS:
+		if (ns_name_uncompress(ns_msg_base(*msg), ns_msg_end(*msg),
+		    rd, name, sizeof(name)) == -1)
+			return -1;
+		return buf_adds(out, name);
+	case T_TXT:
+		for (off = 0; off < len; off += l + 1) {
+			l = rd[off];
+			if (off + 1 + l > len ||
+			    buf_add(out, rd + off + 1, l) == -1)
+				return -1;
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Queries key for type and collects the records: only the first when
+ * delim is 0, else all joined by delim.  With best set (bestmx), MX
+ * records are ranked and the most preferred host is taken.
+ */
+static enum map_result
+dns_collect(const char *key, int type, char delim, struct buf *val_out,
+    int *stat_out, struct err *err)
+{
+	unsigned char *ans;
+	ns_msg msg;
+	ns_rr rr;
+	size_t start;
+	int i, n, len, herr, got = 0;
+
+	ans = xmalloc(DNS_ANSMAX);
+	len = host_query(key, type, ans, DNS_ANSMAX, &herr);
+	if (len < 0 || ns_initparse(ans, len, &msg) == -1) {
+		free(ans);
+		return host_dns_fail(key, len < 0 ? herr : NO_DATA, stat_out,
+		    err);
+	}
+	n = ns_msg_count(msg, ns_s_an);
+	for (i = 0; i < n; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			break;
+		if ((int)ns_rr_type(rr) != type)
+			continue;
+		start = val_out->len;
+		if (got && buf_addc(val_out, delim) == -1)
+			break;
+		if (dns_rr_text(&msg, &rr, val_out) == -1) {
+			buf_truncate(val_out, start);
+			continue;
+		}
+		got = 1;
+		if (delim == '\0')
+			break;
+	}
+	free(ans);
+	if (!got) {
+		buf_reset(val_out);
+		*stat_out = MAPST_NOTFOUND;
+		return MAP_NOTFOUND;
+	}
+	return MAP_FOUND;
+}
+
+static enum map_result
+bestmx_lookup(struct map *m, const char *key, const char *const *args,
+    size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
+{
+	unsigned char *ans;
+	char name[NS_MAXDNAME];
+	ns_msg msg;
+	ns_rr rr;
+	int i, n, len, herr, pref, best = -1;
+
+	ans = xmalloc(DNS_ANSMAX);
+	len = host_query(key, T_MX, ans, DNS_ANSMAX, &herr);
+	if (len < 0 || ns_initparse(ans, len, &msg) == -1) {
+		free(ans);
+		return host_dns_fail(key, len < 0 ? herr : NO_DATA, stat_out,
+		    err);
+	}
+	n = ns_msg_count(msg, ns_s_an);
+	for (i = 0; i < n; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			break;
+		if (ns_rr_type(rr) != T_MX || ns_rr_rdlen(rr) < 3)
+			continue;
+		pref = ns_get16(ns_rr_rdata(rr));
+		if (best != -1 && pref >= best)
+			continue;
+		if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr) + 2, name, sizeof(name)) == -1)
+			continue;
+		best = pref;
+		(void)buf_set(val_out, name);
+	}
+	free(ans);
+	if (best == -1) {
+		buf_reset(val_out);
+		*stat_out = MAPST_NOTFOUND;
+		return MAP_NOTFOUND;
+	}
+	return MAP_FOUND;
+}
+
+struct dns_type {
+	const char	*name;
+	int		 type;
+};
+
+static const struct dns_type dns_types[] = {
+	{ "A", T_A }, { "AAAA", T_AAAA }, { "MX", T_MX }, { "PTR", T_PTR },
+	{ "TXT", T_TXT }, { "CNAME", T_CNAME }, { "NS", T_NS },
+};
+
+/* dns: -R type is required (sendmail: "dns map: missing -R type") */
+static int
+dns_parse(struct map *m, int argc, char **argv, struct err *err)
+{
+	int i, *type = NULL;
+	size_t k;
+
+	for (i = 0; i < argc; i++) {
+		if (argv[i][1] != 'R')
+			continue;
+		for (k = 0; k < sizeof(dns_types) / sizeof(dns_types[0]); k++)
+			if (str_casecmp(dns_types[k].name, argv[i] + 2) == 0)
+				break;
+		if (k == sizeof(dns_types) / sizeof(dns_types[0])) {
+			free(type);
+			return err_set(err, ERR_CONFIG, "dns map %s: wrong "
+			    "type %s", m->name, argv[i] + 2);
+		}
+		if (type == NULL)
+			type = xmalloc(sizeof(*type));
+		*type = dns_types[k].type;
+	}
+	if (type == NULL)
+		return err_set(err, ERR_CONFIG, "dns map %s: missing -R type",
+		    m->name);
+	m->pstate = type;
+	return 0;
+}
+
+static void
+dns_parse_free(struct map *m)
+{
+	free(m->pstate);
+	m->pstate = NULL;
+}
+
+static enum map_result
+dns_lookup(struct map *m, const char *key, const char *const *args,
+    size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
+{
+	const int *type = m->pstate;
+
+	return dns_collect(key, *type, m->coldelim, val_out, stat_out, err);
+}
+
+const struct map_class map_class_host = {
+	"host", MAPCLASS_NOFILE,
+	NULL, NULL, host_lookup, NULL, NULL, NULL, NULL
+};
+
+const struct map_class map_class_arpa = {
+	"arpa", MAPCLASS_NOFILE,
+	NULL, NULL, arpa_lookup, NULL, NULL, NULL, NULL
+};
+
+const struct map_class map_class_bestmx = {
+	"bestmx", MAPCLASS_NOFILE,
+	NULL, NULL, bestmx_lookup, NULL, NULL, NULL, NULL
+};
+
+const struct map_class map_class_dns = {
+	"dns", MAPCLASS_NOFILE,
+	dns_parse, NULL, dns_lookup, NULL, NULL, NULL, dns_parse_free
+};

@@ -1,0 +1,55 @@
+/*
+ * map_int.h -- what the map classes share inside src/map and nobody
+ * else sees: the class tables, the set's internals and small helpers
+ * for values and statuses.
+ */
+#ifndef MAP_MAP_INT_H
+#define MAP_MAP_INT_H
+
+#include "map.h"
+
+/* sysexits values the classes put in *stat_out, as sendmail shows them */
+#define MAPST_OK	0
+#define MAPST_DATAERR	65
+#define MAPST_NOUSER	67
+#define MAPST_NOTFOUND	68
+#define MAPST_TEMPFAIL	75
+#define MAPST_CONFIG	78
+
+/* The longest value or key a map hands out; bounds every struct buf. */
+#define MAP_VALMAX	(1024 * 1024)
+
+extern const struct map_class map_class_hash;
+extern const struct map_class map_class_btree;
+extern const struct map_class map_class_implicit;
+extern const struct map_class map_class_text;
+extern const struct map_class map_class_regex;
+extern const struct map_class map_class_dequote;
+extern const struct map_class map_class_macro;
+extern const struct map_class map_class_arith;
+extern const struct map_class map_class_null;
+extern const struct map_class map_class_stab;
+extern const struct map_class map_class_sequence;
+extern const struct map_class map_class_user;
+extern const struct map_class map_class_syslog;
+extern const struct map_class map_class_program;
+extern const struct map_class map_class_host;
+extern const struct map_class map_class_bestmx;
+extern const struct map_class map_class_arpa;
+extern const struct map_class map_class_dns;
+
+/*
+ * Splits s at spaces and tabs into words (no quoting: sendmail's K
+ * lines have none).  The caller frees the array with strarr_free().
+ */
+struct strarr;
+void	 map_words(const char *s, struct strarr *out);
+
+/* Copies key lowercased into out (bounded by MAP_VALMAX); -1 if too long. */
+int	 map_lower_key(const char *key, struct buf *out);
+
+/* The canonical name of a host as the host map finds it (no dot added). */
+enum map_result host_canon(const char *name, struct buf *out, int *stat_out,
+	    struct err *);
+
+#endif
