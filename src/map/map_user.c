@@ -128,14 +128,17 @@ prog_parse_free(struct map *m)
 	m->pstate = NULL;
 }
 
-/* Reads what fd gives up to the first newline (or max bytes). */
+/*
+ * Reads what fd gives up to the first newline (or max bytes): 1 if
+ * anything came (an empty line counts), 0 for no output, -1 on error.
+ */
 static int
 prog_read_line(int fd, struct buf *out, size_t max)
 {
 	char chunk[512];
 	char *nl;
 	ssize_t n;
-	int done = 0;
+	int done = 0, any = 0;
 
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -144,7 +147,8 @@ prog_read_line(int fd, struct buf *out, size_t max)
 		if (n == -1)
 			return -1;
 		if (n == 0)
-			return 0;
+			return any;
+		any = 1;
 		if (done)
 			continue;	/* drain so the child is not blocked */
 		nl = memchr(chunk, '\n', (size_t)n);
@@ -159,8 +163,8 @@ prog_read_line(int fd, struct buf *out, size_t max)
 }
 
 /*
- * Runs the program; its first output line is the value.  No output is
- * not found (status 0); a non-zero exit is not found with that exit
+ * Runs the program; its first output line is the value, even empty.
+ * No output at all is not found (status 0); a non-zero exit is not found with that exit
  * status; death by a signal is 69 (EX_UNAVAILABLE).
  */
 static enum map_result
@@ -225,7 +229,7 @@ prog_lookup(struct map *m, const char *key, const char *const *args,
 		buf_reset(val_out);
 		return MAP_NOTFOUND;
 	}
-	if (rd == -1 || val_out->len == 0) {
+	if (rd != 1) {
 		buf_reset(val_out);
 		return MAP_NOTFOUND;
 	}

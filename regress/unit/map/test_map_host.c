@@ -1,0 +1,86 @@
+/*
+ * test_map_host.c -- the name service classes without the network:
+ * arpa (reverse names; IPv6 needs the "IPv6:" prefix, junk is status
+ * 65), host on malformed names (not found, 68, no query made) and the
+ * dns class's required -R type.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "map/map.h"
+
+struct lcase {
+	const char	*cls;
+	const char	*key;
+	enum map_result	 res;
+	const char	*val;
+	int		 stat;
+};
+
+static void
+test_arpa_and_malformed_host_names(void **state)
+{
+	static const struct lcase c[] = {
+		{ "arpa", "192.0.2.1", MAP_FOUND, "1.2.0.192", 0 },
+		{ "arpa", "IPv6:2001:db8::1", MAP_FOUND, "1.0.0.0.0.0.0.0.0.0."
+		    "0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2", 0 },
+		{ "arpa", "ipv6:::ffff:1.2.3.4", MAP_FOUND, "4.0.3.0.2.0.1.0."
+		    "f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0", 0 },
+		{ "arpa", "2001:db8::1", MAP_NOTFOUND, NULL, 65 },
+		{ "arpa", "1.2.3", MAP_NOTFOUND, NULL, 65 },
+		{ "arpa", "10.0.0.256", MAP_NOTFOUND, NULL, 65 },
+		{ "arpa", "001.2.3.4", MAP_NOTFOUND, NULL, 65 },
+		{ "host", "a..b", MAP_NOTFOUND, NULL, 68 },
+		{ "host", ".", MAP_NOTFOUND, NULL, 68 },
+		{ "host", "[not-an-address]", MAP_NOTFOUND, NULL, 68 },
+	};
+	struct map_set *set;
+	struct map *m;
+	struct err err;
+	struct buf v;
+	size_t i;
+	int st;
+
+	buf_init(&v, 0);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		set = map_set_new(NULL);
+		m = map_declare(set, "x", c[i].cls, "", &err);
+		assert_non_null(m);
+		assert_int_equal(map_lookup(m, c[i].key, NULL, 0, &v, &st,
+		    &err), c[i].res);
+		if (c[i].val != NULL)
+			assert_string_equal(buf_cstr(&v), c[i].val);
+		assert_int_equal(st, c[i].stat);
+		map_set_free(set);
+	}
+	buf_free(&v);
+}
+
+static void
+test_dns_needs_a_known_record_type(void **state)
+{
+	struct map_set *set = map_set_new(NULL);
+	struct err err;
+
+	assert_null(map_declare(set, "d", "dns", "", &err));
+	assert_string_equal(err.msg, "dns map d: missing -R type");
+	assert_null(map_declare(set, "d2", "dns", "-RBOGUS", &err));
+	assert_non_null(map_declare(set, "d3", "dns", "-RA -z,", &err));
+	map_set_free(set);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arpa_and_malformed_host_names),
+		cmocka_unit_test(test_dns_needs_a_known_record_type),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
