@@ -67,6 +67,8 @@ struct map_env {
 			    const char *value);	/* value NULL: undefine */
 	int		 (*in_class)(void *arg, const char *cls,
 			    const char *word);
+	/* a note for the user, e.g. "host: Name server timeout" */
+	void		 (*message)(void *arg, const char *text);
 };
 
 struct map_set;

@@ -1,0 +1,45 @@
+/*
+ * cf.h -- a loaded sendmail.cf: macros, classes, options, rulesets,
+ * mailers and maps, the rewriting engine over them, and the address
+ * test mode (-bt) and verification (-bv) built on it.
+ */
+#ifndef CF_CF_H
+#define CF_CF_H
+
+#include <stdio.h>
+#include "lib/err.h"
+
+struct cf;
+
+struct cf	*cf_new(void);
+void		 cf_free(struct cf *);
+
+/*
+ * Reads a configuration file.  Problems are reported as
+ * "FILE: line N: reason" on the message stream and counted;
+ * returns -1 only when the file cannot be read at all.
+ */
+int		 cf_read(struct cf *, const char *path, struct err *);
+int		 cf_nerrors(const struct cf *);
+/* The checks of -bC after reading: local mailer, queue directory. */
+int		 cf_check(struct cf *);
+/* Where messages for the user go (stdout in -bt/-bv). */
+void		 cf_set_output(struct cf *, FILE *);
+
+/* Sets host identity macros ($w $j $m $k) and class w; -d0.1 output. */
+void		 cf_ident_init(struct cf *);
+/* After reading: $w becomes the short name, interfaces join class w. */
+void		 cf_ident_finish(struct cf *);
+void		 cf_ident_print(struct cf *, FILE *);
+
+/* Command-line options: -O Name=value, -o x value, -M / -D macros. */
+int		 cf_option_set(struct cf *, const char *name_value, int safe);
+int		 cf_option_short(struct cf *, int c, const char *value);
+void		 cf_macro_define(struct cf *, const char *name, const char *v);
+const char	*cf_macro_value(struct cf *, const char *name);
+
+/* Modes. */
+int		 cf_testmode(struct cf *, FILE *in, FILE *out);
+int		 cf_verify(struct cf *, char **addrs, int verbose, FILE *out);
+
+#endif

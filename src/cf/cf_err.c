@@ -1,0 +1,92 @@
+/*
+ * cf_err.c -- how configuration and address problems reach the user:
+ * "FILE: line N: text" while a cf is being read, "addr... text" for an
+ * address, with the SMTP and enhanced status codes stripped as sendmail
+ * does outside an SMTP session.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cf_int.h"
+
+/* Skips "553 " and "5.1.1 " prefixes. */
+static const char *
+strip_codes(const char *m)
+{
+	if (isdigit((unsigned char)m[0]) && isdigit((unsigned char)m[1]) &&
+	    isdigit((unsigned char)m[2]) && (m[3] == ' ' || m[3] == '-')) {
+		m += 4;
+		if (isdigit((unsigned char)m[0]) && m[1] == '.') {
+			const char *p = m + 2;
+
+			while (isdigit((unsigned char)*p))
+				p++;
+			if (*p == '.') {
+				p++;
+				while (isdigit((unsigned char)*p))
+					p++;
+				if (*p == ' ')
+					m = p + 1;
+			}
+		}
+	}
+	return m;
+}
+
+static void
+emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
+{
+	char text[2048];
+	FILE *out = cf->out ? cf->out : stdout;
+
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	if (prefix != NULL)
+		(void)fputs(prefix, out);
+	(void)fprintf(out, "%s\n", strip_codes(text));
+	(void)fflush(out);
+}
+
+void
+cf_syserr(struct cf *cf, const char *fmt, ...)
+{
+	char prefix[1100];
+	va_list ap;
+
+	cf->nerrors++;
+	prefix[0] = '\0';
+	if (cf->file != NULL)
+		(void)snprintf(prefix, sizeof(prefix), "%s: line %d: ",
+		    cf->file, cf->line);
+	va_start(ap, fmt);
+	emit(cf, prefix, fmt, ap);
+	va_end(ap);
+}
+
+void
+cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
+{
+	char prefix[1100];
+	va_list ap;
+
+	prefix[0] = '\0';
+	if (cf->file != NULL)
+		(void)snprintf(prefix, sizeof(prefix), "%s: line %d: ",
+		    cf->file, cf->line);
+	else if (to != NULL)
+		(void)snprintf(prefix, sizeof(prefix), "%s... ", to);
+	va_start(ap, fmt);
+	emit(cf, prefix, fmt, ap);
+	va_end(ap);
+}
+
+void
+cf_message(struct cf *cf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(cf, NULL, fmt, ap);
+	va_end(ap);
+}

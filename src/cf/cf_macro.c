@@ -1,0 +1,247 @@
+/*
+ * cf_macro.c -- macros: single-character names and {long} names mapped
+ * to one-byte ids (long names from 0240 up, as sendmail numbers them),
+ * the translation of "$x" text into metasymbol bytes when a cf line is
+ * read, and expansion of macro references and $?x $| $. conditionals.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_int.h"
+#include "lib/xalloc.h"
+
+int
+cf_macid_find(struct cf *cf, const char *name)
+{
+	int i;
+
+	if (name[0] != '\0' && name[1] == '\0')
+		return (unsigned char)name[0];
+	for (i = CF_FIRSTLONGID; i < cf->nextmacid; i++)
+		if (strcmp(cf->macname[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Parses a macro name at p: "x" or "{name}"; returns its id (entering
+ * long names), 0 on error.  *end_out points after the name.
+ */
+int
+cf_macid(struct cf *cf, const char *p, const char **end_out)
+{
+	const char *q;
+	char name[256];
+	size_t n;
+	int id;
+
+	if (*p != '{') {
+		if (end_out != NULL)
+			*end_out = *p ? p + 1 : p;
+		if (*p == '\0' || (unsigned char)*p >= CF_FIRSTLONGID) {
+			cf_syserr(cf, "Name required for macro/class");
+			return 0;
+		}
+		return (unsigned char)*p;
+	}
+	q = strchr(p, '}');
+	if (q == NULL) {
+		cf_syserr(cf, "Unbalanced { on %s", p);
+		if (end_out != NULL)
+			*end_out = p + strlen(p);
+		return 0;
+	}
+	if (end_out != NULL)
+		*end_out = q + 1;
+	n = (size_t)(q - p - 1);
+	if (n == 0) {
+		cf_syserr(cf, "Name required for macro/class");
+		return 0;
+	}
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, p + 1, n);
+	name[n] = '\0';
+	if (n == 1)
+		return (unsigned char)name[0];
+	id = cf_macid_find(cf, name);
+	if (id >= 0)
+		return id;
+	if (cf->nextmacid > CF_MAXMACROID) {
+		cf_syserr(cf, "Macro/class {%s}: too many long names", name);
+		return 0;
+	}
+	id = cf->nextmacid++;
+	cf->macname[id] = xstrdup(name);
+	return id;
+}
+
+const char *
+cf_macname(struct cf *cf, int id, char *tmp)
+{
+	if (id >= CF_FIRSTLONGID && cf->macname[id] != NULL)
+		return cf->macname[id];
+	tmp[0] = (char)id;
+	tmp[1] = '\0';
+	return tmp;
+}
+
+void
+cf_macdefine(struct cf *cf, int id, const char *value)
+{
+	if (id <= 0 || id > CF_MAXMACROID)
+		return;
+	free(cf->macro[id]);
+	cf->macro[id] = value ? xstrdup(value) : NULL;
+}
+
+const char *
+cf_macvalue(struct cf *cf, int id)
+{
+	if (id <= 0 || id > CF_MAXMACROID)
+		return NULL;
+	return cf->macro[id];
+}
+
+/* metasymbol byte for the character after '$', 0 if none */
+static int
+dollar_meta(int c)
+{
+	switch (c) {
+	case '*': return META_MATCHZANY;
+	case '+': return META_MATCHANY;
+	case '-': return META_MATCHONE;
+	case '=': return META_MATCHCLASS;
+	case '~': return META_MATCHNCLASS;
+	case '#': return META_CANONNET;
+	case '@': return META_CANONHOST;
+	case ':': return META_CANONUSER;
+	case '>': return META_CALLSUBR;
+	case '?': return META_CONDIF;
+	case '|': return META_CONDELSE;
+	case '.': return META_CONDFI;
+	case '[': return META_HOSTBEGIN;
+	case ']': return META_HOSTEND;
+	case '(': return META_LOOKUPBEGIN;
+	case ')': return META_LOOKUPEND;
+	case '&': return META_MACRODEXPAND;
+	default: return 0;
+	}
+}
+
+/*
+ * Rewrites "$x" notation in b into metasymbol bytes, in place: $1-$9,
+ * $*, $=X / $={Name}, $&x, $x / ${name}; "$$" stays "$".
+ */
+void
+cf_translate_dollars(struct cf *cf, struct buf *b)
+{
+	struct buf out;
+	const char *p, *end;
+	int m, id;
+
+	buf_init(&out, 0);
+	for (p = buf_cstr(b); *p != '\0'; p++) {
+		if (*p != '$' || p[1] == '\0') {
+			buf_addc(&out, *p);
+			continue;
+		}
+		p++;
+		if (*p == '$') {
+			buf_addc(&out, '$');
+			continue;
+		}
+		if (isdigit((unsigned char)*p)) {
+			buf_addc(&out, META_MATCHREPL);
+			buf_addc(&out, *p);
+			continue;
+		}
+		m = dollar_meta((unsigned char)*p);
+		if (m == META_MATCHCLASS || m == META_MATCHNCLASS ||
+		    m == META_MACRODEXPAND) {
+			id = cf_macid(cf, p + 1, &end);
+			buf_addc(&out, m);
+			if (id != 0)
+				buf_addc(&out, id);
+			p = end - 1;
+			continue;
+		}
+		if (m != 0) {
+			buf_addc(&out, m);
+			continue;
+		}
+		id = cf_macid(cf, p, &end);
+		buf_addc(&out, META_MACROEXPAND);
+		if (id != 0)
+			buf_addc(&out, id);
+		p = end - 1;
+	}
+	buf_free(b);
+	*b = out;
+}
+
+#define EXPAND_MAXDEPTH	10
+
+static void
+expand_rec(struct cf *cf, const char *s, struct buf *out, int depth)
+{
+	int skipping = 0, iflev = 0, skiplev = 0;
+	const unsigned char *p;
+	const char *v;
+
+	if (depth > EXPAND_MAXDEPTH) {
+		cf_syserr(cf, "expand: recursion too deep (%d max)",
+		    EXPAND_MAXDEPTH);
+		return;
+	}
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case META_CONDIF:
+			v = p[1] ? cf_macvalue(cf, p[1]) : NULL;
+			if (p[1])
+				p++;
+			if (skipping)
+				skiplev++;
+			else
+				skipping = (v == NULL || *v == '\0');
+			iflev++;
+			continue;
+		case META_CONDELSE:
+			if (iflev == 0)
+				break;
+			if (skiplev == 0)
+				skipping = !skipping;
+			continue;
+		case META_CONDFI:
+			if (iflev == 0)
+				break;
+			iflev--;
+			if (skiplev == 0)
+				skipping = 0;
+			if (skipping)
+				skiplev--;
+			continue;
+		case META_MACROEXPAND:
+			if (p[1] == '\0')
+				continue;
+			p++;
+			if (skipping)
+				continue;
+			v = cf_macvalue(cf, *p);
+			if (v != NULL)
+				expand_rec(cf, v, out, depth + 1);
+			continue;
+		}
+		if (!skipping)
+			buf_addc(out, *p);
+	}
+}
+
+/* Expands $x references and conditionals of s into out. */
+void
+cf_expand(struct cf *cf, const char *s, struct buf *out)
+{
+	buf_reset(out);
+	expand_rec(cf, s, out, 0);
+}

@@ -1,0 +1,776 @@
+/*
+ * cf_rewrite.c -- the rewriting engine: a ruleset's rules applied to a
+ * token workspace.  The LHS is matched with backtracking ($* $+ $- $@
+ * $=X $~X $&x and literal tokens without case); the RHS substitutes $n,
+ * then $[ $] and $( $) lookups, then $> subroutine calls; $: and $@
+ * prefixes and the 100-pass loop limit work as in sendmail, and -bt
+ * traces each ruleset's input and result.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_int.h"
+#include "lib/xalloc.h"
+
+#define EX_OK		0
+#define EX_DATAERR	65
+#define EX_TEMPFAIL	75
+#define EX_CONFIG	78
+#define EX_UNAVAILABLE	69
+
+char **
+cf_pvp_new(void)
+{
+	return xcalloc(ADDR_MAXATOM + 2, sizeof(char *));
+}
+
+char *
+cf_arena_str(struct cf *cf, const char *s, size_t n)
+{
+	char *p = xstrndup(s, n);
+
+	ptrarr_push(&cf->arena, p);
+	return p;
+}
+
+void
+cf_arena_reset(struct cf *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->arena.n; i++)
+		free(cf->arena.v[i]);
+	cf->arena.n = 0;
+}
+
+void
+cf_tokens_prepare(struct cf *cf)
+{
+	const char *ops;
+
+	if (cf->tok_ready)
+		return;
+	ops = cf_macvalue(cf, 'o');
+	if (ops == NULL)
+		ops = ".:@[]";
+	addr_toktab_ext(&cf->tok_ext, ops);
+	addr_toktab_int(&cf->tok_int, ops);
+	addr_toktab_nocomment(&cf->tok_noc, ops);
+	cf->tok_ready = 1;
+}
+
+struct scanctx {
+	struct cf	*cf;
+	const char	*to;
+};
+
+static void
+prescan_err(void *arg, const char *msg)
+{
+	struct scanctx *sc = arg;
+
+	cf_usrerr(sc->cf, sc->to, "%s", msg);
+}
+
+int
+cf_prescan(struct cf *cf, const char *s, int delim,
+    const struct addr_toktab *tab, char **pvp, size_t *end_out,
+    const char *to)
+{
+	struct addr_tokens t;
+	struct scanctx sc = { cf, to };
+	size_t i;
+
+	cf_tokens_prepare(cf);
+	if (tab == NULL)
+		tab = &cf->tok_ext;
+	if (addr_prescan(s, delim, tab, 0, &t, end_out, prescan_err,
+	    &sc) != ADDR_SCAN_OK) {
+		pvp[0] = NULL;
+		return -1;
+	}
+	for (i = 0; i < t.n; i++)
+		pvp[i] = cf_arena_str(cf, t.v[i], strlen(t.v[i]));
+	pvp[t.n] = NULL;
+	addr_tokens_free(&t);
+	return 0;
+}
+
+/* ---- printing */
+
+static const struct {
+	char	name;
+	int	val;
+} metamacros[] = {
+	{ '*', META_MATCHZANY }, { '+', META_MATCHANY },
+	{ '-', META_MATCHONE }, { '=', META_MATCHCLASS },
+	{ '~', META_MATCHNCLASS }, { '#', META_CANONNET },
+	{ '@', META_CANONHOST }, { ':', META_CANONUSER },
+	{ '>', META_CALLSUBR }, { '?', META_CONDIF },
+	{ '|', META_CONDELSE }, { '.', META_CONDFI },
+	{ '[', META_HOSTBEGIN }, { ']', META_HOSTEND },
+	{ '(', META_LOOKUPBEGIN }, { ')', META_LOOKUPEND },
+	{ '&', META_MACRODEXPAND }, { 0, 0 }
+};
+
+static void
+put_macname(struct cf *cf, FILE *out, int id)
+{
+	char tmp[2];
+	const char *n = cf_macname(cf, id, tmp);
+
+	if (strlen(n) > 1)
+		(void)fprintf(out, "{%s}", n);
+	else
+		(void)fputc(n[0], out);
+}
+
+/* Prints a token or string with metasymbols shown as $x. */
+void
+cf_xputs(struct cf *cf, FILE *out, const char *s)
+{
+	int c, i;
+
+	if (s == NULL) {
+		(void)fputs("<null>", out);
+		return;
+	}
+	while ((c = (unsigned char)*s++) != '\0') {
+		if (!isascii(c)) {
+			if (c == META_MATCHREPL) {
+				(void)fputc('$', out);
+				if (*s == '\0')
+					continue;
+				c = (unsigned char)*s++;
+				goto printchar;
+			}
+			if (c == META_MACROEXPAND || c == META_MACRODEXPAND) {
+				(void)fputc('$', out);
+				if (c == META_MACRODEXPAND)
+					(void)fputc('&', out);
+				if (*s == '\0')
+					continue;
+				put_macname(cf, out, (unsigned char)*s++);
+				continue;
+			}
+			for (i = 0; metamacros[i].name != 0; i++)
+				if (metamacros[i].val == c) {
+					(void)fprintf(out, "$%c",
+					    metamacros[i].name);
+					break;
+				}
+			if (c == META_MATCHCLASS || c == META_MATCHNCLASS) {
+				if (*s == '\0')
+					continue;
+				put_macname(cf, out, (unsigned char)*s++);
+				continue;
+			}
+			if (metamacros[i].name != 0)
+				continue;
+			(void)fputs("M-", out);
+			c &= 0177;
+		}
+printchar:
+		if (isascii(c) && isprint(c)) {
+			(void)fputc(c, out);
+			continue;
+		}
+		switch (c) {
+		case '\n': c = 'n'; break;
+		case '\r': c = 'r'; break;
+		case '\t': c = 't'; break;
+		}
+		if (isascii(c) && isprint(c)) {
+			(void)fputc('\\', out);
+			(void)fputc(c, out);
+		} else {
+			(void)fputc('^', out);
+			(void)fputc(c ^ 0100, out);
+		}
+	}
+}
+
+void
+cf_printav(struct cf *cf, FILE *out, char *const *av)
+{
+	for (; *av != NULL; av++) {
+		(void)fputc(' ', out);
+		cf_xputs(cf, out, *av);
+	}
+	(void)fputc('\n', out);
+}
+
+/* ---- joining tokens */
+
+void
+cf_cataddr(struct cf *cf, char *const *pvp, char *const *evp,
+    struct buf *out, int spacesub, int external)
+{
+	const struct addr_toktab *tab;
+	int oatom = 0, natom;
+
+	cf_tokens_prepare(cf);
+	tab = external ? &cf->tok_ext : &cf->tok_int;
+	buf_reset(out);
+	if (spacesub == ' ')
+		spacesub = cf->spacesub;
+	if (pvp == NULL)
+		return;
+	for (; *pvp != NULL; pvp++) {
+		natom = tab->type[(unsigned char)**pvp] == ADDR_ATM;
+		if (oatom && natom && spacesub != '\0')
+			buf_addc(out, spacesub);
+		buf_adds(out, *pvp);
+		oatom = natom;
+		if (pvp == evp)
+			break;
+	}
+}
+
+/* ---- the engine */
+
+struct match {
+	char	**pattern;	/* the LHS position of the operator */
+	char	**first;
+	char	**last;
+};
+
+static int callsubr(struct cf *, char **pvp, int reclevel, int maxatom);
+static int do_lookups(struct cf *, char **npvp, int maxatom, int *rstat);
+
+static int
+pvp_len(char **pvp)
+{
+	int n = 0;
+
+	while (pvp[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+trace(struct cf *cf, const char *rulename, const char *what, char **pvp)
+{
+	FILE *out = cf->out;
+
+	if (!cf->testmode)
+		return;
+	(void)fprintf(out, "%-16.16s %s", rulename, what);
+	cf_printav(cf, out, pvp);
+}
+
+/* Tries the LHS against pvp; 1 with mlist filled and *nmatch set. */
+static int
+match_lhs(struct cf *cf, char **lhs, char **pvp, struct match *mlist,
+    int *nmatch)
+{
+	struct match *mlp = mlist;
+	char **rvp = lhs, **avp = pvp, *ap, *rp;
+	const char *mv;
+	struct buf cat;
+	int ok;
+
+	buf_init(&cat, 0);
+	while ((ap = *avp) != NULL || *rvp != NULL) {
+		rp = *rvp;
+		if (rp == NULL)
+			goto backup;
+		if (ap == NULL &&
+		    (unsigned char)rp[0] != META_MATCHZANY &&
+		    (unsigned char)rp[0] != META_CANONHOST)
+			break;
+		switch ((unsigned char)rp[0]) {
+		case META_MATCHCLASS:
+			mlp->pattern = rvp;
+			mlp->first = avp;
+extendclass:
+			ap = *avp;
+			if (ap == NULL)
+				goto backup;
+			mlp->last = avp++;
+			cf_cataddr(cf, mlp->first, mlp->last, &cat, '\0', 1);
+			if (!cf_class_has(cf, (unsigned char)rp[1],
+			    buf_cstr(&cat)))
+				goto extendclass;
+			mlp++;
+			break;
+		case META_MATCHNCLASS:
+			if (cf_class_has(cf, (unsigned char)rp[1], ap))
+				goto backup;
+			/* FALLTHROUGH */
+		case META_MATCHONE:
+		case META_MATCHANY:
+			mlp->pattern = rvp;
+			mlp->first = avp;
+			mlp->last = avp++;
+			mlp++;
+			break;
+		case META_MATCHZANY:
+			mlp->pattern = rvp;
+			mlp->first = avp;
+			mlp->last = avp - 1;
+			mlp++;
+			break;
+		case META_CANONHOST:	/* $@ on the LHS: zero tokens */
+			break;
+		case META_MACRODEXPAND:
+			mv = cf_macvalue(cf, (unsigned char)rp[1]);
+			if (mv == NULL)
+				break;
+			{
+				char **start = avp;
+
+				ok = 1;
+				while (*mv != '\0') {
+					size_t l;
+
+					if (*avp == NULL) {
+						ok = 0;
+						break;
+					}
+					l = strlen(*avp);
+					if (strncasecmp(mv, *avp, l) != 0) {
+						ok = 0;
+						break;
+					}
+					mv += l;
+					avp++;
+				}
+				if (!ok) {
+					avp = start;
+					goto backup;
+				}
+			}
+			break;
+		default:
+			if (strcasecmp(rp, ap) != 0)
+				goto backup;
+			avp++;
+			break;
+		}
+		rvp++;
+		continue;
+backup:
+		while (--mlp >= mlist) {
+			rvp = mlp->pattern;
+			rp = *rvp;
+			avp = mlp->last + 1;
+			ap = *avp;
+			if (ap == NULL)
+				continue;
+			if ((unsigned char)rp[0] == META_MATCHANY ||
+			    (unsigned char)rp[0] == META_MATCHZANY) {
+				mlp->last = avp++;
+				rvp++;
+				mlp++;
+				break;
+			}
+			if ((unsigned char)rp[0] == META_MATCHCLASS) {
+				mlp->last = avp;
+				/* re-enter the class extension above */
+				avp = mlp->last;
+				mlp->last = avp++;
+				cf_cataddr(cf, mlp->first, mlp->last, &cat,
+				    '\0', 1);
+				while (!cf_class_has(cf, (unsigned char)rp[1],
+				    buf_cstr(&cat))) {
+					if (*avp == NULL)
+						break;
+					mlp->last = avp++;
+					cf_cataddr(cf, mlp->first, mlp->last,
+					    &cat, '\0', 1);
+				}
+				if (cf_class_has(cf, (unsigned char)rp[1],
+				    buf_cstr(&cat))) {
+					rvp++;
+					mlp++;
+					break;
+				}
+				continue;
+			}
+		}
+		if (mlp < mlist)
+			break;
+	}
+	buf_free(&cat);
+	*nmatch = (int)(mlp - mlist);
+	return !(mlp < mlist || *rvp != NULL);
+}
+
+int
+cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
+    int maxatom)
+{
+	char tmp[16], **npvp, **avp, **rvp, *rp;
+	const char *rulename;
+	struct cf_rule *rwr;
+	struct match *mlist = NULL;
+	size_t mcap = 0;
+	int rstat = EX_OK, status, ruleno, loopcount, nmatch, i;
+
+	if (ruleset < 0 || ruleset >= CF_MAXRWSETS) {
+		cf_syserr(cf, "554 5.3.5 rewrite: illegal ruleset number %d",
+		    ruleset);
+		return EX_CONFIG;
+	}
+	rulename = cf_rwset_name(cf, ruleset, tmp, sizeof(tmp));
+	trace(cf, rulename, "  input:", pvp);
+	if (reclevel++ > CF_MAXRULERECURSION) {
+		cf_syserr(cf, "rewrite: excessive recursion (max %d), "
+		    "ruleset %s", CF_MAXRULERECURSION, rulename);
+		return EX_CONFIG;
+	}
+	npvp = cf_pvp_new();
+	ruleno = 1;
+	loopcount = 0;
+	for (rwr = cf->rules[ruleset]; rwr != NULL; ) {
+		if (pvp[0] != NULL &&
+		    (unsigned char)pvp[0][0] == META_CANONNET)
+			break;
+		if (++loopcount > 100) {
+			cf_syserr(cf, "554 5.3.5 Infinite loop in ruleset %s, "
+			    "rule %d", rulename, ruleno);
+			break;
+		}
+		if (rwr->lhs.n + 1 > mcap) {
+			mcap = rwr->lhs.n + 1;
+			mlist = xreallocarray(mlist, mcap, sizeof(*mlist));
+		}
+		if (!match_lhs(cf, rwr->lhs.v, pvp, mlist, &nmatch)) {
+			rwr = rwr->next;
+			ruleno++;
+			loopcount = 0;
+			continue;
+		}
+
+		rvp = rwr->rhs.v;
+		rp = *rvp;
+		if (rp != NULL) {
+			if ((unsigned char)rp[0] == META_CANONUSER) {
+				rvp++;
+				rwr = rwr->next;
+				ruleno++;
+				loopcount = 0;
+			} else if ((unsigned char)rp[0] == META_CANONHOST) {
+				rvp++;
+				rwr = NULL;
+			}
+		}
+
+		/* substitute */
+		for (avp = npvp; *rvp != NULL; rvp++) {
+			rp = *rvp;
+			if ((unsigned char)rp[0] == META_MATCHREPL) {
+				struct match *m;
+				char **pp;
+
+				i = rp[1] - '1';
+				if (i < 0 || i >= nmatch) {
+					cf_syserr(cf, "554 5.3.5 rewrite: ruleset "
+					    "%s: replacement $%c out of bounds",
+					    rulename, rp[1]);
+					free(npvp);
+					free(mlist);
+					return EX_CONFIG;
+				}
+				m = &mlist[i];
+				for (pp = m->first; pp <= m->last; pp++) {
+					if (avp >= &npvp[maxatom])
+						goto toolong;
+					*avp++ = *pp;
+				}
+				continue;
+			}
+			if (avp >= &npvp[maxatom])
+				goto toolong;
+			if ((unsigned char)rp[0] != META_MACRODEXPAND) {
+				*avp++ = rp;
+				continue;
+			}
+			{
+				const char *mval;
+				char **xpvp;
+
+				mval = cf_macvalue(cf, (unsigned char)rp[1]);
+				if (cf->debug21 >= 2) {
+					(void)fputs("rewrite: RHS $&", cf->out);
+					put_macname(cf, cf->out,
+					    (unsigned char)rp[1]);
+					(void)fprintf(cf->out, " => \"%s\"\n",
+					    mval ? mval : "(NULL)");
+				}
+				if (mval == NULL || *mval == '\0')
+					continue;
+				xpvp = cf_pvp_new();
+				if (cf_prescan(cf, mval, '\0', NULL, xpvp, NULL,
+				    NULL) == -1) {
+					free(xpvp);
+					free(npvp);
+					free(mlist);
+					return EX_DATAERR;
+				}
+				for (i = 0; xpvp[i] != NULL; i++) {
+					*avp++ = xpvp[i];
+					if (avp >= &npvp[maxatom]) {
+						free(xpvp);
+						goto toolong;
+					}
+				}
+				free(xpvp);
+			}
+		}
+		*avp = NULL;
+
+		if (do_lookups(cf, npvp, maxatom, &rstat) == -1)
+			goto toolong;
+
+		status = callsubr(cf, npvp, reclevel, maxatom);
+		if (rstat == EX_OK || status == EX_TEMPFAIL)
+			rstat = status;
+
+		for (i = 0; npvp[i] != NULL; i++)
+			pvp[i] = npvp[i];
+		pvp[i] = NULL;
+	}
+	free(npvp);
+	free(mlist);
+	trace(cf, rulename, "returns:", pvp);
+	return rstat;
+
+toolong:
+	cf_syserr(cf, "554 5.3.0 rewrite: expansion too long");
+	free(npvp);
+	free(mlist);
+	return EX_DATAERR;
+}
+
+/*
+ * Replaces each $[ ... $] and $( map ... $) in npvp by the lookup's
+ * result; -1 when the result would be too long.
+ */
+static int
+do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
+{
+	char **rvp, **hbrvp, **key_rvp, **default_rvp, **xpvp, **avp;
+	char **tail, **scanned;
+	const char *mapname, *args[CF_MAX_MAP_ARGS];
+	struct buf key, val, argbuf[CF_MAX_MAP_ARGS];
+	struct map *map;
+	enum map_result mr;
+	struct err err;
+	int endtoken, nargs, stat, external, ntail, i;
+	const char *replac;
+
+	for (rvp = npvp; *rvp != NULL; rvp++) {
+		hbrvp = rvp;
+		if ((unsigned char)rvp[0][0] == META_HOSTBEGIN) {
+			endtoken = META_HOSTEND;
+			mapname = "host";
+		} else if ((unsigned char)rvp[0][0] == META_LOOKUPBEGIN) {
+			endtoken = META_LOOKUPEND;
+			mapname = *++rvp;
+			if (mapname == NULL) {
+				cf_syserr(cf, "554 5.3.0 rewrite: missing "
+				    "mapname");
+				return 0;
+			}
+		} else
+			continue;
+
+		map = map_find(cf->maps, mapname);
+		if (map == NULL)
+			cf_syserr(cf, "554 5.3.0 rewrite: map %s not found",
+			    mapname);
+
+		key_rvp = ++rvp;
+		default_rvp = NULL;
+		xpvp = NULL;
+		nargs = 0;
+		for (i = 0; i < CF_MAX_MAP_ARGS; i++)
+			buf_init(&argbuf[i], 0);
+		while (*rvp != NULL &&
+		    (unsigned char)rvp[0][0] != endtoken) {
+			int nodetype = (unsigned char)rvp[0][0];
+
+			if (nodetype != META_CANONHOST &&
+			    nodetype != META_CANONUSER) {
+				rvp++;
+				continue;
+			}
+			*rvp++ = NULL;
+			if (xpvp != NULL) {
+				if (nargs < CF_MAX_MAP_ARGS - 1) {
+					cf_cataddr(cf, xpvp, NULL,
+					    &argbuf[nargs], '\0', 1);
+					nargs++;
+				}
+				xpvp = NULL;
+			}
+			if (nodetype == META_CANONHOST)
+				xpvp = rvp;
+			else
+				default_rvp = rvp;
+		}
+		if (*rvp != NULL)
+			*rvp++ = NULL;
+		if (xpvp != NULL && nargs < CF_MAX_MAP_ARGS - 1) {
+			cf_cataddr(cf, xpvp, NULL, &argbuf[nargs], '\0', 1);
+			nargs++;
+		}
+		for (i = 0; i < nargs; i++)
+			args[i] = buf_cstr(&argbuf[i]);
+
+		/* save the rest of the workspace */
+		ntail = pvp_len(rvp);
+		tail = xcalloc((size_t)ntail + 1, sizeof(char *));
+		memcpy(tail, rvp, (size_t)ntail * sizeof(char *));
+
+		buf_init(&key, 0);
+		buf_init(&val, 0);
+		cf_cataddr(cf, key_rvp, NULL, &key,
+		    map != NULL && map->spacesub ? map->spacesub : ' ', 1);
+		replac = NULL;
+		external = 0;
+		if (map != NULL) {
+			int first = !(map->flags & MF_OPENTRIED);
+
+			err_clear(&err);
+			stat = 0;
+			mr = map_lookup(map, buf_cstr(&key), args,
+			    (size_t)nargs, &val, &stat, &err);
+			if (mr == MAP_FOUND) {
+				replac = buf_cstr(&val);
+				external = 1;
+			} else if (mr == MAP_TEMPFAIL) {
+				*rstat = EX_TEMPFAIL;
+				if (val.len > 0) {	/* -T */
+					replac = buf_cstr(&val);
+					external = 1;
+				}
+			}
+			if (err.kind != ERR_NONE && err.msg[0] != '\0' &&
+			    (!(map->flags & MF_OPENFAILED) || first))
+				cf_message(cf, "%s", err.msg);
+		}
+		if (replac == NULL && default_rvp != NULL) {
+			cf_cataddr(cf, default_rvp, NULL, &val, '\0', 0);
+			replac = buf_cstr(&val);
+		}
+
+		scanned = cf_pvp_new();
+		if (replac == NULL)
+			xpvp = key_rvp;
+		else if (*replac == '\0')
+			xpvp = scanned;
+		else {
+			if (cf_prescan(cf, replac, '\0', external ? NULL :
+			    &cf->tok_int, scanned, NULL, NULL) == -1) {
+				xpvp = scanned;
+			} else
+				xpvp = scanned;
+		}
+		for (avp = hbrvp; *xpvp != NULL; xpvp++) {
+			*avp++ = cf_arena_str(cf, *xpvp, strlen(*xpvp));
+			if (avp >= &npvp[maxatom])
+				goto toolong;
+		}
+		rvp = avp - 1;
+		for (i = 0; i <= ntail; i++) {
+			*avp++ = tail[i];
+			if (avp >= &npvp[maxatom + 1] && i < ntail)
+				goto toolong;
+		}
+		free(tail);
+		free(scanned);
+		buf_free(&key);
+		buf_free(&val);
+		for (i = 0; i < CF_MAX_MAP_ARGS; i++)
+			buf_free(&argbuf[i]);
+		continue;
+toolong:
+		free(tail);
+		free(scanned);
+		buf_free(&key);
+		buf_free(&val);
+		for (i = 0; i < CF_MAX_MAP_ARGS; i++)
+			buf_free(&argbuf[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Strips double quotes (not escaped ones) from s in place. */
+static void
+stripquotes(char *s)
+{
+	char *q = s;
+	int c;
+
+	if (s == NULL)
+		return;
+	do {
+		c = *s++;
+		if (c == '\\') {
+			c = *s++;
+			if (c == '\0')
+				break;
+		} else if (c == '"')
+			continue;
+		*q++ = (char)c;
+	} while (c != '\0');
+	*q = '\0';
+}
+
+static int
+callsubr(struct cf *cf, char **pvp, int reclevel, int maxatom)
+{
+	int subrnum[CF_MAXSUBR], subridx[CF_MAXSUBR];
+	int nsubr = 0, j, i, subr, status, rstat = EX_OK;
+	char **avp, *name;
+
+	for (avp = pvp, j = 0; *avp != NULL; avp++, j++) {
+		if ((unsigned char)avp[0][0] != META_CALLSUBR ||
+		    avp[1] == NULL)
+			continue;
+		name = cf_arena_str(cf, avp[1], strlen(avp[1]));
+		avp[1] = name;
+		stripquotes(name);
+		subr = cf_rwset(cf, name, 0, NULL);
+		if (subr < 0) {
+			cf_syserr(cf, "554 5.3.5 Unknown ruleset %s", name);
+			return EX_CONFIG;
+		}
+		if (cf->rules[subr] == NULL) {
+			/* an empty ruleset: drop the call */
+			for (i = 2; avp[i] != NULL; i++)
+				avp[i - 2] = avp[i];
+			avp[i - 2] = NULL;
+			avp--;
+			j--;
+			continue;
+		}
+		if (++nsubr >= CF_MAXSUBR) {
+			cf_syserr(cf, "554 5.3.0 Too many subroutine calls "
+			    "(%d max)", CF_MAXSUBR);
+			return EX_CONFIG;
+		}
+		subrnum[nsubr] = subr;
+		subridx[nsubr] = j;
+	}
+	while (nsubr > 0) {
+		subr = subrnum[nsubr];
+		avp = pvp + subridx[nsubr];
+		for (i = 2; avp[i] != NULL; i++)
+			avp[i - 2] = avp[i];
+		avp[i - 2] = NULL;
+		status = cf_rewrite(cf, avp, subr, reclevel,
+		    maxatom - subridx[nsubr]);
+		if (status != EX_OK && status != EX_TEMPFAIL)
+			return status;
+		if (rstat == EX_OK || status == EX_TEMPFAIL)
+			rstat = status;
+		nsubr--;
+	}
+	return rstat;
+}

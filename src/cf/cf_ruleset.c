@@ -1,0 +1,271 @@
+/*
+ * cf_ruleset.c -- S and R lines: ruleset names and numbers (named
+ * rulesets without a number count down from 199), rules compiled into
+ * token vectors with the checks sendmail makes on each side, and the
+ * =S listing of a ruleset.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_int.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+/*
+ * Looks up (enter: creates) a ruleset by number or name, "name=N"
+ * binding a name to a number.  Returns the number or -1.
+ */
+int
+cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
+{
+	const char *q;
+	char name[256];
+	size_t n;
+	long num = -1;
+	int i, found = -1;
+	char *end;
+
+	if (end_out != NULL)
+		*end_out = p;
+	if (isdigit((unsigned char)*p)) {
+		num = strtol(p, &end, 10);
+		if (end_out != NULL)
+			*end_out = end;
+		if (num >= CF_MAXRWSETS / 2 || num < 0) {
+			cf_syserr(cf, "bad ruleset %ld (%d max)", num,
+			    CF_MAXRWSETS / 2);
+			return -1;
+		}
+		return (int)num;
+	}
+	q = p;
+	while (*p != '\0' && isascii((unsigned char)*p) &&
+	    (isalnum((unsigned char)*p) || *p == '_'))
+		p++;
+	if (q == p || !isalpha((unsigned char)*q))
+		return -1;
+	n = (size_t)(p - q);
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, q, n);
+	name[n] = '\0';
+	for (i = 0; i < CF_MAXRWSETS; i++)
+		if (cf->rsname[i] != NULL && str_casecmp(cf->rsname[i],
+		    name) == 0) {
+			found = i;
+			break;
+		}
+	if (found < 0 && !enter)
+		return -1;
+	if (enter && *p == '=') {
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!isdigit((unsigned char)*p)) {
+			cf_syserr(cf, "bad ruleset definition \"%s\" (number "
+			    "required after `=')", q);
+			return -1;
+		}
+		num = strtol(p, &end, 10);
+		if (end_out != NULL)
+			*end_out = end;
+		if (num >= CF_MAXRWSETS / 2 || num < 0) {
+			cf_syserr(cf, "bad ruleset number %ld in \"%s\" "
+			    "(%d max)", num, q, CF_MAXRWSETS / 2);
+			return -1;
+		}
+	} else {
+		if (end_out != NULL)
+			*end_out = p;
+		if (found >= 0)
+			num = found;
+		else {
+			num = --cf->nextruleset;
+			if (num < CF_MAXRWSETS / 2) {
+				cf_syserr(cf, "%s: too many named rulesets "
+				    "(%d max)", name, CF_MAXRWSETS / 2);
+				return -1;
+			}
+		}
+	}
+	if (found >= 0 && num != found) {
+		cf_syserr(cf, "%s: ruleset changed value (old %d, new %ld)",
+		    name, found, num);
+		num = found;
+	}
+	if (enter) {
+		if (found >= 0 && found != num)
+			;
+		else {
+			free(cf->rsname[num]);
+			cf->rsname[num] = xstrdup(name);
+		}
+	}
+	return (int)num;
+}
+
+const char *
+cf_rwset_name(struct cf *cf, int n, char *tmp, size_t len)
+{
+	if (n >= 0 && n < CF_MAXRWSETS && cf->rsname[n] != NULL)
+		return cf->rsname[n];
+	(void)snprintf(tmp, len, "%d", n);
+	return tmp;
+}
+
+void
+cf_ruleset_start(struct cf *cf, const char *line)
+{
+	int rs;
+
+	rs = cf_rwset(cf, line, 1, NULL);
+	if (rs < 0) {
+		cf->cur_rwset = -1;
+		return;
+	}
+	if (cf->rules[rs] != NULL && cf->testmode)
+		(void)fprintf(cf->out, "WARNING: Ruleset %s has multiple "
+		    "definitions\n", line);
+	cf->cur_rwset = rs;
+}
+
+static void
+scan_err(void *arg, const char *msg)
+{
+	struct cf *cf = arg;
+
+	cf_usrerr(cf, NULL, "%s", msg);
+}
+
+static const char *
+lhs_botch(int c)
+{
+	switch (c) {
+	case META_MATCHREPL: return "$1-$9";
+	case META_CANONUSER: return "$:";
+	case META_CALLSUBR: return "$>";
+	case META_CONDIF: return "$?";
+	case META_CONDFI: return "$.";
+	case META_HOSTBEGIN: return "$[";
+	case META_HOSTEND: return "$]";
+	case META_LOOKUPBEGIN: return "$(";
+	case META_LOOKUPEND: return "$)";
+	}
+	return NULL;
+}
+
+static const char *
+rhs_botch(int c)
+{
+	switch (c) {
+	case META_MATCHZANY: return "$*";
+	case META_MATCHANY: return "$+";
+	case META_MATCHONE: return "$-";
+	case META_MATCHCLASS: return "$=";
+	case META_MATCHNCLASS: return "$~";
+	}
+	return NULL;
+}
+
+static const struct addr_toktab *
+rule_toktab(struct cf *cf)
+{
+	cf_tokens_prepare(cf);
+	return cf->level >= 9 ? &cf->tok_noc : &cf->tok_int;
+}
+
+/* R line (without the 'R'), dollars already translated. */
+void
+cf_rule_add(struct cf *cf, const char *line)
+{
+	struct cf_rule *r;
+	struct buf side, ex;
+	const char *p, *q, *botch;
+	int nfuzzy = 0, rs = cf->cur_rwset < 0 ? 0 : cf->cur_rwset;
+	size_t i;
+
+	p = strchr(line, '\t');
+	if (p == NULL) {
+		cf_syserr(cf, "invalid rewrite line \"R%s\" (tab expected)",
+		    line);
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->line = cf->line;
+	buf_init(&side, 0);
+	buf_init(&ex, 0);
+
+	buf_add(&side, line, (size_t)(p - line));
+	cf_expand(cf, buf_cstr(&side), &ex);
+	(void)addr_prescan(buf_cstr(&ex), '\t', rule_toktab(cf), 0,
+	    &r->lhs, NULL, scan_err, cf);
+	if (r->lhs.n == 0) {
+		cf_syserr(cf, "R line: null LHS");
+	}
+	for (i = 0; i < r->lhs.n; i++) {
+		int c = (unsigned char)r->lhs.v[i][0];
+
+		switch (c) {
+		case META_MATCHZANY: case META_MATCHANY: case META_MATCHONE:
+		case META_MATCHCLASS: case META_MATCHNCLASS:
+			nfuzzy++;
+			break;
+		}
+		botch = lhs_botch(c);
+		if (botch != NULL)
+			cf_syserr(cf, "Inappropriate use of %s on LHS", botch);
+	}
+
+	while (*p == '\t')
+		p++;
+	q = p;
+	while (*p != '\0' && *p != '\t')
+		p++;
+	buf_reset(&side);
+	buf_add(&side, q, (size_t)(p - q));
+	cf_expand(cf, buf_cstr(&side), &ex);
+	(void)addr_prescan(buf_cstr(&ex), '\t', rule_toktab(cf), 0,
+	    &r->rhs, NULL, scan_err, cf);
+	if (r->rhs.n == 0)
+		cf_syserr(cf, "R line: null RHS");
+	for (i = 0; i < r->rhs.n; i++) {
+		const char *t = r->rhs.v[i];
+		int c = (unsigned char)t[0];
+
+		if (c == META_MATCHREPL &&
+		    (t[1] <= '0' || t[1] > '0' + nfuzzy))
+			cf_syserr(cf, "replacement $%c out of bounds", t[1]);
+		botch = rhs_botch(c);
+		if (botch != NULL)
+			cf_syserr(cf, "Inappropriate use of %s on RHS", botch);
+	}
+	buf_free(&side);
+	buf_free(&ex);
+
+	if (cf->ruletail[rs] == NULL)
+		cf->ruletail[rs] = &cf->rules[rs];
+	*cf->ruletail[rs] = r;
+	cf->ruletail[rs] = &r->next;
+}
+
+void
+cf_print_ruleset(struct cf *cf, int rs, FILE *out)
+{
+	struct cf_rule *r;
+	size_t i;
+
+	for (r = cf->rules[rs]; r != NULL; r = r->next) {
+		(void)fputc('R', out);
+		for (i = 0; i < r->lhs.n; i++) {
+			cf_xputs(cf, out, r->lhs.v[i]);
+			(void)fputc(' ', out);
+		}
+		(void)fputs("\t\t", out);
+		for (i = 0; i < r->rhs.n; i++) {
+			cf_xputs(cf, out, r->rhs.v[i]);
+			(void)fputc(' ', out);
+		}
+		(void)fputc('\n', out);
+	}
+}

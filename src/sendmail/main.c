@@ -1,0 +1,243 @@
+/*
+ * main.c -- the sendmail front end: flags in (sendmail's getopt string
+ * and invocation names), the configuration read, the mode run, an exit
+ * status out.  Modes live in src/cf (-bt, -bv); the daemon, queue and
+ * delivery modes come with their own folders.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cf/cf.h"
+#include "cf/version.h"
+#include "lib/log.h"
+#include "lib/str.h"
+
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_UNAVAILABLE	69
+#define EX_CONFIG	78
+
+#define DEFAULT_CF	"/etc/mail/sendmail.cf"
+
+static const char compiled_with[] =
+	" Compiled with: DNSMAP LOG MAP_REGEX NAMED_BIND NETINET NETINET6\n"
+	"\t\tNETUNIX NEWDB=5.3 PIPELINING SCANF SOCKETMAP USERDB\n";
+
+struct opts {
+	int		 mode;		/* the letter after -b */
+	const char	*cffile;
+	const char	*tag;		/* -L */
+	int		 verbose;
+	int		 debug01;	/* -d0.1 or more */
+	struct {
+		char	*name_value;
+		int	 shortname;	/* for -o */
+	}		 setopts[64];
+	int		 nsetopts;
+	char		*macros[64];	/* -M "xvalue" / "{name}value" */
+	int		 nmacros;
+};
+
+static void
+usage_illegal(int c)
+{
+	(void)fprintf(stderr, "sendmail: illegal option -- %c\n", c);
+	exit(EX_USAGE);
+}
+
+/* -d list: only 0.N (version and identity) changes our output yet */
+static void
+debug_flags(struct opts *o, const char *arg)
+{
+	const char *p = arg;
+	char *end;
+	long cat, lvl;
+
+	while (*p != '\0') {
+		cat = strtol(p, &end, 10);
+		if (end == p)
+			return;
+		lvl = 1;
+		if (*end == '-')
+			(void)strtol(end + 1, &end, 10);
+		if (*end == '.')
+			lvl = strtol(end + 1, &end, 10);
+		if (cat == 0 && lvl >= 1)
+			o->debug01 = 1;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			return;
+	}
+}
+
+static void
+parse_args(struct opts *o, int argc, char **argv, int *optind_out)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt(argc, argv,
+	    "A:B:b:C:cD:d:e:F:f:Gh:IiL:M:mN:nO:o:p:Q:q:R:r:sTtUV:vX:")) !=
+	    -1) {
+		switch (c) {
+		case 'b':
+			if (optarg[0] == '\0' || optarg[1] != '\0' ||
+			    strchr("mastvCdDhHiIpPOsz", optarg[0]) == NULL) {
+				(void)fprintf(stderr, "Invalid operation mode "
+				    "%c\n", optarg[0]);
+				exit(EX_USAGE);
+			}
+			o->mode = optarg[0];
+			break;
+		case 'C':
+			o->cffile = optarg;
+			break;
+		case 'd':
+			debug_flags(o, optarg);
+			break;
+		case 'L':
+			o->tag = optarg;
+			break;
+		case 'O':
+			if (o->nsetopts < 64) {
+				o->setopts[o->nsetopts].name_value = optarg;
+				o->setopts[o->nsetopts++].shortname = 0;
+			}
+			break;
+		case 'o':
+			if (o->nsetopts < 64) {
+				o->setopts[o->nsetopts].name_value = optarg;
+				o->setopts[o->nsetopts++].shortname = 1;
+			}
+			break;
+		case 'M':
+			if (o->nmacros < 64)
+				o->macros[o->nmacros++] = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case '?':
+			usage_illegal(optopt);
+			break;
+		default:
+			/* accepted; used by modes that arrive later */
+			break;
+		}
+	}
+	*optind_out = optind;
+}
+
+static void
+apply_command_line(struct cf *cf, struct opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nsetopts; i++) {
+		if (o->setopts[i].shortname)
+			(void)cf_option_short(cf,
+			    (unsigned char)o->setopts[i].name_value[0],
+			    o->setopts[i].name_value + 1);
+		else
+			(void)cf_option_set(cf, o->setopts[i].name_value, 1);
+	}
+	for (i = 0; i < o->nmacros; i++) {
+		const char *m = o->macros[i];
+		char name[256];
+		const char *val;
+
+		if (m[0] == '{') {
+			const char *close = strchr(m, '}');
+
+			if (close == NULL || (size_t)(close - m) >=
+			    sizeof(name))
+				continue;
+			memcpy(name, m, (size_t)(close - m) + 1);
+			name[close - m + 1] = '\0';
+			val = close + 1;
+		} else {
+			name[0] = m[0];
+			name[1] = '\0';
+			val = m[0] ? m + 1 : m;
+		}
+		cf_macro_define(cf, name, val);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct cf *cf;
+	struct err err;
+	const char *prog = basename(argv[0]);
+	int first, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = 'm';
+	if (strcmp(prog, "newaliases") == 0)
+		o.mode = 'i';
+	else if (strcmp(prog, "mailq") == 0)
+		o.mode = 'p';
+	else if (strcmp(prog, "hoststat") == 0)
+		o.mode = 'h';
+	else if (strcmp(prog, "purgestat") == 0)
+		o.mode = 'H';
+	else if (strcmp(prog, "smtpd") == 0)
+		o.mode = 'd';
+	parse_args(&o, argc, argv, &first);
+	if (o.cffile == NULL)
+		o.cffile = DEFAULT_CF;
+	log_open(o.tag);
+
+	if (o.debug01) {
+		(void)printf("Version %s (%s %s)\n%s", MAILSYS_COMPAT_VERSION,
+		    MAILSYS_NAME, MAILSYS_VERSION, compiled_with);
+	}
+	if (o.mode == 'z') {
+		(void)fprintf(stderr, "Frozen configurations unsupported\n");
+		return EX_USAGE;
+	}
+
+	cf = cf_new();
+	cf_ident_init(cf);
+	if (cf_read(cf, o.cffile, &err) == -1) {
+		(void)printf("%s: line 0: cannot open: %s\n", o.cffile,
+		    err.msg);
+		cf_free(cf);
+		return EX_CONFIG;
+	}
+	apply_command_line(cf, &o);
+	cf_ident_finish(cf);
+	if (o.debug01)
+		cf_ident_print(cf, stdout);
+
+	switch (o.mode) {
+	case 't':
+		rc = cf_testmode(cf, stdin, stdout);
+		break;
+	case 'C':
+		rc = (cf_check(cf) == -1 || cf_nerrors(cf) > 0) ?
+		    EX_CONFIG : EX_OK;
+		break;
+	case 'v':
+		if (first >= argc) {
+			(void)printf("Recipient names must be specified\n");
+			rc = EX_USAGE;
+			break;
+		}
+		rc = cf_verify(cf, argv + first, o.verbose, stdout);
+		break;
+	default:
+		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "
+		    "available in this release yet\n", o.mode);
+		rc = EX_UNAVAILABLE;
+		break;
+	}
+	(void)fflush(stdout);
+	cf_free(cf);
+	return rc;
+}
