@@ -118,6 +118,7 @@ cf_after_read(struct cf *cf)
 		cf->spacesub = (unsigned char)v[0];
 	if (cf_macvalue(cf, 'n') == NULL)
 		cf_macdefine(cf, 'n', "MAILER-DAEMON");
+	map_set_service_switch(cf->maps, cf_opt(cf, "ServiceSwitchFile"));
 	cf->tok_ready = 0;
 }
 

@@ -97,10 +97,6 @@ bt_equal(struct cf *cf, const char *line, FILE *out)
 	case 'S':
 		rs = cf_rwset(cf, line + 2, 0, NULL);
 		if (rs < 0) {
-			if (line[2] == '\0' || !(isalnum((unsigned char)
-			    line[2])))
-				(void)fprintf(out, "invalid ruleset name: "
-				    "\"%s\"\n", line + 2);
 			(void)fprintf(out, "Undefined ruleset %s\n", line + 2);
 			return;
 		}
@@ -155,6 +151,9 @@ bt_map(struct cf *cf, char *p, FILE *out)
 	err_clear(&err);
 	args[0] = q;
 	r = map_lookup(map, q, args, 1, &val, &stat, &err);
+	if (r == MAP_TEMPFAIL && err.msg[0] != '\0' &&
+	    !(map->flags & MF_OPENFAILED))
+		(void)fprintf(out, "%s\n", err.msg);
 	if (r == MAP_FOUND)
 		(void)fprintf(out, "returns %s (%d)\n", buf_cstr(&val), stat);
 	else
@@ -183,8 +182,8 @@ bt_parse(struct cf *cf, const char *p, FILE *out)
 		(void)fprintf(out, "Cannot parse\n");
 		return;
 	}
-	if (a.mailer == NULL && a.bad)
-		(void)fprintf(out, "mailer error, %s%s%suser %s\n",
+	if (a.mailer == NULL && a.bad && a.user != NULL)
+		(void)fprintf(out, "mailer *error*, %s%s%suser %s\n",
 		    a.host ? "host " : "", a.host ? a.host : "",
 		    a.host ? ", " : "", a.user ? a.user : "");
 	else if (a.mailer == NULL)
@@ -253,6 +252,31 @@ bt_tryflags(struct cf *cf, const char *p, FILE *out)
 	cf_macro_define(cf, "{addr_type}", t);
 }
 
+/* /sender: the envelope sender as sendmail would record it */
+static void
+bt_sender(struct cf *cf, const char *p, FILE *out)
+{
+	struct cf_addr a;
+	struct buf s;
+	char **pvp;
+
+	if (cf_parseaddr(cf, p, RF_SENDERADDR, '\0', NULL, &a) == 0)
+		cf_addr_free(&a);
+	buf_init(&s, 0);
+	pvp = cf_pvp_new();
+	if (cf_prescan(cf, p, '\0', &cf->tok_int, pvp, NULL, cf->e_to) == 0 &&
+	    pvp[0] != NULL) {
+		(void)cf_rewrite(cf, pvp, RS_CANON, 0, ADDR_MAXATOM);
+		(void)cf_rewrite(cf, pvp, RS_SENDER, 0, ADDR_MAXATOM);
+		(void)cf_rewrite(cf, pvp, RS_FINAL, 0, ADDR_MAXATOM);
+		cf_cataddr(cf, pvp, NULL, &s, '\0', 0);
+	}
+	(void)fprintf(out, "addr=%s\n", buf_cstr(&s));
+	free(pvp);
+	buf_free(&s);
+	cf->e_to = NULL;
+}
+
 /* Returns 1 on /quit. */
 static int
 bt_slash(struct cf *cf, char *line, FILE *out)
@@ -287,6 +311,8 @@ bt_slash(struct cf *cf, char *line, FILE *out)
 		bt_tryflags(cf, p, out);
 	else if (str_casecmp(line + 1, "parse") == 0)
 		bt_parse(cf, p, out);
+	else if (str_casecmp(line + 1, "sender") == 0)
+		bt_sender(cf, p, out);
 	else if (str_casecmp(line + 1, "header") == 0)
 		cf_bt_header(cf, p, out);
 	else if (str_casecmp(line + 1, "gethostbyname") == 0)
@@ -410,6 +436,7 @@ cf_testmode(struct cf *cf, FILE *in, FILE *out)
 	cf->testmode = 1;
 	cf->out = out;
 	cf_macro_define(cf, "{opMode}", "t");
+	cf_macro_define(cf, "{deliveryMode}", "i");
 	(void)fprintf(out, "ADDRESS TEST MODE (ruleset 3 NOT automatically "
 	    "invoked)\nEnter <ruleset> <address>\n");
 	cf_macro_define(cf, "{addr_type}", "e r");

@@ -55,6 +55,8 @@ cf_syserr(struct cf *cf, const char *fmt, ...)
 	va_list ap;
 
 	cf->nerrors++;
+	if (cf->exitstat == 0)
+		cf->exitstat = 70;	/* EX_SOFTWARE */
 	prefix[0] = '\0';
 	if (cf->file != NULL)
 		(void)snprintf(prefix, sizeof(prefix), "%s: line %d: ",

@@ -81,8 +81,10 @@ cf_ident_init(struct cf *cf)
 	cf_macdefine(cf, 'j', host);
 	cf_class_add(cf, 'w', host);
 	dot = strchr(host, '.');
-	if (dot != NULL && dot[1] != '\0')
+	if (dot != NULL && dot[1] != '\0') {
 		cf_macdefine(cf, 'm', dot + 1);
+		cf_class_add(cf, 'm', dot + 1);
+	}
 	if (uname(&u) == 0) {
 		cf_macdefine(cf, 'k', u.nodename);
 		cf_class_add(cf, 'k', u.nodename);
@@ -179,9 +181,21 @@ cf_bt_mx(struct cf *cf, const char *p, FILE *out)
 	ns_msg msg;
 	ns_rr rr;
 
-	(void)cf;
+	struct strarr methods = { 0 };
+	size_t k;
+	int usedns = 0;
+
 	if (*p == '\0') {
 		(void)fprintf(out, "Usage: /mx address\n");
+		return;
+	}
+	map_set_service(cf->maps, "hosts", &methods);
+	for (k = 0; k < methods.n; k++)
+		if (str_casecmp(methods.v[k], "dns") == 0)
+			usedns = 1;
+	strarr_free(&methods);
+	if (!usedns) {
+		(void)fprintf(out, "getmxrr(%s) returns 0 value(s):\n", p);
 		return;
 	}
 	len = res_query(p, ns_c_in, ns_t_mx, ans, sizeof(ans));
@@ -222,12 +236,3 @@ cf_bt_mx(struct cf *cf, const char *p, FILE *out)
 	strarr_free(&hosts);
 }
 
-/* /header: header flags are not modelled yet beyond syntax */
-void
-cf_bt_header(struct cf *cf, const char *p, FILE *out)
-{
-	(void)cf;
-	if (strchr(p, ':') == NULL)
-		(void)fprintf(out, "header syntax error, line \"%s\"\n", p);
-	(void)fprintf(out, "ul = %08lx\n", 0UL);
-}

@@ -145,6 +145,7 @@ void	cf_after_read(struct cf *);
 void	cf_bt_canon(struct cf *, const char *, FILE *);
 void	cf_bt_mx(struct cf *, const char *, FILE *);
 void	cf_bt_header(struct cf *, const char *, FILE *);
+unsigned long cf_header_flags(const char *name);
 
 /* cf_err.c */
 void	cf_syserr(struct cf *, const char *fmt, ...)

@@ -200,7 +200,6 @@ cf_mailer_line(struct cf *cf, const char *line)
 	int fcode;
 
 	m = xcalloc(1, sizeof(*m));
-	m->se_rwset = m->sh_rwset = m->re_rwset = m->rh_rwset = -1;
 	m->uid = m->gid = -1;
 	buf_init(&body, 0);
 	for (q = p; *q != '\0' && *q != ',' && !isspace((unsigned char)*q);
@@ -333,6 +332,9 @@ cf_mailer_line(struct cf *cf, const char *line)
 		m->eol = xstrdup(argv_has_user(m) ? "\n" : "\r\n");
 	if (m->maxrcpt <= 0)
 		m->maxrcpt = 100;
+	/* programs get one recipient per run, whatever F= says */
+	if (strcmp(m->name, "prog") == 0)
+		m->flags['m'] = 0;
 	mailer_install(cf, m);
 	return;
 bad:
@@ -374,7 +376,7 @@ print_rwset(struct cf *cf, FILE *out, int rs)
 	if (rs >= 0 && rs < CF_MAXRWSETS && cf->rsname[rs] != NULL)
 		(void)fputs(cf->rsname[rs], out);
 	else
-		(void)fprintf(out, "%d", rs < 0 ? 0 : rs);
+		(void)fprintf(out, "%d", rs);
 }
 
 void
@@ -406,8 +408,6 @@ cf_mailer_print(struct cf *cf, struct cf_mailer *m, FILE *out)
 	    m->addrtype ? m->addrtype : "<undefined>",
 	    m->diagtype ? m->diagtype : "<undefined>");
 	(void)fprintf(out, " r=%ld", m->maxrcpt);
-	if (m->execdir != NULL)
-		(void)fprintf(out, " D=%s", m->execdir);
 	if (m->rootdir != NULL)
 		(void)fprintf(out, " /=%s", m->rootdir);
 	if (m->argv.n > 0) {

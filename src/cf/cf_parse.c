@@ -81,13 +81,13 @@ error_triple(struct cf *cf, char *host, char *ubuf, struct cf_addr *a)
 	    && isdigit((unsigned char)ubuf[2]) && ubuf[3] == ' ') {
 		off = isenhsc(ubuf + 4, ' ');
 		if (off > 0)
-			cf_usrerr(cf, cf->e_to, "%s", ubuf + off + 5);
+			cf_usrerr(cf, NULL, "%s", ubuf + off + 5);
 		else
-			cf_usrerr(cf, cf->e_to, "%s", ubuf + 4);
+			cf_usrerr(cf, NULL, "%s", ubuf + 4);
 		if (ubuf[0] == '4')
 			a->queueup = 1;
 	} else
-		cf_usrerr(cf, cf->e_to, "%s", ubuf);
+		cf_usrerr(cf, NULL, "%s", ubuf);
 	(void)host;
 	a->bad = 1;
 }
@@ -144,9 +144,9 @@ buildaddr(struct cf *cf, char **tv, int flags, struct cf_addr *a)
 	if (str_casecmp(mname, "error") == 0) {
 		if (hostp != NULL)
 			a->host = xstrdup(buf_cstr(&hbuf));
+		a->user = xstrdup(buf_cstr(&ubuf));
 		error_triple(cf, hbuf.data, ubuf.data ? ubuf.data :
 		    (char *)"", a);
-		a->user = xstrdup(buf_cstr(&ubuf));
 		goto out;
 	}
 	m = cf_mailer_find(cf, mname);
@@ -262,8 +262,8 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 		queueup = 1;
 	buildaddr(cf, pvp, flags, a);
 	if (queueup) {
-		cf_message(cf, "Transient parse error -- message queued for "
-		    "future delivery");
+		cf_usrerr(cf, cf->e_to, "Transient parse error -- message "
+		    "queued for future delivery");
 		a->queueup = 1;
 	}
 	free(pvp);
@@ -309,6 +309,11 @@ cf_crackaddr(struct cf *cf, const char *addr)
 			if (--depth == 0 && gt == NULL)
 				gt = p;
 		}
+	}
+	if (lt != NULL && gt != NULL && strspn(lt + 1, " \t") ==
+	    (size_t)(gt - lt - 1)) {
+		buf_adds(&out, addr);	/* "<>" has no mailbox to replace */
+		return buf_steal(&out);
 	}
 	if (lt != NULL) {
 		buf_add(&out, addr, (size_t)(lt - addr) + 1);
@@ -390,7 +395,7 @@ cf_remotename(struct cf *cf, const char *name, struct cf_mailer *m,
 		rwset = (flags & RF_HEADERADDR) ? m->rh_rwset : m->re_rwset;
 		addrtype[2] = 'r';
 	}
-	if (rwset < 0)
+	if (rwset < 0)	/* never: unset rulesets are 0 */
 		return xstrdup(name);
 	addrtype[0] = (flags & RF_HEADERADDR) ? 'h' : 'e';
 	addrtype[1] = ' ';

@@ -719,7 +719,6 @@ stripquotes(char *s)
 			continue;
 		*q++ = (char)c;
 	} while (c != '\0');
-	*q = '\0';
 }
 
 static int
@@ -733,8 +732,8 @@ callsubr(struct cf *cf, char **pvp, int reclevel, int maxatom)
 		if ((unsigned char)avp[0][0] != META_CALLSUBR ||
 		    avp[1] == NULL)
 			continue;
-		name = cf_arena_str(cf, avp[1], strlen(avp[1]));
-		avp[1] = name;
+		/* in place, as sendmail does: the rule itself loses them */
+		name = avp[1];
 		stripquotes(name);
 		subr = cf_rwset(cf, name, 0, NULL);
 		if (subr < 0) {

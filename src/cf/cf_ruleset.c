@@ -26,6 +26,8 @@ cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
 	int i, found = -1;
 	char *end;
 
+	while (isspace((unsigned char)*p))
+		p++;
 	if (end_out != NULL)
 		*end_out = p;
 	if (isdigit((unsigned char)*p)) {
@@ -43,8 +45,10 @@ cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
 	while (*p != '\0' && isascii((unsigned char)*p) &&
 	    (isalnum((unsigned char)*p) || *p == '_'))
 		p++;
-	if (q == p || !isalpha((unsigned char)*q))
+	if (q == p || !isalpha((unsigned char)*q)) {
+		cf_syserr(cf, "invalid ruleset name: \"%.20s\"", q);
 		return -1;
+	}
 	n = (size_t)(p - q);
 	if (n >= sizeof(name))
 		n = sizeof(name) - 1;

@@ -21,6 +21,7 @@
 struct map_set {
 	struct map_env	 env;
 	struct ptrarr	 maps;		/* struct map *, declaration order */
+	struct map_switch *sw;		/* ServiceSwitchFile */
 };
 
 static const struct map_class *const map_classes[] = {
@@ -72,6 +73,20 @@ map_set_env(const struct map_set *set)
 	return &set->env;
 }
 
+void
+map_set_service_switch(struct map_set *set, const char *path)
+{
+	map_switch_free(set->sw);
+	set->sw = map_switch_load(path);
+}
+
+void
+map_set_service(struct map_set *set, const char *service,
+    struct strarr *out)
+{
+	map_switch_methods(set->sw, service, out);
+}
+
 /* Closes the map and frees what the K line set, keeping name and set. */
 static void
 map_clear(struct map *m)
@@ -105,6 +120,7 @@ map_set_free(struct map_set *set)
 
 	if (set == NULL)
 		return;
+	map_switch_free(set->sw);
 	for (i = 0; i < set->maps.n; i++) {
 		m = set->maps.v[i];
 		map_clear(m);

@@ -126,6 +126,12 @@ struct map_class {
 struct map_set	*map_set_new(const struct map_env *);
 void		 map_set_free(struct map_set *);
 const struct map_env *map_set_env(const struct map_set *);
+/* Reads the service switch file (NULL or missing: sendmail's defaults). */
+void		 map_set_service_switch(struct map_set *, const char *path);
+/* The sources of a service ("hosts": "files", "dns"), in order. */
+struct strarr;
+void		 map_set_service(struct map_set *, const char *service,
+		    struct strarr *out);
 
 /*
  * Declares a map from a K line: name, class and the rest of the line.

@@ -115,6 +115,22 @@ host_file(const char *name, const char *addr, const char *defdname,
 	return found;
 }
 
+/*
+ * "name: Name server timeout", the name cut to 33 characters around
+ * "..." as sendmail shortens it.
+ */
+static void
+host_timeout_msg(const char *name, struct err *err)
+{
+	size_t n = strlen(name);
+
+	if (n < 33)
+		err_set(err, ERR_TEMPFAIL, "%s: Name server timeout", name);
+	else
+		err_set(err, ERR_TEMPFAIL, "%.15s...%s: Name server timeout",
+		    name, name + n - 15);
+}
+
 /* The resolver outcome as a map result: tempfail, not found. */
 static enum map_result
 host_dns_fail(const char *name, int herr, int *stat_out, struct err *err)
@@ -124,7 +140,7 @@ host_dns_fail(const char *name, int herr, int *stat_out, struct err *err)
 		return MAP_NOTFOUND;
 	}
 	*stat_out = MAPST_TEMPFAIL;
-	err_set(err, ERR_TEMPFAIL, "%s: Name server timeout", name);
+	host_timeout_msg(name, err);
 	return MAP_TEMPFAIL;
 }
 
@@ -201,80 +217,63 @@ host_arpa(const char *s, struct buf *out)
 	return buf_printf(out, "%u.%u.%u.%u", a[3], a[2], a[1], a[0]);
 }
 
-/* The first PTR target in the answer; 0 if one was found. */
-static int
-host_answer_ptr(const unsigned char *ans, int len, struct buf *out)
-{
-	char name[NS_MAXDNAME];
-	ns_msg msg;
-	ns_rr rr;
-	int i, n;
 
-	if (ns_initparse(ans, len, &msg) == -1)
-		return -1;
-	n = ns_msg_count(msg, ns_s_an);
-	for (i = 0; i < n; i++) {
-		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
-			return -1;
-		if (ns_rr_type(rr) != T_PTR)
-			continue;
-		if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg),
-		    ns_rr_rdata(rr), name, sizeof(name)) == -1)
-			return -1;
-		return buf_set(out, name);
-	}
-	return -1;
+static int
+has_method(const struct strarr *methods, const char *name)
+{
+	size_t i;
+
+	if (methods == NULL)
+		return 1;
+	for (i = 0; i < methods->n; i++)
+		if (str_casecmp(methods->v[i], name) == 0)
+			return 1;
+	return 0;
 }
 
 /*
- * "[192.0.2.1]" or "[IPv6:...]": the name the hosts file gives first
- * for the address (unqualified, as sendmail leaves it), else the PTR.
+ * "[192.0.2.1]" or "[IPv6:...]": the name the C library's resolver
+ * (nsswitch: hosts file, then DNS) gives for the address, as sendmail
+ * asks gethostbyaddr.  A temporary resolver failure is a TEMPFAIL
+ * without a message; the hosts switch of the cf is not consulted.
  */
 static enum map_result
-host_literal(const char *key, struct buf *out, int *stat_out,
-    struct err *err)
+host_literal(const char *key, const struct strarr *methods, struct buf *out,
+    int *stat_out, struct err *err)
 {
-	struct __res_state rs;
-	struct buf lit, arpa;
-	unsigned char *ans;
+	struct buf lit;
 	const char *a;
+	unsigned char addr[16];
+	struct hostent *hp;
+	int family = AF_INET, len = 4;
 	enum map_result r = MAP_NOTFOUND;
-	int n, herr;
 
 	buf_init(&lit, 1024);
-	buf_init(&arpa, 1024);
 	*stat_out = MAPST_NOTFOUND;
-	if (buf_add(&lit, key + 1, strlen(key) - 2) == -1 ||
-	    host_arpa(buf_cstr(&lit), &arpa) == -1)
+	if (buf_add(&lit, key + 1, strlen(key) - 2) == -1)
 		goto done;
 	a = buf_cstr(&lit);
-	if (str_has_prefix_nocase(a, "IPv6:"))
+	if (str_has_prefix_nocase(a, "IPv6:")) {
 		a += 5;
-	if (host_file(NULL, a, "", out)) {
-		r = MAP_FOUND;
-		goto done;
+		family = AF_INET6;
+		len = 16;
 	}
-	if (buf_adds(&arpa, str_has_prefix_nocase(buf_cstr(&lit), "IPv6:") ?
-	    ".ip6.arpa" : ".in-addr.arpa") == -1)
+	if (inet_pton(family, a, addr) != 1)
 		goto done;
-	memset(&rs, 0, sizeof(rs));
-	if (res_ninit(&rs) != 0) {
-		r = host_dns_fail(key, TRY_AGAIN, stat_out, err);
-		goto done;
+	hp = gethostbyaddr(addr, (socklen_t)len, family);
+	if (hp != NULL && hp->h_name != NULL) {
+		r = buf_set(out, hp->h_name) == 0 ? MAP_FOUND : MAP_NOTFOUND;
+		if (r == MAP_FOUND)
+			*stat_out = MAPST_OK;
+	} else if (h_errno == TRY_AGAIN) {
+		*stat_out = MAPST_TEMPFAIL;
+		r = MAP_TEMPFAIL;
+		/* said only when the cf's own switch uses DNS */
+		if (has_method(methods, "dns"))
+			host_timeout_msg(key, err);
 	}
-	ans = xmalloc(DNS_ANSMAX);
-	n = res_nquery(&rs, buf_cstr(&arpa), C_IN, T_PTR, ans, DNS_ANSMAX);
-	herr = n < 0 ? rs.res_h_errno : 0;
-	res_nclose(&rs);
-	if (n >= 0 && host_answer_ptr(ans, n, out) == 0)
-		r = MAP_FOUND;
-	else
-		r = host_dns_fail(key, n < 0 && herr != 0 ? herr : NO_DATA,
-		    stat_out, err);
-	free(ans);
 done:
 	buf_free(&lit);
-	buf_free(&arpa);
 	return r;
 }
 
@@ -289,7 +288,8 @@ host_valid_name(const char *name)
 }
 
 enum map_result
-host_canon(const char *key, struct buf *out, int *stat_out, struct err *err)
+host_canon(const char *key, const struct strarr *methods, struct buf *out,
+    int *stat_out, struct err *err)
 {
 	static const int types[] = { T_A, T_AAAA, T_MX };
 	unsigned char *ans;
@@ -303,7 +303,7 @@ host_canon(const char *key, struct buf *out, int *stat_out, struct err *err)
 	host_defdname(&dd);
 	*stat_out = MAPST_NOTFOUND;
 	if (n >= 2 && key[0] == '[' && key[n - 1] == ']') {
-		r = host_literal(key, out, stat_out, err);
+		r = host_literal(key, methods, out, stat_out, err);
 		goto done;
 	}
 	if (buf_adds(&name, key) == -1)
@@ -312,10 +312,13 @@ host_canon(const char *key, struct buf *out, int *stat_out, struct err *err)
 		buf_truncate(&name, name.len - 1);
 	if (!host_valid_name(buf_cstr(&name)))
 		goto done;
-	if (host_file(buf_cstr(&name), NULL, buf_cstr(&dd), out)) {
+	if (has_method(methods, "files") &&
+	    host_file(buf_cstr(&name), NULL, buf_cstr(&dd), out)) {
 		r = MAP_FOUND;
 		goto done;
 	}
+	if (!has_method(methods, "dns"))
+		goto done;
 	ans = xmalloc(DNS_ANSMAX);
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		len = host_query(buf_cstr(&name), types[i], ans, DNS_ANSMAX,
@@ -349,7 +352,13 @@ static enum map_result
 host_lookup(struct map *m, const char *key, const char *const *args,
     size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
 {
-	return host_canon(key, val_out, stat_out, err);
+	struct strarr methods = { 0 };
+	enum map_result r;
+
+	map_set_service(m->set, "hosts", &methods);
+	r = host_canon(key, &methods, val_out, stat_out, err);
+	strarr_free(&methods);
+	return r;
 }
 
 /* arpa: junk is not found with status 65 (EX_DATAERR), as sendmail. */

@@ -49,7 +49,14 @@ void	 map_words(const char *s, struct strarr *out);
 int	 map_lower_key(const char *key, struct buf *out);
 
 /* The canonical name of a host as the host map finds it (no dot added). */
-enum map_result host_canon(const char *name, struct buf *out, int *stat_out,
-	    struct err *);
+struct map_switch;
+struct map_switch *map_switch_load(const char *path);
+void	map_switch_free(struct map_switch *);
+void	map_switch_methods(const struct map_switch *, const char *service,
+	    struct strarr *out);
+
+/* methods: the "hosts" service order ("files", "dns"); NULL: both */
+enum map_result host_canon(const char *name, const struct strarr *methods,
+	    struct buf *out, int *stat_out, struct err *);
 
 #endif

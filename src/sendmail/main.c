@@ -203,6 +203,11 @@ main(int argc, char **argv)
 	}
 
 	cf = cf_new();
+	{
+		char mode[2] = { (char)o.mode, '\0' };
+
+		cf_macro_define(cf, "{opMode}", mode);
+	}
 	cf_ident_init(cf);
 	if (cf_read(cf, o.cffile, &err) == -1) {
 		(void)printf("%s: line 0: cannot open: %s\n", o.cffile,
