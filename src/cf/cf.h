@@ -20,6 +20,9 @@ void		 cf_free(struct cf *);
  * returns -1 only when the file cannot be read at all.
  */
 int		 cf_read(struct cf *, const char *path, struct err *);
+/* The same from memory; `name` is used in messages (fuzzing, tests). */
+void		 cf_read_buffer(struct cf *, const char *name,
+		    const char *text, size_t len);
 int		 cf_nerrors(const struct cf *);
 /* The checks of -bC after reading: local mailer, queue directory. */
 int		 cf_check(struct cf *);

@@ -315,6 +315,16 @@ cf_read_text(struct cf *cf, const char *text, size_t len)
 	buf_free(&line);
 }
 
+void
+cf_read_buffer(struct cf *cf, const char *name, const char *text, size_t len)
+{
+	cf->file = name;
+	cf->line = 0;
+	cf_read_text(cf, text, len);
+	cf->file = NULL;
+	cf_after_read(cf);
+}
+
 int
 cf_read(struct cf *cf, const char *path, struct err *err)
 {
@@ -322,7 +332,6 @@ cf_read(struct cf *cf, const char *path, struct err *err)
 	char chunk[65536];
 	ssize_t n;
 	int fd;
-	struct stat;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
@@ -337,11 +346,7 @@ cf_read(struct cf *cf, const char *path, struct err *err)
 		return -1;
 	}
 	(void)close(fd);
-	cf->file = path;
-	cf->line = 0;
-	cf_read_text(cf, buf_cstr(&text), text.len);
-	cf->file = NULL;
+	cf_read_buffer(cf, path, buf_cstr(&text), text.len);
 	buf_free(&text);
-	cf_after_read(cf);
 	return 0;
 }
