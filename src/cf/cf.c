@@ -147,7 +147,15 @@ cf_check(struct cf *cf)
 		cf_syserr(cf, "QueueDirectory (Q) option must be set");
 		bad = 1;
 	}
+	if (bad)
+		cf->exitstat = 78;	/* EX_CONFIG */
 	return bad ? -1 : 0;
+}
+
+int
+cf_exitstat(const struct cf *cf)
+{
+	return cf->exitstat;
 }
 
 void

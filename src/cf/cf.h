@@ -26,6 +26,8 @@ void		 cf_read_buffer(struct cf *, const char *name,
 int		 cf_nerrors(const struct cf *);
 /* The checks of -bC after reading: local mailer, queue directory. */
 int		 cf_check(struct cf *);
+/* The sysexits status errors so far call for (0 if none). */
+int		 cf_exitstat(const struct cf *);
 /* Where messages for the user go (stdout in -bt/-bv). */
 void		 cf_set_output(struct cf *, FILE *);
 

@@ -225,8 +225,8 @@ main(int argc, char **argv)
 		rc = cf_testmode(cf, stdin, stdout);
 		break;
 	case 'C':
-		rc = (cf_check(cf) == -1 || cf_nerrors(cf) > 0) ?
-		    EX_CONFIG : EX_OK;
+		(void)cf_check(cf);
+		rc = cf_exitstat(cf);
 		break;
 	case 'v':
 		if (first >= argc) {
