@@ -316,6 +316,12 @@ extendclass:
 			break;
 		case META_MACRODEXPAND:
 			mv = cf_macvalue(cf, (unsigned char)rp[1]);
+			if (cf->debug21 >= 2) {
+				(void)fputs("rewrite: LHS $&", cf->out);
+				put_macname(cf, cf->out, (unsigned char)rp[1]);
+				(void)fprintf(cf->out, " => \"%s\"\n",
+				    mv ? mv : "(NULL)");
+			}
 			if (mv == NULL)
 				break;
 			{
@@ -437,7 +443,17 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 			mcap = rwr->lhs.n + 1;
 			mlist = xreallocarray(mlist, mcap, sizeof(*mlist));
 		}
+		if (cf->debug21 >= 15) {
+			(void)fprintf(cf->out, "-----trying rule (line %d):",
+			    rwr->line);
+			cf_printav(cf, cf->out, rwr->lhs.v);
+		} else if (cf->debug21 >= 12) {
+			(void)fputs("-----trying rule:", cf->out);
+			cf_printav(cf, cf->out, rwr->lhs.v);
+		}
 		if (!match_lhs(cf, rwr->lhs.v, pvp, mlist, &nmatch)) {
+			if (cf->debug21 >= 10)
+				(void)fputs("----- rule fails\n", cf->out);
 			rwr = rwr->next;
 			ruleno++;
 			loopcount = 0;
@@ -445,6 +461,10 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		}
 
 		rvp = rwr->rhs.v;
+		if (cf->debug21 >= 12) {
+			(void)fputs("-----rule matches:", cf->out);
+			cf_printav(cf, cf->out, rvp);
+		}
 		rp = *rvp;
 		if (rp != NULL) {
 			if ((unsigned char)rp[0] == META_CANONUSER) {
@@ -532,6 +552,10 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		for (i = 0; npvp[i] != NULL; i++)
 			pvp[i] = npvp[i];
 		pvp[i] = NULL;
+		if (cf->debug21 >= 4) {
+			(void)fputs("rewritten as:", cf->out);
+			cf_printav(cf, cf->out, pvp);
+		}
 	}
 	free(npvp);
 	free(mlist);
@@ -742,6 +766,9 @@ callsubr(struct cf *cf, char **pvp, int reclevel, int maxatom)
 		}
 		if (cf->rules[subr] == NULL) {
 			/* an empty ruleset: drop the call */
+			if (cf->debug21 >= 3)
+				(void)fprintf(cf->out, "-----skip subr %s "
+				    "(%d)\n", name, subr);
 			for (i = 2; avp[i] != NULL; i++)
 				avp[i - 2] = avp[i];
 			avp[i - 2] = NULL;
