@@ -29,13 +29,14 @@ stab_bucket(const char *key)
 	return h;
 }
 
+/* case-blind, so lookups need no lowercased copy of the word */
 static size_t
 key_hash(const char *key)
 {
 	size_t h = 5381;
 
 	for (; *key != '\0'; key++)
-		h = h * 33 + (unsigned char)*key;
+		h = h * 33 + (unsigned char)tolower((unsigned char)*key);
 	return h;
 }
 
@@ -45,7 +46,7 @@ words_slot(struct cf_words *w, const char *key)
 	size_t i;
 
 	i = key_hash(key) & (w->cap - 1);
-	while (w->slot[i] != NULL && strcmp(w->slot[i]->key, key) != 0)
+	while (w->slot[i] != NULL && str_casecmp(w->slot[i]->key, key) != 0)
 		i = (i + 1) & (w->cap - 1);
 	return &w->slot[i];
 }
@@ -67,16 +68,9 @@ words_grow(struct cf_words *w)
 static struct cf_word *
 words_find(struct cf_words *w, const char *word)
 {
-	struct cf_word **s;
-	char *key;
-
 	if (w->cap == 0)
 		return NULL;
-	key = xstrdup(word);
-	str_lower(key);
-	s = words_slot(w, key);
-	free(key);
-	return *s;
+	return *words_slot(w, word);
 }
 
 void
@@ -101,6 +95,8 @@ cf_class_add(struct cf *cf, int id, const char *word)
 		e->seq = w->nextseq++;
 		*s = e;
 		w->n++;
+		if (strlen(word) > w->maxlen)
+			w->maxlen = strlen(word);
 	} else
 		free(key);
 	(*s)->bits[id / 8] |= (unsigned char)(1u << (id % 8));

@@ -52,6 +52,7 @@ struct cf_word {
 struct cf_words {
 	struct cf_word	**slot;		/* open addressing on key */
 	size_t		  cap, n;
+	size_t		  maxlen;	/* longest word */
 	unsigned long	  nextseq;
 };
 

@@ -22,7 +22,10 @@
 char **
 cf_pvp_new(void)
 {
-	return xcalloc(ADDR_MAXATOM + 2, sizeof(char *));
+	char **v = xreallocarray(NULL, ADDR_MAXATOM + 2, sizeof(char *));
+
+	v[0] = NULL;	/* writers keep it NULL-terminated */
+	return v;
 }
 
 char *
@@ -134,6 +137,15 @@ cf_xputs(struct cf *cf, FILE *out, const char *s)
 
 	if (s == NULL) {
 		(void)fputs("<null>", out);
+		return;
+	}
+	/* the common case: a token of printable ASCII */
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isascii((unsigned char)s[i]) ||
+		    !isprint((unsigned char)s[i]))
+			break;
+	if (s[i] == '\0') {
+		(void)fputs(s, out);
 		return;
 	}
 	while ((c = (unsigned char)*s++) != '\0') {
@@ -260,6 +272,25 @@ trace(struct cf *cf, const char *rulename, const char *what, char **pvp)
 	cf_printav(cf, out, pvp);
 }
 
+/* Is the phrase first..last (joined) a word of class id? */
+static int
+class_has_phrase(struct cf *cf, int id, char **first, char **last,
+    struct buf *cat)
+{
+	size_t len = 0;
+	char **p;
+
+	if (first == last)
+		return cf_class_has(cf, id, *first);
+	/* no class word is longer than the longest word entered */
+	for (p = first; p <= last; p++)
+		len += strlen(*p);
+	if (len > cf->words.maxlen)
+		return 0;
+	cf_cataddr(cf, first, last, cat, '\0', 1);
+	return cf_class_has(cf, id, buf_cstr(cat));
+}
+
 /* Tries the LHS against pvp; 1 with mlist filled and *nmatch set. */
 static int
 match_lhs(struct cf *cf, char **lhs, char **pvp, struct match *mlist,
@@ -289,9 +320,8 @@ extendclass:
 			if (ap == NULL)
 				goto backup;
 			mlp->last = avp++;
-			cf_cataddr(cf, mlp->first, mlp->last, &cat, '\0', 1);
-			if (!cf_class_has(cf, (unsigned char)rp[1],
-			    buf_cstr(&cat)))
+			if (!class_has_phrase(cf, (unsigned char)rp[1],
+			    mlp->first, mlp->last, &cat))
 				goto extendclass;
 			mlp++;
 			break;
@@ -350,7 +380,10 @@ extendclass:
 			}
 			break;
 		default:
-			if (strcasecmp(rp, ap) != 0)
+			/* first bytes differ: most literal tokens stop here */
+			if (tolower((unsigned char)rp[0]) !=
+			    tolower((unsigned char)ap[0]) ||
+			    strcasecmp(rp, ap) != 0)
 				goto backup;
 			avp++;
 			break;
@@ -373,22 +406,17 @@ backup:
 				break;
 			}
 			if ((unsigned char)rp[0] == META_MATCHCLASS) {
-				mlp->last = avp;
-				/* re-enter the class extension above */
-				avp = mlp->last;
+				/* extend the phrase and try the class again */
 				mlp->last = avp++;
-				cf_cataddr(cf, mlp->first, mlp->last, &cat,
-				    '\0', 1);
-				while (!cf_class_has(cf, (unsigned char)rp[1],
-				    buf_cstr(&cat))) {
-					if (*avp == NULL)
-						break;
+				ok = class_has_phrase(cf, (unsigned char)rp[1],
+				    mlp->first, mlp->last, &cat);
+				while (!ok && *avp != NULL) {
 					mlp->last = avp++;
-					cf_cataddr(cf, mlp->first, mlp->last,
-					    &cat, '\0', 1);
+					ok = class_has_phrase(cf,
+					    (unsigned char)rp[1], mlp->first,
+					    mlp->last, &cat);
 				}
-				if (cf_class_has(cf, (unsigned char)rp[1],
-				    buf_cstr(&cat))) {
+				if (ok) {
 					rvp++;
 					mlp++;
 					break;

@@ -55,8 +55,10 @@ cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
 	memcpy(name, q, n);
 	name[n] = '\0';
 	for (i = 0; i < CF_MAXRWSETS; i++)
-		if (cf->rsname[i] != NULL && str_casecmp(cf->rsname[i],
-		    name) == 0) {
+		if (cf->rsname[i] != NULL &&
+		    tolower((unsigned char)cf->rsname[i][0]) ==
+		    tolower((unsigned char)name[0]) &&
+		    str_casecmp(cf->rsname[i], name) == 0) {
 			found = i;
 			break;
 		}
