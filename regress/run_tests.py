@@ -8,12 +8,15 @@ Categories (each may be absent; nothing found is not an error):
   unit   every cmocka binary under $OBJ/unit/ (each of its tests counts)
   fuzz   every replay binary $OBJ/fuzz/<name>/fuzz_<name>, fed the files of
          regress/fuzz/<name>/corpus/ (one test per target)
-  diff   every regress/diff/*_diff.py script; each prints
-         `PASS|FAIL|SKIP diff <name>: ...` lines, one test per line
+  diff   every regress/diff/*_diff.py script (bt_diff.py, mode_diff.py ...);
+         each prints `PASS|FAIL|SKIP diff <name>: ...` lines, one test per
+         line; `XFAIL diff ...` (a known, labelled difference) counts as
+         neither pass nor failure, `XPASS diff ...` as a pass
   pytest test_*.py under regress/proto/ and regress/diff/ (python3 -m pytest)
 
-Skipped tests are reported on their own line (`N skipped`) before the last
-line and never count as passed.  Exit status is 1 when anything failed.
+Skipped tests and expected differences are reported on their own lines
+(`N skipped`, `N expected to differ (XFAIL)`) before the last line and never
+count as passed.  Exit status is 1 when anything failed.
 
 Options: --only unit|fuzz|diff|pytest (repeatable) to run a subset.
 """
@@ -34,12 +37,14 @@ class Tally:
         self.passed = 0
         self.failed = 0
         self.skipped = 0
+        self.xfailed = 0
         self.failures = []
 
-    def add(self, passed=0, failed=0, skipped=0, what=None):
+    def add(self, passed=0, failed=0, skipped=0, what=None, xfailed=0):
         self.passed += passed
         self.failed += failed
         self.skipped += skipped
+        self.xfailed += xfailed
         if failed and what:
             self.failures.append(what)
 
@@ -160,7 +165,7 @@ def run_fuzz(obj, tally):
 
 # ---- differential scripts
 
-DIFF_LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+ \S+?):", re.M)
+DIFF_LINE = re.compile(r"^(PASS|FAIL|SKIP|XFAIL|XPASS) (\S+ \S+?):", re.M)
 
 
 def run_diff(bindir, tally):
@@ -177,10 +182,12 @@ def run_diff(bindir, tally):
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
         seen = DIFF_LINE.findall(out)
         for verdict, what in seen:
-            if verdict == "PASS":
+            if verdict in ("PASS", "XPASS"):
                 tally.add(passed=1)
             elif verdict == "SKIP":
                 tally.add(skipped=1)
+            elif verdict == "XFAIL":
+                tally.add(xfailed=1)
             else:
                 tally.add(failed=1, what=what)
         if rc not in (0, 77) and not any(v == "FAIL" for v, _ in seen):
@@ -281,6 +288,8 @@ def main():
         print("failed: " + ", ".join(tally.failures))
     if tally.skipped:
         print("%d skipped" % tally.skipped)
+    if tally.xfailed:
+        print("%d expected to differ (XFAIL)" % tally.xfailed)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0
 
