@@ -251,9 +251,13 @@ cf_fileclass(struct cf *cf, int id, const char *spec, int optional)
 	}
 	fd = open(buf_cstr(&path), O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
-		if (!optional)
+		if (!optional) {
+			/* an error with errno set: EX_OSERR, as sendmail */
+			if (cf->exitstat == 0)
+				cf->exitstat = 71;
 			cf_syserr(cf, "fileclass: cannot open '%s': %s",
 			    buf_cstr(&path), strerror(errno));
+		}
 		buf_free(&path);
 		buf_free(&pattern);
 		return;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cf_int.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -106,6 +107,17 @@ cf_ident_finish(struct cf *cf)
 	const char *w = cf_macvalue(cf, 'w');
 	char *dot, *copy;
 
+	const char *j = cf_macvalue(cf, 'j');
+
+	/*
+	 * sendmail sleeps 60 s and retries here; we say it at once, once.
+	 */
+	if (j == NULL || strchr(j, '.') == NULL) {
+		log_plain(LOG_CRIT, "unable to qualify my own domain name "
+		    "(%s) -- using short name", j ? j : "");
+		(void)fprintf(cf->out, "WARNING: local host name (%s) is not "
+		    "qualified; see cf/README: WHO AM I?\n", j ? j : "");
+	}
 	if (w != NULL && cf->level >= 5 && (dot = strchr(w, '.')) != NULL) {
 		copy = xstrndup(w, (size_t)(dot - w));
 		cf_macdefine(cf, 'w', copy);
