@@ -19,6 +19,9 @@ defect each: see BROKEN below).
 Aliases: the tree holds a text aliases file (ALIASES below) and no
 aliases.db.  The oracle then silently reads the text version (with -v it
 says "WARNING: cannot open alias database ...; reading text version").
+The bv-noaliases-* cases use a cf whose AliasFile does not exist at all:
+the oracle then still answers "postmaster... deliverable: mailer local,
+user postmaster".
 Cases whose answer depends on alias expansion are in their own list and
 marked XFAIL (expected to differ, with the reason printed) for as long as
 our -bv does not expand aliases; one that starts matching prints XPASS.
@@ -135,6 +138,19 @@ BV_ALIAS = [
 ]
 
 
+# -bv on a cf whose AliasFile names a file that does not exist: the
+# oracle still delivers postmaster locally (case-insensitive), with no
+# alias database involved
+BV_NOALIASES = [
+    ("postmaster", ["postmaster"], None),
+    ("postmaster-mixed-case", ["PostMaster"], None),
+    ("postmaster-dedup", ["PostMaster", "postmaster@vm.example.test"], None),
+    ("verbose-root", ["-v", "root"],
+     "-v makes the oracle warn that it cannot open the alias database; "
+     + NO_ALIASES),
+]
+
+
 # ---- -bC: broken cfs, each derived from the good CentOS cf by one edit.
 # An edit is (where, text): where "after-V" inserts after the V line,
 # "after-S0" after the first ruleset line (Scanonify=3), "after-Mprog"
@@ -243,6 +259,13 @@ def cases():
             out.append(Case("bv-" + name + sfx, "bv", cf,
                             ["-C", "@CF@"] + opts + ["-bv"] + addrs,
                             xfail=NO_ALIASES))
+        for name, args, why in BV_NOALIASES:
+            opts = [a for a in args if a == "-v"]
+            addrs = [a for a in args if a != "-v"]
+            out.append(Case("bv-noaliases-" + name + sfx, "bv",
+                            "noaliases" + sfx,
+                            ["-C", "@CF@"] + opts + ["-bv"] + addrs,
+                            xfail=why))
         masked = dict(mask_version=True)
         out.append(Case("d0.1-bt" + sfx, "d0", cf,
                         ["-C", "@CF@", "-d0.1", "-bt"], stdin=b"",
@@ -383,6 +406,13 @@ def build_cfs(root, tmp, needed):
         cfs[n] = build_cf(n, root, tmp)
     with open(cfs["centos7"]) as f:
         good = f.read()
+    for sfx in ("", "-dnsfail"):
+        with open(cfs["centos7" + sfx]) as f:
+            text = f.read()
+        text = re.sub(r"(?m)^O AliasFile=.*$",
+                      "O AliasFile=%s/etc/no-such-aliases" % tmp, text)
+        cfs["noaliases" + sfx] = os.path.join(tmp, "noaliases%s.cf" % sfx)
+        write(cfs["noaliases" + sfx], text)
     for name, edits in BROKEN:
         key = "broken-" + name
         if key in needed:
