@@ -225,13 +225,14 @@ cf_cataddr(struct cf *cf, char *const *pvp, char *const *evp,
 	cf_tokens_prepare(cf);
 	tab = external ? &cf->tok_ext : &cf->tok_int;
 	buf_reset(out);
-	if (spacesub == ' ')
+	/* 0 means the configuration's BlankSub; anything else is literal */
+	if (spacesub == '\0')
 		spacesub = cf->spacesub;
 	if (pvp == NULL)
 		return;
 	for (; *pvp != NULL; pvp++) {
 		natom = tab->type[(unsigned char)**pvp] == ADDR_ATM;
-		if (oatom && natom && spacesub != '\0')
+		if (oatom && natom)
 			buf_addc(out, spacesub);
 		buf_adds(out, *pvp);
 		oatom = natom;
@@ -681,7 +682,7 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		buf_init(&key, 0);
 		buf_init(&val, 0);
 		cf_cataddr(cf, key_rvp, NULL, &key,
-		    map != NULL && map->spacesub ? map->spacesub : ' ', 1);
+		    map != NULL ? map->spacesub : '\0', 1);
 		replac = NULL;
 		external = 0;
 		if (map != NULL) {
