@@ -22,9 +22,9 @@ says "WARNING: cannot open alias database ...; reading text version").
 The bv-noaliases-* cases use a cf whose AliasFile does not exist at all:
 the oracle then still answers "postmaster... deliverable: mailer local,
 user postmaster".
-Cases whose answer depends on alias expansion are in their own list and
-marked XFAIL (expected to differ, with the reason printed) for as long as
-our -bv does not expand aliases; one that starts matching prints XPASS.
+Cases whose answer depends on alias expansion are in their own list
+(BV_ALIAS).  A case may still be marked XFAIL (expected to differ, with
+the reason printed); one that starts matching prints XPASS.
 
 Usage:
   mode_diff.py [--bin DIR] [--show] [--keep] [case-or-group ...]
@@ -69,7 +69,6 @@ filealias: /tmp/aliasfile
 remotealias: someone@remote.example
 """
 
-NO_ALIASES = "our -bv does not expand aliases yet"
 
 # ---- -bv: (case, argv after -bv).  Every one also runs as <case>-dnsfail.
 BV = [
@@ -120,7 +119,7 @@ BV = [
     ("no-address", []),
 ]
 
-# alias-dependent -bv cases: reported, expected to differ (NO_ALIASES)
+# -bv cases that go through the alias file (text version: no .db)
 BV_ALIAS = [
     ("alias-postmaster", ["postmaster"]),
     ("alias-chain", ["mailer-daemon"]),
@@ -145,9 +144,7 @@ BV_NOALIASES = [
     ("postmaster", ["postmaster"], None),
     ("postmaster-mixed-case", ["PostMaster"], None),
     ("postmaster-dedup", ["PostMaster", "postmaster@vm.example.test"], None),
-    ("verbose-root", ["-v", "root"],
-     "-v makes the oracle warn that it cannot open the alias database; "
-     + NO_ALIASES),
+    ("verbose-root", ["-v", "root"], None),
 ]
 
 
@@ -257,8 +254,7 @@ def cases():
             opts = [a for a in args if a == "-v"]
             addrs = [a for a in args if a != "-v"]
             out.append(Case("bv-" + name + sfx, "bv", cf,
-                            ["-C", "@CF@"] + opts + ["-bv"] + addrs,
-                            xfail=NO_ALIASES))
+                            ["-C", "@CF@"] + opts + ["-bv"] + addrs))
         for name, args, why in BV_NOALIASES:
             opts = [a for a in args if a == "-v"]
             addrs = [a for a in args if a != "-v"]

@@ -223,6 +223,7 @@ cf_free(struct cf *cf)
 	strarr_free(&cf->envvars);
 	strarr_free(&cf->qgroups);
 	strarr_free(&cf->milters);
+	cf_aliases_free(cf);
 	map_set_free(cf->maps);
 	cf_arena_reset(cf);
 	ptrarr_free(&cf->arena);

@@ -72,6 +72,7 @@ cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
 	char prefix[1100];
 	va_list ap;
 
+	cf->nusrerr++;
 	prefix[0] = '\0';
 	if (cf->file != NULL)
 		(void)snprintf(prefix, sizeof(prefix), "%s: line %d: ",
@@ -88,6 +89,8 @@ cf_message(struct cf *cf, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (cf->holderrs)
+		return;
 	va_start(ap, fmt);
 	emit(cf, NULL, fmt, ap);
 	va_end(ap);

@@ -136,11 +136,19 @@ struct cf {
 	const char		*e_to;		/* address errors are about */
 	int			 exitstat;	/* first error's sysexit */
 	int			 tryflags;	/* /tryflags */
+	int			 holderrs;	/* -bv: notes are not shown */
+	int			 nusrerr;	/* user errors so far */
+	struct cf_aliases	*aliases;	/* AliasFile sources */
 	int			 spacesub;	/* BlankSub */
 };
 
 /* cf.c */
 void	cf_after_read(struct cf *);
+
+/* cf_alias.c */
+int	cf_alias_lookup(struct cf *, const char *name, struct buf *out,
+	    int verbose);
+void	cf_aliases_free(struct cf *);
 
 /* cf_ident.c */
 void	cf_bt_canon(struct cf *, const char *, FILE *);
@@ -228,6 +236,7 @@ struct cf_addr {
 #define RF_CANONICAL	0x004
 #define RF_ADDDOMAIN	0x008
 
+void	cf_buildaddr(struct cf *, char **tv, int flags, struct cf_addr *);
 /* 0 parsed (see out->bad), -1 syntax error already reported */
 int	cf_parseaddr(struct cf *, const char *addr, int flags, int delim,
 	    size_t *end_out, struct cf_addr *out);

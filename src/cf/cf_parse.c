@@ -74,6 +74,8 @@ strip_quotes(char *s)
 static void
 error_triple(struct cf *cf, char *host, char *ubuf, struct cf_addr *a)
 {
+	/* test mode's /parse shows the text alone */
+	const char *to = cf->testmode ? NULL : cf->e_to;
 	int off;
 
 	strip_quotes(ubuf);
@@ -81,20 +83,20 @@ error_triple(struct cf *cf, char *host, char *ubuf, struct cf_addr *a)
 	    && isdigit((unsigned char)ubuf[2]) && ubuf[3] == ' ') {
 		off = isenhsc(ubuf + 4, ' ');
 		if (off > 0)
-			cf_usrerr(cf, NULL, "%s", ubuf + off + 5);
+			cf_usrerr(cf, to, "%s", ubuf + off + 5);
 		else
-			cf_usrerr(cf, NULL, "%s", ubuf + 4);
+			cf_usrerr(cf, to, "%s", ubuf + 4);
 		if (ubuf[0] == '4')
 			a->queueup = 1;
 	} else
-		cf_usrerr(cf, NULL, "%s", ubuf);
+		cf_usrerr(cf, to, "%s", ubuf);
 	(void)host;
 	a->bad = 1;
 }
 
 /* Builds the address from a resolved workspace; tv starts at $#. */
-static void
-buildaddr(struct cf *cf, char **tv, int flags, struct cf_addr *a)
+void
+cf_buildaddr(struct cf *cf, char **tv, int flags, struct cf_addr *a)
 {
 	char **hostp = NULL, *mname;
 	struct buf hbuf, ubuf;
@@ -260,10 +262,11 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 		queueup = 1;
 	if (cf_rewrite(cf, pvp, RS_PARSE, 0, ADDR_MAXATOM) == EX_TEMPFAIL)
 		queueup = 1;
-	buildaddr(cf, pvp, flags, a);
+	cf_buildaddr(cf, pvp, flags, a);
 	if (queueup) {
-		cf_usrerr(cf, cf->e_to, "Transient parse error -- message "
-		    "queued for future delivery");
+		if (!cf->holderrs)
+			cf_usrerr(cf, cf->e_to, "Transient parse error -- "
+			    "message queued for future delivery");
 		a->queueup = 1;
 	}
 	free(pvp);

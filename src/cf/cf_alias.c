@@ -1,0 +1,214 @@
+/*
+ * cf_alias.c -- looking local names up in the AliasFile databases:
+ * each "[class:]file" of the option is a map (hash by default, the
+ * file with .db); when the database cannot be opened the text file is
+ * read instead, as sendmail does, with the same notes under -v.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_int.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+struct alias_src {
+	char		*file;
+	struct map	*map;		/* NULL: class not available */
+	int		 text_loaded;
+	int		 text_missing;
+	struct strarr	 keys;		/* text version: lowercased names */
+	struct strarr	 vals;
+	size_t		 longest, total;
+};
+
+struct cf_aliases {
+	struct alias_src *src;
+	size_t		  n;
+};
+
+static void
+split_specs(const char *opt, struct strarr *out)
+{
+	const char *p = opt, *start;
+	int quote = 0;
+
+	for (start = p; ; p++) {
+		if (*p == '"')
+			quote = !quote;
+		if (*p == '\0' || (*p == ',' && !quote)) {
+			while (start < p && isspace((unsigned char)*start))
+				start++;
+			if (p > start)
+				strarr_pushn(out, start, (size_t)(p - start));
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+}
+
+static struct cf_aliases *
+aliases_get(struct cf *cf)
+{
+	struct cf_aliases *al;
+	struct strarr specs = { 0 };
+	const char *opt = cf_opt(cf, "AliasFile"), *colon, *cls, *file;
+	char name[32], *c;
+	struct err err;
+	size_t i;
+
+	if (cf->aliases != NULL)
+		return cf->aliases;
+	al = xcalloc(1, sizeof(*al));
+	cf->aliases = al;
+	if (opt == NULL)
+		return al;
+	split_specs(opt, &specs);
+	al->src = xcalloc(specs.n + 1, sizeof(*al->src));
+	for (i = 0; i < specs.n; i++) {
+		colon = strchr(specs.v[i], ':');
+		if (colon != NULL && colon[1] != '\0' && specs.v[i][0] != '/') {
+			c = xstrndup(specs.v[i], (size_t)(colon - specs.v[i]));
+			cls = c;
+			file = colon + 1;
+		} else {
+			c = NULL;
+			cls = "hash";
+			file = specs.v[i];
+		}
+		if (strcmp(cls, "implicit") == 0)
+			cls = "hash";
+		(void)snprintf(name, sizeof(name), "Alias%zu", i);
+		al->src[al->n].file = xstrdup(file);
+		err_clear(&err);
+		al->src[al->n].map = map_declare(cf->maps, name, cls, file,
+		    &err);
+		al->n++;
+		free(c);
+	}
+	strarr_free(&specs);
+	return al;
+}
+
+/* aliases(5) text: "name: value", continued on indented lines */
+static void
+load_text(struct alias_src *s)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	struct buf entry;
+
+	s->text_loaded = 1;
+	f = fopen(s->file, "re");
+	if (f == NULL) {
+		s->text_missing = 1;
+		return;
+	}
+	buf_init(&entry, 0);
+	for (;;) {
+		ssize_t n = getline(&line, &cap, f);
+
+		if (n >= 0 && (line[0] == ' ' || line[0] == '\t') &&
+		    entry.len > 0) {
+			str_rtrim(line);
+			buf_adds(&entry, line);
+			continue;
+		}
+		if (entry.len > 0) {
+			char *e = entry.data, *colon = strchr(e, ':');
+
+			if (colon != NULL) {
+				char *k = xstrndup(e, (size_t)(colon - e));
+				const char *v = str_skip_ws(colon + 1);
+
+				str_rtrim(k);
+				str_lower(k);
+				strarr_push(&s->keys, k);
+				strarr_push(&s->vals, v);
+				if (strlen(v) > s->longest)
+					s->longest = strlen(v);
+				s->total += strlen(k) + strlen(v);
+				free(k);
+			}
+			buf_reset(&entry);
+		}
+		if (n < 0)
+			break;
+		str_rtrim(line);
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		buf_adds(&entry, line);
+	}
+	free(line);
+	buf_free(&entry);
+	(void)fclose(f);
+}
+
+/*
+ * Looks name up in each alias source in turn.  1 with the value in
+ * out, 0 not found, -1 temporary failure.  `verbose` prints the notes
+ * sendmail gives under -v when it falls back to the text file.
+ */
+int
+cf_alias_lookup(struct cf *cf, const char *name, struct buf *out,
+    int verbose)
+{
+	struct cf_aliases *al = aliases_get(cf);
+	struct alias_src *s;
+	struct err err;
+	enum map_result r;
+	size_t i, k;
+	int stat;
+
+	for (i = 0; i < al->n; i++) {
+		s = &al->src[i];
+		if (s->map != NULL && map_available(s->map) &&
+		    (s->map->flags & MF_OPEN)) {
+			r = map_lookup(s->map, name, NULL, 0, out, &stat,
+			    &err);
+			if (r == MAP_FOUND)
+				return 1;
+			if (r == MAP_TEMPFAIL)
+				return -1;
+			continue;
+		}
+		if (!s->text_loaded) {
+			if (verbose)
+				cf_usrerr(cf, cf->e_to, "WARNING: cannot open "
+				    "alias database %s; reading text version",
+				    s->file);
+			load_text(s);
+			if (verbose && !s->text_missing)
+				(void)fprintf(cf->out, "%s: %zu aliases, "
+				    "longest %zu bytes, %zu bytes total\n",
+				    s->file, s->keys.n, s->longest, s->total);
+		}
+		for (k = 0; k < s->keys.n; k++)
+			if (str_casecmp(s->keys.v[k], name) == 0) {
+				buf_set(out, s->vals.v[k]);
+				return 1;
+			}
+	}
+	return 0;
+}
+
+void
+cf_aliases_free(struct cf *cf)
+{
+	struct cf_aliases *al = cf->aliases;
+	size_t i;
+
+	if (al == NULL)
+		return;
+	for (i = 0; i < al->n; i++) {
+		free(al->src[i].file);
+		strarr_free(&al->src[i].keys);
+		strarr_free(&al->src[i].vals);
+	}
+	free(al->src);
+	free(al);
+	cf->aliases = NULL;
+}
