@@ -114,12 +114,23 @@ cf_after_read(struct cf *cf)
 {
 	const char *v = cf_opt(cf, "BlankSub");
 
+	if (cf->level > 10)
+		cf_syserr(cf, "Warning: .cf version level (%d) exceeds "
+		    "sendmail version %s functionality (%d)", cf->level,
+		    MAILSYS_COMPAT_VERSION, 10);
+
 	if (v != NULL && v[0] != '\0')
 		cf->spacesub = (unsigned char)v[0];
 	if (cf_macvalue(cf, 'n') == NULL)
 		cf_macdefine(cf, 'n', "MAILER-DAEMON");
 	map_set_service_switch(cf->maps, cf_opt(cf, "ServiceSwitchFile"));
 	cf->tok_ready = 0;
+}
+
+int
+cf_fatal(const struct cf *cf)
+{
+	return cf->fatal;
 }
 
 int
@@ -145,10 +156,9 @@ cf_check(struct cf *cf)
 	}
 	if (cf_opt(cf, "QueueDirectory") == NULL) {
 		cf_syserr(cf, "QueueDirectory (Q) option must be set");
+		cf->exitstat = 78;	/* EX_CONFIG */
 		bad = 1;
 	}
-	if (bad)
-		cf->exitstat = 78;	/* EX_CONFIG */
 	return bad ? -1 : 0;
 }
 

@@ -24,6 +24,8 @@ int		 cf_read(struct cf *, const char *path, struct err *);
 void		 cf_read_buffer(struct cf *, const char *name,
 		    const char *text, size_t len);
 int		 cf_nerrors(const struct cf *);
+/* Reading hit an error sendmail stops at; exit with cf_exitstat(). */
+int		 cf_fatal(const struct cf *);
 /* The checks of -bC after reading: local mailer, queue directory. */
 int		 cf_check(struct cf *);
 /* The sysexits status errors so far call for (0 if none). */

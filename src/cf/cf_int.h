@@ -135,9 +135,11 @@ struct cf {
 	struct ptrarr		 arena;		/* strings of one operation */
 	const char		*e_to;		/* address errors are about */
 	int			 exitstat;	/* first error's sysexit */
+	int			 fatal;		/* stop reading: exit exitstat */
 	int			 tryflags;	/* /tryflags */
 	int			 holderrs;	/* -bv: notes are not shown */
 	int			 nusrerr;	/* user errors so far */
+	const char		*rawline;	/* the cf line as written */
 	struct cf_aliases	*aliases;	/* AliasFile sources */
 	int			 spacesub;	/* BlankSub */
 };
@@ -167,6 +169,7 @@ void	cf_message(struct cf *, const char *fmt, ...)
 /* cf_macro.c */
 int	cf_macid(struct cf *, const char *p, const char **end_out);
 int	cf_macid_find(struct cf *, const char *name);
+int	cf_macid_find_braced(struct cf *, const char *p, const char **end_out);
 const char *cf_macname(struct cf *, int id, char *tmp);
 void	cf_macdefine(struct cf *, int id, const char *value);
 const char *cf_macvalue(struct cf *, int id);

@@ -24,17 +24,19 @@ cf_macid_find(struct cf *cf, const char *name)
 	return -1;
 }
 
+#define MACNAMELEN	25	/* longest {name} */
+
 /*
  * Parses a macro name at p: "x" or "{name}"; returns its id (entering
- * long names), 0 on error.  *end_out points after the name.
+ * long names), 0 on error with sendmail's messages.  *end_out points
+ * after the name.
  */
 int
 cf_macid(struct cf *cf, const char *p, const char **end_out)
 {
-	const char *q;
-	char name[256];
-	size_t n;
-	int id;
+	char name[MACNAMELEN + 1];
+	size_t n = 0;
+	int id = -1;
 
 	if (*p != '{') {
 		if (end_out != NULL)
@@ -45,36 +47,62 @@ cf_macid(struct cf *cf, const char *p, const char **end_out)
 		}
 		return (unsigned char)*p;
 	}
-	q = strchr(p, '}');
-	if (q == NULL) {
-		cf_syserr(cf, "Unbalanced { on %s", p);
-		if (end_out != NULL)
-			*end_out = p + strlen(p);
-		return 0;
+	for (p++; *p != '\0' && *p != '}' && n < MACNAMELEN; p++) {
+		if (isascii((unsigned char)*p) &&
+		    (isalnum((unsigned char)*p) || *p == '_'))
+			name[n++] = *p;
+		else
+			cf_syserr(cf, "Invalid macro/class character %c", *p);
 	}
+	name[n] = '\0';
+	if (*p == '\0')
+		cf_syserr(cf, "Unbalanced { on %s", name);
+	else if (*p != '}')
+		cf_syserr(cf, "Macro/class name ({%s}) too long (%d chars max)",
+		    name, MACNAMELEN);
+	else if (n == 1 && (unsigned char)name[0] >= 0x20) {
+		id = (unsigned char)name[0];	/* ${x} is $x */
+		p++;
+	} else if (n > 0) {
+		p++;
+		id = cf_macid_find(cf, name);
+		if (id < 0 && cf->nextmacid <= CF_MAXMACROID) {
+			id = cf->nextmacid++;
+			cf->macname[id] = xstrdup(name);
+		}
+	} else
+		p++;
 	if (end_out != NULL)
-		*end_out = q + 1;
-	n = (size_t)(q - p - 1);
-	if (n == 0) {
-		cf_syserr(cf, "Name required for macro/class");
+		*end_out = p;
+	if (id < 0 || id > CF_MAXMACROID) {
+		cf_syserr(cf, "Unable to assign macro/class ID (mid = 0x%x)",
+		    (unsigned)id);
 		return 0;
 	}
-	if (n >= sizeof(name))
-		n = sizeof(name) - 1;
+	return id;
+}
+
+/* The id of "{name}" at p without entering it (0 if unknown). */
+int
+cf_macid_find_braced(struct cf *cf, const char *p, const char **end_out)
+{
+	const char *close = strchr(p, '}');
+	char name[MACNAMELEN + 1];
+	size_t n;
+	int id;
+
+	if (close == NULL) {
+		*end_out = p + strlen(p);
+		return 0;
+	}
+	*end_out = close + 1;
+	n = (size_t)(close - p - 1);
+	if (n > MACNAMELEN)
+		n = MACNAMELEN;
 	memcpy(name, p + 1, n);
 	name[n] = '\0';
-	if (n == 1)
-		return (unsigned char)name[0];
 	id = cf_macid_find(cf, name);
-	if (id >= 0)
-		return id;
-	if (cf->nextmacid > CF_MAXMACROID) {
-		cf_syserr(cf, "Macro/class {%s}: too many long names", name);
-		return 0;
-	}
-	id = cf->nextmacid++;
-	cf->macname[id] = xstrdup(name);
-	return id;
+	return id < 0 ? 0 : id;
 }
 
 const char *

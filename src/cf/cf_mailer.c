@@ -296,7 +296,7 @@ cf_mailer_line(struct cf *cf, const char *line)
 	}
 	buf_free(&body);
 	if (m->path == NULL) {
-		cf_syserr(cf, "M%s: P= must be specified", m->name);
+		cf_syserr(cf, "M%s: P= argument required", m->name);
 		mailer_free(m);
 		return;
 	}

@@ -197,6 +197,68 @@ opt_store(struct cf *cf, int idx, const char *sub, const char *value)
 		cf_macdefine(cf, 'l', value);
 }
 
+/* options whose values are times ("5m", "1h30m") */
+static int
+is_time_option(const char *name)
+{
+	static const char *const names[] = {
+		"Timeout", "MinQueueAge", "MaxQueueAge", "QueueTimeout",
+		"ConnectionCacheTimeout", "DialDelay", "RejectLogInterval",
+		NULL
+	};
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (str_casecmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The unit letter that is not s m h d w, or 0 when the time is fine. */
+static int
+bad_time_unit(const char *v)
+{
+	while (*v != '\0') {
+		while (isdigit((unsigned char)*v))
+			v++;
+		if (*v == '\0')
+			return 0;
+		if (strchr("smhdw", *v) == NULL)
+			return (unsigned char)*v;
+		v++;
+	}
+	return 0;
+}
+
+/*
+ * Values sendmail refuses while reading; the messages and statuses are
+ * its own.  A bad DeliveryMode ends the program (EX_USAGE).
+ */
+static void
+check_value(struct cf *cf, int idx, const char *sub, const char *val)
+{
+	const char *name = options[idx].name;
+	int c, times;
+
+	if (strcmp(name, "DeliveryMode") == 0) {
+		if (*val != '\0' && strchr("ibqdIBQD", *val) == NULL) {
+			cf_syserr(cf, "Unknown delivery mode %c", *val);
+			cf->exitstat = 64;
+			cf->fatal = 1;
+		}
+	} else if (strcmp(name, "QueueSortOrder") == 0) {
+		if (strchr("hpftrmnsHPFTRMNS", *val) == NULL || *val == '\0')
+			cf_syserr(cf, "Invalid queue sort order \"%s\"", val);
+	} else if (is_time_option(name) && (c = bad_time_unit(val)) != 0) {
+		/* sendmail parses the two queue timeouts twice */
+		times = sub != NULL && (str_has_prefix_nocase(sub,
+		    "queuereturn") || str_has_prefix_nocase(sub,
+		    "queuewarn")) ? 2 : 1;
+		while (times-- > 0)
+			cf_usrerr(cf, NULL, "Invalid time unit `%c'", c);
+	}
+}
+
 /* Sets one option from "Name=value"; 0 or -1 (unknown, reported). */
 static int
 setoption_long(struct cf *cf, const char *nv)
@@ -230,6 +292,7 @@ setoption_long(struct cf *cf, const char *nv)
 		return -1;
 	}
 	sub = strchr(name, '.');
+	check_value(cf, idx, sub ? sub + 1 : NULL, val);
 	opt_store(cf, idx, sub ? sub + 1 : NULL, val);
 	return 0;
 }

@@ -157,7 +157,7 @@ line_precedence(struct cf *cf, const char *p)
 	long v;
 
 	if (eq == NULL) {
-		cf_syserr(cf, "Invalid P line: %s", p);
+		cf_syserr(cf, "unknown configuration line \"P%s\"", p);
 		return;
 	}
 	if (cf->prec_names.n >= CF_MAXPRIO) {
@@ -179,7 +179,7 @@ line_header(struct cf *cf, const char *p)
 	if (*p == '?') {
 		q = strchr(p + 1, '?');
 		if (q == NULL) {
-			cf_syserr(cf, "header syntax error, line \"H%s\"", p);
+			cf_syserr(cf, "header syntax error, line \"%s\"", p);
 			free(h);
 			return;
 		}
@@ -191,7 +191,7 @@ line_header(struct cf *cf, const char *p)
 	}
 	colon = strchr(p, ':');
 	if (colon == NULL) {
-		cf_syserr(cf, "header syntax error, line \"H%s\"", p);
+		cf_syserr(cf, "header syntax error, line \"%s\"", p);
 		free(h->flags);
 		free(h->macro);
 		free(h);
@@ -231,8 +231,9 @@ line_map(struct cf *cf, const char *line)
 		buf_addc(&cls, *p++);
 	p = str_skip_ws(p);
 	err_clear(&err);
+	/* a declared map may still come with a warning in err */
 	if (map_declare(cf->maps, buf_cstr(&name), buf_cstr(&cls), p,
-	    &err) == NULL)
+	    &err) == NULL || err.kind != ERR_NONE)
 		cf_syserr(cf, "%s", err.msg);
 out:
 	buf_free(&ex);
@@ -244,12 +245,17 @@ static void
 cf_line(struct cf *cf, struct buf *b)
 {
 	const char *p;
+	char *raw = xstrdup(buf_cstr(b));
 
+	cf->rawline = raw;
 	cf_translate_dollars(cf, b);
 	strip_comment(cf, b);
 	p = buf_cstr(b);
-	if (p[0] == '\0')
+	if (p[0] == '\0') {
+		cf->rawline = NULL;
+		free(raw);
 		return;
+	}
 	switch (p[0]) {
 	case 'R': cf_rule_add(cf, p + 1); break;
 	case 'S': cf_ruleset_start(cf, p + 1); break;
@@ -270,6 +276,8 @@ cf_line(struct cf *cf, struct buf *b)
 		cf_syserr(cf, "unknown configuration line \"%s\"", p);
 		break;
 	}
+	cf->rawline = NULL;
+	free(raw);
 }
 
 /*
@@ -311,6 +319,8 @@ cf_read_text(struct cf *cf, const char *text, size_t len)
 		if (line.len == 0 || line.data[0] == '#')
 			continue;
 		cf_line(cf, &line);
+		if (cf->fatal)
+			break;
 	}
 	buf_free(&line);
 }

@@ -136,6 +136,42 @@ cf_ruleset_start(struct cf *cf, const char *line)
 	cf->cur_rwset = rs;
 }
 
+/*
+ * The line as sendmail quotes it in messages: each "$" became its macro
+ * byte 0201 and the high bit is lost on output, so "$+" shows as
+ * "\001+"; a {name} shows as its id without the high bit.
+ */
+static void
+sendmail_form(struct cf *cf, const char *raw, struct buf *out)
+{
+	const char *end;
+	int id;
+
+	for (; *raw != '\0'; raw++) {
+		if (*raw != '$' || raw[1] == '\0') {
+			buf_addc(out, *raw);
+			continue;
+		}
+		if (raw[1] == '$') {
+			buf_addc(out, '$');
+			raw++;
+			continue;
+		}
+		buf_addc(out, 0001);
+		raw++;
+		if (strchr("=~&?", *raw) != NULL) {
+			buf_addc(out, *raw);
+			raw++;
+		}
+		if (*raw == '{') {
+			id = cf_macid_find_braced(cf, raw, &end);
+			buf_addc(out, id & 0177);
+			raw = end - 1;
+		} else
+			buf_addc(out, *raw);
+	}
+}
+
 static void
 scan_err(void *arg, const char *msg)
 {
@@ -193,8 +229,13 @@ cf_rule_add(struct cf *cf, const char *line)
 
 	p = strchr(line, '\t');
 	if (p == NULL) {
-		cf_syserr(cf, "invalid rewrite line \"R%s\" (tab expected)",
-		    line);
+		struct buf shown;
+
+		buf_init(&shown, 0);
+		sendmail_form(cf, cf->rawline ? cf->rawline : "", &shown);
+		cf_syserr(cf, "invalid rewrite line \"%s\" (tab expected)",
+		    buf_cstr(&shown));
+		buf_free(&shown);
 		return;
 	}
 	r = xcalloc(1, sizeof(*r));
@@ -204,7 +245,8 @@ cf_rule_add(struct cf *cf, const char *line)
 
 	buf_add(&side, line, (size_t)(p - line));
 	cf_expand(cf, buf_cstr(&side), &ex);
-	(void)addr_prescan(buf_cstr(&ex), '\t', rule_toktab(cf), 0,
+	/* rule sides are not patched or complained about, as in sendmail */
+	(void)addr_prescan(buf_cstr(&ex), '\t', rule_toktab(cf), 1,
 	    &r->lhs, NULL, scan_err, cf);
 	if (r->lhs.n == 0) {
 		cf_syserr(cf, "R line: null LHS");
@@ -231,7 +273,7 @@ cf_rule_add(struct cf *cf, const char *line)
 	buf_reset(&side);
 	buf_add(&side, q, (size_t)(p - q));
 	cf_expand(cf, buf_cstr(&side), &ex);
-	(void)addr_prescan(buf_cstr(&ex), '\t', rule_toktab(cf), 0,
+	(void)addr_prescan(buf_cstr(&ex), '\t', rule_toktab(cf), 1,
 	    &r->rhs, NULL, scan_err, cf);
 	if (r->rhs.n == 0)
 		cf_syserr(cf, "R line: null RHS");

@@ -312,7 +312,8 @@ map_declare(struct map_set *set, const char *name, const char *clsname,
 	err_clear(err);
 	cls = map_class_find(clsname);
 	if (cls == NULL) {
-		err_set(err, ERR_CONFIG, "class %s not available", clsname);
+		err_set(err, ERR_CONFIG, "readcf: map %s: class %s not "
+		    "available", name, clsname);
 		return NULL;
 	}
 	if (args == NULL)
@@ -339,6 +340,18 @@ map_declare(struct map_set *set, const char *name, const char *clsname,
 	if (rc == 0 && cls->parse != NULL)
 		rc = cls->parse(m, (int)cflags.n,
 		    cflags.n > 0 ? cflags.v : none, err);
+	else if (rc == 0) {
+		size_t i;
+
+		/* classes without flags of their own: sendmail's warning */
+		for (i = 0; i < cflags.n; i++)
+			if (cflags.v[i][1] != '\0' &&
+			    strchr("dnrsb", cflags.v[i][1]) == NULL) {
+				err_set(err, ERR_CONFIG, "Illegal option %c "
+				    "map %s", cflags.v[i][1], name);
+				break;
+			}
+	}
 	strarr_free(&cflags);
 	if (rc == -1) {
 		/*

@@ -215,6 +215,11 @@ main(int argc, char **argv)
 		cf_free(cf);
 		return EX_CONFIG;
 	}
+	if (cf_fatal(cf)) {
+		rc = cf_exitstat(cf);
+		cf_free(cf);
+		return rc;
+	}
 	apply_command_line(cf, &o);
 	cf_ident_finish(cf);
 	if (o.debug01)
