@@ -34,7 +34,8 @@ int		 cf_exitstat(const struct cf *);
 void		 cf_set_output(struct cf *, FILE *);
 
 /* Sets host identity macros ($w $j $m $k) and class w; -d0.1 output. */
-void		 cf_ident_init(struct cf *);
+/* trace: where -d0.4 lists the names found (NULL: nowhere) */
+void		 cf_ident_init(struct cf *, FILE *trace);
 /* After reading: $w becomes the short name, interfaces join class w. */
 void		 cf_ident_finish(struct cf *);
 void		 cf_ident_print(struct cf *, FILE *);

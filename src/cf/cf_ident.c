@@ -23,7 +23,7 @@
 #include "lib/xalloc.h"
 
 static void
-add_addr_name(struct cf *cf, int family, const void *addr)
+add_addr_name(struct cf *cf, int family, const void *addr, FILE *trace)
 {
 	char ip[INET6_ADDRSTRLEN], word[INET6_ADDRSTRLEN + 8];
 
@@ -31,6 +31,8 @@ add_addr_name(struct cf *cf, int family, const void *addr)
 		return;
 	(void)snprintf(word, sizeof(word), family == AF_INET6 ?
 	    "[IPv6:%s]" : "[%s]", ip);
+	if (trace != NULL)
+		(void)fprintf(trace, "\ta.k.a.: %s\n", word);
 	cf_class_add(cf, 'w', word);
 }
 
@@ -58,13 +60,14 @@ probe_interfaces(struct cf *cf)
 		if (i->ifa_addr->sa_family == AF_INET)
 			add_addr_name(cf, AF_INET,
 			    &((struct sockaddr_in *)(void *)i->ifa_addr)->
-			    sin_addr);
+			    sin_addr, NULL);
 	}
 	freeifaddrs(ifa);
 }
 
+/* trace: -d0.4 output (the names found), or NULL */
 void
-cf_ident_init(struct cf *cf)
+cf_ident_init(struct cf *cf, FILE *trace)
 {
 	char host[1025], *dot;
 	struct hostent *hp;
@@ -78,6 +81,8 @@ cf_ident_init(struct cf *cf)
 	if (hp != NULL && (strchr(hp->h_name, '.') != NULL ||
 	    strchr(host, '.') == NULL))
 		(void)str_copy(host, hp->h_name, sizeof(host));
+	if (trace != NULL)
+		(void)fprintf(trace, "Canonical name: %s\n", host);
 	cf_macdefine(cf, 'w', host);
 	cf_macdefine(cf, 'j', host);
 	cf_class_add(cf, 'w', host);
@@ -87,16 +92,22 @@ cf_ident_init(struct cf *cf)
 		cf_class_add(cf, 'm', dot + 1);
 	}
 	if (uname(&u) == 0) {
+		if (trace != NULL)
+			(void)fprintf(trace, " UUCP nodename: %s\n",
+			    u.nodename);
 		cf_macdefine(cf, 'k', u.nodename);
 		cf_class_add(cf, 'k', u.nodename);
 		cf_class_add(cf, 'w', u.nodename);
 	}
 	if (hp != NULL) {
-		for (av = hp->h_aliases; av != NULL && *av != NULL; av++)
+		for (av = hp->h_aliases; av != NULL && *av != NULL; av++) {
+			if (trace != NULL)
+				(void)fprintf(trace, "\ta.k.a.: %s\n", *av);
 			cf_class_add(cf, 'w', *av);
+		}
 		if (hp->h_addrtype == AF_INET)
 			for (av = hp->h_addr_list; *av != NULL; av++)
-				add_addr_name(cf, AF_INET, *av);
+				add_addr_name(cf, AF_INET, *av, trace);
 	}
 }
 

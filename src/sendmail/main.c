@@ -4,6 +4,8 @@
  * status out.  Modes live in src/cf (-bt, -bv); the daemon, queue and
  * delivery modes come with their own folders.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #define EX_OK		0
 #define EX_USAGE	64
 #define EX_UNAVAILABLE	69
+#define EX_OSFILE	72
 #define EX_CONFIG	78
 
 #define DEFAULT_CF	"/etc/mail/sendmail.cf"
@@ -27,11 +30,18 @@ static const char compiled_with[] =
 	"\t\tNETUNIX NEWDB=5.3 PIPELINING SCANF SOCKETMAP USERDB\n";
 
 struct opts {
+	const char	*argv0;
+	int		 usage_errors;	/* said on stdout; exit 64 */
+	int		 have_from;	/* -f / -r seen */
+	int		 have_ret;	/* -R seen */
+	int		 debug_seen;	/* a -d came first (for -D) */
+	int		 quarantine;	/* -Q given */
 	int		 mode;		/* the letter after -b */
 	const char	*cffile;
 	const char	*tag;		/* -L */
 	int		 verbose;
 	int		 debug01;	/* -d0.1 or more */
+	int		 debug04;	/* -d0.4: how the host name was found */
 	struct {
 		char	*name_value;
 		int	 shortname;	/* for -o */
@@ -42,10 +52,42 @@ struct opts {
 };
 
 static void
-usage_illegal(int c)
+usage_illegal(const struct opts *o, int c)
 {
-	(void)fprintf(stderr, "sendmail: illegal option -- %c\n", c);
+	(void)fprintf(stderr, "%s: illegal option -- %c\n", o->argv0, c);
 	exit(EX_USAGE);
+}
+
+/* A usage problem: said at once, the run ends with 64 (see main). */
+static void
+usage_error(struct opts *o, const char *msg, const char *arg)
+{
+	if (arg != NULL)
+		(void)printf("%s (%s)\n", msg, arg);
+	else
+		(void)printf("%s\n", msg);
+	o->usage_errors++;
+}
+
+/* -N never | success,failure,delay */
+static int
+dsn_notify_ok(const char *v)
+{
+	char *copy = strdup(v), *w, *save = NULL;
+	int ok = copy != NULL;
+
+	if (ok && str_casecmp(copy, "never") == 0) {
+		free(copy);
+		return 1;
+	}
+	for (w = ok ? strtok_r(copy, ",", &save) : NULL; w != NULL;
+	    w = strtok_r(NULL, ",", &save))
+		if (str_casecmp(w, "success") != 0 &&
+		    str_casecmp(w, "failure") != 0 &&
+		    str_casecmp(w, "delay") != 0)
+			ok = 0;
+	free(copy);
+	return ok;
 }
 
 /* -d list: only 0.N (version and identity) changes our output yet */
@@ -67,6 +109,8 @@ debug_flags(struct opts *o, const char *arg)
 			lvl = strtol(end + 1, &end, 10);
 		if (cat == 0 && lvl >= 1)
 			o->debug01 = 1;
+		if (cat == 0 && lvl >= 4)
+			o->debug04 = 1;
 		p = *end == ',' ? end + 1 : end;
 		if (*end != ',')
 			return;
@@ -86,8 +130,8 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 		case 'b':
 			if (optarg[0] == '\0' || optarg[1] != '\0' ||
 			    strchr("mastvCdDhHiIpPOsz", optarg[0]) == NULL) {
-				(void)fprintf(stderr, "Invalid operation mode "
-				    "%c\n", optarg[0]);
+				(void)printf("Invalid operation mode %c\n",
+				    optarg[0]);
 				exit(EX_USAGE);
 			}
 			o->mode = optarg[0];
@@ -97,6 +141,39 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 			break;
 		case 'd':
 			debug_flags(o, optarg);
+			o->debug_seen = 1;
+			break;
+		case 'D':
+			if (o->debug_seen)
+				usage_error(o, "-D file must be before -d",
+				    NULL);
+			break;
+		case 'f':
+		case 'r':
+			if (o->have_from++)
+				usage_error(o, "More than one \"from\" person",
+				    NULL);
+			break;
+		case 'h':
+			if (!isdigit((unsigned char)optarg[0]) ||
+			    strspn(optarg, "0123456789") != strlen(optarg))
+				usage_error(o, "Bad hop count", optarg);
+			break;
+		case 'N':
+			if (!dsn_notify_ok(optarg))
+				usage_error(o, "Invalid -N argument", NULL);
+			break;
+		case 'R':
+			if (o->have_ret++)
+				usage_error(o, "Duplicate -R flag", NULL);
+			else if (str_casecmp(optarg, "hdrs") != 0 &&
+			    str_casecmp(optarg, "full") != 0)
+				usage_error(o, "Invalid -R value", NULL);
+			break;
+		case 'Q':
+			if (strcmp(optarg, ".") == 0)
+				usage_error(o, "Can not use -Q.", NULL);
+			o->quarantine = 1;
 			break;
 		case 'L':
 			o->tag = optarg;
@@ -121,7 +198,7 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 			o->verbose = 1;
 			break;
 		case '?':
-			usage_illegal(optopt);
+			usage_illegal(o, optopt);
 			break;
 		default:
 			/* accepted; used by modes that arrive later */
@@ -177,6 +254,7 @@ main(int argc, char **argv)
 	int first, rc;
 
 	memset(&o, 0, sizeof(o));
+	o.argv0 = argv[0];
 	o.mode = 'm';
 	if (strcmp(prog, "newaliases") == 0)
 		o.mode = 'i';
@@ -197,10 +275,15 @@ main(int argc, char **argv)
 		(void)printf("Version %s (%s %s)\n%s", MAILSYS_COMPAT_VERSION,
 		    MAILSYS_NAME, MAILSYS_VERSION, compiled_with);
 	}
+	if (o.mode == 't' && o.quarantine)
+		usage_error(&o, "Can not use -Q with -bt", NULL);
 	if (o.mode == 'z') {
-		(void)fprintf(stderr, "Frozen configurations unsupported\n");
+		(void)printf("Frozen configurations unsupported\n");
 		return EX_USAGE;
 	}
+	/* test mode still runs; the exit status says what was wrong */
+	if (o.usage_errors > 0 && o.mode != 't')
+		return EX_USAGE;
 
 	cf = cf_new();
 	{
@@ -208,12 +291,12 @@ main(int argc, char **argv)
 
 		cf_macro_define(cf, "{opMode}", mode);
 	}
-	cf_ident_init(cf);
+	cf_ident_init(cf, o.debug04 ? stdout : NULL);
 	if (cf_read(cf, o.cffile, &err) == -1) {
 		(void)printf("%s: line 0: cannot open: %s\n", o.cffile,
-		    err.msg);
+		    strerror(errno));
 		cf_free(cf);
-		return EX_CONFIG;
+		return EX_OSFILE;
 	}
 	if (cf_fatal(cf)) {
 		rc = cf_exitstat(cf);
@@ -249,5 +332,7 @@ main(int argc, char **argv)
 	}
 	(void)fflush(stdout);
 	cf_free(cf);
+	if (o.usage_errors > 0 && rc == EX_OK)
+		rc = EX_USAGE;
 	return rc;
 }
