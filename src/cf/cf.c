@@ -77,6 +77,7 @@ cf_new(void)
 	cf->nextruleset = CF_MAXRWSETS;
 	cf->cur_rwset = -1;
 	cf->spacesub = ' ';
+	buf_init(&cf->linebuf, 0);
 	memset(&env, 0, sizeof(env));
 	env.arg = cf;
 	env.macro_get = env_macro_get;
@@ -237,6 +238,10 @@ cf_free(struct cf *cf)
 	map_set_free(cf->maps);
 	cf_arena_reset(cf);
 	ptrarr_free(&cf->arena);
+	for (i = 0; i < (int)cf->pvpool.n; i++)
+		free(cf->pvpool.v[i]);
+	ptrarr_free(&cf->pvpool);
+	buf_free(&cf->linebuf);
 	free(cf->vendor);
 	free(cf);
 }

@@ -263,7 +263,7 @@ bt_sender(struct cf *cf, const char *p, FILE *out)
 	if (cf_parseaddr(cf, p, RF_SENDERADDR, '\0', NULL, &a) == 0)
 		cf_addr_free(&a);
 	buf_init(&s, 0);
-	pvp = cf_pvp_new();
+	pvp = cf_pvp_new(cf);
 	if (cf_prescan(cf, p, '\0', &cf->tok_int, pvp, NULL, cf->e_to) == 0 &&
 	    pvp[0] != NULL) {
 		(void)cf_rewrite(cf, pvp, RS_CANON, 0, ADDR_MAXATOM);
@@ -272,7 +272,7 @@ bt_sender(struct cf *cf, const char *p, FILE *out)
 		cf_cataddr(cf, pvp, NULL, &s, '\0', 0);
 	}
 	(void)fprintf(out, "addr=%s\n", buf_cstr(&s));
-	free(pvp);
+	cf_pvp_free(cf, pvp);
 	buf_free(&s);
 	cf->e_to = NULL;
 }
@@ -342,7 +342,7 @@ bt_rules(struct cf *cf, char *line, FILE *out)
 	*p = '\0';
 	if (cf_invalidaddr(cf, p + 1, 1))
 		return;
-	pvp = cf_pvp_new();
+	pvp = cf_pvp_new(cf);
 	addr = p;
 	do {
 		addr++;
@@ -369,7 +369,7 @@ bt_rules(struct cf *cf, char *line, FILE *out)
 		}
 		addr += end;
 	} while (*addr != '\0');
-	free(pvp);
+	cf_pvp_free(cf, pvp);
 }
 
 /* Returns 1 when the session should end. */

@@ -133,6 +133,8 @@ struct cf {
 	int			 testmode;	/* -bt: trace rewrite */
 	int			 debug21;	/* -d21.N level */
 	struct ptrarr		 arena;		/* strings of one operation */
+	struct ptrarr		 pvpool;	/* free workspaces */
+	struct buf		 linebuf;	/* trace output being built */
 	const char		*e_to;		/* address errors are about */
 	int			 exitstat;	/* first error's sysexit */
 	int			 fatal;		/* stop reading: exit exitstat */
@@ -209,7 +211,8 @@ void	cf_mailer_print(struct cf *, struct cf_mailer *, FILE *);
  * ADDR_MAXATOM tokens; its strings belong to the rules or to cf->arena
  * (freed by cf_arena_reset() after each top-level operation).
  */
-char	**cf_pvp_new(void);
+char	**cf_pvp_new(struct cf *);
+void	 cf_pvp_free(struct cf *, char **);
 char	*cf_arena_str(struct cf *, const char *, size_t);
 void	cf_arena_reset(struct cf *);
 /* Returns EX_OK (0), EX_TEMPFAIL (75), EX_CONFIG (78), EX_DATAERR ... */

@@ -205,8 +205,11 @@ cf_translate_dollars(struct cf *cf, struct buf *b)
 			buf_addc(&out, id);
 		p = end - 1;
 	}
-	buf_free(b);
-	*b = out;
+	/* back into b, which keeps its own limit */
+	buf_reset(b);
+	if (buf_add(b, buf_cstr(&out), out.len) == -1)
+		cf_syserr(cf, "line too long");
+	buf_free(&out);
 }
 
 #define EXPAND_MAXDEPTH	10

@@ -242,7 +242,7 @@ int
 cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
     size_t *end_out, struct cf_addr *a)
 {
-	char **pvp = cf_pvp_new();
+	char **pvp = cf_pvp_new(cf);
 	char *copy;
 	int queueup = 0;
 
@@ -250,12 +250,12 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 	cf->e_to = cf_arena_str(cf, addr, strlen(addr));
 	if (cf_prescan(cf, addr, delim, &cf->tok_ext, pvp, end_out,
 	    cf->e_to) == -1 || pvp[0] == NULL) {
-		free(pvp);
+		cf_pvp_free(cf, pvp);
 		return -1;
 	}
 	copy = cf_arena_str(cf, addr, end_out ? *end_out : strlen(addr));
 	if (cf_invalidaddr(cf, copy, !(flags & RF_SENDERADDR))) {
-		free(pvp);
+		cf_pvp_free(cf, pvp);
 		return -1;
 	}
 	if (cf_rewrite(cf, pvp, RS_CANON, 0, ADDR_MAXATOM) == EX_TEMPFAIL)
@@ -269,7 +269,7 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 			    "message queued for future delivery");
 		a->queueup = 1;
 	}
-	free(pvp);
+	cf_pvp_free(cf, pvp);
 	return 0;
 }
 
@@ -410,10 +410,10 @@ cf_remotename(struct cf *cf, const char *name, struct cf_mailer *m,
 	else
 		fancy = cf_crackaddr(cf, name);
 
-	pvp = cf_pvp_new();
+	pvp = cf_pvp_new(cf);
 	if (cf_prescan(cf, name, '\0', &cf->tok_ext, pvp, NULL,
 	    cf->e_to) == -1 || pvp[0] == NULL) {
-		free(pvp);
+		cf_pvp_free(cf, pvp);
 		free(fancy);
 		return xstrdup(name);
 	}
@@ -440,7 +440,7 @@ cf_remotename(struct cf *cf, const char *name, struct cf_mailer *m,
 	cf_macdefine(cf, 'g', oldg);
 	free(oldg);
 	free(fancy);
-	free(pvp);
+	cf_pvp_free(cf, pvp);
 	buf_free(&lbuf);
 	return buf_steal(&out);
 }

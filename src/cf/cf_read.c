@@ -28,7 +28,7 @@ strip_comment(struct cf *cf, struct buf *b)
 {
 	char *p;
 
-	if (cf->level < 3)
+	if (cf->level < 3 || b->len == 0)
 		return;
 	for (p = b->data; *p != '\0'; p++) {
 		if (*p == '\\' && p[1] == '#') {

@@ -19,13 +19,25 @@
 #define EX_CONFIG	78
 #define EX_UNAVAILABLE	69
 
+/* Workspaces come from a free list: rewriting takes and drops many. */
 char **
-cf_pvp_new(void)
+cf_pvp_new(struct cf *cf)
 {
-	char **v = xreallocarray(NULL, ADDR_MAXATOM + 2, sizeof(char *));
+	char **v;
 
+	if (cf->pvpool.n > 0)
+		v = cf->pvpool.v[--cf->pvpool.n];
+	else
+		v = xreallocarray(NULL, ADDR_MAXATOM + 2, sizeof(char *));
 	v[0] = NULL;	/* writers keep it NULL-terminated */
 	return v;
+}
+
+void
+cf_pvp_free(struct cf *cf, char **v)
+{
+	if (v != NULL)
+		ptrarr_push(&cf->pvpool, v);
 }
 
 char *
@@ -118,25 +130,25 @@ static const struct {
 };
 
 static void
-put_macname(struct cf *cf, FILE *out, int id)
+macname_buf(struct cf *cf, struct buf *out, int id)
 {
 	char tmp[2];
 	const char *n = cf_macname(cf, id, tmp);
 
 	if (strlen(n) > 1)
-		(void)fprintf(out, "{%s}", n);
+		(void)buf_printf(out, "{%s}", n);
 	else
-		(void)fputc(n[0], out);
+		buf_addc(out, n[0]);
 }
 
 /* Prints a token or string with metasymbols shown as $x. */
-void
-cf_xputs(struct cf *cf, FILE *out, const char *s)
+static void
+xputs_buf(struct cf *cf, struct buf *out, const char *s)
 {
 	int c, i;
 
 	if (s == NULL) {
-		(void)fputs("<null>", out);
+		buf_adds(out, "<null>");
 		return;
 	}
 	/* the common case: a token of printable ASCII */
@@ -145,47 +157,47 @@ cf_xputs(struct cf *cf, FILE *out, const char *s)
 		    !isprint((unsigned char)s[i]))
 			break;
 	if (s[i] == '\0') {
-		(void)fputs(s, out);
+		buf_adds(out, s);
 		return;
 	}
 	while ((c = (unsigned char)*s++) != '\0') {
 		if (!isascii(c)) {
 			if (c == META_MATCHREPL) {
-				(void)fputc('$', out);
+				buf_addc(out, '$');
 				if (*s == '\0')
 					continue;
 				c = (unsigned char)*s++;
 				goto printchar;
 			}
 			if (c == META_MACROEXPAND || c == META_MACRODEXPAND) {
-				(void)fputc('$', out);
+				buf_addc(out, '$');
 				if (c == META_MACRODEXPAND)
-					(void)fputc('&', out);
+					buf_addc(out, '&');
 				if (*s == '\0')
 					continue;
-				put_macname(cf, out, (unsigned char)*s++);
+				macname_buf(cf, out, (unsigned char)*s++);
 				continue;
 			}
 			for (i = 0; metamacros[i].name != 0; i++)
 				if (metamacros[i].val == c) {
-					(void)fprintf(out, "$%c",
+					(void)buf_printf(out, "$%c",
 					    metamacros[i].name);
 					break;
 				}
 			if (c == META_MATCHCLASS || c == META_MATCHNCLASS) {
 				if (*s == '\0')
 					continue;
-				put_macname(cf, out, (unsigned char)*s++);
+				macname_buf(cf, out, (unsigned char)*s++);
 				continue;
 			}
 			if (metamacros[i].name != 0)
 				continue;
-			(void)fputs("M-", out);
+			buf_adds(out, "M-");
 			c &= 0177;
 		}
 printchar:
 		if (isascii(c) && isprint(c)) {
-			(void)fputc(c, out);
+			buf_addc(out, c);
 			continue;
 		}
 		switch (c) {
@@ -194,23 +206,52 @@ printchar:
 		case '\t': c = 't'; break;
 		}
 		if (isascii(c) && isprint(c)) {
-			(void)fputc('\\', out);
-			(void)fputc(c, out);
+			buf_addc(out, '\\');
+			buf_addc(out, c);
 		} else {
-			(void)fputc('^', out);
-			(void)fputc(c ^ 0100, out);
+			buf_addc(out, '^');
+			buf_addc(out, c ^ 0100);
 		}
 	}
 }
 
+static void
+printav_buf(struct cf *cf, struct buf *out, char *const *av)
+{
+	for (; *av != NULL; av++) {
+		buf_addc(out, ' ');
+		xputs_buf(cf, out, *av);
+	}
+	buf_addc(out, '\n');
+}
+
+/* Prints a token or string with metasymbols shown as $x. */
+void
+cf_xputs(struct cf *cf, FILE *out, const char *s)
+{
+	buf_reset(&cf->linebuf);
+	xputs_buf(cf, &cf->linebuf, s);
+	(void)fwrite(cf->linebuf.data, 1, cf->linebuf.len, out);
+}
+
+/* One trace line: " tok tok ...\n", written at once. */
 void
 cf_printav(struct cf *cf, FILE *out, char *const *av)
 {
-	for (; *av != NULL; av++) {
-		(void)fputc(' ', out);
-		cf_xputs(cf, out, *av);
-	}
-	(void)fputc('\n', out);
+	buf_reset(&cf->linebuf);
+	printav_buf(cf, &cf->linebuf, av);
+	(void)fwrite(cf->linebuf.data, 1, cf->linebuf.len, out);
+}
+
+static void
+put_macname(struct cf *cf, FILE *out, int id)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	macname_buf(cf, &b, id);
+	(void)fputs(buf_cstr(&b), out);
+	buf_free(&b);
 }
 
 /* ---- joining tokens */
@@ -265,31 +306,69 @@ pvp_len(char **pvp)
 static void
 trace(struct cf *cf, const char *rulename, const char *what, char **pvp)
 {
-	FILE *out = cf->out;
+	size_t n = strlen(rulename);
 
 	if (!cf->testmode)
 		return;
-	(void)fprintf(out, "%-16.16s %s", rulename, what);
-	cf_printav(cf, out, pvp);
+	/* "%-16.16s %s" then the tokens, built and written in one go */
+	buf_reset(&cf->linebuf);
+	buf_add(&cf->linebuf, rulename, n > 16 ? 16 : n);
+	while (n++ < 16)
+		buf_addc(&cf->linebuf, ' ');
+	buf_addc(&cf->linebuf, ' ');
+	buf_adds(&cf->linebuf, what);
+	printav_buf(cf, &cf->linebuf, pvp);
+	(void)fwrite(cf->linebuf.data, 1, cf->linebuf.len, cf->out);
 }
+
+/*
+ * A phrase being grown one token at a time while a $=X looks for the
+ * longest match: joined text and length kept, so each step appends.
+ */
+struct phrase {
+	char		**first, **last;
+	struct buf	  cat;
+	size_t		  len;		/* token bytes, separators aside */
+	int		  oatom;
+};
 
 /* Is the phrase first..last (joined) a word of class id? */
 static int
 class_has_phrase(struct cf *cf, int id, char **first, char **last,
-    struct buf *cat)
+    struct phrase *ph)
 {
-	size_t len = 0;
+	const struct addr_toktab *tab = &cf->tok_ext;
 	char **p;
+	int natom;
 
-	if (first == last)
+	if (first == last) {
+		ph->first = NULL;
 		return cf_class_has(cf, id, *first);
-	/* no class word is longer than the longest word entered */
-	for (p = first; p <= last; p++)
-		len += strlen(*p);
-	if (len > cf->words.maxlen)
-		return 0;
-	cf_cataddr(cf, first, last, cat, '\0', 1);
-	return cf_class_has(cf, id, buf_cstr(cat));
+	}
+	if (ph->first != first || ph->last + 1 != last) {
+		/* start again from the first token */
+		ph->first = first;
+		ph->len = 0;
+		ph->oatom = 0;
+		buf_reset(&ph->cat);
+		p = first;
+	} else
+		p = last;
+	for (; p <= last; p++) {
+		ph->len += strlen(*p);
+		if (ph->len > cf->words.maxlen) {
+			/* no class word is that long: stop joining */
+			ph->first = NULL;
+			return 0;
+		}
+		natom = tab->type[(unsigned char)**p] == ADDR_ATM;
+		if (ph->oatom && natom)
+			buf_addc(&ph->cat, cf->spacesub);
+		buf_adds(&ph->cat, *p);
+		ph->oatom = natom;
+	}
+	ph->last = last;
+	return cf_class_has(cf, id, buf_cstr(&ph->cat));
 }
 
 /* Tries the LHS against pvp; 1 with mlist filled and *nmatch set. */
@@ -300,10 +379,11 @@ match_lhs(struct cf *cf, char **lhs, char **pvp, struct match *mlist,
 	struct match *mlp = mlist;
 	char **rvp = lhs, **avp = pvp, *ap, *rp;
 	const char *mv;
-	struct buf cat;
+	struct phrase cat;
 	int ok;
 
-	buf_init(&cat, 0);
+	memset(&cat, 0, sizeof(cat));
+	buf_init(&cat.cat, 0);
 	while ((ap = *avp) != NULL || *rvp != NULL) {
 		rp = *rvp;
 		if (rp == NULL)
@@ -428,7 +508,7 @@ backup:
 		if (mlp < mlist)
 			break;
 	}
-	buf_free(&cat);
+	buf_free(&cat.cat);
 	*nmatch = (int)(mlp - mlist);
 	return !(mlp < mlist || *rvp != NULL);
 }
@@ -456,7 +536,7 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		    "ruleset %s", CF_MAXRULERECURSION, rulename);
 		return EX_CONFIG;
 	}
-	npvp = cf_pvp_new();
+	npvp = cf_pvp_new(cf);
 	ruleno = 1;
 	loopcount = 0;
 	for (rwr = cf->rules[ruleset]; rwr != NULL; ) {
@@ -519,7 +599,7 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 					cf_syserr(cf, "554 5.3.5 rewrite: ruleset "
 					    "%s: replacement $%c out of bounds",
 					    rulename, rp[1]);
-					free(npvp);
+					cf_pvp_free(cf, npvp);
 					free(mlist);
 					return EX_CONFIG;
 				}
@@ -551,22 +631,22 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 				}
 				if (mval == NULL || *mval == '\0')
 					continue;
-				xpvp = cf_pvp_new();
+				xpvp = cf_pvp_new(cf);
 				if (cf_prescan(cf, mval, '\0', NULL, xpvp, NULL,
 				    NULL) == -1) {
-					free(xpvp);
-					free(npvp);
+					cf_pvp_free(cf, xpvp);
+					cf_pvp_free(cf, npvp);
 					free(mlist);
 					return EX_DATAERR;
 				}
 				for (i = 0; xpvp[i] != NULL; i++) {
 					*avp++ = xpvp[i];
 					if (avp >= &npvp[maxatom]) {
-						free(xpvp);
+						cf_pvp_free(cf, xpvp);
 						goto toolong;
 					}
 				}
-				free(xpvp);
+				cf_pvp_free(cf, xpvp);
 			}
 		}
 		*avp = NULL;
@@ -586,14 +666,14 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 			cf_printav(cf, cf->out, pvp);
 		}
 	}
-	free(npvp);
+	cf_pvp_free(cf, npvp);
 	free(mlist);
 	trace(cf, rulename, "returns:", pvp);
 	return rstat;
 
 toolong:
 	cf_syserr(cf, "554 5.3.0 rewrite: expansion too long");
-	free(npvp);
+	cf_pvp_free(cf, npvp);
 	free(mlist);
 	return EX_DATAERR;
 }
@@ -711,7 +791,7 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 			replac = buf_cstr(&val);
 		}
 
-		scanned = cf_pvp_new();
+		scanned = cf_pvp_new(cf);
 		if (replac == NULL)
 			xpvp = key_rvp;
 		else if (*replac == '\0')
@@ -735,7 +815,7 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 				goto toolong;
 		}
 		free(tail);
-		free(scanned);
+		cf_pvp_free(cf, scanned);
 		buf_free(&key);
 		buf_free(&val);
 		for (i = 0; i < CF_MAX_MAP_ARGS; i++)
@@ -743,7 +823,7 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		continue;
 toolong:
 		free(tail);
-		free(scanned);
+		cf_pvp_free(cf, scanned);
 		buf_free(&key);
 		buf_free(&val);
 		for (i = 0; i < CF_MAX_MAP_ARGS; i++)

@@ -207,7 +207,7 @@ localaddr(struct vctx *v, struct rcpt *r, int depth)
 
 	if (cf->rules[RS_LOCALADDR] == NULL || !r->a.mailer->flags['5'])
 		return 0;
-	pvp = cf_pvp_new();
+	pvp = cf_pvp_new(cf);
 	if (cf_prescan(cf, r->a.user, '\0', &cf->tok_ext, pvp, NULL,
 	    NULL) == 0 && pvp[0] != NULL &&
 	    cf_rewrite(cf, pvp, RS_LOCALADDR, 0, ADDR_MAXATOM) == 0 &&
@@ -224,7 +224,7 @@ localaddr(struct vctx *v, struct rcpt *r, int depth)
 			rc = 1;
 		}
 	}
-	free(pvp);
+	cf_pvp_free(cf, pvp);
 	return rc;
 }
 

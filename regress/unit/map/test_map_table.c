@@ -23,7 +23,8 @@ test_unknown_class_is_not_available(void **state)
 	struct err err;
 
 	assert_null(map_declare(set, "t_dbm", "dbm", "/x", &err));
-	assert_string_equal(err.msg, "class dbm not available");
+	assert_string_equal(err.msg,
+	    "readcf: map t_dbm: class dbm not available");
 	assert_null(map_find(set, "t_dbm"));
 	map_set_free(set);
 }
