@@ -301,10 +301,32 @@ def our_binary(bindir):
     return os.path.join(d, "sendmail")
 
 
+def _world_writable_above(path):
+    """True when path or a folder above it is writable by everyone."""
+    path = os.path.abspath(path)
+    while True:
+        try:
+            if os.stat(path).st_mode & 0o002:
+                return True
+        except OSError:
+            pass
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+
+
 def make_tmp(prefix):
-    """A fresh folder under regress/.cache/tmp.  Not under /tmp: sendmail
-    refuses files below a world-writable folder."""
+    """A fresh folder for one run's files.  sendmail refuses files below
+    a world-writable folder (/tmp, /var/tmp), so a checkout under one of
+    those puts its test trees under $HOME/.cache instead."""
     base = os.path.join(REGRESS, ".cache", "tmp")
+    if _world_writable_above(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache",
+                            "mailsys-regress")
+        if _world_writable_above(base):
+            raise Skip("no folder without world-writable parents for the "
+                       "test tree (set HOME)")
     os.makedirs(base, exist_ok=True)
     return tempfile.mkdtemp(prefix=prefix, dir=base)
 
