@@ -33,6 +33,8 @@ struct cf_rule {
 	struct addr_tokens	 lhs;
 	struct addr_tokens	 rhs;
 	int			 line;
+	/* the literal LHS tokens as bits: the input must have them all */
+	unsigned long long	 need;
 	struct cf_rule		*next;
 };
 
@@ -224,6 +226,8 @@ void	cf_xputs(struct cf *, FILE *, const char *);
 void	cf_cataddr(struct cf *, char *const *first, char *const *last,
 	    struct buf *out, int spacesub, int external);
 void	cf_tokens_prepare(struct cf *);
+/* Bloom bits of one token, matched without case. */
+unsigned long long cf_token_bits(const char *);
 /* Tokenises s into pvp (arena strings); -1 on a fatal syntax error. */
 int	cf_prescan(struct cf *, const char *s, int delim,
 	    const struct addr_toktab *, char **pvp, size_t *end_out,

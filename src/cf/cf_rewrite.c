@@ -284,6 +284,32 @@ cf_cataddr(struct cf *cf, char *const *pvp, char *const *evp,
 
 /* ---- the engine */
 
+/*
+ * Every literal token of a rule's LHS must equal some input token
+ * (case aside), so a rule whose literal bits are not all among the
+ * input's bits cannot match and is skipped without trying.
+ */
+unsigned long long
+cf_token_bits(const char *t)
+{
+	unsigned h = 2166136261u;
+
+	/* ASCII case folding by hand: this runs for every token */
+	for (; *t != '\0'; t++)
+		h = (h ^ ((unsigned char)*t | 0x20)) * 16777619u;
+	return (1ULL << (h & 63)) | (1ULL << ((h >> 6) & 63));
+}
+
+static unsigned long long
+input_bits(char **pvp)
+{
+	unsigned long long m = 0;
+
+	for (; *pvp != NULL; pvp++)
+		m |= cf_token_bits(*pvp);
+	return m;
+}
+
 struct match {
 	char	**pattern;	/* the LHS position of the operator */
 	char	**first;
@@ -523,6 +549,7 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 	struct match *mlist = NULL;
 	size_t mcap = 0;
 	int rstat = EX_OK, status, ruleno, loopcount, nmatch, i;
+	unsigned long long have;
 
 	if (ruleset < 0 || ruleset >= CF_MAXRWSETS) {
 		cf_syserr(cf, "554 5.3.5 rewrite: illegal ruleset number %d",
@@ -539,10 +566,18 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 	npvp = cf_pvp_new(cf);
 	ruleno = 1;
 	loopcount = 0;
+	have = input_bits(pvp);
 	for (rwr = cf->rules[ruleset]; rwr != NULL; ) {
 		if (pvp[0] != NULL &&
 		    (unsigned char)pvp[0][0] == META_CANONNET)
 			break;
+		/* cannot match: skip, unless -d21 wants to see it tried */
+		if ((rwr->need & ~have) != 0 && cf->debug21 < 10) {
+			rwr = rwr->next;
+			ruleno++;
+			loopcount = 0;
+			continue;
+		}
 		if (++loopcount > 100) {
 			cf_syserr(cf, "554 5.3.5 Infinite loop in ruleset %s, "
 			    "rule %d", rulename, ruleno);
@@ -661,6 +696,7 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		for (i = 0; npvp[i] != NULL; i++)
 			pvp[i] = npvp[i];
 		pvp[i] = NULL;
+		have = input_bits(pvp);
 		if (cf->debug21 >= 4) {
 			(void)fputs("rewritten as:", cf->out);
 			cf_printav(cf, cf->out, pvp);

@@ -263,6 +263,14 @@ cf_rule_add(struct cf *cf, const char *line)
 		botch = lhs_botch(c);
 		if (botch != NULL)
 			cf_syserr(cf, "Inappropriate use of %s on LHS", botch);
+		switch (c) {
+		case META_MATCHZANY: case META_MATCHANY: case META_MATCHONE:
+		case META_MATCHCLASS: case META_MATCHNCLASS:
+		case META_CANONHOST: case META_MACRODEXPAND:
+			break;
+		default:
+			r->need |= cf_token_bits(r->lhs.v[i]);
+		}
 	}
 
 	while (*p == '\t')

@@ -57,8 +57,12 @@ buf_reserve(struct buf *b, size_t n)
 int
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n) == -1)
-		return -1;
+	/* room already there (the common case): no size arithmetic */
+	if (b->data == NULL || n >= b->cap - b->len ||
+	    b->len + n > b->max) {
+		if (buf_reserve(b, n) == -1)
+			return -1;
+	}
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -75,9 +79,16 @@ buf_adds(struct buf *b, const char *s)
 int
 buf_addc(struct buf *b, int c)
 {
-	char ch = (char)c;
-
-	return buf_add(b, &ch, 1);
+	if (b->data != NULL && b->len + 1 < b->cap && b->len < b->max) {
+		b->data[b->len++] = (char)c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	if (buf_reserve(b, 1) == -1)
+		return -1;
+	b->data[b->len++] = (char)c;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 int
