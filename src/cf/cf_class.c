@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cf_int.h"
@@ -219,6 +220,75 @@ add_words(struct cf *cf, int id, const char *text)
 }
 
 /*
+ * "Fc|/path/prog": the program runs without arguments (as sendmail runs
+ * it: only the first word counts), stdin from /dev/null, and the first
+ * word of each output line joins the class.
+ */
+static void
+prog_class(struct cf *cf, int id, const char *spec)
+{
+	struct buf prog, line, word;
+	struct fdin in;
+	enum line_result r;
+	char *argv[2];
+	int pfd[2], devnull, status;
+	pid_t pid;
+
+	buf_init(&prog, 4096);
+	while (*spec != '\0' && !isspace((unsigned char)*spec))
+		buf_addc(&prog, *spec++);
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		cf_syserr(cf, "fileclass: cannot pipe: %s", strerror(errno));
+		buf_free(&prog);
+		return;
+	}
+	argv[0] = prog.data ? prog.data : (char *)"";
+	argv[1] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		static char *const envp[] = {
+			"PATH=/usr/bin:/bin:/usr/sbin:/sbin", NULL
+		};
+
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(pfd[1], 1) == -1)
+			_exit(127);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	(void)close(pfd[1]);
+	if (pid == -1) {
+		cf_syserr(cf, "fileclass: cannot fork %s: %s", argv[0],
+		    strerror(errno));
+		(void)close(pfd[0]);
+		buf_free(&prog);
+		return;
+	}
+	fdin_init(&in, pfd[0]);
+	buf_init(&line, 65536);
+	buf_init(&word, 65536);
+	while ((r = fdio_getline(&in, &line, 65536)) == LINE_OK ||
+	    r == LINE_PARTIAL || r == LINE_TOO_LONG) {
+		if (r != LINE_TOO_LONG && line.len > 0 &&
+		    line.data[0] != '#' && scan_line(buf_cstr(&line), "%s",
+		    &word))
+			cf_class_add(cf, id, buf_cstr(&word));
+		if (r == LINE_PARTIAL)
+			break;
+	}
+	fdin_free(&in);
+	(void)close(pfd[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		cf_syserr(cf, "fileclass: cannot run %s", argv[0]);
+	buf_free(&line);
+	buf_free(&word);
+	buf_free(&prog);
+}
+
+/*
  * F lines: "Fc/path [pattern]", "Fc -o /path", "Fc|program".  A missing
  * file is an error unless -o was given.
  */
@@ -232,8 +302,7 @@ cf_fileclass(struct cf *cf, int id, const char *spec, int optional)
 	int fd;
 
 	if (*p == '|') {
-		cf_syserr(cf, "fileclass: program classes are not run "
-		    "while reading the configuration: %s", p + 1);
+		prog_class(cf, id, p + 1);
 		return;
 	}
 	buf_init(&path, 4096);
