@@ -728,7 +728,7 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 	struct map *map;
 	enum map_result mr;
 	struct err err;
-	int endtoken, nargs, stat, external, ntail, i;
+	int endtoken, nargs, stat, external, ntail, i, fail;
 	const char *replac;
 
 	for (rvp = npvp; *rvp != NULL; rvp++) {
@@ -828,27 +828,25 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		}
 
 		scanned = cf_pvp_new(cf);
+		fail = 0;
 		if (replac == NULL)
 			xpvp = key_rvp;
-		else if (*replac == '\0')
-			xpvp = scanned;
 		else {
-			if (cf_prescan(cf, replac, '\0', external ? NULL :
-			    &cf->tok_int, scanned, NULL, NULL) == -1) {
-				xpvp = scanned;
-			} else
-				xpvp = scanned;
+			/* tokens of an empty or unparsable result: none */
+			if (*replac != '\0')
+				(void)cf_prescan(cf, replac, '\0', external ?
+				    NULL : &cf->tok_int, scanned, NULL, NULL);
+			xpvp = scanned;
 		}
-		for (avp = hbrvp; *xpvp != NULL; xpvp++) {
-			*avp++ = cf_arena_str(cf, *xpvp, strlen(*xpvp));
-			if (avp >= &npvp[maxatom])
-				goto toolong;
+		/* the strings already belong to the rules or the arena */
+		for (avp = hbrvp; *xpvp != NULL && !fail; xpvp++) {
+			*avp++ = *xpvp;
+			fail = avp >= &npvp[maxatom];
 		}
 		rvp = avp - 1;
-		for (i = 0; i <= ntail; i++) {
+		for (i = 0; i <= ntail && !fail; i++) {
 			*avp++ = tail[i];
-			if (avp >= &npvp[maxatom + 1] && i < ntail)
-				goto toolong;
+			fail = avp >= &npvp[maxatom + 1] && i < ntail;
 		}
 		free(tail);
 		cf_pvp_free(cf, scanned);
@@ -856,15 +854,8 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		buf_free(&val);
 		for (i = 0; i < CF_MAX_MAP_ARGS; i++)
 			buf_free(&argbuf[i]);
-		continue;
-toolong:
-		free(tail);
-		cf_pvp_free(cf, scanned);
-		buf_free(&key);
-		buf_free(&val);
-		for (i = 0; i < CF_MAX_MAP_ARGS; i++)
-			buf_free(&argbuf[i]);
-		return -1;
+		if (fail)
+			return -1;
 	}
 	return 0;
 }
