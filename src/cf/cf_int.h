@@ -209,7 +209,7 @@ struct cf_mailer *cf_mailer_find(struct cf *, const char *name);
 void	cf_mailer_print(struct cf *, struct cf_mailer *, FILE *);
 
 /*
- * cf_rewrite.c: a workspace is a NULL-terminated vector of at most
+ * cf_token.c, cf_print.c, cf_rewrite.c: a workspace is a NULL-terminated vector of at most
  * ADDR_MAXATOM tokens; its strings belong to the rules or to cf->arena
  * (freed by cf_arena_reset() after each top-level operation).
  */
@@ -221,6 +221,8 @@ void	cf_arena_reset(struct cf *);
 int	cf_rewrite(struct cf *, char **pvp, int rwset, int reclevel,
 	    int maxatom);
 void	cf_printav(struct cf *, FILE *, char *const *);
+void	cf_printav_buf(struct cf *, struct buf *, char *const *);
+void	cf_put_macname(struct cf *, FILE *, int id);
 void	cf_xputs(struct cf *, FILE *, const char *);
 /* Joins tokens first..last (last NULL: to the end) into out. */
 void	cf_cataddr(struct cf *, char *const *first, char *const *last,

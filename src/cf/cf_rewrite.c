@@ -19,269 +19,6 @@
 #define EX_CONFIG	78
 #define EX_UNAVAILABLE	69
 
-/* Workspaces come from a free list: rewriting takes and drops many. */
-char **
-cf_pvp_new(struct cf *cf)
-{
-	char **v;
-
-	if (cf->pvpool.n > 0)
-		v = cf->pvpool.v[--cf->pvpool.n];
-	else
-		v = xreallocarray(NULL, ADDR_MAXATOM + 2, sizeof(char *));
-	v[0] = NULL;	/* writers keep it NULL-terminated */
-	return v;
-}
-
-void
-cf_pvp_free(struct cf *cf, char **v)
-{
-	if (v != NULL)
-		ptrarr_push(&cf->pvpool, v);
-}
-
-char *
-cf_arena_str(struct cf *cf, const char *s, size_t n)
-{
-	char *p = xstrndup(s, n);
-
-	ptrarr_push(&cf->arena, p);
-	return p;
-}
-
-void
-cf_arena_reset(struct cf *cf)
-{
-	size_t i;
-
-	for (i = 0; i < cf->arena.n; i++)
-		free(cf->arena.v[i]);
-	cf->arena.n = 0;
-}
-
-void
-cf_tokens_prepare(struct cf *cf)
-{
-	const char *ops;
-
-	if (cf->tok_ready)
-		return;
-	ops = cf_macvalue(cf, 'o');
-	if (ops == NULL)
-		ops = ".:@[]";
-	addr_toktab_ext(&cf->tok_ext, ops);
-	addr_toktab_int(&cf->tok_int, ops);
-	addr_toktab_nocomment(&cf->tok_noc, ops);
-	cf->tok_ready = 1;
-}
-
-struct scanctx {
-	struct cf	*cf;
-	const char	*to;
-};
-
-static void
-prescan_err(void *arg, const char *msg)
-{
-	struct scanctx *sc = arg;
-
-	cf_usrerr(sc->cf, sc->to, "%s", msg);
-}
-
-int
-cf_prescan(struct cf *cf, const char *s, int delim,
-    const struct addr_toktab *tab, char **pvp, size_t *end_out,
-    const char *to)
-{
-	struct addr_tokens t;
-	struct scanctx sc = { cf, to };
-	size_t i;
-
-	cf_tokens_prepare(cf);
-	if (tab == NULL)
-		tab = &cf->tok_ext;
-	if (addr_prescan(s, delim, tab, 0, &t, end_out, prescan_err,
-	    &sc) != ADDR_SCAN_OK) {
-		pvp[0] = NULL;
-		return -1;
-	}
-	for (i = 0; i < t.n; i++)
-		pvp[i] = cf_arena_str(cf, t.v[i], strlen(t.v[i]));
-	pvp[t.n] = NULL;
-	addr_tokens_free(&t);
-	return 0;
-}
-
-/* ---- printing */
-
-static const struct {
-	char	name;
-	int	val;
-} metamacros[] = {
-	{ '*', META_MATCHZANY }, { '+', META_MATCHANY },
-	{ '-', META_MATCHONE }, { '=', META_MATCHCLASS },
-	{ '~', META_MATCHNCLASS }, { '#', META_CANONNET },
-	{ '@', META_CANONHOST }, { ':', META_CANONUSER },
-	{ '>', META_CALLSUBR }, { '?', META_CONDIF },
-	{ '|', META_CONDELSE }, { '.', META_CONDFI },
-	{ '[', META_HOSTBEGIN }, { ']', META_HOSTEND },
-	{ '(', META_LOOKUPBEGIN }, { ')', META_LOOKUPEND },
-	{ '&', META_MACRODEXPAND }, { 0, 0 }
-};
-
-static void
-macname_buf(struct cf *cf, struct buf *out, int id)
-{
-	char tmp[2];
-	const char *n = cf_macname(cf, id, tmp);
-
-	if (strlen(n) > 1)
-		(void)buf_printf(out, "{%s}", n);
-	else
-		buf_addc(out, n[0]);
-}
-
-/* Prints a token or string with metasymbols shown as $x. */
-static void
-xputs_buf(struct cf *cf, struct buf *out, const char *s)
-{
-	int c, i;
-
-	if (s == NULL) {
-		buf_adds(out, "<null>");
-		return;
-	}
-	/* the common case: a token of printable ASCII */
-	for (i = 0; s[i] != '\0'; i++)
-		if (!isascii((unsigned char)s[i]) ||
-		    !isprint((unsigned char)s[i]))
-			break;
-	if (s[i] == '\0') {
-		buf_adds(out, s);
-		return;
-	}
-	while ((c = (unsigned char)*s++) != '\0') {
-		if (!isascii(c)) {
-			if (c == META_MATCHREPL) {
-				buf_addc(out, '$');
-				if (*s == '\0')
-					continue;
-				c = (unsigned char)*s++;
-				goto printchar;
-			}
-			if (c == META_MACROEXPAND || c == META_MACRODEXPAND) {
-				buf_addc(out, '$');
-				if (c == META_MACRODEXPAND)
-					buf_addc(out, '&');
-				if (*s == '\0')
-					continue;
-				macname_buf(cf, out, (unsigned char)*s++);
-				continue;
-			}
-			for (i = 0; metamacros[i].name != 0; i++)
-				if (metamacros[i].val == c) {
-					(void)buf_printf(out, "$%c",
-					    metamacros[i].name);
-					break;
-				}
-			if (c == META_MATCHCLASS || c == META_MATCHNCLASS) {
-				if (*s == '\0')
-					continue;
-				macname_buf(cf, out, (unsigned char)*s++);
-				continue;
-			}
-			if (metamacros[i].name != 0)
-				continue;
-			buf_adds(out, "M-");
-			c &= 0177;
-		}
-printchar:
-		if (isascii(c) && isprint(c)) {
-			buf_addc(out, c);
-			continue;
-		}
-		switch (c) {
-		case '\n': c = 'n'; break;
-		case '\r': c = 'r'; break;
-		case '\t': c = 't'; break;
-		}
-		if (isascii(c) && isprint(c)) {
-			buf_addc(out, '\\');
-			buf_addc(out, c);
-		} else {
-			buf_addc(out, '^');
-			buf_addc(out, c ^ 0100);
-		}
-	}
-}
-
-static void
-printav_buf(struct cf *cf, struct buf *out, char *const *av)
-{
-	for (; *av != NULL; av++) {
-		buf_addc(out, ' ');
-		xputs_buf(cf, out, *av);
-	}
-	buf_addc(out, '\n');
-}
-
-/* Prints a token or string with metasymbols shown as $x. */
-void
-cf_xputs(struct cf *cf, FILE *out, const char *s)
-{
-	buf_reset(&cf->linebuf);
-	xputs_buf(cf, &cf->linebuf, s);
-	(void)fwrite(cf->linebuf.data, 1, cf->linebuf.len, out);
-}
-
-/* One trace line: " tok tok ...\n", written at once. */
-void
-cf_printav(struct cf *cf, FILE *out, char *const *av)
-{
-	buf_reset(&cf->linebuf);
-	printav_buf(cf, &cf->linebuf, av);
-	(void)fwrite(cf->linebuf.data, 1, cf->linebuf.len, out);
-}
-
-static void
-put_macname(struct cf *cf, FILE *out, int id)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	macname_buf(cf, &b, id);
-	(void)fputs(buf_cstr(&b), out);
-	buf_free(&b);
-}
-
-/* ---- joining tokens */
-
-void
-cf_cataddr(struct cf *cf, char *const *pvp, char *const *evp,
-    struct buf *out, int spacesub, int external)
-{
-	const struct addr_toktab *tab;
-	int oatom = 0, natom;
-
-	cf_tokens_prepare(cf);
-	tab = external ? &cf->tok_ext : &cf->tok_int;
-	buf_reset(out);
-	/* 0 means the configuration's BlankSub; anything else is literal */
-	if (spacesub == '\0')
-		spacesub = cf->spacesub;
-	if (pvp == NULL)
-		return;
-	for (; *pvp != NULL; pvp++) {
-		natom = tab->type[(unsigned char)**pvp] == ADDR_ATM;
-		if (oatom && natom)
-			buf_addc(out, spacesub);
-		buf_adds(out, *pvp);
-		oatom = natom;
-		if (pvp == evp)
-			break;
-	}
-}
-
 /* ---- the engine */
 
 /*
@@ -343,7 +80,7 @@ trace(struct cf *cf, const char *rulename, const char *what, char **pvp)
 		buf_addc(&cf->linebuf, ' ');
 	buf_addc(&cf->linebuf, ' ');
 	buf_adds(&cf->linebuf, what);
-	printav_buf(cf, &cf->linebuf, pvp);
+	cf_printav_buf(cf, &cf->linebuf, pvp);
 	(void)fwrite(cf->linebuf.data, 1, cf->linebuf.len, cf->out);
 }
 
@@ -455,7 +192,7 @@ extendclass:
 			mv = cf_macvalue(cf, (unsigned char)rp[1]);
 			if (cf->debug21 >= 2) {
 				(void)fputs("rewrite: LHS $&", cf->out);
-				put_macname(cf, cf->out, (unsigned char)rp[1]);
+				cf_put_macname(cf, cf->out, (unsigned char)rp[1]);
 				(void)fprintf(cf->out, " => \"%s\"\n",
 				    mv ? mv : "(NULL)");
 			}
@@ -659,7 +396,7 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 				mval = cf_macvalue(cf, (unsigned char)rp[1]);
 				if (cf->debug21 >= 2) {
 					(void)fputs("rewrite: RHS $&", cf->out);
-					put_macname(cf, cf->out,
+					cf_put_macname(cf, cf->out,
 					    (unsigned char)rp[1]);
 					(void)fprintf(cf->out, " => \"%s\"\n",
 					    mval ? mval : "(NULL)");

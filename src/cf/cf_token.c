@@ -1,0 +1,131 @@
+/*
+ * cf_token.c -- the token workspaces rewriting runs on: vectors from a
+ * free list, strings in a per-operation arena, the configuration's
+ * token tables and the prescan wrapper that words its complaints.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_int.h"
+#include "lib/xalloc.h"
+
+/* Workspaces come from a free list: rewriting takes and drops many. */
+char **
+cf_pvp_new(struct cf *cf)
+{
+	char **v;
+
+	if (cf->pvpool.n > 0)
+		v = cf->pvpool.v[--cf->pvpool.n];
+	else
+		v = xreallocarray(NULL, ADDR_MAXATOM + 2, sizeof(char *));
+	v[0] = NULL;	/* writers keep it NULL-terminated */
+	return v;
+}
+
+void
+cf_pvp_free(struct cf *cf, char **v)
+{
+	if (v != NULL)
+		ptrarr_push(&cf->pvpool, v);
+}
+
+char *
+cf_arena_str(struct cf *cf, const char *s, size_t n)
+{
+	char *p = xstrndup(s, n);
+
+	ptrarr_push(&cf->arena, p);
+	return p;
+}
+
+void
+cf_arena_reset(struct cf *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->arena.n; i++)
+		free(cf->arena.v[i]);
+	cf->arena.n = 0;
+}
+
+void
+cf_tokens_prepare(struct cf *cf)
+{
+	const char *ops;
+
+	if (cf->tok_ready)
+		return;
+	ops = cf_macvalue(cf, 'o');
+	if (ops == NULL)
+		ops = ".:@[]";
+	addr_toktab_ext(&cf->tok_ext, ops);
+	addr_toktab_int(&cf->tok_int, ops);
+	addr_toktab_nocomment(&cf->tok_noc, ops);
+	cf->tok_ready = 1;
+}
+
+struct scanctx {
+	struct cf	*cf;
+	const char	*to;
+};
+
+static void
+prescan_err(void *arg, const char *msg)
+{
+	struct scanctx *sc = arg;
+
+	cf_usrerr(sc->cf, sc->to, "%s", msg);
+}
+
+int
+cf_prescan(struct cf *cf, const char *s, int delim,
+    const struct addr_toktab *tab, char **pvp, size_t *end_out,
+    const char *to)
+{
+	struct addr_tokens t;
+	struct scanctx sc = { cf, to };
+	size_t i;
+
+	cf_tokens_prepare(cf);
+	if (tab == NULL)
+		tab = &cf->tok_ext;
+	if (addr_prescan(s, delim, tab, 0, &t, end_out, prescan_err,
+	    &sc) != ADDR_SCAN_OK) {
+		pvp[0] = NULL;
+		return -1;
+	}
+	for (i = 0; i < t.n; i++)
+		pvp[i] = cf_arena_str(cf, t.v[i], strlen(t.v[i]));
+	pvp[t.n] = NULL;
+	addr_tokens_free(&t);
+	return 0;
+}
+
+/* Joins tokens as sendmail's cataddr: BlankSub between two atoms. */
+void
+cf_cataddr(struct cf *cf, char *const *pvp, char *const *evp,
+    struct buf *out, int spacesub, int external)
+{
+	const struct addr_toktab *tab;
+	int oatom = 0, natom;
+
+	cf_tokens_prepare(cf);
+	tab = external ? &cf->tok_ext : &cf->tok_int;
+	buf_reset(out);
+	/* 0 means the configuration's BlankSub; anything else is literal */
+	if (spacesub == '\0')
+		spacesub = cf->spacesub;
+	if (pvp == NULL)
+		return;
+	for (; *pvp != NULL; pvp++) {
+		natom = tab->type[(unsigned char)**pvp] == ADDR_ATM;
+		if (oatom && natom)
+			buf_addc(out, spacesub);
+		buf_adds(out, *pvp);
+		oatom = natom;
+		if (pvp == evp)
+			break;
+	}
+}
