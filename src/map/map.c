@@ -6,6 +6,7 @@
  * state (struct map.priv).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,9 @@ struct map_set {
 	struct map_env	 env;
 	struct ptrarr	 maps;		/* struct map *, declaration order */
 	struct map_switch *sw;		/* ServiceSwitchFile */
+	unsigned	 dontblame;	/* MAP_DBS_ flags */
+	long		 trusted_uid;	/* TrustedUser, -1 none */
+	char		*ldap_default;	/* LDAPDefaultSpec */
 };
 
 static const struct map_class *const map_classes[] = {
@@ -43,6 +47,9 @@ static const struct map_class *const map_classes[] = {
 	&map_class_bestmx,
 	&map_class_arpa,
 	&map_class_dns,
+	&map_class_switch,
+	&map_class_nis,
+	&map_class_nisplus,
 };
 
 const struct map_class *
@@ -64,7 +71,45 @@ map_set_new(const struct map_env *env)
 	set = xcalloc(1, sizeof(*set));
 	if (env != NULL)
 		set->env = *env;
+	set->trusted_uid = -1;
 	return set;
+}
+
+void
+map_set_dontblame(struct map_set *set, unsigned flags)
+{
+	set->dontblame = flags;
+}
+
+unsigned
+map_set_dontblame_flags(const struct map_set *set)
+{
+	return set->dontblame;
+}
+
+void
+map_set_trusted_uid(struct map_set *set, long uid)
+{
+	set->trusted_uid = uid;
+}
+
+long
+map_set_trusted_uid_get(const struct map_set *set)
+{
+	return set->trusted_uid;
+}
+
+void
+map_set_ldap_default(struct map_set *set, const char *spec)
+{
+	free(set->ldap_default);
+	set->ldap_default = spec != NULL ? xstrdup(spec) : NULL;
+}
+
+const char *
+map_set_ldap_default_get(const struct map_set *set)
+{
+	return set->ldap_default;
 }
 
 const struct map_env *
@@ -121,6 +166,7 @@ map_set_free(struct map_set *set)
 	if (set == NULL)
 		return;
 	map_switch_free(set->sw);
+	free(set->ldap_default);
 	for (i = 0; i < set->maps.n; i++) {
 		m = set->maps.v[i];
 		map_clear(m);
@@ -367,6 +413,51 @@ map_declare(struct map_set *set, const char *name, const char *clsname,
 	return m;
 }
 
+/*
+ * sendmail's safefile() checks before a file map is read: the hash and
+ * btree files (name + ".db") and text files.  A missing file is left
+ * to the class, which words that itself.  Writers (makemap, editmap,
+ * newaliases) check with their own flags (map_file_check, forwrite).
+ */
+static int
+map_open_safe(struct map *m, int mode, struct err *err)
+{
+	const char *file = m->file;
+	char *path;
+	size_t n;
+	int rc;
+
+	if (mode != O_RDONLY || file == NULL)
+		return 0;
+	if (m->cls == &map_class_text) {
+		rc = map_file_check(m, file, 0, err);
+		if (rc == 0 || rc == ENOENT) {
+			err_clear(err);
+			return 0;
+		}
+		/* sendmail's text map gives no reason after the name */
+		return err_set(err, ERR_TEMPFAIL, "text map \"%s\": unsafe "
+		    "map file %s", m->name, file);
+	}
+	if (m->cls != &map_class_hash && m->cls != &map_class_btree)
+		return 0;
+	n = strlen(file);
+	if (n >= 3 && strcmp(file + n - 3, ".db") == 0)
+		path = xstrdup(file);
+	else {
+		path = xmalloc(xadd(n, 4));
+		memcpy(path, file, n);
+		memcpy(path + n, ".db", 4);
+	}
+	rc = map_file_check(m, path, 0, err);
+	free(path);
+	if (rc == 0 || rc == ENOENT) {
+		err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
 int
 map_open(struct map *m, int mode, struct err *err)
 {
@@ -380,7 +471,8 @@ map_open(struct map *m, int mode, struct err *err)
 	m->flags |= MF_OPENTRIED;
 	m->open_mode = mode;
 	err_clear(&m->open_err);
-	if (m->cls->open != NULL && m->cls->open(m, mode, &m->open_err) == -1) {
+	if (map_open_safe(m, mode, &m->open_err) == -1 ||
+	    (m->cls->open != NULL && m->cls->open(m, mode, &m->open_err) == -1)) {
 		m->flags |= MF_OPENFAILED;
 		if (m->open_err.kind == ERR_NONE)
 			m->open_err.kind = ERR_TEMPFAIL;

@@ -134,6 +134,54 @@ void		 map_set_service(struct map_set *, const char *service,
 		    struct strarr *out);
 
 /*
+ * DontBlameSendmail names that the map file checks honour; the other
+ * names are accepted by map_dontblame_parse() and ignored here.
+ */
+#define MAP_DBS_MAPINUNSAFEDIRPATH	0x01
+#define MAP_DBS_LINKEDMAPINWRITABLEDIR	0x02
+#define MAP_DBS_GROUPWRITABLEDIRPATHSAFE 0x04
+#define MAP_DBS_TRUSTSTICKYBIT		0x08
+#define MAP_DBS_WRITEMAPTOHARDLINK	0x10
+#define MAP_DBS_WRITEMAPTOSYMLINK	0x20
+
+/*
+ * Parses a DontBlameSendmail value ("MapInUnsafeDirPath,
+ * GroupWritableDirPathSafe") into MAP_DBS_ flags; "Safe" clears what
+ * came before.  -1 with sendmail's message for an unknown name (the
+ * known names are still applied).
+ */
+int		 map_dontblame_parse(const char *value, unsigned *flags_out,
+		    struct err *);
+/* The exceptions every later map open honours (default none). */
+void		 map_set_dontblame(struct map_set *, unsigned flags);
+/* TrustedUser's uid: its files are as good as root's (-1: none). */
+void		 map_set_trusted_uid(struct map_set *, long uid);
+/*
+ * The LDAPDefaultSpec option: flags every ldap map takes unless its K
+ * line gives them (-h -p -H -b -s -d -M -P -l -Z -w -r -R -n -V -c).
+ * May be called before or after the K lines; the spec is applied when
+ * a map opens.  NULL clears it.
+ */
+void		 map_set_ldap_default(struct map_set *, const char *spec);
+const char	*map_set_ldap_default_get(const struct map_set *);
+
+/*
+ * sendmail's safefile() for a map file as the running user: 0 when it
+ * may be used, else an errno or internal code with the reason in err
+ * as sendmail words it ("World writable directory", "Symbolic links
+ * not allowed", "No such file or directory").  dbs: MAP_DBS_ flags.
+ */
+int		 map_file_safe(const char *path, unsigned dbs, int forwrite,
+		    struct err *);
+/*
+ * The same with the set's DontBlameSendmail and TrustedUser, and the
+ * whole message sendmail's map open gives: `hash map "h": unsafe map
+ * file /x.db: World writable directory` (or `missing map file`).
+ */
+int		 map_file_check(struct map *, const char *path, int forwrite,
+		    struct err *);
+
+/*
  * Declares a map from a K line: name, class and the rest of the line.
  * Unknown or unavailable classes fail with the reason sendmail gives
  * ("class dbm not available").  Does not open the map.

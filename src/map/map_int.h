@@ -37,6 +37,13 @@ extern const struct map_class map_class_host;
 extern const struct map_class map_class_bestmx;
 extern const struct map_class map_class_arpa;
 extern const struct map_class map_class_dns;
+extern const struct map_class map_class_switch;
+extern const struct map_class map_class_nis;
+extern const struct map_class map_class_nisplus;
+
+/* What map_set_dontblame() and map_set_trusted_uid() stored. */
+unsigned map_set_dontblame_flags(const struct map_set *);
+long	 map_set_trusted_uid_get(const struct map_set *);
 
 /*
  * Splits s at spaces and tabs into words (no quoting: sendmail's K

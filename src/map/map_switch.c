@@ -3,9 +3,16 @@
  * /etc/mail/service.switch): which sources answer "hosts" and
  * "aliases", in order.  Without a file, hosts are "dns files" and
  * aliases "files", sendmail's fallback.
+ *
+ * Also the map classes that follow it: "switch" (`Kali switch aliases`
+ * asks ali.files, ali.nis ... in the switch's order) and the NIS
+ * sources "nis" and "nisplus", which this system has no client for:
+ * they declare as sendmail's do and answer as sendmail does on a host
+ * without NIS (temporary failure).  Owns the switch's member list.
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,3 +92,153 @@ map_switch_methods(const struct map_switch *sw, const char *service,
 		}
 	str_split(switch_default(service), " ", out);
 }
+
+/*
+ * switch: the members are "<map name>.<method>" for each method of the
+ * service named by the file argument, resolved when the map opens (an
+ * unknown one is reported and left out, as sendmail does).
+ */
+struct switch_map {
+	struct strarr	 members;
+	int		 busy;		/* guards against a map in itself */
+};
+
+static int
+switch_open(struct map *m, int mode, struct err *err)
+{
+	const struct map_env *env = map_set_env(m->set);
+	struct switch_map *sm;
+	struct strarr methods = { NULL, 0, 0 };
+	char *name;
+	size_t i;
+
+	if (mode != O_RDONLY)
+		return err_set(err, ERR_CONFIG, "switch map \"%s\": map is "
+		    "read-only", m->name);
+	sm = xcalloc(1, sizeof(*sm));
+	map_set_service(m->set, m->file, &methods);
+	for (i = 0; i < methods.n; i++) {
+		name = xmalloc(xadd(xadd(strlen(m->name), strlen(
+		    methods.v[i])), 2));
+		memcpy(name, m->name, strlen(m->name));
+		name[strlen(m->name)] = '.';
+		memcpy(name + strlen(m->name) + 1, methods.v[i],
+		    strlen(methods.v[i]) + 1);
+		if (map_find(m->set, name) == NULL) {
+			if (env->message != NULL) {
+				char msg[ERR_MSGMAX];
+
+				(void)snprintf(msg, sizeof(msg), "Switch map "
+				    "%s: unknown member map %s", m->name, name);
+				env->message(env->arg, msg);
+			}
+		} else
+			strarr_push(&sm->members, name);
+		free(name);
+	}
+	strarr_free(&methods);
+	m->priv = sm;
+	return 0;
+}
+
+/*
+ * sendmail's sequence semantics: the first member that finds the key
+ * wins; a member that cannot open is skipped when optional and counts
+ * as a temporary failure otherwise.  Not found keeps the last member's
+ * status (68 when it gave none); any temporary failure makes it 75.
+ */
+static enum map_result
+switch_lookup(struct map *m, const char *key, const char *const *args,
+    size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
+{
+	struct switch_map *sm = m->priv;
+	struct map *mm;
+	struct err merr;
+	enum map_result r;
+	size_t i;
+	int st = MAPST_OK, tempfail = 0;
+
+	if (sm == NULL || sm->busy) {
+		*stat_out = MAPST_NOTFOUND;
+		return MAP_NOTFOUND;
+	}
+	sm->busy = 1;
+	for (i = 0; i < sm->members.n; i++) {
+		mm = map_find(m->set, sm->members.v[i]);
+		if (mm == NULL || !map_available(mm))
+			continue;
+		r = map_lookup(mm, key, args, nargs, val_out, &st, &merr);
+		if (r == MAP_FOUND) {
+			sm->busy = 0;
+			*stat_out = MAPST_OK;
+			return MAP_FOUND;
+		}
+		if (r == MAP_TEMPFAIL) {
+			if (!tempfail)
+				*err = merr;
+			tempfail = 1;
+		}
+	}
+	sm->busy = 0;
+	buf_reset(val_out);
+	if (tempfail) {
+		*stat_out = MAPST_TEMPFAIL;
+		return MAP_TEMPFAIL;
+	}
+	*stat_out = st != MAPST_OK ? st : MAPST_NOTFOUND;
+	return MAP_NOTFOUND;
+}
+
+static void
+switch_close(struct map *m)
+{
+	struct switch_map *sm = m->priv;
+
+	if (sm == NULL)
+		return;
+	strarr_free(&sm->members);
+	free(sm);
+	m->priv = NULL;
+}
+
+const struct map_class map_class_switch = {
+	"switch", MAPCLASS_RAWARGS | MAPCLASS_ALIASOK,
+	NULL, switch_open, switch_lookup, NULL, NULL, switch_close, NULL
+};
+
+/*
+ * nis and nisplus: sendmail 8.17 as Debian builds it has both, and on
+ * a host without NIS every lookup is a temporary failure (nis says why
+ * when it opens).  We have no NIS client: the maps declare, open
+ * without a connection, and answer TEMPFAIL the same way (see
+ * doc/differences.md).
+ */
+static int
+nis_open(struct map *m, int mode, struct err *err)
+{
+	size_t n = strcspn(m->file, "@");
+
+	if (n == 0)
+		return err_set(err, ERR_TEMPFAIL, "NIS map mail.aliases "
+		    "specified, but NIS not running");
+	return err_set(err, ERR_TEMPFAIL, "NIS map %.*s specified, but NIS "
+	    "not running", (int)n, m->file);
+}
+
+static enum map_result
+nis_lookup(struct map *m, const char *key, const char *const *args,
+    size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
+{
+	*stat_out = MAPST_TEMPFAIL;
+	return MAP_TEMPFAIL;
+}
+
+const struct map_class map_class_nis = {
+	"nis", MAPCLASS_ALIASOK,
+	NULL, nis_open, nis_lookup, NULL, NULL, NULL, NULL
+};
+
+const struct map_class map_class_nisplus = {
+	"nisplus", MAPCLASS_ALIASOK,
+	NULL, NULL, nis_lookup, NULL, NULL, NULL, NULL
+};
