@@ -242,4 +242,125 @@ enum map_result	 map_lookup(struct map *, const char *key,
 int		 map_store(struct map *, const char *key, const char *val,
 		    struct err *);
 
+/*
+ * makemap's input lines (map_line.c), without I/O.  sendmail's makemap
+ * reads its input with fgets() into 1024 bytes: a longer line arrives as
+ * pieces of at most 1023 bytes, each but the last "too long" (the last
+ * is then parsed as a line of its own).  map_line_split() cuts data into
+ * those pieces; map_line_parse() makes one piece a typed value.
+ */
+#define MAP_LINE_PIECE	1023	/* sendmail's fgets limit, minus the NUL */
+
+struct map_line_opts {
+	int		 sep;		/* -t: key/value separator, 0: spaces */
+	int		 comment;	/* -D: comment character ('#') */
+	int		 foldcase;	/* lowercase ASCII in the key (no -f) */
+	int		 allowempty;	/* -e: an empty value is fine */
+	size_t		 piece;		/* MAP_LINE_PIECE (0: same) */
+};
+
+enum map_line_kind {
+	MAP_LINE_ENTRY,		/* key and value */
+	MAP_LINE_SKIP,		/* blank line or comment */
+	MAP_LINE_TOO_LONG,	/* a piece without its newline */
+	MAP_LINE_LEADING_SPACE,	/* starts with white space (no -t) */
+	MAP_LINE_NO_RHS		/* key without value (no -e) */
+};
+
+struct map_line {
+	enum map_line_kind kind;
+	struct buf	 key;	/* folded per opts; init with buf_init */
+	const char	*val;	/* points into the parsed line */
+	size_t		 vallen;
+};
+
+/*
+ * The next piece of data[0..len): 1 with its length (newline included)
+ * in *piece_out and *nl_out set when it ends in a newline; 0 when more
+ * data is needed (only when !at_eof).  At EOF the rest is one piece.
+ */
+int		 map_line_split(const char *data, size_t len, int at_eof,
+		    size_t piece, size_t *piece_out, int *nl_out);
+/*
+ * Parses one piece (as map_line_split cut it, newline included or not).
+ * last: no data follows it (sendmail's feof after the read).  Returns
+ * out->kind; out->key is replaced, out->val points into line.
+ */
+enum map_line_kind map_line_parse(const char *line, size_t len, int last,
+		    const struct map_line_opts *, struct map_line *out);
+
+/*
+ * Direct access to a Berkeley DB hash/btree file by path, for makemap
+ * and editmap (map_db.c): raw keys and values with lengths, no case
+ * folding and no NUL guessing.  Paths are used as given (no ".db").
+ */
+enum map_db_type {
+	MAP_DB_HASH,
+	MAP_DB_BTREE
+};
+
+struct map_db_opts {
+	enum map_db_type type;
+	int		 readonly;
+	int		 create;	/* create if missing (an empty file is new) */
+	int		 dups;		/* -d: allow duplicate keys */
+	size_t		 cachesize;	/* 0: Berkeley DB's default */
+	int		 mode;		/* for a created file */
+};
+
+struct map_db;
+
+/* NULL with err (wording "<reason>", e.g. strerror) on failure. */
+struct map_db	*map_db_open(const char *path, const struct map_db_opts *,
+		    struct err *);
+/* 0 stored, 1 the key exists (when !replace and !dups), -1 error */
+int		 map_db_put(struct map_db *, const void *key, size_t klen,
+		    const void *val, size_t vlen, int replace, struct err *);
+/* 0 found (value in val_out, raw), 1 not found, -1 error */
+int		 map_db_get(struct map_db *, const void *key, size_t klen,
+		    struct buf *val_out, struct err *);
+/* 0 deleted, 1 not found, -1 error */
+int		 map_db_del(struct map_db *, const void *key, size_t klen,
+		    struct err *);
+/* Every entry in file order; fn returning non-zero stops the walk. */
+int		 map_db_walk(struct map_db *, int (*fn)(void *, const char *,
+		    size_t, const char *, size_t), void *arg, struct err *);
+/* The file descriptor under the handle (for locks), -1 if none. */
+int		 map_db_fd(struct map_db *);
+/* Flushes and closes; -1 if anything failed.  NULL is fine. */
+int		 map_db_close(struct map_db *, struct err *);
+
+/*
+ * What makemap and editmap share (map_tool.c): the map types they know,
+ * the file of a map name, sendmail's checks on it, and the one setting
+ * they read from sendmail.cf.
+ */
+enum map_tool_type {
+	MAP_TOOL_HASH,
+	MAP_TOOL_BTREE,
+	MAP_TOOL_IMPLICIT,	/* hash, as for sendmail without dbm */
+	MAP_TOOL_DBM,		/* known, not compiled in */
+	MAP_TOOL_CDB,		/* known, not compiled in */
+	MAP_TOOL_UNKNOWN
+};
+
+enum map_tool_type map_tool_type(const char *name);
+/* "hash\nbtree\nimplicit\n" (-l) and "hash:db ..." (-x). */
+const char	*map_tool_types(int with_ext);
+/* The file: name + ".db" unless it ends in ".db"; caller frees. */
+char		*map_tool_path(const char *name);
+/*
+ * Reads TrustedUser from a sendmail.cf: 0 (value in *tuser_out, NULL
+ * when unset; caller frees), -1 when the file can't be read (errno).
+ */
+int		 map_tool_readcf(const char *cf, char **tuser_out);
+/*
+ * sendmail's checks on a map file it writes: -1 with the reason
+ * ("Symbolic links not allowed", "Hard links not allowed") in err;
+ * world-writable folders above it are reported by warn(arg, dir).
+ */
+int		 map_tool_check(const char *path, int skip_links,
+		    void (*warn)(void *, const char *), void *arg,
+		    struct err *);
+
 #endif

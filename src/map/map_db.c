@@ -266,3 +266,169 @@ const struct map_class map_class_implicit = {
 	"implicit", MAPCLASS_FOLDKEY | MAPCLASS_ALIASOK | MAPCLASS_REBUILD,
 	NULL, db_implicit_open, db_lookup, db_store, db_walk, db_close, NULL
 };
+
+/*
+ * The file API of makemap and editmap: one DB handle by path, raw
+ * bytes in and out.
+ */
+struct map_db {
+	DB	*db;
+	int	 dups;
+};
+
+static const char *
+db_reason(int rc)
+{
+	return rc > 0 ? strerror(rc) : db_strerror(rc);
+}
+
+struct map_db *
+map_db_open(const char *path, const struct map_db_opts *o, struct err *err)
+{
+	struct map_db *md;
+	u_int32_t flags;
+	DB *db;
+	int rc;
+
+	if ((rc = db_create(&db, NULL, 0)) != 0) {
+		err_set(err, ERR_CANTCREAT, "%s", db_reason(rc));
+		return NULL;
+	}
+	db->set_errfile(db, NULL);
+	if (o->cachesize > 0 &&
+	    (rc = db->set_cachesize(db, (u_int32_t)(o->cachesize >> 30),
+	    (u_int32_t)(o->cachesize & ((1U << 30) - 1)), 1)) != 0)
+		goto fail;
+	if (o->dups && (rc = db->set_flags(db, DB_DUP)) != 0)
+		goto fail;
+	if (o->readonly)
+		flags = DB_RDONLY;
+	else
+		flags = o->create ? DB_CREATE : 0;
+	rc = db->open(db, NULL, path, NULL,
+	    o->type == MAP_DB_BTREE ? DB_BTREE : DB_HASH, flags,
+	    o->mode ? o->mode : 0640);
+	if (rc != 0)
+		goto fail;
+	md = xcalloc(1, sizeof(*md));
+	md->db = db;
+	md->dups = o->dups;
+	return md;
+fail:
+	err_set(err, ERR_CANTCREAT, "%s", db_reason(rc));
+	(void)db->close(db, 0);
+	return NULL;
+}
+
+int
+map_db_put(struct map_db *md, const void *key, size_t klen, const void *val,
+    size_t vlen, int replace, struct err *err)
+{
+	DBT k, v;
+	int rc;
+
+	if (klen > UINT32_MAX || vlen > UINT32_MAX)
+		return err_set(err, ERR_DATAERR, "entry too long");
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	v.data = (void *)val;
+	v.size = (u_int32_t)vlen;
+	rc = md->db->put(md->db, NULL, &k, &v,
+	    md->dups || replace ? 0 : DB_NOOVERWRITE);
+	if (rc == DB_KEYEXIST)
+		return 1;
+	if (rc != 0)
+		return err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	return 0;
+}
+
+int
+map_db_get(struct map_db *md, const void *key, size_t klen,
+    struct buf *val_out, struct err *err)
+{
+	DBT k, v;
+	int rc;
+
+	if (klen > UINT32_MAX)
+		return 1;
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	rc = md->db->get(md->db, NULL, &k, &v, 0);
+	if (rc == DB_NOTFOUND || rc == DB_KEYEMPTY)
+		return 1;
+	if (rc != 0)
+		return err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	buf_reset(val_out);
+	if (buf_add(val_out, v.data, v.size) == -1)
+		return err_set(err, ERR_DATAERR, "value too long");
+	return 0;
+}
+
+int
+map_db_del(struct map_db *md, const void *key, size_t klen, struct err *err)
+{
+	DBT k;
+	int rc;
+
+	if (klen > UINT32_MAX)
+		return 1;
+	memset(&k, 0, sizeof(k));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	rc = md->db->del(md->db, NULL, &k, 0);
+	if (rc == DB_NOTFOUND || rc == DB_KEYEMPTY)
+		return 1;
+	if (rc != 0)
+		return err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	return 0;
+}
+
+int
+map_db_walk(struct map_db *md, int (*fn)(void *, const char *, size_t,
+    const char *, size_t), void *arg, struct err *err)
+{
+	DBC *c;
+	DBT k, v;
+	int rc, ret = 0;
+
+	if ((rc = md->db->cursor(md->db, NULL, &c, 0)) != 0)
+		return err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	while ((rc = c->get(c, &k, &v, DB_NEXT)) == 0)
+		if (fn(arg, k.data, k.size, v.data, v.size) != 0)
+			break;
+	if (rc != 0 && rc != DB_NOTFOUND)
+		ret = err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	if ((rc = c->close(c)) != 0 && ret == 0)
+		ret = err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	return ret;
+}
+
+int
+map_db_fd(struct map_db *md)
+{
+	int fd;
+
+	if (md->db->fd(md->db, &fd) != 0)
+		return -1;
+	return fd;
+}
+
+int
+map_db_close(struct map_db *md, struct err *err)
+{
+	int rc;
+
+	if (md == NULL)
+		return 0;
+	rc = md->db->close(md->db, 0);
+	free(md);
+	if (rc != 0)
+		return err_set(err, ERR_IOERR, "%s", db_reason(rc));
+	return 0;
+}
