@@ -13,7 +13,9 @@
 #define MAPST_DATAERR	65
 #define MAPST_NOUSER	67
 #define MAPST_NOTFOUND	68
+#define MAPST_UNAVAILABLE 69
 #define MAPST_TEMPFAIL	75
+#define MAPST_PROTOCOL	76
 #define MAPST_CONFIG	78
 
 /* The longest value or key a map hands out; bounds every struct buf. */
@@ -37,9 +39,43 @@ extern const struct map_class map_class_host;
 extern const struct map_class map_class_bestmx;
 extern const struct map_class map_class_arpa;
 extern const struct map_class map_class_dns;
+extern const struct map_class map_class_socket;
 extern const struct map_class map_class_switch;
 extern const struct map_class map_class_nis;
 extern const struct map_class map_class_nisplus;
+
+/*
+ * The netstring codec of the socket class (sendmail's socketmap
+ * protocol), without I/O: "<len>:<data>,".  A reader feeds bytes as
+ * they come; the encoder writes "<len>:<a> <b>," (b NULL: "<a>").
+ */
+#define SOCKETMAP_MAXL	1000000		/* sendmail's longest reply */
+
+enum ns_state { NS_LEN, NS_DATA, NS_COMMA, NS_DONE, NS_ERROR };
+enum ns_result { NS_MORE, NS_OK, NS_FAIL };
+
+struct netstring {
+	enum ns_state	 state;
+	size_t		 len;		/* declared length */
+	size_t		 ndigits;
+	size_t		 max;		/* longest accepted */
+	struct buf	 data;		/* the payload, NUL-terminated */
+};
+
+void	netstring_init(struct netstring *, size_t max);
+void	netstring_reset(struct netstring *);
+void	netstring_free(struct netstring *);
+enum ns_result netstring_feed(struct netstring *, const char *, size_t len,
+	    size_t *used_out, struct err *);
+int	netstring_encode(struct buf *out, const char *a, const char *b);
+
+/* A socketmap reply's first word. */
+enum sock_status {
+	SOCK_OK, SOCK_NOTFOUND, SOCK_TEMP, SOCK_PERM, SOCK_PROTOCOL
+};
+/* Splits "OK value" into the status and *val_out (after the space). */
+enum sock_status sock_reply_parse(const char *reply, size_t len,
+	    const char **val_out);
 
 /* What map_set_dontblame() and map_set_trusted_uid() stored. */
 unsigned map_set_dontblame_flags(const struct map_set *);
