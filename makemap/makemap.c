@@ -406,8 +406,13 @@ build(const struct opts *o, const char *path, enum map_db_type type,
 	struct build b;
 	struct stat st, *old = NULL;
 	struct err err;
+	char *real = NULL;
 	int fd, ofd;
 
+	/* -s lets sendmail write through a symbolic link: so do we */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL)
+		path = real;
 	if (lstat(path, &st) == 0)
 		old = &st;
 	else if (errno != ENOENT)
@@ -486,6 +491,7 @@ out:
 	buf_free(&b.ln.key);
 	buf_free(&b.val);
 	buf_free(&b.key);
+	free(real);
 	return b.status;
 }
 
