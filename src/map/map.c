@@ -47,6 +47,7 @@ static const struct map_class *const map_classes[] = {
 	&map_class_bestmx,
 	&map_class_arpa,
 	&map_class_dns,
+	&map_class_ldap,
 	&map_class_socket,
 	&map_class_switch,
 	&map_class_nis,

@@ -39,6 +39,7 @@ extern const struct map_class map_class_host;
 extern const struct map_class map_class_bestmx;
 extern const struct map_class map_class_arpa;
 extern const struct map_class map_class_dns;
+extern const struct map_class map_class_ldap;
 extern const struct map_class map_class_socket;
 extern const struct map_class map_class_switch;
 extern const struct map_class map_class_nis;
@@ -76,6 +77,14 @@ enum sock_status {
 /* Splits "OK value" into the status and *val_out (after the space). */
 enum sock_status sock_reply_parse(const char *reply, size_t len,
 	    const char **val_out);
+
+/*
+ * The ldap class's search filter from its -k template (sendmail's
+ * %s, %0 escaped, %1..%9 with -K, %%); -1 past out's limit.
+ */
+int	map_ldap_filter(const char *tmpl, const char *key,
+	    const char *const *args, size_t nargs, int multi,
+	    struct buf *out);
 
 /* What map_set_dontblame() and map_set_trusted_uid() stored. */
 unsigned map_set_dontblame_flags(const struct map_set *);
