@@ -363,4 +363,56 @@ int		 map_tool_check(const char *path, int skip_links,
 		    void (*warn)(void *, const char *), void *arg,
 		    struct err *);
 
+/*
+ * aliases(5) text (map_aliases.c): a parser without I/O that turns the
+ * bytes of an alias file into logical lines as sendmail 8.17 reads them
+ * (continuations joined, comments skipped, line numbers counted) and
+ * splits each at its first ':'.  Feed bytes, then take lines until
+ * MAP_ALIAS_MORE; after map_alias_parser_eof() the last ones come and
+ * then MAP_ALIAS_END.  Works fed one byte at a time.
+ */
+#define MAP_ALIAS_LINEMAX	8191	/* sendmail's BUFSIZ - 1 */
+
+enum map_alias_kind {
+	MAP_ALIAS_ENTRY,		/* name: value */
+	MAP_ALIAS_ERR_TOO_LONG,		/* "alias line too long" */
+	MAP_ALIAS_ERR_SPACE,		/* "Non-continuation line starts
+					   with space" */
+	MAP_ALIAS_ERR_NOCOLON		/* "missing colon" */
+};
+
+enum map_alias_next {
+	MAP_ALIAS_ENT,			/* an entry in *ent */
+	MAP_ALIAS_ERROR,		/* a typed error in *ent */
+	MAP_ALIAS_MORE,			/* feed more (or call _eof) */
+	MAP_ALIAS_END			/* all input read */
+};
+
+/* One logical line; its strings live until the next call. */
+struct map_alias_ent {
+	enum map_alias_kind	 kind;
+	unsigned long		 lineno;	/* of its last physical line */
+	const char		*line;		/* joined, no newline */
+	size_t			 len;
+	size_t			 colon;		/* offset of the first ':' */
+	const char		*rhs;		/* after ':' and white space */
+	size_t			 rhslen;
+	int			 rhs_blank;	/* "missing value for alias" */
+};
+
+struct map_alias_parser;
+
+/* linemax 0: MAP_ALIAS_LINEMAX */
+struct map_alias_parser *map_alias_parser_new(size_t linemax);
+void		 map_alias_parser_free(struct map_alias_parser *);
+void		 map_alias_parser_feed(struct map_alias_parser *,
+		    const void *, size_t);
+void		 map_alias_parser_eof(struct map_alias_parser *);
+enum map_alias_next map_alias_parser_next(struct map_alias_parser *,
+		    struct map_alias_ent *ent_out);
+/* Physical lines read so far. */
+unsigned long	 map_alias_parser_lineno(const struct map_alias_parser *);
+/* sendmail's words for an error kind. */
+const char	*map_alias_strerror(enum map_alias_kind);
+
 #endif
