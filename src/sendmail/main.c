@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cf/cf.h"
+#include "cf/cf_alias.h"
 #include "cf/version.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -323,6 +324,9 @@ main(int argc, char **argv)
 			break;
 		}
 		rc = cf_verify(cf, argv + first, o.verbose, stdout);
+		break;
+	case 'i':
+		rc = cf_newaliases(cf, stdout);
 		break;
 	default:
 		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "
