@@ -1,0 +1,23 @@
+divert(-1)
+dnl #
+dnl # greet_pause.m4 -- wait before the SMTP greeting (default milliseconds; GreetPause: entries)
+dnl #
+_cf_FILEID(`feature/greet_pause.m4')
+ifelse(_ARG_, `', `ifdef(`_cf_feature_access_db', `', `_cf_error(`FEATURE(greet_pause) needs a time in milliseconds when there is no access_db')')')
+PUSHDIVERT(9)dnl
+SLocal_greet_pause
+Sgreet_pause
+R$*				$: <$1><?> $| $>"Local_greet_pause" $1
+R<$*><?> $| $#$*		$#$2
+R<$*><?> $| $*			$: $1
+ifdef(`_cf_feature_access_db', `dnl
+R$+ $| $+			$: $>D < $1 > <?> <! GreetPause> < $2 >
+R   $| $+			$: $>A < $1 > <?> <! GreetPause> <>
+R<?> <$+>			$: $>A < $1 > <?> <! GreetPause> <>
+ifelse(_ARG_, `', `R<?> <$*>			$@', `R<?> <$*>			$# _ARG_')
+R<$* <TMPF>> <$*>		$@
+R<$+> <$*>			$# $1
+', `dnl
+R$*				$# _ARG_
+')dnl
+POPDIVERT

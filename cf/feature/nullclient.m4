@@ -1,0 +1,17 @@
+divert(-1)
+dnl #
+dnl # nullclient.m4 -- send everything to one hub; no local delivery (hub)
+dnl #
+_cf_FILEID(`feature/nullclient.m4')
+ifelse(_ARG_, `', `_cf_error(`FEATURE(nullclient) needs the hub host name as its argument')')
+undefine(`ALIAS_FILE')
+define(`MAIL_HUB', _ARG_)
+define(`SMART_HOST', _ARG_)
+define(`confFORWARD_PATH', `')
+define(`confFROM_HEADER', `<$g>')
+define(`_cf_LOCAL_BASEFLAGS', `lsDFM5q')
+MASQUERADE_AS(_ARG_)
+FEATURE(`allmasquerade')
+FEATURE(`masquerade_envelope')
+MAILER(`local')
+MAILER(`smtp')

@@ -1,0 +1,191 @@
+divert(-1)
+dnl #
+dnl # options.m4 -- the O lines: one _cf_opt(Name, m4 variable, shown default)
+dnl # per option.  A defined variable gives "O Name=value" ("O Name" when
+dnl # defined empty); an undefined one gives a commented line with the
+dnl # default the binary uses anyway.  Milter options appear only when a
+dnl # MAIL_FILTER or INPUT_MAIL_FILTER was given.
+dnl #
+define(`_cf_opt', `ifdef(`$2', `ifelse(defn(`$2'), `', `O $1', `O $1=$2')', `#O $1`'ifelse(`$3', `', `', `=$3')')
+')
+define(`_cf_OPTIONS', `dnl
+_cf_opt(`DontBlameSendmail', `confDONT_BLAME_SENDMAIL', `safe')dnl
+_cf_opt(`LDAPDefaultSpec', `confLDAP_DEFAULT_SPEC', `-h localhost')dnl
+_cf_opt(`SevenBitInput', `confSEVEN_BIT_INPUT', `False')dnl
+_cf_opt(`EightBitMode', `confEIGHT_BIT_HANDLING', `pass8')dnl
+_cf_opt(`AliasWait', `confALIAS_WAIT', `5m')dnl
+_cf_opt(`AliasFile', `ALIAS_FILE', `_cf_dir(`aliases')')dnl
+_cf_opt(`MinFreeBlocks', `confMIN_FREE_BLOCKS', `100')dnl
+_cf_opt(`MaxMessageSize', `confMAX_MESSAGE_SIZE', `0')dnl
+_cf_opt(`BlankSub', `confBLANK_SUB', `_')dnl
+_cf_opt(`HoldExpensive', `confCON_EXPENSIVE', `False')dnl
+_cf_opt(`CheckpointInterval', `confCHECKPOINT_INTERVAL', `10')dnl
+_cf_opt(`DeliveryMode', `confDELIVERY_MODE', `background')dnl
+_cf_opt(`ErrorHeader', `confERROR_MESSAGE', `_cf_dir(`error-header')')dnl
+_cf_opt(`ErrorMode', `confERROR_MODE', `print')dnl
+_cf_opt(`SaveFromLine', `confSAVE_FROM_LINES', `False')dnl
+_cf_opt(`QueueFileMode', `confQUEUE_FILE_MODE', `0600')dnl
+_cf_opt(`TempFileMode', `confTEMP_FILE_MODE', `0600')dnl
+_cf_opt(`MatchGECOS', `confMATCH_GECOS', `False')dnl
+_cf_opt(`MaxHopCount', `confMAX_HOP', `25')dnl
+_cf_opt(`IgnoreDots', `confIGNORE_DOTS', `False')dnl
+_cf_opt(`ResolverOptions', `confBIND_OPTS', `+AAONLY')dnl
+_cf_opt(`SendMimeErrors', `confMIME_FORMAT_ERRORS', `True')dnl
+_cf_opt(`ForwardPath', `confFORWARD_PATH', `/var/forward/$u:$z/.forward.$w:$z/.forward')dnl
+_cf_opt(`ConnectionCacheSize', `confMCI_CACHE_SIZE', `2')dnl
+_cf_opt(`ConnectionCacheTimeout', `confMCI_CACHE_TIMEOUT', `5m')dnl
+_cf_opt(`HostStatusDirectory', `confHOST_STATUS_DIRECTORY', `.hoststat')dnl
+_cf_opt(`SingleThreadDelivery', `confSINGLE_THREAD_DELIVERY', `False')dnl
+_cf_opt(`UseErrorsTo', `confUSE_ERRORS_TO', `False')dnl
+_cf_opt(`UseCompressedIPv6Addresses', `confUSE_COMPRESSED_IPV6_ADDRESSES', `')dnl
+_cf_opt(`LogLevel', `confLOG_LEVEL', `10')dnl
+_cf_opt(`MeToo', `confME_TOO', `True')dnl
+_cf_opt(`CheckAliases', `confCHECK_ALIASES', `False')dnl
+_cf_opt(`OldStyleHeaders', `confOLD_STYLE_HEADERS', `False')dnl
+_cf_opt(`DirectSubmissionModifiers', `confDIRECT_SUBMISSION_MODIFIERS', `')dnl
+_cf_opt(`UseMSP', `confUSE_MSP', `')dnl
+_cf_opt(`PrivacyOptions', `confPRIVACY_FLAGS', `authwarnings')dnl
+_cf_opt(`PostmasterCopy', `confCOPY_ERRORS_TO', `Postmaster')dnl
+_cf_opt(`QueueFactor', `confQUEUE_FACTOR', `600000')dnl
+_cf_opt(`MaxQueueChildren', `confMAX_QUEUE_CHILDREN', `')dnl
+_cf_opt(`MaxRunnersPerQueue', `confMAX_RUNNERS_PER_QUEUE', `1')dnl
+_cf_opt(`NiceQueueRun', `confNICE_QUEUE_RUN', `')dnl
+_cf_opt(`QueueSortOrder', `confQUEUE_SORT_ORDER', `priority')dnl
+_cf_opt(`MinQueueAge', `confMIN_QUEUE_AGE', `30m')dnl
+_cf_opt(`MaxQueueAge', `confMAX_QUEUE_AGE', `')dnl
+_cf_opt(`MaxQueueRunSize', `confMAX_QUEUE_RUN_SIZE', `0')dnl
+_cf_opt(`FastSplit', `confFAST_SPLIT', `1')dnl
+_cf_opt(`SharedMemoryKey', `confSHARED_MEMORY_KEY', `0')dnl
+_cf_opt(`SharedMemoryKeyFile', `confSHARED_MEMORY_KEY_FILE', `')dnl
+_cf_opt(`Timeout.initial', `confTO_INITIAL', `5m')dnl
+_cf_opt(`Timeout.connect', `confTO_CONNECT', `5m')dnl
+_cf_opt(`Timeout.aconnect', `confTO_ACONNECT', `0s')dnl
+_cf_opt(`Timeout.iconnect', `confTO_ICONNECT', `5m')dnl
+_cf_opt(`Timeout.helo', `confTO_HELO', `5m')dnl
+_cf_opt(`Timeout.mail', `confTO_MAIL', `10m')dnl
+_cf_opt(`Timeout.rcpt', `confTO_RCPT', `1h')dnl
+_cf_opt(`Timeout.datainit', `confTO_DATAINIT', `5m')dnl
+_cf_opt(`Timeout.datablock', `confTO_DATABLOCK', `1h')dnl
+_cf_opt(`Timeout.datafinal', `confTO_DATAFINAL', `1h')dnl
+_cf_opt(`Timeout.rset', `confTO_RSET', `5m')dnl
+_cf_opt(`Timeout.quit', `confTO_QUIT', `2m')dnl
+_cf_opt(`Timeout.misc', `confTO_MISC', `2m')dnl
+_cf_opt(`Timeout.command', `confTO_COMMAND', `1h')dnl
+_cf_opt(`Timeout.ident', `confTO_IDENT', `5s')dnl
+_cf_opt(`Timeout.fileopen', `confTO_FILEOPEN', `60s')dnl
+_cf_opt(`Timeout.control', `confTO_CONTROL', `2m')dnl
+_cf_opt(`Timeout.queuereturn', `confTO_QUEUERETURN', `5d')dnl
+_cf_opt(`Timeout.queuereturn.normal', `confTO_QUEUERETURN_NORMAL', `5d')dnl
+_cf_opt(`Timeout.queuereturn.urgent', `confTO_QUEUERETURN_URGENT', `2d')dnl
+_cf_opt(`Timeout.queuereturn.non-urgent', `confTO_QUEUERETURN_NONURGENT', `7d')dnl
+_cf_opt(`Timeout.queuereturn.dsn', `confTO_QUEUERETURN_DSN', `5d')dnl
+_cf_opt(`Timeout.queuewarn', `confTO_QUEUEWARN', `4h')dnl
+_cf_opt(`Timeout.queuewarn.normal', `confTO_QUEUEWARN_NORMAL', `4h')dnl
+_cf_opt(`Timeout.queuewarn.urgent', `confTO_QUEUEWARN_URGENT', `1h')dnl
+_cf_opt(`Timeout.queuewarn.non-urgent', `confTO_QUEUEWARN_NONURGENT', `12h')dnl
+_cf_opt(`Timeout.queuewarn.dsn', `confTO_QUEUEWARN_DSN', `4h')dnl
+_cf_opt(`Timeout.hoststatus', `confTO_HOSTSTATUS', `30m')dnl
+_cf_opt(`Timeout.resolver.retrans', `confTO_RESOLVER_RETRANS', `5s')dnl
+_cf_opt(`Timeout.resolver.retrans.first', `confTO_RESOLVER_RETRANS_FIRST', `5s')dnl
+_cf_opt(`Timeout.resolver.retrans.normal', `confTO_RESOLVER_RETRANS_NORMAL', `5s')dnl
+_cf_opt(`Timeout.resolver.retry', `confTO_RESOLVER_RETRY', `4')dnl
+_cf_opt(`Timeout.resolver.retry.first', `confTO_RESOLVER_RETRY_FIRST', `4')dnl
+_cf_opt(`Timeout.resolver.retry.normal', `confTO_RESOLVER_RETRY_NORMAL', `4')dnl
+_cf_opt(`Timeout.lhlo', `confTO_LHLO', `2m')dnl
+_cf_opt(`Timeout.auth', `confTO_AUTH', `10m')dnl
+_cf_opt(`Timeout.starttls', `confTO_STARTTLS', `1h')dnl
+_cf_opt(`DeliverByMin', `confDELIVER_BY_MIN', `0')dnl
+_cf_opt(`DontPruneRoutes', `confDONT_PRUNE_ROUTES', `False')dnl
+_cf_opt(`SuperSafe', `confSAFE_QUEUE', `True')dnl
+_cf_opt(`StatusFile', `STATUS_FILE', `')dnl
+_cf_opt(`DefaultUser', `confDEF_USER_ID', `mailnull')dnl
+_cf_opt(`UserDatabaseSpec', `confUSERDB_SPEC', `_cf_dir(`userdb')')dnl
+_cf_opt(`FallbackMXhost', `confFALLBACK_MX', `fall.back.host.net')dnl
+_cf_opt(`FallbackSmartHost', `confFALLBACK_SMARTHOST', `fall.back.host.net')dnl
+_cf_opt(`TryNullMXList', `confTRY_NULL_MX_LIST', `False')dnl
+_cf_opt(`QueueLA', `confQUEUE_LA', `8')dnl
+_cf_opt(`RefuseLA', `confREFUSE_LA', `12')dnl
+_cf_opt(`RejectLogInterval', `confREJECT_LOG_INTERVAL', `3h')dnl
+_cf_opt(`DelayLA', `confDELAY_LA', `0')dnl
+_cf_opt(`MaxDaemonChildren', `confMAX_DAEMON_CHILDREN', `0')dnl
+_cf_opt(`ConnectionRateThrottle', `confCONNECTION_RATE_THROTTLE', `0')dnl
+_cf_opt(`ConnectionRateWindowSize', `confCONNECTION_RATE_WINDOW_SIZE', `60s')dnl
+_cf_opt(`RecipientFactor', `confWORK_RECIPIENT_FACTOR', `30000')dnl
+_cf_opt(`ForkEachJob', `confSEPARATE_PROC', `False')dnl
+_cf_opt(`ClassFactor', `confWORK_CLASS_FACTOR', `1800')dnl
+_cf_opt(`RetryFactor', `confWORK_TIME_FACTOR', `90000')dnl
+_cf_opt(`DefaultCharSet', `confDEF_CHAR_SET', `unknown-8bit')dnl
+_cf_opt(`ServiceSwitchFile', `confSERVICE_SWITCH_FILE', `_cf_dir(`service.switch')')dnl
+_cf_opt(`HostsFile', `confHOSTS_FILE', `/etc/hosts')dnl
+_cf_opt(`DialDelay', `confDIAL_DELAY', `0s')dnl
+_cf_opt(`NoRecipientAction', `confNO_RCPT_ACTION', `none')dnl
+_cf_opt(`SafeFileEnvironment', `confSAFE_FILE_ENV', `')dnl
+_cf_opt(`ColonOkInAddr', `confCOLON_OK_IN_ADDR', `True')dnl
+_cf_opt(`DontExpandCnames', `confDONT_EXPAND_CNAMES', `False')dnl
+_cf_opt(`SmtpGreetingMessage', `confSMTP_LOGIN_MSG', `$j Sendmail $v ready at $b')dnl
+_cf_opt(`UnixFromLine', `confFROM_LINE', `From $g $d')dnl
+_cf_opt(`SingleLineFromHeader', `confSINGLE_LINE_FROM_HEADER', `False')dnl
+_cf_opt(`AllowBogusHELO', `confALLOW_BOGUS_HELO', `False')dnl
+_cf_opt(`MustQuoteChars', `confMUST_QUOTE_CHARS', `.')dnl
+_cf_opt(`OperatorChars', `confOPERATORS', `.:@[]')dnl
+_cf_opt(`DontInitGroups', `confDONT_INIT_GROUPS', `False')dnl
+_cf_opt(`UnsafeGroupWrites', `confUNSAFE_GROUP_WRITES', `True')dnl
+_cf_opt(`DoubleBounceAddress', `confDOUBLE_BOUNCE_ADDRESS', `postmaster')dnl
+_cf_opt(`SoftBounce', `confSOFT_BOUNCE', `False')dnl
+_cf_opt(`DeadLetterDrop', `confDEAD_LETTER_DROP', `/var/tmp/dead.letter')dnl
+_cf_opt(`RunAsUser', `confRUN_AS_USER', `sendmail')dnl
+_cf_opt(`MaxRecipientsPerMessage', `confMAX_RCPTS_PER_MESSAGE', `0')dnl
+_cf_opt(`BadRcptThrottle', `confBAD_RCPT_THROTTLE', `0')dnl
+_cf_opt(`DontProbeInterfaces', `confDONT_PROBE_INTERFACES', `False')dnl
+_cf_opt(`RrtImpliesDsn', `confRRT_IMPLIES_DSN', `False')dnl
+_cf_opt(`ConnectOnlyTo', `confCONNECT_ONLY_TO', `0.0.0.0')dnl
+_cf_opt(`TrustedUser', `confTRUSTED_USER', `root')dnl
+_cf_opt(`ControlSocketName', `confCONTROL_SOCKET_NAME', `/var/spool/mqueue/.control')dnl
+_cf_opt(`MaxMimeHeaderLength', `confMAX_MIME_HEADER_LENGTH', `0/0')dnl
+_cf_opt(`MaxHeadersLength', `confMAX_HEADERS_LENGTH', `32768')dnl
+_cf_opt(`MaxAliasRecursion', `confMAX_ALIAS_RECURSION', `10')dnl
+_cf_opt(`PidFile', `confPID_FILE', `/var/run/sendmail.pid')dnl
+_cf_opt(`ProcessTitlePrefix', `confPROCESS_TITLE_PREFIX', `prefix')dnl
+_cf_opt(`DataFileBufferSize', `confDF_BUFFER_SIZE', `4096')dnl
+_cf_opt(`XscriptFileBufferSize', `confXF_BUFFER_SIZE', `4096')dnl
+_cf_opt(`MailboxDatabase', `confMAILBOX_DATABASE', `pw')dnl
+_cf_opt(`RequiresDirfsync', `confREQUIRES_DIR_FSYNC', `true')dnl
+_cf_opt(`AuthMechanisms', `confAUTH_MECHANISMS', `EXTERNAL GSSAPI KERBEROS_V4 DIGEST-MD5 CRAM-MD5')dnl
+_cf_opt(`AuthRealm', `confAUTH_REALM', `')dnl
+_cf_opt(`DefaultAuthInfo', `confDEF_AUTH_INFO', `_cf_dir(`default-auth-info')')dnl
+_cf_opt(`AuthOptions', `confAUTH_OPTIONS', `')dnl
+_cf_opt(`AuthMaxBits', `confAUTH_MAX_BITS', `')dnl
+_cf_opt(`TLSSrvOptions', `confTLS_SRV_OPTIONS', `')dnl
+_cf_opt(`CipherList', `confCIPHER_LIST', `')dnl
+_cf_opt(`ServerSSLOptions', `confSERVER_SSL_OPTIONS', `')dnl
+_cf_opt(`ClientSSLOptions', `confCLIENT_SSL_OPTIONS', `')dnl
+_cf_opt(`SSLEngine', `confSSL_ENGINE', `')dnl
+_cf_opt(`SSLEnginePath', `confSSL_ENGINE_PATH', `')dnl
+_cf_opt(`TLSFallbacktoClear', `confTLS_FALLBACK_TO_CLEAR', `')dnl
+_cf_opt(`InputMailFilters', `confINPUT_MAIL_FILTERS', `')dnl
+_cf_opt(`CACertPath', `confCACERT_PATH', `')dnl
+_cf_opt(`CACertFile', `confCACERT', `')dnl
+_cf_opt(`ServerCertFile', `confSERVER_CERT', `')dnl
+_cf_opt(`ServerKeyFile', `confSERVER_KEY', `')dnl
+_cf_opt(`ClientCertFile', `confCLIENT_CERT', `')dnl
+_cf_opt(`ClientKeyFile', `confCLIENT_KEY', `')dnl
+_cf_opt(`CRLFile', `confCRL', `')dnl
+_cf_opt(`CRLPath', `confCRL_PATH', `')dnl
+_cf_opt(`DHParameters', `confDH_PARAMETERS', `')dnl
+_cf_opt(`RandFile', `confRAND_FILE', `')dnl
+_cf_opt(`CertFingerprintAlgorithm', `confCERT_FINGERPRINT_ALGORITHM', `')dnl
+_cf_opt(`DANE', `confDANE', `false')dnl
+_cf_opt(`MaxNOOPCommands', `confMAX_NOOP_COMMANDS', `20')dnl
+_cf_opt(`HeloName', `confHELO_NAME', `')dnl
+_cf_opt(`RejectNUL', `confREJECT_NUL', `false')dnl
+')
+define(`_cf_MILTER_OPTIONS', `dnl
+_cf_opt(`Milter.LogLevel', `confMILTER_LOG_LEVEL', `')dnl
+_cf_opt(`Milter.macros.connect', `confMILTER_MACROS_CONNECT', `')dnl
+_cf_opt(`Milter.macros.helo', `confMILTER_MACROS_HELO', `')dnl
+_cf_opt(`Milter.macros.envfrom', `confMILTER_MACROS_ENVFROM', `')dnl
+_cf_opt(`Milter.macros.envrcpt', `confMILTER_MACROS_ENVRCPT', `')dnl
+_cf_opt(`Milter.macros.eom', `confMILTER_MACROS_EOM', `')dnl
+_cf_opt(`Milter.macros.eoh', `confMILTER_MACROS_EOH', `')dnl
+_cf_opt(`Milter.macros.data', `confMILTER_MACROS_DATA', `')dnl
+')

@@ -1,0 +1,214 @@
+divert(-1)
+dnl #
+dnl # proto.m4 -- writes the cf once the whole .mc has been read (m4wrap).
+dnl #
+dnl # Order of the output: head, local macros and classes, feature maps
+dnl # (LOCAL_CONFIG), version, options, queue groups, precedences, trusted
+dnl # users, headers, rulesets, mail filters, mailer definitions.
+dnl #
+
+dnl # --- settle what the .mc left open -------------------------------------
+
+ifdef(`__OSTYPE__', `',
+	`_cf_error(`no OSTYPE() given: add one (for example OSTYPE(linux)) near the top of the .mc')')
+ifdef(`_MAILER_local_', `', `MAILER(`local')')
+ifdef(`_MAILER_smtp_', `define(`_cf_HAVE_SMTP', `1')')
+ifdef(`confRELAY_MAILER', `',
+	`ifdef(`_MAILER_smtp_', `define(`confRELAY_MAILER', `relay')',
+	`ifdef(`_MAILER_uucp_', `define(`confRELAY_MAILER', `uucp-new')',
+	`define(`confRELAY_MAILER', `unknown')')')')
+define(`_cf_LOCAL_MAILER', `confLOCAL_MAILER')
+define(`_cf_SMTP_MAILER', `confSMTP_MAILER')
+define(`_cf_RELAY_MAILER', `confRELAY_MAILER')
+ifelse(substr(confDELIVERY_MODE, 0, 1), `d',
+	`_cf_warn(`confDELIVERY_MODE starts with "d" (deferred): the anti-spam rulesets do nothing in that mode')')
+ifdef(`confAUTO_REBUILD',
+	`_cf_warn(`confAUTO_REBUILD no longer exists; run newaliases yourself')')
+ifdef(`confUNSAFE_GROUP_WRITES',
+	`_cf_warn(`confUNSAFE_GROUP_WRITES is deprecated; use confDONT_BLAME_SENDMAIL')')
+ifdef(`confDEF_GROUP_ID',
+	`_cf_warn(`confDEF_GROUP_ID is obsolete; put the group into confDEF_USER_ID (user:group)')')
+ifdef(`confREAD_TIMEOUT',
+	`_cf_warn(`confREAD_TIMEOUT is obsolete; use the confTO_* timeouts')')
+ifdef(`confMESSAGE_TIMEOUT', `define(`confTO_QUEUERETURN',
+	ifelse(index(confMESSAGE_TIMEOUT, `/'), -1, `confMESSAGE_TIMEOUT',
+		`substr(confMESSAGE_TIMEOUT, 0, index(confMESSAGE_TIMEOUT, `/'))'))dnl
+ifelse(index(confMESSAGE_TIMEOUT, `/'), -1, `',
+	`define(`confTO_QUEUEWARN', substr(confMESSAGE_TIMEOUT, eval(index(confMESSAGE_TIMEOUT, `/') + 1)))')')
+ifdef(`confMIN_FREE_BLOCKS', `ifelse(index(confMIN_FREE_BLOCKS, `/'), -1, `',
+	`_cf_warn(`confMIN_FREE_BLOCKS takes one number now; the part after "/" belongs in confMAX_MESSAGE_SIZE')dnl
+define(`confMIN_FREE_BLOCKS', substr(confMIN_FREE_BLOCKS, 0, index(confMIN_FREE_BLOCKS, `/')))')')
+ifdef(`confDAEMON_OPTIONS',
+	`_cf_warn(`confDAEMON_OPTIONS is obsolete; use DAEMON_OPTIONS()')DAEMON_OPTIONS(confDAEMON_OPTIONS)')
+ifdef(`confCLIENT_OPTIONS',
+	`_cf_warn(`confCLIENT_OPTIONS is obsolete; use CLIENT_OPTIONS()')CLIENT_OPTIONS(confCLIENT_OPTIONS)')
+ifelse(defn(`_cf_FILTERS'), `', `', `dnl
+_DEFIFNOT(`confMILTER_MACROS_CONNECT', ``j, _, {daemon_name}, {if_name}, {if_addr}'')dnl
+_DEFIFNOT(`confMILTER_MACROS_HELO', ``{tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}'')dnl
+_DEFIFNOT(`confMILTER_MACROS_ENVFROM', ``i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}'')dnl
+_DEFIFNOT(`confMILTER_MACROS_ENVRCPT', ``{rcpt_mailer}, {rcpt_host}, {rcpt_addr}'')dnl
+_DEFIFNOT(`confMILTER_MACROS_EOM', `{msg_id}')')
+ifdef(`_cf_feature_access_db', `define(`_cf_NEED_MACRO_MAP', `1')')
+include(_CF_DIR_`m4/options.m4')
+
+define(`_cf_RECEIVED', `ifdef(`confRECEIVED_HEADER', `confRECEIVED_HEADER',
+`$?sfrom $s $.$?_($?s$|from $.$_)
+	$.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.)
+	$.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version}
+	(version=${tls_version} cipher=${cipher} bits=${cipher_bits} verify=${verify})$.$?u
+	for $u; $|;
+	$.$b')')
+
+divert(0)dnl
+#####  proto.m4 (this package): the cf below was generated  #####
+
+# configuration file format level, and who wrote it
+V`'CF_LEVEL`'ifdef(`NO_VENDOR', `', `/ifdef(`VENDOR_NAME', `VENDOR_NAME', `Berkeley')')
+
+_cf_opt(`DontBlameSendmail', `confDONT_BLAME_SENDMAIL', `safe')dnl
+_cf_opt(`LDAPDefaultSpec', `confLDAP_DEFAULT_SPEC', `-h localhost')dnl
+
+##################
+#   local info   #
+##################
+
+ifdef(`confLDAP_CLUSTER', `D{sendmailMTACluster}confLDAP_CLUSTER', `#D{sendmailMTACluster}$m')
+# our names
+Cwlocalhost
+ifdef(`_cf_feature_use_cw_file', `Fw`'confCW_FILE
+')dnl
+ifdef(`confDOMAIN_NAME', `Dj`'confDOMAIN_NAME', `#Dj$w.Foo.COM')
+
+# pseudo domains that are never looked up
+CP.
+ifdef(`UUCP_RELAY', `DY`'UUCP_RELAY
+CPUUCP
+')dnl
+ifdef(`BITNET_RELAY', `DB`'BITNET_RELAY
+CPBITNET
+')dnl
+ifdef(`DECNET_RELAY', `DC`'DECNET_RELAY
+CPDECNET
+')dnl
+ifdef(`FAX_RELAY', `DF`'FAX_RELAY
+CPFAX
+')dnl
+
+# smart host (empty: deliver directly)
+DS`'ifdef(`SMART_HOST', `SMART_HOST')
+ifdef(`LUSER_RELAY', `Kuser user -m -a<>
+DL`'LUSER_RELAY
+')dnl
+
+# operators that say an address is routed
+CO @ ifdef(`_cf_feature_nopercenthack', `', `% ')ifdef(`_cf_feature_nouucp', `', `!')
+C..
+C[[
+ifdef(`_cf_feature_access_db', `C{Accept}OK RELAY
+')dnl
+ifdef(`_cf_SPAMTAG', `C{SpamTag}SPAMFRIEND SPAMHATER
+')dnl
+ifdef(`_cf_feature_accept_unresolvable_domains', `', `Kresolve host -a<OKR> -T<TEMP>
+')dnl
+C{ResOk}OKR
+ifdef(`_cf_NEED_MACRO_MAP', `Kmacro macro
+')dnl
+ifdef(`confCR_FILE', `FR`'confCR_FILE
+')dnl
+Karith arith
+ifdef(`_cf_feature_access_db', `C{Tls}VERIFY ENCR
+C{TlsVerified}OK TRUSTED
+')dnl
+ifdef(`LOCAL_RELAY', `DR`'LOCAL_RELAY
+')dnl
+ifdef(`MAIL_HUB', `DH`'MAIL_HUB
+')dnl
+Kdequote dequote`'ifdef(`confDEQUOTE_OPTS', ` confDEQUOTE_OPTS')
+
+undivert(5)dnl
+ifdef(`_cf_VIRTHOSTS', `CR$={VirtHost}
+')dnl
+ifdef(`MASQUERADE_NAME', `DM`'MASQUERADE_NAME
+')dnl
+Dn`'confMAILER_NAME
+
+undivert(6)dnl
+include(_CF_DIR_`m4/version.m4')dnl
+
+###############
+#   Options   #
+###############
+
+_cf_OPTIONS`'dnl
+ifelse(defn(`_cf_DAEMONS'), `', `ifdef(`_NETINET6_', `O DaemonPortOptions=Name=MTA-v4, Family=inet
+O DaemonPortOptions=Name=MTA-v6, Family=inet6
+', `O DaemonPortOptions=Name=MTA
+')', `_cf_DAEMONS')`'dnl
+ifdef(`_cf_feature_no_default_msa', `', `O DaemonPortOptions=Port=587, Name=MSA, M=E
+')dnl
+ifelse(defn(`_cf_CLIENTS'), `', `#O ClientPortOptions=Family=inet, Address=0.0.0.0
+', `_cf_CLIENTS')`'dnl
+O HelpFile=HELP_FILE
+O QueueDirectory=QUEUE_DIR
+ifelse(confTIME_ZONE, `USE_SYSTEM', `#O TimeZoneSpec=', confTIME_ZONE, `USE_TZ', `O TimeZoneSpec=', `O TimeZoneSpec=confTIME_ZONE')
+ifelse(defn(`_cf_FILTERS'), `', `', `_cf_MILTER_OPTIONS')`'dnl
+ifdef(`_cf_SMTPOPMODES', `C{SMTPOpModes} s d D
+')dnl
+
+###########################
+#   Queue groups          #
+###########################
+_cf_QGROUPS`'dnl
+
+###########################
+#   Message precedences   #
+###########################
+Pfirst-class=0
+Pspecial-delivery=100
+Plist=-30
+Pbulk=-60
+Pjunk=-100
+
+#####################
+#   Trusted users   #
+#####################
+ifdef(`_cf_feature_use_ct_file', `', `#')Ft`'confCT_FILE
+Troot
+Tdaemon
+ifdef(`_cf_feature_nouucp', `', `Tuucp
+')dnl
+ifdef(`confTRUSTED_USERS', `T`'confTRUSTED_USERS
+')dnl
+
+#########################
+#   Format of headers   #
+#########################
+H?P?Return-Path: <$g>
+HReceived: _cf_RECEIVED
+H?D?Resent-Date: $a
+H?D?Date: $a
+H?F?Resent-From: confFROM_HEADER
+H?F?From: confFROM_HEADER
+H?x?Full-Name: $x
+H?M?Resent-Message-Id: confMESSAGEID_HEADER
+H?M?Message-Id: confMESSAGEID_HEADER
+
+#########################
+#   Rewriting rules     #
+#########################
+
+include(_CF_DIR_`m4/rules_addr.m4')dnl
+include(_CF_DIR_`m4/rules_check.m4')dnl
+include(_CF_DIR_`m4/rules_tls.m4')dnl
+
+undivert(9)dnl
+
+#########################
+#   Mail filters        #
+#########################
+_cf_FILTERS`'dnl
+
+#########################
+#   Mailers             #
+#########################
+undivert(7)dnl

@@ -1,0 +1,411 @@
+divert(-1)
+dnl #
+dnl # rules_addr.m4 -- address rulesets: how an address is tokenised into
+dnl # "user < @ host . >" form (canonify=3 and its host step), checked for
+dnl # syntax, routed to a mailer triple (parse=0), made presentable again
+dnl # (final=4), handled after aliasing (localaddr=5), and masqueraded.
+dnl #
+dnl # The numbered and named rulesets the binary, the mailer S=/R= fields and
+dnl # admins' LOCAL_* hooks call keep their conventional names; the steps
+dnl # inside are this package's own.
+dnl #
+divert(0)dnl
+######################################################################
+###   canonify -- make "user < @ host >" out of what was typed
+######################################################################
+Scanonify=3
+R$@				$@ <@>				empty: the null address
+R$*				$: <?> $1
+dnl a colon that introduces a group name is dropped, but not the colons
+dnl of route addresses, IPv6 literals, DECnet or :include:
+R<?> $* : $* [ $* ]		$: <:> $1 : $2 [ $3 ]
+R<?> $* < $* > $*		$: $1 < $2 > $3
+R<?> @ $*			$: @ $1
+R<?> $* [ IPv6 : $+ ]		$: $1 [ IPv6 : $2 ]
+R<?> $* :: $*			$: $1 :: $2
+R<?> :include: $*		$: :include: $1
+R<?> $* : $*			$: <:> $1 : $2
+R<?> $*				$: $1
+R<:> $* : $*			$: $2				group name gone
+R$* ;				$1				no trailing semicolons
+R$* < $+ :; > $*		$@ $2 :; <@>			<list:;>
+R$* < $* ; >			$1 < $2 >
+R$@				$@ :; <@>			"list:;" emptied
+dnl keep only the innermost <...>
+R$*				$: < $1 >
+R$+ < $* >			< $2 >
+R< $* > $+			< $1 >
+R<>				$@ <@>				MAIL FROM:<>
+R< $+ >				$: $1
+ifdef(`_USE_DEPRECATED_ROUTE_ADDR_', `dnl
+R@ $+ , $+			@ $1 : $2
+R@ $+ : $+			$@ $>Canonify2 < @ $1 > : $2	route kept
+', `dnl
+R@ $+ , $+			$2				source routes dropped
+R@ [ $* ] : $+			$2
+R@ $+ : $+			$2
+')dnl
+R $+ : $* ; @ $+		$@ $>Canonify2 $1 : $2 ; < @ $3 >
+R $+ : $* ;			$@ $1 : $2;
+dnl the rightmost @ separates user and host
+R$+ @ $+			$: $1 < @ $2 >
+R$+ < $+ @ $+ >			$1 $2 < @ $3 >
+R$+ < @ $+ >			$@ $>Canonify2 $1 < @ $2 >
+ifdef(`_USE_DECNET_SYNTAX_', `dnl
+R$+ :: $+			$@ $>Canonify2 $2 < @ $1 .DECNET >	node::user
+')dnl
+ifdef(`_cf_feature_nouucp', `', `dnl
+R$- ! $+			$@ $>Canonify2 $2 < @ $1 .UUCP >	host!user
+R$+ . $- ! $+			$@ $>Canonify2 $3 < @ $1 . $2 >	dom.ain!user
+R$+ ! $+			$@ $>Canonify2 $2 < @ $1 .UUCP >
+')dnl
+ifdef(`_cf_feature_nopercenthack', `', `dnl
+dnl the last % is the @ of a user%host address
+R$* % $*			$1 @ $2
+R$* @ $* @ $*			$1 % $2 @ $3
+R$* @ $*			$@ $>Canonify2 $1 < @ $2 >
+')dnl
+R$*				$@ $>Canonify2 $1
+
+######################################################################
+###   Canonify2 -- settle the host part
+######################################################################
+SCanonify2=96
+R$* < @ localhost > $*		$: $1 < @ $j . > $2
+R$* < @ localhost . $m > $*	$: $1 < @ $j . > $2
+R$* < @ localhost . UUCP > $*	$: $1 < @ $j . > $2
+dnl address literals: our own become $j, others stay as typed
+R$* < @ [ $+ ] > $*		$: $1 < @@ [ $2 ] > $3
+R$* < @@ $=w > $*		$: $1 < @ $j . > $3
+R$* < @@ $+ > $*		$@ $1 < @ $2 > $3
+ifdef(`_cf_feature_domaintable', `dnl
+R$* < @ $+ > $*			$: $1 < @ $(domaintable $2 $) > $3
+')dnl
+undivert(2)dnl
+ifdef(`_cf_feature_bitdomain', `dnl
+R$* < @ $+ .BITNET > $*		$: $1 < @ $(bitdomain $2 $: $2.BITNET $) > $3
+')dnl
+ifdef(`_cf_feature_uucpdomain', `dnl
+R$* < @ $+ .UUCP > $*		$: $1 < @ $(uudomain $2 $: $2.UUCP $) > $3
+')dnl
+ifdef(`_cf_feature_nouucp', `', `dnl
+R$* < @ $+ . UUCP > $*		$: $1 < @ $[ $2 $] . UUCP . > $3
+R$* < @ $+ . . UUCP . > $*	$@ $1 < @ $2 . > $3
+')dnl
+R$* < @ $* $=P > $*		$: $1 < @ $2 $3 . > $4		pseudo domains
+ifdef(`_cf_feature_nocanonify', `dnl
+R$* < @ $* $~P > $*		$: $&{daemon_flags} $| $1 < @ $2 $3 > $4
+R$* $| $* < @ $* $={Canonify} > $*	$: $2 < @ $[ $3 $4 $] > $5
+R$* c $* $| $* < @ $* > $*	$: $3 < @ $[ $4 $] > $5
+ifelse(_cf_NOCANON_ARG, `canonify_hosts', `dnl
+R$* $| $* < @ $- > $*		$: $2 < @ $[ $3 $] > $4		plain host names
+')dnl
+R$* $| $* < @ $+ . > $*		$: $2 < @ $3 . > $4
+R$* $| $* < @ $+.$+ > $*	$: $2 < @ $3.$4 . > $5
+R$* $| $*			$: $2
+', `dnl
+R$* < @ $* $~P > $*		$: $&{daemon_flags} $| $1 < @ $2 $3 > $4
+R$* CC $* $| $* < @ $+.$+ > $*	$: $3 < @ $4.$5 . > $6		M=CC: no lookups
+R$* CC $* $| $*			$: $3
+R$* $| $* < @ $* > $*		$: $2 < @ $[ $3 $] > $4		ask the resolver
+R$* $| $*			$: $2
+')dnl
+R$* < @ $=w > $*		$: $1 < @ $2 . > $3		ours: mark canonical
+R$* < @ $=M > $*		$: $1 < @ $2 . > $3
+ifdef(`_cf_feature_virtusertable', `dnl
+R$* < @ $={VirtHost} > $*	$: $1 < @ $2 . > $3
+')dnl
+ifdef(`_cf_feature_genericstable', `dnl
+R$* < @ $=G > $*		$: $1 < @ $2 . > $3
+')dnl
+R$* < @ $* . . > $*		$1 < @ $2 . > $3
+
+######################################################################
+###   final -- back to the form used in messages
+######################################################################
+Sfinal=4
+R$+ :; <@>			$@ $1 :
+R$* <@>				$@
+R$* < @ $+ . > $*		$1 < @ $2 > $3
+R$* < @ *LOCAL* > $*		$1 < @ $j > $2
+R$* < $+ > $*			$1 $2 $3
+R@ $+ : @ $+ : $+		@ $1 , @ $2 : $3
+R@ $*				$@ @ $1
+ifdef(`_USE_DECNET_SYNTAX_', `dnl
+R$+ @ $+ . DECNET		$2 :: $1
+')dnl
+ifdef(`_cf_feature_nouucp', `', `dnl
+R$+ @ $- . UUCP			$2!$1
+')dnl
+R$+ % $=w @ $=w			$1 @ $2
+
+SRecurse=97
+R$*				$: $>canonify $1
+R$*				$@ $>parse $1
+
+######################################################################
+###   parse -- choose mailer, host and user
+######################################################################
+Sparse=0
+R$*				$: $>Parse0 $1
+R<@>				$#_cf_LOCAL_MAILER $: <@>
+R$*				$: $>ParseLocal $1
+R$*				$: $>Parse1 $1
+
+SParse0
+R<@>				$@ <@>
+R$* : $* ; <@>			$#error $@ 5.1.3 $: "553 List:; syntax illegal for recipient addresses"
+R@ <@ $* >			< @ $1 >
+R<@ $+>				$#error $@ 5.1.3 $: "553 User address required"
+R$+ <@>				$#error $@ 5.1.3 $: "553 Hostname required"
+dnl a host part must not hold text after a literal, or a colon
+R$*				$: <!> $1
+R<!> $* < @ [ $* ] : $+ > $*	$1 < @ [ $2 ] : $3 > $4
+R<!> $* < @ [ $* ] , $+ > $*	$1 < @ [ $2 ] , $3 > $4
+R<!> $* < @ [ $* ] $+ > $*	$#error $@ 5.1.2 $: "553 Invalid address"
+R<!> $* < @ [ $+ ] > $*		$1 < @ [ $2 ] > $3
+R<!> $* <$* : $* > $*		$#error $@ 5.1.3 $: "553 Colon illegal in host name part"
+R<!> $*				$1
+R$* < @ . $* > $*		$#error $@ 5.1.2 $: "553 Invalid host name"
+R$* < @ $* .. $* > $*		$#error $@ 5.1.2 $: "553 Invalid host name"
+R$* < @ $* @ > $*		$#error $@ 5.1.2 $: "553 Invalid route address"
+R$* @ $* < @ $* > $*		$#error $@ 5.1.3 $: "553 Invalid route address"
+R$* , $~O $*			$#error $@ 5.1.3 $: "553 Invalid route address"
+ifdef(`_STRICT_RFC821_', `dnl
+R. $* < @ $* > $*		$#error $@ 5.1.3 $: "553 Local part must not start with a dot"
+R$* . < @ $* > $*		$#error $@ 5.1.3 $: "553 Local part must not end with a dot"
+R$* .. $* < @ $* > $*		$#error $@ 5.1.3 $: "553 Local part must not contain two dots"
+')dnl
+dnl our own host names are dropped; what is left is parsed again
+R$* < @ > $*			$@ $>Parse0 $>canonify $1
+R< @ $=w . > : $*		$@ $>Parse0 $>canonify $2
+R$- < @ $=w . >			$: $(dequote $1 $) < @ $2 . >
+R< @ $+ >			$#error $@ 5.1.3 $: "553 User address required"
+R$* $=O $* < @ $=w . >		$@ $>Parse0 $>canonify $1 $2 $3
+R$-				$: $(dequote $1 $) < @ *LOCAL* >
+R< @ *LOCAL* >			$#error $@ 5.1.3 $: "553 User address required"
+R$* $=O $* < @ *LOCAL* >	$@ $>Parse0 $>canonify $1 $2 $3
+R$* < @ *LOCAL* >		$: $1
+ifdef(`_cf_feature_prefixmod', `dnl
+R$* $=O $* < @ $* >		$@ $1 $2 $3 < @ $4 >
+R_cf_PREFIXMOD_PFX $+		$: $(macro {rcpt_flags} $@ _cf_PREFIXMOD_FLAGS $) $1
+')dnl
+
+SParse1
+undivert(11)dnl
+dnl an address literal goes straight there, or through the smart host
+R$* < @ [ $+ ] > $*		$: $>ParseLocal $1 < @ [ $2 ] > $3
+R$* < @ [ $+ ] > $*		$: $1 < @ [ $2 ] : $S > $3
+R$* < @ [ $+ ] : > $*		$#_cf_SMTP_MAILER $@ [$2] $: $1 < @ [$2] > $3
+R$* < @ [ $+ ] : $- : $*> $*	$#$3 $@ $4 $: $1 < @ [$2] > $5
+R$* < @ [ $+ ] : $+ > $*	$#_cf_SMTP_MAILER $@ $3 $: $1 < @ [$2] > $4
+ifdef(`_cf_feature_virtusertable', `dnl
+dnl virtual users: user@dom, user+detail forms, then @dom
+R$+				$: <!> $1
+R<!> $+ < @ $={VirtHost} . >	$: < $(virtuser $1 @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+R<!> $+ < @ $=w . >		$: < $(virtuser $1 @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+R<@> $+ + $+ < @ $* . >		$: < $(virtuser $1 + + @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
+R<@> $+ + $* < @ $* . >		$: < $(virtuser $1 + * @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
+R<@> $+ + $* < @ $* . >		$: < $(virtuser $1 @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
+R<@> $+ + $+ < @ $+ . >		$: < $(virtuser + + @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
+R<@> $+ + $* < @ $+ . >		$: < $(virtuser + * @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
+R<@> $+ + $* < @ $+ . >		$: < $(virtuser @ $3 $@ $1 $@ $2 $@ +$2 $: ! $) > $1 + $2 < @ $3 . >
+ifdef(`_cf_feature_virtuser_entire_domain', `dnl
+R<@> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+R<@> $+ < @ $- . $={VirtHost} . >	$: < $(virtuser @ $2.$3 $@ $1 $: @ $) > $1 < @ $2 . $3 . >
+', `dnl
+R<@> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+')dnl
+R<@> $+				$: $1
+R<!> $+				$: $1
+R< error : $-.$-.$- : $+ > $*	$#error $@ $1.$2.$3 $: $4
+R< error : $- $+ > $*		$#error $@ $(dequote $1 $) $: $2
+R< $+ > $+ < @ $+ >		$: $>Recurse $1
+')dnl
+ifdef(`_cf_feature_stickyhost', `dnl
+R$=L < @ $=w . >		$#_cf_LOCAL_MAILER $: @ $1
+R$+ < @ $=w . >			$#_cf_LOCAL_MAILER $: $1 < @ $2 . >
+', `dnl
+R$=L < @ $=w . >		$#_cf_LOCAL_MAILER $: @ $1		listed local users
+R$+ < @ $=w . >			$#_cf_LOCAL_MAILER $: $1		mail for this host
+')dnl
+ifdef(`_cf_feature_mailertable', `dnl
+R$* < @ $+ > $*			$: < $2 > $1 < @ $2 > $3
+R< $+ . > $*			$: < $1 > $2
+R< $+ > $*			$: < $(mailertable $1 $) > $2
+R< $~[ : $* > $*		$>MailerToTriple < $1 : $2 > $3
+R< $+ > $*			$: $>Mailertable <$1> $2
+')dnl
+undivert(4)dnl
+ifdef(`UUCP_RELAY', `dnl
+R$* < @ $* . UUCP. > $*		$: $>MailerToTriple < $Y > $1 < @ $2 . UUCP. > $3
+')dnl
+ifdef(`BITNET_RELAY', `dnl
+R$* < @ $* . BITNET. > $*	$: $>MailerToTriple < $B > $1 < @ $2 . BITNET. > $3
+')dnl
+ifdef(`DECNET_RELAY', `dnl
+R$* < @ $* . DECNET. > $*	$: $>MailerToTriple < $C > $1 < @ $2 . DECNET. > $3
+')dnl
+ifdef(`FAX_RELAY', `dnl
+R$* < @ $* . FAX. > $*		$: $>MailerToTriple < $F > $1 < @ $2 . FAX. > $3
+', `ifdef(`_MAILER_fax_', `dnl
+R$+ < @ $+ .FAX. >		$#fax $@ $2 $: $1
+')')dnl
+ifdef(`_MAILER_pop_', `dnl
+R$+ < @ POP. >			$#pop $: $1
+')dnl
+ifdef(`_MAILER_usenet_', `dnl
+R$+ . USENET < @ $=w . >	$#usenet $@ usenet $: $1
+')dnl
+ifdef(`_LOCAL_RULES_', `undivert(1)')dnl
+ifdef(`_cf_HAVE_SMTP', `dnl
+dnl remote: through the smart host if there is one, else directly
+R$* < @ $* > $*			$: $>MailerToTriple < $S > $1 < @ $2 > $3
+R$* < @$* > $*			$#_cf_SMTP_MAILER $@ $2 $: $1 < @ $2 > $3
+', `dnl
+R$* < @ $* > $*			$: $>MailerToTriple < $S > $1 < @ $2 > $3
+R$* < @ $* > $*			$#error $@ 5.1.2 $: "553 Unrecognized host name " $2
+')dnl
+ifdef(`LOCAL_RELAY', `ifdef(`_cf_feature_stickyhost', `', `dnl
+R$=L				$#_cf_LOCAL_MAILER $: @ $1
+R$+				$: $>MailerToTriple < $R > $1
+')')dnl
+R$=L				$#_cf_LOCAL_MAILER $: @ $1
+R$+				$#_cf_LOCAL_MAILER $: $1
+
+######################################################################
+###   localaddr -- a local recipient after aliasing
+######################################################################
+SLocal_localaddr
+Slocaladdr=5
+R$+				$: $1 $| $>"Local_localaddr" $1
+R$+ $| $#ok			$@ $1
+R$+ $| $#$*			$#$2
+R$+ $| $*			$: $1
+ifdef(`_cf_feature_preserve_luser_host', `dnl
+R$+ < @ $+ >			$: $(macro {Host} $@ $2 $) $1 < @ $2 >
+')dnl
+ifdef(`_cf_feature_preserve_local_plus_detail', `', `dnl
+R$+ + *				$#_cf_LOCAL_MAILER $@ $&h $: $1
+R$+ + $*			$#_cf_LOCAL_MAILER $@ + $2 $: $1 + *
+')dnl
+R$+				$: <> $1
+ifdef(`LUSER_RELAY', `dnl
+R< > $+				$: < $L > $(user $1 $)
+R< $* > $+ <>			$: < > $2
+ifdef(`_cf_feature_preserve_luser_host', `dnl
+R< local : $* > $+		$: $>MailerToTriple < local : $1 > $2
+R< $+ > $+			$: < $1 > $2 < @ $&{Host} >
+')')dnl
+ifdef(`MAIL_HUB', `dnl
+R< > $+				$: < $H > $1
+')dnl
+ifdef(`LOCAL_RELAY', `dnl
+R< > $+				$: < $R > $1
+')dnl
+dnl nobody claimed it: local, keeping a +detail that came in $h
+R< > $+				$: < > < $1 <> $&h >
+R< > < $+ <> + $* >		$: < > < $1 + $2 >
+R< > < $+ <> $* >		$: < > < $1 >
+R< > < $+ + $* > $*		   < > < $1 > + $2 $3
+R< > < $+ > + $*		$#_cf_LOCAL_MAILER $@ $2 $: @ $1
+R< > < $+ >			$@ $1
+R$+				$: $1 <> $&h
+R$+ <> + $*			$: $1 + $2
+R$+ <> $*			$: $1
+R< local : $* > $*		$: $>MailerToTriple < local : $1 > $2
+R< error : $* > $*		$: $>MailerToTriple < error : $1 > $2
+R< $~[ : $+ > $+		$: $>MailerToTriple < $1 : $2 > $3 < @ $2 >
+R< $+ > $+			$@ $>MailerToTriple < $1 > $2 < @ $1 >
+
+ifdef(`_cf_feature_mailertable', `dnl
+######################################################################
+###   Mailertable -- try .parent.domains, then "."
+######################################################################
+SMailertable=90
+R$* <$- . $+ > $*		$: $1$2 < $(mailertable .$3 $@ $1$2 $@ $2 $) > $4
+R$* <$~[ : $* > $*		$>MailerToTriple < $2 : $3 > $4
+R$* < . $+ > $*			$@ $>Mailertable $1 . <$2> $3
+R$* < $* > $*			$: < $(mailertable . $@ $1$2 $) > $3
+R< $~[ : $* > $*		$>MailerToTriple < $1 : $2 > $3
+R< $* > $*			$@ $2
+')dnl
+
+######################################################################
+###   MailerToTriple -- "<mailer:host> address" to $# $@ $:
+######################################################################
+SMailerToTriple=95
+R< > $*				$@ $1
+R< error : $-.$-.$- : $+ > $*	$#error $@ $1.$2.$3 $: $4
+R< error : $- : $+ > $*		$#error $@ $(dequote $1 $) $: $2
+R< error : $+ > $*		$#error $: $1
+R< local : $* > $*		$>CanonLocal < $1 > $2
+R< $~[ : $+ @ $+ > $*<$*>$*	$# $1 $@ $3 $: $2<@$3>
+R< $~[ : $+ > $*		$# $1 $@ $2 $: $3
+R< $=w > $*			$@ $2
+R< $+ > $*			$#_cf_RELAY_MAILER $@ $1 $: $2
+
+SCanonLocal
+R< $* > < @ $+ > : $+		$@ $>Recurse $3
+R< $* > $+ $=O $+ < @ $+ >	$@ $>Recurse $2 $3 $4
+R< $* > $* < @ $* . >		$: < $1 > $2 < @ $3 >
+R< > $* < @ $* > $*		$#_cf_LOCAL_MAILER $@ $1@$2 $: $1
+R< > $+				$#_cf_LOCAL_MAILER $@ $1    $: $1
+R< $+ @ $+ > $* < @ $* >	$: < $1 > $3 < @ $4 >
+R< $+ > $* <@ $* > $*		$#_cf_LOCAL_MAILER $@ $2@$3 $: $1
+R< $+ > $*			$#_cf_LOCAL_MAILER $@ $2    $: $1
+
+######################################################################
+###   MasqHdr / MasqEnv -- what our addresses look like to others
+######################################################################
+SMasqHdr=93
+ifdef(`_cf_feature_genericstable', `dnl
+ifdef(`_cf_feature_generics_entire_domain', `dnl
+R$+ < @ $* $=G . >		$: < $1@$2$3 > $1 < @ $2$3 . > @
+', `dnl
+R$+ < @ $=G . >			$: < $1@$2 > $1 < @ $2 . > @
+')dnl
+R$+ < @ *LOCAL* >		$: < $1@$j > $1 < @ *LOCAL* > @
+R< $+ > $+ < $* > @		$: < $(generics $1 $: @ $1 $) > $2 < $3 >
+R<@$+ + $* @ $+> $+ < @ $+ >	$: < $(generics $1+*@$3 $@ $2 $:@$1 + $2@$3 $) >  $4 < @ $5 >
+R<@$+ + $* @ $+> $+ < @ $+ >	$: < $(generics $1@$3 $: $) > $4 < @ $5 >
+R<@$+ > $+ < @ $+ >		$: < > $2 < @ $3 >
+R< > $+ < @ $+ . >		$: < $(generics @$2 $@ $1 $: $) > $1 < @ $2 . >
+R< > $+ < @ $+ >		$: < $(generics $1 $: $) > $1 < @ $2 >
+R< > $+ + $* < @ $+ >		$: < $(generics $1+* $@ $2 $: $) > $1 + $2 < @ $3 >
+R< > $+ + $* < @ $+ >		$: < $(generics $1 $: $) > $1 + $2 < @ $3 >
+R< $* @ $* > $* < $* >		$@ $>canonify $1 @ $2
+R< $+ > $* < $* >		$: $>canonify $1 @ *LOCAL*
+R< > $*				$: $1
+')dnl
+R$* < @ $* $=N . >		$@ $1 < @ $2 $3 . >		never masqueraded
+ifdef(`MASQUERADE_NAME', `dnl
+R$=E < @ *LOCAL* >		$@ $1 < @ $j . >		exposed users
+ifdef(`_cf_feature_limited_masquerade', `', `dnl
+R$=E < @ $=w . >		$@ $1 < @ $2 . >
+')dnl
+R$=E < @ $=M . >		$@ $1 < @ $2 . >
+ifdef(`_cf_feature_masquerade_entire_domain', `dnl
+R$* < @ $* $=M . > $*		$: $1 < @ $2 $3 . @ $M > $4
+', `dnl
+R$* < @ $=M . > $*		$: $1 < @ $2 . @ $M > $3
+')dnl
+ifdef(`_cf_feature_limited_masquerade', `', `dnl
+R$* < @ $=w . > $*		$: $1 < @ $2 . @ $M > $3
+')dnl
+R$* < @ *LOCAL* > $*		$: $1 < @ $j . @ $M > $2
+R$* < @ $+ @ > $*		$: $1 < @ $2 > $3
+R$* < @ $+ @ $+ > $*		$: $1 < @ $3 . > $4
+', `dnl
+R$* < @ *LOCAL* >		$@ $1 < @ $j . >
+')dnl
+
+SMasqEnv=94
+ifdef(`_cf_feature_masquerade_envelope', `dnl
+R$+				$@ $>MasqHdr $1
+', `dnl
+R$* < @ *LOCAL* > $*		$: $1 < @ $j . > $2
+')dnl
+
+SParseLocal=98
+undivert(3)dnl

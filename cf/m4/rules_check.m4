@@ -1,0 +1,465 @@
+divert(-1)
+dnl #
+dnl # rules_check.m4 -- the SMTP policy rulesets the binary calls by name:
+dnl # check_relay (connection), check_mail (MAIL FROM), check_rcpt (RCPT TO),
+dnl # with the access-map lookups behind them and the relay decision
+dnl # (Rcpt_ok: may this recipient be accepted; Relay_ok: may this client
+dnl # relay).  With FEATURE(delay_checks) the three run together at RCPT time.
+dnl #
+dnl # Lookup helpers (names kept: admins' Local_check_* rules call them):
+dnl #   D  <host> <default> <+|! Tag> <passthru>  walks host labels / IP nets
+dnl #   A  <addr> <default> <+|! Tag> <passthru>  walks an IP address upwards
+dnl #   SearchList <+|! Tag> $| <F:a> <D:d> ... <> tries sources in order
+dnl # Each answers "<value> <passthru>" (value "?" when nothing was found).
+dnl # A "+" tag also tries the untagged key; "!" only the tagged one.
+dnl #
+define(`_cf_ACC', `ifdef(`_cf_feature_access_db', `$1', `$2')')
+define(`_cf_CR', `ifdef(`_cf_feature_delay_checks', `check$1', `check_$1')')
+define(`_cf_RELAYMSG', `ifdef(`confRELAY_MSG', `confRELAY_MSG',
+	`ifdef(`_USE_AUTH_', `"550 Relaying denied. Proper authentication required."', `"550 Relaying denied"')')')
+define(`_cf_RCPTREJ', `ifdef(`confRCPTREJ_MSG', `confRCPTREJ_MSG', `"550 Mailbox disabled for this recipient"')')
+divert(0)dnl
+ifdef(`_cf_feature_access_db', `dnl
+######################################################################
+###   access map lookups
+######################################################################
+SD
+R<$*> <$+> <$- $-> <$*>		$: < $(access $4:$1 $: ? $) > <$1> <$2> <$3 $4> <$5>
+R<?> <$+> <$+> <+ $-> <$*>	$: < $(access $1 $: ? $) > <$1> <$2> <+ $3> <$4>
+ifdef(`_cf_feature_lookupdotdomain', `dnl
+R<?> <$+.$+> <$+> <$- $-> <$*>	$: < $(access $5:.$2 $: ? $) > <$1.$2> <$3> <$4 $5> <$6>
+R<?> <$+.$+> <$+> <+ $-> <$*>	$: < $(access .$2 $: ? $) > <$1.$2> <$3> <+ $4> <$5>
+')dnl
+R<?> <[$+.$-]> <$+> <$- $-> <$*>	$@ $>D <[$1]> <$3> <$4 $5> <$6>
+R<?> <[$+::$-]> <$+> <$- $-> <$*>	$: $>D <[$1]> <$3> <$4 $5> <$6>
+R<?> <[$+:$-]> <$+> <$- $-> <$*>	$: $>D <[$1]> <$3> <$4 $5> <$6>
+R<?> <$+.$+> <$+> <$- $-> <$*>	$@ $>D <$2> <$3> <$4 $5> <$6>
+R<?> <$+> <$+> <$- $-> <$*>	$@ <$2> <$5>
+R<$* <TMPF>> <$+> <$+> <$- $-> <$*>	$@ <<TMPF>> <$6>
+R<$*> <$+> <$+> <$- $-> <$*>	$@ <$1> <$6>
+
+SA
+R<$+> <$+> <$- $-> <$*>		$: < $(access $4:$1 $: ? $) > <$1> <$2> <$3 $4> <$5>
+R<?> <$+> <$+> <+ $-> <$*>	$: < $(access $1 $: ? $) > <$1> <$2> <+ $3> <$4>
+R<?> <$+::$-> <$+> <$- $-> <$*>	$@ $>A <$1> <$3> <$4 $5> <$6>
+R<?> <$+:$-> <$+> <$- $-> <$*>	$@ $>A <$1> <$3> <$4 $5> <$6>
+R<?> <$+.$-> <$+> <$- $-> <$*>	$@ $>A <$1> <$3> <$4 $5> <$6>
+R<?> <$+> <$+> <$- $-> <$*>	$@ <$2> <$5>
+R<$* <TMPF>> <$+> <$+> <$- $-> <$*>	$@ <<TMPF>> <$6>
+R<$*> <$+> <$+> <$- $-> <$*>	$@ <$1> <$6>
+
+dnl full address, with user+detail also tried as user+* and user
+SF
+R<$+> <$*> <$- $-> <$*>		$: <$(access $4:$1 $: ? $)> <$1> <$2> <$3 $4> <$5>
+R<?> <$+> <$*> <+ $-> <$*>	$: <$(access $1 $: ? $)> <$1> <$2> <+ $3> <$4>
+R<?> <$+ + $* @ $+> <$*> <$- $-> <$*>	$: <$(access $6:$1+*@$3 $: ? $)> <$1+$2@$3> <$4> <$5 $6> <$7>
+R<?> <$+ + $* @ $+> <$*> <+ $-> <$*>	$: <$(access $1+*@$3 $: ? $)> <$1+$2@$3> <$4> <+ $5> <$6>
+R<?> <$+ + $* @ $+> <$*> <$- $-> <$*>	$: <$(access $6:$1@$3 $: ? $)> <$1+$2@$3> <$4> <$5 $6> <$7>
+R<?> <$+ + $* @ $+> <$*> <+ $-> <$*>	$: <$(access $1@$3 $: ? $)> <$1+$2@$3> <$4> <+ $5> <$6>
+R<?> <$+> <$*> <$- $-> <$*>	$@ <$2> <$5>
+R<$+ <TMPF>> <$*> <$- $-> <$*>	$@ <<TMPF>> <$5>
+R<$+> <$*> <$- $-> <$*>		$@ <$1> <$5>
+
+dnl exact key only
+SE
+R<$*> <$*> <$- $-> <$*>		$: <$(access $4:$1 $: ? $)> <$1> <$2> <$3 $4> <$5>
+R<?> <$+> <$*> <+ $-> <$*>	$: <$(access $1 $: ? $)> <$1> <$2> <+ $3> <$4>
+R<?> <$+> <$*> <$- $-> <$*>	$@ <$2> <$5>
+R<$+ <TMPF>> <$*> <$- $-> <$*>	$@ <<TMPF>> <$5>
+R<$+> <$*> <$- $-> <$*>		$@ <$1> <$5>
+
+dnl "user@" keys
+SU
+R<$+> <$*> <$- $-> <$*>		$: <$(access $4:$1 $: ? $)> <$1> <$2> <$3 $4> <$5>
+R<?> <$+> <$*> <+ $-> <$*>	$: <$(access $1 $: ? $)> <$1> <$2> <+ $3> <$4>
+R<?> <$+ + $* @> <$*> <$- $-> <$*>	$: <$(access $5:$1+*@ $: ? $)> <$1+$2@> <$3> <$4 $5> <$6>
+R<?> <$+ + $* @> <$*> <+ $-> <$*>	$: <$(access $1+*@ $: ? $)> <$1+$2@> <$3> <+ $4> <$5>
+R<?> <$+ + $* @> <$*> <$- $-> <$*>	$: <$(access $5:$1@ $: ? $)> <$1+$2@> <$3> <$4 $5> <$6>
+R<?> <$+ + $* @> <$*> <+ $-> <$*>	$: <$(access $1@ $: ? $)> <$1+$2@> <$3> <+ $4> <$5>
+R<?> <$+> <$*> <$- $-> <$*>	$@ <$2> <$5>
+R<$+ <TMPF>> <$*> <$- $-> <$*>	$@ <<TMPF>> <$5>
+R<$+> <$*> <$- $-> <$*>		$@ <$1> <$5>
+
+C{Src}E F D U ifdef(`_cf_WANT_A_SRC', `A')
+SSearchList
+R<$+> $| <$={Src}:$*> <$*>	$: <$1> $| <$4> $| $>$2 <$3> <?> <$1> <>
+R<$+> $| <> $| <?> <>		$@ <?>
+R<$+> $| <$+> $| <?> <>		$@ $>SearchList <$1> $| <$2>
+R<$+> $| <$*> $| <$+> <>	$@ <$3>
+R<$+> $| <$+>			$@ <$2>
+')dnl
+
+SCanonAddr
+R$*				$: $>Parse0 $>canonify $1
+
+dnl a recipient whose route goes through hosts we may relay to is judged
+dnl by its last part
+SParseRecipient
+R$*				$: <?> $>CanonAddr $1
+R<?> $* < @ $* . >		<?> $1 < @ $2 >
+R<?> $- < @ $* >		$: <?> $(dequote $1 $) < @ $2 >
+ifdef(`_cf_feature_loose_relay_check', `dnl
+R<?> $*				$@ $1
+')dnl
+R<?> $* $=O $* < @ $* >		$: <NO> $1 $2 $3 < @ $4>
+R<?> $*				$@ $1
+ifdef(`_cf_feature_relay_entire_domain', `dnl
+R<NO> $* < @ $* $=m >		$: <RELAY> $1 < @ $2 $3 >
+')dnl
+ifdef(`_cf_feature_relay_hosts_only', `dnl
+R<NO> $* < @ $=R >		$: <RELAY> $1 < @ $2 >
+_cf_ACC(`dnl
+R<NO> $* < @ $+ >		$: <$(access To:$2 $: NO $)> $1 < @ $2 >
+R<NO> $* < @ $+ >		$: <$(access $2 $: NO $)> $1 < @ $2 >
+')', `dnl
+R<NO> $* < @ $* $=R >		$: <RELAY> $1 < @ $2 $3 >
+_cf_ACC(`dnl
+R<NO> $* < @ $+ >		$: $>D <$2> <NO> <+ To> <$1 < @ $2 >>
+R<$+> <$+>			$: <$1> $2
+')')dnl
+R<RELAY> $* < @ $* >		$@ $>ParseRecipient $1
+R<$+> $*			$@ $2
+
+######################################################################
+###   check_relay -- the connecting client
+######################################################################
+ifelse(_cf_CONNCTL_NODELAY, `1', `dnl
+Scheck_relay
+ifdef(`_cf_feature_ratecontrol', `dnl
+R$*				$: $1 $| $>"RateControl" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+ifdef(`_cf_feature_conncontrol', `dnl
+R$*				$: $1 $| $>"ConnControl" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+')dnl
+SLocal_check_relay
+S`'_cf_CR(`relay')
+R$*				$: $1 $| $>"Local_check_relay" $1
+R$* $| $* $| $#$*		$#$3
+R$* $| $* $| $*			$@ $>"Basic_check_relay" $1 $| $2
+
+SBasic_check_relay
+R$*				$: < $&{deliveryMode} > $1
+R< d > $*			$@ deferred
+R< $* > $*			$: $2
+_cf_ACC(`dnl
+R$+ $| $+			$: $>D < $1 > <?> <+ Connect> < $2 >
+R   $| $+			$: $>A < $1 > <?> <+ Connect> <>
+R<?> <$+>			$: $>A < $1 > <?> <+ Connect> <>
+R<?> <$*>			$: OK
+R<$={Accept}> <$*>		$@ $1
+R<REJECT> <$*>			$#error ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$@ 5.7.1 $: "550 Access denied"')
+R<DISCARD> $*			$#discard $: discard
+R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
+R<ERROR:$-.$-.$-:$+> $*		$#error $@ $1.$2.$3 $: $4
+R<ERROR:$+> $*			$#error $: $1
+R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$+> $*			$#error $: $1
+')dnl
+ifelse(_cf_CONNCTL_NODELAY, `1', `', `dnl
+ifdef(`_cf_feature_ratecontrol', `dnl
+R$*				$: $>"RateControl" dummy
+')dnl
+ifdef(`_cf_feature_conncontrol', `dnl
+R$*				$: $>"ConnControl" dummy
+')')dnl
+undivert(8)dnl
+ifdef(`_cf_feature_require_rdns', `dnl
+R$*				$: $&{client_addr} $| <$&{client_resolve}>
+R$=R $*				$@ RELAY
+R$* $| <OK>			$@ OK
+R$* $| <FAIL>			$#error $@ 5.7.1 $: 550 Fix reverse DNS for $1
+R$* $| <TEMP>			$#error $@ 4.1.8 $: 451 Client IP address $1 does not resolve
+R$* $| <FORGED>			$#error $@ 4.1.8 $: 451 Possibly forged hostname for $1
+')dnl
+
+######################################################################
+###   check_mail -- the envelope sender
+######################################################################
+SLocal_check_mail
+S`'_cf_CR(`mail')
+R$*				$: $1 $| $>"Local_check_mail" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$@ $>"Basic_check_mail" $1
+
+SBasic_check_mail
+R$*				$: < $&{deliveryMode} > $1
+R< d > $*			$@ deferred
+R< $* > $*			$: $2
+R$*				$: $1 $| $>"tls_client" $&{verify} $| MAIL
+R$* $| $#$+			$#$2
+R$* $| $*			$: $1
+R<>				$@ <OK>				the null sender is always accepted
+R$+				$: <?> $1
+R<?><$+>			$: <@> <$1>
+R<?>$+				$: <@> <$1>
+dnl "localhost" as the sender domain is only believable from here
+R$*				$: $&{daemon_flags} $| $1
+R$* f $* $| <@> < $* @ $- >	$: < ? $&{client_name} > < $3 @ $4 >
+R$* u $* $| <@> < $* >		$: <?> < $3 >
+R$* $| $*			$: $2
+R<@> < $* @ localhost >		$: < ? $&{client_name} > < $1 @ localhost >
+R<@> < $* @ [127.0.0.1] >	$: < ? $&{client_name} > < $1 @ [127.0.0.1] >
+R<@> < $* @ [IPv6:0:0:0:0:0:0:0:1] >	$: < ? $&{client_name} > < $1 @ [IPv6:0:0:0:0:0:0:0:1] >
+R<@> < $* @ [IPv6:::1] >	$: < ? $&{client_name} > < $1 @ [IPv6:::1] >
+R<@> < $* @ localhost.$m >	$: < ? $&{client_name} > < $1 @ localhost.$m >
+R<@> < $* @ localhost.UUCP >	$: < ? $&{client_name} > < $1 @ localhost.UUCP >
+R<@> $*				$: $1
+R<? $=w> $*			$: $2
+R<? $+> <$+>			$#error $@ 5.5.4 $: "553 Real domain name required for sender address"
+R<?> $*				$: $1
+dnl does the sender domain exist?
+R$*				$: <?> $>CanonAddr $1
+R<?> $* < @ $+ . >		<?> $1 < @ $2 >
+R<?> $* < @ $* $=P >		$: <OKR> $1 < @ $2 $3 >
+R<?> $* < @ $j >		$: <OKR> $1 < @ $j >
+ifdef(`_cf_feature_accept_unresolvable_domains', `dnl
+R<?> $* < @ $+ >		$: <OKR> $1 < @ $2 >
+', `dnl
+R<?> $* < @ $+ >		$: <? $(resolve $2 $: $2 <PERM> $) > $1 < @ $2 >
+R<? $* <$->> $* < @ $+ >	$: <$2> $3 < @ $4 >
+')dnl
+_cf_ACC(`dnl
+R<$+> $+ < @ $* >		$: @<$1> <$2 < @ $3 >> $| <F:$2@$3> <U:$2@> <D:$3>
+R<$+> $+			$: @<$1> <$2> $| <U:$2@>
+R@ <$+> <$*> $| <$+>		$: <@> <$1> <$2> $| $>SearchList <+ From> $| <$3> <>
+R<@> <$+> <$*> $| <$*>		$: <$3> <$1> <$2>
+R<?> <$+> <$*>			$: <$1> $2
+R<$+> <$+> <$*>			$: <$1> $3
+')dnl
+dnl an unqualified sender is only accepted from here (or with M=u)
+R<?> $*				$: $&{daemon_flags} $| <?> $1
+R$* u $* $| <?> $*		$: <OKR> $3
+R$* $| $*			$: $2
+ifdef(`_cf_feature_accept_unqualified_senders', `dnl
+R<?> $*				$@ <OKR>
+')dnl
+R<?> $*				$: < ? $&{client_addr} > $1
+R<?> $*				$@ <OKR>
+R<? $+> $*			$#error $@ 5.5.4 $: "553 Domain name required for sender address " $&f
+R<?> $*				$: @ $1
+R<$={ResOk}> $*			$: @ $2
+R<TEMP> $*			$#error $@ 4.1.8 $: "451 Domain of sender address " $&f " does not resolve"
+R<PERM> $*			$#error $@ 5.1.8 $: "553 Domain of sender address " $&f " does not exist"
+_cf_ACC(`dnl
+R<$={Accept}> $*		$# $1
+R<REJECT> $*			$#error ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$@ 5.7.1 $: "550 Access denied"')
+R<DISCARD> $*			$#discard $: discard
+R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
+R<ERROR:$-.$-.$-:$+> $*		$#error $@ $1.$2.$3 $: $4
+R<ERROR:$+> $*			$#error $: $1
+R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$+> $*			$#error $: $1
+')dnl
+ifdef(`_cf_feature_badmx', `dnl
+R@ $*				$: $>BadMX $1
+')dnl
+
+######################################################################
+###   check_rcpt -- each recipient
+######################################################################
+SLocal_check_rcpt
+S`'_cf_CR(`rcpt')
+R$*				$: $1 $| $>"Local_check_rcpt" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$@ $>"Basic_check_rcpt" $1
+
+SBasic_check_rcpt
+R<>				$#error $@ nouser $: "553 User address required"
+R$@				$#error $@ nouser $: "553 User address required"
+R$*				$: < $&{deliveryMode} > $1
+R< d > $*			$@ deferred
+R< $* > $*			$: $2
+ifdef(`_cf_feature_promiscuous_relay', `dnl
+R$*				$@ RELAY
+')dnl
+R$*				$: $1 $| @ $>"Rcpt_ok" $1
+R$* $| @ $#TEMP $+		$: $1 $| T $2
+R$* $| @ $#$*			$#$2
+R$* $| @ RELAY			$@ RELAY
+R$* $| @ $*			$: O $| $>"Relay_ok" $1
+R$* $| T $+			$: T $2 $| $>"Relay_ok" $1
+R$* $| $#TEMP $+		$#error $2
+R$* $| $#$*			$#$2
+R$* $| RELAY			$@ RELAY
+R T $+ $| $*			$#error $1
+R$*				$#error $@ 5.7.1 $: _cf_RELAYMSG
+
+dnl is the recipient one we accept whoever the client is?
+SRcpt_ok
+R$*				$: $>ParseRecipient $1
+ifdef(`_cf_feature_blocklist_recipients', `_cf_ACC(`dnl
+R$*				$: <?> $1
+R<?> $+ < @ $=w >		$: <> <$1 < @ $2 >> $| <F:$1@$2> <U:$1@> <D:$2>
+R<?> $+ < @ $* >		$: <> <$1 < @ $2 >> $| <F:$1@$2> <D:$2>
+R<?> $+				$: <> <$1> $| <U:$1@>
+R<> <$*> $| <$+>		$: <@> <$1> $| $>SearchList <+ To> $| <$2> <>
+R<@> <$*> $| <$*>		$: <$2> <$1>
+R<?> <$*>			$: @ $1
+R<$={Accept}> <$*>		$: @ $2
+ifdef(`_cf_SPAMTAG', `dnl
+R<$={SpamTag}> <$*>		$: @ $2
+')dnl
+R<REJECT> $*			$#error $@ 5.2.1 $: _cf_RCPTREJ
+R<DISCARD> $*			$#discard $: discard
+R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
+R<ERROR:$-.$-.$-:$+> $*		$#error $@ $1.$2.$3 $: $4
+R<ERROR:$+> $*			$#error $: $1
+R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$+> $*			$#error $: $1
+R@ $*				$1
+')')dnl
+ifdef(`_cf_feature_nouucp', `ifelse(_cf_NOUUCP_ARG, `reject', `dnl
+R$* ! $* < @ $* >		$: <REMOTE> $2 < @ BANG_PATH >
+')')dnl
+ifdef(`_cf_feature_nopercenthack', `ifelse(_cf_NOPERCENT_ARG, `reject', `dnl
+R$* % $* < @ $* >		$: <REMOTE> $2 < @ PERCENT_HACK >
+')')dnl
+R$*				$: $1 $| $>RelayTLS
+R$* $| $# $+			$# $2
+R$* $| $*			$: $1
+R$*				$: $1 $| $>"Local_Relay_Auth" $&{auth_type}
+R$* $| $# $*			$# $2
+R$* $| NO			$: $1
+R$* $| $*			$: $1 $| $&{auth_type}
+R$* $|				$: $1
+R$* $| $={TrustAuthMech}	$# RELAY
+R$* $| $*			$: $1
+ifdef(`_cf_feature_relay_entire_domain', `dnl
+R$+ < @ $* $=m >		$@ RELAY
+')dnl
+R$+ < @ $=w >			$@ RELAY
+ifdef(`_cf_feature_relay_hosts_only', `dnl
+R$+ < @ $=R >			$@ RELAY
+_cf_ACC(`dnl
+R$+ < @ $+ >			$: <$(access To:$2 $: ? $)> <$1 < @ $2 >>
+R<?> <$+ < @ $+ >>		$: <$(access $2 $: ? $)> <$1 < @ $2 >>
+')', `dnl
+R$+ < @ $* $=R >		$@ RELAY
+_cf_ACC(`dnl
+R$+ < @ $+ >			$: $>D <$2> <?> <+ To> <$1 < @ $2 >>
+')')dnl
+_cf_ACC(`dnl
+R<RELAY> $*			$@ RELAY
+R<$* <TMPF>> $*			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$*> <$*>			$: $2
+')dnl
+ifdef(`_cf_feature_relay_based_on_MX', `dnl
+R$+ < @ $+ >			$: $1 < @ $2 > $| $(mxserved $2 $)
+R$+ < @ $+ > $| $* $=w $*	$@ RELAY
+R$+ < @ $+ > $| $*		$: $1 < @ $2 >
+')dnl
+R$*				$: <?> $1
+R<?> $* < @ $+ >		$: <REMOTE> $1 < @ $2 >
+R<?> $+				$@ RELAY
+R<$+> $*			$: $2
+
+dnl may this client relay?
+SRelay_ok
+R$*				$: $&{client_addr}
+R$@				$@ RELAY			submitted here
+R0				$@ RELAY
+R127.0.0.1			$@ RELAY
+RIPv6:0:0:0:0:0:0:0:1		$@ RELAY
+RIPv6:::1			$@ RELAY
+R$=R $*				$@ RELAY			listed network
+_cf_ACC(`dnl
+R$*				$: $>A <$1> <?> <+ Connect> <$1>
+R<RELAY> $*			$@ RELAY
+R<<TMPF>> $*			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$*> <$*>			$: $2
+')dnl
+R$*				$: [ $1 ]
+R$=w				$@ RELAY			one of our addresses
+ifdef(`_cf_feature_relay_local_from', `dnl
+R$*				$: <$&f> $| $>CanonAddr $&f
+R<$*> $| $+ < @ $=w . >		$@ RELAY
+R<$*> $| $*			$: $1
+')dnl
+R$*				$: < $&{client_resolve} >
+R<TEMP>				$#TEMP $@ 4.4.0 $: "450 Relaying temporarily denied. Cannot resolve PTR record for " $&{client_addr}
+R<FORGED>			$#error $@ 5.7.1 $: "550 Relaying denied. IP name possibly forged " $&{client_name}
+R<FAIL>				$#error $@ 5.7.1 $: "550 Relaying denied. IP name lookup failed " $&{client_name}
+R$*				$: <@> $&{client_name}
+R<@> $* $=P			$:<?>  $1 $2
+R<@> $+				$:<?>  $[ $1 $]
+R$* .				$1
+ifdef(`_cf_feature_relay_entire_domain', `dnl
+R<?> $* $=m			$@ RELAY
+')dnl
+R<?> $=w			$@ RELAY
+ifdef(`_cf_feature_relay_hosts_only', `dnl
+R<?> $=R			$@ RELAY
+_cf_ACC(`dnl
+R<?> $*				$: <$(access Connect:$1 $: ? $)> <$1>
+R<?> <$*>			$: <$(access $1 $: ? $)> <$1>
+')', `dnl
+R<?> $* $=R			$@ RELAY
+_cf_ACC(`dnl
+R<?> $*				$: $>D <$1> <?> <+ Connect> <$1>
+')')dnl
+_cf_ACC(`dnl
+R<RELAY> $*			$@ RELAY
+R<$* <TMPF>> $*			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$*> <$*>			$: $2
+')dnl
+
+ifdef(`_cf_feature_delay_checks', `dnl
+######################################################################
+###   delay_checks: relay and sender checks run at RCPT time
+######################################################################
+SFullAddr
+R$* <@ $+ . >			$1 <@ $2 >
+R$* <@ $* >			$@ $1 <@ $2 >
+R$+				$@ $1 <@ $j >
+
+SDelay_TLS_Clt
+R$*				$: $1 $| $>"tls_client" $&{verify} $| MAIL
+R$* $| $#$+			$#$2
+R$* $| $*			$# $1
+R$*				$# $1
+
+SDelay_TLS_Clt2
+R$*				$: $1 $| $>"tls_client" $&{verify} $| MAIL
+R$* $| $#$+			$#$2
+R$* $| $*			$@ $1
+R$*				$@ $1
+
+Scheck_rcpt
+R$+				$: $1 $| $>checkrcpt $1
+R$+ $| $#error $*		$#error $2
+R$+ $| $#discard $*		$#discard $2
+R$+ $| $#$*			$@ $>"Delay_TLS_Clt" $2
+ifelse(_cf_DELAY_MODE, `friend', `dnl
+R$+ $| $*			$: <?> $>FullAddr $>CanonAddr $1
+R<?> $+ < @ $=w >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 > <U: $1@>
+R<?> $+ < @ $* >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 >
+R<> $* $| <$+>			$: <@> $1 $| $>SearchList <! Spam> $| <$2> <>
+R<@> $* $| $*			$: $2 $1
+R<FRIEND> $*			$@ $>"Delay_TLS_Clt2" SPAMFRIEND
+R<$*> $*			$: $2
+', _cf_DELAY_MODE, `hater', `dnl
+R$+ $| $*			$: <?> $>FullAddr $>CanonAddr $1
+R<?> $+ < @ $=w >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 > <U: $1@>
+R<?> $+ < @ $* >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 >
+R<> $* $| <$+>			$: <@> $1 $| $>SearchList <! Spam> $| <$2> <>
+R<@> $* $| $*			$: $2 $1
+R<HATER> $*			$: $1
+R<$*> $*			$@ $>"Delay_TLS_Clt2" NOSPAMHATER
+', `dnl
+R$+ $| $*			$: <?> $>FullAddr $>CanonAddr $1
+')dnl
+ifdef(`_FFR_MAIL_MACRO', `dnl
+R$*				$: $1 $| $>checkmail $&{mail_from}
+', `dnl
+R$*				$: $1 $| $>checkmail <$&f>
+')dnl
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1 $| $>checkrelay $&{client_name} $| $&{client_addr}
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl

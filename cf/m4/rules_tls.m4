@@ -1,0 +1,231 @@
+divert(-1)
+dnl #
+dnl # rules_tls.m4 -- rulesets for AUTH and STARTTLS decisions, ESMTP
+dnl # features, rate and connection limits.  Without FEATURE(access_db) they
+dnl # only turn TLS failures into 454 replies; with it they read the
+dnl # Srv_Features:, Clt_Features:, Try_TLS:, TLS_Rcpt:, TLS_Clt:, TLS_Srv:,
+dnl # AuthInfo:, CERTISSUER:, CERTSUBJECT:, ClientRate: and ClientConn: tags.
+dnl #
+define(`_cf_TLSFAIL', `ifdef(`TLS_PERM_ERR', `554:5.7.0', `454:4.7.0')')
+divert(0)dnl
+######################################################################
+###   AUTH
+######################################################################
+SLocal_trust_auth
+Strust_auth
+R$*				$: $&{auth_type} $| $1
+R$@ $| $*			$#error $@ 5.7.1 $: "550 not authenticated"
+R$* $| $&{auth_authen}		$@ identical
+R$* $| <$&{auth_authen}>	$@ identical
+R$* $| $*			$: $1 $| $>"Local_trust_auth" $2
+R$* $| $#$*			$#$2
+R$*				$#error $@ 5.7.1 $: "550 " $&{auth_authen} " not allowed to act as " $&{auth_author}
+
+SLocal_Relay_Auth
+
+######################################################################
+###   ESMTP features and STARTTLS
+######################################################################
+Ssrv_features
+ifdef(`_cf_LOCAL_srv_features', `dnl
+R$*				$: $1 $| $>"Local_srv_features" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+_cf_ACC(`R$*				$: $>D <$&{client_name}> <?> <! "Srv_Features"> <>
+R<?>$*				$: $>A <$&{client_addr}> <?> <! "Srv_Features"> <>
+R<?>$*				$: <$(access "Srv_Features": $: ? $)>
+R<?>$*				$@ OK
+R<$* <TMPF>>$*			$#temp
+R<$+>$*				$# $1
+')dnl
+
+Sclt_features
+ifdef(`_cf_LOCAL_clt_features', `dnl
+R$*				$: $1 $| $>"Local_clt_features" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+_cf_ACC(`R$*				$: $>D <$&{client_name}> <?> <! "Clt_Features"> <>
+R<?>$*				$: $>A <$&{client_addr}> <?> <! "Clt_Features"> <>
+R<?>$*				$: <$(access "Clt_Features": $: ? $)>
+R<?>$*				$@ OK
+R<$* <TMPF>>$*			$#temp
+R<$+>$*				$# $1
+')dnl
+
+Stry_tls
+ifdef(`_cf_LOCAL_try_tls', `dnl
+R$*				$: $1 $| $>"Local_try_tls" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+_cf_ACC(`R$*				$: $>D <$&{server_name}> <?> <! "Try_TLS"> <>
+R<?>$*				$: $>A <$&{server_addr}> <?> <! "Try_TLS"> <>
+R<?>$*				$: <$(access "Try_TLS": $: ? $)>
+R<?>$*				$@ OK
+R<$* <TMPF>>$*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<NO>$*				$#error $@ 5.7.1 $: "550 do not try TLS with " $&{server_name} " ["$&{server_addr}"]"
+')dnl
+
+Stls_rcpt
+ifdef(`_cf_LOCAL_tls_rcpt', `dnl
+R$*				$: $1 $| $>"Local_tls_rcpt" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+_cf_ACC(`dnl
+R$*				$: $(macro {TLS_Name} $@ $&{server_name} $) $1
+R$+				$: <?> $>CanonAddr $1
+R<?> $+ < @ $+ . >		<?> $1 <@ $2 >
+R<?> $+ < @ $+ >		$: $1 <@ $2 > $| <F:$1@$2> <U:$1@> <D:$2> <E:>
+R<?> $+				$: $1 $| <U:$1@> <E:>
+R$* $| $+			$: $1 $| $>SearchList <! "TLS_Rcpt"> $| $2 <>
+R$* $| <?>			$@ OK
+R$* $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R$* $| <$+>			$@ $>"TLS_connection" $&{verify} $| <$2>
+')dnl
+
+Stls_client
+ifdef(`_cf_LOCAL_tls_client', `dnl
+R$*				$: $1 $| $>"Local_tls_client" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+_cf_ACC(`dnl
+R$*				$: $(macro {TLS_Name} $@ $&{client_name} $) $1
+R$* $| $*			$: $1 $| $>D <$&{client_name}> <?> <! "TLS_Clt"> <>
+R$* $| <?>$*			$: $1 $| $>A <$&{client_addr}> <?> <! "TLS_Clt"> <>
+R$* $| <?>$*			$: $1 $| <$(access "TLS_Clt": $: ? $)>
+R$* $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+')dnl
+R$*				$@ $>"TLS_connection" $1
+
+Stls_server
+ifdef(`_cf_LOCAL_tls_server', `dnl
+R$*				$: $1 $| $>"Local_tls_server" $1
+R$* $| $#$*			$#$2
+R$* $| $*			$: $1
+')dnl
+_cf_ACC(`dnl
+R$*				$: $(macro {TLS_Name} $@ $&{server_name} $) $1
+R$*				$: $1 $| $>D <$&{server_name}> <?> <! "TLS_Srv"> <>
+R$* $| <?>$*			$: $1 $| $>A <$&{server_addr}> <?> <! "TLS_Srv"> <>
+R$* $| <?>$*			$: $1 $| <$(access "TLS_Srv": $: ? $)>
+R$* $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+')dnl
+R$*				$@ $>"TLS_connection" $1
+
+dnl input: verify result $| <requirement from the access map>
+STLS_connection
+_cf_ACC(`dnl
+R$* $| <$*>$*			$: $1 $| <$2>
+R$* $| <PERM + $={Tls} $*>	$: $1 $| <503:5.7.0> <$2 $3>
+R$* $| <TEMP + $={Tls} $*>	$: $1 $| <403:4.7.0> <$2 $3>
+R$* $| <$={Tls} $*>		$: $1 $| <_cf_TLSFAIL> <$2 $3>
+')dnl
+RSOFTWARE $| <$-:$+> $*		$#error $@ $2 $: $1 " TLS handshake failed."
+RSOFTWARE $| $*			$#error $@ 4.7.0 $: "454 TLS handshake failed."
+RPROTOCOL $| <$-:$+> $*		$#error $@ $2 $: $1 " STARTTLS failed."
+RPROTOCOL $| $*			$#error $@ 4.7.0 $: "454 STARTTLS failed."
+RDANE_FAIL $| <$-:$+> $*		$#error $@ $2 $: $1 " DANE check failed."
+RDANE_FAIL $| $*			$#error $@ 4.7.0 $: "454 DANE check failed."
+RCONFIG $| <$-:$+> $*		$#error $@ $2 $: $1 " STARTTLS temporarily not possible."
+RCONFIG $| $*			$#error $@ 4.7.0 $: "454 STARTTLS temporarily not possible."
+_cf_ACC(`dnl
+R$* $| <$*> <VERIFY>		$: <$2> <VERIFY> <> $1
+R$* $| <$*> <VERIFY + $+>	$: <$2> <VERIFY> <$3> $1
+R$* $| <$*> <$={Tls}:$->$*	$: <$2> <$3:$4> <> $1
+R$* $| <$*> <$={Tls}:$- + $+>$*	$: <$2> <$3:$4> <$5> $1
+R$* $| $*			$@ OK
+R<$*><VERIFY> <> $={TlsVerified}	$@ OK
+R<$*><VERIFY> <$+> $={TlsVerified}	$: <$1> <REQ:0> <$2>
+R<$*><VERIFY:$-> <$*> $={TlsVerified}	$: <$1> <REQ:$2> <$3>
+R<$*><ENCR:$-> <$*> $*		$: <$1> <REQ:$2> <$3>
+R<$-:$+><VERIFY $*> <$*>	$#error $@ $2 $: $1 " authentication required"
+R<$-:$+><VERIFY $*> <$*> FAIL	$#error $@ $2 $: $1 " authentication failed"
+R<$-:$+><VERIFY $*> <$*> NO	$#error $@ $2 $: $1 " not authenticated"
+R<$-:$+><VERIFY $*> <$*> NOT	$#error $@ $2 $: $1 " no authentication requested"
+R<$-:$+><VERIFY $*> <$*> NONE	$#error $@ $2 $: $1 " other side does not support STARTTLS"
+R<$-:$+><VERIFY $*> <$*> CLEAR	$#error $@ $2 $: $1 " STARTTLS disabled locally"
+R<$-:$+><VERIFY $*> <$*> $+	$#error $@ $2 $: $1 " authentication failure " $4
+R<$*><REQ:$-> <$*>		$: <$1> <REQ:$2> <$3> $>max $&{cipher_bits} : $&{auth_ssf}
+R<$*><REQ:$-> <$*> $-		$: <$1> <$2:$4> <$3> $(arith l $@ $4 $@ $2 $)
+R<$-:$+><$-:$-> <$*> TRUE	$#error $@ $2 $: $1 " encryption too weak " $4 " less than " $3
+R<$-:$+><$-:$-> <$*> $*		$: <$1:$2 ++ $5>
+R<$-:$+ ++ >			$@ OK
+R<$-:$+ ++ $+ >			$: <$1:$2> <$3>
+R<$-:$+> < $+ ++ $+ >		<$1:$2> <$3> <$4>
+R<$-:$+> $+			$@ $>"TLS_req" $3 $| <$1:$2>
+
+STLS_req
+R $| $+				$@ OK
+R<CN> $* $| <$+>		$: <CN:$&{TLS_Name}> $1 $| <$2>
+R<CN:$&{cn_subject}> $* $| <$+>	$@ $>"TLS_req" $1 $| <$2>
+R<CN:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " CN " $&{cn_subject} " does not match " $1
+R<CS:$&{cert_subject}> $* $| <$+>	$@ $>"TLS_req" $1 $| <$2>
+R<CS:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " Cert Subject " $&{cert_subject} " does not match " $1
+R<CI:$&{cert_issuer}> $* $| <$+>	$@ $>"TLS_req" $1 $| <$2>
+R<CI:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " Cert Issuer " $&{cert_issuer} " does not match " $1
+ROK				$@ OK
+
+dnl the larger of two numbers "a:b"
+Smax
+R:				$: 0
+R:$-				$: $1
+R$-:				$: $1
+R$-:$-				$: $(arith l $@ $1 $@ $2 $) : $1 : $2
+RTRUE:$-:$-			$: $2
+R$-:$-:$-			$: $2
+')dnl
+
+dnl a verified client certificate may allow relaying
+SRelayTLS
+_cf_ACC(`dnl
+R$*				$: <?> $&{verify}
+R<?> $={TlsVerified}		$: OK
+R<?> $*				$@ NO
+R$*				$: $&{cert_issuer}
+R$+				$: $(access CERTISSUER:$1 $)
+RRELAY				$# RELAY
+RSUBJECT			$: <@> $&{cert_subject}
+R<@> $+				$: <@> $(access CERTSUBJECT:$1 $)
+R<@> RELAY			$# RELAY
+R$*				$: NO
+')dnl
+
+Sauthinfo
+ifdef(`_cf_feature_authinfo', `dnl
+R$*				$: $1 $| $>D <$&{server_name}> <?> <! AuthInfo> <>
+R$* $| <?>$*			$: $1 $| $>A <$&{server_addr}> <?> <! AuthInfo> <>
+R$* $| <?>$*			$: $1 $| <$(authinfo AuthInfo: $: ? $)> <>
+R$* $| <?>$*			$@ no
+R$* $| <$*> <>			$# $2
+', `_cf_ACC(`dnl
+R$*				$: $1 $| $>D <$&{server_name}> <?> <! AuthInfo> <>
+R$* $| <?>$*			$: $1 $| $>A <$&{server_addr}> <?> <! AuthInfo> <>
+R$* $| <?>$*			$: $1 $| <$(access AuthInfo: $: ? $)> <>
+R$* $| <?>$*			$@ no
+R$* $| <$*> <>			$# $2
+')')dnl
+
+ifdef(`_cf_feature_ratecontrol', `dnl
+SRateControl
+R$*				$: <A:$&{client_addr}> <E:>
+R$+				$: $>SearchList <! ClientRate> $| $1 <>
+R<?>				$@ OK
+R<$* <TMPF>>			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<0>				$@ OK
+R<$+>				$: <$1> $| $(arith l $@ $1 $@ $&{client_rate} $)
+R<$+> $| TRUE			$#error $@ 4.3.2 $: ifdef(`_cf_RateControl_TERM', `421', `452') Connection rate limit exceeded.
+')dnl
+ifdef(`_cf_feature_conncontrol', `dnl
+SConnControl
+R$*				$: <A:$&{client_addr}> <E:>
+R$+				$: $>SearchList <! ClientConn> $| $1 <>
+R<?>				$@ OK
+R<$* <TMPF>>			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<0>				$@ OK
+R<$+>				$: <$1> $| $(arith l $@ $1 $@ $&{client_connections} $)
+R<$+> $| TRUE			$#error $@ 4.3.2 $: ifdef(`_cf_ConnControl_TERM', `421', `452') Too many open connections.
+')dnl

@@ -1,0 +1,85 @@
+divert(-1)
+dnl #
+dnl # smtp.m4 -- the SMTP mailers: smtp (plain), esmtp (ESMTP, the default
+dnl # for remote mail), smtp8 (8-bit unencoded), dsmtp (on-demand, ETRN),
+dnl # relay (to a smart host or hub: keeps full addresses).
+dnl #
+dnl # Settings: SMTP_MAILER_FLAGS, _MAX, _MAXMSGS, _MAXRCPTS, _CHARSET,
+dnl # _LL, _ARGS, _QGRP; ESMTP_, SMTP8_, DSMTP_, RELAY_MAILER_ARGS, _FLAGS,
+dnl # _QGRP, RELAY_MAILER_LL; MODIFY_MAILER_FLAGS(`SMTP') and the others.
+dnl #
+_cf_FILEID(`mailer/smtp.m4 (smtp, esmtp, smtp8, dsmtp, relay)')
+_DEFIFNOT(`SMTP_MAILER_FLAGS', `')
+_DEFIFNOT(`SMTP_MAILER_ARGS', `TCP $h')
+_DEFIFNOT(`ESMTP_MAILER_ARGS', `TCP $h')
+_DEFIFNOT(`SMTP8_MAILER_ARGS', `TCP $h')
+_DEFIFNOT(`DSMTP_MAILER_ARGS', `TCP $h')
+_DEFIFNOT(`RELAY_MAILER_ARGS', `TCP $h')
+_DEFIFNOT(`RELAY_MAILER_FLAGS', SMTP_MAILER_FLAGS)
+_DEFIFNOT(`SMTP_MAILER_LL', `990')
+_DEFIFNOT(`RELAY_MAILER_LL', `2040')
+_DEFIFNOT(`_cf_SMTP_EXTRA', `')
+define(`_cf_smtp_fields', `_OPTINS(`SMTP_MAILER_MAX', `M=', `, ')dnl
+_OPTINS(`SMTP_MAILER_MAXMSGS', `m=', `, ')_OPTINS(`SMTP_MAILER_MAXRCPTS', `r=', `, ')dnl
+_OPTINS(`SMTP_MAILER_CHARSET', `C=', `, ')')
+define(`_cf_smtp_R', `ifdef(`_cf_feature_allmasquerade', `EnvToSMTP/HdrFromSMTP', `EnvToSMTP')')
+define(`_cf_relay_R', `ifdef(`_cf_feature_allmasquerade', `MasqSMTP/MasqRelay', `MasqSMTP')')
+dnl # _cf_smtp_line(name, NAME, base flags, args macro, qgrp macro)
+define(`_cf_smtp_line', `M$1,		P=[IPC], F=_cf_mflags(`$2', `$3'SMTP_MAILER_FLAGS`'_cf_SMTP_EXTRA), S=EnvFromSMTP/HdrFromSMTP, R=_cf_smtp_R, E=\r\n, L=SMTP_MAILER_LL,
+		_cf_smtp_fields`'T=DNS/RFC822/SMTP,ifdef(`$5', ` Q=$5,')
+		A=$4')
+divert(7)dnl
+
+##################################################
+###   SMTP mailers                             ###
+##################################################
+
+dnl addresses that leave unqualified get our name
+SMasqSMTP
+R$* < @ $* > $*			$@ $1 < @ $2 > $3
+R$+				$@ $1 < @ *LOCAL* >
+
+dnl pseudo-domain forms (.UUCP) back to real addresses
+SPseudoToReal
+R< @ $+ > $*			$@ < @ $1 > $2
+R$+ < @ $+ .UUCP. >		$: < $2 ! > $1
+R$+ < @ $* > $*			$@ $1 < @ $2 > $3
+R< $&h ! > $- ! $+		$@ $2 < @ $1 .UUCP. >
+R< $&h ! > $-.$+ ! $+		$@ $3 < @ $1.$2 >
+R< $&h ! > $+			$@ $1 < @ $&h .UUCP. >
+R< $+ ! > $+			$: $1 ! $2 < @ $Y >
+R$+ < @ $~[ $* : $+ >		$@ $1 < @ $4 >
+R$+ < @ >			$: $1 < @ *LOCAL* >
+
+SEnvFromSMTP
+R$+				$: $>PseudoToReal $1
+R$* :; <@>			$@
+R$*				$: $>MasqSMTP $1
+R$+				$: $>MasqEnv $1
+
+SEnvToSMTP
+R$+				$: $>PseudoToReal $1
+R$+				$: $>MasqSMTP $1
+R$* < @ *LOCAL* > $*		$: $1 < @ $j . > $2
+
+SHdrFromSMTP
+R$+				$: $>PseudoToReal $1
+R:; <@>				$@
+R$* <@> $*			$@ $1 <@> $2
+R< @ $* > $*			$@ < @ $1 > $2
+R$*				$: $>MasqSMTP $1
+R$+				$: $>MasqHdr $1
+
+SMasqRelay
+R$+				$: $>MasqSMTP $1
+R$+				$: $>MasqHdr $1
+
+_cf_smtp_line(`smtp', `SMTP', `mDFMuX', `SMTP_MAILER_ARGS', `SMTP_MAILER_QGRP')
+_cf_smtp_line(`esmtp', `ESMTP', `mDFMuXa', `ESMTP_MAILER_ARGS', `ESMTP_MAILER_QGRP')
+_cf_smtp_line(`smtp8', `SMTP8', `mDFMuX8', `SMTP8_MAILER_ARGS', `SMTP8_MAILER_QGRP')
+_cf_smtp_line(`dsmtp', `DSMTP', `mDFMuXa%', `DSMTP_MAILER_ARGS', `DSMTP_MAILER_QGRP')
+Mrelay,		P=[IPC], F=_cf_mflags(`RELAY', `mDFMuXa8'RELAY_MAILER_FLAGS`'_cf_RELAY_EXTRA), S=EnvFromSMTP/HdrFromSMTP, R=_cf_relay_R, E=\r\n, L=RELAY_MAILER_LL,
+		_cf_smtp_fields`'T=DNS/RFC822/SMTP,ifdef(`RELAY_MAILER_QGRP', ` Q=RELAY_MAILER_QGRP,')
+		A=RELAY_MAILER_ARGS
+
+divert(-1)
