@@ -1,0 +1,464 @@
+/*
+ * test_mbox.c -- mbox and Maildir storage: splitting at From_ lines,
+ * sizes as POP3 counts them, dovecot's UID headers (assigned, kept,
+ * forged ones replaced), expunge through a rewrite, the pseudo message
+ * that keeps UIDVALIDITY in an empty mbox, dovecot-uidlist, UIDL
+ * strings, mail_location and lock configuration.  Mailboxes are made
+ * by the tests in a private temporary directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mailbox/mailbox.h"
+#include "lib/fdio.h"
+#include "lib/xalloc.h"
+
+static char dir[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	(void)snprintf(dir, sizeof(dir), "/tmp/test_mbox.XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static char *
+path_of(const char *name)
+{
+	static char p[512];
+
+	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static void
+put(const char *name, const char *text)
+{
+	FILE *f = fopen(path_of(name), "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *
+get(const char *name)
+{
+	static char data[1 << 16];
+	FILE *f = fopen(path_of(name), "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(data, 1, sizeof(data) - 1, f);
+	data[n] = '\0';
+	(void)fclose(f);
+	return data;
+}
+
+#define TWO \
+	"From alice@example.com Wed Nov 22 20:11:21 2026\n" \
+	"Subject: one\n" \
+	"\n" \
+	"body one\n" \
+	"From me is not a From_ line\n" \
+	"\n" \
+	"From bob@example.com  Thu Nov 23 09:00:00 2026\n" \
+	"Subject: two\n" \
+	"\n" \
+	"body two\n" \
+	"\n"
+
+static struct mailbox *
+open_mbox(const char *name)
+{
+	struct err err;
+	struct mailbox *mb;
+
+	err_clear(&err);
+	mb = mailbox_open(MAILBOX_MBOX, path_of(name), NULL, &err);
+	if (mb == NULL)
+		fail_msg("open: %s", err.msg);
+	return mb;
+}
+
+static void
+test_from_line_needs_a_date(void **state)
+{
+	(void)state;
+	assert_true(mbox_from_line_ok("From a@b Wed Nov 22 20:11:21 2026",
+	    33));
+	assert_true(mbox_from_line_ok("From MAILER_DAEMON  Wed Nov 22 "
+	    "20:11:21 2026", 43));
+	assert_false(mbox_from_line_ok("From me is not a From_ line", 27));
+	assert_false(mbox_from_line_ok("From ", 5));
+}
+
+static void
+test_split_and_sizes_count_crlf(void **state)
+{
+	struct mailbox *mb;
+	struct buf b;
+	struct err err;
+
+	(void)state;
+	put("two", TWO);
+	mb = open_mbox("two");
+	assert_int_equal(mb->n, 2);
+	/* "Subject: one\n\nbody one\nFrom me is not a From_ line\n" */
+	assert_int_equal(mb->msgs[0].vsize, 14 + 2 + 10 + 29);
+	assert_int_equal(mb->msgs[1].vsize, 14 + 2 + 10);
+	assert_int_equal(mb->total_vsize, 55 + 26);
+	buf_init(&b, 0);
+	assert_int_equal(mailbox_msg_read(mb, 1, &b, &err), 0);
+	assert_string_equal(b.data, "Subject: two\n\nbody two\n");
+	buf_free(&b);
+	mailbox_free(mb);
+}
+
+static void
+test_uids_are_written_and_kept(void **state)
+{
+	struct mailbox *mb;
+	uint32_t uv;
+	struct buf b;
+	struct err err;
+
+	(void)state;
+	put("uids", TWO);
+	mb = open_mbox("uids");
+	assert_int_equal(mb->msgs[0].uid, 1);
+	assert_int_equal(mb->msgs[1].uid, 2);
+	assert_int_equal(mb->uidnext, 3);
+	uv = mb->uidvalidity;
+	mailbox_free(mb);
+	assert_non_null(strstr(get("uids"), "X-IMAPbase: "));
+	assert_non_null(strstr(get("uids"), " 0000000003\nX-UID: 1\n"));
+	assert_non_null(strstr(get("uids"), "X-UID: 2\nStatus: O\n"));
+	mb = open_mbox("uids");
+	assert_int_equal(mb->uidvalidity, uv);
+	assert_int_equal(mb->msgs[1].uid, 2);
+	/* hidden from clients, and not counted */
+	assert_int_equal(mb->msgs[1].vsize, 26);
+	buf_init(&b, 0);
+	assert_int_equal(mailbox_msg_read(mb, 0, &b, &err), 0);
+	assert_null(strstr(b.data, "X-UID"));
+	assert_null(strstr(b.data, "X-IMAPbase"));
+	assert_null(strstr(b.data, "Status"));
+	buf_free(&b);
+	mailbox_free(mb);
+}
+
+static void
+test_dovecot_headers_are_respected(void **state)
+{
+	struct mailbox *mb;
+	struct buf u;
+
+	(void)state;
+	put("dc",
+	    "From a@b Wed Nov 22 20:11:21 2026\n"
+	    "Subject: x\n"
+	    "X-IMAPbase: 1795378281 0000000040 $Label1\n"
+	    "X-UID: 35\n"
+	    "Status: RO\n"
+	    "X-Status: AF\n"
+	    "\n"
+	    "x\n"
+	    "\n"
+	    "From a@b Wed Nov 22 20:11:22 2026\n"
+	    "X-UID: 39\n"
+	    "\n"
+	    "y\n");
+	mb = open_mbox("dc");
+	assert_int_equal(mb->uidvalidity, 1795378281u);
+	assert_int_equal(mb->uidnext, 40);
+	assert_int_equal(mb->msgs[0].uid, 35);
+	assert_int_equal(mb->msgs[0].flags, MSG_SEEN | MSG_OLD |
+	    MSG_ANSWERED | MSG_FLAGGED);
+	assert_int_equal(mb->msgs[1].uid, 39);
+	buf_init(&u, 0);
+	assert_int_equal(mailbox_uidl(mb, 0, "%08Xu%08Xv", &u), 0);
+	assert_string_equal(u.data, "000000236b034c69");
+	buf_reset(&u);
+	assert_int_equal(mailbox_uidl(mb, 1, "%u.%v", &u), 0);
+	assert_string_equal(u.data, "39.1795378281");
+	buf_free(&u);
+	mailbox_free(mb);
+	/* nothing to assign: the file is untouched */
+	assert_non_null(strstr(get("dc"), "X-Status: AF\n"));
+}
+
+static void
+test_forged_uid_gets_a_new_one(void **state)
+{
+	struct mailbox *mb;
+
+	(void)state;
+	put("forged",
+	    "From a@b Wed Nov 22 20:11:21 2026\n"
+	    "X-IMAPbase: 100 0000000003\n"
+	    "X-UID: 1\n"
+	    "\n"
+	    "x\n"
+	    "\n"
+	    "From evil@b Wed Nov 22 20:11:22 2026\n"
+	    "X-UID: 4000000000\n"
+	    "\n"
+	    "y\n"
+	    "\n"
+	    "From a@b Wed Nov 22 20:11:23 2026\n"
+	    "X-UID: 2\n"
+	    "\n"
+	    "z\n");
+	mb = open_mbox("forged");
+	assert_int_equal(mb->n, 3);
+	assert_int_equal(mb->msgs[0].uid, 1);
+	assert_int_equal(mb->msgs[1].uid, 3);
+	assert_true(mb->msgs[2].uid > 3);
+	assert_int_equal(mb->uidvalidity, 100);
+	mailbox_free(mb);
+}
+
+static void
+test_expunge_keeps_others_and_uidvalidity(void **state)
+{
+	struct mailbox *mb;
+	struct err err;
+	uint32_t uv;
+
+	(void)state;
+	put("exp", TWO);
+	mb = open_mbox("exp");
+	uv = mb->uidvalidity;
+	mb->msgs[0].expunge = 1;
+	mb->msgs[1].set_flags = MSG_SEEN;
+	assert_int_equal(mailbox_commit(mb, &err), 0);
+	assert_int_equal(mb->n, 1);
+	assert_int_equal(mb->msgs[0].uid, 2);
+	mailbox_free(mb);
+	assert_null(strstr(get("exp"), "Subject: one"));
+	assert_non_null(strstr(get("exp"), "X-UID: 2\nStatus: RO\n"));
+	mb = open_mbox("exp");
+	assert_int_equal(mb->uidvalidity, uv);
+	assert_int_equal(mb->uidnext, 3);
+	mb->msgs[0].expunge = 1;
+	assert_int_equal(mailbox_commit(mb, &err), 0);
+	assert_int_equal(mb->n, 0);
+	mailbox_free(mb);
+	/* empty, but UIDVALIDITY and UIDNEXT survive in a pseudo message */
+	assert_non_null(strstr(get("exp"), "FOLDER INTERNAL DATA"));
+	mb = open_mbox("exp");
+	assert_int_equal(mb->n, 0);
+	assert_int_equal(mb->uidvalidity, uv);
+	assert_int_equal(mb->uidnext, 3);
+	mailbox_free(mb);
+}
+
+static void
+test_appended_message_after_open_survives_commit(void **state)
+{
+	struct mailbox *mb;
+	struct err err;
+	FILE *f;
+
+	(void)state;
+	put("app", TWO);
+	mb = open_mbox("app");
+	mb->msgs[0].expunge = 1;
+	f = fopen(path_of("app"), "a");
+	assert_non_null(f);
+	fputs("From late@x Fri Nov 24 10:00:00 2026\nSubject: late\n\n"
+	    "late\n\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(mailbox_commit(mb, &err), 0);
+	assert_int_equal(mb->n, 2);
+	assert_int_equal(mb->msgs[1].uid, 3);
+	mailbox_free(mb);
+	assert_non_null(strstr(get("app"), "Subject: late"));
+}
+
+static void
+test_missing_mbox_is_empty_and_junk_is_refused(void **state)
+{
+	struct mailbox *mb;
+	struct err err;
+
+	(void)state;
+	mb = open_mbox("none");
+	assert_int_equal(mb->n, 0);
+	mailbox_free(mb);
+	put("junk", "Subject: not an mbox\n\n");
+	assert_null(mailbox_open(MAILBOX_MBOX, path_of("junk"), NULL, &err));
+	assert_int_equal(err.kind, ERR_DATAERR);
+}
+
+static void
+test_lock_timeout_is_a_tempfail(void **state)
+{
+	struct mbox_lock_cfg cfg;
+	struct mailbox *mb;
+	struct err err;
+
+	(void)state;
+	put("locked", TWO);
+	put("locked.lock", "1\n");	/* fresh dotlock held by someone */
+	mbox_lock_cfg_default(&cfg);
+	cfg.timeout_secs = 1;
+	mb = mailbox_open(MAILBOX_MBOX, path_of("locked"), &cfg, &err);
+	assert_null(mb);
+	assert_int_equal(err.kind, ERR_TEMPFAIL);
+	(void)unlink(path_of("locked.lock"));
+}
+
+static void
+test_many_messages_parse_in_linear_time(void **state)
+{
+	struct mailbox *mb;
+	FILE *f;
+	clock_t t;
+	int i;
+
+	(void)state;
+	f = fopen(path_of("big"), "w");
+	assert_non_null(f);
+	for (i = 0; i < 20000; i++)
+		fprintf(f, "From a@b Wed Nov 22 20:11:21 2026\nSubject: %d\n"
+		    "\nline\nline\n\n", i);
+	assert_int_equal(fclose(f), 0);
+	t = clock();
+	mb = open_mbox("big");
+	assert_int_equal(mb->n, 20000);
+	assert_int_equal(mb->msgs[19999].uid, 20000);
+	mailbox_free(mb);
+	mb = open_mbox("big");
+	mailbox_free(mb);
+	assert_true((double)(clock() - t) / CLOCKS_PER_SEC < 5.0);
+}
+
+static void
+test_lock_methods_parse(void **state)
+{
+	enum mbox_lock_method m[MBOX_LOCK_MAX];
+	struct err err;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mbox_lock_parse("fcntl dotlock", m, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[0], MBOX_LOCK_FCNTL);
+	assert_int_equal(m[1], MBOX_LOCK_DOTLOCK);
+	assert_int_equal(mbox_lock_parse("lockf", m, &n, &err), -1);
+}
+
+static void
+test_mail_location_expands(void **state)
+{
+	struct mail_location loc;
+	struct err err;
+
+	(void)state;
+	assert_int_equal(mail_location_parse("mbox:~/mail:INBOX=/var/mail/%u",
+	    "joe", "/home/joe", &loc, &err), 0);
+	assert_int_equal(loc.format, MAILBOX_MBOX);
+	assert_string_equal(loc.root, "/home/joe/mail");
+	assert_string_equal(loc.inbox, "/var/mail/joe");
+	mail_location_free(&loc);
+	assert_int_equal(mail_location_parse("maildir:%h/Maildir", "joe",
+	    "/home/joe", &loc, &err), 0);
+	assert_int_equal(loc.format, MAILBOX_MAILDIR);
+	assert_string_equal(loc.inbox, "/home/joe/Maildir");
+	mail_location_free(&loc);
+	assert_int_equal(mail_location_parse("sdbox:~/x", "joe", "/h", &loc,
+	    &err), -1);
+}
+
+static void
+test_maildir_uidlist_is_dovecots(void **state)
+{
+	struct mailbox *mb;
+	struct err err;
+	char *md;
+	uint32_t uv;
+
+	(void)state;
+	md = xstrdup(path_of("Maildir"));
+	mb = mailbox_open(MAILBOX_MAILDIR, md, NULL, &err);
+	assert_non_null(mb);
+	assert_int_equal(mb->n, 0);
+	mailbox_free(mb);
+	put("Maildir/new/1700000000.M1P1.host,S=20,W=22", "Subject: a\n\nbody\n");
+	put("Maildir/cur/1700000001.M2P1.host:2,S", "Subject: b\n\nxx\n");
+	put("Maildir/new/1700000002.M3P1.host", "Subject: c\n\nyyy\n");
+	mb = mailbox_open(MAILBOX_MAILDIR, md, NULL, &err);
+	assert_non_null(mb);
+	assert_int_equal(mb->n, 3);
+	assert_int_equal(mb->msgs[0].uid, 1);
+	assert_int_equal(mb->msgs[0].vsize, 22);
+	assert_int_equal(mb->msgs[1].flags, MSG_SEEN | MSG_OLD);
+	assert_int_equal(mb->msgs[2].vsize, 19);
+	uv = mb->uidvalidity;
+	mailbox_free(mb);
+	assert_non_null(strstr(get("Maildir/dovecot-uidlist"),
+	    "\n2 :1700000001.M2P1.host\n"));
+	assert_int_equal(strncmp(get("Maildir/dovecot-uidlist"), "3 V", 3),
+	    0);
+	mb = mailbox_open(MAILBOX_MAILDIR, md, NULL, &err);
+	assert_int_equal(mb->uidvalidity, uv);
+	mb->msgs[0].expunge = 1;
+	mb->msgs[2].set_flags = MSG_SEEN;
+	assert_int_equal(mailbox_commit(mb, &err), 0);
+	assert_int_equal(mb->n, 2);
+	assert_int_equal(mb->msgs[0].uid, 2);
+	assert_int_equal(mb->msgs[1].uid, 3);
+	assert_string_equal(mb->msgs[1].name,
+	    "cur/1700000002.M3P1.host:2,S");
+	mailbox_free(mb);
+	put("Maildir/new/1700000009.M9P1.host", "Subject: d\n\n");
+	mb = mailbox_open(MAILBOX_MAILDIR, md, NULL, &err);
+	assert_int_equal(mb->n, 3);
+	assert_int_equal(mb->msgs[2].uid, 4);
+	mailbox_free(mb);
+	free(md);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_from_line_needs_a_date),
+		cmocka_unit_test(test_split_and_sizes_count_crlf),
+		cmocka_unit_test(test_uids_are_written_and_kept),
+		cmocka_unit_test(test_dovecot_headers_are_respected),
+		cmocka_unit_test(test_forged_uid_gets_a_new_one),
+		cmocka_unit_test(test_expunge_keeps_others_and_uidvalidity),
+		cmocka_unit_test(test_appended_message_after_open_survives_commit),
+		cmocka_unit_test(test_missing_mbox_is_empty_and_junk_is_refused),
+		cmocka_unit_test(test_lock_timeout_is_a_tempfail),
+		cmocka_unit_test(test_many_messages_parse_in_linear_time),
+		cmocka_unit_test(test_lock_methods_parse),
+		cmocka_unit_test(test_mail_location_expands),
+		cmocka_unit_test(test_maildir_uidlist_is_dovecots),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

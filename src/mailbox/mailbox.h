@@ -1,0 +1,147 @@
+/*
+ * mailbox.h -- mbox and Maildir storage shared by local delivery and
+ * mailboxd: opening a mailbox, its messages with dovecot-compatible UIDs
+ * (X-IMAPbase/X-UID headers in mbox, dovecot-uidlist in Maildir),
+ * reading a message as clients see it, expunging and flag updates,
+ * and the locks (dotlock, fcntl, flock) in a configured order.
+ */
+#ifndef MAILBOX_MAILBOX_H
+#define MAILBOX_MAILBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+
+enum mailbox_format {
+	MAILBOX_MBOX,
+	MAILBOX_MAILDIR
+};
+
+enum mbox_lock_method {
+	MBOX_LOCK_FCNTL,
+	MBOX_LOCK_DOTLOCK,
+	MBOX_LOCK_FLOCK
+};
+
+#define MBOX_LOCK_MAX	4
+
+/* Lock methods in the order they are taken (dovecot's mbox_*_locks). */
+struct mbox_lock_cfg {
+	enum mbox_lock_method	 read[MBOX_LOCK_MAX];
+	size_t			 nread;
+	enum mbox_lock_method	 write[MBOX_LOCK_MAX];
+	size_t			 nwrite;
+	unsigned		 timeout_secs;		/* mbox_lock_timeout */
+	unsigned		 dotlock_change_secs;	/* stale dotlock age */
+};
+
+/* Debian dovecot's defaults: read fcntl; write fcntl then dotlock. */
+void	mbox_lock_cfg_default(struct mbox_lock_cfg *);
+/* Parses "fcntl dotlock" into methods; -1 on an unknown name. */
+int	mbox_lock_parse(const char *, enum mbox_lock_method *out,
+	    size_t *n_out, struct err *);
+const char *mbox_lock_name(enum mbox_lock_method);
+
+/* Locks held on one mbox file. */
+struct mbox_lock {
+	int	 fd;
+	char	*dotlock;		/* path of our dotlock, NULL if none */
+	int	 fcntl_held;
+	int	 flock_held;
+};
+
+/* Takes every method in order; on failure releases what it took.
+ * ERR_TEMPFAIL when another holder kept a lock past the timeout. */
+int	mbox_lock_take(const char *path, int fd, int write,
+	    const struct mbox_lock_cfg *, struct mbox_lock *out,
+	    struct err *);
+void	mbox_lock_release(struct mbox_lock *);
+
+/* Message flags, as IMAP system flags */
+#define MSG_SEEN	0x01
+#define MSG_ANSWERED	0x02
+#define MSG_FLAGGED	0x04
+#define MSG_DELETED	0x08
+#define MSG_DRAFT	0x10
+#define MSG_OLD		0x20	/* not \Recent (mbox Status: O) */
+
+struct mailbox_msg {
+	uint32_t	 uid;
+	unsigned	 flags;
+	uint64_t	 vsize;		/* as clients see it: CRLF, no
+					   storage headers */
+	/* mbox: byte offsets in the file */
+	off_t		 from_off;	/* the From_ line */
+	off_t		 hdr_off;	/* first header line */
+	off_t		 body_off;	/* after the blank line */
+	off_t		 end_off;	/* end of the message's bytes */
+	/* Maildir: the file name under new/ or cur/ */
+	char		*name;
+	int		 in_new;
+	/* set by the caller, applied by mailbox_commit() */
+	int		 expunge;
+	unsigned	 set_flags;
+};
+
+struct mailbox {
+	enum mailbox_format	 format;
+	char			*path;		/* mbox file or Maildir */
+	struct mbox_lock_cfg	 locks;
+	uint32_t		 uidvalidity;
+	uint32_t		 uidnext;
+	struct mailbox_msg	*msgs;
+	size_t			 n, cap;
+	uint64_t		 total_vsize;
+	/* mbox */
+	dev_t			 dev;
+	ino_t			 ino;
+	char			*imapbase_kw;	/* keywords after X-IMAPbase */
+	int			 has_pseudo;	/* X-IMAP first message */
+	/* Maildir */
+	char			*guid;
+};
+
+/* Opens the mailbox at path: reads it, gives every message a UID and
+ * writes UIDs that were missing (so they survive the session).  An
+ * mbox that does not exist is an empty mailbox.  NULL with err set on
+ * failure (ERR_TEMPFAIL for a lock timeout). */
+struct mailbox *mailbox_open(enum mailbox_format, const char *path,
+	    const struct mbox_lock_cfg *, struct err *);
+void	mailbox_free(struct mailbox *);
+
+/* The message's bytes as a client sees them (storage headers left out,
+ * line ends as stored), appended to out.  -1 with err when the mailbox
+ * changed under us or I/O failed. */
+int	mailbox_msg_read(struct mailbox *, size_t idx, struct buf *out,
+	    struct err *);
+
+/* Expunges the messages marked `expunge` and adds `set_flags`, under the
+ * write lock; messages that arrived meanwhile are kept. */
+int	mailbox_commit(struct mailbox *, struct err *);
+
+/* A POP3 UIDL in pop3_uidl_format (%u uid, %v uidvalidity, %08Xu ...);
+ * -1 on a format we do not support. */
+int	mailbox_uidl(const struct mailbox *, size_t idx, const char *fmt,
+	    struct buf *out);
+
+/* "From " line check used by the splitter: a sender and a date. */
+int	mbox_from_line_ok(const char *line, size_t len);
+
+/* mail_location: "mbox:~/mail:INBOX=/var/mail/%u", "maildir:~/Maildir" */
+struct mail_location {
+	enum mailbox_format	 format;
+	char			*root;		/* expanded */
+	char			*inbox;		/* expanded path of INBOX */
+	char			*index;		/* INDEX=, or NULL */
+};
+
+/* Expands %u %n %d %h %% and ~ for the user; -1 with err when the
+ * location is malformed or names a format we do not serve. */
+int	mail_location_parse(const char *spec, const char *user,
+	    const char *home, struct mail_location *out, struct err *);
+void	mail_location_free(struct mail_location *);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * mailbox_int.h -- what mailbox.c, mbox.c and maildir.c share inside
+ * src/mailbox.
+ */
+#ifndef MAILBOX_MAILBOX_INT_H
+#define MAILBOX_MAILBOX_INT_H
+
+#include "mailbox.h"
+
+/* mbox headers dovecot owns and hides from clients */
+enum mbox_hdr {
+	MBOX_HDR_OTHER,
+	MBOX_HDR_XUID,
+	MBOX_HDR_IMAPBASE,
+	MBOX_HDR_XIMAP,
+	MBOX_HDR_STATUS,
+	MBOX_HDR_XSTATUS,
+	MBOX_HDR_KEYWORDS,
+	MBOX_HDR_CLEN
+};
+
+enum mbox_hdr mbox_hdr_kind(const char *line, size_t len);
+
+/* Walks one message's bytes (headers, blank line, body): appends what a
+ * client sees to out (may be NULL) and returns its size with CRLF line
+ * ends; *body_out gets the body's offset in p. */
+uint64_t mbox_visible(const char *p, size_t len, struct buf *out,
+	    size_t *body_out);
+
+struct mailbox_msg *mailbox_msg_add(struct mailbox *);
+void	mailbox_msgs_clear(struct mailbox *);
+
+int	mbox_load(struct mailbox *, struct err *);
+int	mbox_read(struct mailbox *, size_t, struct buf *, struct err *);
+int	mbox_commit(struct mailbox *, struct err *);
+/* Parses an mbox image into mb's message list and UID state; returns 1
+ * when UIDs had to be assigned (the file should be rewritten). */
+int	mbox_parse(struct mailbox *, const char *p, size_t len, time_t now,
+	    struct err *);
+
+int	maildir_load(struct mailbox *, struct err *);
+int	maildir_read(struct mailbox *, size_t, struct buf *, struct err *);
+int	maildir_commit(struct mailbox *, struct err *);
+
+#endif

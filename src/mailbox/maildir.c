@@ -1,0 +1,599 @@
+/*
+ * maildir.c -- Maildir as dovecot 2.3 keeps it: messages in new/ and
+ * cur/ named <base>[:2,<flags>], UIDs in dovecot-uidlist
+ * ("3 V<uidvalidity> N<uidnext> G<guid>", then "<uid> :<base>"),
+ * rewritten through dovecot-uidlist.lock (O_EXCL) renamed into place.
+ * Expunge unlinks; flags are renames into cur/.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mailbox_int.h"
+#include "lib/fdio.h"
+#include "lib/xalloc.h"
+
+struct entry {
+	char		*base;		/* name without :2,flags */
+	char		*name;		/* "new/..." or "cur/..." */
+	uint32_t	 uid;
+	int		 in_new;
+};
+
+struct entries {
+	struct entry	*v;
+	size_t		 n, cap;
+};
+
+static struct entry *
+entry_add(struct entries *e)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? xmul(e->cap, 2) : 64;
+		e->v = xreallocarray(e->v, e->cap, sizeof(*e->v));
+	}
+	memset(&e->v[e->n], 0, sizeof(e->v[0]));
+	return &e->v[e->n++];
+}
+
+static void
+entries_free(struct entries *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		free(e->v[i].base);
+		free(e->v[i].name);
+	}
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+by_base(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->base,
+	    ((const struct entry *)b)->base);
+}
+
+static int
+by_uid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct entry *)a)->uid;
+	uint32_t y = ((const struct entry *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t
+base_len(const char *name)
+{
+	const char *c = strstr(name, ":2,");
+
+	return c ? (size_t)(c - name) : strlen(name);
+}
+
+static int
+scan(const char *path, const char *sub, struct entries *out,
+    struct err *err)
+{
+	struct buf dir;
+	struct dirent *de;
+	DIR *d;
+
+	buf_init(&dir, 0);
+	buf_printf(&dir, "%s/%s", path, sub);
+	if ((d = opendir(dir.data)) == NULL) {
+		err_sys(err, ERR_TEMPFAIL, "opendir %s", dir.data);
+		buf_free(&dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct entry *e;
+
+		if (de->d_name[0] == '.')
+			continue;
+		e = entry_add(out);
+		e->base = xstrndup(de->d_name, base_len(de->d_name));
+		e->in_new = strcmp(sub, "new") == 0;
+		buf_reset(&dir);
+		buf_printf(&dir, "%s/%s", sub, de->d_name);
+		e->name = xstrdup(dir.data);
+	}
+	(void)closedir(d);
+	buf_free(&dir);
+	return 0;
+}
+
+/* Reads dovecot-uidlist into list; 0 with *found_out 0 if missing. */
+static int
+read_uidlist(struct mailbox *mb, struct entries *list, int *found_out,
+    struct err *err)
+{
+	struct fdin in;
+	struct buf line, path;
+	enum line_result r;
+	int fd, first = 1;
+
+	*found_out = 0;
+	buf_init(&path, 0);
+	buf_printf(&path, "%s/dovecot-uidlist", mb->path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		int e = errno;
+
+		buf_free(&path);
+		if (e == ENOENT)
+			return 0;
+		errno = e;
+		return err_sys(err, ERR_TEMPFAIL, "open dovecot-uidlist");
+	}
+	buf_free(&path);
+	*found_out = 1;
+	fdin_init(&in, fd);
+	buf_init(&line, 0);
+	while ((r = fdio_getline(&in, &line, 65536)) == LINE_OK ||
+	    r == LINE_PARTIAL) {
+		char *p = line.data, *end;
+
+		if (first) {
+			first = 0;
+			if (strncmp(p, "3 ", 2) == 0) {
+				for (p += 2; *p != '\0'; p++) {
+					if (*p == 'V')
+						mb->uidvalidity = (uint32_t)
+						    strtoul(p + 1, &p, 10);
+					else if (*p == 'N')
+						mb->uidnext = (uint32_t)
+						    strtoul(p + 1, &p, 10);
+					else if (*p == 'G') {
+						end = strchr(p, ' ');
+						free(mb->guid);
+						mb->guid = end ? xstrndup(p + 1,
+						    (size_t)(end - p - 1)) :
+						    xstrdup(p + 1);
+						p = end ? end : p + strlen(p);
+					}
+					if (*p == '\0')
+						break;
+				}
+			} else if (strncmp(p, "1 ", 2) == 0) {
+				mb->uidvalidity = (uint32_t)strtoul(p + 2,
+				    &p, 10);
+				mb->uidnext = (uint32_t)strtoul(p, &p, 10);
+			}
+			continue;
+		}
+		{
+			unsigned long uid = strtoul(p, &end, 10);
+			char *colon = strchr(end, ':');
+			struct entry *e;
+
+			if (uid == 0 || uid > UINT32_MAX || end == p)
+				continue;
+			if (colon == NULL) {
+				/* version 1: "<uid> <name>" */
+				while (*end == ' ')
+					end++;
+				colon = end - 1;
+			}
+			e = entry_add(list);
+			e->uid = (uint32_t)uid;
+			e->base = xstrndup(colon + 1, base_len(colon + 1));
+		}
+	}
+	buf_free(&line);
+	fdin_free(&in);
+	(void)close(fd);
+	return 0;
+}
+
+static int
+uidlist_lock(const char *path, struct buf *lock, struct err *err)
+{
+	time_t deadline = time(NULL) + 120;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct stat st;
+	int fd;
+
+	buf_printf(lock, "%s/dovecot-uidlist.lock", path);
+	for (;;) {
+		fd = open(lock->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		if (fd != -1)
+			return fd;
+		if (errno != EEXIST)
+			return err_sys(err, ERR_TEMPFAIL, "create %s",
+			    lock->data);
+		/* dovecot's stale timeout for this lock is 2 minutes */
+		if (stat(lock->data, &st) == 0 &&
+		    time(NULL) - st.st_mtime > 120)
+			(void)unlink(lock->data);
+		if (time(NULL) >= deadline)
+			return err_set(err, ERR_TEMPFAIL,
+			    "timed out waiting for %s", lock->data);
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+static void
+make_guid(struct mailbox *mb)
+{
+	unsigned char r[16];
+	char hex[33];
+	size_t i;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		uint64_t t = (uint64_t)time(NULL) ^ (uint64_t)getpid();
+
+		for (i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(t >> (i % 8 * 8));
+	}
+	for (i = 0; i < sizeof(r); i++)
+		(void)snprintf(hex + i * 2, 3, "%02x", r[i]);
+	free(mb->guid);
+	mb->guid = xstrdup(hex);
+}
+
+static int
+write_uidlist(struct mailbox *mb, int fd, const char *lock,
+    struct err *err)
+{
+	struct buf b, path;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&b, 0);
+	if (mb->guid == NULL)
+		make_guid(mb);
+	buf_printf(&b, "3 V%" PRIu32 " N%" PRIu32 " G%s\n", mb->uidvalidity,
+	    mb->uidnext, mb->guid);
+	for (i = 0; i < mb->n; i++) {
+		buf_printf(&b, "%" PRIu32 " :%.*s\n", mb->msgs[i].uid,
+		    (int)base_len(strchr(mb->msgs[i].name, '/') + 1),
+		    strchr(mb->msgs[i].name, '/') + 1);
+		if (b.len > 65536) {
+			if (fdio_write_all(fd, b.data, b.len) == -1)
+				rc = -1;
+			buf_reset(&b);
+		}
+	}
+	if (fdio_write_all(fd, b.data, b.len) == -1)
+		rc = -1;
+	buf_free(&b);
+	if (rc == -1 || fsync(fd) == -1)
+		return err_sys(err, ERR_TEMPFAIL, "write %s", lock);
+	buf_init(&path, 0);
+	buf_printf(&path, "%s/dovecot-uidlist", mb->path);
+	if (rename(lock, path.data) == -1)
+		rc = err_sys(err, ERR_TEMPFAIL, "rename %s", lock);
+	buf_free(&path);
+	return rc;
+}
+
+/* Size as clients see it: ,W= in the name, else counted. */
+static uint64_t
+msg_vsize(const char *dir, const char *name)
+{
+	const char *w = strstr(name, ",W=");
+	struct buf path;
+	char chunk[65536];
+	uint64_t n = 0;
+	ssize_t r;
+	char prev = 0;
+	int fd;
+
+	if (w != NULL)
+		return strtoull(w + 3, NULL, 10);
+	buf_init(&path, 0);
+	buf_printf(&path, "%s/%s", dir, name);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	buf_free(&path);
+	if (fd == -1)
+		return 0;
+	while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
+		ssize_t i;
+
+		for (i = 0; i < r; i++) {
+			if (chunk[i] == '\n' && prev != '\r')
+				n++;
+			prev = chunk[i];
+		}
+		n += (uint64_t)r;
+	}
+	(void)close(fd);
+	return n;
+}
+
+static unsigned
+name_flags(const char *name)
+{
+	const char *c = strstr(name, ":2,");
+	unsigned f = 0;
+
+	if (c == NULL)
+		return 0;
+	for (c += 3; *c != '\0'; c++) {
+		switch (*c) {
+		case 'S':
+			f |= MSG_SEEN;
+			break;
+		case 'R':
+			f |= MSG_ANSWERED;
+			break;
+		case 'F':
+			f |= MSG_FLAGGED;
+			break;
+		case 'T':
+			f |= MSG_DELETED;
+			break;
+		case 'D':
+			f |= MSG_DRAFT;
+			break;
+		}
+	}
+	return f;
+}
+
+static int
+ensure_dirs(const char *path, struct err *err)
+{
+	static const char *const subs[] = { "", "/cur", "/new", "/tmp" };
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < 4; i++) {
+		buf_reset(&b);
+		buf_printf(&b, "%s%s", path, subs[i]);
+		if (mkdir(b.data, 0700) == -1 && errno != EEXIST) {
+			err_sys(err, ERR_TEMPFAIL, "mkdir %s", b.data);
+			buf_free(&b);
+			return -1;
+		}
+	}
+	buf_free(&b);
+	return 0;
+}
+
+/* One pass: the uidlist and the directories; returns 1 when the uidlist
+ * must be written. */
+static int
+load_once(struct mailbox *mb, struct err *err)
+{
+	struct entries files = { 0 }, list = { 0 };
+	size_t i, j, matched = 0;
+	int found, dirty = 0;
+
+	mailbox_msgs_clear(mb);
+	mb->uidvalidity = mb->uidnext = 0;
+	if (read_uidlist(mb, &list, &found, err) == -1 ||
+	    scan(mb->path, "new", &files, err) == -1 ||
+	    scan(mb->path, "cur", &files, err) == -1) {
+		entries_free(&files);
+		entries_free(&list);
+		return -1;
+	}
+	if (!found || mb->uidvalidity == 0) {
+		mb->uidvalidity = (uint32_t)time(NULL);
+		dirty = 1;
+	}
+	if (mb->uidnext == 0)
+		mb->uidnext = 1;
+	if (files.n > 1)
+		qsort(files.v, files.n, sizeof(*files.v), by_base);
+	if (list.n > 1)
+		qsort(list.v, list.n, sizeof(*list.v), by_base);
+	/* merge: files that the list knows keep their UIDs */
+	for (i = j = 0; i < files.n; i++) {
+		int c = 1;
+
+		while (j < list.n && (c = strcmp(list.v[j].base,
+		    files.v[i].base)) < 0)
+			j++;
+		if (j < list.n && c == 0 && list.v[j].uid < mb->uidnext) {
+			files.v[i].uid = list.v[j].uid;
+			matched++;
+		}
+	}
+	if (matched != list.n)
+		dirty = 1;	/* expunged by someone: drop their lines */
+	/* new files, in name order (time first), get the next UIDs */
+	for (i = 0; i < files.n; i++) {
+		if (files.v[i].uid == 0) {
+			files.v[i].uid = mb->uidnext++;
+			dirty = 1;
+		}
+	}
+	if (files.n > 1)
+		qsort(files.v, files.n, sizeof(*files.v), by_uid);
+	for (i = 0; i < files.n; i++) {
+		struct mailbox_msg *m = mailbox_msg_add(mb);
+
+		/* two files with one base (a crash mid-rename): keep one */
+		if (i > 0 && files.v[i].uid == files.v[i - 1].uid) {
+			mb->n--;
+			continue;
+		}
+		m->uid = files.v[i].uid;
+		m->name = files.v[i].name;
+		files.v[i].name = NULL;
+		m->in_new = files.v[i].in_new;
+		m->flags = name_flags(m->name) | (m->in_new ? 0 : MSG_OLD);
+		m->vsize = msg_vsize(mb->path, m->name);
+		mb->total_vsize += m->vsize;
+	}
+	entries_free(&files);
+	entries_free(&list);
+	return dirty;
+}
+
+int
+maildir_load(struct mailbox *mb, struct err *err)
+{
+	struct buf lock;
+	int rc, fd;
+
+	if (ensure_dirs(mb->path, err) == -1)
+		return -1;
+	rc = load_once(mb, err);
+	if (rc <= 0)
+		return rc;
+	buf_init(&lock, 0);
+	if ((fd = uidlist_lock(mb->path, &lock, err)) == -1) {
+		buf_free(&lock);
+		return -1;
+	}
+	rc = load_once(mb, err);
+	if (rc == 1)
+		rc = write_uidlist(mb, fd, lock.data, err);
+	(void)close(fd);
+	(void)unlink(lock.data);	/* renamed away when written */
+	buf_free(&lock);
+	return rc == -1 ? -1 : 0;
+}
+
+/* The message's current name: it may have moved to cur/ or changed
+ * flags since we scanned. */
+static int
+refind(struct mailbox *mb, struct mailbox_msg *m)
+{
+	struct entries files = { 0 };
+	size_t i, bl = base_len(strchr(m->name, '/') + 1);
+	const char *base = strchr(m->name, '/') + 1;
+	struct err e;
+	int rc = -1;
+
+	if (scan(mb->path, "cur", &files, &e) == -1 ||
+	    scan(mb->path, "new", &files, &e) == -1) {
+		entries_free(&files);
+		return -1;
+	}
+	for (i = 0; i < files.n; i++) {
+		if (strlen(files.v[i].base) == bl &&
+		    memcmp(files.v[i].base, base, bl) == 0) {
+			free(m->name);
+			m->name = files.v[i].name;
+			files.v[i].name = NULL;
+			m->in_new = files.v[i].in_new;
+			rc = 0;
+			break;
+		}
+	}
+	entries_free(&files);
+	return rc;
+}
+
+static int
+open_msg(struct mailbox *mb, struct mailbox_msg *m)
+{
+	struct buf path;
+	int fd, tries;
+
+	buf_init(&path, 0);
+	for (tries = 0; tries < 2; tries++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", mb->path, m->name);
+		fd = open(path.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd != -1 || errno != ENOENT || refind(mb, m) == -1)
+			break;
+	}
+	buf_free(&path);
+	return fd;
+}
+
+int
+maildir_read(struct mailbox *mb, size_t idx, struct buf *out,
+    struct err *err)
+{
+	struct mailbox_msg *m = &mb->msgs[idx];
+	char chunk[65536];
+	ssize_t r;
+	int fd;
+
+	if ((fd = open_msg(mb, m)) == -1)
+		return err_sys(err, ERR_TEMPFAIL, "message %s", m->name);
+	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
+		if (buf_add(out, chunk, (size_t)r) == -1) {
+			(void)close(fd);
+			return err_set(err, ERR_TEMPFAIL, "message too big");
+		}
+	(void)close(fd);
+	if (r == -1)
+		return err_sys(err, ERR_TEMPFAIL, "read %s", m->name);
+	return 0;
+}
+
+static int
+rename_flags(struct mailbox *mb, struct mailbox_msg *m, unsigned f,
+    struct err *err)
+{
+	struct buf from, to;
+	const char *base = strchr(m->name, '/') + 1;
+	int rc = 0, tries;
+
+	buf_init(&from, 0);
+	buf_init(&to, 0);
+	for (tries = 0; tries < 2; tries++) {
+		buf_reset(&from);
+		buf_reset(&to);
+		base = strchr(m->name, '/') + 1;
+		buf_printf(&from, "%s/%s", mb->path, m->name);
+		buf_printf(&to, "%s/cur/%.*s:2,%s%s%s%s%s", mb->path,
+		    (int)base_len(base), base, f & MSG_DRAFT ? "D" : "",
+		    f & MSG_FLAGGED ? "F" : "", f & MSG_ANSWERED ? "R" : "",
+		    f & MSG_SEEN ? "S" : "", f & MSG_DELETED ? "T" : "");
+		if (rename(from.data, to.data) == 0)
+			break;
+		if (errno != ENOENT || refind(mb, m) == -1) {
+			rc = err_sys(err, ERR_TEMPFAIL, "rename %s",
+			    from.data);
+			break;
+		}
+	}
+	buf_free(&from);
+	buf_free(&to);
+	return rc;
+}
+
+int
+maildir_commit(struct mailbox *mb, struct err *err)
+{
+	struct buf path;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&path, 0);
+	for (i = 0; i < mb->n; i++) {
+		struct mailbox_msg *m = &mb->msgs[i];
+
+		if (m->expunge) {
+			int fd = open_msg(mb, m);
+
+			if (fd == -1)
+				continue;	/* already gone */
+			(void)close(fd);
+			buf_reset(&path);
+			buf_printf(&path, "%s/%s", mb->path, m->name);
+			if (unlink(path.data) == -1 && errno != ENOENT)
+				rc = err_sys(err, ERR_TEMPFAIL, "unlink %s",
+				    path.data);
+		} else if ((m->set_flags & ~m->flags & ~MSG_OLD) != 0) {
+			if (rename_flags(mb, m, (m->flags | m->set_flags) &
+			    ~MSG_OLD, err) == -1)
+				rc = -1;
+		}
+	}
+	buf_free(&path);
+	if (rc == 0)
+		rc = maildir_load(mb, err);
+	return rc;
+}

@@ -1,0 +1,855 @@
+/*
+ * mbox.c -- mbox files as dovecot 2.3 keeps them: messages split at
+ * From_ lines (the line end before From_ belongs to the separator),
+ * UIDVALIDITY/UIDNEXT in the first message's X-IMAPbase (or a UW-IMAP
+ * style X-IMAP pseudo message), X-UID, Status and X-Status per message.
+ * Those headers are hidden from clients.  Changes are written to a
+ * temporary file beside the mbox, fsync'ed and renamed over it under the
+ * write locks, so an interrupted rewrite leaves the old file whole.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mailbox_int.h"
+#include "lib/fdio.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+static const char *const weekdays[] = {
+	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
+};
+static const char *const months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+	"Oct", "Nov", "Dec"
+};
+
+static int
+in_list(const char *p, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(p, list[i], 3) == 0)
+			return 1;
+	return 0;
+}
+
+/* "From sender Www Mmm dd hh:mm:ss yyyy": a sender, then somewhere a
+ * weekday and a month name, then a digit. */
+int
+mbox_from_line_ok(const char *line, size_t len)
+{
+	size_t i;
+
+	if (len < 5 || memcmp(line, "From ", 5) != 0)
+		return 0;
+	for (i = 5; i + 9 <= len; i++) {
+		if (line[i - 1] != ' ' || line[i + 3] != ' ' ||
+		    line[i + 7] != ' ')
+			continue;
+		if (in_list(line + i, weekdays, 7) &&
+		    in_list(line + i + 4, months, 12))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+name_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n && line[n] == ':' && str_ncasecmp(line, name, n) == 0;
+}
+
+enum mbox_hdr
+mbox_hdr_kind(const char *line, size_t len)
+{
+	if (len < 6)
+		return MBOX_HDR_OTHER;
+	if (line[0] == 'X' || line[0] == 'x') {
+		if (name_is(line, len, "X-UID"))
+			return MBOX_HDR_XUID;
+		if (name_is(line, len, "X-IMAPbase"))
+			return MBOX_HDR_IMAPBASE;
+		if (name_is(line, len, "X-IMAP"))
+			return MBOX_HDR_XIMAP;
+		if (name_is(line, len, "X-Status"))
+			return MBOX_HDR_XSTATUS;
+		if (name_is(line, len, "X-Keywords"))
+			return MBOX_HDR_KEYWORDS;
+	} else if (name_is(line, len, "Status"))
+		return MBOX_HDR_STATUS;
+	else if (name_is(line, len, "Content-Length"))
+		return MBOX_HDR_CLEN;
+	return MBOX_HDR_OTHER;
+}
+
+/* Bytes of p[0..len) as CRLF text: bare LFs count two. */
+static uint64_t
+crlf_size(const char *p, size_t len)
+{
+	const char *q, *end = p + len;
+	uint64_t n = len;
+
+	while (p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (q == p || q[-1] != '\r')
+			n++;
+		p = q + 1;
+	}
+	return n;
+}
+
+uint64_t
+mbox_visible(const char *p, size_t len, struct buf *out, size_t *body_out)
+{
+	size_t off = 0, eol, llen;
+	uint64_t size = 0;
+	int hidden = 0;
+
+	/* headers, line by line, until the blank line */
+	while (off < len) {
+		const char *nl = memchr(p + off, '\n', len - off);
+
+		eol = nl ? (size_t)(nl - p) + 1 : len;
+		llen = eol - off;
+		if (llen == 1 || (llen == 2 && p[off] == '\r')) {
+			if (out != NULL)
+				(void)buf_add(out, p + off, llen);
+			size += crlf_size(p + off, llen);
+			off = eol;
+			break;
+		}
+		if (p[off] != ' ' && p[off] != '\t')
+			hidden = mbox_hdr_kind(p + off, llen) != MBOX_HDR_OTHER;
+		if (!hidden) {
+			if (out != NULL)
+				(void)buf_add(out, p + off, llen);
+			size += crlf_size(p + off, llen);
+		}
+		off = eol;
+	}
+	if (body_out != NULL)
+		*body_out = off;
+	if (off < len) {
+		if (out != NULL)
+			(void)buf_add(out, p + off, len - off);
+		size += crlf_size(p + off, len - off);
+	}
+	return size;
+}
+
+/* The value of a header line after its colon, without spaces or CRLF. */
+static void
+hdr_value(const char *line, size_t len, const char **v_out, size_t *n_out)
+{
+	const char *c = memchr(line, ':', len), *end = line + len;
+
+	c = c ? c + 1 : end;
+	while (c < end && (*c == ' ' || *c == '\t'))
+		c++;
+	while (end > c && (end[-1] == '\n' || end[-1] == '\r' ||
+	    end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*v_out = c;
+	*n_out = (size_t)(end - c);
+}
+
+/* A decimal number from v[0..n); stops at a space; 0 on junk. */
+static uint64_t
+dec(const char *v, size_t n, size_t *used_out)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++) {
+		x = x * 10 + (uint64_t)(v[i] - '0');
+		if (x > UINT32_MAX)
+			x = UINT32_MAX + (uint64_t)1;
+	}
+	if (used_out != NULL)
+		*used_out = i;
+	return i == 0 ? 0 : x;
+}
+
+/* "X-IMAPbase: <uidvalidity> <uidnext> [keywords]" */
+static int
+parse_base(const char *v, size_t n, uint32_t *uv, uint32_t *next,
+    char **kw)
+{
+	size_t used, i;
+	uint64_t a, b;
+
+	a = dec(v, n, &used);
+	i = used;
+	while (i < n && v[i] == ' ')
+		i++;
+	b = dec(v + i, n - i, &used);
+	if (a == 0 || a > UINT32_MAX || used == 0 || b > UINT32_MAX)
+		return -1;
+	i += used;
+	while (i < n && v[i] == ' ')
+		i++;
+	*uv = (uint32_t)a;
+	*next = (uint32_t)b;
+	free(*kw);
+	*kw = i < n ? xstrndup(v + i, n - i) : NULL;
+	return 0;
+}
+
+static unsigned
+status_flags(const char *v, size_t n, int x)
+{
+	unsigned f = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (v[i]) {
+		case 'R':
+			f |= x ? 0 : MSG_SEEN;
+			break;
+		case 'O':
+			f |= x ? 0 : MSG_OLD;
+			break;
+		case 'A':
+			f |= x ? MSG_ANSWERED : 0;
+			break;
+		case 'F':
+			f |= x ? MSG_FLAGGED : 0;
+			break;
+		case 'T':
+			f |= x ? MSG_DRAFT : 0;
+			break;
+		case 'D':
+			f |= x ? MSG_DELETED : 0;
+			break;
+		}
+	}
+	return f;
+}
+
+/* Finds the end of the message starting at hdr (the LF before the next
+ * valid From_ line, or EOF) and where the next From_ line starts. */
+static void
+find_end(const char *p, size_t len, size_t hdr, size_t *end_out,
+    size_t *next_out)
+{
+	size_t at = hdr > 0 ? hdr - 1 : 0;
+	const char *q;
+
+	while (at < len &&
+	    (q = memmem(p + at, len - at, "\nFrom ", 6)) != NULL) {
+		size_t from = (size_t)(q - p) + 1;
+		const char *nl = memchr(p + from, '\n', len - from);
+		size_t flen = nl ? (size_t)(nl - (p + from)) : len - from;
+
+		if (from > hdr && mbox_from_line_ok(p + from, flen)) {
+			size_t end = from - 1;
+
+			if (end > hdr && p[end - 1] == '\r')
+				end--;
+			*end_out = end < hdr ? hdr : end;
+			*next_out = from;
+			return;
+		}
+		at = from;
+	}
+	/* the last message: a final LF is the separator */
+	*end_out = len;
+	if (len > hdr && p[len - 1] == '\n') {
+		*end_out = len - 1;
+		if (*end_out > hdr && p[*end_out - 1] == '\r')
+			(*end_out)--;
+	}
+	*next_out = len;
+}
+
+int
+mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
+    struct err *err)
+{
+	size_t pos = 0, next, end, off, eol;
+	uint32_t next_min = 1, base_next = 0;
+	int have_base = 0, first = 1, assign = 0;
+
+	mailbox_msgs_clear(mb);
+	mb->has_pseudo = 0;
+	mb->uidvalidity = 0;
+	free(mb->imapbase_kw);
+	mb->imapbase_kw = NULL;
+	if (len == 0)
+		goto done;
+	if (len < 5 || memcmp(p, "From ", 5) != 0)
+		return err_set(err, ERR_DATAERR,
+		    "%s: not an mbox file (no From_ line at the start)",
+		    mb->path);
+	while (pos < len) {
+		const char *nl = memchr(p + pos, '\n', len - pos);
+		struct mailbox_msg m;
+		uint32_t xuid = 0;
+		int pseudo = 0;
+		unsigned flags = 0;
+
+		memset(&m, 0, sizeof(m));
+		m.from_off = (off_t)pos;
+		off = nl ? (size_t)(nl - p) + 1 : len;
+		m.hdr_off = (off_t)off;
+		find_end(p, len, off, &end, &next);
+		m.end_off = (off_t)end;
+		/* the storage headers */
+		while (off < end) {
+			const char *lnl = memchr(p + off, '\n', end - off);
+			const char *v;
+			size_t vn;
+
+			eol = lnl ? (size_t)(lnl - p) + 1 : end;
+			if (eol - off == 1 ||
+			    (eol - off == 2 && p[off] == '\r'))
+				break;
+			hdr_value(p + off, eol - off, &v, &vn);
+			switch (mbox_hdr_kind(p + off, eol - off)) {
+			case MBOX_HDR_XUID:
+				xuid = (uint32_t)(dec(v, vn, NULL) >
+				    UINT32_MAX ? 0 : dec(v, vn, NULL));
+				break;
+			case MBOX_HDR_XIMAP:
+				if (first && parse_base(v, vn,
+				    &mb->uidvalidity, &base_next,
+				    &mb->imapbase_kw) == 0) {
+					pseudo = 1;
+					have_base = 1;
+				}
+				break;
+			case MBOX_HDR_IMAPBASE:
+				if (first && parse_base(v, vn,
+				    &mb->uidvalidity, &base_next,
+				    &mb->imapbase_kw) == 0)
+					have_base = 1;
+				break;
+			case MBOX_HDR_STATUS:
+				flags |= status_flags(v, vn, 0);
+				break;
+			case MBOX_HDR_XSTATUS:
+				flags |= status_flags(v, vn, 1);
+				break;
+			default:
+				break;
+			}
+			off = eol;
+		}
+		first = 0;
+		pos = next;
+		if (pseudo) {
+			mb->has_pseudo = 1;
+			continue;
+		}
+		{
+			size_t body;
+
+			m.vsize = mbox_visible(p + m.hdr_off,
+			    (size_t)(m.end_off - m.hdr_off), NULL, &body);
+			m.body_off = m.hdr_off + (off_t)body;
+		}
+		m.flags = flags;
+		if (have_base && xuid >= next_min && xuid < base_next)
+			m.uid = xuid;
+		else
+			assign = 1;
+		if (m.uid != 0)
+			next_min = m.uid + 1;
+		else
+			next_min = 0;	/* fixed below */
+		*mailbox_msg_add(mb) = m;
+		if (next_min == 0) {
+			/* a new UID: above every UID so far and base_next */
+			uint32_t u = base_next > 1 ? base_next : 1;
+
+			if (mb->n > 1 && mb->msgs[mb->n - 2].uid >= u)
+				u = mb->msgs[mb->n - 2].uid + 1;
+			mb->msgs[mb->n - 1].uid = u;
+			base_next = u + 1;
+			next_min = u + 1;
+		}
+	}
+done:
+	if (!have_base) {
+		mb->uidvalidity = (uint32_t)now;
+		assign = 1;
+	}
+	mb->uidnext = base_next > 0 ? base_next : 1;
+	if (mb->n > 0 && mb->msgs[mb->n - 1].uid >= mb->uidnext)
+		mb->uidnext = mb->msgs[mb->n - 1].uid + 1;
+	mb->total_vsize = 0;
+	for (off = 0; off < mb->n; off++)
+		mb->total_vsize += mb->msgs[off].vsize;
+	return assign && (mb->n > 0 || have_base) ? 1 : 0;
+}
+
+/* ---- writing */
+
+struct out {
+	int		 fd;
+	struct buf	 b;
+	int		 failed;
+};
+
+static void
+out_flush(struct out *o)
+{
+	if (o->b.len > 0 && !o->failed &&
+	    fdio_write_all(o->fd, o->b.data, o->b.len) == -1)
+		o->failed = errno ? errno : EIO;
+	buf_reset(&o->b);
+}
+
+static void
+out_add(struct out *o, const void *p, size_t n)
+{
+	if (n >= 65536) {
+		out_flush(o);
+		if (!o->failed && fdio_write_all(o->fd, p, n) == -1)
+			o->failed = errno ? errno : EIO;
+		return;
+	}
+	if (o->b.len + n > 65536)
+		out_flush(o);
+	(void)buf_add(&o->b, p, n);
+}
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)buf_vprintf(&o->b, fmt, ap);
+	va_end(ap);
+	if (o->b.len > 65536)
+		out_flush(o);
+}
+
+static void
+write_pseudo(struct out *o, const struct mailbox *mb, time_t now)
+{
+	char host[256], date[64], fdate[64];
+	struct tm tm;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		(void)str_copy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	(void)gmtime_r(&now, &tm);
+	(void)strftime(fdate, sizeof(fdate), "%a %b %e %H:%M:%S %Y", &tm);
+	(void)strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000",
+	    &tm);
+	out_printf(o, "From MAILER_DAEMON  %s\n"
+	    "Date: %s\n"
+	    "From: Mail System Internal Data <MAILER-DAEMON@%s>\n"
+	    "Subject: DON'T DELETE THIS MESSAGE -- FOLDER INTERNAL DATA\n"
+	    "Message-ID: <%ld@%s>\n"
+	    "X-IMAP: %" PRIu32 " %010" PRIu32 "%s%s\n"
+	    "Status: RO\n"
+	    "\n"
+	    "This text is part of the internal format of your mail folder, "
+	    "and is not\n"
+	    "a real message.  It is created automatically by the mail "
+	    "system software.\n"
+	    "If deleted, important folder data will be lost, and it will be "
+	    "re-created\n"
+	    "with the data reset to initial values.\n"
+	    "\n", fdate, date, host, (long)now, host, mb->uidvalidity,
+	    mb->uidnext, mb->imapbase_kw ? " " : "",
+	    mb->imapbase_kw ? mb->imapbase_kw : "");
+}
+
+/* One message: From_ line, its own headers, ours, the body, and the
+ * separating blank line. */
+static void
+write_msg(struct out *o, const struct mailbox *mb,
+    const struct mailbox_msg *m, const char *p, int base)
+{
+	size_t off = (size_t)m->hdr_off, end = (size_t)m->end_off, eol;
+	unsigned f = m->flags | m->set_flags | MSG_OLD;
+	int hidden = 0, had_blank = 0;
+	const char *crlf = "\n";
+
+	out_add(o, p + m->from_off, (size_t)(m->hdr_off - m->from_off));
+	while (off < end) {
+		const char *nl = memchr(p + off, '\n', end - off);
+		enum mbox_hdr k;
+
+		eol = nl ? (size_t)(nl - p) + 1 : end;
+		if (eol - off == 1 || (eol - off == 2 && p[off] == '\r')) {
+			had_blank = 1;
+			if (eol - off == 2)
+				crlf = "\r\n";
+			break;
+		}
+		if (p[off] != ' ' && p[off] != '\t') {
+			k = mbox_hdr_kind(p + off, eol - off);
+			hidden = k != MBOX_HDR_OTHER && k != MBOX_HDR_CLEN &&
+			    k != MBOX_HDR_KEYWORDS;
+		}
+		if (!hidden) {
+			out_add(o, p + off, eol - off);
+			if (eol == end && p[eol - 1] != '\n')
+				out_add(o, "\n", 1);
+		}
+		off = eol;
+	}
+	if (base)
+		out_printf(o, "X-IMAPbase: %" PRIu32 " %010" PRIu32 "%s%s%s",
+		    mb->uidvalidity, mb->uidnext, mb->imapbase_kw ? " " : "",
+		    mb->imapbase_kw ? mb->imapbase_kw : "", crlf);
+	out_printf(o, "X-UID: %" PRIu32 "%s", m->uid, crlf);
+	out_printf(o, "Status: %s%s%s", f & MSG_SEEN ? "R" : "",
+	    f & MSG_OLD ? "O" : "", crlf);
+	if (f & (MSG_ANSWERED | MSG_FLAGGED | MSG_DRAFT | MSG_DELETED))
+		out_printf(o, "X-Status: %s%s%s%s%s",
+		    f & MSG_ANSWERED ? "A" : "", f & MSG_FLAGGED ? "F" : "",
+		    f & MSG_DRAFT ? "T" : "", f & MSG_DELETED ? "D" : "",
+		    crlf);
+	if (had_blank) {
+		out_add(o, p + off, end - off);
+		if (end > off && p[end - 1] != '\n')
+			out_add(o, "\n", 1);
+	} else
+		out_add(o, crlf, strlen(crlf));
+	out_add(o, "\n", 1);
+}
+
+struct image {
+	int	 fd;
+	char	*p;
+	size_t	 len;
+};
+
+static int
+image_map(const char *path, int fd, struct image *im, struct err *err)
+{
+	struct stat st;
+
+	im->fd = fd;
+	im->p = NULL;
+	im->len = 0;
+	if (fstat(fd, &st) == -1)
+		return err_sys(err, ERR_TEMPFAIL, "fstat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(err, ERR_NOPERM, "%s: not a regular file",
+		    path);
+	if (st.st_size == 0)
+		return 0;
+	im->p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (im->p == MAP_FAILED) {
+		im->p = NULL;
+		return err_sys(err, ERR_TEMPFAIL, "mmap %s", path);
+	}
+	im->len = (size_t)st.st_size;
+	return 0;
+}
+
+static void
+image_unmap(struct image *im)
+{
+	if (im->p != NULL)
+		(void)munmap(im->p, im->len);
+	im->p = NULL;
+	im->len = 0;
+}
+
+/* Writes mb's surviving messages from the image to a temporary file,
+ * then renames it over the mbox. */
+static int
+rewrite(struct mailbox *mb, const struct image *im, struct err *err)
+{
+	struct stat st;
+	struct out o;
+	struct buf tmp;
+	const char *slash;
+	size_t i, kept = 0;
+	int fd, dfd, base_done;
+
+	if (fstat(im->fd, &st) == -1)
+		return err_sys(err, ERR_TEMPFAIL, "fstat %s", mb->path);
+	buf_init(&tmp, 0);
+	slash = strrchr(mb->path, '/');
+	if (slash != NULL)
+		buf_printf(&tmp, "%.*s/.%s.%ld.tmp",
+		    (int)(slash - mb->path), mb->path, slash + 1,
+		    (long)getpid());
+	else
+		buf_printf(&tmp, ".%s.%ld.tmp", mb->path, (long)getpid());
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    st.st_mode & 07777);
+	if (fd == -1) {
+		err_sys(err, ERR_TEMPFAIL, "create %s", tmp.data);
+		buf_free(&tmp);
+		return -1;
+	}
+	(void)fchown(fd, st.st_uid, st.st_gid);
+	(void)fchmod(fd, st.st_mode & 07777);
+	o.fd = fd;
+	o.failed = 0;
+	buf_init(&o.b, 0);
+	for (i = 0; i < mb->n; i++)
+		kept += !mb->msgs[i].expunge;
+	/* UID state: the pseudo message, or the first kept message */
+	base_done = mb->has_pseudo || kept == 0;
+	if (base_done)
+		write_pseudo(&o, mb, time(NULL));
+	for (i = 0; i < mb->n; i++) {
+		if (mb->msgs[i].expunge)
+			continue;
+		write_msg(&o, mb, &mb->msgs[i], im->p, !base_done);
+		base_done = 1;
+	}
+	out_flush(&o);
+	buf_free(&o.b);
+	if (o.failed) {
+		errno = o.failed;
+		err_sys(err, ERR_TEMPFAIL, "write %s", tmp.data);
+		goto fail;
+	}
+	if (fsync(fd) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "fsync %s", tmp.data);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		err_sys(err, ERR_TEMPFAIL, "close %s", tmp.data);
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp.data, mb->path) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "rename %s", tmp.data);
+		goto fail;
+	}
+	/* the directory entry, too */
+	if (slash != NULL) {
+		buf_reset(&tmp);
+		buf_printf(&tmp, "%.*s", (int)(slash - mb->path), mb->path);
+	} else
+		buf_set(&tmp, ".");
+	dfd = open(tmp.len ? tmp.data : "/", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (dfd != -1) {
+		(void)fsync(dfd);
+		(void)close(dfd);
+	}
+	buf_free(&tmp);
+	return 0;
+fail:
+	if (fd != -1)
+		(void)close(fd);
+	(void)unlink(tmp.data);
+	buf_free(&tmp);
+	return -1;
+}
+
+/* Re-reads the (new) file at mb->path under the locks still held. */
+static int
+reload(struct mailbox *mb, struct err *err)
+{
+	struct image im;
+	struct stat st;
+	int fd, rc;
+
+	fd = open(mb->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return err_sys(err, ERR_TEMPFAIL, "open %s", mb->path);
+	if (image_map(mb->path, fd, &im, err) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	rc = mbox_parse(mb, im.p, im.len, time(NULL), err);
+	if (fstat(fd, &st) == 0) {
+		mb->dev = st.st_dev;
+		mb->ino = st.st_ino;
+	}
+	image_unmap(&im);
+	(void)close(fd);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Opens, locks and maps the mbox; *fd_out is -1 when it does not
+ * exist. */
+static int
+open_locked(struct mailbox *mb, int write, struct mbox_lock *l,
+    struct image *im, struct err *err)
+{
+	int fd;
+
+	im->fd = -1;
+	im->p = NULL;
+	im->len = 0;
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	fd = open(mb->path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1)
+		return err_sys(err, errno == ELOOP ? ERR_NOPERM :
+		    ERR_TEMPFAIL, "open %s", mb->path);
+	if (mbox_lock_take(mb->path, fd, write, &mb->locks, l, err) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	if (image_map(mb->path, fd, im, err) == -1) {
+		mbox_lock_release(l);
+		(void)close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_locked(struct mbox_lock *l, struct image *im)
+{
+	image_unmap(im);
+	mbox_lock_release(l);
+	if (im->fd != -1)
+		(void)close(im->fd);
+	im->fd = -1;
+}
+
+int
+mbox_load(struct mailbox *mb, struct err *err)
+{
+	struct mbox_lock l;
+	struct image im;
+	struct stat st;
+	int rc, write;
+
+	for (write = 0; write < 2; write++) {
+		if (open_locked(mb, write, &l, &im, err) == -1)
+			return -1;
+		if (im.fd == -1) {
+			/* no file: an empty mailbox, created on demand */
+			mailbox_msgs_clear(mb);
+			mb->uidvalidity = (uint32_t)time(NULL);
+			mb->uidnext = 1;
+			return 0;
+		}
+		rc = mbox_parse(mb, im.p, im.len, time(NULL), err);
+		if (fstat(im.fd, &st) == 0) {
+			mb->dev = st.st_dev;
+			mb->ino = st.st_ino;
+		}
+		if (rc == 1 && write) {
+			rc = rewrite(mb, &im, err);
+			if (rc == 0)
+				rc = reload(mb, err);
+		}
+		close_locked(&l, &im);
+		if (rc <= 0)
+			return rc;
+		/* UIDs to write: again under the write locks */
+	}
+	return 0;
+}
+
+int
+mbox_read(struct mailbox *mb, size_t idx, struct buf *out, struct err *err)
+{
+	const struct mailbox_msg *m = &mb->msgs[idx];
+	struct mbox_lock l;
+	struct image im;
+	struct stat st;
+	size_t body;
+	int rc = 0;
+
+	if (open_locked(mb, 0, &l, &im, err) == -1)
+		return -1;
+	if (im.fd == -1)
+		return err_set(err, ERR_TEMPFAIL, "%s vanished", mb->path);
+	if (fstat(im.fd, &st) == -1 || st.st_ino != mb->ino ||
+	    st.st_dev != mb->dev || (size_t)m->end_off > im.len ||
+	    memcmp(im.p + m->from_off, "From ", 5) != 0)
+		rc = err_set(err, ERR_TEMPFAIL,
+		    "%s was changed by another process", mb->path);
+	else
+		(void)mbox_visible(im.p + m->hdr_off,
+		    (size_t)(m->end_off - m->hdr_off), out, &body);
+	close_locked(&l, &im);
+	return rc;
+}
+
+/* Binary search of the session's messages by UID. */
+static const struct mailbox_msg *
+find_uid(const struct mailbox_msg *v, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].uid == uid)
+			return &v[mid];
+		if (v[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int
+mbox_commit(struct mailbox *mb, struct err *err)
+{
+	struct mailbox cur;
+	struct mbox_lock l;
+	struct image im;
+	size_t i;
+	int rc, todo = 0;
+
+	for (i = 0; i < mb->n; i++)
+		if (mb->msgs[i].expunge || (mb->msgs[i].set_flags &
+		    ~mb->msgs[i].flags))
+			todo = 1;
+	if (!todo)
+		return 0;
+	if (open_locked(mb, 1, &l, &im, err) == -1)
+		return -1;
+	if (im.fd == -1)
+		return err_set(err, ERR_TEMPFAIL, "%s vanished", mb->path);
+	memset(&cur, 0, sizeof(cur));
+	cur.format = MAILBOX_MBOX;
+	cur.path = mb->path;
+	cur.locks = mb->locks;
+	rc = mbox_parse(&cur, im.p, im.len, time(NULL), err);
+	if (rc != -1 && cur.uidvalidity != mb->uidvalidity)
+		rc = err_set(err, ERR_TEMPFAIL,
+		    "%s: UIDVALIDITY changed by another process", mb->path);
+	if (rc != -1) {
+		for (i = 0; i < cur.n; i++) {
+			const struct mailbox_msg *s = find_uid(mb->msgs,
+			    mb->n, cur.msgs[i].uid);
+
+			if (s != NULL) {
+				cur.msgs[i].expunge = s->expunge;
+				cur.msgs[i].set_flags = s->set_flags;
+			}
+		}
+		rc = rewrite(&cur, &im, err);
+	}
+	/* the caller's view now is the file as written */
+	if (rc != -1)
+		rc = reload(mb, err);
+	close_locked(&l, &im);
+	free(cur.imapbase_kw);
+	mailbox_msgs_clear(&cur);
+	free(cur.msgs);
+	return rc == -1 ? -1 : 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * mbox_lock.c -- mbox locking as dovecot and mail.local do it: a dotlock
+ * (<mbox>.lock made with O_EXCL, overridden when stale), fcntl record
+ * locks and flock, taken in the configured order and released in
+ * reverse.  Waits are bounded by mbox_lock_timeout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mailbox.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+void
+mbox_lock_cfg_default(struct mbox_lock_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->read[0] = MBOX_LOCK_FCNTL;
+	c->nread = 1;
+	c->write[0] = MBOX_LOCK_FCNTL;
+	c->write[1] = MBOX_LOCK_DOTLOCK;
+	c->nwrite = 2;
+	c->timeout_secs = 300;
+	c->dotlock_change_secs = 120;
+}
+
+const char *
+mbox_lock_name(enum mbox_lock_method m)
+{
+	switch (m) {
+	case MBOX_LOCK_FCNTL:
+		return "fcntl";
+	case MBOX_LOCK_DOTLOCK:
+		return "dotlock";
+	case MBOX_LOCK_FLOCK:
+		return "flock";
+	}
+	return "?";
+}
+
+int
+mbox_lock_parse(const char *s, enum mbox_lock_method *out, size_t *n_out,
+    struct err *err)
+{
+	struct strarr words = { 0 };
+	size_t i, n = 0;
+
+	str_split(s, " \t,", &words);
+	for (i = 0; i < words.n; i++) {
+		enum mbox_lock_method m;
+
+		if (strcmp(words.v[i], "fcntl") == 0)
+			m = MBOX_LOCK_FCNTL;
+		else if (strcmp(words.v[i], "dotlock") == 0 ||
+		    strcmp(words.v[i], "dotlock_try") == 0)
+			m = MBOX_LOCK_DOTLOCK;
+		else if (strcmp(words.v[i], "flock") == 0)
+			m = MBOX_LOCK_FLOCK;
+		else {
+			err_set(err, ERR_CONFIG, "unknown lock method %s",
+			    words.v[i]);
+			strarr_free(&words);
+			return -1;
+		}
+		if (n == MBOX_LOCK_MAX) {
+			strarr_free(&words);
+			return err_set(err, ERR_CONFIG, "too many lock methods");
+		}
+		out[n++] = m;
+	}
+	strarr_free(&words);
+	*n_out = n;
+	return 0;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+/* A dotlock is stale when neither it nor the mailbox changed for
+ * change_secs (dovecot's mbox_dotlock_change_timeout). */
+static int
+dotlock_stale(const char *lock, const char *path, unsigned change_secs)
+{
+	struct stat ls, ms;
+	time_t now = time(NULL);
+
+	if (stat(lock, &ls) == -1)
+		return 0;
+	if (now - ls.st_mtime < (time_t)change_secs)
+		return 0;
+	if (stat(path, &ms) == 0 && now - ms.st_mtime < (time_t)change_secs)
+		return 0;
+	return 1;
+}
+
+static int
+take_dotlock(const char *path, const struct mbox_lock_cfg *cfg,
+    time_t deadline, struct mbox_lock *l, struct err *err)
+{
+	struct buf name;
+	char pid[32];
+	int fd;
+
+	buf_init(&name, 0);
+	buf_printf(&name, "%s.lock", path);
+	for (;;) {
+		fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		if (fd != -1)
+			break;
+		if (errno != EEXIST) {
+			err_sys(err, ERR_TEMPFAIL, "dotlock %s", name.data);
+			buf_free(&name);
+			return -1;
+		}
+		if (dotlock_stale(name.data, path, cfg->dotlock_change_secs)) {
+			(void)unlink(name.data);
+			continue;
+		}
+		if (time(NULL) >= deadline) {
+			err_set(err, ERR_TEMPFAIL,
+			    "timed out waiting for dotlock %s", name.data);
+			buf_free(&name);
+			return -1;
+		}
+		nap();
+	}
+	(void)snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	(void)write(fd, pid, strlen(pid));
+	if (close(fd) == -1) {
+		(void)unlink(name.data);
+		err_sys(err, ERR_TEMPFAIL, "dotlock %s", name.data);
+		buf_free(&name);
+		return -1;
+	}
+	l->dotlock = buf_steal(&name);
+	return 0;
+}
+
+static int
+take_fcntl(int fd, int write, time_t deadline, struct err *err)
+{
+	struct flock fl;
+
+	for (;;) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = write ? F_WRLCK : F_RDLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EACCES && errno != EAGAIN && errno != EINTR)
+			return err_sys(err, ERR_TEMPFAIL, "fcntl lock");
+		if (time(NULL) >= deadline)
+			return err_set(err, ERR_TEMPFAIL,
+			    "timed out waiting for fcntl lock");
+		nap();
+	}
+}
+
+static int
+take_flock(int fd, int write, time_t deadline, struct err *err)
+{
+	for (;;) {
+		if (flock(fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return err_sys(err, ERR_TEMPFAIL, "flock");
+		if (time(NULL) >= deadline)
+			return err_set(err, ERR_TEMPFAIL,
+			    "timed out waiting for flock");
+		nap();
+	}
+}
+
+int
+mbox_lock_take(const char *path, int fd, int write,
+    const struct mbox_lock_cfg *cfg, struct mbox_lock *l, struct err *err)
+{
+	const enum mbox_lock_method *m = write ? cfg->write : cfg->read;
+	size_t i, n = write ? cfg->nwrite : cfg->nread;
+	time_t deadline = time(NULL) + (time_t)cfg->timeout_secs;
+	int rc = 0;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = fd;
+	for (i = 0; i < n && rc == 0; i++) {
+		switch (m[i]) {
+		case MBOX_LOCK_DOTLOCK:
+			if (l->dotlock == NULL)
+				rc = take_dotlock(path, cfg, deadline, l, err);
+			break;
+		case MBOX_LOCK_FCNTL:
+			if (fd != -1 && !l->fcntl_held) {
+				rc = take_fcntl(fd, write, deadline, err);
+				l->fcntl_held = rc == 0;
+			}
+			break;
+		case MBOX_LOCK_FLOCK:
+			if (fd != -1 && !l->flock_held) {
+				rc = take_flock(fd, write, deadline, err);
+				l->flock_held = rc == 0;
+			}
+			break;
+		}
+	}
+	if (rc == -1)
+		mbox_lock_release(l);
+	return rc;
+}
+
+void
+mbox_lock_release(struct mbox_lock *l)
+{
+	struct flock fl;
+
+	if (l == NULL)
+		return;
+	if (l->flock_held)
+		(void)flock(l->fd, LOCK_UN);
+	if (l->fcntl_held) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_UNLCK;
+		fl.l_whence = SEEK_SET;
+		(void)fcntl(l->fd, F_SETLK, &fl);
+	}
+	if (l->dotlock != NULL) {
+		(void)unlink(l->dotlock);
+		free(l->dotlock);
+	}
+	l->dotlock = NULL;
+	l->fcntl_held = l->flock_held = 0;
+}
