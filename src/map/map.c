@@ -24,6 +24,7 @@ struct map_set {
 	struct ptrarr	 maps;		/* struct map *, declaration order */
 	struct map_switch *sw;		/* ServiceSwitchFile */
 	unsigned	 dontblame;	/* MAP_DBS_ flags */
+	int		 checkfiles;	/* map_set_dontblame() was called */
 	long		 trusted_uid;	/* TrustedUser, -1 none */
 	char		*ldap_default;	/* LDAPDefaultSpec */
 };
@@ -81,6 +82,13 @@ void
 map_set_dontblame(struct map_set *set, unsigned flags)
 {
 	set->dontblame = flags;
+	set->checkfiles = 1;
+}
+
+int
+map_set_checks_files(const struct map_set *set)
+{
+	return set->checkfiles;
 }
 
 unsigned
@@ -429,7 +437,7 @@ map_open_safe(struct map *m, int mode, struct err *err)
 	size_t n;
 	int rc;
 
-	if (mode != O_RDONLY || file == NULL)
+	if (mode != O_RDONLY || file == NULL || !m->set->checkfiles)
 		return 0;
 	if (m->cls == &map_class_text) {
 		rc = map_file_check(m, file, 0, err);

@@ -152,7 +152,11 @@ void		 map_set_service(struct map_set *, const char *service,
  */
 int		 map_dontblame_parse(const char *value, unsigned *flags_out,
 		    struct err *);
-/* The exceptions every later map open honours (default none). */
+/*
+ * Turns on sendmail's file checks for the set's maps (sendmail always
+ * does them; a set never told, as makemap's or a test's, does none),
+ * with the DontBlameSendmail exceptions in flags (MAP_DBS_, 0: none).
+ */
 void		 map_set_dontblame(struct map_set *, unsigned flags);
 /* TrustedUser's uid: its files are as good as root's (-1: none). */
 void		 map_set_trusted_uid(struct map_set *, long uid);

@@ -88,6 +88,8 @@ int	map_ldap_filter(const char *tmpl, const char *key,
 
 /* What map_set_dontblame() and map_set_trusted_uid() stored. */
 unsigned map_set_dontblame_flags(const struct map_set *);
+/* 1 once map_set_dontblame() was called: sendmail's file checks apply. */
+int	 map_set_checks_files(const struct map_set *);
 long	 map_set_trusted_uid_get(const struct map_set *);
 
 /*

@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,6 +54,7 @@ struct safe_who {
 	char		*user;		/* NULL: no group set to consult */
 	long		 trusted;	/* TrustedUser's uid, -1 none */
 	unsigned	 dbs;
+	const struct map_env *env;	/* for warnings; may be NULL */
 };
 
 static const struct {
@@ -284,6 +286,15 @@ safe_dirpath(const char *path, const struct safe_who *who, unsigned sf,
 				    SAFE_E_GWDIR;
 				break;
 			}
+			/* sendmail -bt (verbose) says so and goes on */
+			if (who->env != NULL && who->env->message != NULL) {
+				char msg[ERR_MSGMAX];
+
+				(void)snprintf(msg, sizeof(msg), "WARNING: %s "
+				    "writable directory %s", (st.st_mode &
+				    S_IWOTH) ? "World" : "Group", s);
+				who->env->message(who->env->arg, msg);
+			}
 		}
 		if (geteuid() == 0 && !((st.st_uid == who->uid &&
 		    (st.st_mode & S_IXUSR)) || (st.st_gid == who->gid &&
@@ -383,7 +394,7 @@ safe_file(const char *path, const struct safe_who *who, unsigned sf,
 
 static int
 safe_check(const char *path, unsigned dbs, long trusted, int forwrite,
-    struct err *err)
+    const struct map_env *env, struct err *err)
 {
 	struct safe_who who;
 	struct passwd *pw;
@@ -396,6 +407,7 @@ safe_check(const char *path, unsigned dbs, long trusted, int forwrite,
 	who.user = pw != NULL ? xstrdup(pw->pw_name) : NULL;
 	who.trusted = trusted;
 	who.dbs = dbs;
+	who.env = env;
 	if (forwrite) {
 		sf |= SF_CREAT;
 		if (!(dbs & MAP_DBS_WRITEMAPTOSYMLINK))
@@ -418,7 +430,7 @@ int
 map_file_safe(const char *path, unsigned dbs, int forwrite, struct err *err)
 {
 	err_clear(err);
-	return safe_check(path, dbs, -1, forwrite, err);
+	return safe_check(path, dbs, -1, forwrite, NULL, err);
 }
 
 int
@@ -430,7 +442,8 @@ map_file_check(struct map *m, const char *path, int forwrite,
 
 	err_clear(err);
 	rc = safe_check(path, map_set_dontblame_flags(m->set),
-	    map_set_trusted_uid_get(m->set), forwrite, &why);
+	    map_set_trusted_uid_get(m->set), forwrite, map_set_env(m->set),
+	    &why);
 	if (rc == 0)
 		return 0;
 	err_set(err, ERR_TEMPFAIL, "%s map \"%s\": %s map file %s: %s",

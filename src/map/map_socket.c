@@ -151,9 +151,15 @@ netstring_encode(struct buf *out, const char *a, const char *b)
 enum sock_status
 sock_reply_parse(const char *reply, size_t len, const char **val_out)
 {
-	const char *sp = memchr(reply, ' ', len);
-	size_t wl = sp != NULL ? (size_t)(sp - reply) : len;
+	const char *sp;
+	size_t wl;
 
+	if (len == 0) {
+		*val_out = "";
+		return SOCK_PROTOCOL;
+	}
+	sp = memchr(reply, ' ', len);
+	wl = sp != NULL ? (size_t)(sp - reply) : len;
 	*val_out = sp != NULL ? sp + 1 : reply + len;
 	if (wl == 2 && memcmp(reply, "OK", 2) == 0)
 		return SOCK_OK;

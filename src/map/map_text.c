@@ -127,8 +127,15 @@ text_lookup(struct map *m, const char *key, const char *const *args,
     size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
 {
 	struct text_map *tm = m->priv;
+	struct err why;
 	size_t i;
 
+	/* sendmail opens the file at each lookup, with the same checks */
+	if (map_set_checks_files(m->set) &&
+	    map_file_check(m, m->file, 0, &why) != 0) {
+		*stat_out = MAPST_UNAVAILABLE;
+		return MAP_NOTFOUND;
+	}
 	for (i = 0; i < tm->keys.n; i++) {
 		if (str_casecmp(tm->keys.v[i], key) != 0)
 			continue;

@@ -53,10 +53,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	if (ra == NS_OK) {
 		if (a.data.len != a.len || b.data.len != a.len ||
-		    memcmp(a.data.data, b.data.data, a.len) != 0)
+		    (a.len > 0 && memcmp(a.data.data, b.data.data,
+		    a.len) != 0))
 			abort();
 		(void)sock_reply_parse(a.data.data, a.data.len, &val);
-		if (val < a.data.data || val > a.data.data + a.data.len)
+		if (a.len > 0 && (val < a.data.data ||
+		    val > a.data.data + a.data.len))
 			abort();
 	}
 	netstring_free(&a);
