@@ -27,6 +27,7 @@ R<?> :include: $*		$: :include: $1
 R<?> $* : $*			$: <:> $1 : $2
 R<?> $*				$: $1
 R<:> $* : $*			$: $2				group name gone
+R$* < @ >			$: $1				a bare <@> tail is dropped
 R$* ;				$1				no trailing semicolons
 R$* < $+ :; > $*		$@ $2 :; <@>			<list:;>
 R$* < $* ; >			$1 < $2 >

@@ -23,11 +23,11 @@ define(`_cf_local_fields', `_cf_opt_field(`LOCAL_MAILER_EOL', `E')dnl
 _cf_opt_field(`LOCAL_MAILER_MAX', `M')_cf_opt_field(`LOCAL_MAILER_MAXMSGS', `m')dnl
 _cf_opt_field(`LOCAL_MAILER_MAXRCPTS', `r')_cf_opt_field(`LOCAL_MAILER_CHARSET', `C')')
 ifdef(`_cf_LOCAL_IS_SMTP', `
-define(`_cf_local_line', `Mlocal,		P=[IPC], F=_cf_mflags(`LOCAL', `lmDFMuXkw5'), S=EnvFromSMTP/HdrFromL, R=EnvToL/HdrToL,
+define(`_cf_local_line', `Mlocal,		P=[IPC], F=_cf_mflags(`LOCAL', `lmDFMuXkw5'), S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,
 		T=DNS/RFC822/SMTP,
 		A=TCP $h')
-define(`_cf_prog_line', `Mprog,		P=[IPC], F=_cf_mflags(`SHELL', `lmDFMuXk5'), S=EnvFromSMTP/HdrFromL, R=EnvToL/HdrToL, D=$z:/,
-		T=DNS/RFC822/SMTP,
+define(`_cf_prog_line', `Mprog,		P=[IPC], F=_cf_mflags(`SHELL', `lmDFMuXk5'), S=EnvFromL/HdrFromL, R=EnvToL/HdrToL, D=$z:/,
+		T=X-Unix/X-Unix/X-Unix,
 		A=TCP $h')
 ', `
 define(`_cf_local_line', `Mlocal,		P=LOCAL_MAILER_PATH, F=_cf_mflags(`LOCAL', _cf_LOCAL_BASEFLAGS`'LOCAL_MAILER_FLAGS), S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,`'_cf_local_fields

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Differential test of our cf/ m4 package against sendmail-cf 8.17.
+
+Each regress/diff/cf/<name>.mc is compiled twice with GNU m4: with the
+real sendmail-cf tree (fetched by regress/oracle.sh) and with ours (cf/).
+Both cfs get their host paths rewritten into a temporary tree holding test
+maps (oracle_env.make_tree), and the same regress/diff/cf/<name>.in (or
+regress/diff/cf/common.in) is fed to the REAL sendmail 8.17 in -bt mode
+with each cf, inside unshare (host name vm.example.test).
+
+Compared (our rulesets are our own, so traces differ by design):
+  * m4 exit status and whether m4 wrote warnings;
+  * the non-rule lines O/D/C/F/K/M/H/P/Q/X/T/V as sets (M lines joined
+    with their continuation lines, fields compared as a set and F= flags
+    as a set of letters);
+  * per input line, the answer: the final "returns:" line of the
+    top-level ruleset(s), "mailer ..., host ..., user ..." lines of
+    /parse, and /try results.  A check_* answer that is not a "$#"
+    decision is shown as "accept" (the binary only acts on "$#").
+
+Prints one line per .mc:  PASS|FAIL|SKIP diff cf-<mc>: matched/total
+Exit status: 0 all passed, 1 something failed, 77 everything skipped.
+"""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from oracle_env import (REPO, Skip, make_tmp, make_tree, oracle_binary,
+                        oracle_env, oracle_root, rewrite_paths, run_ns,
+                        set_switch, unshare_prefix, write)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MC_DIR = os.path.join(HERE, "cf")
+OURS = os.path.join(REPO, "cf")
+SHARED = ["centos7-rhel7-sendmail.mc", "centos7-rhel7-submit.mc"]
+INCLUDE_PATHS = ("/usr/share/sendmail-cf/m4/cf.m4",
+                 "/usr/share/sendmail/cf/m4/cf.m4")
+
+
+def compile_mc(src, cfdir, tmp, name):
+    src = re.sub(r"(?<=`)(%s)(?=')" % "|".join(map(re.escape, INCLUDE_PATHS)),
+                 os.path.join(cfdir, "m4/cf.m4"), src)
+    mc = os.path.join(tmp, name + ".mc")
+    write(mc, src)
+    args = ["m4", "-D_NO_MAKEINFO_", "-D_CF_DIR_=%s/" % cfdir]
+    if "m4/cf.m4" not in src:
+        args.append(os.path.join(cfdir, "m4/cf.m4"))
+    args.append(mc)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                       cwd=tmp)
+    return p.returncode, p.stdout, p.stderr
+
+
+def cf_lines(cf):
+    """The non-rule lines of a cf, normalised, as a set."""
+    out = set()
+    cur = None
+    for line in cf.split("\n"):
+        if line.startswith("\t") and cur is not None:
+            cur += " " + line.strip()
+            continue
+        if cur is not None:
+            out.add(norm_mailer(cur))
+            cur = None
+        if line.startswith("M"):
+            cur = line
+        elif line[:1] in "ODCFKHPQXTV" and line[:1]:
+            if line.startswith("HReceived"):
+                continue
+            out.add(re.sub(r"\s+", " ", line.strip()))
+    if cur is not None:
+        out.add(norm_mailer(cur))
+    return out
+
+
+def norm_mailer(line):
+    name, _, rest = line.partition(",")
+    fields = set()
+    for f in re.split(r",\s*", rest.strip().rstrip(",")):
+        f = f.strip()
+        if f.startswith("F="):
+            f = "F=" + "".join(sorted(set(f[2:])))
+        if f:
+            fields.add(re.sub(r"\s+", " ", f))
+    return name + " " + " ".join(sorted(fields))
+
+
+def answers(out, inp):
+    """One answer per input line: what the top-level ruleset decided."""
+    res = []
+    blocks = out.split("\n> ")
+    for blk in blocks[1:]:
+        lines = blk.split("\n")
+        rets = [l for l in lines if "returns:" in l]
+        parse = [l.strip() for l in lines if l.strip().startswith("mailer ")]
+        if parse:
+            res.append(" | ".join(parse))
+        elif rets:
+            last = rets[-1]
+            res.append(re.sub(r"^\S+\s+returns:\s*", "", last).strip())
+        else:
+            res.append(" / ".join(l.strip() for l in lines if l.strip())[:300])
+    return res
+
+
+def decide(inline, ans):
+    """check_* answers that are not $# decisions mean "accept"."""
+    w = inline.split()
+    if w and w[0].startswith("check_") or (w and w[0] in ("checkrcpt",)):
+        if not ans.startswith("$#"):
+            return "accept"
+    return ans
+
+
+def run_bt(prefix, root, tmp, cf, inp):
+    with open(inp, "rb") as f:
+        o, e, r = run_ns(prefix, tmp, [oracle_binary(root), "-bt", "-C", cf],
+                         oracle_env(root), stdin=f)
+    return o.decode("latin-1"), e.decode("latin-1"), r
+
+
+def mc_list():
+    mcs = []
+    for n in SHARED:
+        mcs.append(("cf-" + n[:-3], os.path.join("/work/shared/examples/mc", n)))
+    for p in sorted(glob.glob(os.path.join(MC_DIR, "*.mc"))):
+        mcs.append(("cf-" + os.path.basename(p)[:-3], p))
+    return mcs
+
+
+def one(name, path, root, prefix, tmp):
+    with open(path) as f:
+        src = f.read()
+    oracle_cf = os.path.join(root, "usr/share/sendmail/cf")
+    ro, co, eo = compile_mc(src, oracle_cf, tmp, name + ".o")
+    rs, cs, es = compile_mc(src, OURS, tmp, name + ".s")
+    total = 2
+    good = (ro == rs) + (bool(eo.strip()) == bool(es.strip()))
+    notes = []
+    if ro != rs:
+        notes.append("m4 exit %d (oracle) vs %d (ours): %s" % (ro, rs, es.strip()[:200]))
+    if bool(eo.strip()) != bool(es.strip()):
+        notes.append("warnings: oracle %r ours %r" % (eo.strip()[:120], es.strip()[:120]))
+    lo, ls = cf_lines(co), cf_lines(cs)
+    total += 1
+    if lo == ls:
+        good += 1
+    else:
+        for x in sorted(lo - ls)[:8]:
+            notes.append("only oracle: %s" % x)
+        for x in sorted(ls - lo)[:8]:
+            notes.append("only ours:   %s" % x)
+    cfs = []
+    for tag, text in (("o", co), ("s", cs)):
+        t = rewrite_paths(text, tmp)
+        t = set_switch(t, os.path.join(tmp, "etc/mail/service.switch"))
+        p = os.path.join(tmp, "%s.%s.cf" % (name, tag))
+        write(p, t)
+        cfs.append(p)
+    inp = os.path.join(MC_DIR, name[3:] + ".in")
+    if not os.path.exists(inp):
+        inp = os.path.join(MC_DIR, "common.in")
+    inlines = [l for l in open(inp).read().split("\n")]
+    oo, oe, orc = run_bt(prefix, root, tmp, cfs[0], inp)
+    so, se, src_ = run_bt(prefix, root, tmp, cfs[1], inp)
+    if "fileclass" not in oe and se.strip() and not oe.strip():
+        notes.append("sendmail complained about our cf: %s" % se.strip()[:300])
+    ao, as_ = answers(oo, inp), answers(so, inp)
+    for i in range(max(len(ao), len(as_))):
+        total += 1
+        line = inlines[i] if i < len(inlines) else "?"
+        a = decide(line, ao[i]) if i < len(ao) else "(none)"
+        b = decide(line, as_[i]) if i < len(as_) else "(none)"
+        if a == b:
+            good += 1
+        elif len(notes) < 30:
+            notes.append("input %r: oracle %r ours %r" % (line, a, b))
+    ok = good == total
+    print("%s diff %s: %d/%d" % ("PASS" if ok else "FAIL", name, good, total))
+    for n in notes:
+        print("  " + n)
+    return ok
+
+
+def main():
+    names = sys.argv[1:]
+    try:
+        root = oracle_root()
+        prefix = unshare_prefix()
+        if not shutil.which("m4"):
+            raise Skip("m4 not installed")
+    except Skip as e:
+        print("SKIP diff cf: %s" % e)
+        return 77
+    tmp = make_tmp("cf_diff.")
+    results = []
+    try:
+        make_tree(root, tmp)
+        sw = os.path.join(tmp, "etc/mail/service.switch")
+        write(sw, "hosts\tfiles\naliases\tfiles\n")
+        for name, path in mc_list():
+            if names and name not in names and name[3:] not in names:
+                continue
+            try:
+                results.append(one(name, path, root, prefix, tmp))
+            except (OSError, RuntimeError) as e:
+                print("FAIL diff %s: %s" % (name, e))
+                results.append(False)
+    finally:
+        if os.environ.get("KEEP"):
+            print("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
