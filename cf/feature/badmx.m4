@@ -5,7 +5,8 @@ dnl #
 _cf_FILEID(`feature/badmx.m4')
 PUSHDIVERT(6)dnl
 Kmxlist bestmx -z: -T<TEMP>
-Kbadmx regex -a<BADMX> ifelse(_ARG_, `', `^(127\.|10\.|0\.0\.0\.0)', `_ARG_')
+Kbadmx regex -a<BADMX> ^(([0-9]{1,3}\.){3}[0-9]){0,1}\.$
+KBadMXIP regex -a<BADMXIP> ifelse(_ARG_, `', `^(127\.|10\.|0\.0\.0\.0)', `_ARG_')
 KdnsA dns -R A -a. -T<TEMP>
 POPDIVERT
 PUSHDIVERT(9)dnl

@@ -89,10 +89,10 @@ R$* < @ $+ .BITNET > $*		$: $1 < @ $(bitdomain $2 $: $2.BITNET $) > $3
 ifdef(`_cf_feature_uucpdomain', `dnl
 R$* < @ $+ .UUCP > $*		$: $1 < @ $(uudomain $2 $: $2.UUCP $) > $3
 ')dnl
-ifdef(`_cf_feature_nouucp', `', `dnl
+ifdef(`_cf_feature_nouucp', `', `ifdef(`_cf_feature_nocanonify', `', `dnl
 R$* < @ $+ . UUCP > $*		$: $1 < @ $[ $2 $] . UUCP . > $3
 R$* < @ $+ . . UUCP . > $*	$@ $1 < @ $2 . > $3
-')dnl
+')')dnl
 R$* < @ $* $=P > $*		$: $1 < @ $2 $3 . > $4		pseudo domains
 ifdef(`_cf_feature_nocanonify', `dnl
 R$* < @ $* $~P > $*		$: $&{daemon_flags} $| $1 < @ $2 $3 > $4
@@ -113,12 +113,17 @@ R$* $| $*			$: $2
 ')dnl
 R$* < @ $=w > $*		$: $1 < @ $2 . > $3		ours: mark canonical
 R$* < @ $=M > $*		$: $1 < @ $2 . > $3
+ifdef(`_cf_feature_masquerade_entire_domain', `dnl
+R$* < @ $* $=M > $*		$: $1 < @ $2 $3 . > $4
+')dnl
 ifdef(`_cf_feature_virtusertable', `dnl
 R$* < @ $={VirtHost} > $*	$: $1 < @ $2 . > $3
 ')dnl
 ifdef(`_cf_feature_genericstable', `dnl
 R$* < @ $=G > $*		$: $1 < @ $2 . > $3
-')dnl
+ifdef(`_cf_feature_generics_entire_domain', `dnl
+R$* < @ $* $=G > $*		$: $1 < @ $2 $3 . > $4
+')')dnl
 R$* < @ $* . . > $*		$1 < @ $2 . > $3
 
 ######################################################################
@@ -194,12 +199,14 @@ R_cf_PREFIXMOD_PFX $+		$: $(macro {rcpt_flags} $@ _cf_PREFIXMOD_FLAGS $) $1
 
 SParse1
 undivert(11)dnl
+ifdef(`_cf_HAVE_SMTP', `dnl
 dnl an address literal goes straight there, or through the smart host
 R$* < @ [ $+ ] > $*		$: $>ParseLocal $1 < @ [ $2 ] > $3
 R$* < @ [ $+ ] > $*		$: $1 < @ [ $2 ] : $S > $3
 R$* < @ [ $+ ] : > $*		$#_cf_SMTP_MAILER $@ [$2] $: $1 < @ [$2] > $3
 R$* < @ [ $+ ] : $- : $*> $*	$#$3 $@ $4 $: $1 < @ [$2] > $5
 R$* < @ [ $+ ] : $+ > $*	$#_cf_SMTP_MAILER $@ $3 $: $1 < @ [$2] > $4
+')dnl
 ifdef(`_cf_feature_virtusertable', `dnl
 dnl virtual users: user@dom, user+detail forms, then @dom
 R$+				$: <!> $1
