@@ -1,0 +1,6 @@
+divert(-1)
+dnl #
+dnl # EECS.Berkeley.EDU.m4 -- placeholder: this domain is not implemented by our package yet
+dnl #
+_cf_FILEID(`domain/EECS.Berkeley.EDU.m4')
+_cf_warn(`DOMAIN EECS.Berkeley.EDU is not supported by this cf package yet; the cf is written without its settings')

@@ -1,0 +1,6 @@
+divert(-1)
+dnl #
+dnl # xconnect.m4 -- placeholder: this hack is not implemented by our package yet
+dnl #
+_cf_FILEID(`hack/xconnect.m4')
+_cf_warn(`HACK xconnect is not supported by this cf package yet; the cf is written without its settings')

@@ -1,0 +1,6 @@
+divert(-1)
+dnl #
+dnl # qpage.m4 -- placeholder: this mailer is not implemented by our package yet
+dnl #
+_cf_FILEID(`mailer/qpage.m4')
+_cf_warn(`MAILER qpage is not supported by this cf package yet; the cf is written without its settings')

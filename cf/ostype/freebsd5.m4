@@ -1,0 +1,6 @@
+divert(-1)
+dnl #
+dnl # freebsd5.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl #
+_cf_FILEID(`ostype/freebsd5.m4')
+_cf_warn(`OSTYPE freebsd5 is not supported by this cf package yet; the cf is written without its settings')
