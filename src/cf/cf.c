@@ -4,6 +4,7 @@
  * checks made after reading, and the map environment that lets maps
  * read and set macros.
  */
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,31 @@ cf_new(void)
 	return cf;
 }
 
+/*
+ * What the maps take from the options: the file-safety exceptions
+ * (the checks are on for every configuration), TrustedUser, the LDAP
+ * defaults.
+ */
+static void
+cf_map_settings(struct cf *cf)
+{
+	const char *v;
+	unsigned dbs = 0;
+	struct passwd *pw;
+	struct err err;
+
+	v = cf_opt(cf, "DontBlameSendmail");
+	if (v != NULL && map_dontblame_parse(v, &dbs, &err) == -1)
+		cf_syserr(cf, "%s", err.msg);
+	map_set_dontblame(cf->maps, dbs);
+	v = cf_opt(cf, "TrustedUser");
+	if (v != NULL && (pw = getpwnam(v)) != NULL)
+		map_set_trusted_uid(cf->maps, (long)pw->pw_uid);
+	v = cf_opt(cf, "LDAPDefaultSpec");
+	if (v != NULL)
+		map_set_ldap_default(cf->maps, v);
+}
+
 /* What readcf settles once the whole file is in. */
 void
 cf_after_read(struct cf *cf)
@@ -125,6 +151,7 @@ cf_after_read(struct cf *cf)
 	if (cf_macvalue(cf, 'n') == NULL)
 		cf_macdefine(cf, 'n', "MAILER-DAEMON");
 	map_set_service_switch(cf->maps, cf_opt(cf, "ServiceSwitchFile"));
+	cf_map_settings(cf);
 	cf->tok_ready = 0;
 }
 
@@ -147,20 +174,25 @@ cf_set_output(struct cf *cf, FILE *out)
 }
 
 int
-cf_check(struct cf *cf)
+cf_check_mailer(struct cf *cf)
 {
-	int bad = 0;
+	if (cf_mailer_find(cf, "local") != NULL)
+		return 0;
+	cf_syserr(cf, "No local mailer defined");
+	return -1;
+}
 
-	if (cf_mailer_find(cf, "local") == NULL) {
-		cf_syserr(cf, "No local mailer defined");
-		bad = 1;
-	}
-	if (cf_opt(cf, "QueueDirectory") == NULL) {
+int
+cf_check_queue(struct cf *cf)
+{
+	const char *q = cf_opt(cf, "QueueDirectory");
+
+	if (q == NULL) {
 		cf_syserr(cf, "QueueDirectory (Q) option must be set");
 		cf->exitstat = 78;	/* EX_CONFIG */
-		bad = 1;
+		return -1;
 	}
-	return bad ? -1 : 0;
+	return 0;
 }
 
 int

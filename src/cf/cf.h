@@ -26,8 +26,10 @@ void		 cf_read_buffer(struct cf *, const char *name,
 int		 cf_nerrors(const struct cf *);
 /* Reading hit an error sendmail stops at; exit with cf_exitstat(). */
 int		 cf_fatal(const struct cf *);
-/* The checks of -bC after reading: local mailer, queue directory. */
-int		 cf_check(struct cf *);
+/* After reading: a local mailer must exist (said in every mode). */
+int		 cf_check_mailer(struct cf *);
+/* Modes that use the queue need QueueDirectory (else status 78). */
+int		 cf_check_queue(struct cf *);
 /* The sysexits status errors so far call for (0 if none). */
 int		 cf_exitstat(const struct cf *);
 /* Where messages for the user go (stdout in -bt/-bv). */
@@ -44,6 +46,8 @@ void		 cf_ident_print(struct cf *, FILE *);
 int		 cf_option_set(struct cf *, const char *name_value, int safe);
 int		 cf_option_short(struct cf *, int c, const char *value);
 void		 cf_macro_define(struct cf *, const char *name, const char *v);
+/* An option's value as set by the cf or the command line, or NULL. */
+const char	*cf_option_value(struct cf *, const char *name);
 const char	*cf_macro_value(struct cf *, const char *name);
 
 /* Modes. */

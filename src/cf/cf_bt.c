@@ -142,9 +142,16 @@ bt_map(struct cf *cf, char *p, FILE *out)
 		(void)fprintf(out, "Map named \"%s\" not found\n", p);
 		return;
 	}
-	if (!map_available(map)) {
-		(void)fprintf(out, "Map named \"%s\" not open\n", p);
-		return;
+	{
+		int first = !(map->flags & MF_OPENTRIED);
+
+		if (!map_available(map)) {
+			(void)fprintf(out, "Map named \"%s\" not open\n", p);
+			return;
+		}
+		/* the reason a map did not open is said on first use */
+		if (first && (map->flags & MF_OPENFAILED))
+			cf_syserr(cf, "%s", map->open_err.msg);
 	}
 	(void)fprintf(out, "map_lookup: %s (%s) ", p, q);
 	buf_init(&val, 0);

@@ -149,6 +149,12 @@ opt_slot(struct cf *cf, const char *key, int create)
 }
 
 const char *
+cf_option_value(struct cf *cf, const char *name)
+{
+	return cf_opt(cf, name);
+}
+
+const char *
 cf_opt(struct cf *cf, const char *name)
 {
 	char **v = opt_slot(cf, name, 0);

@@ -245,6 +245,18 @@ apply_command_line(struct cf *cf, struct opts *o)
 	}
 }
 
+/* sendmail works from the queue directory; it must be reachable */
+static int
+queue_chdir(struct cf *cf)
+{
+	const char *q = cf_option_value(cf, "QueueDirectory");
+
+	if (q == NULL || chdir(q) == 0)
+		return 0;
+	(void)printf("can not chdir(%s/): %s\n", q, strerror(errno));
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -306,15 +318,23 @@ main(int argc, char **argv)
 	}
 	apply_command_line(cf, &o);
 	cf_ident_finish(cf);
+	(void)cf_check_mailer(cf);
 	if (o.debug01)
 		cf_ident_print(cf, stdout);
+	/* the modes that work in the queue directory need it to exist */
+	if (o.mode == 'v' || o.mode == 'i') {
+		if (cf_check_queue(cf) == -1 || queue_chdir(cf) == -1) {
+			cf_free(cf);
+			return EX_CONFIG;
+		}
+	}
 
 	switch (o.mode) {
 	case 't':
 		rc = cf_testmode(cf, stdin, stdout);
 		break;
 	case 'C':
-		(void)cf_check(cf);
+		(void)cf_check_queue(cf);
 		rc = cf_exitstat(cf);
 		break;
 	case 'v':
