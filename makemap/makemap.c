@@ -114,8 +114,11 @@ dump_one(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
 		klen--;
 	if (vlen > 0 && v[vlen - 1] == '\0')
 		vlen--;
-	if (fwrite(k, 1, klen, d->out) != klen || putc(d->sep, d->out) == EOF ||
-	    fwrite(v, 1, vlen, d->out) != vlen || putc('\n', d->out) == EOF)
+	/* an empty key or value may come as a NULL pointer */
+	if ((klen > 0 && fwrite(k, 1, klen, d->out) != klen) ||
+	    putc(d->sep, d->out) == EOF ||
+	    (vlen > 0 && fwrite(v, 1, vlen, d->out) != vlen) ||
+	    putc('\n', d->out) == EOF)
 		return -1;
 	return 0;
 }
@@ -590,7 +593,7 @@ main(int argc, char **argv)
 		open_failed(&o, "Unknown database type");
 
 	path = map_tool_path(o.map);
-	if (map_tool_check(path, o.unsafe || o.unmap, warn_ww, NULL,
+	if (map_tool_check(path, o.unsafe, warn_ww, NULL,
 	    &err) == -1)
 		open_failed(&o, err.msg);
 	signal(SIGINT, on_signal);

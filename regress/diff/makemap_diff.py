@@ -118,6 +118,8 @@ INVOCATIONS = [
     ("symlink", ["hash", "lnk"], b"a b\n"),
     ("symlink-unsafe", ["-s", "hash", "lnk"], b"a b\n"),
     ("hardlink", ["hash", "hl"], b"a b\n"),
+    ("symlink-dump", ["-u", "hash", "lnk"], None),
+    ("hardlink-dump", ["-u", "hash", "hl"], None),
     ("worldwritable", ["hash", "@WW@/m"], b"a b\n"),
     ("worldwritable-dump", ["-u", "hash", "@WW@/m"], None),
 ]
