@@ -309,6 +309,7 @@ struct map_db_opts {
 	int		 create;	/* create if missing (an empty file is new) */
 	int		 dups;		/* -d: allow duplicate keys */
 	size_t		 cachesize;	/* 0: Berkeley DB's default */
+	unsigned	 pagesize;	/* 0: Berkeley DB's default */
 	int		 mode;		/* for a created file */
 };
 

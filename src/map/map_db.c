@@ -299,6 +299,8 @@ map_db_open(const char *path, const struct map_db_opts *o, struct err *err)
 	    (rc = db->set_cachesize(db, (u_int32_t)(o->cachesize >> 30),
 	    (u_int32_t)(o->cachesize & ((1U << 30) - 1)), 1)) != 0)
 		goto fail;
+	if (o->pagesize > 0 && (rc = db->set_pagesize(db, o->pagesize)) != 0)
+		goto fail;
 	if (o->dups && (rc = db->set_flags(db, DB_DUP)) != 0)
 		goto fail;
 	if (o->readonly)
