@@ -689,7 +689,8 @@ cf_newaliases(struct cf *cf, FILE *out)
 	if (x.cap == NULL)
 		fatal("fopencookie: %s", strerror(errno));
 	n = split_specs(&x, opt != NULL ? opt : "", &v);
-	qsort(v, n, sizeof(*v), spec_order);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), spec_order);
 	cf->out = x.cap;
 	cf->file = NULL;
 	cf->exitstat = 0;
