@@ -1,0 +1,367 @@
+/*
+ * mailboxd.c -- main() of the POP3 server that replaces dovecot: flags,
+ * the dovecot.conf it reads, the listeners, and one forked child per
+ * connection (see mailboxd_session.c).  SIGTERM stops the listener and
+ * its sessions.
+ *
+ *   mailboxd [-F] [-c dovecot.conf]     serve (-F: stay in foreground)
+ *   mailboxd -n [-c dovecot.conf]       print the configuration
+ *   mailboxd -a user [-c ...]           check user's password from stdin
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "mailboxd.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+static FILE *logf;
+
+void
+mbd_log_open(const char *log_path)
+{
+	if (log_path != NULL && strcmp(log_path, "syslog") != 0) {
+		logf = fopen(log_path, "a");
+		if (logf != NULL)
+			setvbuf(logf, NULL, _IOLBF, 0);
+	}
+	if (logf == NULL)
+		openlog("dovecot", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+mbd_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (logf != NULL) {
+		char ts[64];
+		time_t now = time(NULL);
+		struct tm tm;
+		const char *lvl = prio <= LOG_ERR ? "Error" :
+		    prio == LOG_WARNING ? "Warning" : "Info";
+		char *line = NULL;
+
+		(void)localtime_r(&now, &tm);
+		(void)strftime(ts, sizeof(ts), "%b %d %H:%M:%S", &tm);
+		if (vasprintf(&line, fmt, ap) != -1) {
+			/* "pop3-login: Info: text" as dovecot writes */
+			const char *colon = strstr(line, ": ");
+
+			if (colon != NULL)
+				fprintf(logf, "%s %.*s: %s: %s\n", ts,
+				    (int)(colon - line), line, lvl, colon + 2);
+			else
+				fprintf(logf, "%s %s: %s\n", ts, lvl, line);
+			free(line);
+		}
+	} else
+		vsyslog(prio, fmt, ap);
+	va_end(ap);
+}
+
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+on_chld(int sig)
+{
+	(void)sig;
+}
+
+static int
+bind_one(const struct mbd_listener *l)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	const char *host = l->address;
+	int fd = -1, one = 1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+	if (strcmp(host, "*") == 0) {
+		host = "0.0.0.0";
+		hints.ai_family = AF_INET;
+	} else if (strcmp(host, "::") == 0 || strcmp(host, "[::]") == 0) {
+		host = "::";
+		hints.ai_family = AF_INET6;
+	}
+	(void)snprintf(port, sizeof(port), "%d", l->port);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		fprintf(stderr, "mailboxd: listen %s: %s\n", l->address,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			    sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 128) == 0)
+			break;
+		fprintf(stderr, "mailboxd: bind(%s, %d) failed: %s\n",
+		    l->address, l->port, strerror(errno));
+		(void)close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static SSL_CTX *
+tls_context(const struct mbd_cfg *c)
+{
+	SSL_CTX *ctx;
+	int min = TLS1_2_VERSION;
+
+	if (c->ssl == POP3_SSL_NO)
+		return NULL;
+	if (strcmp(c->ssl_min_protocol, "TLSv1") == 0)
+		min = TLS1_VERSION;
+	else if (strcmp(c->ssl_min_protocol, "TLSv1.1") == 0)
+		min = TLS1_1_VERSION;
+	else if (strcmp(c->ssl_min_protocol, "TLSv1.3") == 0)
+		min = TLS1_3_VERSION;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		return NULL;
+	(void)SSL_CTX_set_min_proto_version(ctx, min);
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->ssl_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, c->ssl_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		unsigned long e = ERR_get_error();
+
+		fprintf(stderr, "mailboxd: ssl_cert %s / ssl_key %s: %s\n",
+		    c->ssl_cert, c->ssl_key, ERR_error_string(e, NULL));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+#define CHILD_MAX	1024
+
+int
+mbd_serve(struct mbd_cfg *c, int foreground)
+{
+	struct pollfd pfd[MBD_LISTEN_MAX];
+	pid_t kids[CHILD_MAX];
+	size_t i, n = 0, nkids = 0;
+	struct sigaction sa;
+	SSL_CTX *ctx = NULL;
+
+	if (!c->pop3) {
+		fprintf(stderr, "mailboxd: pop3 is not in protocols: "
+		    "nothing to serve\n");
+		return 78;
+	}
+	if (c->ssl != POP3_SSL_NO && (ctx = tls_context(c)) == NULL)
+		return 78;
+	for (i = 0; i < c->nlisten; i++) {
+		int fd = bind_one(&c->listen[i]);
+
+		if (fd == -1)
+			return 71;
+		pfd[n].fd = fd;
+		pfd[n++].events = POLLIN;
+	}
+	if (n == 0) {
+		fprintf(stderr, "mailboxd: no listeners\n");
+		return 78;
+	}
+	if (!foreground && daemon(0, 0) == -1) {
+		perror("mailboxd: daemon");
+		return 71;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_chld;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	mbd_log(LOG_INFO, "master: mailboxd starting up for pop3");
+	while (!stop) {
+		pid_t pid;
+		int status;
+
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			for (i = 0; i < nkids; i++)
+				if (kids[i] == pid) {
+					kids[i] = kids[--nkids];
+					break;
+				}
+		if (poll(pfd, n, 1000) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			int fd;
+			size_t j;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			fd = accept4(pfd[i].fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd == -1)
+				continue;
+			if (nkids == CHILD_MAX) {
+				(void)close(fd);
+				continue;
+			}
+			pid = fork();
+			if (pid == 0) {
+				int implicit = 0;
+
+				for (j = 0; j < n; j++) {
+					if (j == i)
+						implicit = c->listen[j].ssl;
+					(void)close(pfd[j].fd);
+				}
+				sa.sa_handler = SIG_DFL;
+				(void)sigaction(SIGTERM, &sa, NULL);
+				(void)sigaction(SIGINT, &sa, NULL);
+				(void)sigaction(SIGCHLD, &sa, NULL);
+				mbd_session(c, fd, implicit, ctx);
+				_exit(0);
+			}
+			if (pid > 0)
+				kids[nkids++] = pid;
+			(void)close(fd);
+		}
+	}
+	for (i = 0; i < n; i++)
+		(void)close(pfd[i].fd);
+	for (i = 0; i < nkids; i++)
+		(void)kill(kids[i], SIGTERM);
+	mbd_log(LOG_INFO, "master: mailboxd shutting down");
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+static int
+auth_test(struct mbd_cfg *c, const char *user)
+{
+	struct auth_user u;
+	struct err err;
+	char *pass = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if ((n = getline(&pass, &cap, stdin)) < 0)
+		n = 0;
+	if (pass == NULL)
+		pass = xstrdup("");
+	pass[strcspn(pass, "\r\n")] = '\0';
+	err_clear(&err);
+	switch (auth_verify(&c->auth, user, pass, &u, &err)) {
+	case AUTH_OK:
+		printf("passdb: %s auth succeeded\nuid=%lu gid=%lu home=%s\n",
+		    u.name, (unsigned long)u.uid, (unsigned long)u.gid,
+		    u.home ? u.home : "");
+		auth_user_free(&u);
+		free(pass);
+		return 0;
+	case AUTH_FAILED:
+		printf("passdb: %s auth failed%s%s\n", user,
+		    err.msg[0] ? ": " : "", err.msg);
+		free(pass);
+		return 77;
+	default:
+		printf("passdb: %s temporary failure: %s\n", user, err.msg);
+		free(pass);
+		return 75;
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mailboxd [-Fn] [-c dovecot.conf] "
+	    "[-a user]\n");
+	exit(64);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf = "/etc/dovecot/dovecot.conf", *auth_user = NULL;
+	struct mbd_cfg cfg;
+	struct err err;
+	char *ign;
+	int ch, print = 0, fg = 0, rc;
+
+	while ((ch = getopt(argc, argv, "a:c:Fn")) != -1) {
+		switch (ch) {
+		case 'a':
+			auth_user = optarg;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'F':
+			fg = 1;
+			break;
+		case 'n':
+			print = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	err_clear(&err);
+	if (mbd_conf_load(&cfg, conf, &err) == -1) {
+		fprintf(stderr, "mailboxd: Fatal: %s\n", err.msg);
+		mbd_conf_free(&cfg);
+		return 78;
+	}
+	if (print) {
+		mbd_conf_print(&cfg, stdout);
+		mbd_conf_free(&cfg);
+		return 0;
+	}
+	if (auth_user != NULL) {
+		rc = auth_test(&cfg, auth_user);
+		mbd_conf_free(&cfg);
+		return rc;
+	}
+	mbd_log_open(cfg.log_path);
+	if ((ign = mbd_conf_ignored(&cfg)) != NULL) {
+		fprintf(stderr, "mailboxd: Warning: settings not implemented, "
+		    "ignored: %s\n", ign);
+		mbd_log(LOG_WARNING, "config: settings not implemented, "
+		    "ignored: %s", ign);
+		free(ign);
+	}
+	rc = mbd_serve(&cfg, fg);
+	mbd_conf_free(&cfg);
+	return rc;
+}

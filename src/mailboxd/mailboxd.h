@@ -1,0 +1,79 @@
+/*
+ * mailboxd.h -- what the files of the mailboxd front end share: the
+ * dovecot.conf reader and the settings it yields, the listener, the
+ * per-connection session driver, and the log.
+ */
+#ifndef MAILBOXD_MAILBOXD_H
+#define MAILBOXD_MAILBOXD_H
+
+#include <stdio.h>
+
+#include "auth/auth.h"
+#include "mailbox/mailbox.h"
+#include "pop3/pop3.h"
+
+/* One parsed dovecot.conf node: a "key = value" or a section. */
+struct conf_node {
+	char			*key;		/* or section type */
+	char			*value;		/* or section name; may be "" */
+	int			 section;
+	char			*file;
+	int			 line;
+	struct conf_node	**kids;
+	size_t			 nkids;
+};
+
+#define MBD_LISTEN_MAX	8
+
+struct mbd_listener {
+	char		*address;
+	int		 port;
+	int		 ssl;		/* implicit TLS (995) */
+};
+
+struct mbd_cfg {
+	char			*path;
+	struct conf_node	*root;
+	/* effective values */
+	int			 pop3;		/* "pop3" in protocols */
+	struct mbd_listener	 listen[MBD_LISTEN_MAX];
+	size_t			 nlisten;
+	enum pop3_ssl		 ssl;
+	char			*ssl_cert;	/* file names (after '<') */
+	char			*ssl_key;
+	char			*ssl_min_protocol;
+	int			 disable_plaintext_auth;
+	char			*mechanisms;	/* upper case */
+	char			*mail_location;
+	char			*greeting;
+	char			*uidl_format;
+	int			 pop3_lock_session;
+	int			 pop3_no_flag_updates;
+	unsigned		 auth_failure_delay_ms;
+	struct mbox_lock_cfg	 locks;
+	struct auth_cfg		 auth;
+	char			*log_path;
+	char			*mail_access_groups;
+};
+
+/* Reads path and its !include files; -1 with a message naming the file
+ * and line in err. */
+int	mbd_conf_load(struct mbd_cfg *, const char *path, struct err *);
+void	mbd_conf_free(struct mbd_cfg *);
+/* Settings we read but do not act on, one line, or NULL if none. */
+char	*mbd_conf_ignored(const struct mbd_cfg *);
+/* `mailboxd -n`: the settings as written, sorted, like doveconf -n. */
+void	mbd_conf_print(const struct mbd_cfg *, FILE *);
+
+/* log_path file or syslog (ident "dovecot", facility mail), in
+ * dovecot's shape so fail2ban's filter matches. */
+void	mbd_log_open(const char *log_path);
+void	mbd_log(int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Serves the listeners until SIGTERM; returns the exit code. */
+int	mbd_serve(struct mbd_cfg *, int foreground);
+/* One connection, in the child that owns fd. */
+void	mbd_session(struct mbd_cfg *, int fd, int implicit_tls, void *ssl_ctx);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * mailboxd_session.c -- one POP3 connection in its own process: bytes
+ * in and out (plain or TLS, with pre- and post-login idle timeouts),
+ * lines handed to the pop3 session, and the login callback that checks
+ * the password, waits auth_failure_delay on failure, takes the user's
+ * uid and gid (when running as root) and only then opens the mailbox.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "mailboxd.h"
+#include "lib/buf.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define PRELOGIN_TIMEOUT_MS	(3 * 60 * 1000)
+#define POSTLOGIN_TIMEOUT_MS	(10 * 60 * 1000)
+
+struct conn {
+	int		 fd;
+	SSL		*ssl;
+	char		*rbuf;
+	size_t		 rlen, roff;
+	int		 timeout_ms;
+};
+
+struct ctx {
+	struct mbd_cfg	*cfg;
+	char		 rip[64], lip[64];
+	int		 attempts;
+	char		 last_user[256];
+	const char	*last_method;
+	time_t		 started;
+	int		 lock_fd;
+	struct pop3_session *s;
+};
+
+static ssize_t
+conn_read(struct conn *c, char *p, size_t n)
+{
+	struct pollfd pfd;
+	int r;
+
+	for (;;) {
+		if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
+			return SSL_read(c->ssl, p, (int)n);
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, c->timeout_ms);
+		if (r == 0)
+			return -2;
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (c->ssl != NULL) {
+			r = SSL_read(c->ssl, p, (int)n);
+			if (r <= 0 && SSL_get_error(c->ssl, r) ==
+			    SSL_ERROR_WANT_READ)
+				continue;
+			return r <= 0 ? -1 : r;
+		}
+		r = (int)read(c->fd, p, n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+static int
+conn_write(struct conn *c, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w;
+
+		if (c->ssl != NULL) {
+			w = SSL_write(c->ssl, p, (int)(n > 65536 ? 65536 : n));
+			if (w <= 0)
+				return -1;
+		} else {
+			w = write(c->fd, p, n);
+			if (w == -1 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One line of at most limit bytes (without LF): 1 ok, 0 EOF or timeout,
+ * -1 too long (the rest of the line is not read). */
+static int
+conn_getline(struct conn *c, struct buf *line, size_t limit)
+{
+	buf_reset(line);
+	for (;;) {
+		char *nl;
+		ssize_t r;
+
+		if (c->roff < c->rlen) {
+			size_t avail = c->rlen - c->roff;
+
+			nl = memchr(c->rbuf + c->roff, '\n', avail);
+			if (nl != NULL) {
+				size_t n = (size_t)(nl - (c->rbuf + c->roff));
+
+				if (line->len + n > limit)
+					return -1;
+				(void)buf_add(line, c->rbuf + c->roff, n);
+				c->roff += n + 1;
+				if (line->len > 0 &&
+				    line->data[line->len - 1] == '\r')
+					buf_truncate(line, line->len - 1);
+				return 1;
+			}
+			if (line->len + avail > limit)
+				return -1;
+			(void)buf_add(line, c->rbuf + c->roff, avail);
+			c->roff = c->rlen = 0;
+		}
+		c->roff = 0;
+		r = conn_read(c, c->rbuf, 16384);
+		if (r <= 0)
+			return 0;
+		c->rlen = (size_t)r;
+	}
+}
+
+static void
+addr_of(int fd, int peer, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc;
+
+	rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+	    getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (rc == -1 || getnameinfo((struct sockaddr *)&ss, len, out,
+	    (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
+		(void)str_copy(out, "?", n);
+	if (strncmp(out, "::ffff:", 7) == 0)
+		memmove(out, out + 7, strlen(out + 7) + 1);
+}
+
+static void
+delay_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Becomes the user: groups, gid, uid; irreversible. */
+static int
+drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
+{
+	gid_t groups[2];
+	int ng = 1;
+
+	if (geteuid() != 0) {
+		if (u->uid == geteuid())
+			return 0;
+		mbd_log(LOG_ERR, "pop3(%s): can't switch to uid %lu: not "
+		    "running as root", u->name, (unsigned long)u->uid);
+		return -1;
+	}
+	groups[0] = u->gid;
+	if (cfg->mail_access_groups != NULL &&
+	    *cfg->mail_access_groups != '\0') {
+		struct group *g = getgrnam(cfg->mail_access_groups);
+
+		if (g != NULL)
+			groups[ng++] = g->gr_gid;
+	}
+	if (setgroups((size_t)ng, groups) == -1 || setgid(u->gid) == -1 ||
+	    setuid(u->uid) == -1) {
+		mbd_log(LOG_ERR, "pop3(%s): setuid(%lu) failed: %s", u->name,
+		    (unsigned long)u->uid, strerror(errno));
+		return -1;
+	}
+	if (u->uid != 0 && setuid(0) == 0) {
+		mbd_log(LOG_ERR, "pop3(%s): could regain root", u->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* pop3_lock_session: one POP3 session per maildrop (flock on a file in
+ * the control folder). -1 in use, -2 error, else the fd. */
+static int
+session_lock(const struct mail_location *loc)
+{
+	struct buf p;
+	int fd;
+
+	buf_init(&p, 0);
+	if (loc->format == MAILBOX_MBOX) {
+		buf_printf(&p, "%s", loc->index ? loc->index : loc->root);
+		(void)mkdir(p.data, 0700);
+		buf_adds(&p, "/.imap");
+		if (loc->index == NULL)
+			(void)mkdir(p.data, 0700);
+		buf_adds(&p, "/INBOX");
+		(void)mkdir(p.data, 0700);
+	} else
+		buf_printf(&p, "%s", loc->inbox);
+	buf_adds(&p, "/mailboxd-pop3-session.lock");
+	fd = open(p.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	buf_free(&p);
+	if (fd == -1)
+		return -2;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static enum pop3_login
+login(void *arg, const char *user, const char *pass, const char *method,
+    struct mailbox **mb_out)
+{
+	struct ctx *x = arg;
+	struct auth_user u;
+	struct mail_location loc;
+	struct err err;
+	enum auth_result r;
+
+	x->attempts++;
+	(void)str_copy(x->last_user, user, sizeof(x->last_user));
+	x->last_method = method;
+	err_clear(&err);
+	r = auth_verify(&x->cfg->auth, user, pass, &u, &err);
+	if (r != AUTH_OK) {
+		if (err.msg[0])
+			mbd_log(r == AUTH_TEMPFAIL ? LOG_ERR : LOG_INFO,
+			    "auth: %s", err.msg);
+		delay_ms(x->cfg->auth_failure_delay_ms);
+		return r == AUTH_TEMPFAIL ? POP3_LOGIN_TEMPFAIL :
+		    POP3_LOGIN_FAILED;
+	}
+	if (drop_to(&u, x->cfg) == -1) {
+		auth_user_free(&u);
+		return POP3_LOGIN_TEMPFAIL;
+	}
+	if (mail_location_parse(x->cfg->mail_location, u.name, u.home, &loc,
+	    &err) == -1) {
+		mbd_log(LOG_ERR, "pop3(%s): %s", u.name, err.msg);
+		auth_user_free(&u);
+		return POP3_LOGIN_TEMPFAIL;
+	}
+	if (x->cfg->pop3_lock_session) {
+		x->lock_fd = session_lock(&loc);
+		if (x->lock_fd < 0) {
+			mail_location_free(&loc);
+			auth_user_free(&u);
+			return x->lock_fd == -1 ? POP3_LOGIN_INUSE :
+			    POP3_LOGIN_TEMPFAIL;
+		}
+	}
+	*mb_out = mailbox_open(loc.format, loc.inbox, &x->cfg->locks, &err);
+	if (*mb_out == NULL) {
+		mbd_log(LOG_ERR, "pop3(%s): %s", u.name, err.msg);
+		mail_location_free(&loc);
+		auth_user_free(&u);
+		return POP3_LOGIN_TEMPFAIL;
+	}
+	mbd_log(LOG_INFO, "pop3-login: Login: user=<%s>, method=%s, rip=%s, "
+	    "lip=%s, mpid=%ld%s", u.name, method, x->rip, x->lip,
+	    (long)getpid(), x->s->tls ? ", TLS" :
+	    (x->s->secured ? ", secured" : ""));
+	mail_location_free(&loc);
+	auth_user_free(&u);
+	return POP3_LOGIN_OK;
+}
+
+static int
+flush(struct conn *c, struct pop3_session *s)
+{
+	int rc = 0;
+
+	if (s->out.len > 0)
+		rc = conn_write(c, s->out.data, s->out.len);
+	buf_reset(&s->out);
+	return rc;
+}
+
+void
+mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
+{
+	struct pop3_session s;
+	struct pop3_cfg pc;
+	struct conn c;
+	struct ctx x;
+	struct buf line;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.lock_fd = -1;
+	x.started = time(NULL);
+	addr_of(fd, 1, x.rip, sizeof(x.rip));
+	addr_of(fd, 0, x.lip, sizeof(x.lip));
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.rbuf = xmalloc(16384);
+	c.timeout_ms = PRELOGIN_TIMEOUT_MS;
+	memset(&pc, 0, sizeof(pc));
+	pc.greeting = cfg->greeting;
+	pc.ssl = cfg->ssl;
+	pc.disable_plaintext_auth = cfg->disable_plaintext_auth;
+	pc.mechanisms = cfg->mechanisms;
+	pc.uidl_format = cfg->uidl_format;
+	pc.no_flag_updates = cfg->pop3_no_flag_updates;
+	pc.login = login;
+	pc.ctx = &x;
+	if (implicit_tls) {
+		c.ssl = SSL_new(ssl_ctx);
+		if (c.ssl == NULL || SSL_set_fd(c.ssl, fd) != 1 ||
+		    SSL_accept(c.ssl) != 1) {
+			mbd_log(LOG_INFO, "pop3-login: Disconnected (TLS "
+			    "handshaking failed): rip=%s, lip=%s", x.rip,
+			    x.lip);
+			goto out;
+		}
+	}
+	/* dovecot: a connection whose ends have one address is secured */
+	pop3_session_init(&s, &pc, implicit_tls, strcmp(x.rip, x.lip) == 0);
+	x.s = &s;
+	pop3_session_greet(&s);
+	buf_init(&line, POP3_LINE_MAX + 1);
+	while (s.state != POP3_CLOSED) {
+		if (flush(&c, &s) == -1)
+			break;
+		rc = conn_getline(&c, &line, POP3_LINE_MAX);
+		if (rc == 0)
+			break;
+		if (rc == -1)
+			pop3_session_line_too_long(&s);
+		else
+			pop3_session_line(&s, line.data ? line.data : "",
+			    line.len);
+		if (s.state == POP3_TRANSACTION)
+			c.timeout_ms = POSTLOGIN_TIMEOUT_MS;
+		if (s.want_tls) {
+			if (flush(&c, &s) == -1)
+				break;
+			/* nothing pipelined after STLS is executed */
+			c.roff = c.rlen = 0;
+			c.ssl = SSL_new(ssl_ctx);
+			if (c.ssl == NULL || SSL_set_fd(c.ssl, fd) != 1 ||
+			    SSL_accept(c.ssl) != 1) {
+				mbd_log(LOG_INFO, "pop3-login: Disconnected "
+				    "(TLS handshaking failed): rip=%s, lip=%s",
+				    x.rip, x.lip);
+				break;
+			}
+			pop3_session_tls_started(&s);
+		}
+	}
+	(void)flush(&c, &s);
+	if (s.mb == NULL && x.attempts > 0)
+		mbd_log(LOG_INFO, "pop3-login: Disconnected (auth failed, %d "
+		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "
+		    "lip=%s%s", x.attempts, (long)(time(NULL) - x.started),
+		    x.last_user, x.last_method, x.rip, x.lip, s.tls ? ", TLS" : "");
+	else if (s.mb != NULL)
+		mbd_log(LOG_INFO, "pop3(%s): Disconnected: %s del=%zu/%zu",
+		    s.login_user, s.state == POP3_CLOSED ? "Logged out" :
+		    "Connection closed", s.ndeleted, s.mb->n + s.ndeleted);
+	buf_free(&line);
+	pop3_session_free(&s);
+out:
+	if (c.ssl != NULL) {
+		(void)SSL_shutdown(c.ssl);
+		SSL_free(c.ssl);
+	}
+	if (x.lock_fd >= 0)
+		(void)close(x.lock_fd);
+	free(c.rbuf);
+	(void)close(fd);
+}
