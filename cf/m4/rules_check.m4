@@ -256,7 +256,9 @@ R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try 
 R<$+> $*			$#error $: $1
 ')dnl
 ifdef(`_cf_feature_badmx', `dnl
-R@ $*				$: $>BadMX $1
+dnl # a qualified sender that passed: are its domain's exchangers sane?
+R@ $* < @ $+ > $*		$: $1 < @ $2 > $3 $| $>BadMX $2
+R$* $| $#$*			$#$2
 ')dnl
 
 ######################################################################

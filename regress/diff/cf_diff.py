@@ -4,8 +4,9 @@
 Each regress/diff/cf/<name>.mc is compiled twice with GNU m4: with the
 real sendmail-cf tree (fetched by regress/oracle.sh) and with ours (cf/).
 Both cfs get their host paths rewritten into a temporary tree holding test
-maps (oracle_env.make_tree), and the same regress/diff/cf/<name>.in (or
-regress/diff/cf/common.in) is fed to the REAL sendmail 8.17 in -bt mode
+maps (oracle_env.make_tree plus the extra entries below), and the same
+input -- regress/diff/cf/<name>.in, when there is one, followed by
+regress/diff/cf/common.in -- is fed to the REAL sendmail 8.17 in -bt mode
 with each cf, inside unshare (host name vm.example.test).
 
 Compared (our rulesets are our own, so traces differ by design):
@@ -89,31 +90,52 @@ def norm_mailer(line):
     return name + " " + " ".join(sorted(fields))
 
 
+def blocks_of(out):
+    """Split a -bt transcript into one block per input line.
+
+    sendmail prints "> " before it reads each line; a line that prints
+    nothing (.D, blank, comment) leaves its prompt on the same output line
+    as the next one ("> > check_mail ...").  Block 0 is the banner; the
+    last block is the prompt that met end of input."""
+    blocks = [[]]
+    for line in out.split("\n"):
+        while line.startswith("> ") or line == ">":
+            blocks.append([])
+            line = line[2:]
+        if line:
+            blocks[-1].append(line)
+    return blocks[1:]
+
+
+def answer(lines):
+    """What the top-level ruleset(s) of one input line decided."""
+    rets = [l for l in lines if "returns:" in l]
+    parse = [l.strip() for l in lines if l.strip().startswith("mailer ")]
+    status = [re.sub(r"^== Ruleset \S+ \(\d+\) ", "", l.strip())
+              for l in lines if l.startswith("== Ruleset")]
+    if parse:
+        res = " | ".join(parse)
+    elif rets:
+        res = re.sub(r"^\S+\s+returns:\s*", "", rets[-1]).strip()
+    else:
+        res = " / ".join(l.strip() for l in lines if l.strip())[:300]
+    return res, (status[-1] if status else "")
+
+
 def answers(out, inp):
-    """One answer per input line: what the top-level ruleset decided."""
-    res = []
-    blocks = out.split("\n> ")
-    for blk in blocks[1:]:
-        lines = blk.split("\n")
-        rets = [l for l in lines if "returns:" in l]
-        parse = [l.strip() for l in lines if l.strip().startswith("mailer ")]
-        if parse:
-            res.append(" | ".join(parse))
-        elif rets:
-            last = rets[-1]
-            res.append(re.sub(r"^\S+\s+returns:\s*", "", last).strip())
-        else:
-            res.append(" / ".join(l.strip() for l in lines if l.strip())[:300])
-    return res
+    """One (answer, status) per input line."""
+    return [answer(b) for b in blocks_of(out)]
 
 
 def decide(inline, ans):
-    """check_* answers that are not $# decisions mean "accept"."""
+    """check_* answers that are not $# decisions mean "accept" (or, when
+    a map lookup failed, the ruleset's temporary-failure status)."""
+    res, status = ans
     w = inline.split()
-    if w and w[0].startswith("check_") or (w and w[0] in ("checkrcpt",)):
-        if not ans.startswith("$#"):
-            return "accept"
-    return ans
+    if w and (w[0].startswith("check_") or w[0] == "checkrcpt"):
+        if not res.startswith("$#"):
+            return status or "accept"
+    return res + ((" [" + status + "]") if status else "")
 
 
 def run_bt(prefix, root, tmp, cf, inp):
@@ -161,20 +183,27 @@ def one(name, path, root, prefix, tmp):
         p = os.path.join(tmp, "%s.%s.cf" % (name, tag))
         write(p, t)
         cfs.append(p)
-    inp = os.path.join(MC_DIR, name[3:] + ".in")
-    if not os.path.exists(inp):
-        inp = os.path.join(MC_DIR, "common.in")
-    inlines = [l for l in open(inp).read().split("\n")]
+    text = open(os.path.join(MC_DIR, "common.in")).read()
+    extra = os.path.join(MC_DIR, name[3:] + ".in")
+    if os.path.exists(extra):
+        # per-.mc lines come first: common.in ends with macros set and
+        # odd lines a .mc's own checks should not inherit
+        text = open(extra).read().rstrip("\n") + "\n" + text
+    inp = os.path.join(tmp, name + ".in")
+    write(inp, text)
+    inlines = text.split("\n")
     oo, oe, orc = run_bt(prefix, root, tmp, cfs[0], inp)
     so, se, src_ = run_bt(prefix, root, tmp, cfs[1], inp)
     if "fileclass" not in oe and se.strip() and not oe.strip():
         notes.append("sendmail complained about our cf: %s" % se.strip()[:300])
     ao, as_ = answers(oo, inp), answers(so, inp)
     for i in range(max(len(ao), len(as_))):
-        total += 1
-        line = inlines[i] if i < len(inlines) else "?"
+        line = inlines[i] if i < len(inlines) else "(end of input)"
         a = decide(line, ao[i]) if i < len(ao) else "(none)"
         b = decide(line, as_[i]) if i < len(as_) else "(none)"
+        if a == b == "":
+            continue        # .D, blank and comment lines answer nothing
+        total += 1
         if a == b:
             good += 1
         elif len(notes) < 30:
