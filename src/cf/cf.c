@@ -251,6 +251,7 @@ cf_free(struct cf *cf)
 		}
 		free(cf->rsname[i]);
 	}
+	free(cf->rshash);
 	cf_mailers_free(cf);
 	if (cf->opt != NULL) {
 		for (i = 0; cf->opt[i] != NULL; i += 2) {
@@ -269,6 +270,8 @@ cf_free(struct cf *cf)
 	cf_aliases_free(cf);
 	map_set_free(cf->maps);
 	cf_arena_reset(cf);
+	for (i = 0; i < (int)cf->arena.n; i++)
+		free(cf->arena.v[i]);
 	ptrarr_free(&cf->arena);
 	for (i = 0; i < (int)cf->pvpool.n; i++)
 		free(cf->pvpool.v[i]);

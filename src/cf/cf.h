@@ -53,5 +53,14 @@ const char	*cf_macro_value(struct cf *, const char *name);
 /* Modes. */
 int		 cf_testmode(struct cf *, FILE *in, FILE *out);
 int		 cf_verify(struct cf *, char **addrs, int verbose, FILE *out);
+/*
+ * -bi: rebuilds the database of every rebuildable AliasFile (hash,
+ * btree, implicit) from its text, as sendmail 8.17 does: messages and
+ * the "N aliases, longest L bytes, T bytes total" line on out, the
+ * syslog lines, and a sysexits status (70 after a syntax error).  Each
+ * database is written under a temporary name, synced and renamed over
+ * <file>.db, so readers never see a half-built one.
+ */
+int		 cf_newaliases(struct cf *, FILE *out);
 
 #endif

@@ -111,6 +111,7 @@ struct cf {
 	struct cf_rule		*rules[CF_MAXRWSETS];
 	struct cf_rule		**ruletail[CF_MAXRWSETS];
 	char			*rsname[CF_MAXRWSETS];
+	int			*rshash;	/* name -> number + 1, lazy */
 	int			 nextruleset;
 	int			 cur_rwset;	/* the S being read, -1 none */
 
@@ -134,7 +135,8 @@ struct cf {
 	int			 subrlevel;
 	int			 testmode;	/* -bt: trace rewrite */
 	int			 debug21;	/* -d21.N level */
-	struct ptrarr		 arena;		/* strings of one operation */
+	struct ptrarr		 arena;		/* chunks of one operation */
+	size_t			 arena_used, arena_size, arena_first;
 	struct ptrarr		 pvpool;	/* free workspaces */
 	struct buf		 linebuf;	/* trace output being built */
 	const char		*e_to;		/* address errors are about */

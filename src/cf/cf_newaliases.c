@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cf_alias.h"
 #include "cf_int.h"
 #include "lib/log.h"
 #include "lib/str.h"

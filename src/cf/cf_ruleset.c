@@ -12,6 +12,43 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
+#define RSHASH	512	/* > 2 * CF_MAXRWSETS, a power of two */
+
+static unsigned
+rsname_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned)tolower((unsigned char)*s)) * 16777619u;
+	return h & (RSHASH - 1);
+}
+
+/* The ruleset a name stands for, -1 if none; `$>name` asks this often. */
+static int
+rsname_find(struct cf *cf, const char *name)
+{
+	unsigned h;
+	int i, n;
+
+	if (cf->rshash == NULL) {
+		cf->rshash = xcalloc(RSHASH, sizeof(*cf->rshash));
+		for (i = 0; i < CF_MAXRWSETS; i++) {
+			if (cf->rsname[i] == NULL)
+				continue;
+			h = rsname_hash(cf->rsname[i]);
+			while (cf->rshash[h] != 0)
+				h = (h + 1) & (RSHASH - 1);
+			cf->rshash[h] = i + 1;
+		}
+	}
+	for (h = rsname_hash(name); (n = cf->rshash[h]) != 0;
+	    h = (h + 1) & (RSHASH - 1))
+		if (str_casecmp(cf->rsname[n - 1], name) == 0)
+			return n - 1;
+	return -1;
+}
+
 /*
  * Looks up (enter: creates) a ruleset by number or name, "name=N"
  * binding a name to a number.  Returns the number or -1.
@@ -23,7 +60,7 @@ cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
 	char name[256];
 	size_t n;
 	long num = -1;
-	int i, found = -1;
+	int found = -1;
 	char *end;
 
 	while (isspace((unsigned char)*p))
@@ -54,14 +91,7 @@ cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
 		n = sizeof(name) - 1;
 	memcpy(name, q, n);
 	name[n] = '\0';
-	for (i = 0; i < CF_MAXRWSETS; i++)
-		if (cf->rsname[i] != NULL &&
-		    tolower((unsigned char)cf->rsname[i][0]) ==
-		    tolower((unsigned char)name[0]) &&
-		    str_casecmp(cf->rsname[i], name) == 0) {
-			found = i;
-			break;
-		}
+	found = rsname_find(cf, name);
 	if (found < 0 && !enter)
 		return -1;
 	if (enter && *p == '=') {
@@ -106,6 +136,8 @@ cf_rwset(struct cf *cf, const char *p, int enter, const char **end_out)
 		else {
 			free(cf->rsname[num]);
 			cf->rsname[num] = xstrdup(name);
+			free(cf->rshash);	/* rebuilt on the next lookup */
+			cf->rshash = NULL;
 		}
 	}
 	return (int)num;

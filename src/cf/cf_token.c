@@ -31,23 +31,45 @@ cf_pvp_free(struct cf *cf, char **v)
 		ptrarr_push(&cf->pvpool, v);
 }
 
+#define ARENA_CHUNK	65536
+
+/*
+ * Strings live in chunks handed out by bumping an offset and dropped
+ * together; one standard chunk is kept for the next operation.
+ */
 char *
 cf_arena_str(struct cf *cf, const char *s, size_t n)
 {
-	char *p = xstrndup(s, n);
+	struct ptrarr *a = &cf->arena;
+	size_t need = n + 1, size;
+	char *p;
 
-	ptrarr_push(&cf->arena, p);
+	if (a->n == 0 || cf->arena_used + need > cf->arena_size) {
+		size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+		ptrarr_push(a, xmalloc(size));
+		cf->arena_size = size;
+		cf->arena_used = 0;
+		if (a->n == 1)
+			cf->arena_first = size;
+	}
+	p = (char *)a->v[a->n - 1] + cf->arena_used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	cf->arena_used += need;
 	return p;
 }
 
 void
 cf_arena_reset(struct cf *cf)
 {
-	size_t i;
+	size_t i, keep;
 
-	for (i = 0; i < cf->arena.n; i++)
+	keep = cf->arena.n > 0 && cf->arena_first == ARENA_CHUNK;
+	for (i = keep; i < cf->arena.n; i++)
 		free(cf->arena.v[i]);
-	cf->arena.n = 0;
+	cf->arena.n = keep;
+	cf->arena_used = 0;
+	cf->arena_size = keep ? ARENA_CHUNK : 0;
 }
 
 void

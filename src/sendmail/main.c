@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "cf/cf.h"
-#include "cf/cf_alias.h"
 #include "cf/version.h"
 #include "lib/log.h"
 #include "lib/str.h"
