@@ -124,14 +124,17 @@ R$* $| <PERM + $={Tls} $*>	$: $1 $| <503:5.7.0> <$2 $3>
 R$* $| <TEMP + $={Tls} $*>	$: $1 $| <403:4.7.0> <$2 $3>
 R$* $| <$={Tls} $*>		$: $1 $| <_cf_TLSFAIL> <$2 $3>
 ')dnl
+dnl # a failed handshake is refused whatever was required: with the
+dnl # requirement's own code when the access map gave one, else 454 (the
+dnl # verify word comes alone when there is no access map)
 RSOFTWARE $| <$-:$+> $*		$#error $@ $2 $: $1 " TLS handshake failed."
-RSOFTWARE $| $*			$#error $@ 4.7.0 $: "454 TLS handshake failed."
+RSOFTWARE _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 TLS handshake failed."
 RPROTOCOL $| <$-:$+> $*		$#error $@ $2 $: $1 " STARTTLS failed."
-RPROTOCOL $| $*			$#error $@ 4.7.0 $: "454 STARTTLS failed."
+RPROTOCOL _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS failed."
 RDANE_FAIL $| <$-:$+> $*		$#error $@ $2 $: $1 " DANE check failed."
-RDANE_FAIL $| $*			$#error $@ 4.7.0 $: "454 DANE check failed."
+RDANE_FAIL _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 DANE check failed."
 RCONFIG $| <$-:$+> $*		$#error $@ $2 $: $1 " STARTTLS temporarily not possible."
-RCONFIG $| $*			$#error $@ 4.7.0 $: "454 STARTTLS temporarily not possible."
+RCONFIG _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS temporarily not possible."
 _cf_ACC(`dnl
 R$* $| <$*> <VERIFY>		$: <$2> <VERIFY> <> $1
 R$* $| <$*> <VERIFY + $+>	$: <$2> <VERIFY> <$3> $1
