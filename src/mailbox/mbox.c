@@ -180,7 +180,9 @@ dec(const char *v, size_t n, size_t *used_out)
 	return i == 0 ? 0 : x;
 }
 
-/* "X-IMAPbase: <uidvalidity> <uidnext> [keywords]" */
+/* "X-IMAPbase: <uidvalidity> <last uid> [keywords]": the second number
+ * is the last UID given out (UW-IMAP's meaning; dovecot writes 3 for a
+ * mailbox holding UIDs 1-3), so *next is one more. */
 static int
 parse_base(const char *v, size_t n, uint32_t *uv, uint32_t *next,
     char **kw)
@@ -193,13 +195,13 @@ parse_base(const char *v, size_t n, uint32_t *uv, uint32_t *next,
 	while (i < n && v[i] == ' ')
 		i++;
 	b = dec(v + i, n - i, &used);
-	if (a == 0 || a > UINT32_MAX || used == 0 || b > UINT32_MAX)
+	if (a == 0 || a > UINT32_MAX || used == 0 || b >= UINT32_MAX)
 		return -1;
 	i += used;
 	while (i < n && v[i] == ' ')
 		i++;
 	*uv = (uint32_t)a;
-	*next = (uint32_t)b;
+	*next = (uint32_t)b + 1;
 	free(*kw);
 	*kw = i < n ? xstrndup(v + i, n - i) : NULL;
 	return 0;
@@ -469,7 +471,7 @@ write_pseudo(struct out *o, const struct mailbox *mb, time_t now)
 	    "re-created\n"
 	    "with the data reset to initial values.\n"
 	    "\n", fdate, date, host, (long)now, host, mb->uidvalidity,
-	    mb->uidnext, mb->imapbase_kw ? " " : "",
+	    mb->uidnext - 1, mb->imapbase_kw ? " " : "",
 	    mb->imapbase_kw ? mb->imapbase_kw : "");
 }
 
@@ -510,7 +512,8 @@ write_msg(struct out *o, const struct mailbox *mb,
 	}
 	if (base)
 		out_printf(o, "X-IMAPbase: %" PRIu32 " %010" PRIu32 "%s%s%s",
-		    mb->uidvalidity, mb->uidnext, mb->imapbase_kw ? " " : "",
+		    mb->uidvalidity, mb->uidnext - 1,
+		    mb->imapbase_kw ? " " : "",
 		    mb->imapbase_kw ? mb->imapbase_kw : "", crlf);
 	out_printf(o, "X-UID: %" PRIu32 "%s", m->uid, crlf);
 	out_printf(o, "Status: %s%s%s", f & MSG_SEEN ? "R" : "",
@@ -520,12 +523,12 @@ write_msg(struct out *o, const struct mailbox *mb,
 		    f & MSG_ANSWERED ? "A" : "", f & MSG_FLAGGED ? "F" : "",
 		    f & MSG_DRAFT ? "T" : "", f & MSG_DELETED ? "D" : "",
 		    crlf);
-	if (had_blank) {
+	if (had_blank)
 		out_add(o, p + off, end - off);
-		if (end > off && p[end - 1] != '\n')
-			out_add(o, "\n", 1);
-	} else
+	else
 		out_add(o, crlf, strlen(crlf));
+	/* the separator: a body without a final LF keeps lacking it, as
+	 * dovecot reads the LF before From_ (or at EOF) as not its own */
 	out_add(o, "\n", 1);
 }
 

@@ -574,7 +574,7 @@ cmd_top(struct pop3_session *s, const struct pop3_cmd *c)
 	if (m == -1)
 		return;
 	if (c->n2_kind != POP3_NUM_OK) {
-		reply(s, "-ERR Invalid number of lines: %.*s",
+		reply(s, "-ERR Invalid size: %.*s",
 		    (int)c->arg2len, c->arg2);
 		return;
 	}
