@@ -8,3 +8,5 @@ define(`LOCAL_MAILER_PATH', ifelse(_ARG_, `', `confEBINDIR/mail.local', `_ARG_')
 define(`LOCAL_MAILER_FLAGS', `PSXmnz9')
 define(`LOCAL_MAILER_ARGS', ifelse(_ARG2_, `', `mail.local -l', `_ARG2_'))
 define(`LOCAL_MAILER_DSN_DIAGNOSTIC_CODE', `SMTP')
+dnl # mail.local -l speaks LMTP: the envelope sender is written as for SMTP
+define(`_cf_LOCAL_LMTP', `')

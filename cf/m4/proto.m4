@@ -149,7 +149,7 @@ ifdef(`_cf_feature_no_default_msa', `', `O DaemonPortOptions=Port=587, Name=MSA,
 ifelse(defn(`_cf_CLIENTS'), `', `#O ClientPortOptions=Family=inet, Address=0.0.0.0
 ', `_cf_CLIENTS')`'dnl
 O HelpFile=HELP_FILE
-O QueueDirectory=QUEUE_DIR
+O QueueDirectory=ifdef(`QUEUE_DIR', `QUEUE_DIR', `/var/spool/mqueue')
 ifelse(confTIME_ZONE, `USE_SYSTEM', `#O TimeZoneSpec=', confTIME_ZONE, `USE_TZ', `O TimeZoneSpec=', `O TimeZoneSpec=confTIME_ZONE')
 ifelse(defn(`_cf_FILTERS'), `', `', `_cf_MILTER_OPTIONS')`'dnl
 ifdef(`_cf_SMTPOPMODES', `C{SMTPOpModes} s d D

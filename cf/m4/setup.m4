@@ -29,6 +29,8 @@ define(`_cf_warn', `errprint(`*** WARNING: $1
 ')')
 define(`_cf_error', `errprint(`*** ERROR: $1
 ')')
+define(`_cf_note', `errprint(`NOTE: $1
+')')
 dnl # _DEFIFNOT(name, value): give name a value unless the .mc did
 define(`_DEFIFNOT', `ifdef(`$1', `', `define(`$1', `$2')')')
 define(`CONCAT', `$1$2$3$4$5$6$7')
@@ -175,7 +177,6 @@ _DEFIFNOT(`DATABASE_MAP_TYPE', `hash')
 define(`_cf_mapdef', `DATABASE_MAP_TYPE _cf_dir(`$1')')
 define(`ALIAS_FILE', `_cf_dir(`aliases')')
 define(`HELP_FILE', `_cf_dir(`helpfile')')
-define(`QUEUE_DIR', `/var/spool/mqueue')
 define(`confCW_FILE', `_cf_dir(`local-host-names')')
 define(`confCT_FILE', `_cf_dir(`trusted-users')')
 define(`confCR_FILE', `-o _cf_dir(`relay-domains')')

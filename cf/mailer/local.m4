@@ -30,7 +30,7 @@ define(`_cf_prog_line', `Mprog,		P=[IPC], F=_cf_mflags(`SHELL', `lmDFMuXk5'), S=
 		T=X-Unix/X-Unix/X-Unix,
 		A=TCP $h')
 ', `
-define(`_cf_local_line', `Mlocal,		P=LOCAL_MAILER_PATH, F=_cf_mflags(`LOCAL', _cf_LOCAL_BASEFLAGS`'LOCAL_MAILER_FLAGS), S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,`'_cf_local_fields
+define(`_cf_local_line', `Mlocal,		P=LOCAL_MAILER_PATH, F=_cf_mflags(`LOCAL', _cf_LOCAL_BASEFLAGS`'LOCAL_MAILER_FLAGS), S=ifdef(`_cf_LOCAL_LMTP', `EnvFromSMTP', `EnvFromL')/HdrFromL, R=EnvToL/HdrToL,`'_cf_local_fields
 		T=DNS/RFC822/LOCAL_MAILER_DSN_DIAGNOSTIC_CODE,ifdef(`LOCAL_MAILER_QGRP', ` Q=LOCAL_MAILER_QGRP,')
 		A=LOCAL_MAILER_ARGS')
 define(`_cf_prog_line', `Mprog,		P=LOCAL_SHELL_PATH, F=_cf_mflags(`SHELL', `lsDFMoq'LOCAL_SHELL_FLAGS), S=EnvFromL/HdrFromL, R=EnvToL/HdrToL, D=LOCAL_SHELL_DIR,

@@ -1,6 +1,11 @@
 divert(-1)
 dnl #
-dnl # aix3.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # aix3.m4 -- OSTYPE(aix3): IBM AIX 3.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/aix3.m4')
-_cf_warn(`OSTYPE aix3 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_PATH', `/bin/bellmail')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail $u')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `mn9')
+define(`confEBINDIR', `/usr/lib')
+define(`confTIME_ZONE', `USE_TZ')

@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # amdahl-uts.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # amdahl-uts.m4 -- OSTYPE(amdahl-uts): Amdahl UTS.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/amdahl-uts.m4')
-_cf_warn(`OSTYPE amdahl-uts is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `fSn9')
+define(`confEBINDIR', `/usr/lib')

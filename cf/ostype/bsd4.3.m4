@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # bsd4.3.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # bsd4.3.m4 -- OSTYPE(bsd4.3): 4.3BSD.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/bsd4.3.m4')
-_cf_warn(`OSTYPE bsd4.3 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`QUEUE_DIR', `/usr/spool/mqueue')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -z -a$g $h!rmail ($u)')

@@ -1,6 +1,9 @@
 divert(-1)
 dnl #
-dnl # bsd4.4.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # bsd4.4.m4 -- OSTYPE(bsd4.4): 4.4BSD and systems built on it.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/bsd4.4.m4')
-_cf_warn(`OSTYPE bsd4.4 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
+_DEFIFNOT(`LOCAL_MAILER_PATH', `/usr/libexec/mail.local')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -z -a$g $h!rmail ($u)')

@@ -1,6 +1,6 @@
 divert(-1)
 dnl #
-dnl # bsdi.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # bsdi.m4 -- OSTYPE(bsdi): BSD/OS, which takes the 4.4BSD settings.
 dnl #
 _cf_FILEID(`ostype/bsdi.m4')
-_cf_warn(`OSTYPE bsdi is not supported by this cf package yet; the cf is written without its settings')
+include(_CF_DIR_`ostype/bsd4.4.m4')

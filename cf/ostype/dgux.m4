@@ -1,6 +1,13 @@
 divert(-1)
 dnl #
-dnl # dgux.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # dgux.m4 -- OSTYPE(dgux): Data General DG/UX.  Its mail program only
+dnl # delivers when _FORCE_MAIL_LOCAL_ is set in its environment, so the cf
+dnl # gets an E line for it.
 dnl #
 _cf_FILEID(`ostype/dgux.m4')
-_cf_warn(`OSTYPE dgux is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `m9')
+define(`confTIME_ZONE', `USE_TZ')
+define(`confEBINDIR', `/usr/lib')
+PUSHDIVERT(6)dnl
+E_FORCE_MAIL_LOCAL_=yes
+POPDIVERT

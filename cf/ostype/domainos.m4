@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # domainos.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # domainos.m4 -- OSTYPE(domainos): Apollo Domain/OS.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/domainos.m4')
-_cf_warn(`OSTYPE domainos is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`QUEUE_DIR', `/usr/spool/mqueue')
+define(`confEBINDIR', `/usr/lib')

@@ -1,6 +1,12 @@
 divert(-1)
 dnl #
-dnl # dragonfly.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # dragonfly.m4 -- OSTYPE(dragonfly): DragonFly BSD.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/dragonfly.m4')
-_cf_warn(`OSTYPE dragonfly is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
+MODIFY_MAILER_FLAGS(`LOCAL', `+S')
+_DEFIFNOT(`LOCAL_MAILER_PATH', `/usr/libexec/mail.local')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail $u')
+_DEFIFNOT(`UUCP_MAILER_PATH', `/usr/local/bin/uux')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -z -a$g $h!rmail ($u)')

@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # dynix3.2.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # dynix3.2.m4 -- OSTYPE(dynix3.2): Sequent DYNIX 3.2.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/dynix3.2.m4')
-_cf_warn(`OSTYPE dynix3.2 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`QUEUE_DIR', `/usr/spool/mqueue')
+define(`confEBINDIR', `/usr/lib')

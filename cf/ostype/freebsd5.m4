@@ -1,6 +1,12 @@
 divert(-1)
 dnl #
-dnl # freebsd5.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # freebsd5.m4 -- OSTYPE(freebsd5): FreeBSD 5.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/freebsd5.m4')
-_cf_warn(`OSTYPE freebsd5 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
+MODIFY_MAILER_FLAGS(`LOCAL', `+S')
+_DEFIFNOT(`LOCAL_MAILER_PATH', `/usr/libexec/mail.local')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail $u')
+_DEFIFNOT(`UUCP_MAILER_PATH', `/usr/local/bin/uux')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -z -a$g $h!rmail ($u)')

@@ -1,6 +1,10 @@
 divert(-1)
 dnl #
-dnl # gnu.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # gnu.m4 -- OSTYPE(gnu): GNU Hurd.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/gnu.m4')
-_cf_warn(`OSTYPE gnu is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
+_DEFIFNOT(`LOCAL_MAILER_PATH', `/libexec/mail.local')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail $u')
+define(`confEBINDIR', `/libexec')

@@ -1,6 +1,14 @@
 divert(-1)
 dnl #
-dnl # isc4.1.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # isc4.1.m4 -- OSTYPE(isc4.1): Interactive UNIX 4.1.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/isc4.1.m4')
-_cf_warn(`OSTYPE isc4.1 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `lmail -s $u')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `humS9')
+_DEFIFNOT(`LOCAL_MAILER_PATH', `/bin/lmail')
+_DEFIFNOT(`QUEUE_DIR', `/usr/spool/mqueue')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -gC $h!rmail ($u)')
+_DEFIFNOT(`UUCP_MAILER_PATH', `/usr/bin/uux')
+define(`confTIME_ZONE', `USE_TZ')
+define(`confEBINDIR', `/usr/lib')

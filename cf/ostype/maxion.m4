@@ -1,6 +1,13 @@
 divert(-1)
 dnl #
-dnl # maxion.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # maxion.m4 -- OSTYPE(maxion): Concurrent MAXION.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/maxion.m4')
-_cf_warn(`OSTYPE maxion is not supported by this cf package yet; the cf is written without its settings')
+define(`QUEUE_DIR', `/var/spool/mqueue')
+define(`STATUS_FILE', `/var/adm/log/sendmail.st')
+define(`LOCAL_MAILER_PATH', `/usr/bin/mail')
+define(`LOCAL_SHELL_FLAGS', `ehuP')
+define(`LOCAL_MAILER_ARGS', `mail $u')
+define(`UUCP_MAILER_ARGS', `uux - -r -a$g -gmedium $h!rmail ($u)')
+define(`confEBINDIR', `/usr/ucblib')

@@ -1,6 +1,10 @@
 divert(-1)
 dnl #
-dnl # mklinux.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # mklinux.m4 -- OSTYPE(mklinux): MkLinux on the Mach microkernel; like
+dnl # linux, local delivery goes through procmail, and the status file is
+dnl # kept under /var/log.
 dnl #
 _cf_FILEID(`ostype/mklinux.m4')
-_cf_warn(`OSTYPE mklinux is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
+_DEFIFNOT(`PROCMAIL_MAILER_PATH', `/usr/bin/procmail')
+FEATURE(`local_procmail')

@@ -1,6 +1,9 @@
 divert(-1)
 dnl #
-dnl # osf1.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # osf1.m4 -- OSTYPE(osf1): DEC OSF/1, Digital UNIX, Tru64.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/osf1.m4')
-_cf_warn(`OSTYPE osf1 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`STATUS_FILE', `/usr/adm/sendmail/sendmail.st')
+define(`confDEF_USER_ID', `daemon')
+define(`confEBINDIR', `/usr/lbin')

@@ -1,6 +1,12 @@
 divert(-1)
 dnl #
-dnl # powerux.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # powerux.m4 -- OSTYPE(powerux): Concurrent PowerUX.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/powerux.m4')
-_cf_warn(`OSTYPE powerux is not supported by this cf package yet; the cf is written without its settings')
+define(`LOCAL_MAILER_PATH', `/usr/bin/rmail')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `mn9')
+define(`LOCAL_MAILER_ARGS', `rmail $u')
+define(`LOCAL_SHELL_FLAGS', `ehuP')
+define(`UUCP_MAILER_ARGS', `uux - -r -a$g -gmedium $h!rmail ($u)')
+define(`confEBINDIR', `/usr/local/lib')

@@ -1,6 +1,11 @@
 divert(-1)
 dnl #
-dnl # qnx.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # qnx.m4 -- OSTYPE(qnx): QNX.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/qnx.m4')
-_cf_warn(`OSTYPE qnx is not supported by this cf package yet; the cf is written without its settings')
+define(`QUEUE_DIR', `/usr/spool/mqueue')
+define(`LOCAL_MAILER_ARGS', `mail $u')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `Sh')
+define(`LOCAL_MAILER_PATH', `/usr/bin/mailx')
+define(`UUCP_MAILER_ARGS', `uux - -r -z -a$f $h!rmail ($u)')

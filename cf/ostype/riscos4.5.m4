@@ -1,6 +1,9 @@
 divert(-1)
 dnl #
-dnl # riscos4.5.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # riscos4.5.m4 -- OSTYPE(riscos4.5): MIPS RISC/os 4.5.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/riscos4.5.m4')
-_cf_warn(`OSTYPE riscos4.5 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `rmail -d $u')
+_DEFIFNOT(`QUEUE_DIR', `/usr/spool/mqueue')
+define(`confEBINDIR', `/usr/lib')

@@ -1,6 +1,13 @@
 divert(-1)
 dnl #
-dnl # sco-uw-2.1.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # sco-uw-2.1.m4 -- OSTYPE(sco-uw-2.1): SCO UnixWare 2.1.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/sco-uw-2.1.m4')
-_cf_warn(`OSTYPE sco-uw-2.1 is not supported by this cf package yet; the cf is written without its settings')
+define(`LOCAL_MAILER_PATH', `/usr/bin/rmail')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `fhCEn9')
+define(`LOCAL_SHELL_FLAGS', `ehuP')
+define(`UUCP_MAILER_ARGS', `uux - -r -a$g -gmedium $h!rmail ($u)')
+define(`LOCAL_MAILER_ARGS', `rmail $u')
+define(`confEBINDIR', `/usr/lib')
+define(`confTIME_ZONE', `USE_TZ')

@@ -1,6 +1,11 @@
 divert(-1)
 dnl #
-dnl # solaris11.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # solaris11.m4 -- OSTYPE(solaris11): Oracle Solaris 11.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/solaris11.m4')
-_cf_warn(`OSTYPE solaris11 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -a$g $h!rmail ($u)')
+define(`confEBINDIR', `/usr/lib')
+define(`confPID_FILE', `/system/volatile/sendmail.pid')
+define(`_NETINET6_')
+FEATURE(`local_lmtp')

@@ -1,6 +1,10 @@
 divert(-1)
 dnl #
-dnl # solaris2.pre5.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # solaris2.pre5.m4 -- OSTYPE(solaris2.pre5): Sun Solaris 2 before 2.5.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/solaris2.pre5.m4')
-_cf_warn(`OSTYPE solaris2.pre5 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `SnE9')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail -f $g -d $u')
+_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -a$g $h!rmail ($u)')
+define(`confEBINDIR', `/usr/lib')

@@ -1,6 +1,7 @@
 divert(-1)
 dnl #
-dnl # sunos4.1.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # sunos4.1.m4 -- OSTYPE(sunos4.1): SunOS 4.1.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/sunos4.1.m4')
-_cf_warn(`OSTYPE sunos4.1 is not supported by this cf package yet; the cf is written without its settings')
+define(`confEBINDIR', `/usr/lib')

@@ -1,6 +1,10 @@
 divert(-1)
 dnl #
-dnl # svr4.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # svr4.m4 -- OSTYPE(svr4): generic System V release 4.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/svr4.m4')
-_cf_warn(`OSTYPE svr4 is not supported by this cf package yet; the cf is written without its settings')
+define(`LOCAL_MAILER_PATH', `/usr/ucblib/binmail')
+define(`LOCAL_SHELL_FLAGS', `ehuP')
+define(`UUCP_MAILER_ARGS', `uux - -r -a$g -gmedium $h!rmail ($u)')
+define(`confEBINDIR', `/usr/ucblib')

@@ -1,6 +1,7 @@
 divert(-1)
 dnl #
-dnl # ultrix4.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # ultrix4.m4 -- OSTYPE(ultrix4): DEC Ultrix 4.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/ultrix4.m4')
-_cf_warn(`OSTYPE ultrix4 is not supported by this cf package yet; the cf is written without its settings')
+define(`confEBINDIR', `/usr/lib')

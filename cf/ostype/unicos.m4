@@ -1,6 +1,14 @@
 divert(-1)
 dnl #
-dnl # unicos.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # unicos.m4 -- OSTYPE(unicos): Cray UNICOS.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/unicos.m4')
-_cf_warn(`OSTYPE unicos is not supported by this cf package yet; the cf is written without its settings')
+define(`ALIAS_FILE', `/usr/lib/aliases')
+define(`HELP_FILE', `/usr/lib/sendmail.hf')
+define(`QUEUE_DIR', `/usr/spool/mqueue')
+define(`STATUS_FILE', `/usr/lib/sendmail.st')
+MODIFY_MAILER_FLAGS(`LOCAL', `+aSPpmnxXu')
+MODIFY_MAILER_FLAGS(`SMTP', `+anpeLC')
+define(`LOCAL_SHELL_FLAGS', `pxehu')
+define(`confPID_FILE', `/etc/sendmail.pid')

@@ -1,6 +1,13 @@
 divert(-1)
 dnl #
-dnl # unicosmp.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # unicosmp.m4 -- OSTYPE(unicosmp): Cray UNICOS/mp.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/unicosmp.m4')
-_cf_warn(`OSTYPE unicosmp is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`LOCAL_MAILER_FLAGS', `Ehm9')
+_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail -s -d $u')
+_DEFIFNOT(`QUEUE_DIR', `/var/spool/mqueue')
+_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
+define(`LOCAL_MAILER_PATH', `/usr/bin/mail')
+define(`confTIME_ZONE', `USE_TZ')
+define(`confEBINDIR', `/usr/lib')

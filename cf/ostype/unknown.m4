@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # unknown.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # unknown.m4 -- OSTYPE(unknown): no system chosen.  Reported as an error
+dnl # (m4 still exits 0 and writes a cf with the package's plain defaults).
 dnl #
 _cf_FILEID(`ostype/unknown.m4')
-_cf_warn(`OSTYPE unknown is not supported by this cf package yet; the cf is written without its settings')
+_cf_error(`OSTYPE(unknown) names no operating system: pick the OSTYPE of this host
+	so mailer paths, flags and file places fit it (see cf/ostype/)')

@@ -1,6 +1,11 @@
 divert(-1)
 dnl #
-dnl # uxpds.m4 -- placeholder: this ostype is not implemented by our package yet
+dnl # uxpds.m4 -- OSTYPE(uxpds): Fujitsu UXP/DS.
+dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
 dnl #
 _cf_FILEID(`ostype/uxpds.m4')
-_cf_warn(`OSTYPE uxpds is not supported by this cf package yet; the cf is written without its settings')
+define(`confDEF_GROUP_ID', `6')
+define(`LOCAL_MAILER_PATH', `/usr/ucblib/binmail')
+define(`LOCAL_SHELL_FLAGS', `ehuP')
+define(`UUCP_MAILER_ARGS', `uux - -r -a$f -gmedium $h!rmail ($u)')
+define(`confEBINDIR', `/usr/ucblib')
