@@ -423,7 +423,15 @@ def test_ssl_required_refuses_plaintext(tmp):
     s = Server(tmp, ssl_mode="required")
     s.start()
     try:
-        p = s.pop()
+        # from 127.0.0.2: not the server's address, so not "secured"
+        p = poplib.POP3.__new__(poplib.POP3)
+        p.host, p.port, p._tls_established = "127.0.0.1", s.port, False
+        p.encoding = "UTF-8"
+        p.sock = socket.create_connection(("127.0.0.1", s.port), 10,
+                                          source_address=("127.0.0.2", 0))
+        p.file = p.sock.makefile("rb")
+        p._debugging = 0
+        p.welcome = p._getresp()
         caps = p.capa()
         assert "USER" not in caps and "STLS" in caps
         with pytest.raises(poplib.error_proto,
@@ -464,3 +472,32 @@ def test_auth_check_mode(tmp):
     r = subprocess.run([MAILBOXD, "-c", s.conf, "-a", "ann"],
                        input=b"nope\n", stdout=subprocess.PIPE)
     assert r.returncode == 77
+
+
+SCHEMES = [
+    ("{PLAIN}secret", True),
+    ("{PLAIN}secreT", False),
+    ("{CLEARTEXT}secret", True),
+    ("{SHA512-CRYPT}$6$abcdefgh$ltjgWl6579NluT/Vi1nwEvcil.G5Nbc4NiXZaNGStk8"
+     "PSwGfQv72N2CKPPrVACtLtip/cZ/1GM/O6IND4WQhG.", True),
+    ("$6$abcdefgh$ltjgWl6579NluT/Vi1nwEvcil.G5Nbc4NiXZaNGStk8PSwGfQv72N2CK"
+     "PPrVACtLtip/cZ/1GM/O6IND4WQhG.", True),           # default CRYPT
+    ("{MD5-CRYPT}$1$xy$mkJt1Ht8AivD6sawHd.Cf1", True),
+    ("{CRYPT}$1$xy$mkJt1Ht8AivD6sawHd.Cf0", False),
+    ("{SHA256}K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=", True),
+    ("{SSHA256}lXT7qF+fT7OVoVlwD0tMd02E1ak2dLDbk993wZxIM65zYWx0MTIzNA==",
+     True),
+    ("{PLAIN-MD5}5ebe2294ecd0e0f08eab7690d2a6ee69", True),
+    ("{SSHA256}!!!", False),
+    ("{NOSUCH}secret", False),
+]
+
+
+@pytest.mark.parametrize("stored,ok", SCHEMES)
+def test_password_schemes(tmp, stored, ok):
+    s = Server(tmp)
+    with open(os.path.join(tmp, "passwd"), "w") as f:
+        f.write("joe:%s:%d:%d::/h::\n" % (stored, os.getuid(), os.getgid()))
+    r = subprocess.run([MAILBOXD, "-c", s.conf, "-a", "joe"],
+                       input=b"secret\n", stdout=subprocess.PIPE)
+    assert (r.returncode == 0) == ok, r.stdout

@@ -127,8 +127,9 @@ def wait_port(port, proc, what):
 class Pair:
     """A user `joe` (uid of nobody), a spool, and a config per server."""
 
-    def __init__(self, root, maildir=False):
+    def __init__(self, root, maildir=False, extra=""):
         self.root = root
+        self.extra = extra
         nobody = pwd.getpwnam("nobody")
         self.uid, self.gid = nobody.pw_uid, nobody.pw_gid
         self.home = os.path.join(root, "home")
@@ -156,8 +157,7 @@ class Pair:
                 "default_internal_user = nobody\n"
                 "default_login_user = nobody\n"
                 "default_internal_group = %(g)s\n"
-                "ssl = no\n"
-                "disable_plaintext_auth = no\n"
+                "%(extra)s"
                 "auth_mechanisms = plain login\n"
                 "passdb {\n  driver = passwd-file\n"
                 "  args = scheme=CRYPT %(r)s/passwd\n}\n"
@@ -171,7 +171,9 @@ class Pair:
                 "  inet_listener pop3 {\n    port = %(p)d\n  }\n"
                 "  inet_listener pop3s {\n    port = 0\n  }\n}\n" %
                 {"r": self.root, "n": name, "g": group, "loc": self.loc,
-                 "p": port})
+                 "p": port,
+                 "extra": self.extra or
+                 "ssl = no\ndisable_plaintext_auth = no\n"})
         return path
 
     def own(self):
@@ -312,3 +314,65 @@ def test_maildir_uidls_match_both_ways(tmp):
     theirs = pair.run("dovecot", uidls)
     assert theirs[:2] == first[1:]
     assert pair.run("mailboxd", uidls) == theirs
+
+
+def insecure_transcript(port):
+    """A client on 127.0.0.2 (not the server's address: not secured)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                 source_address=("127.0.0.2", 0))
+    f = c.makefile("rb")
+    out = [f.readline()]
+    for cmd, n in ((b"CAPA", 0), (b"USER joe", 1), (b"PASS secret", 1),
+                   (b"AUTH", 0), (b"AUTH PLAIN", 1), (b"STLS", 1),
+                   (b"QUIT", 1)):
+        c.sendall(cmd + b"\r\n")
+        out.append(b"C: " + cmd)
+        line = f.readline()
+        out.append(line)
+        if n == 0 and line.startswith(b"+OK"):
+            while line != b".\r\n":
+                line = f.readline()
+                out.append(line)
+    c.close()
+    return out
+
+
+def test_same_replies_to_plaintext_from_an_insecure_address(tmp):
+    pair = Pair(tmp, extra="ssl = no\ndisable_plaintext_auth = yes\n")
+    write_mbox(pair)
+    theirs = pair.run("dovecot", insecure_transcript)
+    ours = pair.run("mailboxd", insecure_transcript)
+    assert ours == theirs
+
+
+def loopback_transcript(port):
+    """CAPA, then plaintext and STLS from 127.0.0.1 (secured, not TLS)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = c.makefile("rb")
+    out = [f.readline()]
+    for cmd, n in ((b"CAPA", 0), (b"USER joe", 1), (b"PASS secret", 1),
+                   (b"STAT", 1), (b"QUIT", 1)):
+        c.sendall(cmd + b"\r\n")
+        out.append(b"C: " + cmd)
+        line = f.readline()
+        out.append(line)
+        if n == 0 and line.startswith(b"+OK"):
+            while line != b".\r\n":
+                line = f.readline()
+                out.append(line)
+    c.close()
+    return out
+
+
+def test_same_replies_with_ssl_required(tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=localhost"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pair = Pair(tmp, extra="ssl = required\nssl_cert = <%s\n"
+                           "ssl_key = <%s\n" % (cert, key))
+    write_mbox(pair)
+    theirs = pair.run("dovecot", loopback_transcript)
+    ours = pair.run("mailboxd", loopback_transcript)
+    assert ours == theirs

@@ -83,16 +83,17 @@ pop3_session_greet(struct pop3_session *s)
 	reply(s, "+OK %s", s->cfg->greeting);
 }
 
-/* Plaintext passwords are allowed: TLS, or loopback-equal addresses
- * unless ssl = required. */
+/* Plaintext passwords are allowed over TLS and on secured connections
+ * (local address == remote address); ssl = required implies
+ * disable_plaintext_auth but, as in dovecot 2.3.19, still trusts a
+ * secured connection. */
 static int
 plaintext_ok(const struct pop3_session *s)
 {
-	if (s->tls)
+	if (s->tls || s->secured)
 		return 1;
-	if (s->cfg->ssl == POP3_SSL_REQUIRED)
-		return 0;
-	return !s->cfg->disable_plaintext_auth || s->secured;
+	return !s->cfg->disable_plaintext_auth &&
+	    s->cfg->ssl != POP3_SSL_REQUIRED;
 }
 
 static void
@@ -319,7 +320,9 @@ cmd_auth(struct pop3_session *s, const struct pop3_cmd *c)
 		int plain = str_ncasecmp(c->arg1, "PLAIN", 5) == 0;
 
 		if (!plaintext_ok(s)) {
-			plaintext_refused(s);
+			/* dovecot words the SASL refusal differently */
+			reply(s, "-ERR [AUTH] Plaintext authentication "
+			    "disabled.");
 			return;
 		}
 		if (plain && c->arg2len > 0) {
