@@ -19,6 +19,7 @@ ifdef(`confRELAY_MAILER', `',
 	`define(`confRELAY_MAILER', `unknown')')')')
 define(`_cf_LOCAL_MAILER', `confLOCAL_MAILER')
 define(`_cf_SMTP_MAILER', `confSMTP_MAILER')
+define(`_cf_UUCP_MAILER', `confUUCP_MAILER')
 define(`_cf_RELAY_MAILER', `confRELAY_MAILER')
 ifelse(substr(confDELIVERY_MODE, 0, 1), `d',
 	`_cf_warn(`confDELIVERY_MODE starts with "d" (deferred): the anti-spam rulesets do nothing in that mode')')

@@ -230,6 +230,10 @@ R< error : $-.$-.$- : $+ > $*	$#error $@ $1.$2.$3 $: $4
 R< error : $- $+ > $*		$#error $@ $(dequote $1 $) $: $2
 R< $+ > $+ < @ $+ >		$: $>Recurse $1
 ')dnl
+ifdef(`_MAILER_usenet_', `dnl
+dnl # news.group.USENET@this.host is posted, before local delivery sees it
+R$+ . USENET < @ $=w . >	$#usenet $@ usenet $: $1
+')dnl
 ifdef(`_cf_feature_stickyhost', `dnl
 R$=L < @ $=w . >		$#_cf_LOCAL_MAILER $: @ $1
 R$+ < @ $=w . >			$#_cf_LOCAL_MAILER $: $1 < @ $2 . >
@@ -247,7 +251,10 @@ R< $+ > $*			$: $>Mailertable <$1> $2
 undivert(4)dnl
 ifdef(`UUCP_RELAY', `dnl
 R$* < @ $* . UUCP. > $*		$: $>MailerToTriple < $Y > $1 < @ $2 . UUCP. > $3
-')dnl
+', `ifdef(`_MAILER_uucp_', `dnl
+dnl # no UUCP relay: other .UUCP hosts go straight out over uux
+R$* < @ $+ .UUCP. > $*		$#_cf_UUCP_MAILER $@ $2 $: $1 < @ $2 .UUCP. > $3
+')')dnl
 ifdef(`BITNET_RELAY', `dnl
 R$* < @ $* . BITNET. > $*	$: $>MailerToTriple < $B > $1 < @ $2 . BITNET. > $3
 ')dnl
@@ -263,7 +270,8 @@ ifdef(`_MAILER_pop_', `dnl
 R$+ < @ POP. >			$#pop $: $1
 ')dnl
 ifdef(`_MAILER_usenet_', `dnl
-R$+ . USENET < @ $=w . >	$#usenet $@ usenet $: $1
+dnl # a bare news.group.USENET (no host) is posted too
+R$+ . USENET			$#usenet $@ usenet $: $1
 ')dnl
 ifdef(`_LOCAL_RULES_', `undivert(1)')dnl
 ifdef(`_cf_HAVE_SMTP', `dnl

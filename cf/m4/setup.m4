@@ -39,6 +39,8 @@ define(`lower', `translit(`$1', `ABCDEFGHIJKLMNOPQRSTUVWXYZ', `abcdefghijklmnopq
 define(`strcasecmp', `ifelse(lower(`$1'), lower(`$2'), `1', `0')')
 dnl # _OPTINS(name, before, after): "before value after" when name is defined
 define(`_OPTINS', `ifdef(`$1', `$2$1$3')')
+dnl # _cf_qgrp(NAME_QGRP): the " Q=group," field of an M line when set
+define(`_cf_qgrp', `ifelse(defn(`$1'), `', `', ` Q=$1,')')
 define(`CF_LEVEL', `10')
 define(`VERSIONID', ``#####  $1  #####'
 ')

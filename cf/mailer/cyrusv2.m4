@@ -1,6 +1,19 @@
 divert(-1)
 dnl #
-dnl # cyrusv2.m4 -- placeholder: this mailer is not implemented by our package yet
+dnl # cyrusv2.m4 -- the "cyrusv2" mailer: hands mail to a Cyrus IMAP 2.x
+dnl # server over LMTP on a socket (confLOCAL_MAILER can name it).
+dnl #
+dnl # Settings: CYRUSV2_MAILER_FLAGS (added to lsDFMnqXz), _ARGS (the
+dnl # socket, default FILE /var/run/cyrus/socket/lmtp), _MAXMSGS, _MAXRCPTS,
+dnl # _CHARSET, _QGRP; MODIFY_MAILER_FLAGS(`CYRUSV2').
 dnl #
 _cf_FILEID(`mailer/cyrusv2.m4')
-_cf_warn(`MAILER cyrusv2 is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`CYRUSV2_MAILER_FLAGS', `A@/:|m')
+_DEFIFNOT(`CYRUSV2_MAILER_ARGS', `FILE /var/run/cyrus/socket/lmtp')
+divert(7)dnl
+
+Mcyrusv2,	P=[IPC], F=_cf_mflags(`CYRUSV2', `lsDFMnqXz'CYRUSV2_MAILER_FLAGS), S=EnvFromSMTP/HdrFromL, R=EnvToL/HdrToL, E=\r\n,
+		_OPTINS(`CYRUSV2_MAILER_MAXMSGS', `m=', `, ')_OPTINS(`CYRUSV2_MAILER_MAXRCPTS', `r=', `, ')_OPTINS(`CYRUSV2_MAILER_CHARSET', `C=', `, ')T=DNS/RFC822/SMTP,_cf_qgrp(`CYRUSV2_MAILER_QGRP')
+		A=CYRUSV2_MAILER_ARGS
+
+divert(-1)

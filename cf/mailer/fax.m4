@@ -1,6 +1,23 @@
 divert(-1)
 dnl #
-dnl # fax.m4 -- placeholder: this mailer is not implemented by our package yet
+dnl # fax.m4 -- the "fax" mailer (HylaFAX faxmail): user@number.FAX.
+dnl # Adds FAX to the pseudo-domains; Parse1 routes .FAX hosts here unless
+dnl # FAX_RELAY sends them elsewhere.  S=14/R=24 are numbered rulesets the
+dnl # cf never defines; sendmail-cf names them the same way.
+dnl #
+dnl # Settings: FAX_MAILER_PATH, _ARGS, _MAX (100000), _QGRP.
 dnl #
 _cf_FILEID(`mailer/fax.m4')
-_cf_warn(`MAILER fax is not supported by this cf package yet; the cf is written without its settings')
+_DEFIFNOT(`FAX_MAILER_ARGS', `faxmail -d $u@$h $f')
+_DEFIFNOT(`FAX_MAILER_PATH', `/usr/bin/faxmail')
+_DEFIFNOT(`FAX_MAILER_MAX', `100000')
+PUSHDIVERT(6)dnl
+CPFAX
+POPDIVERT
+divert(7)dnl
+
+Mfax,		P=FAX_MAILER_PATH, F=DFMhu, S=14, R=24,
+		M=FAX_MAILER_MAX, T=X-Phone/X-FAX/X-Unix,_cf_qgrp(`FAX_MAILER_QGRP')
+		A=FAX_MAILER_ARGS
+
+divert(-1)
