@@ -119,7 +119,9 @@ int	mailbox_msg_read(struct mailbox *, size_t idx, struct buf *out,
 	    struct err *);
 
 /* Expunges the messages marked `expunge` and adds `set_flags`, under the
- * write lock; messages that arrived meanwhile are kept. */
+ * write lock; messages that arrived meanwhile are kept.  In an mbox,
+ * flag changes alone wait for the next expunge (as dovecot's lazy
+ * writes); in a Maildir they are renames at once. */
 int	mailbox_commit(struct mailbox *, struct err *);
 
 /* A POP3 UIDL in pop3_uidl_format (%u uid, %v uidvalidity, %08Xu ...);

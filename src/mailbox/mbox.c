@@ -685,29 +685,49 @@ reload(struct mailbox *mb, struct err *err)
 	return rc == -1 ? -1 : 0;
 }
 
-/* Opens, locks and maps the mbox; *fd_out is -1 when it does not
- * exist. */
+/* Opens, locks and maps the mbox; im->fd is -1 when it does not exist.
+ * A file replaced (renamed over) while we waited for the locks is opened
+ * again, so we never hold locks on a stale inode.  FIFOs, devices,
+ * symlinks and hard-linked files are refused. */
 static int
 open_locked(struct mailbox *mb, int write, struct mbox_lock *l,
     struct image *im, struct err *err)
 {
-	int fd;
+	struct stat fst, pst;
+	int fd, tries;
 
 	im->fd = -1;
 	im->p = NULL;
 	im->len = 0;
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
-	fd = open(mb->path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC |
-	    O_NOFOLLOW);
-	if (fd == -1 && errno == ENOENT)
-		return 0;
-	if (fd == -1)
-		return err_sys(err, errno == ELOOP ? ERR_NOPERM :
-		    ERR_TEMPFAIL, "open %s", mb->path);
-	if (mbox_lock_take(mb->path, fd, write, &mb->locks, l, err) == -1) {
+	for (tries = 0;; tries++) {
+		fd = open(mb->path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK);
+		if (fd == -1 && errno == ENOENT)
+			return 0;
+		if (fd == -1)
+			return err_sys(err, errno == ELOOP ? ERR_NOPERM :
+			    ERR_TEMPFAIL, "open %s", mb->path);
+		if (fstat(fd, &fst) == -1 || !S_ISREG(fst.st_mode) ||
+		    fst.st_nlink > 1) {
+			(void)close(fd);
+			return err_set(err, ERR_NOPERM, "%s: not a regular "
+			    "file with one link", mb->path);
+		}
+		if (mbox_lock_take(mb->path, fd, write, &mb->locks, l,
+		    err) == -1) {
+			(void)close(fd);
+			return -1;
+		}
+		if (stat(mb->path, &pst) == 0 && pst.st_ino == fst.st_ino &&
+		    pst.st_dev == fst.st_dev)
+			break;
+		mbox_lock_release(l);
 		(void)close(fd);
-		return -1;
+		if (tries == 10)
+			return err_set(err, ERR_TEMPFAIL, "%s keeps being "
+			    "replaced", mb->path);
 	}
 	if (image_map(mb->path, fd, im, err) == -1) {
 		mbox_lock_release(l);
@@ -817,9 +837,10 @@ mbox_commit(struct mailbox *mb, struct err *err)
 	size_t i;
 	int rc, todo = 0;
 
+	/* flags alone do not rewrite the file (dovecot's mbox_lazy_writes):
+	 * they are written with the next expunge */
 	for (i = 0; i < mb->n; i++)
-		if (mb->msgs[i].expunge || (mb->msgs[i].set_flags &
-		    ~mb->msgs[i].flags))
+		if (mb->msgs[i].expunge)
 			todo = 1;
 	if (!todo)
 		return 0;

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -337,6 +339,117 @@ test_missing_mbox_is_empty_and_junk_is_refused(void **state)
 }
 
 static void
+test_fifo_and_hard_link_are_refused(void **state)
+{
+	struct err err;
+
+	(void)state;
+	assert_int_equal(mkfifo(path_of("fifo"), 0600), 0);
+	assert_null(mailbox_open(MAILBOX_MBOX, path_of("fifo"), NULL, &err));
+	assert_int_equal(err.kind, ERR_NOPERM);
+	put("linked", TWO);
+	{
+		char *a = xstrdup(path_of("linked"));
+
+		assert_int_equal(link(a, path_of("linked2")), 0);
+		free(a);
+	}
+	assert_null(mailbox_open(MAILBOX_MBOX, path_of("linked"), NULL,
+	    &err));
+	assert_int_equal(err.kind, ERR_NOPERM);
+	assert_int_equal(symlink("two", path_of("symlinked")), 0);
+	assert_null(mailbox_open(MAILBOX_MBOX, path_of("symlinked"), NULL,
+	    &err));
+}
+
+static void
+test_seen_flags_alone_do_not_rewrite_the_mbox(void **state)
+{
+	struct mailbox *mb;
+	struct err err;
+	struct stat a, b;
+
+	(void)state;
+	put("lazy", TWO);
+	mailbox_free(open_mbox("lazy"));	/* UIDs written */
+	assert_int_equal(stat(path_of("lazy"), &a), 0);
+	mb = open_mbox("lazy");
+	mb->msgs[0].set_flags = MSG_SEEN;
+	assert_int_equal(mailbox_commit(mb, &err), 0);
+	mailbox_free(mb);
+	assert_int_equal(stat(path_of("lazy"), &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+}
+
+/* A delivery-style writer (write locks, append, unlock) racing with
+ * expunges: every appended message survives exactly once. */
+static void
+test_appends_during_expunges_are_never_lost(void **state)
+{
+	struct mailbox *mb;
+	struct err err;
+	pid_t pid;
+	int i, status, expunged = 0;
+	char *path = xstrdup(path_of("race"));
+
+	(void)state;
+	put("race", TWO);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct mbox_lock_cfg cfg;
+
+		mbox_lock_cfg_default(&cfg);
+		for (i = 0; i < 50; i++) {
+			struct mbox_lock l;
+			char msg[128];
+			int fd = -1;
+
+			for (;;) {
+				struct stat a, b;
+
+				fd = open(path, O_WRONLY | O_APPEND);
+				if (fd == -1 || mbox_lock_take(path, fd, 1,
+				    &cfg, &l, &err) == -1)
+					_exit(1);
+				/* the file may have been replaced meanwhile */
+				if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+				    a.st_ino == b.st_ino)
+					break;
+				mbox_lock_release(&l);
+				close(fd);
+			}
+			snprintf(msg, sizeof(msg), "From d@x Fri Nov 24 "
+			    "10:00:00 2026\nSubject: race %d\n\nbody\n\n", i);
+			if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
+				_exit(2);
+			mbox_lock_release(&l);
+			close(fd);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 30; i++) {
+		mb = mailbox_open(MAILBOX_MBOX, path, NULL, &err);
+		assert_non_null(mb);
+		if (mb->n > 0) {
+			mb->msgs[0].expunge = 1;
+			assert_int_equal(mailbox_commit(mb, &err), 0);
+			expunged++;
+		}
+		mailbox_free(mb);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	mb = mailbox_open(MAILBOX_MBOX, path, NULL, &err);
+	assert_non_null(mb);
+	assert_int_equal(mb->n, 2 + 50 - expunged);
+	for (i = 1; i < (int)mb->n; i++)
+		assert_true(mb->msgs[i].uid > mb->msgs[i - 1].uid);
+	mailbox_free(mb);
+	free(path);
+}
+
+static void
 test_lock_timeout_is_a_tempfail(void **state)
 {
 	struct mbox_lock_cfg cfg;
@@ -478,6 +591,9 @@ main(void)
 		cmocka_unit_test(test_expunge_keeps_others_and_uidvalidity),
 		cmocka_unit_test(test_appended_message_after_open_survives_commit),
 		cmocka_unit_test(test_missing_mbox_is_empty_and_junk_is_refused),
+		cmocka_unit_test(test_fifo_and_hard_link_are_refused),
+		cmocka_unit_test(test_seen_flags_alone_do_not_rewrite_the_mbox),
+		cmocka_unit_test(test_appends_during_expunges_are_never_lost),
 		cmocka_unit_test(test_lock_timeout_is_a_tempfail),
 		cmocka_unit_test(test_many_messages_parse_in_linear_time),
 		cmocka_unit_test(test_lock_methods_parse),
