@@ -13,10 +13,13 @@ ifdef(`__OSTYPE__', `',
 	`_cf_error(`no OSTYPE() given: add one (for example OSTYPE(linux)) near the top of the .mc')')
 ifdef(`_MAILER_local_', `', `MAILER(`local')')
 ifdef(`_MAILER_smtp_', `define(`_cf_HAVE_SMTP', `1')')
+dnl # without MAILER(smtp) sendmail-cf 8.17 leaves the relay mailer at
+dnl # "unknown" even when MAILER(uucp) is there (its test for uucp names a
+dnl # macro that is never defined); the cfs it writes route that way, so
+dnl # ours do too
 ifdef(`confRELAY_MAILER', `',
 	`ifdef(`_MAILER_smtp_', `define(`confRELAY_MAILER', `relay')',
-	`ifdef(`_MAILER_uucp_', `define(`confRELAY_MAILER', `uucp-new')',
-	`define(`confRELAY_MAILER', `unknown')')')')
+	`define(`confRELAY_MAILER', `unknown')')')
 define(`_cf_LOCAL_MAILER', `confLOCAL_MAILER')
 define(`_cf_SMTP_MAILER', `confSMTP_MAILER')
 define(`_cf_UUCP_MAILER', `confUUCP_MAILER')

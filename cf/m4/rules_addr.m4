@@ -89,10 +89,25 @@ R$* < @ $+ .BITNET > $*		$: $1 < @ $(bitdomain $2 $: $2.BITNET $) > $3
 ifdef(`_cf_feature_uucpdomain', `dnl
 R$* < @ $+ .UUCP > $*		$: $1 < @ $(uudomain $2 $: $2.UUCP $) > $3
 ')dnl
-ifdef(`_cf_feature_nouucp', `', `ifdef(`_cf_feature_nocanonify', `', `dnl
+ifdef(`_cf_feature_nouucp', `', `ifdef(`UUCP_RELAY', `dnl
+dnl # the UUCP relay gets every .UUCP host as it is
+R$* < @ $+ . UUCP > $*		$@ $1 < @ $2 . UUCP . > $3
+', `dnl
+dnl # neighbours named by SITECONFIG are final; another .UUCP name may be ours
+ifdef(`_CLASS_U_', `R$* < @ $=U . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
+')dnl
+ifdef(`_CLASS_V_', `R$* < @ $=V . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
+')dnl
+ifdef(`_CLASS_W_', `R$* < @ $=W . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
+')dnl
+ifdef(`_CLASS_X_', `R$* < @ $=X . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
+')dnl
+ifdef(`_CLASS_Y_', `R$* < @ $=Y . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
+')dnl
+ifdef(`_cf_feature_nocanonify', `', `dnl
 R$* < @ $+ . UUCP > $*		$: $1 < @ $[ $2 $] . UUCP . > $3
 R$* < @ $+ . . UUCP . > $*	$@ $1 < @ $2 . > $3
-')')dnl
+')')')dnl
 R$* < @ $* $=P > $*		$: $1 < @ $2 $3 . > $4		pseudo domains
 ifdef(`_cf_feature_nocanonify', `dnl
 R$* < @ $* $~P > $*		$: $&{daemon_flags} $| $1 < @ $2 $3 > $4
@@ -116,9 +131,11 @@ R$* < @ $=M > $*		$: $1 < @ $2 . > $3
 ifdef(`_cf_feature_masquerade_entire_domain', `dnl
 R$* < @ $* $=M > $*		$: $1 < @ $2 $3 . > $4
 ')dnl
-ifdef(`_cf_feature_virtusertable', `dnl
+ifdef(`_cf_feature_virtusertable', `ifdef(`_cf_feature_virtuser_entire_domain', `dnl
+R$* < @ $* $={VirtHost} > $*	$: $1 < @ $2 $3 . > $4		virtual, any depth
+', `dnl
 R$* < @ $={VirtHost} > $*	$: $1 < @ $2 . > $3
-')dnl
+')')dnl
 ifdef(`_cf_feature_genericstable', `dnl
 R$* < @ $=G > $*		$: $1 < @ $2 . > $3
 ifdef(`_cf_feature_generics_entire_domain', `dnl
@@ -210,7 +227,11 @@ R$* < @ [ $+ ] : $+ > $*	$#_cf_SMTP_MAILER $@ $3 $: $1 < @ [$2] > $4
 ifdef(`_cf_feature_virtusertable', `dnl
 dnl virtual users: user@dom, user+detail forms, then @dom
 R$+				$: <!> $1
+ifdef(`_cf_feature_virtuser_entire_domain', `dnl
+R<!> $+ < @ $* $={VirtHost} . >	$: < $(virtuser $1 @ $2 $3 $@ $1 $: @ $) > $1 < @ $2 $3 . >
+', `dnl
 R<!> $+ < @ $={VirtHost} . >	$: < $(virtuser $1 @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+')dnl
 R<!> $+ < @ $=w . >		$: < $(virtuser $1 @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
 R<@> $+ + $+ < @ $* . >		$: < $(virtuser $1 + + @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
 R<@> $+ + $* < @ $* . >		$: < $(virtuser $1 + * @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
@@ -261,10 +282,11 @@ R$* < @ $* . BITNET. > $*	$: $>MailerToTriple < $B > $1 < @ $2 . BITNET. > $3
 ifdef(`DECNET_RELAY', `dnl
 R$* < @ $* . DECNET. > $*	$: $>MailerToTriple < $C > $1 < @ $2 . DECNET. > $3
 ')dnl
-ifdef(`FAX_RELAY', `dnl
-R$* < @ $* . FAX. > $*		$: $>MailerToTriple < $F > $1 < @ $2 . FAX. > $3
-', `ifdef(`_MAILER_fax_', `dnl
+dnl # .FAX hosts: our own fax mailer first, else the fax relay
+ifdef(`_MAILER_fax_', `dnl
 R$+ < @ $+ .FAX. >		$#fax $@ $2 $: $1
+', `ifdef(`FAX_RELAY', `dnl
+R$* < @ $* . FAX. > $*		$: $>MailerToTriple < $F > $1 < @ $2 . FAX. > $3
 ')')dnl
 ifdef(`_MAILER_pop_', `dnl
 R$+ < @ POP. >			$#pop $: $1
@@ -319,6 +341,10 @@ R< > $+				$: < $H > $1
 ifdef(`LOCAL_RELAY', `dnl
 R< > $+				$: < $R > $1
 ')dnl
+ifdef(`_cf_feature_preserve_local_plus_detail', `dnl
+dnl nobody claimed it: the address stays as it is, +detail and all
+R< > $+				$@ $1
+', `dnl
 dnl nobody claimed it: local, keeping a +detail that came in $h
 R< > $+				$: < > < $1 <> $&h >
 R< > < $+ <> + $* >		$: < > < $1 + $2 >
@@ -329,6 +355,7 @@ R< > < $+ >			$@ $1
 R$+				$: $1 <> $&h
 R$+ <> + $*			$: $1 + $2
 R$+ <> $*			$: $1
+')dnl
 R< local : $* > $*		$: $>MailerToTriple < local : $1 > $2
 R< error : $* > $*		$: $>MailerToTriple < error : $1 > $2
 R< $~[ : $+ > $+		$: $>MailerToTriple < $1 : $2 > $3 < @ $2 >
