@@ -183,7 +183,12 @@ class Pair:
                 if p.startswith((self.home, self.spool)):
                     os.chown(p, self.uid, self.gid)
         os.chown(self.home, self.uid, self.gid)
-        os.chown(self.spool, self.uid, self.gid)
+        if getattr(self, "debian_spool", False):
+            # Debian's /var/mail: root:mail 2775, users not in group mail
+            os.chown(self.spool, 0, grp.getgrnam("mail").gr_gid)
+            os.chmod(self.spool, 0o2775)
+        else:
+            os.chown(self.spool, self.uid, self.gid)
 
     def run(self, which, script):
         port = free_port()
@@ -376,3 +381,19 @@ def test_same_replies_with_ssl_required(tmp):
     theirs = pair.run("dovecot", loopback_transcript)
     ours = pair.run("mailboxd", loopback_transcript)
     assert ours == theirs
+
+
+@pytest.mark.skipif(REASON is None and not any(
+    g.gr_name == "mail" for g in grp.getgrall()), reason="no group mail")
+def test_root_mail_spool_needs_mail_privileged_group(tmp):
+    pair = Pair(tmp, extra="ssl = no\ndisable_plaintext_auth = no\n"
+                           "mail_privileged_group = mail\n")
+    pair.debian_spool = True
+    write_mbox(pair)
+    os.chmod(os.path.join(pair.spool, "joe"), 0o600)
+    first = pair.run("dovecot", lambda p: uidls(p, dele=(1,)))
+    assert pair.run("mailboxd", lambda p: uidls(p, dele=(1,))) == first[1:]
+    assert pair.run("dovecot", uidls) == first[2:]
+    st = os.stat(os.path.join(pair.spool, "joe"))
+    assert (st.st_uid, st.st_gid) == (pair.uid, pair.gid)
+    assert sorted(os.listdir(pair.spool)) == ["joe"]

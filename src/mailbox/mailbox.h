@@ -36,6 +36,9 @@ struct mbox_lock_cfg {
 	size_t			 nwrite;
 	unsigned		 timeout_secs;		/* mbox_lock_timeout */
 	unsigned		 dotlock_change_secs;	/* stale dotlock age */
+	long			 privileged_gid;	/* mail_privileged_group:
+							   saved gid for dotlocks
+							   and rewrites; -1 none */
 };
 
 /* Debian dovecot's defaults: read fcntl; write fcntl then dotlock. */
@@ -51,6 +54,7 @@ struct mbox_lock {
 	char	*dotlock;		/* path of our dotlock, NULL if none */
 	int	 fcntl_held;
 	int	 flock_held;
+	long	 privileged_gid;
 };
 
 /* Takes every method in order; on failure releases what it took.

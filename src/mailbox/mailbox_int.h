@@ -19,6 +19,16 @@ enum mbox_hdr {
 	MBOX_HDR_CLEN
 };
 
+/* Takes the privileged group as effective gid for an operation in a
+ * shared spool folder (dovecot's mail_privileged_group); leave restores
+ * it.  No-ops when gid is -1 or already effective. */
+struct mbox_priv {
+	gid_t	 old;
+	int	 on;
+};
+void	mbox_priv_enter(long gid, struct mbox_priv *);
+void	mbox_priv_leave(struct mbox_priv *);
+
 enum mbox_hdr mbox_hdr_kind(const char *line, size_t len);
 
 /* Walks one message's bytes (headers, blank line, body): appends what a

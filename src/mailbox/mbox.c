@@ -576,6 +576,7 @@ image_unmap(struct image *im)
 static int
 rewrite(struct mailbox *mb, const struct image *im, struct err *err)
 {
+	struct mbox_priv priv = { 0, 0 };
 	struct stat st;
 	struct out o;
 	struct buf tmp;
@@ -595,6 +596,14 @@ rewrite(struct mailbox *mb, const struct image *im, struct err *err)
 		buf_printf(&tmp, ".%s.%ld.tmp", mb->path, (long)getpid());
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    st.st_mode & 07777);
+	if (fd == -1 && errno == EACCES) {
+		/* a root:mail spool folder: mail_privileged_group */
+		mbox_priv_enter(mb->locks.privileged_gid, &priv);
+		fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    st.st_mode & 07777);
+		if (!priv.on || fd == -1)
+			mbox_priv_leave(&priv);
+	}
 	if (fd == -1) {
 		err_sys(err, ERR_TEMPFAIL, "create %s", tmp.data);
 		buf_free(&tmp);
@@ -638,6 +647,7 @@ rewrite(struct mailbox *mb, const struct image *im, struct err *err)
 		err_sys(err, ERR_TEMPFAIL, "rename %s", tmp.data);
 		goto fail;
 	}
+	mbox_priv_leave(&priv);
 	/* the directory entry, too */
 	if (slash != NULL) {
 		buf_reset(&tmp);
@@ -656,6 +666,7 @@ fail:
 	if (fd != -1)
 		(void)close(fd);
 	(void)unlink(tmp.data);
+	mbox_priv_leave(&priv);
 	buf_free(&tmp);
 	return -1;
 }

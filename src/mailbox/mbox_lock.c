@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mailbox.h"
+#include "mailbox_int.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -29,6 +29,26 @@ mbox_lock_cfg_default(struct mbox_lock_cfg *c)
 	c->nwrite = 2;
 	c->timeout_secs = 300;
 	c->dotlock_change_secs = 120;
+	c->privileged_gid = -1;
+}
+
+void
+mbox_priv_enter(long gid, struct mbox_priv *p)
+{
+	p->old = getegid();
+	p->on = 0;
+	if (gid < 0 || (gid_t)gid == p->old)
+		return;
+	p->on = setegid((gid_t)gid) == 0;
+}
+
+void
+mbox_priv_leave(struct mbox_priv *p)
+{
+	if (p->on && setegid(p->old) == -1)
+		fatal("setegid(%lu) back from mail_privileged_group: %s",
+		    (unsigned long)p->old, strerror(errno));
+	p->on = 0;
 }
 
 const char *
@@ -113,11 +133,25 @@ take_dotlock(const char *path, const struct mbox_lock_cfg *cfg,
 	char pid[32];
 	int fd;
 
+	struct mbox_priv priv;
+	int e;
+
 	buf_init(&name, 0);
 	buf_printf(&name, "%s.lock", path);
 	for (;;) {
 		fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0600);
+		if (fd == -1 && errno == EACCES) {
+			/* a root:mail spool: with the privileged group */
+			mbox_priv_enter(cfg->privileged_gid, &priv);
+			fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL |
+			    O_CLOEXEC, 0600);
+			e = errno;
+			if (priv.on && fd != -1)
+				l->privileged_gid = cfg->privileged_gid;
+			mbox_priv_leave(&priv);
+			errno = e;
+		}
 		if (fd != -1)
 			break;
 		if (errno != EEXIST) {
@@ -126,7 +160,9 @@ take_dotlock(const char *path, const struct mbox_lock_cfg *cfg,
 			return -1;
 		}
 		if (dotlock_stale(name.data, path, cfg->dotlock_change_secs)) {
+			mbox_priv_enter(cfg->privileged_gid, &priv);
 			(void)unlink(name.data);
+			mbox_priv_leave(&priv);
 			continue;
 		}
 		if (time(NULL) >= deadline) {
@@ -195,6 +231,7 @@ mbox_lock_take(const char *path, int fd, int write,
 
 	memset(l, 0, sizeof(*l));
 	l->fd = fd;
+	l->privileged_gid = -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		switch (m[i]) {
 		case MBOX_LOCK_DOTLOCK:
@@ -236,7 +273,11 @@ mbox_lock_release(struct mbox_lock *l)
 		(void)fcntl(l->fd, F_SETLK, &fl);
 	}
 	if (l->dotlock != NULL) {
+		struct mbox_priv priv;
+
+		mbox_priv_enter(l->privileged_gid, &priv);
 		(void)unlink(l->dotlock);
+		mbox_priv_leave(&priv);
 		free(l->dotlock);
 	}
 	l->dotlock = NULL;

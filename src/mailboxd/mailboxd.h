@@ -54,6 +54,7 @@ struct mbd_cfg {
 	struct auth_cfg		 auth;
 	char			*log_path;
 	char			*mail_access_groups;
+	char			*mail_privileged_group;
 };
 
 /* Reads path and its !include files; -1 with a message naming the file

@@ -239,7 +239,7 @@ static const char *const known[] = {
 	"mbox_lock_timeout", "mbox_dotlock_change_timeout",
 	"auth_username_format", "auth_failure_delay", "pop3_uidl_format",
 	"pop3_lock_session", "pop3_no_flag_updates", "log_path",
-	"mail_access_groups",
+	"mail_access_groups", "mail_privileged_group",
 	NULL
 };
 
@@ -497,6 +497,9 @@ settings(struct mbd_cfg *c, struct err *err)
 	    xstrdup(get(c, "log_path")) : NULL;
 	c->mail_access_groups = get(c, "mail_access_groups") ?
 	    xstrdup(get(c, "mail_access_groups")) : NULL;
+	c->mail_privileged_group = get(c, "mail_privileged_group") &&
+	    *get(c, "mail_privileged_group") ?
+	    xstrdup(get(c, "mail_privileged_group")) : NULL;
 	if (get_duration(c, "auth_failure_delay", 2000, &ms, err) == -1)
 		return -1;
 	c->auth_failure_delay_ms = (unsigned)(ms > 60000 ? 60000 : ms);
@@ -604,6 +607,7 @@ mbd_conf_free(struct mbd_cfg *c)
 	free(c->uidl_format);
 	free(c->log_path);
 	free(c->mail_access_groups);
+	free(c->mail_privileged_group);
 	auth_cfg_free(&c->auth);
 	memset(c, 0, sizeof(*c));
 }

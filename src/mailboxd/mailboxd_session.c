@@ -173,7 +173,7 @@ delay_ms(unsigned ms)
 static int
 drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
 {
-	gid_t groups[2];
+	gid_t groups[2], priv = u->gid;
 	int ng = 1;
 
 	if (geteuid() != 0) {
@@ -191,8 +191,23 @@ drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
 		if (g != NULL)
 			groups[ng++] = g->gr_gid;
 	}
-	if (setgroups((size_t)ng, groups) == -1 || setgid(u->gid) == -1 ||
-	    setuid(u->uid) == -1) {
+	/* mail_privileged_group stays as the saved gid only, taken for
+	 * dotlocks and rewrites in a root:mail spool folder */
+	if (cfg->mail_privileged_group != NULL) {
+		struct group *g = getgrnam(cfg->mail_privileged_group);
+
+		if (g == NULL)
+			mbd_log(LOG_ERR, "pop3(%s): mail_privileged_group %s: "
+			    "no such group", u->name,
+			    cfg->mail_privileged_group);
+		else {
+			priv = g->gr_gid;
+			cfg->locks.privileged_gid = (long)priv;
+		}
+	}
+	if (setgroups((size_t)ng, groups) == -1 ||
+	    setresgid(u->gid, u->gid, priv) == -1 ||
+	    setresuid(u->uid, u->uid, u->uid) == -1) {
 		mbd_log(LOG_ERR, "pop3(%s): setuid(%lu) failed: %s", u->name,
 		    (unsigned long)u->uid, strerror(errno));
 		return -1;
