@@ -64,8 +64,9 @@ ifdef(`_cf_feature_nopercenthack', `', `dnl
 dnl the last % is the @ of a user%host address
 R$* % $*			$1 @ $2
 R$* @ $* @ $*			$1 % $2 @ $3
-R$* @ $*			$@ $>Canonify2 $1 < @ $2 >
 ')dnl
+dnl an @ with nothing on one side is focused too (Parse0 refuses it)
+R$* @ $*			$@ $>Canonify2 $1 < @ $2 >
 R$*				$@ $>Canonify2 $1
 
 ######################################################################
@@ -256,8 +257,12 @@ dnl # news.group.USENET@this.host is posted, before local delivery sees it
 R$+ . USENET < @ $=w . >	$#usenet $@ usenet $: $1
 ')dnl
 ifdef(`_cf_feature_stickyhost', `dnl
-R$=L < @ $=w . >		$#_cf_LOCAL_MAILER $: @ $1
-R$+ < @ $=w . >			$#_cf_LOCAL_MAILER $: $1 < @ $2 . >
+dnl # user@this.host sticks: to MAIL_HUB when there is one (host kept),
+dnl # else delivered here under the bare user name (+detail kept)
+R$+ < @ $=w . >			$: < $H > $1 < @ $2 . >
+R< $+ > $+ < $+ >		$>MailerToTriple < $1 > $2 < $3 >
+R< > $+ + $* < $+ >		$#_cf_LOCAL_MAILER $: $1 + $2
+R< > $+ < $+ >			$#_cf_LOCAL_MAILER $: @ $1
 ', `dnl
 R$=L < @ $=w . >		$#_cf_LOCAL_MAILER $: @ $1		listed local users
 R$+ < @ $=w . >			$#_cf_LOCAL_MAILER $: $1		mail for this host
