@@ -218,3 +218,12 @@ m4wrap(`include(_CF_DIR_`m4/proto.m4')')
 divert(-1)
 dnl # _cf_ldapmap(name[, extra flags]): the map definition FEATURE(x, `LDAP') uses
 define(`_cf_ldapmap', `ldap $2-1 -v sendmailMTAMapValue,sendmailMTAMapSearch:FILTER:sendmailMTAMapObject,sendmailMTAMapURL:URL:sendmailMTAMapObject -k (&(objectClass=sendmailMTAMapObject)(|(sendmailMTACluster=${sendmailMTACluster})(sendmailMTAHost=$j))(sendmailMTAMapName=$1)(sendmailMTAKey=%0))')
+
+dnl # --- head of the cf ----------------------------------------------------
+PUSHDIVERT(0)dnl
+##############################################################################
+###  sendmail.cf written by the cf/ m4 package from a .mc file.           ###
+###  Change the .mc and run m4 again; edits here are lost on rebuild.     ###
+##############################################################################
+ifdef(`_NO_MAKEINFO_', `', `esyscmd(`sh '_CF_DIR_`sh/makeinfo.sh '_CF_DIR_)')dnl
+POPDIVERT
