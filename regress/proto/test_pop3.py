@@ -501,3 +501,43 @@ def test_password_schemes(tmp, stored, ok):
     r = subprocess.run([MAILBOXD, "-c", s.conf, "-a", "joe"],
                        input=b"secret\n", stdout=subprocess.PIPE)
     assert (r.returncode == 0) == ok, r.stdout
+
+
+def raw(server, data, lines):
+    c = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    f = c.makefile("rb")
+    f.readline()
+    c.sendall(data)
+    got = [f.readline() for _ in range(lines)]
+    c.close()
+    return got
+
+
+def test_pipelined_commands_in_one_write(server):
+    got = raw(server, b"USER joe\r\nPASS secret\r\nSTAT\r\nNOOP\r\nQUIT\r\n",
+              5)
+    assert got == [b"+OK\r\n", b"+OK Logged in.\r\n", b"+OK 3 108\r\n",
+                   b"+OK\r\n", b"+OK Logging out.\r\n"]
+
+
+def test_overlong_line_and_nul_are_refused(server):
+    got = raw(server, b"USER " + b"x" * (1 << 20) + b"\r\n", 1)
+    assert got == [b"-ERR Input line too long.\r\n"]
+    got = raw(server, b"USER a\0b\r\nQUIT\r\n", 2)
+    assert got == [b"-ERR Unknown command.\r\n", b"+OK Logging out\r\n"]
+
+
+def test_unreadable_mailbox_is_a_temporary_error(tmp):
+    s = Server(tmp)
+    with open(s.mbox(), "w") as f:
+        f.write("not an mbox\n")
+    s.start()
+    try:
+        p = s.pop()
+        p.user("joe")
+        with pytest.raises(poplib.error_proto,
+                           match=r"-ERR \[SYS/TEMP\] Couldn't open INBOX"):
+            p.pass_("secret")
+    finally:
+        s.stop()
+    assert "not an mbox file" in s.log()

@@ -275,13 +275,13 @@ login(void *arg, const char *user, const char *pass, const char *method,
 	}
 	if (drop_to(&u, x->cfg) == -1) {
 		auth_user_free(&u);
-		return POP3_LOGIN_TEMPFAIL;
+		return POP3_LOGIN_MAILBOX;
 	}
 	if (mail_location_parse(x->cfg->mail_location, u.name, u.home, &loc,
 	    &err) == -1) {
 		mbd_log(LOG_ERR, "pop3(%s): %s", u.name, err.msg);
 		auth_user_free(&u);
-		return POP3_LOGIN_TEMPFAIL;
+		return POP3_LOGIN_MAILBOX;
 	}
 	if (x->cfg->pop3_lock_session) {
 		x->lock_fd = session_lock(&loc);
@@ -289,7 +289,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
 			mail_location_free(&loc);
 			auth_user_free(&u);
 			return x->lock_fd == -1 ? POP3_LOGIN_INUSE :
-			    POP3_LOGIN_TEMPFAIL;
+			    POP3_LOGIN_MAILBOX;
 		}
 	}
 	*mb_out = mailbox_open(loc.format, loc.inbox, &x->cfg->locks, &err);
@@ -297,7 +297,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
 		mbd_log(LOG_ERR, "pop3(%s): %s", u.name, err.msg);
 		mail_location_free(&loc);
 		auth_user_free(&u);
-		return POP3_LOGIN_TEMPFAIL;
+		return POP3_LOGIN_MAILBOX;
 	}
 	mbd_log(LOG_INFO, "pop3-login: Login: user=<%s>, method=%s, rip=%s, "
 	    "lip=%s, mpid=%ld%s", u.name, method, x->rip, x->lip,

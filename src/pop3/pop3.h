@@ -77,7 +77,9 @@ enum pop3_login {
 	POP3_LOGIN_OK,
 	POP3_LOGIN_FAILED,	/* unknown user or wrong password */
 	POP3_LOGIN_INUSE,	/* another POP3 session has the maildrop */
-	POP3_LOGIN_TEMPFAIL	/* database or mailbox unavailable */
+	POP3_LOGIN_TEMPFAIL,	/* a password database is unavailable */
+	POP3_LOGIN_MAILBOX	/* authenticated, but INBOX cannot be
+				   opened (locks, permissions, format) */
 };
 
 enum pop3_ssl {

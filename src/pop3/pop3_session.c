@@ -147,6 +147,10 @@ do_login(struct pop3_session *s, const char *user, const char *pass,
 	case POP3_LOGIN_TEMPFAIL:
 		reply(s, "-ERR [SYS/TEMP] Temporary authentication failure.");
 		break;
+	case POP3_LOGIN_MAILBOX:
+		reply(s, "-ERR [SYS/TEMP] Couldn't open INBOX: Internal error "
+		    "occurred. Refer to server log for more information.");
+		break;
 	}
 	free(s->user);
 	s->user = NULL;
