@@ -43,7 +43,7 @@ void		 cf_ident_finish(struct cf *);
 void		 cf_ident_print(struct cf *, FILE *);
 
 /* Command-line options: -O Name=value, -o x value, -M / -D macros. */
-int		 cf_option_set(struct cf *, const char *name_value, int safe);
+int		 cf_option_set(struct cf *, const char *name_value);
 int		 cf_option_short(struct cf *, int c, const char *value);
 void		 cf_macro_define(struct cf *, const char *name, const char *v);
 /* An option's value as set by the cf or the command line, or NULL. */

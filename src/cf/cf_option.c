@@ -340,8 +340,7 @@ cf_option_short(struct cf *cf, int c, const char *value)
 }
 
 int
-cf_option_set(struct cf *cf, const char *nv, int safe)
+cf_option_set(struct cf *cf, const char *nv)
 {
-	(void)safe;
 	return setoption_long(cf, nv);
 }

@@ -72,7 +72,7 @@ strip_quotes(char *s)
 
 /* $#error $@ dsn $: "550 text": the user error it stands for */
 static void
-error_triple(struct cf *cf, char *host, char *ubuf, struct cf_addr *a)
+error_triple(struct cf *cf, char *ubuf, struct cf_addr *a)
 {
 	/* test mode's /parse shows the text alone */
 	const char *to = cf->testmode ? NULL : cf->e_to;
@@ -90,7 +90,6 @@ error_triple(struct cf *cf, char *host, char *ubuf, struct cf_addr *a)
 			a->queueup = 1;
 	} else
 		cf_usrerr(cf, to, "%s", ubuf);
-	(void)host;
 	a->bad = 1;
 }
 
@@ -147,7 +146,7 @@ cf_buildaddr(struct cf *cf, char **tv, int flags, struct cf_addr *a)
 		if (hostp != NULL)
 			a->host = xstrdup(buf_cstr(&hbuf));
 		a->user = xstrdup(buf_cstr(&ubuf));
-		error_triple(cf, hbuf.data, ubuf.data ? ubuf.data :
+		error_triple(cf, ubuf.data ? ubuf.data :
 		    (char *)"", a);
 		goto out;
 	}

@@ -288,12 +288,11 @@ static void
 cf_read_text(struct cf *cf, const char *text, size_t len)
 {
 	struct buf line;
-	size_t i = 0, start, end;
+	size_t i = 0, end;
 	int lineno = 0, firstline;
 
 	buf_init(&line, CF_MAXLINE);
 	while (i < len) {
-		start = i;
 		firstline = ++lineno;
 		buf_reset(&line);
 		for (;;) {
@@ -312,7 +311,6 @@ cf_read_text(struct cf *cf, const char *text, size_t len)
 			}
 			break;
 		}
-		(void)start;
 		while (line.len > 0 && line.data[line.len - 1] == '\r')
 			buf_truncate(&line, line.len - 1);
 		cf->line = lineno;

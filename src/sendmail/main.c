@@ -219,7 +219,7 @@ apply_command_line(struct cf *cf, struct opts *o)
 			    (unsigned char)o->setopts[i].name_value[0],
 			    o->setopts[i].name_value + 1);
 		else
-			(void)cf_option_set(cf, o->setopts[i].name_value, 1);
+			(void)cf_option_set(cf, o->setopts[i].name_value);
 	}
 	for (i = 0; i < o->nmacros; i++) {
 		const char *m = o->macros[i];
