@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <db.h>
 
@@ -25,6 +26,12 @@ struct db_map {
 	DB	*db;
 	int	 try0;		/* still try keys without the NUL */
 	int	 try1;		/* still try keys with the NUL */
+	DBTYPE	 type;
+	char	*path;		/* the .db file, to notice a rebuilt map */
+	dev_t	 dev;
+	ino_t	 ino;
+	time_t	 mtime;
+	time_t	 checked;	/* when the file was last compared */
 };
 
 /* The file of a map: arg + ".db" unless it already ends in ".db". */
@@ -77,6 +84,8 @@ db_open_type(struct map *m, int mode, DBTYPE type, const char *what,
 			flags |= DB_TRUNCATE;
 	}
 	rc = db->open(db, NULL, path, NULL, type, flags, 0644);
+	if (rc == 0 && mode == O_RDONLY && stat(path, &st) == -1)
+		memset(&st, 0, sizeof(st));
 	if (rc != 0) {
 		err_set(err, ERR_TEMPFAIL, "Cannot open %s database %s: %s",
 		    type == DB_BTREE ? "btree" : "hash", path,
@@ -85,9 +94,16 @@ db_open_type(struct map *m, int mode, DBTYPE type, const char *what,
 		free(path);
 		return -1;
 	}
-	free(path);
 	dm = xcalloc(1, sizeof(*dm));
 	dm->db = db;
+	dm->type = type;
+	dm->path = path;
+	if (mode == O_RDONLY) {
+		dm->dev = st.st_dev;
+		dm->ino = st.st_ino;
+		dm->mtime = st.st_mtime;
+		dm->checked = time(NULL);
+	}
 	dm->try0 = !(m->flags & MF_INCLUDENUL);
 	dm->try1 = !(m->flags & MF_NONUL);
 	if (dm->try0 && dm->try1)
@@ -132,12 +148,49 @@ db_get(struct db_map *dm, const char *key, int withnul, struct buf *out)
 	return 0;
 }
 
+/*
+ * A map rebuilt by makemap or newaliases is a new file renamed over the
+ * old one: at most once a second a lookup compares the path with what
+ * is open and reopens it, so a long-running reader sees the new map.
+ * If the new file cannot be opened the old handle stays in use.
+ */
+static void
+db_reopen_if_changed(struct map *m, struct db_map *dm)
+{
+	struct stat st;
+	time_t now = time(NULL);
+	DB *db;
+
+	if (dm->path == NULL || now == dm->checked)
+		return;
+	dm->checked = now;
+	if (stat(dm->path, &st) == -1 || (st.st_dev == dm->dev &&
+	    st.st_ino == dm->ino && st.st_mtime == dm->mtime))
+		return;
+	if (db_create(&db, NULL, 0) != 0)
+		return;
+	db->set_errfile(db, NULL);
+	if (db->open(db, NULL, dm->path, NULL, dm->type, DB_RDONLY, 0) != 0) {
+		(void)db->close(db, 0);
+		return;
+	}
+	(void)dm->db->close(dm->db, 0);
+	dm->db = db;
+	dm->dev = st.st_dev;
+	dm->ino = st.st_ino;
+	dm->mtime = st.st_mtime;
+	dm->try0 = !(m->flags & MF_INCLUDENUL);
+	dm->try1 = !(m->flags & MF_NONUL);
+}
+
 static enum map_result
 db_lookup(struct map *m, const char *key, const char *const *args,
     size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
 {
 	struct db_map *dm = m->priv;
 	int rc = DB_NOTFOUND;
+
+	db_reopen_if_changed(m, dm);
 
 	if (strlen(key) > UINT32_MAX / 2)
 		return MAP_NOTFOUND;
@@ -233,6 +286,7 @@ db_close(struct map *m)
 	if (dm == NULL)
 		return;
 	(void)dm->db->close(dm->db, 0);
+	free(dm->path);
 	free(dm);
 	m->priv = NULL;
 }
