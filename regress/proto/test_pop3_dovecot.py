@@ -397,3 +397,20 @@ def test_root_mail_spool_needs_mail_privileged_group(tmp):
     st = os.stat(os.path.join(pair.spool, "joe"))
     assert (st.st_uid, st.st_gid) == (pair.uid, pair.gid)
     assert sorted(os.listdir(pair.spool)) == ["joe"]
+
+
+def test_debian_stock_config_reads_like_doveconf():
+    """Debian's shipped dovecot.conf and conf.d, unchanged."""
+    conf = os.path.join(TREE, "usr", "share", "dovecot", "dovecot.conf")
+    r = subprocess.run([MAILBOXD, "-n", "-c", conf], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    for line in ("mail_location = mbox:~/mail:INBOX=/var/mail/%u\n",
+                 "mail_privileged_group = mail\n",
+                 "passdb {\n  driver = pam\n}\n",
+                 "userdb {\n  driver = passwd\n}\n",
+                 '  mailbox "Sent Messages" {\n    special_use = \\Sent\n'):
+        assert line in out
+    assert "service pop3 {" not in out      # empty sections left out
+    assert out.count("\nnamespace inbox {\n") == 1

@@ -197,22 +197,26 @@ parse_file(const char *path, struct conf_node **stack, int *depth,
 			continue;
 		}
 		if (brace != NULL && brace[1] == '\0') {
-			struct strarr w = { 0 };
+			/* type [name] {, the name possibly "quoted words" */
 			struct conf_node *n;
+			char *type = s, *name, *sp;
 
 			*brace = '\0';
-			str_split(s, " \t", &w);
-			if (w.n == 0 || w.n > 2 || *depth + 1 >=
-			    CONF_DEPTH_MAX) {
-				strarr_free(&w);
+			str_rtrim(type);
+			sp = strpbrk(type, " \t");
+			name = sp ? (char *)str_skip_ws(sp) : (char *)"";
+			if (sp != NULL)
+				*sp = '\0';
+			if (*type == '\0' || *depth + 1 >= CONF_DEPTH_MAX ||
+			    (name[0] != '"' && strpbrk(name, " \t") != NULL)) {
 				rc = err_set(err, ERR_CONFIG, "Error in "
 				    "configuration file %s line %d: Expecting "
 				    "'='", path, lineno);
 				break;
 			}
-			n = node_new(w.v[0], w.n > 1 ? w.v[1] : "", 1, path,
-			    lineno);
-			strarr_free(&w);
+			name = unquote(name);
+			n = node_new(type, name, 1, path, lineno);
+			free(name);
 			node_add(stack[*depth], n);
 			stack[++(*depth)] = n;
 			continue;
@@ -612,6 +616,8 @@ mbd_conf_free(struct mbd_cfg *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int has_settings(const struct conf_node *);
+
 /* sections we act on and the keys inside them */
 static int
 section_known(const struct conf_node *n)
@@ -647,7 +653,8 @@ mbd_conf_ignored(const struct mbd_cfg *c)
 
 		if (!n->section && !is_known(n->key))
 			ignored_add(&seen, n->key);
-		else if (n->section && !section_known(n)) {
+		else if (n->section && !section_known(n) &&
+		    has_settings(n)) {
 			struct buf s;
 
 			buf_init(&s, 1024);
@@ -679,30 +686,78 @@ by_key(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* A section holds a setting somewhere below it. */
+static int
+has_settings(const struct conf_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nkids; i++)
+		if (!n->kids[i]->section || has_settings(n->kids[i]))
+			return 1;
+	return 0;
+}
+
+/* Sections of one type and name are one section (doveconf merges them):
+ * a shallow node whose kids are all of theirs; free with free_merged. */
+static struct conf_node *
+merged(const struct conf_node *parent, size_t first)
+{
+	const struct conf_node *f = parent->kids[first];
+	struct conf_node *m = xcalloc(1, sizeof(*m));
+	size_t i, j;
+
+	m->key = f->key;
+	m->value = f->value;
+	m->section = 1;
+	for (i = first; i < parent->nkids; i++) {
+		const struct conf_node *k = parent->kids[i];
+
+		if (!k->section || strcmp(k->key, f->key) != 0 ||
+		    strcmp(k->value, f->value) != 0)
+			continue;
+		for (j = 0; j < k->nkids; j++)
+			node_add(m, k->kids[j]);
+	}
+	return m;
+}
+
+static void
+free_merged(struct conf_node *m)
+{
+	free(m->kids);
+	free(m);
+}
+
 static void
 print_node(const struct conf_node *n, FILE *out, int indent)
 {
 	const struct conf_node **v;
-	size_t i, k = 0;
+	size_t i, j, k = 0;
 
-	/* the last value of each key wins; keys sorted, sections after */
+	/* the last value of each key wins; keys sorted, sections after in
+	 * their order, merged, empty ones left out */
 	v = xcalloc(n->nkids ? n->nkids : 1, sizeof(*v));
 	for (i = 0; i < n->nkids; i++) {
-		size_t j;
+		const struct conf_node *a = n->kids[i];
 		int later = 0;
 
-		for (j = i + 1; j < n->nkids && !n->kids[i]->section; j++)
+		for (j = i + 1; j < n->nkids && !a->section; j++)
 			if (!n->kids[j]->section &&
-			    strcmp(n->kids[j]->key, n->kids[i]->key) == 0)
+			    strcmp(n->kids[j]->key, a->key) == 0)
 				later = 1;
+		for (j = 0; j < i && a->section; j++)
+			if (n->kids[j]->section &&
+			    strcmp(n->kids[j]->key, a->key) == 0 &&
+			    strcmp(n->kids[j]->value, a->value) == 0)
+				later = 1;	/* merged into the first */
 		if (!later)
-			v[k++] = n->kids[i];
+			v[k++] = a;
 	}
-	/* stable: sections keep their order */
 	for (i = 1; i < k; i++) {
 		const struct conf_node *t = v[i];
-		size_t j = i;
 
+		j = i;
 		while (j > 0 && by_key(&v[j - 1], &t) > 0) {
 			v[j] = v[j - 1];
 			j--;
@@ -711,10 +766,22 @@ print_node(const struct conf_node *n, FILE *out, int indent)
 	}
 	for (i = 0; i < k; i++) {
 		if (v[i]->section) {
-			fprintf(out, "%*s%s %s%s{\n", indent, "", v[i]->key,
-			    v[i]->value, *v[i]->value ? " " : "");
-			print_node(v[i], out, indent + 2);
-			fprintf(out, "%*s}\n", indent, "");
+			size_t at;
+			struct conf_node *m;
+
+			for (at = 0; n->kids[at] != v[i]; at++)
+				;
+			m = merged(n, at);
+			if (has_settings(m)) {
+				int q = strpbrk(m->value, " \t") != NULL;
+
+				fprintf(out, "%*s%s %s%s%s%s{\n", indent, "",
+				    m->key, q ? "\"" : "", m->value,
+				    q ? "\"" : "", *m->value ? " " : "");
+				print_node(m, out, indent + 2);
+				fprintf(out, "%*s}\n", indent, "");
+			}
+			free_merged(m);
 		} else
 			fprintf(out, "%*s%s = %s\n", indent, "", v[i]->key,
 			    v[i]->value);
