@@ -4,9 +4,9 @@ dnl # access_db.m4 -- policy from the access map (Connect:, From:, To: ... entri
 dnl #
 _cf_FILEID(`feature/access_db.m4')
 dnl # extra keywords in arguments 2-4
-define(`_cf_acc_kw', `ifelse(lower(`$1'), `skip', `define(`_cf_ACCESS_SKIP', `1')',
-	lower(`$1'), `lookupdotdomain', `define(`_cf_feature_lookupdotdomain', `1')',
-	lower(`$1'), `relaytofulladdress', `define(`_cf_RELAY_FULL_ADDR', `1')')')
+define(`_cf_acc_kw', `ifelse(_cf_lc(`$1'), `skip', `define(`_cf_ACCESS_SKIP', `1')',
+	_cf_lc(`$1'), `lookupdotdomain', `define(`_cf_feature_lookupdotdomain', `1')',
+	_cf_lc(`$1'), `relaytofulladdress', `define(`_cf_RELAY_FULL_ADDR', `1')')')
 _cf_acc_kw(_ARG2_)_cf_acc_kw(_ARG3_)_cf_acc_kw(_ARG4_)
 ifdef(`_cf_feature_greet_pause',
 	`_cf_warn(`FEATURE(greet_pause) came before FEATURE(access_db): it will not consult the access map')')

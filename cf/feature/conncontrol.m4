@@ -5,5 +5,5 @@ dnl #
 _cf_FILEID(`feature/conncontrol.m4')
 ifdef(`_cf_feature_access_db', `', `_cf_warn(`FEATURE(conncontrol) needs FEATURE(access_db) before it')')
 define(`_cf_WANT_A_SRC', `1')
-ifelse(lower(_ARG_), `nodelay', `ifdef(`_cf_feature_delay_checks', `define(`_cf_CONNCTL_NODELAY', `1')', `_cf_warn(`FEATURE(conncontrol, nodelay) is meant for use with FEATURE(delay_checks)')')')
-ifelse(lower(_ARG2_), `terminate', `define(`_cf_ConnControl_TERM', `1')')
+ifelse(_cf_lc(_ARG_), `nodelay', `ifdef(`_cf_feature_delay_checks', `define(`_cf_CONNCTL_NODELAY', `1')', `_cf_warn(`FEATURE(conncontrol, nodelay) is meant for use with FEATURE(delay_checks)')')')
+ifelse(_cf_lc(_ARG2_), `terminate', `define(`_cf_ConnControl_TERM', `1')')

@@ -9,11 +9,11 @@ define(`confUSE_MSP', `True')
 define(`confFORWARD_PATH', `')
 define(`confPRIVACY_FLAGS', `goaway,noetrn,restrictqrun')
 define(`confDONT_PROBE_INTERFACES', `True')
-_DEFIFNOT(`confRUN_AS_USER', `smmsp')
-_DEFIFNOT(`confTRUSTED_USER', ifelse(index(confRUN_AS_USER, `:'), -1, `confRUN_AS_USER',
+_cf_default(`confRUN_AS_USER', `smmsp')
+_cf_default(`confTRUSTED_USER', ifelse(index(confRUN_AS_USER, `:'), -1, `confRUN_AS_USER',
 	`substr(confRUN_AS_USER, 0, index(confRUN_AS_USER, `:'))'))
 define(`QUEUE_DIR', ifdef(`MSP_QUEUE_DIR', `MSP_QUEUE_DIR', `/var/spool/clientmqueue'))
-_DEFIFNOT(`confPID_FILE', QUEUE_DIR`/sm-client.pid')
+_cf_default(`confPID_FILE', QUEUE_DIR`/sm-client.pid')
 define(`confQUEUE_FILE_MODE', `0660')
 ifdef(`STATUS_FILE',
 	`define(`STATUS_FILE', patsubst(STATUS_FILE, `sendmail\.st', `sm-client.st'))',

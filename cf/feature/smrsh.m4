@@ -5,4 +5,4 @@ dnl #
 _cf_FILEID(`feature/smrsh.m4')
 ifdef(`_MAILER_local_', `_cf_warn(`FEATURE(smrsh) must come before MAILER(local)')')
 define(`LOCAL_SHELL_PATH', ifelse(_ARG_, `', `confEBINDIR/smrsh', `_ARG_'))
-_DEFIFNOT(`LOCAL_SHELL_ARGS', `smrsh -c $u')
+_cf_default(`LOCAL_SHELL_ARGS', `smrsh -c $u')

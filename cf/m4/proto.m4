@@ -47,11 +47,11 @@ ifdef(`confDAEMON_OPTIONS',
 ifdef(`confCLIENT_OPTIONS',
 	`_cf_warn(`confCLIENT_OPTIONS is obsolete; use CLIENT_OPTIONS()')CLIENT_OPTIONS(confCLIENT_OPTIONS)')
 ifelse(defn(`_cf_FILTERS'), `', `', `dnl
-_DEFIFNOT(`confMILTER_MACROS_CONNECT', ``j, _, {daemon_name}, {if_name}, {if_addr}'')dnl
-_DEFIFNOT(`confMILTER_MACROS_HELO', ``{tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}'')dnl
-_DEFIFNOT(`confMILTER_MACROS_ENVFROM', ``i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}'')dnl
-_DEFIFNOT(`confMILTER_MACROS_ENVRCPT', ``{rcpt_mailer}, {rcpt_host}, {rcpt_addr}'')dnl
-_DEFIFNOT(`confMILTER_MACROS_EOM', `{msg_id}')')
+_cf_default(`confMILTER_MACROS_CONNECT', ``j, _, {daemon_name}, {if_name}, {if_addr}'')dnl
+_cf_default(`confMILTER_MACROS_HELO', ``{tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}'')dnl
+_cf_default(`confMILTER_MACROS_ENVFROM', ``i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}'')dnl
+_cf_default(`confMILTER_MACROS_ENVRCPT', ``{rcpt_mailer}, {rcpt_host}, {rcpt_addr}'')dnl
+_cf_default(`confMILTER_MACROS_EOM', `{msg_id}')')
 ifdef(`_cf_feature_access_db', `define(`_cf_NEED_MACRO_MAP', `1')')
 include(_CF_DIR_`m4/options.m4')
 

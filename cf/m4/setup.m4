@@ -31,14 +31,23 @@ define(`_cf_error', `errprint(`*** ERROR: $1
 ')')
 define(`_cf_note', `errprint(`NOTE: $1
 ')')
-dnl # _DEFIFNOT(name, value): give name a value unless the .mc did
-define(`_DEFIFNOT', `ifdef(`$1', `', `define(`$1', `$2')')')
-define(`CONCAT', `$1$2$3$4$5$6$7')
-define(`DOL', ``$'$1')
-define(`lower', `translit(`$1', `ABCDEFGHIJKLMNOPQRSTUVWXYZ', `abcdefghijklmnopqrstuvwxyz')')
-define(`strcasecmp', `ifelse(lower(`$1'), lower(`$2'), `1', `0')')
-dnl # _OPTINS(name, before, after): "before value after" when name is defined
-define(`_OPTINS', `ifdef(`$1', `$2$1$3')')
+dnl # _cf_default(name, value): a package default; the .mc's own value wins
+define(`_cf_default', `ifdef(`$1', `', `define(`$1', `$2')')')
+dnl # _cf_field(NAME, letter): the "letter=value, " M-line field when NAME is set
+define(`_cf_field', `ifdef(`$1', `$2=$1, ')')
+dnl # _cf_lc(text): text in lower case (GNU m4 ranges)
+define(`_cf_lc', `translit(`$1', `A-Z', `a-z')')
+dnl # _cf_join(a, ..., g): up to seven pieces run together
+define(`_cf_join', `$1$2$3$4$5$6$7')
+dnl # _cf_dollar(x): "$x" in a rule written from inside a macro body
+define(`_cf_dollar', `$'`$1')
+dnl # names site files written for sendmail-cf call; same effects as ours
+define(`_DEFIFNOT', defn(`_cf_default'))
+define(`CONCAT', defn(`_cf_join'))
+define(`DOL', defn(`_cf_dollar'))
+define(`lower', defn(`_cf_lc'))
+define(`strcasecmp', `ifelse(_cf_lc(`$1'), _cf_lc(`$2'), `1', `0')')
+define(`_OPTINS', `ifdef(`$1', `$2`'$1`'$3')')
 dnl # _cf_qgrp(NAME_QGRP): the " Q=group," field of an M line when set
 define(`_cf_qgrp', `ifelse(defn(`$1'), `', `', ` Q=$1,')')
 define(`CF_LEVEL', `10')
@@ -88,7 +97,7 @@ define(`SITECONFIG', `PUSHDIVERT(0)D$3$2
 ifelse(`$3', `U', `C{w}$2 $2.UUCP
 ')POPDIVERT`'define(`_CLASS_$3_', `')dnl
 PUSHDIVERT(-1)sinclude(_CF_DIR_`siteconfig/$1.m4')POPDIVERT`'')
-define(`SITE', `ifelse(CONCAT(`$1', `$2', `$3'), `', `',
+define(`SITE', `ifelse(_cf_join(`$1', `$2', `$3'), `', `',
 	`PUSHDIVERT(5)C`'ifdef(`_cf_SITE_CLASS', `_cf_SITE_CLASS', `U')$1 $2 $3
 POPDIVERT`'')')
 
@@ -148,8 +157,8 @@ define(`LDAPROUTE_EQUIVALENT', `_cf_cl(`C{LDAPRouteEquiv}$1')')
 define(`LDAPROUTE_EQUIVALENT_FILE', `_cf_cl(`F{LDAPRouteEquiv}$1')')
 define(`TRUST_AUTH_MECH', `define(`_USE_AUTH_', `1')_cf_cl(C{TrustAuthMech}$1)')
 define(`MASQUERADE_AS', `define(`MASQUERADE_NAME', `$1')')
-define(`UUCPSMTP', `R DOL(*) < @ $1 .UUCP > DOL(*)	DOL(:) DOL(1) < @ $2 > DOL(2)
-R $1 ! DOL(+)		DOL(:) DOL(1) < @ $2 >')
+define(`UUCPSMTP', `R _cf_dollar(*) < @ $1 .UUCP > _cf_dollar(*)	_cf_dollar(:) _cf_dollar(1) < @ $2 > _cf_dollar(2)
+R $1 ! _cf_dollar(+)		_cf_dollar(:) _cf_dollar(1) < @ $2 >')
 
 # --- daemons, clients, filters, queue groups ---------------------------
 
@@ -172,9 +181,9 @@ define(`QUEUE_GROUP', `define(`_cf_QGROUPS', defn(`_cf_QGROUPS')`Q$1, $2
 
 # --- defaults (a .mc may override any of them) ------------------------
 
-_DEFIFNOT(`MAIL_SETTINGS_DIR', `/etc/mail/')
+_cf_default(`MAIL_SETTINGS_DIR', `/etc/mail/')
 define(`_cf_dir', `MAIL_SETTINGS_DIR`'$1')
-_DEFIFNOT(`DATABASE_MAP_TYPE', `hash')
+_cf_default(`DATABASE_MAP_TYPE', `hash')
 # the default map definition of a table feature: _cf_mapdef(file)
 define(`_cf_mapdef', `DATABASE_MAP_TYPE _cf_dir(`$1')')
 define(`ALIAS_FILE', `_cf_dir(`aliases')')

@@ -8,13 +8,13 @@ dnl # CYRUS_MAILER_FLAGS, _ARGS, _USER (cyrus:mail), _MAX, _QGRP;
 dnl # CYRUS_BB_MAILER_FLAGS, _ARGS; MODIFY_MAILER_FLAGS(`CYRUS').
 dnl #
 _cf_FILEID(`mailer/cyrus.m4')
-_DEFIFNOT(`CYRUS_MAILER_FLAGS', `Ah5@/:|')
-_DEFIFNOT(`CYRUS_MAILER_PATH', `/usr/sbin/cyrdeliver')
-_DEFIFNOT(`CYRUS_MAILER_ARGS', `cyrdeliver -e -m $h -- $u')
-_DEFIFNOT(`CYRUS_MAILER_USER', `cyrus:mail')
-_DEFIFNOT(`CYRUS_BB_MAILER_FLAGS', `u')
-_DEFIFNOT(`CYRUS_BB_MAILER_ARGS', `cyrdeliver -e -m $u')
-define(`_cf_cyrus_tail', `_OPTINS(`CYRUS_MAILER_MAX', `M=', `, ')U=CYRUS_MAILER_USER, T=DNS/RFC822/X-Unix,_cf_qgrp(`CYRUS_MAILER_QGRP')')
+_cf_default(`CYRUS_MAILER_FLAGS', `Ah5@/:|')
+_cf_default(`CYRUS_MAILER_PATH', `/usr/sbin/cyrdeliver')
+_cf_default(`CYRUS_MAILER_ARGS', `cyrdeliver -e -m $h -- $u')
+_cf_default(`CYRUS_MAILER_USER', `cyrus:mail')
+_cf_default(`CYRUS_BB_MAILER_FLAGS', `u')
+_cf_default(`CYRUS_BB_MAILER_ARGS', `cyrdeliver -e -m $u')
+define(`_cf_cyrus_tail', `_cf_field(`CYRUS_MAILER_MAX', `M')U=CYRUS_MAILER_USER, T=DNS/RFC822/X-Unix,_cf_qgrp(`CYRUS_MAILER_QGRP')')
 divert(7)dnl
 
 Mcyrus,		P=CYRUS_MAILER_PATH, F=_cf_mflags(`CYRUS', `lsDFMnPq'CYRUS_MAILER_FLAGS), S=EnvFromL, R=EnvToL/HdrToL,

@@ -8,9 +8,9 @@ dnl #
 dnl # Settings: FAX_MAILER_PATH, _ARGS, _MAX (100000), _QGRP.
 dnl #
 _cf_FILEID(`mailer/fax.m4')
-_DEFIFNOT(`FAX_MAILER_ARGS', `faxmail -d $u@$h $f')
-_DEFIFNOT(`FAX_MAILER_PATH', `/usr/bin/faxmail')
-_DEFIFNOT(`FAX_MAILER_MAX', `100000')
+_cf_default(`FAX_MAILER_ARGS', `faxmail -d $u@$h $f')
+_cf_default(`FAX_MAILER_PATH', `/usr/bin/faxmail')
+_cf_default(`FAX_MAILER_MAX', `100000')
 PUSHDIVERT(6)dnl
 CPFAX
 POPDIVERT

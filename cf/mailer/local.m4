@@ -9,15 +9,15 @@ dnl # LOCAL_SHELL_PATH, _FLAGS, _ARGS, _DIR; LOCAL_PROG_QGRP;
 dnl # MODIFY_MAILER_FLAGS(`LOCAL') and (`SHELL').
 dnl #
 _cf_FILEID(`mailer/local.m4 (local, prog)')
-_DEFIFNOT(`LOCAL_MAILER_PATH', `/bin/mail')
-_DEFIFNOT(`LOCAL_MAILER_FLAGS', `Prmn9')
-_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail -d $u')
-_DEFIFNOT(`LOCAL_MAILER_DSN_DIAGNOSTIC_CODE', `X-Unix')
-_DEFIFNOT(`LOCAL_SHELL_PATH', `/bin/sh')
-_DEFIFNOT(`LOCAL_SHELL_FLAGS', `eu9')
-_DEFIFNOT(`LOCAL_SHELL_ARGS', `sh -c $u')
-_DEFIFNOT(`LOCAL_SHELL_DIR', `$z:/')
-_DEFIFNOT(`_cf_LOCAL_BASEFLAGS', `lsDFMAw5:/|@q')
+_cf_default(`LOCAL_MAILER_PATH', `/bin/mail')
+_cf_default(`LOCAL_MAILER_FLAGS', `Prmn9')
+_cf_default(`LOCAL_MAILER_ARGS', `mail -d $u')
+_cf_default(`LOCAL_MAILER_DSN_DIAGNOSTIC_CODE', `X-Unix')
+_cf_default(`LOCAL_SHELL_PATH', `/bin/sh')
+_cf_default(`LOCAL_SHELL_FLAGS', `eu9')
+_cf_default(`LOCAL_SHELL_ARGS', `sh -c $u')
+_cf_default(`LOCAL_SHELL_DIR', `$z:/')
+_cf_default(`_cf_LOCAL_BASEFLAGS', `lsDFMAw5:/|@q')
 define(`_cf_opt_field', `ifdef(`$1', `ifelse(defn(`$1'), `', `', ` $2=$1,')')')
 define(`_cf_local_fields', `_cf_opt_field(`LOCAL_MAILER_EOL', `E')dnl
 _cf_opt_field(`LOCAL_MAILER_MAX', `M')_cf_opt_field(`LOCAL_MAILER_MAXMSGS', `m')dnl
@@ -34,7 +34,7 @@ define(`_cf_local_line', `Mlocal,		P=LOCAL_MAILER_PATH, F=_cf_mflags(`LOCAL', _c
 		T=DNS/RFC822/LOCAL_MAILER_DSN_DIAGNOSTIC_CODE,ifdef(`LOCAL_MAILER_QGRP', ` Q=LOCAL_MAILER_QGRP,')
 		A=LOCAL_MAILER_ARGS')
 define(`_cf_prog_line', `Mprog,		P=LOCAL_SHELL_PATH, F=_cf_mflags(`SHELL', `lsDFMoq'LOCAL_SHELL_FLAGS), S=EnvFromL/HdrFromL, R=EnvToL/HdrToL, D=LOCAL_SHELL_DIR,
-		_OPTINS(`LOCAL_MAILER_MAX', `M=', `, ')T=X-Unix/X-Unix/X-Unix,ifdef(`LOCAL_PROG_QGRP', ` Q=LOCAL_PROG_QGRP,')
+		_cf_field(`LOCAL_MAILER_MAX', `M')T=X-Unix/X-Unix/X-Unix,ifdef(`LOCAL_PROG_QGRP', ` Q=LOCAL_PROG_QGRP,')
 		A=LOCAL_SHELL_ARGS')
 ')
 divert(7)dnl

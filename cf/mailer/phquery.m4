@@ -7,9 +7,9 @@ dnl # Settings: PH_MAILER_PATH, _FLAGS (added to nrDFM), _ARGS, _QGRP;
 dnl # MODIFY_MAILER_FLAGS(`PH').
 dnl #
 _cf_FILEID(`mailer/phquery.m4')
-_DEFIFNOT(`PH_MAILER_PATH', `/usr/local/etc/phquery')
-_DEFIFNOT(`PH_MAILER_FLAGS', `ehmu')
-_DEFIFNOT(`PH_MAILER_ARGS', `phquery -- $u')
+_cf_default(`PH_MAILER_PATH', `/usr/local/etc/phquery')
+_cf_default(`PH_MAILER_FLAGS', `ehmu')
+_cf_default(`PH_MAILER_ARGS', `phquery -- $u')
 divert(7)dnl
 
 Mph,		P=PH_MAILER_PATH, F=_cf_mflags(`PH', `nrDFM'PH_MAILER_FLAGS), S=EnvFromL, R=EnvToL/HdrToL,

@@ -7,9 +7,9 @@ dnl # Settings: POP_MAILER_PATH, _FLAGS (added to lsDFMq), _ARGS, _QGRP;
 dnl # MODIFY_MAILER_FLAGS(`POP').
 dnl #
 _cf_FILEID(`mailer/pop.m4')
-_DEFIFNOT(`POP_MAILER_PATH', `/usr/lib/mh/spop')
-_DEFIFNOT(`POP_MAILER_FLAGS', `Penu')
-_DEFIFNOT(`POP_MAILER_ARGS', `pop $u')
+_cf_default(`POP_MAILER_PATH', `/usr/lib/mh/spop')
+_cf_default(`POP_MAILER_FLAGS', `Penu')
+_cf_default(`POP_MAILER_ARGS', `pop $u')
 PUSHDIVERT(6)dnl
 CPPOP
 POPDIVERT

@@ -7,10 +7,10 @@ dnl # Settings: QPAGE_MAILER_PATH, _FLAGS, _ARGS, _MAX (4096), _QGRP;
 dnl # MODIFY_MAILER_FLAGS(`QPAGE').
 dnl #
 _cf_FILEID(`mailer/qpage.m4')
-_DEFIFNOT(`QPAGE_MAILER_PATH', `/usr/local/bin/qpage')
-_DEFIFNOT(`QPAGE_MAILER_FLAGS', `mDFMs')
-_DEFIFNOT(`QPAGE_MAILER_ARGS', `qpage -l0 -m -P$u')
-_DEFIFNOT(`QPAGE_MAILER_MAX', `4096')
+_cf_default(`QPAGE_MAILER_PATH', `/usr/local/bin/qpage')
+_cf_default(`QPAGE_MAILER_FLAGS', `mDFMs')
+_cf_default(`QPAGE_MAILER_ARGS', `qpage -l0 -m -P$u')
+_cf_default(`QPAGE_MAILER_MAX', `4096')
 divert(7)dnl
 
 Mqpage,		P=QPAGE_MAILER_PATH, F=_cf_mflags(`QPAGE', QPAGE_MAILER_FLAGS),

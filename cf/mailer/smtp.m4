@@ -9,20 +9,20 @@ dnl # _LL, _ARGS, _QGRP; ESMTP_, SMTP8_, DSMTP_, RELAY_MAILER_ARGS, _FLAGS,
 dnl # _QGRP, RELAY_MAILER_LL; MODIFY_MAILER_FLAGS(`SMTP') and the others.
 dnl #
 _cf_FILEID(`mailer/smtp.m4 (smtp, esmtp, smtp8, dsmtp, relay)')
-_DEFIFNOT(`SMTP_MAILER_FLAGS', `')
-_DEFIFNOT(`SMTP_MAILER_ARGS', `TCP $h')
-_DEFIFNOT(`ESMTP_MAILER_ARGS', `TCP $h')
-_DEFIFNOT(`SMTP8_MAILER_ARGS', `TCP $h')
-_DEFIFNOT(`DSMTP_MAILER_ARGS', `TCP $h')
-_DEFIFNOT(`RELAY_MAILER_ARGS', `TCP $h')
-_DEFIFNOT(`RELAY_MAILER_FLAGS', SMTP_MAILER_FLAGS)
-_DEFIFNOT(`SMTP_MAILER_LL', `990')
-_DEFIFNOT(`RELAY_MAILER_LL', `2040')
-_DEFIFNOT(`_cf_SMTP_EXTRA', `')
-_DEFIFNOT(`_cf_RELAY_EXTRA', `')
-define(`_cf_smtp_fields', `_OPTINS(`SMTP_MAILER_MAX', `M=', `, ')dnl
-_OPTINS(`SMTP_MAILER_MAXMSGS', `m=', `, ')_OPTINS(`SMTP_MAILER_MAXRCPTS', `r=', `, ')dnl
-_OPTINS(`SMTP_MAILER_CHARSET', `C=', `, ')')
+_cf_default(`SMTP_MAILER_FLAGS', `')
+_cf_default(`SMTP_MAILER_ARGS', `TCP $h')
+_cf_default(`ESMTP_MAILER_ARGS', `TCP $h')
+_cf_default(`SMTP8_MAILER_ARGS', `TCP $h')
+_cf_default(`DSMTP_MAILER_ARGS', `TCP $h')
+_cf_default(`RELAY_MAILER_ARGS', `TCP $h')
+_cf_default(`RELAY_MAILER_FLAGS', SMTP_MAILER_FLAGS)
+_cf_default(`SMTP_MAILER_LL', `990')
+_cf_default(`RELAY_MAILER_LL', `2040')
+_cf_default(`_cf_SMTP_EXTRA', `')
+_cf_default(`_cf_RELAY_EXTRA', `')
+define(`_cf_smtp_fields', `_cf_field(`SMTP_MAILER_MAX', `M')dnl
+_cf_field(`SMTP_MAILER_MAXMSGS', `m')_cf_field(`SMTP_MAILER_MAXRCPTS', `r')dnl
+_cf_field(`SMTP_MAILER_CHARSET', `C')')
 define(`_cf_smtp_R', `ifdef(`_cf_feature_allmasquerade', `EnvToSMTP/HdrFromSMTP', `EnvToSMTP')')
 define(`_cf_relay_R', `ifdef(`_cf_feature_allmasquerade', `MasqSMTP/MasqRelay', `MasqSMTP')')
 dnl # _cf_smtp_line(name, NAME, base flags, args macro, qgrp macro)

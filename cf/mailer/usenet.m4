@@ -8,13 +8,13 @@ dnl # Settings: USENET_MAILER_PATH, _FLAGS, _ARGS (the recipient is added
 dnl # after them), _MAX, _QGRP; MODIFY_MAILER_FLAGS(`USENET').
 dnl #
 _cf_FILEID(`mailer/usenet.m4')
-_DEFIFNOT(`USENET_MAILER_PATH', `/usr/lib/news/inews')
-_DEFIFNOT(`USENET_MAILER_FLAGS', `rsDFMmn')
-_DEFIFNOT(`USENET_MAILER_ARGS', `inews -m -h -n')
+_cf_default(`USENET_MAILER_PATH', `/usr/lib/news/inews')
+_cf_default(`USENET_MAILER_FLAGS', `rsDFMmn')
+_cf_default(`USENET_MAILER_ARGS', `inews -m -h -n')
 divert(7)dnl
 
 Musenet,	P=USENET_MAILER_PATH, F=_cf_mflags(`USENET', USENET_MAILER_FLAGS), S=EnvFromL, R=EnvToL,
-		_OPTINS(`USENET_MAILER_MAX', `M=', `, ')T=X-Usenet/X-Usenet/X-Unix,_cf_qgrp(`USENET_MAILER_QGRP')
+		_cf_field(`USENET_MAILER_MAX', `M')T=X-Usenet/X-Usenet/X-Unix,_cf_qgrp(`USENET_MAILER_QGRP')
 		A=USENET_MAILER_ARGS $u
 
 divert(-1)

@@ -13,14 +13,14 @@ dnl # Settings: UUCP_MAILER_PATH, _ARGS, _FLAGS, _MAX (or UUCP_MAX_SIZE,
 dnl # default 100000), _CHARSET, _QGRP; MODIFY_MAILER_FLAGS(`UUCP').
 dnl #
 _cf_FILEID(`mailer/uucp.m4')
-_DEFIFNOT(`UUCP_MAILER_PATH', `/usr/bin/uux')
-_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -a$g -gC $h!rmail ($u)')
-_DEFIFNOT(`UUCP_MAILER_FLAGS', `')
-_DEFIFNOT(`UUCP_MAILER_MAX', ifdef(`UUCP_MAX_SIZE', `UUCP_MAX_SIZE', `100000'))
+_cf_default(`UUCP_MAILER_PATH', `/usr/bin/uux')
+_cf_default(`UUCP_MAILER_ARGS', `uux - -r -a$g -gC $h!rmail ($u)')
+_cf_default(`UUCP_MAILER_FLAGS', `')
+_cf_default(`UUCP_MAILER_MAX', ifdef(`UUCP_MAX_SIZE', `UUCP_MAX_SIZE', `100000'))
 ifdef(`_MAILER_smtp_', `',
 	`_cf_warn(`MAILER(uucp) before MAILER(smtp): uucp-dom and uucp-uudom are left out; put MAILER(smtp) first to get them')')
 define(`_cf_uucp_M', `M$1,		P=UUCP_MAILER_PATH, F=_cf_mflags(`UUCP', `$2'UUCP_MAILER_FLAGS), S=$3, R=$4,
-		M=UUCP_MAILER_MAX, _OPTINS(`UUCP_MAILER_CHARSET', `C=', `, ')T=X-UUCP/X-UUCP/X-Unix,_cf_qgrp(`UUCP_MAILER_QGRP')
+		M=UUCP_MAILER_MAX, _cf_field(`UUCP_MAILER_CHARSET', `C')T=X-UUCP/X-UUCP/X-Unix,_cf_qgrp(`UUCP_MAILER_QGRP')
 		A=UUCP_MAILER_ARGS')
 PUSHDIVERT(4)dnl
 R$* < @ $=Z . UUCP. > $*	$#uucp-uudom $@ $2 $: $1 < @ $2 .UUCP. > $3

@@ -7,13 +7,13 @@ dnl #
 dnl # Settings: XAGENT_MAILER_PATH, _FLAGS, _ARGS, _MAX.
 dnl #
 _cf_FILEID(`mailer/xagent.m4')
-_DEFIFNOT(`XAGENT_MAILER_PATH', `/usr/lib/xagent')
-_DEFIFNOT(`XAGENT_MAILER_FLAGS', `DFMueXLn')
-_DEFIFNOT(`XAGENT_MAILER_ARGS', `xagent $h $u')
+_cf_default(`XAGENT_MAILER_PATH', `/usr/lib/xagent')
+_cf_default(`XAGENT_MAILER_FLAGS', `DFMueXLn')
+_cf_default(`XAGENT_MAILER_ARGS', `xagent $h $u')
 divert(7)dnl
 
 Mxagent,	P=XAGENT_MAILER_PATH, F=XAGENT_MAILER_FLAGS, S=11/31, R=21/31,
-		_OPTINS(`XAGENT_MAILER_MAX', `M=', `, ')T=DNS/RFC822/X-Unix,
+		_cf_field(`XAGENT_MAILER_MAX', `M')T=DNS/RFC822/X-Unix,
 		A=XAGENT_MAILER_ARGS, E=\n
 
 divert(-1)

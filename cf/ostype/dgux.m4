@@ -5,7 +5,7 @@ dnl # delivers when _FORCE_MAIL_LOCAL_ is set in its environment, so the cf
 dnl # gets an E line for it.
 dnl #
 _cf_FILEID(`ostype/dgux.m4')
-_DEFIFNOT(`LOCAL_MAILER_FLAGS', `m9')
+_cf_default(`LOCAL_MAILER_FLAGS', `m9')
 define(`confTIME_ZONE', `USE_TZ')
 define(`confEBINDIR', `/usr/lib')
 PUSHDIVERT(6)dnl

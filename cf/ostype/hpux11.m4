@@ -1,12 +1,12 @@
 divert(-1)
 dnl #
 dnl # hpux11.m4 -- OSTYPE(hpux11): HP-UX 11.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/hpux11.m4')
-_DEFIFNOT(`LOCAL_MAILER_PATH', `/usr/bin/rmail')
-_DEFIFNOT(`LOCAL_MAILER_FLAGS', `m9')
-_DEFIFNOT(`LOCAL_MAILER_ARGS', `rmail -d $u')
-_DEFIFNOT(`LOCAL_SHELL_PATH', `/usr/bin/sh')
-_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -a$g -gC $h!rmail ($u)')
+_cf_default(`LOCAL_MAILER_PATH', `/usr/bin/rmail')
+_cf_default(`LOCAL_MAILER_FLAGS', `m9')
+_cf_default(`LOCAL_MAILER_ARGS', `rmail -d $u')
+_cf_default(`LOCAL_SHELL_PATH', `/usr/bin/sh')
+_cf_default(`UUCP_MAILER_ARGS', `uux - -r -a$g -gC $h!rmail ($u)')
 define(`confTIME_ZONE', `USE_TZ')

@@ -1,13 +1,13 @@
 divert(-1)
 dnl #
 dnl # irix5.m4 -- OSTYPE(irix5): SGI IRIX 5.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/irix5.m4')
-_DEFIFNOT(`LOCAL_MAILER_FLAGS', `Ehmu9')
-_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail -s -d $u')
-_DEFIFNOT(`QUEUE_DIR', `/var/spool/mqueue')
-_DEFIFNOT(`STATUS_FILE', `/var/sendmail.st')
+_cf_default(`LOCAL_MAILER_FLAGS', `Ehmu9')
+_cf_default(`LOCAL_MAILER_ARGS', `mail -s -d $u')
+_cf_default(`QUEUE_DIR', `/var/spool/mqueue')
+_cf_default(`STATUS_FILE', `/var/sendmail.st')
 define(`confDEF_USER_ID', `998:998')
 define(`confTIME_ZONE', `USE_TZ')
 define(`confEBINDIR', `/usr/lib')

@@ -1,7 +1,7 @@
 divert(-1)
 dnl #
 dnl # maxion.m4 -- OSTYPE(maxion): Concurrent MAXION.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/maxion.m4')
 define(`QUEUE_DIR', `/var/spool/mqueue')

@@ -5,6 +5,6 @@ dnl # linux, local delivery goes through procmail, and the status file is
 dnl # kept under /var/log.
 dnl #
 _cf_FILEID(`ostype/mklinux.m4')
-_DEFIFNOT(`STATUS_FILE', `/var/log/sendmail.st')
-_DEFIFNOT(`PROCMAIL_MAILER_PATH', `/usr/bin/procmail')
+_cf_default(`STATUS_FILE', `/var/log/sendmail.st')
+_cf_default(`PROCMAIL_MAILER_PATH', `/usr/bin/procmail')
 FEATURE(`local_procmail')

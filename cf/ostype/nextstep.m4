@@ -1,10 +1,10 @@
 divert(-1)
 dnl #
 dnl # nextstep.m4 -- OSTYPE(nextstep): NeXTSTEP.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/nextstep.m4')
-_DEFIFNOT(`UUCP_MAILER_PATH', `/usr/bin/uux')
-_DEFIFNOT(`QUEUE_DIR', `/usr/spool/mqueue')
-_DEFIFNOT(`LOCAL_SHELL_FLAGS', `euP')
+_cf_default(`UUCP_MAILER_PATH', `/usr/bin/uux')
+_cf_default(`QUEUE_DIR', `/usr/spool/mqueue')
+_cf_default(`LOCAL_SHELL_FLAGS', `euP')
 define(`confEBINDIR', `/usr/lib')

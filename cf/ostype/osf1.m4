@@ -1,9 +1,9 @@
 divert(-1)
 dnl #
 dnl # osf1.m4 -- OSTYPE(osf1): DEC OSF/1, Digital UNIX, Tru64.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/osf1.m4')
-_DEFIFNOT(`STATUS_FILE', `/usr/adm/sendmail/sendmail.st')
+_cf_default(`STATUS_FILE', `/usr/adm/sendmail/sendmail.st')
 define(`confDEF_USER_ID', `daemon')
 define(`confEBINDIR', `/usr/lbin')

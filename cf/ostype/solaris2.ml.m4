@@ -1,11 +1,11 @@
 divert(-1)
 dnl #
 dnl # solaris2.ml.m4 -- OSTYPE(solaris2.ml): Sun Solaris 2 (old name, same settings as solaris2).
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/solaris2.ml.m4')
-_DEFIFNOT(`LOCAL_MAILER_PATH', `/usr/lib/mail.local')
-_DEFIFNOT(`LOCAL_MAILER_FLAGS', `fSmn9')
-_DEFIFNOT(`LOCAL_MAILER_ARGS', `mail.local -d $u')
-_DEFIFNOT(`UUCP_MAILER_ARGS', `uux - -r -a$g $h!rmail ($u)')
+_cf_default(`LOCAL_MAILER_PATH', `/usr/lib/mail.local')
+_cf_default(`LOCAL_MAILER_FLAGS', `fSmn9')
+_cf_default(`LOCAL_MAILER_ARGS', `mail.local -d $u')
+_cf_default(`UUCP_MAILER_ARGS', `uux - -r -a$g $h!rmail ($u)')
 define(`confEBINDIR', `/usr/lib')

@@ -1,7 +1,7 @@
 divert(-1)
 dnl #
 dnl # unicos.m4 -- OSTYPE(unicos): Cray UNICOS.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/unicos.m4')
 define(`ALIAS_FILE', `/usr/lib/aliases')

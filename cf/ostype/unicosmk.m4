@@ -1,7 +1,7 @@
 divert(-1)
 dnl #
 dnl # unicosmk.m4 -- OSTYPE(unicosmk): Cray UNICOS/mk.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/unicosmk.m4')
 define(`ALIAS_FILE', `/usr/lib/aliases')

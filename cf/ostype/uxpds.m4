@@ -1,7 +1,7 @@
 divert(-1)
 dnl #
 dnl # uxpds.m4 -- OSTYPE(uxpds): Fujitsu UXP/DS.
-dnl # A value the .mc defines before OSTYPE() wins over each _DEFIFNOT here.
+dnl # A value the .mc defines before OSTYPE() wins over each _cf_default here.
 dnl #
 _cf_FILEID(`ostype/uxpds.m4')
 define(`confDEF_GROUP_ID', `6')
