@@ -7,6 +7,12 @@ dnl # (LOCAL_CONFIG), version, options, queue groups, precedences, trusted
 dnl # users, headers, rulesets, mail filters, mailer definitions.
 dnl #
 
+dnl # _cf_macro_line(name, m4 var, example): "D<name><value>" when the .mc
+dnl # set the variable, else the line commented out with an example value
+define(`_cf_macro_line', `ifdef(`$2', `D$1`'$2', `#D$1`'$3')')
+dnl # _cf_val(var): the variable's value, nothing when it is unset
+define(`_cf_val', `ifdef(`$1', `$1')')
+
 dnl # --- settle what the .mc left open -------------------------------------
 
 ifdef(`__OSTYPE__', `',
@@ -26,14 +32,12 @@ define(`_cf_UUCP_MAILER', `confUUCP_MAILER')
 define(`_cf_RELAY_MAILER', `confRELAY_MAILER')
 ifelse(substr(confDELIVERY_MODE, 0, 1), `d',
 	`_cf_warn(`confDELIVERY_MODE starts with "d" (deferred): the anti-spam rulesets do nothing in that mode')')
-ifdef(`confAUTO_REBUILD',
-	`_cf_warn(`confAUTO_REBUILD no longer exists; run newaliases yourself')')
-ifdef(`confUNSAFE_GROUP_WRITES',
-	`_cf_warn(`confUNSAFE_GROUP_WRITES is deprecated; use confDONT_BLAME_SENDMAIL')')
-ifdef(`confDEF_GROUP_ID',
-	`_cf_warn(`confDEF_GROUP_ID is obsolete; put the group into confDEF_USER_ID (user:group)')')
-ifdef(`confREAD_TIMEOUT',
-	`_cf_warn(`confREAD_TIMEOUT is obsolete; use the confTO_* timeouts')')
+dnl # settings older packages knew: say what replaced each one
+define(`_cf_gone', `ifdef(`$1', `_cf_warn(`$1 $2')')')
+_cf_gone(`confAUTO_REBUILD', `no longer exists; run newaliases yourself')
+_cf_gone(`confUNSAFE_GROUP_WRITES', `is deprecated; use confDONT_BLAME_SENDMAIL')
+_cf_gone(`confDEF_GROUP_ID', `is obsolete; put the group into confDEF_USER_ID (user:group)')
+_cf_gone(`confREAD_TIMEOUT', `is obsolete; use the confTO_* timeouts')
 ifdef(`confMESSAGE_TIMEOUT', `define(`confTO_QUEUERETURN',
 	ifelse(index(confMESSAGE_TIMEOUT, `/'), -1, `confMESSAGE_TIMEOUT',
 		`substr(confMESSAGE_TIMEOUT, 0, index(confMESSAGE_TIMEOUT, `/'))'))dnl
@@ -76,12 +80,12 @@ _cf_opt(`LDAPDefaultSpec', `confLDAP_DEFAULT_SPEC', `-h localhost')dnl
 #   local info   #
 ##################
 
-ifdef(`confLDAP_CLUSTER', `D{sendmailMTACluster}confLDAP_CLUSTER', `#D{sendmailMTACluster}$m')
+_cf_macro_line(`{sendmailMTACluster}', `confLDAP_CLUSTER', `$m')
 # our names
 Cwlocalhost
 ifdef(`_cf_feature_use_cw_file', `Fw`'confCW_FILE
 ')dnl
-ifdef(`confDOMAIN_NAME', `Dj`'confDOMAIN_NAME', `#Dj$w.Foo.COM')
+_cf_macro_line(`j', `confDOMAIN_NAME', `$w.Foo.COM')
 
 # pseudo domains that are never looked up
 CP.
@@ -99,7 +103,7 @@ CPFAX
 ')dnl
 
 # smart host (empty: deliver directly)
-DS`'ifdef(`SMART_HOST', `SMART_HOST')
+DS`'_cf_val(`SMART_HOST')
 ifdef(`LUSER_RELAY', `Kuser user -m -a<>
 DL`'LUSER_RELAY
 ')dnl
@@ -165,7 +169,7 @@ ifdef(`_cf_SMTPOPMODES', `C{SMTPOpModes} s d D
 _cf_QGROUPS`'dnl
 
 ###########################
-#   Message precedences   #
+#   Precedence values     #
 ###########################
 Pfirst-class=0
 Pspecial-delivery=100
@@ -174,7 +178,7 @@ Pbulk=-60
 Pjunk=-100
 
 #####################
-#   Trusted users   #
+#   May set sender  #
 #####################
 ifdef(`_cf_feature_use_ct_file', `', `#')Ft`'confCT_FILE
 Troot
@@ -185,7 +189,7 @@ ifdef(`confTRUSTED_USERS', `T`'confTRUSTED_USERS
 ')dnl
 
 #########################
-#   Format of headers   #
+#   Header templates    #
 #########################
 H?P?Return-Path: <$g>
 HReceived: _cf_RECEIVED

@@ -17,8 +17,8 @@ dnl # m4 comments off: "#" lines of a .mc are copied into the cf
 changecom()
 undefine(`format')
 undefine(`hpux')
-ifdef(`pushdef', `',
-	`errprint(`*** ERROR: this m4 lacks pushdef; use GNU m4
+dnl # the package keeps stacks with pushdef; an m4 without it stops here
+ifdef(`pushdef', `', `errprint(`*** ERROR: this m4 lacks pushdef; use GNU m4
 ')include(`m4-without-pushdef')')
 
 dnl # --- small tools -------------------------------------------------------
@@ -103,20 +103,24 @@ POPDIVERT`'')')
 
 # --- where raw text goes -----------------------------------------------
 
-define(`LOCAL_CONFIG', `divert(6)')
-define(`MAILER_DEFINITIONS', `divert(7)')
-define(`LOCAL_RULE_0', `divert(3)')
-define(`LOCAL_RULE_1', `divert(9)dnl
+dnl # our names for the fixed diversion numbers listed at the top
+define(`_cf_D_NETRULES', `1')define(`_cf_D_RULE3', `2')define(`_cf_D_RULE0', `3')
+define(`_cf_D_UUCP', `4')define(`_cf_D_LOCALCF', `6')define(`_cf_D_MAILERS', `7')
+define(`_cf_D_DNSBL', `8')define(`_cf_D_RULESETS', `9')
+define(`LOCAL_CONFIG', `divert(_cf_D_LOCALCF)')
+define(`MAILER_DEFINITIONS', `divert(_cf_D_MAILERS)')
+define(`LOCAL_RULE_0', `divert(_cf_D_RULE0)')
+define(`LOCAL_RULE_1', `divert(_cf_D_RULESETS)dnl
 Ssender=1
 ')
-define(`LOCAL_RULE_2', `divert(9)dnl
+define(`LOCAL_RULE_2', `divert(_cf_D_RULESETS)dnl
 Srecipient=2
 ')
-define(`LOCAL_RULE_3', `divert(2)')
-define(`LOCAL_RULESETS', `divert(9)')
-define(`LOCAL_NET_CONFIG', `define(`_LOCAL_RULES_', `1')divert(1)')
-define(`LOCAL_DNSBL', `divert(8)')
-define(`LOCAL_UUCP', `divert(4)')
+define(`LOCAL_RULE_3', `divert(_cf_D_RULE3)')
+define(`LOCAL_RULESETS', `divert(_cf_D_RULESETS)')
+define(`LOCAL_NET_CONFIG', `define(`_LOCAL_RULES_', `1')divert(_cf_D_NETRULES)')
+define(`LOCAL_DNSBL', `divert(_cf_D_DNSBL)')
+define(`LOCAL_UUCP', `divert(_cf_D_UUCP)')
 define(`_cf_localhook', `ifdef(`_MAILER_DEFINED_', `',
 	`_cf_warn(`$1 should come after the MAILER() lines')')dnl
 define(`_cf_LOCAL_$2', `')divert(9)dnl
@@ -223,7 +227,8 @@ define(`confFROM_LINE', `From $g $d')
 define(`confOPERATORS', `.:%@!^/[]+')
 
 # the whole cf is written when input ends
-m4wrap(`include(_CF_DIR_`m4/proto.m4')')
+define(`_cf_write_cf', `include(_CF_DIR_`m4/proto.m4')')
+m4wrap(`_cf_write_cf')
 divert(-1)
 dnl # _cf_ldapmap(name[, extra flags]): the map definition FEATURE(x, `LDAP') uses
 define(`_cf_ldapmap', `ldap $2-1 -v sendmailMTAMapValue,sendmailMTAMapSearch:FILTER:sendmailMTAMapObject,sendmailMTAMapURL:URL:sendmailMTAMapObject -k (&(objectClass=sendmailMTAMapObject)(|(sendmailMTACluster=${sendmailMTACluster})(sendmailMTAHost=$j))(sendmailMTAMapName=$1)(sendmailMTAKey=%0))')

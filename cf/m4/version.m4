@@ -5,5 +5,5 @@ dnl # The number tracks the sendmail release whose cf interface we follow.
 dnl #
 define(`_cf_VERSION_NUMBER', `8.17.1.9')
 divert(0)dnl
-# Configuration version number
+# version of this configuration ($Z)
 DZ`'_cf_VERSION_NUMBER`'ifdef(`confCF_VERSION', `/confCF_VERSION')
