@@ -15,13 +15,14 @@ _cf_default(`confTRUSTED_USER', ifelse(index(confRUN_AS_USER, `:'), -1, `confRUN
 define(`QUEUE_DIR', ifdef(`MSP_QUEUE_DIR', `MSP_QUEUE_DIR', `/var/spool/clientmqueue'))
 _cf_default(`confPID_FILE', QUEUE_DIR`/sm-client.pid')
 define(`confQUEUE_FILE_MODE', `0660')
-ifdef(`STATUS_FILE',
-	`define(`STATUS_FILE', patsubst(STATUS_FILE, `sendmail\.st', `sm-client.st'))',
-	`define(`STATUS_FILE', QUEUE_DIR`/sm-client.st')')
+dnl # the client's status file: the MTA's name with sm-client.st, else in its queue
+define(`STATUS_FILE', ifdef(`STATUS_FILE', `patsubst(STATUS_FILE, `sendmail\.st', `sm-client.st')', `QUEUE_DIR`/sm-client.st''))
 define(`_cf_feature_no_default_msa', `')
 ifelse(defn(`_cf_DAEMONS'), `', `DAEMON_OPTIONS(`Name=NoMTA, Addr=127.0.0.1, M=E')')
 define(`_cf_MTA_HOST', ifelse(_ARG_, `', `[localhost]', `_ARG_'))
-ifelse(_ARG2_, `MSA', `define(`RELAY_MAILER_ARGS', `TCP $h 587')')
+dnl # FEATURE(msp, host, MSA): talk to the submission port rather than 25
+define(`_cf_msp_port', ifelse(_ARG2_, `MSA', `587', `'))
+ifelse(_cf_msp_port, `', `', `define(`RELAY_MAILER_ARGS', `TCP $h '_cf_msp_port)')
 define(`_cf_LOCAL_IS_SMTP', `1')
 define(`_cf_SMTP_EXTRA', `k5')
 define(`_cf_RELAY_EXTRA', `k')

@@ -23,9 +23,12 @@ define(`_cf_uucp_M', `M$1,		P=UUCP_MAILER_PATH, F=_cf_mflags(`UUCP', `$2'UUCP_MA
 		M=UUCP_MAILER_MAX, _cf_field(`UUCP_MAILER_CHARSET', `C')T=X-UUCP/X-UUCP/X-Unix,_cf_qgrp(`UUCP_MAILER_QGRP')
 		A=UUCP_MAILER_ARGS')
 PUSHDIVERT(4)dnl
-R$* < @ $=Z . UUCP. > $*	$#uucp-uudom $@ $2 $: $1 < @ $2 .UUCP. > $3
-R$* < @ $=Y . UUCP. > $*	$#uucp-new $@ $2 $: $1 < @ $2 .UUCP. > $3
-R$* < @ $=U . UUCP. > $*	$#uucp-old $@ $2 $: $1 < @ $2 .UUCP. > $3
+dnl # a SITECONFIG neighbour's class picks the mailer: Z uudom, Y new, U old
+R$* < @ $+ .UUCP. > $*		$: < $2 > $1 < @ $2 .UUCP. > $3
+R< $=Z > $*			$#uucp-uudom $@ $1 $: $2
+R< $=Y > $*			$#uucp-new $@ $1 $: $2
+R< $=U > $*			$#uucp-old $@ $1 $: $2
+R< $+ > $*			$: $2
 POPDIVERT
 divert(7)dnl
 
@@ -74,12 +77,13 @@ R! $+				$: $k ! $1
 ifdef(`_MAILER_smtp_', `dnl
 dnl # uucp-dom keeps domain senders as SMTP writes them
 SEnvFromUD
-R<@>				$n
-R$*				$@ $>EnvFromSMTP $1
-dnl # uucp-uudom: the SMTP form, then a bang path
+R$*				$@ $>EnvFromSMTP $>UucpNullFrom $1
+dnl # <> becomes the bounce address ($n); anything else is left alone
+SUucpNullFrom
+R<@>				$@ $n
+dnl # uucp-uudom: what uucp-dom sends, then made a bang path
 SEnvFromUUD
-R<@>				$n
-R$*				$: $>EnvFromSMTP $1
+R$*				$: $>EnvFromUD $1
 R$* < @ $* . > $*		$1 < @ $2 > $3
 R<@ $- . UUCP > : $+		$@ $1 ! $2
 R<@ $+ > : $+			$@ $1 ! $2
