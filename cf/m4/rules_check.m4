@@ -23,70 +23,91 @@ ifdef(`_cf_feature_access_db', `dnl
 ######################################################################
 ###   access map lookups
 ######################################################################
+dnl # The five helpers share one step, AccKey, and one way of ending,
+dnl # AccDone; only the keys each one tries differ.  While they work the
+dnl # workspace is   <key> <default> <+|! Tag> <passthru> $| <value so far>
+dnl # AccKey <+|! Tag> <key>: "Tag:key", then (with +) the bare key
+SAccKey
+R<$- $-> <$*>			$: <$(access $2:$3 $: ? $)> <$1> <$3>
+R<?> <+> <$+>			$: <$(access $1 $: ? $)> <+> <$1>
+R<$*> <$-> <$*>			$@ <$1>
+
+dnl # AccDone: found, temporary map failure, or the default
+SAccDone
+R<$*> <$*> <$- $-> <$*> $| <?>	$@ <$2> <$5>
+R<$*> <$*> <$- $-> <$*> $| <$* <TMPF>>	$@ <<TMPF>> <$5>
+R<$*> <$*> <$- $-> <$*> $| <$*>	$@ <$6> <$5>
+
+dnl # HostUp <host>: the next key up, <> at the top: a literal [a.b.c]
+dnl # loses its last part, a name its first label
+SHostUp
+R<[$+.$-]>			$@ <[$1]>
+R<[$+::$-]>			$@ <[$1]>
+R<[$+:$-]>			$@ <[$1]>
+R<$+.$+>			$@ <$2>
+R$*				$@ <>
+
+dnl # AddrUp <address>: the enclosing network, <> when none is left
+SAddrUp
+R<$+::$->			$@ <$1>
+R<$+:$->			$@ <$1>
+R<$+.$->			$@ <$1>
+R$*				$@ <>
+
+dnl # D: a host name or [literal], then ever shorter parents
 SD
-R<$*> <$+> <$- $-> <$*>		$: < $(access $4:$1 $: ? $) > <$1> <$2> <$3 $4> <$5>
-R<?> <$+> <$+> <+ $-> <$*>	$: < $(access $1 $: ? $) > <$1> <$2> <+ $3> <$4>
+R<$*> <$+> <$- $-> <$*>		$: <$1> <$2> <$3 $4> <$5> $| $>AccKey <$3 $4> <$1>
+dnl # no host at all: the bare lookup is handed back with the request
+R<> <$+> <$- $-> <$*> $| <$*>	$@ <$5> <> <$1> <$2 $3> <$4>
 ifdef(`_cf_feature_lookupdotdomain', `dnl
-R<?> <$+.$+> <$+> <$- $-> <$*>	$: < $(access $5:.$2 $: ? $) > <$1.$2> <$3> <$4 $5> <$6>
-R<?> <$+.$+> <$+> <+ $-> <$*>	$: < $(access .$2 $: ? $) > <$1.$2> <$3> <+ $4> <$5>
+R<$+.$+> <$+> <$- $-> <$*> $| <?>	$: <$1.$2> <$3> <$4 $5> <$6> $| $>AccKey <$4 $5> <.$2>
 ')dnl
-R<?> <[$+.$-]> <$+> <$- $-> <$*>	$@ $>D <[$1]> <$3> <$4 $5> <$6>
-R<?> <[$+::$-]> <$+> <$- $-> <$*>	$: $>D <[$1]> <$3> <$4 $5> <$6>
-R<?> <[$+:$-]> <$+> <$- $-> <$*>	$: $>D <[$1]> <$3> <$4 $5> <$6>
-R<?> <$+.$+> <$+> <$- $-> <$*>	$@ $>D <$2> <$3> <$4 $5> <$6>
-R<?> <$+> <$+> <$- $-> <$*>	$@ <$2> <$5>
-R<$* <TMPF>> <$+> <$+> <$- $-> <$*>	$@ <<TMPF>> <$6>
-R<$*> <$+> <$+> <$- $-> <$*>	$@ <$1> <$6>
+R<$*> <$+> <$- $-> <$*> $| <?>	$: <$1> <$2> <$3 $4> <$5> $| <?> $>HostUp <$1>
+R<$*> <$+> <$- $-> <$*> $| <?> <$+>	$@ $>D <$6> <$2> <$3 $4> <$5>
+R<$*> <$+> <$- $-> <$*> $| <?> <>	$: <$1> <$2> <$3 $4> <$5> $| <?>
+R<$*> <$+> <$- $-> <$*> $| $*	$@ $>AccDone <$1> <$2> <$3 $4> <$5> $| $6
 
+dnl # A: an IP address, then the networks around it
 SA
-R<$+> <$+> <$- $-> <$*>		$: < $(access $4:$1 $: ? $) > <$1> <$2> <$3 $4> <$5>
-R<?> <$+> <$+> <+ $-> <$*>	$: < $(access $1 $: ? $) > <$1> <$2> <+ $3> <$4>
-R<?> <$+::$-> <$+> <$- $-> <$*>	$@ $>A <$1> <$3> <$4 $5> <$6>
-R<?> <$+:$-> <$+> <$- $-> <$*>	$@ $>A <$1> <$3> <$4 $5> <$6>
-R<?> <$+.$-> <$+> <$- $-> <$*>	$@ $>A <$1> <$3> <$4 $5> <$6>
-R<?> <$+> <$+> <$- $-> <$*>	$@ <$2> <$5>
-R<$* <TMPF>> <$+> <$+> <$- $-> <$*>	$@ <<TMPF>> <$6>
-R<$*> <$+> <$+> <$- $-> <$*>	$@ <$1> <$6>
+R<$+> <$+> <$- $-> <$*>		$: <$1> <$2> <$3 $4> <$5> $| $>AccKey <$3 $4> <$1>
+R<$+> <$+> <$- $-> <$*> $| <?>	$: <$1> <$2> <$3 $4> <$5> $| <?> $>AddrUp <$1>
+R<$+> <$+> <$- $-> <$*> $| <?> <$+>	$@ $>A <$6> <$2> <$3 $4> <$5>
+R<$+> <$+> <$- $-> <$*> $| <?> <>	$: <$1> <$2> <$3 $4> <$5> $| <?>
+R<$+> <$+> <$- $-> <$*> $| $*	$@ $>AccDone <$1> <$2> <$3 $4> <$5> $| $6
 
-dnl full address, with user+detail also tried as user+* and user
+dnl # F: user@domain; a user+detail also as user+*@domain and user@domain
 SF
-R<$+> <$*> <$- $-> <$*>		$: <$(access $4:$1 $: ? $)> <$1> <$2> <$3 $4> <$5>
-R<?> <$+> <$*> <+ $-> <$*>	$: <$(access $1 $: ? $)> <$1> <$2> <+ $3> <$4>
-R<?> <$+ + $* @ $+> <$*> <$- $-> <$*>	$: <$(access $6:$1+*@$3 $: ? $)> <$1+$2@$3> <$4> <$5 $6> <$7>
-R<?> <$+ + $* @ $+> <$*> <+ $-> <$*>	$: <$(access $1+*@$3 $: ? $)> <$1+$2@$3> <$4> <+ $5> <$6>
-R<?> <$+ + $* @ $+> <$*> <$- $-> <$*>	$: <$(access $6:$1@$3 $: ? $)> <$1+$2@$3> <$4> <$5 $6> <$7>
-R<?> <$+ + $* @ $+> <$*> <+ $-> <$*>	$: <$(access $1@$3 $: ? $)> <$1+$2@$3> <$4> <+ $5> <$6>
-R<?> <$+> <$*> <$- $-> <$*>	$@ <$2> <$5>
-R<$+ <TMPF>> <$*> <$- $-> <$*>	$@ <<TMPF>> <$5>
-R<$+> <$*> <$- $-> <$*>		$@ <$1> <$5>
+R<$+> <$*> <$- $-> <$*>		$: <$1> <$2> <$3 $4> <$5> $| $>AccKey <$3 $4> <$1>
+R<$+ + $* @ $+> <$*> <$- $-> <$*> $| <?>	$: <$1+$2@$3> <$4> <$5 $6> <$7> $| $>AccKey <$5 $6> <$1+*@$3>
+R<$+ + $* @ $+> <$*> <$- $-> <$*> $| <?>	$: <$1+$2@$3> <$4> <$5 $6> <$7> $| $>AccKey <$5 $6> <$1@$3>
+R<$+> <$*> <$- $-> <$*> $| $*	$@ $>AccDone <$1> <$2> <$3 $4> <$5> $| $6
 
-dnl exact key only
+dnl # E: the key exactly as given (it may be empty: "Tag:" is a default)
 SE
-R<$*> <$*> <$- $-> <$*>		$: <$(access $4:$1 $: ? $)> <$1> <$2> <$3 $4> <$5>
-R<?> <$+> <$*> <+ $-> <$*>	$: <$(access $1 $: ? $)> <$1> <$2> <+ $3> <$4>
-R<?> <$+> <$*> <$- $-> <$*>	$@ <$2> <$5>
-R<$+ <TMPF>> <$*> <$- $-> <$*>	$@ <<TMPF>> <$5>
-R<$+> <$*> <$- $-> <$*>		$@ <$1> <$5>
+R<$*> <$*> <$- $-> <$*>		$: <$1> <$2> <$3 $4> <$5> $| $>AccKey <$3 $4> <$1>
+R<$*> <$*> <$- $-> <$*> $| $*	$@ $>AccDone <$1> <$2> <$3 $4> <$5> $| $6
 
-dnl "user@" keys
+dnl # U: "user@"; a user+detail@ also as user+*@ and user@
 SU
-R<$+> <$*> <$- $-> <$*>		$: <$(access $4:$1 $: ? $)> <$1> <$2> <$3 $4> <$5>
-R<?> <$+> <$*> <+ $-> <$*>	$: <$(access $1 $: ? $)> <$1> <$2> <+ $3> <$4>
-R<?> <$+ + $* @> <$*> <$- $-> <$*>	$: <$(access $5:$1+*@ $: ? $)> <$1+$2@> <$3> <$4 $5> <$6>
-R<?> <$+ + $* @> <$*> <+ $-> <$*>	$: <$(access $1+*@ $: ? $)> <$1+$2@> <$3> <+ $4> <$5>
-R<?> <$+ + $* @> <$*> <$- $-> <$*>	$: <$(access $5:$1@ $: ? $)> <$1+$2@> <$3> <$4 $5> <$6>
-R<?> <$+ + $* @> <$*> <+ $-> <$*>	$: <$(access $1@ $: ? $)> <$1+$2@> <$3> <+ $4> <$5>
-R<?> <$+> <$*> <$- $-> <$*>	$@ <$2> <$5>
-R<$+ <TMPF>> <$*> <$- $-> <$*>	$@ <<TMPF>> <$5>
-R<$+> <$*> <$- $-> <$*>		$@ <$1> <$5>
+R<$+> <$*> <$- $-> <$*>		$: <$1> <$2> <$3 $4> <$5> $| $>AccKey <$3 $4> <$1>
+R<$+ + $* @> <$*> <$- $-> <$*> $| <?>	$: <$1+$2@> <$3> <$4 $5> <$6> $| $>AccKey <$4 $5> <$1+*@>
+R<$+ + $* @> <$*> <$- $-> <$*> $| <?>	$: <$1+$2@> <$3> <$4 $5> <$6> $| $>AccKey <$4 $5> <$1@>
+R<$+> <$*> <$- $-> <$*> $| $*	$@ $>AccDone <$1> <$2> <$3 $4> <$5> $| $6
 
+dnl # SearchList <+|! Tag> $| <X:key> ... <>: each source in turn until
+dnl # one answers; the first source is tried here, the rest by recursion
 C{Src}E F D U ifdef(`_cf_WANT_A_SRC', `A')
 SSearchList
-R<$+> $| <$={Src}:$*> <$*>	$: <$1> $| <$4> $| $>$2 <$3> <?> <$1> <>
-R<$+> $| <> $| <?> <>		$@ <?>
-R<$+> $| <$+> $| <?> <>		$@ $>SearchList <$1> $| <$2>
-R<$+> $| <$*> $| <$+> <>	$@ <$3>
-R<$+> $| <$+>			$@ <$2>
+R<$+> $| <$={Src}:$*> $*	$: <$1> $| $4 $| $>$2 <$3> <?> <$1> <>
+R<$+> $| $* $| <?> <>		$@ $>SearchNext <$1> $| $2
+R<$+> $| $* $| <$+> <>		$@ <$3>
+dnl # a list that names no source is handed back as it is
+R$+ $| <$+>			$@ <$2>
+
+dnl # SearchNext <+|! Tag> $| rest: nothing found so far; go on if any is left
+SSearchNext
+R<$+> $| <>			$@ <?>
+R<$+> $| $+			$@ $>SearchList <$1> $| $2
 ')dnl
 
 SCanonAddr
@@ -95,30 +116,33 @@ R$*				$: $>Parse0 $>canonify $1
 dnl a recipient whose route goes through hosts we may relay to is judged
 dnl by its last part
 SParseRecipient
-R$*				$: <?> $>CanonAddr $1
-R<?> $* < @ $* . >		<?> $1 < @ $2 >
-R<?> $- < @ $* >		$: <?> $(dequote $1 $) < @ $2 >
-ifdef(`_cf_feature_loose_relay_check', `dnl
-R<?> $*				$@ $1
+R$*				$: $>CanonAddr $1
+R$* < @ $* . >			$1 < @ $2 >
+R$- < @ $* >			$: $(dequote $1 $) < @ $2 >
+ifdef(`_cf_feature_loose_relay_check', `', `dnl
+dnl # a routed local part (%, !) through a host we relay for: judge the rest
+R$* $=O $* < @ $* >		$: $1 $2 $3 < @ $4 > $| $>RelayTo $4
+R$* < @ $* > $| RELAY		$@ $>ParseRecipient $1
+R$* $| $*			$@ $1
 ')dnl
-R<?> $* $=O $* < @ $* >		$: <NO> $1 $2 $3 < @ $4>
-R<?> $*				$@ $1
+
+dnl # RelayTo host: RELAY when we relay to that host (other answers: no)
+SRelayTo
 ifdef(`_cf_feature_relay_entire_domain', `dnl
-R<NO> $* < @ $* $=m >		$: <RELAY> $1 < @ $2 $3 >
+R$* $=m				$@ RELAY
 ')dnl
 ifdef(`_cf_feature_relay_hosts_only', `dnl
-R<NO> $* < @ $=R >		$: <RELAY> $1 < @ $2 >
+R$=R				$@ RELAY
 _cf_ACC(`dnl
-R<NO> $* < @ $+ >		$: <$(access To:$2 $: NO $)> $1 < @ $2 >
-R<NO> $* < @ $+ >		$: <$(access $2 $: NO $)> $1 < @ $2 >
+R$+				$: $>AccKey <+ To> <$1>
+R<$*>				$@ $1
 ')', `dnl
-R<NO> $* < @ $* $=R >		$: <RELAY> $1 < @ $2 $3 >
+R$* $=R				$@ RELAY
 _cf_ACC(`dnl
-R<NO> $* < @ $+ >		$: $>D <$2> <NO> <+ To> <$1 < @ $2 >>
-R<$+> <$+>			$: <$1> $2
+R$+				$: $>D <$1> <NO> <+ To> <>
+R<$*> <$*>			$@ $1
 ')')dnl
-R<RELAY> $* < @ $* >		$@ $>ParseRecipient $1
-R<$+> $*			$@ $2
+R$*				$@ NO
 
 ######################################################################
 ###   check_relay -- the connecting client
