@@ -108,6 +108,17 @@ dnl # SearchNext <+|! Tag> $| rest: nothing found so far; go on if any is left
 SSearchNext
 R<$+> $| <>			$@ <?>
 R<$+> $| $+			$@ $>SearchList <$1> $| $2
+
+dnl # AccVerdict <value> rest: the decision an access value stands for, once
+dnl # the caller has dealt with its own OK/RELAY/REJECT meanings
+SAccVerdict
+R<DISCARD> $*			$#discard $: discard
+R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
+R<ERROR:$+> $*			$: $1 $| ERROR
+R$-.$-.$-:$+ $| ERROR		$#error $@ $1.$2.$3 $: $4
+R$+ $| ERROR			$#error $: $1
+R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$+> $*			$#error $: $1
 ')dnl
 
 SCanonAddr
@@ -177,12 +188,8 @@ R<?> <$+>			$: $>A < $1 > <?> <+ Connect> <>
 R<?> <$*>			$: OK
 R<$={Accept}> <$*>		$@ $1
 R<REJECT> <$*>			$#error ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$@ 5.7.1 $: "550 Access denied"')
-R<DISCARD> $*			$#discard $: discard
-R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
-R<ERROR:$-.$-.$-:$+> $*		$#error $@ $1.$2.$3 $: $4
-R<ERROR:$+> $*			$#error $: $1
-R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<$+> $*			$#error $: $1
+R<$+> $*			$: $>AccVerdict <$1> $2
+R$#$*				$#$1
 ')dnl
 ifelse(_cf_CONNCTL_NODELAY, `1', `', `dnl
 ifdef(`_cf_feature_ratecontrol', `dnl
@@ -200,6 +207,33 @@ R$* $| <FAIL>			$#error $@ 5.7.1 $: 550 Fix reverse DNS for $1
 R$* $| <TEMP>			$#error $@ 4.1.8 $: 451 Client IP address $1 does not resolve
 R$* $| <FORGED>			$#error $@ 4.1.8 $: 451 Possibly forged hostname for $1
 ')dnl
+
+dnl # LoopbackName host: YES for the names of this machine's loopback
+dnl # (only the part after the last @ counts)
+SLoopbackName
+R$* @ $+			$@ $>LoopbackName $2
+Rlocalhost			$@ YES
+Rlocalhost.$m			$@ YES
+Rlocalhost.UUCP			$@ YES
+R[127.0.0.1]			$@ YES
+R[IPv6:::1]			$@ YES
+R[IPv6:0:0:0:0:0:0:0:1]		$@ YES
+R$*				$@ NO
+
+dnl # SenderDomain address: the canonical sender with its verdict in front:
+dnl # <OKR> (pseudo domain, ours, or unchecked), <? host<tag>> from the
+dnl # resolver, <?> when there is no domain
+SSenderDomain
+R$*				$: $>CanonAddr $1
+R$* < @ $+ . >			$1 < @ $2 >
+R$* < @ $* $=P >		$@ <OKR> $1 < @ $2 $3 >
+R$* < @ $j >			$@ <OKR> $1 < @ $j >
+ifdef(`_cf_feature_accept_unresolvable_domains', `dnl
+R$* < @ $+ >			$@ <OKR> $1 < @ $2 >
+', `dnl
+R$* < @ $+ >			$@ <? $(resolve $2 $: $2 <PERM> $) > $1 < @ $2 >
+')dnl
+R$*				$@ <?> $1
 
 ######################################################################
 ###   check_mail -- the envelope sender
@@ -222,29 +256,22 @@ R$+				$: <?> $1
 R<?><$+>			$: <@> <$1>
 R<?>$+				$: <@> <$1>
 dnl "localhost" as the sender domain is only believable from here
+dnl # (<!> marks a sender that only a local client may use)
 R$*				$: $&{daemon_flags} $| $1
-R$* f $* $| <@> < $* @ $- >	$: < ? $&{client_name} > < $3 @ $4 >
+R$* f $* $| <@> < $* @ $- >	$: <!> < $3 @ $4 >
 R$* u $* $| <@> < $* >		$: <?> < $3 >
 R$* $| $*			$: $2
-R<@> < $* @ localhost >		$: < ? $&{client_name} > < $1 @ localhost >
-R<@> < $* @ [127.0.0.1] >	$: < ? $&{client_name} > < $1 @ [127.0.0.1] >
-R<@> < $* @ [IPv6:0:0:0:0:0:0:0:1] >	$: < ? $&{client_name} > < $1 @ [IPv6:0:0:0:0:0:0:0:1] >
-R<@> < $* @ [IPv6:::1] >	$: < ? $&{client_name} > < $1 @ [IPv6:::1] >
-R<@> < $* @ localhost.$m >	$: < ? $&{client_name} > < $1 @ localhost.$m >
-R<@> < $* @ localhost.UUCP >	$: < ? $&{client_name} > < $1 @ localhost.UUCP >
+R<@> < $* @ $+ >		$: <@> < $1 @ $2 > $| $>LoopbackName $2
+R<@> $* $| YES			$: <!> $1
+R<@> $* $| $*			$: <@> $1
 R<@> $*				$: $1
+R<!> $*				$: < ? $&{client_name} > $1
 R<? $=w> $*			$: $2
 R<? $+> <$+>			$#error $@ 5.5.4 $: "553 Real domain name required for sender address"
 R<?> $*				$: $1
 dnl does the sender domain exist?
-R$*				$: <?> $>CanonAddr $1
-R<?> $* < @ $+ . >		<?> $1 < @ $2 >
-R<?> $* < @ $* $=P >		$: <OKR> $1 < @ $2 $3 >
-R<?> $* < @ $j >		$: <OKR> $1 < @ $j >
-ifdef(`_cf_feature_accept_unresolvable_domains', `dnl
-R<?> $* < @ $+ >		$: <OKR> $1 < @ $2 >
-', `dnl
-R<?> $* < @ $+ >		$: <? $(resolve $2 $: $2 <PERM> $) > $1 < @ $2 >
+R$*				$: $>SenderDomain $1
+ifdef(`_cf_feature_accept_unresolvable_domains', `', `dnl
 R<? $* <$->> $* < @ $+ >	$: <$2> $3 < @ $4 >
 ')dnl
 _cf_ACC(`dnl
@@ -272,12 +299,8 @@ R<PERM> $*			$#error $@ 5.1.8 $: "553 Domain of sender address " $&f " does not 
 _cf_ACC(`dnl
 R<$={Accept}> $*		$# $1
 R<REJECT> $*			$#error ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$@ 5.7.1 $: "550 Access denied"')
-R<DISCARD> $*			$#discard $: discard
-R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
-R<ERROR:$-.$-.$-:$+> $*		$#error $@ $1.$2.$3 $: $4
-R<ERROR:$+> $*			$#error $: $1
-R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<$+> $*			$#error $: $1
+R<$+> $*			$: $>AccVerdict <$1> $2
+R$#$*				$#$1
 ')dnl
 ifdef(`_cf_feature_badmx', `dnl
 dnl # a qualified sender that passed: are its domain's exchangers sane?
@@ -331,12 +354,8 @@ ifdef(`_cf_SPAMTAG', `dnl
 R<$={SpamTag}> <$*>		$: @ $2
 ')dnl
 R<REJECT> $*			$#error $@ 5.2.1 $: _cf_RCPTREJ
-R<DISCARD> $*			$#discard $: discard
-R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
-R<ERROR:$-.$-.$-:$+> $*		$#error $@ $1.$2.$3 $: $4
-R<ERROR:$+> $*			$#error $: $1
-R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<$+> $*			$#error $: $1
+R<$+> $*			$: $>AccVerdict <$1> $2
+R$#$*				$#$1
 R@ $*				$1
 ')')dnl
 ifdef(`_cf_feature_nouucp', `ifelse(_cf_NOUUCP_ARG, `reject', `dnl
@@ -351,10 +370,9 @@ R$* $| $*			$: $1
 R$*				$: $1 $| $>"Local_Relay_Auth" $&{auth_type}
 R$* $| $# $*			$# $2
 R$* $| NO			$: $1
-R$* $| $*			$: $1 $| $&{auth_type}
-R$* $|				$: $1
-R$* $| $={TrustAuthMech}	$# RELAY
-R$* $| $*			$: $1
+R$* $| $*			$: $1 $| <$&{auth_type}>
+R$* $| <$={TrustAuthMech}>	$# RELAY
+R$* $| <$*>			$: $1
 ifdef(`_cf_feature_relay_entire_domain', `dnl
 R$+ < @ $* $=m >		$@ RELAY
 ')dnl

@@ -86,6 +86,9 @@ To:joe@relayfull.example\tRELAY
 From:relayfrom.example\tRELAY
 Connect:rdns.example\tOK
 .dotdom.example\tREJECT
+From:quarantine.example\tQUARANTINE:held for review
+Connect:odd.example\tWHATEVER
+To:odd.example\tSOMETHING
 """
 
 GENERICS = """\
