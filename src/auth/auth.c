@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <security/pam_appl.h>
-
-#include "auth.h"
+#include "auth_int.h"
 #include "lib/buf.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -104,62 +102,21 @@ pwfile_find(const char *path, const char *user, struct strarr *fields,
 	return found;
 }
 
-struct pam_pass {
-	const char	*pass;
-};
-
-static int
-pam_conv_cb(int n, const struct pam_message **msg,
-    struct pam_response **resp_out, void *data)
-{
-	struct pam_pass *pp = data;
-	struct pam_response *r;
-	int i;
-
-	if (n <= 0 || n > 32)
-		return PAM_CONV_ERR;
-	r = calloc((size_t)n, sizeof(*r));
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(pp->pass);
-	}
-	*resp_out = r;
-	return PAM_SUCCESS;
-}
-
 static enum auth_result
 pam_check(const struct auth_db *db, const char *user, const char *pass,
     struct err *err)
 {
-	struct pam_pass pp = { pass };
-	struct pam_conv conv = { pam_conv_cb, &pp };
 	const char *svc = db->args && *db->args ? db->args : "dovecot";
-	pam_handle_t *ph;
-	int rc;
 
 	/* "args = session=yes dovecot": the last word is the service */
 	if (strrchr(svc, ' ') != NULL)
 		svc = strrchr(svc, ' ') + 1;
-	if (pam_start(svc, user, &conv, &ph) != PAM_SUCCESS) {
-		err_set(err, ERR_TEMPFAIL, "pam_start(%s) failed", svc);
+	if (auth_sys_get()->pam == NULL) {
+		err_set(err, ERR_TEMPFAIL, "pam: not available in this "
+		    "program");
 		return AUTH_TEMPFAIL;
 	}
-	rc = pam_authenticate(ph, PAM_SILENT);
-	if (rc == PAM_SUCCESS)
-		rc = pam_acct_mgmt(ph, PAM_SILENT);
-	(void)pam_end(ph, rc);
-	if (rc == PAM_SUCCESS)
-		return AUTH_OK;
-	if (rc == PAM_AUTH_ERR || rc == PAM_USER_UNKNOWN ||
-	    rc == PAM_ACCT_EXPIRED || rc == PAM_PERM_DENIED ||
-	    rc == PAM_NEW_AUTHTOK_REQD || rc == PAM_MAXTRIES ||
-	    rc == PAM_CRED_INSUFFICIENT)
-		return AUTH_FAILED;
-	err_set(err, ERR_TEMPFAIL, "pam: %s", pam_strerror(NULL, rc));
-	return AUTH_TEMPFAIL;
+	return auth_sys_get()->pam(svc, user, pass, err);
 }
 
 static const char dummy_hash[] = "$6$mailboxdsalt$";

@@ -51,6 +51,27 @@ enum auth_result {
 	AUTH_TEMPFAIL		/* a database could not be read */
 };
 
+/*
+ * What the library needs from system libraries, supplied by the program
+ * (mailboxd links libcrypt, libcrypto and libpam; tests may supply
+ * fakes), so that libauth.a links into any binary.  Without them the
+ * schemes and drivers that need them fail closed.
+ */
+struct auth_sys {
+	/* crypt(3) of plain with setting into out; -1 on failure */
+	int	(*crypt)(const char *plain, const char *setting, char *out,
+		    size_t cap);
+	/* "MD5" "SHA1" "SHA256" "SHA512" of a then b into out; the
+	 * digest length or -1 */
+	int	(*digest)(const char *name, const void *a, size_t an,
+		    const void *b, size_t bn, unsigned char *out, size_t cap);
+	/* PAM authentication and account check for service */
+	enum auth_result (*pam)(const char *service, const char *user,
+		    const char *pass, struct err *);
+};
+
+void	auth_set_sys(const struct auth_sys *);
+
 /* Parses "passwd-file", "pam", ... ; -1 on an unknown driver. */
 int	auth_driver_parse(const char *, enum auth_driver *out);
 const char *auth_driver_name(enum auth_driver);

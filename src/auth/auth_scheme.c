@@ -4,16 +4,14 @@
  * {BLF-CRYPT} {DES-CRYPT}), salted and plain digests ({SHA} {SHA1}
  * {SSHA} {SHA256} {SSHA256} {SHA512} {SSHA512} {PLAIN-MD5} {LDAP-MD5}
  * {SMD5}) in base64 or, with .HEX, hex.  Comparisons take constant time
- * in the length of what is compared.
+ * in the length of what is compared.  Hashing itself is done by the
+ * functions the program supplied with auth_set_sys().
  */
-#include <crypt.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "auth.h"
+#include "auth_int.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -29,16 +27,44 @@ same(const void *a, size_t an, const void *b, size_t bn)
 	return d == 0;
 }
 
+static struct auth_sys sys;
+
+void
+auth_set_sys(const struct auth_sys *s)
+{
+	sys = *s;
+}
+
+const struct auth_sys *
+auth_sys_get(void)
+{
+	return &sys;
+}
+
 static int
 crypt_match(const char *stored, const char *plain)
 {
-	struct crypt_data *cd = xcalloc(1, sizeof(*cd));
-	const char *h = crypt_r(plain, stored, cd);
-	int ok = h != NULL && h[0] != '*' &&
-	    same(h, strlen(h), stored, strlen(stored));
+	char h[512];
 
-	free(cd);
-	return ok;
+	if (sys.crypt == NULL || sys.crypt(plain, stored, h, sizeof(h)) == -1)
+		return 0;
+	return h[0] != '*' && same(h, strlen(h), stored, strlen(stored));
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
 }
 
 /* Decodes base64 or hex; returns the length or -1. */
@@ -46,7 +72,8 @@ static long
 decode(const char *s, int hex, unsigned char *out, size_t cap)
 {
 	size_t n = strlen(s), i;
-	int len, pad = 0;
+	int pad = 0;
+	long len;
 
 	if (hex) {
 		if (n % 2 != 0 || n / 2 > cap)
@@ -63,46 +90,49 @@ decode(const char *s, int hex, unsigned char *out, size_t cap)
 	}
 	if (n == 0 || n % 4 != 0 || n / 4 * 3 > cap)
 		return -1;
-	len = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-	if (len < 0)
-		return -1;
-	while (n > 0 && s[n - 1] == '=') {
-		pad++;
-		n--;
+	for (i = 0, len = 0; i < n; i += 4) {
+		int v[4], k;
+
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == n && k >= 2 &&
+			    (k == 3 || s[i + 3] == '=')) {
+				v[k] = 0;
+				pad++;
+			} else if (pad || (v[k] = b64val((unsigned char)
+			    s[i + k])) < 0)
+				return -1;
+		}
+		out[len++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out[len++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
+		if (pad < 1)
+			out[len++] = (unsigned char)(v[2] << 6 | v[3]);
 	}
-	return (long)len - pad;
+	return (long)len;
 }
 
 static int
 digest_match(const char *md, int salted, const char *data, int hex,
     const char *plain)
 {
-	const EVP_MD *type = EVP_get_digestbyname(md);
-	unsigned char want[256], got[EVP_MAX_MD_SIZE];
-	unsigned int glen;
-	EVP_MD_CTX *ctx;
+	unsigned char want[256], got[64];
 	long wlen;
+	int glen;
 	size_t dlen;
 
-	if (type == NULL)
+	if (sys.digest == NULL)
 		return 0;
-	dlen = (size_t)EVP_MD_get_size(type);
+	dlen = strcmp(md, "MD5") == 0 ? 16 : strcmp(md, "SHA1") == 0 ? 20 :
+	    strcmp(md, "SHA256") == 0 ? 32 : 64;
 	wlen = decode(data, hex, want, sizeof(want));
 	if (wlen < 0 || (size_t)wlen < dlen || (!salted &&
 	    (size_t)wlen != dlen))
 		return 0;
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	glen = sys.digest(md, plain, strlen(plain), want + dlen,
+	    salted ? (size_t)wlen - dlen : 0, got, sizeof(got));
+	if (glen < 0 || (size_t)glen != dlen)
 		return 0;
-	if (EVP_DigestInit_ex(ctx, type, NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, plain, strlen(plain)) != 1 ||
-	    (salted && EVP_DigestUpdate(ctx, want + dlen,
-	    (size_t)wlen - dlen) != 1) ||
-	    EVP_DigestFinal_ex(ctx, got, &glen) != 1) {
-		EVP_MD_CTX_free(ctx);
-		return 0;
-	}
-	EVP_MD_CTX_free(ctx);
-	return same(got, glen, want, dlen);
+	return same(got, dlen, want, dlen);
 }
 
 int

@@ -337,6 +337,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	mbd_auth_init();
 	err_clear(&err);
 	if (mbd_conf_load(&cfg, conf, &err) == -1) {
 		fprintf(stderr, "mailboxd: Fatal: %s\n", err.msg);

@@ -72,6 +72,9 @@ void	mbd_log_open(const char *log_path);
 void	mbd_log(int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* Gives src/auth crypt(3), OpenSSL digests and PAM. */
+void	mbd_auth_init(void);
+
 /* Serves the listeners until SIGTERM; returns the exit code. */
 int	mbd_serve(struct mbd_cfg *, int foreground);
 /* One connection, in the child that owns fd. */
