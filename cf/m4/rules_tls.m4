@@ -15,8 +15,9 @@ SLocal_trust_auth
 Strust_auth
 R$*				$: $&{auth_type} $| $1
 R$@ $| $*			$#error $@ 5.7.1 $: "550 not authenticated"
-R$* $| $&{auth_authen}		$@ identical
-R$* $| <$&{auth_authen}>	$@ identical
+dnl # (the type is not empty from here on)
+R$+ $| $&{auth_authen}		$@ identical
+R$+ $| <$&{auth_authen}>	$@ identical
 R$* $| $*			$: $1 $| $>"Local_trust_auth" $2
 R$* $| $#$*			$#$2
 R$*				$#error $@ 5.7.1 $: "550 " $&{auth_authen} " not allowed to act as " $&{auth_author}
@@ -116,61 +117,78 @@ R$* $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please tr
 ')dnl
 R$*				$@ $>"TLS_connection" $1
 
-dnl input: verify result $| <requirement from the access map>
+dnl # TLS_connection  verify-result $| <requirement from the access map>
+dnl # The requirement is read into
+dnl #     <code:ext> <V|E> <bits> <extras> verify-result
+dnl # (V: the peer must be verified, E: only the strength counts; code:ext is
+dnl # the refusal reply, 403/503 for TEMP+/PERM+, else _cf_TLSFAIL), then the
+dnl # verification, the strength (TlsShort) and the extras (TLS_req) are
+dnl # checked in that order.
 STLS_connection
 _cf_ACC(`dnl
-R$* $| <$*>$*			$: $1 $| <$2>
-R$* $| <PERM + $={Tls} $*>	$: $1 $| <503:5.7.0> <$2 $3>
-R$* $| <TEMP + $={Tls} $*>	$: $1 $| <403:4.7.0> <$2 $3>
-R$* $| <$={Tls} $*>		$: $1 $| <_cf_TLSFAIL> <$2 $3>
+R$* $| <$*> $+			$: $1 $| <$2>
+R$* $| <$={Tls}$*>		$: $1 $| <$2$3> <_cf_TLSFAIL>
+R$* $| <PERM+$={Tls}$*>		$: $1 $| <$2$3> <503:5.7.0>
+R$* $| <TEMP+$={Tls}$*>		$: $1 $| <$2$3> <403:4.7.0>
 ')dnl
 dnl # a failed handshake is refused whatever was required: with the
 dnl # requirement's own code when the access map gave one, else 454 (the
 dnl # verify word comes alone when there is no access map)
-RSOFTWARE $| <$-:$+> $*		$#error $@ $2 $: $1 " TLS handshake failed."
+RSOFTWARE $| <$*> <$-:$+>	$#error $@ $3 $: $2 " TLS handshake failed."
 RSOFTWARE _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 TLS handshake failed."
-RPROTOCOL $| <$-:$+> $*		$#error $@ $2 $: $1 " STARTTLS failed."
+RPROTOCOL $| <$*> <$-:$+>	$#error $@ $3 $: $2 " STARTTLS failed."
 RPROTOCOL _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS failed."
-RDANE_FAIL $| <$-:$+> $*		$#error $@ $2 $: $1 " DANE check failed."
+RDANE_FAIL $| <$*> <$-:$+>	$#error $@ $3 $: $2 " DANE check failed."
 RDANE_FAIL _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 DANE check failed."
-RCONFIG $| <$-:$+> $*		$#error $@ $2 $: $1 " STARTTLS temporarily not possible."
+RCONFIG $| <$*> <$-:$+>		$#error $@ $3 $: $2 " STARTTLS temporarily not possible."
 RCONFIG _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS temporarily not possible."
 _cf_ACC(`dnl
-R$* $| <$*> <VERIFY>		$: <$2> <VERIFY> <> $1
-R$* $| <$*> <VERIFY + $+>	$: <$2> <VERIFY> <$3> $1
-R$* $| <$*> <$={Tls}:$->$*	$: <$2> <$3:$4> <> $1
-R$* $| <$*> <$={Tls}:$- + $+>$*	$: <$2> <$3:$4> <$5> $1
+R$* $| <VERIFY> <$+>		$: <$2> <V> <0> <> $1
+R$* $| <VERIFY+$+> <$+>		$: <$3> <V> <0> <$2> $1
+R$* $| <VERIFY:$-> <$+>		$: <$3> <V> <$2> <> $1
+R$* $| <VERIFY:$-+$+> <$+>	$: <$4> <V> <$2> <$3> $1
+R$* $| <ENCR:$-> <$+>		$: <$3> <E> <$2> <> $1
+R$* $| <ENCR:$-+$+> <$+>	$: <$4> <E> <$2> <$3> $1
 R$* $| $*			$@ OK
-R<$*><VERIFY> <> $={TlsVerified}	$@ OK
-R<$*><VERIFY> <$+> $={TlsVerified}	$: <$1> <REQ:0> <$2>
-R<$*><VERIFY:$-> <$*> $={TlsVerified}	$: <$1> <REQ:$2> <$3>
-R<$*><ENCR:$-> <$*> $*		$: <$1> <REQ:$2> <$3>
-R<$-:$+><VERIFY $*> <$*>	$#error $@ $2 $: $1 " authentication required"
-R<$-:$+><VERIFY $*> <$*> FAIL	$#error $@ $2 $: $1 " authentication failed"
-R<$-:$+><VERIFY $*> <$*> NO	$#error $@ $2 $: $1 " not authenticated"
-R<$-:$+><VERIFY $*> <$*> NOT	$#error $@ $2 $: $1 " no authentication requested"
-R<$-:$+><VERIFY $*> <$*> NONE	$#error $@ $2 $: $1 " other side does not support STARTTLS"
-R<$-:$+><VERIFY $*> <$*> CLEAR	$#error $@ $2 $: $1 " STARTTLS disabled locally"
-R<$-:$+><VERIFY $*> <$*> $+	$#error $@ $2 $: $1 " authentication failure " $4
-R<$*><REQ:$-> <$*>		$: <$1> <REQ:$2> <$3> $>max $&{cipher_bits} : $&{auth_ssf}
-R<$*><REQ:$-> <$*> $-		$: <$1> <$2:$4> <$3> $(arith l $@ $4 $@ $2 $)
-R<$-:$+><$-:$-> <$*> TRUE	$#error $@ $2 $: $1 " encryption too weak " $4 " less than " $3
-R<$-:$+><$-:$-> <$*> $*		$: <$1:$2 ++ $5>
-R<$-:$+ ++ >			$@ OK
-R<$-:$+ ++ $+ >			$: <$1:$2> <$3>
-R<$-:$+> < $+ ++ $+ >		<$1:$2> <$3> <$4>
-R<$-:$+> $+			$@ $>"TLS_req" $3 $| <$1:$2>
+dnl # verification: a verified peer leaves only strength and extras
+R<$+> <V> <0> <> $={TlsVerified}	$@ OK
+R<$+> <V> <$-> <$*> $={TlsVerified}	$: <$1> <E> <$2> <$3>
+R<$-:$+> <V> <$-> <$*>		$#error $@ $2 $: $1 " authentication required"
+R<$-:$+> <V> <$-> <$*> FAIL	$#error $@ $2 $: $1 " authentication failed"
+R<$-:$+> <V> <$-> <$*> NO	$#error $@ $2 $: $1 " not authenticated"
+R<$-:$+> <V> <$-> <$*> NOT	$#error $@ $2 $: $1 " no authentication requested"
+R<$-:$+> <V> <$-> <$*> NONE	$#error $@ $2 $: $1 " other side does not support STARTTLS"
+R<$-:$+> <V> <$-> <$*> CLEAR	$#error $@ $2 $: $1 " STARTTLS disabled locally"
+dnl # (as sendmail-cf does, the text shows the extras, not the status)
+R<$-:$+> <V> <$-> <$*> $+	$#error $@ $2 $: $1 " authentication failure " $4
+dnl # strength: the better of cipher bits and SASL ssf must reach the need
+R<$-:$+> <E> <$-> <$*> $*	$: <$1:$2> <$4> $| $>TlsShort $3
+R<$-:$+> <$*> $| <$-> <$->	$#error $@ $2 $: $1 " encryption too weak " $4 " less than " $5
+dnl # extras: "a++b" become <a> <b> for TLS_req
+R<$-:$+> <> $| $*		$@ OK
+R<$-:$+> <$+> $| $*		$: <$1:$2> $| <$3>
+R<$-:$+> $| $* <$+ ++ $+>	<$1:$2> $| $3 <$4> <$5>
+R<$-:$+> $| $+			$@ $>TLS_req $3 $| <$1:$2>
 
+dnl # TLS_req <item> ... $| <code:ext>: every CN/CS/CI item must match the
+dnl # peer (CN alone: the name we connected to, ${TLS_Name})
 STLS_req
 R $| $+				$@ OK
-R<CN> $* $| <$+>		$: <CN:$&{TLS_Name}> $1 $| <$2>
-R<CN:$&{cn_subject}> $* $| <$+>	$@ $>"TLS_req" $1 $| <$2>
+R<CN> $* $| $*			$: <CN:$&{TLS_Name}> $1 $| $2
+R<CN:$&{cn_subject}> $* $| $*	$@ $>TLS_req $1 $| $2
+R<CS:$&{cert_subject}> $* $| $*	$@ $>TLS_req $1 $| $2
+R<CI:$&{cert_issuer}> $* $| $*	$@ $>TLS_req $1 $| $2
 R<CN:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " CN " $&{cn_subject} " does not match " $1
-R<CS:$&{cert_subject}> $* $| <$+>	$@ $>"TLS_req" $1 $| <$2>
 R<CS:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " Cert Subject " $&{cert_subject} " does not match " $1
-R<CI:$&{cert_issuer}> $* $| <$+>	$@ $>"TLS_req" $1 $| <$2>
 R<CI:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " Cert Issuer " $&{cert_issuer} " does not match " $1
 ROK				$@ OK
+
+dnl # TlsShort bits: <have> <bits> when the connection is weaker, else <>
+STlsShort
+R$-				$: $1 : $>max $&{cipher_bits} : $&{auth_ssf}
+R$- : $-			$: $1 : $2 : $(arith l $@ $2 $@ $1 $)
+R$- : $- : TRUE			$@ <$2> <$1>
+R$*				$@ <>
 
 dnl the larger of two numbers "a:b"
 Smax
