@@ -177,10 +177,14 @@ class Pair:
         return path
 
     def own(self):
+        debian = getattr(self, "debian_spool", False)
         for d, dirs, files in os.walk(self.root):
             for x in dirs + files:
                 p = os.path.join(d, x)
-                if p.startswith((self.home, self.spool)):
+                if p.startswith(self.spool) and debian:
+                    # mail.local's user:mail 0660 spool files
+                    os.chown(p, self.uid, grp.getgrnam("mail").gr_gid)
+                elif p.startswith((self.home, self.spool)):
                     os.chown(p, self.uid, self.gid)
         os.chown(self.home, self.uid, self.gid)
         if getattr(self, "debian_spool", False):
@@ -390,13 +394,15 @@ def test_root_mail_spool_needs_mail_privileged_group(tmp):
                            "mail_privileged_group = mail\n")
     pair.debian_spool = True
     write_mbox(pair)
-    os.chmod(os.path.join(pair.spool, "joe"), 0o600)
+    os.chmod(os.path.join(pair.spool, "joe"), 0o660)
     first = pair.run("dovecot", lambda p: uidls(p, dele=(1,)))
     assert pair.run("mailboxd", lambda p: uidls(p, dele=(1,))) == first[1:]
-    assert pair.run("dovecot", uidls) == first[2:]
+    # our rewrite kept owner, group and mode, and left nothing behind
     st = os.stat(os.path.join(pair.spool, "joe"))
-    assert (st.st_uid, st.st_gid) == (pair.uid, pair.gid)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == \
+        (pair.uid, grp.getgrnam("mail").gr_gid, 0o660)
     assert sorted(os.listdir(pair.spool)) == ["joe"]
+    assert pair.run("dovecot", uidls) == first[2:]
 
 
 def test_debian_stock_config_reads_like_doveconf():

@@ -609,7 +609,14 @@ rewrite(struct mailbox *mb, const struct image *im, struct err *err)
 		buf_free(&tmp);
 		return -1;
 	}
-	(void)fchown(fd, st.st_uid, st.st_gid);
+	if (fchown(fd, st.st_uid, st.st_gid) == -1 && errno == EPERM) {
+		/* user:mail 0660 spool files keep their group */
+		struct mbox_priv p2;
+
+		mbox_priv_enter(mb->locks.privileged_gid, &p2);
+		(void)fchown(fd, st.st_uid, st.st_gid);
+		mbox_priv_leave(&p2);
+	}
 	(void)fchmod(fd, st.st_mode & 07777);
 	o.fd = fd;
 	o.failed = 0;
@@ -794,13 +801,72 @@ mbox_load(struct mailbox *mb, struct err *err)
 	return 0;
 }
 
+static const struct mailbox_msg *find_uid(const struct mailbox_msg *,
+	    size_t, uint32_t);
+
+/* The file was rewritten by another process (another session's
+ * expunge): find our messages again by UID in the current image.  A
+ * message no longer there gets from_off -1. */
+static int
+resync(struct mailbox *mb, const struct image *im, struct err *err)
+{
+	struct mailbox cur;
+	struct stat st;
+	size_t i;
+	int rc;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.format = MAILBOX_MBOX;
+	cur.path = mb->path;
+	cur.locks = mb->locks;
+	rc = mbox_parse(&cur, im->p, im->len, time(NULL), err);
+	if (rc != -1 && cur.uidvalidity != mb->uidvalidity)
+		rc = err_set(err, ERR_TEMPFAIL, "%s: UIDVALIDITY changed by "
+		    "another process", mb->path);
+	if (rc != -1) {
+		for (i = 0; i < mb->n; i++) {
+			struct mailbox_msg *m = &mb->msgs[i];
+			const struct mailbox_msg *c = find_uid(cur.msgs, cur.n,
+			    m->uid);
+
+			if (c == NULL) {
+				m->from_off = -1;
+				continue;
+			}
+			m->from_off = c->from_off;
+			m->hdr_off = c->hdr_off;
+			m->body_off = c->body_off;
+			m->end_off = c->end_off;
+		}
+		if (fstat(im->fd, &st) == 0) {
+			mb->dev = st.st_dev;
+			mb->ino = st.st_ino;
+		}
+	}
+	free(cur.imapbase_kw);
+	mailbox_msgs_clear(&cur);
+	free(cur.msgs);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+still_there(const struct mailbox *mb, const struct mailbox_msg *m,
+    const struct image *im)
+{
+	struct stat st;
+
+	return fstat(im->fd, &st) == 0 && st.st_ino == mb->ino &&
+	    st.st_dev == mb->dev && m->from_off >= 0 &&
+	    (size_t)m->end_off <= im->len &&
+	    memcmp(im->p + m->from_off, "From ", 5) == 0;
+}
+
 int
 mbox_read(struct mailbox *mb, size_t idx, struct buf *out, struct err *err)
 {
 	const struct mailbox_msg *m = &mb->msgs[idx];
 	struct mbox_lock l;
 	struct image im;
-	struct stat st;
 	size_t body;
 	int rc = 0;
 
@@ -808,11 +874,12 @@ mbox_read(struct mailbox *mb, size_t idx, struct buf *out, struct err *err)
 		return -1;
 	if (im.fd == -1)
 		return err_set(err, ERR_TEMPFAIL, "%s vanished", mb->path);
-	if (fstat(im.fd, &st) == -1 || st.st_ino != mb->ino ||
-	    st.st_dev != mb->dev || (size_t)m->end_off > im.len ||
-	    memcmp(im.p + m->from_off, "From ", 5) != 0)
-		rc = err_set(err, ERR_TEMPFAIL,
-		    "%s was changed by another process", mb->path);
+	if (!still_there(mb, m, &im) && (resync(mb, &im, err) == -1 ||
+	    !still_there(mb, m, &im)))
+		rc = m->from_off < 0 ? err_set(err, ERR_NOINPUT, "%s: UID %"
+		    PRIu32 " was expunged by another session", mb->path,
+		    m->uid) : err_set(err, ERR_TEMPFAIL, "%s was changed by "
+		    "another process", mb->path);
 	else
 		(void)mbox_visible(im.p + m->hdr_off,
 		    (size_t)(m->end_off - m->hdr_off), out, &body);

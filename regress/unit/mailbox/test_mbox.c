@@ -324,6 +324,31 @@ test_appended_message_after_open_survives_commit(void **state)
 }
 
 static void
+test_reads_follow_another_sessions_rewrite(void **state)
+{
+	struct mailbox *a, *b;
+	struct buf t;
+	struct err err;
+
+	(void)state;
+	put("two_sessions", TWO);
+	mailbox_free(open_mbox("two_sessions"));	/* UIDs written */
+	a = open_mbox("two_sessions");
+	b = open_mbox("two_sessions");
+	b->msgs[0].expunge = 1;
+	assert_int_equal(mailbox_commit(b, &err), 0);
+	mailbox_free(b);
+	buf_init(&t, 0);
+	assert_int_equal(mailbox_msg_read(a, 1, &t, &err), 0);
+	assert_string_equal(t.data, "Subject: two\n\nbody two\n");
+	buf_reset(&t);
+	assert_int_equal(mailbox_msg_read(a, 0, &t, &err), -1);
+	assert_int_equal(err.kind, ERR_NOINPUT);
+	buf_free(&t);
+	mailbox_free(a);
+}
+
+static void
 test_missing_mbox_is_empty_and_junk_is_refused(void **state)
 {
 	struct mailbox *mb;
@@ -590,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_forged_uid_gets_a_new_one),
 		cmocka_unit_test(test_expunge_keeps_others_and_uidvalidity),
 		cmocka_unit_test(test_appended_message_after_open_survives_commit),
+		cmocka_unit_test(test_reads_follow_another_sessions_rewrite),
 		cmocka_unit_test(test_missing_mbox_is_empty_and_junk_is_refused),
 		cmocka_unit_test(test_fifo_and_hard_link_are_refused),
 		cmocka_unit_test(test_seen_flags_alone_do_not_rewrite_the_mbox),
