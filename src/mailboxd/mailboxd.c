@@ -112,12 +112,26 @@ bind_one(const struct mbd_listener *l)
 	}
 	(void)snprintf(port, sizeof(port), "%d", l->port);
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		if (rc == EAI_ADDRFAMILY || rc == EAI_FAMILY) {
+			fprintf(stderr, "mailboxd: Warning: listen %s: no "
+			    "such address family here, skipped\n",
+			    l->address);
+			return -2;
+		}
 		fprintf(stderr, "mailboxd: listen %s: %s\n", l->address,
 		    gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd == -1 && errno == EAFNOSUPPORT) {
+			/* "listen = *, ::" on a host without IPv6 */
+			fprintf(stderr, "mailboxd: Warning: listen %s: "
+			    "address family not supported, skipped\n",
+			    l->address);
+			freeaddrinfo(res);
+			return -2;
+		}
 		if (fd == -1)
 			continue;
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
@@ -173,6 +187,7 @@ int
 mbd_serve(struct mbd_cfg *c, int foreground)
 {
 	struct pollfd pfd[MBD_LISTEN_MAX];
+	int tls[MBD_LISTEN_MAX];		/* per pfd: implicit TLS */
 	pid_t kids[CHILD_MAX];
 	size_t i, n = 0, nkids = 0;
 	struct sigaction sa;
@@ -188,8 +203,11 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 	for (i = 0; i < c->nlisten; i++) {
 		int fd = bind_one(&c->listen[i]);
 
+		if (fd == -2)
+			continue;
 		if (fd == -1)
 			return 71;
+		tls[n] = c->listen[i].ssl;
 		pfd[n].fd = fd;
 		pfd[n++].events = POLLIN;
 	}
@@ -241,7 +259,7 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 
 				for (j = 0; j < n; j++) {
 					if (j == i)
-						implicit = c->listen[j].ssl;
+						implicit = tls[j];
 					(void)close(pfd[j].fd);
 				}
 				sa.sa_handler = SIG_DFL;
