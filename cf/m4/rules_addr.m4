@@ -9,6 +9,8 @@ dnl # The numbered and named rulesets the binary, the mailer S=/R= fields and
 dnl # admins' LOCAL_* hooks call keep their conventional names; the steps
 dnl # inside are this package's own.
 dnl #
+dnl # _cf_with_mailer(name, text): text only when MAILER(name) was used
+define(`_cf_with_mailer', `ifdef(`_MAILER_$1_', `$2')')
 divert(0)dnl
 ######################################################################
 ###   canonify -- make "user < @ host >" out of what was typed
@@ -106,27 +108,29 @@ ifdef(`_CLASS_X_', `R$* < @ $=X . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
 ifdef(`_CLASS_Y_', `R$* < @ $=Y . UUCP > $*	$@ $1 < @ $2 . UUCP . > $3
 ')dnl
 ifdef(`_cf_feature_nocanonify', `', `dnl
-R$* < @ $+ . UUCP > $*		$: $1 < @ $[ $2 $] . UUCP . > $3
-R$* < @ $+ . . UUCP . > $*	$@ $1 < @ $2 . > $3
+dnl # a .UUCP name the resolver knows becomes that name
+R$* < @ $+ . UUCP > $*		$: $1 < @ $2 . UUCP . > $3 $| $[ $2 $]
+R$* < @ $+ . UUCP . > $* $| $+ .	$@ $1 < @ $4 . > $3
+R$* $| $*			$: $1
 ')')')dnl
 R$* < @ $* $=P > $*		$: $1 < @ $2 $3 . > $4		pseudo domains
+dnl # the daemon's flags ride behind a $| while the host is settled
+R$* < @ $* $~P > $*		$: $1 < @ $2 $3 > $4 $| $&{daemon_flags}
 ifdef(`_cf_feature_nocanonify', `dnl
-R$* < @ $* $~P > $*		$: $&{daemon_flags} $| $1 < @ $2 $3 > $4
-R$* $| $* < @ $* $={Canonify} > $*	$: $2 < @ $[ $3 $4 $] > $5
-R$* c $* $| $* < @ $* > $*	$: $3 < @ $[ $4 $] > $5
+dnl # nocanonify: only $={Canonify} hosts, or all with M=c, are looked up
+R$* < @ $* $={Canonify} > $* $| $*	$: $1 < @ $[ $2 $3 $] > $4
+R$* < @ $* > $* $| $* c $*	$: $1 < @ $[ $2 $] > $3
 ifelse(_cf_NOCANON_ARG, `canonify_hosts', `dnl
-R$* $| $* < @ $- > $*		$: $2 < @ $[ $3 $] > $4		plain host names
+R$* < @ $- > $* $| $*		$: $1 < @ $[ $2 $] > $3		plain host names
 ')dnl
-R$* $| $* < @ $+ . > $*		$: $2 < @ $3 . > $4
-R$* $| $* < @ $+.$+ > $*	$: $2 < @ $3.$4 . > $5
-R$* $| $*			$: $2
+R$* < @ $+ . > $* $| $*		$: $1 < @ $2 . > $3
+R$* < @ $+.$+ > $* $| $*	$: $1 < @ $2.$3 . > $4
 ', `dnl
-R$* < @ $* $~P > $*		$: $&{daemon_flags} $| $1 < @ $2 $3 > $4
-R$* CC $* $| $* < @ $+.$+ > $*	$: $3 < @ $4.$5 . > $6		M=CC: no lookups
-R$* CC $* $| $*			$: $3
-R$* $| $* < @ $* > $*		$: $2 < @ $[ $3 $] > $4		ask the resolver
-R$* $| $*			$: $2
+R$* < @ $+.$+ > $* $| $* CC $*	$: $1 < @ $2.$3 . > $4		M=CC: no lookups
+R$* $| $* CC $*			$: $1
+R$* < @ $* > $* $| $*		$: $1 < @ $[ $2 $] > $3		ask the resolver
 ')dnl
+R$* $| $*			$: $1
 R$* < @ $=w > $*		$: $1 < @ $2 . > $3		ours: mark canonical
 R$* < @ $=M > $*		$: $1 < @ $2 . > $3
 ifdef(`_cf_feature_masquerade_entire_domain', `dnl
@@ -142,7 +146,7 @@ R$* < @ $=G > $*		$: $1 < @ $2 . > $3
 ifdef(`_cf_feature_generics_entire_domain', `dnl
 R$* < @ $* $=G > $*		$: $1 < @ $2 $3 . > $4
 ')')dnl
-R$* < @ $* . . > $*		$1 < @ $2 . > $3
+R$* < @ $*.. > $*		$1 < @ $2. > $3			one dot is enough
 
 ######################################################################
 ###   final -- back to the form used in messages
@@ -248,13 +252,11 @@ R<@> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
 ')dnl
 R<@> $+				$: $1
 R<!> $+				$: $1
-R< error : $-.$-.$- : $+ > $*	$#error $@ $1.$2.$3 $: $4
-R< error : $- $+ > $*		$#error $@ $(dequote $1 $) $: $2
+R< error : $- $+ > $*		$@ $>ErrorTriple <V> $1 $2
 R< $+ > $+ < @ $+ >		$: $>Recurse $1
 ')dnl
-ifdef(`_MAILER_usenet_', `dnl
 dnl # news.group.USENET@this.host is posted, before local delivery sees it
-R$+ . USENET < @ $=w . >	$#usenet $@ usenet $: $1
+_cf_with_mailer(`usenet', `R$+ . USENET < @ $=w . >	$#usenet $@ usenet $: $1
 ')dnl
 ifdef(`_cf_feature_stickyhost', `dnl
 dnl # user@this.host sticks: to MAIL_HUB when there is one (host kept),
@@ -296,9 +298,8 @@ R$* < @ $* . FAX. > $*		$: $>MailerToTriple < $F > $1 < @ $2 . FAX. > $3
 ifdef(`_MAILER_pop_', `dnl
 R$+ < @ POP. >			$#pop $: $1
 ')dnl
-ifdef(`_MAILER_usenet_', `dnl
 dnl # a bare news.group.USENET (no host) is posted too
-R$+ . USENET			$#usenet $@ usenet $: $1
+_cf_with_mailer(`usenet', `R$+ . USENET			$#usenet $@ usenet $: $1
 ')dnl
 ifdef(`_LOCAL_RULES_', `undivert(1)')dnl
 ifdef(`_cf_HAVE_SMTP', `dnl
@@ -333,18 +334,16 @@ R$+ + *				$#_cf_LOCAL_MAILER $@ $&h $: $1
 R$+ + $*			$#_cf_LOCAL_MAILER $@ + $2 $: $1 + *
 ')dnl
 R$+				$: <> $1
-ifdef(`LUSER_RELAY', `dnl
-R< > $+				$: < $L > $(user $1 $)
+dnl # not a user of this machine: to the LUSER_RELAY, then a hub or relay
+ifdef(`LUSER_RELAY', `R< > $+				$: < $L > $(user $1 $)
 R< $* > $+ <>			$: < > $2
 ifdef(`_cf_feature_preserve_luser_host', `dnl
 R< local : $* > $+		$: $>MailerToTriple < local : $1 > $2
 R< $+ > $+			$: < $1 > $2 < @ $&{Host} >
 ')')dnl
-ifdef(`MAIL_HUB', `dnl
-R< > $+				$: < $H > $1
+ifdef(`MAIL_HUB', `R< > $+				$: < $H > $1
 ')dnl
-ifdef(`LOCAL_RELAY', `dnl
-R< > $+				$: < $R > $1
+ifdef(`LOCAL_RELAY', `R< > $+				$: < $R > $1
 ')dnl
 ifdef(`_cf_feature_preserve_local_plus_detail', `dnl
 dnl nobody claimed it: the address stays as it is, +detail and all
@@ -384,24 +383,34 @@ R< $* > $*			$@ $2
 ######################################################################
 SMailerToTriple=95
 R< > $*				$@ $1
-R< error : $-.$-.$- : $+ > $*	$#error $@ $1.$2.$3 $: $4
-R< error : $- : $+ > $*		$#error $@ $(dequote $1 $) $: $2
-R< error : $+ > $*		$#error $: $1
-R< local : $* > $*		$>CanonLocal < $1 > $2
+R< error : $+ > $*		$@ $>ErrorTriple <M> $1
+R< local : $* > $*		$@ $>CanonLocal < $1 > $2
 R< $~[ : $+ @ $+ > $*<$*>$*	$# $1 $@ $3 $: $2<@$3>
 R< $~[ : $+ > $*		$# $1 $@ $2 $: $3
 R< $=w > $*			$@ $2
 R< $+ > $*			$#_cf_RELAY_MAILER $@ $1 $: $2
 
+dnl # CanonLocal <user> address: local delivery named by a table; the user
+dnl # goes behind a $| first (empty: the address's own local part)
 SCanonLocal
-R< $* > < @ $+ > : $+		$@ $>Recurse $3
-R< $* > $+ $=O $+ < @ $+ >	$@ $>Recurse $2 $3 $4
-R< $* > $* < @ $* . >		$: < $1 > $2 < @ $3 >
-R< > $* < @ $* > $*		$#_cf_LOCAL_MAILER $@ $1@$2 $: $1
-R< > $+				$#_cf_LOCAL_MAILER $@ $1    $: $1
-R< $+ @ $+ > $* < @ $* >	$: < $1 > $3 < @ $4 >
-R< $+ > $* <@ $* > $*		$#_cf_LOCAL_MAILER $@ $2@$3 $: $1
-R< $+ > $*			$#_cf_LOCAL_MAILER $@ $2    $: $1
+R< $* > $*			$: $2 $| $1
+R< @ $+ > : $+ $| $*		$@ $>Recurse $2				routed: the rest
+R$+ $=O $+ < @ $+ > $| $*	$@ $>Recurse $1 $2 $3
+R$* < @ $* . > $| $*		$: $1 < @ $2 > $| $3
+R$* < @ $* > $* $|		$#_cf_LOCAL_MAILER $@ $1@$2 $: $1
+R$+ $|				$#_cf_LOCAL_MAILER $@ $1 $: $1
+R$* < @ $* > $| $+ @ $+		$: $1 < @ $2 > $| $3
+R$* <@ $* > $* $| $+		$#_cf_LOCAL_MAILER $@ $1@$2 $: $4
+R$* $| $+			$#_cf_LOCAL_MAILER $@ $1 $: $2
+
+dnl # ErrorTriple <M|V> text: an "error:" value as $#error.  Both kinds know
+dnl # d.d.d:text; mailer tables (M) also code:text and bare text, the
+dnl # virtual user table (V) "code text"
+SErrorTriple
+R<$-> $-.$-.$- : $+		$#error $@ $2.$3.$4 $: $5
+R<M> $- : $+			$#error $@ $(dequote $1 $) $: $2
+R<M> $+				$#error $: $1
+R<V> $- $+			$#error $@ $(dequote $1 $) $: $2
 
 ######################################################################
 ###   MasqHdr / MasqEnv -- what our addresses look like to others
@@ -427,8 +436,7 @@ R< $+ > $* < $* >		$: $>canonify $1 @ *LOCAL*
 R< > $*				$: $1
 ')dnl
 R$* < @ $* $=N . >		$@ $1 < @ $2 $3 . >		never masqueraded
-ifdef(`MASQUERADE_NAME', `dnl
-R$=E < @ *LOCAL* >		$@ $1 < @ $j . >		exposed users
+ifdef(`MASQUERADE_NAME', `R$=E < @ *LOCAL* >		$@ $1 < @ $j . >		exposed users
 ifdef(`_cf_feature_limited_masquerade', `', `dnl
 R$=E < @ $=w . >		$@ $1 < @ $2 . >
 ')dnl

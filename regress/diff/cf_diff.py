@@ -32,7 +32,7 @@ import shutil
 import subprocess
 import sys
 
-from oracle_env import (ACCESS, REPO, Skip, make_tmp, make_tree, makemap,
+from oracle_env import (ACCESS, MAILERTABLE, REPO, VIRTUSERTABLE, Skip, make_tmp, make_tree, makemap,
                         oracle_binary,
                         oracle_env, oracle_root, rewrite_paths, run_ns,
                         set_switch, unshare_prefix, write)
@@ -111,7 +111,25 @@ BCCTABLE = """\
 joe@example.test\tarchive@example.test
 """
 
+# mailertable and virtusertable values of every "error:" and "local:" shape
+EXTRA_MAILERTABLE = """\
+err2.example\terror:nouser:550 gone
+err3.example\terror:plain text here
+err4.example\terror:"421":Try later
+loc2.example\tlocal:
+loc3.example\tlocal:bob@elsewhere.example
+loc4.example\tlocal:carol
+"""
+
+EXTRA_VIRTUSERTABLE = """\
+gone@example.test\terror:5.1.1:550 gone away
+nouser2@example.test\terror:nouser No such user
+oops@example.test\terror:oops
+"""
+
 EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
+              ("mailertable", MAILERTABLE + EXTRA_MAILERTABLE),
+              ("virtusertable", VIRTUSERTABLE + EXTRA_VIRTUSERTABLE),
                ("genericstable", GENERICS),
                ("domaintable", DOMAINTABLE),
                ("authinfo", AUTHINFO),
