@@ -541,3 +541,15 @@ def test_unreadable_mailbox_is_a_temporary_error(tmp):
     finally:
         s.stop()
     assert "not an mbox file" in s.log()
+
+
+def test_user_names_cannot_forge_log_fields(server):
+    p = server.pop()
+    p.user("x>, method=PLAIN, rip=10.9.8.7, lip=1.1.1.1")
+    with pytest.raises(poplib.error_proto):
+        p.pass_("nope")
+    p.quit()
+    time.sleep(0.3)
+    log = server.log()
+    assert "rip=10.9.8.7" not in log and "rip=127.0.0.1" in log
+    assert "user=<x??" in log

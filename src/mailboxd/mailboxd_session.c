@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +145,24 @@ conn_getline(struct conn *c, struct buf *line, size_t limit)
 	}
 }
 
+/* A peer-chosen user name as it may appear in a log line: at most 64
+ * bytes of [A-Za-z0-9@._+-], anything else as '?', so that a name like
+ * "x>, rip=10.0.0.1" cannot steer fail2ban towards another address. */
+static void
+log_safe(char *out, size_t n, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < n && i < 64; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '@' || c == '.' ||
+		    c == '_' || c == '+' || c == '-' ? (char)c : '?';
+	}
+	out[i] = '\0';
+}
+
 static void
 addr_of(int fd, int peer, char *out, size_t n)
 {
@@ -261,7 +280,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
 	enum auth_result r;
 
 	x->attempts++;
-	(void)str_copy(x->last_user, user, sizeof(x->last_user));
+	log_safe(x->last_user, sizeof(x->last_user), user);
 	x->last_method = method;
 	err_clear(&err);
 	r = auth_verify(&x->cfg->auth, user, pass, &u, &err);
@@ -335,6 +354,15 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 	x.started = time(NULL);
 	addr_of(fd, 1, x.rip, sizeof(x.rip));
 	addr_of(fd, 0, x.lip, sizeof(x.lip));
+	{
+		/* bounds what poll() does not cover: the TLS handshake and
+		 * writes to a client that stopped reading */
+		struct timeval tv = { PRELOGIN_TIMEOUT_MS / 1000, 0 };
+		struct timeval wv = { POSTLOGIN_TIMEOUT_MS / 1000, 0 };
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wv, sizeof(wv));
+	}
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
 	c.rbuf = xmalloc(16384);
