@@ -111,13 +111,17 @@ R<$+> $| $+			$@ $>SearchList <$1> $| $2
 
 dnl # AccVerdict <value> rest: the decision an access value stands for, once
 dnl # the caller has dealt with its own OK/RELAY/REJECT meanings
+dnl # (a one-word value, or WORD:text, is first turned into "text $| WORD")
 SAccVerdict
-R<DISCARD> $*			$#discard $: discard
-R<QUARANTINE:$+> $*		$#error $@ quarantine $: $1
-R<ERROR:$+> $*			$: $1 $| ERROR
+R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$-:$+> $*			$: $2 $| $1
+R<$-> $*			$: $| $1
+R $| DISCARD			$#discard $: discard
+R$+ $| QUARANTINE		$#error $@ quarantine $: $1
 R$-.$-.$-:$+ $| ERROR		$#error $@ $1.$2.$3 $: $4
 R$+ $| ERROR			$#error $: $1
-R<$* <TMPF>> $*			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R$+ $| $-			$#error $: $2:$1
+R $| $-				$#error $: $1
 R<$+> $*			$#error $: $1
 ')dnl
 
@@ -126,9 +130,12 @@ R$*				$: $>Parse0 $>canonify $1
 
 dnl a recipient whose route goes through hosts we may relay to is judged
 dnl by its last part
+dnl # StripDot address: no trailing dots after the host
+SStripDot
+R$* < @ $* . > $*		$1 < @ $2 > $3
+
 SParseRecipient
-R$*				$: $>CanonAddr $1
-R$* < @ $* . >			$1 < @ $2 >
+R$*				$: $>StripDot $>CanonAddr $1
 R$- < @ $* >			$: $(dequote $1 $) < @ $2 >
 ifdef(`_cf_feature_loose_relay_check', `', `dnl
 dnl # a routed local part (%, !) through a host we relay for: judge the rest
@@ -224,8 +231,7 @@ dnl # SenderDomain address: the canonical sender with its verdict in front:
 dnl # <OKR> (pseudo domain, ours, or unchecked), <? host<tag>> from the
 dnl # resolver, <?> when there is no domain
 SSenderDomain
-R$*				$: $>CanonAddr $1
-R$* < @ $+ . >			$1 < @ $2 >
+R$*				$: $>StripDot $>CanonAddr $1
 R$* < @ $* $=P >		$@ <OKR> $1 < @ $2 $3 >
 R$* < @ $j >			$@ <OKR> $1 < @ $j >
 ifdef(`_cf_feature_accept_unresolvable_domains', `dnl
