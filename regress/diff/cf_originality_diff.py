@@ -28,6 +28,10 @@ sendmail-cf tree (fetched by regress/oracle.sh, under
 Prints  PASS diff cf-originality: 0 copied lines (...)  or  FAIL ... with
 one line per violation (file:line: text).  SKIP when the oracle tree is not
 there.  VERBOSE=1 also lists the allowed lines with their class.
+
+The summary also counts, for information, lines that match a sendmail-cf
+line only once all white space is removed (the same rule re-spaced);
+they do not fail the check yet.  WS=1 lists them.
 """
 
 import os
@@ -71,6 +75,10 @@ def find_oracle_cf():
         return c if os.path.isdir(c) else None
     except ImportError:
         return None
+
+
+def squeeze(line):
+    return re.sub(r"\s+", "", line)
 
 
 def reference_lines(top):
@@ -146,10 +154,12 @@ def main():
         print("SKIP diff cf-originality: no sendmail-cf oracle tree")
         return 77
     ref = reference_lines(ref_top)
+    ref_ws = set(squeeze(x) for x in ref)
     public = public_names()
     counts = {"define": 0, "cfline": 0, "public": 0, "separator": 0}
     bad = []
     allowed = []
+    respaced = []
     for dp, dirs, files in os.walk(OURS):
         dirs.sort()
         for f in sorted(files):
@@ -159,10 +169,14 @@ def main():
             with open(p, encoding="latin-1") as fh:
                 for n, line in enumerate(fh, 1):
                     s = line.strip()
-                    if len(s) < MIN_LEN or s not in ref:
+                    if len(s) < MIN_LEN:
+                        continue
+                    where = "%s:%d: %s" % (os.path.relpath(p, REPO), n, s)
+                    if s not in ref:
+                        if squeeze(s) in ref_ws and not classify(s, public):
+                            respaced.append(where)
                         continue
                     what = classify(s, public)
-                    where = "%s:%d: %s" % (os.path.relpath(p, REPO), n, s)
                     if what:
                         counts[what] += 1
                         allowed.append("%-9s %s" % (what, where))
@@ -170,6 +184,7 @@ def main():
                         bad.append(where)
     summary = ", ".join("%d %s" % (counts[k], k) for k in
                         ("define", "cfline", "public", "separator"))
+    summary += "; %d more match once white space is ignored" % len(respaced)
     if bad:
         print("FAIL diff cf-originality: %d copied lines (allowed facts: %s)"
               % (len(bad), summary))
@@ -178,6 +193,9 @@ def main():
     else:
         print("PASS diff cf-originality: 0 copied lines (allowed facts: %s)"
               % summary)
+    if os.environ.get("WS"):
+        for r in respaced:
+            print("  respaced " + r)
     if os.environ.get("VERBOSE"):
         for a in allowed:
             print("  allowed " + a)
