@@ -26,6 +26,8 @@ struct entry {
 	char		*name;		/* "new/..." or "cur/..." */
 	uint32_t	 uid;
 	int		 in_new;
+	uint64_t	 vsize;		/* uidlist W field */
+	int		 has_vsize;
 };
 
 struct entries {
@@ -188,6 +190,13 @@ read_uidlist(struct mailbox *mb, struct entries *list, int *found_out,
 			e = entry_add(list);
 			e->uid = (uint32_t)uid;
 			e->base = xstrndup(colon + 1, base_len(colon + 1));
+			/* extension fields before ':', e.g. "W1234" */
+			for (char *f = end; f < colon; f++)
+				if (*f == 'W' && (f == end || f[-1] == ' '))
+				{
+					e->vsize = strtoull(f + 1, NULL, 10);
+					e->has_vsize = 1;
+				}
 		}
 	}
 	buf_free(&line);
@@ -257,7 +266,12 @@ write_uidlist(struct mailbox *mb, int fd, const char *lock,
 	buf_printf(&b, "3 V%" PRIu32 " N%" PRIu32 " G%s\n", mb->uidvalidity,
 	    mb->uidnext, mb->guid);
 	for (i = 0; i < mb->n; i++) {
-		buf_printf(&b, "%" PRIu32 " :%.*s\n", mb->msgs[i].uid,
+		if (strstr(mb->msgs[i].name, ",W=") == NULL)
+			buf_printf(&b, "%" PRIu32 " W%" PRIu64, mb->msgs[i].uid,
+			    mb->msgs[i].vsize);
+		else
+			buf_printf(&b, "%" PRIu32, mb->msgs[i].uid);
+		buf_printf(&b, " :%.*s\n",
 		    (int)base_len(strchr(mb->msgs[i].name, '/') + 1),
 		    strchr(mb->msgs[i].name, '/') + 1);
 		if (b.len > 65536) {
@@ -401,6 +415,8 @@ load_once(struct mailbox *mb, struct err *err)
 			j++;
 		if (j < list.n && c == 0 && list.v[j].uid < mb->uidnext) {
 			files.v[i].uid = list.v[j].uid;
+			files.v[i].vsize = list.v[j].vsize;
+			files.v[i].has_vsize = list.v[j].has_vsize;
 			matched++;
 		}
 	}
@@ -428,7 +444,13 @@ load_once(struct mailbox *mb, struct err *err)
 		files.v[i].name = NULL;
 		m->in_new = files.v[i].in_new;
 		m->flags = name_flags(m->name) | (m->in_new ? 0 : MSG_OLD);
-		m->vsize = msg_vsize(mb->path, m->name);
+		/* the size from the name, the uidlist, or the file: a
+		 * Maildir without ,W= names is read once, not per login */
+		m->vsize = strstr(m->name, ",W=") == NULL &&
+		    files.v[i].has_vsize ? files.v[i].vsize :
+		    msg_vsize(mb->path, m->name);
+		if (strstr(m->name, ",W=") == NULL && !files.v[i].has_vsize)
+			dirty = 1;	/* write it down */
 		mb->total_vsize += m->vsize;
 	}
 	entries_free(&files);

@@ -580,12 +580,16 @@ test_maildir_uidlist_is_dovecots(void **state)
 	assert_int_equal(mb->msgs[2].vsize, 19);
 	uv = mb->uidvalidity;
 	mailbox_free(mb);
+	/* a name without ,W= gets its size in the uidlist, as dovecot's W */
 	assert_non_null(strstr(get("Maildir/dovecot-uidlist"),
-	    "\n2 :1700000001.M2P1.host\n"));
+	    "\n2 W18 :1700000001.M2P1.host\n"));
+	assert_non_null(strstr(get("Maildir/dovecot-uidlist"),
+	    "\n1 :1700000000.M1P1.host,S=20,W=22\n"));
 	assert_int_equal(strncmp(get("Maildir/dovecot-uidlist"), "3 V", 3),
 	    0);
 	mb = mailbox_open(MAILBOX_MAILDIR, md, NULL, &err);
 	assert_int_equal(mb->uidvalidity, uv);
+	assert_int_equal(mb->msgs[1].vsize, 18);	/* from the uidlist */
 	mb->msgs[0].expunge = 1;
 	mb->msgs[2].set_flags = MSG_SEEN;
 	assert_int_equal(mailbox_commit(mb, &err), 0);
