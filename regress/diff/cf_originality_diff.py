@@ -29,9 +29,15 @@ Prints  PASS diff cf-originality: 0 copied lines (...)  or  FAIL ... with
 one line per violation (file:line: text).  SKIP when the oracle tree is not
 there.  VERBOSE=1 also lists the allowed lines with their class.
 
-The summary also counts, for information, lines that match a sendmail-cf
-line only once all white space is removed (the same rule re-spaced);
-they do not fail the check yet.  WS=1 lists them.
+Lines are compared with white space normalised: a line whose text equals
+a sendmail-cf line once all spaces and tabs are removed (the same rule or
+comment re-spaced, e.g. tabs turned into spaces or "$:<?>" into "$: <?>")
+is a copy too, and is judged by the same classes as an exact match.
+
+PENDING lists files still being rewritten: their re-spaced copies do not
+fail the check but are counted, per file, in the PASS/FAIL line ("N
+re-spaced lines still to rewrite in ...") so they stay visible.  Exact
+copies fail everywhere.  WS=1 lists the pending lines.
 """
 
 import os
@@ -43,6 +49,24 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 OURS = os.path.join(REPO, "cf")
 REFERENCE_DOC = "/work/shared/reference/cf-m4.md"
 MIN_LEN = 20
+
+# files whose re-spaced copies are still being rewritten (relative to the
+# repository); empty once every rule in cf/ is our own formulation
+PENDING = {
+    "cf/feature/compat_check.m4",
+    "cf/feature/dnsbl.m4",
+    "cf/feature/enhdnsbl.m4",
+    "cf/feature/greet_pause.m4",
+    "cf/feature/msp.m4",
+    "cf/feature/queuegroup.m4",
+    "cf/feature/tls_session_features.m4",
+    "cf/m4/proto.m4",
+    "cf/m4/rules_addr.m4",
+    "cf/m4/rules_check.m4",
+    "cf/m4/rules_tls.m4",
+    "cf/mailer/local.m4",
+    "cf/mailer/smtp.m4",
+}
 
 # sendmail-cf's internal helpers: documented in cf-m4.md (user files may
 # call them, so we keep aliases) but their definitions and uses in the
@@ -78,6 +102,8 @@ def find_oracle_cf():
 
 
 def squeeze(line):
+    """The line with white space normalised away (spaces and tabs carry no
+    meaning between sendmail tokens, so a re-spaced rule is the same rule)."""
     return re.sub(r"\s+", "", line)
 
 
@@ -159,43 +185,54 @@ def main():
     counts = {"define": 0, "cfline": 0, "public": 0, "separator": 0}
     bad = []
     allowed = []
-    respaced = []
+    pending = {}
+    respaced = 0
     for dp, dirs, files in os.walk(OURS):
         dirs.sort()
         for f in sorted(files):
             if not (f.endswith(".m4") or f.endswith(".mc")):
                 continue
             p = os.path.join(dp, f)
+            rel = os.path.relpath(p, REPO)
             with open(p, encoding="latin-1") as fh:
                 for n, line in enumerate(fh, 1):
                     s = line.strip()
                     if len(s) < MIN_LEN:
                         continue
-                    where = "%s:%d: %s" % (os.path.relpath(p, REPO), n, s)
-                    if s not in ref:
-                        if squeeze(s) in ref_ws and not classify(s, public):
-                            respaced.append(where)
+                    where = "%s:%d: %s" % (rel, n, s)
+                    exact = s in ref
+                    if not exact and squeeze(s) not in ref_ws:
                         continue
                     what = classify(s, public)
                     if what:
                         counts[what] += 1
                         allowed.append("%-9s %s" % (what, where))
+                    elif not exact and rel in PENDING:
+                        pending.setdefault(rel, []).append(where)
                     else:
+                        if not exact:
+                            respaced += 1
                         bad.append(where)
     summary = ", ".join("%d %s" % (counts[k], k) for k in
                         ("define", "cfline", "public", "separator"))
-    summary += "; %d more match once white space is ignored" % len(respaced)
+    summary = "allowed facts: %s; compared with white space normalised" \
+        % summary
+    if pending:
+        summary += "; %d re-spaced lines still to rewrite in %s" % (
+            sum(len(v) for v in pending.values()),
+            ", ".join("%s (%d)" % (k, len(v))
+                      for k, v in sorted(pending.items())))
     if bad:
-        print("FAIL diff cf-originality: %d copied lines (allowed facts: %s)"
-              % (len(bad), summary))
+        print("FAIL diff cf-originality: %d copied lines (%d of them "
+              "re-spaced) (%s)" % (len(bad), respaced, summary))
         for b in bad:
             print("  " + b)
     else:
-        print("PASS diff cf-originality: 0 copied lines (allowed facts: %s)"
-              % summary)
+        print("PASS diff cf-originality: 0 copied lines (%s)" % summary)
     if os.environ.get("WS"):
-        for r in respaced:
-            print("  respaced " + r)
+        for v in pending.values():
+            for r in v:
+                print("  respaced " + r)
     if os.environ.get("VERBOSE"):
         for a in allowed:
             print("  allowed " + a)
