@@ -7,15 +7,19 @@ ifelse(_ARG_, `', `ifdef(`_cf_feature_access_db', `', `_cf_error(`FEATURE(greet_
 PUSHDIVERT(9)dnl
 SLocal_greet_pause
 Sgreet_pause
-R$*				$: <$1><?> $| $>"Local_greet_pause" $1
-R<$*><?> $| $#$*		$#$2
-R<$*><?> $| $*			$: $1
+dnl # input: client name $| client address
+_cf_hook(`Local_greet_pause')
 ifdef(`_cf_feature_access_db', `dnl
-R$+ $| $+			$: $>D < $1 > <?> <! GreetPause> < $2 >
-R   $| $+			$: $>A < $1 > <?> <! GreetPause> <>
-R<?> <$+>			$: $>A < $1 > <?> <! GreetPause> <>
+dnl # GreetPause: by the name when there is one, else by the address;
+dnl # nothing found: the FEATURE argument (or no pause)
+R$+ $| $+			$: <N> $1 $| $2
+R $| $+				$: <A> $1
+R<N> $+ $| $+			$: $>D <$1> <?> <! GreetPause> <$2>
+R<A> $+				$: $>A <$1> <?> <! GreetPause> <>
+R<?> <$+>			$: $>A <$1> <?> <! GreetPause> <>
 ifelse(_ARG_, `', `R<?> <$*>			$@', `R<?> <$*>			$# _ARG_')
-R<$* <TMPF>> <$*>		$@
+dnl # a map failure means no pause
+R<$*<TMPF>> $*			$@
 R<$+> <$*>			$# $1
 ', `dnl
 R$*				$# _ARG_

@@ -33,11 +33,15 @@ MAILER(`local')
 MAILER(`smtp')
 PUSHDIVERT(9)dnl
 SLocal_localaddr
-R$+				$: $>ParseRecipient $1
-R$* < @ $+ > $*			$#relay $@ ${MTAHost} $: $1 < @ $2 > $3
+dnl # everything goes to the MTA host; <?> marks an address still to be
+dnl # looked at: one with a host (or a DECnet node) goes as it is, any other
+dnl # gets our name
+R$+				$: <?> $>ParseRecipient $1
+R$@				$: <?>
+R<?> $* < @ $+ > $*		$: $1 < @ $2 > $3
 ifdef(`_USE_DECNET_SYNTAX_', `dnl
-R$+ :: $+			$#relay $@ ${MTAHost} $: $1 :: $2
+R<?> $+ :: $+			$: $1 :: $2
 ')dnl
-R$*				$: ifdef(`MASQUERADE_NAME', `ifdef(`_cf_feature_masquerade_envelope', `$1 < @ $M >', `$1 < @ $j >')', `$1 < @ $j >')
+R<?> $*				$: ifdef(`MASQUERADE_NAME', `ifdef(`_cf_feature_masquerade_envelope', `$1 < @ $M >', `$1 < @ $j >')', `$1 < @ $j >')
 R$*				$#relay $@ ${MTAHost} $: $1
 POPDIVERT

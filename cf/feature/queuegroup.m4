@@ -10,7 +10,11 @@ ifdef(`_cf_feature_access_db', `', `_cf_warn(`FEATURE(queuegroup) needs FEATURE(
 PUSHDIVERT(9)dnl
 Squeuegroup
 R< $+ >				$1
-R $+ @ $+			$: $>SearchList <! qgrp> $| <F:$1@$2> <D:$2> <>
+R$+ @ $+			$: $>SearchList <! qgrp> $| $>QgrpKeys $1@$2
 R<?>				$@ ifelse(_ARG_, `', `', `$# _ARG_')
 R<$+>				$# $1
+
+dnl # QgrpKeys user@domain: what SearchList tries, the whole address first
+SQgrpKeys
+R$+ @ $+			$@ <F:$1@$2> <D:$2> <>
 POPDIVERT

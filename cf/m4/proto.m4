@@ -71,7 +71,8 @@ divert(0)dnl
 #####  proto.m4 (this package): the cf below was generated  #####
 
 # configuration file format level, and who wrote it
-V`'CF_LEVEL`'ifdef(`NO_VENDOR', `', `/ifdef(`VENDOR_NAME', `VENDOR_NAME', `Berkeley')')
+define(`_cf_vendor_tail', `ifdef(`NO_VENDOR', `', `/'ifdef(`VENDOR_NAME', `VENDOR_NAME', `Berkeley'))')dnl
+V`'CF_LEVEL`'_cf_vendor_tail
 
 _cf_opt(`DontBlameSendmail', `confDONT_BLAME_SENDMAIL', `safe')dnl
 _cf_opt(`LDAPDefaultSpec', `confLDAP_DEFAULT_SPEC', `-h localhost')dnl

@@ -126,6 +126,15 @@ define(`_cf_localhook', `ifdef(`_MAILER_DEFINED_', `',
 define(`_cf_LOCAL_$2', `')divert(9)dnl
 SLocal_$2
 ')
+dnl # _cf_hook(`Local_name'[, `input']): rules that show the workspace (or
+dnl # the given input) to an admin's ruleset; a "$#" answer from it is the
+dnl # decision, anything else leaves the workspace as it was.  The answer is
+dnl # kept behind "$| <hook>" so a workspace holding "$|" itself is safe.
+define(`_cf_hook', `dnl
+R$`'*				$: $`'1 $`'| <hook> $>"$1" ifelse(`$2', `', `$`'1', `$2')
+R$`'* $`'| <hook> $`'#$`'*		$`'#$`'2
+R$`'* $`'| <hook> $`'*		$: $`'1
+')
 define(`LOCAL_SRV_FEATURES', `_cf_localhook(`LOCAL_SRV_FEATURES', `srv_features')')
 define(`LOCAL_CLT_FEATURES', `_cf_localhook(`LOCAL_CLT_FEATURES', `clt_features')')
 define(`LOCAL_TRY_TLS', `_cf_localhook(`LOCAL_TRY_TLS', `try_tls')')

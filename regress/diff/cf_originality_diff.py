@@ -53,14 +53,6 @@ MIN_LEN = 20
 # files whose re-spaced copies are still being rewritten (relative to the
 # repository); empty once every rule in cf/ is our own formulation
 PENDING = {
-    "cf/feature/compat_check.m4",
-    "cf/feature/dnsbl.m4",
-    "cf/feature/enhdnsbl.m4",
-    "cf/feature/greet_pause.m4",
-    "cf/feature/msp.m4",
-    "cf/feature/queuegroup.m4",
-    "cf/feature/tls_session_features.m4",
-    "cf/m4/proto.m4",
     "cf/m4/rules_addr.m4",
     "cf/m4/rules_check.m4",
     "cf/m4/rules_tls.m4",
