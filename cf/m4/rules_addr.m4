@@ -40,7 +40,7 @@ R$+ < $* >			< $2 >
 R< $* > $+			< $1 >
 R<>				$@ <@>				MAIL FROM:<>
 R< $+ >				$: $1
-ifdef(`_USE_DEPRECATED_ROUTE_ADDR_', `dnl
+ifdef(`_USE_DEPRECATED_ROUTE_ADDR_', `dnl # (the deprecated form: the route stays)
 R@ $+ , $+			@ $1 : $2
 R@ $+ : $+			$@ $>Canonify2 < @ $1 > : $2	route kept
 ', `dnl
@@ -67,9 +67,10 @@ dnl the last % is the @ of a user%host address
 R$* % $*			$1 @ $2
 R$* @ $* @ $*			$1 % $2 @ $3
 ')dnl
-dnl an @ with nothing on one side is focused too (Parse0 refuses it)
-R$* @ $*			$@ $>Canonify2 $1 < @ $2 >
-R$*				$@ $>Canonify2 $1
+dnl an @ with nothing on one side is focused too (Parse0 refuses it);
+dnl whatever is left, focused or not, has its host settled by Canonify2
+R$* @ $*			$: $1 < @ $2 >
+R$+				$@ $>Canonify2 $1
 
 ######################################################################
 ###   Canonify2 -- settle the host part
@@ -154,8 +155,9 @@ R$* < @ $*.. > $*		$1 < @ $2. > $3			one dot is enough
 Sfinal=4
 R$+ :; <@>			$@ $1 :
 R$* <@>				$@
-R$* < @ $+ . > $*		$1 < @ $2 > $3
-R$* < @ *LOCAL* > $*		$1 < @ $j > $2
+dnl # our placeholder becomes our name, then no host keeps its final dot
+R$* < @ *LOCAL* > $*		$1 < @ $j . > $2
+R$* @ $+ . > $*			$1 @ $2 > $3
 R$* < $+ > $*			$1 $2 $3
 R@ $+ : @ $+ : $+		@ $1 , @ $2 : $3
 R@ $*				$@ @ $1
@@ -167,9 +169,10 @@ R$+ @ $- . UUCP			$2!$1
 ')dnl
 R$+ % $=w @ $=w			$1 @ $2
 
+dnl # Recurse: an address that a table rewrote goes through canonify and
+dnl # parse again
 SRecurse=97
-R$*				$: $>canonify $1
-R$*				$@ $>parse $1
+R$*				$@ $>parse $>canonify $1
 
 ######################################################################
 ###   parse -- choose mailer, host and user
@@ -213,7 +216,7 @@ R$* $=O $* < @ $=w . >		$@ $>Parse0 $>canonify $1 $2 $3
 R$-				$: $(dequote $1 $) < @ *LOCAL* >
 R< @ *LOCAL* >			$#error $@ 5.1.3 $: "553 User address required"
 R$* $=O $* < @ *LOCAL* >	$@ $>Parse0 $>canonify $1 $2 $3
-R$* < @ *LOCAL* >		$: $1
+R$+ < @ *LOCAL* >		$1
 ifdef(`_cf_feature_prefixmod', `dnl
 R$* $=O $* < @ $* >		$@ $1 $2 $3 < @ $4 >
 R_cf_PREFIXMOD_PFX $+		$: $(macro {rcpt_flags} $@ _cf_PREFIXMOD_FLAGS $) $1
@@ -230,27 +233,28 @@ R$* < @ [ $+ ] : $- : $*> $*	$#$3 $@ $4 $: $1 < @ [$2] > $5
 R$* < @ [ $+ ] : $+ > $*	$#_cf_SMTP_MAILER $@ $3 $: $1 < @ [$2] > $4
 ')dnl
 ifdef(`_cf_feature_virtusertable', `dnl
-dnl virtual users: user@dom, user+detail forms, then @dom
+dnl virtual users: user@dom, user+detail forms, then @dom; <!> marks an
+dnl address not tried yet, <?> one the keys so far did not find
 R$+				$: <!> $1
 ifdef(`_cf_feature_virtuser_entire_domain', `dnl
-R<!> $+ < @ $* $={VirtHost} . >	$: < $(virtuser $1 @ $2 $3 $@ $1 $: @ $) > $1 < @ $2 $3 . >
+R<!> $+ < @ $* $={VirtHost} . >	$: < $(virtuser $1 @ $2 $3 $@ $1 $: ? $) > $1 < @ $2 $3 . >
 ', `dnl
-R<!> $+ < @ $={VirtHost} . >	$: < $(virtuser $1 @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+R<!> $+ < @ $={VirtHost} . >	$: < $(virtuser $1 @ $2 $@ $1 $: ? $) > $1 < @ $2 . >
 ')dnl
-R<!> $+ < @ $=w . >		$: < $(virtuser $1 @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
-R<@> $+ + $+ < @ $* . >		$: < $(virtuser $1 + + @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
-R<@> $+ + $* < @ $* . >		$: < $(virtuser $1 + * @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
-R<@> $+ + $* < @ $* . >		$: < $(virtuser $1 @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
-R<@> $+ + $+ < @ $+ . >		$: < $(virtuser + + @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
-R<@> $+ + $* < @ $+ . >		$: < $(virtuser + * @ $3 $@ $1 $@ $2 $@ +$2 $: @ $) > $1 + $2 < @ $3 . >
-R<@> $+ + $* < @ $+ . >		$: < $(virtuser @ $3 $@ $1 $@ $2 $@ +$2 $: ! $) > $1 + $2 < @ $3 . >
+R<!> $+ < @ $=w . >		$: < $(virtuser $1 @ $2 $@ $1 $: ? $) > $1 < @ $2 . >
+R<?> $+ + $+ < @ $* . >		$: < $(virtuser $1 + + @ $3 $@ $1 $@ $2 $@ +$2 $: ? $) > $1 + $2 < @ $3 . >
+R<?> $+ + $* < @ $* . >		$: < $(virtuser $1 + * @ $3 $@ $1 $@ $2 $@ +$2 $: ? $) > $1 + $2 < @ $3 . >
+R<?> $+ + $* < @ $* . >		$: < $(virtuser $1 @ $3 $@ $1 $@ $2 $@ +$2 $: ? $) > $1 + $2 < @ $3 . >
+R<?> $+ + $+ < @ $+ . >		$: < $(virtuser + + @ $3 $@ $1 $@ $2 $@ +$2 $: ? $) > $1 + $2 < @ $3 . >
+R<?> $+ + $* < @ $+ . >		$: < $(virtuser + * @ $3 $@ $1 $@ $2 $@ +$2 $: ? $) > $1 + $2 < @ $3 . >
+R<?> $+ + $* < @ $+ . >		$: < $(virtuser @ $3 $@ $1 $@ $2 $@ +$2 $: ! $) > $1 + $2 < @ $3 . >
 ifdef(`_cf_feature_virtuser_entire_domain', `dnl
-R<@> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
-R<@> $+ < @ $- . $={VirtHost} . >	$: < $(virtuser @ $2.$3 $@ $1 $: @ $) > $1 < @ $2 . $3 . >
+R<?> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: ? $) > $1 < @ $2 . >
+R<?> $+ < @ $- . $={VirtHost} . >	$: < $(virtuser @ $2.$3 $@ $1 $: ? $) > $1 < @ $2 . $3 . >
 ', `dnl
-R<@> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: @ $) > $1 < @ $2 . >
+R<?> $+ < @ $+ . >		$: < $(virtuser @ $2 $@ $1 $: ? $) > $1 < @ $2 . >
 ')dnl
-R<@> $+				$: $1
+R<?> $+				$: $1
 R<!> $+				$: $1
 R< error : $- $+ > $*		$@ $>ErrorTriple <V> $1 $2
 R< $+ > $+ < @ $+ >		$: $>Recurse $1
@@ -322,10 +326,11 @@ R$+				$#_cf_LOCAL_MAILER $: $1
 ######################################################################
 SLocal_localaddr
 Slocaladdr=5
-R$+				$: $1 $| $>"Local_localaddr" $1
-R$+ $| $#ok			$@ $1
-R$+ $| $#$*			$#$2
-R$+ $| $*			$: $1
+dnl # an admin's Local_localaddr may decide ($#ok: keep the address as it is)
+R$+				$: $1 $| <hook> $>"Local_localaddr" $1
+R$+ $| <hook> $#ok		$@ $1
+R$+ $| <hook> $#$*		$#$2
+R$+ $| <hook> $*		$: $1
 ifdef(`_cf_feature_preserve_luser_host', `dnl
 R$+ < @ $+ >			$: $(macro {Host} $@ $2 $) $1 < @ $2 >
 ')dnl
@@ -362,15 +367,23 @@ R$+ <> $*			$: $1
 ')dnl
 R< local : $* > $*		$: $>MailerToTriple < local : $1 > $2
 R< error : $* > $*		$: $>MailerToTriple < error : $1 > $2
-R< $~[ : $+ > $+		$: $>MailerToTriple < $1 : $2 > $3 < @ $2 >
-R< $+ > $+			$@ $>MailerToTriple < $1 > $2 < @ $1 >
+R< $+ > $+			$@ $>MailerToTriple $>RelayVia < $1 > $2
+
+dnl # RelayVia <[mailer:]host> user: the user addressed at that host, for
+dnl # MailerToTriple
+SRelayVia
+R< $~[ : $+ > $+		$@ < $1 : $2 > $3 < @ $2 >
+R< $+ > $+			$@ < $1 > $2 < @ $1 >
 
 ifdef(`_cf_feature_mailertable', `dnl
 ######################################################################
 ###   Mailertable -- try .parent.domains, then "."
 ######################################################################
 SMailertable=90
-R$* <$- . $+ > $*		$: $1$2 < $(mailertable .$3 $@ $1$2 $@ $2 $) > $4
+dnl # prefix <label.parent> rest: split off the first label (kept for %1)
+dnl # and look the parent up as ".parent"
+R$* <$- . $+ > $*		$: $1$2 <. $3> <$2> $4
+R$* <. $+> <$-> $*		$: $1 < $(mailertable .$2 $@ $1 $@ $3 $) > $4
 R$* <$~[ : $* > $*		$>MailerToTriple < $2 : $3 > $4
 R$* < . $+ > $*			$@ $>Mailertable $1 . <$2> $3
 R$* < $* > $*			$: < $(mailertable . $@ $1$2 $) > $3
@@ -423,14 +436,17 @@ R$+ < @ $* $=G . >		$: < $1@$2$3 > $1 < @ $2$3 . > @
 R$+ < @ $=G . >			$: < $1@$2 > $1 < @ $2 . > @
 ')dnl
 R$+ < @ *LOCAL* >		$: < $1@$j > $1 < @ *LOCAL* > @
-R< $+ > $+ < $* > @		$: < $(generics $1 $: @ $1 $) > $2 < $3 >
-R<@$+ + $* @ $+> $+ < @ $+ >	$: < $(generics $1+*@$3 $@ $2 $:@$1 + $2@$3 $) >  $4 < @ $5 >
-R<@$+ + $* @ $+> $+ < @ $+ >	$: < $(generics $1@$3 $: $) > $4 < @ $5 >
-R<@$+ > $+ < @ $+ >		$: < > $2 < @ $3 >
-R< > $+ < @ $+ . >		$: < $(generics @$2 $@ $1 $: $) > $1 < @ $2 . >
-R< > $+ < @ $+ >		$: < $(generics $1 $: $) > $1 < @ $2 >
-R< > $+ + $* < @ $+ >		$: < $(generics $1+* $@ $2 $: $) > $1 + $2 < @ $3 >
-R< > $+ + $* < @ $+ >		$: < $(generics $1 $: $) > $1 + $2 < @ $3 >
+dnl # <? user@host> marks an address the full key did not find, <!> one
+dnl # whose other keys are still to be tried
+R< $+ > $+ < $* > @		$: < $(generics $1 $: ? $1 $) > $2 < $3 >
+R<? $+ + $* @ $+> $+ < @ $+ >	$: < $(generics $1+*@$3 $@ $2 $:? $1 + $2@$3 $) >  $4 < @ $5 >
+R<? $+ + $* @ $+> $+ < @ $+ >	$: < $(generics $1@$3 $: ! $) > $4 < @ $5 >
+R<? $+ > $+ < @ $+ >		$: <!> $2 < @ $3 >
+R<!> $+ < @ $+ . >		$: < $(generics @$2 $@ $1 $: ! $) > $1 < @ $2 . >
+R<!> $+ < @ $+ >		$: < $(generics $1 $: ! $) > $1 < @ $2 >
+R<!> $+ + $* < @ $+ >		$: < $(generics $1+* $@ $2 $: ! $) > $1 + $2 < @ $3 >
+R<!> $+ + $* < @ $+ >		$: < $(generics $1 $: ! $) > $1 + $2 < @ $3 >
+R<!> $*				$: $1
 R< $* @ $* > $* < $* >		$@ $>canonify $1 @ $2
 R< $+ > $* < $* >		$: $>canonify $1 @ *LOCAL*
 R< > $*				$: $1
@@ -449,7 +465,8 @@ R$* < @ $=M . > $*		$: $1 < @ $2 . @ $M > $3
 ifdef(`_cf_feature_limited_masquerade', `', `dnl
 R$* < @ $=w . > $*		$: $1 < @ $2 . @ $M > $3
 ')dnl
-R$* < @ *LOCAL* > $*		$: $1 < @ $j . @ $M > $2
+R$* < @ *LOCAL* > $*		$: $1 < @ *LOCAL* @ $M > $2
+R$* < @ *LOCAL* @ $* > $*	$: $1 < @ $j . @ $2 > $3
 R$* < @ $+ @ > $*		$: $1 < @ $2 > $3
 R$* < @ $+ @ $+ > $*		$: $1 < @ $3 . > $4
 ', `dnl
@@ -460,8 +477,12 @@ SMasqEnv=94
 ifdef(`_cf_feature_masquerade_envelope', `dnl
 R$+				$@ $>MasqHdr $1
 ', `dnl
-R$* < @ *LOCAL* > $*		$: $1 < @ $j . > $2
+R$+				$@ $>HereDot $1
 ')dnl
+
+dnl # HereDot address: the *LOCAL* placeholder host becomes our name "$j."
+SHereDot
+R$* < @ *LOCAL* > $*		$@ $1 < @ $j . > $2
 
 SParseLocal=98
 undivert(3)dnl

@@ -70,13 +70,13 @@ R$*				$: $>MasqHdr $1
 ')dnl
 
 SHdrToL
+dnl # qualified (with FEATURE(always_add_domain)), then masqueraded only
+dnl # with allmasquerade; otherwise a *LOCAL* host just becomes our name
+ifelse(ifdef(`_cf_feature_allmasquerade', `ifdef(`_cf_feature_local_no_masquerade', `', `M')'), `M', `dnl
 R$+				$: $>AddDomain $1
-ifdef(`_cf_feature_allmasquerade', `ifdef(`_cf_feature_local_no_masquerade', `dnl
-R$* < @ *LOCAL* > $*		$: $1 < @ $j . > $2
-', `dnl
 R$*				$: $>MasqHdr $1
-')', `dnl
-R$* < @ *LOCAL* > $*		$: $1 < @ $j . > $2
+', `dnl
+R$+				$: $>HereDot $>AddDomain $1
 ')dnl
 
 dnl qualify bare names only with FEATURE(always_add_domain)

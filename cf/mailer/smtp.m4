@@ -45,12 +45,18 @@ SPseudoToReal
 R< @ $+ > $*			$@ < @ $1 > $2
 R$+ < @ $+ .UUCP. >		$: < $2 ! > $1
 R$+ < @ $* > $*			$@ $1 < @ $2 > $3
-R< $&h ! > $- ! $+		$@ $2 < @ $1 .UUCP. >
-R< $&h ! > $-.$+ ! $+		$@ $3 < @ $1.$2 >
-R< $&h ! > $+			$@ $1 < @ $&h .UUCP. >
+R< $&h ! > $+			$@ $>FromUucpPeer $1
 R< $+ ! > $+			$: $1 ! $2 < @ $Y >
 R$+ < @ $~[ $* : $+ >		$@ $1 < @ $4 >
 R$+ < @ >			$: $1 < @ *LOCAL* >
+
+dnl # FromUucpPeer path: a bang path that came from the UUCP neighbour $h,
+dnl # with its first host (a .UUCP name unless it has dots) focused, or $h
+dnl # itself when there is no further hop
+SFromUucpPeer
+R$-.$+ ! $+			$@ $3 < @ $1.$2 >
+R$- ! $+			$@ $2 < @ $1 .UUCP. >
+R$+				$@ $1 < @ $&h .UUCP. >
 
 SEnvFromSMTP
 R$+				$: $>PseudoToReal $1
@@ -60,20 +66,18 @@ R$+				$: $>MasqEnv $1
 
 SEnvToSMTP
 R$+				$: $>PseudoToReal $1
-R$+				$: $>MasqSMTP $1
-R$* < @ *LOCAL* > $*		$: $1 < @ $j . > $2
+R$+				$: $>HereDot $>MasqSMTP $1
 
 SHdrFromSMTP
 R$+				$: $>PseudoToReal $1
 R:; <@>				$@
 R$* <@> $*			$@ $1 <@> $2
 R< @ $* > $*			$@ < @ $1 > $2
-R$*				$: $>MasqSMTP $1
-R$+				$: $>MasqHdr $1
+R$+				$: $>MasqHdr $>MasqSMTP $1
 
+dnl # MasqRelay: qualified like any SMTP address, then masqueraded
 SMasqRelay
-R$+				$: $>MasqSMTP $1
-R$+				$: $>MasqHdr $1
+R$+				$: $>MasqHdr $>MasqSMTP $1
 
 _cf_smtp_line(`smtp', `SMTP', `mDFMuX', `SMTP_MAILER_ARGS', `SMTP_MAILER_QGRP')
 _cf_smtp_line(`esmtp', `ESMTP', `mDFMuXa', `ESMTP_MAILER_ARGS', `ESMTP_MAILER_QGRP')

@@ -53,11 +53,8 @@ MIN_LEN = 20
 # files whose re-spaced copies are still being rewritten (relative to the
 # repository); empty once every rule in cf/ is our own formulation
 PENDING = {
-    "cf/m4/rules_addr.m4",
     "cf/m4/rules_check.m4",
     "cf/m4/rules_tls.m4",
-    "cf/mailer/local.m4",
-    "cf/mailer/smtp.m4",
 }
 
 # sendmail-cf's internal helpers: documented in cf-m4.md (user files may
