@@ -13,14 +13,15 @@ divert(0)dnl
 ######################################################################
 SLocal_trust_auth
 Strust_auth
-R$*				$: $&{auth_type} $| $1
-R$@ $| $*			$#error $@ 5.7.1 $: "550 not authenticated"
-dnl # (the type is not empty from here on)
-R$+ $| $&{auth_authen}		$@ identical
-R$+ $| <$&{auth_authen}>	$@ identical
-R$* $| $*			$: $1 $| $>"Local_trust_auth" $2
-R$* $| $#$*			$#$2
-R$*				$#error $@ 5.7.1 $: "550 " $&{auth_authen} " not allowed to act as " $&{auth_author}
+dnl # <type> author: only an authenticated client may name an author, and
+dnl # only itself unless the admin's Local_trust_auth says "$#" otherwise
+R$*				$: <$&{auth_type}> $1
+R<> $*				$#error $@ 5.7.1 $: "550 not authenticated"
+R<$+> $&{auth_authen}		$@ identical
+R<$+> <$&{auth_authen}>		$@ identical
+R<$+> $*			$: $2 $| <hook> $>"Local_trust_auth" $2
+R$* $| <hook> $#$*		$#$2
+R$* $| <hook> $*		$#error $@ 5.7.1 $: "550 " $&{auth_authen} " not allowed to act as " $&{auth_author}
 
 SLocal_Relay_Auth
 
@@ -29,9 +30,7 @@ SLocal_Relay_Auth
 ######################################################################
 Ssrv_features
 ifdef(`_cf_LOCAL_srv_features', `dnl
-R$*				$: $1 $| $>"Local_srv_features" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`Local_srv_features')
 ')dnl
 _cf_ACC(`R$*				$: $>D <$&{client_name}> <?> <! "Srv_Features"> <>
 R<?>$*				$: $>A <$&{client_addr}> <?> <! "Srv_Features"> <>
@@ -43,9 +42,7 @@ R<$+>$*				$# $1
 
 Sclt_features
 ifdef(`_cf_LOCAL_clt_features', `dnl
-R$*				$: $1 $| $>"Local_clt_features" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`Local_clt_features')
 ')dnl
 _cf_ACC(`R$*				$: $>D <$&{client_name}> <?> <! "Clt_Features"> <>
 R<?>$*				$: $>A <$&{client_addr}> <?> <! "Clt_Features"> <>
@@ -57,9 +54,7 @@ R<$+>$*				$# $1
 
 Stry_tls
 ifdef(`_cf_LOCAL_try_tls', `dnl
-R$*				$: $1 $| $>"Local_try_tls" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`Local_try_tls')
 ')dnl
 _cf_ACC(`R$*				$: $>D <$&{server_name}> <?> <! "Try_TLS"> <>
 R<?>$*				$: $>A <$&{server_addr}> <?> <! "Try_TLS"> <>
@@ -71,30 +66,28 @@ R<NO>$*				$#error $@ 5.7.1 $: "550 do not try TLS with " $&{server_name} " ["$&
 
 Stls_rcpt
 ifdef(`_cf_LOCAL_tls_rcpt', `dnl
-R$*				$: $1 $| $>"Local_tls_rcpt" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`Local_tls_rcpt')
 ')dnl
 _cf_ACC(`dnl
-R$*				$: $(macro {TLS_Name} $@ $&{server_name} $) $1
-R$+				$: <?> $>CanonAddr $1
-R<?> $+ < @ $+ . >		<?> $1 <@ $2 >
-R<?> $+ < @ $+ >		$: $1 <@ $2 > $| <F:$1@$2> <U:$1@> <D:$2> <E:>
-R<?> $+				$: $1 $| <U:$1@> <E:>
+R$*				$: $1 $(macro {TLS_Name} $@ $&{server_name} $)
+R$+				$: $>TlsRcptKeys $>StripDot $>CanonAddr $1
 R$* $| $+			$: $1 $| $>SearchList <! "TLS_Rcpt"> $| $2 <>
 R$* $| <?>			$@ OK
 R$* $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
 R$* $| <$+>			$@ $>"TLS_connection" $&{verify} $| <$2>
 ')dnl
 
+dnl # TlsRcptKeys address: the address $| the sources SearchList tries for it
+STlsRcptKeys
+R$+ < @ $+ >			$@ $1 <@ $2 > $| <F:$1@$2> <U:$1@> <D:$2> <E:>
+R$+				$@ $1 $| <U:$1@> <E:>
+
 Stls_client
 ifdef(`_cf_LOCAL_tls_client', `dnl
-R$*				$: $1 $| $>"Local_tls_client" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`Local_tls_client')
 ')dnl
 _cf_ACC(`dnl
-R$*				$: $(macro {TLS_Name} $@ $&{client_name} $) $1
+R$*				$: $1 $(macro {TLS_Name} $@ $&{client_name} $)
 R$* $| $*			$: $1 $| $>D <$&{client_name}> <?> <! "TLS_Clt"> <>
 R$* $| <?>$*			$: $1 $| $>A <$&{client_addr}> <?> <! "TLS_Clt"> <>
 R$* $| <?>$*			$: $1 $| <$(access "TLS_Clt": $: ? $)>
@@ -104,12 +97,10 @@ R$*				$@ $>"TLS_connection" $1
 
 Stls_server
 ifdef(`_cf_LOCAL_tls_server', `dnl
-R$*				$: $1 $| $>"Local_tls_server" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`Local_tls_server')
 ')dnl
 _cf_ACC(`dnl
-R$*				$: $(macro {TLS_Name} $@ $&{server_name} $) $1
+R$*				$: $1 $(macro {TLS_Name} $@ $&{server_name} $)
 R$*				$: $1 $| $>D <$&{server_name}> <?> <! "TLS_Srv"> <>
 R$* $| <?>$*			$: $1 $| $>A <$&{server_addr}> <?> <! "TLS_Srv"> <>
 R$* $| <?>$*			$: $1 $| <$(access "TLS_Srv": $: ? $)>
@@ -178,9 +169,10 @@ R<CN> $* $| $*			$: <CN:$&{TLS_Name}> $1 $| $2
 R<CN:$&{cn_subject}> $* $| $*	$@ $>TLS_req $1 $| $2
 R<CS:$&{cert_subject}> $* $| $*	$@ $>TLS_req $1 $| $2
 R<CI:$&{cert_issuer}> $* $| $*	$@ $>TLS_req $1 $| $2
-R<CN:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " CN " $&{cn_subject} " does not match " $1
-R<CS:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " Cert Subject " $&{cert_subject} " does not match " $1
-R<CI:$+> $* $| <$-:$+>		$#error $@ $4 $: $3 " Cert Issuer " $&{cert_issuer} " does not match " $1
+dnl # the first item that does not match is the refusal
+R<CN:$+> $* $| <$-:$*>		$#error $@ $4 $: $3 " CN " $&{cn_subject} " does not match " $1
+R<CS:$+> $* $| <$-:$*>		$#error $@ $4 $: $3 " Cert Subject " $&{cert_subject} " does not match " $1
+R<CI:$+> $* $| <$-:$*>		$#error $@ $4 $: $3 " Cert Issuer " $&{cert_issuer} " does not match " $1
 ROK				$@ OK
 
 dnl # TlsShort bits: <have> <bits> when the connection is weaker, else <>
@@ -195,58 +187,69 @@ Smax
 R:				$: 0
 R:$-				$: $1
 R$-:				$: $1
-R$-:$-				$: $(arith l $@ $1 $@ $2 $) : $1 : $2
-RTRUE:$-:$-			$: $2
-R$-:$-:$-			$: $2
+R$-:$-				$: $1 : $2 $| $(arith l $@ $1 $@ $2 $)
+R$-:$- $| TRUE			$: $2
+R$-:$- $| $*			$: $1
 ')dnl
 
 dnl a verified client certificate may allow relaying
 SRelayTLS
 _cf_ACC(`dnl
-R$*				$: <?> $&{verify}
-R<?> $={TlsVerified}		$: OK
-R<?> $*				$@ NO
+dnl # only a verified certificate counts: its issuer's CERTISSUER: entry
+dnl # says RELAY, or SUBJECT (then the subject's CERTSUBJECT: entry decides)
+R$*				$: <$&{verify}>
+R<$={TlsVerified}>		$: OK
+R<$*>				$@ NO
 R$*				$: $&{cert_issuer}
 R$+				$: $(access CERTISSUER:$1 $)
 RRELAY				$# RELAY
-RSUBJECT			$: <@> $&{cert_subject}
-R<@> $+				$: <@> $(access CERTSUBJECT:$1 $)
-R<@> RELAY			$# RELAY
+RSUBJECT			$: <subject> $&{cert_subject}
+R<subject> $+			$: <subject> $(access CERTSUBJECT:$1 $)
+R<subject> RELAY		$# RELAY
 R$*				$: NO
 ')dnl
 
+ifdef(`_cf_feature_authinfo', `define(`_cf_AUTHINFO_ON', `1')', `_cf_ACC(`define(`_cf_AUTHINFO_ON', `1')')')dnl
 Sauthinfo
-ifdef(`_cf_feature_authinfo', `dnl
-R$*				$: $1 $| $>D <$&{server_name}> <?> <! AuthInfo> <>
-R$* $| <?>$*			$: $1 $| $>A <$&{server_addr}> <?> <! AuthInfo> <>
-R$* $| <?>$*			$: $1 $| <$(authinfo AuthInfo: $: ? $)> <>
-R$* $| <?>$*			$@ no
-R$* $| <$*> <>			$# $2
-', `_cf_ACC(`dnl
-R$*				$: $1 $| $>D <$&{server_name}> <?> <! AuthInfo> <>
-R$* $| <?>$*			$: $1 $| $>A <$&{server_addr}> <?> <! AuthInfo> <>
-R$* $| <?>$*			$: $1 $| <$(access AuthInfo: $: ? $)> <>
-R$* $| <?>$*			$@ no
-R$* $| <$*> <>			$# $2
-')')dnl
+ifdef(`_cf_AUTHINFO_ON', `dnl
+R$*				$@ $>AuthInfoFor <ifdef(`_cf_feature_authinfo', `authinfo', `access')> <$&{server_name}> <$&{server_addr}>
+')dnl
 
+dnl # AuthInfoFor <map> <name> <address>: the AuthInfo: value for the server
+dnl # we talk to (its name or a parent, its address or a network, then the
+dnl # bare "AuthInfo:"), as "$#" value; "no" when there is none
+SAuthInfoFor
+ifdef(`_cf_AUTHINFO_ON', `dnl
+R<$-> <$*> <$*>			$: <$1> <$3> $| $>D <$2> <?> <! AuthInfo> <>
+R<$-> <$*> $| <?>$*		$: <$1> $| $>A <$2> <?> <! AuthInfo> <>
+R<$-> <$*> $| $*		$: $3
+R<authinfo> $| <?>$*		$: <$(authinfo AuthInfo: $: ? $)> <>
+R<access> $| <?>$*		$: <$(access AuthInfo: $: ? $)> <>
+R<$-> $| $*			$: $2
+R<?>$*				$@ no
+R<$*> <>			$# $1
+')dnl
+
+ifdef(`_cf_feature_ratecontrol', `define(`_cf_LIMITS', `1')')dnl
+ifdef(`_cf_feature_conncontrol', `define(`_cf_LIMITS', `1')')dnl
+ifdef(`_cf_LIMITS', `dnl
+dnl # ClientLimit <Tag> current: the Tag: limit for the client address (or a
+dnl # network, or the bare default) as "<limit> $| TRUE" when current is above
+dnl # it, "<limit> $| FALSE" when not; OK when there is no limit (or it is 0)
+SClientLimit
+R<$-> $*			$: <$2> $| $>SearchList <! $1> $| <A:$&{client_addr}> <E:> <>
+R<$*> $| <?>			$@ OK
+R<$*> $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<$*> $| <0>			$@ OK
+R<$*> $| <$+>			$: <$2> $| $(arith l $@ $2 $@ $1 $)
+')dnl
 ifdef(`_cf_feature_ratecontrol', `dnl
 SRateControl
-R$*				$: <A:$&{client_addr}> <E:>
-R$+				$: $>SearchList <! ClientRate> $| $1 <>
-R<?>				$@ OK
-R<$* <TMPF>>			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<0>				$@ OK
-R<$+>				$: <$1> $| $(arith l $@ $1 $@ $&{client_rate} $)
+R$*				$: $>ClientLimit <ClientRate> $&{client_rate}
 R<$+> $| TRUE			$#error $@ 4.3.2 $: ifdef(`_cf_RateControl_TERM', `421', `452') Connection rate limit exceeded.
 ')dnl
 ifdef(`_cf_feature_conncontrol', `dnl
 SConnControl
-R$*				$: <A:$&{client_addr}> <E:>
-R$+				$: $>SearchList <! ClientConn> $| $1 <>
-R<?>				$@ OK
-R<$* <TMPF>>			$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<0>				$@ OK
-R<$+>				$: <$1> $| $(arith l $@ $1 $@ $&{client_connections} $)
+R$*				$: $>ClientLimit <ClientConn> $&{client_connections}
 R<$+> $| TRUE			$#error $@ 4.3.2 $: ifdef(`_cf_ConnControl_TERM', `421', `452') Too many open connections.
 ')dnl
