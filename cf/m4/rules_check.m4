@@ -18,6 +18,10 @@ define(`_cf_CR', `ifdef(`_cf_feature_delay_checks', `check$1', `check_$1')')
 define(`_cf_RELAYMSG', `ifdef(`confRELAY_MSG', `confRELAY_MSG',
 	`ifdef(`_USE_AUTH_', `"550 Relaying denied. Proper authentication required."', `"550 Relaying denied"')')')
 define(`_cf_RCPTREJ', `ifdef(`confRCPTREJ_MSG', `confRCPTREJ_MSG', `"550 Mailbox disabled for this recipient"')')
+dnl # _cf_REFUSED: the reply text of an access-map REJECT
+define(`_cf_REFUSED', `ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$`'@ 5.7.1 $: "550 Access denied"')')
+dnl # _cf_SENDERDOM(`code', `what'): the reply for a sender domain that fails
+define(`_cf_SENDERDOM', `"$1 Domain of sender address " $&f " does not $2"')
 divert(0)dnl
 ifdef(`_cf_feature_access_db', `dnl
 ######################################################################
@@ -123,6 +127,15 @@ R$+ $| ERROR			$#error $: $1
 R$+ $| $-			$#error $: $2:$1
 R $| $-				$#error $: $1
 R<$+> $*			$#error $: $1
+
+dnl # ConnectValue name $| address: <the Connect: value for the client> <>,
+dnl # looked up by name (when the client has both) and then by address;
+dnl # <?> when neither is listed
+SConnectValue
+R$+ $| $+			$: <$2> $| $>D <$1> <?> <+ Connect> <>
+R$| $+				$: <$1> $| <?> <>
+R<$+> $| <?> <$*>		$@ $>A <$1> <?> <+ Connect> <>
+R<$*> $| $*			$@ $2
 ')dnl
 
 SCanonAddr
@@ -180,21 +193,25 @@ R$* $| $*			$: $1
 ')dnl
 SLocal_check_relay
 S`'_cf_CR(`relay')
-R$*				$: $1 $| $>"Local_check_relay" $1
-R$* $| $* $| $#$*		$#$3
-R$* $| $* $| $*			$@ $>"Basic_check_relay" $1 $| $2
+_cf_hook(`Local_check_relay')
+R$*				$@ $>"Basic_check_relay" $1
+
+dnl # QueueMode: DEFER when the daemon only queues (-odd): the policy checks
+dnl # are then left to the queue run; GO otherwise
+SQueueMode
+R$*				$: $&{deliveryMode}
+Rd				$@ DEFER
+R$*				$@ GO
 
 SBasic_check_relay
-R$*				$: < $&{deliveryMode} > $1
-R< d > $*			$@ deferred
-R< $* > $*			$: $2
+R$*				$: $1 $| $>QueueMode
+R$* $| DEFER			$@ deferred
+R$* $| GO			$: $1
 _cf_ACC(`dnl
-R$+ $| $+			$: $>D < $1 > <?> <+ Connect> < $2 >
-R   $| $+			$: $>A < $1 > <?> <+ Connect> <>
-R<?> <$+>			$: $>A < $1 > <?> <+ Connect> <>
-R<?> <$*>			$: OK
-R<$={Accept}> <$*>		$@ $1
-R<REJECT> <$*>			$#error ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$@ 5.7.1 $: "550 Access denied"')
+R$*				$: $>ConnectValue $1
+R<?> $*				$: OK
+R<$={Accept}> $*		$@ $1
+R<REJECT> $*			$#error _cf_REFUSED
 R<$+> $*			$: $>AccVerdict <$1> $2
 R$#$*				$#$1
 ')dnl
