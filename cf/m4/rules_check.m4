@@ -136,6 +136,12 @@ R$+ $| $+			$: <$2> $| $>D <$1> <?> <+ Connect> <>
 R$| $+				$: <$1> $| <?> <>
 R<$+> $| <?> <$*>		$@ $>A <$1> <?> <+ Connect> <>
 R<$*> $| $*			$@ $2
+
+dnl # AddrKeys address: the address $| the sources a From: lookup tries:
+dnl # user@domain, user@, the domain (a bare user: user@ alone)
+SAddrKeys
+R$+ < @ $* >			$@ $1 < @ $2 > $| <F:$1@$2> <U:$1@> <D:$2>
+R$+				$@ $1 $| <U:$1@>
 ')dnl
 
 SCanonAddr
@@ -263,27 +269,26 @@ R$*				$@ <?> $1
 ######################################################################
 SLocal_check_mail
 S`'_cf_CR(`mail')
-R$*				$: $1 $| $>"Local_check_mail" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$@ $>"Basic_check_mail" $1
+_cf_hook(`Local_check_mail')
+R$*				$@ $>"Basic_check_mail" $1
 
 SBasic_check_mail
-R$*				$: < $&{deliveryMode} > $1
-R< d > $*			$@ deferred
-R< $* > $*			$: $2
-R$*				$: $1 $| $>"tls_client" $&{verify} $| MAIL
-R$* $| $#$+			$#$2
-R$* $| $*			$: $1
+R$*				$: $1 $| $>QueueMode
+R$* $| DEFER			$@ deferred
+R$* $| GO			$: $1
+dnl # a client refused by its TLS_Clt: requirement is refused here
+_cf_hook(`tls_client', `$&{verify} $| MAIL')
 R<>				$@ <OK>				the null sender is always accepted
-R$+				$: <?> $1
-R<?><$+>			$: <@> <$1>
-R<?>$+				$: <@> <$1>
+dnl # the address alone in one pair of brackets, marked <@>
+R<$+>				$: $1
+R$+				$: <@> <$1>
 dnl "localhost" as the sender domain is only believable from here
-dnl # (<!> marks a sender that only a local client may use)
-R$*				$: $&{daemon_flags} $| $1
-R$* f $* $| <@> < $* @ $- >	$: <!> < $3 @ $4 >
-R$* u $* $| <@> < $* >		$: <?> < $3 >
-R$* $| $*			$: $2
+dnl # (<!> marks a sender that only a local client may use; M=f makes every
+dnl # user@host one, M=u lets an unqualified one through unchecked)
+R<@> $*				$: <@> $1 $| <$&{daemon_flags}>
+R<@> < $* @ $- > $| <$* f $*>	$: <!> < $1 @ $2 >
+R<@> $* $| <$* u $*>		$: <?> $1
+R$* $| <$*>			$: $1
 R<@> < $* @ $+ >		$: <@> < $1 @ $2 > $| $>LoopbackName $2
 R<@> $* $| YES			$: <!> $1
 R<@> $* $| $*			$: <@> $1
@@ -298,36 +303,35 @@ ifdef(`_cf_feature_accept_unresolvable_domains', `', `dnl
 R<? $* <$->> $* < @ $+ >	$: <$2> $3 < @ $4 >
 ')dnl
 _cf_ACC(`dnl
-R<$+> $+ < @ $* >		$: @<$1> <$2 < @ $3 >> $| <F:$2@$3> <U:$2@> <D:$3>
-R<$+> $+			$: @<$1> <$2> $| <U:$2@>
-R@ <$+> <$*> $| <$+>		$: <@> <$1> <$2> $| $>SearchList <+ From> $| <$3> <>
-R<@> <$+> <$*> $| <$*>		$: <$3> <$1> <$2>
-R<?> <$+> <$*>			$: <$1> $2
-R<$+> <$+> <$*>			$: <$1> $3
+dnl # the From: entry for user@domain, user@ or the domain replaces the mark
+R<$+> $+			$: <$1> $>AddrKeys $2
+R<$+> $* $| $+			$: <$1> <$2> $| $>SearchList <+ From> $| $3 <>
+R<$+> <$*> $| <?>		$: <$1> $2
+R<$+> <$*> $| <$*>		$: <$3> $2
 ')dnl
 dnl an unqualified sender is only accepted from here (or with M=u)
-R<?> $*				$: $&{daemon_flags} $| <?> $1
-R$* u $* $| <?> $*		$: <OKR> $3
-R$* $| $*			$: $2
+R<?> $*				$: <?> $1 $| <$&{daemon_flags}>
+R<?> $* $| <$* u $*>		$: <OKR> $1
+R$* $| <$*>			$: $1
 ifdef(`_cf_feature_accept_unqualified_senders', `dnl
 R<?> $*				$@ <OKR>
 ')dnl
-R<?> $*				$: < ? $&{client_addr} > $1
-R<?> $*				$@ <OKR>
-R<? $+> $*			$#error $@ 5.5.4 $: "553 Domain name required for sender address " $&f
+R<?> $*				$: <?> <from $&{client_addr}> $1
+R<?> <from> $*			$@ <OKR>
+R<?> <from $+> $*		$#error $@ 5.5.4 $: "553 Domain name required for sender address " $&f
 R<?> $*				$: @ $1
 R<$={ResOk}> $*			$: @ $2
-R<TEMP> $*			$#error $@ 4.1.8 $: "451 Domain of sender address " $&f " does not resolve"
-R<PERM> $*			$#error $@ 5.1.8 $: "553 Domain of sender address " $&f " does not exist"
+R<TEMP> $*			$#error $@ 4.1.8 $: _cf_SENDERDOM(`451', `resolve')
+R<PERM> $*			$#error $@ 5.1.8 $: _cf_SENDERDOM(`553', `exist')
 _cf_ACC(`dnl
 R<$={Accept}> $*		$# $1
-R<REJECT> $*			$#error ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$@ 5.7.1 $: "550 Access denied"')
+R<REJECT> $*			$#error _cf_REFUSED
 R<$+> $*			$: $>AccVerdict <$1> $2
 R$#$*				$#$1
 ')dnl
 ifdef(`_cf_feature_badmx', `dnl
 dnl # a qualified sender that passed: are its domain's exchangers sane?
-R@ $* < @ $+ > $*		$: $1 < @ $2 > $3 $| $>BadMX $2
+R@ $* < @ $+ > $*		$: <$1 < @ $2 > $3> $| $>BadMX $2
 R$* $| $#$*			$#$2
 ')dnl
 
