@@ -20,6 +20,8 @@ define(`_cf_RELAYMSG', `ifdef(`confRELAY_MSG', `confRELAY_MSG',
 define(`_cf_RCPTREJ', `ifdef(`confRCPTREJ_MSG', `confRCPTREJ_MSG', `"550 Mailbox disabled for this recipient"')')
 dnl # _cf_REFUSED: the reply text of an access-map REJECT
 define(`_cf_REFUSED', `ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$`'@ 5.7.1 $: "550 Access denied"')')
+dnl # _cf_NAMEREFUSED(`why'): the refusal of a client whose name is no good
+define(`_cf_NAMEREFUSED', `$`'#error $`'@ 5.7.1 $: "550 Relaying denied. IP name $1 " $&{client_name}')
 dnl # _cf_SENDERDOM(`code', `what'): the reply for a sender domain that fails
 define(`_cf_SENDERDOM', `"$1 Domain of sender address " $&f " does not $2"')
 divert(0)dnl
@@ -142,6 +144,14 @@ dnl # user@domain, user@, the domain (a bare user: user@ alone)
 SAddrKeys
 R$+ < @ $* >			$@ $1 < @ $2 > $| <F:$1@$2> <U:$1@> <D:$2>
 R$+				$@ $1 $| <U:$1@>
+
+dnl # Granted <access value> <rest>: RELAY for a RELAY entry, a temporary
+dnl # failure when the map could not answer, else the rest
+SGranted
+R<$*> <$*>			$: $1 $| $2
+RRELAY $| $*			$@ RELAY
+R$* <TMPF> $| $*		$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R$* $| $*			$@ $2
 ')dnl
 
 SCanonAddr
@@ -158,25 +168,27 @@ R$*				$: $>StripDot $>CanonAddr $1
 R$- < @ $* >			$: $(dequote $1 $) < @ $2 >
 ifdef(`_cf_feature_loose_relay_check', `', `dnl
 dnl # a routed local part (%, !) through a host we relay for: judge the rest
-R$* $=O $* < @ $* >		$: $1 $2 $3 < @ $4 > $| $>RelayTo $4
+R$* $=O $* < @ $* >		$: $1 $2 $3 < @ $4 > $| $>RelayHost <To> $4
 R$* < @ $* > $| RELAY		$@ $>ParseRecipient $1
 R$* $| $*			$@ $1
 ')dnl
 
-dnl # RelayTo host: RELAY when we relay to that host (other answers: no)
-SRelayTo
+dnl # RelayHost <Tag> host: RELAY when we relay for that host (class R, and
+dnl # $=m with relay_entire_domain), else the access map's Tag: answer for
+dnl # it; NO when there is none
+SRelayHost
 ifdef(`_cf_feature_relay_entire_domain', `dnl
-R$* $=m				$@ RELAY
+R<$-> $* $=m			$@ RELAY
 ')dnl
 ifdef(`_cf_feature_relay_hosts_only', `dnl
-R$=R				$@ RELAY
+R<$-> $=R			$@ RELAY
 _cf_ACC(`dnl
-R$+				$: $>AccKey <+ To> <$1>
+R<$-> $+			$: $>AccKey <+ $1> <$2>
 R<$*>				$@ $1
 ')', `dnl
-R$* $=R				$@ RELAY
+R<$-> $* $=R			$@ RELAY
 _cf_ACC(`dnl
-R$+				$: $>D <$1> <NO> <+ To> <>
+R<$-> $+			$: $>D <$2> <NO> <+ $1> <>
 R<$*> <$*>			$@ $1
 ')')dnl
 R$*				$@ NO
@@ -340,50 +352,76 @@ R$* $| $#$*			$#$2
 ######################################################################
 SLocal_check_rcpt
 S`'_cf_CR(`rcpt')
-R$*				$: $1 $| $>"Local_check_rcpt" $1
-R$* $| $#$*			$#$2
-R$* $| $*			$@ $>"Basic_check_rcpt" $1
+_cf_hook(`Local_check_rcpt')
+R$*				$@ $>"Basic_check_rcpt" $1
+
+dnl # EmptyRcpt: the refusal of a recipient that is no address at all
+SEmptyRcpt
+R$*				$#error $@ nouser $: "553 User address required"
 
 SBasic_check_rcpt
-R<>				$#error $@ nouser $: "553 User address required"
-R$@				$#error $@ nouser $: "553 User address required"
-R$*				$: < $&{deliveryMode} > $1
-R< d > $*			$@ deferred
-R< $* > $*			$: $2
+R<>				$@ $>EmptyRcpt
+R$@				$@ $>EmptyRcpt
+R$*				$: $1 $| $>QueueMode
+R$* $| DEFER			$@ deferred
+R$* $| GO			$: $1
 ifdef(`_cf_feature_promiscuous_relay', `dnl
 R$*				$@ RELAY
 ')dnl
-R$*				$: $1 $| @ $>"Rcpt_ok" $1
-R$* $| @ $#TEMP $+		$: $1 $| T $2
-R$* $| @ $#$*			$#$2
-R$* $| @ RELAY			$@ RELAY
-R$* $| @ $*			$: O $| $>"Relay_ok" $1
-R$* $| T $+			$: T $2 $| $>"Relay_ok" $1
-R$* $| $#TEMP $+		$#error $2
-R$* $| $#$*			$#$2
-R$* $| RELAY			$@ RELAY
-R T $+ $| $*			$#error $1
+dnl # first the recipient (Rcpt_ok), then, unless that settled it, the
+dnl # client (Relay_ok); a temporary failure of Rcpt_ok is held back and
+dnl # only given when the client may not relay either
+R$*				$: $1 $| <rcpt> $>"Rcpt_ok" $1
+R$* $| <rcpt> $#TEMP $+		$: $1 $| <held> $2
+R$* $| <rcpt> $#$*		$#$2
+R$* $| <rcpt> RELAY		$@ RELAY
+R$* $| <rcpt> $*		$: $1 $| <held>
+R$* $| <held> $*		$: <held> $2 $| $>"Relay_ok" $1
+R<held> $* $| $#TEMP $+		$#error $2
+R<held> $* $| $#$*		$#$2
+R<held> $* $| RELAY		$@ RELAY
+R<held> $+ $| $*		$#error $1
 R$*				$#error $@ 5.7.1 $: _cf_RELAYMSG
+
+dnl # RcptKeys address: the address $| the sources a To: lookup tries;
+dnl # user@ only counts for our own domains
+SRcptKeys
+R$+ < @ $=w >			$@ $>AddrKeys $1 < @ $2 >
+R$+ < @ $* >			$@ $1 < @ $2 > $| <F:$1@$2> <D:$2>
+R$+				$@ $>AddrKeys $1
+
+dnl # AuthRelay: "$# RELAY" for a client authenticated with a trusted
+dnl # mechanism, unless the admin's Local_Relay_Auth decides first ($#) or
+dnl # answers NO (then the mechanism does not count); else NO
+SAuthRelay
+R$*				$: $>"Local_Relay_Auth" $&{auth_type}
+R$#$*				$#$1
+RNO				$@ NO
+R$*				$: <$&{auth_type}>
+R<$={TrustAuthMech}>		$# RELAY
+R$*				$@ NO
+
+dnl # RcptHost host: RELAY for a host we take mail for (ours, or one we
+dnl # relay to: RelayHost), else what RelayHost found
+SRcptHost
+R$=w				$@ RELAY
+R$+				$@ $>RelayHost <To> $1
 
 dnl is the recipient one we accept whoever the client is?
 SRcpt_ok
 R$*				$: $>ParseRecipient $1
 ifdef(`_cf_feature_blocklist_recipients', `_cf_ACC(`dnl
-R$*				$: <?> $1
-R<?> $+ < @ $=w >		$: <> <$1 < @ $2 >> $| <F:$1@$2> <U:$1@> <D:$2>
-R<?> $+ < @ $* >		$: <> <$1 < @ $2 >> $| <F:$1@$2> <D:$2>
-R<?> $+				$: <> <$1> $| <U:$1@>
-R<> <$*> $| <$+>		$: <@> <$1> $| $>SearchList <+ To> $| <$2> <>
-R<@> <$*> $| <$*>		$: <$2> <$1>
-R<?> <$*>			$: @ $1
-R<$={Accept}> <$*>		$: @ $2
+R$+				$: <list> $>RcptKeys $1
+R<list> $* $| $+		$: <$1> $| $>SearchList <+ To> $| $2 <>
+R<$*> $| <?>			$: $1
+R<$*> $| <$={Accept}>		$: $1
 ifdef(`_cf_SPAMTAG', `dnl
-R<$={SpamTag}> <$*>		$: @ $2
+R<$*> $| <$={SpamTag}>		$: $1
 ')dnl
-R<REJECT> $*			$#error $@ 5.2.1 $: _cf_RCPTREJ
-R<$+> $*			$: $>AccVerdict <$1> $2
+R<$*> $| <REJECT>		$#error $@ 5.2.1 $: _cf_RCPTREJ
+R<$*> $| <$+>			$: $>AccVerdict <$2> $1
 R$#$*				$#$1
-R@ $*				$1
+R<list> $*			$: $1
 ')')dnl
 ifdef(`_cf_feature_nouucp', `ifelse(_cf_NOUUCP_ARG, `reject', `dnl
 R$* ! $* < @ $* >		$: <REMOTE> $2 < @ BANG_PATH >
@@ -391,93 +429,74 @@ R$* ! $* < @ $* >		$: <REMOTE> $2 < @ BANG_PATH >
 ifdef(`_cf_feature_nopercenthack', `ifelse(_cf_NOPERCENT_ARG, `reject', `dnl
 R$* % $* < @ $* >		$: <REMOTE> $2 < @ PERCENT_HACK >
 ')')dnl
-R$*				$: $1 $| $>RelayTLS
-R$* $| $# $+			$# $2
-R$* $| $*			$: $1
-R$*				$: $1 $| $>"Local_Relay_Auth" $&{auth_type}
-R$* $| $# $*			$# $2
-R$* $| NO			$: $1
-R$* $| $*			$: $1 $| <$&{auth_type}>
-R$* $| <$={TrustAuthMech}>	$# RELAY
-R$* $| <$*>			$: $1
-ifdef(`_cf_feature_relay_entire_domain', `dnl
-R$+ < @ $* $=m >		$@ RELAY
+_cf_hook(`RelayTLS')
+_cf_hook(`AuthRelay')
+dnl # a host we take mail for or relay to
+R$+ < @ $+ >			$: $1 < @ $2 > $| <host> $>RcptHost $2
+R$* $| <host> RELAY		$@ RELAY
+_cf_ACC(`dnl
+R$* $| <host> $* <TMPF>		$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
 ')dnl
-R$+ < @ $=w >			$@ RELAY
-ifdef(`_cf_feature_relay_hosts_only', `dnl
-R$+ < @ $=R >			$@ RELAY
-_cf_ACC(`dnl
-R$+ < @ $+ >			$: <$(access To:$2 $: ? $)> <$1 < @ $2 >>
-R<?> <$+ < @ $+ >>		$: <$(access $2 $: ? $)> <$1 < @ $2 >>
-')', `dnl
-R$+ < @ $* $=R >		$@ RELAY
-_cf_ACC(`dnl
-R$+ < @ $+ >			$: $>D <$2> <?> <+ To> <$1 < @ $2 >>
-')')dnl
-_cf_ACC(`dnl
-R<RELAY> $*			$@ RELAY
-R<$* <TMPF>> $*			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<$*> <$*>			$: $2
-')dnl
+R$* $| <host> $*		$: $1
 ifdef(`_cf_feature_relay_based_on_MX', `dnl
 R$+ < @ $+ >			$: $1 < @ $2 > $| $(mxserved $2 $)
 R$+ < @ $+ > $| $* $=w $*	$@ RELAY
 R$+ < @ $+ > $| $*		$: $1 < @ $2 >
 ')dnl
-R$*				$: <?> $1
-R<?> $* < @ $+ >		$: <REMOTE> $1 < @ $2 >
-R<?> $+				$@ RELAY
-R<$+> $*			$: $2
+dnl # a user without a host is one of ours
+R$* < @ $+ >			$@ $1 < @ $2 >
+R$+				$@ RELAY
 
-dnl may this client relay?
+dnl may this client relay?  By its address (RelayByAddr), then (unless it
+dnl came from there) by its name (RelayByName)
 SRelay_ok
-R$*				$: $&{client_addr}
-R$@				$@ RELAY			submitted here
-R0				$@ RELAY
-R127.0.0.1			$@ RELAY
-RIPv6:0:0:0:0:0:0:0:1		$@ RELAY
-RIPv6:::1			$@ RELAY
-R$=R $*				$@ RELAY			listed network
+R$*				$@ $>RelayByAddr [ $&{client_addr} ]
+
+dnl # RelayByAddr [address]: none (submitted here), 0, a loopback, a listed
+dnl # network, a Connect: RELAY entry, one of our own addresses
+SRelayByAddr
+R[ ]				$@ RELAY
+R[ 0 ]				$@ RELAY
+R[ $=R $* ]			$@ RELAY
+R$+				$: $1 $| $>LoopbackName $1
+R$+ $| YES			$@ RELAY
+R$+ $| $*			$: $1
 _cf_ACC(`dnl
-R$*				$: $>A <$1> <?> <+ Connect> <$1>
-R<RELAY> $*			$@ RELAY
-R<<TMPF>> $*			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<$*> <$*>			$: $2
+R[ $+ ]				$: $>Granted $>A <$1> <NO> <+ Connect> <[ $1 ]>
+RRELAY				$@ RELAY
+R$#$*				$#$1
 ')dnl
-R$*				$: [ $1 ]
-R$=w				$@ RELAY			one of our addresses
+R$=w				$@ RELAY
 ifdef(`_cf_feature_relay_local_from', `dnl
 R$*				$: <$&f> $| $>CanonAddr $&f
 R<$*> $| $+ < @ $=w . >		$@ RELAY
 R<$*> $| $*			$: $1
 ')dnl
-R$*				$: < $&{client_resolve} >
-R<TEMP>				$#TEMP $@ 4.4.0 $: "450 Relaying temporarily denied. Cannot resolve PTR record for " $&{client_addr}
-R<FORGED>			$#error $@ 5.7.1 $: "550 Relaying denied. IP name possibly forged " $&{client_name}
-R<FAIL>				$#error $@ 5.7.1 $: "550 Relaying denied. IP name lookup failed " $&{client_name}
-R$*				$: <@> $&{client_name}
-R<@> $* $=P			$:<?>  $1 $2
-R<@> $+				$:<?>  $[ $1 $]
-R$* .				$1
-ifdef(`_cf_feature_relay_entire_domain', `dnl
-R<?> $* $=m			$@ RELAY
+R$*				$@ $>RelayByName
+
+dnl # RelayByName: the client's name, once ${client_resolve} says it can be
+dnl # believed: one of ours, or a host we relay for (RelayHost)
+SRelayByName
+R$*				$: $&{client_resolve}
+RTEMP				$#TEMP $@ 4.4.0 $: "450 Relaying temporarily denied. Cannot resolve PTR record for " $&{client_addr}
+RFORGED				_cf_NAMEREFUSED(`possibly forged')
+RFAIL				_cf_NAMEREFUSED(`lookup failed')
+R$*				$: $>ClientHost
+R$=w				$@ RELAY
+R$+				$: $>RelayHost <Connect> $1
+RRELAY				$@ RELAY
+_cf_ACC(`dnl
+R$* <TMPF>			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
 ')dnl
-R<?> $=w			$@ RELAY
-ifdef(`_cf_feature_relay_hosts_only', `dnl
-R<?> $=R			$@ RELAY
-_cf_ACC(`dnl
-R<?> $*				$: <$(access Connect:$1 $: ? $)> <$1>
-R<?> <$*>			$: <$(access $1 $: ? $)> <$1>
-')', `dnl
-R<?> $* $=R			$@ RELAY
-_cf_ACC(`dnl
-R<?> $*				$: $>D <$1> <?> <+ Connect> <$1>
-')')dnl
-_cf_ACC(`dnl
-R<RELAY> $*			$@ RELAY
-R<$* <TMPF>> $*			$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-R<$*> <$*>			$: $2
-')dnl
+
+dnl # ClientHost: ${client_name} made canonical (pseudo domains kept as
+dnl # they are), without trailing dots
+SClientHost
+R$*				$: <> $&{client_name}
+R<> $* $=P			$: <P> $1 $2
+R<> $+				$: <P> $[ $1 $]
+R<P> $* .			<P> $1
+R<$*> $*			$@ $2
 
 ifdef(`_cf_feature_delay_checks', `dnl
 ######################################################################
