@@ -18,6 +18,8 @@ define(`_cf_CR', `ifdef(`_cf_feature_delay_checks', `check$1', `check_$1')')
 define(`_cf_RELAYMSG', `ifdef(`confRELAY_MSG', `confRELAY_MSG',
 	`ifdef(`_USE_AUTH_', `"550 Relaying denied. Proper authentication required."', `"550 Relaying denied"')')')
 define(`_cf_RCPTREJ', `ifdef(`confRCPTREJ_MSG', `confRCPTREJ_MSG', `"550 Mailbox disabled for this recipient"')')
+dnl # _cf_SPAM_FH: defined when delay_checks was given friend or hater
+ifelse(_cf_DELAY_MODE, `friend', `define(`_cf_SPAM_FH', `1')', _cf_DELAY_MODE, `hater', `define(`_cf_SPAM_FH', `1')')
 dnl # _cf_REFUSED: the reply text of an access-map REJECT
 define(`_cf_REFUSED', `ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$`'@ 5.7.1 $: "550 Access denied"')')
 dnl # _cf_NAMEREFUSED(`why'): the refusal of a client whose name is no good
@@ -342,7 +344,7 @@ R<$+> $*			$: $>AccVerdict <$1> $2
 R$#$*				$#$1
 ')dnl
 ifdef(`_cf_feature_badmx', `dnl
-dnl # a qualified sender that passed: are its domain's exchangers sane?
+dnl # a qualified sender that passed: are the exchangers of its domain sane?
 R@ $* < @ $+ > $*		$: <$1 < @ $2 > $3> $| $>BadMX $2
 R$* $| $#$*			$#$2
 ')dnl
@@ -502,54 +504,52 @@ ifdef(`_cf_feature_delay_checks', `dnl
 ######################################################################
 ###   delay_checks: relay and sender checks run at RCPT time
 ######################################################################
-SFullAddr
-R$* <@ $+ . >			$1 <@ $2 >
-R$* <@ $* >			$@ $1 <@ $2 >
-R$+				$@ $1 <@ $j >
+dnl # Qualified address: the canonical address with its host, $j for a
+dnl # bare user, without trailing dots
+SQualified
+R$* < @ $* >			$@ $>StripDot $1 < @ $2 >
+R$+				$@ $>Qualified $1 < @ $j >
 
-SDelay_TLS_Clt
-R$*				$: $1 $| $>"tls_client" $&{verify} $| MAIL
-R$* $| $#$+			$#$2
-R$* $| $*			$# $1
-R$*				$# $1
+dnl # TlsAtRcpt answer: the answer, unless tls_client refuses the client
+dnl # (the check check_mail would have made at MAIL time)
+STlsAtRcpt
+_cf_hook(`tls_client', `$&{verify} $| MAIL')
 
-SDelay_TLS_Clt2
-R$*				$: $1 $| $>"tls_client" $&{verify} $| MAIL
-R$* $| $#$+			$#$2
-R$* $| $*			$@ $1
-R$*				$@ $1
+ifdef(`_cf_SPAM_FH', `dnl
+dnl # SpamKeys address: the address $| the Spam: sources: user@domain, the
+dnl # domain, and user@ for our own domains
+SSpamKeys
+R$+ < @ $=w >			$@ $1 < @ $2 > $| <F:$1@$2> <D:$2> <U:$1@>
+R$+ < @ $* >			$@ $1 < @ $2 > $| <F:$1@$2> <D:$2>
+')dnl
 
+dnl # the checks of the recipient first: a refusal (error, discard) stands,
+dnl # any other decision ends the checks once tls_client agrees
 Scheck_rcpt
-R$+				$: $1 $| $>checkrcpt $1
-R$+ $| $#error $*		$#error $2
-R$+ $| $#discard $*		$#discard $2
-R$+ $| $#$*			$@ $>"Delay_TLS_Clt" $2
+R$+				$: $1 $| <rcpt> $>checkrcpt $1
+R$* $| <rcpt> $#error $*	$#error $2
+R$* $| <rcpt> $#discard $*	$#discard $2
+R$* $| <rcpt> $#$*		$: <decided> $>TlsAtRcpt $2
+R<decided> $#$*			$#$1
+R<decided> $*			$# $1
+R$* $| <rcpt> $*		$: $>Qualified $>CanonAddr $1
+ifdef(`_cf_SPAM_FH', `dnl
+dnl # the Spam: entry of the recipient: FRIEND skips, HATER asks for the checks
+R$+				$: <spam> $>SpamKeys $1
+R<spam> $* $| $+		$: <spam> $1 $| $>SearchList <! Spam> $| $2 <>
 ifelse(_cf_DELAY_MODE, `friend', `dnl
-R$+ $| $*			$: <?> $>FullAddr $>CanonAddr $1
-R<?> $+ < @ $=w >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 > <U: $1@>
-R<?> $+ < @ $* >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 >
-R<> $* $| <$+>			$: <@> $1 $| $>SearchList <! Spam> $| <$2> <>
-R<@> $* $| $*			$: $2 $1
-R<FRIEND> $*			$@ $>"Delay_TLS_Clt2" SPAMFRIEND
-R<$*> $*			$: $2
-', _cf_DELAY_MODE, `hater', `dnl
-R$+ $| $*			$: <?> $>FullAddr $>CanonAddr $1
-R<?> $+ < @ $=w >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 > <U: $1@>
-R<?> $+ < @ $* >		$: <> $1 < @ $2 > $| <F: $1 @ $2 > <D: $2 >
-R<> $* $| <$+>			$: <@> $1 $| $>SearchList <! Spam> $| <$2> <>
-R<@> $* $| $*			$: $2 $1
-R<HATER> $*			$: $1
-R<$*> $*			$@ $>"Delay_TLS_Clt2" NOSPAMHATER
+R<spam> $* $| <FRIEND>		$@ $>TlsAtRcpt SPAMFRIEND
+R<spam> $* $| $*		$: $1
+R<spam> $*			$: $1
 ', `dnl
-R$+ $| $*			$: <?> $>FullAddr $>CanonAddr $1
-')dnl
+R<spam> $* $| <HATER>		$: $1
+R<spam> $*			$@ $>TlsAtRcpt NOSPAMHATER
+')')dnl
+dnl # then the checks of the sender and of the client
 ifdef(`_FFR_MAIL_MACRO', `dnl
-R$*				$: $1 $| $>checkmail $&{mail_from}
+_cf_hook(`checkmail', `$&{mail_from}')
 ', `dnl
-R$*				$: $1 $| $>checkmail <$&f>
+_cf_hook(`checkmail', `<$&f>')
 ')dnl
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1 $| $>checkrelay $&{client_name} $| $&{client_addr}
-R$* $| $#$*			$#$2
-R$* $| $*			$: $1
+_cf_hook(`checkrelay', `$&{client_name} $| $&{client_addr}')
 ')dnl

@@ -52,9 +52,7 @@ MIN_LEN = 20
 
 # files whose re-spaced copies are still being rewritten (relative to the
 # repository); empty once every rule in cf/ is our own formulation
-PENDING = {
-    "cf/m4/rules_check.m4",
-}
+PENDING = set()
 
 # sendmail-cf's internal helpers: documented in cf-m4.md (user files may
 # call them, so we keep aliases) but their definitions and uses in the
