@@ -1,0 +1,227 @@
+/*
+ * queue.h -- the mail queue in sendmail 8.17's own format: qf control
+ * files as a typed value (parse without I/O, write into a buffer),
+ * queue IDs, the queue directories of a cf (one directory, qf/ df/ xf/
+ * subdirectories, several "mqueue*" directories), the lock test, and
+ * the -bp / mailq listing.
+ */
+#ifndef QUEUE_QUEUE_H
+#define QUEUE_QUEUE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+
+#define QF_VERSION	8	/* the V line sendmail 8.17 writes */
+
+/* F line: envelope flags, written in this order */
+#define QF_F_WARNING	0x01	/* w: delay warning sent */
+#define QF_F_RESPONSE	0x02	/* r: this is a response (bounce) */
+#define QF_F_8BIT	0x04	/* 8: body has 8-bit data */
+#define QF_F_DELBCC	0x08	/* b: delete Bcc: when sending */
+#define QF_F_RETPARAM	0x10	/* d: DSN RET= was given */
+#define QF_F_NOBODY	0x20	/* n: RET=HDRS, return no body */
+#define QF_F_SPLIT	0x40	/* s: envelope was split */
+#define QF_F_SMTPUTF8	0x80	/* e: needs SMTPUTF8 */
+
+/* R line: recipient flags before the colon, written in this order */
+#define QF_R_PRIMARY	0x01	/* P: given by the sender */
+#define QF_R_NOTIFY	0x02	/* N: NOTIFY= given */
+#define QF_R_SUCCESS	0x04	/* S: NOTIFY=SUCCESS */
+#define QF_R_FAILURE	0x08	/* F: NOTIFY=FAILURE */
+#define QF_R_DELAY	0x10	/* D: NOTIFY=DELAY */
+#define QF_R_INTBCC	0x20	/* B: internal Bcc */
+#define QF_R_ALIAS	0x40	/* A: the controlling address is an alias */
+#define QF_R_DYNMAILER	0x80	/* Y: dynamic mailer */
+
+/* A persisted macro: "$x value" or "${name}value". */
+struct qf_macro {
+	char	*name;		/* without braces */
+	int	 braced;	/* written as ${name} */
+	char	*value;
+};
+
+/*
+ * One recipient and the records that precede its R line: the message
+ * (M), controlling user (C), original (Q) and final (r) recipient.
+ */
+struct qf_rcpt {
+	unsigned	 flags;		/* QF_R_* */
+	char		*addr;		/* after "flags:" */
+	char		*status;	/* M line before it, or NULL */
+	char		*ctl;		/* C line text (may be ""), or NULL */
+	char		*orcpt;		/* Q */
+	char		*final;		/* r */
+};
+
+/* An H line: "H?cond?Name:value"; value keeps its leading space and
+ * continuation lines ("\n\t...").  cond NULL: written without ?..?. */
+struct qf_header {
+	char	*cond;
+	char	*name;
+	char	*value;
+};
+
+struct qf {
+	int		 version;	/* V */
+	long long	 ctime;		/* T: created */
+	int		 has_ctime;
+	long long	 dtime;		/* K: last attempt, 0 never */
+	long		 ntries;	/* N */
+	long		 priority;	/* P */
+	int		 has_priority;
+	char		*dfdir;		/* d: df in another queue dir */
+	int		 has_inode;	/* I<major>/<minor>/<inode> */
+	long		 df_major, df_minor;
+	unsigned long long df_inode;
+	char		*bodytype;	/* B */
+	char		*quarantine;	/* q */
+	char		*message;	/* M before the S line */
+	unsigned	 flags;		/* F: QF_F_* */
+	struct qf_macro	*macros;	/* $ lines, in order */
+	size_t		 nmacros;
+	char		*sender;	/* S */
+	char		*envid;		/* Z */
+	char		*auth;		/* A */
+	int		 dlvr_flag;	/* !<flag> <time>, 0 none */
+	long long	 deliver_by;
+	char		*errorto;	/* E (read only by sendmail) */
+	char		*content_length; /* L (Solaris) */
+	struct qf_rcpt	*rcpts;
+	size_t		 nrcpts;
+	struct qf_header *headers;
+	size_t		 nheaders;
+	int		 terminated;	/* the "." line was seen */
+};
+
+struct qf_limits {
+	size_t		 record_max;	/* bytes in one record, folded */
+	size_t		 rcpt_max;
+	size_t		 header_max;
+	size_t		 macro_max;
+	int		 lenient;	/* as mailq reads: skip what is odd */
+};
+
+enum qf_parse {
+	QF_OK,
+	QF_NEED_MORE,		/* no "." line yet, or a line without LF */
+	QF_BAD			/* err says what and on which line */
+};
+
+void	queue_qf_limits_default(struct qf_limits *);
+/*
+ * Parses a whole qf file.  Strict (the default): every record must be
+ * known and well formed, the file must end with ".\n" and nothing may
+ * follow it.  Lenient: unknown or malformed records are skipped and a
+ * missing terminator is accepted (terminated tells).  On QF_OK the
+ * caller owns out (queue_qf_free); otherwise out is left empty.
+ */
+enum qf_parse queue_qf_parse(const char *, size_t, const struct qf_limits *,
+	    struct qf *out, struct err *);
+/* Appends the qf text; -1 (err) when the buffer's maximum is reached. */
+int	queue_qf_format(const struct qf *, struct buf *, struct err *);
+void	queue_qf_free(struct qf *);
+
+/*
+ * Queue IDs: YMDhmsNN then the pid as %06d (time in UTC, base 60
+ * digits 0-9A-Za-x, NN a two-digit sequence from a random start).
+ */
+#define QUEUE_ID_MAX	24	/* room for any pid */
+
+struct queue_idgen {
+	time_t		 last;		/* the second of the current run */
+	long		 pid;
+	unsigned	 count;		/* ids given in this second */
+	unsigned	 offset;	/* random start of the sequence */
+};
+
+void	queue_id_init(struct queue_idgen *, unsigned random_offset);
+/* Formats one id for (t, seq, pid); returns its length. */
+size_t	queue_id_format(time_t, unsigned seq, long pid,
+	    char out[QUEUE_ID_MAX]);
+/*
+ * The next id at time now for pid.  Returns 0, or 1 when this second's
+ * 3600 ids are used up (or the clock went back to the same second for
+ * the same pid): the caller waits for the next second and asks again.
+ */
+int	queue_id_next(struct queue_idgen *, time_t now, long pid,
+	    char out[QUEUE_ID_MAX]);
+
+/* The queue directories named by QueueDirectory. */
+#define QUEUE_SUBQF	0x1
+#define QUEUE_SUBDF	0x2
+#define QUEUE_SUBXF	0x4
+
+struct queue_path {
+	char		*name;		/* relative to the base: "." or "q1" */
+	unsigned	 subdirs;	/* QUEUE_SUB* */
+};
+
+struct queue_dirs {
+	char		*base;		/* QueueDirectory without wildcard,
+					   with a trailing slash */
+	char		*qdir;		/* the group's directory: base
+					   without the slash */
+	struct queue_path *paths;	/* in readdir order */
+	size_t		 npaths;
+};
+
+/*
+ * Finds the directories of QueueDirectory (a trailing '*' selects every
+ * directory of the base folder whose name starts with the prefix) and
+ * their qf/df/xf subdirectories.  -1 with a message worded as sendmail
+ * words it ("can not chdir(/var/spool/mqueue/): No such file ...").
+ */
+int	queue_dirs_open(const char *queuedir, struct queue_dirs *out,
+	    struct err *);
+void	queue_dirs_free(struct queue_dirs *);
+/* Directory of path i as mailq names it ("/var/spool/mqueue/q1/df"). */
+void	queue_dirs_label(const struct queue_dirs *, size_t i, struct buf *);
+
+/*
+ * Whether another process holds a lock on the open qf: sendmail built
+ * with flock (Debian) or with fcntl (upstream Linux, CentOS) -- both
+ * are tested.  1 locked, 0 free.
+ */
+int	queue_qf_locked(int fd);
+
+/* What -bp lists. */
+enum queue_mode {
+	QUEUE_MODE_NORMAL,	/* qf files */
+	QUEUE_MODE_QUARANTINE,	/* hf files (-qQ) */
+	QUEUE_MODE_LOST		/* Qf files (-qL) */
+};
+
+struct queue_match {
+	char	*text;
+	int	 negate;	/* -q!R... */
+};
+
+struct queue_list_opts {
+	enum queue_mode	 mode;
+	int		 verbose;		/* -v */
+	struct queue_match *ids, *senders, *rcpts, *quarantines;
+	size_t		 nids, nsenders, nrcpts, nquarantines;
+	long		 max_run;		/* MaxQueueRunSize, 0 none */
+	long		 min_age, max_age;	/* MinQueueAge, MaxQueueAge */
+	int		 load;			/* current load average */
+	long		 queue_la;		/* QueueLA */
+	long		 queue_factor;		/* QueueFactor */
+	time_t		 now;
+};
+
+/* Adds one -q filter ("Rtext", "!Sx", "Ifoo", "Q", "Qreason", "L").
+ * Returns 0, or -1 if the argument is no filter (a queue interval). */
+int	queue_list_filter(struct queue_list_opts *, const char *arg);
+void	queue_list_opts_free(struct queue_list_opts *);
+/*
+ * Prints the listing of every directory as sendmail -bp does; returns
+ * the number of requests.
+ */
+long	queue_list(const struct queue_dirs *, const struct queue_list_opts *,
+	    FILE *out);
+
+#endif
