@@ -1,0 +1,197 @@
+/*
+ * queue_dir.c -- the queue directories a cf names, as sendmail 8.17
+ * finds them: QueueDirectory itself, or with a trailing '*' every
+ * directory of its folder whose name starts with the given prefix (in
+ * readdir order), each with optional qf/, df/ and xf/ subdirectories;
+ * and the test whether a qf is locked by another process.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+#include "queue.h"
+
+/* A directory (or a symlink to one), as sendmail's chkqdir() accepts. */
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return 0;
+	if (S_ISLNK(st.st_mode) && stat(path, &st) == -1)
+		return 0;
+	return S_ISDIR(st.st_mode);
+}
+
+static unsigned
+subdirs(const char *dir)
+{
+	static const char *const names[] = { "qf", "df", "xf" };
+	static const unsigned bits[] = { QUEUE_SUBQF, QUEUE_SUBDF,
+	    QUEUE_SUBXF };
+	struct buf p;
+	unsigned got = 0;
+	int i;
+
+	buf_init(&p, 0);
+	for (i = 0; i < 3; i++) {
+		buf_reset(&p);
+		(void)buf_printf(&p, "%s/%s", dir, names[i]);
+		if (is_dir(buf_cstr(&p)))
+			got |= bits[i];
+	}
+	buf_free(&p);
+	return got;
+}
+
+static void
+add_path(struct queue_dirs *d, const char *name, unsigned sub)
+{
+	d->paths = xreallocarray(d->paths, d->npaths + 1, sizeof(*d->paths));
+	d->paths[d->npaths].name = xstrdup(name);
+	d->paths[d->npaths].subdirs = sub;
+	d->npaths++;
+}
+
+int
+queue_dirs_open(const char *queuedir, struct queue_dirs *d, struct err *err)
+{
+	size_t len = strlen(queuedir);
+	const char *slash;
+	struct stat st;
+	struct buf b;
+
+	memset(d, 0, sizeof(*d));
+	if (len == 0)
+		return err_set(err, ERR_CONFIG, "QueueDirectory (Q) option "
+		    "must be set");
+	buf_init(&b, 0);
+	if (queuedir[len - 1] == '*') {
+		const char *prefix;
+		size_t plen;
+		DIR *dp;
+		struct dirent *de;
+
+		slash = strrchr(queuedir, '/');
+		if (slash == NULL) {
+			buf_free(&b);
+			return err_set(err, ERR_CONFIG, "QueueDirectory: can "
+			    "not wildcard relative path \"%s\"", queuedir);
+		}
+		d->base = xstrndup(queuedir, (size_t)(slash - queuedir) + 1);
+		prefix = slash + 1;
+		plen = len - 1 - (size_t)(prefix - queuedir);
+		/* the group is the base folder, its queues below it */
+		d->qdir = xstrndup(d->base, strlen(d->base) > 1 ?
+		    strlen(d->base) - 1 : 1);
+		if (stat(d->base, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			int e = errno == 0 || S_ISDIR(st.st_mode) ? errno :
+			    ENOTDIR;
+
+			buf_free(&b);
+			err_set(err, ERR_CONFIG, "can not chdir(%s): %s",
+			    d->base, strerror(e ? e : ENOTDIR));
+			queue_dirs_free(d);
+			return -1;
+		}
+		if ((dp = opendir(d->base)) == NULL) {
+			buf_free(&b);
+			err_set(err, ERR_CONFIG, "can not opendir(%s/.): %s",
+			    d->qdir, strerror(errno));
+			queue_dirs_free(d);
+			return -1;
+		}
+		while ((de = readdir(dp)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0 ||
+			    strncmp(de->d_name, prefix, plen) != 0)
+				continue;
+			buf_reset(&b);
+			(void)buf_printf(&b, "%s%s", d->base, de->d_name);
+			if (!is_dir(buf_cstr(&b)))
+				continue;
+			add_path(d, de->d_name, subdirs(buf_cstr(&b)));
+		}
+		(void)closedir(dp);
+		if (d->npaths == 0) {
+			buf_reset(&b);
+			(void)buf_add(&b, queuedir, len - 1);
+			err_set(err, ERR_CONFIG, "can not opendir(%s): %s",
+			    buf_cstr(&b), strerror(ENOENT));
+			buf_free(&b);
+			queue_dirs_free(d);
+			return -1;
+		}
+		buf_free(&b);
+		return 0;
+	}
+	if (queuedir[len - 1] == '/')
+		d->base = xstrdup(queuedir);
+	else {
+		(void)buf_printf(&b, "%s/", queuedir);
+		d->base = buf_steal(&b);
+	}
+	d->qdir = xstrdup(queuedir);
+	buf_free(&b);
+	if (stat(d->base, &st) == -1 || access(d->base, X_OK) == -1) {
+		err_set(err, ERR_CONFIG, "can not chdir(%s): %s", d->base,
+		    strerror(errno));
+		queue_dirs_free(d);
+		return -1;
+	}
+	add_path(d, ".", subdirs(d->qdir));
+	return 0;
+}
+
+void
+queue_dirs_free(struct queue_dirs *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->npaths; i++)
+		free(d->paths[i].name);
+	free(d->paths);
+	free(d->base);
+	free(d->qdir);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+queue_dirs_label(const struct queue_dirs *d, size_t i, struct buf *out)
+{
+	const struct queue_path *p = &d->paths[i];
+
+	(void)buf_adds(out, d->qdir);
+	if (strcmp(p->name, ".") != 0)
+		(void)buf_printf(out, "/%s", p->name);
+	if (p->subdirs & QUEUE_SUBDF)
+		(void)buf_adds(out, "/df");
+}
+
+int
+queue_qf_locked(int fd)
+{
+	struct flock fl;
+
+	if (flock(fd, LOCK_SH | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			return 1;
+	} else
+		(void)flock(fd, LOCK_UN);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		return 1;
+	return 0;
+}
