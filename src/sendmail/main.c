@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cf/cf.h"
 #include "cf/version.h"
+#include "queue/queue.h"
 #include "lib/log.h"
 #include "lib/str.h"
 
@@ -49,6 +51,8 @@ struct opts {
 	int		 nsetopts;
 	char		*macros[64];	/* -M "xvalue" / "{name}value" */
 	int		 nmacros;
+	char		*qargs[64];	/* -q values: filters for -bp */
+	int		 nqargs;
 };
 
 static void
@@ -197,6 +201,10 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 'q':
+			if (o->nqargs < 64)
+				o->qargs[o->nqargs++] = optarg;
+			break;
 		case '?':
 			usage_illegal(o, optopt);
 			break;
@@ -254,6 +262,80 @@ queue_chdir(struct cf *cf)
 		return 0;
 	(void)printf("can not chdir(%s/): %s\n", q, strerror(errno));
 	return -1;
+}
+
+/* A cf time value ("30m", "1h30m", "90"): seconds; def is the unit of a
+ * bare number.  -1 when it does not parse. */
+static long
+cf_seconds(const char *v, int def)
+{
+	long total = 0, n, unit;
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	while (*v != '\0') {
+		n = strtol(v, &end, 10);
+		if (end == v)
+			return -1;
+		switch (*end != '\0' ? *end : def) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		default: return -1;
+		}
+		total += n * unit;
+		v = *end != '\0' ? end + 1 : end;
+	}
+	return total;
+}
+
+static long
+cf_long(struct cf *cf, const char *name, long def)
+{
+	const char *v = cf_option_value(cf, name);
+
+	return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : def;
+}
+
+/* -bp / mailq: the listing of every queue directory */
+static int
+print_queue(struct cf *cf, const struct opts *o)
+{
+	struct queue_list_opts lo;
+	struct queue_dirs dirs;
+	struct err err;
+	const char *q = cf_option_value(cf, "QueueDirectory");
+	double la[1];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int i;
+
+	if (q == NULL) {
+		(void)cf_check_queue(cf);
+		return EX_CONFIG;
+	}
+	memset(&lo, 0, sizeof(lo));
+	for (i = 0; i < o->nqargs; i++)
+		(void)queue_list_filter(&lo, o->qargs[i]);	/* else -q1h */
+	lo.verbose = o->verbose;
+	lo.max_run = cf_long(cf, "MaxQueueRunSize", 0);
+	lo.min_age = cf_seconds(cf_option_value(cf, "MinQueueAge"), 'm');
+	lo.max_age = cf_seconds(cf_option_value(cf, "MaxQueueAge"), 'm');
+	lo.queue_la = cf_long(cf, "QueueLA", 8 * (ncpu > 0 ? ncpu : 1));
+	lo.queue_factor = cf_long(cf, "QueueFactor", 600000);
+	lo.load = getloadavg(la, 1) == 1 ? (int)(la[0] + 0.5) : 0;
+	lo.now = time(NULL);
+	if (queue_dirs_open(q, &dirs, &err) == -1) {
+		(void)printf("%s\n", err.msg);
+		queue_list_opts_free(&lo);
+		return EX_CONFIG;
+	}
+	(void)queue_list(&dirs, &lo, stdout);
+	queue_dirs_free(&dirs);
+	queue_list_opts_free(&lo);
+	return EX_OK;
 }
 
 int
@@ -346,6 +428,9 @@ main(int argc, char **argv)
 		break;
 	case 'i':
 		rc = cf_newaliases(cf, stdout);
+		break;
+	case 'p':
+		rc = print_queue(cf, &o);
 		break;
 	default:
 		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "
