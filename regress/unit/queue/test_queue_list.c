@@ -302,7 +302,8 @@ test_listing_widths_status_and_order(void **state)
 	    "\t\t\t\t\t user@example.com\n"
 	    "6AMJ1Yhs015956       32 Sun Nov 22 19:01 "
 	    "a.very.long.sender.address.that.is.cut@\n"
-	    "      8BITMIME   (Deferred: Connection refused by mx.example.com)\n"
+	    "      8BITMIME   "
+	    "(Deferred: Connection refused by mx.example.com)\n"
 	    "\t\t\t\t\t averyveryverylongusername.with.dots@av\n"
 	    "\t\tTotal requests: 2\n");
 	free(got);
@@ -316,7 +317,8 @@ test_listing_widths_status_and_order(void **state)
 	    "\t\t\t\t\t\tuser@example.com\n"
 	    "6AMJ1Yhs015956       32     150017+Nov 22 19:01 "
 	    "a.very.long.sender.address.that.is.cut@example.org\n"
-	    "      8BITMIME   (Deferred: Connection refused by mx.example.com)\n"
+	    "      8BITMIME   "
+	    "(Deferred: Connection refused by mx.example.com)\n"
 	    "\t\t\t\t\t\t(---joe:1001:100:list---)\n"
 	    "\t\t\t\t\t\taveryveryverylongusername.with.dots@"
 	    "averyveryverylongdomainname.example\n"
@@ -340,7 +342,8 @@ test_listing_escapes_quarantine_and_missing_parts(void **state)
 	put("q2/qfAAAAAAAA000002", "V8\nP2\nSx@example.com\nRP:root\n.\n");
 	got = listing("q2", &o);
 	expect(got, "\t\t^/q2 (2 requests)\n" HDR
-	    "AAAAAAAA000001       -1 Sun Nov 22 19:01 we\\\\ird\\351@example.com\n"
+	    "AAAAAAAA000001       -1 Sun Nov 22 19:01 "
+	    "we\\\\ird\\351@example.com\n"
 	    "\t\t\t\t\t root\n"
 	    "AAAAAAAA000002       -1 Thu Jan  1 00:00 x@example.com\n"
 	    "\t\t\t\t\t root (no control file)\n"
