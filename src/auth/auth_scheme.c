@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
+#include "lib/buf.h"
 #include "auth_int.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -51,28 +53,12 @@ crypt_match(const char *stored, const char *plain)
 	return h[0] != '*' && same(h, strlen(h), stored, strlen(stored));
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Decodes base64 or hex; returns the length or -1. */
 static long
 decode(const char *s, int hex, unsigned char *out, size_t cap)
 {
 	size_t n = strlen(s), i;
-	int pad = 0;
+	struct buf b;
 	long len;
 
 	if (hex) {
@@ -88,27 +74,17 @@ decode(const char *s, int hex, unsigned char *out, size_t cap)
 		}
 		return (long)(n / 2);
 	}
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > cap)
+	if (n == 0 || n / 4 * 3 > cap)
 		return -1;
-	for (i = 0, len = 0; i < n; i += 4) {
-		int v[4], k;
-
-		for (k = 0; k < 4; k++) {
-			if (s[i + k] == '=' && i + 4 == n && k >= 2 &&
-			    (k == 3 || s[i + 3] == '=')) {
-				v[k] = 0;
-				pad++;
-			} else if (pad || (v[k] = b64val((unsigned char)
-			    s[i + k])) < 0)
-				return -1;
-		}
-		out[len++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[len++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
-		if (pad < 1)
-			out[len++] = (unsigned char)(v[2] << 6 | v[3]);
+	buf_init(&b, cap);
+	if (base64_decode(s, n, &b) == -1) {
+		buf_free(&b);
+		return -1;
 	}
-	return (long)len;
+	memcpy(out, b.data, b.len);
+	len = (long)b.len;
+	buf_free(&b);
+	return len;
 }
 
 static int

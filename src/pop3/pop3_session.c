@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "pop3.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -215,55 +216,21 @@ cmd_pass(struct pop3_session *s, const struct pop3_cmd *c)
 	free(pass);
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* base64 into a NUL-terminated string; NULL when invalid. */
 static char *
 unbase64(const char *p, size_t n, size_t *len_out)
 {
-	unsigned char *out;
-	size_t i, o = 0;
+	struct buf b;
 
-	if (n % 4 != 0 || n > POP3_LINE_MAX)
+	if (n > POP3_LINE_MAX)
 		return NULL;
-	out = xmalloc(n / 4 * 3 + 1);
-	for (i = 0; i < n; i += 4) {
-		int v[4], k, pad = 0;
-
-		for (k = 0; k < 4; k++) {
-			if (p[i + k] == '=' && i + 4 == n && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[k] = b64val((unsigned char)p[i + k])) < 0) {
-				free(out);
-				return NULL;
-			}
-		}
-		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[o++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
-		if (pad < 1)
-			out[o++] = (unsigned char)(v[2] << 6 | v[3]);
+	buf_init(&b, POP3_LINE_MAX);
+	if (base64_decode(p, n, &b) == -1) {
+		buf_free(&b);
+		return NULL;
 	}
-	out[o] = '\0';
-	*len_out = o;
-	return (char *)out;
+	*len_out = b.len;
+	return buf_steal(&b);
 }
 
 /* "authzid NUL authcid NUL passwd" */
