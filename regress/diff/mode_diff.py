@@ -293,6 +293,8 @@ def cases():
         ("two-from", ["-C", "@CF@", "-f", "a", "-f", "b", "-bv", "root"]),
         ("D-after-d", ["-C", "@CF@", "-d0.1", "-D", "@TMP@/dbg", "-bv",
                        "root"]),
+        # a flag sendmail takes without its value: bare -q is -q0
+        ("bare-q", ["-C", "@CF@", "-bp", "-q"]),
     ]
     for name, argv in inv:
         if not any(a == "-C" for a in argv):

@@ -338,6 +338,32 @@ print_queue(struct cf *cf, const struct opts *o)
 	return EX_OK;
 }
 
+/*
+ * The flags sendmail accepts without their value, rewritten before
+ * getopt sees them: bare -q is one queue run (-q0), bare -d is -d0-99.1,
+ * bare -C reads sendmail.cf from the current folder.  Stops at "--".
+ */
+static void
+obsolete_flags(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0 || argv[i][0] != '-')
+			break;
+		if (strcmp(argv[i], "-q") == 0)
+			argv[i] = (char *)"-q0";
+		else if (strcmp(argv[i], "-d") == 0)
+			argv[i] = (char *)"-d0-99.1";
+		else if (strcmp(argv[i], "-C") == 0 && (i + 1 == argc ||
+		    argv[i + 1][0] == '-'))
+			argv[i] = (char *)"-Csendmail.cf";
+		else if (argv[i][1] != '\0' && argv[i][2] == '\0' &&
+		    strchr("ABbCDdeFfhLMNOopQqRrVX", argv[i][1]) != NULL)
+			i++;	/* "-f addr": the value is the next word */
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -360,6 +386,7 @@ main(int argc, char **argv)
 		o.mode = 'H';
 	else if (strcmp(prog, "smtpd") == 0)
 		o.mode = 'd';
+	obsolete_flags(argc, argv);
 	parse_args(&o, argc, argv, &first);
 	if (o.cffile == NULL)
 		o.cffile = DEFAULT_CF;
