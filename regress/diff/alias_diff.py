@@ -21,14 +21,14 @@ Exit status: 0 nothing failed, 1 something failed, 77 everything skipped.
 """
 
 import argparse
-import difflib
 import os
 import re
 import shutil
 import subprocess
 import sys
 
-from oracle_env import (REGRESS, Skip, build_cf, make_tmp, make_tree,
+from oracle_env import (diff_lines, show_diff, transcript,
+                        REGRESS, Skip, build_cf, make_tmp, make_tree,
                         normalise, oracle_binary, oracle_env, oracle_root,
                         our_binary, ours_env, run_ns, unshare_prefix, write)
 
@@ -178,32 +178,10 @@ PR = [
 ]
 
 
-def transcript(out, err, rc):
-    return out + b"\n===== stderr\n" + err + b"\n===== exit %d\n" % rc
 
 
-def diff_lines(want, got):
-    a = want.split(b"\n")
-    b = got.split(b"\n")
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    same = sum(blk.size for blk in sm.get_matching_blocks())
-    return a, b, sm, same, max(len(a), len(b))
 
 
-def show_diff(a, b, sm):
-    shown = 0
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if tag == "equal":
-            continue
-        print("  at line %d:" % (i1 + 1))
-        for x in a[i1:min(i2, i1 + 6)]:
-            print("    - %r" % x[:300])
-        for y in b[j1:min(j2, j1 + 6)]:
-            print("    + %r" % y[:300])
-        shown += 1
-        if shown >= MAX_SHOWN:
-            print("  ...")
-            break
 
 
 class World:
@@ -434,7 +412,7 @@ def main():
             print("  --- oracle\n" + want.decode("latin-1"))
             print("  --- ours\n" + got.decode("latin-1"))
         elif not ok:
-            show_diff(a, b, sm)
+            show_diff(a, b, sm, MAX_SHOWN, 300)
         sys.stdout.flush()
 
     try:

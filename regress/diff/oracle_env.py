@@ -19,6 +19,7 @@ Command line (used by bt_bench.sh):
                                      argv>", "<cf>=<path>" lines
 """
 
+import difflib
 import os
 import shlex
 import shutil
@@ -360,6 +361,40 @@ def run_ns(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT):
 
 def normalise(data, tmp):
     return data.replace(tmp.encode(), TMP_TOKEN.encode())
+
+
+# ---- comparing outputs (shared by the *_diff.py scripts)
+
+def transcript(out, err, rc):
+    """stdout, stderr and exit status as one comparable block."""
+    return (out + b"\n===== stderr\n" + err +
+            b"\n===== exit %d\n" % rc)
+
+
+def diff_lines(want, got):
+    """(want lines, got lines, matcher, matched count, total)."""
+    a = want.split(b"\n")
+    b = got.split(b"\n")
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    same = sum(blk.size for blk in sm.get_matching_blocks())
+    return a, b, sm, same, max(len(a), len(b))
+
+
+def show_diff(a, b, sm, max_shown=8, width=None):
+    """Prints the first differing hunks, lines cut at width."""
+    shown = 0
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        print("  at line %d:" % (i1 + 1))
+        for x in a[i1:min(i2, i1 + 6)]:
+            print("    - %r" % x[:width])
+        for y in b[j1:min(j2, j1 + 6)]:
+            print("    + %r" % y[:width])
+        shown += 1
+        if shown >= max_shown:
+            print("  ...")
+            break
 
 
 def _setup_main(args):
