@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cf_int.h"
+#include "lib/str.h"
 
 /* Skips "553 " and "5.1.1 " prefixes. */
 static const char *
@@ -35,6 +36,22 @@ strip_codes(const char *m)
 	return m;
 }
 
+/*
+ * "FILE: line N: " while a file is read (a long name shortened to 83
+ * bytes as sendmail does), else "".
+ */
+void
+cf_where(struct cf *cf, char *prefix, size_t size)
+{
+	char shortname[96];
+
+	prefix[0] = '\0';
+	if (cf->file != NULL)
+		(void)snprintf(prefix, size, "%s: line %d: ",
+		    str_shorten(cf->file, 83, shortname, sizeof(shortname)),
+		    cf->line);
+}
+
 static void
 emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
 {
@@ -57,10 +74,7 @@ cf_syserr(struct cf *cf, const char *fmt, ...)
 	cf->nerrors++;
 	if (cf->exitstat == 0)
 		cf->exitstat = 70;	/* EX_SOFTWARE */
-	prefix[0] = '\0';
-	if (cf->file != NULL)
-		(void)snprintf(prefix, sizeof(prefix), "%s: line %d: ",
-		    cf->file, cf->line);
+	cf_where(cf, prefix, sizeof(prefix));
 	va_start(ap, fmt);
 	emit(cf, prefix, fmt, ap);
 	va_end(ap);
@@ -73,11 +87,8 @@ cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
 	va_list ap;
 
 	cf->nusrerr++;
-	prefix[0] = '\0';
-	if (cf->file != NULL)
-		(void)snprintf(prefix, sizeof(prefix), "%s: line %d: ",
-		    cf->file, cf->line);
-	else if (to != NULL)
+	cf_where(cf, prefix, sizeof(prefix));
+	if (cf->file == NULL && to != NULL)
 		(void)snprintf(prefix, sizeof(prefix), "%s... ", to);
 	va_start(ap, fmt);
 	emit(cf, prefix, fmt, ap);

@@ -165,6 +165,8 @@ void	cf_bt_header(struct cf *, const char *, FILE *);
 unsigned long cf_header_flags(const char *name);
 
 /* cf_err.c */
+/* "FILE: line N: " (name shortened as sendmail does) or "" */
+void	cf_where(struct cf *, char *prefix, size_t size);
 void	cf_syserr(struct cf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	cf_usrerr(struct cf *, const char *to, const char *fmt, ...)

@@ -76,13 +76,22 @@ set_rc(struct nactx *x, int rc)
 static void
 put_to(struct nactx *x, const char *to)
 {
-	size_t len = strlen(to), half = (MAXSHORTSTR - 3) / 2;
+	char shortto[MAXSHORTSTR + 1];
 
-	if (len < MAXSHORTSTR)
-		(void)fprintf(x->out, "%s... ", to);
-	else
-		(void)fprintf(x->out, "%.*s...%s... ", (int)half, to,
-		    to + len - half);
+	(void)fprintf(x->out, "%s... ",
+	    str_shorten(to, MAXSHORTSTR, shortto, sizeof(shortto)));
+}
+
+/* "FILE: line N: ", a long FILE shortened as sendmail does */
+static void
+put_where(struct nactx *x)
+{
+	char shortname[96];
+
+	if (x->file != NULL)
+		(void)fprintf(x->out, "%s: line %lu: ",
+		    str_shorten(x->file, 83, shortname, sizeof(shortname)),
+		    x->line);
 }
 
 /* "FILE: line N: [to... ]text" (to NULL: none) */
@@ -94,8 +103,7 @@ say(struct nactx *x, const char *to, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (x->file != NULL)
-		(void)fprintf(x->out, "%s: line %lu: ", x->file, x->line);
+	put_where(x);
 	if (to != NULL && to[0] != '\0')
 		put_to(x, to);
 	va_start(ap, fmt);
@@ -132,9 +140,7 @@ flush_cap(struct nactx *x, const char *to)
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p) - 1;
-		if (x->file != NULL)
-			(void)fprintf(x->out, "%s: line %lu: ", x->file,
-			    x->line);
+		put_where(x);
 		if (tlen >= MAXSHORTSTR && (size_t)(nl - p) > tlen + 4 &&
 		    strncmp(p, to, tlen) == 0 &&
 		    strncmp(p + tlen, "... ", 4) == 0) {

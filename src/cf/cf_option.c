@@ -288,10 +288,11 @@ setoption_long(struct cf *cf, const char *nv)
 	if (idx < 0) {
 		for (i = 0; foreign_options[i] != NULL; i++)
 			if (str_casecmp(foreign_options[i], name) == 0) {
-				cf_message(cf, "%s: line %d: readcf: option "
-				    "%s is a vendor extension; ignored",
-				    cf->file ? cf->file : "(command line)",
-				    cf->line, name);
+				char where[128];
+
+				cf_where(cf, where, sizeof(where));
+				cf_message(cf, "%sreadcf: option %s is a "
+				    "vendor extension; ignored", where, name);
 				return 0;
 			}
 		cf_syserr(cf, "readcf: unknown option name %s", name);

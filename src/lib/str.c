@@ -65,6 +65,20 @@ str_copy(char *dst, const char *src, size_t size)
 }
 
 const char *
+str_shorten(const char *s, size_t max, char *out, size_t outsize)
+{
+	size_t len = strlen(s), half = max > 3 ? (max - 3) / 2 : 0;
+
+	if (len < max || outsize < 2 * half + 4)
+		return s;
+	memcpy(out, s, half);
+	memcpy(out + half, "...", 3);
+	memcpy(out + half + 3, s + len - half, half);
+	out[2 * half + 3] = '\0';
+	return out;
+}
+
+const char *
 str_skip_ws(const char *s)
 {
 	while (*s == ' ' || *s == '\t')

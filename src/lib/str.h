@@ -22,5 +22,12 @@ void	 str_rtrim(char *);
 void	 str_split(const char *, const char *, struct strarr *out);
 /* Parses a decimal long; -1 on junk or overflow. */
 int	 str_to_long(const char *, long *out);
+/*
+ * A string of `max` bytes or more cut to its first and last (max-3)/2
+ * bytes around "...", as sendmail shortens file names (83), addresses
+ * (203) and host names (33) in messages.  Returns s itself when short
+ * enough, else out (which needs max+1 bytes).
+ */
+const char *str_shorten(const char *s, size_t max, char *out, size_t outsize);
 
 #endif

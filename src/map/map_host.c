@@ -122,13 +122,10 @@ host_file(const char *name, const char *addr, const char *defdname,
 static void
 host_timeout_msg(const char *name, struct err *err)
 {
-	size_t n = strlen(name);
+	char shortname[34];
 
-	if (n < 33)
-		err_set(err, ERR_TEMPFAIL, "%s: Name server timeout", name);
-	else
-		err_set(err, ERR_TEMPFAIL, "%.15s...%s: Name server timeout",
-		    name, name + n - 15);
+	err_set(err, ERR_TEMPFAIL, "%s: Name server timeout",
+	    str_shorten(name, 33, shortname, sizeof(shortname)));
 }
 
 /* The resolver outcome as a map result: tempfail, not found. */
