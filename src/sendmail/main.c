@@ -414,7 +414,10 @@ main(int argc, char **argv)
 	}
 	cf_ident_init(cf, o.debug04 ? stdout : NULL);
 	if (cf_read(cf, o.cffile, &err) == -1) {
-		(void)printf("%s: line 0: cannot open: %s\n", o.cffile,
+		char shortname[84];
+
+		(void)printf("%s: line 0: cannot open: %s\n",
+		    str_shorten(o.cffile, 83, shortname, sizeof(shortname)),
 		    strerror(errno));
 		cf_free(cf);
 		return EX_OSFILE;
