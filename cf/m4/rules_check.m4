@@ -213,6 +213,10 @@ R$* $| $*			$: $1
 ')dnl
 SLocal_check_relay
 S`'_cf_CR(`relay')
+ifdef(`_cf_feature_use_client_ptr', `dnl
+dnl # use_client_ptr: the name the PTR record gave stands for the client name
+R$* $| $*			$: $&{client_ptr} $| $2
+')dnl
 _cf_hook(`Local_check_relay')
 R$*				$@ $>"Basic_check_relay" $1
 
@@ -425,14 +429,27 @@ R<$*> $| <$+>			$: $>AccVerdict <$2> $1
 R$#$*				$#$1
 R<list> $*			$: $1
 ')')dnl
+dnl # nouucp/nopercenthack "reject": a routed local part, with or without
+dnl # a host after it, stands for a remote address no client may relay to
 ifdef(`_cf_feature_nouucp', `ifelse(_cf_NOUUCP_ARG, `reject', `dnl
-R$* ! $* < @ $* >		$: <REMOTE> $2 < @ BANG_PATH >
+R$* ! $*			$: $2 $| <bang>
+R$* < @ $* > $| <bang>		$: <REMOTE> $1 < @ BANG_PATH >
+R$* $| <bang>			$: <REMOTE> $1 < @ BANG_PATH >
 ')')dnl
 ifdef(`_cf_feature_nopercenthack', `ifelse(_cf_NOPERCENT_ARG, `reject', `dnl
-R$* % $* < @ $* >		$: <REMOTE> $2 < @ PERCENT_HACK >
+R$* % $*			$: $1 $| <pct>
+R$* $| <pct>			$: <REMOTE> $1 < @ PERCENT_HACK >
 ')')dnl
 _cf_hook(`RelayTLS')
 _cf_hook(`AuthRelay')
+ifdef(`_cf_RELAY_FULL_ADDR', `_cf_ACC(`dnl
+dnl # access_db relaytofulladdress: To:user@host RELAY entries count too,
+dnl # tried before the host and user@ entries
+R$+ < @ $+ >			$: $1 < @ $2 > $| <full> $>SearchList ifdef(`_cf_feature_relay_hosts_only', `<! To> $| <E:$1@$2>', `<+ To> $| <F:$1@$2> <D:$2> <F:$1@>') <>
+R$* $| <full> <RELAY>		$@ RELAY
+R$* $| <full> <$* <TMPF>>	$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R$* $| <full> $*		$: $1
+')')dnl
 dnl # a host we take mail for or relay to
 R$+ < @ $+ >			$: $1 < @ $2 > $| <host> $>RcptHost $2
 R$* $| <host> RELAY		$@ RELAY
@@ -474,6 +491,15 @@ R$*				$: <$&f> $| $>CanonAddr $&f
 R<$*> $| $+ < @ $=w . >		$@ RELAY
 R<$*> $| $*			$: $1
 ')dnl
+ifdef(`_cf_feature_relay_mail_from', `_cf_ACC(`dnl
+dnl # relay_mail_from: a From: RELAY entry for the sender (with "domain",
+dnl # for its domain too) lets the client relay
+R$*				$: <from> $>StripDot $>CanonAddr $&f
+R<from> $+ < @ $+ >		$: <from> $>SearchList <! From> $| <F:$1@$2> ifdef(`_cf_RELAY_MAIL_FROM_DOMAIN', ifdef(`_cf_feature_relay_hosts_only', `<E:$2>', `<D:$2>')) <>
+R<from> <RELAY>			$@ RELAY
+R<from> <$* <TMPF>>		$#TEMP $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+R<from> $*			$: $1
+')')dnl
 R$*				$@ $>RelayByName
 
 dnl # RelayByName: the client's name, once ${client_resolve} says it can be

@@ -84,6 +84,7 @@ Spam:friend.example\tHATER
 Spam:joe@example.test\tFRIEND
 To:joe@relayfull.example\tRELAY
 From:relayfrom.example\tRELAY
+From:boss@partner.example\tRELAY
 Connect:rdns.example\tOK
 .dotdom.example\tREJECT
 From:quarantine.example\tQUARANTINE:held for review
@@ -235,18 +236,6 @@ R$* <|> $*\t\t$@ $1 $| $2
 # whose only differences are these reports XFAIL (make check stays green,
 # the difference stays visible), and XPASS once they are fixed
 KNOWN = {
-    "relay-variants": {
-        "check_rcpt <joe@remote.example>":
-            "relay_mail_from(domain) From: domain RELAY not honoured yet",
-        "check_rcpt <remote.example!user>":
-            "nouucp(reject) does not treat dom!user as a bang path yet",
-    },
-    "greet-rate-conn": {
-        "check_rcpt <joe@relayfull.example>":
-            "relaytofulladdress To:user@domain RELAY not honoured yet",
-        "check_rcpt <joe@remote.example>":
-            "delay_checks+use_client_ptr: dnsbl tempfail not reached yet",
-    },
 }
 
 # rulesets whose callers only look for a "$#" triple; what else they leave
