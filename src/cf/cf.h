@@ -63,4 +63,43 @@ int		 cf_verify(struct cf *, char **addrs, int verbose, FILE *out);
  */
 int		 cf_newaliases(struct cf *, FILE *out);
 
+/*
+ * Sessions (SMTP, submission).  Errors the cf reports while a session
+ * runs go to the hook instead of the message stream, with the reply
+ * code and enhanced status code the cf gave (e.g. "550 5.7.1 Relaying
+ * denied", or a bare text), and the address they are about (`to`, may
+ * be NULL).
+ */
+enum { CF_ERR_USER, CF_ERR_SYS, CF_ERR_NOTE };
+typedef void	 cf_errfn(void *arg, int kind, const char *to,
+		    const char *text);
+void		 cf_set_errfn(struct cf *, cf_errfn *, void *arg);
+
+/* An envelope address through rulesets 3 and 0. */
+struct cf_resolved {
+	char	*mailer;	/* "error" for $#error */
+	char	*host;
+	char	*user;
+	int	 bad;		/* an error was reported */
+	int	 tempfail;	/* a 4xx $#error or a map tempfail */
+	int	 local;		/* the mailer has F=l */
+	int	 aliasable;	/* F=A */
+};
+/*
+ * Parses the address at s up to `delim` (' ' after MAIL FROM:), sets
+ * *end to the bytes it used, resolves it; -1 when an error was said.
+ */
+int		 cf_addr_resolve(struct cf *, const char *s, int isrcpt,
+		    int delim, size_t *end, struct cf_resolved *);
+void		 cf_resolved_free(struct cf_resolved *);
+/* 1 when the recipient may be accepted; 0 after "User unknown". */
+int		 cf_rcpt_known(struct cf *, const struct cf_resolved *,
+		    const char *to);
+
+enum cf_verdict { CF_ACCEPT, CF_REJECT, CF_TEMPFAIL, CF_DISCARD };
+int		 cf_has_ruleset(struct cf *, const char *name);
+/* Runs a policy ruleset over "arg1" or "arg1 $| arg2". */
+enum cf_verdict	 cf_rscheck(struct cf *, const char *ruleset,
+		    const char *arg1, const char *arg2, const char *to);
+
 #endif

@@ -65,6 +65,26 @@ emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
 	(void)fflush(out);
 }
 
+/* An error during a session goes to its hook, codes intact. */
+static int
+hooked(struct cf *cf, int kind, const char *to, const char *fmt, va_list ap)
+{
+	char text[2048];
+
+	if (cf->errfn == NULL || cf->file != NULL)
+		return 0;
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	cf->errfn(cf->errarg, kind, to, text);
+	return 1;
+}
+
+void
+cf_set_errfn(struct cf *cf, cf_errfn *fn, void *arg)
+{
+	cf->errfn = fn;
+	cf->errarg = arg;
+}
+
 void
 cf_syserr(struct cf *cf, const char *fmt, ...)
 {
@@ -74,6 +94,12 @@ cf_syserr(struct cf *cf, const char *fmt, ...)
 	cf->nerrors++;
 	if (cf->exitstat == 0)
 		cf->exitstat = 70;	/* EX_SOFTWARE */
+	va_start(ap, fmt);
+	if (hooked(cf, CF_ERR_SYS, NULL, fmt, ap)) {
+		va_end(ap);
+		return;
+	}
+	va_end(ap);
 	cf_where(cf, prefix, sizeof(prefix));
 	va_start(ap, fmt);
 	emit(cf, prefix, fmt, ap);
@@ -87,6 +113,12 @@ cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
 	va_list ap;
 
 	cf->nusrerr++;
+	va_start(ap, fmt);
+	if (hooked(cf, CF_ERR_USER, to, fmt, ap)) {
+		va_end(ap);
+		return;
+	}
+	va_end(ap);
 	cf_where(cf, prefix, sizeof(prefix));
 	if (cf->file == NULL && to != NULL)
 		(void)snprintf(prefix, sizeof(prefix), "%s... ", to);
@@ -102,6 +134,12 @@ cf_message(struct cf *cf, const char *fmt, ...)
 
 	if (cf->holderrs)
 		return;
+	va_start(ap, fmt);
+	if (hooked(cf, CF_ERR_NOTE, NULL, fmt, ap)) {
+		va_end(ap);
+		return;
+	}
+	va_end(ap);
 	va_start(ap, fmt);
 	emit(cf, NULL, fmt, ap);
 	va_end(ap);

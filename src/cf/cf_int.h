@@ -148,6 +148,8 @@ struct cf {
 	const char		*rawline;	/* the cf line as written */
 	struct cf_aliases	*aliases;	/* AliasFile sources */
 	int			 spacesub;	/* BlankSub */
+	cf_errfn		*errfn;		/* session: errors as replies */
+	void			*errarg;
 };
 
 /* cf.c */

@@ -70,26 +70,39 @@ strip_quotes(char *s)
 	*q = '\0';
 }
 
-/* $#error $@ dsn $: "550 text": the user error it stands for */
+/*
+ * $#error $@ dsn $: "550 text": the user error it stands for, with its
+ * reply code (553 if the text has none) and enhanced code (the text's,
+ * else a DSN-like $@) kept for an SMTP reply; shown without them.
+ */
 static void
-error_triple(struct cf *cf, char *ubuf, struct cf_addr *a)
+error_triple(struct cf *cf, char *ubuf, const char *host, struct cf_addr *a)
 {
 	/* test mode's /parse shows the text alone */
 	const char *to = cf->testmode ? NULL : cf->e_to;
-	int off;
+	const char *code = "553", *text = ubuf, *enh = NULL;
+	char cbuf[4];
+	int enhlen = 0;
 
 	strip_quotes(ubuf);
 	if (isdigit((unsigned char)ubuf[0]) && isdigit((unsigned char)ubuf[1])
 	    && isdigit((unsigned char)ubuf[2]) && ubuf[3] == ' ') {
-		off = isenhsc(ubuf + 4, ' ');
-		if (off > 0)
-			cf_usrerr(cf, to, "%s", ubuf + off + 5);
-		else
-			cf_usrerr(cf, to, "%s", ubuf + 4);
+		memcpy(cbuf, ubuf, 3);
+		cbuf[3] = '\0';
+		code = cbuf;
+		text = ubuf + 4;
 		if (ubuf[0] == '4')
 			a->queueup = 1;
-	} else
-		cf_usrerr(cf, to, "%s", ubuf);
+	}
+	if ((enhlen = isenhsc(text, ' ')) > 0) {
+		enh = text;
+		text += enhlen + 1;
+	} else if (host != NULL && (enhlen = isenhsc(host, '\0')) > 0)
+		enh = host;
+	if (enh != NULL)
+		cf_usrerr(cf, to, "%s %.*s %s", code, enhlen, enh, text);
+	else
+		cf_usrerr(cf, to, "%s %s", code, text);
 	a->bad = 1;
 }
 
@@ -146,8 +159,8 @@ cf_buildaddr(struct cf *cf, char **tv, int flags, struct cf_addr *a)
 		if (hostp != NULL)
 			a->host = xstrdup(buf_cstr(&hbuf));
 		a->user = xstrdup(buf_cstr(&ubuf));
-		error_triple(cf, ubuf.data ? ubuf.data :
-		    (char *)"", a);
+		error_triple(cf, ubuf.data ? ubuf.data : (char *)"",
+		    hostp != NULL ? buf_cstr(&hbuf) : NULL, a);
 		goto out;
 	}
 	m = cf_mailer_find(cf, mname);

@@ -1,0 +1,190 @@
+/*
+ * cf_check.c -- the calls an SMTP session or a submission makes into
+ * the cf: parsing and resolving an envelope address (rulesets 3, 0),
+ * the policy rulesets (check_relay, check_mail, check_rcpt ...) with
+ * their $#error / $#discard verdicts, and whether a local recipient
+ * exists (alias, ruleset 5, the passwd entry) as sendmail checks it at
+ * RCPT time when it only queues.  Errors reach the user through the
+ * error hook (cf_set_errfn) with their reply codes.
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_int.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define EX_TEMPFAIL	75
+
+static const char *
+mailer_name(const struct cf_addr *a)
+{
+	return a->mailer != NULL ? a->mailer->name : "error";
+}
+
+int
+cf_addr_resolve(struct cf *cf, const char *s, int isrcpt, int delim,
+    size_t *end_out, struct cf_resolved *out)
+{
+	struct cf_addr a;
+	size_t end = 0;
+	int before = cf->nusrerr + cf->nerrors;
+
+	memset(out, 0, sizeof(*out));
+	if (cf_parseaddr(cf, s, isrcpt ? 0 : RF_SENDERADDR, delim, &end,
+	    &a) == -1) {
+		if (end_out != NULL)
+			*end_out = end ? end : strlen(s);
+		cf_arena_reset(cf);
+		return -1;
+	}
+	if (end_out != NULL)
+		*end_out = end ? end : strlen(s);
+	out->mailer = xstrdup(mailer_name(&a));
+	out->host = a.host ? xstrdup(a.host) : NULL;
+	out->user = a.user ? xstrdup(a.user) : NULL;
+	out->tempfail = a.queueup;
+	out->bad = a.bad || cf->nusrerr + cf->nerrors != before;
+	if (a.mailer != NULL) {
+		out->local = a.mailer->flags['l'];
+		out->aliasable = a.mailer->flags['A'];
+	}
+	cf_addr_free(&a);
+	cf_arena_reset(cf);
+	return out->bad ? -1 : 0;
+}
+
+void
+cf_resolved_free(struct cf_resolved *r)
+{
+	free(r->mailer);
+	free(r->host);
+	free(r->user);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+cf_has_ruleset(struct cf *cf, const char *name)
+{
+	int rs = cf_rwset(cf, name, 0, NULL);
+
+	return rs >= 0 && cf->rules[rs] != NULL;
+}
+
+/*
+ * Runs ruleset `name` over "arg1" or "arg1 $| arg2".  A ruleset the cf
+ * does not have accepts.  $#error gives its reply through the hook
+ * about `to`; a temporary map failure gives sendmail's 451.
+ */
+enum cf_verdict
+cf_rscheck(struct cf *cf, const char *name, const char *arg1,
+    const char *arg2, const char *to)
+{
+	enum cf_verdict v = CF_ACCEPT;
+	struct buf in;
+	struct cf_addr a;
+	char **pvp;
+	int rs, rstat;
+
+	rs = cf_rwset(cf, name, 0, NULL);
+	if (rs < 0 || cf->rules[rs] == NULL)
+		return CF_ACCEPT;
+	buf_init(&in, 0);
+	buf_adds(&in, arg1 ? arg1 : "");
+	if (arg2 != NULL) {
+		buf_addc(&in, (char)META_CONDELSE);
+		buf_adds(&in, arg2);
+	}
+	cf->e_to = to;
+	pvp = cf_pvp_new(cf);
+	if (cf_prescan(cf, buf_cstr(&in), '\0', &cf->tok_int, pvp, NULL,
+	    to) == -1) {
+		v = CF_REJECT;
+		goto out;
+	}
+	rstat = cf_rewrite(cf, pvp, rs, 0, ADDR_MAXATOM);
+	if (pvp[0] != NULL && (unsigned char)pvp[0][0] == META_CANONNET &&
+	    pvp[1] != NULL) {
+		if (str_casecmp(pvp[1], "discard") == 0) {
+			v = CF_DISCARD;
+			goto out;
+		}
+		if (str_casecmp(pvp[1], "error") == 0) {
+			cf_buildaddr(cf, pvp, 0, &a);
+			v = a.queueup ? CF_TEMPFAIL : CF_REJECT;
+			cf_addr_free(&a);
+			goto out;
+		}
+	}
+	if (rstat == EX_TEMPFAIL) {
+		cf_usrerr(cf, NULL, "451 4.3.0 Temporary system failure. "
+		    "Please try again later.");
+		v = CF_TEMPFAIL;
+	}
+out:
+	cf_pvp_free(cf, pvp);
+	cf_arena_reset(cf);
+	buf_free(&in);
+	cf->e_to = NULL;
+	return v;
+}
+
+/* Ruleset 5 sends a local name to another mailer: 1 when it does. */
+static int
+localaddr_moves(struct cf *cf, const struct cf_resolved *r)
+{
+	struct cf_mailer *m = cf_mailer_find(cf, r->mailer);
+	struct cf_addr n;
+	char **pvp;
+	int moved = 0;
+
+	if (m == NULL || !m->flags['5'] || cf->rules[RS_LOCALADDR] == NULL)
+		return 0;
+	pvp = cf_pvp_new(cf);
+	if (cf_prescan(cf, r->user, '\0', &cf->tok_ext, pvp, NULL,
+	    NULL) == 0 && pvp[0] != NULL &&
+	    cf_rewrite(cf, pvp, RS_LOCALADDR, 0, ADDR_MAXATOM) == 0 &&
+	    pvp[0] != NULL && (unsigned char)pvp[0][0] == META_CANONNET) {
+		cf_buildaddr(cf, pvp, 0, &n);
+		moved = n.mailer != NULL && (n.mailer != m ||
+		    (n.user != NULL && strcmp(n.user, r->user) != 0));
+		cf_addr_free(&n);
+	}
+	cf_pvp_free(cf, pvp);
+	cf_arena_reset(cf);
+	return moved;
+}
+
+/*
+ * Whether a resolved recipient can be accepted: an alias, a name that
+ * ruleset 5 routes elsewhere, or a user the passwd file knows (for a
+ * mailer with F=w).  "User unknown" goes through the hook about `to`.
+ */
+int
+cf_rcpt_known(struct cf *cf, const struct cf_resolved *r, const char *to)
+{
+	struct cf_mailer *m = cf_mailer_find(cf, r->mailer);
+	struct buf val;
+	int found;
+
+	if (m == NULL || r->user == NULL)
+		return 1;
+	if (m->flags['A'] && r->user[0] != '"') {
+		buf_init(&val, 0);
+		cf->e_to = to;
+		found = cf_alias_lookup(cf, r->user, &val, 0);
+		cf->e_to = NULL;
+		buf_free(&val);
+		if (found == 1)
+			return 1;
+	}
+	if (m->flags['l'] && localaddr_moves(cf, r))
+		return 1;
+	if (m->flags['w'] && str_casecmp(r->user, "postmaster") != 0 &&
+	    getpwnam(r->user) == NULL) {
+		cf_usrerr(cf, to, "550 5.1.1 User unknown");
+		return 0;
+	}
+	return 1;
+}
