@@ -217,11 +217,23 @@ R$-				$: $(dequote $1 $) < @ *LOCAL* >
 R< @ *LOCAL* >			$#error $@ 5.1.3 $: "553 User address required"
 R$* $=O $* < @ *LOCAL* >	$@ $>Parse0 $>canonify $1 $2 $3
 R$+ < @ *LOCAL* >		$1
+ifdef(`_cf_feature_bcc', `dnl
+R$+				$: $>ParseBcc $1
+')dnl
 ifdef(`_cf_feature_prefixmod', `dnl
 R$* $=O $* < @ $* >		$@ $1 $2 $3 < @ $4 >
 R_cf_PREFIXMOD_PFX $+		$: $(macro {rcpt_flags} $@ _cf_PREFIXMOD_FLAGS $) $1
 ')dnl
 
+ifdef(`_cf_feature_bcc', `dnl
+dnl # ParseBcc address: the blind copy the binary adds (its {addr_type} is
+dnl # "e b") is sent to the copy host named in $A; anything else passes
+SParseBcc
+R$+				$: <$&{addr_type}> $1
+R<e b> $+			$@ $>MailerToTriple < $A > $1
+R<$*> $+			$@ $2
+
+')dnl
 SParse1
 undivert(11)dnl
 ifdef(`_cf_HAVE_SMTP', `dnl

@@ -88,6 +88,8 @@ From:boss@partner.example\tRELAY
 Connect:rdns.example\tOK
 .dotdom.example\tREJECT
 From:quarantine.example\tQUARANTINE:held for review
+bcc:copy.example\tyes
+bcc:lab.example\tyes
 Connect:odd.example\tWHATEVER
 To:odd.example\tSOMETHING
 """
@@ -108,8 +110,14 @@ AuthInfo:remote.example\t"U:joe" "P:secret"
 AuthInfo:\t"U:any" "P:any"
 """
 
+# bcctable keys are recipient domains (".parent" for subdomains), and
+# with FEATURE(bcc)'s canonicalRcpt map (the same file here) addresses
 BCCTABLE = """\
 joe@example.test\tarchive@example.test
+copy.example\tyes
+.dotcopy.example\tyes
+lab.example\tyes
+copies@archive.example.test\tkept@archive.example.test
 """
 
 # mailertable and virtusertable values of every "error:" and "local:" shape
