@@ -224,4 +224,76 @@ void	queue_list_opts_free(struct queue_list_opts *);
 long	queue_list(const struct queue_dirs *, const struct queue_list_opts *,
 	    FILE *out);
 
+/*
+ * Writing the queue (queue_write.c).  A new message is a df<id> body
+ * file, created first, and a qf<id> control file that appears by
+ * rename(tf<id>, qf<id>): the qf is the commit record, so a message
+ * exists exactly when its qf does.  Paths follow the queue_dirs layout
+ * (qf/ and df/ subdirectories when present).  Files get `mode' (sendmail's
+ * QueueFileMode, 0640 by default) minus the process umask.
+ */
+struct queue_tx;
+
+/*
+ * Starts a message in path pathidx of dirs: creates df<id> with
+ * O_EXCL.  0 with *out set; 1 when df<id> exists already (the caller
+ * takes the next id); -1 (err, ERR_TEMPFAIL) on any other failure.
+ */
+int	queue_tx_begin(struct queue_tx **out, const struct queue_dirs *,
+	    size_t pathidx, const char *id, int mode, struct err *);
+/*
+ * Like queue_tx_begin with a fresh id from g for pid: ids whose df
+ * exists are skipped and an exhausted second is waited out.  The id
+ * is copied to id_out.
+ */
+int	queue_tx_begin_new(struct queue_tx **out, const struct queue_dirs *,
+	    size_t pathidx, struct queue_idgen *g, long pid, int mode,
+	    char id_out[QUEUE_ID_MAX], struct err *);
+/* Appends body bytes (buffered; written when the buffer fills). */
+int	queue_tx_write(struct queue_tx *, const void *, size_t, struct err *);
+/* Body bytes so far, and whether any had the 8th bit set. */
+size_t	queue_tx_size(const struct queue_tx *);
+int	queue_tx_8bit(const struct queue_tx *);
+const char *queue_tx_id(const struct queue_tx *);
+/*
+ * Makes the message durable: the df is written and fsynced, the qf
+ * text (queue_qf_format) goes to tf<id>, locked (flock and fcntl, so
+ * sendmail built with either sees it locked), fsynced and renamed to
+ * qf<id>, and the directory is fsynced.  After 0 the message survives
+ * a crash; the qf stays open and locked until queue_tx_close.  On -1
+ * (err, ERR_TEMPFAIL with the errno text) nothing of the message is
+ * left and the only call allowed is queue_tx_abort (or _close).
+ * Note: fcntl locks go away when the process closes ANY fd of the qf.
+ */
+int	queue_tx_commit(struct queue_tx *, const struct qf *, struct err *);
+/* The open, locked qf after a commit (-1 before); the df, open. */
+int	queue_tx_qf_fd(const struct queue_tx *);
+int	queue_tx_df_fd(const struct queue_tx *);
+/* Releases the locks and closes; the files stay.  Accepts NULL. */
+void	queue_tx_close(struct queue_tx *);
+/* Removes an uncommitted message's files and frees.  Accepts NULL. */
+void	queue_tx_abort(struct queue_tx *);
+
+/*
+ * Replaces qf<id> with qf's text: tf<id> is written, locked, fsynced
+ * and renamed over the qf.  The caller holds the lock on the old qf;
+ * the lock of the new one is handed over in *fd_out (close it, or
+ * queue_qf_unlock_close, when done).  The rename itself is not synced:
+ * after a crash the old or the new qf is there, whole.  -1 (err):
+ * the old qf is untouched.
+ */
+int	queue_qf_rewrite(const struct queue_dirs *, size_t pathidx,
+	    const char *id, const struct qf *, int *fd_out, struct err *);
+/*
+ * Removes a finished message: qf first (the commit record: once it is
+ * gone nothing delivers the message again), then df and xf.  A crash
+ * in between leaves only an orphan df, never a qf without its body.
+ * Missing files are not an error.
+ */
+int	queue_remove(const struct queue_dirs *, size_t pathidx,
+	    const char *id, struct err *);
+/* The folder of a file kind ('q' qf/tf, 'd' df, 'x' xf) in path i. */
+void	queue_dirs_path(const struct queue_dirs *, size_t i, int kind,
+	    struct buf *);
+
 #endif

@@ -1,0 +1,549 @@
+/*
+ * queue_write.c -- putting messages into the queue and taking them out:
+ * a new message's df and qf made durable before the SMTP 250
+ * (queue_tx_*), a qf rewritten after a delivery attempt, and a finished
+ * message removed.  This is the receiving hot path, so it keeps the
+ * system calls per message few: the body is buffered and written in one
+ * go, the qf is formatted in memory and written with one write(2), and
+ * files are opened relative to an open directory.
+ *
+ * Crash safety rests on two orders.  Creation: the df is synced, then
+ * the tf is written, synced and renamed to qf, then the directory is
+ * synced; a qf never names a body that is not on disk, and a crash
+ * before the rename leaves only a df and a tf, which no queue run
+ * reads.  Removal: the qf goes first, so a crash leaves an orphan df at
+ * worst, never a qf whose body is gone.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+#include "queue.h"
+
+/* body bytes gathered before a write(2); a typical message is one write */
+#define TX_BUFSIZE	(64 * 1024)
+/* qf text is bounded by the parser's limits long before this */
+#define TX_QF_MAX	(64 * 1024 * 1024)
+
+struct queue_tx {
+	int		 dfdir;		/* folder of the df */
+	int		 qfdir;		/* folder of the tf/qf; may be dfdir */
+	int		 dffd;
+	int		 qffd;		/* the tf, then the locked qf */
+	int		 mode;
+	int		 committed;
+	int		 failed;	/* commit failed: files are gone */
+	int		 eightbit;
+	size_t		 size;		/* body bytes accepted */
+	char		 name[2 + QUEUE_ID_MAX];	/* "df<id>", reused */
+	char		*buf;
+	size_t		 blen;
+	struct buf	 qf;		/* formatted control file */
+};
+
+/* The tx's file name with the given first letter ("df<id>" ...). */
+static const char *
+fname(struct queue_tx *tx, char kind)
+{
+	tx->name[0] = kind;
+	return tx->name;
+}
+
+void
+queue_dirs_path(const struct queue_dirs *d, size_t i, int kind,
+    struct buf *out)
+{
+	const struct queue_path *p = &d->paths[i];
+	unsigned bit = kind == 'q' ? QUEUE_SUBQF : kind == 'd' ? QUEUE_SUBDF :
+	    QUEUE_SUBXF;
+
+	(void)buf_adds(out, d->qdir);
+	if (strcmp(p->name, ".") != 0) {
+		if (out->len == 0 || out->data[out->len - 1] != '/')
+			(void)buf_addc(out, '/');
+		(void)buf_adds(out, p->name);
+	}
+	if (p->subdirs & bit) {
+		(void)buf_addc(out, '/');
+		(void)buf_addc(out, kind);
+		(void)buf_addc(out, 'f');
+	}
+}
+
+static int
+open_dir(const struct queue_dirs *d, size_t i, int kind, struct err *err)
+{
+	struct buf p;
+	int fd;
+
+	buf_init(&p, 0);
+	queue_dirs_path(d, i, kind, &p);
+	fd = open(buf_cstr(&p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		err_sys(err, ERR_TEMPFAIL, "cannot open queue directory %s",
+		    buf_cstr(&p));
+	buf_free(&p);
+	return fd;
+}
+
+/* Both lock kinds: Debian's sendmail tests flock, CentOS's fcntl. */
+static int
+lock_qf(int fd)
+{
+	struct flock fl;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		return -1;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/*
+ * Creates and locks tf<id> in dirfd.  A tf left by a crash (unlocked)
+ * is removed and the create retried once; one that is locked belongs
+ * to a live process.
+ */
+static int
+open_tf(int dirfd, const char *tf, int mode)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = openat(dirfd, tf, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, mode);
+		if (fd != -1)
+			break;
+		if (errno != EEXIST || tries > 0)
+			return -1;
+		fd = openat(dirfd, tf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd != -1) {
+			int busy = queue_qf_locked(fd);
+
+			(void)close(fd);
+			if (busy) {
+				errno = EAGAIN;
+				return -1;
+			}
+		}
+		if (unlinkat(dirfd, tf, 0) == -1 && errno != ENOENT)
+			return -1;
+	}
+	if (lock_qf(fd) == -1) {
+		int e = errno;
+
+		(void)close(fd);
+		(void)unlinkat(dirfd, tf, 0);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Writes iov completely, retrying short writes and EINTR. */
+static int
+write_iov(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static int
+tx_fail(struct queue_tx *tx, char kind, const char *what, struct err *err)
+{
+	int e = errno;
+
+	err_set(err, ERR_TEMPFAIL, "%s %s: %s", what, fname(tx, kind),
+	    strerror(e));
+	errno = e;
+	return -1;
+}
+
+int
+queue_tx_begin(struct queue_tx **out, const struct queue_dirs *d,
+    size_t pathidx, const char *id, int mode, struct err *err)
+{
+	struct queue_tx *tx;
+	size_t idlen = strlen(id);
+
+	*out = NULL;
+	if (pathidx >= d->npaths || idlen == 0 || idlen >= QUEUE_ID_MAX ||
+	    strchr(id, '/') != NULL)
+		return err_set(err, ERR_SOFTWARE, "bad queue id or path");
+	tx = xcalloc(1, sizeof(*tx));
+	tx->dffd = tx->qffd = tx->qfdir = -1;
+	tx->mode = mode;
+	tx->name[1] = 'f';
+	memcpy(tx->name + 2, id, idlen + 1);
+	if ((tx->dfdir = open_dir(d, pathidx, 'd', err)) == -1)
+		goto fail;
+	if ((d->paths[pathidx].subdirs & (QUEUE_SUBQF | QUEUE_SUBDF)) == 0)
+		tx->qfdir = tx->dfdir;
+	else if ((tx->qfdir = open_dir(d, pathidx, 'q', err)) == -1)
+		goto fail;
+	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, mode);
+	if (tx->dffd == -1) {
+		if (errno == EEXIST) {
+			tx->dffd = -1;
+			queue_tx_close(tx);
+			return 1;
+		}
+		tx_fail(tx, 'd', "cannot create", err);
+		goto fail;
+	}
+	tx->buf = xmalloc(TX_BUFSIZE);
+	buf_init(&tx->qf, TX_QF_MAX);
+	*out = tx;
+	return 0;
+fail:
+	queue_tx_close(tx);
+	return -1;
+}
+
+int
+queue_tx_begin_new(struct queue_tx **out, const struct queue_dirs *d,
+    size_t pathidx, struct queue_idgen *g, long pid, int mode,
+    char id_out[QUEUE_ID_MAX], struct err *err)
+{
+	unsigned tries;
+	int r;
+
+	/* a second has 3600 ids; more clashes than that is a broken dir */
+	for (tries = 0; tries < 4 * 3600; tries++) {
+		while (queue_id_next(g, time(NULL), pid, id_out) != 0) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+			(void)nanosleep(&ts, NULL);
+		}
+		r = queue_tx_begin(out, d, pathidx, id_out, mode, err);
+		if (r != 1)
+			return r;
+	}
+	return err_set(err, ERR_TEMPFAIL, "no free queue id");
+}
+
+/* Whether any byte has the 8th bit set; a loop the compiler vectorises. */
+static int
+has_8bit(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= p[i];
+	return (acc & 0x80) != 0;
+}
+
+int
+queue_tx_write(struct queue_tx *tx, const void *p, size_t n, struct err *err)
+{
+	struct iovec iov[2];
+
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_write after "
+		    "commit");
+	if (!tx->eightbit && has_8bit(p, n))
+		tx->eightbit = 1;
+	if (n <= TX_BUFSIZE - tx->blen) {
+		memcpy(tx->buf + tx->blen, p, n);
+		tx->blen += n;
+		tx->size += n;
+		return 0;
+	}
+	/* full: the buffer and the new bytes in one writev */
+	iov[0].iov_base = tx->buf;
+	iov[0].iov_len = tx->blen;
+	iov[1].iov_base = (void *)(uintptr_t)p;
+	iov[1].iov_len = n;
+	if (write_iov(tx->dffd, tx->blen ? iov : iov + 1,
+	    tx->blen ? 2 : 1) == -1)
+		return tx_fail(tx, 'd', "cannot write", err);
+	tx->blen = 0;
+	tx->size += n;
+	return 0;
+}
+
+size_t
+queue_tx_size(const struct queue_tx *tx)
+{
+	return tx->size;
+}
+
+int
+queue_tx_8bit(const struct queue_tx *tx)
+{
+	return tx->eightbit;
+}
+
+const char *
+queue_tx_id(const struct queue_tx *tx)
+{
+	return tx->name + 2;
+}
+
+/* Undoes a failed commit: unlinks what exists, keeps err's reason. */
+static int
+commit_undo(struct queue_tx *tx, int renamed, struct err *err)
+{
+	int e = errno;
+
+	if (tx->qffd != -1) {
+		(void)unlinkat(tx->qfdir, fname(tx, renamed ? 'q' : 't'), 0);
+		(void)close(tx->qffd);
+		tx->qffd = -1;
+	}
+	(void)unlinkat(tx->dfdir, fname(tx, 'd'), 0);
+	(void)close(tx->dffd);
+	tx->dffd = -1;
+	tx->failed = 1;
+	errno = e;
+	return -1;
+}
+
+int
+queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
+{
+	struct iovec iov;
+	char qfname[2 + QUEUE_ID_MAX];
+
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_commit twice");
+	buf_reset(&tx->qf);
+	if (queue_qf_format(qf, &tx->qf, err) == -1) {
+		errno = EFBIG;
+		return commit_undo(tx, 0, err);
+	}
+	/* 1. the body on disk */
+	if (tx->blen > 0) {
+		iov.iov_base = tx->buf;
+		iov.iov_len = tx->blen;
+		if (write_iov(tx->dffd, &iov, 1) == -1) {
+			tx_fail(tx, 'd', "cannot write", err);
+			return commit_undo(tx, 0, err);
+		}
+		tx->blen = 0;
+	}
+	if (fdatasync(tx->dffd) == -1) {
+		tx_fail(tx, 'd', "cannot fsync", err);
+		return commit_undo(tx, 0, err);
+	}
+	/* a df/ folder of its own: its entry before the qf can name it */
+	if (tx->dfdir != tx->qfdir && fsync(tx->dfdir) == -1) {
+		tx_fail(tx, 'd', "cannot fsync the folder of", err);
+		return commit_undo(tx, 0, err);
+	}
+	/* 2. the control file, whole, under its lock, then its name */
+	if ((tx->qffd = open_tf(tx->qfdir, fname(tx, 't'), tx->mode)) == -1) {
+		tx_fail(tx, 't', "cannot create", err);
+		return commit_undo(tx, 0, err);
+	}
+	iov.iov_base = tx->qf.data;
+	iov.iov_len = tx->qf.len;
+	if (write_iov(tx->qffd, &iov, 1) == -1) {
+		tx_fail(tx, 't', "cannot write", err);
+		return commit_undo(tx, 0, err);
+	}
+	if (fdatasync(tx->qffd) == -1) {
+		tx_fail(tx, 't', "cannot fsync", err);
+		return commit_undo(tx, 0, err);
+	}
+	memcpy(qfname, tx->name, sizeof(qfname));
+	qfname[0] = 'q';
+	if (renameat(tx->qfdir, tx->name, tx->qfdir, qfname) == -1) {
+		tx_fail(tx, 't', "cannot rename", err);
+		return commit_undo(tx, 0, err);
+	}
+	/*
+	 * 3. the rename durable.  In the flat layout this one sync also
+	 * covers the df's entry: a journalling file system commits the
+	 * df's creation no later than the rename that follows it.
+	 */
+	if (fsync(tx->qfdir) == -1) {
+		tx_fail(tx, 'q', "cannot fsync the folder of", err);
+		return commit_undo(tx, 1, err);
+	}
+	tx->committed = 1;
+	return 0;
+}
+
+int
+queue_tx_qf_fd(const struct queue_tx *tx)
+{
+	return tx->committed ? tx->qffd : -1;
+}
+
+int
+queue_tx_df_fd(const struct queue_tx *tx)
+{
+	return tx->dffd;
+}
+
+void
+queue_tx_close(struct queue_tx *tx)
+{
+	if (tx == NULL)
+		return;
+	if (tx->qffd != -1)
+		(void)close(tx->qffd);
+	if (tx->dffd != -1)
+		(void)close(tx->dffd);
+	if (tx->qfdir != -1 && tx->qfdir != tx->dfdir)
+		(void)close(tx->qfdir);
+	if (tx->dfdir != -1)
+		(void)close(tx->dfdir);
+	free(tx->buf);
+	buf_free(&tx->qf);
+	free(tx);
+}
+
+void
+queue_tx_abort(struct queue_tx *tx)
+{
+	if (tx == NULL)
+		return;
+	if (!tx->committed && !tx->failed) {
+		if (tx->qffd != -1)
+			(void)unlinkat(tx->qfdir, fname(tx, 't'), 0);
+		if (tx->dffd != -1)
+			(void)unlinkat(tx->dfdir, fname(tx, 'd'), 0);
+	}
+	queue_tx_close(tx);
+}
+
+/* "<folder>/<kind>f<id>" into out. */
+static void
+file_path(const struct queue_dirs *d, size_t i, int kind, char letter,
+    const char *id, struct buf *out)
+{
+	buf_reset(out);
+	queue_dirs_path(d, i, kind, out);
+	(void)buf_addc(out, '/');
+	(void)buf_addc(out, letter);
+	(void)buf_addc(out, 'f');
+	(void)buf_adds(out, id);
+}
+
+static int
+bad_id(const struct queue_dirs *d, size_t i, const char *id, struct err *err)
+{
+	if (i >= d->npaths || id[0] == '\0' || strlen(id) >= QUEUE_ID_MAX ||
+	    strchr(id, '/') != NULL)
+		return err_set(err, ERR_SOFTWARE, "bad queue id or path");
+	return 0;
+}
+
+int
+queue_qf_rewrite(const struct queue_dirs *d, size_t i, const char *id,
+    const struct qf *qf, int *fd_out, struct err *err)
+{
+	struct buf text, tf, qfp;
+	struct iovec iov;
+	int fd = -1, dirfd = -1, ret = -1;
+
+	*fd_out = -1;
+	if (bad_id(d, i, id, err) == -1)
+		return -1;
+	buf_init(&text, TX_QF_MAX);
+	buf_init(&tf, 0);
+	buf_init(&qfp, 0);
+	if (queue_qf_format(qf, &text, err) == -1)
+		goto out;
+	file_path(d, i, 'q', 't', id, &tf);
+	file_path(d, i, 'q', 'q', id, &qfp);
+	if ((dirfd = open_dir(d, i, 'q', err)) == -1)
+		goto out;
+	if ((fd = open_tf(dirfd, strrchr(buf_cstr(&tf), '/') + 1,
+	    0600)) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "cannot create %s", buf_cstr(&tf));
+		goto out;
+	}
+	iov.iov_base = text.data;
+	iov.iov_len = text.len;
+	/* the new qf takes the old one's mode */
+	{
+		struct stat st;
+
+		if (stat(buf_cstr(&qfp), &st) == 0)
+			(void)fchmod(fd, st.st_mode & 07777);
+	}
+	if (write_iov(fd, &iov, 1) == -1 || fdatasync(fd) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "cannot write %s", buf_cstr(&tf));
+		goto undo;
+	}
+	if (rename(buf_cstr(&tf), buf_cstr(&qfp)) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "cannot rename %s", buf_cstr(&tf));
+		goto undo;
+	}
+	*fd_out = fd;
+	fd = -1;
+	ret = 0;
+	goto out;
+undo:
+	(void)unlink(buf_cstr(&tf));
+out:
+	if (fd != -1)
+		(void)close(fd);
+	if (dirfd != -1)
+		(void)close(dirfd);
+	buf_free(&text);
+	buf_free(&tf);
+	buf_free(&qfp);
+	return ret;
+}
+
+int
+queue_remove(const struct queue_dirs *d, size_t i, const char *id,
+    struct err *err)
+{
+	static const struct { int kind; char letter; } order[] = {
+		{ 'q', 'q' }, { 'd', 'd' }, { 'x', 'x' }
+	};
+	struct buf p;
+	size_t k;
+	int ret = 0;
+
+	if (bad_id(d, i, id, err) == -1)
+		return -1;
+	buf_init(&p, 0);
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		file_path(d, i, order[k].kind, order[k].letter, id, &p);
+		if (unlink(buf_cstr(&p)) == -1 && errno != ENOENT) {
+			err_sys(err, ERR_TEMPFAIL, "cannot remove %s",
+			    buf_cstr(&p));
+			ret = -1;
+			/* a qf that stays keeps its df */
+			if (k == 0)
+				break;
+		}
+	}
+	buf_free(&p);
+	return ret;
+}
