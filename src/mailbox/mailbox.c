@@ -68,7 +68,61 @@ mailbox_free(struct mailbox *mb)
 	free(mb->path);
 	free(mb->imapbase_kw);
 	free(mb->guid);
+	for (size_t i = 0; i < mb->nkw; i++)
+		free(mb->kw[i]);
 	free(mb);
+}
+
+int
+mailbox_kw_index(struct mailbox *mb, const char *name, int create)
+{
+	size_t i;
+
+	for (i = 0; i < mb->nkw; i++)
+		if (str_casecmp(mb->kw[i], name) == 0)
+			return (int)i;
+	if (!create || mb->nkw == MAILBOX_KW_MAX || *name == '\0')
+		return -1;
+	mb->kw[mb->nkw] = xstrdup(name);
+	return (int)mb->nkw++;
+}
+
+time_t
+mailbox_msg_received(struct mailbox *mb, size_t idx)
+{
+	if (idx >= mb->n)
+		return 0;
+	if (mb->msgs[idx].received == 0 && mb->format == MAILBOX_MAILDIR)
+		return maildir_received(mb, idx);
+	return mb->msgs[idx].received;
+}
+
+int
+mailbox_changed(const struct mailbox *mb)
+{
+	return mb->format == MAILBOX_MBOX ? mbox_changed(mb) :
+	    maildir_changed(mb);
+}
+
+int
+mailbox_reload(struct mailbox *mb, struct err *err)
+{
+	return mb->format == MAILBOX_MBOX ? mbox_load(mb, err) :
+	    maildir_load(mb, err);
+}
+
+int
+mailbox_append(enum mailbox_format fmt, const char *path,
+    const struct mbox_lock_cfg *locks, const char *data, size_t len,
+    unsigned flags, const char *const *kw, size_t nkw, time_t received,
+    uint32_t *uidvalidity_out, uint32_t *uid_out, struct err *err)
+{
+	flags &= MSG_SEEN | MSG_ANSWERED | MSG_FLAGGED | MSG_DELETED |
+	    MSG_DRAFT;
+	return fmt == MAILBOX_MBOX ? mbox_append(path, locks, data, len,
+	    flags, kw, nkw, received, uidvalidity_out, uid_out, err) :
+	    maildir_append(path, data, len, flags, kw, nkw, received,
+	    uidvalidity_out, uid_out, err);
 }
 
 int

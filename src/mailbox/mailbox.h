@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -88,7 +89,17 @@ struct mailbox_msg {
 	/* set by the caller, applied by mailbox_commit() */
 	int		 expunge;
 	unsigned	 set_flags;
+	/* added for IMAP: flags taken away, keywords (bits index
+	 * mailbox.kw), the arrival time (0: not known yet, see
+	 * mailbox_msg_received) */
+	unsigned	 clr_flags;
+	uint32_t	 kw;
+	uint32_t	 set_kw, clr_kw;
+	time_t		 received;
 };
+
+/* Keywords a mailbox can hold: Maildir names them a-z in file names. */
+#define MAILBOX_KW_MAX	26
 
 struct mailbox {
 	enum mailbox_format	 format;
@@ -106,6 +117,18 @@ struct mailbox {
 	int			 has_pseudo;	/* X-IMAP first message */
 	/* Maildir */
 	char			*guid;
+	/* keyword names, in the order of the bits of mailbox_msg.kw */
+	char			*kw[MAILBOX_KW_MAX];
+	size_t			 nkw;
+	/* mbox: flag changes alone are written by mailbox_commit at once
+	 * (IMAP), not left for the next expunge (POP3) */
+	int			 write_flags;
+	/* mbox: where X-IMAPbase's last-UID digits are */
+	off_t			 base_next_off;
+	size_t			 base_next_len;
+	/* what the files looked like when loaded (mailbox_changed) */
+	struct timespec		 stamp[2];
+	off_t			 stamp_size;
 };
 
 /* Opens the mailbox at path: reads it, gives every message a UID and
@@ -127,6 +150,33 @@ int	mailbox_msg_read(struct mailbox *, size_t idx, struct buf *out,
  * flag changes alone wait for the next expunge (as dovecot's lazy
  * writes); in a Maildir they are renames at once. */
 int	mailbox_commit(struct mailbox *, struct err *);
+
+/* Keyword index of name (compared without case), adding it when create
+ * is set and there is room; -1 when absent or full. */
+int	mailbox_kw_index(struct mailbox *, const char *name, int create);
+
+/* The message's arrival time (INTERNALDATE): the From_ line's date in an
+ * mbox, the file's mtime in a Maildir. */
+time_t	mailbox_msg_received(struct mailbox *, size_t idx);
+
+/* 1 when another process changed the mailbox's files since it was loaded
+ * (so a reload would see new, expunged or re-flagged messages). */
+int	mailbox_changed(const struct mailbox *);
+
+/* Reads the mailbox again into mb (after mailbox_commit of pending
+ * changes by the caller); UIDVALIDITY stays unless the storage changed
+ * it. */
+int	mailbox_reload(struct mailbox *, struct err *);
+
+/* Stores one message (as a client sent it, CRLF or LF lines) at the end
+ * of the mailbox at path with flags and keywords, under the write locks,
+ * giving it the next UID.  received 0 means now.  *uidvalidity_out and
+ * *uid_out tell what it got. */
+int	mailbox_append(enum mailbox_format, const char *path,
+	    const struct mbox_lock_cfg *, const char *data, size_t len,
+	    unsigned flags, const char *const *kw, size_t nkw,
+	    time_t received, uint32_t *uidvalidity_out, uint32_t *uid_out,
+	    struct err *);
 
 /* A POP3 UIDL in pop3_uidl_format (%u uid, %v uidvalidity, %08Xu ...);
  * -1 on a format we do not support. */

@@ -205,6 +205,8 @@ read_uidlist(struct mailbox *mb, struct entries *list, int *found_out,
 	return 0;
 }
 
+static int refind(struct mailbox *, struct mailbox_msg *);
+
 static int
 uidlist_lock(const char *path, struct buf *lock, struct err *err)
 {
@@ -327,6 +329,86 @@ msg_vsize(const char *dir, const char *name)
 	return n;
 }
 
+/* dovecot-keywords: "<index> <name>" lines naming the letters a-z. */
+static void
+read_keywords(struct mailbox *mb)
+{
+	struct buf path;
+	char *line = NULL;
+	size_t cap = 0, i;
+	FILE *f;
+
+	for (i = 0; i < mb->nkw; i++)
+		free(mb->kw[i]);
+	mb->nkw = 0;
+	buf_init(&path, 0);
+	buf_printf(&path, "%s/dovecot-keywords", mb->path);
+	f = fopen(path.data, "re");
+	buf_free(&path);
+	if (f == NULL)
+		return;
+	while (getline(&line, &cap, f) != -1) {
+		char *end;
+		unsigned long n = strtoul(line, &end, 10);
+
+		if (end == line || *end != ' ' || n >= MAILBOX_KW_MAX)
+			continue;
+		end[strcspn(end, "\r\n")] = '\0';
+		while (mb->nkw <= n) {
+			char ph[32];
+
+			(void)snprintf(ph, sizeof(ph), "$Keyword%zu", mb->nkw);
+			mb->kw[mb->nkw++] = xstrdup(ph);
+		}
+		free(mb->kw[n]);
+		mb->kw[n] = xstrdup(end + 1);
+	}
+	free(line);
+	(void)fclose(f);
+}
+
+static int
+write_keywords(const struct mailbox *mb, struct err *err)
+{
+	struct buf path, tmp, b;
+	size_t i;
+	int fd, rc = 0;
+
+	buf_init(&path, 0);
+	buf_init(&tmp, 0);
+	buf_init(&b, 0);
+	buf_printf(&path, "%s/dovecot-keywords", mb->path);
+	buf_printf(&tmp, "%s/dovecot-keywords.%ld.tmp", mb->path,
+	    (long)getpid());
+	for (i = 0; i < mb->nkw; i++)
+		buf_printf(&b, "%zu %s\n", i, mb->kw[i]);
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || fdio_write_all(fd, b.data, b.len) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1 ||
+	    rename(tmp.data, path.data) == -1) {
+		rc = err_sys(err, ERR_TEMPFAIL, "write %s", path.data);
+		(void)unlink(tmp.data);
+	}
+	buf_free(&path);
+	buf_free(&tmp);
+	buf_free(&b);
+	return rc;
+}
+
+static uint32_t
+name_kw(const char *name)
+{
+	const char *c = strstr(name, ":2,");
+	uint32_t kw = 0;
+
+	if (c == NULL)
+		return 0;
+	for (c += 3; *c != '\0'; c++)
+		if (*c >= 'a' && *c <= 'z')
+			kw |= (uint32_t)1 << (*c - 'a');
+	return kw;
+}
+
 static unsigned
 name_flags(const char *name)
 {
@@ -355,6 +437,62 @@ name_flags(const char *name)
 		}
 	}
 	return f;
+}
+
+static void
+stamp(struct mailbox *mb)
+{
+	struct buf b;
+	struct stat st;
+	int i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < 2; i++) {
+		buf_reset(&b);
+		buf_printf(&b, "%s/%s", mb->path, i ? "cur" : "new");
+		if (stat(b.data, &st) == 0)
+			mb->stamp[i] = st.st_mtim;
+		else
+			memset(&mb->stamp[i], 0, sizeof(mb->stamp[i]));
+	}
+	buf_free(&b);
+}
+
+int
+maildir_changed(const struct mailbox *mb)
+{
+	struct mailbox now;
+
+	memset(&now, 0, sizeof(now));
+	now.path = mb->path;
+	stamp(&now);
+	return memcmp(now.stamp, mb->stamp, sizeof(now.stamp)) != 0;
+}
+
+time_t
+maildir_received(struct mailbox *mb, size_t idx)
+{
+	struct mailbox_msg *m = &mb->msgs[idx];
+	struct buf path;
+	struct stat st;
+	int tries;
+
+	buf_init(&path, 0);
+	for (tries = 0; tries < 2; tries++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", mb->path, m->name);
+		if (stat(path.data, &st) == 0) {
+			m->received = st.st_mtime;
+			break;
+		}
+		if (refind(mb, m) == -1)
+			break;
+	}
+	buf_free(&path);
+	if (m->received == 0)
+		m->received = (time_t)strtoll(strchr(m->name, '/') + 1,
+		    NULL, 10);
+	return m->received;
 }
 
 static int
@@ -389,6 +527,8 @@ load_once(struct mailbox *mb, struct err *err)
 
 	mailbox_msgs_clear(mb);
 	mb->uidvalidity = mb->uidnext = 0;
+	read_keywords(mb);
+	stamp(mb);
 	if (read_uidlist(mb, &list, &found, err) == -1 ||
 	    scan(mb->path, "new", &files, err) == -1 ||
 	    scan(mb->path, "cur", &files, err) == -1) {
@@ -444,6 +584,9 @@ load_once(struct mailbox *mb, struct err *err)
 		files.v[i].name = NULL;
 		m->in_new = files.v[i].in_new;
 		m->flags = name_flags(m->name) | (m->in_new ? 0 : MSG_OLD);
+		m->kw = name_kw(m->name);
+		if (mb->nkw < MAILBOX_KW_MAX)
+			m->kw &= ((uint32_t)1 << mb->nkw) - 1;
 		/* the size from the name, the uidlist, or the file: a
 		 * Maildir without ,W= names is read once, not per login */
 		m->vsize = strstr(m->name, ",W=") == NULL &&
@@ -556,12 +699,18 @@ maildir_read(struct mailbox *mb, size_t idx, struct buf *out,
 
 static int
 rename_flags(struct mailbox *mb, struct mailbox_msg *m, unsigned f,
-    struct err *err)
+    uint32_t kw, struct err *err)
 {
+	char letters[MAILBOX_KW_MAX + 1];
+	size_t i, nl = 0;
 	struct buf from, to;
 	const char *base = strchr(m->name, '/') + 1;
 	int rc = 0, tries;
 
+	for (i = 0; i < MAILBOX_KW_MAX; i++)
+		if (kw & ((uint32_t)1 << i))
+			letters[nl++] = (char)('a' + i);
+	letters[nl] = '\0';
 	buf_init(&from, 0);
 	buf_init(&to, 0);
 	for (tries = 0; tries < 2; tries++) {
@@ -569,10 +718,11 @@ rename_flags(struct mailbox *mb, struct mailbox_msg *m, unsigned f,
 		buf_reset(&to);
 		base = strchr(m->name, '/') + 1;
 		buf_printf(&from, "%s/%s", mb->path, m->name);
-		buf_printf(&to, "%s/cur/%.*s:2,%s%s%s%s%s", mb->path,
+		buf_printf(&to, "%s/cur/%.*s:2,%s%s%s%s%s%s", mb->path,
 		    (int)base_len(base), base, f & MSG_DRAFT ? "D" : "",
 		    f & MSG_FLAGGED ? "F" : "", f & MSG_ANSWERED ? "R" : "",
-		    f & MSG_SEEN ? "S" : "", f & MSG_DELETED ? "T" : "");
+		    f & MSG_SEEN ? "S" : "", f & MSG_DELETED ? "T" : "",
+		    letters);
 		if (rename(from.data, to.data) == 0)
 			break;
 		if (errno != ENOENT || refind(mb, m) == -1) {
@@ -591,7 +741,7 @@ maildir_commit(struct mailbox *mb, struct err *err)
 {
 	struct buf path;
 	size_t i;
-	int rc = 0;
+	int rc = 0, kw_changed = 0;
 
 	buf_init(&path, 0);
 	for (i = 0; i < mb->n; i++) {
@@ -608,14 +758,173 @@ maildir_commit(struct mailbox *mb, struct err *err)
 			if (unlink(path.data) == -1 && errno != ENOENT)
 				rc = err_sys(err, ERR_TEMPFAIL, "unlink %s",
 				    path.data);
-		} else if ((m->set_flags & ~m->flags & ~MSG_OLD) != 0) {
-			if (rename_flags(mb, m, (m->flags | m->set_flags) &
-			    ~MSG_OLD, err) == -1)
-				rc = -1;
+		} else {
+			unsigned f = (m->flags | m->set_flags) & ~m->clr_flags;
+			uint32_t kw = (m->kw | m->set_kw) & ~m->clr_kw;
+
+			if (kw != m->kw)
+				kw_changed = 1;
+			if (((f ^ m->flags) & ~MSG_OLD) != 0 || kw != m->kw ||
+			    (m->in_new && (m->set_flags & MSG_OLD)))
+				if (rename_flags(mb, m, f & ~MSG_OLD, kw,
+				    err) == -1)
+					rc = -1;
 		}
 	}
+	if (kw_changed && write_keywords(mb, err) == -1)
+		rc = -1;
 	buf_free(&path);
 	if (rc == 0)
 		rc = maildir_load(mb, err);
 	return rc;
+}
+
+/* ---- appending: tmp/ -> new/ or cur/, then a UID in dovecot-uidlist */
+
+int
+maildir_append(const char *dir, const char *data, size_t len,
+    unsigned flags, const char *const *kwv, size_t nkw, time_t received,
+    uint32_t *uv_out, uint32_t *uid_out, struct err *err)
+{
+	static unsigned seq;
+	struct mailbox mb;
+	struct buf body, tmp, dst, lock, base;
+	struct timespec now;
+	char host[256];
+	uint32_t kw = 0;
+	uint64_t vsize = 0;
+	size_t i, pos = 0;
+	int fd = -1, lfd = -1, rc = -1;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.format = MAILBOX_MAILDIR;
+	mb.path = (char *)dir;
+	buf_init(&body, 0);
+	buf_init(&tmp, 0);
+	buf_init(&dst, 0);
+	buf_init(&lock, 0);
+	buf_init(&base, 0);
+	if (ensure_dirs(dir, err) == -1)
+		goto out;
+	/* LF line ends on disk; W= counts them as CRLF */
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - data) : len, n = end - pos;
+
+		if (n > 0 && data[pos + n - 1] == '\r')
+			n--;
+		if (buf_add(&body, data + pos, n) == -1 ||
+		    (nl != NULL && buf_addc(&body, '\n') == -1)) {
+			err_set(err, ERR_TEMPFAIL, "message too big");
+			goto out;
+		}
+		vsize += n + (nl != NULL ? 2 : 0);
+		pos = nl ? end + 1 : len;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		(void)snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i] != '\0'; i++)
+		if (host[i] == '/' || host[i] == ':')
+			host[i] = '_';
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	buf_printf(&base, "%lld.M%ldP%ldQ%u.%s,S=%zu,W=%" PRIu64,
+	    (long long)now.tv_sec, now.tv_nsec / 1000, (long)getpid(),
+	    ++seq, host, body.len, vsize);
+	buf_printf(&tmp, "%s/tmp/%s", dir, base.data);
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err_sys(err, ERR_TEMPFAIL, "create %s", tmp.data);
+		goto out;
+	}
+	if (fdio_write_all(fd, body.data, body.len) == -1 ||
+	    fsync(fd) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "write %s", tmp.data);
+		goto out;
+	}
+	if (received != 0) {
+		struct timespec t[2] = { { received, 0 }, { received, 0 } };
+
+		(void)futimens(fd, t);
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		err_sys(err, ERR_TEMPFAIL, "close %s", tmp.data);
+		goto out;
+	}
+	fd = -1;
+	/* keywords and the UID under the uidlist lock */
+	if ((lfd = uidlist_lock(dir, &lock, err)) == -1)
+		goto out;
+	read_keywords(&mb);
+	{
+		size_t had = mb.nkw;
+
+		for (i = 0; i < nkw; i++) {
+			int k = mailbox_kw_index(&mb, kwv[i], 1);
+
+			if (k >= 0)
+				kw |= (uint32_t)1 << k;
+		}
+		if (mb.nkw != had && write_keywords(&mb, err) == -1)
+			goto out;
+	}
+	if (flags == 0 && kw == 0)
+		buf_printf(&dst, "%s/new/%s", dir, base.data);
+	else {
+		char letters[MAILBOX_KW_MAX + 1];
+		size_t nl = 0;
+
+		for (i = 0; i < MAILBOX_KW_MAX; i++)
+			if (kw & ((uint32_t)1 << i))
+				letters[nl++] = (char)('a' + i);
+		letters[nl] = '\0';
+		buf_printf(&dst, "%s/cur/%s:2,%s%s%s%s%s%s", dir, base.data,
+		    flags & MSG_DRAFT ? "D" : "", flags & MSG_FLAGGED ? "F" : "",
+		    flags & MSG_ANSWERED ? "R" : "", flags & MSG_SEEN ? "S" : "",
+		    flags & MSG_DELETED ? "T" : "", letters);
+	}
+	if (rename(tmp.data, dst.data) == -1) {
+		err_sys(err, ERR_TEMPFAIL, "rename %s", tmp.data);
+		goto out;
+	}
+	rc = load_once(&mb, err);
+	if (rc == 1)
+		rc = write_uidlist(&mb, lfd, lock.data, err);
+	if (rc != -1) {
+		rc = -1;
+		for (i = mb.n; i-- > 0;) {
+			const char *b = strchr(mb.msgs[i].name, '/') + 1;
+
+			if (base_len(b) == base.len &&
+			    memcmp(b, base.data, base.len) == 0) {
+				*uid_out = mb.msgs[i].uid;
+				*uv_out = mb.uidvalidity;
+				rc = 0;
+				break;
+			}
+		}
+		if (rc == -1)
+			err_set(err, ERR_TEMPFAIL, "appended message vanished");
+	}
+out:
+	if (fd != -1) {
+		(void)close(fd);
+		(void)unlink(tmp.data);
+	}
+	if (lfd != -1) {
+		(void)close(lfd);
+		(void)unlink(lock.data);
+	}
+	for (i = 0; i < mb.nkw; i++)
+		free(mb.kw[i]);
+	mailbox_msgs_clear(&mb);
+	free(mb.msgs);
+	free(mb.guid);
+	buf_free(&body);
+	buf_free(&tmp);
+	buf_free(&dst);
+	buf_free(&lock);
+	buf_free(&base);
+	return rc == -1 ? -1 : 0;
 }

@@ -180,6 +180,23 @@ dec(const char *v, size_t n, size_t *used_out)
 	return i == 0 ? 0 : x;
 }
 
+/* Where the last-UID digits of X-IMAPbase/X-IMAP are in the file, so
+ * that an append can bump them in place. */
+static void
+base_digits(struct mailbox *mb, const char *p, const char *v, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n && v[i] >= '0' && v[i] <= '9')
+		i++;
+	while (i < n && v[i] == ' ')
+		i++;
+	for (j = i; j < n && v[j] >= '0' && v[j] <= '9'; j++)
+		;
+	mb->base_next_off = (off_t)(v + i - p);
+	mb->base_next_len = j - i;
+}
+
 /* "X-IMAPbase: <uidvalidity> <last uid> [keywords]": the second number
  * is the last UID given out (UW-IMAP's meaning; dovecot writes 3 for a
  * mailbox holding UIDs 1-3), so *next is one more. */
@@ -204,6 +221,75 @@ parse_base(const char *v, size_t n, uint32_t *uv, uint32_t *next,
 	*next = (uint32_t)b + 1;
 	free(*kw);
 	*kw = i < n ? xstrndup(v + i, n - i) : NULL;
+	return 0;
+}
+
+/* The names of "X-IMAPbase: v n kw1 kw2" or "X-Keywords: kw1 kw2" into
+ * bits of mb's keyword list (names added as met). */
+static uint32_t
+kw_bits(struct mailbox *mb, const char *v, size_t n)
+{
+	uint32_t bits = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j;
+		char *name;
+		int k;
+
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		for (j = i; j < n && v[j] != ' ' && v[j] != '\t'; j++)
+			;
+		if (j == i)
+			break;
+		name = xstrndup(v + i, j - i);
+		if ((k = mailbox_kw_index(mb, name, 1)) >= 0)
+			bits |= (uint32_t)1 << k;
+		free(name);
+		i = j;
+	}
+	return bits;
+}
+
+/* "Www Mmm dd hh:mm:ss yyyy" somewhere in a From_ line, as UTC. */
+static time_t
+from_date(const char *line, size_t len)
+{
+	size_t i, m;
+
+	for (i = 5; i + 9 <= len; i++) {
+		struct tm tm;
+		int d, H, M, S, Y;
+		char tail[32];
+		size_t n;
+
+		if (line[i - 1] != ' ' || line[i + 3] != ' ' ||
+		    line[i + 7] != ' ' || !in_list(line + i, weekdays, 7))
+			continue;
+		for (m = 0; m < 12; m++)
+			if (memcmp(line + i + 4, months[m], 3) == 0)
+				break;
+		if (m == 12)
+			continue;
+		n = len - (i + 8);
+		if (n >= sizeof(tail))
+			n = sizeof(tail) - 1;
+		memcpy(tail, line + i + 8, n);
+		tail[n] = '\0';
+		if (sscanf(tail, "%d %d:%d:%d %d", &d, &H, &M, &S, &Y) != 5 &&
+		    sscanf(tail, "%d %d:%d:%d %*s %d", &d, &H, &M, &S,
+		    &Y) != 5)
+			return 0;
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_mday = d;
+		tm.tm_mon = (int)m;
+		tm.tm_year = Y - 1900;
+		tm.tm_hour = H;
+		tm.tm_min = M;
+		tm.tm_sec = S;
+		return timegm(&tm);
+	}
 	return 0;
 }
 
@@ -287,6 +373,11 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 	mb->uidvalidity = 0;
 	free(mb->imapbase_kw);
 	mb->imapbase_kw = NULL;
+	mb->base_next_off = 0;
+	mb->base_next_len = 0;
+	for (off = 0; off < mb->nkw; off++)
+		free(mb->kw[off]);
+	mb->nkw = 0;
 	if (len == 0)
 		goto done;
 	if (len < 5 || memcmp(p, "From ", 5) != 0)
@@ -296,13 +387,14 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 	while (pos < len) {
 		const char *nl = memchr(p + pos, '\n', len - pos);
 		struct mailbox_msg m;
-		uint32_t xuid = 0;
+		uint32_t xuid = 0, kw = 0;
 		int pseudo = 0;
 		unsigned flags = 0;
 
 		memset(&m, 0, sizeof(m));
 		m.from_off = (off_t)pos;
 		off = nl ? (size_t)(nl - p) + 1 : len;
+		m.received = from_date(p + pos, off - pos);
 		m.hdr_off = (off_t)off;
 		find_end(p, len, off, &end, &next);
 		m.end_off = (off_t)end;
@@ -323,18 +415,22 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 				    UINT32_MAX ? 0 : dec(v, vn, NULL));
 				break;
 			case MBOX_HDR_XIMAP:
-				if (first && parse_base(v, vn,
-				    &mb->uidvalidity, &base_next,
-				    &mb->imapbase_kw) == 0) {
-					pseudo = 1;
-					have_base = 1;
-				}
-				break;
 			case MBOX_HDR_IMAPBASE:
 				if (first && parse_base(v, vn,
 				    &mb->uidvalidity, &base_next,
-				    &mb->imapbase_kw) == 0)
+				    &mb->imapbase_kw) == 0) {
+					pseudo = mbox_hdr_kind(p + off,
+					    eol - off) == MBOX_HDR_XIMAP;
 					have_base = 1;
+					base_digits(mb, p, v, vn);
+					if (mb->imapbase_kw != NULL)
+						(void)kw_bits(mb,
+						    mb->imapbase_kw,
+						    strlen(mb->imapbase_kw));
+				}
+				break;
+			case MBOX_HDR_KEYWORDS:
+				kw |= kw_bits(mb, v, vn);
 				break;
 			case MBOX_HDR_STATUS:
 				flags |= status_flags(v, vn, 0);
@@ -361,6 +457,7 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 			m.body_off = m.hdr_off + (off_t)body;
 		}
 		m.flags = flags;
+		m.kw = kw;
 		if (have_base && xuid >= next_min && xuid < base_next)
 			m.uid = xuid;
 		else
@@ -482,7 +579,8 @@ write_msg(struct out *o, const struct mailbox *mb,
     const struct mailbox_msg *m, const char *p, int base)
 {
 	size_t off = (size_t)m->hdr_off, end = (size_t)m->end_off, eol;
-	unsigned f = m->flags | m->set_flags | MSG_OLD;
+	unsigned f = ((m->flags | m->set_flags) & ~m->clr_flags) | MSG_OLD;
+	uint32_t kw = (m->kw | m->set_kw) & ~m->clr_kw;
 	int hidden = 0, had_blank = 0;
 	const char *crlf = "\n";
 
@@ -500,8 +598,7 @@ write_msg(struct out *o, const struct mailbox *mb,
 		}
 		if (p[off] != ' ' && p[off] != '\t') {
 			k = mbox_hdr_kind(p + off, eol - off);
-			hidden = k != MBOX_HDR_OTHER && k != MBOX_HDR_CLEN &&
-			    k != MBOX_HDR_KEYWORDS;
+			hidden = k != MBOX_HDR_OTHER && k != MBOX_HDR_CLEN;
 		}
 		if (!hidden) {
 			out_add(o, p + off, eol - off);
@@ -523,6 +620,15 @@ write_msg(struct out *o, const struct mailbox *mb,
 		    f & MSG_ANSWERED ? "A" : "", f & MSG_FLAGGED ? "F" : "",
 		    f & MSG_DRAFT ? "T" : "", f & MSG_DELETED ? "D" : "",
 		    crlf);
+	if (kw != 0) {
+		size_t i;
+
+		out_printf(o, "X-Keywords:");
+		for (i = 0; i < mb->nkw; i++)
+			if (kw & ((uint32_t)1 << i))
+				out_printf(o, " %s", mb->kw[i]);
+		out_printf(o, "%s", crlf);
+	}
 	if (had_blank)
 		out_add(o, p + off, end - off);
 	else
@@ -569,6 +675,22 @@ image_unmap(struct image *im)
 		(void)munmap(im->p, im->len);
 	im->p = NULL;
 	im->len = 0;
+}
+
+/* imapbase_kw from the keyword list (names dovecot keeps there). */
+static void
+kw_string(struct mailbox *mb)
+{
+	struct buf b;
+	size_t i;
+
+	if (mb->nkw == 0)
+		return;
+	buf_init(&b, 0);
+	for (i = 0; i < mb->nkw; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", mb->kw[i]);
+	free(mb->imapbase_kw);
+	mb->imapbase_kw = buf_steal(&b);
 }
 
 /* Writes mb's surviving messages from the image to a temporary file,
@@ -623,6 +745,7 @@ rewrite(struct mailbox *mb, const struct image *im, struct err *err)
 	buf_init(&o.b, 0);
 	for (i = 0; i < mb->n; i++)
 		kept += !mb->msgs[i].expunge;
+	kw_string(mb);
 	/* UID state: the pseudo message, or the first kept message */
 	base_done = mb->has_pseudo || kept == 0;
 	if (base_done)
@@ -678,6 +801,31 @@ fail:
 	return -1;
 }
 
+static void
+stamp(struct mailbox *mb, const struct stat *st)
+{
+	mb->dev = st->st_dev;
+	mb->ino = st->st_ino;
+	mb->stamp[0] = st->st_mtim;
+	mb->stamp[1] = st->st_ctim;
+	mb->stamp_size = st->st_size;
+}
+
+int
+mbox_changed(const struct mailbox *mb)
+{
+	struct stat st;
+
+	if (stat(mb->path, &st) == -1)
+		return mb->ino != 0;
+	return st.st_ino != mb->ino || st.st_dev != mb->dev ||
+	    st.st_size != mb->stamp_size ||
+	    st.st_mtim.tv_sec != mb->stamp[0].tv_sec ||
+	    st.st_mtim.tv_nsec != mb->stamp[0].tv_nsec ||
+	    st.st_ctim.tv_sec != mb->stamp[1].tv_sec ||
+	    st.st_ctim.tv_nsec != mb->stamp[1].tv_nsec;
+}
+
 /* Re-reads the (new) file at mb->path under the locks still held. */
 static int
 reload(struct mailbox *mb, struct err *err)
@@ -694,10 +842,8 @@ reload(struct mailbox *mb, struct err *err)
 		return -1;
 	}
 	rc = mbox_parse(mb, im.p, im.len, time(NULL), err);
-	if (fstat(fd, &st) == 0) {
-		mb->dev = st.st_dev;
-		mb->ino = st.st_ino;
-	}
+	if (fstat(fd, &st) == 0)
+		stamp(mb, &st);
 	image_unmap(&im);
 	(void)close(fd);
 	return rc == -1 ? -1 : 0;
@@ -779,15 +925,16 @@ mbox_load(struct mailbox *mb, struct err *err)
 		if (im.fd == -1) {
 			/* no file: an empty mailbox, created on demand */
 			mailbox_msgs_clear(mb);
-			mb->uidvalidity = (uint32_t)time(NULL);
-			mb->uidnext = 1;
+			if (mb->uidvalidity == 0)
+				mb->uidvalidity = (uint32_t)time(NULL);
+			if (mb->uidnext == 0)
+				mb->uidnext = 1;
+			mb->ino = 0;
 			return 0;
 		}
 		rc = mbox_parse(mb, im.p, im.len, time(NULL), err);
-		if (fstat(im.fd, &st) == 0) {
-			mb->dev = st.st_dev;
-			mb->ino = st.st_ino;
-		}
+		if (fstat(im.fd, &st) == 0)
+			stamp(mb, &st);
 		if (rc == 1 && write) {
 			rc = rewrite(mb, &im, err);
 			if (rc == 0)
@@ -803,6 +950,34 @@ mbox_load(struct mailbox *mb, struct err *err)
 
 static const struct mailbox_msg *find_uid(const struct mailbox_msg *,
 	    size_t, uint32_t);
+
+static void
+kw_free(struct mailbox *mb)
+{
+	size_t i;
+
+	for (i = 0; i < mb->nkw; i++)
+		free(mb->kw[i]);
+	mb->nkw = 0;
+}
+
+/* Keyword bits of from's list as bits of to's list (names added). */
+static uint32_t
+kw_map(struct mailbox *to, const struct mailbox *from, uint32_t bits)
+{
+	uint32_t out = 0;
+	size_t i;
+
+	for (i = 0; i < from->nkw; i++) {
+		int k;
+
+		if (!(bits & ((uint32_t)1 << i)))
+			continue;
+		if ((k = mailbox_kw_index(to, from->kw[i], 1)) >= 0)
+			out |= (uint32_t)1 << k;
+	}
+	return out;
+}
 
 /* The file was rewritten by another process (another session's
  * expunge): find our messages again by UID in the current image.  A
@@ -844,6 +1019,7 @@ resync(struct mailbox *mb, const struct image *im, struct err *err)
 		}
 	}
 	free(cur.imapbase_kw);
+	kw_free(&cur);
 	mailbox_msgs_clear(&cur);
 	free(cur.msgs);
 	return rc == -1 ? -1 : 0;
@@ -916,10 +1092,19 @@ mbox_commit(struct mailbox *mb, struct err *err)
 	int rc, todo = 0;
 
 	/* flags alone do not rewrite the file (dovecot's mbox_lazy_writes):
-	 * they are written with the next expunge */
-	for (i = 0; i < mb->n; i++)
-		if (mb->msgs[i].expunge)
+	 * they are written with the next expunge, unless the caller asks
+	 * for them now */
+	for (i = 0; i < mb->n; i++) {
+		const struct mailbox_msg *m = &mb->msgs[i];
+
+		if (m->expunge)
 			todo = 1;
+		else if (mb->write_flags &&
+		    ((((m->flags | m->set_flags) & ~m->clr_flags) ^
+		    m->flags) != 0 ||
+		    (((m->kw | m->set_kw) & ~m->clr_kw) ^ m->kw) != 0))
+			todo = 1;
+	}
 	if (!todo)
 		return 0;
 	if (open_locked(mb, 1, &l, &im, err) == -1)
@@ -942,6 +1127,11 @@ mbox_commit(struct mailbox *mb, struct err *err)
 			if (s != NULL) {
 				cur.msgs[i].expunge = s->expunge;
 				cur.msgs[i].set_flags = s->set_flags;
+				cur.msgs[i].clr_flags = s->clr_flags;
+				cur.msgs[i].set_kw = kw_map(&cur, mb,
+				    s->set_kw);
+				cur.msgs[i].clr_kw = kw_map(&cur, mb,
+				    s->clr_kw);
 			}
 		}
 		rc = rewrite(&cur, &im, err);
@@ -951,6 +1141,201 @@ mbox_commit(struct mailbox *mb, struct err *err)
 		rc = reload(mb, err);
 	close_locked(&l, &im);
 	free(cur.imapbase_kw);
+	kw_free(&cur);
+	mailbox_msgs_clear(&cur);
+	free(cur.msgs);
+	return rc == -1 ? -1 : 0;
+}
+
+/* ---- appending */
+
+/* The message as stored: LF line ends, body lines "From " escaped as
+ * ">From ", a final LF; our headers (X-UID when uid is not 0, Status,
+ * X-Status, X-Keywords, X-IMAPbase when base) after the client's. */
+static void
+append_image(struct buf *b, const struct mailbox *mb, const char *data,
+    size_t len, unsigned flags, uint32_t kw, time_t received, uint32_t uid,
+    int base)
+{
+	char date[64];
+	struct tm tm;
+	size_t pos = 0, i;
+	int in_hdr = 1;
+
+	(void)gmtime_r(&received, &tm);
+	(void)strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	buf_printf(b, "From MAILER-DAEMON %s\n", date);
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - data) : len, n = end - pos;
+
+		if (n > 0 && data[pos + n - 1] == '\r')
+			n--;
+		if (in_hdr && n == 0)
+			break;
+		if (in_hdr && mbox_hdr_kind(data + pos, n) != MBOX_HDR_OTHER &&
+		    mbox_hdr_kind(data + pos, n) != MBOX_HDR_CLEN) {
+			/* a client's X-UID or Status would be taken as ours */
+			pos = nl ? end + 1 : len;
+			while (pos < len && (data[pos] == ' ' ||
+			    data[pos] == '\t')) {
+				nl = memchr(data + pos, '\n', len - pos);
+				pos = nl ? (size_t)(nl - data) + 1 : len;
+			}
+			continue;
+		}
+		(void)buf_add(b, data + pos, n);
+		(void)buf_addc(b, '\n');
+		pos = nl ? end + 1 : len;
+	}
+	if (base)
+		buf_printf(b, "X-IMAPbase: %" PRIu32 " %010" PRIu32 "%s%s\n",
+		    mb->uidvalidity, uid, mb->imapbase_kw ? " " : "",
+		    mb->imapbase_kw ? mb->imapbase_kw : "");
+	if (uid != 0)
+		buf_printf(b, "X-UID: %" PRIu32 "\n", uid);
+	buf_printf(b, "Status: %s\n", flags & MSG_SEEN ? "R" : "");
+	if (flags & (MSG_ANSWERED | MSG_FLAGGED | MSG_DRAFT | MSG_DELETED))
+		buf_printf(b, "X-Status: %s%s%s%s\n",
+		    flags & MSG_ANSWERED ? "A" : "",
+		    flags & MSG_FLAGGED ? "F" : "",
+		    flags & MSG_DRAFT ? "T" : "",
+		    flags & MSG_DELETED ? "D" : "");
+	if (kw != 0) {
+		(void)buf_adds(b, "X-Keywords:");
+		for (i = 0; i < mb->nkw; i++)
+			if (kw & ((uint32_t)1 << i))
+				buf_printf(b, " %s", mb->kw[i]);
+		(void)buf_addc(b, '\n');
+	}
+	(void)buf_addc(b, '\n');
+	/* the body */
+	if (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+
+		pos = nl ? (size_t)(nl - data) + 1 : len;
+	}
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - data) : len, n = end - pos;
+
+		if (n > 0 && data[pos + n - 1] == '\r')
+			n--;
+		if (n >= 5 && memcmp(data + pos, "From ", 5) == 0)
+			(void)buf_addc(b, '>');
+		(void)buf_add(b, data + pos, n);
+		(void)buf_addc(b, '\n');
+		pos = nl ? end + 1 : len;
+	}
+	(void)buf_addc(b, '\n');	/* the separator */
+}
+
+int
+mbox_append(const char *path, const struct mbox_lock_cfg *locks,
+    const char *data, size_t len, unsigned flags, const char *const *kwv,
+    size_t nkw, time_t received, uint32_t *uv_out, uint32_t *uid_out,
+    struct err *err)
+{
+	struct mailbox cur;
+	struct mbox_lock l;
+	struct image im;
+	struct buf b;
+	uint32_t kw = 0, uid;
+	size_t i;
+	int fd, rc, inplace;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.format = MAILBOX_MBOX;
+	cur.path = (char *)path;
+	if (locks != NULL)
+		cur.locks = *locks;
+	else
+		mbox_lock_cfg_default(&cur.locks);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd != -1)
+		(void)close(fd);
+	else if (errno != EEXIST)
+		return err_sys(err, ERR_TEMPFAIL, "create %s", path);
+	if (open_locked(&cur, 1, &l, &im, err) == -1)
+		return -1;
+	if (im.fd == -1)
+		return err_set(err, ERR_TEMPFAIL, "%s vanished", path);
+	rc = mbox_parse(&cur, im.p, im.len, time(NULL), err);
+	buf_init(&b, 0);
+	if (rc == -1)
+		goto out;
+	for (i = 0; i < nkw; i++) {
+		int k = mailbox_kw_index(&cur, kwv[i], 1);
+
+		if (k >= 0)
+			kw |= (uint32_t)1 << k;
+	}
+	kw_string(&cur);
+	if (received == 0)
+		received = time(NULL);
+	/* in place when the UID state can be bumped where it stands */
+	inplace = rc == 0 && cur.base_next_len == 10 && im.len > 0;
+	uid = cur.uidnext;
+	if (im.len == 0) {
+		/* a new file: the first message carries X-IMAPbase */
+		uid = 1;
+		cur.uidnext = 1;
+		append_image(&b, &cur, data, len, flags, kw, received, 1, 1);
+		cur.uidnext = 2;
+	} else
+		append_image(&b, &cur, data, len, flags, kw, received,
+		    inplace ? uid : 0, 0);
+	if (im.len > 0 && im.p[im.len - 1] != '\n') {
+		/* a last message without its separator */
+		if (pwrite(im.fd, "\n", 1, (off_t)im.len) != 1) {
+			rc = err_sys(err, ERR_TEMPFAIL, "write %s", path);
+			goto out;
+		}
+		im.len++;
+	}
+	if (pwrite(im.fd, b.data, b.len, (off_t)im.len) != (ssize_t)b.len) {
+		rc = err_sys(err, ERR_TEMPFAIL, "write %s", path);
+		(void)ftruncate(im.fd, (off_t)im.len);
+		goto out;
+	}
+	if (inplace) {
+		char digits[16];
+
+		(void)snprintf(digits, sizeof(digits), "%010" PRIu32, uid);
+		if (pwrite(im.fd, digits, 10, cur.base_next_off) != 10) {
+			rc = err_sys(err, ERR_TEMPFAIL, "write %s", path);
+			goto out;
+		}
+	}
+	if (fsync(im.fd) == -1) {
+		rc = err_sys(err, ERR_TEMPFAIL, "fsync %s", path);
+		goto out;
+	}
+	rc = 0;
+	if (!inplace && im.len > 0) {
+		/* UIDs to assign: rewrite from the new image */
+		struct image im2;
+
+		if (image_map(path, im.fd, &im2, err) == -1) {
+			rc = -1;
+			goto out;
+		}
+		rc = mbox_parse(&cur, im2.p, im2.len, time(NULL), err);
+		if (rc != -1)
+			rc = rewrite(&cur, &im2, err);
+		image_unmap(&im2);
+		if (rc != -1)
+			rc = reload(&cur, err);
+		if (rc != -1 && cur.n > 0)
+			uid = cur.msgs[cur.n - 1].uid;
+	}
+	*uv_out = cur.uidvalidity;
+	*uid_out = uid;
+out:
+	close_locked(&l, &im);
+	buf_free(&b);
+	free(cur.imapbase_kw);
+	kw_free(&cur);
 	mailbox_msgs_clear(&cur);
 	free(cur.msgs);
 	return rc == -1 ? -1 : 0;
