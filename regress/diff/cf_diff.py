@@ -90,6 +90,8 @@ Connect:rdns.example\tOK
 From:quarantine.example\tQUARANTINE:held for review
 bcc:copy.example\tyes
 bcc:lab.example\tyes
+rhs:friend.example\tOK
+rhs:joe@listed.example\tRELAY
 Connect:odd.example\tWHATEVER
 To:odd.example\tSOMETHING
 """
@@ -134,6 +136,15 @@ EXTRA_VIRTUSERTABLE = """\
 gone@example.test\terror:5.1.1:550 gone away
 nouser2@example.test\terror:nouser No such user
 oops@example.test\terror:oops
+"""
+
+# host names the rhsbl features find listed: the host map (hosts: files)
+# answers for them, so a listing is seen without a name server
+EXTRA_HOSTS = """\
+192.0.2.251\tlisted.example
+127.0.0.2\tlisted.example.rhs.example
+127.0.0.2\tfriend.example.rhs.example
+127.0.0.2\tfriend.example.rhs2.example
 """
 
 EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
@@ -378,6 +389,8 @@ def main():
     results = []
     try:
         make_tree(root, tmp)
+        with open(os.path.join(tmp, "hosts"), "a") as f:
+            f.write(EXTRA_HOSTS)
         for mapname, text in EXTRA_MAPS:
             makemap(root, tmp, "hash", mapname, text)
         sw = os.path.join(tmp, "etc/mail/service.switch")
