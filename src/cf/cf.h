@@ -96,6 +96,28 @@ void		 cf_resolved_free(struct cf_resolved *);
 int		 cf_rcpt_known(struct cf *, const struct cf_resolved *,
 		    const char *to);
 
+/* What sendmail knows about a header name (cf_header_flags). */
+#define CF_H_RCPT	0x00000002
+#define CF_H_RESENT	0x00000008
+#define CF_H_FORCE	0x00000040
+#define CF_H_TRACE	0x00000080
+#define CF_H_FROM	0x00000100
+#define CF_H_BCC	0x00004000
+#define CF_H_BINDLATE	0x00020000
+unsigned long	 cf_header_flags(const char *name);
+/* An H line: its ?flags? or ?${macro}? condition (NULL when none). */
+struct cf_hline {
+	const char	*name;
+	const char	*value;		/* metasymbols kept */
+	const char	*flags;
+	const char	*macro;
+};
+int		 cf_header_default(struct cf *, size_t i, struct cf_hline *);
+long		 cf_precedence(struct cf *, const char *value);
+/* Expands $x, ${name} and $?x...$|...$. of s (metasymbols) into out. */
+struct buf;
+void		 cf_macro_expand(struct cf *, const char *s, struct buf *out);
+
 enum cf_verdict { CF_ACCEPT, CF_REJECT, CF_TEMPFAIL, CF_DISCARD };
 int		 cf_has_ruleset(struct cf *, const char *name);
 /* Runs a policy ruleset over "arg1" or "arg1 $| arg2". */

@@ -101,3 +101,37 @@ cf_bt_header(struct cf *cf, const char *p, FILE *out)
 	/* printf's "%#0.8lx": 0x and eight digits */
 	(void)fprintf(out, "ul = 0x%08lx\n", cf_header_flags(name) | H_USER);
 }
+
+/* The cf's H line i: 0, or -1 past the last one. */
+int
+cf_header_default(struct cf *cf, size_t i, struct cf_hline *out)
+{
+	const struct cf_header *h;
+
+	if (i >= cf->headers.n)
+		return -1;
+	h = cf->headers.v[i];
+	out->name = h->name;
+	out->value = h->value;
+	out->flags = h->flags;
+	out->macro = h->macro;
+	return 0;
+}
+
+/* The class a Precedence: value stands for (P lines), 0 if unknown. */
+long
+cf_precedence(struct cf *cf, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < cf->prec_names.n; i++)
+		if (str_casecmp(cf->prec_names.v[i], value) == 0)
+			return cf->prec_vals[i];
+	return 0;
+}
+
+void
+cf_macro_expand(struct cf *cf, const char *s, struct buf *out)
+{
+	cf_expand(cf, s, out);
+}

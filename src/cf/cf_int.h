@@ -164,7 +164,6 @@ void	cf_aliases_free(struct cf *);
 void	cf_bt_canon(struct cf *, const char *, FILE *);
 void	cf_bt_mx(struct cf *, const char *, FILE *);
 void	cf_bt_header(struct cf *, const char *, FILE *);
-unsigned long cf_header_flags(const char *name);
 
 /* cf_err.c */
 /* "FILE: line N: " (name shortened as sendmail does) or "" */

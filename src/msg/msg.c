@@ -1,0 +1,156 @@
+/*
+ * msg.c -- the envelope of a message being received: sender,
+ * recipients with their DSN records, the macros the qf keeps, and the
+ * qf record it all becomes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+void
+msg_init(struct msg *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+rcpt_free(struct msg_rcpt *r)
+{
+	free(r->addr);
+	free(r->orcpt);
+	free(r->final);
+	free(r);
+}
+
+static void
+hdr_free(struct msg_hdr *h)
+{
+	free(h->name);
+	free(h->value);
+	free(h->cond);
+	free(h);
+}
+
+void
+msg_reset(struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->rcpts.n; i++)
+		rcpt_free(m->rcpts.v[i]);
+	ptrarr_free(&m->rcpts);
+	for (i = 0; i < m->hdrs.n; i++)
+		hdr_free(m->hdrs.v[i]);
+	ptrarr_free(&m->hdrs);
+	strarr_free(&m->macros);
+	free(m->sender);
+	free(m->bodytype);
+	free(m->envid);
+	free(m->auth);
+	msg_init(m);
+}
+
+void
+msg_free(struct msg *m)
+{
+	msg_reset(m);
+}
+
+void
+msg_set_sender(struct msg *m, const char *s)
+{
+	free(m->sender);
+	m->sender = xstrdup(s);
+}
+
+struct msg_rcpt *
+msg_add_rcpt(struct msg *m, const char *addr, const char *final)
+{
+	struct msg_rcpt *r = xcalloc(1, sizeof(*r));
+
+	r->addr = xstrdup(addr);
+	r->final = final ? xstrdup(final) : NULL;
+	ptrarr_push(&m->rcpts, r);
+	return r;
+}
+
+void
+msg_macro(struct msg *m, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *pair = xmalloc(nl + vl + 2);
+
+	memcpy(pair, name, nl + 1);
+	memcpy(pair + nl + 1, value, vl + 1);
+	strarr_pushn(&m->macros, pair, nl + vl + 1);
+	free(pair);
+}
+
+long
+msg_priority(const struct msg *m, struct cf *cf)
+{
+	long cfact = 1800, rfact = 30000;
+	const char *v;
+
+	if ((v = cf_option_value(cf, "ClassFactor")) != NULL)
+		cfact = atol(v);
+	if ((v = cf_option_value(cf, "RecipientFactor")) != NULL)
+		rfact = atol(v);
+	return (long)m->size - m->class * cfact + (long)m->rcpts.n * rfact;
+}
+
+void
+msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
+{
+	size_t i, n;
+
+	memset(qf, 0, sizeof(*qf));
+	qf->version = QF_VERSION;
+	qf->ctime = (long long)m->ctime;
+	qf->has_ctime = 1;
+	qf->priority = msg_priority(m, cf);
+	qf->has_priority = 1;
+	qf->flags = m->eflags;
+	qf->bodytype = m->bodytype ? xstrdup(m->bodytype) : NULL;
+	qf->sender = xstrdup(m->sender ? m->sender : "");
+	qf->envid = m->envid ? xstrdup(m->envid) : NULL;
+	qf->auth = m->auth ? xstrdup(m->auth) : NULL;
+
+	qf->macros = xcalloc(m->macros.n + 1, sizeof(*qf->macros));
+	for (i = 0; i < m->macros.n; i++) {
+		const char *name = m->macros.v[i];
+
+		qf->macros[i].name = xstrdup(name);
+		qf->macros[i].braced = strlen(name) != 1;
+		qf->macros[i].value = xstrdup(name + strlen(name) + 1);
+	}
+	qf->nmacros = m->macros.n;
+
+	qf->rcpts = xcalloc(m->rcpts.n + 1, sizeof(*qf->rcpts));
+	for (i = 0; i < m->rcpts.n; i++) {
+		const struct msg_rcpt *r = m->rcpts.v[i];
+
+		qf->rcpts[i].flags = r->flags;
+		qf->rcpts[i].addr = xstrdup(r->addr);
+		qf->rcpts[i].orcpt = r->orcpt ? xstrdup(r->orcpt) : NULL;
+		qf->rcpts[i].final = r->final ? xstrdup(r->final) : NULL;
+	}
+	qf->nrcpts = m->rcpts.n;
+
+	qf->headers = xcalloc(m->hdrs.n + 1, sizeof(*qf->headers));
+	for (i = n = 0; i < m->hdrs.n; i++) {
+		const struct msg_hdr *h = m->hdrs.v[i];
+
+		if (h->deleted)
+			continue;
+		qf->headers[n].cond = xstrdup(h->cond ? h->cond : "");
+		qf->headers[n].name = xstrdup(h->name);
+		qf->headers[n].value = xstrdup(h->value);
+		n++;
+	}
+	qf->nheaders = n;
+	qf->terminated = 1;
+}

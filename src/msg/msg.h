@@ -1,0 +1,96 @@
+/*
+ * msg.h -- the message being received (by SMTP or from the command
+ * line) on its way into the queue: envelope sender and recipients with
+ * their DSN data, the header list as sendmail builds it (the cf's H
+ * lines as defaults, the message's own headers replacing them, the
+ * Received line and friends expanded at receipt), and the qf record it
+ * becomes.
+ */
+#ifndef MSG_MSG_H
+#define MSG_MSG_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "cf/cf.h"
+#include "lib/arr.h"
+#include "lib/buf.h"
+#include "queue/queue.h"
+
+struct msg_hdr {
+	char		*name;
+	char		*value;		/* after the colon, folding kept */
+	char		*cond;		/* ?flags? of a cf default, else "" */
+	unsigned long	 flags;		/* MSG_H_* */
+	int		 deflt;		/* from the cf, not the message */
+	int		 deleted;
+};
+
+#define MSG_H_RCPT	0x01	/* To, Cc, Bcc, Apparently-To */
+#define MSG_H_BCC	0x02
+#define MSG_H_RESENT	0x04
+#define MSG_H_FORCE	0x08	/* trace headers: never replaced */
+#define MSG_H_BINDLATE	0x10	/* expanded at delivery (Return-Path) */
+
+struct msg_rcpt {
+	char		*addr;		/* as given (R line) */
+	unsigned	 flags;		/* QF_R_* */
+	char		*orcpt;		/* ORCPT= decoded, or NULL */
+	char		*final;		/* "RFC822; user@host" */
+};
+
+struct msg {
+	char		 id[QUEUE_ID_MAX];
+	time_t		 ctime;
+	char		*sender;	/* S line, as given */
+	struct ptrarr	 rcpts;		/* struct msg_rcpt * */
+	struct ptrarr	 hdrs;		/* struct msg_hdr * */
+	struct strarr	 macros;	/* "name\0value" pairs, see msg_macro */
+	unsigned	 eflags;	/* QF_F_* */
+	char		*bodytype;	/* BODY= */
+	char		*envid;		/* ENVID= */
+	char		*auth;		/* AUTH= */
+	size_t		 size;		/* bytes of the message, LF endings */
+	size_t		 hdrbytes;	/* of the message's own headers */
+	long		 class;		/* from Precedence: */
+	int		 resent;	/* the message has Resent- headers */
+	int		 has_rcpt_hdr;	/* To, Cc or Apparently-To */
+};
+
+void	msg_init(struct msg *);
+void	msg_free(struct msg *);
+/* Empties the envelope for the next transaction (RSET, new MAIL). */
+void	msg_reset(struct msg *);
+
+void	msg_set_sender(struct msg *, const char *);
+/* addr as given; final: the bare address qualified with $j. */
+struct msg_rcpt *msg_add_rcpt(struct msg *, const char *addr,
+	    const char *final);
+/* A macro the qf keeps ($r, $s, $_, ${daemon_flags} ...). */
+void	msg_macro(struct msg *, const char *name, const char *value);
+
+/* The cf's H lines as the first headers (call after msg_reset). */
+void	msg_hdrs_defaults(struct msg *, struct cf *);
+/* A header of the message (value after the colon, as received). */
+void	msg_hdr_add(struct msg *, const char *name, size_t namelen,
+	    const char *value, size_t valuelen);
+/*
+ * At the end of the headers: defaults the message did not replace are
+ * expanded with the cf's macros now (Return-Path waits for delivery),
+ * empty ones dropped; the Bcc rule and Precedence class are decided.
+ */
+void	msg_hdrs_finish(struct msg *, struct cf *);
+/* The first value of a header, or NULL. */
+const char *msg_hdr_value(const struct msg *, const char *name);
+
+/* sendmail's priority: size - class * ClassFactor + nrcpts * RecipientFactor */
+long	msg_priority(const struct msg *, struct cf *);
+/* The qf record (strings copied; queue_qf_free it). */
+void	msg_to_qf(const struct msg *, struct cf *, struct qf *);
+
+/* RFC 5322 date as sendmail writes it ("Tue, 24 Nov 2026 08:04:56 GMT"). */
+void	msg_arpadate(time_t, struct buf *);
+/* $t: YYYYMMDDHHMM in UTC. */
+void	msg_tdate(time_t, char out[32]);
+
+#endif
