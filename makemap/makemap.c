@@ -36,7 +36,6 @@
  * a hash map of a million keys then thrashes, 8 MiB keeps its pages
  * in memory with a peak RSS still near sendmail's (regress/bench).
  */
-#define DEFAULT_CACHE	(8 * 1024 * 1024)
 
 static const char *progname = "makemap";
 static volatile sig_atomic_t have_tmp;
@@ -444,7 +443,7 @@ build(const struct opts *o, const char *path, enum map_db_type type,
 	dbo.type = type;
 	dbo.create = !o->append;
 	dbo.dups = o->dups;
-	dbo.cachesize = o->cache_given ? o->cachesize : DEFAULT_CACHE;
+	dbo.cachesize = o->cache_given ? o->cachesize : MAP_DB_BUILD_CACHE;
 	if ((b.db = map_db_open(tmp_path, &dbo, &err)) == NULL) {
 		drop_tmp();
 		open_failed(o, err.msg);

@@ -46,12 +46,6 @@ struct spec {
 	size_t		 seq;
 };
 
-/* A set of the keys stored so far (duplicate warnings). */
-struct keyset {
-	char		**slot;
-	size_t		  cap, n;
-};
-
 struct nactx {
 	struct cf	*cf;
 	FILE		*out;
@@ -171,64 +165,6 @@ mark_8bit(char *s, size_t len)
 	for (; len > 0 && *s != '\0'; s++, len--)
 		if (((unsigned char)*s & 0340) == 0200)
 			*s = '?';
-}
-
-/* ---- the key set */
-
-static size_t
-key_hash(const char *s)
-{
-	size_t h = 14695981039346656037UL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211UL;
-	return h;
-}
-
-/* 1 when key was there already; else adds it */
-static int
-keyset_add(struct keyset *ks, const char *key)
-{
-	size_t i, j;
-
-	if (ks->n * 2 >= ks->cap) {
-		struct keyset big;
-
-		big.cap = ks->cap ? ks->cap * 2 : 1024;
-		big.n = 0;
-		big.slot = xcalloc(big.cap, sizeof(*big.slot));
-		for (j = 0; j < ks->cap; j++) {
-			if (ks->slot[j] == NULL)
-				continue;
-			i = key_hash(ks->slot[j]) & (big.cap - 1);
-			while (big.slot[i] != NULL)
-				i = (i + 1) & (big.cap - 1);
-			big.slot[i] = ks->slot[j];
-			big.n++;
-		}
-		free(ks->slot);
-		*ks = big;
-	}
-	i = key_hash(key) & (ks->cap - 1);
-	while (ks->slot[i] != NULL) {
-		if (strcmp(ks->slot[i], key) == 0)
-			return 1;
-		i = (i + 1) & (ks->cap - 1);
-	}
-	ks->slot[i] = xstrdup(key);
-	ks->n++;
-	return 0;
-}
-
-static void
-keyset_free(struct keyset *ks)
-{
-	size_t i;
-
-	for (i = 0; i < ks->cap; i++)
-		free(ks->slot[i]);
-	free(ks->slot);
-	memset(ks, 0, sizeof(*ks));
 }
 
 /* ---- the AliasFile option */
@@ -371,11 +307,10 @@ error_status(const char *host)
 /* One entry: the name through the rulesets, the value checked, stored. */
 static void
 do_entry(struct nactx *x, const struct map_alias_ent *e, struct map *m,
-    struct keyset *ks, struct stats *st)
+    struct stats *st)
 {
 	struct cf *cf = x->cf;
 	struct cf_addr a, b;
-	struct buf key;
 	struct err err;
 	size_t end = 0, bend;
 	const char *to;
@@ -435,18 +370,15 @@ do_entry(struct nactx *x, const struct map_alias_ent *e, struct map *m,
 		set_rc(x, EX_SOFTWARE);
 		goto out;
 	}
-	buf_init(&key, 0);
-	(void)buf_adds(&key, user);
-	if (!(m->flags & MF_NOFOLDCASE))
-		str_lower(key.data != NULL ? key.data : (char *)"");
-	if (keyset_add(ks, buf_cstr(&key)))
-		say(x, to, "Warning: duplicate alias name %s", user);
-	buf_free(&key);
-	if (map_store(m, user, rhs, &err) == -1) {
+	/* the database tells of a duplicate; -A joins them silently */
+	r = map_store(m, user, rhs, &err);
+	if (r == -1) {
 		say(x, NULL, "%s", err.msg);
 		set_rc(x, EX_SOFTWARE);
 		goto out;
 	}
+	if (r == 1 && !(m->flags & MF_APPENDDUP))
+		say(x, to, "Warning: duplicate alias name %s", user);
 	st->naliases++;
 	st->bytes += (long)(strlen(user) + e->rhslen);
 	if ((long)e->rhslen > st->longest)
@@ -464,7 +396,6 @@ read_aliases(struct nactx *x, int fd, struct map *m, struct stats *st)
 {
 	struct map_alias_parser *ap = map_alias_parser_new(0);
 	struct map_alias_ent e;
-	struct keyset ks = { NULL, 0, 0 };
 	enum map_alias_next r;
 	char *chunk = xmalloc(READ_CHUNK);
 	ssize_t n;
@@ -475,7 +406,7 @@ read_aliases(struct nactx *x, int fd, struct map *m, struct stats *st)
 		    r == MAP_ALIAS_ERROR) {
 			x->line = e.lineno;
 			if (r == MAP_ALIAS_ENT)
-				do_entry(x, &e, m, &ks, st);
+				do_entry(x, &e, m, st);
 			else {
 				say(x, NULL, "%s", map_alias_strerror(e.kind));
 				set_rc(x, EX_SOFTWARE);
@@ -498,7 +429,6 @@ read_aliases(struct nactx *x, int fd, struct map *m, struct stats *st)
 			map_alias_parser_feed(ap, chunk, (size_t)n);
 	}
 	free(chunk);
-	keyset_free(&ks);
 	map_alias_parser_free(ap);
 	return ret;
 }

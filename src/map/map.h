@@ -242,7 +242,10 @@ enum map_result	 map_lookup(struct map *, const char *key,
 		    const char *const *args, size_t nargs,
 		    struct buf *val_out, int *stat_out, struct err *);
 
-/* Writes key/value (makemap, editmap, newaliases). */
+/*
+ * Writes key/value (newaliases): 0 a new key, 1 the key was there (the
+ * value replaced it, or with -A was joined to it as "new,old"), -1 error.
+ */
 int		 map_store(struct map *, const char *key, const char *val,
 		    struct err *);
 
@@ -298,6 +301,9 @@ enum map_line_kind map_line_parse(const char *line, size_t len, int last,
  * and editmap (map_db.c): raw keys and values with lengths, no case
  * folding and no NUL guessing.  Paths are used as given (no ".db").
  */
+/* Berkeley DB cache for building a map (makemap, newaliases). */
+#define MAP_DB_BUILD_CACHE	(8U * 1024 * 1024)
+
 enum map_db_type {
 	MAP_DB_HASH,
 	MAP_DB_BTREE

@@ -33,7 +33,7 @@ stab_put(struct stab_map *sm, const char *key, size_t klen, const char *val)
 		    str_ncasecmp(sm->keys.v[i], key, klen) == 0) {
 			free(sm->vals.v[i]);
 			sm->vals.v[i] = xstrdup(val);
-			return 0;
+			return 1;
 		}
 	strarr_pushn(&sm->keys, key, klen);
 	str_lower(sm->keys.v[sm->keys.n - 1]);

@@ -2,7 +2,8 @@
  * test_map_db.c -- hash and btree maps written through our own
  * map_store and read back, with the lookup rules sendmail applies to
  * them: case folding, -f, NUL forms (-N, -O, adaptive), -m, -a, %n,
- * -o, -t and -T on a missing file.
+ * -o, -t and -T on a missing file; a duplicate key replaces the value
+ * or, with -A, is joined in front of it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +222,45 @@ test_walk_visits_every_entry(void **state)
 	map_set_free(set);
 }
 
+/* Stores two values under one key with flags; what a lookup returns. */
+static void
+dup_case(const char *flags, const char *name, const char *want)
+{
+	struct map_set *set = map_set_new(NULL);
+	struct map *m;
+	struct err err;
+	struct buf v;
+	char args[512];
+	int st = 0;
+
+	snprintf(args, sizeof(args), "%s %s/%s", flags, dir, name);
+	m = map_declare(set, "d", "hash", args, &err);
+	assert_non_null(m);
+	assert_int_equal(map_open(m, O_RDWR | O_CREAT, &err), 0);
+	assert_int_equal(map_store(m, "Dup", "first", &err), 0);
+	assert_int_equal(map_store(m, "other", "x", &err), 0);
+	assert_int_equal(map_store(m, "DUP", "second", &err), 1);
+	map_set_free(set);
+
+	set = map_set_new(NULL);
+	m = map_declare(set, "d", "hash", args, &err);
+	buf_init(&v, 0);
+	assert_int_equal(map_lookup(m, "dup", NULL, 0, &v, &st, &err),
+	    MAP_FOUND);
+	assert_string_equal(buf_cstr(&v), want);
+	buf_free(&v);
+	map_set_free(set);
+}
+
+static void
+test_duplicate_replaces_or_joins_with_A(void **state)
+{
+	dup_case("", "d1", "second");
+	dup_case("-N", "d2", "second");
+	dup_case("-A", "d3", "second,first");
+	dup_case("-A -N", "d4", "second,first");
+}
+
 int
 main(void)
 {
@@ -232,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_missing_file_reason_is_worded_as_sendmail),
 		cmocka_unit_test(test_adaptive_nul_sticks_to_the_form_that_hit),
 		cmocka_unit_test(test_walk_visits_every_entry),
+		cmocka_unit_test(test_duplicate_replaces_or_joins_with_A),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
