@@ -56,7 +56,8 @@ _cf_default(`confMILTER_MACROS_HELO', ``{tls_version}, {cipher}, {cipher_bits}, 
 _cf_default(`confMILTER_MACROS_ENVFROM', ``i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}'')dnl
 _cf_default(`confMILTER_MACROS_ENVRCPT', ``{rcpt_mailer}, {rcpt_host}, {rcpt_addr}'')dnl
 _cf_default(`confMILTER_MACROS_EOM', `{msg_id}')')
-ifdef(`_cf_feature_access_db', `define(`_cf_NEED_MACRO_MAP', `1')')
+ifdef(`_cf_feature_access_db', `define(`_cf_NEED_MACRO_MAP', `1')define(`_cf_FULLTLS', `1')')
+ifdef(`_cf_feature_sts', `define(`_cf_FULLTLS', `1')')
 include(_CF_DIR_`m4/options.m4')
 
 define(`_cf_RECEIVED', `ifdef(`confRECEIVED_HEADER', `confRECEIVED_HEADER',
@@ -125,8 +126,15 @@ ifdef(`_cf_NEED_MACRO_MAP', `Kmacro macro
 ifdef(`confCR_FILE', `FR`'confCR_FILE
 ')dnl
 Karith arith
-ifdef(`_cf_feature_access_db', `C{Tls}VERIFY ENCR
+ifdef(`_cf_FULLTLS', `C{Tls}VERIFY ENCR
 C{TlsVerified}OK TRUSTED
+')dnl
+ifdef(`_cf_feature_sts', `dnl
+# MTA-STS: the servername=, match= and flags= parts of a policy
+Kstsxsni regex -a: -s3 (.*)(servername=)(.*)
+Kstsxsni2 regex -a: -s2 (.*)(servername=.*)
+Kstsxmatch regex -a: -s2 (match=)(.*)
+Kstsxnodaneflag regex -a@ -s3 (.*)(flags=)([^;]*d)(.*)
 ')dnl
 ifdef(`LOCAL_RELAY', `DR`'LOCAL_RELAY
 ')dnl

@@ -6,6 +6,9 @@ dnl # only turn TLS failures into 454 replies; with it they read the
 dnl # Srv_Features:, Clt_Features:, Try_TLS:, TLS_Rcpt:, TLS_Clt:, TLS_Srv:,
 dnl # AuthInfo:, CERTISSUER:, CERTSUBJECT:, ClientRate: and ClientConn: tags.
 dnl #
+dnl # _cf_FULL(text): text when TLS_connection reads requirements (access_db
+dnl # or sts); without them it only refuses failed handshakes
+define(`_cf_FULL', `ifdef(`_cf_FULLTLS', `$1')')
 define(`_cf_TLSFAIL', `ifdef(`TLS_PERM_ERR', `554:5.7.0', `454:4.7.0')')
 divert(0)dnl
 ######################################################################
@@ -68,6 +71,9 @@ Stls_rcpt
 ifdef(`_cf_LOCAL_tls_rcpt', `dnl
 _cf_hook(`Local_tls_rcpt')
 ')dnl
+ifdef(`_cf_feature_sts', `dnl
+_cf_hook(`STS_Check')
+')dnl
 _cf_ACC(`dnl
 R$*				$: $1 $(macro {TLS_Name} $@ $&{server_name} $)
 R$+				$: $>TlsRcptKeys $>StripDot $>CanonAddr $1
@@ -92,12 +98,18 @@ R$* $| $*			$: $1 $| $>D <$&{client_name}> <?> <! "TLS_Clt"> <>
 R$* $| <?>$*			$: $1 $| $>A <$&{client_addr}> <?> <! "TLS_Clt"> <>
 R$* $| <?>$*			$: $1 $| <$(access "TLS_Clt": $: ? $)>
 R$* $| <$* <TMPF>>		$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
-')dnl
 R$*				$@ $>"TLS_connection" $1
+', `dnl
+dnl # no access map: only the verify word is judged
+R$* $| $*			$@ $>"TLS_connection" $1
+')dnl
 
 Stls_server
 ifdef(`_cf_LOCAL_tls_server', `dnl
 _cf_hook(`Local_tls_server')
+')dnl
+ifdef(`_cf_feature_sts', `dnl
+_cf_hook(`STS_secure')
 ')dnl
 _cf_ACC(`dnl
 R$*				$: $1 $(macro {TLS_Name} $@ $&{server_name} $)
@@ -116,7 +128,7 @@ dnl # the refusal reply, 403/503 for TEMP+/PERM+, else _cf_TLSFAIL), then the
 dnl # verification, the strength (TlsShort) and the extras (TLS_req) are
 dnl # checked in that order.
 STLS_connection
-_cf_ACC(`dnl
+_cf_FULL(`dnl
 R$* $| <$*> $+			$: $1 $| <$2>
 R$* $| <$={Tls}$*>		$: $1 $| <$2$3> <_cf_TLSFAIL>
 R$* $| <PERM+$={Tls}$*>		$: $1 $| <$2$3> <503:5.7.0>
@@ -126,14 +138,14 @@ dnl # a failed handshake is refused whatever was required: with the
 dnl # requirement's own code when the access map gave one, else 454 (the
 dnl # verify word comes alone when there is no access map)
 RSOFTWARE $| <$*> <$-:$+>	$#error $@ $3 $: $2 " TLS handshake failed."
-RSOFTWARE _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 TLS handshake failed."
+RSOFTWARE _cf_FULL(`$| ')$*		$#error $@ 4.7.0 $: "454 TLS handshake failed."
 RPROTOCOL $| <$*> <$-:$+>	$#error $@ $3 $: $2 " STARTTLS failed."
-RPROTOCOL _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS failed."
+RPROTOCOL _cf_FULL(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS failed."
 RDANE_FAIL $| <$*> <$-:$+>	$#error $@ $3 $: $2 " DANE check failed."
-RDANE_FAIL _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 DANE check failed."
+RDANE_FAIL _cf_FULL(`$| ')$*		$#error $@ 4.7.0 $: "454 DANE check failed."
 RCONFIG $| <$*> <$-:$+>		$#error $@ $3 $: $2 " STARTTLS temporarily not possible."
-RCONFIG _cf_ACC(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS temporarily not possible."
-_cf_ACC(`dnl
+RCONFIG _cf_FULL(`$| ')$*		$#error $@ 4.7.0 $: "454 STARTTLS temporarily not possible."
+_cf_FULL(`dnl
 R$* $| <VERIFY> <$+>		$: <$2> <V> <0> <> $1
 R$* $| <VERIFY+$+> <$+>		$: <$3> <V> <0> <$2> $1
 R$* $| <VERIFY:$-> <$+>		$: <$3> <V> <$2> <> $1
@@ -190,6 +202,158 @@ R$-:				$: $1
 R$-:$-				$: $1 : $2 $| $(arith l $@ $1 $@ $2 $)
 R$-:$- $| TRUE			$: $2
 R$-:$- $| $*			$: $1
+')dnl
+
+ifdef(`_cf_feature_sts', `dnl
+######################################################################
+###   MTA-STS (RFC 8461): the sts map (a policy daemon) answers with a
+###   policy for a recipient domain: "none", or "secure" followed by
+###   servername= and match= settings
+######################################################################
+dnl # StsPolicy address: the policy for the part after the last @, trailing
+dnl # dots removed ("none" when there is none); a failed lookup is refused
+SStsPolicy
+R$* @ $+			$2
+R$+ .				$1
+R$+				$@ $>StsLookup $1
+
+dnl # StsLookup domain: the answer of the sts map, "none" when not listed
+SStsLookup
+R$+				$: <policy> $(sts $1 $: none $)
+R<policy> $* <TMPF>		$#error $@ 4.7.0 $: 450 STS lookup temp fail
+R<policy> $*			$@ $1
+
+dnl # TLS_NameInList :name:name:...: -- "ok" when ${TLS_Name} is listed,
+dnl # else the list as it came
+STLS_NameInList
+R$* : $&{TLS_Name} : $*		$: <listed>
+R<listed>			$@ ok
+
+dnl # STS_SAN: the server must be one of the names of its certificate
+dnl # (a "*.parent" name covers a server name whose second label is "*")
+SSTS_SAN
+ifdef(`_cf_STS_SAN', `dnl
+R$*				$: <san> $&{server_name}
+R<san> $={cert_altnames}	$@ ok
+R<san> $- . * . $={cert_altnames}	$@ ok
+R<san> $*			$#error $@ 4.7.0 $: 450 $&{server_name} not listed in SANs
+')dnl
+
+dnl # STS_secure verify-result (tls_server): under a "secure" policy for
+dnl # ${rcpt_addr} the connection must be verified with 128 bits, else a
+dnl # temporary refusal; other policies leave the verify result as it is
+SSTS_secure
+R$*				$: <$&{rcpt_addr}> $1
+R<> $*				$@ ok
+R<$+> $*			$: $2 $| <policy> $>StsPolicy $1
+R$* $| <policy> $#$*		$#$2
+R$* $| <policy> $* secure $*	$@ $>"TLS_connection" $1 $| <TEMP+VERIFY:128>
+R$* $| <policy> $*		$@ $1
+
+dnl # STS_Check recipient (tls_rcpt): under a "secure" policy for the
+dnl # recipient domain the server we talk to must be named in the match=
+dnl # list of the policy (by its own name, or ".parent"), then its
+dnl # certificate must name it (STS_SAN)
+SSTS_Check
+R$*				$: <$&{rcpt_addr}> $1
+R<> $*				$@ ok
+R<$+> $*			$: <policy> $>StsPolicy $2
+R<policy> $#$*			$#$1
+R<policy> $* secure $*		$: <list> $2
+R<policy> $*			$@ ok
+dnl # "servername=hostname" closing the settings is dropped; the match=
+dnl # value becomes :name:name: (nothing listed: only STS_SAN counts)
+R<list> $* servername=hostname	$: <list> $1
+R<list> $+			$: <names> : $(stsxmatch $1 $: : $)
+R<list> $*			$@ $>STS_SAN
+R<names> $* : $+ . : $*		<names> $1 : $2 : $3
+R<names> : $+ :			$: <names> : $1 : $| $(macro {TLS_Name} $@ $&{server_name} $) $>TLS_NameInList : $1 :
+R<names> $* $| ok		$@ $>STS_SAN
+R<names> $* $| $*		$: <names> $1
+R<names> $*			$: <names> $1 $| $&{server_name}
+R<names> $* $| $- . $+		$: <parent> $1 $| $(macro {TLS_Name} $@ . $3 $) $>TLS_NameInList $1
+R<parent> $* $| ok		$@ $>STS_SAN
+R<parent> : $* : $| $*		$#error $@ 4.7.0 $: 450 $&{server_name} not found in " " $1
+R<$-> $*			$@ $2
+
+dnl # Set_SNI (input ignored): under a "secure" policy for ${rcpt_addr}
+dnl # that names a servername=, {sts_sni} gets the server name and the
+dnl # setting "sts=secure; servername=..." is the answer; else ""
+SSet_SNI
+R$*				$: <to $&{rcpt_addr}>
+R<to>				$@ ""
+R<to $* @ $+>			$: $2
+R<to $*>			$: <$1>
+R$+ .				$1
+R$+				$: $>StsLookup $1
+R$#$*				$#$1
+Rnone				$@ ""
+R$* secure $*			$: <sni $(stsxsni $2 $: : $)> sts=secure; $(stsxsni2 $2 $: : $)
+R<sni $+ :> $+ :		$@ $(macro {sts_sni} $@ $&{server_name} $) $2
+R<sni $*> $*			$@ $2
+R$*				$@ ""
+
+dnl # DANE_disabled access-value: <> when the value has a "flags=" with d,
+dnl # or no SNI was set; <DANE> otherwise
+SDANE_disabled
+R$+				$: <flags $(stsxnodaneflag $1 $: none $)>
+R<flags $* @>			$@ <>
+R$*				$: <sni $&{sts_sni}>
+R<sni>				$@ <>
+R$*				$@ <DANE>
+
+dnl # STS_disabled (input ignored): <> when the client flags say MM or
+dnl # there is no ${rcpt_addr}; <STS> otherwise
+SSTS_disabled
+R$*				$: <$&{client_flags}>
+R<$* MM $*>			$@ <>
+R$*				$: <to $&{rcpt_addr}>
+R<to>				$@ <>
+R$*				$@ <STS>
+')dnl
+
+ifdef(`_cf_feature_tls_session_features', `dnl
+dnl # tls_srv_features name $| address: TLS_Srv_Features: access value
+Stls_srv_features
+_cf_ACC(`dnl
+R$* $| $*			$@ $>TlsPeerFeatures <TLS_Srv_Features> $1 $| $2
+')dnl
+R$*				$@ ""
+')dnl
+ifdef(`_cf_feature_tls_session_features', `define(`_cf_CLT_FEATURES', `1')')dnl
+ifdef(`_cf_feature_sts', `define(`_cf_CLT_FEATURES', `1')')dnl
+ifdef(`_cf_CLT_FEATURES', `dnl
+dnl # tls_clt_features name $| address: the TLS_Clt_Features: access value
+dnl # and, with sts, the SNI setting, joined with ";"; "" when neither
+Stls_clt_features
+R$* $| $*			$: <$1> $| _cf_ACC(`$>TlsPeerFeatures <TLS_Clt_Features> $1 $| $2')
+R<$*> $| $*			$: <$1> $| <$2>
+ifdef(`_cf_feature_sts', `dnl
+R<$*> $| <$*>			$: <$1> $| <$2> $| $>"STS_disabled" sts
+R<$*> $| <$*> $| <>		$@ $2
+R<$*> $| <$*> $| $*		$: <$1> $| <$2> $| $>"DANE_disabled" $2
+R<$*> $| <$+> $| <DANE>		$@ $2
+R<$*> $| <> $| <DANE>		$@ ""
+R<$*> $| <$*> $| $*		$: <$2> $| $>"Set_SNI" $1
+R<""> $| $+			$@ $1
+R<$+ ;> $| $+			$@ $1 ; $2
+R<$+> $| $+			$@ $1 ; $2
+R<> $| $+			$@ $1
+R<$*> $| $*			$: <> $| <$1>
+')dnl
+R<$*> $| <$+>			$@ $2
+R$*				$@ ""
+
+_cf_ACC(`dnl
+dnl # TlsPeerFeatures <Tag> name $| address: the Tag: value for the name of
+dnl # the peer (or a parent domain), else for its address (or a network); ""
+dnl # when the map has neither
+STlsPeerFeatures
+R<$-> $* $| $*			$: <$1> $| $>D <$2> <?> <! $1> <$3>
+R<$-> $| <?> <$*>		$: <$1> $| $>A <$2> <?> <! $1> <$2>
+R<$-> $| <?> <$*>		$@ ""
+R<$-> $| <$+> <$*>		$@ $2
+')dnl
 ')dnl
 
 dnl a verified client certificate may allow relaying

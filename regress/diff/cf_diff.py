@@ -92,6 +92,9 @@ bcc:copy.example\tyes
 bcc:lab.example\tyes
 rhs:friend.example\tOK
 rhs:joe@listed.example\tRELAY
+TLS_Clt_Features:mx.secure.example\tflags=d;
+TLS_Clt_Features:mx.sni.example\tcipherlist=HIGH
+TLS_Srv_Features:client.example\tV
 Connect:odd.example\tWHATEVER
 To:odd.example\tSOMETHING
 """
@@ -120,6 +123,17 @@ copy.example\tyes
 .dotcopy.example\tyes
 lab.example\tyes
 copies@archive.example.test\tkept@archive.example.test
+"""
+
+# MTA-STS policies as a policy daemon gives them (the sts cases use a hash
+# map instead of the daemon's socket)
+STSTABLE = """\
+secure.example\tsecure; match=mx.secure.example:.mxs.secure.example; servername=hostname
+nomatch.example\tsecure
+dotted.example\tsecure match=mx.dotted.example.:.dotted.example. servername=hostname
+sni.example\tsecure; servername=hostname; match=mx.sni.example
+plain.example\tnone
+testing.example\ttesting; match=mx.testing.example
 """
 
 # mailertable and virtusertable values of every "error:" and "local:" shape
@@ -153,7 +167,8 @@ EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
                ("genericstable", GENERICS),
                ("domaintable", DOMAINTABLE),
                ("authinfo", AUTHINFO),
-               ("bcctable", BCCTABLE))
+               ("bcctable", BCCTABLE),
+               ("sts", STSTABLE))
 
 
 def compile_mc(src, cfdir, tmp, name):
