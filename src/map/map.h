@@ -69,6 +69,12 @@ struct map_env {
 			    const char *word);
 	/* a note for the user, e.g. "host: Name server timeout" */
 	void		 (*message)(void *arg, const char *text);
+	/*
+	 * an error sendmail reports with syserr (said like a message, and
+	 * the run's exit status becomes 70), e.g. a switch's unknown
+	 * member map; NULL: said through message
+	 */
+	void		 (*syserr)(void *arg, const char *text);
 };
 
 struct map_set;

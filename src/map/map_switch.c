@@ -21,9 +21,28 @@
 #include "map.h"
 #include "map_int.h"
 
-/* service -> "method method ...", parsed from the file */
+/*
+ * The file as sendmail 8.17 reads it on Linux (its fall-back reader;
+ * nsswitch.conf is only read by Solaris builds): a line is a service
+ * name ended by a space or tab, then methods separated by spaces or
+ * tabs (further white space skipped after each separator), up to '#'.
+ * A line starting with white space, or with no method, is ignored; a
+ * later line for a service replaces an earlier one (names without
+ * case).  Nothing else is special: "aliases:" is another service, and
+ * nsswitch's "[NOTFOUND=return]" is just a method, i.e. a member map
+ * "<name>.[NOTFOUND=return]" that does not exist, which the switch map
+ * reports and skips as sendmail does.
+ */
+#define SWITCH_MAXMETHODS	12	/* sendmail's MAXMAPSTACK */
+
+struct map_switch_ent {
+	char		*service;
+	struct strarr	 methods;
+};
+
 struct map_switch {
-	struct strarr	 lines;		/* "service method ..." as read */
+	struct map_switch_ent	*v;
+	size_t			 n;
 };
 
 static const char *
@@ -39,57 +58,97 @@ switch_default(const char *service)
 void
 map_switch_free(struct map_switch *sw)
 {
+	size_t i;
+
 	if (sw == NULL)
 		return;
-	strarr_free(&sw->lines);
+	for (i = 0; i < sw->n; i++) {
+		free(sw->v[i].service);
+		strarr_free(&sw->v[i].methods);
+	}
+	free(sw->v);
 	free(sw);
+}
+
+/* One line of the file (without its newline) into sw. */
+static void
+switch_line(struct map_switch *sw, char *line)
+{
+	struct map_switch_ent *e = NULL;
+	char *p, *end;
+	size_t i;
+
+	if ((p = strchr(line, '#')) != NULL)
+		*p = '\0';
+	p = strpbrk(line, " \t");
+	if (p == NULL || p == line)
+		return;		/* no method, or led by white space */
+	*p++ = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0')
+		return;
+	for (i = 0; i < sw->n; i++)
+		if (str_casecmp(sw->v[i].service, line) == 0) {
+			e = &sw->v[i];
+			strarr_free(&e->methods);
+			break;
+		}
+	if (e == NULL) {
+		sw->v = xreallocarray(sw->v, sw->n + 1, sizeof(*sw->v));
+		e = &sw->v[sw->n++];
+		e->service = xstrdup(line);
+	}
+	memset(&e->methods, 0, sizeof(e->methods));
+	while (*p != '\0' && e->methods.n < SWITCH_MAXMETHODS) {
+		end = strpbrk(p, " \t");
+		if (end == NULL) {
+			strarr_push(&e->methods, p);
+			break;
+		}
+		strarr_pushn(&e->methods, p, (size_t)(end - p));
+		p = end + 1;
+		while (isspace((unsigned char)*p))
+			p++;
+	}
 }
 
 struct map_switch *
 map_switch_load(const char *path)
 {
 	struct map_switch *sw = xcalloc(1, sizeof(*sw));
-	char *line = NULL, *hash;
+	char *line = NULL;
 	size_t cap = 0;
+	ssize_t n;
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "re")) == NULL)
 		return sw;
-	while (getline(&line, &cap, f) != -1) {
-		if ((hash = strchr(line, '#')) != NULL)
-			*hash = '\0';
-		str_rtrim(line);
-		if (*str_skip_ws(line) != '\0')
-			strarr_push(&sw->lines, str_skip_ws(line));
+	while ((n = getline(&line, &cap, f)) != -1) {
+		if (n > 0 && line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		switch_line(sw, line);
 	}
 	free(line);
 	(void)fclose(f);
 	return sw;
 }
 
-/*
- * The methods for a service as one space-separated string, e.g.
- * "files dns"; a missing service falls back to the default.
- */
+/* The methods of a service; one the file does not name has the default. */
 void
 map_switch_methods(const struct map_switch *sw, const char *service,
     struct strarr *out)
 {
-	const char *l, *p;
-	size_t i, n = strlen(service);
+	size_t i, j;
 
 	if (sw != NULL)
-		for (i = 0; i < sw->lines.n; i++) {
-			l = sw->lines.v[i];
-			if (str_ncasecmp(l, service, n) != 0 ||
-			    !(isspace((unsigned char)l[n]) || l[n] == ':'))
-				continue;
-			p = l + n;
-			if (*p == ':')
-				p++;
-			str_split(p, " \t", out);
-			return;
-		}
+		for (i = 0; i < sw->n; i++)
+			if (str_casecmp(sw->v[i].service, service) == 0) {
+				for (j = 0; j < sw->v[i].methods.n; j++)
+					strarr_push(out,
+					    sw->v[i].methods.v[j]);
+				return;
+			}
 	str_split(switch_default(service), " ", out);
 }
 
@@ -125,13 +184,14 @@ switch_open(struct map *m, int mode, struct err *err)
 		memcpy(name + strlen(m->name) + 1, methods.v[i],
 		    strlen(methods.v[i]) + 1);
 		if (map_find(m->set, name) == NULL) {
-			if (env->message != NULL) {
-				char msg[ERR_MSGMAX];
+			char msg[ERR_MSGMAX];
 
-				(void)snprintf(msg, sizeof(msg), "Switch map "
-				    "%s: unknown member map %s", m->name, name);
+			(void)snprintf(msg, sizeof(msg), "Switch map %s: "
+			    "unknown member map %s", m->name, name);
+			if (env->syserr != NULL)
+				env->syserr(env->arg, msg);
+			else if (env->message != NULL)
 				env->message(env->arg, msg);
-			}
 		} else
 			strarr_push(&sm->members, name);
 		free(name);
