@@ -34,6 +34,8 @@ ifelse(substr(confDELIVERY_MODE, 0, 1), `d',
 	`_cf_warn(`confDELIVERY_MODE starts with "d" (deferred): the anti-spam rulesets do nothing in that mode')')
 dnl # settings older packages knew: say what replaced each one
 define(`_cf_gone', `ifdef(`$1', `_cf_warn(`$1 $2')')')
+ifdef(`_cf_LDAPR_DEFAULTMAP', `ifdef(`confLDAP_DEFAULT_SPEC', `',
+	`_cf_warn(`FEATURE(ldap_routing) uses its default LDAP maps but confLDAP_DEFAULT_SPEC is not set (no LDAP server or base to ask)')')')
 _cf_gone(`confAUTO_REBUILD', `no longer exists; run newaliases yourself')
 _cf_gone(`confUNSAFE_GROUP_WRITES', `is deprecated; use confDONT_BLAME_SENDMAIL')
 _cf_gone(`confDEF_GROUP_ID', `is obsolete; put the group into confDEF_USER_ID (user:group)')

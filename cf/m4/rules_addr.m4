@@ -235,7 +235,13 @@ R<$*> $+			$@ $2
 
 ')dnl
 SParse1
-undivert(11)dnl
+ifdef(`_cf_feature_ldap_routing', `dnl
+dnl # LDAP routing: the key is user@domain ($M stands for an equivalent
+dnl # domain); LDAPExpand answers with a triple or an address
+R$+ < @ $={LDAPRoute} . >	$: <ldap> $1 < @ $2 . > $| $1 @ $2
+R$+ < @ $={LDAPRouteEquiv} . >	$: <ldap> $1 < @ $2 . > $| $1 @ $M
+R<ldap> $+ $| $+		$: $>LDAPExpand <$1> <$2> <>
+')dnl
 ifdef(`_cf_HAVE_SMTP', `dnl
 dnl an address literal goes straight there, or through the smart host
 R$* < @ [ $+ ] > $*		$: $>ParseLocal $1 < @ [ $2 ] > $3
@@ -498,3 +504,78 @@ R$* < @ *LOCAL* > $*		$@ $1 < @ $j . > $2
 
 SParseLocal=98
 undivert(3)dnl
+ifdef(`_cf_feature_ldap_routing', `
+
+######################################################################
+###   LDAPExpand <parsed address> <lookup key> <+detail>
+######################################################################
+dnl # Answers a triple for a mail host elsewhere, the (new) parsed address
+dnl # when the mail is ours, or the address unchanged when LDAP does not
+dnl # know the user (refused with arg 3 bounce/sendertoo).
+SLDAPExpand
+R<$+> <$+> <$*>			$: <$1> <$2> <$3> $| <$(ldapmh $2 $: $)>
+R<$+> <$+> <$*> $| <$*>		$: <$(ldapmra $2 $: $)> <$4> <$1> <$2> <$3>
+dnl # a lookup failed for now: the address is kept (and queued), or with
+dnl # "tempfail" an SMTP recipient is refused for now
+R<$* <TMPF>> <$*> <$+> <$+> <$*>	$: <tmpf> $3 $| $&{opMode} $| <$&{addr_type}>
+R<$*> <$* <TMPF>> <$+> <$+> <$*>	$: <tmpf> $3 $| $&{opMode} $| <$&{addr_type}>
+ifelse(_cf_LDAPR_TEMPFAIL, `1', `dnl
+R<tmpf> $+ $| $={SMTPOpModes} $| <e r>	$#error $@ 4.3.0 $: "451 Temporary system failure. Please try again later."
+')dnl
+R<tmpf> $+ $| $* $| $*		$@ $1
+ifelse(_cf_LDAPR_DETAIL, `preserve', `dnl
+dnl # preserve: the +detail goes into the routing address
+R<$+ @ $+> <$*> <$+> <$+> <$*>	$: <$1 $6 @ $2> <$3> <$4> <$5> <$6>
+')dnl
+dnl # a routing address, to be delivered at the mail host
+R<$+> <$*> <$+> <$+> <$*>	$@ $>LDAPRouteTo <$2> <new> $1
+dnl # only a mail host: the address as it was, delivered there
+R<> <$+> <$+> <$+> <$*>		$@ $>LDAPRouteTo <$1> <old> $2
+dnl # nothing known: try user@domain without the +detail, then @domain
+ifelse(_cf_LDAPR_DETAIL, `', `', `dnl
+R<> <> <$+> <$+ + $* @ $+> <>	$@ $>LDAPExpand <$1> <$2 @ $4> <+$3>
+')dnl
+ifdef(`_cf_LDAPR_NODOMAIN', `dnl
+R<> <> <$+> <$+ @ $+> <$*>	$: <> <> <$1> <@ $3> <$4>
+', `dnl
+ifelse(_cf_LDAPR_DETAIL, `preserve', `dnl
+R<> <> <$+> <$+ + $* @ $+> <>	$@ $>LDAPExpand <$1> <@ $4> <+$3>
+')dnl
+R<> <> <$+> <$+ @ $+> <$*>	$@ $>LDAPExpand <$1> <@ $3> <$4>
+')dnl
+dnl # not even the domain is known
+ifelse(_cf_LDAPR_UNKNOWN, `keep', `dnl
+R<> <> <$+> <@ $+> <$*>		$@ $1
+', `dnl
+R<> <> <$+> <@ $+> <$*>		$: <unknown $&{addr_type}> $1
+R<unknown e r> $+		$#error $@ nouser $: "550 User unknown"
+ifelse(_cf_LDAPR_UNKNOWN, `sender', `dnl
+R<unknown e s> $+		$#error $@ nouser $: "550 User unknown"
+')dnl
+R<unknown $*> $+		$@ $2
+')dnl
+
+dnl # LDAPRouteTo <mail host> <new|old> address: a host of ours, or none,
+dnl # keeps the mail here (a new routing address is parsed again); another
+dnl # host gets it through the mailertable or the relay mailer
+SLDAPRouteTo
+R<> <new> $+			$@ $>Parse0 $>canonify $1
+R<$=w> <new> $+			$@ $>Parse0 $>canonify $2
+R<$=w> <old> $+			$@ $2
+R<$+> <new> $+			$: <$1> <old> $>canonify $2
+ifdef(`_cf_feature_mailertable', `dnl
+R<$+> <old> $+			$@ $>LDAPMailertable <$1> $2
+
+dnl # LDAPMailertable <host> address: the mailertable entry for the host
+dnl # (a value without a mailer names the host to try instead), then its
+dnl # parent domains; else the relay mailer to that host
+SLDAPMailertable
+R<$+> $*			$: <$(mailertable $1 $)> $| $2
+R<$~[ : $*> $| $*		$@ $>MailerToTriple < $1 : $2 > $3
+R<$+> $| $*			$: <$1> $| $>Mailertable <$1> $2
+R<$+> $| $#$*			$#$2
+R<$+> $| $*			$#_cf_RELAY_MAILER $@ $1 $: $2
+', `dnl
+R<$+> <old> $+			$#_cf_RELAY_MAILER $@ $1 $: $2
+')dnl
+')dnl

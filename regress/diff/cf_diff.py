@@ -136,6 +136,26 @@ plain.example\tnone
 testing.example\ttesting; match=mx.testing.example
 """
 
+# LDAP routing answers (the ldap_routing cases use hash maps in place of
+# the LDAP server): mailHost and mailRoutingAddress by user@domain
+LDAPMH = """\
+joe@ldap.example\tmx.elsewhere.example
+bob@ldap.example\tvm.example.test
+dave@ldap.example\tmt.example
+eve@ldap.example\tsub.mt.example
+frank@ldap.example\tunlisted.example
+gina@ldap.example\tlocalhost
+@catch.example\thub.example
+"""
+
+LDAPMRA = """\
+carol@ldap.example\tcarol@new.example
+dave@ldap.example\tdave@new.example
+eve@ldap.example\teve@other.example
+gina@ldap.example\tgina
+@catch.example\tcatchall@new.example
+"""
+
 # mailertable and virtusertable values of every "error:" and "local:" shape
 EXTRA_MAILERTABLE = """\
 err2.example\terror:nouser:550 gone
@@ -153,12 +173,16 @@ oops@example.test\terror:oops
 """
 
 # host names the rhsbl features find listed: the host map (hosts: files)
-# answers for them, so a listing is seen without a name server
+# answers for them, so a listing is seen without a name server; and the
+# LDAP routing domains, which must be canonical (end in a dot) to be routed
 EXTRA_HOSTS = """\
 192.0.2.251\tlisted.example
 127.0.0.2\tlisted.example.rhs.example
 127.0.0.2\tfriend.example.rhs.example
 127.0.0.2\tfriend.example.rhs2.example
+192.0.2.40\tldap.example
+192.0.2.41\tcatch.example
+192.0.2.42\tequiv.example
 """
 
 EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
@@ -168,7 +192,9 @@ EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
                ("domaintable", DOMAINTABLE),
                ("authinfo", AUTHINFO),
                ("bcctable", BCCTABLE),
-               ("sts", STSTABLE))
+               ("sts", STSTABLE),
+               ("ldapmh", LDAPMH),
+               ("ldapmra", LDAPMRA))
 
 
 def compile_mc(src, cfdir, tmp, name):
