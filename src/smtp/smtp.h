@@ -123,10 +123,14 @@ enum smtp_data_status {
 #define SMTP_LINE_NUL		0x02	/* the piece holds a NUL byte */
 #define SMTP_LINE_BARE_LF	0x04	/* ended by a bare LF (SMTP_DATA_LF_OK) */
 #define SMTP_LINE_BARE_CR	0x08	/* holds a bare CR (SMTP_DATA_CR_OK) */
+#define SMTP_LINE_NO_EOL	0x10	/* the message ended without CRLF
+					   (smtp_data_finish) */
 
 /* policy flags for smtp_data_set_flags(); default 0 = strict */
 #define SMTP_DATA_LF_OK		0x01	/* bare LF ends a line, never the data */
 #define SMTP_DATA_CR_OK		0x02	/* bare CR is kept as a data byte */
+#define SMTP_DATA_RAW		0x04	/* BDAT: no dot-unstuffing and no end
+					   marker; smtp_data_finish() ends */
 
 #define SMTP_DATA_MAXLINE_DEFAULT	2048	/* maxline 0 */
 
@@ -152,6 +156,12 @@ void	 smtp_data_set_flags(struct smtp_data *, unsigned flags);
  */
 enum smtp_data_status smtp_data_feed(struct smtp_data *, const char *p,
 	    size_t n, size_t *used);
+/*
+ * BDAT LAST (SMTP_DATA_RAW): the message ends here; a last line without
+ * CRLF is given with SMTP_LINE_NO_EOL.  SMTP_DATA_END, or ERROR for a
+ * trailing bare CR under the strict policy.
+ */
+enum smtp_data_status smtp_data_finish(struct smtp_data *);
 /* Why SMTP_DATA_ERROR, as a reply line ("421 4.5.0 Bare linefeed ..."). */
 const char *smtp_data_error(struct smtp_data *);
 /* The first non-zero line_cb result, 0 if none. */

@@ -7,6 +7,8 @@
  * only a line cut by a chunk boundary is copied.  Bare CR and bare LF
  * are errors unless the policy flags allow them, and even then they
  * never end the data (see doc/smtp.md for the smuggling policy).
+ * For BDAT the same reader runs raw: lines and the bare CR/LF policy,
+ * but no dots, and the caller says where the message ends.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +204,7 @@ smtp_data_feed(struct smtp_data *d, const char *p, size_t n, size_t *used)
 		}
 		if (d->bol) {
 			d->bol = 0;
-			if (p[i] == '.') {
+			if (p[i] == '.' && !(d->policy & SMTP_DATA_RAW)) {
 				d->dot = 1;
 				i++;
 				continue;
@@ -246,6 +248,34 @@ smtp_data_feed(struct smtp_data *d, const char *p, size_t n, size_t *used)
 	}
 	*used = n;
 	return SMTP_DATA_MORE;
+}
+
+enum smtp_data_status
+smtp_data_finish(struct smtp_data *d)
+{
+	size_t used;
+
+	if (d->state == DS_END)
+		return SMTP_DATA_END;
+	if (d->state == DS_ERROR)
+		return SMTP_DATA_ERROR;
+	if (d->cr) {
+		d->cr = 0;
+		if (!(d->policy & SMTP_DATA_CR_OK))
+			return fail(d, ERR_BARE_CR, 0, &used);
+		if (add_content(d, "\r", 1) == -1)
+			return fail(d, ERR_INTERNAL, 0, &used);
+	}
+	if (!d->bol) {
+		/* the last line had no CRLF: give what is left of it */
+		if (d->dot && d->line.len == 0 && d->emitted == 0)
+			emit(d, ".", 1, SMTP_LINE_NO_EOL);
+		else
+			emit(d, buf_cstr(&d->line), d->line.len,
+			    SMTP_LINE_NO_EOL);
+	}
+	d->state = DS_END;
+	return SMTP_DATA_END;
 }
 
 const char *

@@ -109,6 +109,27 @@ run(const char *in, size_t len, size_t maxline, unsigned policy,
  * Runs in every way (one shot, byte by byte, every cut, random cuts)
  * and checks all give what the one-shot run gave, which is returned.
  */
+/* a run that must match the one-shot run `one` */
+static void
+same(const struct result *one, struct result *r)
+{
+	assert_int_equal(r->st, one->st);
+	if (one->st != SMTP_DATA_ERROR) {
+		assert_int_equal(r->used, one->used);
+		assert_int_equal(r->nuls, one->nuls);
+		assert_int_equal(r->bytes, one->bytes);
+	}
+	assert_int_equal(r->lines.len, one->lines.len);
+	if (one->lines.len > 0)
+		assert_memory_equal(r->lines.data, one->lines.data,
+		    one->lines.len);
+	buf_free(&r->lines);
+}
+
+/*
+ * Runs in every way (one shot, byte by byte, every cut, random cuts)
+ * and checks all give what the one-shot run gave, which is returned.
+ */
 static struct result
 run_all(const char *in, size_t len, size_t maxline, unsigned policy)
 {
@@ -118,39 +139,41 @@ run_all(const char *in, size_t len, size_t maxline, unsigned policy)
 
 	one = run(in, len, maxline, policy, ONE_SHOT, 0, 0);
 	r = run(in, len, maxline, policy, BYTES, 0, 0);
-	assert_int_equal(r.st, one.st);
-	if (one.st != SMTP_DATA_ERROR)
-		assert_int_equal(r.used, one.used);
-	assert_int_equal(r.lines.len, one.lines.len);
-	assert_memory_equal(r.lines.data, one.lines.data, one.lines.len);
-	buf_free(&r.lines);
+	same(&one, &r);
 	for (at = 1; at < len; at++) {
 		r = run(in, len, maxline, policy, AT, at, 0);
-		assert_int_equal(r.st, one.st);
-		if (one.st != SMTP_DATA_ERROR)
-			assert_int_equal(r.used, one.used);
-		assert_int_equal(r.lines.len, one.lines.len);
-		assert_memory_equal(r.lines.data, one.lines.data,
-		    one.lines.len);
-		assert_int_equal(r.nuls, one.nuls);
-		assert_int_equal(r.bytes, one.bytes);
-		buf_free(&r.lines);
+		same(&one, &r);
 	}
 	srand(42);
 	for (k = 0; k < 50; k++) {
 		r = run(in, len, maxline, policy, RANDOM, 0, 0);
-		assert_int_equal(r.st, one.st);
-		if (one.st != SMTP_DATA_ERROR)
-			assert_int_equal(r.used, one.used);
-		assert_int_equal(r.lines.len, one.lines.len);
-		assert_memory_equal(r.lines.data, one.lines.data,
-		    one.lines.len);
-		buf_free(&r.lines);
+		same(&one, &r);
 	}
 	return one;
 }
 
 #define S(lit)	lit, sizeof(lit) - 1
+
+/*
+ * Runs in every way and checks the status and the lines (want_lines,
+ * NULL for none); returns the result without its lines.
+ */
+static struct result
+expect(const char *in, size_t len, size_t maxline, unsigned policy,
+    enum smtp_data_status want_st, const char *want_lines, size_t want_len)
+{
+	struct result r = run_all(in, len, maxline, policy);
+
+	assert_int_equal(r.st, want_st);
+	assert_int_equal(r.lines.len, want_len);
+	if (want_len > 0)
+		assert_memory_equal(r.lines.data, want_lines, want_len);
+	buf_free(&r.lines);
+	return r;
+}
+
+#define EXPECT(in, maxline, policy, st, lines) \
+	expect(S(in), maxline, policy, st, S(lines))
 
 static void
 test_message_ends_at_crlf_dot_crlf_and_leaves_pipelined_bytes(void **state)
@@ -160,13 +183,10 @@ test_message_ends_at_crlf_dot_crlf_and_leaves_pipelined_bytes(void **state)
 	struct result r;
 
 	(void)state;
-	r = run_all(S(in), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_END);
-	assert_int_equal(r.used, strstr(in, "MAIL") - in);
-	assert_string_equal(r.lines.data,
+	r = EXPECT(in, 0, 0, SMTP_DATA_END,
 	    "Subject: hi|0\n|0\nbody|0\n.x|0\n");
+	assert_int_equal(r.used, strstr(in, "MAIL") - in);
 	assert_int_equal(r.bytes, 11 + 2 + 2 + 4 + 2 + 2 + 2);
-	buf_free(&r.lines);
 }
 
 static void
@@ -175,51 +195,35 @@ test_empty_message_and_no_end_yet(void **state)
 	struct result r;
 
 	(void)state;
-	r = run_all(S(".\r\nQUIT\r\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_END);
+	r = EXPECT(".\r\nQUIT\r\n", 0, 0, SMTP_DATA_END, "");
 	assert_int_equal(r.used, 3);
-	assert_int_equal(r.lines.len, 0);
-	buf_free(&r.lines);
-	r = run_all(S("abc\r\n.\r"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_MORE);
+	r = EXPECT("abc\r\n.\r", 0, 0, SMTP_DATA_MORE, "abc|0\n");
 	assert_int_equal(r.used, 7);
-	assert_string_equal(r.lines.data, "abc|0\n");
-	buf_free(&r.lines);
 }
 
 static void
 test_leading_dot_always_removed(void **state)
 {
-	struct result r;
-
 	(void)state;
-	r = run_all(S("..x\r\n.x\r\n..\r\n...\r\n. \r\n.\r\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_END);
-	assert_string_equal(r.lines.data, ".x|0\nx|0\n.|0\n..|0\n |0\n");
-	buf_free(&r.lines);
+	EXPECT("..x\r\n.x\r\n..\r\n...\r\n. \r\n.\r\n", 0, 0, SMTP_DATA_END,
+	    ".x|0\nx|0\n.|0\n..|0\n |0\n");
 }
 
 static void
 test_long_lines_come_in_pieces(void **state)
 {
-	struct result r;
-
 	(void)state;
-	r = run_all(S("0123456789abcdefghij\r\n01234567\r\n"
-	    "0123456789abcdef\r\n.0123456789\r\n\r\n.\r\n"), 8, 0);
-	assert_int_equal(r.st, SMTP_DATA_END);
-	assert_string_equal(r.lines.data,
+	EXPECT("0123456789abcdefghij\r\n01234567\r\n"
+	    "0123456789abcdef\r\n.0123456789\r\n\r\n.\r\n", 8, 0,
+	    SMTP_DATA_END,
 	    "01234567|1\n89abcdef|1\nghij|0\n"
 	    "01234567|0\n"
 	    "01234567|1\n89abcdef|0\n"
 	    "01234567|1\n89|0\n"
 	    "|0\n");
-	buf_free(&r.lines);
 	/* maxline 1: every byte of a long line is a piece */
-	r = run_all(S("ab\r\n..\r\n.\r\n"), 1, 0);
-	assert_int_equal(r.st, SMTP_DATA_END);
-	assert_string_equal(r.lines.data, "a|1\nb|0\n.|0\n");
-	buf_free(&r.lines);
+	EXPECT("ab\r\n..\r\n.\r\n", 1, 0, SMTP_DATA_END,
+	    "a|1\nb|0\n.|0\n");
 }
 
 static void
@@ -228,12 +232,9 @@ test_nul_bytes_are_data_and_counted(void **state)
 	struct result r;
 
 	(void)state;
-	r = run_all(S("a\0b\r\n\0\0\r\n.\0\r\n.\r\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_END);
+	r = EXPECT("a\0b\r\n\0\0\r\n.\0\r\n.\r\n", 0, 0, SMTP_DATA_END,
+	    "a\0b|2\n\0\0|2\n\0|2\n");
 	assert_int_equal(r.nuls, 4);
-	assert_int_equal(r.lines.len, 15);
-	assert_memory_equal(r.lines.data, "a\0b|2\n\0\0|2\n\0|2\n", 15);
-	buf_free(&r.lines);
 }
 
 static void
@@ -242,43 +243,26 @@ test_bare_lf_and_cr_rejected_by_default(void **state)
 	struct result r;
 
 	(void)state;
-	r = run_all(S("abc\ndef\r\n.\r\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_ERROR);
+	r = EXPECT("abc\ndef\r\n.\r\n", 0, 0, SMTP_DATA_ERROR, "");
 	assert_string_equal(r.err, "421 4.5.0 Bare linefeed (LF) not allowed");
-	assert_int_equal(r.lines.len, 0);
-	buf_free(&r.lines);
-	r = run_all(S("ok\r\nabc\rdef\r\n.\r\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_ERROR);
+	r = EXPECT("ok\r\nabc\rdef\r\n.\r\n", 0, 0, SMTP_DATA_ERROR,
+	    "ok|0\n");
 	assert_string_equal(r.err,
 	    "421 4.5.0 Bare carriage return (CR) not allowed");
-	assert_string_equal(r.lines.data, "ok|0\n");
-	buf_free(&r.lines);
-	r = run_all(S("\r\r\n.\r\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_ERROR);
-	buf_free(&r.lines);
-	r = run_all(S("\n"), 0, 0);
-	assert_int_equal(r.st, SMTP_DATA_ERROR);
-	buf_free(&r.lines);
+	EXPECT("\r\r\n.\r\n", 0, 0, SMTP_DATA_ERROR, "");
+	EXPECT("\n", 0, 0, SMTP_DATA_ERROR, "");
 }
 
 static void
 test_lenient_policies_keep_bare_cr_lf_as_data(void **state)
 {
-	struct result r;
-
 	(void)state;
-	r = run_all(S("a\nb\r\n.\n.\r\nc\r\n.\r\n"), 0, SMTP_DATA_LF_OK);
-	assert_int_equal(r.st, SMTP_DATA_END);
-	assert_string_equal(r.lines.data, "a|4\nb|0\n.|4\n.|0\nc|0\n");
-	buf_free(&r.lines);
-	r = run_all(S("a\rb\r\n\r.\r\r\n.\r\n"), 0, SMTP_DATA_CR_OK);
-	assert_int_equal(r.st, SMTP_DATA_END);
-	assert_string_equal(r.lines.data, "a\rb|8\n\r.\r|8\n");
-	buf_free(&r.lines);
+	EXPECT("a\nb\r\n.\n.\r\nc\r\n.\r\n", 0, SMTP_DATA_LF_OK,
+	    SMTP_DATA_END, "a|4\nb|0\n.|4\n.|0\nc|0\n");
+	EXPECT("a\rb\r\n\r.\r\r\n.\r\n", 0, SMTP_DATA_CR_OK, SMTP_DATA_END,
+	    "a\rb|8\n\r.\r|8\n");
 	/* LF_OK alone still refuses a bare CR */
-	r = run_all(S("a\rb\r\n.\r\n"), 0, SMTP_DATA_LF_OK);
-	assert_int_equal(r.st, SMTP_DATA_ERROR);
-	buf_free(&r.lines);
+	EXPECT("a\rb\r\n.\r\n", 0, SMTP_DATA_LF_OK, SMTP_DATA_ERROR, "");
 }
 
 static void
@@ -325,6 +309,51 @@ test_reset_reads_next_message(void **state)
 	assert_int_equal(smtp_data_feed(d, "", 0, &used), SMTP_DATA_END);
 	smtp_data_free(d);
 	smtp_data_free(NULL);
+}
+
+/* BDAT: raw chunks, then finish; fed at every cut */
+static void
+test_raw_mode_for_bdat(void **state)
+{
+	static const char in[] = "a\r\n.\r\n..b\r\nlast";
+	static const char want[] = "a|0\n.|0\n..b|0\nlast|16\n";
+	struct sink s;
+	struct smtp_data *d;
+	size_t at, used;
+
+	(void)state;
+	for (at = 0; at < sizeof(in); at++) {
+		memset(&s, 0, sizeof(s));
+		buf_init(&s.out, 0);
+		d = smtp_data_new(0, sink_cb, &s);
+		smtp_data_set_flags(d, SMTP_DATA_RAW);
+		assert_int_equal(smtp_data_feed(d, in, at, &used),
+		    SMTP_DATA_MORE);
+		assert_int_equal(smtp_data_feed(d, in + at,
+		    sizeof(in) - 1 - at, &used), SMTP_DATA_MORE);
+		assert_int_equal(smtp_data_finish(d), SMTP_DATA_END);
+		assert_int_equal(smtp_data_finish(d), SMTP_DATA_END);
+		assert_string_equal(s.out.data, want);
+		smtp_data_free(d);
+		buf_free(&s.out);
+	}
+	/* ends in CRLF: no extra line; a trailing CR is bare */
+	memset(&s, 0, sizeof(s));
+	buf_init(&s.out, 0);
+	d = smtp_data_new(0, sink_cb, &s);
+	smtp_data_set_flags(d, SMTP_DATA_RAW);
+	assert_int_equal(smtp_data_feed(d, S("x\r\n"), &used),
+	    SMTP_DATA_MORE);
+	assert_int_equal(smtp_data_finish(d), SMTP_DATA_END);
+	assert_string_equal(s.out.data, "x|0\n");
+	smtp_data_reset(d);
+	assert_int_equal(smtp_data_feed(d, S("x\r"), &used), SMTP_DATA_MORE);
+	assert_int_equal(smtp_data_finish(d), SMTP_DATA_ERROR);
+	smtp_data_reset(d);
+	assert_int_equal(smtp_data_feed(d, S("x\ny\r\n"), &used),
+	    SMTP_DATA_ERROR);
+	smtp_data_free(d);
+	buf_free(&s.out);
 }
 
 /* ---- SMTP smuggling (reliability.md 2.2) ---- */
@@ -489,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_lenient_policies_keep_bare_cr_lf_as_data),
 		cmocka_unit_test(test_callback_failure_drops_rest_but_finds_end),
 		cmocka_unit_test(test_reset_reads_next_message),
+		cmocka_unit_test(test_raw_mode_for_bdat),
 		cmocka_unit_test(test_smuggling_strict_rejects_or_reads_one_message),
 		cmocka_unit_test(test_smuggling_lenient_never_ends_early),
 	};
