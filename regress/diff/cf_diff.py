@@ -156,6 +156,17 @@ gina@ldap.example\tgina
 @catch.example\tcatchall@new.example
 """
 
+# FEATURE(domainmap) user maps of two domains
+DOMAINMAP1 = """\
+jsmith\tjohnsmith@mailbox.example
+jdoe\tjanedoe@sandbox.example
+local\tjoe
+"""
+
+DOMAINMAP2 = """\
+ann\tann@remote.example
+"""
+
 # mailertable and virtusertable values of every "error:" and "local:" shape
 EXTRA_MAILERTABLE = """\
 err2.example\terror:nouser:550 gone
@@ -183,6 +194,7 @@ EXTRA_HOSTS = """\
 192.0.2.40\tldap.example
 192.0.2.41\tcatch.example
 192.0.2.42\tequiv.example
+192.0.2.43\ttwo.map.example
 """
 
 EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
@@ -194,7 +206,9 @@ EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
                ("bcctable", BCCTABLE),
                ("sts", STSTABLE),
                ("ldapmh", LDAPMH),
-               ("ldapmra", LDAPMRA))
+               ("ldapmra", LDAPMRA),
+               ("domainmap1", DOMAINMAP1),
+               ("domainmap2", DOMAINMAP2))
 
 
 def compile_mc(src, cfdir, tmp, name):
