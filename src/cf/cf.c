@@ -211,10 +211,21 @@ cf_macro_define(struct cf *cf, const char *name, const char *value)
 		cf_macdefine(cf, id, value);
 }
 
+/* The value of macro "x", "{name}" or "name"; NULL when unset. */
 const char *
 cf_macro_value(struct cf *cf, const char *name)
 {
-	int id = cf_macid_find(cf, name);
+	char bare[64];
+	size_t n = strlen(name);
+	int id;
+
+	if (n > 2 && name[0] == '{' && name[n - 1] == '}' &&
+	    n - 2 < sizeof(bare)) {
+		memcpy(bare, name + 1, n - 2);
+		bare[n - 2] = '\0';
+		name = bare;
+	}
+	id = cf_macid_find(cf, name);
 
 	return id < 0 ? NULL : cf_macvalue(cf, id);
 }

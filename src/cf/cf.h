@@ -117,6 +117,12 @@ long		 cf_precedence(struct cf *, const char *value);
 /* Expands $x, ${name} and $?x...$|...$. of s (metasymbols) into out. */
 struct buf;
 void		 cf_macro_expand(struct cf *, const char *s, struct buf *out);
+/* "$j text" as written by a person into metasymbol form. */
+void		 cf_macro_translate(struct cf *, const char *s, struct buf *out);
+
+/* The macros a qf keeps ({persistentMacros}), names without braces. */
+void		 cf_macros_persistent(struct cf *, void (*fn)(void *arg,
+		    const char *name, const char *value), void *arg);
 
 enum cf_verdict { CF_ACCEPT, CF_REJECT, CF_TEMPFAIL, CF_DISCARD };
 int		 cf_has_ruleset(struct cf *, const char *name);

@@ -8,6 +8,7 @@
  * error hook (cf_set_errfn) with their reply codes.
  */
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,4 +188,32 @@ cf_rcpt_known(struct cf *cf, const struct cf_resolved *r, const char *to)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The macros a queue file keeps: those named in class
+ * {persistentMacros} that have a value, in macro id order as sendmail
+ * writes them.
+ */
+void
+cf_macros_persistent(struct cf *cf,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	const char *end, *name;
+	char tmp[4], braced[80];
+	int cls, id;
+
+	cls = cf_macid(cf, "{persistentMacros}", &end);
+	for (id = 1; id <= CF_MAXMACROID; id++) {
+		if (cf->macro[id] == NULL || cf->macro[id][0] == '\0')
+			continue;
+		name = cf_macname(cf, id, tmp);
+		if (id >= CF_FIRSTLONGID) {
+			(void)snprintf(braced, sizeof(braced), "{%s}", name);
+			if (!cf_class_has(cf, cls, braced))
+				continue;
+		} else if (!cf_class_has(cf, cls, name))
+			continue;
+		fn(arg, name, cf->macro[id]);
+	}
 }

@@ -129,9 +129,3 @@ cf_precedence(struct cf *cf, const char *value)
 			return cf->prec_vals[i];
 	return 0;
 }
-
-void
-cf_macro_expand(struct cf *cf, const char *s, struct buf *out)
-{
-	cf_expand(cf, s, out);
-}

@@ -276,3 +276,16 @@ cf_expand(struct cf *cf, const char *s, struct buf *out)
 	buf_reset(out);
 	expand_rec(cf, s, out, 0);
 }
+
+void
+cf_macro_expand(struct cf *cf, const char *s, struct buf *out)
+{
+	cf_expand(cf, s, out);
+}
+
+void
+cf_macro_translate(struct cf *cf, const char *s, struct buf *out)
+{
+	buf_set(out, s);
+	cf_translate_dollars(cf, out);
+}

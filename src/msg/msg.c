@@ -22,6 +22,9 @@ rcpt_free(struct msg_rcpt *r)
 	free(r->addr);
 	free(r->orcpt);
 	free(r->final);
+	free(r->mailer);
+	free(r->host);
+	free(r->user);
 	free(r);
 }
 
@@ -50,6 +53,7 @@ msg_reset(struct msg *m)
 	free(m->bodytype);
 	free(m->envid);
 	free(m->auth);
+	free(m->message);
 	msg_init(m);
 }
 
@@ -66,14 +70,41 @@ msg_set_sender(struct msg *m, const char *s)
 	m->sender = xstrdup(s);
 }
 
-struct msg_rcpt *
-msg_add_rcpt(struct msg *m, const char *addr, const char *final)
+static const char *
+nz(const char *s)
 {
-	struct msg_rcpt *r = xcalloc(1, sizeof(*r));
+	return s != NULL ? s : "";
+}
 
+struct msg_rcpt *
+msg_add_rcpt(struct msg *m, const char *addr, const char *final,
+    const char *mailer, const char *host, const char *user)
+{
+	struct msg_rcpt *r, *q;
+	size_t i, at;
+
+	for (i = 0; i < m->rcpts.n; i++) {
+		q = m->rcpts.v[i];
+		if (strcmp(nz(q->mailer), nz(mailer)) == 0 &&
+		    str_casecmp(nz(q->host), nz(host)) == 0 &&
+		    strcmp(nz(q->user), nz(user)) == 0)
+			return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
 	r->addr = xstrdup(addr);
 	r->final = final ? xstrdup(final) : NULL;
+	r->mailer = xstrdup(nz(mailer));
+	r->host = host ? xstrdup(host) : NULL;
+	r->user = xstrdup(nz(user));
 	ptrarr_push(&m->rcpts, r);
+	/* after every recipient whose host sorts before or equal */
+	for (at = m->rcpts.n - 1; at > 0; at--) {
+		q = m->rcpts.v[at - 1];
+		if (str_casecmp(nz(q->host), nz(host)) <= 0)
+			break;
+		m->rcpts.v[at] = q;
+	}
+	m->rcpts.v[at] = r;
 	return r;
 }
 
@@ -118,6 +149,7 @@ msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
 	qf->sender = xstrdup(m->sender ? m->sender : "");
 	qf->envid = m->envid ? xstrdup(m->envid) : NULL;
 	qf->auth = m->auth ? xstrdup(m->auth) : NULL;
+	qf->message = m->message ? xstrdup(m->message) : NULL;
 
 	qf->macros = xcalloc(m->macros.n + 1, sizeof(*qf->macros));
 	for (i = 0; i < m->macros.n; i++) {

@@ -34,6 +34,9 @@ struct msg_hdr {
 
 struct msg_rcpt {
 	char		*addr;		/* as given (R line) */
+	char		*mailer;	/* where rulesets 3 and 0 sent it */
+	char		*host;		/* may be NULL */
+	char		*user;
 	unsigned	 flags;		/* QF_R_* */
 	char		*orcpt;		/* ORCPT= decoded, or NULL */
 	char		*final;		/* "RFC822; user@host" */
@@ -50,6 +53,7 @@ struct msg {
 	char		*bodytype;	/* BODY= */
 	char		*envid;		/* ENVID= */
 	char		*auth;		/* AUTH= */
+	char		*message;	/* M: the last error said */
 	size_t		 size;		/* bytes of the message, LF endings */
 	size_t		 hdrbytes;	/* of the message's own headers */
 	long		 class;		/* from Precedence: */
@@ -63,9 +67,15 @@ void	msg_free(struct msg *);
 void	msg_reset(struct msg *);
 
 void	msg_set_sender(struct msg *, const char *);
-/* addr as given; final: the bare address qualified with $j. */
+/*
+ * addr as given; final: the bare address qualified with $j; mailer,
+ * host, user: its resolution.  Recipients are kept in host order (ties
+ * in arrival order) as sendmail's queue is, and one that resolves like
+ * an earlier one is a duplicate: NULL, nothing added.
+ */
 struct msg_rcpt *msg_add_rcpt(struct msg *, const char *addr,
-	    const char *final);
+	    const char *final, const char *mailer, const char *host,
+	    const char *user);
 /* A macro the qf keeps ($r, $s, $_, ${daemon_flags} ...). */
 void	msg_macro(struct msg *, const char *name, const char *value);
 

@@ -18,6 +18,7 @@
 #include "queue/queue.h"
 #include "lib/log.h"
 #include "lib/str.h"
+#include "modes.h"
 
 #define EX_OK		0
 #define EX_USAGE	64
@@ -461,6 +462,13 @@ main(int argc, char **argv)
 		break;
 	case 'p':
 		rc = print_queue(cf, &o);
+		break;
+	case 's':
+		rc = mode_bs(cf);
+		break;
+	case 'd':
+	case 'D':
+		rc = mode_bd(cf, argv, o.mode == 'D');
 		break;
 	default:
 		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "

@@ -1,0 +1,89 @@
+/*
+ * mode_smtp.c -- the receiving modes of sendmail: -bs (one SMTP
+ * session on stdin/stdout, as inetd or a local program runs it) and
+ * -bd (the daemon).  Both take the queue directories and the options
+ * the session needs from the cf.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modes.h"
+#include "smtpd/smtpd.h"
+
+/* The session settings every receiving mode shares. */
+int
+smtp_ctx_init(struct cf *cf, struct smtpd_ctx *ctx, struct queue_dirs *qd,
+    struct queue_idgen *g)
+{
+	const char *q = cf_option_value(cf, "QueueDirectory");
+	const char *v;
+	struct err err;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (q == NULL) {
+		(void)cf_check_queue(cf);
+		return -1;
+	}
+	if (queue_dirs_open(q, qd, &err) == -1) {
+		(void)printf("451 4.0.0 %s\n", err.msg);
+		return -1;
+	}
+	queue_id_init(g, (unsigned)(time(NULL) ^ (getpid() << 8)));
+	ctx->cf = cf;
+	ctx->qdirs = qd;
+	ctx->idgen = g;
+	ctx->file_mode = 0600;
+	if ((v = cf_option_value(cf, "QueueFileMode")) != NULL && *v)
+		ctx->file_mode = (int)strtol(v, NULL, 8);
+	ctx->max_hdr_len = 32768;
+	if ((v = cf_option_value(cf, "MaxHeadersLength")) != NULL && *v)
+		ctx->max_hdr_len = (size_t)strtoul(v, NULL, 10);
+	v = cf_option_value(cf, "DeliveryMode");
+	ctx->delivery_mode = v != NULL && *v ? v[0] : 'b';
+	return 0;
+}
+
+/* sendmail -bs: the invoking user talks SMTP on stdin and stdout. */
+int
+mode_bs(struct cf *cf)
+{
+	struct smtpd_ctx ctx;
+	struct smtpd_peer peer;
+	struct queue_dirs qd;
+	struct queue_idgen g;
+	struct passwd *pw = getpwuid(getuid());
+	char ident[300];
+	int rc;
+
+	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
+		return 78;	/* EX_CONFIG */
+	ctx.fd_in = 0;
+	ctx.fd_out = 1;
+	ctx.bs = 1;
+	memset(&peer, 0, sizeof(peer));
+	(void)snprintf(ident, sizeof(ident), "%s@localhost",
+	    pw != NULL ? pw->pw_name : "unknown");
+	peer.ident = ident;
+	peer.daemon_flags = "c u";	/* canonify, allow unqualified */
+	rc = smtpd_session(&ctx, &peer);
+	queue_dirs_free(&qd);
+	return rc == 0 ? 0 : 74;	/* EX_IOERR */
+}
+
+/* sendmail -bd (in the background) and -bD (in the foreground). */
+int
+mode_bd(struct cf *cf, char **argv, int foreground)
+{
+	static struct smtpd_ctx ctx;
+	static struct queue_dirs qd;
+	static struct queue_idgen g;
+
+	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
+		return 78;	/* EX_CONFIG */
+	return smtpd_daemon(&ctx, argv, foreground);
+}

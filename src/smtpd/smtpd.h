@@ -1,0 +1,48 @@
+/*
+ * smtpd.h -- the SMTP server: one session over a pair of descriptors
+ * (a TCP connection from the daemon, or stdin/stdout for -bs), and the
+ * daemon that listens on the cf's DaemonPortOptions and runs sessions
+ * in a pool of unprivileged worker processes.
+ */
+#ifndef SMTPD_SMTPD_H
+#define SMTPD_SMTPD_H
+
+#include "cf/cf.h"
+#include "queue/queue.h"
+
+/* Who is at the other end and through which door they came. */
+struct smtpd_peer {
+	const char	*addr;		/* "127.0.0.1"; NULL for -bs */
+	const char	*name;		/* resolved name or "[addr]" */
+	const char	*port;
+	const char	*family;	/* "inet", "inet6", "unix" */
+	const char	*ident;		/* -bs: "user@localhost" */
+	const char	*if_addr;	/* our address of the connection */
+	const char	*daemon_name;	/* Name= of the port, "MTA" */
+	const char	*daemon_flags;	/* ${daemon_flags} */
+	int		 forged;	/* name does not map back to addr */
+};
+
+struct smtpd_ctx {
+	struct cf		*cf;
+	struct queue_dirs	*qdirs;
+	struct queue_idgen	*idgen;
+	int			 fd_in, fd_out;
+	int			 bs;		/* sendmail -bs */
+	int			 delivery_mode;	/* 'b', 'i', 'q', 'd' */
+	int			 file_mode;	/* QueueFileMode */
+	size_t			 max_hdr_len;	/* MaxHeadersLength */
+};
+
+/* Runs one SMTP session to its end; returns 0, or 1 after an I/O error. */
+int	smtpd_session(struct smtpd_ctx *, const struct smtpd_peer *);
+
+/*
+ * sendmail -bd: binds every DaemonPortOptions of the cf, goes into the
+ * background (not with foreground set: -bD), writes the PidFile, and
+ * serves with a pool of workers running without root until SIGTERM;
+ * SIGHUP starts the program again with argv.  Returns a sysexits status.
+ */
+int	smtpd_daemon(const struct smtpd_ctx *, char **argv, int foreground);
+
+#endif

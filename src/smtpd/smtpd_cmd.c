@@ -1,0 +1,494 @@
+/*
+ * smtpd_cmd.c -- the envelope commands of an SMTP session: HELO/EHLO
+ * and the ESMTP keywords, MAIL and RCPT with their parameters, address
+ * resolution, policy rulesets (check_mail, check_rcpt) and the local
+ * recipient check, VRFY/EXPN, HELP from the helpfile, ETRN.  Replies
+ * carry sendmail 8.17's wording.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "smtpd_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define MAXPARAMS	16
+
+void
+cmd_helo(struct session *s, char *arg, int esmtp)
+{
+	const char *verb = esmtp ? "EHLO" : "HELO";
+	char *p;
+
+	str_rtrim(arg);
+	if (*arg == '\0') {
+		reply(s, "501 5.0.0 %s requires domain address", verb);
+		return;
+	}
+	for (p = arg; *p != '\0'; p++)
+		if (!isascii((unsigned char)*p) || isspace((unsigned char)*p)
+		    || iscntrl((unsigned char)*p)) {
+			reply(s, "501 5.0.0 Invalid domain name");
+			return;
+		}
+	cf_macro_define(s->cf, "s", arg);
+	cf_macro_define(s->cf, "r", esmtp ? "ESMTP" : "SMTP");
+	s->helo = 1;
+	s->esmtp = esmtp;
+	if (s->has_mail)
+		session_reset_tx(s);
+	if (!esmtp) {
+		reply(s, "250 %s Hello %s, pleased to meet you", jname(s),
+		    s->relay);
+		return;
+	}
+	reply(s, "250-%s Hello %s, pleased to meet you", jname(s), s->relay);
+	reply(s, "250-ENHANCEDSTATUSCODES");
+	reply(s, "250-PIPELINING");
+	if (!(s->privacy & PRIV_NOEXPN)) {
+		reply(s, "250-EXPN");
+		if (!(s->privacy & PRIV_NOVERB))
+			reply(s, "250-VERB");
+	}
+	reply(s, "250-8BITMIME");
+	if (s->maxsize > 0)
+		reply(s, "250-SIZE %ld", s->maxsize);
+	else
+		reply(s, "250-SIZE");
+	reply(s, "250-DSN");
+	if (!(s->privacy & PRIV_NOETRN))
+		reply(s, "250-ETRN");
+	reply(s, "250-DELIVERBY");
+	reply(s, "250 HELP");
+}
+
+/* "<a@b>  " -> the address text without the trailing blanks */
+static char *
+addr_text(const char *p, size_t end)
+{
+	char *t = xstrndup(p, end);
+
+	str_rtrim(t);
+	return t;
+}
+
+/* The bare address of "<a@b>" (for $g, Received's "for", the r line). */
+static char *
+bare_addr(const char *t)
+{
+	const char *p = t, *q;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '<' && (q = strrchr(p, '>')) != NULL)
+		return xstrndup(p + 1, (size_t)(q - p - 1));
+	return xstrdup(p);
+}
+
+static int
+mail_params(struct session *s, char *params)
+{
+	struct smtp_param pv[MAXPARAMS];
+	size_t n, i;
+
+	if (smtp_params_split(params, pv, MAXPARAMS, &n) == -1) {
+		reply(s, "501 5.5.4 Too many parameters");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *k = pv[i].key, *v = pv[i].value;
+
+		if (str_casecmp(k, "SIZE") == 0) {
+			char *end;
+			unsigned long long sz;
+
+			if (v == NULL || !isdigit((unsigned char)*v)) {
+				reply(s, "501 5.5.2 SIZE requires a value");
+				return -1;
+			}
+			sz = strtoull(v, &end, 10);
+			if (s->maxsize > 0 && sz > (unsigned long long)s->maxsize) {
+				reply(s, "552 5.2.3 Message size exceeds fixed "
+				    "maximum message size (%ld)", s->maxsize);
+				return -1;
+			}
+		} else if (str_casecmp(k, "BODY") == 0) {
+			if (v == NULL || (str_casecmp(v, "7BIT") != 0 &&
+			    str_casecmp(v, "8BITMIME") != 0)) {
+				reply(s, "501 5.5.4 Unknown BODY type %s",
+				    v ? v : "");
+				return -1;
+			}
+			free(s->msg.bodytype);
+			s->msg.bodytype = xstrdup(v);
+			str_lower(s->msg.bodytype);
+			if (str_casecmp(v, "8BITMIME") == 0)
+				memcpy(s->msg.bodytype, "8BITMIME", 9);
+			else
+				memcpy(s->msg.bodytype, "7BIT", 5);
+		} else if (str_casecmp(k, "RET") == 0) {
+			if (v == NULL || (str_casecmp(v, "FULL") != 0 &&
+			    str_casecmp(v, "HDRS") != 0)) {
+				reply(s, "501 5.5.2 Bad argument \"%s\" to RET",
+				    v ? v : "");
+				return -1;
+			}
+			s->msg.eflags |= QF_F_RETPARAM;
+			if (str_casecmp(v, "HDRS") == 0)
+				s->msg.eflags |= QF_F_NOBODY;
+		} else if (str_casecmp(k, "ENVID") == 0) {
+			char *chk = v ? xstrdup(v) : NULL;
+			int bad = chk == NULL || smtp_xtext_decode(chk) == -1;
+
+			free(chk);
+			if (bad) {
+				reply(s, "501 5.5.4 Syntax error in ENVID "
+				    "parameter value");
+				return -1;
+			}
+			/* kept as xtext, as the qf keeps it */
+			free(s->msg.envid);
+			s->msg.envid = xstrdup(v);
+		} else if (str_casecmp(k, "AUTH") == 0) {
+			/* only trusted after our own AUTH: ignored */
+		} else if (str_casecmp(k, "BY") == 0) {
+			/* DELIVERBY: accepted, not yet kept */
+		} else {
+			reply(s, "555 5.5.4 %s parameter unrecognized", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+define_addr(struct session *s, const char *pfx, const struct cf_resolved *r)
+{
+	char name[32];
+
+	(void)snprintf(name, sizeof(name), "{%s_mailer}", pfx);
+	cf_macro_define(s->cf, name, r->mailer);
+	(void)snprintf(name, sizeof(name), "{%s_host}", pfx);
+	cf_macro_define(s->cf, name, r->host);
+	(void)snprintf(name, sizeof(name), "{%s_addr}", pfx);
+	cf_macro_define(s->cf, name, r->user);
+}
+
+/* A reject from a policy ruleset: the reply and sendmail's log line. */
+static void
+policy_reject(struct session *s, const char *ruleset, const char *arg1)
+{
+	log_msg(LOG_NOTICE, s->have_id ? s->id : NULL, "ruleset=%s, arg1=%s, "
+	    "relay=%s, reject=%s", ruleset, arg1, s->relay,
+	    buf_cstr(&s->err));
+	reply_cf_error(s);
+}
+
+void
+cmd_mail(struct session *s, char *arg)
+{
+	struct cf_resolved r;
+	char *p, *text = NULL, *bare;
+	size_t end = 0;
+	enum cf_verdict v;
+
+	if (!s->helo && (s->privacy & PRIV_NEEDMAILHELO)) {
+		reply(s, "503 5.0.0 Polite people say HELO first");
+		return;
+	}
+	if (s->has_mail) {
+		reply(s, "503 5.5.0 Sender already specified");
+		return;
+	}
+	p = smtp_skip_keyword(arg, "FROM");
+	if (p == NULL || *p == '\0') {
+		reply(s, "501 5.5.2 Syntax error in parameters scanning "
+		    "\"FROM\"");
+		return;
+	}
+	if (!s->have_id) {
+		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
+		    s->id) != 0)
+			(void)sleep(1);
+		s->have_id = 1;
+		cf_macro_define(s->cf, "i", s->id);
+	}
+	if (!s->helo)
+		cf_macro_define(s->cf, "r", "SMTP");
+	if (cf_addr_resolve(s->cf, p, 0, ' ', &end, &r) == -1) {
+		cf_resolved_free(&r);
+		if (!reply_cf_error(s))
+			reply(s, "553 5.0.0 Invalid sender address");
+		return;
+	}
+	text = addr_text(p, end);
+	define_addr(s, "mail", &r);
+	cf_resolved_free(&r);
+	s->msg.eflags = 0;
+	if (mail_params(s, p + end) == -1)
+		goto fail;
+	v = cf_rscheck(s->cf, "check_mail", text, NULL, text);
+	if (v == CF_REJECT || v == CF_TEMPFAIL) {
+		policy_reject(s, "check_mail", text);
+		goto fail;
+	}
+	if (v == CF_DISCARD)
+		s->discard = 1;
+	msg_set_sender(&s->msg, text);
+	bare = bare_addr(text);
+	cf_macro_define(s->cf, "f", bare);
+	cf_macro_define(s->cf, "g", bare);
+	free(bare);
+	s->mail_from = text;
+	s->has_mail = 1;
+	reply(s, "250 2.1.0 %s... Sender ok", text);
+	return;
+fail:
+	free(text);
+	free(s->msg.bodytype);
+	s->msg.bodytype = NULL;
+	free(s->msg.envid);
+	s->msg.envid = NULL;
+}
+
+static int
+rcpt_params(struct session *s, char *params, unsigned *flags, char **orcpt)
+{
+	struct smtp_param pv[MAXPARAMS];
+	unsigned bits;
+	size_t n, i;
+
+	if (smtp_params_split(params, pv, MAXPARAMS, &n) == -1) {
+		reply(s, "501 5.5.4 Too many parameters");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *k = pv[i].key, *v = pv[i].value;
+
+		if (str_casecmp(k, "NOTIFY") == 0) {
+			if (v == NULL || smtp_notify_parse(v, &bits) == -1) {
+				reply(s, "501 5.5.4 Bad argument \"%s\"  to "
+				    "NOTIFY", v ? v : "");
+				return -1;
+			}
+			*flags |= QF_R_NOTIFY;
+			if (bits & SMTP_NOTIFY_SUCCESS)
+				*flags |= QF_R_SUCCESS;
+			if (bits & SMTP_NOTIFY_FAILURE)
+				*flags |= QF_R_FAILURE;
+			if (bits & SMTP_NOTIFY_DELAY)
+				*flags |= QF_R_DELAY;
+		} else if (str_casecmp(k, "ORCPT") == 0) {
+			char *semi = v ? strchr(v, ';') : NULL;
+			char *chk = semi ? xstrdup(semi + 1) : NULL;
+			int bad = semi == NULL || semi == v ||
+			    smtp_xtext_decode(chk) == -1;
+
+			free(chk);
+			if (bad) {
+				reply(s, "501 5.5.4 Syntax error in ORCPT "
+				    "parameter value");
+				return -1;
+			}
+			free(*orcpt);
+			*orcpt = xstrdup(v);
+		} else {
+			reply(s, "555 5.5.4 %s parameter unrecognized", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Too many bad recipients: slow the client down, as sendmail does. */
+static void
+bad_rcpt(struct session *s)
+{
+	s->nbadrcpts++;
+	if (s->badrcpt_throttle > 0 && s->nbadrcpts >= s->badrcpt_throttle) {
+		if (s->nbadrcpts == s->badrcpt_throttle)
+			log_msg(LOG_NOTICE, s->have_id ? s->id : NULL, "%s: "
+			    "Possible SMTP RCPT flood, throttling.", s->relay);
+		(void)session_flush(s);
+		(void)sleep(1);
+	}
+}
+
+void
+cmd_rcpt(struct session *s, char *arg)
+{
+	struct cf_resolved r;
+	struct msg_rcpt *mr;
+	char *p, *text = NULL, *orcpt = NULL, *bare, *final = NULL, nr[24];
+	const char *j = jname(s);
+	unsigned flags = QF_R_PRIMARY;
+	size_t end = 0;
+	enum cf_verdict v;
+
+	if (!s->has_mail) {
+		reply(s, "503 5.0.0 Need MAIL before RCPT");
+		return;
+	}
+	p = smtp_skip_keyword(arg, "TO");
+	if (p == NULL || *p == '\0') {
+		reply(s, "501 5.5.2 Syntax error in parameters scanning "
+		    "\"TO\"");
+		return;
+	}
+	if (s->maxrcpts > 0 && (long)s->msg.rcpts.n >= s->maxrcpts) {
+		reply(s, "452 4.5.3 Too many recipients");
+		return;
+	}
+	if (cf_addr_resolve(s->cf, p, 1, ' ', &end, &r) == -1) {
+		cf_resolved_free(&r);
+		if (!reply_cf_error(s))
+			reply(s, "553 5.0.0 Invalid recipient address");
+		bad_rcpt(s);
+		return;
+	}
+	text = addr_text(p, end);
+	define_addr(s, "rcpt", &r);
+	if (rcpt_params(s, p + end, &flags, &orcpt) == -1)
+		goto out;
+	v = cf_rscheck(s->cf, "check_rcpt", text, NULL, text);
+	if (v == CF_REJECT || v == CF_TEMPFAIL) {
+		policy_reject(s, "check_rcpt", text);
+		bad_rcpt(s);
+		goto out;
+	}
+	if (v == CF_DISCARD)
+		s->discard = 1;
+	if (!cf_rcpt_known(s->cf, &r, text)) {
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "%s",
+		    s->errtext ? s->errtext : "User unknown");
+		reply_cf_error(s);
+		bad_rcpt(s);
+		goto out;
+	}
+	if (!(flags & QF_R_NOTIFY))
+		flags |= QF_R_FAILURE | QF_R_DELAY;
+	bare = bare_addr(text);
+	if (asprintf(&final, "RFC822; %s%s%s", bare, strchr(bare, '@') ?
+	    "" : "@", strchr(bare, '@') ? "" : j) == -1)
+		final = NULL;
+	mr = msg_add_rcpt(&s->msg, text, final, r.mailer, r.host, r.user);
+	if (mr != NULL) {
+		mr->flags = flags;
+		mr->orcpt = orcpt;
+		orcpt = NULL;
+	}
+	free(bare);
+	free(final);
+	(void)snprintf(nr, sizeof(nr), "%zu", s->msg.rcpts.n);
+	cf_macro_define(s->cf, "{nrcpts}", nr);
+	reply(s, "250 2.1.5 %s... Recipient ok", text);
+out:
+	cf_resolved_free(&r);
+	free(orcpt);
+	free(text);
+}
+
+void
+cmd_vrfy(struct session *s, char *arg, int expn)
+{
+	struct cf_resolved r;
+	size_t end = 0;
+
+	if (expn && (s->privacy & PRIV_NOEXPN)) {
+		reply(s, "502 5.7.0 Sorry, we do not allow this operation");
+		return;
+	}
+	if (!expn && (s->privacy & PRIV_NOVRFY)) {
+		reply(s, "252 2.5.2 Cannot VRFY user; try RCPT to attempt "
+		    "delivery (or try finger)");
+		return;
+	}
+	str_rtrim(arg);
+	if (*arg == '\0') {
+		reply(s, "501 5.5.2 Argument required");
+		return;
+	}
+	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "%s: %s %s", s->relay,
+	    expn ? "EXPN" : "VRFY", arg);
+	if (cf_addr_resolve(s->cf, arg, 1, '\0', &end, &r) == -1) {
+		cf_resolved_free(&r);
+		if (!reply_cf_error(s))
+			reply(s, "553 5.0.0 Invalid address");
+		return;
+	}
+	if (!r.local) {
+		reply(s, "252 2.5.2 Cannot VRFY user; try RCPT to attempt "
+		    "delivery (or try finger)");
+	} else if (cf_rcpt_known(s->cf, &r, arg))
+		reply(s, "250 2.1.5 <%s@%s>", r.user, jname(s));
+	else
+		reply_cf_error(s);
+	cf_resolved_free(&r);
+}
+
+/*
+ * HELP from the HelpFile: lines "topic<TAB>text"; HELP alone is the
+ * topic "smtp".  Topics are matched without case and shown truncated
+ * to 10 characters when unknown, as sendmail does.
+ */
+void
+cmd_help(struct session *s, char *arg)
+{
+	const char *path = cf_option_value(s->cf, "HelpFile");
+	char line[1024], topic[64];
+	struct buf ex, tr;
+	size_t tl;
+	FILE *f;
+	int found = 0;
+
+	str_rtrim(arg);
+	(void)snprintf(topic, sizeof(topic), "%s", *arg ? arg : "smtp");
+	str_lower(topic);
+	tl = strlen(topic);
+	f = path != NULL ? fopen(path, "r") : NULL;
+	if (f == NULL) {
+		reply(s, "502 5.3.0 Sendmail %s -- HELP not implemented",
+		    cf_macro_value(s->cf, "v"));
+		return;
+	}
+	buf_init(&ex, 0);
+	buf_init(&tr, 0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || str_ncasecmp(line, topic, tl) != 0 ||
+		    line[tl] != '\t')
+			continue;
+		str_rtrim(line);
+		cf_macro_translate(s->cf, line + tl + 1, &tr);
+		cf_macro_expand(s->cf, buf_cstr(&tr), &ex);
+		reply(s, "214-2.0.0 %s", buf_cstr(&ex));
+		found = 1;
+	}
+	(void)fclose(f);
+	buf_free(&ex);
+	buf_free(&tr);
+	if (found)
+		reply(s, "214 2.0.0 End of HELP info");
+	else
+		reply(s, "504 5.3.0 HELP topic \"%.10s\" unknown", arg);
+}
+
+void
+cmd_etrn(struct session *s, char *arg)
+{
+	if (s->privacy & PRIV_NOETRN) {
+		reply(s, "502 5.7.0 Sorry, we do not allow this operation");
+		return;
+	}
+	str_rtrim(arg);
+	if (*arg == '\0') {
+		reply(s, "500 5.5.2 Parameter required");
+		return;
+	}
+	log_msg(LOG_INFO, NULL, "%s: ETRN %s", s->relay, arg);
+	reply(s, "250 2.0.0 Queuing for node %s started", arg);
+}

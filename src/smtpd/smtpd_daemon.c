@@ -1,0 +1,271 @@
+/*
+ * smtpd_daemon.c -- sendmail -bd: the master process.  It binds the
+ * ports of DaemonPortOptions, writes the PidFile ("PID\ncommand line\n"),
+ * and keeps a pool of pre-forked workers, growing it while fewer than
+ * two are idle up to MaxDaemonChildren (doc/process-model.md says why
+ * a pool and not a fork per connection).  SIGTERM stops everything;
+ * SIGHUP re-executes the program so a new cf takes effect.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "smtpd_daemon.h"
+#include "cf/version.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define MIN_SPARE	2	/* idle workers kept ready */
+#define START_WORKERS	4
+#define MAX_WORKERS	256	/* when MaxDaemonChildren is not set */
+#define PER_WORKER	10000	/* sessions before a worker is renewed */
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static int
+open_ports(struct smtpd_pool *pool)
+{
+	const char *v = cf_option_value(pool->cf, "DaemonPortOptions");
+	const char *lq = cf_option_value(pool->cf, "ListenQueueSize");
+	struct strarr specs = { 0 };
+	struct err err;
+	size_t i;
+	int backlog = lq != NULL && atoi(lq) > 0 ? atoi(lq) : 1024;
+
+	if (v != NULL)
+		str_split(v, "\n", &specs);
+	if (specs.n == 0)
+		strarr_push(&specs, "Name=MTA");
+	pool->ports = xcalloc(specs.n, sizeof(*pool->ports));
+	for (i = 0; i < specs.n; i++) {
+		if (smtpd_port_parse(specs.v[i], &pool->ports[i], &err) == -1 ||
+		    smtpd_port_open(&pool->ports[i], backlog, &err) == -1) {
+			(void)fprintf(stderr, "%s\n", err.msg);
+			log_plain(LOG_CRIT, "%s", err.msg);
+			strarr_free(&specs);
+			return -1;
+		}
+		pool->nports++;
+	}
+	strarr_free(&specs);
+	return 0;
+}
+
+static void
+write_pidfile(struct cf *cf, char **argv)
+{
+	const char *path = cf_option_value(cf, "PidFile");
+	struct buf b;
+	int fd, i;
+
+	if (path == NULL || *path == '\0')
+		return;
+	buf_init(&b, 0);
+	(void)buf_printf(&b, "%ld\n", (long)getpid());
+	for (i = 0; argv[i] != NULL; i++)
+		(void)buf_printf(&b, "%s%s", i ? " " : "", argv[i]);
+	(void)buf_addc(&b, '\n');
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, b.data, b.len) != (ssize_t)b.len)
+		log_plain(LOG_ERR, "SYSERR(root): cannot write pid file %s: %s",
+		    path, strerror(errno));
+	if (fd != -1)
+		(void)close(fd);
+	buf_free(&b);
+}
+
+/* RunAsUser, else the owner of the queue directory when not root. */
+static void
+choose_user(struct smtpd_pool *pool)
+{
+	const char *ru = cf_option_value(pool->cf, "RunAsUser");
+	const char *q = cf_option_value(pool->cf, "QueueDirectory");
+	struct passwd *pw;
+	struct stat st;
+	char *colon;
+
+	pool->uid = getuid();
+	pool->gid = getgid();
+	if (ru != NULL && *ru != '\0') {
+		char *u = xstrdup(ru);
+		long n;
+
+		if ((colon = strchr(u, ':')) != NULL)
+			*colon = '\0';
+		if (str_to_long(u, &n) == 0) {
+			pool->uid = (uid_t)n;
+			if ((pw = getpwuid(pool->uid)) != NULL)
+				pool->gid = pw->pw_gid;
+		} else if ((pw = getpwnam(u)) != NULL) {
+			pool->uid = pw->pw_uid;
+			pool->gid = pw->pw_gid;
+		}
+		if (colon != NULL && str_to_long(colon + 1, &n) == 0)
+			pool->gid = (gid_t)n;
+		free(u);
+		return;
+	}
+	if (q != NULL && stat(q, &st) == 0 && st.st_uid != 0) {
+		pool->uid = st.st_uid;
+		pool->gid = st.st_gid;
+	}
+}
+
+static void
+spawn(struct smtpd_pool *pool, size_t slot)
+{
+	pid_t pid;
+
+	pool->slots[slot] = SLOT_IDLE;
+	pid = fork();
+	if (pid == 0)
+		smtpd_worker(pool, slot);
+	if (pid == -1) {
+		pool->slots[slot] = SLOT_FREE;
+		log_plain(LOG_ERR, "SYSERR(root): daemon: cannot fork: %s",
+		    strerror(errno));
+		return;
+	}
+	pool->pids[slot] = pid;
+}
+
+/* Keeps MIN_SPARE workers idle while there is room. */
+static void
+grow(struct smtpd_pool *pool)
+{
+	size_t i, idle = 0;
+
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->pids[i] != 0 && pool->slots[i] == SLOT_IDLE)
+			idle++;
+	for (i = 0; i < pool->nslots && idle < MIN_SPARE; i++)
+		if (pool->pids[i] == 0) {
+			spawn(pool, i);
+			idle++;
+		}
+}
+
+static void
+reap(struct smtpd_pool *pool)
+{
+	pid_t pid;
+	size_t i;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (i = 0; i < pool->nslots; i++)
+			if (pool->pids[i] == pid) {
+				pool->pids[i] = 0;
+				pool->slots[i] = SLOT_FREE;
+			}
+}
+
+static void
+stop_workers(struct smtpd_pool *pool)
+{
+	size_t i;
+
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->pids[i] != 0)
+			(void)kill(pool->pids[i], SIGTERM);
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->pids[i] != 0)
+			(void)waitpid(pool->pids[i], NULL, 0);
+}
+
+static void
+serve_forever(struct smtpd_pool *pool, char **argv)
+{
+	struct pollfd pfd;
+	unsigned char drain[256];
+	size_t i;
+
+	for (i = 0; i < START_WORKERS && i < pool->nslots; i++)
+		spawn(pool, i);
+	pfd.fd = pool->notify[0];
+	pfd.events = POLLIN;
+	while (!got_term && !got_hup) {
+		if (poll(&pfd, 1, 1000) > 0)
+			while (read(pool->notify[0], drain, sizeof(drain)) > 0)
+				;
+		reap(pool);
+		grow(pool);
+	}
+	stop_workers(pool);
+	if (got_hup) {
+		log_plain(LOG_INFO, "restarting %s due to signal", argv[0]);
+		for (i = 0; i < pool->nports; i++)
+			(void)close(pool->ports[i].fd);
+		(void)execv("/proc/self/exe", argv);
+		log_plain(LOG_ERR, "SYSERR(root): could not exec %s: %s",
+		    argv[0], strerror(errno));
+	}
+}
+
+int
+smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
+{
+	struct smtpd_pool pool;
+	struct sigaction sa;
+	const char *mdc;
+	pid_t pid;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.cf = ctx->cf;
+	pool.ctx = ctx;
+	pool.per_worker = PER_WORKER;
+	mdc = cf_option_value(ctx->cf, "MaxDaemonChildren");
+	pool.nslots = mdc != NULL && atol(mdc) > 0 ? (size_t)atol(mdc) :
+	    MAX_WORKERS;
+	if (open_ports(&pool) == -1)
+		return 71;	/* EX_OSERR */
+	choose_user(&pool);
+	if (!foreground) {
+		pid = fork();
+		if (pid == -1)
+			return 71;
+		if (pid > 0)
+			_exit(0);
+		(void)setsid();
+	}
+	write_pidfile(ctx->cf, argv);
+	log_plain(LOG_INFO, "starting daemon (%s): SMTP",
+	    MAILSYS_COMPAT_VERSION);
+	pool.slots = mmap(NULL, pool.nslots, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pool.slots == MAP_FAILED)
+		return 71;
+	memset((void *)pool.slots, SLOT_FREE, pool.nslots);
+	pool.pids = xcalloc(pool.nslots, sizeof(*pool.pids));
+	if (pipe2(pool.notify, O_CLOEXEC | O_NONBLOCK) == -1)
+		return 71;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	serve_forever(&pool, argv);
+	free(pool.pids);
+	free(pool.ports);
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * smtpd_daemon.h -- the daemon's parts shared by its files: the ports
+ * it listens on, and the worker pool's scoreboard.
+ */
+#ifndef SMTPD_SMTPD_DAEMON_H
+#define SMTPD_SMTPD_DAEMON_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+#include "smtpd.h"
+
+struct smtpd_port {
+	char	 name[64];		/* Name= ("MTA", "MSA") */
+	char	 addr[64];		/* Addr=, "" for any */
+	char	 modifiers[32];		/* M= letters */
+	int	 family;		/* AF_INET, AF_INET6 */
+	int	 port;
+	int	 fd;
+};
+
+int	smtpd_port_parse(const char *spec, struct smtpd_port *, struct err *);
+void	smtpd_port_flags(const struct smtpd_port *, char *out, size_t size);
+int	smtpd_port_open(struct smtpd_port *, int backlog, struct err *);
+
+/* One byte per worker slot, in memory shared by the pool. */
+enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
+
+struct smtpd_pool {
+	struct cf		*cf;
+	const struct smtpd_ctx	*ctx;		/* copied per session */
+	uid_t			 uid;		/* workers run as */
+	gid_t			 gid;
+	struct smtpd_port	*ports;
+	size_t			 nports;
+	volatile unsigned char	*slots;		/* shared */
+	pid_t			*pids;
+	size_t			 nslots;	/* MaxDaemonChildren */
+	int			 notify[2];	/* workers -> master */
+	long			 per_worker;	/* sessions before exit */
+};
+
+/* Runs a worker in slot i until it has served its share; never returns. */
+void	smtpd_worker(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
+
+#endif

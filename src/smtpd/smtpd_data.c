@@ -1,0 +1,296 @@
+/*
+ * smtpd_data.c -- DATA: the message is read through the DATA reader
+ * (end of data only at <CRLF>.<CRLF>; bare CR or LF refused as the
+ * Debian 12 sendmail does), its headers join the envelope's header
+ * list, its body goes straight into the df, and only after the df and
+ * the qf are on disk does the client hear "250 ... Message accepted".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "smtpd_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define MAXLINE		8192	/* body bytes handed over at a time */
+
+struct collect {
+	struct session	*s;
+	struct queue_tx	*tx;
+	struct smtp_hdrs *hdrs;
+	int		 in_body;
+	int		 hdr_error;
+	int		 write_error;
+	int		 toobig;
+	size_t		 size;		/* message bytes, LF line ends */
+	struct err	 err;
+};
+
+static void
+body_write(struct collect *c, const char *p, size_t len, int cont)
+{
+	struct session *s = c->s;
+
+	c->size += len + (cont ? 0 : 1);
+	if (s->maxsize > 0 && c->size > (size_t)s->maxsize)
+		c->toobig = 1;
+	if (c->toobig || c->write_error || c->hdr_error)
+		return;
+	if (queue_tx_write(c->tx, p, len, &c->err) == -1 ||
+	    (!cont && queue_tx_write(c->tx, "\n", 1, &c->err) == -1))
+		c->write_error = 1;
+}
+
+static int
+on_line(void *arg, const char *line, size_t len, int flags)
+{
+	struct collect *c = arg;
+	const char *bl;
+	size_t bllen;
+	int blank, r;
+
+	if (c->in_body) {
+		body_write(c, line, len, flags & SMTP_LINE_CONT);
+		return 0;
+	}
+	if (c->hdr_error)
+		return 0;
+	r = smtp_hdrs_line(c->hdrs, line, len, flags, &blank);
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		c->hdr_error = 1;
+		return 0;
+	}
+	c->in_body = 1;
+	if (blank) {
+		c->size++;
+		return 0;
+	}
+	bl = smtp_hdrs_body_line(c->hdrs, &bllen);
+	if (bl != NULL)
+		body_write(c, bl, bllen, 0);
+	return 0;
+}
+
+/* Reads the message up to the final dot; -1 when the session must end. */
+static int
+read_message(struct session *s, struct collect *c)
+{
+	enum smtp_data_status st;
+	size_t used;
+
+	if (s->data == NULL)
+		s->data = smtp_data_new(MAXLINE, on_line, c);
+	else
+		smtp_data_reset(s->data);
+	for (;;) {
+		st = smtp_data_feed(s->data, s->ibuf + s->ioff,
+		    s->ilen - s->ioff, &used);
+		s->ioff += used;
+		if (st == SMTP_DATA_END)
+			return 0;
+		if (st == SMTP_DATA_ERROR) {
+			reply(s, "%s", smtp_data_error(s->data));
+			log_msg(LOG_NOTICE, s->id, "%s", smtp_data_error(
+			    s->data) + 4);
+			s->quit = 1;
+			return -1;
+		}
+		s->ioff = s->ilen = 0;
+		if (session_flush(s) == -1 || session_fill(s) == -1) {
+			s->laststate = "DATA";
+			return -1;
+		}
+	}
+}
+
+static void
+add_headers(struct session *s, struct collect *c)
+{
+	const struct smtp_hdr *h;
+	size_t i;
+
+	for (i = 0; (h = smtp_hdrs_get(c->hdrs, i)) != NULL; i++) {
+		msg_hdr_add(&s->msg, h->name, strlen(h->name), h->value,
+		    strlen(h->value));
+		c->size += h->rawlen;
+	}
+}
+
+static void
+keep_macro(void *arg, const char *name, const char *value)
+{
+	msg_macro(arg, name, value);
+}
+
+/* The macros of this moment that the headers and the qf use. */
+static void
+define_message_macros(struct session *s, time_t now)
+{
+	struct buf date;
+	char t[32];
+	const struct msg_rcpt *r;
+
+	buf_init(&date, 0);
+	msg_arpadate(now, &date);
+	cf_macro_define(s->cf, "b", buf_cstr(&date));
+	if (cf_macro_value(s->cf, "a") == NULL ||
+	    msg_hdr_value(&s->msg, "Date") == NULL)
+		cf_macro_define(s->cf, "a", buf_cstr(&date));
+	msg_tdate(now, t);
+	cf_macro_define(s->cf, "t", t);
+	r = s->msg.rcpts.n == 1 ? s->msg.rcpts.v[0] : NULL;
+	cf_macro_define(s->cf, "u", r != NULL ? r->addr : NULL);
+	buf_free(&date);
+}
+
+static void
+log_received(struct session *s, const char *msgid)
+{
+	const char *bt = s->msg.bodytype;
+	char *id = NULL;
+
+	if (msgid != NULL) {
+		id = xstrdup(str_skip_ws(msgid));
+		str_rtrim(id);
+	}
+	const char *dn = s->peer->daemon_name;
+
+	log_msg(LOG_INFO, s->id, "from=%s, size=%zu, class=%ld, nrcpts=%zu%s"
+	    "%s%s%s, proto=%s%s%s, relay=%s", s->mail_from, s->msg.size,
+	    s->msg.class, s->msg.rcpts.n, id ? ", msgid=" : "", id ? id : "",
+	    bt && strcmp(bt, "8BITMIME") == 0 ? ", bodytype=" : "",
+	    bt && strcmp(bt, "8BITMIME") == 0 ? bt : "",
+	    cf_macro_value(s->cf, "r") ? cf_macro_value(s->cf, "r") : "SMTP",
+	    dn ? ", daemon=" : "", dn ? dn : "", s->relay);
+	free(id);
+}
+
+static int
+commit(struct session *s, struct collect *c)
+{
+	struct qf qf;
+	time_t now = time(NULL);
+	int rc;
+
+	s->msg.ctime = now;
+	memcpy(s->msg.id, s->id, sizeof(s->id));
+	define_message_macros(s, now);
+	msg_hdrs_finish(&s->msg, s->cf);
+	if (queue_tx_8bit(c->tx))
+		s->msg.eflags |= QF_F_8BIT;
+	else if (s->msg.bodytype != NULL &&
+	    strcmp(s->msg.bodytype, "8BITMIME") == 0) {
+		/* no 8-bit byte came: sendmail records the body as 7BIT */
+		free(s->msg.bodytype);
+		s->msg.bodytype = xstrdup("7BIT");
+	}
+	if (s->msg.class < 0)
+		s->msg.eflags |= QF_F_NOBODY;
+	s->msg.eflags |= QF_F_SPLIT;
+	s->msg.size = c->size;
+	cf_macros_persistent(s->cf, keep_macro, &s->msg);
+	msg_to_qf(&s->msg, s->cf, &qf);
+	rc = queue_tx_commit(c->tx, &qf, &c->err);
+	queue_qf_free(&qf);
+	return rc;
+}
+
+void
+cmd_data(struct session *s)
+{
+	struct collect c;
+	char sizebuf[32];
+	enum cf_verdict v;
+	int rc;
+
+	if (!s->has_mail) {
+		reply(s, "503 5.0.0 Need MAIL command");
+		return;
+	}
+	if (s->msg.rcpts.n == 0) {
+		reply(s, "503 5.0.0 Need RCPT (recipient)");
+		return;
+	}
+	v = cf_rscheck(s->cf, "check_data", cf_macro_value(s->cf, "{nrcpts}"),
+	    NULL, NULL);
+	if (v == CF_REJECT || v == CF_TEMPFAIL) {
+		reply_cf_error(s);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	err_clear(&c.err);
+	rc = queue_tx_begin(&c.tx, s->ctx->qdirs, 0, s->id,
+	    s->ctx->file_mode, &c.err);
+	while (rc == 1) {
+		/* a df of this name exists: take the next id */
+		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
+		    s->id) != 0)
+			(void)sleep(1);
+		cf_macro_define(s->cf, "i", s->id);
+		rc = queue_tx_begin(&c.tx, s->ctx->qdirs, 0, s->id,
+		    s->ctx->file_mode, &c.err);
+	}
+	if (rc == -1) {
+		log_msg(LOG_ERR, s->id, "SYSERR(root): collect: Cannot write "
+		    "%s: %s", "df", c.err.msg);
+		reply(s, "451 4.3.0 Temporary system failure. Please try again "
+		    "later.");
+		return;
+	}
+	c.hdrs = smtp_hdrs_new(s->ctx->max_hdr_len);
+	msg_hdrs_defaults(&s->msg, s->cf);
+	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	if (read_message(s, &c) == -1) {
+		queue_tx_abort(c.tx);
+		smtp_hdrs_free(c.hdrs);
+		session_reset_tx(s);
+		return;
+	}
+	add_headers(s, &c);
+	(void)snprintf(sizebuf, sizeof(sizebuf), "%zu", c.size);
+	cf_macro_define(s->cf, "{msg_size}", sizebuf);
+	if (c.toobig) {
+		reply(s, "552 5.2.3 Message size exceeds fixed maximum message "
+		    "size (%ld)", s->maxsize);
+		goto abort;
+	}
+	if (c.hdr_error) {
+		reply(s, "%s", smtp_hdrs_error(c.hdrs));
+		goto abort;
+	}
+	v = cf_rscheck(s->cf, "check_eom", sizebuf, NULL, NULL);
+	if (v == CF_REJECT || v == CF_TEMPFAIL) {
+		reply_cf_error(s);
+		goto abort;
+	}
+	if (s->discard) {
+		log_msg(LOG_INFO, s->id, "discarded");
+		reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
+		goto abort;
+	}
+	if (c.write_error || commit(s, &c) == -1) {
+		log_msg(LOG_ERR, s->id, "SYSERR(root): queueup: cannot "
+		    "write queue file: %s", c.err.msg);
+		reply(s, "451 4.3.0 Temporary system failure. Please try again "
+		    "later.");
+		goto abort;
+	}
+	log_received(s, msg_hdr_value(&s->msg, "Message-Id"));
+	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
+	queue_tx_close(c.tx);
+	smtp_hdrs_free(c.hdrs);
+	session_reset_tx(s);
+	return;
+abort:
+	queue_tx_abort(c.tx);
+	smtp_hdrs_free(c.hdrs);
+	session_reset_tx(s);
+}

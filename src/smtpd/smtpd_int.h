@@ -1,0 +1,99 @@
+/*
+ * smtpd_int.h -- the inside of an SMTP session, shared by the files of
+ * src/smtpd: the session state, its input and reply buffers, and the
+ * command handlers.
+ */
+#ifndef SMTPD_SMTPD_INT_H
+#define SMTPD_SMTPD_INT_H
+
+#include <time.h>
+
+#include "lib/buf.h"
+#include "msg/msg.h"
+#include "smtp/smtp.h"
+#include "smtpd.h"
+
+#define SMTPD_MAXCMD	4096	/* bytes in a command line */
+#define SMTPD_MAXBAD	25	/* bad commands before we hang up */
+#define SMTPD_READ	16384	/* bytes read at a time */
+
+struct session {
+	struct smtpd_ctx	*ctx;
+	const struct smtpd_peer	*peer;
+	struct cf		*cf;
+
+	char			*ibuf;		/* bytes read, not yet used */
+	size_t			 ioff, ilen, icap;
+	int			 eof;
+	struct buf		 out;		/* replies not yet written */
+	int			 ioerr;
+	long			 cmd_timeout;	/* seconds */
+
+	struct buf		 err;		/* the cf's first error reply */
+	char			*errtext;	/* ... without codes, for M */
+
+	int			 nullserver;	/* pre-greeting traffic */
+	int			 helo;		/* HELO or EHLO seen */
+	int			 esmtp;
+	int			 quit;
+	int			 nbadcmds;
+	int			 nbadrcpts;
+	int			 gotmail_ever;	/* MAIL/EXPN/VRFY/ETRN seen */
+	const char		*laststate;	/* for "lost input channel" */
+
+	int			 has_mail;
+	int			 discard;
+	char			 id[QUEUE_ID_MAX];
+	int			 have_id;
+	struct msg		 msg;
+	char			*mail_from;	/* MAIL FROM text for the log */
+	long			 maxsize;	/* MaxMessageSize, 0 none */
+	long			 maxrcpts;	/* MaxRecipientsPerMessage */
+	long			 badrcpt_throttle;
+	unsigned		 privacy;	/* PRIV_* */
+	const char		*relay;		/* "name [addr]" or ident */
+	struct smtp_data	*data;
+};
+
+#define PRIV_NEEDMAILHELO	0x001
+#define PRIV_NOEXPN		0x002
+#define PRIV_NOVRFY		0x004
+#define PRIV_NOETRN		0x008
+#define PRIV_NOVERB		0x010
+#define PRIV_AUTHWARNINGS	0x020
+#define PRIV_NORECEIPTS		0x040
+#define PRIV_NOBODYRETURN	0x080
+#define PRIV_NEEDEXPNHELO	0x100
+#define PRIV_NEEDVRFYHELO	0x200
+#define PRIV_GOAWAY		(PRIV_NEEDMAILHELO | PRIV_NOEXPN | \
+				 PRIV_NOVRFY | PRIV_NOETRN | PRIV_NOVERB | \
+				 PRIV_AUTHWARNINGS | PRIV_NORECEIPTS | \
+				 PRIV_NEEDEXPNHELO | PRIV_NEEDVRFYHELO)
+
+/* smtpd_session.c */
+void	reply(struct session *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Says the cf's error (if one came) and clears it; 1 if there was one. */
+int	reply_cf_error(struct session *);
+void	clear_cf_error(struct session *);
+const char *jname(struct session *);
+/* Next command line (CR/LF stripped) or NULL at EOF, error, timeout. */
+char	*session_getline(struct session *, size_t *len);
+/* Reads more input (after what is buffered); -1 at EOF or timeout. */
+int	session_fill(struct session *);
+int	session_flush(struct session *);
+void	session_reset_tx(struct session *);
+unsigned privacy_flags(const char *);
+
+/* smtpd_cmd.c */
+void	cmd_helo(struct session *, char *arg, int esmtp);
+void	cmd_mail(struct session *, char *arg);
+void	cmd_rcpt(struct session *, char *arg);
+void	cmd_vrfy(struct session *, char *arg, int expn);
+void	cmd_help(struct session *, char *arg);
+void	cmd_etrn(struct session *, char *arg);
+
+/* smtpd_data.c */
+void	cmd_data(struct session *);
+
+#endif

@@ -1,0 +1,569 @@
+/*
+ * smtpd_session.c -- one SMTP session: the greeting, the command loop
+ * with sendmail 8.17's replies for the simple commands, input read in
+ * large chunks with pipelined commands answered in one write, and the
+ * cf's errors turned into replies.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <ctype.h>
+
+#include "smtpd_int.h"
+#include "lib/fdio.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+void
+reply(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)buf_vprintf(&s->out, fmt, ap);
+	va_end(ap);
+	(void)buf_add(&s->out, "\r\n", 2);
+}
+
+const char *
+jname(struct session *s)
+{
+	const char *j = cf_macro_value(s->cf, "j");
+
+	return j != NULL ? j : "localhost";
+}
+
+int
+session_flush(struct session *s)
+{
+	if (s->out.len == 0 || s->ioerr)
+		return s->ioerr ? -1 : 0;
+	if (fdio_write_all(s->ctx->fd_out, s->out.data, s->out.len) == -1)
+		s->ioerr = 1;
+	buf_reset(&s->out);
+	return s->ioerr ? -1 : 0;
+}
+
+/* Reads more input, waiting at most the command timeout. */
+int
+session_fill(struct session *s)
+{
+	struct pollfd pfd;
+	ssize_t n;
+	int rc;
+
+	if (s->eof || s->ioerr)
+		return -1;
+	if (s->ioff > 0) {
+		memmove(s->ibuf, s->ibuf + s->ioff, s->ilen - s->ioff);
+		s->ilen -= s->ioff;
+		s->ioff = 0;
+	}
+	if (s->icap - s->ilen < SMTPD_READ) {
+		s->icap = s->ilen + SMTPD_READ;
+		s->ibuf = xreallocarray(s->ibuf, s->icap + 1, 1);
+	}
+	pfd.fd = s->ctx->fd_in;
+	pfd.events = POLLIN;
+	do
+		rc = poll(&pfd, 1, (int)(s->cmd_timeout * 1000));
+	while (rc == -1 && errno == EINTR);
+	if (rc == 0) {
+		s->eof = 1;	/* timeout */
+		return -1;
+	}
+	do
+		n = read(s->ctx->fd_in, s->ibuf + s->ilen, s->icap - s->ilen);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		s->eof = 1;
+		return -1;
+	}
+	s->ilen += (size_t)n;
+	return 0;
+}
+
+/*
+ * The next line, terminated by LF (a CR before it is dropped).  Replies
+ * are written only when no further complete command is waiting, so a
+ * pipelined group is answered with one write.  Over-long lines are
+ * answered here and skipped.
+ */
+char *
+session_getline(struct session *s, size_t *len)
+{
+	char *p, *nl;
+	size_t n;
+	int toolong = 0;
+
+	for (;;) {
+		p = s->ibuf + s->ioff;
+		n = s->ilen - s->ioff;
+		nl = n > 0 ? memchr(p, '\n', n) : NULL;
+		if (nl != NULL) {
+			s->ioff += (size_t)(nl - p) + 1;
+			if (toolong) {
+				reply(s, "500 5.5.0 Command line too long");
+				toolong = 0;
+				continue;
+			}
+			n = (size_t)(nl - p);
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			p[n] = '\0';
+			*len = n;
+			return p;
+		}
+		if (n > SMTPD_MAXCMD) {
+			toolong = 1;
+			s->ioff = s->ilen;
+		}
+		if (session_flush(s) == -1 || session_fill(s) == -1)
+			return NULL;
+	}
+}
+
+void
+clear_cf_error(struct session *s)
+{
+	buf_reset(&s->err);
+}
+
+int
+reply_cf_error(struct session *s)
+{
+	if (s->err.len == 0)
+		return 0;
+	if (s->has_mail && s->errtext != NULL) {
+		/* the envelope's last error: the qf's M line */
+		free(s->msg.message);
+		s->msg.message = xstrdup(s->errtext);
+	}
+	reply(s, "%s", buf_cstr(&s->err));
+	buf_reset(&s->err);
+	return 1;
+}
+
+static int
+is_enh(const char *p, size_t *len)
+{
+	size_t i = 0;
+
+	if (!isdigit((unsigned char)p[0]) || p[1] != '.')
+		return 0;
+	i = 2;
+	while (isdigit((unsigned char)p[i]))
+		i++;
+	if (i == 2 || p[i] != '.')
+		return 0;
+	i++;
+	if (!isdigit((unsigned char)p[i]))
+		return 0;
+	while (isdigit((unsigned char)p[i]))
+		i++;
+	if (p[i] != ' ' && p[i] != '\0')
+		return 0;
+	*len = i;
+	return 1;
+}
+
+/*
+ * The cf reported an error: the first one of a command becomes its
+ * reply, "CODE ENH to... text" (553 5.0.0 when the cf gave no codes).
+ */
+static void
+on_cf_error(void *arg, int kind, const char *to, const char *text)
+{
+	struct session *s = arg;
+	char code[4] = "553", enh[32];
+	size_t elen;
+
+	if (kind == CF_ERR_NOTE)
+		return;
+	if (kind == CF_ERR_SYS)
+		memcpy(code, "554", 4);
+	if (s->err.len != 0)
+		return;
+	if (isdigit((unsigned char)text[0]) && isdigit((unsigned char)text[1])
+	    && isdigit((unsigned char)text[2]) && (text[3] == ' ' ||
+	    text[3] == '\0')) {
+		memcpy(code, text, 3);
+		text += text[3] ? 4 : 3;
+	}
+	if (is_enh(text, &elen) && elen < sizeof(enh)) {
+		memcpy(enh, text, elen);
+		enh[elen] = '\0';
+		text += elen;
+		if (*text == ' ')
+			text++;
+	} else
+		(void)snprintf(enh, sizeof(enh), "%c.0.0", code[0]);
+	free(s->errtext);
+	/* sendmail names the address only with these reply codes */
+	if (to != NULL && (strcmp(code, "050") == 0 || strcmp(code, "250")
+	    == 0 || strcmp(code, "252") == 0 || strcmp(code, "550") == 0 ||
+	    strcmp(code, "551") == 0 || strcmp(code, "553") == 0)) {
+		(void)buf_printf(&s->err, "%s %s %s... %s", code, enh, to,
+		    text);
+		s->errtext = NULL;
+		if (asprintf(&s->errtext, "%s... %s", to, text) == -1)
+			s->errtext = NULL;
+	} else {
+		(void)buf_printf(&s->err, "%s %s %s", code, enh, text);
+		s->errtext = xstrdup(text);
+	}
+}
+
+unsigned
+privacy_flags(const char *v)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 flag;
+	} names[] = {
+		{ "public", 0 }, { "needmailhelo", PRIV_NEEDMAILHELO },
+		{ "needexpnhelo", PRIV_NEEDEXPNHELO },
+		{ "needvrfyhelo", PRIV_NEEDVRFYHELO },
+		{ "noexpn", PRIV_NOEXPN }, { "novrfy", PRIV_NOVRFY },
+		{ "noetrn", PRIV_NOETRN }, { "noverb", PRIV_NOVERB },
+		{ "authwarnings", PRIV_AUTHWARNINGS },
+		{ "noreceipts", PRIV_NORECEIPTS },
+		{ "nobodyreturn", PRIV_NOBODYRETURN },
+		{ "goaway", PRIV_GOAWAY }, { NULL, 0 }
+	};
+	struct strarr words = { 0 };
+	unsigned f = 0;
+	size_t i, k;
+
+	if (v == NULL)
+		return 0;
+	str_split(v, ", \t", &words);
+	for (i = 0; i < words.n; i++)
+		for (k = 0; names[k].name != NULL; k++)
+			if (str_casecmp(words.v[i], names[k].name) == 0)
+				f |= names[k].flag;
+	strarr_free(&words);
+	return f;
+}
+
+void
+session_reset_tx(struct session *s)
+{
+	msg_reset(&s->msg);
+	free(s->mail_from);
+	s->mail_from = NULL;
+	s->has_mail = 0;
+	s->discard = 0;
+	s->have_id = 0;
+	s->id[0] = '\0';
+	cf_macro_define(s->cf, "i", NULL);
+	cf_macro_define(s->cf, "{mail_addr}", NULL);
+	cf_macro_define(s->cf, "{nrcpts}", "0");
+}
+
+static void
+define_peer(struct session *s)
+{
+	const struct smtpd_peer *p = s->peer;
+	struct cf *cf = s->cf;
+
+	if (p->addr != NULL) {
+		cf_macro_define(cf, "{client_addr}", p->addr);
+		cf_macro_define(cf, "{client_name}", p->name);
+		cf_macro_define(cf, "{client_port}", p->port ? p->port : "0");
+		cf_macro_define(cf, "{client_resolve}", p->forged ? "FORGED"
+		    : strcmp(p->name, p->addr) == 0 ||
+		    p->name[0] == '[' ? "FAIL" : "OK");
+		cf_macro_define(cf, "{daemon_family}", p->family);
+		cf_macro_define(cf, "{if_addr}", p->if_addr);
+	} else if (cf_macro_value(cf, "{client_addr}") == NULL) {
+		/* -bs; -M{client_addr}... may pretend a remote client */
+		cf_macro_define(cf, "{client_addr}", "");
+		cf_macro_define(cf, "{client_name}", "localhost");
+	}
+	cf_macro_define(cf, "{daemon_name}", p->daemon_name);
+	cf_macro_define(cf, "{daemon_flags}", p->daemon_flags ?
+	    p->daemon_flags : "");
+	cf_macro_define(cf, "_", s->relay);
+	cf_macro_define(cf, "r", NULL);
+	cf_macro_define(cf, "s", NULL);
+}
+
+static void
+greeting(struct session *s)
+{
+	const char *g = cf_option_value(s->cf, "SmtpGreetingMessage");
+	struct buf ex, tmp;
+	char *line, *next, *sp;
+	time_t now = time(NULL);
+
+	buf_init(&ex, 0);
+	buf_init(&tmp, 0);
+	msg_arpadate(now, &tmp);
+	cf_macro_define(s->cf, "b", buf_cstr(&tmp));
+	if (g == NULL)
+		g = "$j Sendmail $v/$Z; $b";
+	buf_set(&tmp, g);
+	{
+		/* the option is still in $ form: translate to metasymbols */
+		struct buf t2;
+
+		buf_init(&t2, 0);
+		cf_macro_translate(s->cf, buf_cstr(&tmp), &t2);
+		cf_macro_expand(s->cf, buf_cstr(&t2), &ex);
+		buf_free(&t2);
+	}
+	/* "ESMTP" goes after the first word of the first line */
+	line = ex.data != NULL ? ex.data : (char *)"";
+	for (;;) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (line == ex.data || (ex.data == NULL && *line == '\0')) {
+			sp = strchr(line, ' ');
+			if (sp != NULL) {
+				*sp = '\0';
+				reply(s, "220%c%s ESMTP %s", next ? '-' : ' ',
+				    line, sp + 1);
+			} else
+				reply(s, "220%c%s ESMTP", next ? '-' : ' ',
+				    line);
+		} else
+			reply(s, "220%c%s", next ? '-' : ' ', line);
+		if (next == NULL)
+			break;
+		line = next;
+	}
+	buf_free(&ex);
+	buf_free(&tmp);
+}
+
+/* Input waiting before the greeting: sendmail stops serving. */
+static int
+early_talker(struct session *s)
+{
+	struct pollfd pfd;
+
+	if (s->ilen > s->ioff)
+		return 1;
+	pfd.fd = s->ctx->fd_in;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+/* Counts a bad command; 1 (after the 421) when there were too many. */
+static int
+too_many_bad(struct session *s)
+{
+	if (++s->nbadcmds <= SMTPD_MAXBAD)
+		return 0;
+	reply(s, "421 4.7.0 %s Too many bad commands; closing connection",
+	    jname(s));
+	s->quit = 1;
+	return 1;
+}
+
+static void
+nullserver_cmd(struct session *s, struct smtp_cmd *c, const char *line)
+{
+	switch (c->verb) {
+	case SMTP_QUIT:
+		reply(s, "221 2.0.0 %s closing connection", jname(s));
+		s->quit = 1;
+		break;
+	case SMTP_RSET:
+		reply(s, "250 2.0.0 Reset state");
+		break;
+	case SMTP_NOOP:
+		reply(s, "250 2.0.0 OK");
+		break;
+	case SMTP_HELO:
+	case SMTP_EHLO:
+		if (!too_many_bad(s))
+			reply(s, "554 5.5.0 SMTP protocol error");
+		break;
+	case SMTP_UNKNOWN:
+		if (!too_many_bad(s))
+			reply(s, "500 5.5.1 Command unrecognized: \"%s\"",
+			    line);
+		break;
+	default:
+		if (!too_many_bad(s))
+			reply(s, "550 5.0.0 Command rejected");
+		break;
+	}
+}
+
+static void
+dispatch(struct session *s, char *line, size_t len)
+{
+	struct smtp_cmd c;
+	char *copy = xstrndup(line, len);
+
+	smtp_cmd_parse(line, len, &c);
+	clear_cf_error(s);
+	if (s->nullserver) {
+		nullserver_cmd(s, &c, copy);
+		free(copy);
+		return;
+	}
+	switch (c.verb) {
+	case SMTP_HELO:
+	case SMTP_EHLO:
+		cmd_helo(s, c.arg, c.verb == SMTP_EHLO);
+		break;
+	case SMTP_MAIL:
+		s->laststate = "MAIL";
+		s->gotmail_ever = 1;
+		cmd_mail(s, c.arg);
+		break;
+	case SMTP_RCPT:
+		s->laststate = "RCPT";
+		cmd_rcpt(s, c.arg);
+		break;
+	case SMTP_DATA:
+		s->laststate = "DATA";
+		cmd_data(s);
+		break;
+	case SMTP_RSET:
+		session_reset_tx(s);
+		reply(s, "250 2.0.0 Reset state");
+		break;
+	case SMTP_NOOP:
+		reply(s, "250 2.0.0 OK");
+		break;
+	case SMTP_QUIT:
+		reply(s, "221 2.0.0 %s closing connection", jname(s));
+		s->quit = 1;
+		break;
+	case SMTP_VRFY:
+	case SMTP_EXPN:
+		s->gotmail_ever = 1;
+		cmd_vrfy(s, c.arg, c.verb == SMTP_EXPN);
+		break;
+	case SMTP_HELP:
+		cmd_help(s, c.arg);
+		break;
+	case SMTP_VERB:
+		if (s->privacy & (PRIV_NOVERB | PRIV_NOEXPN))
+			reply(s, "502 5.7.0 Verbose unavailable");
+		else
+			reply(s, "250 2.0.0 Verbose mode");
+		break;
+	case SMTP_ETRN:
+		s->gotmail_ever = 1;
+		cmd_etrn(s, c.arg);
+		break;
+	case SMTP_STARTTLS:
+		if (s->ctx->bs)
+			reply(s, "454 4.3.3 TLS not available after start");
+		else if (!too_many_bad(s))
+			reply(s, "500 5.5.1 Command unrecognized: \"%s\"",
+			    copy);
+		break;
+	case SMTP_AUTH:
+		reply(s, "503 5.3.3 AUTH not available");
+		break;
+	default:
+		if (smtp_verb_not_implemented(c.word))
+			reply(s, "502 5.5.1 Command not implemented: \"%s\"",
+			    copy);
+		else if (!too_many_bad(s))
+			reply(s, "500 5.5.1 Command unrecognized: \"%s\"",
+			    copy);
+		break;
+	}
+	free(copy);
+}
+
+int
+smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
+{
+	struct session s;
+	const char *v;
+	char *line, relay[1100];
+	size_t len;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.ctx = ctx;
+	s.peer = peer;
+	s.cf = ctx->cf;
+	buf_init(&s.out, 0);
+	buf_init(&s.err, 0);
+	msg_init(&s.msg);
+	s.laststate = "connect";
+	s.cmd_timeout = 3600;
+	s.privacy = privacy_flags(cf_option_value(s.cf, "PrivacyOptions"));
+	if ((v = cf_option_value(s.cf, "MaxMessageSize")) != NULL)
+		s.maxsize = atol(v);
+	if ((v = cf_option_value(s.cf, "MaxRecipientsPerMessage")) != NULL)
+		s.maxrcpts = atol(v);
+	if ((v = cf_option_value(s.cf, "BadRcptThrottle")) != NULL)
+		s.badrcpt_throttle = atol(v);
+	if (peer->addr != NULL)
+		(void)snprintf(relay, sizeof(relay), "%s [%s]%s", peer->name,
+		    peer->addr, peer->forged ? " (may be forged)" : "");
+	else
+		(void)snprintf(relay, sizeof(relay), "%s", peer->ident ?
+		    peer->ident : "localhost");
+	s.relay = relay;
+	cf_set_errfn(s.cf, on_cf_error, &s);
+	define_peer(&s);
+	session_reset_tx(&s);
+
+	if (peer->addr != NULL && cf_rscheck(s.cf, "check_relay", peer->name,
+	    peer->addr, NULL) != CF_ACCEPT) {
+		log_msg(LOG_NOTICE, NULL, "ruleset=check_relay, arg1=%s, "
+		    "arg2=%s, relay=%s, reject=%s", peer->name, peer->addr,
+		    relay, buf_cstr(&s.err));
+		s.nullserver = 1;
+	}
+	if (!s.nullserver && early_talker(&s)) {
+		log_msg(LOG_NOTICE, NULL, "rejecting commands from %s due to "
+		    "pre-greeting traffic after 0 seconds", relay);
+		s.nullserver = 1;
+	}
+	if (s.nullserver && s.err.len != 0) {
+		/* check_relay's own words as the greeting */
+		const char *e = buf_cstr(&s.err);
+
+		reply(&s, "554 %s", strlen(e) > 4 ? e + 4 : e);
+		clear_cf_error(&s);
+	} else
+		greeting(&s);
+	while (!s.quit && (line = session_getline(&s, &len)) != NULL)
+		dispatch(&s, line, len);
+	(void)session_flush(&s);
+	if (!s.quit) {
+		log_msg(LOG_INFO, s.have_id ? s.id : NULL, "lost input channel "
+		    "from %s to %s after %s", relay, peer->daemon_name ?
+		    peer->daemon_name : "MTA", s.laststate);
+		if (!s.ioerr) {
+			reply(&s, "421 4.4.1 %s Lost input channel from %s",
+			    jname(&s), relay);
+			(void)session_flush(&s);
+		}
+	}
+	if (!s.gotmail_ever && !s.ioerr)
+		log_msg(LOG_INFO, NULL, "%s did not issue MAIL/EXPN/VRFY/ETRN "
+		    "during connection to %s", relay, peer->daemon_name ?
+		    peer->daemon_name : "MTA");
+	rc = s.ioerr;
+	cf_set_errfn(s.cf, NULL, NULL);
+	if (s.data != NULL)
+		smtp_data_free(s.data);
+	msg_free(&s.msg);
+	free(s.mail_from);
+	free(s.errtext);
+	free(s.ibuf);
+	buf_free(&s.out);
+	buf_free(&s.err);
+	return rc;
+}

@@ -1,0 +1,156 @@
+/*
+ * smtpd_worker.c -- a worker of the daemon's pool: it gives up root,
+ * waits on the listening sockets (epoll with EPOLLEXCLUSIVE, so one
+ * connection wakes one idle worker), names the client as sendmail does
+ * (reverse lookup confirmed forward, "[addr]" otherwise) and runs one
+ * session after another, telling the master when it becomes busy.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "smtpd_daemon.h"
+#include "lib/log.h"
+
+static void
+addr_string(const struct sockaddr_storage *ss, char *out, size_t size,
+    char *port, size_t psize)
+{
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), out,
+	    (socklen_t)size, port, (socklen_t)psize,
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		(void)snprintf(out, size, "0");
+		(void)snprintf(port, psize, "0");
+	}
+}
+
+/* The client's name if its address maps to it and back; else "[addr]". */
+static void
+client_name(const struct sockaddr_storage *ss, const char *addr, char *out,
+    size_t size, int *forged)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[NI_MAXHOST], back[NI_MAXHOST];
+	int ok = 0;
+
+	*forged = 0;
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
+	    sizeof(host), NULL, 0, NI_NAMEREQD) != 0) {
+		if (snprintf(out, size, "[%s]", addr) >= (int)size)
+			out[0] = '\0';
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = ss->ss_family;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+		for (ai = res; ai != NULL && !ok; ai = ai->ai_next)
+			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, back,
+			    sizeof(back), NULL, 0, NI_NUMERICHOST) == 0 &&
+			    strcmp(back, addr) == 0)
+				ok = 1;
+		freeaddrinfo(res);
+	}
+	*forged = !ok;
+	(void)snprintf(out, size, "%s", host);
+}
+
+static void
+serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
+{
+	struct sockaddr_storage peer_ss, our_ss;
+	socklen_t sl = sizeof(peer_ss), ol = sizeof(our_ss);
+	struct smtpd_peer peer;
+	struct smtpd_ctx ctx = *pool->ctx;
+	char addr[NI_MAXHOST], pport[NI_MAXSERV], name[NI_MAXHOST];
+	char ouraddr[NI_MAXHOST], ourport[NI_MAXSERV], flags[64];
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	memset(&peer, 0, sizeof(peer));
+	memset(&peer_ss, 0, sizeof(peer_ss));
+	memset(&our_ss, 0, sizeof(our_ss));
+	(void)getpeername(fd, (struct sockaddr *)&peer_ss, &sl);
+	(void)getsockname(fd, (struct sockaddr *)&our_ss, &ol);
+	addr_string(&peer_ss, addr, sizeof(addr), pport, sizeof(pport));
+	addr_string(&our_ss, ouraddr, sizeof(ouraddr), ourport,
+	    sizeof(ourport));
+	client_name(&peer_ss, addr, name, sizeof(name), &peer.forged);
+	smtpd_port_flags(port, flags, sizeof(flags));
+	peer.addr = addr;
+	peer.name = name;
+	peer.port = pport;
+	peer.family = peer_ss.ss_family == AF_INET6 ? "inet6" : "inet";
+	peer.if_addr = ouraddr;
+	peer.daemon_name = port->name;
+	peer.daemon_flags = flags;
+	ctx.fd_in = ctx.fd_out = fd;
+	(void)smtpd_session(&ctx, &peer);
+}
+
+static void
+drop_privileges(const struct smtpd_pool *pool)
+{
+	if (geteuid() != 0 || pool->uid == 0)
+		return;
+	if (setgroups(0, NULL) == -1 || setgid(pool->gid) == -1 ||
+	    setuid(pool->uid) == -1) {
+		log_plain(LOG_ERR, "SYSERR(root): cannot drop privileges to "
+		    "uid %ld: %s", (long)pool->uid, strerror(errno));
+		_exit(71);
+	}
+}
+
+void
+smtpd_worker(struct smtpd_pool *pool, size_t slot)
+{
+	struct epoll_event ev, got;
+	unsigned char b = (unsigned char)slot;
+	long served = 0;
+	size_t i;
+	int ep, fd, n;
+
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)close(pool->notify[0]);
+	drop_privileges(pool);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep == -1)
+		_exit(71);
+	for (i = 0; i < pool->nports; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u64 = i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, pool->ports[i].fd, &ev) == -1)
+			_exit(71);
+	}
+	while (served < pool->per_worker) {
+		pool->slots[slot] = SLOT_IDLE;
+		n = epoll_wait(ep, &got, 1, -1);
+		if (n <= 0)
+			continue;
+		i = (size_t)got.data.u64;
+		fd = accept4(pool->ports[i].fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd == -1)
+			continue;
+		pool->slots[slot] = SLOT_BUSY;
+		(void)write(pool->notify[1], &b, 1);
+		serve(pool, &pool->ports[i], fd);
+		(void)close(fd);
+		served++;
+	}
+	pool->slots[slot] = SLOT_FREE;
+	_exit(0);
+}
