@@ -1,8 +1,11 @@
 /*
- * imap.h -- the IMAP side of mailboxd.  So far: the command parser
- * (RFC 3501 tags, atoms, quoted strings, literals {n} and LITERAL+ {n+},
+ * imap.h -- the IMAP side of mailboxd: the command parser (RFC 3501
+ * tags, atoms, quoted strings, literals {n} and LITERAL+ {n+},
  * parenthesised lists, BODY[...] section atoms) and sequence sets, as
- * typed values made without I/O and under limits the caller sets.
+ * typed values made without I/O and under limits the caller sets; and
+ * the IMAP4rev1 session, a state machine fed the client's bytes that
+ * leaves its replies in a buffer (the caller moves bytes, does TLS and
+ * supplies login as a callback).
  */
 #ifndef IMAP_IMAP_H
 #define IMAP_IMAP_H
@@ -10,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
+#include "mailbox/mailbox.h"
 
 enum imap_arg_type {
 	IMAP_ARG_ATOM,		/* also NIL and BODY[...]<...> */
@@ -84,5 +89,101 @@ int	imap_seqset_parse(const char *, size_t, struct imap_seqset *out);
 void	imap_seqset_free(struct imap_seqset *);
 /* n is in the set, with "*" meaning max. */
 int	imap_seqset_has(const struct imap_seqset *, uint32_t n, uint32_t max);
+
+/* ---- the session (imap_session.c) */
+
+enum imap_state {
+	IMAP_NOTAUTH,
+	IMAP_AUTH,
+	IMAP_SELECTED,
+	IMAP_LOGOUT
+};
+
+enum imap_login {
+	IMAP_LOGIN_OK,
+	IMAP_LOGIN_FAILED,	/* unknown user or wrong password */
+	IMAP_LOGIN_TEMPFAIL,	/* a password database is unavailable */
+	IMAP_LOGIN_MAILBOX	/* authenticated, but no mail storage */
+};
+
+/* namespace inbox { mailbox NAME { special_use = \Sent  auto = ... } } */
+struct imap_special {
+	const char	*name;
+	const char	*use;		/* "\Sent", "\Trash" ... */
+	int		 autowhat;	/* 0 no, 1 create, 2 subscribe */
+};
+
+struct imap_cfg {
+	const char	*greeting;		/* login_greeting */
+	int		 ssl;			/* 0 no, 1 yes, 2 required */
+	int		 disable_plaintext_auth;
+	const char	*mechanisms;		/* "PLAIN LOGIN", upper case */
+	char		 sep;			/* 0: by mail_location format */
+	const struct imap_special *special;
+	size_t		 nspecial;
+	const struct mbox_lock_cfg *locks;
+	unsigned	 max_literal;		/* APPEND size after login */
+	/* checks the password and becomes the user; fills the user's
+	 * canonical name and mail location */
+	enum imap_login	(*login)(void *ctx, const char *user,
+			    const char *pass, const char *method,
+			    char **name_out, struct mail_location *loc_out);
+	void		 *ctx;
+};
+
+/* the client's view of one message of the selected mailbox */
+struct imap_known {
+	uint32_t	 uid;
+	unsigned	 flags;
+	uint32_t	 kw;
+	int		 recent;
+};
+
+struct imap_session {
+	enum imap_state		 state;
+	const struct imap_cfg	*cfg;
+	struct buf		 in;		/* received, not yet used */
+	struct buf		 out;		/* replies not yet sent */
+	struct imap_limits	 lim;
+	int			 tls, secured;
+	int			 want_tls;	/* STARTTLS accepted */
+	int			 bad;		/* bad commands in a row */
+	size_t			 lit_acked;	/* literal offset given "+" */
+	/* AUTHENTICATE in progress */
+	char			*auth_tag;
+	char			*auth_mech;
+	char			*auth_user;	/* LOGIN's first answer */
+	int			 auth_step;
+	/* IDLE in progress */
+	char			*idle_tag;
+	/* after login */
+	char			*user;
+	char			*method;
+	struct mail_location	 loc;
+	int			 have_loc;
+	char			 sep;
+	/* SELECTED */
+	struct mailbox		*mb;
+	char			*mbname;
+	int			 readonly;
+	struct imap_known	*known;
+	size_t			 nknown, capknown;
+	int			 dirty;		/* flag changes not written */
+};
+
+void	imap_session_init(struct imap_session *, const struct imap_cfg *,
+	    int tls, int secured);
+void	imap_session_free(struct imap_session *);
+void	imap_session_greet(struct imap_session *);
+/* Bytes from the client: commands are run as they complete. */
+void	imap_session_input(struct imap_session *, const char *, size_t);
+/* Called now and then (IDLE): reports new mail. */
+void	imap_session_tick(struct imap_session *);
+/* The caller finished the TLS handshake asked for by want_tls. */
+void	imap_session_tls_started(struct imap_session *);
+/* The connection ends: writes pending flag changes. */
+void	imap_session_close(struct imap_session *);
+/* The capability list for the session's state, into out. */
+void	imap_capability(const struct imap_session *, struct buf *out);
 
 #endif

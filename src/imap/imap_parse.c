@@ -218,6 +218,9 @@ parse_atom(struct parser *p, struct imap_arg *a)
 {
 	size_t start = p->pos;
 
+	/* a flag (\Seen, \*) is an atom after its backslash */
+	if (p->b[p->pos] == '\\')
+		p->pos++;
 	for (;;) {
 		unsigned char c;
 
@@ -238,11 +241,12 @@ parse_atom(struct parser *p, struct imap_arg *a)
 			p->pos = (size_t)(e - p->b) + 1;
 			continue;
 		}
-		if (!is_atom_char(c))
+		if (!is_atom_char(c) && !(c == '*' && p->pos == start + 1 &&
+		    p->b[start] == '\\'))
 			break;
 		p->pos++;
 	}
-	if (p->pos == start)
+	if (p->pos == start || (p->pos == start + 1 && p->b[start] == '\\'))
 		return bad(p, "Unexpected character.");
 	a->type = IMAP_ARG_ATOM;
 	a->len = p->pos - start;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "lib/arr.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 
@@ -199,5 +200,42 @@ struct mail_location {
 int	mail_location_parse(const char *spec, const char *user,
 	    const char *home, struct mail_location *out, struct err *);
 void	mail_location_free(struct mail_location *);
+
+/* ---- folders by IMAP mailbox name (mailbox_list.c); sep is the
+ * namespace's hierarchy separator */
+
+int	mailbox_is_inbox(const char *name);
+/* The file or directory of mailbox name; -1 (ERR_DATAERR) for a name
+ * that could leave the mail root: empty, absolute, "~", "." or ".."
+ * components, control characters, '/' inside a component, a leading
+ * '.' in mbox or a '.' in a Maildir++ component. */
+int	mailbox_path(const struct mail_location *, const char *name,
+	    char sep, struct buf *out, struct err *);
+
+#define MAILBOX_NOSELECT	0x01
+#define MAILBOX_NOINFERIORS	0x02
+#define MAILBOX_HASCHILDREN	0x04
+#define MAILBOX_HASNOCHILDREN	0x08
+
+struct mailbox_entry {
+	char		*name;		/* with sep between levels */
+	unsigned	 flags;
+};
+
+/* Every folder, INBOX first, the rest sorted by name. */
+int	mailbox_list(const struct mail_location *, char sep,
+	    struct mailbox_entry **out, size_t *n_out, struct err *);
+void	mailbox_list_free(struct mailbox_entry *, size_t);
+/* A name ending in sep makes an mbox directory (for children only). */
+int	mailbox_create(const struct mail_location *, const char *name,
+	    char sep, struct err *);
+int	mailbox_delete(const struct mail_location *, const char *name,
+	    char sep, struct err *);
+int	mailbox_rename(const struct mail_location *, const char *from,
+	    const char *to, char sep, struct err *);
+int	mailbox_subs_read(const struct mail_location *, char sep,
+	    struct strarr *out, struct err *);
+int	mailbox_subs_write(const struct mail_location *, char sep,
+	    const struct strarr *, struct err *);
 
 #endif

@@ -936,9 +936,20 @@ mbox_load(struct mailbox *mb, struct err *err)
 		if (fstat(im.fd, &st) == 0)
 			stamp(mb, &st);
 		if (rc == 1 && write) {
+			/* messages new to us stay \Recent in memory after
+			 * their UIDs (and Status: O) are written */
+			size_t i, n = mb->n;
+			unsigned char *fresh = xcalloc(n ? n : 1, 1);
+
+			for (i = 0; i < n; i++)
+				fresh[i] = !(mb->msgs[i].flags & MSG_OLD);
 			rc = rewrite(mb, &im, err);
 			if (rc == 0)
 				rc = reload(mb, err);
+			for (i = 0; rc == 0 && i < n && i < mb->n; i++)
+				if (fresh[i])
+					mb->msgs[i].flags &= ~MSG_OLD;
+			free(fresh);
 		}
 		close_locked(&l, &im);
 		if (rc <= 0)

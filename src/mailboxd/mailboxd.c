@@ -1,5 +1,5 @@
 /*
- * mailboxd.c -- main() of the POP3 server that replaces dovecot: flags,
+ * mailboxd.c -- main() of the POP3/IMAP server that replaces dovecot: flags,
  * the dovecot.conf it reads, the listeners, and one forked child per
  * connection (see mailboxd_session.c).  SIGTERM stops the listener and
  * its sessions.
@@ -188,14 +188,15 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 {
 	struct pollfd pfd[MBD_LISTEN_MAX];
 	int tls[MBD_LISTEN_MAX];		/* per pfd: implicit TLS */
+	int imap[MBD_LISTEN_MAX];		/* per pfd: IMAP */
 	pid_t kids[CHILD_MAX];
 	size_t i, n = 0, nkids = 0;
 	struct sigaction sa;
 	SSL_CTX *ctx = NULL;
 
-	if (!c->pop3) {
-		fprintf(stderr, "mailboxd: pop3 is not in protocols: "
-		    "nothing to serve\n");
+	if (!c->pop3 && !c->imap) {
+		fprintf(stderr, "mailboxd: neither imap nor pop3 is in "
+		    "protocols: nothing to serve\n");
 		return 78;
 	}
 	if (c->ssl != POP3_SSL_NO && (ctx = tls_context(c)) == NULL)
@@ -208,6 +209,7 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 		if (fd == -1)
 			return 71;
 		tls[n] = c->listen[i].ssl;
+		imap[n] = c->listen[i].imap;
 		pfd[n].fd = fd;
 		pfd[n++].events = POLLIN;
 	}
@@ -227,7 +229,8 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
-	mbd_log(LOG_INFO, "master: mailboxd starting up for pop3");
+	mbd_log(LOG_INFO, "master: mailboxd starting up for%s%s",
+	    c->imap ? " imap" : "", c->pop3 ? " pop3" : "");
 	while (!stop) {
 		pid_t pid;
 		int status;
@@ -255,18 +258,18 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 			}
 			pid = fork();
 			if (pid == 0) {
-				int implicit = 0;
+				int implicit = tls[i], is_imap = imap[i];
 
-				for (j = 0; j < n; j++) {
-					if (j == i)
-						implicit = tls[j];
+				for (j = 0; j < n; j++)
 					(void)close(pfd[j].fd);
-				}
 				sa.sa_handler = SIG_DFL;
 				(void)sigaction(SIGTERM, &sa, NULL);
 				(void)sigaction(SIGINT, &sa, NULL);
 				(void)sigaction(SIGCHLD, &sa, NULL);
-				mbd_session(c, fd, implicit, ctx);
+				if (is_imap)
+					mbd_imap_session(c, fd, implicit, ctx);
+				else
+					mbd_session(c, fd, implicit, ctx);
 				_exit(0);
 			}
 			if (pid > 0)

@@ -8,7 +8,10 @@
 
 #include <stdio.h>
 
+#include <sys/types.h>
+
 #include "auth/auth.h"
+#include "imap/imap.h"
 #include "mailbox/mailbox.h"
 #include "pop3/pop3.h"
 
@@ -28,14 +31,21 @@ struct conf_node {
 struct mbd_listener {
 	char		*address;
 	int		 port;
-	int		 ssl;		/* implicit TLS (995) */
+	int		 ssl;		/* implicit TLS (995, 993) */
+	int		 imap;		/* IMAP, else POP3 */
 };
+
+#define MBD_SPECIAL_MAX	32
 
 struct mbd_cfg {
 	char			*path;
 	struct conf_node	*root;
 	/* effective values */
 	int			 pop3;		/* "pop3" in protocols */
+	int			 imap;		/* "imap" in protocols */
+	char			 imap_sep;	/* namespace inbox separator */
+	struct imap_special	 special[MBD_SPECIAL_MAX];
+	size_t			 nspecial;
 	struct mbd_listener	 listen[MBD_LISTEN_MAX];
 	size_t			 nlisten;
 	enum pop3_ssl		 ssl;
@@ -75,9 +85,33 @@ void	mbd_log(int prio, const char *fmt, ...)
 /* Gives src/auth crypt(3), OpenSSL digests and PAM. */
 void	mbd_auth_init(void);
 
+/* ---- shared by the POP3 and IMAP connection drivers */
+
+struct ssl_st;
+struct conn {
+	int		 fd;
+	struct ssl_st	*ssl;
+	char		*rbuf;
+	size_t		 rlen, roff;
+	int		 timeout_ms;
+};
+
+/* bytes from the client: >0, 0 EOF, -1 error, -2 timeout */
+ssize_t	mbd_conn_read(struct conn *, char *, size_t);
+int	mbd_conn_write(struct conn *, const char *, size_t);
+/* a peer-chosen user name made safe for a log line */
+void	mbd_log_safe(char *out, size_t n, const char *in);
+void	mbd_addr_of(int fd, int peer, char *out, size_t n);
+void	mbd_delay_ms(unsigned ms);
+/* becomes the user (groups, gid, uid) when running as root */
+int	mbd_drop_to(const struct auth_user *, struct mbd_cfg *,
+	    const char *proto);
+
 /* Serves the listeners until SIGTERM; returns the exit code. */
 int	mbd_serve(struct mbd_cfg *, int foreground);
 /* One connection, in the child that owns fd. */
 void	mbd_session(struct mbd_cfg *, int fd, int implicit_tls, void *ssl_ctx);
+void	mbd_imap_session(struct mbd_cfg *, int fd, int implicit_tls,
+	    void *ssl_ctx);
 
 #endif

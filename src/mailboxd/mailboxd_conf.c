@@ -401,7 +401,10 @@ add_listener(struct mbd_cfg *c, const struct conf_node *l, struct strarr
     *addrs, struct err *err)
 {
 	const char *port = NULL, *address = NULL, *ssl = NULL;
-	int p, implicit = strcmp(l->value, "pop3s") == 0;
+	int p, implicit = strcmp(l->value, "pop3s") == 0 ||
+	    strcmp(l->value, "imaps") == 0;
+	int imap = strcmp(l->value, "imap") == 0 ||
+	    strcmp(l->value, "imaps") == 0;
 	size_t i;
 
 	for (i = 0; i < l->nkids; i++) {
@@ -414,7 +417,8 @@ add_listener(struct mbd_cfg *c, const struct conf_node *l, struct strarr
 	}
 	if (ssl != NULL)
 		implicit = strcmp(ssl, "yes") == 0;
-	p = port ? atoi(port) : (implicit ? 995 : 110);
+	p = port ? atoi(port) : imap ? (implicit ? 993 : 143) :
+	    (implicit ? 995 : 110);
 	if (p < 0 || p > 65535)
 		return err_set(err, ERR_CONFIG, "Error in configuration file "
 		    "%s line %d: invalid port %s", l->file, l->line, port);
@@ -427,6 +431,7 @@ add_listener(struct mbd_cfg *c, const struct conf_node *l, struct strarr
 		for (i = 0; i < w.n && c->nlisten < MBD_LISTEN_MAX; i++) {
 			c->listen[c->nlisten].address = xstrdup(w.v[i]);
 			c->listen[c->nlisten].port = p;
+			c->listen[c->nlisten].imap = imap;
 			c->listen[c->nlisten++].ssl = implicit;
 		}
 		strarr_free(&w);
@@ -435,7 +440,62 @@ add_listener(struct mbd_cfg *c, const struct conf_node *l, struct strarr
 	for (i = 0; i < addrs->n && c->nlisten < MBD_LISTEN_MAX; i++) {
 		c->listen[c->nlisten].address = xstrdup(addrs->v[i]);
 		c->listen[c->nlisten].port = p;
+		c->listen[c->nlisten].imap = imap;
 		c->listen[c->nlisten++].ssl = implicit;
+	}
+	return 0;
+}
+
+/* namespace inbox { separator = /  mailbox Sent { special_use = \Sent
+ * auto = subscribe } } */
+static int
+add_namespace(struct mbd_cfg *c, const struct conf_node *ns, struct err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < ns->nkids; i++) {
+		const struct conf_node *k = ns->kids[i];
+		const char *use = NULL, *autov = NULL;
+		struct imap_special *sp;
+
+		if (!k->section) {
+			if (strcmp(k->key, "separator") == 0) {
+				if (strlen(k->value) != 1)
+					return err_set(err, ERR_CONFIG,
+					    "Error in configuration file %s "
+					    "line %d: separator must be one "
+					    "character", k->file, k->line);
+				c->imap_sep = k->value[0];
+			}
+			continue;
+		}
+		if (strcmp(k->key, "mailbox") != 0 || *k->value == '\0')
+			continue;
+		for (j = 0; j < k->nkids; j++) {
+			if (k->kids[j]->section)
+				continue;
+			if (strcmp(k->kids[j]->key, "special_use") == 0)
+				use = k->kids[j]->value;
+			else if (strcmp(k->kids[j]->key, "auto") == 0)
+				autov = k->kids[j]->value;
+		}
+		for (j = 0; j < c->nspecial; j++)
+			if (strcmp(c->special[j].name, k->value) == 0)
+				break;
+		if (j == c->nspecial) {
+			if (c->nspecial == MBD_SPECIAL_MAX)
+				continue;
+			c->nspecial++;
+			c->special[j].name = xstrdup(k->value);
+		}
+		sp = &c->special[j];
+		if (use != NULL && *use != '\0') {
+			free((char *)sp->use);
+			sp->use = xstrdup(use);
+		}
+		if (autov != NULL)
+			sp->autowhat = strcmp(autov, "create") == 0 ? 1 :
+			    strcmp(autov, "subscribe") == 0 ? 2 : 0;
 	}
 	return 0;
 }
@@ -447,13 +507,16 @@ settings(struct mbd_cfg *c, struct err *err)
 	const char *v;
 	long long ms;
 	size_t i, j;
-	int b, have_listeners = 0;
+	int b, have_listeners = 0, have_imap = 0;
 
 	v = get(c, "protocols");
 	str_split(v ? v : "imap pop3", " \t,", &w);
-	for (i = 0; i < w.n; i++)
+	for (i = 0; i < w.n; i++) {
 		if (strcmp(w.v[i], "pop3") == 0)
 			c->pop3 = 1;
+		if (strcmp(w.v[i], "imap") == 0)
+			c->imap = 1;
+	}
 	strarr_free(&w);
 	v = get(c, "ssl");
 	if (v == NULL || strcmp(v, "yes") == 0)
@@ -541,14 +604,23 @@ settings(struct mbd_cfg *c, struct err *err)
 		if (strcmp(n->key, "userdb") == 0 && add_db(c, n, 0,
 		    err) == -1)
 			goto fail;
+		if (strcmp(n->key, "namespace") == 0 && add_namespace(c, n,
+		    err) == -1)
+			goto fail;
 		if (strcmp(n->key, "service") != 0 ||
-		    strcmp(n->value, "pop3-login") != 0)
+		    (strcmp(n->value, "pop3-login") != 0 &&
+		    strcmp(n->value, "imap-login") != 0) ||
+		    (strcmp(n->value, "pop3-login") == 0 && !c->pop3) ||
+		    (strcmp(n->value, "imap-login") == 0 && !c->imap))
 			continue;
 		for (j = 0; j < n->nkids; j++) {
 			if (!n->kids[j]->section ||
 			    strcmp(n->kids[j]->key, "inet_listener") != 0)
 				continue;
-			have_listeners = 1;
+			if (strcmp(n->value, "imap-login") == 0)
+				have_imap = 1;
+			else
+				have_listeners = 1;
 			if (add_listener(c, n->kids[j], &addrs, err) == -1)
 				goto fail;
 		}
@@ -557,8 +629,17 @@ settings(struct mbd_cfg *c, struct err *err)
 		struct conf_node pop3 = { .value = "pop3" },
 		    pop3s = { .value = "pop3s" };
 
-		(void)add_listener(c, &pop3, &addrs, err);
-		(void)add_listener(c, &pop3s, &addrs, err);
+		if (c->pop3) {
+			(void)add_listener(c, &pop3, &addrs, err);
+			(void)add_listener(c, &pop3s, &addrs, err);
+		}
+	}
+	if (!have_imap && c->imap) {
+		struct conf_node imap = { .value = "imap" },
+		    imaps = { .value = "imaps" };
+
+		(void)add_listener(c, &imap, &addrs, err);
+		(void)add_listener(c, &imaps, &addrs, err);
 	}
 	strarr_free(&addrs);
 	if (c->auth.npassdb == 0) {
@@ -601,6 +682,10 @@ mbd_conf_free(struct mbd_cfg *c)
 	node_free(c->root);
 	for (i = 0; i < c->nlisten; i++)
 		free(c->listen[i].address);
+	for (i = 0; i < c->nspecial; i++) {
+		free((char *)c->special[i].name);
+		free((char *)c->special[i].use);
+	}
 	free(c->path);
 	free(c->ssl_cert);
 	free(c->ssl_key);
@@ -624,10 +709,12 @@ section_known(const struct conf_node *n)
 {
 	return strcmp(n->key, "passdb") == 0 ||
 	    strcmp(n->key, "userdb") == 0 ||
+	    strcmp(n->key, "namespace") == 0 ||
 	    (strcmp(n->key, "protocol") == 0 &&
 	    strcmp(n->value, "pop3") == 0) ||
 	    (strcmp(n->key, "service") == 0 &&
-	    strcmp(n->value, "pop3-login") == 0);
+	    (strcmp(n->value, "pop3-login") == 0 ||
+	    strcmp(n->value, "imap-login") == 0));
 }
 
 static void

@@ -32,13 +32,6 @@
 #define PRELOGIN_TIMEOUT_MS	(3 * 60 * 1000)
 #define POSTLOGIN_TIMEOUT_MS	(10 * 60 * 1000)
 
-struct conn {
-	int		 fd;
-	SSL		*ssl;
-	char		*rbuf;
-	size_t		 rlen, roff;
-	int		 timeout_ms;
-};
 
 struct ctx {
 	struct mbd_cfg	*cfg;
@@ -51,8 +44,8 @@ struct ctx {
 	struct pop3_session *s;
 };
 
-static ssize_t
-conn_read(struct conn *c, char *p, size_t n)
+ssize_t
+mbd_conn_read(struct conn *c, char *p, size_t n)
 {
 	struct pollfd pfd;
 	int r;
@@ -83,8 +76,8 @@ conn_read(struct conn *c, char *p, size_t n)
 	}
 }
 
-static int
-conn_write(struct conn *c, const char *p, size_t n)
+int
+mbd_conn_write(struct conn *c, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w;
@@ -138,7 +131,7 @@ conn_getline(struct conn *c, struct buf *line, size_t limit)
 			c->roff = c->rlen = 0;
 		}
 		c->roff = 0;
-		r = conn_read(c, c->rbuf, 16384);
+		r = mbd_conn_read(c, c->rbuf, 16384);
 		if (r <= 0)
 			return 0;
 		c->rlen = (size_t)r;
@@ -148,8 +141,8 @@ conn_getline(struct conn *c, struct buf *line, size_t limit)
 /* A peer-chosen user name as it may appear in a log line: at most 64
  * bytes of [A-Za-z0-9@._+-], anything else as '?', so that a name like
  * "x>, rip=10.0.0.1" cannot steer fail2ban towards another address. */
-static void
-log_safe(char *out, size_t n, const char *in)
+void
+mbd_log_safe(char *out, size_t n, const char *in)
 {
 	size_t i;
 
@@ -163,8 +156,8 @@ log_safe(char *out, size_t n, const char *in)
 	out[i] = '\0';
 }
 
-static void
-addr_of(int fd, int peer, char *out, size_t n)
+void
+mbd_addr_of(int fd, int peer, char *out, size_t n)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -179,8 +172,8 @@ addr_of(int fd, int peer, char *out, size_t n)
 		memmove(out, out + 7, strlen(out + 7) + 1);
 }
 
-static void
-delay_ms(unsigned ms)
+void
+mbd_delay_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -189,8 +182,8 @@ delay_ms(unsigned ms)
 }
 
 /* Becomes the user: groups, gid, uid; irreversible. */
-static int
-drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
+int
+mbd_drop_to(const struct auth_user *u, struct mbd_cfg *cfg, const char *proto)
 {
 	gid_t groups[2], priv = u->gid;
 	int ng = 1;
@@ -198,8 +191,8 @@ drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
 	if (geteuid() != 0) {
 		if (u->uid == geteuid())
 			return 0;
-		mbd_log(LOG_ERR, "pop3(%s): can't switch to uid %lu: not "
-		    "running as root", u->name, (unsigned long)u->uid);
+		mbd_log(LOG_ERR, "%s(%s): can't switch to uid %lu: not "
+		    "running as root", proto, u->name, (unsigned long)u->uid);
 		return -1;
 	}
 	groups[0] = u->gid;
@@ -216,8 +209,8 @@ drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
 		struct group *g = getgrnam(cfg->mail_privileged_group);
 
 		if (g == NULL)
-			mbd_log(LOG_ERR, "pop3(%s): mail_privileged_group %s: "
-			    "no such group", u->name,
+			mbd_log(LOG_ERR, "%s(%s): mail_privileged_group %s: "
+			    "no such group", proto, u->name,
 			    cfg->mail_privileged_group);
 		else {
 			priv = g->gr_gid;
@@ -227,12 +220,12 @@ drop_to(const struct auth_user *u, struct mbd_cfg *cfg)
 	if (setgroups((size_t)ng, groups) == -1 ||
 	    setresgid(u->gid, u->gid, priv) == -1 ||
 	    setresuid(u->uid, u->uid, u->uid) == -1) {
-		mbd_log(LOG_ERR, "pop3(%s): setuid(%lu) failed: %s", u->name,
+		mbd_log(LOG_ERR, "%s(%s): setuid(%lu) failed: %s", proto, u->name,
 		    (unsigned long)u->uid, strerror(errno));
 		return -1;
 	}
 	if (u->uid != 0 && setuid(0) == 0) {
-		mbd_log(LOG_ERR, "pop3(%s): could regain root", u->name);
+		mbd_log(LOG_ERR, "%s(%s): could regain root", proto, u->name);
 		return -1;
 	}
 	return 0;
@@ -280,7 +273,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
 	enum auth_result r;
 
 	x->attempts++;
-	log_safe(x->last_user, sizeof(x->last_user), user);
+	mbd_log_safe(x->last_user, sizeof(x->last_user), user);
 	x->last_method = method;
 	err_clear(&err);
 	r = auth_verify(&x->cfg->auth, user, pass, &u, &err);
@@ -288,11 +281,11 @@ login(void *arg, const char *user, const char *pass, const char *method,
 		if (err.msg[0])
 			mbd_log(r == AUTH_TEMPFAIL ? LOG_ERR : LOG_INFO,
 			    "auth: %s", err.msg);
-		delay_ms(x->cfg->auth_failure_delay_ms);
+		mbd_delay_ms(x->cfg->auth_failure_delay_ms);
 		return r == AUTH_TEMPFAIL ? POP3_LOGIN_TEMPFAIL :
 		    POP3_LOGIN_FAILED;
 	}
-	if (drop_to(&u, x->cfg) == -1) {
+	if (mbd_drop_to(&u, x->cfg, "pop3") == -1) {
 		auth_user_free(&u);
 		return POP3_LOGIN_MAILBOX;
 	}
@@ -333,7 +326,7 @@ flush(struct conn *c, struct pop3_session *s)
 	int rc = 0;
 
 	if (s->out.len > 0)
-		rc = conn_write(c, s->out.data, s->out.len);
+		rc = mbd_conn_write(c, s->out.data, s->out.len);
 	buf_reset(&s->out);
 	return rc;
 }
@@ -352,8 +345,8 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 	x.cfg = cfg;
 	x.lock_fd = -1;
 	x.started = time(NULL);
-	addr_of(fd, 1, x.rip, sizeof(x.rip));
-	addr_of(fd, 0, x.lip, sizeof(x.lip));
+	mbd_addr_of(fd, 1, x.rip, sizeof(x.rip));
+	mbd_addr_of(fd, 0, x.lip, sizeof(x.lip));
 	{
 		/* bounds what poll() does not cover: the TLS handshake and
 		 * writes to a client that stopped reading */

@@ -1,0 +1,517 @@
+/*
+ * imap_fetch.c -- FETCH and STORE (and their UID forms): fetch items
+ * parsed into a list first (FLAGS, UID, INTERNALDATE, RFC822.SIZE,
+ * ENVELOPE, BODY, BODYSTRUCTURE, BODY[section]<partial>, BODY.PEEK,
+ * RFC822, RFC822.HEADER, RFC822.TEXT and the ALL/FAST/FULL macros),
+ * then answered message by message; a message's text is read only when
+ * an item needs it.  STORE changes flags and keywords in the session's
+ * view; Maildir renames at once, mbox writes at the next checkpoint.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imap_int.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define SYSFLAGS (MSG_SEEN | MSG_ANSWERED | MSG_FLAGGED | MSG_DELETED | \
+	MSG_DRAFT)
+
+enum fkind {
+	F_FLAGS, F_UID, F_INTERNALDATE, F_SIZE, F_ENVELOPE, F_BODY,
+	F_BODYSTRUCTURE, F_SECTION, F_RFC822, F_RFC822_HEADER, F_RFC822_TEXT
+};
+
+struct fitem {
+	enum fkind	 kind;
+	int		 peek;
+	char		*section;	/* between the brackets, as sent */
+	char		*part;		/* "1.2" before HEADER.FIELDS */
+	int		 fields, fields_not;
+	struct strarr	 names;
+	int		 partial;
+	uint32_t	 off, len;
+};
+
+struct fetch {
+	struct fitem	*v;
+	size_t		 n;
+	int		 need_text;
+	int		 sets_seen;
+	int		 has_flags, has_uid;
+};
+
+static void
+fetch_free(struct fetch *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->v[i].section);
+		free(f->v[i].part);
+		strarr_free(&f->v[i].names);
+	}
+	free(f->v);
+}
+
+static struct fitem *
+add(struct fetch *f, enum fkind k)
+{
+	f->v = xreallocarray(f->v, f->n + 1, sizeof(*f->v));
+	memset(&f->v[f->n], 0, sizeof(f->v[0]));
+	f->v[f->n].kind = k;
+	if (k == F_FLAGS)
+		f->has_flags = 1;
+	if (k == F_UID)
+		f->has_uid = 1;
+	if (k >= F_ENVELOPE && k != F_FLAGS && k != F_UID)
+		f->need_text = 1;
+	return &f->v[f->n++];
+}
+
+/* "HEADER.FIELDS (A B)" names into it->names; -1 on junk. */
+static int
+field_names(const char *p, struct fitem *it)
+{
+	while (*p == ' ')
+		p++;
+	if (*p++ != '(')
+		return -1;
+	for (;;) {
+		const char *s;
+
+		while (*p == ' ')
+			p++;
+		if (*p == ')')
+			return it->names.n > 0 && p[1] == '\0' ? 0 : -1;
+		if (*p == '"') {
+			s = ++p;
+			while (*p && *p != '"')
+				p++;
+			if (*p != '"')
+				return -1;
+			strarr_pushn(&it->names, s, (size_t)(p - s));
+			p++;
+			continue;
+		}
+		s = p;
+		while (*p && *p != ' ' && *p != ')')
+			p++;
+		if (p == s)
+			return -1;
+		strarr_pushn(&it->names, s, (size_t)(p - s));
+	}
+}
+
+/* "BODY[...]<o.n>" or "BODY.PEEK[...]" (the atom after BODY). */
+static int
+parse_section(const char *a, struct fitem *it)
+{
+	const char *open = strchr(a, '['), *close, *p, *kw;
+	char *sec;
+
+	if (open == NULL || (close = strrchr(open, ']')) == NULL)
+		return -1;
+	sec = xstrndup(open + 1, (size_t)(close - open - 1));
+	it->section = sec;
+	/* the part number */
+	for (p = sec; (*p >= '0' && *p <= '9') || *p == '.'; p++)
+		if (*p == '.' && (p[1] < '0' || p[1] > '9'))
+			break;
+	it->part = xstrndup(sec, (size_t)(p - sec));
+	kw = *p == '.' ? p + 1 : p;
+	if (p > sec && *p != '\0' && *p != '.')
+		return -1;
+	if (str_has_prefix_nocase(kw, "HEADER.FIELDS.NOT") &&
+	    (kw[17] == ' ' || kw[17] == '(')) {
+		it->fields = it->fields_not = 1;
+		if (field_names(kw + 17, it) == -1)
+			return -1;
+	} else if (str_has_prefix_nocase(kw, "HEADER.FIELDS") &&
+	    (kw[13] == ' ' || kw[13] == '(')) {
+		it->fields = 1;
+		if (field_names(kw + 13, it) == -1)
+			return -1;
+	} else if (*kw != '\0' && str_casecmp(kw, "HEADER") != 0 &&
+	    str_casecmp(kw, "TEXT") != 0 && str_casecmp(kw, "MIME") != 0)
+		return -1;
+	if (str_casecmp(kw, "MIME") == 0 && p == sec)
+		return -1;
+	/* the partial */
+	p = close + 1;
+	if (*p == '<') {
+		char *end;
+		unsigned long long o, n;
+
+		o = strtoull(p + 1, &end, 10);
+		if (end == p + 1 || *end != '.' || o > UINT32_MAX)
+			return -1;
+		n = strtoull(end + 1, &end, 10);
+		if (*end != '>' || end[1] != '\0' || n == 0 || n > UINT32_MAX)
+			return -1;
+		it->partial = 1;
+		it->off = (uint32_t)o;
+		it->len = (uint32_t)n;
+	} else if (*p != '\0')
+		return -1;
+	return 0;
+}
+
+static int
+parse_item(struct fetch *f, const char *a)
+{
+	if (str_casecmp(a, "ALL") == 0 || str_casecmp(a, "FAST") == 0 ||
+	    str_casecmp(a, "FULL") == 0) {
+		add(f, F_FLAGS);
+		add(f, F_INTERNALDATE);
+		add(f, F_SIZE);
+		if (str_casecmp(a, "FAST") != 0)
+			add(f, F_ENVELOPE);
+		if (str_casecmp(a, "FULL") == 0)
+			add(f, F_BODY);
+		return 0;
+	}
+	if (str_casecmp(a, "FLAGS") == 0)
+		add(f, F_FLAGS);
+	else if (str_casecmp(a, "UID") == 0)
+		add(f, F_UID);
+	else if (str_casecmp(a, "INTERNALDATE") == 0)
+		add(f, F_INTERNALDATE);
+	else if (str_casecmp(a, "RFC822.SIZE") == 0)
+		add(f, F_SIZE);
+	else if (str_casecmp(a, "ENVELOPE") == 0)
+		add(f, F_ENVELOPE);
+	else if (str_casecmp(a, "BODY") == 0)
+		add(f, F_BODY);
+	else if (str_casecmp(a, "BODYSTRUCTURE") == 0)
+		add(f, F_BODYSTRUCTURE);
+	else if (str_casecmp(a, "RFC822") == 0) {
+		add(f, F_RFC822);
+		f->sets_seen = 1;
+	} else if (str_casecmp(a, "RFC822.HEADER") == 0)
+		add(f, F_RFC822_HEADER);
+	else if (str_casecmp(a, "RFC822.TEXT") == 0) {
+		add(f, F_RFC822_TEXT);
+		f->sets_seen = 1;
+	} else if (str_ncasecmp(a, "BODY[", 5) == 0 ||
+	    str_ncasecmp(a, "BODY.PEEK[", 10) == 0) {
+		struct fitem *it = add(f, F_SECTION);
+
+		it->peek = a[4] == '.';
+		if (!it->peek)
+			f->sets_seen = 1;
+		return parse_section(a, it);
+	} else
+		return -1;
+	return 0;
+}
+
+/* One section's bytes, partial applied, as "NAME {n}\r\n...". */
+static void
+section_out(struct buf *out, struct imap_msg *msg, const struct fitem *it,
+    const char *name)
+{
+	struct buf b;
+	size_t off = 0, len;
+	int ok;
+
+	buf_init(&b, 0);
+	if (it->fields)
+		ok = imap_section_fields(msg, it->part, &it->names,
+		    it->fields_not, &b) == 0;
+	else
+		ok = imap_section(msg, it->kind == F_RFC822 ? "" :
+		    it->kind == F_RFC822_HEADER ? "HEADER" :
+		    it->kind == F_RFC822_TEXT ? "TEXT" : it->section, &b) == 0;
+	len = ok ? b.len : 0;
+	if (it->partial) {
+		off = it->off < len ? it->off : len;
+		len = len - off < it->len ? len - off : it->len;
+		buf_printf(out, "%s<%" PRIu32 ">", name, it->off);
+	} else
+		(void)buf_adds(out, name);
+	if (!ok && it->kind == F_SECTION)
+		(void)buf_adds(out, " NIL");
+	else {
+		buf_printf(out, " {%zu}\r\n", len);
+		(void)buf_add(out, b.data ? b.data + off : "", len);
+	}
+	buf_free(&b);
+}
+
+/* One message's FETCH response; -1 when it could not be read. */
+static int
+fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
+    int uid_cmd)
+{
+	long x = imap_msg_index(s, seq);
+	struct imap_known *k = &s->known[seq - 1];
+	struct imap_msg msg;
+	struct mailbox_msg *m;
+	struct buf b, raw;
+	struct err err;
+	size_t i, n = 0;
+	int seen_now = 0;
+
+	if (x < 0)
+		return -1;
+	m = &s->mb->msgs[x];
+	memset(&msg, 0, sizeof(msg));
+	if (f->need_text) {
+		buf_init(&raw, 0);
+		err_clear(&err);
+		if (mailbox_msg_read(s->mb, (size_t)x, &raw, &err) == -1) {
+			buf_free(&raw);
+			return -1;
+		}
+		imap_msg_init(&msg, raw.data ? raw.data : "", raw.len);
+		buf_free(&raw);
+	}
+	if (f->sets_seen && !s->readonly && !(k->flags & MSG_SEEN)) {
+		m->set_flags |= MSG_SEEN;
+		m->clr_flags &= ~MSG_SEEN;
+		k->flags |= MSG_SEEN;
+		s->dirty = 1;
+		seen_now = 1;
+	}
+	buf_init(&b, 0);
+	buf_printf(&b, "* %zu FETCH (", seq);
+	if (uid_cmd && !f->has_uid) {
+		buf_printf(&b, "UID %" PRIu32, k->uid);
+		n++;
+	}
+	for (i = 0; i < f->n; i++) {
+		const struct fitem *it = &f->v[i];
+
+		if (n++ > 0)
+			(void)buf_addc(&b, ' ');
+		switch (it->kind) {
+		case F_FLAGS:
+			(void)buf_adds(&b, "FLAGS ");
+			imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+			break;
+		case F_UID:
+			buf_printf(&b, "UID %" PRIu32, k->uid);
+			break;
+		case F_INTERNALDATE:
+			(void)buf_adds(&b, "INTERNALDATE ");
+			imap_datetime_out(&b, mailbox_msg_received(s->mb,
+			    (size_t)x));
+			break;
+		case F_SIZE:
+			buf_printf(&b, "RFC822.SIZE %" PRIu64, m->vsize);
+			break;
+		case F_ENVELOPE:
+			imap_msg_parse(&msg);
+			(void)buf_adds(&b, "ENVELOPE ");
+			imap_envelope(&b, msg.text.data ? msg.text.data : "",
+			    msg.root.hdr_len);
+			break;
+		case F_BODY:
+		case F_BODYSTRUCTURE:
+			(void)buf_adds(&b, it->kind == F_BODY ? "BODY " :
+			    "BODYSTRUCTURE ");
+			imap_bodystructure(&b, &msg, it->kind ==
+			    F_BODYSTRUCTURE);
+			break;
+		case F_RFC822:
+			section_out(&b, &msg, it, "RFC822");
+			break;
+		case F_RFC822_HEADER:
+			section_out(&b, &msg, it, "RFC822.HEADER");
+			break;
+		case F_RFC822_TEXT:
+			section_out(&b, &msg, it, "RFC822.TEXT");
+			break;
+		case F_SECTION: {
+			struct buf name;
+
+			buf_init(&name, 0);
+			buf_printf(&name, "BODY[%s]", it->section);
+			section_out(&b, &msg, it, name.data);
+			buf_free(&name);
+			break;
+		}
+		}
+	}
+	if (seen_now && !f->has_flags) {
+		(void)buf_adds(&b, " FLAGS ");
+		imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+	}
+	(void)buf_adds(&b, ")\r\n");
+	(void)buf_add(&s->out, b.data, b.len);
+	buf_free(&b);
+	imap_msg_free(&msg);
+	return 0;
+}
+
+void
+imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
+{
+	struct fetch f;
+	struct imap_seqset set;
+	size_t r, i;
+	int bad = 0, gone = 0;
+
+	memset(&f, 0, sizeof(f));
+	if (c->nargs != 2 || c->args[0].type != IMAP_ARG_ATOM) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %sFETCH: "
+		    "Invalid arguments.", uid ? "UID " : "");
+		return;
+	}
+	if (c->args[1].type == IMAP_ARG_LIST) {
+		for (i = 0; i < c->args[1].nlist && !bad; i++)
+			bad = c->args[1].list[i].type != IMAP_ARG_ATOM ||
+			    parse_item(&f, c->args[1].list[i].str) == -1;
+		bad |= c->args[1].nlist == 0;
+	} else
+		bad = c->args[1].type != IMAP_ARG_ATOM ||
+		    parse_item(&f, c->args[1].str) == -1;
+	if (bad) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %sFETCH: "
+		    "Invalid fetch items.", uid ? "UID " : "");
+		fetch_free(&f);
+		return;
+	}
+	if (imap_set_resolve(s, c->tag, c->args[0].str, uid, &set) == -1) {
+		fetch_free(&f);
+		return;
+	}
+	for (r = 0; r < set.n; r++)
+		for (i = set.v[r].lo; i <= set.v[r].hi; i++)
+			if (fetch_one(s, &f, i, uid) == -1)
+				gone = 1;
+	imap_seqset_free(&set);
+	fetch_free(&f);
+	if (gone)
+		imap_tagged(s, c->tag, "NO [EXPUNGEISSUED] Some of the "
+		    "requested messages no longer exist.");
+	else
+		imap_tagged(s, c->tag, "OK Fetch completed.");
+}
+
+/* ---- STORE */
+
+void
+imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
+{
+	const struct imap_arg *fl;
+	struct imap_seqset set;
+	const char *item;
+	unsigned flags = 0;
+	uint32_t kw = 0;
+	size_t nfl, i, r;
+	int mode, silent, gone = 0;
+
+	if (c->nargs < 3 || c->args[0].type != IMAP_ARG_ATOM ||
+	    c->args[1].type != IMAP_ARG_ATOM) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %sSTORE: "
+		    "Invalid arguments.", uid ? "UID " : "");
+		return;
+	}
+	item = c->args[1].str;
+	mode = item[0] == '+' ? 1 : item[0] == '-' ? -1 : 0;
+	if (mode != 0)
+		item++;
+	silent = str_casecmp(item, "FLAGS.SILENT") == 0;
+	if (!silent && str_casecmp(item, "FLAGS") != 0) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %sSTORE: "
+		    "Invalid arguments.", uid ? "UID " : "");
+		return;
+	}
+	if (c->args[2].type == IMAP_ARG_LIST) {
+		fl = c->args[2].list;
+		nfl = c->args[2].nlist;
+		if (c->nargs != 3) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "STORE: Invalid arguments.");
+			return;
+		}
+	} else {
+		fl = c->args + 2;
+		nfl = c->nargs - 2;
+	}
+	if (s->readonly) {
+		imap_tagged(s, c->tag, "NO [CANNOT] Mailbox is read-only.");
+		return;
+	}
+	for (i = 0; i < nfl; i++) {
+		unsigned f;
+		int k;
+
+		if (fl[i].type != IMAP_ARG_ATOM ||
+		    (k = imap_flag_parse(fl[i].str, &f)) == -1) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "STORE: Invalid system flag %s", fl[i].type ==
+			    IMAP_ARG_ATOM ? fl[i].str : "");
+			return;
+		}
+		if (k == 1) {
+			flags |= f;
+			continue;
+		}
+		if ((k = mailbox_kw_index(s->mb, fl[i].str, 1)) < 0) {
+			imap_tagged(s, c->tag, "NO [LIMIT] Too many "
+			    "keywords in this mailbox.");
+			return;
+		}
+		kw |= (uint32_t)1 << k;
+	}
+	if (imap_set_resolve(s, c->tag, c->args[0].str, uid, &set) == -1)
+		return;
+	for (r = 0; r < set.n; r++)
+		for (i = set.v[r].lo; i <= set.v[r].hi; i++) {
+			long x = imap_msg_index(s, i);
+			struct imap_known *k = &s->known[i - 1];
+			struct mailbox_msg *m;
+			unsigned nf;
+			uint32_t nk;
+			struct buf b;
+
+			if (x < 0) {
+				gone = 1;
+				continue;
+			}
+			m = &s->mb->msgs[x];
+			nf = imap_cur_flags(m);
+			nk = imap_cur_kw(m);
+			if (mode == 0) {
+				nf = flags;
+				nk = kw;
+			} else if (mode > 0) {
+				nf |= flags;
+				nk |= kw;
+			} else {
+				nf &= ~flags;
+				nk &= ~kw;
+			}
+			m->set_flags = (m->set_flags & MSG_OLD) | nf;
+			m->clr_flags = ~nf & SYSFLAGS;
+			m->set_kw = nk;
+			m->clr_kw = ~nk;
+			k->flags = nf;
+			k->kw = nk;
+			s->dirty = 1;
+			if (silent)
+				continue;
+			buf_init(&b, 0);
+			imap_flags_out(s, &b, nf, nk, k->recent);
+			if (uid)
+				imap_reply(s, "%zu FETCH (UID %" PRIu32
+				    " FLAGS %s)", i, k->uid, b.data);
+			else
+				imap_reply(s, "%zu FETCH (FLAGS %s)", i,
+				    b.data);
+			buf_free(&b);
+		}
+	imap_seqset_free(&set);
+	/* Maildir: renames now; mbox: at the next checkpoint */
+	if (s->mb->format == MAILBOX_MAILDIR && imap_commit(s, c->tag) == -1)
+		return;
+	if (gone)
+		imap_tagged(s, c->tag, "NO [EXPUNGEISSUED] Some of the "
+		    "messages no longer exist.");
+	else
+		imap_tagged(s, c->tag, "OK Store completed.");
+}

@@ -1,0 +1,704 @@
+/*
+ * imap_folder.c -- the commands that name mailboxes: LIST and LSUB
+ * (with % and * patterns, CHILDREN and SPECIAL-USE flags), STATUS,
+ * CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, APPEND (UIDPLUS's
+ * APPENDUID), COPY and MOVE (COPYUID).  Every name goes through
+ * mailbox_path(), which refuses names that could leave the mail root.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "imap_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define PATTERN_MAX	1024
+
+static int
+args_ok(struct imap_session *s, struct imap_cmd *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < c->nargs; i++)
+		if (imap_arg_string(&c->args[i]) == NULL)
+			break;
+	if (c->nargs == n && i == n)
+		return 1;
+	imap_tagged(s, c->tag, "BAD Error in IMAP command %s: Invalid "
+	    "arguments.", c->name);
+	return 0;
+}
+
+int
+imap_mailbox_path(struct imap_session *s, const char *tag, const char *name,
+    struct buf *out)
+{
+	struct err err;
+
+	err_clear(&err);
+	if (mailbox_path(&s->loc, name, s->sep, out, &err) == -1) {
+		imap_tagged(s, tag, "NO Invalid mailbox name: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* A mailbox that can hold messages exists at path. */
+static int
+selectable(struct imap_session *s, const char *name, const char *path)
+{
+	struct stat st;
+
+	if (mailbox_is_inbox(name))
+		return 1;
+	if (stat(path, &st) == -1)
+		return 0;
+	return s->loc.format == MAILBOX_MBOX ? S_ISREG(st.st_mode) :
+	    S_ISDIR(st.st_mode);
+}
+
+static const char *
+special_use(const struct imap_session *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->cfg->nspecial; i++)
+		if (strcmp(s->cfg->special[i].name, name) == 0)
+			return s->cfg->special[i].use;
+	return NULL;
+}
+
+/* pattern matching with % (no separator) and *, case-insensitive for
+ * INBOX; two DP rows, so O(len(name) * len(pattern)) */
+static int
+pattern_match(const char *pat, const char *name, char sep)
+{
+	size_t m = strlen(pat), n = strlen(name), i, j;
+	unsigned char *prev, *cur;
+	int r;
+
+	if (m > PATTERN_MAX)
+		return 0;
+	if (str_ncasecmp(name, "INBOX", 5) == 0 && (name[5] == '\0' ||
+	    name[5] == sep) && str_ncasecmp(pat, "INBOX", 5) == 0) {
+		pat += 5;
+		name += 5;
+		m -= 5;
+		n -= 5;
+	}
+	prev = xcalloc(n + 1, 1);
+	cur = xcalloc(n + 1, 1);
+	prev[0] = 1;
+	for (j = 1; j <= n; j++)
+		prev[j] = 0;
+	for (i = 1; i <= m; i++) {
+		char pc = pat[i - 1];
+
+		cur[0] = prev[0] && (pc == '*' || pc == '%');
+		for (j = 1; j <= n; j++) {
+			char nc = name[j - 1];
+
+			if (pc == '*')
+				cur[j] = prev[j] || cur[j - 1];
+			else if (pc == '%')
+				cur[j] = prev[j] || (cur[j - 1] && nc != sep);
+			else
+				cur[j] = prev[j - 1] && pc == nc;
+		}
+		memcpy(prev, cur, n + 1);
+	}
+	r = prev[n];
+	free(prev);
+	free(cur);
+	return r;
+}
+
+static void
+list_line(struct imap_session *s, const char *verb, unsigned flags,
+    const char *use, const char *name)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "* %s (", verb);
+	if (flags & MAILBOX_NOSELECT)
+		(void)buf_adds(&b, "\\Noselect ");
+	if (flags & MAILBOX_NOINFERIORS)
+		(void)buf_adds(&b, "\\NoInferiors ");
+	if (flags & MAILBOX_HASCHILDREN)
+		(void)buf_adds(&b, "\\HasChildren ");
+	if (flags & MAILBOX_HASNOCHILDREN)
+		(void)buf_adds(&b, "\\HasNoChildren ");
+	if (use != NULL)
+		buf_printf(&b, "%s ", use);
+	if (b.data[b.len - 1] == ' ')
+		buf_truncate(&b, b.len - 1);
+	buf_printf(&b, ") \"%s%c\" ", s->sep == '\\' || s->sep == '"' ?
+	    "\\" : "", s->sep);
+	imap_cstr_out(&b, name);
+	(void)buf_adds(&b, "\r\n");
+	(void)buf_add(&s->out, b.data, b.len);
+	buf_free(&b);
+}
+
+void
+imap_cmd_list(struct imap_session *s, struct imap_cmd *c, int lsub)
+{
+	struct mailbox_entry *v = NULL;
+	struct strarr subs = { 0 };
+	struct buf pat;
+	struct err err;
+	const char *ref, *mpat;
+	size_t n = 0, i, a = 0;
+	int only_special = 0, only_subscribed = lsub;
+
+	/* LIST-EXTENDED's selection options, used by clients for
+	 * SPECIAL-USE: LIST (SPECIAL-USE) "" "*" */
+	if (!lsub && c->nargs > 0 && c->args[0].type == IMAP_ARG_LIST) {
+		for (i = 0; i < c->args[0].nlist; i++) {
+			const char *o = imap_arg_string(&c->args[0].list[i]);
+
+			if (o != NULL && str_casecmp(o, "SPECIAL-USE") == 0)
+				only_special = 1;
+			else if (o != NULL &&
+			    str_casecmp(o, "SUBSCRIBED") == 0)
+				only_subscribed = 1;
+		}
+		a = 1;
+	}
+	if (c->nargs < a + 2 || (ref = imap_arg_string(&c->args[a])) ==
+	    NULL || (c->args[a + 1].type == IMAP_ARG_LIST) ||
+	    (mpat = imap_arg_string(&c->args[a + 1])) == NULL) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: Invalid "
+		    "arguments.", c->name);
+		return;
+	}
+	if (*mpat == '\0' && !lsub) {
+		/* the hierarchy delimiter and root */
+		imap_reply(s, "LIST (\\Noselect) \"%s%c\" \"\"",
+		    s->sep == '\\' || s->sep == '"' ? "\\" : "", s->sep);
+		imap_tagged(s, c->tag, "OK List completed.");
+		return;
+	}
+	buf_init(&pat, 0);
+	buf_printf(&pat, "%s%s", ref, mpat);
+	err_clear(&err);
+	if (only_subscribed)
+		(void)mailbox_subs_read(&s->loc, s->sep, &subs, &err);
+	if (mailbox_list(&s->loc, s->sep, &v, &n, &err) == -1) {
+		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
+		    "occurred. Refer to server log for more information.");
+		buf_free(&pat);
+		strarr_free(&subs);
+		return;
+	}
+	if (only_subscribed) {
+		for (i = 0; i < subs.n; i++) {
+			const char *use = special_use(s, subs.v[i]);
+			unsigned f = 0;
+			size_t j;
+
+			if (!pattern_match(pat.data, subs.v[i], s->sep) ||
+			    (only_special && use == NULL))
+				continue;
+			for (j = 0; j < n; j++)
+				if (strcmp(v[j].name, subs.v[i]) == 0)
+					break;
+			if (lsub)
+				f = j == n || (v[j].flags & MAILBOX_NOSELECT) ?
+				    MAILBOX_NOSELECT : 0;
+			else
+				f = j == n ? MAILBOX_NOSELECT : v[j].flags;
+			list_line(s, lsub ? "LSUB" : "LIST", f, lsub ? NULL :
+			    use, subs.v[i]);
+		}
+	} else
+		for (i = 0; i < n; i++) {
+			const char *use = special_use(s, v[i].name);
+
+			if (!pattern_match(pat.data, v[i].name, s->sep) ||
+			    (only_special && use == NULL))
+				continue;
+			list_line(s, "LIST", v[i].flags, use, v[i].name);
+		}
+	mailbox_list_free(v, n);
+	strarr_free(&subs);
+	buf_free(&pat);
+	imap_tagged(s, c->tag, lsub ? "OK Lsub completed." :
+	    "OK List completed.");
+}
+
+void
+imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
+{
+	const char *name;
+	struct buf path, b;
+	struct mailbox *mb = NULL;
+	struct err err;
+	size_t i, msgs = 0, recent = 0, unseen = 0;
+	uint32_t uidnext = 0, uidvalidity = 0;
+	uint64_t size = 0;
+
+	if (c->nargs != 2 || (name = imap_arg_string(&c->args[0])) == NULL ||
+	    c->args[1].type != IMAP_ARG_LIST) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command STATUS: "
+		    "Invalid arguments.");
+		return;
+	}
+	buf_init(&path, 0);
+	if (imap_mailbox_path(s, c->tag, name, &path) == -1)
+		goto out;
+	if (!selectable(s, name, path.data)) {
+		imap_tagged(s, c->tag, "NO [NONEXISTENT] Mailbox doesn't "
+		    "exist: %s", name);
+		goto out;
+	}
+	if (s->mb != NULL && strcmp(s->mb->path, path.data) == 0) {
+		imap_refresh(s, 0);
+		msgs = s->nknown;
+		for (i = 0; i < s->nknown; i++) {
+			recent += s->known[i].recent != 0;
+			unseen += !(s->known[i].flags & MSG_SEEN);
+		}
+		uidnext = s->mb->uidnext;
+		uidvalidity = s->mb->uidvalidity;
+		size = s->mb->total_vsize;
+	} else {
+		err_clear(&err);
+		mb = mailbox_open(s->loc.format, path.data, s->cfg->locks,
+		    &err);
+		if (mb == NULL) {
+			log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, name,
+			    err.msg);
+			imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
+			    "occurred. Refer to server log for more "
+			    "information.");
+			goto out;
+		}
+		msgs = mb->n;
+		for (i = 0; i < mb->n; i++) {
+			recent += !(mb->msgs[i].flags & MSG_OLD);
+			unseen += !(mb->msgs[i].flags & MSG_SEEN);
+		}
+		uidnext = mb->uidnext;
+		uidvalidity = mb->uidvalidity;
+		size = mb->total_vsize;
+	}
+	buf_init(&b, 0);
+	for (i = 0; i < c->args[1].nlist; i++) {
+		const char *it = imap_arg_string(&c->args[1].list[i]);
+
+		if (it == NULL)
+			it = "";
+		if (str_casecmp(it, "MESSAGES") == 0)
+			buf_printf(&b, "%sMESSAGES %zu", b.len ? " " : "",
+			    msgs);
+		else if (str_casecmp(it, "RECENT") == 0)
+			buf_printf(&b, "%sRECENT %zu", b.len ? " " : "",
+			    recent);
+		else if (str_casecmp(it, "UIDNEXT") == 0)
+			buf_printf(&b, "%sUIDNEXT %" PRIu32, b.len ? " " : "",
+			    uidnext);
+		else if (str_casecmp(it, "UIDVALIDITY") == 0)
+			buf_printf(&b, "%sUIDVALIDITY %" PRIu32,
+			    b.len ? " " : "", uidvalidity);
+		else if (str_casecmp(it, "UNSEEN") == 0)
+			buf_printf(&b, "%sUNSEEN %zu", b.len ? " " : "",
+			    unseen);
+		else if (str_casecmp(it, "SIZE") == 0)
+			buf_printf(&b, "%sSIZE %" PRIu64, b.len ? " " : "",
+			    size);
+		else {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "STATUS: Invalid status item %s", it);
+			buf_free(&b);
+			goto out;
+		}
+	}
+	{
+		struct buf line;
+
+		buf_init(&line, 0);
+		(void)buf_adds(&line, "* STATUS ");
+		imap_cstr_out(&line, mailbox_is_inbox(name) ? "INBOX" : name);
+		buf_printf(&line, " (%s)\r\n", b.data ? b.data : "");
+		(void)buf_add(&s->out, line.data, line.len);
+		buf_free(&line);
+	}
+	buf_free(&b);
+	imap_tagged(s, c->tag, "OK Status completed.");
+out:
+	mailbox_free(mb);
+	buf_free(&path);
+}
+
+static void
+folder_error(struct imap_session *s, const char *tag, const struct err *err)
+{
+	switch (err->kind) {
+	case ERR_DATAERR:
+		imap_tagged(s, tag, "NO %s", err->msg);
+		break;
+	case ERR_CANTCREAT:
+		imap_tagged(s, tag, "NO [ALREADYEXISTS] %s", err->msg);
+		break;
+	case ERR_NOINPUT:
+		imap_tagged(s, tag, "NO [NONEXISTENT] %s", err->msg);
+		break;
+	case ERR_NOPERM:
+		imap_tagged(s, tag, "NO %s", err->msg);
+		break;
+	default:
+		log_plain(LOG_ERR, "imap(%s): %s", s->user, err->msg);
+		imap_tagged(s, tag, "NO [SERVERBUG] Internal error occurred. "
+		    "Refer to server log for more information.");
+	}
+}
+
+void
+imap_cmd_create(struct imap_session *s, struct imap_cmd *c)
+{
+	struct err err;
+
+	if (!args_ok(s, c, 1))
+		return;
+	err_clear(&err);
+	if (mailbox_create(&s->loc, c->args[0].str, s->sep, &err) == -1)
+		folder_error(s, c->tag, &err);
+	else
+		imap_tagged(s, c->tag, "OK Create completed.");
+}
+
+void
+imap_cmd_delete(struct imap_session *s, struct imap_cmd *c)
+{
+	struct err err;
+	struct buf path;
+
+	if (!args_ok(s, c, 1))
+		return;
+	err_clear(&err);
+	buf_init(&path, 0);
+	if (s->mb != NULL && mailbox_path(&s->loc, c->args[0].str, s->sep,
+	    &path, &err) == 0 && strcmp(path.data, s->mb->path) == 0) {
+		imap_tagged(s, c->tag, "NO Can't delete the selected "
+		    "mailbox.");
+		buf_free(&path);
+		return;
+	}
+	buf_free(&path);
+	err_clear(&err);
+	if (mailbox_delete(&s->loc, c->args[0].str, s->sep, &err) == -1)
+		folder_error(s, c->tag, &err);
+	else
+		imap_tagged(s, c->tag, "OK Delete completed.");
+}
+
+void
+imap_cmd_rename(struct imap_session *s, struct imap_cmd *c)
+{
+	struct err err;
+
+	if (!args_ok(s, c, 2))
+		return;
+	err_clear(&err);
+	if (mailbox_rename(&s->loc, c->args[0].str, c->args[1].str, s->sep,
+	    &err) == -1)
+		folder_error(s, c->tag, &err);
+	else
+		imap_tagged(s, c->tag, "OK Rename completed.");
+}
+
+static int
+subscribe(struct imap_session *s, const char *name, int on, struct err *err)
+{
+	struct strarr subs = { 0 }, out = { 0 };
+	size_t i;
+	int found = 0, rc;
+
+	if (mailbox_is_inbox(name))
+		name = "INBOX";
+	(void)mailbox_subs_read(&s->loc, s->sep, &subs, err);
+	for (i = 0; i < subs.n; i++) {
+		if (strcmp(subs.v[i], name) == 0) {
+			found = 1;
+			if (!on)
+				continue;
+		}
+		strarr_push(&out, subs.v[i]);
+	}
+	if (on && !found)
+		strarr_push(&out, name);
+	rc = (on && found) || (!on && !found) ? 0 :
+	    mailbox_subs_write(&s->loc, s->sep, &out, err);
+	strarr_free(&subs);
+	strarr_free(&out);
+	return rc;
+}
+
+void
+imap_cmd_subscribe(struct imap_session *s, struct imap_cmd *c, int on)
+{
+	struct err err;
+	struct buf path;
+
+	if (!args_ok(s, c, 1))
+		return;
+	buf_init(&path, 0);
+	if (imap_mailbox_path(s, c->tag, c->args[0].str, &path) == -1) {
+		buf_free(&path);
+		return;
+	}
+	buf_free(&path);
+	err_clear(&err);
+	if (subscribe(s, c->args[0].str, on, &err) == -1)
+		folder_error(s, c->tag, &err);
+	else
+		imap_tagged(s, c->tag, on ? "OK Subscribe completed." :
+		    "OK Unsubscribe completed.");
+}
+
+void
+imap_autocreate(struct imap_session *s)
+{
+	struct buf path;
+	struct err err;
+	size_t i;
+
+	buf_init(&path, 0);
+	for (i = 0; i < s->cfg->nspecial; i++) {
+		const struct imap_special *sp = &s->cfg->special[i];
+
+		if (sp->autowhat == 0)
+			continue;
+		err_clear(&err);
+		if (mailbox_path(&s->loc, sp->name, s->sep, &path, &err) == -1)
+			continue;
+		if (!selectable(s, sp->name, path.data))
+			(void)mailbox_create(&s->loc, sp->name, s->sep, &err);
+		if (sp->autowhat == 2)
+			(void)subscribe(s, sp->name, 1, &err);
+	}
+	buf_free(&path);
+}
+
+/* ---- APPEND, COPY, MOVE */
+
+/* flag names of a known message, for the target mailbox */
+static void
+kw_names(const struct mailbox *mb, uint32_t kw, struct strarr *out)
+{
+	size_t i;
+
+	for (i = 0; i < mb->nkw; i++)
+		if (kw & ((uint32_t)1 << i))
+			strarr_push(out, mb->kw[i]);
+}
+
+void
+imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
+{
+	struct strarr kw = { 0 };
+	struct buf path;
+	struct err err;
+	const struct imap_arg *msg;
+	const char *name;
+	unsigned flags = 0;
+	time_t when = 0;
+	uint32_t uv, uid;
+	size_t a = 1, i;
+
+	if (c->nargs < 2 || (name = imap_arg_string(&c->args[0])) == NULL)
+		goto bad;
+	if (a < c->nargs - 1 && c->args[a].type == IMAP_ARG_LIST) {
+		for (i = 0; i < c->args[a].nlist; i++) {
+			const struct imap_arg *f = &c->args[a].list[i];
+			unsigned bit;
+			int k;
+
+			if (f->type != IMAP_ARG_ATOM ||
+			    (k = imap_flag_parse(f->str, &bit)) == -1)
+				goto bad;
+			if (k == 1)
+				flags |= bit;
+			else
+				strarr_push(&kw, f->str);
+		}
+		a++;
+	}
+	if (a < c->nargs - 1) {
+		if (c->args[a].type != IMAP_ARG_QUOTED ||
+		    imap_datetime_parse(c->args[a].str, &when) == -1)
+			goto bad;
+		a++;
+	}
+	if (a != c->nargs - 1 || c->args[a].type == IMAP_ARG_LIST)
+		goto bad;
+	msg = &c->args[a];
+	buf_init(&path, 0);
+	if (imap_mailbox_path(s, c->tag, name, &path) == -1)
+		goto out;
+	if (!selectable(s, name, path.data)) {
+		imap_tagged(s, c->tag, "NO [TRYCREATE] Mailbox doesn't "
+		    "exist: %s", name);
+		goto out;
+	}
+	if (msg->len == 0) {
+		imap_tagged(s, c->tag, "NO Can't save a zero byte message.");
+		goto out;
+	}
+	err_clear(&err);
+	if (mailbox_append(s->loc.format, path.data, s->cfg->locks,
+	    msg->str, msg->len, flags, (const char *const *)kw.v, kw.n, when,
+	    &uv, &uid, &err) == -1) {
+		log_plain(LOG_ERR, "imap(%s): append %s: %s", s->user, name,
+		    err.msg);
+		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
+		    "occurred. Refer to server log for more information.");
+		goto out;
+	}
+	imap_tagged(s, c->tag, "OK [APPENDUID %" PRIu32 " %" PRIu32 "] "
+	    "Append completed.", uv, uid);
+out:
+	buf_free(&path);
+	strarr_free(&kw);
+	return;
+bad:
+	strarr_free(&kw);
+	imap_tagged(s, c->tag, "BAD Error in IMAP command APPEND: Invalid "
+	    "arguments.");
+}
+
+/* "1:3,7" from sorted UIDs */
+static void
+uid_ranges(struct buf *b, const uint32_t *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		if (b->len > 0 && b->data[b->len - 1] != ' ')
+			(void)buf_addc(b, ',');
+		if (j > i)
+			buf_printf(b, "%" PRIu32 ":%" PRIu32, v[i], v[j]);
+		else
+			buf_printf(b, "%" PRIu32, v[i]);
+		i = j + 1;
+	}
+}
+
+void
+imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
+{
+	struct imap_seqset set;
+	struct buf path, raw, b;
+	struct err err;
+	const char *name;
+	uint32_t *src = NULL, *dst = NULL, uv = 0;
+	size_t n = 0, r, i;
+	int gone = 0, failed = 0;
+
+	if (c->nargs != 2 || c->args[0].type != IMAP_ARG_ATOM ||
+	    (name = imap_arg_string(&c->args[1])) == NULL) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: Invalid "
+		    "arguments.", move ? "MOVE" : "COPY");
+		return;
+	}
+	if (move && s->readonly) {
+		imap_tagged(s, c->tag, "NO [CANNOT] Mailbox is read-only.");
+		return;
+	}
+	buf_init(&path, 0);
+	if (imap_mailbox_path(s, c->tag, name, &path) == -1) {
+		buf_free(&path);
+		return;
+	}
+	if (!selectable(s, name, path.data)) {
+		imap_tagged(s, c->tag, "NO [TRYCREATE] Mailbox doesn't "
+		    "exist: %s", name);
+		buf_free(&path);
+		return;
+	}
+	if (imap_set_resolve(s, c->tag, c->args[0].str, uid, &set) == -1) {
+		buf_free(&path);
+		return;
+	}
+	buf_init(&raw, 0);
+	for (r = 0; r < set.n && !failed; r++)
+		for (i = set.v[r].lo; i <= set.v[r].hi && !failed; i++) {
+			long x = imap_msg_index(s, i);
+			struct strarr kw = { 0 };
+			uint32_t u;
+
+			if (x < 0) {
+				gone = 1;
+				continue;
+			}
+			buf_reset(&raw);
+			err_clear(&err);
+			kw_names(s->mb, s->known[i - 1].kw, &kw);
+			if (mailbox_msg_read(s->mb, (size_t)x, &raw, &err) ==
+			    -1 || mailbox_append(s->loc.format, path.data,
+			    s->cfg->locks, raw.data ? raw.data : "", raw.len,
+			    s->known[i - 1].flags, (const char *const *)kw.v,
+			    kw.n, mailbox_msg_received(s->mb, (size_t)x), &uv,
+			    &u, &err) == -1) {
+				log_plain(LOG_ERR, "imap(%s): copy to %s: %s",
+				    s->user, name, err.msg);
+				failed = 1;
+			} else {
+				src = xreallocarray(src, n + 1, sizeof(*src));
+				dst = xreallocarray(dst, n + 1, sizeof(*dst));
+				src[n] = s->known[i - 1].uid;
+				dst[n++] = u;
+				if (move)
+					s->mb->msgs[x].expunge = 1;
+			}
+			strarr_free(&kw);
+		}
+	buf_free(&raw);
+	imap_seqset_free(&set);
+	buf_free(&path);
+	if (failed) {
+		for (i = 0; i < s->mb->n; i++)
+			s->mb->msgs[i].expunge = 0;
+		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
+		    "occurred. Refer to server log for more information.");
+		goto out;
+	}
+	buf_init(&b, 0);
+	if (n > 0) {
+		buf_printf(&b, "[COPYUID %" PRIu32 " ", uv);
+		uid_ranges(&b, src, n);
+		(void)buf_addc(&b, ' ');
+		uid_ranges(&b, dst, n);
+		(void)buf_adds(&b, "] ");
+	}
+	if (move) {
+		if (n > 0)
+			imap_reply(s, "OK %sMoved UIDs.", b.data);
+		if (imap_commit(s, c->tag) == 0) {
+			imap_refresh(s, 1);
+			imap_tagged(s, c->tag, gone ? "NO [EXPUNGEISSUED] Some "
+			    "of the requested messages no longer exist." :
+			    n == 0 ? "OK No messages found." :
+			    "OK Move completed.");
+		}
+	} else if (gone)
+		imap_tagged(s, c->tag, "NO [EXPUNGEISSUED] Some of the "
+		    "requested messages no longer exist.");
+	else
+		imap_tagged(s, c->tag, "OK %s%s", n == 0 ? "" : b.data,
+		    n == 0 ? "No messages found." : "Copy completed.");
+	buf_free(&b);
+out:
+	free(src);
+	free(dst);
+}

@@ -1,0 +1,107 @@
+/*
+ * imap_int.h -- what the files of src/imap share: the MIME view of a
+ * message (imap_msg.c), reply helpers and the selected mailbox's view
+ * (imap_session.c), and the command handlers that live in imap_fetch.c,
+ * imap_search.c and imap_folder.c.
+ */
+#ifndef IMAP_IMAP_INT_H
+#define IMAP_IMAP_INT_H
+
+#include <time.h>
+
+#include "imap.h"
+#include "lib/arr.h"
+#include "lib/buf.h"
+
+/* ---- imap_msg.c */
+
+struct imap_part {
+	size_t		 hdr, hdr_len;	/* header block with its blank line */
+	size_t		 body, body_len;
+	size_t		 lines;
+	char		*type, *subtype;
+	char		*params;	/* ("a" "b" ...) or NULL */
+	int		 has_ct;
+	int		 multipart;
+	struct imap_part *kids;
+	size_t		 nkids;
+	struct imap_part *msg;		/* message/rfc822 inside */
+};
+
+struct imap_msg {
+	struct buf	 text;		/* CRLF line ends */
+	struct imap_part root;
+	int		 parsed;
+};
+
+void	imap_msg_init(struct imap_msg *, const char *raw, size_t len);
+void	imap_msg_free(struct imap_msg *);
+void	imap_msg_parse(struct imap_msg *);
+/* 1 and the unfolded, trimmed value of the first field name */
+int	imap_hdr_get(const char *h, size_t len, const char *name,
+	    struct buf *out);
+void	imap_hdr_filter(const char *h, size_t len, const struct strarr *,
+	    int not, struct buf *out);
+void	imap_envelope(struct buf *out, const char *h, size_t len);
+void	imap_bodystructure(struct buf *out, struct imap_msg *, int ext);
+/* spec: "", "1.2", "HEADER", "1.TEXT", "2.MIME" ...; -1 no such part */
+int	imap_section(struct imap_msg *, const char *spec, struct buf *out);
+/* part: "" or "1.2" (a message/rfc822 part) */
+int	imap_section_fields(struct imap_msg *, const char *part,
+	    const struct strarr *names, int not, struct buf *out);
+/* NIL, "quoted" or a {literal} */
+void	imap_str_out(struct buf *, const char *, size_t);
+void	imap_cstr_out(struct buf *, const char *);
+
+/* ---- imap_session.c */
+
+void	imap_reply(struct imap_session *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	imap_tagged(struct imap_session *, const char *tag, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+/* the flag list "(\Seen $kw)" of a known message */
+void	imap_flags_out(struct imap_session *, struct buf *, unsigned flags,
+	    uint32_t kw, int recent);
+/* the message of known sequence number seq (1-based), or -1 when it
+ * was expunged by someone else */
+long	imap_msg_index(struct imap_session *, size_t seq);
+/* the client-visible flags of mailbox message idx */
+unsigned imap_cur_flags(const struct mailbox_msg *);
+uint32_t imap_cur_kw(const struct mailbox_msg *);
+/* reports changes to the client (EXPUNGE only when allowed) */
+void	imap_refresh(struct imap_session *, int allow_expunge);
+/* writes pending flag changes; -1 with a NO reply given */
+int	imap_commit(struct imap_session *, const char *tag);
+/* a sequence set argument into known indexes [lo, hi] pairs; -1 with a
+ * BAD reply given */
+int	imap_set_resolve(struct imap_session *, const char *tag,
+	    const char *set, int uid, struct imap_seqset *out);
+/* IMAP flag name into MSG_* bits; 0 when it is a keyword; -1 invalid */
+int	imap_flag_parse(const char *name, unsigned *flag_out);
+int	imap_date_parse(const char *s, time_t *out);
+int	imap_datetime_parse(const char *s, time_t *out);
+void	imap_datetime_out(struct buf *, time_t);
+/* the mailbox name argument: "INBOX" for any case of it */
+const char *imap_arg_string(const struct imap_arg *);
+
+/* ---- handlers */
+void	imap_cmd_fetch(struct imap_session *, struct imap_cmd *, int uid);
+void	imap_cmd_store(struct imap_session *, struct imap_cmd *, int uid);
+void	imap_cmd_search(struct imap_session *, struct imap_cmd *, int uid);
+void	imap_cmd_copy(struct imap_session *, struct imap_cmd *, int uid,
+	    int move);
+void	imap_cmd_list(struct imap_session *, struct imap_cmd *, int lsub);
+void	imap_cmd_status(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_create(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_delete(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_rename(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_subscribe(struct imap_session *, struct imap_cmd *,
+	    int on);
+void	imap_cmd_append(struct imap_session *, struct imap_cmd *);
+/* opens a mailbox by name for STATUS/COPY/APPEND; NULL with a reply */
+int	imap_mailbox_path(struct imap_session *, const char *tag,
+	    const char *name, struct buf *out);
+/* login-time: special-use folders with auto = create/subscribe */
+void	imap_autocreate(struct imap_session *);
+
+#endif

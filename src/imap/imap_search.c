@@ -1,0 +1,486 @@
+/*
+ * imap_search.c -- SEARCH and UID SEARCH: the RFC 3501 search keys
+ * parsed into a tree of typed keys (bounded depth), then tested against
+ * each message of the client's view; a message's text is read only for
+ * the header, body and text keys.  Strings match as case-insensitive
+ * substrings of raw (not MIME-decoded) text; dates compare whole days.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imap_int.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define DEPTH_MAX	32
+
+enum skind {
+	K_ALL, K_FLAG, K_UNFLAG, K_KEYWORD, K_UNKEYWORD, K_NEW, K_OLD,
+	K_RECENT, K_HEADER, K_BODY, K_TEXT, K_BEFORE, K_ON, K_SINCE,
+	K_SENTBEFORE, K_SENTON, K_SENTSINCE, K_LARGER, K_SMALLER, K_UID,
+	K_SEQ, K_NOT, K_OR, K_AND
+};
+
+struct skey {
+	enum skind	 kind;
+	unsigned	 flag;
+	char		*kw;
+	char		*hdr;
+	char		*str;
+	time_t		 t;
+	uint64_t	 n;
+	struct imap_seqset set;
+	struct skey	*kids;
+	size_t		 nkids;
+};
+
+struct sparse {
+	struct imap_session	*s;
+	const struct imap_arg	*v;
+	size_t			 n, pos;
+	const char		*why;
+};
+
+static void
+skey_free(struct skey *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->nkids; i++)
+		skey_free(&k->kids[i]);
+	free(k->kids);
+	free(k->kw);
+	free(k->hdr);
+	free(k->str);
+	imap_seqset_free(&k->set);
+}
+
+static struct skey *
+kid(struct skey *k)
+{
+	k->kids = xreallocarray(k->kids, k->nkids + 1, sizeof(*k->kids));
+	memset(&k->kids[k->nkids], 0, sizeof(k->kids[0]));
+	return &k->kids[k->nkids++];
+}
+
+static const char *
+next_str(struct sparse *p)
+{
+	const char *s;
+
+	if (p->pos >= p->n || (s = imap_arg_string(&p->v[p->pos])) == NULL) {
+		p->why = "Missing argument";
+		return NULL;
+	}
+	p->pos++;
+	return s;
+}
+
+static int parse_key(struct sparse *, struct skey *, int depth);
+
+static int
+parse_list(struct sparse *p, const struct imap_arg *v, size_t n,
+    struct skey *k, int depth)
+{
+	struct sparse sub = { p->s, v, n, 0, NULL };
+
+	k->kind = K_AND;
+	if (n == 0) {
+		p->why = "Empty list";
+		return -1;
+	}
+	while (sub.pos < sub.n)
+		if (parse_key(&sub, kid(k), depth + 1) == -1) {
+			p->why = sub.why;
+			return -1;
+		}
+	return 0;
+}
+
+static int
+parse_key(struct sparse *p, struct skey *k, int depth)
+{
+	static const struct {
+		const char	*name;
+		enum skind	 kind;
+		unsigned	 flag;
+	} simple[] = {
+		{ "ALL", K_ALL, 0 },
+		{ "ANSWERED", K_FLAG, MSG_ANSWERED },
+		{ "DELETED", K_FLAG, MSG_DELETED },
+		{ "DRAFT", K_FLAG, MSG_DRAFT },
+		{ "FLAGGED", K_FLAG, MSG_FLAGGED },
+		{ "SEEN", K_FLAG, MSG_SEEN },
+		{ "UNANSWERED", K_UNFLAG, MSG_ANSWERED },
+		{ "UNDELETED", K_UNFLAG, MSG_DELETED },
+		{ "UNDRAFT", K_UNFLAG, MSG_DRAFT },
+		{ "UNFLAGGED", K_UNFLAG, MSG_FLAGGED },
+		{ "UNSEEN", K_UNFLAG, MSG_SEEN },
+		{ "NEW", K_NEW, 0 },
+		{ "OLD", K_OLD, 0 },
+		{ "RECENT", K_RECENT, 0 },
+	};
+	static const struct {
+		const char	*name;
+		enum skind	 kind;
+		const char	*hdr;
+	} strs[] = {
+		{ "BCC", K_HEADER, "Bcc" }, { "CC", K_HEADER, "Cc" },
+		{ "FROM", K_HEADER, "From" }, { "TO", K_HEADER, "To" },
+		{ "SUBJECT", K_HEADER, "Subject" },
+		{ "BODY", K_BODY, NULL }, { "TEXT", K_TEXT, NULL },
+	};
+	static const struct {
+		const char	*name;
+		enum skind	 kind;
+	} dates[] = {
+		{ "BEFORE", K_BEFORE }, { "ON", K_ON }, { "SINCE", K_SINCE },
+		{ "SENTBEFORE", K_SENTBEFORE }, { "SENTON", K_SENTON },
+		{ "SENTSINCE", K_SENTSINCE },
+	};
+	const struct imap_arg *a;
+	const char *w, *v;
+	size_t i;
+
+	if (depth > DEPTH_MAX) {
+		p->why = "Too deep";
+		return -1;
+	}
+	if (p->pos >= p->n) {
+		p->why = "Missing search key";
+		return -1;
+	}
+	a = &p->v[p->pos++];
+	if (a->type == IMAP_ARG_LIST)
+		return parse_list(p, a->list, a->nlist, k, depth);
+	if ((w = imap_arg_string(a)) == NULL) {
+		p->why = "Invalid search key";
+		return -1;
+	}
+	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+		if (str_casecmp(w, simple[i].name) == 0) {
+			k->kind = simple[i].kind;
+			k->flag = simple[i].flag;
+			return 0;
+		}
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (str_casecmp(w, strs[i].name) == 0) {
+			if ((v = next_str(p)) == NULL)
+				return -1;
+			k->kind = strs[i].kind;
+			k->hdr = strs[i].hdr ? xstrdup(strs[i].hdr) : NULL;
+			k->str = xstrdup(v);
+			return 0;
+		}
+	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++)
+		if (str_casecmp(w, dates[i].name) == 0) {
+			if ((v = next_str(p)) == NULL)
+				return -1;
+			if (imap_date_parse(v, &k->t) == -1) {
+				p->why = "Invalid date";
+				return -1;
+			}
+			k->kind = dates[i].kind;
+			return 0;
+		}
+	if (str_casecmp(w, "HEADER") == 0) {
+		const char *h;
+
+		if ((h = next_str(p)) == NULL || (v = next_str(p)) == NULL)
+			return -1;
+		k->kind = K_HEADER;
+		k->hdr = xstrdup(h);
+		k->str = xstrdup(v);
+		return 0;
+	}
+	if (str_casecmp(w, "KEYWORD") == 0 || str_casecmp(w, "UNKEYWORD") == 0) {
+		if ((v = next_str(p)) == NULL)
+			return -1;
+		k->kind = w[0] == 'K' || w[0] == 'k' ? K_KEYWORD : K_UNKEYWORD;
+		k->kw = xstrdup(v);
+		return 0;
+	}
+	if (str_casecmp(w, "LARGER") == 0 || str_casecmp(w, "SMALLER") == 0) {
+		char *end;
+
+		if ((v = next_str(p)) == NULL)
+			return -1;
+		k->n = strtoull(v, &end, 10);
+		if (end == v || *end != '\0') {
+			p->why = "Invalid size";
+			return -1;
+		}
+		k->kind = w[0] == 'L' || w[0] == 'l' ? K_LARGER : K_SMALLER;
+		return 0;
+	}
+	if (str_casecmp(w, "NOT") == 0) {
+		k->kind = K_NOT;
+		return parse_key(p, kid(k), depth + 1);
+	}
+	if (str_casecmp(w, "OR") == 0) {
+		k->kind = K_OR;
+		if (parse_key(p, kid(k), depth + 1) == -1)
+			return -1;
+		return parse_key(p, kid(k), depth + 1);
+	}
+	if (str_casecmp(w, "UID") == 0) {
+		if ((v = next_str(p)) == NULL)
+			return -1;
+		k->kind = K_UID;
+		return imap_set_resolve(p->s, NULL, v, 1, &k->set) == -1 ?
+		    (p->why = "Invalid UID set", -1) : 0;
+	}
+	if ((*w >= '0' && *w <= '9') || *w == '*') {
+		struct imap_seqset in;
+		size_t r;
+
+		if (imap_seqset_parse(w, strlen(w), &in) == -1) {
+			p->why = "Invalid messageset";
+			return -1;
+		}
+		/* out-of-range numbers just match nothing */
+		k->kind = K_SEQ;
+		k->set = in;
+		for (r = 0; r < in.n; r++) {
+			if (k->set.v[r].lo == 0)
+				k->set.v[r].lo = (uint32_t)p->s->nknown;
+			if (k->set.v[r].hi == 0)
+				k->set.v[r].hi = (uint32_t)p->s->nknown;
+		}
+		return 0;
+	}
+	p->why = "Unknown search key";
+	return -1;
+}
+
+/* ---- matching */
+
+struct sctx {
+	struct imap_session	*s;
+	size_t			 seq;
+	long			 x;
+	struct imap_msg		 msg;
+	int			 loaded, failed;
+};
+
+static int
+load(struct sctx *c)
+{
+	struct buf raw;
+	struct err err;
+
+	if (c->loaded)
+		return !c->failed;
+	c->loaded = 1;
+	buf_init(&raw, 0);
+	err_clear(&err);
+	if (mailbox_msg_read(c->s->mb, (size_t)c->x, &raw, &err) == -1) {
+		c->failed = 1;
+		buf_free(&raw);
+		return 0;
+	}
+	imap_msg_init(&c->msg, raw.data ? raw.data : "", raw.len);
+	imap_msg_parse(&c->msg);
+	buf_free(&raw);
+	return 1;
+}
+
+static int
+ci_contains(const char *h, size_t n, const char *needle)
+{
+	size_t m = strlen(needle), i;
+
+	if (m == 0)
+		return 1;
+	for (i = 0; i + m <= n; i++)
+		if (str_ncasecmp(h + i, needle, m) == 0)
+			return 1;
+	return 0;
+}
+
+static time_t
+day_of(time_t t)
+{
+	return t - ((t % 86400) + 86400) % 86400;
+}
+
+/* The Date: header's day ("Tue, 1 Feb 1994 ..."); -1 if unreadable. */
+static time_t
+sent_day(struct sctx *c)
+{
+	struct buf v;
+	const char *p;
+	char tmp[64];
+	time_t t = -1;
+	int d, y;
+	char mon[4];
+
+	if (!load(c))
+		return -1;
+	buf_init(&v, 0);
+	if (imap_hdr_get(c->msg.text.data, c->msg.root.hdr_len, "Date", &v)) {
+		p = strchr(v.data, ',');
+		p = p ? p + 1 : v.data;
+		if (sscanf(p, " %2d %3s %4d", &d, mon, &y) == 3) {
+			(void)snprintf(tmp, sizeof(tmp), "%d-%s-%d", d, mon,
+			    y < 100 ? y + (y < 50 ? 2000 : 1900) : y);
+			if (imap_date_parse(tmp, &t) == -1)
+				t = -1;
+		}
+	}
+	buf_free(&v);
+	return t;
+}
+
+static int
+match(struct sctx *c, const struct skey *k)
+{
+	const struct imap_known *kn = &c->s->known[c->seq - 1];
+	const struct mailbox_msg *m = &c->s->mb->msgs[c->x];
+	size_t i;
+	time_t t;
+	int idx;
+
+	switch (k->kind) {
+	case K_ALL:
+		return 1;
+	case K_FLAG:
+		return (kn->flags & k->flag) != 0;
+	case K_UNFLAG:
+		return (kn->flags & k->flag) == 0;
+	case K_KEYWORD:
+	case K_UNKEYWORD:
+		idx = mailbox_kw_index(c->s->mb, k->kw, 0);
+		i = idx >= 0 && (kn->kw & ((uint32_t)1 << idx));
+		return k->kind == K_KEYWORD ? i != 0 : i == 0;
+	case K_NEW:
+		return kn->recent && !(kn->flags & MSG_SEEN);
+	case K_OLD:
+		return !kn->recent;
+	case K_RECENT:
+		return kn->recent != 0;
+	case K_HEADER: {
+		struct buf v;
+		int r;
+
+		if (!load(c))
+			return 0;
+		buf_init(&v, 0);
+		r = imap_hdr_get(c->msg.text.data, c->msg.root.hdr_len,
+		    k->hdr, &v) && ci_contains(v.data ? v.data : "", v.len,
+		    k->str);
+		buf_free(&v);
+		return r;
+	}
+	case K_BODY:
+		return load(c) && ci_contains(c->msg.text.data +
+		    c->msg.root.body, c->msg.root.body_len, k->str);
+	case K_TEXT:
+		return load(c) && ci_contains(c->msg.text.data,
+		    c->msg.text.len, k->str);
+	case K_BEFORE:
+		return day_of(mailbox_msg_received(c->s->mb,
+		    (size_t)c->x)) < k->t;
+	case K_ON:
+		return day_of(mailbox_msg_received(c->s->mb,
+		    (size_t)c->x)) == k->t;
+	case K_SINCE:
+		return day_of(mailbox_msg_received(c->s->mb,
+		    (size_t)c->x)) >= k->t;
+	case K_SENTBEFORE:
+		return (t = sent_day(c)) != -1 && t < k->t;
+	case K_SENTON:
+		return (t = sent_day(c)) != -1 && t == k->t;
+	case K_SENTSINCE:
+		return (t = sent_day(c)) != -1 && t >= k->t;
+	case K_LARGER:
+		return m->vsize > k->n;
+	case K_SMALLER:
+		return m->vsize < k->n;
+	case K_UID:
+	case K_SEQ:
+		for (i = 0; i < k->set.n; i++) {
+			uint32_t lo = k->set.v[i].lo, hi = k->set.v[i].hi;
+
+			if (lo > hi) {
+				uint32_t x = lo;
+
+				lo = hi;
+				hi = x;
+			}
+			if (c->seq >= lo && c->seq <= hi)
+				return 1;
+		}
+		return 0;
+	case K_NOT:
+		return !match(c, &k->kids[0]);
+	case K_OR:
+		return match(c, &k->kids[0]) || match(c, &k->kids[1]);
+	case K_AND:
+		for (i = 0; i < k->nkids; i++)
+			if (!match(c, &k->kids[i]))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+void
+imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
+{
+	struct sparse p = { s, c->args, c->nargs, 0, NULL };
+	struct skey root;
+	struct buf out;
+	size_t seq;
+
+	memset(&root, 0, sizeof(root));
+	root.kind = K_AND;
+	if (p.n >= 2 && imap_arg_string(&p.v[0]) != NULL &&
+	    str_casecmp(p.v[0].str, "CHARSET") == 0) {
+		const char *cs = imap_arg_string(&p.v[1]);
+
+		if (cs == NULL || (str_casecmp(cs, "UTF-8") != 0 &&
+		    str_casecmp(cs, "US-ASCII") != 0)) {
+			imap_tagged(s, c->tag, "NO [BADCHARSET (UTF-8 "
+			    "US-ASCII)] Unknown charset");
+			return;
+		}
+		p.pos = 2;
+	}
+	if (p.pos >= p.n) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %sSEARCH: "
+		    "Missing search parameters", uid ? "UID " : "");
+		return;
+	}
+	while (p.pos < p.n)
+		if (parse_key(&p, kid(&root), 0) == -1) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "%sSEARCH: %s", uid ? "UID " : "", p.why ? p.why :
+			    "Invalid arguments");
+			skey_free(&root);
+			return;
+		}
+	buf_init(&out, 0);
+	(void)buf_adds(&out, "* SEARCH");
+	for (seq = 1; seq <= s->nknown; seq++) {
+		struct sctx ctx;
+
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.s = s;
+		ctx.seq = seq;
+		if ((ctx.x = imap_msg_index(s, seq)) < 0)
+			continue;
+		if (match(&ctx, &root))
+			buf_printf(&out, " %" PRIu32, uid ?
+			    s->known[seq - 1].uid : (uint32_t)seq);
+		if (ctx.loaded && !ctx.failed)
+			imap_msg_free(&ctx.msg);
+	}
+	(void)buf_adds(&out, "\r\n");
+	(void)buf_add(&s->out, out.data, out.len);
+	buf_free(&out);
+	skey_free(&root);
+	imap_tagged(s, c->tag, "OK Search completed.");
+}

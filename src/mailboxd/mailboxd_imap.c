@@ -1,0 +1,212 @@
+/*
+ * mailboxd_imap.c -- one IMAP connection in its own process: bytes in
+ * and out (plain or TLS, STARTTLS), handed to the imap session; pre-
+ * and post-login idle timeouts, IDLE's periodic checks and "Still here";
+ * and the login callback that checks the password, waits
+ * auth_failure_delay on failure, takes the user's uid and gid (when
+ * running as root) and only then expands mail_location for the session.
+ * Log lines have dovecot's shape so fail2ban's filter matches.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "mailboxd.h"
+#include "lib/xalloc.h"
+
+#define PRELOGIN_TIMEOUT_MS	(3 * 60 * 1000)
+#define AUTOLOGOUT_MS		(30 * 60 * 1000)
+#define IDLE_CHECK_MS		1000
+#define IDLE_NOTIFY_SECS	120
+#define READ_CHUNK		65536
+#define MAX_APPEND		((unsigned)64 << 20)
+
+struct ictx {
+	struct mbd_cfg		*cfg;
+	char			 rip[64], lip[64];
+	int			 attempts;
+	char			 last_user[256];
+	const char		*last_method;
+	time_t			 started;
+	struct imap_session	*s;
+};
+
+static enum imap_login
+login(void *arg, const char *user, const char *pass, const char *method,
+    char **name_out, struct mail_location *loc_out)
+{
+	struct ictx *x = arg;
+	struct auth_user u;
+	struct err err;
+	enum auth_result r;
+
+	x->attempts++;
+	mbd_log_safe(x->last_user, sizeof(x->last_user), user);
+	x->last_method = method;
+	err_clear(&err);
+	r = auth_verify(&x->cfg->auth, user, pass, &u, &err);
+	if (r != AUTH_OK) {
+		if (err.msg[0])
+			mbd_log(r == AUTH_TEMPFAIL ? LOG_ERR : LOG_INFO,
+			    "auth: %s", err.msg);
+		mbd_delay_ms(x->cfg->auth_failure_delay_ms);
+		return r == AUTH_TEMPFAIL ? IMAP_LOGIN_TEMPFAIL :
+		    IMAP_LOGIN_FAILED;
+	}
+	if (mbd_drop_to(&u, x->cfg, "imap") == -1) {
+		auth_user_free(&u);
+		return IMAP_LOGIN_MAILBOX;
+	}
+	if (mail_location_parse(x->cfg->mail_location, u.name, u.home, loc_out,
+	    &err) == -1) {
+		mbd_log(LOG_ERR, "imap(%s): %s", u.name, err.msg);
+		auth_user_free(&u);
+		return IMAP_LOGIN_MAILBOX;
+	}
+	mbd_log(LOG_INFO, "imap-login: Login: user=<%s>, method=%s, rip=%s, "
+	    "lip=%s, mpid=%ld%s", u.name, method, x->rip, x->lip,
+	    (long)getpid(), x->s->tls ? ", TLS" :
+	    (x->s->secured ? ", secured" : ""));
+	*name_out = xstrdup(u.name);
+	auth_user_free(&u);
+	return IMAP_LOGIN_OK;
+}
+
+static int
+flush(struct conn *c, struct imap_session *s)
+{
+	int rc = 0;
+
+	if (s->out.len > 0)
+		rc = mbd_conn_write(c, s->out.data, s->out.len);
+	buf_reset(&s->out);
+	return rc;
+}
+
+static int
+tls_start(struct conn *c, void *ssl_ctx, const struct ictx *x)
+{
+	c->ssl = SSL_new(ssl_ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
+	    SSL_accept(c->ssl) != 1) {
+		mbd_log(LOG_INFO, "imap-login: Disconnected (TLS handshaking "
+		    "failed): rip=%s, lip=%s", x->rip, x->lip);
+		return -1;
+	}
+	return 0;
+}
+
+void
+mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
+    void *ssl_ctx)
+{
+	struct imap_session s;
+	struct imap_cfg ic;
+	struct conn c;
+	struct ictx x;
+	time_t idle_note = 0;
+	int timed_out = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.started = time(NULL);
+	mbd_addr_of(fd, 1, x.rip, sizeof(x.rip));
+	mbd_addr_of(fd, 0, x.lip, sizeof(x.lip));
+	{
+		/* bounds the TLS handshake and writes to a client that
+		 * stopped reading */
+		struct timeval tv = { PRELOGIN_TIMEOUT_MS / 1000, 0 };
+		struct timeval wv = { AUTOLOGOUT_MS / 1000, 0 };
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wv, sizeof(wv));
+	}
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.rbuf = xmalloc(READ_CHUNK);
+	c.timeout_ms = PRELOGIN_TIMEOUT_MS;
+	memset(&ic, 0, sizeof(ic));
+	ic.greeting = cfg->greeting;
+	ic.ssl = cfg->ssl == POP3_SSL_NO ? 0 : cfg->ssl == POP3_SSL_YES ? 1 : 2;
+	ic.disable_plaintext_auth = cfg->disable_plaintext_auth;
+	ic.mechanisms = cfg->mechanisms;
+	ic.sep = cfg->imap_sep;
+	ic.special = cfg->special;
+	ic.nspecial = cfg->nspecial;
+	ic.locks = &cfg->locks;
+	ic.max_literal = MAX_APPEND;
+	ic.login = login;
+	ic.ctx = &x;
+	memset(&s, 0, sizeof(s));
+	if (implicit_tls && tls_start(&c, ssl_ctx, &x) == -1)
+		goto out;
+	/* dovecot: a connection whose ends have one address is secured */
+	imap_session_init(&s, &ic, implicit_tls, strcmp(x.rip, x.lip) == 0);
+	x.s = &s;
+	imap_session_greet(&s);
+	while (s.state != IMAP_LOGOUT) {
+		ssize_t r;
+
+		if (flush(&c, &s) == -1)
+			break;
+		c.timeout_ms = s.idle_tag != NULL ? IDLE_CHECK_MS :
+		    s.state == IMAP_NOTAUTH ? PRELOGIN_TIMEOUT_MS :
+		    AUTOLOGOUT_MS;
+		r = mbd_conn_read(&c, c.rbuf, READ_CHUNK);
+		if (r == -2 && s.idle_tag != NULL) {
+			/* IDLE never times out; new mail is reported */
+			imap_session_tick(&s);
+			if (idle_note == 0)
+				idle_note = time(NULL);
+			if (time(NULL) - idle_note >= IDLE_NOTIFY_SECS) {
+				(void)buf_adds(&s.out, "* OK Still here\r\n");
+				idle_note = time(NULL);
+			}
+			continue;
+		}
+		idle_note = 0;
+		if (r == -2) {
+			(void)buf_adds(&s.out, "* BYE Disconnected for "
+			    "inactivity.\r\n");
+			timed_out = 1;
+			break;
+		}
+		if (r <= 0)
+			break;
+		imap_session_input(&s, c.rbuf, (size_t)r);
+		if (s.want_tls) {
+			if (flush(&c, &s) == -1 ||
+			    tls_start(&c, ssl_ctx, &x) == -1)
+				break;
+			imap_session_tls_started(&s);
+		}
+	}
+	imap_session_close(&s);
+	(void)flush(&c, &s);
+	if (s.user == NULL && x.attempts > 0)
+		mbd_log(LOG_INFO, "imap-login: Disconnected (auth failed, %d "
+		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "
+		    "lip=%s%s", x.attempts, (long)(time(NULL) - x.started),
+		    x.last_user, x.last_method, x.rip, x.lip,
+		    s.tls ? ", TLS" : "");
+	else if (s.user != NULL)
+		mbd_log(LOG_INFO, "imap(%s): Disconnected: %s", s.user,
+		    s.state == IMAP_LOGOUT ? "Logged out" : timed_out ?
+		    "Inactivity" : "Connection closed");
+	imap_session_free(&s);
+out:
+	if (c.ssl != NULL) {
+		(void)SSL_shutdown(c.ssl);
+		SSL_free(c.ssl);
+	}
+	free(c.rbuf);
+	(void)close(fd);
+}
