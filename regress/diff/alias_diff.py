@@ -12,6 +12,8 @@ Case kinds:
             raw (every key and value byte, NULs shown as \\000, sorted).
   cross-*   a database built by one side read by the other: praliases,
             -bv through the database, and the oracle's makemap -u on ours.
+  bvt-*     -bv with no database, so that both read the text version
+            (bvt-db-*: each side's own database first).
   pr-*      praliases of both on databases the oracle built.
 
 Prints `PASS diff <case>: N/N lines matched`, `FAIL diff ...` (then the
@@ -156,6 +158,39 @@ BI = [
     ("nis-and-file", {"al1": "a: b\n"}, "nis:mail.aliases,@E@/al1", []),
     ("spaces-in-option", {"al1": "a: b\n", "al2": "c: d\n"},
      "@E@/al1  ,  @E@/al2", []),
+    # the alias file flock'ed by another process (@FLOCK@: flock(1) holds
+    # it around the run): left alone, "maybe being rebuilt"
+    ("locked", {"aliases": "a: b\n"}, None, ["@FLOCK@"]),
+    ("locked-one-of-two", {"al1": "a: b\n", "al2": "c: d\n"},
+     "@E@/al1,@E@/al2", ["@FLOCK@al2"]),
+    # -A: a duplicate's value joined in front of the earlier one
+    ("append-dups", {"al1": "dup: a\nDup: b\nx: y\ndup: c, d\n"},
+     "hash:-A @E@/al1", []),
+]
+
+# ---- -bv with no database: sendmail reads the text version (the same
+# grammar and name parsing as newaliases).  (name, aliases text, argv)
+BVT_TEXT = ("# text version\npostmaster: root\nlist: joe,\n\tbob,\\\n"
+            " info\ninfo: \\joe\nname with space: joe\n"
+            "\"quoted name\": bob\nJoe Smith <js>: joe\nx:y:z\n"
+            "dup: joe\nDUP: bob\nUpper: root\n")
+BVT = [
+    ("grammar", BVT_TEXT, ["-bv", "list", "info", "name.with.space",
+                           "\"quoted name\"", "js", "x", "dup", "upper"]),
+    ("verbose", BVT_TEXT, ["-v", "-bv", "list"]),
+    ("errors", "nocolon\n: x\nempty:\nremote@remote.example: joe\n"
+     "ok: joe\n", ["-bv", "ok", "empty", "nocolon"]),
+    ("errors-verbose", "nocolon\nempty:\nok: joe\n", ["-v", "-bv", "ok"]),
+    ("crlf-and-continuation-eof", "a: joe\r\nb: joe,\\", ["-bv", "a",
+                                                         "b"]),
+    ("chain-verbose", "a: b\nb: c, \\d\nc: joe\n", ["-v", "-bv", "a"]),
+    # with a database each side built first (@DB@): -v names the address
+    # being aliased
+    ("db-chain-verbose", "a: b\nb: c, \\d\nc: joe\nd: x\n",
+     ["@DB@", "-v", "-bv", "a", "b"]),
+    ("db-quoted-and-backslash", BVT_TEXT, ["@DB@", "-bv",
+                                           "\"quoted name\"", "info",
+                                           "\\list", "js"]),
 ]
 
 # ---- praliases on oracle-built databases: (name, argv)
@@ -283,13 +318,35 @@ def bi_case(w, who, files, spec, extra):
         cf = w.cf_with(w.subst(spec), "bi-" + who)
         dbs = sorted(os.path.join(w.etc, n) + ".db"
                      for n in ("al1", "al2", "nosuch"))
+    lock = [a for a in extra if a.startswith("@FLOCK@")]
+    extra = [a for a in extra if not a.startswith("@FLOCK@")]
     argv = ([w.binary(who, "sendmail"), "-C", cf] +
             [w.subst(a) for a in extra] + ["-bi"])
+    for a in lock:
+        argv = ["flock", "-n", os.path.join(w.etc, a[7:] or "aliases")] + \
+            argv
     o, e, r = w.run(who, argv)
     t = transcript(o, e, r)
     for db in dbs:
         t += w.dump(db)
     t = t.replace(os.fsencode(cf), b"@CF@")
+    return normalise(t.replace(os.fsencode(w.binary(who, "sendmail")),
+                               b"@SENDMAIL@"), w.tmp)
+
+
+def bvt_case(w, who, text, argv):
+    """-bv of `who` with only the text version of the aliases."""
+    w.clean_etc()
+    with open(os.path.join(w.etc, "aliases"), "w", encoding="latin-1",
+              errors="surrogateescape") as f:
+        f.write(text)
+    if "@DB@" in argv:
+        argv = [a for a in argv if a != "@DB@"]
+        w.run(who, [w.binary(who, "sendmail"), "-C", w.cf, "-bi"])
+    o, e, r = w.run(who, [w.binary(who, "sendmail"), "-C", w.cf] + argv)
+    t = transcript(o, e, r)
+    t += w.dump(os.path.join(w.etc, "aliases.db"))
+    t = t.replace(os.fsencode(w.cf), b"@CF@")
     return normalise(t.replace(os.fsencode(w.binary(who, "sendmail")),
                                b"@SENDMAIL@"), w.tmp)
 
@@ -386,7 +443,7 @@ def main():
     opt = ap.parse_args()
 
     names = (["bi-" + c[0] for c in BI] + [c[0] for c in cross_cases()] +
-             ["pr-" + c[0] for c in PR])
+             ["bvt-" + c[0] for c in BVT] + ["pr-" + c[0] for c in PR])
     sel = [n for n in names if not opt.names or n in opt.names or
            any(n.startswith(x) for x in opt.names)]
     try:
@@ -429,6 +486,12 @@ def main():
                 continue
             want, got = run_cross(w, builder, reader, mk)
             verdict(name, want, got)
+        for name, text, argv in BVT:
+            if "bvt-" + name not in sel:
+                continue
+            want = bvt_case(w, "oracle", text, argv)
+            got = bvt_case(w, "ours", text, argv)
+            verdict("bvt-" + name, want, got)
         if any(n.startswith("pr-") for n in sel):
             cf2 = build_with(w, "oracle", CROSS_TEXT, PR_FILES)
             for name, argv in PR:

@@ -2,12 +2,18 @@
  * cf_alias.c -- looking local names up in the AliasFile databases:
  * each "[class:]file" of the option is a map (hash by default, the
  * file with .db); when the database cannot be opened the text file is
- * read instead, as sendmail does, with the same notes under -v.
+ * read instead, as sendmail does, with the same notes under -v: the
+ * newaliases reader (the aliases(5) parser of src/map, each name through
+ * the rulesets, the same messages) into an in-memory table where a later
+ * entry replaces an earlier one, like sendmail's symbol table.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cf_int.h"
 #include "lib/str.h"
@@ -20,7 +26,7 @@ struct alias_src {
 	int		 text_missing;
 	struct strarr	 keys;		/* text version: lowercased names */
 	struct strarr	 vals;
-	size_t		 longest, total;
+	long		 naliases, longest, total;
 };
 
 struct cf_aliases {
@@ -92,59 +98,44 @@ aliases_get(struct cf *cf)
 	return al;
 }
 
-/* aliases(5) text: "name: value", continued on indented lines */
-static void
-load_text(struct alias_src *s)
+/* The text version's table: names without case, the last one wins. */
+static int
+text_store(void *arg, const char *key, const char *val, struct err *err)
 {
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	struct buf entry;
+	struct alias_src *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->keys.n; i++)
+		if (str_casecmp(s->keys.v[i], key) == 0) {
+			free(s->vals.v[i]);
+			s->vals.v[i] = xstrdup(val);
+			return 1;
+		}
+	strarr_push(&s->keys, key);
+	str_lower(s->keys.v[s->keys.n - 1]);
+	strarr_push(&s->vals, val);
+	return 0;
+}
+
+/* Reads the text version; a status it earned goes to cf->exitstat. */
+static void
+load_text(struct cf *cf, struct alias_src *s)
+{
+	int fd, rc;
 
 	s->text_loaded = 1;
-	f = fopen(s->file, "re");
-	if (f == NULL) {
+	fd = open(s->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
 		s->text_missing = 1;
 		return;
 	}
-	buf_init(&entry, 0);
-	for (;;) {
-		ssize_t n = getline(&line, &cap, f);
-
-		if (n >= 0 && (line[0] == ' ' || line[0] == '\t') &&
-		    entry.len > 0) {
-			str_rtrim(line);
-			buf_adds(&entry, line);
-			continue;
-		}
-		if (entry.len > 0) {
-			char *e = entry.data, *colon = strchr(e, ':');
-
-			if (colon != NULL) {
-				char *k = xstrndup(e, (size_t)(colon - e));
-				const char *v = str_skip_ws(colon + 1);
-
-				str_rtrim(k);
-				str_lower(k);
-				strarr_push(&s->keys, k);
-				strarr_push(&s->vals, v);
-				if (strlen(v) > s->longest)
-					s->longest = strlen(v);
-				s->total += strlen(k) + strlen(v);
-				free(k);
-			}
-			buf_reset(&entry);
-		}
-		if (n < 0)
-			break;
-		str_rtrim(line);
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		buf_adds(&entry, line);
-	}
-	free(line);
-	buf_free(&entry);
-	(void)fclose(f);
+	rc = cf_aliases_read_text(cf, s->file, fd, text_store, s,
+	    &s->naliases, &s->longest, &s->total);
+	(void)close(fd);
+	/* as sendmail's readaliases, no address is current afterwards */
+	cf->e_to = NULL;
+	if (rc != 0 && cf->exitstat == 0)
+		cf->exitstat = rc;
 }
 
 /*
@@ -180,11 +171,12 @@ cf_alias_lookup(struct cf *cf, const char *name, struct buf *out,
 				cf_usrerr(cf, cf->e_to, "WARNING: cannot open "
 				    "alias database %s; reading text version",
 				    s->file);
-			load_text(s);
+			load_text(cf, s);
 			if (verbose && !s->text_missing)
-				(void)fprintf(cf->out, "%s: %zu aliases, "
-				    "longest %zu bytes, %zu bytes total\n",
-				    s->file, s->keys.n, s->longest, s->total);
+				(void)fprintf(cf->out, "%s: %ld aliases, "
+				    "longest %ld bytes, %ld bytes total\n",
+				    s->file, s->naliases, s->longest,
+				    s->total);
 		}
 		for (k = 0; k < s->keys.n; k++)
 			if (str_casecmp(s->keys.v[k], name) == 0) {

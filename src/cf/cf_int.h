@@ -160,6 +160,11 @@ int	cf_alias_lookup(struct cf *, const char *name, struct buf *out,
 	    int verbose);
 void	cf_aliases_free(struct cf *);
 
+/* cf_newaliases.c: a text alias file read as -bi reads it */
+int	cf_aliases_read_text(struct cf *, const char *file, int fd,
+	    int (*store)(void *, const char *, const char *, struct err *),
+	    void *arg, long *naliases, long *longest, long *total);
+
 /* cf_ident.c */
 void	cf_bt_canon(struct cf *, const char *, FILE *);
 void	cf_bt_mx(struct cf *, const char *, FILE *);

@@ -5,7 +5,8 @@
  * (rulesets 3 and 0: the key is the user part of a local address, so
  * spaces become BlankSub and "Joe <joe>" is "joe"), values optionally
  * checked (CheckAliases), and the database written under a temporary
- * name, synced and renamed over <file>.db with the "@" sentinel in it.
+ * name, synced and renamed over <file>.db with the "@" sentinel in it,
+ * the alias file locked meanwhile so that two rebuilds cannot interleave.
  *
  * Messages are sendmail's: "FILE: line N: [addr... ]text" while a file
  * is read, the summary line after it.  Owns nothing past the call.
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +57,11 @@ struct nactx {
 	int		 check;		/* CheckAliases */
 	const char	*file;		/* being read */
 	unsigned long	 line;
+	/* where entries go: 0 new, 1 a duplicate key, -1 error (err) */
+	int		(*store)(void *, const char *key, const char *val,
+			    struct err *);
+	void		*arg;
+	int		 warn_dups;	/* "Warning: duplicate alias name" */
 };
 
 /* ---- messages */
@@ -306,8 +313,7 @@ error_status(const char *host)
 
 /* One entry: the name through the rulesets, the value checked, stored. */
 static void
-do_entry(struct nactx *x, const struct map_alias_ent *e, struct map *m,
-    struct stats *st)
+do_entry(struct nactx *x, const struct map_alias_ent *e, struct stats *st)
 {
 	struct cf *cf = x->cf;
 	struct cf_addr a, b;
@@ -371,13 +377,13 @@ do_entry(struct nactx *x, const struct map_alias_ent *e, struct map *m,
 		goto out;
 	}
 	/* the database tells of a duplicate; -A joins them silently */
-	r = map_store(m, user, rhs, &err);
+	r = x->store(x->arg, user, rhs, &err);
 	if (r == -1) {
 		say(x, NULL, "%s", err.msg);
 		set_rc(x, EX_SOFTWARE);
 		goto out;
 	}
-	if (r == 1 && !(m->flags & MF_APPENDDUP))
+	if (r == 1 && x->warn_dups)
 		say(x, to, "Warning: duplicate alias name %s", user);
 	st->naliases++;
 	st->bytes += (long)(strlen(user) + e->rhslen);
@@ -390,9 +396,9 @@ out:
 	cf_arena_reset(cf);
 }
 
-/* Reads the text into the map; -1 on a read error (reason said). */
+/* Reads the text into x->store; -1 on a read error (reason said). */
 static int
-read_aliases(struct nactx *x, int fd, struct map *m, struct stats *st)
+read_aliases(struct nactx *x, int fd, struct stats *st)
 {
 	struct map_alias_parser *ap = map_alias_parser_new(0);
 	struct map_alias_ent e;
@@ -406,7 +412,7 @@ read_aliases(struct nactx *x, int fd, struct map *m, struct stats *st)
 		    r == MAP_ALIAS_ERROR) {
 			x->line = e.lineno;
 			if (r == MAP_ALIAS_ENT)
-				do_entry(x, &e, m, st);
+				do_entry(x, &e, st);
 			else {
 				say(x, NULL, "%s", map_alias_strerror(e.kind));
 				set_rc(x, EX_SOFTWARE);
@@ -515,6 +521,57 @@ give_to_trusted_user(struct cf *cf, const char *path)
 		(void)chown(path, pw->pw_uid, (gid_t)-1);
 }
 
+/*
+ * Opens the alias file for reading, locked against another rebuild as
+ * sendmail does: it opens the file read-write to lock it (flock, which
+ * Debian's sendmail uses, and an fcntl lock, which CentOS's uses); a
+ * file that cannot be opened for writing is read unlocked, with a
+ * warning when it has write bits.  If another process holds the lock
+ * the file is left alone ("maybe being rebuilt"), which is not an
+ * error.  -1 when there is nothing to rebuild (said when due).
+ */
+static int
+open_locked(struct nactx *x, const char *file, int optional)
+{
+	struct flock fl;
+	struct stat st;
+	int fd, err;
+
+	fd = open(file, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		err = errno;
+		if ((err == EACCES || err == EROFS) &&
+		    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) != -1) {
+			if (fstat(fd, &st) == -1 ||
+			    (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)))
+				(void)fprintf(x->out, "warning: cannot lock "
+				    "%s: %s\n", file, strerror(err));
+			return fd;
+		}
+		if (!optional)
+			(void)fprintf(x->out, "newaliases: cannot open %s: "
+			    "%s\n", file, strerror(errno));
+		return -1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 ||
+	    fcntl(fd, F_SETLK, &fl) == -1) {
+		(void)fprintf(x->out, "Alias file %s is locked (maybe being "
+		    "rebuilt)\n", file);
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+store_map(void *arg, const char *key, const char *val, struct err *err)
+{
+	return map_store(arg, key, val, err);
+}
+
 static void
 rebuild(struct nactx *x, const struct spec *s)
 {
@@ -529,11 +586,7 @@ rebuild(struct nactx *x, const struct spec *s)
 	file = spec_file(s->args, &optional);
 	if (file == NULL)
 		return;
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		if (!optional)
-			(void)fprintf(x->out, "newaliases: cannot open %s: "
-			    "%s\n", file, strerror(errno));
+	if ((fd = open_locked(x, file, optional)) == -1) {
 		free(file);
 		return;
 	}
@@ -560,7 +613,10 @@ rebuild(struct nactx *x, const struct spec *s)
 	    username());
 	x->file = file;
 	x->line = 0;
-	(void)read_aliases(x, fd, m, &st);
+	x->store = store_map;
+	x->arg = m;
+	x->warn_dups = !(m->flags & MF_APPENDDUP);
+	(void)read_aliases(x, fd, &st);
 	x->file = NULL;
 	if (map_store(m, "@", "@", &err) == -1) {
 		(void)fprintf(x->out, "%s\n", err.msg);
@@ -603,11 +659,73 @@ done:
 	buf_free(&final);
 }
 
-int
-cf_newaliases(struct cf *cf, FILE *out)
+/*
+ * The reading context: the cf's messages are captured while names go
+ * through the rulesets (flush_cap gives them their file and line).
+ */
+static void
+ctx_begin(struct nactx *x, struct cf *cf, FILE *out)
 {
 	static const cookie_io_functions_t capfn = { NULL, cap_write, NULL,
 	    NULL };
+
+	memset(x, 0, sizeof(*x));
+	x->cf = cf;
+	x->out = out;
+	x->check = opt_true(cf_opt(cf, "CheckAliases"));
+	buf_init(&x->capbuf, 0);
+	x->cap = fopencookie(&x->capbuf, "w", capfn);
+	if (x->cap == NULL)
+		fatal("fopencookie: %s", strerror(errno));
+}
+
+static void
+ctx_end(struct nactx *x)
+{
+	(void)fclose(x->cap);
+	buf_free(&x->capbuf);
+}
+
+/*
+ * The text version of an alias file read as sendmail reads it when the
+ * database cannot be opened (-bv and delivery): the same grammar, names
+ * and messages as newaliases, entries handed to store (no duplicate
+ * warnings), the counts in *naliases, *longest and *total.  Returns the
+ * status the reading earned (0, or 70 when something was said).
+ */
+int
+cf_aliases_read_text(struct cf *cf, const char *file, int fd,
+    int (*store)(void *, const char *, const char *, struct err *),
+    void *arg, long *naliases, long *longest, long *total)
+{
+	struct nactx x;
+	struct stats st = { 0, 0, 0 };
+	FILE *oldout = cf->out;
+	const char *oldfile = cf->file;
+	int oldstat = cf->exitstat;
+
+	ctx_begin(&x, cf, oldout != NULL ? oldout : stdout);
+	cf->out = x.cap;
+	cf->file = NULL;
+	cf->exitstat = 0;
+	x.file = file;
+	x.store = store;
+	x.arg = arg;
+	(void)read_aliases(&x, fd, &st);
+	(void)fflush(x.out);
+	cf->out = oldout;
+	cf->file = oldfile;
+	cf->exitstat = oldstat;
+	ctx_end(&x);
+	*naliases = st.naliases;
+	*longest = st.longest;
+	*total = st.bytes;
+	return x.rc;
+}
+
+int
+cf_newaliases(struct cf *cf, FILE *out)
+{
 	struct nactx x;
 	struct spec *v = NULL;
 	const char *opt = cf_opt(cf, "AliasFile");
@@ -615,14 +733,7 @@ cf_newaliases(struct cf *cf, FILE *out)
 	const char *oldfile = cf->file;
 	size_t n, i;
 
-	memset(&x, 0, sizeof(x));
-	x.cf = cf;
-	x.out = out;
-	x.check = opt_true(cf_opt(cf, "CheckAliases"));
-	buf_init(&x.capbuf, 0);
-	x.cap = fopencookie(&x.capbuf, "w", capfn);
-	if (x.cap == NULL)
-		fatal("fopencookie: %s", strerror(errno));
+	ctx_begin(&x, cf, out);
 	n = split_specs(&x, opt != NULL ? opt : "", &v);
 	if (n > 0)
 		qsort(v, n, sizeof(*v), spec_order);
@@ -637,8 +748,7 @@ cf_newaliases(struct cf *cf, FILE *out)
 	}
 	cf->out = oldout;
 	cf->file = oldfile;
-	(void)fclose(x.cap);
-	buf_free(&x.capbuf);
+	ctx_end(&x);
 	for (i = 0; i < n; i++) {
 		free(v[i].name);
 		free(v[i].cls);

@@ -24,6 +24,7 @@
 #define EX_CONFIG	78
 
 #define MAXALIASDEPTH	10
+#define MAXSHORTSTR	203	/* sendmail's shortenstring length */
 
 enum rstate { R_OK, R_EXPANDED, R_BAD };
 
@@ -145,6 +146,44 @@ same_addr(const struct cf_addr *x, const struct cf_addr *y)
 static void rcpt_add(struct vctx *, struct rcpt *, int depth);
 
 /*
+ * "[to... ]aliased to value" under -v: the address being aliased as
+ * prefix, unless reading the text version of the aliases just now left
+ * none (sendmail's readaliases clears it); both shortened as sendmail's
+ * shortenstring does.
+ */
+static void
+say_aliased(struct vctx *v, const char *val)
+{
+	char shortto[MAXSHORTSTR + 1], shortval[MAXSHORTSTR + 1];
+
+	if (v->cf->e_to != NULL && v->cf->e_to[0] != '\0')
+		(void)fprintf(v->out, "%s... ", str_shorten(v->cf->e_to,
+		    MAXSHORTSTR, shortto, sizeof(shortto)));
+	(void)fprintf(v->out, "aliased to %s\n", str_shorten(val,
+	    MAXSHORTSTR, shortval, sizeof(shortval)));
+}
+
+/* The passwd check, quotes and backslashes taken out as sendmail does. */
+static int
+user_known(const char *user)
+{
+	char *name = xstrdup(user), *p, *q;
+	int known;
+
+	for (p = q = name; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	known = getpwnam(name) != NULL;
+	free(name);
+	return known;
+}
+
+/*
  * A comma-separated list, parsed left to right and handed on right to
  * left, as sendmail's sendtolist does.
  */
@@ -156,7 +195,7 @@ sendtolist(struct vctx *v, const char *list, struct rcpt *parent, int depth)
 	struct rcpt *r;
 	const char *p = list;
 	size_t end, i;
-	int before;
+	int before, before_sys;
 
 	while (*p != '\0') {
 		while (*p == ',' || isspace((unsigned char)*p))
@@ -166,10 +205,15 @@ sendtolist(struct vctx *v, const char *list, struct rcpt *parent, int depth)
 		end = 0;
 		r = xcalloc(1, sizeof(*r));
 		before = cf->nusrerr;
+		before_sys = cf->nerrors;
 		if (cf_parseaddr(cf, p, 0, ',', &end, &r->a) == -1 ||
 		    (r->a.bad && r->a.mailer == NULL)) {
-			setstat(v, r->a.bad && r->a.host ?
-			    error_exitstat(r->a.host) : EX_USAGE);
+			/* an empty item ("joe,\\") fails without a word */
+			if (r->a.bad && r->a.host)
+				setstat(v, error_exitstat(r->a.host));
+			else if (cf->nusrerr != before ||
+			    cf->nerrors != before_sys)
+				setstat(v, EX_USAGE);
 			cf_addr_free(&r->a);
 			free(r);
 		} else {
@@ -262,19 +306,28 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 			selfref = 1;	/* deliver to the name itself */
 			break;
 		}
+		/* -v notes it unless the first came from the command line */
+		if (v->verbose && q->parent != NULL)
+			(void)fprintf(v->out, "%s... duplicate suppressed\n",
+			    r->paddr);
 		rcpt_free(r);
 		return;
 	}
 	ptrarr_push(&v->list, r);
 	if (depth > MAXALIASDEPTH)
 		return;
-	if (m->flags['A'] && r->a.user[0] != '"' && !selfref) {
+	/* a backslash anywhere in the name stops aliasing (sendmail's quoted) */
+	if (m->flags['A'] && strchr(r->a.user, '\\') == NULL && !selfref) {
+		int before = cf->exitstat;
+
 		buf_init(&val, 0);
 		found = cf_alias_lookup(cf, r->a.user, &val, v->verbose);
+		/* reading the text version may have said something */
+		if (cf->exitstat != before)
+			setstat(v, cf->exitstat);
 		if (found == 1) {
 			if (v->verbose)
-				(void)fprintf(v->out, "aliased to %s\n",
-				    buf_cstr(&val));
+				say_aliased(v, buf_cstr(&val));
 			r->state = R_EXPANDED;
 			sendtolist(v, buf_cstr(&val), r, depth + 1);
 			buf_free(&val);
@@ -285,7 +338,7 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 	if (m->flags['l'] && localaddr(v, r, depth))
 		return;
 	if (m->flags['w'] && str_casecmp(r->a.user, "postmaster") != 0 &&
-	    getpwnam(r->a.user) == NULL) {
+	    !user_known(r->a.user)) {
 		cf_usrerr(cf, r->paddr, "User unknown");
 		r->state = R_BAD;
 		setstat(v, EX_NOUSER);
