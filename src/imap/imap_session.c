@@ -1203,7 +1203,7 @@ bad_command(struct imap_session *s)
 static void
 dispatch(struct imap_session *s, struct imap_cmd *c)
 {
-	size_t i;
+	size_t i, start;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (str_casecmp(cmds[i].name, c->name) == 0)
@@ -1231,13 +1231,25 @@ dispatch(struct imap_session *s, struct imap_cmd *c)
 		return;
 	}
 	s->bad = 0;
+	start = s->out.len;
 	cmds[i].fn(s, c);
-	/* new mail and flag changes after every command, expunges only
-	 * where sequence numbers cannot get confused (RFC 3501 7.4.1) */
-	if (s->state == IMAP_SELECTED && s->idle_tag == NULL) {
+	/* new mail and flag changes after every command, before its tagged
+	 * reply (the last line), expunges only where sequence numbers
+	 * cannot get confused (RFC 3501 7.4.1) */
+	if (s->state == IMAP_SELECTED && s->idle_tag == NULL &&
+	    s->auth_tag == NULL && s->out.len > start + 2) {
 		int uid = str_casecmp(c->name, "UID") == 0;
+		size_t last = s->out.len - 2;
+		char *tail;
 
+		while (last > start && !(s->out.data[last - 1] == '\n' &&
+		    s->out.data[last - 2] == '\r'))
+			last--;
+		tail = xstrndup(s->out.data + last, s->out.len - last);
+		buf_truncate(&s->out, last);
 		imap_refresh(s, cmds[i].expunge_ok || uid);
+		(void)buf_adds(&s->out, tail);
+		free(tail);
 	}
 }
 
