@@ -225,10 +225,11 @@ addr_prescan(const char *addr, int delim, const struct addr_toktab *tab,
 				if (*r == '@')
 					route = 1;
 			} else if (c == '>') {
-				if (angle <= 0) {
+				/* a rule side keeps its stray '>' silently */
+				if (angle <= 0 && !ignore) {
 					scan_err(&sc, "553 Unbalanced '>'");
 					c = META_NOCHAR;
-				} else
+				} else if (angle > 0)
 					angle--;
 			} else if (delim == ' ' && isascii(c) && isspace(c))
 				c = ' ';

@@ -232,6 +232,10 @@ cmd_mail(struct session *s, char *arg)
 	s->msg.eflags = 0;
 	if (mail_params(s, p + end) == -1)
 		goto fail;
+	bare = bare_addr(text);
+	cf_macro_define(s->cf, "f", bare);
+	cf_macro_define(s->cf, "g", bare);
+	free(bare);
 	v = cf_rscheck(s->cf, "check_mail", text, NULL, text);
 	if (v == CF_REJECT || v == CF_TEMPFAIL) {
 		policy_reject(s, "check_mail", text);
@@ -240,10 +244,6 @@ cmd_mail(struct session *s, char *arg)
 	if (v == CF_DISCARD)
 		s->discard = 1;
 	msg_set_sender(&s->msg, text);
-	bare = bare_addr(text);
-	cf_macro_define(s->cf, "f", bare);
-	cf_macro_define(s->cf, "g", bare);
-	free(bare);
 	s->mail_from = text;
 	s->has_mail = 1;
 	reply(s, "250 2.1.0 %s... Sender ok", text);

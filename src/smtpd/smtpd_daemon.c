@@ -228,6 +228,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	struct sigaction sa;
 	const char *mdc;
 	pid_t pid;
+	int fd;
 
 	memset(&pool, 0, sizeof(pool));
 	pool.cf = ctx->cf;
@@ -246,6 +247,14 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		if (pid > 0)
 			_exit(0);
 		(void)setsid();
+		/* a daemon keeps no terminal and no caller's pipes open */
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			(void)dup2(fd, 0);
+			(void)dup2(fd, 1);
+			(void)dup2(fd, 2);
+			if (fd > 2)
+				(void)close(fd);
+		}
 	}
 	write_pidfile(ctx->cf, argv);
 	log_plain(LOG_INFO, "starting daemon (%s): SMTP",

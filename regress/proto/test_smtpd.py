@@ -1,0 +1,334 @@
+"""The SMTP daemon (sendmail -bd) on 127.0.0.1, driven by smtplib and raw
+sockets.
+
+Each test gets its own folder with a cf compiled by our m4 package from a
+small .mc (a run-time port, the queue, aliases and the pid file in the
+folder), the daemon started in the background as an administrator starts
+it, and stopped by the PID it wrote into its PidFile.  What is checked:
+replies, the queue files a 250 promises, relaying from an unknown client
+(127.0.0.2) refused, pipelining, smuggling refused, 20 concurrent
+sessions, and that every acknowledged message survives a SIGKILL of the
+whole daemon in the middle of 20 concurrent sessions.
+"""
+
+import glob
+import os
+import signal
+import socket
+import smtplib
+import subprocess
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+BIN = os.environ.get("BIN") or os.path.join(REPO, "bin")
+SENDMAIL = os.path.join(BIN, "sendmail")
+
+pytestmark = pytest.mark.skipif(not os.access(SENDMAIL, os.X_OK),
+                                reason="no %s" % SENDMAIL)
+
+MC = """\
+divert(-1)
+divert(0)dnl
+VERSIONID(`smtpd test')dnl
+define(`MAIL_SETTINGS_DIR', `{d}/etc/')dnl
+define(`QUEUE_DIR', `{d}/mqueue')dnl
+define(`STATUS_FILE', `{d}/sendmail.st')dnl
+define(`ALIAS_FILE', `{d}/etc/aliases')dnl
+define(`HELP_FILE', `{d}/etc/helpfile')dnl
+define(`confPID_FILE', `{d}/sendmail.pid')dnl
+define(`confSERVICE_SWITCH_FILE', `{d}/etc/service.switch')dnl
+define(`confDOMAIN_NAME', `mail.example.test')dnl
+define(`confMAX_MESSAGE_SIZE', `20000')dnl
+define(`confTO_IDENT', `0')dnl
+OSTYPE(`bsd4.4')dnl
+FEATURE(`no_default_msa')dnl
+FEATURE(`use_cw_file')dnl
+FEATURE(`accept_unresolvable_domains')dnl
+DAEMON_OPTIONS(`Port={port},Addr=127.0.0.1, Name=MTA')dnl
+MAILER(`local')dnl
+MAILER(`smtp')dnl
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    def __init__(self, root):
+        self.root = root
+        self.port = free_port()
+        etc = os.path.join(root, "etc")
+        os.makedirs(etc)
+        os.makedirs(os.path.join(root, "mqueue"))
+        with open(os.path.join(etc, "local-host-names"), "w") as f:
+            f.write("mail.example.test\n")
+        with open(os.path.join(etc, "aliases"), "w") as f:
+            f.write("postmaster: root\nlist: a@remote.example, root\n")
+        with open(os.path.join(etc, "service.switch"), "w") as f:
+            f.write("hosts files\naliases files\n")
+        mc = os.path.join(root, "test.mc")
+        with open(mc, "w") as f:
+            f.write(MC.replace("{d}", root).replace("{port}",
+                                                    str(self.port)))
+        cfdir = os.path.join(REPO, "cf")
+        self.cf = os.path.join(root, "sendmail.cf")
+        with open(self.cf, "w") as out:
+            subprocess.run(["m4", "-D_CF_DIR_=%s/" % cfdir,
+                            os.path.join(cfdir, "m4/cf.m4"), mc],
+                           stdout=out, check=True, timeout=60)
+        self.pid = None
+
+    def start(self):
+        pidfile = os.path.join(self.root, "sendmail.pid")
+        p = subprocess.run([SENDMAIL, "-C", self.cf, "-bd"],
+                           capture_output=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        for _ in range(200):
+            if os.path.exists(pidfile):
+                with open(pidfile) as f:
+                    lines = f.read().split("\n")
+                if len(lines) >= 2 and lines[0].isdigit():
+                    self.pid = int(lines[0])
+                    assert "-bd" in lines[1]
+                    break
+            time.sleep(0.02)
+        assert self.pid, "no pid file"
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise AssertionError("daemon does not listen")
+
+    def stop(self):
+        if self.pid is None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            self.pid = None
+            return
+        for _ in range(250):
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+        self.pid = None
+
+    def queue(self):
+        return sorted(glob.glob(os.path.join(self.root, "mqueue", "qf*")))
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    d = Daemon(str(tmp_path))
+    d.start()
+    yield d
+    d.stop()
+
+
+def read_qf(path):
+    with open(path, "rb") as f:
+        return f.read().decode("latin1")
+
+
+def test_greeting_and_ehlo(daemon):
+    s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
+    code, msg = s.ehlo("client.example.net")
+    assert code == 250
+    lines = msg.decode().split("\n")
+    assert lines[0].startswith("mail.example.test Hello localhost "
+                               "[127.0.0.1], pleased to meet you")
+    for kw in ("ENHANCEDSTATUSCODES", "PIPELINING", "8BITMIME",
+               "SIZE 20000", "DSN", "HELP"):
+        assert kw in lines, kw
+    assert s.quit()[0] == 221
+
+
+def test_message_is_queued_before_250(daemon):
+    s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
+    s.ehlo("client.example.net")
+    s.mail("alice@example.com")
+    code, msg = s.rcpt("root@mail.example.test")
+    assert code == 250 and msg.endswith(b"Recipient ok")
+    code, msg = s.data(b"Subject: test\r\n\r\nhello\r\n.leading dot\r\n")
+    assert code == 250
+    qid = msg.split()[1].decode()
+    s.quit()
+    qf = os.path.join(daemon.root, "mqueue", "qf" + qid)
+    df = os.path.join(daemon.root, "mqueue", "df" + qid)
+    text = read_qf(qf)
+    assert text.endswith("\n.\n")
+    assert "S<alice@example.com>\n" in text
+    assert "RPFD:<root@mail.example.test>\n" in text
+    assert "H??Received: from client.example.net (localhost [127.0.0.1])" \
+        in text
+    assert "H??Subject: test\n" in text
+    with open(df, "rb") as f:
+        assert f.read() == b"hello\n.leading dot\n"
+
+
+def test_relaying_denied_from_unknown_client(daemon):
+    s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10,
+                     source_address=("127.0.0.2", 0))
+    s.ehlo("outside.example.net")
+    s.mail("spammer@example.org")
+    code, msg = s.rcpt("victim@example.com")
+    assert code == 550
+    # 127.0.0.2 has no name: the cf says so, as sendmail's does
+    assert msg == (b"5.7.1 <victim@example.com>... Relaying denied. "
+                   b"IP name lookup failed [127.0.0.2]")
+    code, _ = s.rcpt("root@mail.example.test")
+    assert code == 250
+    s.quit()
+
+
+def test_unknown_user_and_size(daemon):
+    s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
+    s.ehlo("c.example.net")
+    code, msg = s.mail("a@example.com", ["SIZE=30000"])
+    assert code == 552
+    assert b"exceeds fixed maximum message size (20000)" in msg
+    s.mail("a@example.com")
+    code, msg = s.rcpt("nosuchuser@mail.example.test")
+    assert (code, msg) == (550, b"5.1.1 <nosuchuser@mail.example.test>... "
+                           b"User unknown")
+    s.quit()
+    assert daemon.queue() == []
+
+
+def test_pipelined_commands_answered_in_order(daemon):
+    c = socket.create_connection(("127.0.0.1", daemon.port), 10)
+    f = c.makefile("rb")
+    assert f.readline().startswith(b"220 ")
+    c.sendall(b"EHLO c.example.net\r\n")
+    while not f.readline().startswith(b"250 "):
+        pass
+    c.sendall(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<root>\r\n"
+              b"RCPT TO:<nobody-here>\r\nDATA\r\n")
+    got = [f.readline() for _ in range(4)]
+    assert got[0].startswith(b"250 2.1.0")
+    assert got[1].startswith(b"250 2.1.5")
+    assert got[2].startswith(b"550 5.1.1")
+    assert got[3].startswith(b"354 ")
+    c.sendall(b"Subject: p\r\n\r\nx\r\n.\r\nQUIT\r\n")
+    assert f.readline().startswith(b"250 2.0.0 ")
+    assert f.readline().startswith(b"221 ")
+    c.close()
+    assert len(daemon.queue()) == 1
+
+
+@pytest.mark.parametrize("body", [b"x\n.\r\n", b"x\r\n.\n", b"bare\nlf\r\n",
+                                  b"x\r.\r\n"])
+def test_smuggling_refused(daemon, body):
+    c = socket.create_connection(("127.0.0.1", daemon.port), 10)
+    f = c.makefile("rb")
+    f.readline()
+    c.sendall(b"HELO c.example.net\r\nMAIL FROM:<a@example.com>\r\n"
+              b"RCPT TO:<root>\r\nDATA\r\n")
+    for _ in range(4):
+        f.readline()
+    c.sendall(b"Subject: s\r\n\r\n" + body + b"MAIL FROM:<evil@example>\r\n"
+              b"RCPT TO:<root>\r\nDATA\r\nsmuggled\r\n.\r\n")
+    reply = f.readline()
+    assert reply.startswith(b"421 4.5.0 Bare "), reply
+    c.close()
+    time.sleep(0.2)
+    assert daemon.queue() == []
+
+
+def send_many(port, n, acked, errors, tag):
+    try:
+        s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+        s.ehlo("c.example.net")
+        for i in range(n):
+            s.mail("a@example.com")
+            s.rcpt("root")
+            code, msg = s.data(("Subject: %s-%d\r\n\r\n" % (tag, i)).encode()
+                               + b"x" * 5000 + b"\r\n")
+            if code == 250:
+                acked.append((msg.split()[1].decode(), "%s-%d" % (tag, i)))
+        s.quit()
+    except (OSError, smtplib.SMTPException) as e:
+        errors.append(e)
+
+
+def test_twenty_concurrent_sessions(daemon):
+    acked, errors = [], []
+    threads = [threading.Thread(target=send_many,
+                                args=(daemon.port, 10, acked, errors, t))
+               for t in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(acked) == 200
+    assert len(daemon.queue()) == 200
+    assert len({q for q, _ in acked}) == 200
+
+
+def daemon_pids(pid):
+    """The daemon and its workers."""
+    pids = [pid]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        pids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return pids
+
+
+def test_acknowledged_mail_survives_sigkill(tmp_path):
+    d = Daemon(str(tmp_path))
+    for cycle in range(3):
+        d.start()
+        acked, errors = [], []
+        threads = [threading.Thread(target=send_many,
+                                    args=(d.port, 50, acked, errors,
+                                          "c%d-%d" % (cycle, t)))
+                   for t in range(20)]
+        for t in threads:
+            t.start()
+        while len(acked) < 30 * (cycle + 1) and any(t.is_alive()
+                                                    for t in threads):
+            time.sleep(0.01)
+        pids = daemon_pids(d.pid)
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for _ in range(500):
+            if not any(os.path.exists("/proc/%d" % p) for p in pids):
+                break
+            time.sleep(0.01)
+        d.pid = None
+        for t in threads:
+            t.join(60)
+        for qid, tag in list(acked):
+            text = read_qf(os.path.join(d.root, "mqueue", "qf" + qid))
+            assert text.endswith("\n.\n"), qid
+            assert "Subject: %s\n" % tag in text
+            with open(os.path.join(d.root, "mqueue", "df" + qid), "rb") as f:
+                assert f.read() == b"x" * 5000 + b"\n"
+        # no half-written control file may remain under a qf name
+        for qf in d.queue():
+            assert read_qf(qf).endswith("\n.\n")
+        time.sleep(0.2)
