@@ -132,6 +132,19 @@ slurp(const char *rel, size_t *len_out, mode_t *mode_out)
 	return data;
 }
 
+/* Creates the file rel (mode 0600) and returns it open for writing. */
+static int
+create(const char *rel)
+{
+	char p[512];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/%s", top, rel);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	return fd;
+}
+
 static int
 exists(const char *rel)
 {
@@ -415,14 +428,11 @@ test_existing_df_answers_1(void **state)
 	struct queue_dirs d;
 	struct queue_tx *tx = (struct queue_tx *)&tx;
 	struct err err;
-	char p[512];
 	int fd;
 
 	(void)state;
 	mkd("e");
-	(void)snprintf(p, sizeof(p), "%s/e/df" ID, top);
-	fd = open(p, O_WRONLY | O_CREAT, 0600);
-	assert_true(fd >= 0);
+	fd = create("e/df" ID);
 	assert_int_equal(write(fd, "old", 3), 3);
 	(void)close(fd);
 	open_dirs("e", &d);
@@ -446,8 +456,7 @@ test_begin_new_skips_taken_ids(void **state)
 	struct queue_idgen g, peek;
 	struct queue_tx *tx;
 	struct err err;
-	char id[QUEUE_ID_MAX], taken[QUEUE_ID_MAX], p[512];
-	int fd;
+	char id[QUEUE_ID_MAX], taken[QUEUE_ID_MAX], p[64];
 
 	(void)state;
 	mkd("n");
@@ -455,10 +464,8 @@ test_begin_new_skips_taken_ids(void **state)
 	peek = g;
 	assert_int_equal(queue_id_next(&peek, time(NULL), (long)getpid(),
 	    taken), 0);
-	(void)snprintf(p, sizeof(p), "%s/n/df%s", top, taken);
-	fd = open(p, O_WRONLY | O_CREAT, 0600);
-	assert_true(fd >= 0);
-	(void)close(fd);
+	(void)snprintf(p, sizeof(p), "n/df%s", taken);
+	(void)close(create(p));
 	open_dirs("n", &d);
 	assert_int_equal(queue_tx_begin_new(&tx, &d, 0, &g, (long)getpid(),
 	    0640, id, &err), 0);
@@ -559,14 +566,11 @@ test_tf_held_by_another_process_fails_cleanly(void **state)
 	struct queue_tx *tx;
 	struct qf qf;
 	struct err err;
-	char p[512];
 	int fd;
 
 	(void)state;
 	mkd("h");
-	(void)snprintf(p, sizeof(p), "%s/h/tf" ID, top);
-	fd = open(p, O_WRONLY | O_CREAT, 0600);
-	assert_true(fd >= 0);
+	fd = create("h/tf" ID);
 	assert_int_equal(flock(fd, LOCK_EX), 0);
 	open_dirs("h", &d);
 	parse(&qf);
@@ -654,8 +658,6 @@ test_remove_takes_qf_df_and_xf(void **state)
 	struct queue_dirs d;
 	struct queue_tx *tx;
 	struct err err;
-	char p[512];
-	int fd;
 
 	(void)state;
 	mkd("x");
@@ -663,10 +665,7 @@ test_remove_takes_qf_df_and_xf(void **state)
 	mkd("x/df");
 	mkd("x/xf");
 	tx = commit("x", "body\n", 5, 5, 0640);
-	(void)snprintf(p, sizeof(p), "%s/x/xf/xf" ID, top);
-	fd = open(p, O_WRONLY | O_CREAT, 0600);
-	assert_true(fd >= 0);
-	(void)close(fd);
+	(void)close(create("x/xf/xf" ID));
 	open_dirs("x", &d);
 	assert_int_equal(queue_remove(&d, 0, ID, &err), 0);
 	queue_tx_close(tx);
