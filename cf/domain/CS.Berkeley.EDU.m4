@@ -1,6 +1,9 @@
 divert(-1)
 dnl #
-dnl # CS.Berkeley.EDU.m4 -- placeholder: this domain is not implemented by our package yet
+dnl # CS.Berkeley.EDU.m4 -- the Berkeley Computer Science sample domain:
+dnl # Berkeley.EDU plus its user databases and the cssubdomain hack.
 dnl #
 _cf_FILEID(`domain/CS.Berkeley.EDU.m4')
-_cf_warn(`DOMAIN CS.Berkeley.EDU is not supported by this cf package yet; the cf is written without its settings')
+DOMAIN(`Berkeley.EDU')
+HACK(`cssubdomain')
+define(`confUSERDB_SPEC', `/usr/sww/share/lib/users.cs.db,/usr/sww/share/lib/users.eecs.db')

@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # EECS.Berkeley.EDU.m4 -- placeholder: this domain is not implemented by our package yet
+dnl # EECS.Berkeley.EDU.m4 -- the Berkeley EECS sample domain: Berkeley.EDU
+dnl # with mail masqueraded as EECS.Berkeley.EDU.
 dnl #
 _cf_FILEID(`domain/EECS.Berkeley.EDU.m4')
-_cf_warn(`DOMAIN EECS.Berkeley.EDU is not supported by this cf package yet; the cf is written without its settings')
+DOMAIN(`Berkeley.EDU')
+MASQUERADE_AS(`EECS.Berkeley.EDU')

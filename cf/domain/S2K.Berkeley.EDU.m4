@@ -1,6 +1,8 @@
 divert(-1)
 dnl #
-dnl # S2K.Berkeley.EDU.m4 -- placeholder: this domain is not implemented by our package yet
+dnl # S2K.Berkeley.EDU.m4 -- the Berkeley Sequoia 2000 sample domain:
+dnl # CS.Berkeley.EDU with mail masqueraded as postgres.Berkeley.EDU.
 dnl #
 _cf_FILEID(`domain/S2K.Berkeley.EDU.m4')
-_cf_warn(`DOMAIN S2K.Berkeley.EDU is not supported by this cf package yet; the cf is written without its settings')
+DOMAIN(`CS.Berkeley.EDU')
+MASQUERADE_AS(`postgres.Berkeley.EDU')

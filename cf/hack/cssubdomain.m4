@@ -1,6 +1,11 @@
 divert(-1)
 dnl #
-dnl # cssubdomain.m4 -- placeholder: this hack is not implemented by our package yet
+dnl # cssubdomain.m4 -- Canonify2 rules that take our names followed by
+dnl # .CS.Berkeley.EDU or .Berkeley.EDU for this host ($j).
 dnl #
 _cf_FILEID(`hack/cssubdomain.m4')
-_cf_warn(`HACK cssubdomain is not supported by this cf package yet; the cf is written without its settings')
+PUSHDIVERT(2)dnl
+R$* < @ $=w . CS . Berkeley . EDU > $*	$: $1 < @ <this host> > $3
+R$* < @ $=w . Berkeley . EDU > $*	$: $1 < @ <this host> > $3
+R$* < @ <this host> > $*		$: $1 < @ $j > $2
+POPDIVERT

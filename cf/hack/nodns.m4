@@ -1,6 +1,10 @@
 divert(-1)
 dnl #
-dnl # nodns.m4 -- placeholder: this hack is not implemented by our package yet
+dnl # nodns.m4 -- (Debian) a host without DNS: no resolver options, the
+dnl # service.switch-nodns switch file, no interface probing, nocanonify.
 dnl #
 _cf_FILEID(`hack/nodns.m4')
-_cf_warn(`HACK nodns is not supported by this cf package yet; the cf is written without its settings')
+undefine(`confBIND_OPTS')
+define(`confSERVICE_SWITCH_FILE', `/etc/mail/service.switch-nodns')
+define(`confDONT_PROBE_INTERFACES', `True')
+FEATURE(`nocanonify')

@@ -95,6 +95,9 @@ rhs:joe@listed.example\tRELAY
 TLS_Clt_Features:mx.secure.example\tflags=d;
 TLS_Clt_Features:mx.sni.example\tcipherlist=HIGH
 TLS_Srv_Features:client.example\tV
+To:poison@example.test\tPOISON
+XConnect:other.example\tno
+dnsblaccess:\tREJECT
 Connect:odd.example\tWHATEVER
 To:odd.example\tSOMETHING
 """
