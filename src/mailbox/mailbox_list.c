@@ -484,7 +484,14 @@ mailbox_rename(const struct mail_location *loc, const char *from,
 		rc = -1;
 		goto out;
 	}
-	if (access(a.data, F_OK) == -1) {
+	if (mailbox_list(loc, sep, &v, &n, err) == -1) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, from) == 0)
+			break;
+	if (i == n) {
 		rc = err_set(err, ERR_NOINPUT, "Mailbox doesn't exist: %s",
 		    from);
 		goto out;
@@ -500,12 +507,9 @@ mailbox_rename(const struct mail_location *loc, const char *from,
 			rc = err_sys(err, ERR_TEMPFAIL, "rename %s", a.data);
 		goto out;
 	}
-	/* Maildir++: the folder and every child folder */
-	if (mailbox_list(loc, sep, &v, &n, err) == -1) {
-		rc = -1;
-		goto out;
-	}
-	if (rename(a.data, b.data) == -1) {
+	/* Maildir++: the folder (unless it exists only through its
+	 * children) and every child folder */
+	if (access(a.data, F_OK) == 0 && rename(a.data, b.data) == -1) {
 		rc = err_sys(err, ERR_TEMPFAIL, "rename %s", a.data);
 		goto out;
 	}

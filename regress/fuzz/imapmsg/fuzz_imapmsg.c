@@ -1,0 +1,41 @@
+/*
+ * fuzz_imapmsg.c -- arbitrary bytes as a stored message: the MIME tree,
+ * ENVELOPE, BODY and BODYSTRUCTURE, and BODY[section] for a few part
+ * specs, as FETCH would ask for them.  Nothing may crash or loop.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imap/imap_int.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const specs[] = {
+		"", "1", "2", "1.1", "1.2.3", "HEADER", "TEXT", "1.MIME",
+		"2.HEADER", "2.TEXT", "1.1.1.1.1"
+	};
+	struct strarr names = { 0 };
+	struct imap_msg m;
+	struct buf b;
+	size_t i;
+
+	imap_msg_init(&m, (const char *)data, size);
+	buf_init(&b, 0);
+	imap_msg_parse(&m);
+	imap_envelope(&b, m.text.data ? m.text.data : "", m.root.hdr_len);
+	imap_bodystructure(&b, &m, 0);
+	imap_bodystructure(&b, &m, 1);
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		buf_reset(&b);
+		(void)imap_section(&m, specs[i], &b);
+	}
+	strarr_push(&names, "Subject");
+	(void)imap_section_fields(&m, "", &names, 0, &b);
+	(void)imap_section_fields(&m, "2", &names, 1, &b);
+	strarr_free(&names);
+	buf_free(&b);
+	imap_msg_free(&m);
+	return 0;
+}
