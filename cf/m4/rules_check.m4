@@ -70,6 +70,10 @@ R<> <$+> <$- $-> <$*> $| <$*>	$@ <$5> <> <$1> <$2 $3> <$4>
 ifdef(`_cf_feature_lookupdotdomain', `dnl
 R<$+.$+> <$+> <$- $-> <$*> $| <?>	$: <$1.$2> <$3> <$4 $5> <$6> $| $>AccKey <$4 $5> <.$2>
 ')dnl
+ifdef(`_cf_ACCESS_SKIP', `dnl
+dnl # access_db skip: a SKIP entry stops the walk; the default stands
+R<$*> <$+> <$- $-> <$*> $| <SKIP>	$@ <$2> <$5>
+')dnl
 R<$*> <$+> <$- $-> <$*> $| <?>	$: <$1> <$2> <$3 $4> <$5> $| <?> $>HostUp <$1>
 R<$*> <$+> <$- $-> <$*> $| <?> <$+>	$@ $>D <$6> <$2> <$3 $4> <$5>
 R<$*> <$+> <$- $-> <$*> $| <?> <>	$: <$1> <$2> <$3 $4> <$5> $| <?>
@@ -78,6 +82,9 @@ R<$*> <$+> <$- $-> <$*> $| $*	$@ $>AccDone <$1> <$2> <$3 $4> <$5> $| $6
 dnl # A: an IP address, then the networks around it
 SA
 R<$+> <$+> <$- $-> <$*>		$: <$1> <$2> <$3 $4> <$5> $| $>AccKey <$3 $4> <$1>
+ifdef(`_cf_ACCESS_SKIP', `dnl
+R<$+> <$+> <$- $-> <$*> $| <SKIP>	$@ <$2> <$5>
+')dnl
 R<$+> <$+> <$- $-> <$*> $| <?>	$: <$1> <$2> <$3 $4> <$5> $| <?> $>AddrUp <$1>
 R<$+> <$+> <$- $-> <$*> $| <?> <$+>	$@ $>A <$6> <$2> <$3 $4> <$5>
 R<$+> <$+> <$- $-> <$*> $| <?> <>	$: <$1> <$2> <$3 $4> <$5> $| <?>
@@ -421,6 +428,9 @@ R$+				$: <list> $>RcptKeys $1
 R<list> $* $| $+		$: <$1> $| $>SearchList <+ To> $| $2 <>
 R<$*> $| <?>			$: $1
 R<$*> $| <$={Accept}>		$: $1
+ifdef(`_cf_ACCESS_SKIP', `dnl
+R<$*> $| <SKIP>			$: $1
+')dnl
 ifdef(`_cf_SPAMTAG', `dnl
 R<$*> $| <$={SpamTag}>		$: $1
 ')dnl
@@ -477,6 +487,15 @@ SRelayByAddr
 R[ ]				$@ RELAY
 R[ 0 ]				$@ RELAY
 R[ $=R $* ]			$@ RELAY
+ifdef(`_cf_feature_drac', `dnl
+dnl # drac: an address in the map (a recent POP/IMAP login) may relay; an
+dnl # IPv6 address is also tried without its IPv6: tag
+R[ $+ ]				$: [ $1 ] $| <$(drac $1 $: ? $)>
+R[ IPv6 : $+ ] $| <?>		$: [ IPv6 : $1 ] $| <$(drac $1 $: ? $)>
+R[ $+ ] $| <?>			$: [ $1 ]
+R[ $+ ] $| <$+>			$@ RELAY
+R[ $+ ] $| <>			$: [ $1 ]
+')dnl
 R$+				$: $1 $| $>LoopbackName $1
 R$+ $| YES			$@ RELAY
 R$+ $| $*			$: $1

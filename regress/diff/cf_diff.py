@@ -98,6 +98,11 @@ TLS_Srv_Features:client.example\tV
 To:poison@example.test\tPOISON
 XConnect:other.example\tno
 dnsblaccess:\tREJECT
+Connect:198.18\tREJECT
+Connect:198.18.5\tSKIP
+skipdom.example\tREJECT
+sub.skipdom.example\tSKIP
+To:skipme@example.test\tSKIP
 Connect:odd.example\tWHATEVER
 To:odd.example\tSOMETHING
 """
@@ -159,6 +164,12 @@ gina@ldap.example\tgina
 @catch.example\tcatchall@new.example
 """
 
+# addresses FEATURE(drac) lets relay (POP/IMAP before SMTP)
+DRAC = """\
+192.0.2.77\t1700000000
+2001:db8::7\t1700000000
+"""
+
 # FEATURE(domainmap) user maps of two domains
 DOMAINMAP1 = """\
 jsmith\tjohnsmith@mailbox.example
@@ -211,7 +222,8 @@ EXTRA_MAPS = (("access", ACCESS + EXTRA_ACCESS),
                ("ldapmh", LDAPMH),
                ("ldapmra", LDAPMRA),
                ("domainmap1", DOMAINMAP1),
-               ("domainmap2", DOMAINMAP2))
+               ("domainmap2", DOMAINMAP2),
+               ("drac", DRAC))
 
 
 def compile_mc(src, cfdir, tmp, name):
