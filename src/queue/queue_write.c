@@ -36,15 +36,15 @@
 
 struct queue_tx {
 	int		 dfdir;		/* folder of the df */
-	int		 qfdir;		/* folder of the tf/qf; may be dfdir */
+	int		 qfdir;		/* of the tf/qf, or dfdir */
 	int		 dffd;
-	int		 qffd;		/* the tf, then the locked qf */
+	int		 qffd;		/* tf, then the locked qf */
 	int		 mode;
 	int		 committed;
-	int		 failed;	/* commit failed: files are gone */
+	int		 failed;	/* commit failed, files gone */
 	int		 eightbit;
 	size_t		 size;		/* body bytes accepted */
-	char		 name[2 + QUEUE_ID_MAX];	/* "df<id>", reused */
+	char		 name[2 + QUEUE_ID_MAX];	/* "df<id>" ... */
 	char		*buf;
 	size_t		 blen;
 	struct buf	 qf;		/* formatted control file */
