@@ -141,6 +141,9 @@ BI = [
      ["-O", "CheckAliases=True"]),
     ("check-long-address", {"aliases": "l: " + "y" * 300 + ">\n"}, None,
      ["-on"]),
+    # FEATURE(redirect) refuses .REDIRECT only outside -bi
+    ("check-redirect", {"aliases": "moved: joe@new.example.REDIRECT\n"
+                        "bad: x@err.example\n"}, None, ["-on"]),
     # several files, classes
     ("two-files", {"al1": "a: b\n", "al2": "c: d\n"},
      "@E@/al1,hash:@E@/al2", []),
@@ -184,6 +187,9 @@ BVT = [
     ("crlf-and-continuation-eof", "a: joe\r\nb: joe,\\", ["-bv", "a",
                                                          "b"]),
     ("chain-verbose", "a: b\nb: c, \\d\nc: joe\n", ["-v", "-bv", "a"]),
+    # a 551 from the rulesets has no "addr... " before it, a 550 has
+    ("redirect", "moved: joe@new.example.REDIRECT\nerr: x@err.example\n",
+     ["-bv", "moved", "err"]),
     # with a database each side built first (@DB@): -v names the address
     # being aliased
     ("db-chain-verbose", "a: b\nb: c, \\d\nc: joe\nd: x\n",

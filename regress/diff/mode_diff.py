@@ -117,6 +117,13 @@ BV = [
     ("empty-angle", ["<>"]),
     ("empty-string", [""]),
     ("no-address", []),
+    # sendmail names the address only before some reply codes: a 551
+    # ($#error of FEATURE(redirect)) stands alone, a 550 does not; the
+    # name before a message has its 8-bit bytes masked
+    ("redirect", ["joe@new.example.REDIRECT"]),
+    ("redirect-and-550", ["joe@new.example.REDIRECT", "x@err.example",
+                          "nosuchuser"]),
+    ("eight-bit-unknown", ["caf\u00e9"]),
 ]
 
 # -bv cases that go through the alias file (text version: no .db)

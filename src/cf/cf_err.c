@@ -1,8 +1,9 @@
 /*
  * cf_err.c -- how configuration and address problems reach the user:
  * "FILE: line N: text" while a cf is being read, "addr... text" for an
- * address, with the SMTP and enhanced status codes stripped as sendmail
- * does outside an SMTP session.
+ * address when the reply code is one sendmail names it for, with the
+ * SMTP and enhanced status codes stripped as sendmail does outside an
+ * SMTP session.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 
 #include "cf_int.h"
 #include "lib/str.h"
+
+#define MAXSHORTSTR	203	/* sendmail shortens "addr... " to this */
 
 /* Skips "553 " and "5.1.1 " prefixes. */
 static const char *
@@ -53,16 +56,23 @@ cf_where(struct cf *cf, char *prefix, size_t size)
 }
 
 static void
-emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
+emit_text(struct cf *cf, const char *prefix, const char *text)
 {
-	char text[2048];
 	FILE *out = cf->out ? cf->out : stdout;
 
-	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	if (prefix != NULL)
 		(void)fputs(prefix, out);
 	(void)fprintf(out, "%s\n", strip_codes(text));
 	(void)fflush(out);
+}
+
+static void
+emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
+{
+	char text[2048];
+
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	emit_text(cf, prefix, text);
 }
 
 /* An error during a session goes to its hook, codes intact. */
@@ -106,10 +116,36 @@ cf_syserr(struct cf *cf, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Whether sendmail names the address ("to... ") before a message with
+ * this text: only for the reply codes 050, 250, 252, 450, 550 and 553.
+ * A text without a code is one of our notices (sendmail's message(),
+ * code 050): callers give the code of every real usrerr.
+ */
+static int
+names_address(const char *text)
+{
+	static const char *const codes[] = {
+		"050", "250", "252", "450", "550", "553"
+	};
+	size_t i;
+
+	if (!(text[0] >= '2' && text[0] <= '5' &&
+	    isdigit((unsigned char)text[1]) &&
+	    isdigit((unsigned char)text[2]) &&
+	    (text[3] == ' ' || text[3] == '-')))
+		return 1;
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strncmp(text, codes[i], 3) == 0)
+			return 1;
+	return 0;
+}
+
 void
 cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
 {
-	char prefix[1100];
+	char prefix[1100], text[2048], shortto[MAXSHORTSTR + 1];
+	size_t n;
 	va_list ap;
 
 	cf->nusrerr++;
@@ -119,12 +155,19 @@ cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
 		return;
 	}
 	va_end(ap);
-	cf_where(cf, prefix, sizeof(prefix));
-	if (cf->file == NULL && to != NULL)
-		(void)snprintf(prefix, sizeof(prefix), "%s... ", to);
 	va_start(ap, fmt);
-	emit(cf, prefix, fmt, ap);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* "FILE: line N: " first, then the address, 8-bit bytes masked */
+	cf_where(cf, prefix, sizeof(prefix));
+	if (to != NULL && to[0] != '\0' && names_address(text)) {
+		n = strlen(prefix);
+		(void)snprintf(prefix + n, sizeof(prefix) - n, "%s... ",
+		    str_shorten(to, MAXSHORTSTR, shortto, sizeof(shortto)));
+		for (; prefix[n] != '\0'; n++)
+			prefix[n] = (char)(prefix[n] & 0177);
+	}
+	emit_text(cf, prefix, text);
 }
 
 void

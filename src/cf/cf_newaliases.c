@@ -124,13 +124,13 @@ cap_write(void *cookie, const char *data, size_t len)
 }
 
 /*
- * What the cf said while parsing the address `to`, with the file and
- * line, and a long "to... " prefix shortened as sendmail does.
+ * What the cf said while parsing an address, each line with the file
+ * and line number; 1 when it refused 8-bit bytes (a 501 reply, which
+ * makes newaliases exit 64).
  */
 static int
-flush_cap(struct nactx *x, const char *to)
+flush_cap(struct nactx *x)
 {
-	size_t tlen = strlen(to);
 	char *p, *nl;
 	int eightbit = 0;
 
@@ -142,16 +142,7 @@ flush_cap(struct nactx *x, const char *to)
 		if (nl == NULL)
 			nl = p + strlen(p) - 1;
 		put_where(x);
-		if (tlen >= MAXSHORTSTR && (size_t)(nl - p) > tlen + 4 &&
-		    strncmp(p, to, tlen) == 0 &&
-		    strncmp(p + tlen, "... ", 4) == 0) {
-			put_to(x, to);
-			p += tlen + 4;
-		} else if (strncmp(p, to, tlen) == 0 &&
-		    strncmp(p + tlen, "... " EIGHTBIT, 4 + strlen(EIGHTBIT))
-		    == 0) {
-			/* a 501 reply: sendmail puts no address before it */
-			p += tlen + 4;
+		if (strncmp(p, EIGHTBIT, strlen(EIGHTBIT)) == 0) {
 			set_rc(x, EX_USAGE);
 			eightbit = 1;
 		}
@@ -324,7 +315,7 @@ do_entry(struct nactx *x, const struct map_alias_ent *e, struct stats *st)
 	int r;
 
 	r = cf_parseaddr(cf, e->line, 0, ':', &end, &a);
-	if (flush_cap(x, e->line) && r == -1) {
+	if (flush_cap(x) && r == -1) {
 		paddr = xstrndup(e->line, 40);
 		mark_8bit(paddr, e->colon);
 		say(x, NULL, "%s... illegal alias name", paddr);
@@ -350,7 +341,7 @@ do_entry(struct nactx *x, const struct map_alias_ent *e, struct stats *st)
 				break;
 			bend = 0;
 			r = cf_parseaddr(cf, p, 0, ',', &bend, &b);
-			if (flush_cap(x, p))
+			if (flush_cap(x))
 				mark_8bit(p, bend ? bend : strlen(p));
 			to = p;
 			if (r == -1) {

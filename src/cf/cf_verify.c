@@ -284,13 +284,13 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 
 	cf->e_to = r->paddr;
 	if (r->parent == NULL && m == cf_mailer_find(cf, "prog")) {
-		cf_usrerr(cf, r->paddr, "Cannot mail directly to programs");
+		cf_usrerr(cf, r->paddr, "550 5.7.1 Cannot mail directly to programs");
 		setstat(v, EX_USAGE);
 		rcpt_free(r);
 		return;
 	}
 	if (r->parent == NULL && m == cf_mailer_find(cf, "*file*")) {
-		cf_usrerr(cf, r->paddr, "Cannot mail directly to files");
+		cf_usrerr(cf, r->paddr, "550 5.7.1 Cannot mail directly to files");
 		setstat(v, EX_USAGE);
 		rcpt_free(r);
 		return;
@@ -339,7 +339,7 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 		return;
 	if (m->flags['w'] && str_casecmp(r->a.user, "postmaster") != 0 &&
 	    !user_known(r->a.user)) {
-		cf_usrerr(cf, r->paddr, "User unknown");
+		cf_usrerr(cf, r->paddr, "550 5.1.1 User unknown");
 		r->state = R_BAD;
 		setstat(v, EX_NOUSER);
 	}
