@@ -423,6 +423,17 @@ R$+				$@ $>RelayHost <To> $1
 dnl is the recipient one we accept whoever the client is?
 SRcpt_ok
 R$*				$: $>ParseRecipient $1
+ifdef(`_cf_feature_bestmx_is_local', `dnl
+dnl # bestmx_is_local: a host whose best MX is ours counts as ours
+ifelse(_cf_BESTMX_LIMITED, `1', `dnl
+R$* < @ $* $=B > $*		$: $1 < @ $2 $3 > $4 $| <mx $(bestmx $2 $3 $)>
+', `dnl
+R$* < @ $* > $*			$: $1 < @ $2 > $3 $| <mx $(bestmx $2 $)>
+')dnl
+R$* $=O $* < @ $* > $* $| <mx $=w .>	$@ $>"Rcpt_ok" $1 $2 $3
+R$* < @ $* > $* $| <mx $=w .>	$: $1 < @ $4 > $3
+R$* $| <mx $*>			$: $1
+')dnl
 ifdef(`_cf_feature_blocklist_recipients', `_cf_ACC(`dnl
 R$+				$: <list> $>RcptKeys $1
 R<list> $* $| $+		$: <$1> $| $>SearchList <+ To> $| $2 <>
@@ -597,4 +608,19 @@ _cf_hook(`checkmail', `$&{mail_from}')
 _cf_hook(`checkmail', `<$&f>')
 ')dnl
 _cf_hook(`checkrelay', `$&{client_name} $| $&{client_addr}')
+ifdef(`_cf_feature_block_bad_helo', `dnl
+dnl # block_bad_helo: unless authenticated, local ($=R) or "sendmail -bs"
+dnl # (address 0), a client may not greet with one of our names or
+dnl # addresses, nor with a name without an inner dot
+R$*				$: $1 $| <helo> $&{auth_authen}
+R$* $| <helo> $+		$: $1
+R$* $| <helo>			$: $1 $| <helo> <$&{client_addr}> [ $&s ]
+R$* $| <helo> <$=R $*> $*	$: $1
+R$* $| <helo> <0> $*		$: $1
+R$* $| <helo> <$*> $=w		$#error $@ 5.7.1 $: "550 bogus HELO name used: " $&s
+R$* $| <helo> <$*> [ $=w ]	$#error $@ 5.7.1 $: "550 bogus HELO name used: " $&s
+R$* $| <helo> <$*> [ $+ . $+ ]	$: $1
+R$* $| <helo> <$*> [ IPv6 : $+ ]	$: $1
+R$* $| <helo> <$*> [ $* ]	$#error $@ 5.7.1 $: "550 bogus HELO name used: " $&s
+')dnl
 ')dnl
