@@ -4,9 +4,10 @@
  * text file (strictly), then commits it with a body file as new
  * message(s) in a queue directory and prints each queue id.
  *
- *   queue_write [-m mode] [-p pathidx] [-n count] [-i id] [-c chunk]
- *               QUEUEDIR QFFILE DFFILE
+ *   queue_write [-H] [-m mode] [-p pathidx] [-n count] [-i id]
+ *               [-c chunk] QUEUEDIR QFFILE DFFILE
  *
+ * -H holds the queue folders open (queue_dirs_hold) as a server does;
  * -n repeats with fresh ids and prints messages/s on stderr; -i uses
  * the given id instead of a fresh one; -c writes the body in pieces of
  * that many bytes.  Exit 0, or 75 with the writer's error.
@@ -88,11 +89,14 @@ main(int argc, char **argv)
 	const char *fixed = NULL;
 	long count = 1, i;
 	size_t pathidx = 0, chunk = 0;
-	int mode = 0640, c;
+	int mode = 0640, hold = 0, c;
 	double secs;
 
-	while ((c = getopt(argc, argv, "c:i:m:n:p:")) != -1) {
+	while ((c = getopt(argc, argv, "Hc:i:m:n:p:")) != -1) {
 		switch (c) {
+		case 'H':
+			hold = 1;
+			break;
 		case 'c':
 			chunk = strtoul(optarg, NULL, 10);
 			break;
@@ -132,7 +136,8 @@ main(int argc, char **argv)
 		    err.msg);
 		return 65;
 	}
-	if (queue_dirs_open(argv[optind], &dirs, &err) == -1) {
+	if (queue_dirs_open(argv[optind], &dirs, &err) == -1 ||
+	    (hold && queue_dirs_hold(&dirs, &err) == -1)) {
 		fprintf(stderr, "queue_write: %s\n", err.msg);
 		return 78;
 	}
@@ -159,7 +164,7 @@ main(int argc, char **argv)
 	buf_free(&body);
 	return 0;
 usage:
-	fprintf(stderr, "usage: queue_write [-m mode] [-p pathidx] "
+	fprintf(stderr, "usage: queue_write [-H] [-m mode] [-p pathidx] "
 	    "[-n count] [-i id] [-c chunk] QUEUEDIR QFFILE DFFILE\n");
 	return 64;
 }

@@ -158,6 +158,7 @@ int	queue_id_next(struct queue_idgen *, time_t now, long pid,
 struct queue_path {
 	char		*name;		/* relative to the base: "." or "q1" */
 	unsigned	 subdirs;	/* QUEUE_SUB* */
+	int		 qfdir, dfdir;	/* open folders (queue_dirs_hold) */
 };
 
 struct queue_dirs {
@@ -167,6 +168,7 @@ struct queue_dirs {
 					   without the slash */
 	struct queue_path *paths;	/* in readdir order */
 	size_t		 npaths;
+	int		 held;		/* the paths' folders are open */
 };
 
 /*
@@ -292,6 +294,13 @@ int	queue_qf_rewrite(const struct queue_dirs *, size_t pathidx,
  */
 int	queue_remove(const struct queue_dirs *, size_t pathidx,
 	    const char *id, struct err *);
+/*
+ * Opens the qf and df folders of every path and keeps them open (close
+ * on exec) until queue_dirs_free, so that queue_tx_begin need not open
+ * and close a folder per message.  For a process writing many messages
+ * (the SMTP server, before it forks its workers).
+ */
+int	queue_dirs_hold(struct queue_dirs *, struct err *);
 /* The folder of a file kind ('q' qf/tf, 'd' df, 'x' xf) in path i. */
 void	queue_dirs_path(const struct queue_dirs *, size_t i, int kind,
 	    struct buf *);

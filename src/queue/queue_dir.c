@@ -58,6 +58,7 @@ add_path(struct queue_dirs *d, const char *name, unsigned sub)
 	d->paths = xreallocarray(d->paths, d->npaths + 1, sizeof(*d->paths));
 	d->paths[d->npaths].name = xstrdup(name);
 	d->paths[d->npaths].subdirs = sub;
+	d->paths[d->npaths].qfdir = d->paths[d->npaths].dfdir = -1;
 	d->npaths++;
 }
 
@@ -158,8 +159,16 @@ queue_dirs_free(struct queue_dirs *d)
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->npaths; i++)
-		free(d->paths[i].name);
+	for (i = 0; i < d->npaths; i++) {
+		struct queue_path *p = &d->paths[i];
+
+		if (d->held) {
+			if (p->dfdir != p->qfdir)
+				(void)close(p->dfdir);
+			(void)close(p->qfdir);
+		}
+		free(p->name);
+	}
 	free(d->paths);
 	free(d->base);
 	free(d->qdir);

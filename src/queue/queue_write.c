@@ -37,6 +37,7 @@
 struct queue_tx {
 	int		 dfdir;		/* folder of the df */
 	int		 qfdir;		/* of the tf/qf, or dfdir */
+	int		 owndirs;	/* close them (not held) */
 	int		 dffd;
 	int		 qffd;		/* tf, then the locked qf */
 	int		 mode;
@@ -93,6 +94,47 @@ open_dir(const struct queue_dirs *d, size_t i, int kind, struct err *err)
 		    buf_cstr(&p));
 	buf_free(&p);
 	return fd;
+}
+
+/* The qf and df folders of path i; one fd for both when they are one. */
+static int
+open_dirs(const struct queue_dirs *d, size_t i, int *qf_out, int *df_out,
+    struct err *err)
+{
+	if ((*df_out = open_dir(d, i, 'd', err)) == -1)
+		return -1;
+	if ((d->paths[i].subdirs & (QUEUE_SUBQF | QUEUE_SUBDF)) == 0) {
+		*qf_out = *df_out;
+		return 0;
+	}
+	if ((*qf_out = open_dir(d, i, 'q', err)) == -1) {
+		(void)close(*df_out);
+		*df_out = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+queue_dirs_hold(struct queue_dirs *d, struct err *err)
+{
+	size_t i, k;
+
+	if (d->held)
+		return 0;
+	for (i = 0; i < d->npaths; i++) {
+		if (open_dirs(d, i, &d->paths[i].qfdir, &d->paths[i].dfdir,
+		    err) == -1) {
+			for (k = 0; k < i; k++) {
+				if (d->paths[k].dfdir != d->paths[k].qfdir)
+					(void)close(d->paths[k].dfdir);
+				(void)close(d->paths[k].qfdir);
+			}
+			return -1;
+		}
+	}
+	d->held = 1;
+	return 0;
 }
 
 /* Both lock kinds: Debian's sendmail tests flock, CentOS's fcntl. */
@@ -198,16 +240,17 @@ queue_tx_begin(struct queue_tx **out, const struct queue_dirs *d,
 	    strchr(id, '/') != NULL)
 		return err_set(err, ERR_SOFTWARE, "bad queue id or path");
 	tx = xcalloc(1, sizeof(*tx));
-	tx->dffd = tx->qffd = tx->qfdir = -1;
+	tx->dffd = tx->qffd = tx->qfdir = tx->dfdir = -1;
 	tx->mode = mode;
 	tx->name[1] = 'f';
 	memcpy(tx->name + 2, id, idlen + 1);
-	if ((tx->dfdir = open_dir(d, pathidx, 'd', err)) == -1)
+	if (d->held) {
+		tx->dfdir = d->paths[pathidx].dfdir;
+		tx->qfdir = d->paths[pathidx].qfdir;
+	} else if (open_dirs(d, pathidx, &tx->qfdir, &tx->dfdir, err) == -1)
 		goto fail;
-	if ((d->paths[pathidx].subdirs & (QUEUE_SUBQF | QUEUE_SUBDF)) == 0)
-		tx->qfdir = tx->dfdir;
-	else if ((tx->qfdir = open_dir(d, pathidx, 'q', err)) == -1)
-		goto fail;
+	else
+		tx->owndirs = 1;
 	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_WRONLY | O_CREAT |
 	    O_EXCL | O_CLOEXEC, mode);
 	if (tx->dffd == -1) {
@@ -441,10 +484,11 @@ queue_tx_close(struct queue_tx *tx)
 		(void)close(tx->qffd);
 	if (tx->dffd != -1)
 		(void)close(tx->dffd);
-	if (tx->qfdir != -1 && tx->qfdir != tx->dfdir)
-		(void)close(tx->qfdir);
-	if (tx->dfdir != -1)
+	if (tx->owndirs) {
+		if (tx->qfdir != tx->dfdir)
+			(void)close(tx->qfdir);
 		(void)close(tx->dfdir);
+	}
 	free(tx->buf);
 	buf_free(&tx->qf);
 	free(tx);

@@ -4,7 +4,8 @@
  * flat and the qf/ df/ layouts, with the given mode; an existing df id
  * answers 1; abort and every injected failure (file size limit, a tf
  * held by another process, a tf name taken by a folder) leave no file
- * behind; a qf rewrite and a removal do what delivery needs.
+ * behind; folders held open serve many messages; a qf rewrite and a
+ * removal do what delivery needs.
  */
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -375,6 +376,66 @@ test_commit_multi_queue_second_path(void **state)
 	queue_dirs_free(&d);
 }
 
+/* Open file descriptors of this process. */
+static int
+open_fds(void)
+{
+	DIR *dp = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(dp);
+	while ((de = readdir(dp)) != NULL)
+		n += de->d_name[0] != '.';
+	(void)closedir(dp);
+	return n - 1;		/* the DIR's own */
+}
+
+static void
+test_held_folders_serve_every_message(void **state)
+{
+	static const char *const layouts[] = { "hf", "hs" };
+	struct queue_dirs d;
+	struct queue_tx *tx;
+	struct qf qf;
+	struct err err;
+	char id[QUEUE_ID_MAX];
+	int before, i, k;
+
+	(void)state;
+	mkd("hf");
+	mkd("hs");
+	mkd("hs/qf");
+	mkd("hs/df");
+	parse(&qf);
+	for (k = 0; k < 2; k++) {
+		before = open_fds();
+		open_dirs(layouts[k], &d);
+		assert_int_equal(queue_dirs_hold(&d, &err), 0);
+		assert_int_equal(queue_dirs_hold(&d, &err), 0);
+		/* one folder, or the qf/ and df/ ones */
+		assert_int_equal(open_fds(), before + 1 + k);
+		for (i = 0; i < 3; i++) {
+			(void)snprintf(id, sizeof(id), "%s%d", ID, i);
+			assert_int_equal(queue_tx_begin(&tx, &d, 0, id, 0640,
+			    &err), 0);
+			assert_int_equal(queue_tx_write(tx, "b\n", 2, &err), 0);
+			assert_int_equal(queue_tx_commit(tx, &qf, &err), 0);
+			queue_tx_close(tx);
+		}
+		assert_int_equal(queue_tx_begin(&tx, &d, 0, ID "9", 0640,
+		    &err), 0);
+		queue_tx_abort(tx);
+		assert_int_equal(open_fds(), before + 1 + k);
+		queue_dirs_free(&d);
+		assert_int_equal(open_fds(), before);
+	}
+	assert_int_equal(entries("hf"), 6);
+	assert_int_equal(entries("hs/qf"), 3);
+	assert_int_equal(entries("hs/df"), 3);
+	queue_qf_free(&qf);
+}
+
 static void
 test_mode_is_taken_as_given(void **state)
 {
@@ -690,6 +751,8 @@ main(void)
 		    test_commit_only_qf_subdirectory, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_commit_multi_queue_second_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_held_folders_serve_every_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_is_taken_as_given,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
