@@ -120,6 +120,8 @@ void		 cf_macro_expand(struct cf *, const char *s, struct buf *out);
 /* "$j text" as written by a person into metasymbol form. */
 void		 cf_macro_translate(struct cf *, const char *s, struct buf *out);
 
+/* Whether word is in class cls ("t", "{name}"), case ignored. */
+int		 cf_class_member(struct cf *, const char *cls, const char *word);
 /* The macros a qf keeps ({persistentMacros}), names without braces. */
 void		 cf_macros_persistent(struct cf *, void (*fn)(void *arg,
 		    const char *name, const char *value), void *arg);

@@ -217,3 +217,13 @@ cf_macros_persistent(struct cf *cf,
 		fn(arg, name, cf->macro[id]);
 	}
 }
+
+/* Whether word is in class cls ("t", "{name}"), matched without case. */
+int
+cf_class_member(struct cf *cf, const char *cls, const char *word)
+{
+	const char *end;
+	int id = cf_macid(cf, cls, &end);
+
+	return id > 0 && cf_class_has(cf, id, word);
+}

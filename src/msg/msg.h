@@ -98,6 +98,27 @@ long	msg_priority(const struct msg *, struct cf *);
 /* The qf record (strings copied; queue_qf_free it). */
 void	msg_to_qf(const struct msg *, struct cf *, struct qf *);
 
+/*
+ * Collecting a message: feed every line (without its terminator; the
+ * smtp_data callback signature), then msg_collect_end adds the headers
+ * to the envelope and says whether the message may be queued.
+ */
+struct msg_collect;
+enum msg_collect_status {
+	MSG_COLLECT_OK,
+	MSG_COLLECT_TOOBIG,	/* over MaxMessageSize */
+	MSG_COLLECT_HDRERR,	/* *why: "552 5.6.0 Headers too large ..." */
+	MSG_COLLECT_IOERR	/* *why: the df could not be written */
+};
+struct msg_collect *msg_collect_new(struct msg *, struct queue_tx *,
+	    size_t maxhdr, size_t maxsize);
+int	msg_collect_line(void *collect, const char *line, size_t len,
+	    int flags);
+enum msg_collect_status msg_collect_end(struct msg_collect *,
+	    const char **why);
+size_t	msg_collect_size(const struct msg_collect *);
+void	msg_collect_free(struct msg_collect *);
+
 /* RFC 5322 date as sendmail writes it ("Tue, 24 Nov 2026 08:04:56 GMT"). */
 void	msg_arpadate(time_t, struct buf *);
 /* $t: YYYYMMDDHHMM in UTC. */

@@ -27,6 +27,7 @@
 #define EX_CONFIG	78
 
 #define DEFAULT_CF	"/etc/mail/sendmail.cf"
+#define SUBMIT_CF	"/etc/mail/submit.cf"	/* the MSP's, if present */
 
 static const char compiled_with[] =
 	" Compiled with: DNSMAP LOG MAP_REGEX NAMED_BIND NETINET NETINET6\n"
@@ -54,6 +55,8 @@ struct opts {
 	int		 nmacros;
 	char		*qargs[64];	/* -q values: filters for -bp */
 	int		 nqargs;
+	struct submit_opts sub;		/* -t -i -f -F -N -R -V -B -A -p */
+	int		 cf_given;	/* -C */
 };
 
 static void
@@ -143,6 +146,31 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 			break;
 		case 'C':
 			o->cffile = optarg;
+			o->cf_given = 1;
+			break;
+		case 'A':
+			if (strcmp(optarg, "c") != 0 && strcmp(optarg, "m")
+			    != 0)
+				usage_error(o, "Invalid -A argument", optarg);
+			o->sub.use_cf = optarg[0];
+			break;
+		case 't':
+			o->sub.tflag = 1;
+			break;
+		case 'i':
+			o->sub.iflag = 1;
+			break;
+		case 'F':
+			o->sub.fullname = optarg;
+			break;
+		case 'V':
+			o->sub.envid = optarg;
+			break;
+		case 'B':
+			o->sub.bodytype = optarg;
+			break;
+		case 'p':
+			o->sub.proto = optarg;
 			break;
 		case 'd':
 			debug_flags(o, optarg);
@@ -158,6 +186,7 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 			if (o->have_from++)
 				usage_error(o, "More than one \"from\" person",
 				    NULL);
+			o->sub.from = optarg;
 			break;
 		case 'h':
 			if (!isdigit((unsigned char)optarg[0]) ||
@@ -167,6 +196,7 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 		case 'N':
 			if (!dsn_notify_ok(optarg))
 				usage_error(o, "Invalid -N argument", NULL);
+			o->sub.notify = optarg;
 			break;
 		case 'R':
 			if (o->have_ret++)
@@ -174,6 +204,7 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 			else if (str_casecmp(optarg, "hdrs") != 0 &&
 			    str_casecmp(optarg, "full") != 0)
 				usage_error(o, "Invalid -R value", NULL);
+			o->sub.ret = optarg;
 			break;
 		case 'Q':
 			if (strcmp(optarg, ".") == 0)
@@ -389,8 +420,18 @@ main(int argc, char **argv)
 		o.mode = 'd';
 	obsolete_flags(argc, argv);
 	parse_args(&o, argc, argv, &first);
-	if (o.cffile == NULL)
+	if (o.cffile == NULL) {
+		/* submission goes through the MSP's cf when there is one */
 		o.cffile = DEFAULT_CF;
+		if ((o.mode == 'm' || o.mode == 's') && o.sub.use_cf != 'm' &&
+		    access(SUBMIT_CF, R_OK) == 0)
+			o.cffile = SUBMIT_CF;
+	}
+	if (o.mode == 'm' && !o.sub.tflag && first >= argc &&
+	    o.usage_errors == 0) {
+		(void)printf("Recipient names must be specified\n");
+		return EX_USAGE;
+	}
 	log_open(o.tag);
 
 	if (o.debug01) {
@@ -465,6 +506,11 @@ main(int argc, char **argv)
 		break;
 	case 's':
 		rc = mode_bs(cf);
+		break;
+	case 'm':
+		if (o.sub.iflag)
+			(void)cf_option_set(cf, "IgnoreDots=True");
+		rc = mode_submit(cf, &o.sub, argv + first, argc - first);
 		break;
 	case 'd':
 	case 'D':

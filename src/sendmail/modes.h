@@ -10,9 +10,26 @@
 #include "queue/queue.h"
 #include "smtpd/smtpd.h"
 
+/* What the command line says about a message it submits. */
+struct submit_opts {
+	int		 tflag;		/* -t: recipients from the headers */
+	int		 iflag;		/* -i: a lone "." is no end */
+	int		 use_cf;	/* -Ac 'c', -Am 'm', else 0 */
+	const char	*from;		/* -f / -r */
+	const char	*fullname;	/* -F */
+	const char	*notify;	/* -N */
+	const char	*ret;		/* -R */
+	const char	*envid;		/* -V */
+	const char	*bodytype;	/* -B */
+	const char	*proto;		/* -p proto[:host] */
+};
+
 int	smtp_ctx_init(struct cf *, struct smtpd_ctx *, struct queue_dirs *,
 	    struct queue_idgen *);
 int	mode_bs(struct cf *);
+/* sendmail [-t] [rcpt ...]: a message on stdin into the queue. */
+int	mode_submit(struct cf *, const struct submit_opts *, char **rcpts,
+	    int nrcpts);
 int	mode_bd(struct cf *, char **argv, int foreground);
 
 #endif

@@ -34,6 +34,24 @@ struct smtpd_ctx {
 	size_t			 max_hdr_len;	/* MaxHeadersLength */
 };
 
+/* PrivacyOptions, as bits. */
+#define PRIV_NEEDMAILHELO	0x001
+#define PRIV_NOEXPN		0x002
+#define PRIV_NOVRFY		0x004
+#define PRIV_NOETRN		0x008
+#define PRIV_NOVERB		0x010
+#define PRIV_AUTHWARNINGS	0x020
+#define PRIV_NORECEIPTS		0x040
+#define PRIV_NOBODYRETURN	0x080
+#define PRIV_NEEDEXPNHELO	0x100
+#define PRIV_NEEDVRFYHELO	0x200
+#define PRIV_GOAWAY		(PRIV_NEEDMAILHELO | PRIV_NOEXPN | \
+				 PRIV_NOVRFY | PRIV_NOETRN | PRIV_NOVERB | \
+				 PRIV_AUTHWARNINGS | PRIV_NORECEIPTS | \
+				 PRIV_NEEDEXPNHELO | PRIV_NEEDVRFYHELO)
+
+unsigned smtpd_privacy(const char *value);
+
 /* Runs one SMTP session to its end; returns 0, or 1 after an I/O error. */
 int	smtpd_session(struct smtpd_ctx *, const struct smtpd_peer *);
 

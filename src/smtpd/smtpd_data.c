@@ -19,76 +19,16 @@
 
 #define MAXLINE		8192	/* body bytes handed over at a time */
 
-struct collect {
-	struct session	*s;
-	struct queue_tx	*tx;
-	struct smtp_hdrs *hdrs;
-	int		 in_body;
-	int		 hdr_error;
-	int		 write_error;
-	int		 toobig;
-	size_t		 size;		/* message bytes, LF line ends */
-	struct err	 err;
-};
-
-static void
-body_write(struct collect *c, const char *p, size_t len, int cont)
-{
-	struct session *s = c->s;
-
-	c->size += len + (cont ? 0 : 1);
-	if (s->maxsize > 0 && c->size > (size_t)s->maxsize)
-		c->toobig = 1;
-	if (c->toobig || c->write_error || c->hdr_error)
-		return;
-	if (queue_tx_write(c->tx, p, len, &c->err) == -1 ||
-	    (!cont && queue_tx_write(c->tx, "\n", 1, &c->err) == -1))
-		c->write_error = 1;
-}
-
-static int
-on_line(void *arg, const char *line, size_t len, int flags)
-{
-	struct collect *c = arg;
-	const char *bl;
-	size_t bllen;
-	int blank, r;
-
-	if (c->in_body) {
-		body_write(c, line, len, flags & SMTP_LINE_CONT);
-		return 0;
-	}
-	if (c->hdr_error)
-		return 0;
-	r = smtp_hdrs_line(c->hdrs, line, len, flags, &blank);
-	if (r == 0)
-		return 0;
-	if (r < 0) {
-		c->hdr_error = 1;
-		return 0;
-	}
-	c->in_body = 1;
-	if (blank) {
-		c->size++;
-		return 0;
-	}
-	bl = smtp_hdrs_body_line(c->hdrs, &bllen);
-	if (bl != NULL)
-		body_write(c, bl, bllen, 0);
-	return 0;
-}
-
 /* Reads the message up to the final dot; -1 when the session must end. */
 static int
-read_message(struct session *s, struct collect *c)
+read_message(struct session *s, struct msg_collect *c)
 {
 	enum smtp_data_status st;
 	size_t used;
 
-	if (s->data == NULL)
-		s->data = smtp_data_new(MAXLINE, on_line, c);
-	else
-		smtp_data_reset(s->data);
+	if (s->data != NULL)
+		smtp_data_free(s->data);
+	s->data = smtp_data_new(MAXLINE, msg_collect_line, c);
 	for (;;) {
 		st = smtp_data_feed(s->data, s->ibuf + s->ioff,
 		    s->ilen - s->ioff, &used);
@@ -107,19 +47,6 @@ read_message(struct session *s, struct collect *c)
 			s->laststate = "DATA";
 			return -1;
 		}
-	}
-}
-
-static void
-add_headers(struct session *s, struct collect *c)
-{
-	const struct smtp_hdr *h;
-	size_t i;
-
-	for (i = 0; (h = smtp_hdrs_get(c->hdrs, i)) != NULL; i++) {
-		msg_hdr_add(&s->msg, h->name, strlen(h->name), h->value,
-		    strlen(h->value));
-		c->size += h->rawlen;
 	}
 }
 
@@ -173,7 +100,7 @@ log_received(struct session *s, const char *msgid)
 }
 
 static int
-commit(struct session *s, struct collect *c)
+commit(struct session *s, struct queue_tx *tx, struct err *err)
 {
 	struct qf qf;
 	time_t now = time(NULL);
@@ -183,7 +110,7 @@ commit(struct session *s, struct collect *c)
 	memcpy(s->msg.id, s->id, sizeof(s->id));
 	define_message_macros(s, now);
 	msg_hdrs_finish(&s->msg, s->cf);
-	if (queue_tx_8bit(c->tx))
+	if (queue_tx_8bit(tx))
 		s->msg.eflags |= QF_F_8BIT;
 	else if (s->msg.bodytype != NULL &&
 	    strcmp(s->msg.bodytype, "8BITMIME") == 0) {
@@ -194,10 +121,9 @@ commit(struct session *s, struct collect *c)
 	if (s->msg.class < 0)
 		s->msg.eflags |= QF_F_NOBODY;
 	s->msg.eflags |= QF_F_SPLIT;
-	s->msg.size = c->size;
 	cf_macros_persistent(s->cf, keep_macro, &s->msg);
 	msg_to_qf(&s->msg, s->cf, &qf);
-	rc = queue_tx_commit(c->tx, &qf, &c->err);
+	rc = queue_tx_commit(tx, &qf, err);
 	queue_qf_free(&qf);
 	return rc;
 }
@@ -205,9 +131,13 @@ commit(struct session *s, struct collect *c)
 void
 cmd_data(struct session *s)
 {
-	struct collect c;
+	struct msg_collect *c;
+	struct queue_tx *tx = NULL;
+	struct err err;
+	const char *why = NULL;
 	char sizebuf[32];
 	enum cf_verdict v;
+	enum msg_collect_status st;
 	int rc;
 
 	if (!s->has_mail) {
@@ -224,46 +154,41 @@ cmd_data(struct session *s)
 		reply_cf_error(s);
 		return;
 	}
-	memset(&c, 0, sizeof(c));
-	c.s = s;
-	err_clear(&c.err);
-	rc = queue_tx_begin(&c.tx, s->ctx->qdirs, 0, s->id,
-	    s->ctx->file_mode, &c.err);
+	err_clear(&err);
+	rc = queue_tx_begin(&tx, s->ctx->qdirs, 0, s->id, s->ctx->file_mode,
+	    &err);
 	while (rc == 1) {
 		/* a df of this name exists: take the next id */
 		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
 		    s->id) != 0)
 			(void)sleep(1);
 		cf_macro_define(s->cf, "i", s->id);
-		rc = queue_tx_begin(&c.tx, s->ctx->qdirs, 0, s->id,
-		    s->ctx->file_mode, &c.err);
+		rc = queue_tx_begin(&tx, s->ctx->qdirs, 0, s->id,
+		    s->ctx->file_mode, &err);
 	}
 	if (rc == -1) {
 		log_msg(LOG_ERR, s->id, "SYSERR(root): collect: Cannot write "
-		    "%s: %s", "df", c.err.msg);
+		    "df%s: %s", s->id, err.msg);
 		reply(s, "451 4.3.0 Temporary system failure. Please try again "
 		    "later.");
 		return;
 	}
-	c.hdrs = smtp_hdrs_new(s->ctx->max_hdr_len);
+	c = msg_collect_new(&s->msg, tx, s->ctx->max_hdr_len,
+	    s->maxsize > 0 ? (size_t)s->maxsize : 0);
 	msg_hdrs_defaults(&s->msg, s->cf);
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
-	if (read_message(s, &c) == -1) {
-		queue_tx_abort(c.tx);
-		smtp_hdrs_free(c.hdrs);
-		session_reset_tx(s);
-		return;
-	}
-	add_headers(s, &c);
-	(void)snprintf(sizebuf, sizeof(sizebuf), "%zu", c.size);
+	if (read_message(s, c) == -1)
+		goto abort;
+	st = msg_collect_end(c, &why);
+	(void)snprintf(sizebuf, sizeof(sizebuf), "%zu", msg_collect_size(c));
 	cf_macro_define(s->cf, "{msg_size}", sizebuf);
-	if (c.toobig) {
+	if (st == MSG_COLLECT_TOOBIG) {
 		reply(s, "552 5.2.3 Message size exceeds fixed maximum message "
 		    "size (%ld)", s->maxsize);
 		goto abort;
 	}
-	if (c.hdr_error) {
-		reply(s, "%s", smtp_hdrs_error(c.hdrs));
+	if (st == MSG_COLLECT_HDRERR) {
+		reply(s, "%s", why);
 		goto abort;
 	}
 	v = cf_rscheck(s->cf, "check_eom", sizebuf, NULL, NULL);
@@ -276,21 +201,22 @@ cmd_data(struct session *s)
 		reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 		goto abort;
 	}
-	if (c.write_error || commit(s, &c) == -1) {
+	if (st == MSG_COLLECT_IOERR || commit(s, tx, &err) == -1) {
 		log_msg(LOG_ERR, s->id, "SYSERR(root): queueup: cannot "
-		    "write queue file: %s", c.err.msg);
+		    "write queue file: %s", st == MSG_COLLECT_IOERR ? why :
+		    err.msg);
 		reply(s, "451 4.3.0 Temporary system failure. Please try again "
 		    "later.");
 		goto abort;
 	}
 	log_received(s, msg_hdr_value(&s->msg, "Message-Id"));
 	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
-	queue_tx_close(c.tx);
-	smtp_hdrs_free(c.hdrs);
+	queue_tx_close(tx);
+	msg_collect_free(c);
 	session_reset_tx(s);
 	return;
 abort:
-	queue_tx_abort(c.tx);
-	smtp_hdrs_free(c.hdrs);
+	queue_tx_abort(tx);
+	msg_collect_free(c);
 	session_reset_tx(s);
 }

@@ -55,21 +55,6 @@ struct session {
 	struct smtp_data	*data;
 };
 
-#define PRIV_NEEDMAILHELO	0x001
-#define PRIV_NOEXPN		0x002
-#define PRIV_NOVRFY		0x004
-#define PRIV_NOETRN		0x008
-#define PRIV_NOVERB		0x010
-#define PRIV_AUTHWARNINGS	0x020
-#define PRIV_NORECEIPTS		0x040
-#define PRIV_NOBODYRETURN	0x080
-#define PRIV_NEEDEXPNHELO	0x100
-#define PRIV_NEEDVRFYHELO	0x200
-#define PRIV_GOAWAY		(PRIV_NEEDMAILHELO | PRIV_NOEXPN | \
-				 PRIV_NOVRFY | PRIV_NOETRN | PRIV_NOVERB | \
-				 PRIV_AUTHWARNINGS | PRIV_NORECEIPTS | \
-				 PRIV_NEEDEXPNHELO | PRIV_NEEDVRFYHELO)
-
 /* smtpd_session.c */
 void	reply(struct session *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -83,7 +68,6 @@ char	*session_getline(struct session *, size_t *len);
 int	session_fill(struct session *);
 int	session_flush(struct session *);
 void	session_reset_tx(struct session *);
-unsigned privacy_flags(const char *);
 
 /* smtpd_cmd.c */
 void	cmd_helo(struct session *, char *arg, int esmtp);

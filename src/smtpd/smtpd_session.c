@@ -221,7 +221,7 @@ on_cf_error(void *arg, int kind, const char *to, const char *text)
 }
 
 unsigned
-privacy_flags(const char *v)
+smtpd_privacy(const char *v)
 {
 	static const struct {
 		const char	*name;
@@ -500,7 +500,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	msg_init(&s.msg);
 	s.laststate = "connect";
 	s.cmd_timeout = 3600;
-	s.privacy = privacy_flags(cf_option_value(s.cf, "PrivacyOptions"));
+	s.privacy = smtpd_privacy(cf_option_value(s.cf, "PrivacyOptions"));
 	if ((v = cf_option_value(s.cf, "MaxMessageSize")) != NULL)
 		s.maxsize = atol(v);
 	if ((v = cf_option_value(s.cf, "MaxRecipientsPerMessage")) != NULL)

@@ -1,0 +1,456 @@
+/*
+ * mode_submit.c -- sendmail [-t] [-i] [-f from] [-F name] rcpt ...: a
+ * message on a program's stdin goes into the queue as sendmail 8.17
+ * queues it (PHP's mail(), cron, mailx, scripts with -t -oi).  The dot
+ * rule of the command line, recipients from the arguments and with -t
+ * from To/Cc/Bcc (Resent- ones for a resent message), duplicates
+ * dropped, the sender from -f or the invoking user with the
+ * X-Authentication-Warning an untrusted -f earns, and the cf's headers.
+ * Delivery happens later from the queue.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modes.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+#include "msg/msg.h"
+#include "smtp/smtp.h"
+
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_NOUSER	67
+#define EX_SOFTWARE	70
+#define EX_TEMPFAIL	75
+#define EX_CONFIG	78
+
+struct submit {
+	struct cf		*cf;
+	const struct submit_opts *so;
+	struct msg		 msg;
+	int			 rc;		/* the exit status so far */
+	unsigned		 rflags;	/* QF_R_* from -N */
+	struct buf		 errbuf;	/* the cf's error for one address */
+};
+
+/* The cf's errors about an address are said on stdout, as sendmail's. */
+static void
+on_cf_error(void *arg, int kind, const char *to, const char *text)
+{
+	struct submit *sb = arg;
+	const char *p = text;
+
+	if (kind == CF_ERR_NOTE)
+		return;
+	/* the codes are for SMTP; a program is told the words */
+	if (p[0] >= '0' && p[0] <= '9' && p[3] == ' ')
+		p += 4;
+	if (p[0] >= '0' && p[0] <= '9' && p[1] == '.') {
+		const char *sp = strchr(p, ' ');
+
+		if (sp != NULL)
+			p = sp + 1;
+	}
+	if (sb->errbuf.len == 0)
+		(void)buf_set(&sb->errbuf, text);
+	if (to != NULL)
+		(void)printf("%s... %s\n", to, p);
+	else
+		(void)printf("%s\n", p);
+}
+
+static void
+set_status(struct submit *sb, int rc)
+{
+	if (sb->rc == EX_OK)
+		sb->rc = rc;
+}
+
+/* One recipient as written: resolved, checked, added unless a duplicate. */
+static void
+add_rcpt(struct submit *sb, const char *text)
+{
+	struct cf_resolved r;
+	struct msg_rcpt *mr;
+	const char *j = cf_macro_value(sb->cf, "j");
+	char *final = NULL, *bare, *lt, *gt;
+
+	buf_reset(&sb->errbuf);
+	if (cf_addr_resolve(sb->cf, text, 1, '\0', NULL, &r) == -1) {
+		set_status(sb, EX_USAGE);
+		cf_resolved_free(&r);
+		return;
+	}
+	if (!cf_rcpt_known(sb->cf, &r, text)) {
+		set_status(sb, EX_NOUSER);
+		free(sb->msg.message);
+		sb->msg.message = xstrdup("User unknown");
+		cf_resolved_free(&r);
+		return;
+	}
+	bare = xstrdup(text);
+	if ((lt = strchr(bare, '<')) != NULL && (gt = strchr(lt, '>')) != NULL) {
+		*gt = '\0';
+		memmove(bare, lt + 1, strlen(lt + 1) + 1);
+	}
+	if (asprintf(&final, "RFC822; %s%s%s", bare, strchr(bare, '@') ? "" :
+	    "@", strchr(bare, '@') ? "" : (j ? j : "localhost")) == -1)
+		final = NULL;
+	mr = msg_add_rcpt(&sb->msg, text, final, r.mailer, r.host, r.user);
+	if (mr != NULL)
+		mr->flags = sb->rflags;
+	free(final);
+	free(bare);
+	cf_resolved_free(&r);
+}
+
+/* A comma-separated list ("a, Joe <b@c>"): each item as written. */
+static void
+add_list(struct submit *sb, const char *list)
+{
+	const char *p = list;
+	size_t end;
+	char *item;
+	struct cf_resolved r;
+
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		end = 0;
+		(void)cf_addr_resolve(sb->cf, p, 1, ',', &end, &r);
+		cf_resolved_free(&r);
+		if (end == 0)
+			end = strlen(p);
+		item = xstrndup(p, end);
+		str_rtrim(item);
+		if (*item != '\0')
+			add_rcpt(sb, item);
+		free(item);
+		p += end;
+	}
+}
+
+/*
+ * stdin line by line into the collector.  Unless dots are ignored
+ * (-i, -oi), a line "." ends the message and ".." loses a dot.
+ */
+static int
+read_stdin(struct msg_collect *c, int ignoredots)
+{
+	struct buf in;
+	char chunk[65536], *p, *nl;
+	ssize_t n;
+	size_t len;
+	int done = 0;
+
+	buf_init(&in, 0);
+	while (!done) {
+		n = read(0, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_free(&in);
+			return -1;
+		}
+		if (n == 0) {
+			if (in.len > 0)
+				(void)msg_collect_line(c, in.data, in.len,
+				    SMTP_LINE_NO_EOL);
+			break;
+		}
+		(void)buf_add(&in, chunk, (size_t)n);
+		p = in.data;
+		while (!done && (nl = memchr(p, '\n', in.len - (size_t)(p -
+		    in.data))) != NULL) {
+			len = (size_t)(nl - p);
+			if (len > 0 && p[len - 1] == '\r')
+				len--;
+			if (!ignoredots && len == 1 && p[0] == '.')
+				done = 1;
+			else if (!ignoredots && len >= 2 && p[0] == '.' &&
+			    p[1] == '.')
+				(void)msg_collect_line(c, p + 1, len - 1, 0);
+			else
+				(void)msg_collect_line(c, p, len, 0);
+			p = nl + 1;
+		}
+		len = in.len - (size_t)(p - in.data);
+		memmove(in.data, p, len);
+		buf_truncate(&in, len);
+	}
+	buf_free(&in);
+	return 0;
+}
+
+static unsigned
+notify_flags(const char *v)
+{
+	unsigned bits = 0, f = QF_R_PRIMARY;
+
+	if (v == NULL || smtp_notify_parse(v, &bits) == -1)
+		return f | QF_R_FAILURE | QF_R_DELAY;
+	f |= QF_R_NOTIFY;
+	if (bits & SMTP_NOTIFY_SUCCESS)
+		f |= QF_R_SUCCESS;
+	if (bits & SMTP_NOTIFY_FAILURE)
+		f |= QF_R_FAILURE;
+	if (bits & SMTP_NOTIFY_DELAY)
+		f |= QF_R_DELAY;
+	return f;
+}
+
+/* A full name with RFC 822 specials is quoted, as sendmail does. */
+static void
+define_fullname(struct cf *cf, const char *name)
+{
+	char *q;
+
+	if (name == NULL || *name == '\0') {
+		cf_macro_define(cf, "x", NULL);
+		return;
+	}
+	if (name[0] == '"' || strpbrk(name, "()<>@,;:\\\".[]") == NULL) {
+		cf_macro_define(cf, "x", name);
+		return;
+	}
+	if (asprintf(&q, "\"%s\"", name) == -1)
+		return;
+	cf_macro_define(cf, "x", q);
+	free(q);
+}
+
+/* The sender and its macros; an untrusted -f is noted in a header. */
+static void
+set_sender(struct submit *sb, const struct passwd *pw, const char *user)
+{
+	struct cf *cf = sb->cf;
+	const char *from = sb->so->from ? sb->so->from : user;
+	const char *j = cf_macro_value(cf, "j");
+	struct cf_resolved r;
+	struct passwd *fpw = NULL;
+	char *gecos = NULL, *auth = NULL, *warn = NULL;
+	int local = sb->so->from == NULL;
+
+	msg_set_sender(&sb->msg, from);
+	cf_macro_define(cf, "f", from);
+	cf_macro_define(cf, "g", from);
+	if (sb->so->from != NULL && cf_addr_resolve(cf, from, 0, '\0', NULL,
+	    &r) == 0 && r.local) {
+		local = 1;
+		fpw = getpwnam(r.user);
+	}
+	if (sb->so->from != NULL)
+		cf_resolved_free(&r);
+	if (!local)
+		cf_macro_define(cf, "x", NULL);
+	else if (sb->so->fullname != NULL)
+		define_fullname(cf, sb->so->fullname);
+	else if ((fpw != NULL ? fpw : pw) != NULL) {
+		gecos = xstrdup((fpw != NULL ? fpw : pw)->pw_gecos);
+		gecos[strcspn(gecos, ",")] = '\0';
+		define_fullname(cf, gecos);
+		free(gecos);
+	}
+	if (asprintf(&auth, "%s%s%s", from, strchr(from, '@') ? "" : "@",
+	    strchr(from, '@') ? "" : (j ? j : "localhost")) != -1) {
+		free(sb->msg.auth);
+		sb->msg.auth = auth;
+	}
+	if (sb->so->from != NULL && strcmp(sb->so->from, user) != 0 &&
+	    !cf_class_member(cf, "t", user) &&
+	    (smtpd_privacy(cf_option_value(cf, "PrivacyOptions")) &
+	    PRIV_AUTHWARNINGS) &&
+	    asprintf(&warn, " %s: %s set sender to %s using -f",
+	    j ? j : "localhost", user, from) != -1) {
+		msg_hdr_add(&sb->msg, "X-Authentication-Warning", 24, warn,
+		    strlen(warn));
+		log_msg(LOG_NOTICE, sb->msg.id, "Authentication-Warning:%s",
+		    warn);
+		free(warn);
+	}
+}
+
+static void
+keep_macro(void *arg, const char *name, const char *value)
+{
+	msg_macro(arg, name, value);
+}
+
+/* Header recipients for -t: To, Cc, Bcc (the Resent- ones if resent). */
+static void
+header_rcpts(struct submit *sb)
+{
+	static const char *plain[] = { "to", "cc", "bcc", NULL };
+	static const char *resent[] = { "resent-to", "resent-cc",
+	    "resent-bcc", NULL };
+	const char **names = sb->msg.resent ? resent : plain;
+	const struct msg_hdr *h;
+	size_t i, k;
+
+	for (i = 0; i < sb->msg.hdrs.n; i++) {
+		h = sb->msg.hdrs.v[i];
+		if (h->deflt || h->deleted)
+			continue;
+		for (k = 0; names[k] != NULL; k++)
+			if (str_casecmp(h->name, names[k]) == 0)
+				add_list(sb, h->value);
+	}
+}
+
+static void
+log_from(struct submit *sb, const char *relay)
+{
+	const char *id = msg_hdr_value(&sb->msg, "Message-Id");
+	char *mid = id ? xstrdup(str_skip_ws(id)) : NULL;
+
+	if (mid != NULL)
+		str_rtrim(mid);
+	log_msg(LOG_INFO, sb->msg.id, "from=%s, size=%zu, class=%ld, "
+	    "nrcpts=%zu%s%s, relay=%s", sb->msg.sender, sb->msg.size,
+	    sb->msg.class, sb->msg.rcpts.n, mid ? ", msgid=" : "",
+	    mid ? mid : "", relay);
+	free(mid);
+}
+
+int
+mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
+    int nrcpts)
+{
+	struct smtpd_ctx ctx;
+	struct queue_dirs qd;
+	struct queue_idgen g;
+	struct submit sb;
+	struct msg_collect *c;
+	struct queue_tx *tx = NULL;
+	struct passwd *pw = getpwuid(getuid());
+	struct qf qf;
+	struct err err;
+	struct buf tmp;
+	const char *why = NULL, *ign = cf_option_value(cf, "IgnoreDots");
+	char user[256], relay[300], t[32];
+	time_t now = time(NULL);
+	int i, rc;
+
+	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
+		return EX_CONFIG;
+	memset(&sb, 0, sizeof(sb));
+	sb.cf = cf;
+	sb.so = so;
+	msg_init(&sb.msg);
+	buf_init(&sb.errbuf, 0);
+	(void)snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "nobody");
+	(void)snprintf(relay, sizeof(relay), "%s@localhost", user);
+	sb.rflags = notify_flags(so->notify);
+	cf_set_errfn(cf, on_cf_error, &sb);
+
+	while (queue_id_next(&g, now, (long)getpid(), sb.msg.id) != 0)
+		(void)sleep(1);
+	cf_macro_define(cf, "i", sb.msg.id);
+	cf_macro_define(cf, "_", relay);
+	cf_macro_define(cf, "{daemon_flags}", "c u");
+	if (so->proto != NULL) {
+		char *pr = xstrdup(so->proto), *colon = strchr(pr, ':');
+
+		if (colon != NULL) {
+			*colon = '\0';
+			cf_macro_define(cf, "s", colon + 1);
+		}
+		cf_macro_define(cf, "r", pr);
+		free(pr);
+	}
+	set_sender(&sb, pw, user);
+	for (i = 0; i < nrcpts; i++)
+		add_list(&sb, rcpts[i]);
+
+	err_clear(&err);
+	while ((rc = queue_tx_begin(&tx, &qd, 0, sb.msg.id, ctx.file_mode,
+	    &err)) == 1)
+		while (queue_id_next(&g, time(NULL), (long)getpid(),
+		    sb.msg.id) != 0)
+			(void)sleep(1);
+	if (rc == -1) {
+		(void)printf("queueup: cannot create queue file df%s: %s\n",
+		    sb.msg.id, err.msg);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	cf_macro_define(cf, "i", sb.msg.id);
+	msg_hdrs_defaults(&sb.msg, cf);
+	c = msg_collect_new(&sb.msg, tx, ctx.max_hdr_len, 0);
+	if (read_stdin(c, ign != NULL && (ign[0] == 'T' || ign[0] == 't' ||
+	    ign[0] == 'y' || ign[0] == 'Y' || ign[0] == '\0')) == -1) {
+		msg_collect_free(c);
+		queue_tx_abort(tx);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	(void)msg_collect_end(c, &why);
+	msg_collect_free(c);
+
+	buf_init(&tmp, 0);
+	msg_arpadate(now, &tmp);
+	cf_macro_define(cf, "b", buf_cstr(&tmp));
+	cf_macro_define(cf, "a", buf_cstr(&tmp));
+	buf_free(&tmp);
+	msg_tdate(now, t);
+	cf_macro_define(cf, "t", t);
+	cf_macro_define(cf, "u", sb.msg.rcpts.n == 1 ?
+	    ((struct msg_rcpt *)sb.msg.rcpts.v[0])->addr : NULL);
+	msg_hdrs_finish(&sb.msg, cf);
+	if (so->tflag)
+		header_rcpts(&sb);
+	if (sb.msg.rcpts.n == 0) {
+		if (so->tflag && sb.rc == EX_OK)
+			(void)printf("No recipient addresses found in header\n");
+		queue_tx_abort(tx);
+		rc = sb.rc;
+		goto out;
+	}
+	sb.msg.ctime = now;
+	sb.msg.eflags |= QF_F_SPLIT;
+	if (so->ret != NULL) {
+		sb.msg.eflags |= QF_F_RETPARAM;
+		if (str_casecmp(so->ret, "hdrs") == 0)
+			sb.msg.eflags |= QF_F_NOBODY;
+	}
+	if (sb.msg.class < 0)
+		sb.msg.eflags |= QF_F_NOBODY;
+	if (queue_tx_8bit(tx))
+		sb.msg.eflags |= QF_F_8BIT;
+	if (so->bodytype != NULL)
+		sb.msg.bodytype = xstrdup(queue_tx_8bit(tx) &&
+		    str_casecmp(so->bodytype, "8BITMIME") == 0 ? "8BITMIME" :
+		    "7BIT");
+	if (so->envid != NULL)
+		sb.msg.envid = xstrdup(so->envid);
+	cf_macros_persistent(cf, keep_macro, &sb.msg);
+	msg_to_qf(&sb.msg, cf, &qf);
+	rc = queue_tx_commit(tx, &qf, &err);
+	queue_qf_free(&qf);
+	if (rc == -1) {
+		(void)printf("queueup: cannot write queue file qf%s: %s\n",
+		    sb.msg.id, err.msg);
+		queue_tx_abort(tx);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	queue_tx_close(tx);
+	log_from(&sb, relay);
+	rc = sb.rc;
+out:
+	cf_set_errfn(cf, NULL, NULL);
+	(void)fflush(stdout);
+	msg_free(&sb.msg);
+	buf_free(&sb.errbuf);
+	queue_dirs_free(&qd);
+	return rc;
+}
