@@ -169,6 +169,8 @@ struct imap_session {
 	struct imap_known	*known;
 	size_t			 nknown, capknown;
 	int			 dirty;		/* flag changes not written */
+	size_t			 nkw_told;	/* keywords in the last FLAGS */
+	int			 reloaded;	/* storage read since diff */
 };
 
 void	imap_session_init(struct imap_session *, const struct imap_cfg *,

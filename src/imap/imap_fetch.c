@@ -460,6 +460,7 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 	}
 	if (imap_set_resolve(s, c->tag, c->args[0].str, uid, &set) == -1)
 		return;
+	imap_announce_keywords(s);
 	for (r = 0; r < set.n; r++)
 		for (i = set.v[r].lo; i <= set.v[r].hi; i++) {
 			long x = imap_msg_index(s, i);
@@ -474,22 +475,26 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 				continue;
 			}
 			m = &s->mb->msgs[x];
+			/* changes, not results: another session's changes
+			 * to other flags survive the commit */
+			if (mode == 0) {
+				m->set_flags = (m->set_flags & MSG_OLD) | flags;
+				m->clr_flags = ~flags & SYSFLAGS;
+				m->set_kw = kw;
+				m->clr_kw = ~kw;
+			} else if (mode > 0) {
+				m->set_flags |= flags;
+				m->clr_flags &= ~flags;
+				m->set_kw |= kw;
+				m->clr_kw &= ~kw;
+			} else {
+				m->clr_flags |= flags;
+				m->set_flags &= ~flags;
+				m->clr_kw |= kw;
+				m->set_kw &= ~kw;
+			}
 			nf = imap_cur_flags(m);
 			nk = imap_cur_kw(m);
-			if (mode == 0) {
-				nf = flags;
-				nk = kw;
-			} else if (mode > 0) {
-				nf |= flags;
-				nk |= kw;
-			} else {
-				nf &= ~flags;
-				nk &= ~kw;
-			}
-			m->set_flags = (m->set_flags & MSG_OLD) | nf;
-			m->clr_flags = ~nf & SYSFLAGS;
-			m->set_kw = nk;
-			m->clr_kw = ~nk;
 			k->flags = nf;
 			k->kw = nk;
 			s->dirty = 1;

@@ -216,6 +216,30 @@ imap_cmd_list(struct imap_session *s, struct imap_cmd *c, int lsub)
 			list_line(s, lsub ? "LSUB" : "LIST", f, lsub ? NULL :
 			    use, subs.v[i]);
 		}
+		/* LSUB "" foo/%: a parent of a subscribed child that
+		 * matches only as a parent comes back \Noselect */
+		for (i = 0; lsub && i < subs.n; i++) {
+			char *parent = xstrdup(subs.v[i]), *c;
+
+			while ((c = strrchr(parent, s->sep)) != NULL) {
+				size_t j;
+				int seen = 0;
+
+				*c = '\0';
+				if (!pattern_match(pat.data, parent, s->sep))
+					continue;
+				for (j = 0; j < subs.n && !seen; j++)
+					seen = strcmp(subs.v[j], parent) == 0;
+				for (j = 0; j < i && !seen; j++)
+					seen = strncmp(subs.v[j], parent,
+					    strlen(parent)) == 0 &&
+					    subs.v[j][strlen(parent)] == s->sep;
+				if (!seen)
+					list_line(s, "LSUB", MAILBOX_NOSELECT,
+					    NULL, parent);
+			}
+			free(parent);
+		}
 	} else
 		for (i = 0; i < n; i++) {
 			const char *use = special_use(s, v[i].name);
@@ -279,9 +303,13 @@ imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
 			    "information.");
 			goto out;
 		}
+		uint32_t first = imap_recent_first(s, mb,
+		    mailbox_is_inbox(name) ? "INBOX" : name, 0);
+
 		msgs = mb->n;
 		for (i = 0; i < mb->n; i++) {
-			recent += !(mb->msgs[i].flags & MSG_OLD);
+			recent += first > 0 ? mb->msgs[i].uid >= first :
+			    !(mb->msgs[i].flags & MSG_OLD);
 			unseen += !(mb->msgs[i].flags & MSG_SEEN);
 		}
 		uidnext = mb->uidnext;

@@ -40,6 +40,10 @@ void	imap_msg_parse(struct imap_msg *);
 /* 1 and the unfolded, trimmed value of the first field name */
 int	imap_hdr_get(const char *h, size_t len, const char *name,
 	    struct buf *out);
+/* 1 when some field name contains needle (without case); addr: also in
+ * the "Name <mailbox@host>" form of its addresses */
+int	imap_hdr_search(const char *h, size_t len, const char *name,
+	    const char *needle, int addr);
 void	imap_hdr_filter(const char *h, size_t len, const struct strarr *,
 	    int not, struct buf *out);
 void	imap_envelope(struct buf *out, const char *h, size_t len);
@@ -68,6 +72,12 @@ long	imap_msg_index(struct imap_session *, size_t seq);
 /* the client-visible flags of mailbox message idx */
 unsigned imap_cur_flags(const struct mailbox_msg *);
 uint32_t imap_cur_kw(const struct mailbox_msg *);
+/* the first UID no session has taken as \Recent (claim: take the rest
+ * now); 0 when unknown */
+uint32_t imap_recent_first(struct imap_session *, struct mailbox *,
+	    const char *name, int claim);
+/* FLAGS and PERMANENTFLAGS again when the mailbox has new keywords */
+void	imap_announce_keywords(struct imap_session *);
 /* reports changes to the client (EXPUNGE only when allowed) */
 void	imap_refresh(struct imap_session *, int allow_expunge);
 /* writes pending flag changes; -1 with a NO reply given */

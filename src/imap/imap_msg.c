@@ -203,6 +203,54 @@ imap_hdr_get(const char *h, size_t len, const char *name, struct buf *out)
 	return 1;
 }
 
+static void addr_list(struct buf *, const char *, size_t, int);
+
+struct hsearch {
+	const char	*name;
+	const char	*needle;
+	int		 addr;
+	int		 found;
+};
+
+static int
+hsearch_fn(void *arg, const char *name, size_t nlen, const char *field,
+    size_t flen)
+{
+	struct hsearch *h = arg;
+	const char *v;
+	struct buf val, flat;
+	size_t i, m = strlen(h->needle);
+
+	if (strlen(h->name) != nlen || str_ncasecmp(name, h->name, nlen) != 0)
+		return 0;
+	v = memchr(field, ':', flen) + 1;
+	flen -= (size_t)(v - field);
+	buf_init(&val, 0);
+	for (i = 0; i < flen; i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			(void)buf_addc(&val, v[i]);
+	buf_init(&flat, 0);
+	if (h->addr)
+		addr_list(&flat, val.data ? val.data : "", val.len, 1);
+	for (i = 0; !h->found && i + m <= val.len; i++)
+		h->found = str_ncasecmp(val.data + i, h->needle, m) == 0;
+	for (i = 0; !h->found && i + m <= flat.len; i++)
+		h->found = str_ncasecmp(flat.data + i, h->needle, m) == 0;
+	buf_free(&val);
+	buf_free(&flat);
+	return h->found;
+}
+
+int
+imap_hdr_search(const char *h, size_t len, const char *name,
+    const char *needle, int addr)
+{
+	struct hsearch hs = { name, needle, addr, 0 };
+
+	(void)hdr_each(h, len, hsearch_fn, &hs);
+	return hs.found;
+}
+
 struct hfilter {
 	const struct strarr	*names;
 	int			 not;
@@ -498,13 +546,47 @@ struct lex {
 	const char	*p, *end;
 	struct buf	 w;
 	char		 c;
+	struct buf	 comment;	/* the last comment skipped */
 };
+
+/* Skips whitespace and comments, keeping the last comment's text. */
+static void
+lex_space(struct lex *l)
+{
+	for (;;) {
+		while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' ||
+		    *l->p == '\r' || *l->p == '\n'))
+			l->p++;
+		if (l->p < l->end && *l->p == '(') {
+			int depth = 0;
+
+			buf_reset(&l->comment);
+			for (; l->p < l->end; l->p++) {
+				if (*l->p == '\\' && l->p + 1 < l->end) {
+					l->p++;
+					(void)buf_addc(&l->comment, *l->p);
+					continue;
+				}
+				if (*l->p == '(' && depth++ == 0)
+					continue;
+				if (*l->p == ')' && --depth == 0) {
+					l->p++;
+					break;
+				}
+				if (*l->p != '\r' && *l->p != '\n')
+					(void)buf_addc(&l->comment, *l->p);
+			}
+			continue;
+		}
+		return;
+	}
+}
 
 static enum tok
 lex_next(struct lex *l)
 {
 	buf_reset(&l->w);
-	l->p = skip_cfws(l->p, l->end);
+	lex_space(l);
 	if (l->p >= l->end)
 		return T_END;
 	if (*l->p == '"') {
@@ -540,8 +622,16 @@ lex_next(struct lex *l)
 
 static void
 addr_out(struct buf *out, const struct buf *name, const char *adl,
-    const char *mbox, const char *host)
+    const char *mbox, const char *host, int flat)
 {
+	if (flat) {
+		/* "Name <mailbox@host>, " for SEARCH FROM and friends */
+		if (name != NULL && name->len > 0)
+			buf_printf(out, "%s ", name->data);
+		buf_printf(out, "<%s@%s>, ", mbox ? mbox : "",
+		    host ? host : "");
+		return;
+	}
 	(void)buf_addc(out, '(');
 	if (name != NULL && name->len > 0)
 		imap_str_out(out, name->data, name->len);
@@ -556,17 +646,19 @@ addr_out(struct buf *out, const struct buf *name, const char *adl,
 	(void)buf_addc(out, ')');
 }
 
-/* An address list as ((name adl mailbox host) ...), NIL when empty. */
+/* An address list as ((name adl mailbox host) ...), NIL when empty;
+ * flat: "name <mailbox@host>, ..." */
 static void
-addr_list(struct buf *out, const char *v, size_t len)
+addr_list(struct buf *out, const char *v, size_t len, int flat)
 {
-	struct lex l = { v, v + len, { 0 }, 0 };
+	struct lex l = { v, v + len, { 0 }, 0, { 0 } };
 	struct buf phrase, local, dom, adl, res;
 	enum tok t;
 	size_t naddr = 0;
 	int group = 0;
 
 	buf_init(&l.w, 0);
+	buf_init(&l.comment, 0);
 	buf_init(&phrase, 0);
 	buf_init(&local, 0);
 	buf_init(&dom, 0);
@@ -584,7 +676,7 @@ addr_list(struct buf *out, const char *v, size_t len)
 		}
 		if (t == T_SPECIAL && l.c == ':' && !group) {
 			addr_out(&res, NULL, NULL, phrase.data ?
-			    phrase.data : "", NULL);
+			    phrase.data : "", NULL, flat);
 			group = 1;
 			naddr++;
 			t = lex_next(&l);
@@ -627,11 +719,12 @@ addr_list(struct buf *out, const char *v, size_t len)
 				t = lex_next(&l);
 			addr_out(&res, &phrase, adl.data, local.len ?
 			    local.data : "", dom.len ? dom.data :
-			    "MISSING_DOMAIN");
+			    "MISSING_DOMAIN", flat);
 			naddr++;
 		} else if (t == T_SPECIAL && l.c == '@') {
 			t = lex_next(&l);
 			buf_reset(&dom);
+			buf_reset(&l.comment);
 			while (t == T_WORD) {
 				(void)buf_add(&dom, l.w.data, l.w.len);
 				t = lex_next(&l);
@@ -642,24 +735,29 @@ addr_list(struct buf *out, const char *v, size_t len)
 				if (phrase.data[i] != ' ')
 					(void)buf_addc(&local,
 					    phrase.data[i]);
-			addr_out(&res, NULL, NULL, local.len ? local.data :
-			    "", dom.len ? dom.data : "MISSING_DOMAIN");
+			/* "user@domain (Real Name)": the comment names */
+			addr_out(&res, l.comment.len ? &l.comment : NULL,
+			    NULL, local.len ? local.data : "", dom.len ?
+			    dom.data : "MISSING_DOMAIN", flat);
 			naddr++;
 		} else if (phrase.len > 0) {
 			addr_out(&res, NULL, NULL, phrase.data,
-			    "MISSING_DOMAIN");
+			    "MISSING_DOMAIN", flat);
 			naddr++;
 		}
 		if (t == T_SPECIAL && l.c == ';' && group) {
-			(void)buf_adds(&res, "(NIL NIL NIL NIL)");
+			if (!flat)
+				(void)buf_adds(&res, "(NIL NIL NIL NIL)");
 			group = 0;
 		}
 		if (t == T_SPECIAL && l.c != '<' && l.c != '@')
 			t = lex_next(&l);
 	}
-	if (group)
+	if (group && !flat)
 		(void)buf_adds(&res, "(NIL NIL NIL NIL)");
-	if (res.len == 0)
+	if (flat)
+		(void)buf_add(out, res.data ? res.data : "", res.len);
+	else if (res.len == 0)
 		(void)buf_adds(out, "NIL");
 	else {
 		(void)buf_addc(out, '(');
@@ -667,6 +765,7 @@ addr_list(struct buf *out, const char *v, size_t len)
 		(void)buf_addc(out, ')');
 	}
 	buf_free(&l.w);
+	buf_free(&l.comment);
 	buf_free(&phrase);
 	buf_free(&local);
 	buf_free(&dom);
@@ -700,7 +799,7 @@ imap_envelope(struct buf *out, const char *h, size_t len)
 		if (!got && (i == 1 || i == 2))
 			got = imap_hdr_get(h, len, "From", &v) && v.len > 0;
 		if (got)
-			addr_list(out, v.data, v.len);
+			addr_list(out, v.data, v.len, 0);
 		else
 			(void)buf_adds(out, "NIL");
 		(void)buf_addc(out, ' ');

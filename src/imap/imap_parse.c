@@ -234,8 +234,11 @@ parse_atom(struct parser *p, struct imap_arg *a)
 			const char *lf = memchr(p->b + p->pos, '\n',
 			    p->len - p->pos);
 
-			if (lf != NULL && (e == NULL || lf < e))
-				return bad(p, "Missing ']'.");
+			if (lf != NULL && (e == NULL || lf < e)) {
+				/* no section: '[' is an atom char */
+				p->pos++;
+				continue;
+			}
 			if (e == NULL)
 				return need_more(p);
 			p->pos = (size_t)(e - p->b) + 1;
@@ -269,8 +272,14 @@ parse_arg(struct parser *p, struct imap_arg **v, size_t *n, size_t depth)
 	switch (c) {
 	case '"':
 		return parse_quoted(p, a);
-	case '{':
 	case '~':
+		/* literal8 ~{n}, else an atom such as ~foo */
+		if (p->pos + 1 >= p->len)
+			return need_more(p);
+		if (p->b[p->pos + 1] != '{')
+			return parse_atom(p, a);
+		return parse_literal(p, a);
+	case '{':
 		return parse_literal(p, a);
 	case '(':
 		if (depth + 1 > p->lim->max_depth)

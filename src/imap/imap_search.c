@@ -171,6 +171,9 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 				return -1;
 			k->kind = strs[i].kind;
 			k->hdr = strs[i].hdr ? xstrdup(strs[i].hdr) : NULL;
+			/* address keys match the parsed addresses too */
+			k->flag = strs[i].hdr != NULL &&
+			    strcmp(strs[i].hdr, "Subject") != 0;
 			k->str = xstrdup(v);
 			return 0;
 		}
@@ -361,19 +364,11 @@ match(struct sctx *c, const struct skey *k)
 		return !kn->recent;
 	case K_RECENT:
 		return kn->recent != 0;
-	case K_HEADER: {
-		struct buf v;
-		int r;
-
+	case K_HEADER:
 		if (!load(c))
 			return 0;
-		buf_init(&v, 0);
-		r = imap_hdr_get(c->msg.text.data, c->msg.root.hdr_len,
-		    k->hdr, &v) && ci_contains(v.data ? v.data : "", v.len,
-		    k->str);
-		buf_free(&v);
-		return r;
-	}
+		return imap_hdr_search(c->msg.text.data, c->msg.root.hdr_len,
+		    k->hdr, k->str, k->flag);
 	case K_BODY:
 		return load(c) && ci_contains(c->msg.text.data +
 		    c->msg.root.body, c->msg.root.body_len, k->str);

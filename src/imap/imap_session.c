@@ -13,7 +13,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "imap_int.h"
 #include "lib/base64.h"
@@ -226,6 +229,62 @@ known_push(struct imap_known **v, size_t *n, size_t *cap,
 	(*v)[(*n)++] = *k;
 }
 
+/* \Recent belongs to one session: a small file beside the mailbox
+ * (dovecot keeps first_recent_uid in its index) holds the first UID no
+ * session has claimed yet; claiming moves it to UIDNEXT.  Returns the
+ * previous value (messages from there on are ours), 0 when there is no
+ * such file to use (then Status: O / new/ decide). */
+uint32_t
+imap_recent_first(struct imap_session *s, struct mailbox *mb,
+    const char *name, int claim)
+{
+	struct buf p;
+	char num[32];
+	ssize_t n;
+	uint32_t first = 0;
+	int fd;
+
+	buf_init(&p, 0);
+	if (mb->format == MAILBOX_MAILDIR)
+		buf_printf(&p, "%s", mb->path);
+	else {
+		const char *c;
+
+		buf_printf(&p, "%s/.imap", s->loc.index ? s->loc.index :
+		    s->loc.root);
+		(void)mkdir(p.data, 0700);
+		(void)buf_addc(&p, '/');
+		for (c = name; *c; c++) {
+			if (*c == s->sep) {
+				(void)mkdir(p.data, 0700);
+				(void)buf_addc(&p, '/');
+			} else
+				(void)buf_addc(&p, *c);
+		}
+		(void)mkdir(p.data, 0700);
+	}
+	(void)buf_adds(&p, "/mailboxd-recent");
+	fd = open(p.data, (claim ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	buf_free(&p);
+	if (fd == -1)
+		return 0;
+	if (flock(fd, claim ? LOCK_EX : LOCK_SH) == 0) {
+		n = pread(fd, num, sizeof(num) - 1, 0);
+		num[n > 0 ? n : 0] = '\0';
+		first = (uint32_t)strtoul(num, NULL, 10);
+		/* a new file: Status: O and new/ decided until now */
+		if (claim && (first == 0 || mb->uidnext > first)) {
+			n = snprintf(num, sizeof(num), "%" PRIu32 "\n",
+			    mb->uidnext);
+			if (pwrite(fd, num, (size_t)n, 0) == n)
+				(void)ftruncate(fd, n);
+		}
+	}
+	(void)close(fd);
+	return first;
+}
+
 /* Compares the client's view with the storage by UID and reports the
  * difference: EXPUNGE (when allowed; else the message stays as a ghost
  * the client can still name), FETCH FLAGS, EXISTS and RECENT. */
@@ -234,9 +293,13 @@ diff(struct imap_session *s, int allow_expunge)
 {
 	struct imap_known *nv = NULL;
 	size_t nn = 0, ncap = 0, i = 0, j = 0, added = 0, recent = 0;
+	size_t claimed = 0;
+	uint32_t first = 0;
+	int claimed_now = 0;
 	const struct mailbox *mb = s->mb;
 	struct buf b;
 
+	s->reloaded = 0;
 	buf_init(&b, 0);
 	while (i < s->nknown || j < mb->n) {
 		struct imap_known k;
@@ -271,7 +334,18 @@ diff(struct imap_session *s, int allow_expunge)
 			k.uid = mb->msgs[j].uid;
 			k.flags = imap_cur_flags(&mb->msgs[j]);
 			k.kw = imap_cur_kw(&mb->msgs[j]);
-			k.recent = !(mb->msgs[j].flags & MSG_OLD);
+			/* new to the session: \Recent here, old for the
+			 * others (unless someone else claimed it first) */
+			if (!claimed_now) {
+				first = imap_recent_first(s, s->mb, s->mbname, 1);
+				claimed_now = 1;
+			}
+			k.recent = first > 0 ? mb->msgs[j].uid >= first :
+			    !(mb->msgs[j].flags & MSG_OLD);
+			if (k.recent && !s->readonly) {
+				mb->msgs[j].set_flags |= MSG_OLD;
+				claimed++;
+			}
 			recent += k.recent != 0;
 			known_push(&nv, &nn, &ncap, &k);
 			added++;
@@ -282,6 +356,7 @@ diff(struct imap_session *s, int allow_expunge)
 	s->known = nv;
 	s->nknown = nn;
 	s->capknown = ncap;
+	imap_announce_keywords(s);
 	if (added > 0 || (allow_expunge && i > 0 && nn != i)) {
 		imap_reply(s, "%zu EXISTS", nn);
 		recent = 0;
@@ -290,6 +365,15 @@ diff(struct imap_session *s, int allow_expunge)
 		imap_reply(s, "%zu RECENT", recent);
 	}
 	buf_free(&b);
+	if (claimed > 0 && mb->format == MAILBOX_MAILDIR) {
+		/* others see them as old now: Status: O, or cur/ */
+		struct err err;
+
+		err_clear(&err);
+		if (mailbox_commit(s->mb, &err) == -1)
+			log_plain(LOG_ERR, "imap(%s): %s: %s", s->user,
+			    s->mbname, err.msg);
+	}
 }
 
 int
@@ -316,6 +400,7 @@ imap_commit(struct imap_session *s, const char *tag)
 		return -1;
 	}
 	s->dirty = 0;
+	s->reloaded = 1;
 	return 0;
 }
 
@@ -330,7 +415,7 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		return;
 	for (i = 0; i < s->mb->n && !expunges; i++)
 		expunges = s->mb->msgs[i].expunge;
-	if (!expunges && !mailbox_changed(s->mb)) {
+	if (!expunges && !s->reloaded && !mailbox_changed(s->mb)) {
 		/* nothing new; ghosts can go now */
 		if (allow_expunge && s->nknown > 0)
 			for (i = 0; i < s->nknown; i++)
@@ -866,6 +951,26 @@ flags_line(struct imap_session *s, struct buf *b, int perm)
 	(void)buf_addc(b, ')');
 }
 
+void
+imap_announce_keywords(struct imap_session *s)
+{
+	struct buf b;
+
+	if (s->mb == NULL || s->mb->nkw <= s->nkw_told)
+		return;
+	buf_init(&b, 0);
+	flags_line(s, &b, 0);
+	imap_reply(s, "FLAGS %s", b.data);
+	buf_reset(&b);
+	if (!s->readonly) {
+		flags_line(s, &b, 1);
+		imap_reply(s, "OK [PERMANENTFLAGS %s] Flags permitted.",
+		    b.data);
+	}
+	buf_free(&b);
+	s->nkw_told = s->mb->nkw;
+}
+
 static void
 select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 {
@@ -875,6 +980,7 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	struct stat st;
 	const char *name;
 	size_t i, recent = 0, unseen = 0;
+	uint32_t first;
 
 	if (c->nargs != 1 || (name = imap_arg_string(&c->args[0])) == NULL) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: "
@@ -915,13 +1021,15 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	s->mbname = xstrdup(mailbox_is_inbox(name) ? "INBOX" : name);
 	s->readonly = readonly;
 	set_state(s, IMAP_SELECTED);
+	first = readonly ? 0 : imap_recent_first(s, s->mb, s->mbname, 1);
 	for (i = 0; i < mb->n; i++) {
 		struct imap_known k;
 
 		k.uid = mb->msgs[i].uid;
 		k.flags = imap_cur_flags(&mb->msgs[i]);
 		k.kw = imap_cur_kw(&mb->msgs[i]);
-		k.recent = !(mb->msgs[i].flags & MSG_OLD);
+		k.recent = first > 0 ? k.uid >= first :
+		    !(mb->msgs[i].flags & MSG_OLD);
 		recent += k.recent != 0;
 		if (unseen == 0 && !(k.flags & MSG_SEEN))
 			unseen = i + 1;
@@ -933,6 +1041,7 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	if (recent > 0 && !readonly && mb->format == MAILBOX_MAILDIR &&
 	    mailbox_commit(mb, &err) == -1)
 		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, name, err.msg);
+	s->nkw_told = mb->nkw;
 	buf_init(&b, 0);
 	flags_line(s, &b, 0);
 	imap_reply(s, "FLAGS %s", b.data);

@@ -52,6 +52,8 @@ int	mbox_changed(const struct mailbox *);
 int	mbox_append(const char *, const struct mbox_lock_cfg *, const char *,
 	    size_t, unsigned, const char *const *, size_t, time_t,
 	    uint32_t *, uint32_t *, struct err *);
+int	mbox_create_empty(const char *, uint32_t, struct err *);
+int	maildir_create_uidlist(const char *, uint32_t, struct err *);
 int	maildir_changed(const struct mailbox *);
 int	maildir_append(const char *, const char *, size_t, unsigned,
 	    const char *const *, size_t, time_t, uint32_t *, uint32_t *,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mailbox_int.h"
@@ -308,6 +309,51 @@ make_parents(const char *root, const char *path, struct err *err)
 	return 0;
 }
 
+/* dovecot-uidvalidity (8 hex digits) under the root's index folder: a
+ * new folder gets max(now, last + 1), so a folder deleted and created
+ * again within a second still gets a new UIDVALIDITY. */
+static uint32_t
+next_uidvalidity(const struct mail_location *loc)
+{
+	struct buf dir, path, tmp;
+	uint32_t last = 0, uv = (uint32_t)time(NULL);
+	char hex[16];
+	FILE *f;
+	int fd;
+
+	buf_init(&dir, 0);
+	buf_init(&path, 0);
+	buf_init(&tmp, 0);
+	if (loc->format == MAILBOX_MBOX) {
+		buf_printf(&dir, "%s/.imap", loc->index ? loc->index :
+		    loc->root);
+		(void)mkdir(dir.data, 0700);
+	} else
+		buf_printf(&dir, "%s", loc->root);
+	buf_printf(&path, "%s/dovecot-uidvalidity", dir.data);
+	if ((f = fopen(path.data, "re")) != NULL) {
+		unsigned long v;
+
+		if (fscanf(f, "%8lx", &v) == 1)
+			last = (uint32_t)v;
+		(void)fclose(f);
+	}
+	if (uv <= last)
+		uv = last + 1;
+	buf_printf(&tmp, "%s.%ld.tmp", path.data, (long)getpid());
+	(void)snprintf(hex, sizeof(hex), "%08x", (unsigned)uv);
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd != -1) {
+		if (fdio_write_all(fd, hex, 8) == -1 || close(fd) == -1 ||
+		    rename(tmp.data, path.data) == -1)
+			(void)unlink(tmp.data);
+	}
+	buf_free(&dir);
+	buf_free(&path);
+	buf_free(&tmp);
+	return uv;
+}
+
 int
 mailbox_create(const struct mail_location *loc, const char *name,
     char sep, struct err *err)
@@ -337,17 +383,13 @@ mailbox_create(const struct mail_location *loc, const char *name,
 			rc = -1;
 			goto out;
 		}
-		if (dir)
-			fd = mkdir(path.data, 0700);
-		else {
-			fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL |
-			    O_CLOEXEC, 0600);
-			if (fd != -1)
-				(void)close(fd);
-		}
-		if (fd == -1)
-			rc = err_sys(err, ERR_TEMPFAIL, "create %s",
-			    path.data);
+		if (dir) {
+			if (mkdir(path.data, 0700) == -1)
+				rc = err_sys(err, ERR_TEMPFAIL, "mkdir %s",
+				    path.data);
+		} else
+			rc = mbox_create_empty(path.data,
+			    next_uidvalidity(loc), err);
 		goto out;
 	}
 	if (mkdir(path.data, 0700) == -1) {
@@ -370,6 +412,9 @@ mailbox_create(const struct mail_location *loc, const char *name,
 				    b.data);
 		}
 	}
+	if (rc == 0)
+		rc = maildir_create_uidlist(path.data, next_uidvalidity(loc),
+		    err);
 out:
 	free(n);
 	buf_free(&path);

@@ -758,13 +758,24 @@ maildir_commit(struct mailbox *mb, struct err *err)
 			if (unlink(path.data) == -1 && errno != ENOENT)
 				rc = err_sys(err, ERR_TEMPFAIL, "unlink %s",
 				    path.data);
-		} else {
-			unsigned f = (m->flags | m->set_flags) & ~m->clr_flags;
-			uint32_t kw = (m->kw | m->set_kw) & ~m->clr_kw;
+		} else if (m->set_flags | m->clr_flags | m->set_kw |
+		    m->clr_kw) {
+			unsigned cur, f;
+			uint32_t ckw, kw;
+			int fd;
 
-			if (kw != m->kw)
+			/* changes apply to the flags the file has now:
+			 * another session may have renamed it */
+			if ((fd = open_msg(mb, m)) == -1)
+				continue;	/* expunged meanwhile */
+			(void)close(fd);
+			cur = name_flags(m->name);
+			ckw = name_kw(m->name);
+			f = (cur | m->set_flags) & ~m->clr_flags;
+			kw = (ckw | m->set_kw) & ~m->clr_kw;
+			if (kw != ckw)
 				kw_changed = 1;
-			if (((f ^ m->flags) & ~MSG_OLD) != 0 || kw != m->kw ||
+			if (((f ^ cur) & ~MSG_OLD) != 0 || kw != ckw ||
 			    (m->in_new && (m->set_flags & MSG_OLD)))
 				if (rename_flags(mb, m, f & ~MSG_OLD, kw,
 				    err) == -1)
@@ -927,4 +938,32 @@ out:
 	buf_free(&lock);
 	buf_free(&base);
 	return rc == -1 ? -1 : 0;
+}
+
+/* A new folder's dovecot-uidlist, so its UIDVALIDITY is fixed now. */
+int
+maildir_create_uidlist(const char *path, uint32_t uidvalidity,
+    struct err *err)
+{
+	struct mailbox mb;
+	struct buf lock;
+	int fd, rc;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.format = MAILBOX_MAILDIR;
+	mb.path = (char *)path;
+	mb.uidvalidity = uidvalidity;
+	mb.uidnext = 1;
+	buf_init(&lock, 0);
+	if ((fd = uidlist_lock(path, &lock, err)) == -1) {
+		buf_free(&lock);
+		return -1;
+	}
+	rc = write_uidlist(&mb, fd, lock.data, err);
+	(void)close(fd);
+	if (rc == -1)
+		(void)unlink(lock.data);
+	free(mb.guid);
+	buf_free(&lock);
+	return rc;
 }

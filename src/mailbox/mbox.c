@@ -1351,3 +1351,33 @@ out:
 	free(cur.msgs);
 	return rc == -1 ? -1 : 0;
 }
+
+/* A new, empty mbox that already holds its UID state (dovecot writes
+ * the same pseudo message when a folder has no messages). */
+int
+mbox_create_empty(const char *path, uint32_t uidvalidity, struct err *err)
+{
+	struct mailbox mb;
+	struct out o;
+	int fd;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.uidvalidity = uidvalidity;
+	mb.uidnext = 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return err_sys(err, ERR_TEMPFAIL, "create %s", path);
+	o.fd = fd;
+	o.failed = 0;
+	buf_init(&o.b, 0);
+	write_pseudo(&o, &mb, time(NULL));
+	out_flush(&o);
+	buf_free(&o.b);
+	if (o.failed || fsync(fd) == -1) {
+		(void)close(fd);
+		return err_sys(err, ERR_TEMPFAIL, "write %s", path);
+	}
+	if (close(fd) == -1)
+		return err_sys(err, ERR_TEMPFAIL, "close %s", path);
+	return 0;
+}
