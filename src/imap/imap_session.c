@@ -239,7 +239,7 @@ imap_recent_first(struct imap_session *s, struct mailbox *mb,
     const char *name, int claim)
 {
 	struct buf p;
-	char num[32];
+	char num[64];
 	ssize_t n;
 	uint32_t first = 0;
 	int fd;
@@ -270,13 +270,20 @@ imap_recent_first(struct imap_session *s, struct mailbox *mb,
 	if (fd == -1)
 		return 0;
 	if (flock(fd, claim ? LOCK_EX : LOCK_SH) == 0) {
+		char *end;
+		uint32_t uv;
+
 		n = pread(fd, num, sizeof(num) - 1, 0);
 		num[n > 0 ? n : 0] = '\0';
-		first = (uint32_t)strtoul(num, NULL, 10);
+		/* "<uidvalidity> <first recent uid>" */
+		uv = (uint32_t)strtoul(num, &end, 10);
+		first = (uint32_t)strtoul(end, NULL, 10);
+		if (uv != mb->uidvalidity)
+			first = 0;
 		/* a new file: Status: O and new/ decided until now */
 		if (claim && (first == 0 || mb->uidnext > first)) {
-			n = snprintf(num, sizeof(num), "%" PRIu32 "\n",
-			    mb->uidnext);
+			n = snprintf(num, sizeof(num), "%" PRIu32 " %" PRIu32
+			    "\n", mb->uidvalidity, mb->uidnext);
 			if (pwrite(fd, num, (size_t)n, 0) == n)
 				(void)ftruncate(fd, n);
 		}
@@ -300,6 +307,7 @@ diff(struct imap_session *s, int allow_expunge)
 	struct buf b;
 
 	s->reloaded = 0;
+	imap_announce_keywords(s);
 	buf_init(&b, 0);
 	while (i < s->nknown || j < mb->n) {
 		struct imap_known k;
@@ -356,7 +364,6 @@ diff(struct imap_session *s, int allow_expunge)
 	s->known = nv;
 	s->nknown = nn;
 	s->capknown = ncap;
-	imap_announce_keywords(s);
 	if (added > 0 || (allow_expunge && i > 0 && nn != i)) {
 		imap_reply(s, "%zu EXISTS", nn);
 		recent = 0;
@@ -1342,6 +1349,10 @@ dispatch(struct imap_session *s, struct imap_cmd *c)
 	s->bad = 0;
 	start = s->out.len;
 	cmds[i].fn(s, c);
+	/* flag changes are written when the command ends, so other
+	 * sessions see them at once (there is no shared index) */
+	if (s->dirty && s->idle_tag == NULL)
+		(void)imap_commit(s, NULL);
 	/* new mail and flag changes after every command, before its tagged
 	 * reply (the last line), expunges only where sequence numbers
 	 * cannot get confused (RFC 3501 7.4.1) */
