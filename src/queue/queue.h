@@ -150,6 +150,12 @@ size_t	queue_id_format(time_t, unsigned seq, long pid,
 int	queue_id_next(struct queue_idgen *, time_t now, long pid,
 	    char out[QUEUE_ID_MAX]);
 
+/*
+ * The next id for pid at the current time, waiting (sleeping in 50 ms
+ * steps) while this second's ids are used up.  Never fails.
+ */
+void	queue_id_new(struct queue_idgen *, long pid, char out[QUEUE_ID_MAX]);
+
 /* The queue directories named by QueueDirectory. */
 #define QUEUE_SUBQF	0x1
 #define QUEUE_SUBDF	0x2

@@ -3,7 +3,8 @@
  * digits of the UTC time (year mod 60, month 0-11, day, hour, minute,
  * second), two of a per-process sequence that starts at a random
  * offset, then the pid as %06d.  Up to 3600 ids per second and
- * process; a process never gives the same id twice.
+ * process; a process never gives the same id twice (queue_id_new waits
+ * for the next second when one is used up).
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,4 +66,14 @@ queue_id_next(struct queue_idgen *g, time_t now, long pid,
 	(void)queue_id_format(g->last, g->count + g->offset, pid, out);
 	g->count++;
 	return 0;
+}
+
+void
+queue_id_new(struct queue_idgen *g, long pid, char out[QUEUE_ID_MAX])
+{
+	while (queue_id_next(g, time(NULL), pid, out) != 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		(void)nanosleep(&ts, NULL);
+	}
 }

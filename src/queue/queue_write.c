@@ -281,11 +281,7 @@ queue_tx_begin_new(struct queue_tx **out, const struct queue_dirs *d,
 
 	/* a second has 3600 ids; more clashes than that is a broken dir */
 	for (tries = 0; tries < 4 * 3600; tries++) {
-		while (queue_id_next(g, time(NULL), pid, id_out) != 0) {
-			struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-			(void)nanosleep(&ts, NULL);
-		}
+		queue_id_new(g, pid, id_out);
 		r = queue_tx_begin(out, d, pathidx, id_out, mode, err);
 		if (r != 1)
 			return r;

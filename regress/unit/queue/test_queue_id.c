@@ -76,6 +76,26 @@ test_new_pid_after_fork_starts_a_new_run(void **state)
 	assert_string_equal(id, "6AMJ1Y00000011");
 }
 
+static void
+test_id_new_waits_out_a_used_second(void **state)
+{
+	struct queue_idgen g;
+	char first[QUEUE_ID_MAX], id[QUEUE_ID_MAX];
+	int i;
+
+	(void)state;
+	queue_id_init(&g, 5);
+	queue_id_new(&g, 42, first);
+	for (i = 1; i < 3600; i++) {
+		queue_id_new(&g, 42, id);
+		assert_string_not_equal(id, first);
+	}
+	/* the 3601st comes from a later second: same sequence start */
+	queue_id_new(&g, 42, id);
+	assert_memory_not_equal(id, first, 6);
+	assert_memory_equal(id + 6, first + 6, strlen(first) - 6);
+}
+
 int
 main(void)
 {
@@ -85,6 +105,7 @@ main(void)
 		cmocka_unit_test(
 		    test_generator_counts_from_its_offset_and_never_repeats),
 		cmocka_unit_test(test_new_pid_after_fork_starts_a_new_run),
+		cmocka_unit_test(test_id_new_waits_out_a_used_second),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
