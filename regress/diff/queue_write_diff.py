@@ -35,9 +35,10 @@ import subprocess
 import sys
 import time
 
-from oracle_env import (NS_SCRIPT, REPO, Skip, build_cf, make_tmp, make_tree, normalise,
-                        oracle_binary, oracle_env, oracle_root, our_binary,
-                        ours_env, run_ns, unshare_prefix, write)
+from oracle_env import (NS_SCRIPT, REPO, Skip, build_cf, diff_lines,
+                        make_tmp, make_tree, normalise, oracle_binary,
+                        oracle_env, oracle_root, our_binary, ours_env, run_ns,
+                        show_diff, transcript, unshare_prefix, write)
 
 ALIASES = "postmaster: root\n"
 
@@ -281,18 +282,11 @@ class Report:
         if want == got:
             self.check(name, True, what + " equal")
             return
-        a, b = want.split(b"\n"), got.split(b"\n")
-        lines = []
-        for i in range(max(len(a), len(b))):
-            x = a[i] if i < len(a) else b"<none>"
-            y = b[i] if i < len(b) else b"<none>"
-            if x != y:
-                lines += [b"- " + x, b"+ " + y]
-        self.check(name, False, what + " differ", lines)
-
-
-def transcript(o, e, r):
-    return o + b"\n===== stderr\n" + e + b"\n===== exit %d\n" % r
+        a, b, sm, same, total = diff_lines(normalise(want, self.tmp),
+                                           normalise(got, self.tmp))
+        self.check(name, False, "%s differ: %d/%d lines matched" %
+                   (what, same, total))
+        show_diff(a, b, sm, width=200)
 
 
 def run_case(w, rep, name, layout, argv, stdin):
