@@ -18,6 +18,8 @@ in another queue ("w-<case>", flat or with qf/ df/ subdirectories).  A
             recipient gets the same text as from the oracle's own copy,
             that text is the qf headers and the df body, and the queue
             is left empty
+  locked    while the writer still holds the committed qf open, both
+            list it locked and the oracle's queue run skips it
 
 The hermetic world is oracle_env.py's (CentOS 7 cf, unshare).
 
@@ -69,6 +71,7 @@ CASES = [
      b"Subject: sub\n\nin a subdirectory\n"),
     ("hand", "flat", None, None),
     ("hand-sub", "sub", None, None),
+    ("locked", "flat", "locked", None),
 ]
 
 ADDRESS_HEADERS = (b"to", b"cc", b"bcc", b"from", b"sender", b"reply-to",
@@ -289,7 +292,52 @@ class Report:
         show_diff(a, b, sm, width=200)
 
 
+def run_locked(w, rep, name):
+    """While our writer still holds a committed qf (as a delivery agent
+    in the SMTP server would), both list it locked ('*') and the
+    oracle's queue run leaves it alone; once closed, it is delivered."""
+    wq, wout, wcf = w.queue("w-" + name, "flat")
+    src_qf = os.path.join(w.tmp, name + ".qf")
+    src_df = os.path.join(w.tmp, name + ".df")
+    with open(src_qf, "wb") as f:
+        f.write(hand_qf(int(time.time()) - 120))
+    with open(src_df, "wb") as f:
+        f.write(HAND_BODY)
+    p = subprocess.Popen([w.tool, "-W", wq, src_qf, src_df],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        wid = p.stdout.readline().decode().strip()
+        want = transcript(*w.run(w.oracle, ["-C", wcf, "-bp"]))
+        got = transcript(*w.run(w.ours, ["-C", wcf, "-bp"],
+                                env=ours_env()))
+        marked = (wid + "*").encode() in want
+        rep.check(name + "-list", want == got and marked,
+                  "oracle %s it locked, ours %s" %
+                  ("lists" if marked else "does NOT list",
+                   "alike" if want == got else "differs"))
+        o, e, r = w.run(w.oracle, ["-C", wcf, "-qI" + wid, "-v"])
+        held = not delivered(wout) and ("qf" + wid) in files(wq)
+        rep.check(name + "-queue-run", held,
+                  "the oracle's queue run %s the locked message" %
+                  ("skips" if held else "did NOT skip"),
+                  None if held else normalise(o + e, w.tmp).split(b"\n"))
+    finally:
+        p.stdin.close()
+        p.wait(timeout=30)
+    o, e, r = w.run(w.oracle, ["-C", wcf, "-qI" + wid, "-v"])
+    got = delivered(wout)
+    left = [f for f in files(wq) if wid in f]
+    ok = r == 0 and sorted(got) == ["bob", "joe"] and not left
+    rep.check(name + "-deliver", ok, "after close: exit %d, delivered to "
+              "%s, message left: %s" % (r, " ".join(sorted(got)) or "none",
+                                        " ".join(left) or "none"),
+              None if ok else normalise(o + e, w.tmp).split(b"\n"))
+
+
 def run_case(w, rep, name, layout, argv, stdin):
+    if argv == "locked":
+        run_locked(w, rep, name)
+        return
     oq, oout, ocf = w.queue("o-" + name, "flat")
     wq, wout, wcf = w.queue("w-" + name, layout)
     if argv is None:

@@ -4,10 +4,12 @@
  * text file (strictly), then commits it with a body file as new
  * message(s) in a queue directory and prints each queue id.
  *
- *   queue_write [-H] [-m mode] [-p pathidx] [-n count] [-i id]
+ *   queue_write [-HW] [-m mode] [-p pathidx] [-n count] [-i id]
  *               [-c chunk] QUEUEDIR QFFILE DFFILE
  *
  * -H holds the queue folders open (queue_dirs_hold) as a server does;
+ * -W keeps the (last) qf open and locked after the commit until stdin
+ * reaches end of file, as a delivery agent in the same process would;
  * -n repeats with fresh ids and prints messages/s on stderr; -i uses
  * the given id instead of a fresh one; -c writes the body in pieces of
  * that many bytes.  Exit 0, or 75 with the writer's error.
@@ -40,10 +42,12 @@ slurp(const char *path, struct buf *b)
 	return n == 0 ? 0 : -1;
 }
 
+/* Commits one message; *keep_out gets the open tx when keep_out. */
 static int
 one(const struct queue_dirs *d, size_t pathidx, int mode, const char *id,
     struct queue_idgen *g, const struct qf *qf, const struct buf *body,
-    size_t chunk, char id_out[QUEUE_ID_MAX], struct err *err)
+    size_t chunk, char id_out[QUEUE_ID_MAX], struct queue_tx **keep_out,
+    struct err *err)
 {
 	struct queue_tx *tx;
 	size_t off;
@@ -71,7 +75,10 @@ one(const struct queue_dirs *d, size_t pathidx, int mode, const char *id,
 		queue_tx_abort(tx);
 		return -1;
 	}
-	queue_tx_close(tx);
+	if (keep_out != NULL)
+		*keep_out = tx;
+	else
+		queue_tx_close(tx);
 	return 0;
 }
 
@@ -89,13 +96,17 @@ main(int argc, char **argv)
 	const char *fixed = NULL;
 	long count = 1, i;
 	size_t pathidx = 0, chunk = 0;
-	int mode = 0640, hold = 0, c;
+	struct queue_tx *kept = NULL;
+	int mode = 0640, hold = 0, wait_eof = 0, c;
 	double secs;
 
-	while ((c = getopt(argc, argv, "Hc:i:m:n:p:")) != -1) {
+	while ((c = getopt(argc, argv, "HWc:i:m:n:p:")) != -1) {
 		switch (c) {
 		case 'H':
 			hold = 1;
+			break;
+		case 'W':
+			wait_eof = 1;
 			break;
 		case 'c':
 			chunk = strtoul(optarg, NULL, 10);
@@ -144,13 +155,23 @@ main(int argc, char **argv)
 	queue_id_init(&g, (unsigned)time(NULL) ^ (unsigned)getpid());
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
+		queue_tx_close(kept);
+		kept = NULL;
 		if (one(&dirs, pathidx, mode, fixed, &g, &qf, &body, chunk, id,
-		    &err) == -1) {
+		    wait_eof ? &kept : NULL, &err) == -1) {
 			fprintf(stderr, "queue_write: %s\n", err.msg);
 			return 75;
 		}
 		if (count == 1)
 			printf("%s\n", id);
+	}
+	if (kept != NULL) {
+		char b[512];
+
+		(void)fflush(stdout);
+		while (read(0, b, sizeof(b)) > 0)
+			;
+		queue_tx_close(kept);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
@@ -164,7 +185,7 @@ main(int argc, char **argv)
 	buf_free(&body);
 	return 0;
 usage:
-	fprintf(stderr, "usage: queue_write [-H] [-m mode] [-p pathidx] "
+	fprintf(stderr, "usage: queue_write [-HW] [-m mode] [-p pathidx] "
 	    "[-n count] [-i id] [-c chunk] QUEUEDIR QFFILE DFFILE\n");
 	return 64;
 }
