@@ -309,6 +309,8 @@ queue_tx_write(struct queue_tx *tx, const void *p, size_t n, struct err *err)
 	if (tx->committed || tx->failed)
 		return err_set(err, ERR_SOFTWARE, "queue_tx_write after "
 		    "commit");
+	if (n == 0)
+		return 0;
 	if (!tx->eightbit && has_8bit(p, n))
 		tx->eightbit = 1;
 	if (n <= TX_BUFSIZE - tx->blen) {
