@@ -399,7 +399,7 @@ test_held_folders_serve_every_message(void **state)
 	struct queue_tx *tx;
 	struct qf qf;
 	struct err err;
-	char id[QUEUE_ID_MAX];
+	char id[32];
 	int before, i, k;
 
 	(void)state;
