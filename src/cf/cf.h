@@ -131,5 +131,9 @@ int		 cf_has_ruleset(struct cf *, const char *name);
 /* Runs a policy ruleset over "arg1" or "arg1 $| arg2". */
 enum cf_verdict	 cf_rscheck(struct cf *, const char *ruleset,
 		    const char *arg1, const char *arg2, const char *to);
+/* The same, with the word after $# in *value (caller frees; NULL none). */
+enum cf_verdict	 cf_rscheck_value(struct cf *, const char *ruleset,
+		    const char *arg1, const char *arg2, const char *to,
+		    char **value);
 
 #endif

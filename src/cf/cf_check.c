@@ -82,12 +82,22 @@ enum cf_verdict
 cf_rscheck(struct cf *cf, const char *name, const char *arg1,
     const char *arg2, const char *to)
 {
+	return cf_rscheck_value(cf, name, arg1, arg2, to, NULL);
+}
+
+/* As cf_rscheck; *value gets the word after $# (greet_pause's delay). */
+enum cf_verdict
+cf_rscheck_value(struct cf *cf, const char *name, const char *arg1,
+    const char *arg2, const char *to, char **value)
+{
 	enum cf_verdict v = CF_ACCEPT;
 	struct buf in;
 	struct cf_addr a;
 	char **pvp;
 	int rs, rstat;
 
+	if (value != NULL)
+		*value = NULL;
 	rs = cf_rwset(cf, name, 0, NULL);
 	if (rs < 0 || cf->rules[rs] == NULL)
 		return CF_ACCEPT;
@@ -105,6 +115,9 @@ cf_rscheck(struct cf *cf, const char *name, const char *arg1,
 		goto out;
 	}
 	rstat = cf_rewrite(cf, pvp, rs, 0, ADDR_MAXATOM);
+	if (value != NULL && pvp[0] != NULL &&
+	    (unsigned char)pvp[0][0] == META_CANONNET && pvp[1] != NULL)
+		*value = xstrdup(pvp[1]);
 	if (pvp[0] != NULL && (unsigned char)pvp[0][0] == META_CANONNET &&
 	    pvp[1] != NULL) {
 		if (str_casecmp(pvp[1], "discard") == 0) {

@@ -43,7 +43,8 @@ read_message(struct session *s, struct msg_collect *c)
 			return -1;
 		}
 		s->ioff = s->ilen = 0;
-		if (session_flush(s) == -1 || session_fill(s) == -1) {
+		if (session_flush(s) == -1 || session_fill_within(s,
+		    s->data_timeout) == -1) {
 			s->laststate = "DATA";
 			return -1;
 		}

@@ -28,6 +28,7 @@ struct session {
 	struct buf		 out;		/* replies not yet written */
 	int			 ioerr;
 	long			 cmd_timeout;	/* seconds */
+	long			 data_timeout;	/* Timeout.datablock */
 
 	struct buf		 err;		/* the cf's first error reply */
 	char			*errtext;	/* ... without codes, for M */
@@ -66,6 +67,7 @@ const char *jname(struct session *);
 char	*session_getline(struct session *, size_t *len);
 /* Reads more input (after what is buffered); -1 at EOF or timeout. */
 int	session_fill(struct session *);
+int	session_fill_within(struct session *, long timeout);
 int	session_flush(struct session *);
 void	session_reset_tx(struct session *);
 

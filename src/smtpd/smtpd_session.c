@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <ctype.h>
+#include <limits.h>
 
 #include "smtpd_int.h"
 #include "lib/fdio.h"
@@ -54,6 +55,13 @@ session_flush(struct session *s)
 int
 session_fill(struct session *s)
 {
+	return session_fill_within(s, s->cmd_timeout);
+}
+
+/* Reads more input, waiting at most `timeout' seconds. */
+int
+session_fill_within(struct session *s, long timeout)
+{
 	struct pollfd pfd;
 	ssize_t n;
 	int rc;
@@ -72,7 +80,8 @@ session_fill(struct session *s)
 	pfd.fd = s->ctx->fd_in;
 	pfd.events = POLLIN;
 	do
-		rc = poll(&pfd, 1, (int)(s->cmd_timeout * 1000));
+		rc = poll(&pfd, 1, timeout > INT_MAX / 1000 ? -1 :
+		    (int)(timeout * 1000));
 	while (rc == -1 && errno == EINTR);
 	if (rc == 0) {
 		s->eof = 1;	/* timeout */
@@ -344,17 +353,68 @@ greeting(struct session *s)
 	buf_free(&tmp);
 }
 
-/* Input waiting before the greeting: sendmail stops serving. */
+/*
+ * Input before the greeting (within greet_pause's delay, or already
+ * waiting when there is none): sendmail stops serving the client.
+ */
 static int
-early_talker(struct session *s)
+early_talker(struct session *s, long delay_ms)
 {
 	struct pollfd pfd;
+	int rc;
 
 	if (s->ilen > s->ioff)
 		return 1;
 	pfd.fd = s->ctx->fd_in;
 	pfd.events = POLLIN;
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+	do
+		rc = poll(&pfd, 1, delay_ms > 0 ? (int)delay_ms : 0);
+	while (rc == -1 && errno == EINTR);
+	return rc == 1 && (pfd.revents & (POLLIN | POLLHUP));
+}
+
+/* The greet_pause ruleset's delay in milliseconds (0: none). */
+static long
+greet_pause(struct session *s)
+{
+	const struct smtpd_peer *p = s->peer;
+	char *v = NULL;
+	long ms = 0;
+
+	(void)cf_rscheck_value(s->cf, "greet_pause", p->addr ? p->name :
+	    "localhost", p->addr ? p->addr : "", NULL, &v);
+	clear_cf_error(s);
+	if (v != NULL)
+		ms = strtol(v, NULL, 10);
+	free(v);
+	return ms > 0 ? ms : 0;
+}
+
+/* A cf time value ("5m", "1h", "300"): seconds, def when unset. */
+static long
+timeout_opt(struct cf *cf, const char *name, long def)
+{
+	const char *v = cf_option_value(cf, name);
+	long total = 0, n, unit;
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	while (*v != '\0') {
+		n = strtol(v, &end, 10);
+		if (end == v)
+			return def;
+		switch (*end) {
+		case 'w': unit = 604800; break;
+		case 'd': unit = 86400; break;
+		case 'h': unit = 3600; break;
+		case 'm': unit = 60; break;
+		default: unit = 1; break;
+		}
+		total += n * unit;
+		v = *end != '\0' ? end + 1 : end;
+	}
+	return total > 0 ? total : def;
 }
 
 /* Counts a bad command; 1 (after the 421) when there were too many. */
@@ -499,7 +559,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	buf_init(&s.err, 0);
 	msg_init(&s.msg);
 	s.laststate = "connect";
-	s.cmd_timeout = 3600;
+	s.cmd_timeout = timeout_opt(s.cf, "Timeout.command", 3600);
+	s.data_timeout = timeout_opt(s.cf, "Timeout.datablock", 3600);
 	s.privacy = smtpd_privacy(cf_option_value(s.cf, "PrivacyOptions"));
 	if ((v = cf_option_value(s.cf, "MaxMessageSize")) != NULL)
 		s.maxsize = atol(v);
@@ -525,10 +586,21 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		    relay, buf_cstr(&s.err));
 		s.nullserver = 1;
 	}
-	if (!s.nullserver && early_talker(&s)) {
-		log_msg(LOG_NOTICE, NULL, "rejecting commands from %s due to "
-		    "pre-greeting traffic after 0 seconds", relay);
-		s.nullserver = 1;
+	if (!s.nullserver) {
+		long pause = greet_pause(&s);
+		time_t t0 = time(NULL);
+
+		if (early_talker(&s, pause)) {
+			log_msg(LOG_NOTICE, NULL, "rejecting commands from "
+			    "%s [%s] due to pre-greeting traffic after %ld "
+			    "seconds", peer->addr ? peer->name : "localhost",
+			    peer->addr ? peer->addr : "0",
+			    (long)(time(NULL) - t0));
+			s.nullserver = 1;
+			if (pause > 0)
+				reply(&s, "554 %s ESMTP not accepting messages",
+				    jname(&s));
+		}
 	}
 	if (s.nullserver && s.err.len != 0) {
 		/* check_relay's own words as the greeting */
@@ -536,7 +608,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 
 		reply(&s, "554 %s", strlen(e) > 4 ? e + 4 : e);
 		clear_cf_error(&s);
-	} else
+	} else if (s.out.len == 0)
 		greeting(&s);
 	while (!s.quit && (line = session_getline(&s, &len)) != NULL)
 		dispatch(&s, line, len);
