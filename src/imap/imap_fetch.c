@@ -514,9 +514,8 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 	/* Maildir: renames now; mbox: at the next checkpoint */
 	if (s->mb->format == MAILBOX_MAILDIR && imap_commit(s, c->tag) == -1)
 		return;
-	if (gone)
-		imap_tagged(s, c->tag, "NO [EXPUNGEISSUED] Some of the "
-		    "messages no longer exist.");
-	else
-		imap_tagged(s, c->tag, "OK Store completed.");
+	/* messages another session expunged are skipped quietly, as
+	 * dovecot does */
+	(void)gone;
+	imap_tagged(s, c->tag, "OK Store completed.");
 }

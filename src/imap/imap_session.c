@@ -229,6 +229,38 @@ known_push(struct imap_known **v, size_t *n, size_t *cap,
 	(*v)[(*n)++] = *k;
 }
 
+/* A commit or reload may renumber the mailbox's keywords (another
+ * session added some meanwhile): the client's view follows by name. */
+static int
+keep_keywords(struct imap_session *s, int reload, struct err *err)
+{
+	char *old[MAILBOX_KW_MAX];
+	int map[MAILBOX_KW_MAX];
+	size_t nold = s->mb->nkw, i, b;
+	int rc, same = 1;
+
+	for (i = 0; i < nold; i++)
+		old[i] = xstrdup(s->mb->kw[i]);
+	rc = reload ? mailbox_reload(s->mb, err) :
+	    mailbox_commit(s->mb, err);
+	for (i = 0; i < nold; i++) {
+		map[i] = mailbox_kw_index(s->mb, old[i], 0);
+		same &= map[i] == (int)i;
+		free(old[i]);
+	}
+	for (i = 0; !same && i < s->nknown; i++) {
+		uint32_t out = 0;
+
+		for (b = 0; b < nold; b++)
+			if ((s->known[i].kw & ((uint32_t)1 << b)) && map[b] >= 0)
+				out |= (uint32_t)1 << map[b];
+		s->known[i].kw = out;
+	}
+	if (!same)
+		s->nkw_told = 0;	/* FLAGS again */
+	return rc;
+}
+
 /* \Recent belongs to one session: a small file beside the mailbox
  * (dovecot keeps first_recent_uid in its index) holds the first UID no
  * session has claimed yet; claiming moves it to UIDNEXT.  Returns the
@@ -377,7 +409,7 @@ diff(struct imap_session *s, int allow_expunge)
 		struct err err;
 
 		err_clear(&err);
-		if (mailbox_commit(s->mb, &err) == -1)
+		if (keep_keywords(s, 0, &err) == -1)
 			log_plain(LOG_ERR, "imap(%s): %s: %s", s->user,
 			    s->mbname, err.msg);
 	}
@@ -397,7 +429,7 @@ imap_commit(struct imap_session *s, const char *tag)
 	if (!todo)
 		return 0;
 	err_clear(&err);
-	if (mailbox_commit(s->mb, &err) == -1) {
+	if (keep_keywords(s, 0, &err) == -1) {
 		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		if (tag != NULL)
@@ -435,7 +467,7 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 	if (s->dirty && imap_commit(s, NULL) == -1)
 		return;
 	err_clear(&err);
-	if (mailbox_changed(s->mb) && mailbox_reload(s->mb, &err) == -1) {
+	if (mailbox_changed(s->mb) && keep_keywords(s, 1, &err) == -1) {
 		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		return;

@@ -395,6 +395,41 @@ write_keywords(const struct mailbox *mb, struct err *err)
 	return rc;
 }
 
+/* Our keyword list becomes dovecot-keywords' list (as it is now) plus
+ * the names only we have; every bit set is renumbered to match. */
+static void
+kw_merge(struct mailbox *mb)
+{
+	struct mailbox file;
+	int map[MAILBOX_KW_MAX];
+	size_t i, b;
+
+	memset(&file, 0, sizeof(file));
+	file.path = mb->path;
+	read_keywords(&file);
+	for (i = 0; i < mb->nkw; i++)
+		map[i] = mailbox_kw_index(&file, mb->kw[i], 1);
+	for (i = 0; i < mb->n; i++) {
+		struct mailbox_msg *m = &mb->msgs[i];
+		uint32_t *f[3] = { &m->kw, &m->set_kw, &m->clr_kw };
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			uint32_t in = *f[k], out = 0;
+
+			for (b = 0; b < mb->nkw; b++)
+				if ((in & ((uint32_t)1 << b)) && map[b] >= 0)
+					out |= (uint32_t)1 << map[b];
+			*f[k] = out;
+		}
+	}
+	for (i = 0; i < mb->nkw; i++)
+		free(mb->kw[i]);
+	for (i = 0; i < file.nkw; i++)
+		mb->kw[i] = file.kw[i];
+	mb->nkw = file.nkw;
+}
+
 static uint32_t
 name_kw(const char *name)
 {
@@ -618,10 +653,13 @@ maildir_load(struct mailbox *mb, struct err *err)
 		return -1;
 	}
 	rc = load_once(mb, err);
-	if (rc == 1)
-		rc = write_uidlist(mb, fd, lock.data, err);
+	if (rc == 1 && (rc = write_uidlist(mb, fd, lock.data, err)) == 0)
+		rc = 2;		/* the lock became the uidlist */
 	(void)close(fd);
-	(void)unlink(lock.data);	/* renamed away when written */
+	/* never unlink after the rename: the name may be another
+	 * process's lock by now */
+	if (rc != 2)
+		(void)unlink(lock.data);
 	buf_free(&lock);
 	return rc == -1 ? -1 : 0;
 }
@@ -739,11 +777,25 @@ rename_flags(struct mailbox *mb, struct mailbox_msg *m, unsigned f,
 int
 maildir_commit(struct mailbox *mb, struct err *err)
 {
-	struct buf path;
+	struct buf path, lock;
 	size_t i;
-	int rc = 0, kw_changed = 0;
+	int rc = 0, kw_changed = 0, lfd = -1;
 
 	buf_init(&path, 0);
+	buf_init(&lock, 0);
+	for (i = 0; i < mb->n; i++)
+		if (mb->msgs[i].set_kw | mb->msgs[i].clr_kw)
+			break;
+	if (i < mb->n) {
+		/* keyword letters: under the uidlist lock, against the
+		 * dovecot-keywords another session may have grown */
+		if ((lfd = uidlist_lock(mb->path, &lock, err)) == -1) {
+			buf_free(&path);
+			buf_free(&lock);
+			return -1;
+		}
+		kw_merge(mb);
+	}
 	for (i = 0; i < mb->n; i++) {
 		struct mailbox_msg *m = &mb->msgs[i];
 
@@ -784,6 +836,11 @@ maildir_commit(struct mailbox *mb, struct err *err)
 	}
 	if (kw_changed && write_keywords(mb, err) == -1)
 		rc = -1;
+	if (lfd != -1) {
+		(void)close(lfd);
+		(void)unlink(lock.data);
+	}
+	buf_free(&lock);
 	buf_free(&path);
 	if (rc == 0)
 		rc = maildir_load(mb, err);
@@ -805,7 +862,7 @@ maildir_append(const char *dir, const char *data, size_t len,
 	uint32_t kw = 0;
 	uint64_t vsize = 0;
 	size_t i, pos = 0;
-	int fd = -1, lfd = -1, rc = -1;
+	int fd = -1, lfd = -1, rc = -1, lock_gone = 0;
 
 	memset(&mb, 0, sizeof(mb));
 	mb.format = MAILBOX_MAILDIR;
@@ -900,8 +957,10 @@ maildir_append(const char *dir, const char *data, size_t len,
 		goto out;
 	}
 	rc = load_once(&mb, err);
-	if (rc == 1)
-		rc = write_uidlist(&mb, lfd, lock.data, err);
+	if (rc == 1 && write_uidlist(&mb, lfd, lock.data, err) == -1)
+		rc = -1;
+	else if (rc == 1)
+		lock_gone = 1;
 	if (rc != -1) {
 		rc = -1;
 		for (i = mb.n; i-- > 0;) {
@@ -925,7 +984,8 @@ out:
 	}
 	if (lfd != -1) {
 		(void)close(lfd);
-		(void)unlink(lock.data);
+		if (!lock_gone)
+			(void)unlink(lock.data);
 	}
 	for (i = 0; i < mb.nkw; i++)
 		free(mb.kw[i]);
