@@ -192,6 +192,8 @@ imap_hdr_get(const char *h, size_t len, const char *name, struct buf *out)
 	(void)hdr_each(h, len, hget_fn, &g);
 	if (!g.found)
 		return 0;
+	if (out->len == 0)
+		return 1;
 	/* trim */
 	while (a < out->len && (out->data[a] == ' ' || out->data[a] == '\t'))
 		a++;
@@ -223,6 +225,10 @@ hsearch_fn(void *arg, const char *name, size_t nlen, const char *field,
 
 	if (strlen(h->name) != nlen || str_ncasecmp(name, h->name, nlen) != 0)
 		return 0;
+	if (m == 0) {
+		h->found = 1;	/* the field exists */
+		return 1;
+	}
 	v = memchr(field, ':', flen) + 1;
 	flen -= (size_t)(v - field);
 	buf_init(&val, 0);
