@@ -275,19 +275,39 @@ work_free(struct work *w)
 		queue_qf_free(&w->qf);
 }
 
-/* Stable, by priority: an insertion sort into place. */
+/*
+ * Stable, by priority (ties keep their directory order, as glibc's
+ * merging qsort keeps them for sendmail): a merge sort, so a queue of
+ * any size sorts in n log n.
+ */
+static void
+merge_sort(struct work *v, struct work *tmp, size_t n)
+{
+	size_t half = n / 2, i = 0, j = half, k = 0;
+
+	if (n < 2)
+		return;
+	merge_sort(v, tmp, half);
+	merge_sort(v + half, tmp, n - half);
+	while (i < half && j < n)
+		tmp[k++] = v[j].pri < v[i].pri ? v[j++] : v[i++];
+	while (i < half)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof(*v));
+}
+
 static void
 sort_work(struct work *v, size_t n)
 {
-	struct work t;
-	size_t i, j;
+	struct work *tmp;
 
-	for (i = 1; i < n; i++) {
-		t = v[i];
-		for (j = i; j > 0 && v[j - 1].pri > t.pri; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
-	}
+	if (n < 2)
+		return;
+	tmp = xcalloc(n, sizeof(*tmp));
+	merge_sort(v, tmp, n);
+	free(tmp);
 }
 
 /* sendmail's prtstr(): at most ml columns, \ doubled, the rest \ooo. */
