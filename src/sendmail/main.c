@@ -426,6 +426,9 @@ main(int argc, char **argv)
 		if ((o.mode == 'm' || o.mode == 's') && o.sub.use_cf != 'm' &&
 		    access(SUBMIT_CF, R_OK) == 0)
 			o.cffile = SUBMIT_CF;
+		/* mailq -Ac lists the MSP's queue */
+		if (o.mode == 'p' && o.sub.use_cf == 'c')
+			o.cffile = SUBMIT_CF;
 	}
 	if (o.mode == 'm' && !o.sub.tflag && first >= argc &&
 	    o.usage_errors == 0) {

@@ -5,6 +5,7 @@
  * the session needs from the cf.
  */
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,28 @@
 
 #include "modes.h"
 #include "smtpd/smtpd.h"
+
+/*
+ * Root running -bs or a submission gives up root for RunAsUser (the
+ * MSP's submit.cf names smmsp) before it touches the queue.  -1 when
+ * that fails.
+ */
+int
+drop_to_runasuser(struct cf *cf)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 || !smtpd_runas_user(cf, &uid, &gid) || uid == 0)
+		return 0;
+	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1) {
+		(void)printf("Cannot change to RunAsUser %ld: %s\n", (long)uid,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 /* The session settings every receiving mode shares. */
 int
@@ -60,6 +83,8 @@ mode_bs(struct cf *cf)
 	char ident[300];
 	int rc;
 
+	if (drop_to_runasuser(cf) == -1)
+		return 71;	/* EX_OSERR */
 	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
 		return 78;	/* EX_CONFIG */
 	ctx.fd_in = 0;

@@ -340,6 +340,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	time_t now = time(NULL);
 	int i, rc;
 
+	if (drop_to_runasuser(cf) == -1)
+		return 71;	/* EX_OSERR */
 	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
 		return EX_CONFIG;
 	memset(&sb, 0, sizeof(sb));

@@ -24,6 +24,7 @@ struct submit_opts {
 	const char	*proto;		/* -p proto[:host] */
 };
 
+int	drop_to_runasuser(struct cf *);
 int	smtp_ctx_init(struct cf *, struct smtpd_ctx *, struct queue_dirs *,
 	    struct queue_idgen *);
 int	mode_bs(struct cf *);

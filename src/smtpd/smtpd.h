@@ -7,6 +7,8 @@
 #ifndef SMTPD_SMTPD_H
 #define SMTPD_SMTPD_H
 
+#include <sys/types.h>
+
 #include "cf/cf.h"
 #include "queue/queue.h"
 
@@ -54,6 +56,9 @@ unsigned smtpd_privacy(const char *value);
 
 /* Runs one SMTP session to its end; returns 0, or 1 after an I/O error. */
 int	smtpd_session(struct smtpd_ctx *, const struct smtpd_peer *);
+
+/* RunAsUser as ids; 0 when the cf does not set it. */
+int	smtpd_runas_user(struct cf *, uid_t *, gid_t *);
 
 /*
  * sendmail -bd: binds every DaemonPortOptions of the cf, goes into the

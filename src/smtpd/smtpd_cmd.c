@@ -19,6 +19,15 @@
 
 #define MAXPARAMS	16
 
+/* A letter of the port's M= modifiers (${daemon_flags}). */
+static int
+port_flag(struct session *s, int c)
+{
+	const char *f = s->peer->daemon_flags;
+
+	return f != NULL && s->peer->addr != NULL && strchr(f, c) != NULL;
+}
+
 void
 cmd_helo(struct session *s, char *arg, int esmtp)
 {
@@ -61,7 +70,7 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	else
 		reply(s, "250-SIZE");
 	reply(s, "250-DSN");
-	if (!(s->privacy & PRIV_NOETRN))
+	if (!(s->privacy & PRIV_NOETRN) && !port_flag(s, 'E'))
 		reply(s, "250-ETRN");
 	reply(s, "250-DELIVERBY");
 	reply(s, "250 HELP");
@@ -203,6 +212,11 @@ cmd_mail(struct session *s, char *arg)
 	}
 	if (s->has_mail) {
 		reply(s, "503 5.5.0 Sender already specified");
+		return;
+	}
+	if (port_flag(s, 'a')) {
+		/* M=a: this port takes mail only after AUTH */
+		reply(s, "530 5.7.0 Authentication required");
 		return;
 	}
 	p = smtp_skip_keyword(arg, "FROM");
@@ -480,7 +494,7 @@ cmd_help(struct session *s, char *arg)
 void
 cmd_etrn(struct session *s, char *arg)
 {
-	if (s->privacy & PRIV_NOETRN) {
+	if ((s->privacy & PRIV_NOETRN) || port_flag(s, 'E')) {
 		reply(s, "502 5.7.0 Sorry, we do not allow this operation");
 		return;
 	}

@@ -93,37 +93,50 @@ write_pidfile(struct cf *cf, char **argv)
 	buf_free(&b);
 }
 
+/*
+ * RunAsUser ("user", "uid", "user:gid", "uid:gid") as ids; 0 when the
+ * cf does not set it.
+ */
+int
+smtpd_runas_user(struct cf *cf, uid_t *uid, gid_t *gid)
+{
+	const char *ru = cf_option_value(cf, "RunAsUser");
+	struct passwd *pw;
+	char *u, *colon;
+	long n;
+
+	if (ru == NULL || *ru == '\0')
+		return 0;
+	u = xstrdup(ru);
+	*uid = getuid();
+	*gid = getgid();
+	if ((colon = strchr(u, ':')) != NULL)
+		*colon = '\0';
+	if (str_to_long(u, &n) == 0) {
+		*uid = (uid_t)n;
+		if ((pw = getpwuid(*uid)) != NULL)
+			*gid = pw->pw_gid;
+	} else if ((pw = getpwnam(u)) != NULL) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (colon != NULL && str_to_long(colon + 1, &n) == 0)
+		*gid = (gid_t)n;
+	free(u);
+	return 1;
+}
+
 /* RunAsUser, else the owner of the queue directory when not root. */
 static void
 choose_user(struct smtpd_pool *pool)
 {
-	const char *ru = cf_option_value(pool->cf, "RunAsUser");
 	const char *q = cf_option_value(pool->cf, "QueueDirectory");
-	struct passwd *pw;
 	struct stat st;
-	char *colon;
 
 	pool->uid = getuid();
 	pool->gid = getgid();
-	if (ru != NULL && *ru != '\0') {
-		char *u = xstrdup(ru);
-		long n;
-
-		if ((colon = strchr(u, ':')) != NULL)
-			*colon = '\0';
-		if (str_to_long(u, &n) == 0) {
-			pool->uid = (uid_t)n;
-			if ((pw = getpwuid(pool->uid)) != NULL)
-				pool->gid = pw->pw_gid;
-		} else if ((pw = getpwnam(u)) != NULL) {
-			pool->uid = pw->pw_uid;
-			pool->gid = pw->pw_gid;
-		}
-		if (colon != NULL && str_to_long(colon + 1, &n) == 0)
-			pool->gid = (gid_t)n;
-		free(u);
+	if (smtpd_runas_user(pool->cf, &pool->uid, &pool->gid))
 		return;
-	}
 	if (q != NULL && stat(q, &st) == 0 && st.st_uid != 0) {
 		pool->uid = st.st_uid;
 		pool->gid = st.st_gid;
