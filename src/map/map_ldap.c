@@ -9,9 +9,18 @@
  * -r deref, -R no referrals, -w protocol version.  LDAPDefaultSpec
  * (map_set_ldap_default) fills what a K line leaves out.
  *
- * A server that cannot be reached is a temporary failure, never "not
- * found"; a connection that breaks is opened again on the next lookup.
- * Owns the parsed spec (pstate) and the connection (priv).
+ * -v attributes may be typed as sendmail's are: "attr:DN", "attr:FILTER"
+ * and "attr:URL" values are searched in turn (a DN with the map's scope,
+ * a filter under the map's base, an LDAP URL as it says) and their
+ * entries' attributes collected too, each entry once; "attr:TYPE:oc|oc"
+ * uses the attribute only in entries of one of those object classes.
+ *
+ * Maps with the same server and bind (host or URI, port, bind DN,
+ * method and password) share one connection, as sendmail's do; a
+ * connection that breaks is dropped for all of them and opened again on
+ * the next lookup.  A server that cannot be reached is a temporary
+ * failure, never "not found".  Owns the parsed spec (pstate) and its
+ * reference to the shared connection (priv).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -68,12 +77,32 @@ struct ldap_spec {
 	int		 nettmo;
 	char		 attrsep;	/* -V */
 	char		*filter;	/* -k */
-	struct strarr	 attrs;		/* -v, split at commas */
+	/* -v split at commas, "objectClass" first as sendmail requests it */
+	struct strarr	 attrs;
+	int		 types[LDAP_MAXATTR];	/* LA_ */
+	char		*needoc[LDAP_MAXATTR];	/* "oc|oc" or NULL */
 	int		 single;	/* -1 */
 };
 
+/* attribute types (sendmail's SM_LDAP_ATTR_) */
+enum { LA_NONE, LA_OBJCLASS, LA_NORMAL, LA_DN, LA_FILTER, LA_URL };
+
+/*
+ * One connection, shared by the maps of this process that name the
+ * same server and bind (key); refs counts them.
+ */
+struct ldap_shared {
+	char			*key;
+	LDAP			*ld;
+	pid_t			 pid;		/* the process that opened it */
+	int			 refs;
+	struct ldap_shared	*next;
+};
+
+static struct ldap_shared *shared_conns;
+
 struct ldap_conn {
-	LDAP		*ld;
+	struct ldap_shared *sh;
 	struct ldap_spec eff;		/* the spec with the defaults in */
 	char		*pass;		/* read from -P */
 };
@@ -81,6 +110,10 @@ struct ldap_conn {
 static void
 spec_free(struct ldap_spec *s)
 {
+	size_t i;
+
+	for (i = 0; i < LDAP_MAXATTR; i++)
+		free(s->needoc[i]);
 	free(s->host);
 	free(s->uri);
 	free(s->base);
@@ -138,6 +171,92 @@ lm_setstr(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = lm_dequote(v);
+}
+
+static int
+attrs_recurse(const struct ldap_spec *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->attrs.n; i++)
+		if (s->types[i] == LA_DN || s->types[i] == LA_FILTER ||
+		    s->types[i] == LA_URL)
+			return 1;
+	return 0;
+}
+
+/*
+ * -v: "attr[:type[:oc|oc...]]" separated by commas, as sendmail reads
+ * it: objectClass is always requested first (and only returned when -v
+ * names it), types are NORMAL (the default), DN, FILTER and URL.
+ */
+static int
+attrs_parse(const char *mname, char *list, struct ldap_spec *s,
+    struct err *err)
+{
+	char *p = list, *v, *type, *oc;
+	size_t j, use;
+	int normal = 0, recurse = 0, t;
+
+	strarr_free(&s->attrs);
+	strarr_push(&s->attrs, "objectClass");
+	s->types[0] = LA_OBJCLASS;
+	while (p != NULL) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		v = p;
+		if ((p = strchr(v, ',')) != NULL)
+			*p++ = '\0';
+		if (s->attrs.n >= LDAP_MAXATTR)
+			return err_set(err, ERR_CONFIG, "Too many return "
+			    "attributes in %s (max %d)", mname, LDAP_MAXATTR);
+		if (*v == '\0')
+			continue;
+		oc = NULL;
+		if ((type = strchr(v, ':')) != NULL) {
+			*type++ = '\0';
+			if ((oc = strchr(type, ':')) != NULL)
+				*oc++ = '\0';
+		}
+		str_rtrim(v);
+		if (str_casecmp(v, "objectClass") == 0 &&
+		    s->types[0] == LA_OBJCLASS)
+			use = 0;
+		else {
+			for (j = 1; j < s->attrs.n; j++)
+				if (str_casecmp(v, s->attrs.v[j]) == 0)
+					return err_set(err, ERR_CONFIG,
+					    "Duplicate attribute (%s) in %s",
+					    v, mname);
+			use = s->attrs.n;
+			strarr_push(&s->attrs, v);
+			s->needoc[use] = oc != NULL && *oc != '\0' &&
+			    *oc != '*' ? xstrdup(oc) : NULL;
+		}
+		t = LA_NORMAL;
+		if (type != NULL && *type != '\0') {
+			if (str_casecmp(type, "dn") == 0)
+				t = LA_DN;
+			else if (str_casecmp(type, "filter") == 0)
+				t = LA_FILTER;
+			else if (str_casecmp(type, "url") == 0)
+				t = LA_URL;
+			else if (str_casecmp(type, "normal") != 0)
+				return err_set(err, ERR_CONFIG, "Unknown "
+				    "attribute type (%s) in %s", type, mname);
+		}
+		s->types[use] = t;
+		if (t == LA_NORMAL)
+			normal = 1;
+		else
+			recurse = 1;
+	}
+	if (recurse && !normal)
+		return err_set(err, ERR_CONFIG, "LDAP recursion requested in "
+		    "%s but no returnable attribute given", mname);
+	return 0;
 }
 
 /*
@@ -367,50 +486,15 @@ spec_parse(struct map *m, const char *mname, const char *args,
 		free(val);
 	}
 	if (attrs != NULL) {
-		struct strarr words = { NULL, 0, 0 };
-		size_t i, j;
-		char *w;
+		int rc = attrs_parse(mname, attrs, s, err);
 
-		str_split(attrs, ",", &words);
 		free(attrs);
-		for (i = 0; i < words.n; i++) {
-			w = words.v[i];
-			while (isspace((unsigned char)*w))
-				w++;
-			str_rtrim(w);
-			if (*w == '\0')
-				continue;
-			if (strchr(w, ':') != NULL) {
-				/* recursion (attr:dn ...) is not supported */
-				if (str_casecmp(strchr(w, ':') + 1, "normal") &&
-				    str_ncasecmp(strchr(w, ':') + 1,
-				    "normal:", 7)) {
-					err_set(err, ERR_CONFIG, "LDAP "
-					    "recursion (%s) in map %s is not "
-					    "supported", w, mname);
-					strarr_free(&words);
-					return -1;
-				}
-				*strchr(w, ':') = '\0';
-			}
-			for (j = 0; j < s->attrs.n; j++)
-				if (str_casecmp(s->attrs.v[j], w) == 0) {
-					err_set(err, ERR_CONFIG, "Duplicate "
-					    "attribute (%s) in %s", w, mname);
-					strarr_free(&words);
-					return -1;
-				}
-			if (s->attrs.n >= LDAP_MAXATTR - 1) {
-				err_set(err, ERR_CONFIG, "Too many return "
-				    "attributes in %s (max %d)", mname,
-				    LDAP_MAXATTR);
-				strarr_free(&words);
-				return -1;
-			}
-			strarr_push(&s->attrs, w);
-		}
-		strarr_free(&words);
+		if (rc == -1)
+			return -1;
 	}
+	if (attrs_recurse(s) && (s->given & LS_ATTRSONLY))
+		return err_set(err, ERR_CONFIG, "LDAP recursion requested in "
+		    "%s can not be used with -n", mname);
 	if (s->single)
 		s->sizelimit = 2;
 	return 0;
@@ -476,6 +560,8 @@ lm_effective(struct map *m, struct ldap_spec *eff, struct err *err)
 	memset(&eff->attrs, 0, sizeof(eff->attrs));
 	for (i = 0; i < s->attrs.n; i++)
 		strarr_push(&eff->attrs, s->attrs.v[i]);
+	for (i = 0; i < LDAP_MAXATTR; i++)
+		eff->needoc[i] = lm_strdup_or_null(s->needoc[i]);
 #define TAKE(bit, field) \
 	if (!(s->given & (bit)) && (d.given & (bit))) eff->field = d.field
 	if (!(s->given & LS_HOST) && (d.given & LS_HOST)) {
@@ -586,49 +672,61 @@ lm_why(int rc)
 	}
 }
 
-static void
-lm_disconnect(struct ldap_conn *lc)
+/*
+ * The key under which maps share a connection: server and bind, each
+ * part led by its length so that no two differ only in where they cut.
+ */
+static char *
+lm_conn_key(const struct ldap_spec *s, const char *pass)
 {
-	if (lc->ld != NULL)
-		(void)ldap_unbind_ext_s(lc->ld, NULL, NULL);
-	lc->ld = NULL;
+	struct buf b;
+	char *uris = lm_uri_list(s);
+	const char *dn = s->binddn != NULL ? s->binddn : "";
+	const char *pw = pass != NULL ? pass : "";
+
+	buf_init(&b, 0);
+	(void)buf_printf(&b, "%zu:%s%zu:%s%zu:%s%d", strlen(uris), uris,
+	    strlen(dn), dn, strlen(pw), pw, s->method);
+	free(uris);
+	return buf_steal(&b);
 }
 
-/* Connects and binds; 0 or -1 with sendmail's message. */
+/* Drops the shared connection (a broken one: for every map on it). */
+static void
+lm_disconnect(struct ldap_shared *sh)
+{
+	if (sh->ld != NULL && sh->pid == getpid())
+		(void)ldap_unbind_ext_s(sh->ld, NULL, NULL);
+	sh->ld = NULL;
+}
+
+/* Connects and binds the shared connection; 0 or -1 with the message. */
 static int
 lm_connect(struct map *m, struct ldap_conn *lc, struct err *err)
 {
 	const struct ldap_spec *s = &lc->eff;
+	struct ldap_shared *sh = lc->sh;
 	struct timeval tv;
 	struct berval cred;
 	char *uris;
 	int rc, on;
 
 	uris = lm_uri_list(s);
-	rc = ldap_initialize(&lc->ld, uris);
+	rc = ldap_initialize(&sh->ld, uris);
 	free(uris);
 	if (rc != LDAP_SUCCESS) {
-		lc->ld = NULL;
+		sh->ld = NULL;
 		return err_set(err, ERR_TEMPFAIL, "ldap_init/ldap_bind failed "
 		    "to %s in map %s: %s", lm_id(s), m->name, lm_why(rc));
 	}
-	(void)ldap_set_option(lc->ld, LDAP_OPT_PROTOCOL_VERSION, &s->version);
-	(void)ldap_set_option(lc->ld, LDAP_OPT_DEREF, &s->deref);
-	(void)ldap_set_option(lc->ld, LDAP_OPT_REFERRALS,
-	    (s->given & LS_NOREFERRALS) ? LDAP_OPT_OFF : LDAP_OPT_ON);
-	(void)ldap_set_option(lc->ld, LDAP_OPT_SIZELIMIT, &s->sizelimit);
-	(void)ldap_set_option(lc->ld, LDAP_OPT_TIMELIMIT, &s->timelimit);
+	sh->pid = getpid();
+	(void)ldap_set_option(sh->ld, LDAP_OPT_PROTOCOL_VERSION, &s->version);
 	on = 1;
-	(void)ldap_set_option(lc->ld, LDAP_OPT_RESTART, &on);
+	(void)ldap_set_option(sh->ld, LDAP_OPT_RESTART, &on);
 	if (s->nettmo > 0) {
 		tv.tv_sec = s->nettmo;
 		tv.tv_usec = 0;
-		(void)ldap_set_option(lc->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-	}
-	if (s->timelimit > 0) {
-		tv.tv_sec = s->timelimit;
-		tv.tv_usec = 0;
-		(void)ldap_set_option(lc->ld, LDAP_OPT_TIMEOUT, &tv);
+		(void)ldap_set_option(sh->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	}
 	cred.bv_val = "";
 	cred.bv_len = 0;
@@ -636,28 +734,79 @@ lm_connect(struct map *m, struct ldap_conn *lc, struct err *err)
 		cred.bv_val = lc->pass;
 		cred.bv_len = strlen(lc->pass);
 	}
-	rc = ldap_sasl_bind_s(lc->ld, s->method == LDAP_AUTH_SIMPLE ?
+	rc = ldap_sasl_bind_s(sh->ld, s->method == LDAP_AUTH_SIMPLE ?
 	    s->binddn : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
-		lm_disconnect(lc);
+		lm_disconnect(sh);
 		return err_set(err, ERR_TEMPFAIL, "ldap_init/ldap_bind failed "
 		    "to %s in map %s: %s", lm_id(s), m->name, lm_why(rc));
 	}
 	return 0;
 }
 
+/* The session options of this map, set before each of its searches. */
+static void
+lm_setopts(LDAP *ld, const struct ldap_spec *s)
+{
+	struct timeval tv;
+
+	(void)ldap_set_option(ld, LDAP_OPT_DEREF, &s->deref);
+	(void)ldap_set_option(ld, LDAP_OPT_REFERRALS,
+	    (s->given & LS_NOREFERRALS) ? LDAP_OPT_OFF : LDAP_OPT_ON);
+	(void)ldap_set_option(ld, LDAP_OPT_SIZELIMIT, &s->sizelimit);
+	(void)ldap_set_option(ld, LDAP_OPT_TIMELIMIT, &s->timelimit);
+	if (s->timelimit > 0) {
+		tv.tv_sec = s->timelimit;
+		tv.tv_usec = 0;
+		(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	} else
+		(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, NULL);
+}
+
 static void
 lm_close(struct map *m)
 {
 	struct ldap_conn *lc = m->priv;
+	struct ldap_shared **pp;
 
 	if (lc == NULL)
 		return;
-	lm_disconnect(lc);
+	if (lc->sh != NULL && --lc->sh->refs == 0) {
+		lm_disconnect(lc->sh);
+		for (pp = &shared_conns; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == lc->sh) {
+				*pp = lc->sh->next;
+				break;
+			}
+		free(lc->sh->key);
+		free(lc->sh);
+	}
 	spec_free(&lc->eff);
 	free(lc->pass);
 	free(lc);
 	m->priv = NULL;
+}
+
+/* The connection for this map's server and bind, shared or new. */
+static struct ldap_shared *
+lm_share(const struct ldap_conn *lc)
+{
+	struct ldap_shared *sh;
+	char *key = lm_conn_key(&lc->eff, lc->pass);
+
+	for (sh = shared_conns; sh != NULL; sh = sh->next)
+		if (strcmp(sh->key, key) == 0 &&
+		    (sh->ld == NULL || sh->pid == getpid())) {
+			free(key);
+			sh->refs++;
+			return sh;
+		}
+	sh = xcalloc(1, sizeof(*sh));
+	sh->key = key;
+	sh->refs = 1;
+	sh->next = shared_conns;
+	shared_conns = sh;
+	return sh;
 }
 
 static int
@@ -672,8 +821,12 @@ lm_open(struct map *m, int mode, struct err *err)
 	m->priv = lc;
 	if (lm_effective(m, &lc->eff, err) == -1 ||
 	    (lc->eff.secret != NULL && lc->eff.method == LDAP_AUTH_SIMPLE &&
-	    lm_read_secret(m, lc->eff.secret, &lc->pass, err) == -1) ||
-	    lm_connect(m, lc, err) == -1) {
+	    lm_read_secret(m, lc->eff.secret, &lc->pass, err) == -1)) {
+		lm_close(m);
+		return -1;
+	}
+	lc->sh = lm_share(lc);
+	if (lc->sh->ld == NULL && lm_connect(m, lc, err) == -1) {
 		lm_close(m);
 		return -1;
 	}
@@ -733,123 +886,350 @@ map_ldap_filter(const char *tmpl, const char *key,
 	return 0;
 }
 
-enum lm_collect { LC_FOUND, LC_NOTFOUND, LC_ONLYONE, LC_SOFTWARE };
+/* what a search's results came to (sendmail's sysexits) */
+enum lm_status {
+	LS_OK, LS_NOTFOUND, LS_SOFTWARE, LS_TEMPFAIL, LS_RESTART
+};
 
 /*
- * sendmail's sm_ldap_results over the entries of one search: without
- * -z the first value of the first requested attribute; with -z every
- * value joined; -1 makes a second match "not found"; -n gives names.
+ * The searches still to make, kept in sendmail's order (value without
+ * case, then type), with the entries already read (type DN, done) so
+ * that each entry is used once.
  */
-static enum lm_collect
-lm_collect(LDAP *ld, LDAPMessage *res, const struct ldap_spec *s,
-    char delim, int matchonly, struct buf *out)
-{
-	LDAPMessage *e;
-	BerElement *ber;
-	struct berval **vals;
-	char *attr;
-	size_t i;
-	int found = 0, have = 0, known, stop;
-	int attrsonly = (s->given & LS_ATTRSONLY) != 0;
+struct lm_todo {
+	char	*search;
+	int	 type;
+	int	 done;
+};
 
-	for (e = ldap_first_entry(ld, res); e != NULL;
-	    e = ldap_next_entry(ld, e)) {
-		if (matchonly) {
-			found = 1;
-			continue;
-		}
-		stop = 0;
-		for (attr = ldap_first_attribute(ld, e, &ber);
-		    attr != NULL && !stop;
-		    ldap_memfree(attr), attr = ldap_next_attribute(ld, e,
-		    ber)) {
-			known = 0;
-			for (i = 0; i < s->attrs.n; i++)
-				if (str_casecmp(s->attrs.v[i], attr) == 0)
-					known = 1;
-			if (!known && str_casecmp(attr, "objectClass") == 0 &&
-			    s->attrs.n > 0)
-				continue;
-			if (!known) {
-				ldap_memfree(attr);
-				ber_free(ber, 0);
-				return LC_SOFTWARE;
-			}
-			vals = NULL;
-			if (!attrsonly) {
-				vals = ldap_get_values_len(ld, e, attr);
-				if (vals == NULL)
-					continue;
-			}
-			found = 1;
-			if (delim == '\0') {
-				if (have) {
-					ldap_value_free_len(vals);
-					if (s->single) {
-						ldap_memfree(attr);
-						ber_free(ber, 0);
-						return LC_ONLYONE;
-					}
-					stop = 1;
-					continue;
-				}
-				if (attrsonly) {
-					(void)buf_adds(out, attr);
-					have = stop = 1;
-					continue;
-				}
-				if (vals[0] == NULL) {
-					ldap_value_free_len(vals);
-					continue;
-				}
-				if (s->attrsep != '\0') {
-					(void)buf_adds(out, attr);
-					(void)buf_addc(out, s->attrsep);
-				}
-				(void)buf_add(out, vals[0]->bv_val,
-				    vals[0]->bv_len);
-				ldap_value_free_len(vals);
-				have = stop = 1;
-				continue;
-			}
-			if (attrsonly) {
-				if (have && s->single) {
-					ldap_memfree(attr);
-					ber_free(ber, 0);
-					return LC_ONLYONE;
-				}
-				if (have)
-					(void)buf_addc(out, delim);
-				(void)buf_adds(out, attr);
-				have = 1;
-				continue;
-			}
-			if (have && s->single) {
-				ldap_value_free_len(vals);
-				ldap_memfree(attr);
-				ber_free(ber, 0);
-				return LC_ONLYONE;
-			}
-			for (i = 0; vals[i] != NULL; i++) {
-				if (out->len > 0)
-					(void)buf_addc(out, delim);
-				if (s->attrsep != '\0') {
-					(void)buf_adds(out, attr);
-					(void)buf_addc(out, s->attrsep);
-				}
-				(void)buf_add(out, vals[i]->bv_val,
-				    vals[i]->bv_len);
-				have = 1;
-			}
-			ldap_value_free_len(vals);
-		}
-		if (attr != NULL)
-			ldap_memfree(attr);
-		ber_free(ber, 0);
-		if (delim == '\0' && !s->single && have)
+struct lm_ctx {
+	LDAP			*ld;
+	const struct ldap_spec	*s;
+	char			 delim;		/* -z, '\0': first value */
+	int			 matchonly;
+	struct buf		*out;
+	int			 have;		/* a result was made */
+	int			 onlyone;	/* -1 saw a second match */
+	int			 rc;		/* the LDAP error of a failure */
+	struct lm_todo		*todo;
+	size_t			 ntodo, captodo;
+};
+
+static struct lm_todo *
+todo_add(struct lm_ctx *c, const char *item, int type)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->ntodo; i++) {
+		rc = str_casecmp(item, c->todo[i].search);
+		if (rc == 0)
+			rc = type - c->todo[i].type;
+		if (rc == 0)
+			return &c->todo[i];
+		if (rc < 0)
 			break;
 	}
-	return found ? LC_FOUND : LC_NOTFOUND;
+	if (c->ntodo == c->captodo) {
+		c->captodo = c->captodo ? c->captodo * 2 : 16;
+		c->todo = xreallocarray(c->todo, c->captodo,
+		    sizeof(*c->todo));
+	}
+	memmove(&c->todo[i + 1], &c->todo[i], (c->ntodo - i) *
+	    sizeof(*c->todo));
+	c->ntodo++;
+	c->todo[i].search = xstrdup(item);
+	c->todo[i].type = type;
+	c->todo[i].done = 0;
+	return &c->todo[i];
+}
+
+/* Is the entry of one of the object classes "oc|oc|..."? */
+static int
+lm_has_objectclass(LDAP *ld, LDAPMessage *e, const char *ocs)
+{
+	struct berval **vals = ldap_get_values_len(ld, e, "objectClass");
+	const char *p, *q;
+	size_t i;
+	int yes = 0;
+
+	if (vals == NULL)
+		return 0;
+	for (i = 0; vals[i] != NULL && !yes; i++)
+		for (p = q = ocs; *p != '\0' && !yes; q = p) {
+			while (*p != '\0' && *p != '|')
+				p++;
+			if ((size_t)(p - q) == vals[i]->bv_len &&
+			    str_ncasecmp(vals[i]->bv_val, q,
+			    (size_t)(p - q)) == 0)
+				yes = 1;
+			while (*p == '|')
+				p++;
+		}
+	ldap_value_free_len(vals);
+	return yes;
+}
+
+static void
+out_value(struct lm_ctx *c, const char *attr, const struct berval *v)
+{
+	if (c->s->attrsep != '\0') {
+		(void)buf_adds(c->out, attr);
+		(void)buf_addc(c->out, c->s->attrsep);
+	}
+	(void)buf_add(c->out, v->bv_val, v->bv_len);
+}
+
+/*
+ * One entry's attributes into the result, as sendmail's sm_ldap_results
+ * reads them: without -z the first value found is the answer (a second
+ * one with -1 makes it "not found"), with -z every NORMAL value joined;
+ * DN, FILTER and URL values go on the list of searches still to make.
+ * allattr: a URL's search, whose attributes are all NORMAL.
+ */
+static enum lm_status
+lm_entry(struct lm_ctx *c, LDAPMessage *e, int allattr, int *statp,
+    int *stop)
+{
+	const struct ldap_spec *s = c->s;
+	int attrsonly = (s->given & LS_ATTRSONLY) != 0;
+	struct berval **vals;
+	BerElement *ber = NULL;
+	const char *needoc;
+	char *attr;
+	size_t i;
+	int type;
+
+	for (attr = ldap_first_attribute(c->ld, e, &ber); attr != NULL;
+	    ldap_memfree(attr), attr = ldap_next_attribute(c->ld, e, ber)) {
+		type = LA_NONE;
+		needoc = NULL;
+		for (i = 0; i < s->attrs.n; i++)
+			if (str_casecmp(s->attrs.v[i], attr) == 0) {
+				type = s->types[i];
+				needoc = s->needoc[i];
+				break;
+			}
+		if (allattr && type == LA_NONE) {
+			type = LA_NORMAL;
+			needoc = NULL;
+		}
+		if (type == LA_NONE) {
+			ldap_memfree(attr);
+			ber_free(ber, 0);
+			return LS_SOFTWARE;
+		}
+		if (type == LA_OBJCLASS || (needoc != NULL &&
+		    !lm_has_objectclass(c->ld, e, needoc)))
+			continue;
+		vals = NULL;
+		if (!attrsonly &&
+		    (vals = ldap_get_values_len(c->ld, e, attr)) == NULL)
+			continue;
+		*statp = LS_OK;
+		if (c->delim == '\0') {
+			if (c->have) {
+				ldap_value_free_len(vals);
+				ldap_memfree(attr);
+				ber_free(ber, 0);
+				if (s->single) {
+					c->onlyone = 1;
+					return LS_NOTFOUND;
+				}
+				*stop = 1;
+				return LS_OK;
+			}
+			if (attrsonly) {
+				(void)buf_adds(c->out, attr);
+				c->have = 1;
+				ldap_memfree(attr);
+				ber_free(ber, 0);
+				return LS_OK;
+			}
+			if (vals[0] == NULL) {
+				ldap_value_free_len(vals);
+				continue;
+			}
+			out_value(c, attr, vals[0]);
+			c->have = 1;
+			ldap_value_free_len(vals);
+			ldap_memfree(attr);
+			ber_free(ber, 0);
+			return LS_OK;
+		}
+		if (attrsonly) {
+			if (c->have && s->single) {
+				ldap_memfree(attr);
+				ber_free(ber, 0);
+				c->onlyone = 1;
+				return LS_NOTFOUND;
+			}
+			if (c->have)
+				(void)buf_addc(c->out, c->delim);
+			(void)buf_adds(c->out, attr);
+			c->have = 1;
+			continue;
+		}
+		if (type == LA_NORMAL && s->single && c->have) {
+			ldap_value_free_len(vals);
+			ldap_memfree(attr);
+			ber_free(ber, 0);
+			c->onlyone = 1;
+			return LS_NOTFOUND;
+		}
+		for (i = 0; vals[i] != NULL; i++) {
+			if (type != LA_NORMAL) {
+				char *v = xstrndup(vals[i]->bv_val,
+				    vals[i]->bv_len);
+
+				(void)todo_add(c, v, type);
+				free(v);
+				continue;
+			}
+			if (c->out->len > 0)
+				(void)buf_addc(c->out, c->delim);
+			out_value(c, attr, vals[i]);
+			c->have = 1;
+		}
+		ldap_value_free_len(vals);
+	}
+	ber_free(ber, 0);
+	return LS_OK;
+}
+
+/* The entries of one search's results; the search's own rc last. */
+static enum lm_status
+lm_results(struct lm_ctx *c, LDAPMessage *res, int rc, int allattr)
+{
+	LDAPMessage *e;
+	struct lm_todo *t;
+	enum lm_status st;
+	char *dn;
+	int statp = LS_NOTFOUND, stop = 0;
+
+	for (e = res != NULL ? ldap_first_entry(c->ld, res) : NULL;
+	    e != NULL && !stop; e = ldap_next_entry(c->ld, e)) {
+		if (c->delim == '\0' && !c->s->single && c->have)
+			break;
+		if (c->matchonly) {
+			statp = LS_OK;
+			continue;
+		}
+		if ((dn = ldap_get_dn(c->ld, e)) == NULL) {
+			(void)ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE,
+			    &c->rc);
+			return LS_TEMPFAIL;
+		}
+		t = todo_add(c, dn, LA_DN);
+		ldap_memfree(dn);
+		if (t->done)
+			continue;
+		st = lm_entry(c, e, allattr, &statp, &stop);
+		if (st != LS_OK)
+			return st;
+		/* todo_add may have moved it */
+		dn = ldap_get_dn(c->ld, e);
+		if (dn != NULL) {
+			todo_add(c, dn, LA_DN)->done = 1;
+			ldap_memfree(dn);
+		}
+	}
+	c->rc = rc;
+	if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
+	    rc == LDAP_UNAVAILABLE || rc == LDAP_CONNECT_ERROR)
+		return LS_RESTART;
+	if (rc != LDAP_SUCCESS)
+		return LS_TEMPFAIL;
+	return statp;
+}
+
+static int
+lm_search(struct lm_ctx *c, const char *base, int scope, const char *filter,
+    char **attrs, LDAPMessage **res)
+{
+	struct timeval tv, *tvp = NULL;
+
+	*res = NULL;
+	if (c->s->timelimit > 0) {
+		tv.tv_sec = c->s->timelimit;
+		tv.tv_usec = 0;
+		tvp = &tv;
+	}
+	return ldap_search_ext_s(c->ld, base, scope, filter, attrs,
+	    (c->s->given & LS_ATTRSONLY) != 0, NULL, NULL, tvp,
+	    c->s->sizelimit, res);
+}
+
+/*
+ * The searches the results asked for (DN, FILTER and URL values), the
+ * first pending one in order each time, until none is left; only their
+ * failures count, their "not found" does not.
+ */
+static enum lm_status
+lm_recurse(struct lm_ctx *c, char **attrs)
+{
+	LDAPMessage *res;
+	LDAPURLDesc *lud;
+	struct lm_todo *t;
+	enum lm_status st;
+	char **uattrs, *search;
+	size_t i, n;
+	int rc, type;
+
+	for (i = 0; i < c->ntodo; i++) {
+		t = &c->todo[i];
+		if (t->done)
+			continue;
+		search = xstrdup(t->search);
+		type = t->type;
+		uattrs = NULL;
+		lud = NULL;
+		if (type == LA_DN)
+			rc = lm_search(c, search, c->s->scope,
+			    "(objectClass=*)", attrs, &res);
+		else if (type == LA_FILTER)
+			rc = lm_search(c, c->s->base, c->s->scope, search,
+			    attrs, &res);
+		else {
+			if (ldap_url_parse(search, &lud) != LDAP_URL_SUCCESS) {
+				free(search);
+				c->rc = LDAP_INVALID_SYNTAX;
+				return LS_TEMPFAIL;
+			}
+			/* its own attributes, objectClass among them */
+			if (lud->lud_attrs != NULL) {
+				for (n = 0; lud->lud_attrs[n] != NULL; n++)
+					if (str_casecmp(lud->lud_attrs[n],
+					    "objectClass") == 0)
+						break;
+				if (lud->lud_attrs[n] == NULL) {
+					uattrs = xcalloc(n + 2,
+					    sizeof(*uattrs));
+					memcpy(uattrs, lud->lud_attrs,
+					    n * sizeof(*uattrs));
+					uattrs[n] = "objectClass";
+				}
+			}
+			rc = lm_search(c, lud->lud_dn, lud->lud_scope,
+			    lud->lud_filter, uattrs != NULL ? uattrs :
+			    lud->lud_attrs, &res);
+		}
+		st = lm_results(c, res, rc, type == LA_URL);
+		if (res != NULL)
+			ldap_msgfree(res);
+		free(uattrs);
+		if (lud != NULL)
+			ldap_free_urldesc(lud);
+		if (st != LS_OK && st != LS_NOTFOUND) {
+			free(search);
+			return st;
+		}
+		/* done; new entries may sort before it: start over */
+		todo_add(c, search, type)->done = 1;
+		free(search);
+		i = (size_t)-1;
+	}
+	return LS_OK;
 }
 
 static enum map_result
@@ -859,14 +1239,14 @@ lm_lookup(struct map *m, const char *key, const char *const *args,
 	struct ldap_conn *lc = m->priv;
 	const struct ldap_spec *s = &lc->eff;
 	LDAPMessage *res = NULL;
-	struct timeval tv, *tvp = NULL;
 	struct buf filter;
+	struct lm_ctx c;
 	char **attrs = NULL;
-	enum lm_collect col;
+	enum lm_status st;
 	size_t i;
 	int rc;
 
-	if (lc->ld == NULL && lm_connect(m, lc, err) == -1) {
+	if (lc->sh->ld == NULL && lm_connect(m, lc, err) == -1) {
 		*stat_out = MAPST_TEMPFAIL;
 		return MAP_TEMPFAIL;
 	}
@@ -882,57 +1262,62 @@ lm_lookup(struct map *m, const char *key, const char *const *args,
 		for (i = 0; i < s->attrs.n; i++)
 			attrs[i] = s->attrs.v[i];
 	}
-	if (s->timelimit > 0) {
-		tv.tv_sec = s->timelimit;
-		tv.tv_usec = 0;
-		tvp = &tv;
-	}
-	rc = ldap_search_ext_s(lc->ld, s->base, s->scope, filter.data, attrs,
-	    (s->given & LS_ATTRSONLY) != 0, NULL, NULL, tvp, s->sizelimit,
-	    &res);
-	free(attrs);
+	memset(&c, 0, sizeof(c));
+	c.ld = lc->sh->ld;
+	c.s = s;
+	c.delim = m->coldelim;
+	c.matchonly = (m->flags & MF_MATCHONLY) != 0;
+	c.out = val_out;
+	lm_setopts(c.ld, s);
+	rc = lm_search(&c, s->base, s->scope, filter.data, attrs, &res);
 	buf_free(&filter);
-	if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||
-	    rc == LDAP_UNAVAILABLE || rc == LDAP_TIMEOUT) {
-		/* the server went away: open again on the next lookup */
-		if (res != NULL)
-			ldap_msgfree(res);
-		lm_disconnect(lc);
-		*stat_out = MAPST_TEMPFAIL;
-		err_set(err, ERR_TEMPFAIL, "Error in ldap_search in map %s: "
-		    "%s", m->name, ldap_err2string(rc));
-		return MAP_TEMPFAIL;
-	}
-	col = LC_NOTFOUND;
-	if (res != NULL)
-		col = lm_collect(lc->ld, res, s, m->coldelim,
-		    (m->flags & MF_MATCHONLY) != 0, val_out);
+	st = lm_results(&c, res, rc, 0);
 	if (res != NULL)
 		ldap_msgfree(res);
-	if (col == LC_ONLYONE) {
+	/* sendmail makes the further searches unless -1 failed at the top */
+	if ((st == LS_OK || st == LS_NOTFOUND) && !c.onlyone) {
+		enum lm_status rst = lm_recurse(&c, attrs);
+
+		if (rst != LS_OK)
+			st = rst;
+	}
+	free(attrs);
+	for (i = 0; i < c.ntodo; i++)
+		free(c.todo[i].search);
+	free(c.todo);
+	switch (st) {
+	case LS_OK:
+		if (c.have || c.matchonly) {
+			*stat_out = MAPST_OK;
+			return MAP_FOUND;
+		}
+		/* entries, but nothing to return: sendmail's (0) */
+		buf_reset(val_out);
+		*stat_out = MAPST_OK;
+		return MAP_NOTFOUND;
+	case LS_NOTFOUND:
 		buf_reset(val_out);
 		*stat_out = MAPST_NOTFOUND;
 		return MAP_NOTFOUND;
-	}
-	if (col == LC_SOFTWARE) {
+	case LS_SOFTWARE:
 		buf_reset(val_out);
 		*stat_out = 70;
 		return MAP_NOTFOUND;
-	}
-	if (rc != LDAP_SUCCESS) {
+	case LS_RESTART:
+		/* the server went away: open again on the next lookup */
+		lm_disconnect(lc->sh);
+		buf_reset(val_out);
+		*stat_out = MAPST_TEMPFAIL;
+		err_set(err, ERR_TEMPFAIL, "Error in ldap_search in map %s: "
+		    "%s", m->name, ldap_err2string(c.rc));
+		return MAP_TEMPFAIL;
+	default:
 		buf_reset(val_out);
 		*stat_out = MAPST_TEMPFAIL;
 		err_set(err, ERR_TEMPFAIL, "Error getting LDAP results, "
-		    "map=%s, name=%s: %s", m->name, key, ldap_err2string(rc));
+		    "map=%s, name=%s: %s", m->name, key, ldap_err2string(c.rc));
 		return MAP_TEMPFAIL;
 	}
-	if (col == LC_NOTFOUND) {
-		buf_reset(val_out);
-		*stat_out = MAPST_NOTFOUND;
-		return MAP_NOTFOUND;
-	}
-	*stat_out = MAPST_OK;
-	return MAP_FOUND;
 }
 
 const struct map_class map_class_ldap = {
