@@ -236,9 +236,9 @@ long	queue_list(const struct queue_dirs *, const struct queue_list_opts *,
  * Writing the queue (queue_write.c).  A new message is a df<id> body
  * file, created first, and a qf<id> control file that appears by
  * rename(tf<id>, qf<id>): the qf is the commit record, so a message
- * exists exactly when its qf does.  Paths follow the queue_dirs layout
- * (qf/ and df/ subdirectories when present).  Files get `mode' (sendmail's
- * QueueFileMode, 0640 by default) minus the process umask.
+ * exists exactly when its qf does.  Paths follow the queue_dirs
+ * layout (qf/ and df/ subdirectories when present).  Files get `mode'
+ * (sendmail's QueueFileMode, 0640 by default) minus the umask.
  */
 struct queue_tx;
 
@@ -264,10 +264,11 @@ size_t	queue_tx_size(const struct queue_tx *);
 int	queue_tx_8bit(const struct queue_tx *);
 const char *queue_tx_id(const struct queue_tx *);
 /*
- * Makes the message durable: the df is written and fsynced, the qf
+ * Makes the message durable: the rest of the df is written, the qf
  * text (queue_qf_format) goes to tf<id>, locked (flock and fcntl, so
- * sendmail built with either sees it locked), fsynced and renamed to
- * qf<id>, and the directory is fsynced.  After 0 the message survives
+ * sendmail built with either sees it locked), both are fdatasynced
+ * (df first), the tf is renamed to qf<id> and the folder fsynced
+ * (the df's too if it is another).  After 0 the message survives
  * a crash; the qf stays open and locked until queue_tx_close.  On -1
  * (err, ERR_TEMPFAIL with the errno text) nothing of the message is
  * left and the only call allowed is queue_tx_abort (or _close).
@@ -279,14 +280,15 @@ int	queue_tx_qf_fd(const struct queue_tx *);
 int	queue_tx_df_fd(const struct queue_tx *);
 /* Releases the locks and closes; the files stay.  Accepts NULL. */
 void	queue_tx_close(struct queue_tx *);
-/* Removes an uncommitted message's files and frees.  Accepts NULL. */
+/* Removes an uncommitted message's files and frees (after a commit it
+ * only closes).  Accepts NULL. */
 void	queue_tx_abort(struct queue_tx *);
 
 /*
  * Replaces qf<id> with qf's text: tf<id> is written, locked, fsynced
  * and renamed over the qf.  The caller holds the lock on the old qf;
- * the lock of the new one is handed over in *fd_out (close it, or
- * queue_qf_unlock_close, when done).  The rename itself is not synced:
+ * the lock of the new one is handed over in *fd_out (close it when
+ * done).  The new qf keeps the old one's mode.  The rename is not synced:
  * after a crash the old or the new qf is there, whole.  -1 (err):
  * the old qf is untouched.
  */
