@@ -258,7 +258,8 @@ int	queue_tx_begin_new(struct queue_tx **out, const struct queue_dirs *,
 	    size_t pathidx, struct queue_idgen *g, long pid, int mode,
 	    char id_out[QUEUE_ID_MAX], struct err *);
 /* Appends body bytes (buffered; written when the buffer fills). */
-int	queue_tx_write(struct queue_tx *, const void *, size_t, struct err *);
+int	queue_tx_write(struct queue_tx *, const void *, size_t,
+	    struct err *);
 /* Body bytes so far, and whether any had the 8th bit set. */
 size_t	queue_tx_size(const struct queue_tx *);
 int	queue_tx_8bit(const struct queue_tx *);
