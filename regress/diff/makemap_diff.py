@@ -278,20 +278,30 @@ def build_cases(ctx, sel):
     return lookups
 
 
+def ns_world(ctx, name, folder):
+    """The unshare prefix with the files it binds written into folder,
+    or None (the case SKIPped with the reason)."""
+    try:
+        prefix = unshare_prefix()
+    except Skip as e:
+        print("SKIP diff makemap-%s: %s" % (name, e))
+        ctx.counts["SKIP"] += 1
+        return None
+    os.makedirs(folder, exist_ok=True)
+    for f, text in (("hosts", HOSTS), ("resolv.conf", RESOLV),
+                    ("passwd", PASSWD), ("group", GROUP)):
+        write(os.path.join(folder, f), text)
+    return prefix
+
+
 def lookup_cases(ctx, lookups):
     """The real sendmail's /map answers for both files of each case."""
     if not lookups:
         return
-    try:
-        prefix = unshare_prefix()
-    except Skip as e:
-        print("SKIP diff makemap-lookups: %s" % e)
-        ctx.counts["SKIP"] += 1
-        return
     t = ctx.tmp
-    for f, text in (("hosts", HOSTS), ("resolv.conf", RESOLV),
-                    ("passwd", PASSWD), ("group", GROUP)):
-        write(os.path.join(t, f), text)
+    prefix = ns_world(ctx, "lookups", t)
+    if prefix is None:
+        return
     cf = ["V10/Berkeley", "O QueueDirectory=%s" % t,
           "Mlocal, P=/bin/true, F=lsDFM, A=true $u",
           "Mprog, P=/bin/sh, F=lsDFM, A=sh -c $u"]
@@ -418,17 +428,10 @@ def switch_cases(ctx, sel):
     """K switch maps under each SWITCH_FILES text, -bt /map compared."""
     if sel and "switch" not in sel:
         return
-    try:
-        prefix = unshare_prefix()
-    except Skip as e:
-        print("SKIP diff makemap-switch: %s" % e)
-        ctx.counts["SKIP"] += 1
-        return
     t = os.path.join(ctx.tmp, "switch")
-    os.makedirs(t)
-    for f, text in (("hosts", HOSTS), ("resolv.conf", RESOLV),
-                    ("passwd", PASSWD), ("group", GROUP)):
-        write(os.path.join(t, f), text)
+    prefix = ns_world(ctx, "switch", t)
+    if prefix is None:
+        return
     write(os.path.join(t, "files.txt"), "a1 files-a1\nboth files-both\n")
     write(os.path.join(t, "second.txt"), "a2 second-a2\nboth second-both\n")
     cf = ["V10/Berkeley", "O QueueDirectory=%s" % t,
