@@ -838,3 +838,32 @@ def test_huge_literal_before_login_is_refused(server):
     sock.sendall(b"b NOOP\r\n")
     assert f.readline() == b"b OK NOOP completed.\r\n"
     sock.close()
+
+
+# ---- ESEARCH and SORT
+
+
+def test_esearch_return_options(server):
+    m = server.login()
+    m.select()
+    typ, data = m._simple_command("SEARCH", "RETURN", "(MIN MAX COUNT ALL)",
+                                  "ALL")
+    typ, data = m._untagged_response(typ, data, "ESEARCH")
+    assert re.match(rb'\(TAG "\w+"\) MIN 1 MAX 3 COUNT 3 ALL 1:3$', data[0])
+    typ, data = m._simple_command("UID", "SEARCH", "RETURN", "()",
+                                  "FROM", "nobody")
+    typ, data = m._untagged_response(typ, data, "ESEARCH")
+    assert re.match(rb'\(TAG "\w+"\) UID$', data[0])
+    m.logout()
+
+
+def test_sort(server):
+    m = server.login()
+    m.select()
+    assert m.sort("(SUBJECT)", "UTF-8", "ALL")[1] == [b"1 3 2"]
+    assert m.sort("(REVERSE SIZE)", "UTF-8", "ALL")[1] == [b"2 1 3"]
+    assert m.sort("(FROM)", "UTF-8", "ALL")[1] == [b"1 2 3"]
+    assert m.sort("(DATE)", "UTF-8", "NOT FROM bob")[1] == [b"1 3"]
+    typ, data = m.uid("SORT", "(ARRIVAL)", "UTF-8", "ALL")
+    assert data == [b"1 2 3"]
+    m.logout()

@@ -47,6 +47,11 @@ int	imap_hdr_search(const char *h, size_t len, const char *name,
 void	imap_hdr_filter(const char *h, size_t len, const struct strarr *,
 	    int not, struct buf *out);
 void	imap_envelope(struct buf *out, const char *h, size_t len);
+/* RFC 2047 encoded words decoded (bytes as sent, no charset change) */
+void	imap_decode_words(const char *in, struct buf *out);
+/* the first address of a header value (group names are addresses) */
+void	imap_addr_first(const char *v, size_t len, struct buf *name,
+	    struct buf *mbox, struct buf *host);
 void	imap_bodystructure(struct buf *out, struct imap_msg *, int ext);
 /* spec: "", "1.2", "HEADER", "1.TEXT", "2.MIME" ...; -1 no such part */
 int	imap_section(struct imap_msg *, const char *spec, struct buf *out);
@@ -94,7 +99,14 @@ void	imap_datetime_out(struct buf *, time_t);
 /* the mailbox name argument: "INBOX" for any case of it */
 const char *imap_arg_string(const struct imap_arg *);
 
+/* SEARCH keys (after CHARSET) into the ascending sequence numbers that
+ * match (free them); -1 with a reply given */
+int	imap_search_run(struct imap_session *, const char *tag,
+	    const char *verb, const struct imap_arg *, size_t,
+	    size_t **seqs_out, size_t *n_out);
+
 /* ---- handlers */
+void	imap_cmd_sort(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_fetch(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_store(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_search(struct imap_session *, struct imap_cmd *, int uid);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "imap_int.h"
+#include "lib/base64.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -630,6 +631,19 @@ static void
 addr_out(struct buf *out, const struct buf *name, const char *adl,
     const char *mbox, const char *host, int flat)
 {
+	if (flat == 2) {
+		/* the first address only: name NUL mailbox NUL host NUL */
+		if (out->len > 0)
+			return;
+		if (name != NULL && name->len > 0)
+			(void)buf_add(out, name->data, name->len);
+		(void)buf_addc(out, '\0');
+		(void)buf_adds(out, mbox ? mbox : "");
+		(void)buf_addc(out, '\0');
+		(void)buf_adds(out, host ? host : "");
+		(void)buf_addc(out, '\0');
+		return;
+	}
 	if (flat) {
 		/* "Name <mailbox@host>, " for SEARCH FROM and friends */
 		if (name != NULL && name->len > 0)
@@ -777,6 +791,28 @@ addr_list(struct buf *out, const char *v, size_t len, int flat)
 	buf_free(&dom);
 	buf_free(&adl);
 	buf_free(&res);
+}
+
+void
+imap_addr_first(const char *v, size_t len, struct buf *name,
+    struct buf *mbox, struct buf *host)
+{
+	struct buf b;
+	size_t a, m;
+
+	buf_init(&b, 0);
+	buf_reset(name);
+	buf_reset(mbox);
+	buf_reset(host);
+	addr_list(&b, v, len, 2);
+	if (b.len > 0) {
+		a = strlen(b.data);
+		(void)buf_adds(name, b.data);
+		m = strlen(b.data + a + 1);
+		(void)buf_adds(mbox, b.data + a + 1);
+		(void)buf_adds(host, b.data + a + 1 + m + 1);
+	}
+	buf_free(&b);
 }
 
 void
@@ -1046,4 +1082,91 @@ imap_section_fields(struct imap_msg *m, const char *spec,
 	}
 	imap_hdr_filter(m->text.data + p->hdr, p->hdr_len, names, not, out);
 	return 0;
+}
+
+/* ---- RFC 2047 encoded words, for SORT keys */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One "=?charset?Q|B?text?=" at p: appends its bytes (charsets are not
+ * converted) and returns its length, 0 when p is not one. */
+static size_t
+encoded_word(const char *p, struct buf *out)
+{
+	const char *q1, *q2, *end;
+	size_t i;
+
+	if (p[0] != '=' || p[1] != '?' || (q1 = strchr(p + 2, '?')) == NULL ||
+	    q1[1] == '\0' || q1[2] != '?' ||
+	    (end = strstr(q1 + 3, "?=")) == NULL)
+		return 0;
+	q2 = q1 + 3;
+	if (q1[1] == 'Q' || q1[1] == 'q') {
+		for (i = 0; q2 + i < end; i++) {
+			char c = q2[i];
+
+			if (c == '_')
+				c = ' ';
+			else if (c == '=' && q2 + i + 2 < end + 1 &&
+			    hexval(q2[i + 1]) >= 0 && hexval(q2[i + 2]) >= 0) {
+				c = (char)(hexval(q2[i + 1]) * 16 +
+				    hexval(q2[i + 2]));
+				i += 2;
+			}
+			(void)buf_addc(out, c);
+		}
+	} else if (q1[1] == 'B' || q1[1] == 'b') {
+		if (base64_decode(q2, (size_t)(end - q2), out) == -1)
+			return 0;
+	} else
+		return 0;
+	return (size_t)(end + 2 - p);
+}
+
+void
+imap_decode_words(const char *in, struct buf *out)
+{
+	const char *p = in;
+	int last_word = 0;
+
+	buf_reset(out);
+	while (*p != '\0') {
+		size_t n;
+
+		if (*p == '=' && (n = encoded_word(p, out)) > 0) {
+			p += n;
+			last_word = 1;
+			continue;
+		}
+		if (last_word && (*p == ' ' || *p == '\t')) {
+			/* blanks between two encoded words vanish */
+			const char *q = p;
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '=' && q[1] == '?') {
+				struct buf probe;
+
+				buf_init(&probe, 0);
+				n = encoded_word(q, &probe);
+				buf_free(&probe);
+				if (n > 0) {
+					p = q;
+					continue;
+				}
+			}
+		}
+		last_word = 0;
+		(void)buf_addc(out, *p++);
+	}
 }

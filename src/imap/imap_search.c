@@ -422,14 +422,17 @@ match(struct sctx *c, const struct skey *k)
 	return 0;
 }
 
-void
-imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
+int
+imap_search_run(struct imap_session *s, const char *tag, const char *verb,
+    const struct imap_arg *args, size_t nargs, size_t **seqs_out,
+    size_t *n_out)
 {
-	struct sparse p = { s, c->args, c->nargs, 0, NULL };
+	struct sparse p = { s, args, nargs, 0, NULL };
 	struct skey root;
-	struct buf out;
-	size_t seq;
+	size_t seq, *v = NULL, n = 0;
 
+	*seqs_out = NULL;
+	*n_out = 0;
 	memset(&root, 0, sizeof(root));
 	root.kind = K_AND;
 	if (p.n >= 2 && imap_arg_string(&p.v[0]) != NULL &&
@@ -438,27 +441,24 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 
 		if (cs == NULL || (str_casecmp(cs, "UTF-8") != 0 &&
 		    str_casecmp(cs, "US-ASCII") != 0)) {
-			imap_tagged(s, c->tag, "NO [BADCHARSET (UTF-8 "
+			imap_tagged(s, tag, "NO [BADCHARSET (UTF-8 "
 			    "US-ASCII)] Unknown charset");
-			return;
+			return -1;
 		}
 		p.pos = 2;
 	}
 	if (p.pos >= p.n) {
-		imap_tagged(s, c->tag, "BAD Error in IMAP command %sSEARCH: "
-		    "Missing search parameters", uid ? "UID " : "");
-		return;
+		imap_tagged(s, tag, "BAD Error in IMAP command %s: "
+		    "Missing search parameters", verb);
+		return -1;
 	}
 	while (p.pos < p.n)
 		if (parse_key(&p, kid(&root), 0) == -1) {
-			imap_tagged(s, c->tag, "BAD Error in IMAP command "
-			    "%sSEARCH: %s", uid ? "UID " : "", p.why ? p.why :
-			    "Invalid arguments");
+			imap_tagged(s, tag, "BAD Error in IMAP command %s: %s",
+			    verb, p.why ? p.why : "Invalid arguments");
 			skey_free(&root);
-			return;
+			return -1;
 		}
-	buf_init(&out, 0);
-	(void)buf_adds(&out, "* SEARCH");
 	for (seq = 1; seq <= s->nknown; seq++) {
 		struct sctx ctx;
 
@@ -467,15 +467,109 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 		ctx.seq = seq;
 		if ((ctx.x = imap_msg_index(s, seq)) < 0)
 			continue;
-		if (match(&ctx, &root))
-			buf_printf(&out, " %" PRIu32, uid ?
-			    s->known[seq - 1].uid : (uint32_t)seq);
+		if (match(&ctx, &root)) {
+			v = xreallocarray(v, n + 1, sizeof(*v));
+			v[n++] = seq;
+		}
 		if (ctx.loaded && !ctx.failed)
 			imap_msg_free(&ctx.msg);
+	}
+	skey_free(&root);
+	*seqs_out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* "1:3,5" of ascending numbers */
+static void
+set_out(struct buf *b, const uint32_t *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		if (i > 0)
+			(void)buf_addc(b, ',');
+		if (j > i)
+			buf_printf(b, "%" PRIu32 ":%" PRIu32, v[i], v[j]);
+		else
+			buf_printf(b, "%" PRIu32, v[i]);
+		i = j + 1;
+	}
+}
+
+void
+imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
+{
+	const struct imap_arg *args = c->args;
+	size_t nargs = c->nargs, *seqs, n, i;
+	unsigned ret = 0;	/* ESEARCH's RETURN options, bit 7: given */
+	struct buf out;
+	uint32_t *v;
+
+	/* ESEARCH: SEARCH RETURN (MIN MAX COUNT ALL) ... */
+	if (nargs >= 2 && imap_arg_string(&args[0]) != NULL &&
+	    str_casecmp(args[0].str, "RETURN") == 0 &&
+	    args[1].type == IMAP_ARG_LIST) {
+		ret = 0x80;
+		for (i = 0; i < args[1].nlist; i++) {
+			const char *o = imap_arg_string(&args[1].list[i]);
+
+			if (o != NULL && str_casecmp(o, "MIN") == 0)
+				ret |= 1;
+			else if (o != NULL && str_casecmp(o, "MAX") == 0)
+				ret |= 2;
+			else if (o != NULL && str_casecmp(o, "COUNT") == 0)
+				ret |= 4;
+			else if (o != NULL && str_casecmp(o, "ALL") == 0)
+				ret |= 8;
+			else {
+				imap_tagged(s, c->tag, "BAD Error in IMAP "
+				    "command %sSEARCH: Invalid RETURN option",
+				    uid ? "UID " : "");
+				return;
+			}
+		}
+		if ((ret & 0x7f) == 0)
+			ret |= 8;
+		args += 2;
+		nargs -= 2;
+	}
+	if (imap_search_run(s, c->tag, uid ? "UID SEARCH" : "SEARCH", args,
+	    nargs, &seqs, &n) == -1)
+		return;
+	v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = uid ? s->known[seqs[i] - 1].uid : (uint32_t)seqs[i];
+	free(seqs);
+	buf_init(&out, 0);
+	if (ret == 0) {
+		(void)buf_adds(&out, "* SEARCH");
+		for (i = 0; i < n; i++)
+			buf_printf(&out, " %" PRIu32, v[i]);
+	} else {
+		(void)buf_adds(&out, "* ESEARCH (TAG ");
+		imap_cstr_out(&out, c->tag);
+		(void)buf_addc(&out, ')');
+		if (uid)
+			(void)buf_adds(&out, " UID");
+		if ((ret & 1) && n > 0)
+			buf_printf(&out, " MIN %" PRIu32, v[0]);
+		if ((ret & 2) && n > 0)
+			buf_printf(&out, " MAX %" PRIu32, v[n - 1]);
+		if (ret & 4)
+			buf_printf(&out, " COUNT %zu", n);
+		if ((ret & 8) && n > 0) {
+			(void)buf_adds(&out, " ALL ");
+			set_out(&out, v, n);
+		}
 	}
 	(void)buf_adds(&out, "\r\n");
 	(void)buf_add(&s->out, out.data, out.len);
 	buf_free(&out);
-	skey_free(&root);
+	free(v);
 	imap_tagged(s, c->tag, "OK Search completed.");
 }
