@@ -359,8 +359,8 @@ R<$-> $| <$+> <$*>		$@ $2
 dnl a verified client certificate may allow relaying
 SRelayTLS
 _cf_ACC(`dnl
-dnl # only a verified certificate counts: its issuer's CERTISSUER: entry
-dnl # says RELAY, or SUBJECT (then the subject's CERTSUBJECT: entry decides)
+dnl # only a verified certificate counts: the CERTISSUER: entry of its
+dnl # issuer says RELAY, or SUBJECT (then the CERTSUBJECT: entry decides)
 R$*				$: <$&{verify}>
 R<$={TlsVerified}>		$: OK
 R<$*>				$@ NO

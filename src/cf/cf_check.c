@@ -204,31 +204,40 @@ cf_rcpt_known(struct cf *cf, const struct cf_resolved *r, const char *to)
 }
 
 /*
- * The macros a queue file keeps: those named in class
- * {persistentMacros} that have a value, in macro id order as sendmail
- * writes them.
+ * The macros a queue file keeps: the macro ids named by the words of
+ * class {persistentMacros} (exactly: "s" is not "S"), those that have a
+ * value (an empty one counts), in id order as sendmail writes them.
  */
 void
 cf_macros_persistent(struct cf *cf,
     void (*fn)(void *arg, const char *name, const char *value), void *arg)
 {
-	const char *end, *name;
-	char tmp[4], braced[80];
+	unsigned char want[CF_MAXMACROID + 1];
+	const struct cf_word *w;
+	const char *end;
+	char bare[64], tmp[4];
+	size_t i, n;
 	int cls, id;
 
+	memset(want, 0, sizeof(want));
 	cls = cf_macid(cf, "{persistentMacros}", &end);
-	for (id = 1; id <= CF_MAXMACROID; id++) {
-		if (cf->macro[id] == NULL || cf->macro[id][0] == '\0')
+	for (i = 0; i < cf->words.cap; i++) {
+		w = cf->words.slot[i];
+		if (w == NULL || !(w->bits[cls / 8] & (1u << (cls % 8))))
 			continue;
-		name = cf_macname(cf, id, tmp);
-		if (id >= CF_FIRSTLONGID) {
-			(void)snprintf(braced, sizeof(braced), "{%s}", name);
-			if (!cf_class_has(cf, cls, braced))
-				continue;
-		} else if (!cf_class_has(cf, cls, name))
-			continue;
-		fn(arg, name, cf->macro[id]);
+		n = strlen(w->name);
+		if (n > 2 && w->name[0] == '{' && n - 2 < sizeof(bare)) {
+			memcpy(bare, w->name + 1, n - 2);
+			bare[n - 2] = '\0';
+			id = cf_macid_find(cf, bare);
+		} else
+			id = cf_macid_find(cf, w->name);
+		if (id > 0 && id <= CF_MAXMACROID)
+			want[id] = 1;
 	}
+	for (id = 1; id <= CF_MAXMACROID; id++)
+		if (want[id] && cf->macro[id] != NULL)
+			fn(arg, cf_macname(cf, id, tmp), cf->macro[id]);
 }
 
 /* Whether word is in class cls ("t", "{name}"), matched without case. */

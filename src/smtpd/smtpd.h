@@ -22,7 +22,9 @@ struct smtpd_peer {
 	const char	*if_addr;	/* our address of the connection */
 	const char	*daemon_name;	/* Name= of the port, "MTA" */
 	const char	*daemon_flags;	/* ${daemon_flags} */
-	int		 forged;	/* name does not map back to addr */
+	const char	*resolve;	/* ${client_resolve}: OK, FAIL,
+					   FORGED (name does not map back),
+					   TEMP (lookup failed for now) */
 };
 
 struct smtpd_ctx {

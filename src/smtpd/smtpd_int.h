@@ -33,7 +33,10 @@ struct session {
 	struct buf		 err;		/* the cf's first error reply */
 	char			*errtext;	/* ... without codes, for M */
 
-	int			 nullserver;	/* pre-greeting traffic */
+	int			 nullserver;	/* serve no mail: */
+	char			*nullreply;	/* check_relay's reply, or NULL
+					   (pre-greeting traffic) */
+	int			 discard_all;	/* check_relay said DISCARD */
 	int			 helo;		/* HELO or EHLO seen */
 	int			 esmtp;
 	int			 quit;

@@ -216,8 +216,8 @@ on_cf_error(void *arg, int kind, const char *to, const char *text)
 	free(s->errtext);
 	/* sendmail names the address only with these reply codes */
 	if (to != NULL && (strcmp(code, "050") == 0 || strcmp(code, "250")
-	    == 0 || strcmp(code, "252") == 0 || strcmp(code, "550") == 0 ||
-	    strcmp(code, "551") == 0 || strcmp(code, "553") == 0)) {
+	    == 0 || strcmp(code, "252") == 0 || strcmp(code, "450") == 0 ||
+	    strcmp(code, "550") == 0 || strcmp(code, "553") == 0)) {
 		(void)buf_printf(&s->err, "%s %s %s... %s", code, enh, to,
 		    text);
 		s->errtext = NULL;
@@ -268,7 +268,7 @@ session_reset_tx(struct session *s)
 	free(s->mail_from);
 	s->mail_from = NULL;
 	s->has_mail = 0;
-	s->discard = 0;
+	s->discard = s->discard_all;
 	s->have_id = 0;
 	s->id[0] = '\0';
 	cf_macro_define(s->cf, "i", NULL);
@@ -286,9 +286,8 @@ define_peer(struct session *s)
 		cf_macro_define(cf, "{client_addr}", p->addr);
 		cf_macro_define(cf, "{client_name}", p->name);
 		cf_macro_define(cf, "{client_port}", p->port ? p->port : "0");
-		cf_macro_define(cf, "{client_resolve}", p->forged ? "FORGED"
-		    : strcmp(p->name, p->addr) == 0 ||
-		    p->name[0] == '[' ? "FAIL" : "OK");
+		cf_macro_define(cf, "{client_resolve}", p->resolve ?
+		    p->resolve : "OK");
 		cf_macro_define(cf, "{daemon_family}", p->family);
 		cf_macro_define(cf, "{if_addr}", p->if_addr);
 	} else if (cf_macro_value(cf, "{client_addr}") == NULL) {
@@ -429,6 +428,11 @@ too_many_bad(struct session *s)
 	return 1;
 }
 
+/*
+ * A client we serve no mail: after check_relay's reject it may greet
+ * and leave, every other command gets the reject; after pre-greeting
+ * traffic even the greeting is a protocol error.
+ */
 static void
 nullserver_cmd(struct session *s, struct smtp_cmd *c, const char *line)
 {
@@ -445,8 +449,18 @@ nullserver_cmd(struct session *s, struct smtp_cmd *c, const char *line)
 		break;
 	case SMTP_HELO:
 	case SMTP_EHLO:
-		if (!too_many_bad(s))
+		if (too_many_bad(s))
+			break;
+		if (s->nullreply == NULL)
 			reply(s, "554 5.5.0 SMTP protocol error");
+		else if (c->verb == SMTP_HELO)
+			reply(s, "250 %s Hello %s, pleased to meet you",
+			    jname(s), s->relay);
+		else {
+			reply(s, "250-%s Hello %s, pleased to meet you",
+			    jname(s), s->relay);
+			reply(s, "250 ENHANCEDSTATUSCODES");
+		}
 		break;
 	case SMTP_UNKNOWN:
 		if (!too_many_bad(s))
@@ -454,7 +468,11 @@ nullserver_cmd(struct session *s, struct smtp_cmd *c, const char *line)
 			    line);
 		break;
 	default:
-		if (!too_many_bad(s))
+		if (too_many_bad(s))
+			break;
+		if (s->nullreply != NULL)
+			reply(s, "%s", s->nullreply);
+		else
 			reply(s, "550 5.0.0 Command rejected");
 		break;
 	}
@@ -568,9 +586,13 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		s.maxrcpts = atol(v);
 	if ((v = cf_option_value(s.cf, "BadRcptThrottle")) != NULL)
 		s.badrcpt_throttle = atol(v);
-	if (peer->addr != NULL)
+	if (peer->addr != NULL && peer->name[0] == '[')
+		(void)snprintf(relay, sizeof(relay), "%s", peer->name);
+	else if (peer->addr != NULL)
 		(void)snprintf(relay, sizeof(relay), "%s [%s]%s", peer->name,
-		    peer->addr, peer->forged ? " (may be forged)" : "");
+		    peer->addr, peer->resolve != NULL &&
+		    strcmp(peer->resolve, "FORGED") == 0 ?
+		    " (may be forged)" : "");
 	else
 		(void)snprintf(relay, sizeof(relay), "%s", peer->ident ?
 		    peer->ident : "localhost");
@@ -579,12 +601,21 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	define_peer(&s);
 	session_reset_tx(&s);
 
-	if (peer->addr != NULL && cf_rscheck(s.cf, "check_relay", peer->name,
-	    peer->addr, NULL) != CF_ACCEPT) {
-		log_msg(LOG_NOTICE, NULL, "ruleset=check_relay, arg1=%s, "
-		    "arg2=%s, relay=%s, reject=%s", peer->name, peer->addr,
-		    relay, buf_cstr(&s.err));
-		s.nullserver = 1;
+	if (peer->addr != NULL) {
+		enum cf_verdict v = cf_rscheck(s.cf, "check_relay", peer->name,
+		    peer->addr, NULL);
+
+		if (v == CF_DISCARD)
+			s.discard_all = s.discard = 1;
+		else if (v != CF_ACCEPT) {
+			log_msg(LOG_NOTICE, NULL, "ruleset=check_relay, arg1=%s, "
+			    "arg2=%s, relay=%s, reject=%s", peer->name,
+			    peer->addr, relay, buf_cstr(&s.err));
+			s.nullserver = 1;
+			s.nullreply = xstrdup(s.err.len ? buf_cstr(&s.err) :
+			    "550 5.7.1 Access denied");
+			clear_cf_error(&s);
+		}
 	}
 	if (!s.nullserver) {
 		long pause = greet_pause(&s);
@@ -602,13 +633,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 				    jname(&s));
 		}
 	}
-	if (s.nullserver && s.err.len != 0) {
-		/* check_relay's own words as the greeting */
-		const char *e = buf_cstr(&s.err);
-
-		reply(&s, "554 %s", strlen(e) > 4 ? e + 4 : e);
-		clear_cf_error(&s);
-	} else if (s.out.len == 0)
+	if (s.out.len == 0)
 		greeting(&s);
 	while (!s.quit && (line = session_getline(&s, &len)) != NULL)
 		dispatch(&s, line, len);
@@ -634,6 +659,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	msg_free(&s.msg);
 	free(s.mail_from);
 	free(s.errtext);
+	free(s.nullreply);
 	free(s.ibuf);
 	buf_free(&s.out);
 	buf_free(&s.err);

@@ -34,18 +34,22 @@ addr_string(const struct sockaddr_storage *ss, char *out, size_t size,
 	}
 }
 
-/* The client's name if its address maps to it and back; else "[addr]". */
+/*
+ * The client's name if its address maps to it and back; else "[addr]".
+ * *resolve says how the lookup went, as ${client_resolve} does.
+ */
 static void
 client_name(const struct sockaddr_storage *ss, const char *addr, char *out,
-    size_t size, int *forged)
+    size_t size, const char **resolve)
 {
 	struct addrinfo hints, *res, *ai;
 	char host[NI_MAXHOST], back[NI_MAXHOST];
-	int ok = 0;
+	int ok = 0, rc;
 
-	*forged = 0;
-	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
-	    sizeof(host), NULL, 0, NI_NAMEREQD) != 0) {
+	rc = getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
+	    sizeof(host), NULL, 0, NI_NAMEREQD);
+	if (rc != 0) {
+		*resolve = rc == EAI_AGAIN ? "TEMP" : "FAIL";
 		if (snprintf(out, size, "[%s]", addr) >= (int)size)
 			out[0] = '\0';
 		return;
@@ -61,8 +65,20 @@ client_name(const struct sockaddr_storage *ss, const char *addr, char *out,
 				ok = 1;
 		freeaddrinfo(res);
 	}
-	*forged = !ok;
+	*resolve = ok ? "OK" : "FORGED";
 	(void)snprintf(out, size, "%s", host);
+}
+
+static int
+is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr)
+		    >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return 0;
 }
 
 static void
@@ -85,13 +101,14 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	addr_string(&peer_ss, addr, sizeof(addr), pport, sizeof(pport));
 	addr_string(&our_ss, ouraddr, sizeof(ouraddr), ourport,
 	    sizeof(ourport));
-	client_name(&peer_ss, addr, name, sizeof(name), &peer.forged);
+	client_name(&peer_ss, addr, name, sizeof(name), &peer.resolve);
 	smtpd_port_flags(port, flags, sizeof(flags));
 	peer.addr = addr;
 	peer.name = name;
 	peer.port = pport;
 	peer.family = peer_ss.ss_family == AF_INET6 ? "inet6" : "inet";
-	peer.if_addr = ouraddr;
+	/* sendmail leaves ${if_addr} unset on the loopback net */
+	peer.if_addr = is_loopback(&our_ss) ? NULL : ouraddr;
 	peer.daemon_name = port->name;
 	peer.daemon_flags = flags;
 	ctx.fd_in = ctx.fd_out = fd;
