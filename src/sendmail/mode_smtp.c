@@ -52,7 +52,8 @@ smtp_ctx_init(struct cf *cf, struct smtpd_ctx *ctx, struct queue_dirs *qd,
 		(void)cf_check_queue(cf);
 		return -1;
 	}
-	if (queue_dirs_open(q, qd, &err) == -1) {
+	if (queue_dirs_open(q, qd, &err) == -1 ||
+	    queue_dirs_hold(qd, &err) == -1) {
 		(void)printf("451 4.0.0 %s\n", err.msg);
 		return -1;
 	}
