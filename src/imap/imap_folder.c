@@ -601,6 +601,95 @@ bad:
 	    "arguments.");
 }
 
+#define COPY_BATCH_MSGS		1000
+#define COPY_BATCH_BYTES	((size_t)32 << 20)
+
+struct copy_item {
+	struct buf		 raw;
+	struct strarr		 kw;
+	struct mailbox_new	 m;
+	uint32_t		 src_uid;
+	size_t			 x;
+};
+
+struct copy_batch {
+	struct copy_item	*v;
+	size_t			 n, cap, bytes;
+};
+
+static void
+batch_init(struct copy_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+static void
+batch_clear(struct copy_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		buf_free(&b->v[i].raw);
+		strarr_free(&b->v[i].kw);
+	}
+	b->n = 0;
+	b->bytes = 0;
+}
+
+static void
+batch_free(struct copy_batch *b)
+{
+	batch_clear(b);
+	free(b->v);
+}
+
+static struct copy_item *
+batch_add(struct copy_batch *b)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? xmul(b->cap, 2) : 16;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	buf_init(&b->v[b->n].raw, 0);
+	return &b->v[b->n++];
+}
+
+/* Appends the batch to the target; records source and new UIDs. */
+static int
+batch_flush(struct imap_session *s, struct copy_batch *b, const char *path,
+    const char *name, int move, uint32_t **src, uint32_t **dst, size_t *n,
+    uint32_t *uv)
+{
+	struct mailbox_new *v;
+	struct err err;
+	size_t i;
+	int rc;
+
+	if (b->n == 0)
+		return 0;
+	v = xcalloc(b->n, sizeof(*v));
+	for (i = 0; i < b->n; i++)
+		v[i] = b->v[i].m;
+	err_clear(&err);
+	rc = mailbox_append_batch(s->loc.format, path, s->cfg->locks, v, b->n,
+	    uv, &err);
+	if (rc == -1)
+		log_plain(LOG_ERR, "imap(%s): copy to %s: %s", s->user, name,
+		    err.msg);
+	for (i = 0; rc == 0 && i < b->n; i++) {
+		*src = xreallocarray(*src, *n + 1, sizeof(**src));
+		*dst = xreallocarray(*dst, *n + 1, sizeof(**dst));
+		(*src)[*n] = b->v[i].src_uid;
+		(*dst)[(*n)++] = v[i].uid;
+		if (move)
+			s->mb->msgs[b->v[i].x].expunge = 1;
+	}
+	free(v);
+	batch_clear(b);
+	return rc;
+}
+
 /* "1:3,7" from sorted UIDs */
 static void
 uid_ranges(struct buf *b, const uint32_t *v, size_t n)
@@ -626,7 +715,8 @@ void
 imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
 {
 	struct imap_seqset set;
-	struct buf path, raw, b;
+	struct copy_batch bt;
+	struct buf path, b;
 	struct err err;
 	const char *name;
 	uint32_t *src = NULL, *dst = NULL, uv = 0;
@@ -658,40 +748,47 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
 		buf_free(&path);
 		return;
 	}
-	buf_init(&raw, 0);
+	/* in batches: one lock and one read of the target per batch,
+	 * memory bounded by COPY_BATCH_BYTES */
+	batch_init(&bt);
 	for (r = 0; r < set.n && !failed; r++)
 		for (i = set.v[r].lo; i <= set.v[r].hi && !failed; i++) {
 			long x = imap_msg_index(s, i);
-			struct strarr kw = { 0 };
-			uint32_t u;
+			struct copy_item *it;
 
 			if (x < 0) {
 				gone = 1;
 				continue;
 			}
-			buf_reset(&raw);
+			it = batch_add(&bt);
 			err_clear(&err);
-			kw_names(s->mb, s->known[i - 1].kw, &kw);
-			if (mailbox_msg_read(s->mb, (size_t)x, &raw, &err) ==
-			    -1 || mailbox_append(s->loc.format, path.data,
-			    s->cfg->locks, raw.data ? raw.data : "", raw.len,
-			    s->known[i - 1].flags, (const char *const *)kw.v,
-			    kw.n, mailbox_msg_received(s->mb, (size_t)x), &uv,
-			    &u, &err) == -1) {
+			kw_names(s->mb, s->known[i - 1].kw, &it->kw);
+			it->src_uid = s->known[i - 1].uid;
+			it->x = (size_t)x;
+			if (mailbox_msg_read(s->mb, (size_t)x, &it->raw,
+			    &err) == -1) {
 				log_plain(LOG_ERR, "imap(%s): copy to %s: %s",
 				    s->user, name, err.msg);
 				failed = 1;
-			} else {
-				src = xreallocarray(src, n + 1, sizeof(*src));
-				dst = xreallocarray(dst, n + 1, sizeof(*dst));
-				src[n] = s->known[i - 1].uid;
-				dst[n++] = u;
-				if (move)
-					s->mb->msgs[x].expunge = 1;
+				break;
 			}
-			strarr_free(&kw);
+			it->m.data = it->raw.data ? it->raw.data : "";
+			it->m.len = it->raw.len;
+			it->m.flags = s->known[i - 1].flags;
+			it->m.kw = (const char *const *)it->kw.v;
+			it->m.nkw = it->kw.n;
+			it->m.received = mailbox_msg_received(s->mb,
+			    (size_t)x);
+			bt.bytes += it->raw.len;
+			if (bt.n >= COPY_BATCH_MSGS ||
+			    bt.bytes >= COPY_BATCH_BYTES)
+				failed = batch_flush(s, &bt, path.data, name,
+				    move, &src, &dst, &n, &uv) == -1;
 		}
-	buf_free(&raw);
+	if (!failed)
+		failed = batch_flush(s, &bt, path.data, name, move, &src, &dst,
+		    &n, &uv) == -1;
+	batch_free(&bt);
 	imap_seqset_free(&set);
 	buf_free(&path);
 	if (failed) {

@@ -112,17 +112,40 @@ mailbox_reload(struct mailbox *mb, struct err *err)
 }
 
 int
+mailbox_append_batch(enum mailbox_format fmt, const char *path,
+    const struct mbox_lock_cfg *locks, struct mailbox_new *v, size_t n,
+    uint32_t *uidvalidity_out, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v[i].flags &= MSG_SEEN | MSG_ANSWERED | MSG_FLAGGED |
+		    MSG_DELETED | MSG_DRAFT;
+	return fmt == MAILBOX_MBOX ? mbox_append(path, locks, v, n,
+	    uidvalidity_out, err) : maildir_append(path, v, n,
+	    uidvalidity_out, err);
+}
+
+int
 mailbox_append(enum mailbox_format fmt, const char *path,
     const struct mbox_lock_cfg *locks, const char *data, size_t len,
     unsigned flags, const char *const *kw, size_t nkw, time_t received,
     uint32_t *uidvalidity_out, uint32_t *uid_out, struct err *err)
 {
-	flags &= MSG_SEEN | MSG_ANSWERED | MSG_FLAGGED | MSG_DELETED |
-	    MSG_DRAFT;
-	return fmt == MAILBOX_MBOX ? mbox_append(path, locks, data, len,
-	    flags, kw, nkw, received, uidvalidity_out, uid_out, err) :
-	    maildir_append(path, data, len, flags, kw, nkw, received,
-	    uidvalidity_out, uid_out, err);
+	struct mailbox_new m;
+
+	memset(&m, 0, sizeof(m));
+	m.data = data;
+	m.len = len;
+	m.flags = flags;
+	m.kw = kw;
+	m.nkw = nkw;
+	m.received = received;
+	if (mailbox_append_batch(fmt, path, locks, &m, 1, uidvalidity_out,
+	    err) == -1)
+		return -1;
+	*uid_out = m.uid;
+	return 0;
 }
 
 int

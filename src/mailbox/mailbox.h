@@ -169,6 +169,24 @@ int	mailbox_changed(const struct mailbox *);
  * it. */
 int	mailbox_reload(struct mailbox *, struct err *);
 
+/* One message for mailbox_append_batch: the client's bytes, flags,
+ * keyword names and arrival time (0: now); uid is filled in. */
+struct mailbox_new {
+	const char		*data;
+	size_t			 len;
+	unsigned		 flags;
+	const char *const	*kw;
+	size_t			 nkw;
+	time_t			 received;
+	uint32_t		 uid;
+};
+
+/* Stores messages in one go (one lock, one read of the mailbox), as
+ * mailbox_append does for one. */
+int	mailbox_append_batch(enum mailbox_format, const char *path,
+	    const struct mbox_lock_cfg *, struct mailbox_new *, size_t n,
+	    uint32_t *uidvalidity_out, struct err *);
+
 /* Stores one message (as a client sent it, CRLF or LF lines) at the end
  * of the mailbox at path with flags and keywords, under the write locks,
  * giving it the next UID.  received 0 means now.  *uidvalidity_out and

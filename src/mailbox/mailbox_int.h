@@ -48,16 +48,14 @@ int	mbox_commit(struct mailbox *, struct err *);
 int	mbox_parse(struct mailbox *, const char *p, size_t len, time_t now,
 	    struct err *);
 
-int	mbox_changed(const struct mailbox *);
-int	mbox_append(const char *, const struct mbox_lock_cfg *, const char *,
-	    size_t, unsigned, const char *const *, size_t, time_t,
-	    uint32_t *, uint32_t *, struct err *);
 int	mbox_create_empty(const char *, uint32_t, struct err *);
 int	maildir_create_uidlist(const char *, uint32_t, struct err *);
+int	mbox_changed(const struct mailbox *);
+int	mbox_append(const char *, const struct mbox_lock_cfg *,
+	    struct mailbox_new *, size_t, uint32_t *, struct err *);
 int	maildir_changed(const struct mailbox *);
-int	maildir_append(const char *, const char *, size_t, unsigned,
-	    const char *const *, size_t, time_t, uint32_t *, uint32_t *,
-	    struct err *);
+int	maildir_append(const char *, struct mailbox_new *, size_t,
+	    uint32_t *, struct err *);
 time_t	maildir_received(struct mailbox *, size_t);
 
 int	maildir_load(struct mailbox *, struct err *);

@@ -1166,7 +1166,7 @@ mbox_commit(struct mailbox *mb, struct err *err)
 static void
 append_image(struct buf *b, const struct mailbox *mb, const char *data,
     size_t len, unsigned flags, uint32_t kw, time_t received, uint32_t uid,
-    int base)
+    uint32_t base_last)
 {
 	char date[64];
 	struct tm tm;
@@ -1199,9 +1199,9 @@ append_image(struct buf *b, const struct mailbox *mb, const char *data,
 		(void)buf_addc(b, '\n');
 		pos = nl ? end + 1 : len;
 	}
-	if (base)
+	if (base_last)
 		buf_printf(b, "X-IMAPbase: %" PRIu32 " %010" PRIu32 "%s%s\n",
-		    mb->uidvalidity, uid, mb->imapbase_kw ? " " : "",
+		    mb->uidvalidity, base_last, mb->imapbase_kw ? " " : "",
 		    mb->imapbase_kw ? mb->imapbase_kw : "");
 	if (uid != 0)
 		buf_printf(b, "X-UID: %" PRIu32 "\n", uid);
@@ -1243,16 +1243,14 @@ append_image(struct buf *b, const struct mailbox *mb, const char *data,
 
 int
 mbox_append(const char *path, const struct mbox_lock_cfg *locks,
-    const char *data, size_t len, unsigned flags, const char *const *kwv,
-    size_t nkw, time_t received, uint32_t *uv_out, uint32_t *uid_out,
-    struct err *err)
+    struct mailbox_new *v, size_t n, uint32_t *uv_out, struct err *err)
 {
 	struct mailbox cur;
 	struct mbox_lock l;
 	struct image im;
 	struct buf b;
-	uint32_t kw = 0, uid;
-	size_t i;
+	uint32_t *kw, first;
+	size_t i, j;
 	int fd, rc, inplace;
 
 	memset(&cur, 0, sizeof(cur));
@@ -1262,6 +1260,8 @@ mbox_append(const char *path, const struct mbox_lock_cfg *locks,
 		cur.locks = *locks;
 	else
 		mbox_lock_cfg_default(&cur.locks);
+	if (n == 0)
+		return 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd != -1)
 		(void)close(fd);
@@ -1273,29 +1273,29 @@ mbox_append(const char *path, const struct mbox_lock_cfg *locks,
 		return err_set(err, ERR_TEMPFAIL, "%s vanished", path);
 	rc = mbox_parse(&cur, im.p, im.len, time(NULL), err);
 	buf_init(&b, 0);
+	kw = xcalloc(n, sizeof(*kw));
 	if (rc == -1)
 		goto out;
-	for (i = 0; i < nkw; i++) {
-		int k = mailbox_kw_index(&cur, kwv[i], 1);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < v[i].nkw; j++) {
+			int k = mailbox_kw_index(&cur, v[i].kw[j], 1);
 
-		if (k >= 0)
-			kw |= (uint32_t)1 << k;
-	}
+			if (k >= 0)
+				kw[i] |= (uint32_t)1 << k;
+		}
 	kw_string(&cur);
-	if (received == 0)
-		received = time(NULL);
 	/* in place when the UID state can be bumped where it stands */
 	inplace = rc == 0 && cur.base_next_len == 10 && im.len > 0;
-	uid = cur.uidnext;
-	if (im.len == 0) {
+	first = im.len == 0 ? 1 : cur.uidnext;
+	for (i = 0; i < n; i++) {
+		time_t when = v[i].received ? v[i].received : time(NULL);
+
 		/* a new file: the first message carries X-IMAPbase */
-		uid = 1;
-		cur.uidnext = 1;
-		append_image(&b, &cur, data, len, flags, kw, received, 1, 1);
-		cur.uidnext = 2;
-	} else
-		append_image(&b, &cur, data, len, flags, kw, received,
-		    inplace ? uid : 0, 0);
+		append_image(&b, &cur, v[i].data, v[i].len, v[i].flags, kw[i],
+		    when, im.len == 0 || inplace ? first + (uint32_t)i : 0,
+		    im.len == 0 && i == 0 ? first + (uint32_t)n - 1 : 0);
+		v[i].uid = first + (uint32_t)i;
+	}
 	if (im.len > 0 && im.p[im.len - 1] != '\n') {
 		/* a last message without its separator */
 		if (pwrite(im.fd, "\n", 1, (off_t)im.len) != 1) {
@@ -1312,7 +1312,8 @@ mbox_append(const char *path, const struct mbox_lock_cfg *locks,
 	if (inplace) {
 		char digits[16];
 
-		(void)snprintf(digits, sizeof(digits), "%010" PRIu32, uid);
+		(void)snprintf(digits, sizeof(digits), "%010" PRIu32,
+		    first + (uint32_t)n - 1);
 		if (pwrite(im.fd, digits, 10, cur.base_next_off) != 10) {
 			rc = err_sys(err, ERR_TEMPFAIL, "write %s", path);
 			goto out;
@@ -1324,7 +1325,8 @@ mbox_append(const char *path, const struct mbox_lock_cfg *locks,
 	}
 	rc = 0;
 	if (!inplace && im.len > 0) {
-		/* UIDs to assign: rewrite from the new image */
+		/* UIDs to assign: rewrite from the new image; ours are
+		 * the last n messages */
 		struct image im2;
 
 		if (image_map(path, im.fd, &im2, err) == -1) {
@@ -1337,12 +1339,12 @@ mbox_append(const char *path, const struct mbox_lock_cfg *locks,
 		image_unmap(&im2);
 		if (rc != -1)
 			rc = reload(&cur, err);
-		if (rc != -1 && cur.n > 0)
-			uid = cur.msgs[cur.n - 1].uid;
+		for (i = 0; rc != -1 && i < n && cur.n >= n; i++)
+			v[i].uid = cur.msgs[cur.n - n + i].uid;
 	}
 	*uv_out = cur.uidvalidity;
-	*uid_out = uid;
 out:
+	free(kw);
 	close_locked(&l, &im);
 	buf_free(&b);
 	free(cur.imapbase_kw);

@@ -202,6 +202,70 @@ test_append_maildir(void **state)
 	append_twice(MAILBOX_MAILDIR, p);
 }
 
+/* Several messages in one batch get consecutive UIDs; an mbox whose
+ * last message has no X-UID yet (a delivery) is rewritten once. */
+static void
+batch(enum mailbox_format fmt, const char *path)
+{
+	const char *kw[] = { "$A" };
+	struct mailbox_new v[3];
+	struct mailbox *mb;
+	struct err err;
+	uint32_t uv, uid;
+	size_t i;
+
+	err_clear(&err);
+	assert_int_equal(mailbox_append(fmt, path, NULL, "Subject: 0\n\n0\n",
+	    14, 0, NULL, 0, 0, &uv, &uid, &err), 0);
+	if (fmt == MAILBOX_MBOX) {
+		FILE *f = fopen(path, "a");
+
+		assert_non_null(f);
+		fputs("From x@y Wed Nov 22 20:11:21 2026\nSubject: d\n\nd\n\n",
+		    f);
+		fclose(f);
+	}
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < 3; i++) {
+		v[i].data = "Subject: b\r\n\r\nb\r\n";
+		v[i].len = strlen(v[i].data);
+		v[i].flags = i == 1 ? MSG_FLAGGED : 0;
+		v[i].kw = kw;
+		v[i].nkw = i == 2;
+	}
+	assert_int_equal(mailbox_append_batch(fmt, path, NULL, v, 3, &uv,
+	    &err), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(v[i].uid, (fmt == MAILBOX_MBOX ? 3 : 2) + i);
+	mb = mailbox_open(fmt, path, NULL, &err);
+	assert_non_null(mb);
+	assert_int_equal(mb->n, fmt == MAILBOX_MBOX ? 5 : 4);
+	assert_int_equal(mb->msgs[mb->n - 2].flags & MSG_FLAGGED, MSG_FLAGGED);
+	assert_int_equal(mb->msgs[mb->n - 1].kw, 1);
+	assert_int_equal(mb->msgs[mb->n - 1].uid, v[2].uid);
+	mailbox_free(mb);
+}
+
+static void
+test_batch_mbox(void **state)
+{
+	char p[300];
+
+	(void)state;
+	(void)snprintf(p, sizeof(p), "%s/batch", dir);
+	batch(MAILBOX_MBOX, p);
+}
+
+static void
+test_batch_maildir(void **state)
+{
+	char p[300];
+
+	(void)state;
+	(void)snprintf(p, sizeof(p), "%s/batch.d", dir);
+	batch(MAILBOX_MAILDIR, p);
+}
+
 int
 main(void)
 {
@@ -214,6 +278,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_append_mbox, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_append_maildir, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch_mbox, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch_maildir, setup,
 		    teardown),
 	};
 
