@@ -867,3 +867,17 @@ def test_sort(server):
     typ, data = m.uid("SORT", "(ARRIVAL)", "UTF-8", "ALL")
     assert data == [b"1 2 3"]
     m.logout()
+
+
+def test_thread_references_and_orderedsubject(server):
+    server.deliver("Message-ID: <r1@x>\nIn-Reply-To: <one@example.com>\n"
+                   "Subject: Re: one\n\nreply\n")
+    m = server.login()
+    m.select()
+    typ, data = m.thread("REFERENCES", "UTF-8", "ALL")
+    assert data == [b"(1 4)(2)(3)"]
+    typ, data = m.thread("ORDEREDSUBJECT", "UTF-8", "ALL")
+    assert data == [b"(1 4)(2)(3)"]
+    typ, data = m.uid("THREAD", "REFERENCES", "UTF-8", "NOT SUBJECT two")
+    assert data == [b"(1 4)(3)"]
+    m.logout()

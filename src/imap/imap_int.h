@@ -105,7 +105,13 @@ int	imap_search_run(struct imap_session *, const char *tag,
 	    const char *verb, const struct imap_arg *, size_t,
 	    size_t **seqs_out, size_t *n_out);
 
+/* imap_sort.c: a Date: value as UTC (-1 unreadable); RFC 5256's base
+ * subject, upper case (reply_out: a re:/fwd: was removed) */
+int64_t	imap_rfc822_date(const char *);
+char	*imap_base_subject(const char *, int *reply_out);
+
 /* ---- handlers */
+void	imap_cmd_thread(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_sort(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_fetch(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_store(struct imap_session *, struct imap_cmd *, int uid);

@@ -74,9 +74,9 @@ imap_capability(const struct imap_session *s, struct buf *out)
 	(void)buf_adds(out, "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE");
 	if (s->state != IMAP_NOTAUTH) {
 		/* dovecot's order, without what we lack */
-		(void)buf_adds(out, " SORT SORT=DISPLAY UNSELECT CHILDREN "
-		    "NAMESPACE UIDPLUS ESEARCH MOVE STATUS=SIZE LITERAL+ "
-		    "SPECIAL-USE");
+		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
+		    "THREAD=ORDEREDSUBJECT UNSELECT CHILDREN NAMESPACE UIDPLUS "
+		    "ESEARCH MOVE STATUS=SIZE LITERAL+ SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
@@ -1217,6 +1217,8 @@ cmd_uid(struct imap_session *s, struct imap_cmd *c)
 		imap_cmd_search(s, &sub, 1);
 	else if (str_casecmp(verb, "SORT") == 0)
 		imap_cmd_sort(s, &sub, 1);
+	else if (str_casecmp(verb, "THREAD") == 0)
+		imap_cmd_thread(s, &sub, 1);
 	else if (str_casecmp(verb, "COPY") == 0)
 		imap_cmd_copy(s, &sub, 1, 0);
 	else if (str_casecmp(verb, "MOVE") == 0)
@@ -1268,6 +1270,12 @@ static void
 sort_cmd(struct imap_session *s, struct imap_cmd *c)
 {
 	imap_cmd_sort(s, c, 0);
+}
+
+static void
+thread_cmd(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_thread(s, c, 0);
 }
 
 static void
@@ -1341,6 +1349,7 @@ static const struct {
 	{ "EXPUNGE", ST_S, 1, cmd_expunge },
 	{ "SEARCH", ST_S, 0, search_cmd },
 	{ "SORT", ST_S, 0, sort_cmd },
+	{ "THREAD", ST_S, 0, thread_cmd },
 	{ "FETCH", ST_S, 0, fetch_cmd },
 	{ "STORE", ST_S, 0, store_cmd },
 	{ "COPY", ST_S, 0, copy_cmd },

@@ -42,8 +42,8 @@ static const char *const weekday_months[] = {
 
 /* RFC 5322 date-time ("Sat, 24 Mar 2007 23:00:00 +0200") as UTC;
  * -1 when it cannot be read. */
-static int64_t
-rfc822_date(const char *v)
+int64_t
+imap_rfc822_date(const char *v)
 {
 	const char *p = strchr(v, ',');
 	char mon[4], zone[16];
@@ -127,10 +127,13 @@ skip_blob(const char *s)
 	return i;
 }
 
-/* RFC 5256's base subject, upper-cased for comparing. */
-static char *
-base_subject(const char *v)
+/* RFC 5256's base subject, upper-cased for comparing; *reply_out
+ * (may be NULL) tells whether a re:/fwd: part was taken away. */
+char *
+imap_base_subject(const char *v, int *reply_out)
 {
+	int reply = 0;
+
 	struct buf b;
 	char *s, *p;
 	size_t len;
@@ -156,8 +159,10 @@ base_subject(const char *v)
 			len = strlen(s);
 			while (len > 0 && s[len - 1] == ' ')
 				s[--len] = '\0';
-			if (len >= 5 && str_casecmp(s + len - 5, "(fwd)") == 0)
+			if (len >= 5 && str_casecmp(s + len - 5, "(fwd)") == 0) {
 				s[len - 5] = '\0';
+				reply = 1;
+			}
 			else
 				break;
 		}
@@ -181,6 +186,7 @@ base_subject(const char *v)
 				if (s[k] == ':') {
 					memmove(s, s + k + 1,
 					    strlen(s + k + 1) + 1);
+					reply = 1;
 					continue;
 				}
 			}
@@ -200,10 +206,13 @@ base_subject(const char *v)
 			s[len - 1] = '\0';
 			memmove(s, s + 5, len - 5);
 			again = 1;
+			reply = 1;
 		}
 	} while (again);
 	for (p = s; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
+	if (reply_out != NULL)
+		*reply_out = reply;
 	return s;
 }
 
@@ -285,7 +294,7 @@ keys_of(struct imap_session *s, struct sortkey *k)
 		switch (c) {
 		case S_DATE:
 			k->num[i] = imap_hdr_get(h, msg.root.hdr_len, "Date",
-			    &v) ? rfc822_date(v.data ? v.data : "") : -1;
+			    &v) ? imap_rfc822_date(v.data ? v.data : "") : -1;
 			if (k->num[i] == -1)
 				k->num[i] = (int64_t)mailbox_msg_received(s->mb,
 				    (size_t)x);
@@ -296,7 +305,8 @@ keys_of(struct imap_session *s, struct sortkey *k)
 				imap_decode_words(v.data, &name);
 			else
 				buf_reset(&name);
-			k->str[i] = base_subject(name.data ? name.data : "");
+			k->str[i] = imap_base_subject(name.data ? name.data :
+			    "", NULL);
 			break;
 		default: {
 			const char *field = c == S_FROM ||
