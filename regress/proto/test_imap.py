@@ -881,3 +881,18 @@ def test_thread_references_and_orderedsubject(server):
     typ, data = m.uid("THREAD", "REFERENCES", "UTF-8", "NOT SUBJECT two")
     assert data == [b"(1 4)(3)"]
     m.logout()
+
+
+def test_multiappend_gives_a_uid_set(server):
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    f = sock.makefile("rb")
+    f.readline()
+    sock.sendall(b"a LOGIN joe secret\r\n")
+    f.readline()
+    sock.sendall(b"b APPEND Trash (\\Seen) {12+}\r\nSubject: x\r\n"
+                 b" {12+}\r\nSubject: y\r\n\r\n")
+    line = f.readline()
+    assert re.match(rb"b OK \[APPENDUID \d+ 1:2\] Append completed\.", line)
+    sock.sendall(b"c STATUS Trash (MESSAGES UNSEEN)\r\n")
+    assert f.readline() == b'* STATUS "Trash" (MESSAGES 2 UNSEEN 1)\r\n'
+    sock.close()

@@ -527,47 +527,65 @@ kw_names(const struct mailbox *mb, uint32_t kw, struct strarr *out)
 			strarr_push(out, mb->kw[i]);
 }
 
+static void uid_ranges(struct buf *, const uint32_t *, size_t);
+
+/* MULTIAPPEND: each message as [flags] [date-time] string */
+struct app_msg {
+	struct strarr		 kw;
+	struct mailbox_new	 m;
+};
+
 void
 imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 {
-	struct strarr kw = { 0 };
-	struct buf path;
+	struct app_msg *v = NULL;
+	struct mailbox_new *nv = NULL;
+	struct buf path, b;
 	struct err err;
-	const struct imap_arg *msg;
 	const char *name;
-	unsigned flags = 0;
-	time_t when = 0;
-	uint32_t uv, uid;
-	size_t a = 1, i;
+	uint32_t uv, *uids = NULL;
+	size_t a = 1, i, n = 0;
 
+	buf_init(&path, 0);
 	if (c->nargs < 2 || (name = imap_arg_string(&c->args[0])) == NULL)
 		goto bad;
-	if (a < c->nargs - 1 && c->args[a].type == IMAP_ARG_LIST) {
-		for (i = 0; i < c->args[a].nlist; i++) {
-			const struct imap_arg *f = &c->args[a].list[i];
-			unsigned bit;
-			int k;
+	while (a < c->nargs) {
+		struct app_msg *m;
 
-			if (f->type != IMAP_ARG_ATOM ||
-			    (k = imap_flag_parse(f->str, &bit)) == -1)
-				goto bad;
-			if (k == 1)
-				flags |= bit;
-			else
-				strarr_push(&kw, f->str);
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		m = &v[n++];
+		memset(m, 0, sizeof(*m));
+		if (a < c->nargs - 1 && c->args[a].type == IMAP_ARG_LIST) {
+			for (i = 0; i < c->args[a].nlist; i++) {
+				const struct imap_arg *f = &c->args[a].list[i];
+				unsigned bit;
+				int k;
+
+				if (f->type != IMAP_ARG_ATOM ||
+				    (k = imap_flag_parse(f->str, &bit)) == -1)
+					goto bad;
+				if (k == 1)
+					m->m.flags |= bit;
+				else
+					strarr_push(&m->kw, f->str);
+			}
+			a++;
 		}
-		a++;
-	}
-	if (a < c->nargs - 1) {
-		if (c->args[a].type != IMAP_ARG_QUOTED ||
-		    imap_datetime_parse(c->args[a].str, &when) == -1)
+		if (a < c->nargs - 1 && c->args[a].type == IMAP_ARG_QUOTED) {
+			if (imap_datetime_parse(c->args[a].str,
+			    &m->m.received) == -1)
+				goto bad;
+			a++;
+		}
+		if (a >= c->nargs || c->args[a].type == IMAP_ARG_LIST ||
+		    c->args[a].type == IMAP_ARG_ATOM)
 			goto bad;
+		m->m.data = c->args[a].str;
+		m->m.len = c->args[a].len;
+		m->m.kw = (const char *const *)m->kw.v;
+		m->m.nkw = m->kw.n;
 		a++;
 	}
-	if (a != c->nargs - 1 || c->args[a].type == IMAP_ARG_LIST)
-		goto bad;
-	msg = &c->args[a];
-	buf_init(&path, 0);
 	if (imap_mailbox_path(s, c->tag, name, &path) == -1)
 		goto out;
 	if (!selectable(s, name, path.data)) {
@@ -575,30 +593,43 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 		    "exist: %s", name);
 		goto out;
 	}
-	if (msg->len == 0) {
-		imap_tagged(s, c->tag, "NO Can't save a zero byte message.");
-		goto out;
-	}
+	for (i = 0; i < n; i++)
+		if (v[i].m.len == 0) {
+			imap_tagged(s, c->tag, "NO Can't save a zero byte "
+			    "message.");
+			goto out;
+		}
+	nv = xcalloc(n, sizeof(*nv));
+	for (i = 0; i < n; i++)
+		nv[i] = v[i].m;
 	err_clear(&err);
-	if (mailbox_append(s->loc.format, path.data, s->cfg->locks,
-	    msg->str, msg->len, flags, (const char *const *)kw.v, kw.n, when,
-	    &uv, &uid, &err) == -1) {
+	if (mailbox_append_batch(s->loc.format, path.data, s->cfg->locks, nv,
+	    n, &uv, &err) == -1) {
 		log_plain(LOG_ERR, "imap(%s): append %s: %s", s->user, name,
 		    err.msg);
 		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
 		    "occurred. Refer to server log for more information.");
 		goto out;
 	}
-	imap_tagged(s, c->tag, "OK [APPENDUID %" PRIu32 " %" PRIu32 "] "
-	    "Append completed.", uv, uid);
-out:
-	buf_free(&path);
-	strarr_free(&kw);
-	return;
+	uids = xcalloc(n, sizeof(*uids));
+	for (i = 0; i < n; i++)
+		uids[i] = nv[i].uid;
+	buf_init(&b, 0);
+	uid_ranges(&b, uids, n);
+	imap_tagged(s, c->tag, "OK [APPENDUID %" PRIu32 " %s] Append "
+	    "completed.", uv, b.data);
+	buf_free(&b);
+	goto out;
 bad:
-	strarr_free(&kw);
 	imap_tagged(s, c->tag, "BAD Error in IMAP command APPEND: Invalid "
 	    "arguments.");
+out:
+	for (i = 0; i < n; i++)
+		strarr_free(&v[i].kw);
+	free(v);
+	free(nv);
+	free(uids);
+	buf_free(&path);
 }
 
 #define COPY_BATCH_MSGS		1000

@@ -75,8 +75,9 @@ imap_capability(const struct imap_session *s, struct buf *out)
 	if (s->state != IMAP_NOTAUTH) {
 		/* dovecot's order, without what we lack */
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
-		    "THREAD=ORDEREDSUBJECT UNSELECT CHILDREN NAMESPACE UIDPLUS "
-		    "ESEARCH MOVE STATUS=SIZE LITERAL+ SPECIAL-USE");
+		    "THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT CHILDREN "
+		    "NAMESPACE UIDPLUS ESEARCH MOVE STATUS=SIZE LITERAL+ "
+		    "SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
