@@ -250,8 +250,10 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	mdc = cf_option_value(ctx->cf, "MaxDaemonChildren");
 	pool.nslots = mdc != NULL && atol(mdc) > 0 ? (size_t)atol(mdc) :
 	    MAX_WORKERS;
-	if (open_ports(&pool) == -1)
+	if (open_ports(&pool) == -1) {
+		free(pool.ports);
 		return 71;	/* EX_OSERR */
+	}
 	choose_user(&pool);
 	if (!foreground) {
 		pid = fork();
