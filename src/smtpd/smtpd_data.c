@@ -139,6 +139,7 @@ cmd_data(struct session *s)
 	char sizebuf[32];
 	enum cf_verdict v;
 	enum msg_collect_status st;
+	size_t path;
 	int rc;
 
 	if (!s->has_mail) {
@@ -156,7 +157,10 @@ cmd_data(struct session *s)
 		return;
 	}
 	err_clear(&err);
-	rc = queue_tx_begin(&tx, s->ctx->qdirs, 0, s->id, s->ctx->file_mode,
+	/* several queue folders (QueueDirectory=.../q*): take turns */
+	path = s->ctx->qdirs->npaths > 1 ? (size_t)(s->ctx->idgen->count %
+	    s->ctx->qdirs->npaths) : 0;
+	rc = queue_tx_begin(&tx, s->ctx->qdirs, path, s->id, s->ctx->file_mode,
 	    &err);
 	while (rc == 1) {
 		/* a df of this name exists: take the next id */
@@ -164,7 +168,7 @@ cmd_data(struct session *s)
 		    s->id) != 0)
 			(void)sleep(1);
 		cf_macro_define(s->cf, "i", s->id);
-		rc = queue_tx_begin(&tx, s->ctx->qdirs, 0, s->id,
+		rc = queue_tx_begin(&tx, s->ctx->qdirs, path, s->id,
 		    s->ctx->file_mode, &err);
 	}
 	if (rc == -1) {
