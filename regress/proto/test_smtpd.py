@@ -12,6 +12,7 @@ whole daemon in the middle of 20 concurrent sessions.
 """
 
 import glob
+import shutil
 import os
 import signal
 import socket
@@ -75,6 +76,7 @@ class Daemon:
             f.write("postmaster: root\nlist: a@remote.example, root\n")
         with open(os.path.join(etc, "service.switch"), "w") as f:
             f.write("hosts files\naliases files\n")
+        shutil.copy(os.path.join(REPO, "cf", "helpfile"), etc)
         mc = os.path.join(root, "test.mc")
         with open(mc, "w") as f:
             f.write(MC.replace("{d}", root).replace("{port}",
@@ -156,6 +158,22 @@ def test_greeting_and_ehlo(daemon):
                "SIZE 20000", "DSN", "HELP"):
         assert kw in lines, kw
     assert s.quit()[0] == 221
+
+
+def test_help_from_our_helpfile(daemon):
+    s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
+    code, msg = s.docmd("HELP")
+    assert code == 214
+    lines = msg.decode().split("\n")
+    assert lines[0].startswith("2.0.0 This is the mailsys ")
+    assert lines[0].endswith(" mail server on mail.example.test, "
+                             "speaking SMTP.")
+    assert lines[-1] == "2.0.0 End of HELP info"
+    code, msg = s.docmd("HELP", "rcpt")
+    assert code == 214 and b"RCPT TO:<recipient>" in msg
+    code, msg = s.docmd("HELP", "nosuchtopicatall")
+    assert (code, msg) == (504, b'5.3.0 HELP topic "nosuchtopi" unknown')
+    s.quit()
 
 
 def test_message_is_queued_before_250(daemon):
