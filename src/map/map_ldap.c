@@ -1308,8 +1308,9 @@ lm_lookup(struct map *m, const char *key, const char *const *args,
 		lm_disconnect(lc->sh);
 		buf_reset(val_out);
 		*stat_out = MAPST_TEMPFAIL;
-		err_set(err, ERR_TEMPFAIL, "Error in ldap_search in map %s: "
-		    "%s", m->name, ldap_err2string(c.rc));
+		err_set(err, ERR_TEMPFAIL, "Error getting LDAP results, "
+		    "map=%s, name=%s: %s", m->name, key,
+		    ldap_err2string(c.rc));
 		return MAP_TEMPFAIL;
 	default:
 		buf_reset(val_out);
