@@ -513,7 +513,8 @@ maildir_received(struct mailbox *mb, size_t idx)
 	int tries;
 
 	buf_init(&path, 0);
-	for (tries = 0; tries < 2; tries++) {
+	/* a few tries: other sessions rename files as flags change */
+	for (tries = 0; tries < 4; tries++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", mb->path, m->name);
 		if (stat(path.data, &st) == 0) {
