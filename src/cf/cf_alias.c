@@ -8,7 +8,6 @@
  * entry replaces an earlier one, like sendmail's symbol table.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,8 @@ struct alias_src {
 	int		 text_missing;
 	struct strarr	 keys;		/* text version: lowercased names */
 	struct strarr	 vals;
+	size_t		*slot;		/* hash of keys: index + 1, 0 free */
+	size_t		 nslot;
 	long		 naliases, longest, total;
 };
 
@@ -98,22 +99,53 @@ aliases_get(struct cf *cf)
 	return al;
 }
 
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 14695981039346656037UL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) *
+		    1099511628211UL;
+	return h;
+}
+
+/* The slot of name in the text version's table (free if absent). */
+static size_t *
+text_slot(struct alias_src *s, const char *name)
+{
+	size_t i = name_hash(name) & (s->nslot - 1);
+
+	while (s->slot[i] != 0 &&
+	    str_casecmp(s->keys.v[s->slot[i] - 1], name) != 0)
+		i = (i + 1) & (s->nslot - 1);
+	return &s->slot[i];
+}
+
 /* The text version's table: names without case, the last one wins. */
 static int
 text_store(void *arg, const char *key, const char *val, struct err *err)
 {
 	struct alias_src *s = arg;
-	size_t i;
+	size_t *slot, i;
 
-	for (i = 0; i < s->keys.n; i++)
-		if (str_casecmp(s->keys.v[i], key) == 0) {
-			free(s->vals.v[i]);
-			s->vals.v[i] = xstrdup(val);
-			return 1;
-		}
+	if ((s->keys.n + 1) * 2 > s->nslot) {
+		free(s->slot);
+		s->nslot = s->nslot ? s->nslot * 2 : 1024;
+		s->slot = xcalloc(s->nslot, sizeof(*s->slot));
+		for (i = 0; i < s->keys.n; i++)
+			*text_slot(s, s->keys.v[i]) = i + 1;
+	}
+	slot = text_slot(s, key);
+	if (*slot != 0) {
+		free(s->vals.v[*slot - 1]);
+		s->vals.v[*slot - 1] = xstrdup(val);
+		return 1;
+	}
 	strarr_push(&s->keys, key);
 	str_lower(s->keys.v[s->keys.n - 1]);
 	strarr_push(&s->vals, val);
+	*slot = s->keys.n;
 	return 0;
 }
 
@@ -178,11 +210,10 @@ cf_alias_lookup(struct cf *cf, const char *name, struct buf *out,
 				    s->file, s->naliases, s->longest,
 				    s->total);
 		}
-		for (k = 0; k < s->keys.n; k++)
-			if (str_casecmp(s->keys.v[k], name) == 0) {
-				buf_set(out, s->vals.v[k]);
-				return 1;
-			}
+		if (s->nslot > 0 && (k = *text_slot(s, name)) != 0) {
+			buf_set(out, s->vals.v[k - 1]);
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -199,6 +230,7 @@ cf_aliases_free(struct cf *cf)
 		free(al->src[i].file);
 		strarr_free(&al->src[i].keys);
 		strarr_free(&al->src[i].vals);
+		free(al->src[i].slot);
 	}
 	free(al->src);
 	free(al);
