@@ -378,10 +378,17 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 		fetch_free(&f);
 		return;
 	}
+	if (f.need_text) {
+		struct err err;
+
+		err_clear(&err);
+		(void)mailbox_hold(s->mb, &err);
+	}
 	for (r = 0; r < set.n; r++)
 		for (i = set.v[r].lo; i <= set.v[r].hi; i++)
 			if (fetch_one(s, &f, i, uid) == -1)
 				gone = 1;
+	mailbox_release(s->mb);
 	imap_seqset_free(&set);
 	fetch_free(&f);
 	if (gone)

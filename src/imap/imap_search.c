@@ -459,6 +459,12 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 			skey_free(&root);
 			return -1;
 		}
+	{
+		struct err err;
+
+		err_clear(&err);
+		(void)mailbox_hold(s->mb, &err);
+	}
 	for (seq = 1; seq <= s->nknown; seq++) {
 		struct sctx ctx;
 
@@ -474,6 +480,7 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 		if (ctx.loaded && !ctx.failed)
 			imap_msg_free(&ctx.msg);
 	}
+	mailbox_release(s->mb);
 	skey_free(&root);
 	*seqs_out = v;
 	*n_out = n;

@@ -415,10 +415,17 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 	    &seqs, &n) == -1)
 		return;
 	keys = xcalloc(n ? n : 1, sizeof(*keys));
+	{
+		struct err err;
+
+		err_clear(&err);
+		(void)mailbox_hold(s->mb, &err);
+	}
 	for (i = 0; i < n; i++) {
 		keys[i].seq = seqs[i];
 		keys_of(s, &keys[i]);
 	}
+	mailbox_release(s->mb);
 	free(seqs);
 	if (n > 1)
 		qsort(keys, n, sizeof(*keys), key_cmp);

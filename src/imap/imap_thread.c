@@ -475,7 +475,14 @@ imap_cmd_thread(struct imap_session *s, struct imap_cmd *c, int uid)
 	    &seqs, &n) == -1)
 		return;
 	memset(&t, 0, sizeof(t));
+	{
+		struct err err;
+
+		err_clear(&err);
+		(void)mailbox_hold(s->mb, &err);
+	}
 	load(s, &t, seqs, n);
+	mailbox_release(s->mb);
 	free(seqs);
 	if (str_casecmp(alg, "REFERENCES") == 0) {
 		root = references(&t);

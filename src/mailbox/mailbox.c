@@ -63,6 +63,7 @@ mailbox_free(struct mailbox *mb)
 {
 	if (mb == NULL)
 		return;
+	mailbox_release(mb);
 	mailbox_msgs_clear(mb);
 	free(mb->msgs);
 	free(mb->path);
@@ -107,6 +108,7 @@ mailbox_changed(const struct mailbox *mb)
 int
 mailbox_reload(struct mailbox *mb, struct err *err)
 {
+	mailbox_release(mb);
 	return mb->format == MAILBOX_MBOX ? mbox_load(mb, err) :
 	    maildir_load(mb, err);
 }
@@ -159,8 +161,22 @@ mailbox_msg_read(struct mailbox *mb, size_t idx, struct buf *out,
 }
 
 int
+mailbox_hold(struct mailbox *mb, struct err *err)
+{
+	return mb->format == MAILBOX_MBOX ? mbox_hold(mb, err) : 0;
+}
+
+void
+mailbox_release(struct mailbox *mb)
+{
+	if (mb != NULL && mb->format == MAILBOX_MBOX)
+		mbox_release(mb);
+}
+
+int
 mailbox_commit(struct mailbox *mb, struct err *err)
 {
+	mailbox_release(mb);
 	return mb->format == MAILBOX_MBOX ? mbox_commit(mb, err) :
 	    maildir_commit(mb, err);
 }

@@ -127,6 +127,8 @@ struct mailbox {
 	/* mbox: where X-IMAPbase's last-UID digits are */
 	off_t			 base_next_off;
 	size_t			 base_next_len;
+	/* mailbox_hold's locks and mapping (mbox), or NULL */
+	void			*hold;
 	/* what the files looked like when loaded (mailbox_changed) */
 	struct timespec		 stamp[2];
 	off_t			 stamp_size;
@@ -145,6 +147,13 @@ void	mailbox_free(struct mailbox *);
  * changed under us or I/O failed. */
 int	mailbox_msg_read(struct mailbox *, size_t idx, struct buf *out,
 	    struct err *);
+
+/* Keeps an mbox read-locked and mapped from now until mailbox_release,
+ * so that many mailbox_msg_read calls (a FETCH or SEARCH over the whole
+ * mailbox) do not lock and map the file once each.  No commit, reload
+ * or append to the same file in between.  A no-op for Maildir. */
+int	mailbox_hold(struct mailbox *, struct err *);
+void	mailbox_release(struct mailbox *);
 
 /* Expunges the messages marked `expunge` and adds `set_flags`, under the
  * write lock; messages that arrived meanwhile are kept.  In an mbox,

@@ -644,6 +644,12 @@ struct image {
 	size_t	 len;
 };
 
+/* mailbox_hold: the read locks and the mapped file kept between reads */
+struct mbox_hold {
+	struct mbox_lock	 l;
+	struct image		 im;
+};
+
 static int
 image_map(const char *path, int fd, struct image *im, struct err *err)
 {
@@ -1057,21 +1063,60 @@ mbox_read(struct mailbox *mb, size_t idx, struct buf *out, struct err *err)
 	size_t body;
 	int rc = 0;
 
-	if (open_locked(mb, 0, &l, &im, err) == -1)
-		return -1;
-	if (im.fd == -1)
-		return err_set(err, ERR_TEMPFAIL, "%s vanished", mb->path);
-	if (!still_there(mb, m, &im) && (resync(mb, &im, err) == -1 ||
-	    !still_there(mb, m, &im)))
+	struct mbox_hold *h = mb->hold;
+	struct image *imp = h != NULL ? &h->im : &im;
+
+	if (h == NULL) {
+		if (open_locked(mb, 0, &l, &im, err) == -1)
+			return -1;
+		if (im.fd == -1)
+			return err_set(err, ERR_TEMPFAIL, "%s vanished",
+			    mb->path);
+	}
+	if (!still_there(mb, m, imp) && (resync(mb, imp, err) == -1 ||
+	    !still_there(mb, m, imp)))
 		rc = m->from_off < 0 ? err_set(err, ERR_NOINPUT, "%s: UID %"
 		    PRIu32 " was expunged by another session", mb->path,
 		    m->uid) : err_set(err, ERR_TEMPFAIL, "%s was changed by "
 		    "another process", mb->path);
 	else
-		(void)mbox_visible(im.p + m->hdr_off,
+		(void)mbox_visible(imp->p + m->hdr_off,
 		    (size_t)(m->end_off - m->hdr_off), out, &body);
-	close_locked(&l, &im);
+	if (h == NULL)
+		close_locked(&l, &im);
 	return rc;
+}
+
+int
+mbox_hold(struct mailbox *mb, struct err *err)
+{
+	struct mbox_hold *h;
+
+	if (mb->hold != NULL)
+		return 0;
+	h = xcalloc(1, sizeof(*h));
+	if (open_locked(mb, 0, &h->l, &h->im, err) == -1) {
+		free(h);
+		return -1;
+	}
+	if (h->im.fd == -1) {
+		free(h);
+		return 0;
+	}
+	mb->hold = h;
+	return 0;
+}
+
+void
+mbox_release(struct mailbox *mb)
+{
+	struct mbox_hold *h = mb->hold;
+
+	if (h == NULL)
+		return;
+	close_locked(&h->l, &h->im);
+	free(h);
+	mb->hold = NULL;
 }
 
 /* Binary search of the session's messages by UID. */
