@@ -64,7 +64,7 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, root):
+    def __init__(self, root, mc_extra="", access=None):
         self.root = root
         self.port = free_port()
         etc = os.path.join(root, "etc")
@@ -77,10 +77,19 @@ class Daemon:
         with open(os.path.join(etc, "service.switch"), "w") as f:
             f.write("hosts files\naliases files\n")
         shutil.copy(os.path.join(REPO, "cf", "helpfile"), etc)
+        if access is not None:
+            path = os.path.join(etc, "access")
+            with open(path, "w") as f:
+                f.write(access)
+            with open(path) as src:
+                subprocess.run([os.path.join(BIN, "makemap"), "-C",
+                                "/dev/null", "hash", path], stdin=src,
+                               check=True, timeout=30)
         mc = os.path.join(root, "test.mc")
         with open(mc, "w") as f:
             f.write(MC.replace("{d}", root).replace("{port}",
-                                                    str(self.port)))
+                                                    str(self.port)).replace(
+                "MAILER(`local')", mc_extra + "MAILER(`local')"))
         cfdir = os.path.join(REPO, "cf")
         self.cf = os.path.join(root, "sendmail.cf")
         with open(self.cf, "w") as out:
@@ -269,6 +278,42 @@ def test_smuggling_refused(daemon, body):
     c.close()
     time.sleep(0.2)
     assert daemon.queue() == []
+
+
+def test_rate_and_connection_limits(tmp_path):
+    d = Daemon(str(tmp_path), mc_extra=(
+        "define(`confDONT_BLAME_SENDMAIL', `MapInUnsafeDirPath')dnl\n"
+        "FEATURE(`access_db', `hash -T<TMPF> %s/etc/access')dnl\n"
+        "FEATURE(`delay_checks')dnl\n"
+        "FEATURE(`ratecontrol', `nodelay', `terminate')dnl\n"
+        "FEATURE(`conncontrol', `nodelay', `terminate')dnl\n"
+        % str(tmp_path)),
+        access="ClientRate:127.0.0.1\t5\nClientConn:127.0.0.1\t2\n")
+    d.start()   # its probe is connection 1 of the rate window
+    try:
+        # two open connections are allowed, the third is one too many
+        held = []
+        for _ in range(2):
+            c = socket.create_connection(("127.0.0.1", d.port), 10)
+            assert c.makefile("rb").readline().startswith(b"220 ")
+            held.append(c)
+        c = socket.create_connection(("127.0.0.1", d.port), 10)
+        assert c.makefile("rb").readline() == (
+            b"421 4.3.2 Too many open connections.\r\n")
+        c.close()
+        for c in held:
+            c.close()
+        time.sleep(0.2)
+        # five connections in the window are allowed, the sixth is not
+        c = socket.create_connection(("127.0.0.1", d.port), 10)
+        assert c.makefile("rb").readline().startswith(b"220 ")
+        c.close()
+        c = socket.create_connection(("127.0.0.1", d.port), 10)
+        assert c.makefile("rb").readline() == (
+            b"421 4.3.2 Connection rate limit exceeded.\r\n")
+        c.close()
+    finally:
+        d.stop()
 
 
 def send_many(port, n, acked, errors, tag):

@@ -22,6 +22,9 @@ struct smtpd_peer {
 	const char	*if_addr;	/* our address of the connection */
 	const char	*daemon_name;	/* Name= of the port, "MTA" */
 	const char	*daemon_flags;	/* ${daemon_flags} */
+	unsigned	 client_conns;	/* daemon only; 0 = not counted */
+	unsigned	 client_rate;
+	unsigned	 total_rate;
 	const char	*resolve;	/* ${client_resolve}: OK, FAIL,
 					   FORGED (name does not map back),
 					   TEMP (lookup failed for now) */

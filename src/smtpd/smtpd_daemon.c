@@ -32,6 +32,33 @@
 
 static volatile sig_atomic_t got_term, got_hup;
 
+static long
+cf_long(struct cf *cf, const char *name, long def)
+{
+	const char *v = cf_option_value(cf, name);
+
+	return v != NULL && *v != '\0' ? atol(v) : def;
+}
+
+/* A time option ("60s", "10m"); seconds, def when unset. */
+static long
+cf_seconds_opt(struct cf *cf, const char *name, long def)
+{
+	const char *v = cf_option_value(cf, name);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtol(v, &end, 10);
+	switch (*end) {
+	case 'm': return n * 60;
+	case 'h': return n * 3600;
+	case 'd': return n * 86400;
+	default: return n > 0 ? n : def;
+	}
+}
+
 static void
 on_signal(int sig)
 {
@@ -250,6 +277,9 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	mdc = cf_option_value(ctx->cf, "MaxDaemonChildren");
 	pool.nslots = mdc != NULL && atol(mdc) > 0 ? (size_t)atol(mdc) :
 	    MAX_WORKERS;
+	pool.throttle = cf_long(ctx->cf, "ConnectionRateThrottle", 0);
+	pool.rate = smtpd_rate_new(cf_seconds_opt(ctx->cf,
+	    "ConnectionRateWindowSize", 60));
 	if (open_ports(&pool) == -1) {
 		free(pool.ports);
 		return 71;	/* EX_OSERR */

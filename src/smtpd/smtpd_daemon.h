@@ -24,6 +24,19 @@ int	smtpd_port_parse(const char *spec, struct smtpd_port *, struct err *);
 void	smtpd_port_flags(const struct smtpd_port *, char *out, size_t size);
 int	smtpd_port_open(struct smtpd_port *, int backlog, struct err *);
 
+/* Counts shared by the pool (smtpd_rate.c). */
+struct smtpd_rate;
+struct smtpd_rate_figures {
+	unsigned	 client_conns;	/* ${client_connections} */
+	unsigned	 client_rate;	/* ${client_rate} */
+	unsigned	 total_rate;	/* ${total_rate} */
+};
+struct smtpd_rate *smtpd_rate_new(long window);
+void	smtpd_rate_open(struct smtpd_rate *, const char *addr,
+	    struct smtpd_rate_figures *);
+void	smtpd_rate_close(struct smtpd_rate *, const char *addr);
+void	smtpd_rate_throttle(struct smtpd_rate *, long per_second);
+
 /* One byte per worker slot, in memory shared by the pool. */
 enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
 
@@ -39,6 +52,8 @@ struct smtpd_pool {
 	size_t			 nslots;	/* MaxDaemonChildren */
 	int			 notify[2];	/* workers -> master */
 	long			 per_worker;	/* sessions before exit */
+	struct smtpd_rate	*rate;
+	long			 throttle;	/* ConnectionRateThrottle */
 };
 
 /* Runs a worker in slot i until it has served its share; never returns. */

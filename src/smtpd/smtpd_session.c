@@ -290,6 +290,16 @@ define_peer(struct session *s)
 		    p->resolve : "OK");
 		cf_macro_define(cf, "{daemon_family}", p->family);
 		cf_macro_define(cf, "{if_addr}", p->if_addr);
+		if (p->client_conns > 0) {
+			char n[24];
+
+			(void)snprintf(n, sizeof(n), "%u", p->client_conns);
+			cf_macro_define(cf, "{client_connections}", n);
+			(void)snprintf(n, sizeof(n), "%u", p->client_rate);
+			cf_macro_define(cf, "{client_rate}", n);
+			(void)snprintf(n, sizeof(n), "%u", p->total_rate);
+			cf_macro_define(cf, "{total_rate}", n);
+		}
 	} else if (cf_macro_value(cf, "{client_addr}") == NULL) {
 		/* -bs; -M{client_addr}... may pretend a remote client */
 		cf_macro_define(cf, "{client_addr}", "");
@@ -615,9 +625,14 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 			s.nullreply = xstrdup(s.err.len ? buf_cstr(&s.err) :
 			    "550 5.7.1 Access denied");
 			clear_cf_error(&s);
+			if (strncmp(s.nullreply, "421", 3) == 0) {
+				/* a 421 from check_relay ends it at once */
+				reply(&s, "%s", s.nullreply);
+				s.quit = 1;
+			}
 		}
 	}
-	if (!s.nullserver) {
+	if (!s.nullserver && !s.quit) {
 		long pause = greet_pause(&s);
 		time_t t0 = time(NULL);
 
@@ -633,7 +648,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 				    jname(&s));
 		}
 	}
-	if (s.out.len == 0)
+	if (s.out.len == 0 && !s.quit)
 		greeting(&s);
 	while (!s.quit && (line = session_getline(&s, &len)) != NULL)
 		dispatch(&s, line, len);

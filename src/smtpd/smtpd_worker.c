@@ -90,6 +90,7 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	struct smtpd_ctx ctx = *pool->ctx;
 	char addr[NI_MAXHOST], pport[NI_MAXSERV], name[NI_MAXHOST];
 	char ouraddr[NI_MAXHOST], ourport[NI_MAXSERV], flags[64];
+	struct smtpd_rate_figures fig;
 	int one = 1;
 
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -111,8 +112,13 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	peer.if_addr = is_loopback(&our_ss) ? NULL : ouraddr;
 	peer.daemon_name = port->name;
 	peer.daemon_flags = flags;
+	smtpd_rate_open(pool->rate, addr, &fig);
+	peer.client_conns = fig.client_conns;
+	peer.client_rate = fig.client_rate;
+	peer.total_rate = fig.total_rate;
 	ctx.fd_in = ctx.fd_out = fd;
 	(void)smtpd_session(&ctx, &peer);
+	smtpd_rate_close(pool->rate, addr);
 }
 
 static void
@@ -159,6 +165,7 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		if (n <= 0)
 			continue;
 		i = (size_t)got.data.u64;
+		smtpd_rate_throttle(pool->rate, pool->throttle);
 		fd = accept4(pool->ports[i].fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1)
 			continue;
