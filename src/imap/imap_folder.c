@@ -527,8 +527,6 @@ kw_names(const struct mailbox *mb, uint32_t kw, struct strarr *out)
 			strarr_push(out, mb->kw[i]);
 }
 
-static void uid_ranges(struct buf *, const uint32_t *, size_t);
-
 /* MULTIAPPEND: each message as [flags] [date-time] string */
 struct app_msg {
 	struct strarr		 kw;
@@ -615,7 +613,7 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 	for (i = 0; i < n; i++)
 		uids[i] = nv[i].uid;
 	buf_init(&b, 0);
-	uid_ranges(&b, uids, n);
+	imap_set_out(&b, uids, n);
 	imap_tagged(s, c->tag, "OK [APPENDUID %" PRIu32 " %s] Append "
 	    "completed.", uv, b.data);
 	buf_free(&b);
@@ -721,26 +719,6 @@ batch_flush(struct imap_session *s, struct copy_batch *b, const char *path,
 	return rc;
 }
 
-/* "1:3,7" from sorted UIDs */
-static void
-uid_ranges(struct buf *b, const uint32_t *v, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t j = i;
-
-		while (j + 1 < n && v[j + 1] == v[j] + 1)
-			j++;
-		if (b->len > 0 && b->data[b->len - 1] != ' ')
-			(void)buf_addc(b, ',');
-		if (j > i)
-			buf_printf(b, "%" PRIu32 ":%" PRIu32, v[i], v[j]);
-		else
-			buf_printf(b, "%" PRIu32, v[i]);
-		i = j + 1;
-	}
-}
 
 void
 imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
@@ -832,9 +810,9 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
 	buf_init(&b, 0);
 	if (n > 0) {
 		buf_printf(&b, "[COPYUID %" PRIu32 " ", uv);
-		uid_ranges(&b, src, n);
+		imap_set_out(&b, src, n);
 		(void)buf_addc(&b, ' ');
-		uid_ranges(&b, dst, n);
+		imap_set_out(&b, dst, n);
 		(void)buf_adds(&b, "] ");
 	}
 	if (move) {

@@ -110,6 +110,9 @@ int	imap_search_run(struct imap_session *, const char *tag,
 int64_t	imap_rfc822_date(const char *);
 char	*imap_base_subject(const char *, int *reply_out);
 
+/* "1:3,5" of ascending numbers */
+void	imap_set_out(struct buf *, const uint32_t *, size_t);
+
 /* ---- handlers */
 void	imap_cmd_thread(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_sort(struct imap_session *, struct imap_cmd *, int uid);

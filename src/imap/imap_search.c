@@ -487,9 +487,8 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 	return 0;
 }
 
-/* "1:3,5" of ascending numbers */
-static void
-set_out(struct buf *b, const uint32_t *v, size_t n)
+void
+imap_set_out(struct buf *b, const uint32_t *v, size_t n)
 {
 	size_t i = 0;
 
@@ -571,7 +570,7 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 			buf_printf(&out, " COUNT %zu", n);
 		if ((ret & 8) && n > 0) {
 			(void)buf_adds(&out, " ALL ");
-			set_out(&out, v, n);
+			imap_set_out(&out, v, n);
 		}
 	}
 	(void)buf_adds(&out, "\r\n");

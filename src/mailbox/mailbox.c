@@ -9,9 +9,33 @@
 #include <string.h>
 #include <time.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "mailbox_int.h"
+#include "lib/fdio.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
+
+int
+mailbox_file_replace(const char *path, const void *data, size_t len,
+    struct err *err)
+{
+	struct buf tmp;
+	int fd, rc = 0;
+
+	buf_init(&tmp, 0);
+	buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || fdio_write_all(fd, data, len) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1 ||
+	    rename(tmp.data, path) == -1) {
+		rc = err_sys(err, ERR_TEMPFAIL, "write %s", path);
+		(void)unlink(tmp.data);
+	}
+	buf_free(&tmp);
+	return rc;
+}
 
 struct mailbox_msg *
 mailbox_msg_add(struct mailbox *mb)

@@ -29,6 +29,11 @@ struct mbox_priv {
 void	mbox_priv_enter(long gid, struct mbox_priv *);
 void	mbox_priv_leave(struct mbox_priv *);
 
+/* Writes a small file whole: a temporary file beside it, fsync'ed and
+ * renamed over it. */
+int	mailbox_file_replace(const char *path, const void *, size_t,
+	    struct err *);
+
 enum mbox_hdr mbox_hdr_kind(const char *line, size_t len);
 
 /* Walks one message's bytes (headers, blank line, body): appends what a

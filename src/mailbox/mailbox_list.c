@@ -315,15 +315,14 @@ make_parents(const char *root, const char *path, struct err *err)
 static uint32_t
 next_uidvalidity(const struct mail_location *loc)
 {
-	struct buf dir, path, tmp;
+	struct buf dir, path;
+	struct err err;
 	uint32_t last = 0, uv = (uint32_t)time(NULL);
 	char hex[16];
 	FILE *f;
-	int fd;
 
 	buf_init(&dir, 0);
 	buf_init(&path, 0);
-	buf_init(&tmp, 0);
 	if (loc->format == MAILBOX_MBOX) {
 		buf_printf(&dir, "%s/.imap", loc->index ? loc->index :
 		    loc->root);
@@ -340,17 +339,10 @@ next_uidvalidity(const struct mail_location *loc)
 	}
 	if (uv <= last)
 		uv = last + 1;
-	buf_printf(&tmp, "%s.%ld.tmp", path.data, (long)getpid());
 	(void)snprintf(hex, sizeof(hex), "%08x", (unsigned)uv);
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd != -1) {
-		if (fdio_write_all(fd, hex, 8) == -1 || close(fd) == -1 ||
-		    rename(tmp.data, path.data) == -1)
-			(void)unlink(tmp.data);
-	}
+	(void)mailbox_file_replace(path.data, hex, 8, &err);
 	buf_free(&dir);
 	buf_free(&path);
-	buf_free(&tmp);
 	return uv;
 }
 
@@ -635,15 +627,13 @@ int
 mailbox_subs_write(const struct mail_location *loc, char sep,
     const struct strarr *names, struct err *err)
 {
-	struct buf path, tmp, b;
+	struct buf path, b;
 	size_t i;
-	int fd, rc = 0;
+	int rc;
 
 	buf_init(&path, 0);
-	buf_init(&tmp, 0);
 	buf_init(&b, 0);
 	subs_path(loc, &path);
-	buf_printf(&tmp, "%s.%ld.tmp", path.data, (long)getpid());
 	(void)buf_adds(&b, "V\t2\n\n");
 	for (i = 0; i < names->n; i++) {
 		const char *p;
@@ -653,15 +643,8 @@ mailbox_subs_write(const struct mail_location *loc, char sep,
 		(void)buf_addc(&b, '\n');
 	}
 	(void)mkdir(loc->root, 0700);
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || fdio_write_all(fd, b.data, b.len) == -1 ||
-	    fsync(fd) == -1 || close(fd) == -1 ||
-	    rename(tmp.data, path.data) == -1) {
-		rc = err_sys(err, ERR_TEMPFAIL, "write %s", path.data);
-		(void)unlink(tmp.data);
-	}
+	rc = mailbox_file_replace(path.data, b.data, b.len, err);
 	buf_free(&path);
-	buf_free(&tmp);
 	buf_free(&b);
 	return rc;
 }

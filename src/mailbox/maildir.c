@@ -370,27 +370,17 @@ read_keywords(struct mailbox *mb)
 static int
 write_keywords(const struct mailbox *mb, struct err *err)
 {
-	struct buf path, tmp, b;
+	struct buf path, b;
 	size_t i;
-	int fd, rc = 0;
+	int rc;
 
 	buf_init(&path, 0);
-	buf_init(&tmp, 0);
 	buf_init(&b, 0);
 	buf_printf(&path, "%s/dovecot-keywords", mb->path);
-	buf_printf(&tmp, "%s/dovecot-keywords.%ld.tmp", mb->path,
-	    (long)getpid());
 	for (i = 0; i < mb->nkw; i++)
 		buf_printf(&b, "%zu %s\n", i, mb->kw[i]);
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || fdio_write_all(fd, b.data, b.len) == -1 ||
-	    fsync(fd) == -1 || close(fd) == -1 ||
-	    rename(tmp.data, path.data) == -1) {
-		rc = err_sys(err, ERR_TEMPFAIL, "write %s", path.data);
-		(void)unlink(tmp.data);
-	}
+	rc = mailbox_file_replace(path.data, b.data ? b.data : "", b.len, err);
 	buf_free(&path);
-	buf_free(&tmp);
 	buf_free(&b);
 	return rc;
 }

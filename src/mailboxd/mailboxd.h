@@ -107,6 +107,20 @@ void	mbd_delay_ms(unsigned ms);
 int	mbd_drop_to(const struct auth_user *, struct mbd_cfg *,
 	    const char *proto);
 
+enum mbd_login {
+	MBD_LOGIN_OK,
+	MBD_LOGIN_FAILED,
+	MBD_LOGIN_TEMPFAIL,
+	MBD_LOGIN_STORAGE	/* authenticated; no uid change or location */
+};
+
+/* What both protocols do at login: the password check (waiting
+ * auth_failure_delay on failure), becoming the user, and the user's
+ * mail_location; on MBD_LOGIN_OK *u and *loc are the caller's to free. */
+enum mbd_login mbd_login(struct mbd_cfg *, const char *proto,
+	    const char *user, const char *pass, struct auth_user *u,
+	    struct mail_location *loc);
+
 /* Serves the listeners until SIGTERM; returns the exit code. */
 int	mbd_serve(struct mbd_cfg *, int foreground);
 /* One connection, in the child that owns fd. */

@@ -45,30 +45,18 @@ login(void *arg, const char *user, const char *pass, const char *method,
 {
 	struct ictx *x = arg;
 	struct auth_user u;
-	struct err err;
-	enum auth_result r;
 
 	x->attempts++;
 	mbd_log_safe(x->last_user, sizeof(x->last_user), user);
 	x->last_method = method;
-	err_clear(&err);
-	r = auth_verify(&x->cfg->auth, user, pass, &u, &err);
-	if (r != AUTH_OK) {
-		if (err.msg[0])
-			mbd_log(r == AUTH_TEMPFAIL ? LOG_ERR : LOG_INFO,
-			    "auth: %s", err.msg);
-		mbd_delay_ms(x->cfg->auth_failure_delay_ms);
-		return r == AUTH_TEMPFAIL ? IMAP_LOGIN_TEMPFAIL :
-		    IMAP_LOGIN_FAILED;
-	}
-	if (mbd_drop_to(&u, x->cfg, "imap") == -1) {
-		auth_user_free(&u);
-		return IMAP_LOGIN_MAILBOX;
-	}
-	if (mail_location_parse(x->cfg->mail_location, u.name, u.home, loc_out,
-	    &err) == -1) {
-		mbd_log(LOG_ERR, "imap(%s): %s", u.name, err.msg);
-		auth_user_free(&u);
+	switch (mbd_login(x->cfg, "imap", user, pass, &u, loc_out)) {
+	case MBD_LOGIN_OK:
+		break;
+	case MBD_LOGIN_FAILED:
+		return IMAP_LOGIN_FAILED;
+	case MBD_LOGIN_TEMPFAIL:
+		return IMAP_LOGIN_TEMPFAIL;
+	default:
 		return IMAP_LOGIN_MAILBOX;
 	}
 	mbd_log(LOG_INFO, "imap-login: Login: user=<%s>, method=%s, rip=%s, "

@@ -262,6 +262,36 @@ session_lock(const struct mail_location *loc)
 	return fd;
 }
 
+enum mbd_login
+mbd_login(struct mbd_cfg *cfg, const char *proto, const char *user,
+    const char *pass, struct auth_user *u, struct mail_location *loc)
+{
+	struct err err;
+	enum auth_result r;
+
+	err_clear(&err);
+	r = auth_verify(&cfg->auth, user, pass, u, &err);
+	if (r != AUTH_OK) {
+		if (err.msg[0])
+			mbd_log(r == AUTH_TEMPFAIL ? LOG_ERR : LOG_INFO,
+			    "auth: %s", err.msg);
+		mbd_delay_ms(cfg->auth_failure_delay_ms);
+		return r == AUTH_TEMPFAIL ? MBD_LOGIN_TEMPFAIL :
+		    MBD_LOGIN_FAILED;
+	}
+	if (mbd_drop_to(u, cfg, proto) == -1) {
+		auth_user_free(u);
+		return MBD_LOGIN_STORAGE;
+	}
+	if (mail_location_parse(cfg->mail_location, u->name, u->home, loc,
+	    &err) == -1) {
+		mbd_log(LOG_ERR, "%s(%s): %s", proto, u->name, err.msg);
+		auth_user_free(u);
+		return MBD_LOGIN_STORAGE;
+	}
+	return MBD_LOGIN_OK;
+}
+
 static enum pop3_login
 login(void *arg, const char *user, const char *pass, const char *method,
     struct mailbox **mb_out)
@@ -270,29 +300,18 @@ login(void *arg, const char *user, const char *pass, const char *method,
 	struct auth_user u;
 	struct mail_location loc;
 	struct err err;
-	enum auth_result r;
 
 	x->attempts++;
 	mbd_log_safe(x->last_user, sizeof(x->last_user), user);
 	x->last_method = method;
-	err_clear(&err);
-	r = auth_verify(&x->cfg->auth, user, pass, &u, &err);
-	if (r != AUTH_OK) {
-		if (err.msg[0])
-			mbd_log(r == AUTH_TEMPFAIL ? LOG_ERR : LOG_INFO,
-			    "auth: %s", err.msg);
-		mbd_delay_ms(x->cfg->auth_failure_delay_ms);
-		return r == AUTH_TEMPFAIL ? POP3_LOGIN_TEMPFAIL :
-		    POP3_LOGIN_FAILED;
-	}
-	if (mbd_drop_to(&u, x->cfg, "pop3") == -1) {
-		auth_user_free(&u);
-		return POP3_LOGIN_MAILBOX;
-	}
-	if (mail_location_parse(x->cfg->mail_location, u.name, u.home, &loc,
-	    &err) == -1) {
-		mbd_log(LOG_ERR, "pop3(%s): %s", u.name, err.msg);
-		auth_user_free(&u);
+	switch (mbd_login(x->cfg, "pop3", user, pass, &u, &loc)) {
+	case MBD_LOGIN_OK:
+		break;
+	case MBD_LOGIN_FAILED:
+		return POP3_LOGIN_FAILED;
+	case MBD_LOGIN_TEMPFAIL:
+		return POP3_LOGIN_TEMPFAIL;
+	default:
 		return POP3_LOGIN_MAILBOX;
 	}
 	if (x->cfg->pop3_lock_session) {
