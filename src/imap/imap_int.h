@@ -47,6 +47,10 @@ int	imap_hdr_search(const char *h, size_t len, const char *name,
 void	imap_hdr_filter(const char *h, size_t len, const struct strarr *,
 	    int not, struct buf *out);
 void	imap_envelope(struct buf *out, const char *h, size_t len);
+/* an address list: mode 0 IMAP ((name adl mailbox host) ...) or NIL,
+ * 1 "name <mailbox@host>, ...", 2 the first address as name NUL
+ * mailbox NUL host NUL */
+void	imap_addr_list(struct buf *, const char *v, size_t len, int mode);
 /* RFC 2047 encoded words decoded (bytes as sent, no charset change) */
 void	imap_decode_words(const char *in, struct buf *out);
 /* the first address of a header value (group names are addresses) */
@@ -113,7 +117,34 @@ char	*imap_base_subject(const char *, int *reply_out);
 /* "1:3,5" of ascending numbers */
 void	imap_set_out(struct buf *, const uint32_t *, size_t);
 
+/* imap_session.c */
+void	imap_set_state(struct imap_session *, enum imap_state);
+void	imap_unselect(struct imap_session *);
+/* imap_view.c */
+void	imap_known_push(struct imap_known **, size_t *n, size_t *cap,
+	    const struct imap_known *);
+/* "(\Answered ... $kw [\*])" for FLAGS and PERMANENTFLAGS */
+void	imap_flags_line(struct imap_session *, struct buf *, int perm);
+
 /* ---- handlers */
+void	imap_cmd_select(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_examine(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_idle(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_close(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_unselect(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_expunge(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_uid(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_fetch_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_store_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_search_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_sort_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_thread_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_copy_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_move_seq(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_list_all(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_lsub(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_subscribe_on(struct imap_session *, struct imap_cmd *);
+void	imap_cmd_unsubscribe(struct imap_session *, struct imap_cmd *);
 void	imap_cmd_thread(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_sort(struct imap_session *, struct imap_cmd *, int uid);
 void	imap_cmd_fetch(struct imap_session *, struct imap_cmd *, int uid);

@@ -5,12 +5,15 @@
  * typed error.  Nesting, argument count, line and literal sizes are
  * bounded by struct imap_limits (dovecot's CVE-2026-27857 was unbounded
  * list nesting before login); literal sizes are checked before anything
- * is allocated for them.
+ * is allocated for them.  Also the small argument parsers: sequence
+ * sets, flag names and dates.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "imap.h"
+#include "imap_int.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 
 #define TAG_MAX		128
@@ -521,4 +524,110 @@ imap_seqset_has(const struct imap_seqset *s, uint32_t n, uint32_t max)
 			return 1;
 	}
 	return 0;
+}
+
+/* ---- small parsers */
+
+int
+imap_flag_parse(const char *name, unsigned *flag_out)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} f[] = {
+		{ "\\Seen", MSG_SEEN }, { "\\Answered", MSG_ANSWERED },
+		{ "\\Flagged", MSG_FLAGGED }, { "\\Deleted", MSG_DELETED },
+		{ "\\Draft", MSG_DRAFT }
+	};
+	size_t i;
+	const char *p;
+
+	*flag_out = 0;
+	if (name[0] == '\\') {
+		for (i = 0; i < 5; i++)
+			if (str_casecmp(name, f[i].name) == 0) {
+				*flag_out = f[i].bit;
+				return 1;
+			}
+		return -1;	/* \Recent and unknown system flags */
+	}
+	if (*name == '\0')
+		return -1;
+	for (p = name; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("(){%*\"\\]", *p) != NULL)
+			return -1;
+	return 0;
+}
+
+static const char *const months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+	"Oct", "Nov", "Dec"
+};
+
+/* "1-Feb-1994" */
+int
+imap_date_parse(const char *s, time_t *out)
+{
+	struct tm tm;
+	int d, y, m;
+	char mon[4];
+
+	if (sscanf(s, "%2d-%3c-%4d", &d, mon, &y) != 3)
+		return -1;
+	mon[3] = '\0';
+	for (m = 0; m < 12; m++)
+		if (str_casecmp(mon, months[m]) == 0)
+			break;
+	if (m == 12 || d < 1 || d > 31 || y < 1900)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_mday = d;
+	tm.tm_mon = m;
+	tm.tm_year = y - 1900;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* " 1-Feb-1994 21:52:25 -0800" */
+int
+imap_datetime_parse(const char *s, time_t *out)
+{
+	int H, M, S, zone;
+	char sign;
+	const char *sp;
+	time_t day;
+
+	while (*s == ' ')
+		s++;
+	if (imap_date_parse(s, &day) == -1 ||
+	    (sp = strchr(s, ' ')) == NULL)
+		return -1;
+	if (sscanf(sp, " %2d:%2d:%2d %c%4d", &H, &M, &S, &sign, &zone) != 5 ||
+	    (sign != '+' && sign != '-') || H > 23 || M > 59 || S > 60)
+		return -1;
+	zone = (zone / 100) * 3600 + (zone % 100) * 60;
+	*out = day + H * 3600 + M * 60 + S - (sign == '-' ? -zone : zone);
+	return 0;
+}
+
+void
+imap_datetime_out(struct buf *b, time_t t)
+{
+	struct tm tm;
+
+	(void)gmtime_r(&t, &tm);
+	buf_printf(b, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+}
+
+const char *
+imap_arg_string(const struct imap_arg *a)
+{
+	if (a->type == IMAP_ARG_LIST)
+		return NULL;
+	if (a->type == IMAP_ARG_LITERAL && memchr(a->str, '\0', a->len))
+		return NULL;
+	return a->str;
 }

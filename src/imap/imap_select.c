@@ -1,0 +1,317 @@
+/*
+ * imap_select.c -- the commands that open and close the selected
+ * mailbox and act on it as a whole: SELECT and EXAMINE with dovecot's
+ * untagged replies, IDLE (its periodic check is imap_session_tick),
+ * CLOSE, UNSELECT, EXPUNGE and UID EXPUNGE, and the UID prefix; plus the
+ * small adapters the command table needs for handlers that take a UID
+ * flag.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "imap_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+static void
+select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
+{
+	struct mailbox *mb;
+	struct buf path, b;
+	struct err err;
+	struct stat st;
+	const char *name;
+	size_t i, recent = 0, unseen = 0;
+	uint32_t first;
+
+	if (c->nargs != 1 || (name = imap_arg_string(&c->args[0])) == NULL) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: "
+		    "Invalid arguments.", c->name);
+		return;
+	}
+	if (s->mb != NULL) {
+		(void)imap_commit(s, NULL);
+		imap_unselect(s);
+	}
+	buf_init(&path, 0);
+	if (imap_mailbox_path(s, c->tag, name, &path) == -1) {
+		buf_free(&path);
+		return;
+	}
+	if (!mailbox_is_inbox(name) && (stat(path.data, &st) == -1 ||
+	    (s->loc.format == MAILBOX_MBOX && !S_ISREG(st.st_mode)) ||
+	    (s->loc.format == MAILBOX_MAILDIR && !S_ISDIR(st.st_mode)))) {
+		if (stat(path.data, &st) == 0)
+			imap_tagged(s, c->tag, "NO Mailbox isn't selectable");
+		else
+			imap_tagged(s, c->tag, "NO [NONEXISTENT] Mailbox "
+			    "doesn't exist: %s", name);
+		buf_free(&path);
+		return;
+	}
+	err_clear(&err);
+	mb = mailbox_open(s->loc.format, path.data, s->cfg->locks, &err);
+	buf_free(&path);
+	if (mb == NULL) {
+		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, name, err.msg);
+		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
+		    "occurred. Refer to server log for more information.");
+		return;
+	}
+	mb->write_flags = 1;
+	s->mb = mb;
+	s->mbname = xstrdup(mailbox_is_inbox(name) ? "INBOX" : name);
+	s->readonly = readonly;
+	imap_set_state(s, IMAP_SELECTED);
+	first = readonly ? 0 : imap_recent_first(s, s->mb, s->mbname, 1);
+	for (i = 0; i < mb->n; i++) {
+		struct imap_known k;
+
+		k.uid = mb->msgs[i].uid;
+		k.flags = imap_cur_flags(&mb->msgs[i]);
+		k.kw = imap_cur_kw(&mb->msgs[i]);
+		k.recent = first > 0 ? k.uid >= first :
+		    !(mb->msgs[i].flags & MSG_OLD);
+		recent += k.recent != 0;
+		if (unseen == 0 && !(k.flags & MSG_SEEN))
+			unseen = i + 1;
+		imap_known_push(&s->known, &s->nknown, &s->capknown, &k);
+		/* \Recent is ours now: others see these as old */
+		if (k.recent && !readonly)
+			mb->msgs[i].set_flags |= MSG_OLD;
+	}
+	if (recent > 0 && !readonly && mb->format == MAILBOX_MAILDIR &&
+	    mailbox_commit(mb, &err) == -1)
+		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, name, err.msg);
+	s->nkw_told = mb->nkw;
+	buf_init(&b, 0);
+	imap_flags_line(s, &b, 0);
+	imap_reply(s, "FLAGS %s", b.data);
+	buf_reset(&b);
+	if (readonly)
+		imap_reply(s, "OK [PERMANENTFLAGS ()] Read-only mailbox.");
+	else {
+		imap_flags_line(s, &b, 1);
+		imap_reply(s, "OK [PERMANENTFLAGS %s] Flags permitted.",
+		    b.data);
+	}
+	buf_free(&b);
+	imap_reply(s, "%zu EXISTS", s->nknown);
+	imap_reply(s, "%zu RECENT", recent);
+	if (unseen > 0)
+		imap_reply(s, "OK [UNSEEN %zu] First unseen.", unseen);
+	imap_reply(s, "OK [UIDVALIDITY %" PRIu32 "] UIDs valid",
+	    mb->uidvalidity);
+	imap_reply(s, "OK [UIDNEXT %" PRIu32 "] Predicted next UID",
+	    mb->uidnext);
+	imap_tagged(s, c->tag, readonly ? "OK [READ-ONLY] Examine completed." :
+	    "OK [READ-WRITE] Select completed.");
+}
+
+void
+imap_cmd_select(struct imap_session *s, struct imap_cmd *c)
+{
+	select_common(s, c, 0);
+}
+
+void
+imap_cmd_examine(struct imap_session *s, struct imap_cmd *c)
+{
+	select_common(s, c, 1);
+}
+
+void
+imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
+{
+	if (s->dirty)
+		(void)imap_commit(s, NULL);
+	imap_refresh(s, 1);
+	s->idle_tag = xstrdup(c->tag);
+	(void)buf_adds(&s->out, "+ idling\r\n");
+}
+
+void
+imap_session_tick(struct imap_session *s)
+{
+	if (s->idle_tag != NULL && s->state == IMAP_SELECTED)
+		imap_refresh(s, 1);
+}
+
+/* Marks \Deleted messages (in set, when given) for expunge. */
+static int
+expunge(struct imap_session *s, const char *tag,
+    const struct imap_seqset *set)
+{
+	size_t i, r;
+
+	if (s->readonly)
+		return 0;
+	if (set == NULL) {
+		for (i = 0; i < s->mb->n; i++)
+			if (imap_cur_flags(&s->mb->msgs[i]) & MSG_DELETED)
+				s->mb->msgs[i].expunge = 1;
+	} else
+		for (r = 0; r < set->n; r++)
+			for (i = set->v[r].lo; i <= set->v[r].hi; i++) {
+				long x = imap_msg_index(s, i);
+
+				if (x >= 0 && (imap_cur_flags(&s->mb->msgs[x]) &
+				    MSG_DELETED))
+					s->mb->msgs[x].expunge = 1;
+			}
+	return imap_commit(s, tag);
+}
+
+void
+imap_cmd_close(struct imap_session *s, struct imap_cmd *c)
+{
+	if (expunge(s, c->tag, NULL) == -1)
+		return;
+	imap_unselect(s);
+	imap_tagged(s, c->tag, "OK Close completed.");
+}
+
+void
+imap_cmd_unselect(struct imap_session *s, struct imap_cmd *c)
+{
+	(void)imap_commit(s, NULL);
+	imap_unselect(s);
+	imap_tagged(s, c->tag, "OK Unselect completed.");
+}
+
+void
+imap_cmd_expunge(struct imap_session *s, struct imap_cmd *c)
+{
+	if (s->readonly) {
+		imap_tagged(s, c->tag, "NO Mailbox is read-only.");
+		return;
+	}
+	if (expunge(s, c->tag, NULL) == -1)
+		return;
+	imap_refresh(s, 1);
+	imap_tagged(s, c->tag, "OK Expunge completed.");
+}
+
+void
+imap_cmd_uid(struct imap_session *s, struct imap_cmd *c)
+{
+	struct imap_cmd sub;
+	const char *verb;
+
+	if (c->nargs < 1 || c->args[0].type != IMAP_ARG_ATOM) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command UID: "
+		    "Invalid arguments.");
+		return;
+	}
+	verb = c->args[0].str;
+	sub = *c;
+	sub.name = c->args[0].str;
+	sub.args = c->args + 1;
+	sub.nargs = c->nargs - 1;
+	if (str_casecmp(verb, "FETCH") == 0)
+		imap_cmd_fetch(s, &sub, 1);
+	else if (str_casecmp(verb, "STORE") == 0)
+		imap_cmd_store(s, &sub, 1);
+	else if (str_casecmp(verb, "SEARCH") == 0)
+		imap_cmd_search(s, &sub, 1);
+	else if (str_casecmp(verb, "SORT") == 0)
+		imap_cmd_sort(s, &sub, 1);
+	else if (str_casecmp(verb, "THREAD") == 0)
+		imap_cmd_thread(s, &sub, 1);
+	else if (str_casecmp(verb, "COPY") == 0)
+		imap_cmd_copy(s, &sub, 1, 0);
+	else if (str_casecmp(verb, "MOVE") == 0)
+		imap_cmd_copy(s, &sub, 1, 1);
+	else if (str_casecmp(verb, "EXPUNGE") == 0) {
+		struct imap_seqset set;
+
+		if (s->readonly) {
+			imap_tagged(s, c->tag, "NO Mailbox is read-only.");
+			return;
+		}
+		if (sub.nargs != 1 || sub.args[0].type != IMAP_ARG_ATOM) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "UID EXPUNGE: Invalid arguments.");
+			return;
+		}
+		if (imap_set_resolve(s, c->tag, sub.args[0].str, 1,
+		    &set) == -1)
+			return;
+		if (expunge(s, c->tag, &set) == 0) {
+			imap_refresh(s, 1);
+			imap_tagged(s, c->tag, "OK Expunge completed.");
+		}
+		imap_seqset_free(&set);
+	} else
+		imap_tagged(s, c->tag, "BAD Error in IMAP command UID: "
+		    "Unknown command %s", verb);
+}
+
+void
+imap_cmd_fetch_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_fetch(s, c, 0);
+}
+
+void
+imap_cmd_store_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_store(s, c, 0);
+}
+
+void
+imap_cmd_search_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_search(s, c, 0);
+}
+
+void
+imap_cmd_sort_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_sort(s, c, 0);
+}
+
+void
+imap_cmd_thread_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_thread(s, c, 0);
+}
+
+void
+imap_cmd_copy_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_copy(s, c, 0, 0);
+}
+
+void
+imap_cmd_move_seq(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_copy(s, c, 0, 1);
+}
+
+void
+imap_cmd_list_all(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_list(s, c, 0);
+}
+
+void
+imap_cmd_lsub(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_list(s, c, 1);
+}
+
+void
+imap_cmd_subscribe_on(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_subscribe(s, c, 1);
+}
+
+void
+imap_cmd_unsubscribe(struct imap_session *s, struct imap_cmd *c)
+{
+	imap_cmd_subscribe(s, c, 0);
+}

@@ -1,0 +1,476 @@
+/*
+ * imap_view.c -- the client's view of the selected mailbox: s->known
+ * holds the sequence numbers, flags, keywords and \Recent the client has
+ * been told; refresh compares it with the storage by UID and reports the
+ * difference (EXPUNGE, FETCH FLAGS, EXISTS, RECENT, new keywords in
+ * FLAGS); sequence sets resolve against it; \Recent is claimed through
+ * the mailboxd-recent file; commits keep keyword numbers in step.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imap_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define SYSFLAGS (MSG_SEEN | MSG_ANSWERED | MSG_FLAGGED | MSG_DELETED | \
+	MSG_DRAFT)
+
+unsigned
+imap_cur_flags(const struct mailbox_msg *m)
+{
+	return ((m->flags | m->set_flags) & ~m->clr_flags) & SYSFLAGS;
+}
+
+uint32_t
+imap_cur_kw(const struct mailbox_msg *m)
+{
+	return (m->kw | m->set_kw) & ~m->clr_kw;
+}
+
+void
+imap_flags_out(struct imap_session *s, struct buf *b, unsigned f,
+    uint32_t kw, int recent)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} names[] = {
+		{ MSG_ANSWERED, "\\Answered" }, { MSG_FLAGGED, "\\Flagged" },
+		{ MSG_DELETED, "\\Deleted" }, { MSG_SEEN, "\\Seen" },
+		{ MSG_DRAFT, "\\Draft" }
+	};
+	size_t i, n = 0;
+
+	(void)buf_addc(b, '(');
+	for (i = 0; i < 5; i++)
+		if (f & names[i].bit)
+			buf_printf(b, "%s%s", n++ ? " " : "", names[i].name);
+	if (recent)
+		buf_printf(b, "%s\\Recent", n++ ? " " : "");
+	for (i = 0; s->mb != NULL && i < s->mb->nkw; i++)
+		if (kw & ((uint32_t)1 << i))
+			buf_printf(b, "%s%s", n++ ? " " : "", s->mb->kw[i]);
+	(void)buf_addc(b, ')');
+}
+
+static long
+find_uid(const struct mailbox *mb, uint32_t uid)
+{
+	size_t lo = 0, hi = mb->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mb->msgs[mid].uid == uid)
+			return (long)mid;
+		if (mb->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+long
+imap_msg_index(struct imap_session *s, size_t seq)
+{
+	if (seq == 0 || seq > s->nknown || s->mb == NULL)
+		return -1;
+	return find_uid(s->mb, s->known[seq - 1].uid);
+}
+
+void
+imap_known_push(struct imap_known **v, size_t *n, size_t *cap,
+    const struct imap_known *k)
+{
+	if (*n == *cap) {
+		*cap = *cap ? xmul(*cap, 2) : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = *k;
+}
+
+/* A commit or reload may renumber the mailbox's keywords (another
+ * session added some meanwhile): the client's view follows by name. */
+static int
+keep_keywords(struct imap_session *s, int reload, struct err *err)
+{
+	char *old[MAILBOX_KW_MAX];
+	int map[MAILBOX_KW_MAX];
+	size_t nold = s->mb->nkw, i, b;
+	int rc, same = 1;
+
+	for (i = 0; i < nold; i++)
+		old[i] = xstrdup(s->mb->kw[i]);
+	rc = reload ? mailbox_reload(s->mb, err) :
+	    mailbox_commit(s->mb, err);
+	for (i = 0; i < nold; i++) {
+		map[i] = mailbox_kw_index(s->mb, old[i], 0);
+		same &= map[i] == (int)i;
+		free(old[i]);
+	}
+	for (i = 0; !same && i < s->nknown; i++) {
+		uint32_t out = 0;
+
+		for (b = 0; b < nold; b++)
+			if ((s->known[i].kw & ((uint32_t)1 << b)) && map[b] >= 0)
+				out |= (uint32_t)1 << map[b];
+		s->known[i].kw = out;
+	}
+	if (!same)
+		s->nkw_told = 0;	/* FLAGS again */
+	return rc;
+}
+
+/* \Recent belongs to one session: a small file beside the mailbox
+ * (dovecot keeps first_recent_uid in its index) holds the first UID no
+ * session has claimed yet; claiming moves it to UIDNEXT.  Returns the
+ * previous value (messages from there on are ours), 0 when there is no
+ * such file to use (then Status: O / new/ decide). */
+uint32_t
+imap_recent_first(struct imap_session *s, struct mailbox *mb,
+    const char *name, int claim)
+{
+	struct buf p;
+	char num[64];
+	ssize_t n;
+	uint32_t first = 0;
+	int fd;
+
+	buf_init(&p, 0);
+	if (mb->format == MAILBOX_MAILDIR)
+		buf_printf(&p, "%s", mb->path);
+	else {
+		const char *c;
+
+		buf_printf(&p, "%s/.imap", s->loc.index ? s->loc.index :
+		    s->loc.root);
+		(void)mkdir(p.data, 0700);
+		(void)buf_addc(&p, '/');
+		for (c = name; *c; c++) {
+			if (*c == s->sep) {
+				(void)mkdir(p.data, 0700);
+				(void)buf_addc(&p, '/');
+			} else
+				(void)buf_addc(&p, *c);
+		}
+		(void)mkdir(p.data, 0700);
+	}
+	(void)buf_adds(&p, "/mailboxd-recent");
+	fd = open(p.data, (claim ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	buf_free(&p);
+	if (fd == -1)
+		return 0;
+	if (flock(fd, claim ? LOCK_EX : LOCK_SH) == 0) {
+		char *end;
+		uint32_t uv;
+
+		n = pread(fd, num, sizeof(num) - 1, 0);
+		num[n > 0 ? n : 0] = '\0';
+		/* "<uidvalidity> <first recent uid>" */
+		uv = (uint32_t)strtoul(num, &end, 10);
+		first = (uint32_t)strtoul(end, NULL, 10);
+		if (uv != mb->uidvalidity)
+			first = 0;
+		/* a new file: Status: O and new/ decided until now */
+		if (claim && (first == 0 || mb->uidnext > first)) {
+			n = snprintf(num, sizeof(num), "%" PRIu32 " %" PRIu32
+			    "\n", mb->uidvalidity, mb->uidnext);
+			if (pwrite(fd, num, (size_t)n, 0) == n)
+				(void)ftruncate(fd, n);
+		}
+	}
+	(void)close(fd);
+	return first;
+}
+
+/* Compares the client's view with the storage by UID and reports the
+ * difference: EXPUNGE (when allowed; else the message stays as a ghost
+ * the client can still name), FETCH FLAGS, EXISTS and RECENT. */
+static void
+diff(struct imap_session *s, int allow_expunge)
+{
+	struct imap_known *nv = NULL;
+	size_t nn = 0, ncap = 0, i = 0, j = 0, added = 0, recent = 0;
+	size_t claimed = 0;
+	uint32_t first = 0;
+	int claimed_now = 0;
+	const struct mailbox *mb = s->mb;
+	struct buf b;
+
+	s->reloaded = 0;
+	imap_announce_keywords(s);
+	buf_init(&b, 0);
+	while (i < s->nknown || j < mb->n) {
+		struct imap_known k;
+
+		if (i < s->nknown && (j == mb->n ||
+		    s->known[i].uid < mb->msgs[j].uid)) {
+			if (allow_expunge)
+				imap_reply(s, "%zu EXPUNGE", nn + 1);
+			else
+				imap_known_push(&nv, &nn, &ncap, &s->known[i]);
+			i++;
+			continue;
+		}
+		if (i < s->nknown && s->known[i].uid == mb->msgs[j].uid) {
+			k = s->known[i];
+			if (k.flags != imap_cur_flags(&mb->msgs[j]) ||
+			    k.kw != imap_cur_kw(&mb->msgs[j])) {
+				k.flags = imap_cur_flags(&mb->msgs[j]);
+				k.kw = imap_cur_kw(&mb->msgs[j]);
+				buf_reset(&b);
+				imap_flags_out(s, &b, k.flags, k.kw, k.recent);
+				imap_reply(s, "%zu FETCH (UID %" PRIu32
+				    " FLAGS %s)", nn + 1, k.uid, b.data);
+			}
+			imap_known_push(&nv, &nn, &ncap, &k);
+			i++;
+			j++;
+			continue;
+		}
+		/* a message the client does not know yet */
+		if (nn == 0 || mb->msgs[j].uid > nv[nn - 1].uid) {
+			k.uid = mb->msgs[j].uid;
+			k.flags = imap_cur_flags(&mb->msgs[j]);
+			k.kw = imap_cur_kw(&mb->msgs[j]);
+			/* new to the session: \Recent here, old for the
+			 * others (unless someone else claimed it first) */
+			if (!claimed_now) {
+				first = imap_recent_first(s, s->mb, s->mbname, 1);
+				claimed_now = 1;
+			}
+			k.recent = first > 0 ? mb->msgs[j].uid >= first :
+			    !(mb->msgs[j].flags & MSG_OLD);
+			if (k.recent && !s->readonly) {
+				mb->msgs[j].set_flags |= MSG_OLD;
+				claimed++;
+			}
+			recent += k.recent != 0;
+			imap_known_push(&nv, &nn, &ncap, &k);
+			added++;
+		}
+		j++;
+	}
+	free(s->known);
+	s->known = nv;
+	s->nknown = nn;
+	s->capknown = ncap;
+	if (added > 0 || (allow_expunge && i > 0 && nn != i)) {
+		imap_reply(s, "%zu EXISTS", nn);
+		recent = 0;
+		for (i = 0; i < nn; i++)
+			recent += s->known[i].recent != 0;
+		imap_reply(s, "%zu RECENT", recent);
+	}
+	buf_free(&b);
+	if (claimed > 0 && mb->format == MAILBOX_MAILDIR) {
+		/* others see them as old now: Status: O, or cur/ */
+		struct err err;
+
+		err_clear(&err);
+		if (keep_keywords(s, 0, &err) == -1)
+			log_plain(LOG_ERR, "imap(%s): %s: %s", s->user,
+			    s->mbname, err.msg);
+	}
+}
+
+int
+imap_commit(struct imap_session *s, const char *tag)
+{
+	struct err err;
+	size_t i;
+	int todo = s->dirty;
+
+	if (s->mb == NULL || s->readonly)
+		return 0;
+	for (i = 0; i < s->mb->n && !todo; i++)
+		todo = s->mb->msgs[i].expunge;
+	if (!todo)
+		return 0;
+	err_clear(&err);
+	if (keep_keywords(s, 0, &err) == -1) {
+		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
+		    err.msg);
+		if (tag != NULL)
+			imap_tagged(s, tag, "NO [SERVERBUG] Internal error "
+			    "occurred. Refer to server log for more "
+			    "information.");
+		return -1;
+	}
+	s->dirty = 0;
+	s->reloaded = 1;
+	return 0;
+}
+
+void
+imap_refresh(struct imap_session *s, int allow_expunge)
+{
+	struct err err;
+	size_t i;
+	int expunges = 0;
+
+	if (s->mb == NULL)
+		return;
+	for (i = 0; i < s->mb->n && !expunges; i++)
+		expunges = s->mb->msgs[i].expunge;
+	if (!expunges && !s->reloaded && !mailbox_changed(s->mb)) {
+		/* nothing new; ghosts can go now */
+		if (allow_expunge && s->nknown > 0)
+			for (i = 0; i < s->nknown; i++)
+				if (find_uid(s->mb, s->known[i].uid) < 0) {
+					diff(s, 1);
+					break;
+				}
+		return;
+	}
+	if (s->dirty && imap_commit(s, NULL) == -1)
+		return;
+	err_clear(&err);
+	if (mailbox_changed(s->mb) && keep_keywords(s, 1, &err) == -1) {
+		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
+		    err.msg);
+		return;
+	}
+	diff(s, allow_expunge);
+}
+
+/* ---- sequence sets */
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct imap_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* First known index (0-based) with uid >= u. */
+static size_t
+known_lower(const struct imap_session *s, uint32_t u)
+{
+	size_t lo = 0, hi = s->nknown;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->known[mid].uid < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+imap_set_resolve(struct imap_session *s, const char *tag, const char *set,
+    int uid, struct imap_seqset *out)
+{
+	struct imap_seqset in;
+	size_t i, n = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (imap_seqset_parse(set, strlen(set), &in) == -1) {
+		imap_tagged(s, tag, "BAD Error in IMAP command: Invalid "
+		    "messageset");
+		return -1;
+	}
+	out->v = xreallocarray(NULL, in.n ? in.n : 1, sizeof(*out->v));
+	for (i = 0; i < in.n; i++) {
+		uint32_t lo = in.v[i].lo, hi = in.v[i].hi, t;
+
+		if (uid) {
+			uint32_t max = s->nknown ?
+			    s->known[s->nknown - 1].uid : 0;
+			size_t a, b;
+
+			lo = lo == 0 ? max : lo;
+			hi = hi == 0 ? max : hi;
+			if (lo > hi) {
+				t = lo;
+				lo = hi;
+				hi = t;
+			}
+			a = known_lower(s, lo);
+			b = hi == UINT32_MAX ? s->nknown : known_lower(s,
+			    hi + 1);
+			if (a >= b)
+				continue;
+			out->v[n].lo = (uint32_t)a + 1;
+			out->v[n++].hi = (uint32_t)b;
+		} else {
+			lo = lo == 0 ? (uint32_t)s->nknown : lo;
+			hi = hi == 0 ? (uint32_t)s->nknown : hi;
+			if (lo > hi) {
+				t = lo;
+				lo = hi;
+				hi = t;
+			}
+			if (lo == 0 || hi > s->nknown) {
+				imap_seqset_free(&in);
+				imap_seqset_free(out);
+				imap_tagged(s, tag, "BAD Error in IMAP "
+				    "command: Invalid messageset");
+				return -1;
+			}
+			out->v[n].lo = lo;
+			out->v[n++].hi = hi;
+		}
+	}
+	imap_seqset_free(&in);
+	/* sorted, overlaps merged: each message once, in order */
+	if (n > 1)
+		qsort(out->v, n, sizeof(*out->v), range_cmp);
+	out->n = 0;
+	for (i = 0; i < n; i++) {
+		if (out->n > 0 && out->v[i].lo <= out->v[out->n - 1].hi + 1) {
+			if (out->v[i].hi > out->v[out->n - 1].hi)
+				out->v[out->n - 1].hi = out->v[i].hi;
+		} else
+			out->v[out->n++] = out->v[i];
+	}
+	return 0;
+}
+
+void
+imap_flags_line(struct imap_session *s, struct buf *b, int perm)
+{
+	size_t i;
+
+	(void)buf_adds(b, "(\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+	for (i = 0; i < s->mb->nkw; i++)
+		buf_printf(b, " %s", s->mb->kw[i]);
+	if (perm)
+		(void)buf_adds(b, " \\*");
+	(void)buf_addc(b, ')');
+}
+
+void
+imap_announce_keywords(struct imap_session *s)
+{
+	struct buf b;
+
+	if (s->mb == NULL || s->mb->nkw <= s->nkw_told)
+		return;
+	buf_init(&b, 0);
+	imap_flags_line(s, &b, 0);
+	imap_reply(s, "FLAGS %s", b.data);
+	buf_reset(&b);
+	if (!s->readonly) {
+		imap_flags_line(s, &b, 1);
+		imap_reply(s, "OK [PERMANENTFLAGS %s] Flags permitted.",
+		    b.data);
+	}
+	buf_free(&b);
+	s->nkw_told = s->mb->nkw;
+}
