@@ -65,6 +65,17 @@ int	maildir_append(const char *, struct mailbox_new *, size_t,
 	    uint32_t *, struct err *);
 time_t	maildir_received(struct mailbox *, size_t);
 
+/* maildir.c's pieces that maildir_append.c uses */
+int	maildir_ensure_dirs(const char *, struct err *);
+int	maildir_uidlist_lock(const char *, struct buf *lock, struct err *);
+void	maildir_read_keywords(struct mailbox *);
+int	maildir_write_keywords(const struct mailbox *, struct err *);
+/* 1 when dovecot-uidlist must be written, 0 not, -1 error */
+int	maildir_load_once(struct mailbox *, struct err *);
+int	maildir_write_uidlist(struct mailbox *, int fd, const char *lock,
+	    struct err *);
+size_t	maildir_base_len(const char *name);
+
 int	maildir_load(struct mailbox *, struct err *);
 int	maildir_read(struct mailbox *, size_t, struct buf *, struct err *);
 int	maildir_commit(struct mailbox *, struct err *);

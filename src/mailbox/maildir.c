@@ -2,8 +2,9 @@
  * maildir.c -- Maildir as dovecot 2.3 keeps it: messages in new/ and
  * cur/ named <base>[:2,<flags>], UIDs in dovecot-uidlist
  * ("3 V<uidvalidity> N<uidnext> G<guid>", then "<uid> :<base>"),
- * rewritten through dovecot-uidlist.lock (O_EXCL) renamed into place.
- * Expunge unlinks; flags are renames into cur/.
+ * rewritten through dovecot-uidlist.lock (O_EXCL) renamed into place;
+ * keyword letters named in dovecot-keywords.  Expunge unlinks; flags
+ * are renames into cur/.  Appends are maildir_append.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -75,8 +76,8 @@ by_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static size_t
-base_len(const char *name)
+size_t
+maildir_base_len(const char *name)
 {
 	const char *c = strstr(name, ":2,");
 
@@ -104,7 +105,7 @@ scan(const char *path, const char *sub, struct entries *out,
 		if (de->d_name[0] == '.')
 			continue;
 		e = entry_add(out);
-		e->base = xstrndup(de->d_name, base_len(de->d_name));
+		e->base = xstrndup(de->d_name, maildir_base_len(de->d_name));
 		e->in_new = strcmp(sub, "new") == 0;
 		buf_reset(&dir);
 		buf_printf(&dir, "%s/%s", sub, de->d_name);
@@ -189,7 +190,7 @@ read_uidlist(struct mailbox *mb, struct entries *list, int *found_out,
 			}
 			e = entry_add(list);
 			e->uid = (uint32_t)uid;
-			e->base = xstrndup(colon + 1, base_len(colon + 1));
+			e->base = xstrndup(colon + 1, maildir_base_len(colon + 1));
 			/* extension fields before ':', e.g. "W1234" */
 			for (char *f = end; f < colon; f++)
 				if (*f == 'W' && (f == end || f[-1] == ' '))
@@ -207,8 +208,8 @@ read_uidlist(struct mailbox *mb, struct entries *list, int *found_out,
 
 static int refind(struct mailbox *, struct mailbox_msg *);
 
-static int
-uidlist_lock(const char *path, struct buf *lock, struct err *err)
+int
+maildir_uidlist_lock(const char *path, struct buf *lock, struct err *err)
 {
 	time_t deadline = time(NULL) + 120;
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -254,8 +255,8 @@ make_guid(struct mailbox *mb)
 	mb->guid = xstrdup(hex);
 }
 
-static int
-write_uidlist(struct mailbox *mb, int fd, const char *lock,
+int
+maildir_write_uidlist(struct mailbox *mb, int fd, const char *lock,
     struct err *err)
 {
 	struct buf b, path;
@@ -274,7 +275,7 @@ write_uidlist(struct mailbox *mb, int fd, const char *lock,
 		else
 			buf_printf(&b, "%" PRIu32, mb->msgs[i].uid);
 		buf_printf(&b, " :%.*s\n",
-		    (int)base_len(strchr(mb->msgs[i].name, '/') + 1),
+		    (int)maildir_base_len(strchr(mb->msgs[i].name, '/') + 1),
 		    strchr(mb->msgs[i].name, '/') + 1);
 		if (b.len > 65536) {
 			if (fdio_write_all(fd, b.data, b.len) == -1)
@@ -330,8 +331,8 @@ msg_vsize(const char *dir, const char *name)
 }
 
 /* dovecot-keywords: "<index> <name>" lines naming the letters a-z. */
-static void
-read_keywords(struct mailbox *mb)
+void
+maildir_read_keywords(struct mailbox *mb)
 {
 	struct buf path;
 	char *line = NULL;
@@ -367,8 +368,8 @@ read_keywords(struct mailbox *mb)
 	(void)fclose(f);
 }
 
-static int
-write_keywords(const struct mailbox *mb, struct err *err)
+int
+maildir_write_keywords(const struct mailbox *mb, struct err *err)
 {
 	struct buf path, b;
 	size_t i;
@@ -396,7 +397,7 @@ kw_merge(struct mailbox *mb)
 
 	memset(&file, 0, sizeof(file));
 	file.path = mb->path;
-	read_keywords(&file);
+	maildir_read_keywords(&file);
 	for (i = 0; i < mb->nkw; i++)
 		map[i] = mailbox_kw_index(&file, mb->kw[i], 1);
 	for (i = 0; i < mb->n; i++) {
@@ -521,8 +522,8 @@ maildir_received(struct mailbox *mb, size_t idx)
 	return m->received;
 }
 
-static int
-ensure_dirs(const char *path, struct err *err)
+int
+maildir_ensure_dirs(const char *path, struct err *err)
 {
 	static const char *const subs[] = { "", "/cur", "/new", "/tmp" };
 	struct buf b;
@@ -544,8 +545,8 @@ ensure_dirs(const char *path, struct err *err)
 
 /* One pass: the uidlist and the directories; returns 1 when the uidlist
  * must be written. */
-static int
-load_once(struct mailbox *mb, struct err *err)
+int
+maildir_load_once(struct mailbox *mb, struct err *err)
 {
 	struct entries files = { 0 }, list = { 0 };
 	size_t i, j, matched = 0;
@@ -553,7 +554,7 @@ load_once(struct mailbox *mb, struct err *err)
 
 	mailbox_msgs_clear(mb);
 	mb->uidvalidity = mb->uidnext = 0;
-	read_keywords(mb);
+	maildir_read_keywords(mb);
 	stamp(mb);
 	if (read_uidlist(mb, &list, &found, err) == -1 ||
 	    scan(mb->path, "new", &files, err) == -1 ||
@@ -633,18 +634,18 @@ maildir_load(struct mailbox *mb, struct err *err)
 	struct buf lock;
 	int rc, fd;
 
-	if (ensure_dirs(mb->path, err) == -1)
+	if (maildir_ensure_dirs(mb->path, err) == -1)
 		return -1;
-	rc = load_once(mb, err);
+	rc = maildir_load_once(mb, err);
 	if (rc <= 0)
 		return rc;
 	buf_init(&lock, 0);
-	if ((fd = uidlist_lock(mb->path, &lock, err)) == -1) {
+	if ((fd = maildir_uidlist_lock(mb->path, &lock, err)) == -1) {
 		buf_free(&lock);
 		return -1;
 	}
-	rc = load_once(mb, err);
-	if (rc == 1 && (rc = write_uidlist(mb, fd, lock.data, err)) == 0)
+	rc = maildir_load_once(mb, err);
+	if (rc == 1 && (rc = maildir_write_uidlist(mb, fd, lock.data, err)) == 0)
 		rc = 2;		/* the lock became the uidlist */
 	(void)close(fd);
 	/* never unlink after the rename: the name may be another
@@ -661,7 +662,7 @@ static int
 refind(struct mailbox *mb, struct mailbox_msg *m)
 {
 	struct entries files = { 0 };
-	size_t i, bl = base_len(strchr(m->name, '/') + 1);
+	size_t i, bl = maildir_base_len(strchr(m->name, '/') + 1);
 	const char *base = strchr(m->name, '/') + 1;
 	struct err e;
 	int rc = -1;
@@ -748,7 +749,7 @@ rename_flags(struct mailbox *mb, struct mailbox_msg *m, unsigned f,
 		base = strchr(m->name, '/') + 1;
 		buf_printf(&from, "%s/%s", mb->path, m->name);
 		buf_printf(&to, "%s/cur/%.*s:2,%s%s%s%s%s%s", mb->path,
-		    (int)base_len(base), base, f & MSG_DRAFT ? "D" : "",
+		    (int)maildir_base_len(base), base, f & MSG_DRAFT ? "D" : "",
 		    f & MSG_FLAGGED ? "F" : "", f & MSG_ANSWERED ? "R" : "",
 		    f & MSG_SEEN ? "S" : "", f & MSG_DELETED ? "T" : "",
 		    letters);
@@ -780,7 +781,7 @@ maildir_commit(struct mailbox *mb, struct err *err)
 	if (i < mb->n) {
 		/* keyword letters: under the uidlist lock, against the
 		 * dovecot-keywords another session may have grown */
-		if ((lfd = uidlist_lock(mb->path, &lock, err)) == -1) {
+		if ((lfd = maildir_uidlist_lock(mb->path, &lock, err)) == -1) {
 			buf_free(&path);
 			buf_free(&lock);
 			return -1;
@@ -825,7 +826,7 @@ maildir_commit(struct mailbox *mb, struct err *err)
 					rc = -1;
 		}
 	}
-	if (kw_changed && write_keywords(mb, err) == -1)
+	if (kw_changed && maildir_write_keywords(mb, err) == -1)
 		rc = -1;
 	if (lfd != -1) {
 		(void)close(lfd);
@@ -835,251 +836,5 @@ maildir_commit(struct mailbox *mb, struct err *err)
 	buf_free(&path);
 	if (rc == 0)
 		rc = maildir_load(mb, err);
-	return rc;
-}
-
-/* ---- appending: tmp/ -> new/ or cur/, then a UID in dovecot-uidlist */
-
-/* One message into tmp/ as name base (LF line ends, mtime = received);
- * the file name is the caller's to free. */
-static int
-write_tmp(const char *dir, const struct mailbox_new *m, struct buf *base,
-    struct err *err)
-{
-	static unsigned seq;
-	struct buf body, tmp;
-	struct timespec now;
-	char host[256];
-	uint64_t vsize = 0;
-	size_t i, pos = 0;
-	int fd = -1, rc = -1;
-
-	buf_init(&body, 0);
-	buf_init(&tmp, 0);
-	/* LF line ends on disk; W= counts them as CRLF */
-	while (pos < m->len) {
-		const char *nl = memchr(m->data + pos, '\n', m->len - pos);
-		size_t end = nl ? (size_t)(nl - m->data) : m->len;
-		size_t n = end - pos;
-
-		if (n > 0 && m->data[pos + n - 1] == '\r')
-			n--;
-		if (buf_add(&body, m->data + pos, n) == -1 ||
-		    (nl != NULL && buf_addc(&body, '\n') == -1)) {
-			err_set(err, ERR_TEMPFAIL, "message too big");
-			goto out;
-		}
-		vsize += n + (nl != NULL ? 2 : 0);
-		pos = nl ? end + 1 : m->len;
-	}
-	if (gethostname(host, sizeof(host)) == -1)
-		(void)snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	for (i = 0; host[i] != '\0'; i++)
-		if (host[i] == '/' || host[i] == ':')
-			host[i] = '_';
-	(void)clock_gettime(CLOCK_REALTIME, &now);
-	buf_reset(base);
-	buf_printf(base, "%lld.M%ldP%ldQ%u.%s,S=%zu,W=%" PRIu64,
-	    (long long)now.tv_sec, now.tv_nsec / 1000, (long)getpid(),
-	    ++seq, host, body.len, vsize);
-	buf_printf(&tmp, "%s/tmp/%s", dir, base->data);
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		err_sys(err, ERR_TEMPFAIL, "create %s", tmp.data);
-		goto out;
-	}
-	if (fdio_write_all(fd, body.data, body.len) == -1 ||
-	    fsync(fd) == -1) {
-		err_sys(err, ERR_TEMPFAIL, "write %s", tmp.data);
-		(void)close(fd);
-		(void)unlink(tmp.data);
-		goto out;
-	}
-	if (m->received != 0) {
-		struct timespec t[2] = { { m->received, 0 },
-		    { m->received, 0 } };
-
-		(void)futimens(fd, t);
-	}
-	if (close(fd) == -1) {
-		err_sys(err, ERR_TEMPFAIL, "close %s", tmp.data);
-		(void)unlink(tmp.data);
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&body);
-	buf_free(&tmp);
-	return rc;
-}
-
-struct name_idx {
-	char	*name;
-	size_t	 idx;
-};
-
-static int
-by_name_idx(const void *a, const void *b)
-{
-	return strcmp(((const struct name_idx *)a)->name,
-	    ((const struct name_idx *)b)->name);
-}
-
-int
-maildir_append(const char *dir, struct mailbox_new *v, size_t n,
-    uint32_t *uv_out, struct err *err)
-{
-	struct mailbox mb;
-	struct buf lock, base, tmp, dst;
-	struct name_idx *sorted;
-	char **bases;
-	size_t i, j, had, done = 0;
-	int lfd = -1, rc = -1, lock_gone = 0;
-
-	memset(&mb, 0, sizeof(mb));
-	mb.format = MAILBOX_MAILDIR;
-	mb.path = (char *)dir;
-	buf_init(&lock, 0);
-	buf_init(&base, 0);
-	buf_init(&tmp, 0);
-	buf_init(&dst, 0);
-	bases = xcalloc(n ? n : 1, sizeof(*bases));
-	sorted = xcalloc(n ? n : 1, sizeof(*sorted));
-	if (ensure_dirs(dir, err) == -1)
-		goto out;
-	for (done = 0; done < n; done++) {
-		if (write_tmp(dir, &v[done], &base, err) == -1)
-			goto out;
-		bases[done] = xstrdup(base.data);
-	}
-	/* keywords and the UIDs under the uidlist lock */
-	if ((lfd = uidlist_lock(dir, &lock, err)) == -1)
-		goto out;
-	read_keywords(&mb);
-	had = mb.nkw;
-	for (i = 0; i < n; i++) {
-		char letters[MAILBOX_KW_MAX + 1];
-		unsigned f = v[i].flags;
-		size_t nl = 0;
-		uint32_t kw = 0;
-
-		for (j = 0; j < v[i].nkw; j++) {
-			int k = mailbox_kw_index(&mb, v[i].kw[j], 1);
-
-			if (k >= 0)
-				kw |= (uint32_t)1 << k;
-		}
-		for (j = 0; j < MAILBOX_KW_MAX; j++)
-			if (kw & ((uint32_t)1 << j))
-				letters[nl++] = (char)('a' + j);
-		letters[nl] = '\0';
-		buf_reset(&tmp);
-		buf_reset(&dst);
-		buf_printf(&tmp, "%s/tmp/%s", dir, bases[i]);
-		if (f == 0 && kw == 0)
-			buf_printf(&dst, "%s/new/%s", dir, bases[i]);
-		else
-			buf_printf(&dst, "%s/cur/%s:2,%s%s%s%s%s%s", dir,
-			    bases[i], f & MSG_DRAFT ? "D" : "",
-			    f & MSG_FLAGGED ? "F" : "",
-			    f & MSG_ANSWERED ? "R" : "",
-			    f & MSG_SEEN ? "S" : "", f & MSG_DELETED ? "T" : "",
-			    letters);
-		if (rename(tmp.data, dst.data) == -1) {
-			err_sys(err, ERR_TEMPFAIL, "rename %s", tmp.data);
-			goto out;
-		}
-		free(bases[i]);
-		bases[i] = NULL;
-		sorted[i].name = xstrdup(strrchr(dst.data, '/') + 1);
-		sorted[i].name[base_len(sorted[i].name)] = '\0';
-		sorted[i].idx = i;
-		v[i].uid = 0;
-	}
-	if (mb.nkw != had && write_keywords(&mb, err) == -1)
-		goto out;
-	rc = load_once(&mb, err);
-	if (rc == 1 && write_uidlist(&mb, lfd, lock.data, err) == -1)
-		rc = -1;
-	else if (rc == 1)
-		lock_gone = 1;
-	if (rc != -1) {
-		/* our files by base name: sorted, so O(n log n) */
-		size_t found = 0;
-
-		qsort(sorted, n, sizeof(*sorted), by_name_idx);
-		for (i = 0; i < mb.n; i++) {
-			struct name_idx key, *hit;
-			const char *b = strchr(mb.msgs[i].name, '/') + 1;
-
-			key.name = xstrndup(b, base_len(b));
-			key.idx = 0;
-			hit = bsearch(&key, sorted, n, sizeof(*sorted),
-			    by_name_idx);
-			if (hit != NULL && v[hit->idx].uid == 0) {
-				v[hit->idx].uid = mb.msgs[i].uid;
-				found++;
-			}
-			free(key.name);
-		}
-		*uv_out = mb.uidvalidity;
-		rc = found == n ? 0 : err_set(err, ERR_TEMPFAIL,
-		    "appended message vanished");
-	}
-out:
-	for (i = 0; i < done; i++)
-		if (bases[i] != NULL) {
-			buf_reset(&tmp);
-			buf_printf(&tmp, "%s/tmp/%s", dir, bases[i]);
-			(void)unlink(tmp.data);
-			free(bases[i]);
-		}
-	for (i = 0; i < n; i++)
-		free(sorted[i].name);
-	free(bases);
-	free(sorted);
-	if (lfd != -1) {
-		(void)close(lfd);
-		if (!lock_gone)
-			(void)unlink(lock.data);
-	}
-	for (i = 0; i < mb.nkw; i++)
-		free(mb.kw[i]);
-	mailbox_msgs_clear(&mb);
-	free(mb.msgs);
-	free(mb.guid);
-	buf_free(&lock);
-	buf_free(&base);
-	buf_free(&tmp);
-	buf_free(&dst);
-	return rc == -1 ? -1 : 0;
-}
-
-/* A new folder's dovecot-uidlist, so its UIDVALIDITY is fixed now. */
-int
-maildir_create_uidlist(const char *path, uint32_t uidvalidity,
-    struct err *err)
-{
-	struct mailbox mb;
-	struct buf lock;
-	int fd, rc;
-
-	memset(&mb, 0, sizeof(mb));
-	mb.format = MAILBOX_MAILDIR;
-	mb.path = (char *)path;
-	mb.uidvalidity = uidvalidity;
-	mb.uidnext = 1;
-	buf_init(&lock, 0);
-	if ((fd = uidlist_lock(path, &lock, err)) == -1) {
-		buf_free(&lock);
-		return -1;
-	}
-	rc = write_uidlist(&mb, fd, lock.data, err);
-	(void)close(fd);
-	if (rc == -1)
-		(void)unlink(lock.data);
-	free(mb.guid);
-	buf_free(&lock);
 	return rc;
 }
