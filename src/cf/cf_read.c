@@ -203,6 +203,19 @@ line_header(struct cf *cf, const char *p)
 	ptrarr_push(&cf->headers, h);
 }
 
+/* A map's complaints, one cf error a line of msg (dns: two). */
+static void
+cf_map_errors(struct cf *cf, const char *msg)
+{
+	const char *nl;
+
+	while ((nl = strchr(msg, '\n')) != NULL) {
+		cf_syserr(cf, "%.*s", (int)(nl - msg), msg);
+		msg = nl + 1;
+	}
+	cf_syserr(cf, "%s", msg);
+}
+
 static void
 line_map(struct cf *cf, const char *line)
 {
@@ -234,7 +247,7 @@ line_map(struct cf *cf, const char *line)
 	/* a declared map may still come with a warning in err */
 	if (map_declare(cf->maps, buf_cstr(&name), buf_cstr(&cls), p,
 	    &err) == NULL || err.kind != ERR_NONE)
-		cf_syserr(cf, "%s", err.msg);
+		cf_map_errors(cf, err.msg);
 out:
 	buf_free(&ex);
 	buf_free(&name);

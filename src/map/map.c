@@ -341,6 +341,17 @@ map_parse_args(struct map *m, const char *args, struct strarr *cflags)
 		if (*p != '-')
 			break;
 		e = p + strcspn(p, " \t\r\n");
+		if ((m->cls->flags & MAPCLASS_SPACEDARGS) && e == p + 2 &&
+		    strchr("RBrZ", p[1]) != NULL) {
+			/* sendmail's dns map: "-R A" is "-RA" */
+			e = map_skip_space(e);
+			e += strcspn(e, " \t\r\n");
+			w = xstrndup(p, (size_t)(e - p));
+			strarr_push(cflags, w);
+			free(w);
+			p = e;
+			continue;
+		}
 		w = xstrndup(p, (size_t)(e - p));
 		if (w[1] == '\0' || !map_common_flag(m, w))
 			strarr_push(cflags, w);

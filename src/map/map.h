@@ -53,6 +53,9 @@ enum map_result {
 #define MAPCLASS_RAWARGS	0x08	/* consumes $@ args itself (arith,
 					   macro): no %n substitution */
 #define MAPCLASS_NOFILE		0x10	/* takes no file name argument */
+#define MAPCLASS_SPACEDARGS	0x20	/* "-R A": the values of -R, -B,
+					   -r and -Z may follow after white
+					   space (dns) */
 
 /*
  * What a configuration lends its maps: macros for the macro map and %

@@ -512,32 +512,72 @@ static const struct dns_type dns_types[] = {
 	{ "TXT", T_TXT }, { "CNAME", T_CNAME }, { "NS", T_NS },
 };
 
-/* dns: -R type is required (sendmail: "dns map: missing -R type") */
+static int
+dns_type_of(const char *name, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(dns_types) / sizeof(dns_types[0]); k++)
+		if (strlen(dns_types[k].name) == len &&
+		    str_ncasecmp(dns_types[k].name, name, len) == 0)
+			return dns_types[k].type;
+	return -1;
+}
+
+static int
+dns_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * dns: -R type is required.  Read from the K line's flags as sendmail
+ * reads them: the type may follow after white space and runs to the
+ * next blank; the last -R counts; an unknown one is reported with the
+ * rest of the line, and no good type at the end as missing (two lines
+ * then, the second after a newline in err's message).
+ */
 static int
 dns_parse(struct map *m, int argc, char **argv, struct err *err)
 {
-	int i, *type = NULL;
-	size_t k;
+	const char *p = m->args, *v;
+	int type = -1;
+	char bad[ERR_MSGMAX] = "";
+	size_t n;
 
-	for (i = 0; i < argc; i++) {
-		if (argv[i][1] != 'R')
-			continue;
-		for (k = 0; k < sizeof(dns_types) / sizeof(dns_types[0]); k++)
-			if (str_casecmp(dns_types[k].name, argv[i] + 2) == 0)
-				break;
-		if (k == sizeof(dns_types) / sizeof(dns_types[0])) {
-			free(type);
-			return err_set(err, ERR_CONFIG, "dns map %s: wrong "
-			    "type %s", m->name, argv[i] + 2);
+	(void)argc;
+	(void)argv;
+	for (;;) {
+		while (dns_space(*p))
+			p++;
+		if (*p != '-')
+			break;
+		p++;
+		if (*p == 'R' || *p == 'B' || *p == 'r' || *p == 'Z') {
+			v = p + 1;
+			while (dns_space(*v))
+				v++;
+			if (*p == 'R') {
+				type = dns_type_of(v, strcspn(v, " "));
+				n = strlen(bad);
+				if (type < 0)
+					(void)snprintf(bad + n, sizeof(bad) -
+					    n, "dns map %s: wrong type %s\n",
+					    m->name, v);
+			}
+			p = v;
 		}
-		if (type == NULL)
-			type = xmalloc(sizeof(*type));
-		*type = dns_types[k].type;
+		while (*p != '\0' && !dns_space(*p))
+			p++;
 	}
-	if (type == NULL)
-		return err_set(err, ERR_CONFIG, "dns map %s: missing -R type",
-		    m->name);
-	m->pstate = type;
+	if (type < 0)
+		return err_set(err, ERR_CONFIG, "%sdns map %s: missing -R "
+		    "type", bad, m->name);
+	m->pstate = xmalloc(sizeof(int));
+	*(int *)m->pstate = type;
+	n = strlen(bad);
+	if (n > 0)	/* a later -R was good: warnings */
+		(void)err_set(err, ERR_CONFIG, "%.*s", (int)n - 1, bad);
 	return 0;
 }
 
@@ -573,6 +613,6 @@ const struct map_class map_class_bestmx = {
 };
 
 const struct map_class map_class_dns = {
-	"dns", MAPCLASS_NOFILE,
+	"dns", MAPCLASS_NOFILE | MAPCLASS_SPACEDARGS,
 	dns_parse, NULL, dns_lookup, NULL, NULL, NULL, dns_parse_free
 };

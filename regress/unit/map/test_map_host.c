@@ -74,12 +74,35 @@ test_dns_needs_a_known_record_type(void **state)
 	map_set_free(set);
 }
 
+/* sendmail-cf writes "dns -R A -a. -T<TMP>": the flags after the type */
+static void
+test_dns_type_after_white_space(void **state)
+{
+	struct map_set *set = map_set_new(NULL);
+	struct map *m;
+	struct err err;
+
+	m = map_declare(set, "d", "dns", "-R A -a. -T<TMP> -r 5", &err);
+	assert_non_null(m);
+	assert_int_equal(err.kind, ERR_NONE);
+	assert_string_equal(m->append, ".");
+	assert_string_equal(m->tempappend, "<TMP>");
+	assert_null(map_declare(set, "d2", "dns", "-R XX", &err));
+	assert_string_equal(err.msg, "dns map d2: wrong type XX\n"
+	    "dns map d2: missing -R type");
+	/* the last -R counts; a bad one is reported with the rest */
+	assert_non_null(map_declare(set, "d3", "dns", "-R XX -R A", &err));
+	assert_string_equal(err.msg, "dns map d3: wrong type XX -R A");
+	map_set_free(set);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arpa_and_malformed_host_names),
 		cmocka_unit_test(test_dns_needs_a_known_record_type),
+		cmocka_unit_test(test_dns_type_after_white_space),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Does our own sendmail load the cfs our cf/ package generates quietly?
+
+For every .mc cf_diff.py compiles (the shared CentOS examples and
+regress/diff/cf/*.mc), the cf compiled with OUR package (host paths
+rewritten into the temporary tree of test maps cf_diff uses) is loaded by
+our bin/sendmail and by the REAL sendmail 8.17 (regress/oracle.sh), inside
+the same unshare world (oracle_env.py), twice:
+
+    sendmail -bt -C <cf> < /dev/null
+    sendmail -bC -C <cf> < /dev/null
+
+stdout, stderr and the exit status must be the same for both: whatever
+the real sendmail says about our cf (a missing map file, say) ours must
+say too, and anything only ours says (a warning about a line the real
+one accepts) is a failure.  A case where the real sendmail itself says
+more than the -bt banner is still judged by equality, with a note.
+
+Prints one line per .mc:  PASS|FAIL|SKIP diff cf-load-<mc>: ...
+Exit status: 0 all passed, 1 something failed, 77 everything skipped.
+Options: names of .mc cases to run (with or without "cf-"); KEEP=1 keeps
+the temporary tree.
+"""
+
+import os
+import shutil
+import sys
+
+from cf_diff import EXTRA_HOSTS, EXTRA_MAPS, OURS, compile_mc, mc_list
+from oracle_env import (Skip, diff_lines, make_tmp, make_tree, makemap,
+                        normalise, oracle_binary, oracle_env, oracle_root,
+                        our_binary, ours_env, rewrite_paths, run_ns,
+                        set_switch, show_diff, transcript, unshare_prefix,
+                        write)
+
+MODES = (("bt", ["-bt"]), ("bC", ["-bC"]))
+BANNER = (b"ADDRESS TEST MODE", b"Enter <ruleset>", b"> ", b"")
+
+
+def only_banner(out):
+    """True when a -bt/-bC transcript holds nothing but the banner."""
+    body = out.split(b"\n===== stderr\n")
+    if len(body) != 2:
+        return False
+    stdout, rest = body
+    err = rest.split(b"\n===== exit ")[0]
+    return (not err.strip() and
+            all(l.startswith(BANNER) for l in stdout.split(b"\n")))
+
+
+def load(binary, env, prefix, tmp, cf, args):
+    o, e, r = run_ns(prefix, tmp, [binary] + args + ["-C", cf], env)
+    return normalise(transcript(o, e, r), tmp)
+
+
+def one(name, path, root, prefix, tmp, ours):
+    with open(path) as f:
+        src = f.read()
+    rc, text, err = compile_mc(src, OURS, tmp, name + ".load")
+    if not text.strip():
+        print("FAIL diff cf-load-%s: our m4 produced no cf (exit %d): %s"
+              % (name[3:], rc, err.strip()[:200]))
+        return False
+    text = rewrite_paths(text, tmp)
+    text = set_switch(text, os.path.join(tmp, "etc/mail/service.switch"))
+    cf = os.path.join(tmp, name + ".load.cf")
+    write(cf, text)
+    notes, good = [], 0
+    for mode, args in MODES:
+        want = load(oracle_binary(root), oracle_env(root), prefix, tmp, cf,
+                    args)
+        got = load(ours, ours_env(), prefix, tmp, cf, args)
+        if not only_banner(want):
+            notes.append("-%s: the real sendmail itself says more than the"
+                         " banner (ours must say the same)" % mode)
+        if want == got:
+            good += 1
+            continue
+        notes.append("-%s differs (- real sendmail, + ours):" % mode)
+        a, b, sm, _, _ = diff_lines(want, got)
+        notes.append((a, b, sm))
+    verdict = "PASS" if good == len(MODES) else "FAIL"
+    print("%s diff cf-load-%s: %d/%d modes load our cf as sendmail 8.17"
+          " does" % (verdict, name[3:], good, len(MODES)))
+    for n in notes:
+        if isinstance(n, tuple):
+            show_diff(*n, max_shown=6, width=200)
+        else:
+            print("  " + n)
+    return verdict == "PASS"
+
+
+def main():
+    names = sys.argv[1:]
+    try:
+        root = oracle_root()
+        prefix = unshare_prefix()
+        if not shutil.which("m4"):
+            raise Skip("m4 not installed")
+    except Skip as e:
+        print("SKIP diff cf-load: %s" % e)
+        return 77
+    ours = our_binary(None)
+    if not os.access(ours, os.X_OK):
+        print("FAIL diff cf-load: our binary %s is missing" % ours)
+        return 1
+    tmp = make_tmp("cf_load_diff.")
+    results = []
+    try:
+        make_tree(root, tmp)
+        with open(os.path.join(tmp, "hosts"), "a") as f:
+            f.write(EXTRA_HOSTS)
+        for mapname, text in EXTRA_MAPS:
+            makemap(root, tmp, "hash", mapname, text)
+        write(os.path.join(tmp, "etc/mail/service.switch"),
+              "hosts\tfiles\naliases\tfiles\n")
+        for name, path in mc_list():
+            if names and name not in names and name[3:] not in names:
+                continue
+            try:
+                results.append(one(name, path, root, prefix, tmp, ours))
+            except (OSError, RuntimeError) as e:
+                print("FAIL diff cf-load-%s: %s" % (name[3:], e))
+                results.append(False)
+    finally:
+        if os.environ.get("KEEP"):
+            print("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if results:
+        print("cf-load: %d/%d cases pass" % (sum(results), len(results)))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
