@@ -267,10 +267,14 @@ def test_smuggling_refused(daemon, body):
     c = socket.create_connection(("127.0.0.1", daemon.port), 10)
     f = c.makefile("rb")
     f.readline()
-    c.sendall(b"HELO c.example.net\r\nMAIL FROM:<a@example.com>\r\n"
-              b"RCPT TO:<root>\r\nDATA\r\n")
-    for _ in range(4):
-        f.readline()
+    # HELO and DATA must be the last of a pipelined group
+    c.sendall(b"HELO c.example.net\r\n")
+    f.readline()
+    c.sendall(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<root>\r\n")
+    f.readline()
+    f.readline()
+    c.sendall(b"DATA\r\n")
+    assert f.readline().startswith(b"354 ")
     c.sendall(b"Subject: s\r\n\r\n" + body + b"MAIL FROM:<evil@example>\r\n"
               b"RCPT TO:<root>\r\nDATA\r\nsmuggled\r\n.\r\n")
     reply = f.readline()

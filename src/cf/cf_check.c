@@ -184,6 +184,20 @@ cf_rcpt_known(struct cf *cf, const struct cf_resolved *r, const char *to)
 
 	if (m == NULL || r->user == NULL)
 		return 1;
+	/* only an alias or .forward may name a program, file or :include: */
+	if (strcmp(m->name, "prog") == 0) {
+		cf_usrerr(cf, to, "550 5.7.1 Cannot mail directly to programs");
+		return 0;
+	}
+	if (strcmp(m->name, "*file*") == 0) {
+		cf_usrerr(cf, to, "550 5.7.1 Cannot mail directly to files");
+		return 0;
+	}
+	if (strcmp(m->name, "*include*") == 0) {
+		cf_usrerr(cf, to, "550 5.7.1 Cannot mail directly to "
+		    ":include:s");
+		return 0;
+	}
 	if (m->flags['A'] && r->user[0] != '"') {
 		buf_init(&val, 0);
 		cf->e_to = to;

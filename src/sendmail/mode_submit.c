@@ -89,7 +89,9 @@ add_rcpt(struct submit *sb, const char *text)
 		return;
 	}
 	if (!cf_rcpt_known(sb->cf, &r, text)) {
-		set_status(sb, EX_NOUSER);
+		/* a program or file given directly is a usage error */
+		set_status(sb, strstr(buf_cstr(&sb->errbuf), "Cannot mail "
+		    "directly") != NULL ? EX_USAGE : EX_NOUSER);
 		free(sb->msg.message);
 		sb->msg.message = xstrdup("User unknown");
 		cf_resolved_free(&r);

@@ -6,6 +6,8 @@
  * carry sendmail 8.17's wording.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,14 @@
 #include "lib/xalloc.h"
 
 #define MAXPARAMS	16
+#define MAXSHORTSTR	203	/* sendmail shortens addresses so */
+
+/* An address in a reply: long ones keep both ends, as sendmail's do. */
+static const char *
+short_addr(const char *a, char out[MAXSHORTSTR + 1])
+{
+	return str_shorten(a, MAXSHORTSTR, out, MAXSHORTSTR + 1);
+}
 
 /* A letter of the port's M= modifiers (${daemon_flags}). */
 static int
@@ -116,11 +126,21 @@ mail_params(struct session *s, char *params)
 			char *end;
 			unsigned long long sz;
 
-			if (v == NULL || !isdigit((unsigned char)*v)) {
-				reply(s, "501 5.5.2 SIZE requires a value");
+			/* sendmail: junk counts as no size, a sign is bad */
+			if (v == NULL || *v == '\0' || (*v != '-' &&
+			    !isdigit((unsigned char)*v)))
+				continue;
+			if (*v == '-') {
+				reply(s, "552 5.2.3 Message size invalid");
 				return -1;
 			}
+			errno = 0;
 			sz = strtoull(v, &end, 10);
+			if (errno == ERANGE || sz > LONG_MAX) {
+				reply(s, "552 5.2.3 Message size exceeds "
+				    "maximum value");
+				return -1;
+			}
 			if (s->maxsize > 0 && sz > (unsigned long long)s->maxsize) {
 				reply(s, "552 5.2.3 Message size exceeds fixed "
 				    "maximum message size (%ld)", s->maxsize);
@@ -164,7 +184,9 @@ mail_params(struct session *s, char *params)
 			free(s->msg.envid);
 			s->msg.envid = xstrdup(v);
 		} else if (str_casecmp(k, "AUTH") == 0) {
-			/* only trusted after our own AUTH: ignored */
+			/* not authenticated here: sendmail records <> */
+			free(s->msg.auth);
+			s->msg.auth = xstrdup("<>");
 		} else if (str_casecmp(k, "BY") == 0) {
 			/* DELIVERBY: accepted, not yet kept */
 		} else {
@@ -202,7 +224,7 @@ void
 cmd_mail(struct session *s, char *arg)
 {
 	struct cf_resolved r;
-	char *p, *text = NULL, *bare;
+	char *p, *text = NULL, *bare, shortbuf[MAXSHORTSTR + 1];
 	size_t end = 0;
 	enum cf_verdict v;
 
@@ -242,6 +264,15 @@ cmd_mail(struct session *s, char *arg)
 	}
 	text = addr_text(p, end);
 	define_addr(s, "mail", &r);
+	if (strcmp(r.mailer, "prog") == 0 || strcmp(r.mailer, "*file*") == 0 ||
+	    strcmp(r.mailer, "*include*") == 0) {
+		/* a sender can never be a program or a file */
+		cf_resolved_free(&r);
+		reply(s, "553 5.1.7 %s... Invalid sender address",
+		    short_addr(text, shortbuf));
+		free(text);
+		return;
+	}
 	cf_resolved_free(&r);
 	s->msg.eflags = 0;
 	if (mail_params(s, p + end) == -1)
@@ -260,7 +291,7 @@ cmd_mail(struct session *s, char *arg)
 	msg_set_sender(&s->msg, text);
 	s->mail_from = text;
 	s->has_mail = 1;
-	reply(s, "250 2.1.0 %s... Sender ok", text);
+	reply(s, "250 2.1.0 %s... Sender ok", short_addr(text, shortbuf));
 	return;
 fail:
 	free(text);
@@ -268,6 +299,43 @@ fail:
 	s->msg.bodytype = NULL;
 	free(s->msg.envid);
 	s->msg.envid = NULL;
+}
+
+/* Where the first NOTIFY word sendmail objects to starts, and its length. */
+static const char *
+notify_bad_word_at(const char *v)
+{
+	const char *p = v;
+	size_t n;
+	int words = 0, never = 0;
+
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		if (n == 5 && str_ncasecmp(p, "NEVER", 5) == 0)
+			never = 1;
+		else if (!((n == 7 && str_ncasecmp(p, "SUCCESS", 7) == 0) ||
+		    (n == 7 && str_ncasecmp(p, "FAILURE", 7) == 0) ||
+		    (n == 5 && str_ncasecmp(p, "DELAY", 5) == 0)))
+			return p;
+		words++;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	/* NEVER with others: NEVER is the bad one */
+	if (never && words > 1) {
+		for (p = v; str_ncasecmp(p, "NEVER", 5) != 0;
+		    p += strcspn(p, ",") + 1)
+			;
+		return p;
+	}
+	return v;
+}
+
+static size_t
+notify_bad_word(const char *v)
+{
+	return strcspn(notify_bad_word_at(v), ",");
 }
 
 static int
@@ -286,8 +354,9 @@ rcpt_params(struct session *s, char *params, unsigned *flags, char **orcpt)
 
 		if (str_casecmp(k, "NOTIFY") == 0) {
 			if (v == NULL || smtp_notify_parse(v, &bits) == -1) {
-				reply(s, "501 5.5.4 Bad argument \"%s\"  to "
-				    "NOTIFY", v ? v : "");
+				reply(s, "501 5.5.4 Bad argument \"%.*s\"  to "
+				    "NOTIFY", v ? (int)notify_bad_word(v) : 0,
+				    v ? notify_bad_word_at(v) : "");
 				return -1;
 			}
 			*flags |= QF_R_NOTIFY;
@@ -339,6 +408,7 @@ cmd_rcpt(struct session *s, char *arg)
 	struct cf_resolved r;
 	struct msg_rcpt *mr;
 	char *p, *text = NULL, *orcpt = NULL, *bare, *final = NULL, nr[24];
+	char shortbuf[MAXSHORTSTR + 1];
 	const char *j = jname(s);
 	unsigned flags = QF_R_PRIMARY;
 	size_t end = 0;
@@ -375,6 +445,7 @@ cmd_rcpt(struct session *s, char *arg)
 		bad_rcpt(s);
 		goto out;
 	}
+	s->nrcpts_tried++;	/* sendmail's count for Received's "for" */
 	if (v == CF_DISCARD)
 		s->discard = 1;
 	if (!cf_rcpt_known(s->cf, &r, text)) {
@@ -400,7 +471,7 @@ cmd_rcpt(struct session *s, char *arg)
 	free(final);
 	(void)snprintf(nr, sizeof(nr), "%zu", s->msg.rcpts.n);
 	cf_macro_define(s->cf, "{nrcpts}", nr);
-	reply(s, "250 2.1.5 %s... Recipient ok", text);
+	reply(s, "250 2.1.5 %s... Recipient ok", short_addr(text, shortbuf));
 out:
 	cf_resolved_free(&r);
 	free(orcpt);

@@ -73,7 +73,8 @@ define_message_macros(struct session *s, time_t now)
 		cf_macro_define(s->cf, "a", buf_cstr(&date));
 	msg_tdate(now, t);
 	cf_macro_define(s->cf, "t", t);
-	r = s->msg.rcpts.n == 1 ? s->msg.rcpts.v[0] : NULL;
+	r = s->msg.rcpts.n == 1 && s->nrcpts_tried == 1 ? s->msg.rcpts.v[0] :
+	    NULL;
 	cf_macro_define(s->cf, "u", r != NULL ? r->addr : NULL);
 	buf_free(&date);
 }
@@ -154,6 +155,10 @@ cmd_data(struct session *s)
 	    NULL, NULL);
 	if (v == CF_REJECT || v == CF_TEMPFAIL) {
 		reply_cf_error(s);
+		return;
+	}
+	if (session_pipelined(s, "DATA")) {
+		session_reset_tx(s);
 		return;
 	}
 	err_clear(&err);

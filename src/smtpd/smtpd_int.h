@@ -13,7 +13,7 @@
 #include "smtp/smtp.h"
 #include "smtpd.h"
 
-#define SMTPD_MAXCMD	4096	/* bytes in a command line */
+#define SMTPD_MAXCMD	2047	/* a command this long gets 421 */
 #define SMTPD_MAXBAD	25	/* bad commands before we hang up */
 #define SMTPD_READ	16384	/* bytes read at a time */
 
@@ -46,6 +46,7 @@ struct session {
 	const char		*laststate;	/* for "lost input channel" */
 
 	int			 has_mail;
+	int			 nrcpts_tried;	/* past check_rcpt */
 	int			 discard;
 	char			 id[QUEUE_ID_MAX];
 	int			 have_id;
@@ -70,6 +71,7 @@ const char *jname(struct session *);
 char	*session_getline(struct session *, size_t *len);
 /* Reads more input (after what is buffered); -1 at EOF or timeout. */
 int	session_fill(struct session *);
+int	session_pipelined(struct session *, const char *verb);
 int	session_fill_within(struct session *, long timeout);
 int	session_flush(struct session *);
 void	session_reset_tx(struct session *);

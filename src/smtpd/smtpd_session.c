@@ -21,14 +21,18 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
+/* A reply line; like sendmail's, replies are 7-bit: the 8th bit goes. */
 void
 reply(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
+	size_t start = s->out.len, i;
 
 	va_start(ap, fmt);
 	(void)buf_vprintf(&s->out, fmt, ap);
 	va_end(ap);
+	for (i = start; i < s->out.len; i++)
+		s->out.data[i] &= 0x7f;
 	(void)buf_add(&s->out, "\r\n", 2);
 }
 
@@ -98,6 +102,19 @@ session_fill_within(struct session *s, long timeout)
 	return 0;
 }
 
+/* A command line of 2047 octets or more: sendmail hangs up. */
+static char *
+too_long(struct session *s)
+{
+	reply(s, "421 4.7.0 %s Command too long, possible attack %s",
+	    jname(s), s->relay);
+	log_msg(LOG_NOTICE, s->have_id ? s->id : NULL, "%s: Command too "
+	    "long, possible attack", s->relay);
+	s->quit = 1;
+	(void)session_flush(s);
+	return NULL;
+}
+
 /*
  * The next line, terminated by LF (a CR before it is dropped).  Replies
  * are written only when no further complete command is waiting, so a
@@ -107,9 +124,8 @@ session_fill_within(struct session *s, long timeout)
 char *
 session_getline(struct session *s, size_t *len)
 {
-	char *p, *nl;
+	char *p, *nl, *nul;
 	size_t n;
-	int toolong = 0;
 
 	for (;;) {
 		p = s->ibuf + s->ioff;
@@ -117,22 +133,20 @@ session_getline(struct session *s, size_t *len)
 		nl = n > 0 ? memchr(p, '\n', n) : NULL;
 		if (nl != NULL) {
 			s->ioff += (size_t)(nl - p) + 1;
-			if (toolong) {
-				reply(s, "500 5.5.0 Command line too long");
-				toolong = 0;
-				continue;
-			}
 			n = (size_t)(nl - p);
 			if (n > 0 && p[n - 1] == '\r')
 				n--;
 			p[n] = '\0';
+			if (n >= SMTPD_MAXCMD)
+				return too_long(s);
+			/* as sendmail: a NUL ends the line */
+			if ((nul = memchr(p, '\0', n)) != NULL)
+				n = (size_t)(nul - p);
 			*len = n;
 			return p;
 		}
-		if (n > SMTPD_MAXCMD) {
-			toolong = 1;
-			s->ioff = s->ilen;
-		}
+		if (n >= SMTPD_MAXCMD)
+			return too_long(s);
 		if (session_flush(s) == -1 || session_fill(s) == -1)
 			return NULL;
 	}
@@ -190,7 +204,7 @@ static void
 on_cf_error(void *arg, int kind, const char *to, const char *text)
 {
 	struct session *s = arg;
-	char code[4] = "553", enh[32];
+	char code[4] = "553", enh[32], shortto[204];
 	size_t elen;
 
 	if (kind == CF_ERR_NOTE)
@@ -215,6 +229,8 @@ on_cf_error(void *arg, int kind, const char *to, const char *text)
 		(void)snprintf(enh, sizeof(enh), "%c.0.0", code[0]);
 	free(s->errtext);
 	/* sendmail names the address only with these reply codes */
+	if (to != NULL)
+		to = str_shorten(to, 203, shortto, sizeof(shortto));
 	if (to != NULL && (strcmp(code, "050") == 0 || strcmp(code, "250")
 	    == 0 || strcmp(code, "252") == 0 || strcmp(code, "450") == 0 ||
 	    strcmp(code, "550") == 0 || strcmp(code, "553") == 0)) {
@@ -268,6 +284,7 @@ session_reset_tx(struct session *s)
 	free(s->mail_from);
 	s->mail_from = NULL;
 	s->has_mail = 0;
+	s->nrcpts_tried = 0;
 	s->discard = s->discard_all;
 	s->have_id = 0;
 	s->id[0] = '\0';
@@ -488,6 +505,36 @@ nullserver_cmd(struct session *s, struct smtp_cmd *c, const char *line)
 	}
 }
 
+static int
+is_proxy_verb(const char *w)
+{
+	return w != NULL && (strcmp(w, "GET") == 0 || strcmp(w, "POST") == 0 ||
+	    strcmp(w, "CONNECT") == 0 || strcmp(w, "USER") == 0);
+}
+
+/*
+ * RFC 2920: nothing may follow HELO, EHLO or DATA before their reply.
+ * A client that sent more gets sendmail's 554 and no more service;
+ * 1 when that happened.
+ */
+int
+session_pipelined(struct session *s, const char *verb)
+{
+	struct pollfd pfd;
+
+	if (s->ilen <= s->ioff) {
+		pfd.fd = s->ctx->fd_in;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+			return 0;
+	}
+	log_msg(LOG_NOTICE, s->have_id ? s->id : NULL, "%s: improper "
+	    "command pipelining after %s", s->relay, verb);
+	reply(s, "554 5.5.0 SMTP protocol error");
+	s->nullserver = 1;
+	return 1;
+}
+
 static void
 dispatch(struct session *s, char *line, size_t len)
 {
@@ -496,6 +543,21 @@ dispatch(struct session *s, char *line, size_t len)
 
 	smtp_cmd_parse(line, len, &c);
 	clear_cf_error(s);
+	if (c.verb == SMTP_UNKNOWN && is_proxy_verb(c.word)) {
+		/* someone tries us as a web or proxy server */
+		reply(s, "421 4.7.0 %s Rejecting open proxy %s", jname(s),
+		    s->relay);
+		log_msg(LOG_NOTICE, NULL, "%s: probable open proxy: command=%.40s",
+		    s->relay, copy);
+		s->quit = 1;
+		free(copy);
+		return;
+	}
+	if (!s->nullserver && (c.verb == SMTP_HELO || c.verb == SMTP_EHLO) &&
+	    session_pipelined(s, smtp_verb_name(c.verb))) {
+		free(copy);
+		return;
+	}
 	if (s->nullserver) {
 		nullserver_cmd(s, &c, copy);
 		free(copy);
