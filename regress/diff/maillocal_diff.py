@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""Differential test of mail.local: the real sendmail 8.17 one (Debian's
+sendmail-bin, fetched by regress/oracle.sh) against ours (bin/mail.local).
+
+Each case runs both programs as root inside `unshare --uts --mount` (host
+name vm.example.test), each in a tree of its own: /etc/passwd and
+/etc/group bind-mounted from the tree (users joe and bob with homes in
+the tree, nohome without one), /var/mail bind-mounted to the tree's
+spool folder (mode 1777).  The same message and flags go to both.
+Compared: exit status, stdout (the LMTP replies, reply by reply),
+stderr (the program's path made "mail.local"), and every file left in
+the spool and the homes: name, mode, owner and bytes, the date of each
+From_ line made "DATE".  Refusal cases set up a symbolic link, a hard
+link, a folder or a mailbox owned by someone else first and check that
+nothing was written through it.
+
+Known, deliberate differences are XFAIL cases: Debian's mail.local
+(built with Content-Length support) escapes a "From " line only when it
+is the first line of the message; ours escapes every line that begins
+with "From " (Python's mailbox module and other mboxo readers split at
+any such line).  After a line longer than the last one, Debian's copies
+stale buffer bytes into an unterminated last line; ours does not.
+
+Cases for ours alone: -B and -s (later upstream flags the oracle lacks),
+and a delivery waiting for a dotlock that another process holds.
+
+Usage: maillocal_diff.py [--bin DIR] [--keep] [case ...]
+Prints `PASS diff maillocal-<case>: ...`, FAIL with the differences, XFAIL
+for the labelled ones, or SKIP with the reason.  Exit 0, 1 on a failure,
+77 when everything was skipped.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from oracle_env import (REPO, Skip, make_tmp, oracle_env, oracle_root,
+                        ours_env, write)
+
+HOST = "vm.example.test"
+PASSWD = """\
+root:x:0:0:root:/root:/bin/sh
+mail:x:8:8:mail:/var/mail:/usr/sbin/nologin
+joe:x:1001:100:Joe User:@T@/home/joe:/bin/sh
+bob:x:1002:100:Bob:@T@/home/bob:/bin/sh
+nohome:x:1003:100:No Home::/bin/sh
+"""
+GROUP = "root:x:0:\nmail:x:8:\nusers:x:100:\n"
+USERS = {"joe": 1001, "bob": 1002}
+
+NS = ('mount --bind "$T/passwd" /etc/passwd && '
+      'mount --bind "$T/group" /etc/group && '
+      'mount --bind "$T/spool" /var/mail && '
+      'hostname %s && cd "$T" && exec "$@"' % HOST)
+
+SIMPLE = (b"Received: from a by b\nFrom: Sender <s@example.org>\n"
+          b"To: joe@example.test\nSubject: test\n\nline one\n\nline three\n"
+          b"  indented\n.dot line\n")
+CRLF = SIMPLE.replace(b"\n", b"\r\n")
+CLEN = (b"Subject: c\nContent-Length: 9999\ncontent-length:3\n"
+        b"X-Other: y\n\nbody\n")
+FIRST_FROM = b"From someone@example.org Mon Jan  1 00:00:00 2024\nSubject: s\n\nb\n"
+LONG = b"Subject: long\n\n" + b"x" * 5000 + b"\n" + b"y" * 3000 + b"\n"
+EIGHT = b"Subject: \xe4\n\n\xc3\xa9t\xc3\xa9\n\x00nul\x00\n\x7f\n"
+BODY_FROM = b"Subject: f\n\nFrom the start\nok\n\nFrom after blank\n"
+STALE = b"Subject: s\n\n" + b"z" * 40 + b"\nunterminated"
+
+LMTP_BASIC = (b"LHLO client\r\nLHLO again\r\nRCPT TO:<joe>\r\nDATA\r\n"
+              b"MAIL FROM:<s@x.example>\r\nMAIL FROM:<t@x.example>\r\n"
+              b"RCPT TO:<joe@vm.example.test>\r\nRCPT TO:<nosuch>\r\n"
+              b"RCPT TO:<bob+detail@h>\r\nRCPT TO: <bob>\r\nRCPT TO:bob\r\n"
+              b"VRFY joe\r\nNOOP\r\nFOO\r\n\r\nDATA\r\nSubject: t\r\n\r\n"
+              b"..dot\r\nbody\r\n.\r\nMAIL FROM:<>\r\nRCPT TO:<joe>\r\n"
+              b"RSET\r\nDATA\r\nMAIL FROM:<a> SIZE=10\r\n"
+              b"RCPT TO:<joe> NOTIFY=NEVER\r\nDATA\r\nx\r\n.\r\nquit\r\n")
+LMTP_PARSE = (b"lhlo x\r\nmail from:<@r1,@r2:a@b>\r\n"
+              b"rcpt to:<\"jo e\"@x>\r\nRCPT TO:<JOE>\r\nRCPT TO:<>\r\n"
+              b"RCPT TO:<joe> \r\nrcpt to:<joe>x\r\nrcpt  to:<joe>\r\n"
+              b"RCPT TO:<j\\oe>\r\nRCPT TO:<bob@a@b>\r\n"
+              b"mail from:<a>\r\ndata \r\nlhlo\r\nquit now\r\nQUIT\r\n")
+LMTP_REFUSE = (b"LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<joe>\r\n"
+               b"RCPT TO:<bob>\r\nDATA\r\nSubject: r\r\n\r\nhi\r\n.\r\n"
+               b"QUIT\r\n")
+LMTP_EOF = b"LHLO x\r\nMAIL FROM:<a>\r\nRCPT TO:<joe>\r\nDATA\r\nabc\r\n"
+LMTP_TWICE = (b"LHLO x\r\nMAIL FROM:<a>\r\nRCPT TO:<joe>\r\nRCPT TO:<joe>\r\n"
+              b"DATA\r\nSubject: 2\r\n\r\nx\r\n.\r\nQUIT\r\n")
+
+
+def setup_symlink(t):
+    write(os.path.join(t, "target"), "precious\n")
+    os.symlink(os.path.join(t, "target"), os.path.join(t, "spool/joe"))
+
+
+def setup_wrong_owner(t):
+    write(os.path.join(t, "spool/joe"), "root's\n")
+
+
+def setup_hardlink(t):
+    p = os.path.join(t, "spool/other")
+    write(p, "")
+    os.chown(p, 1001, 100)
+    os.link(p, os.path.join(t, "spool/joe"))
+
+
+def setup_dir(t):
+    os.mkdir(os.path.join(t, "spool/joe"))
+
+
+def setup_existing(t):
+    p = os.path.join(t, "spool/joe")
+    write(p, "From old Mon Jan  1 00:00:00 2024\nSubject: old\n\nold\n\n")
+    os.chown(p, 1001, 100)
+    os.chmod(p, 0o640)
+
+
+def setup_home_symlink(t):
+    write(os.path.join(t, "secret"), "root only\n")
+    os.chmod(os.path.join(t, "secret"), 0o600)
+    os.symlink(os.path.join(t, "secret"), os.path.join(t, "home/joe/mbox"))
+
+
+def setup_lmtp_refuse(t):
+    setup_wrong_owner(t)
+    write(os.path.join(t, "x"), "")
+    os.symlink(os.path.join(t, "x"), os.path.join(t, "spool/bob"))
+
+
+# name -> (flags and recipients, stdin, setup, extra env, XFAIL reason)
+CASES = {
+    "basic": (["-f", "s@example.org", "joe"], SIMPLE, None, {}, None),
+    "crlf": (["-f", "s@example.org", "joe"], CRLF, None, {}, None),
+    "content-length": (["-f", "s", "bob"], CLEN, None, {}, None),
+    "headers-only": (["-f", "s", "bob"], b"Subject: only\n", None, {},
+                     None),
+    "no-header": (["-f", "s", "bob"], b"\nno headers\n", None, {}, None),
+    "empty": (["-f", "s", "bob"], b"", None, {}, None),
+    "first-line-from": (["-r", "s", "joe"], FIRST_FROM, None, {}, None),
+    "long-lines": (["-f", "s", "joe"], LONG, None, {}, None),
+    "eight-bit-nul": (["-f", "s", "joe"], EIGHT, None, {}, None),
+    "no-sender": (["joe"], SIMPLE, None, {}, None),
+    "sender-mailer-daemon": (["-f", "<>", "joe"], SIMPLE, None, {}, None),
+    "two-users": (["-d", "-f", "s", "joe", "bob"], SIMPLE, None, {}, None),
+    "unknown-user": (["-f", "s", "nosuch"], SIMPLE, None, {}, None),
+    "mixed-users": (["-f", "s", "nosuch", "joe", "bob"], SIMPLE,
+                    setup_wrong_owner, {}, None),
+    "case-and-domain": (["-f", "s", "JOE", "joe@host", "joe+x"], SIMPLE,
+                        None, {}, None),
+    "existing-mbox": (["-f", "s", "joe"], SIMPLE, setup_existing, {}, None),
+    "home-file": (["-h", "mbox", "-d", "joe"], SIMPLE, None, {}, None),
+    "home-file-mail-env": (["-h", "mbox", "-d", "joe"], SIMPLE, None,
+                           {"MAIL": "@T@/spool/joe"}, None),
+    "home-missing": (["-h", "mbox", "nohome"], SIMPLE, None, {}, None),
+    "home-symlink": (["-h", "mbox", "joe"], SIMPLE, setup_home_symlink, {},
+                     None),
+    "refuse-symlink": (["-f", "s", "joe"], SIMPLE, setup_symlink, {}, None),
+    "refuse-owner": (["-f", "s", "joe"], SIMPLE, setup_wrong_owner, {},
+                     None),
+    "refuse-hardlink": (["-f", "s", "joe"], SIMPLE, setup_hardlink, {},
+                        None),
+    "refuse-folder": (["-f", "s", "joe"], SIMPLE, setup_dir, {}, None),
+    "flags-7bd": (["-7", "-b", "-d", "-f", "s", "joe"], SIMPLE, None, {},
+                  None),
+    "usage-none": ([], b"", None, {}, None),
+    "usage-option": (["-x", "joe"], b"", None, {}, None),
+    "usage-two-senders": (["-f", "a", "-r", "b", "joe"], b"", None, {},
+                          None),
+    "usage-U": (["-U", "joe"], b"", None, {}, None),
+    "version": (["-V", "joe"], SIMPLE, None, {}, None),
+    "mbdb-pw": (["-D", "pw", "-f", "s", "joe"], SIMPLE, None, {}, None),
+    "mbdb-unknown": (["-D", "foo", "-f", "s", "joe"], SIMPLE, None, {},
+                     None),
+    "mbdb-ldap": (["-D", "ldap", "-f", "s", "joe"], SIMPLE, None, {}, None),
+    "lmtp": (["-l"], LMTP_BASIC, None, {}, None),
+    "lmtp-7": (["-l", "-7"], LMTP_BASIC, None, {}, None),
+    "lmtp-parse": (["-l"], LMTP_PARSE, None, {}, None),
+    "lmtp-refusals": (["-l"], LMTP_REFUSE, setup_lmtp_refuse, {}, None),
+    "lmtp-eof-in-data": (["-l"], LMTP_EOF, None, {}, None),
+    "lmtp-same-rcpt-twice": (["-l"], LMTP_TWICE, None, {}, None),
+    "lmtp-with-users": (["-l", "joe"], LMTP_BASIC, None, {}, None),
+    "from-in-body": (["-f", "s", "joe"], BODY_FROM, None, {},
+                     "ours escapes every body line that begins with "
+                     "'From ', Debian's none"),
+    "unterminated-last-line": (["-f", "s", "joe"], STALE, None, {},
+                               "Debian's copies stale bytes into an "
+                               "unterminated last line after a longer one"),
+}
+
+FROM_DATE = re.compile(rb"^(>?From \S+) \w{3} \w{3} [ \d]\d "
+                       rb"\d\d:\d\d:\d\d \d{4}$", re.M)
+
+
+def make_tree(t, setup):
+    for d in ("spool", "home/joe", "home/bob"):
+        os.makedirs(os.path.join(t, d))
+    os.chmod(os.path.join(t, "spool"), 0o1777)
+    for u, uid in USERS.items():
+        os.chown(os.path.join(t, "home", u), uid, 100)
+    write(os.path.join(t, "passwd"), PASSWD.replace("@T@", t))
+    write(os.path.join(t, "group"), GROUP)
+    if setup:
+        setup(t)
+
+
+def snapshot(t):
+    """Every file the programs may have touched, normalised."""
+    out = []
+    for sub in ("spool", "home/joe", "home/bob", "."):
+        d = os.path.join(t, sub)
+        for name in sorted(os.listdir(d)):
+            p = os.path.join(d, name)
+            st = os.lstat(p)
+            if sub == "." and name in ("spool", "home", "passwd", "group"):
+                continue
+            line = "%s/%s mode=%o uid=%d gid=%d" % (
+                sub, name, st.st_mode, st.st_uid, st.st_gid)
+            if os.path.islink(p):
+                line += " -> " + os.readlink(p).replace(t, "@T@")
+                out.append(line.encode())
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    data = FROM_DATE.sub(rb"\1 DATE", f.read())
+                out.append(line.encode())
+                out.append(data)
+            else:
+                out.append(line.encode())
+    return b"\n".join(out)
+
+
+def run_one(ctx, who, binary, argv, stdin, setup, extra):
+    t = os.path.join(ctx.tmp, "%s-%s" % (ctx.case, who))
+    make_tree(t, setup)
+    env = oracle_env(ctx.root) if who == "oracle" else ours_env()
+    env["T"] = t
+    for k, v in extra.items():
+        env[k] = v.replace("@T@", t)
+    try:
+        p = subprocess.run(ctx.prefix + ["sh", "-c", NS, "sh", binary] +
+                           argv, input=stdin, capture_output=True, env=env,
+                           timeout=60)
+        res = (p.stdout, p.stderr, p.returncode)
+    except subprocess.TimeoutExpired:
+        res = (b"", b"*** timed out\n", -1)
+    out, err, rc = res
+    err = err.replace(binary.encode(), b"mail.local").replace(
+        t.encode(), b"@T@")
+    out = out.replace(t.encode(), b"@T@")
+    return (b"exit %d\n===== stdout\n" % rc + out + b"\n===== stderr\n" +
+            err + b"\n===== files\n" + snapshot(t))
+
+
+def compare(ctx, name):
+    argv, stdin, setup, extra, xfail = CASES[name]
+    ctx.case = name
+    want = run_one(ctx, "oracle", ctx.oracle, argv, stdin, setup, extra)
+    got = run_one(ctx, "ours", ctx.ours, argv, stdin, setup, extra)
+    a, b = want.split(b"\n"), got.split(b"\n")
+    same = sum(1 for x, y in zip(a, b) if x == y)
+    total = max(len(a), len(b))
+    if want == got:
+        verdict = "XPASS" if xfail else "PASS"
+        print("%s diff maillocal-%s: %d/%d lines matched" %
+              (verdict, name, total, total))
+        ctx.counts["PASS"] += 1
+        return
+    if xfail:
+        print("XFAIL diff maillocal-%s: %d/%d lines matched (%s)" %
+              (name, same, total, xfail))
+        ctx.counts["XFAIL"] += 1
+        return
+    print("FAIL diff maillocal-%s: %d/%d lines matched" % (name, same, total))
+    ctx.counts["FAIL"] += 1
+    shown = 0
+    for i in range(total):
+        x = a[i] if i < len(a) else b"<none>"
+        y = b[i] if i < len(b) else b"<none>"
+        if x != y:
+            print("  line %d:\n    - oracle %r\n    + ours   %r" %
+                  (i + 1, x[:200], y[:200]))
+            shown += 1
+            if shown == 8:
+                break
+
+
+def ours_only(ctx):
+    """-B and -s, and a dotlock held for a while by someone else."""
+    ctx.case = "ours-flags"
+    want = run_one(ctx, "ours", ctx.ours, ["-f", "s", "joe"], SIMPLE, None,
+                   {})
+    ctx.case = "ours-flags-Bs"
+    got = run_one(ctx, "ours", ctx.ours, ["-B", "-s", "-f", "s", "joe"],
+                  SIMPLE, None, {})
+    ok = want == got
+    print("%s diff maillocal-flags-B-s: ours with -B -s stores as without"
+          % ("PASS" if ok else "FAIL"))
+    ctx.counts["PASS" if ok else "FAIL"] += 1
+
+    ctx.case = "ours-dotlock"
+    lock = os.path.join(ctx.tmp, "ours-dotlock-ours", "spool", "joe.lock")
+
+    def hold(t):
+        write(os.path.join(t, "spool", "joe.lock"), "12345\n")
+
+    def release():
+        time.sleep(1.5)
+        os.unlink(lock)
+
+    th = threading.Thread(target=release)
+    start = time.time()
+    th.start()
+    got = run_one(ctx, "ours", ctx.ours, ["-f", "s", "joe"], SIMPLE, hold,
+                  {})
+    th.join()
+    waited = time.time() - start
+    ok = (got.startswith(b"exit 0\n") and b"line three" in got and
+          waited >= 1.4 and not os.path.exists(lock))
+    print("%s diff maillocal-dotlock-wait: delivered after the lock went "
+          "(%.1f s)" % ("PASS" if ok else "FAIL", waited))
+    ctx.counts["PASS" if ok else "FAIL"] += 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.environ.get("BIN") or
+                    os.path.join(REPO, "bin"))
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    args = ap.parse_args()
+
+    class Ctx:
+        pass
+    ctx = Ctx()
+    ctx.counts = {"PASS": 0, "FAIL": 0, "SKIP": 0, "XFAIL": 0}
+    try:
+        if os.geteuid() != 0:
+            raise Skip("needs root (mailboxes owned by other users)")
+        ctx.ours = os.path.join(args.bin, "mail.local")
+        if not os.access(ctx.ours, os.X_OK):
+            raise Skip("%s not built" % ctx.ours)
+        ctx.root = oracle_root()
+        ctx.oracle = os.path.join(ctx.root,
+                                  "usr/libexec/sendmail/mail.local")
+        if not os.access(ctx.oracle, os.X_OK):
+            raise Skip("the oracle has no mail.local")
+        ctx.prefix = ["unshare", "--uts", "--mount"]
+        p = subprocess.run(ctx.prefix + ["true"], capture_output=True)
+        if p.returncode != 0:
+            raise Skip("cannot unshare uts/mount namespaces here")
+        ctx.tmp = make_tmp("maillocal_diff.")
+        os.chmod(ctx.tmp, 0o755)  # the users walk to their homes
+    except Skip as e:
+        print("SKIP diff maillocal: %s" % e)
+        return 77
+    try:
+        for name in args.cases or list(CASES):
+            if name not in CASES:
+                print("FAIL diff maillocal-%s: no such case" % name)
+                ctx.counts["FAIL"] += 1
+                continue
+            compare(ctx, name)
+        if not args.cases:
+            ours_only(ctx)
+    finally:
+        if args.keep:
+            print("kept %s" % ctx.tmp)
+        else:
+            shutil.rmtree(ctx.tmp, ignore_errors=True)
+    if ctx.counts["FAIL"]:
+        return 1
+    return 0 if ctx.counts["PASS"] else 77
+
+
+if __name__ == "__main__":
+    sys.exit(main())

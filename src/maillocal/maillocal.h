@@ -1,0 +1,60 @@
+/*
+ * maillocal.h -- what the parts of mail.local share: the run's options,
+ * the exit status built up over the recipients, error reporting in
+ * mail.local's words, and the delivery of one stored message.
+ */
+#ifndef MAILLOCAL_MAILLOCAL_H
+#define MAILLOCAL_MAILLOCAL_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+
+#ifndef MAILLOCAL_SPOOL
+#define MAILLOCAL_SPOOL		"/var/mail"
+#endif
+#ifndef MAILLOCAL_LOCK_TIMEOUT
+#define MAILLOCAL_LOCK_TIMEOUT	300	/* seconds for the mbox locks */
+#endif
+
+struct ml {
+	int		 lmtp;		/* -l */
+	int		 eightbit;	/* not -7 */
+	int		 bounce_quota;	/* -b */
+	int		 sync;		/* not -s */
+	const char	*home_file;	/* -h */
+	int		 ldap;		/* -D ldap: no database to ask */
+	int		 exitval;	/* sysexits status so far */
+};
+
+/* how a failure counts in the exit status */
+enum ml_fail {
+	ML_PERM,	/* EX_UNAVAILABLE unless a temporary one came first */
+	ML_TEMP,	/* EX_TEMPFAIL, which stays */
+	ML_ERRNO	/* by errno: temporary for full disks, timeouts ... */
+};
+
+/* Reports a failure: "mail.local: text" on stderr and syslog, or in
+ * LMTP mode "code text" as the reply (code may be NULL). */
+void	ml_fail(struct ml *, enum ml_fail, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 1 when errno names a condition worth retrying (EX_TEMPFAIL) */
+int	ml_errno_temporary(int);
+
+/* Looks the user up in the mailbox database: 0 found, else
+ * EX_NOUSER, EX_TEMPFAIL or EX_UNAVAILABLE. */
+int	ml_lookup(const struct ml *, const char *name);
+
+/* Delivers the stored message img to name's mailbox; in LMTP mode
+ * answers with exactly one reply line. */
+void	ml_deliver(struct ml *, const char *img, size_t len,
+	    const char *name);
+
+/* LMTP on stdin/stdout until QUIT or end of input; never returns. */
+void	ml_lmtp(struct ml *) __attribute__((noreturn));
+
+/* Reads a message from stdin: to end of input, or in LMTP to the "."
+ * line with dots unstuffed.  -1 when LMTP input ends before the dot. */
+int	ml_read_message(const struct ml *, struct buf *);
+
+#endif
