@@ -896,3 +896,33 @@ def test_multiappend_gives_a_uid_set(server):
     sock.sendall(b"c STATUS Trash (MESSAGES UNSEEN)\r\n")
     assert f.readline() == b'* STATUS "Trash" (MESSAGES 2 UNSEEN 1)\r\n'
     sock.close()
+
+
+# ---- CONDSTORE
+
+
+def test_condstore_modseqs_persist_and_guard_stores(server):
+    m = server.login()
+    typ, data = m._simple_command("ENABLE", "CONDSTORE")
+    assert m._untagged_response(typ, data, "ENABLED")[1] == [b"CONDSTORE"]
+    m.select()
+    h0 = int(untagged(m, "HIGHESTMODSEQ")[0])
+    typ, data = m.store("2", "+FLAGS", "(\\Flagged)")
+    mod = int(re.search(rb"MODSEQ \((\d+)\)", data[0]).group(1))
+    assert mod > h0
+    typ, data = m.fetch("1:*", "(UID) (CHANGEDSINCE %d)" % h0)
+    assert len(data) == 1 and data[0].startswith(b"2 (UID 2 MODSEQ")
+    typ, data = m._simple_command("STORE", "1:2", "(UNCHANGEDSINCE %d)" % h0,
+                                  "+FLAGS", "(\\Seen)")
+    assert typ == "OK" and b"[MODIFIED 2]" in data[0]
+    typ, data = m.search(None, "MODSEQ", str(mod))
+    assert re.match(rb"2 1 \(MODSEQ \d+\)|1 2 \(MODSEQ \d+\)", data[0])
+    m.logout()
+    m = server.login()
+    m.select()
+    assert int(untagged(m, "HIGHESTMODSEQ")[0]) > mod
+    typ, data = m.fetch("2", "(MODSEQ)")
+    assert data == [b"2 (MODSEQ (%d))" % mod]
+    typ, data = m.status("INBOX", "(HIGHESTMODSEQ)")
+    assert re.match(rb'"INBOX" \(HIGHESTMODSEQ \d+\)', data[0])
+    m.logout()

@@ -137,6 +137,7 @@ struct imap_known {
 	unsigned	 flags;
 	uint32_t	 kw;
 	int		 recent;
+	uint64_t	 modseq;	/* CONDSTORE */
 };
 
 struct imap_session {
@@ -171,6 +172,12 @@ struct imap_session {
 	int			 dirty;		/* flag changes not written */
 	size_t			 nkw_told;	/* keywords in the last FLAGS */
 	int			 reloaded;	/* storage read since diff */
+	/* CONDSTORE: enabled, and the selected mailbox's mod-sequences */
+	int			 condstore;
+	uint64_t		 highestmodseq;
+	uint32_t		*ms_uid;
+	uint64_t		*ms_mod;
+	size_t			 ms_n;
 };
 
 void	imap_session_init(struct imap_session *, const struct imap_cfg *,

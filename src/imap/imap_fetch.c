@@ -19,7 +19,7 @@
 	MSG_DRAFT)
 
 enum fkind {
-	F_FLAGS, F_UID, F_INTERNALDATE, F_SIZE, F_ENVELOPE, F_BODY,
+	F_FLAGS, F_UID, F_MODSEQ, F_INTERNALDATE, F_SIZE, F_ENVELOPE, F_BODY,
 	F_BODYSTRUCTURE, F_SECTION, F_RFC822, F_RFC822_HEADER, F_RFC822_TEXT
 };
 
@@ -39,7 +39,8 @@ struct fetch {
 	size_t		 n;
 	int		 need_text;
 	int		 sets_seen;
-	int		 has_flags, has_uid;
+	int		 has_flags, has_uid, has_modseq;
+	uint64_t	 changedsince;	/* 0: none */
 };
 
 static void
@@ -174,6 +175,10 @@ parse_item(struct fetch *f, const char *a)
 	}
 	if (str_casecmp(a, "FLAGS") == 0)
 		add(f, F_FLAGS);
+	else if (str_casecmp(a, "MODSEQ") == 0) {
+		add(f, F_MODSEQ);
+		f->has_modseq = 1;
+	}
 	else if (str_casecmp(a, "UID") == 0)
 		add(f, F_UID);
 	else if (str_casecmp(a, "INTERNALDATE") == 0)
@@ -243,7 +248,7 @@ section_out(struct buf *out, struct imap_msg *msg, const struct fitem *it,
 /* One message's FETCH response; -1 when it could not be read. */
 static int
 fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
-    int uid_cmd)
+    int uid_cmd, int seen_now)
 {
 	long x = imap_msg_index(s, seq);
 	struct imap_known *k = &s->known[seq - 1];
@@ -252,10 +257,11 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 	struct buf b, raw;
 	struct err err;
 	size_t i, n = 0;
-	int seen_now = 0;
 
 	if (x < 0)
 		return -1;
+	if (f->changedsince != 0 && k->modseq <= f->changedsince)
+		return 0;
 	m = &s->mb->msgs[x];
 	memset(&msg, 0, sizeof(msg));
 	if (f->need_text) {
@@ -267,13 +273,6 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 		}
 		imap_msg_init(&msg, raw.data ? raw.data : "", raw.len);
 		buf_free(&raw);
-	}
-	if (f->sets_seen && !s->readonly && !(k->flags & MSG_SEEN)) {
-		m->set_flags |= MSG_SEEN;
-		m->clr_flags &= ~MSG_SEEN;
-		k->flags |= MSG_SEEN;
-		s->dirty = 1;
-		seen_now = 1;
 	}
 	buf_init(&b, 0);
 	buf_printf(&b, "* %zu FETCH (", seq);
@@ -293,6 +292,9 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 			break;
 		case F_UID:
 			buf_printf(&b, "UID %" PRIu32, k->uid);
+			break;
+		case F_MODSEQ:
+			buf_printf(&b, "MODSEQ (%" PRIu64 ")", k->modseq);
 			break;
 		case F_INTERNALDATE:
 			(void)buf_adds(&b, "INTERNALDATE ");
@@ -339,6 +341,10 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 		(void)buf_adds(&b, " FLAGS ");
 		imap_flags_out(s, &b, k->flags, k->kw, k->recent);
 	}
+	/* CONDSTORE: MODSEQ goes with FLAGS and CHANGEDSINCE */
+	if (!f->has_modseq && (f->changedsince != 0 || (s->condstore &&
+	    (f->has_flags || seen_now))))
+		buf_printf(&b, " MODSEQ (%" PRIu64 ")", k->modseq);
 	(void)buf_adds(&b, ")\r\n");
 	(void)buf_add(&s->out, b.data, b.len);
 	buf_free(&b);
@@ -351,14 +357,32 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 {
 	struct fetch f;
 	struct imap_seqset set;
-	size_t r, i;
+	uint32_t *seen_uid = NULL;
+	size_t r, i, *seen_seq = NULL, nseen = 0, at = 0;
 	int bad = 0, gone = 0;
 
 	memset(&f, 0, sizeof(f));
-	if (c->nargs != 2 || c->args[0].type != IMAP_ARG_ATOM) {
+	if (c->nargs < 2 || c->nargs > 3 || c->args[0].type != IMAP_ARG_ATOM) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %sFETCH: "
 		    "Invalid arguments.", uid ? "UID " : "");
 		return;
+	}
+	/* FETCH set items (CHANGEDSINCE n) */
+	if (c->nargs == 3) {
+		const struct imap_arg *mv = c->args[2].list;
+		char *end = NULL;
+
+		if (c->args[2].type == IMAP_ARG_LIST && c->args[2].nlist == 2 &&
+		    imap_arg_string(&mv[0]) != NULL &&
+		    str_casecmp(mv[0].str, "CHANGEDSINCE") == 0 &&
+		    imap_arg_string(&mv[1]) != NULL)
+			f.changedsince = strtoull(mv[1].str, &end, 10);
+		if (end == NULL || *end != '\0' || f.changedsince == 0) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "%sFETCH: Invalid modifier", uid ? "UID " : "");
+			return;
+		}
+		imap_condstore_on(s);
 	}
 	if (c->args[1].type == IMAP_ARG_LIST) {
 		for (i = 0; i < c->args[1].nlist && !bad; i++)
@@ -378,6 +402,36 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 		fetch_free(&f);
 		return;
 	}
+	if (f.has_modseq)
+		imap_condstore_on(s);
+	/* \Seen set by BODY[] and RFC822: first, so that the answers
+	 * carry the new flags and mod-sequences */
+	for (r = 0; f.sets_seen && !s->readonly && r < set.n; r++)
+		for (i = set.v[r].lo; i <= set.v[r].hi; i++) {
+			long x = imap_msg_index(s, i);
+			struct imap_known *k = &s->known[i - 1];
+
+			if (x < 0 || (k->flags & MSG_SEEN) || (f.changedsince &&
+			    k->modseq <= f.changedsince))
+				continue;
+			s->mb->msgs[x].set_flags |= MSG_SEEN;
+			s->mb->msgs[x].clr_flags &= ~MSG_SEEN;
+			k->flags |= MSG_SEEN;
+			s->dirty = 1;
+			seen_uid = xreallocarray(seen_uid, nseen + 1,
+			    sizeof(*seen_uid));
+			seen_seq = xreallocarray(seen_seq, nseen + 1,
+			    sizeof(*seen_seq));
+			seen_uid[nseen] = k->uid;
+			seen_seq[nseen++] = i;
+		}
+	if (nseen > 0) {
+		uint64_t h = imap_modseq_bump(s, s->mb, s->mbname, seen_uid,
+		    nseen, 0);
+
+		for (i = 0; i < nseen && h != 0; i++)
+			s->known[seen_seq[i] - 1].modseq = h;
+	}
 	if (f.need_text) {
 		struct err err;
 
@@ -385,10 +439,16 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 		(void)mailbox_hold(s->mb, &err);
 	}
 	for (r = 0; r < set.n; r++)
-		for (i = set.v[r].lo; i <= set.v[r].hi; i++)
-			if (fetch_one(s, &f, i, uid) == -1)
+		for (i = set.v[r].lo; i <= set.v[r].hi; i++) {
+			int now = at < nseen && seen_seq[at] == i;
+
+			at += now;
+			if (fetch_one(s, &f, i, uid, now) == -1)
 				gone = 1;
+		}
 	mailbox_release(s->mb);
+	free(seen_uid);
+	free(seen_seq);
 	imap_seqset_free(&set);
 	fetch_free(&f);
 	if (gone)
@@ -407,17 +467,48 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 	struct imap_seqset set;
 	const char *item;
 	unsigned flags = 0;
-	uint32_t kw = 0;
-	size_t nfl, i, r;
-	int mode, silent, gone = 0;
+	uint32_t kw = 0, *touched = NULL, *modified = NULL;
+	size_t a = 1, nfl, i, r, ntouched = 0, nmodified = 0;
+	size_t *seqs = NULL, *all = NULL, nall = 0;
+	uint64_t unchangedsince = 0, h = 0;
+	int mode, silent, has_unchanged = 0;
 
-	if (c->nargs < 3 || c->args[0].type != IMAP_ARG_ATOM ||
-	    c->args[1].type != IMAP_ARG_ATOM) {
+	/* STORE set (UNCHANGEDSINCE n) item flags */
+	if (c->nargs >= 4 && c->args[1].type == IMAP_ARG_LIST) {
+		const struct imap_arg *mv = c->args[1].list;
+		char *end;
+
+		if (c->args[1].nlist != 2 || imap_arg_string(&mv[0]) == NULL ||
+		    str_casecmp(mv[0].str, "UNCHANGEDSINCE") != 0 ||
+		    imap_arg_string(&mv[1]) == NULL) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "%sSTORE: Invalid modifier", uid ? "UID " : "");
+			return;
+		}
+		unchangedsince = strtoull(mv[1].str, &end, 10);
+		if (*end != '\0' || end == mv[1].str) {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "%sSTORE: Invalid modseq", uid ? "UID " : "");
+			return;
+		}
+		has_unchanged = 1;
+		imap_condstore_on(s);
+		a = 2;
+	}
+	/* args[a] is the item, args[a + 1..] the flags */
+	if (c->nargs < a + 2 || c->args[0].type != IMAP_ARG_ATOM ||
+	    c->args[a].type != IMAP_ARG_ATOM) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %sSTORE: "
 		    "Invalid arguments.", uid ? "UID " : "");
 		return;
 	}
-	item = c->args[1].str;
+	item = c->args[a].str;
+	fl = c->args + a + 1;
+	nfl = c->nargs - a - 1;
+	if (nfl == 1 && fl[0].type == IMAP_ARG_LIST) {
+		nfl = fl[0].nlist;
+		fl = fl[0].list;
+	}
 	mode = item[0] == '+' ? 1 : item[0] == '-' ? -1 : 0;
 	if (mode != 0)
 		item++;
@@ -426,18 +517,6 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %sSTORE: "
 		    "Invalid arguments.", uid ? "UID " : "");
 		return;
-	}
-	if (c->args[2].type == IMAP_ARG_LIST) {
-		fl = c->args[2].list;
-		nfl = c->args[2].nlist;
-		if (c->nargs != 3) {
-			imap_tagged(s, c->tag, "BAD Error in IMAP command "
-			    "STORE: Invalid arguments.");
-			return;
-		}
-	} else {
-		fl = c->args + 2;
-		nfl = c->nargs - 2;
 	}
 	if (s->readonly) {
 		imap_tagged(s, c->tag, "NO [CANNOT] Mailbox is read-only.");
@@ -475,13 +554,18 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 			struct mailbox_msg *m;
 			unsigned nf;
 			uint32_t nk;
-			struct buf b;
 
-			if (x < 0) {
-				gone = 1;
+			if (x < 0)
+				continue;	/* expunged by another session:
+						   skipped quietly, as dovecot */
+			m = &s->mb->msgs[x];
+			if (has_unchanged && k->modseq > unchangedsince) {
+				modified = xreallocarray(modified,
+				    nmodified + 1, sizeof(*modified));
+				modified[nmodified++] = uid ? k->uid :
+				    (uint32_t)i;
 				continue;
 			}
-			m = &s->mb->msgs[x];
 			/* changes, not results: another session's changes
 			 * to other flags survive the commit */
 			if (mode == 0) {
@@ -502,27 +586,72 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 			}
 			nf = imap_cur_flags(m);
 			nk = imap_cur_kw(m);
+			if (nf != k->flags || nk != k->kw) {
+				touched = xreallocarray(touched, ntouched + 1,
+				    sizeof(*touched));
+				seqs = xreallocarray(seqs, ntouched + 1,
+				    sizeof(*seqs));
+				seqs[ntouched] = i;
+				touched[ntouched++] = k->uid;
+			}
+			all = xreallocarray(all, nall + 1, sizeof(*all));
+			all[nall++] = i;
 			k->flags = nf;
 			k->kw = nk;
 			s->dirty = 1;
-			if (silent)
-				continue;
-			buf_init(&b, 0);
-			imap_flags_out(s, &b, nf, nk, k->recent);
-			if (uid)
-				imap_reply(s, "%zu FETCH (UID %" PRIu32
-				    " FLAGS %s)", i, k->uid, b.data);
-			else
-				imap_reply(s, "%zu FETCH (FLAGS %s)", i,
-				    b.data);
-			buf_free(&b);
+			if (!silent && !s->condstore) {
+				struct buf b;
+
+				buf_init(&b, 0);
+				imap_flags_out(s, &b, nf, nk, k->recent);
+				if (uid)
+					imap_reply(s, "%zu FETCH (UID %" PRIu32
+					    " FLAGS %s)", i, k->uid, b.data);
+				else
+					imap_reply(s, "%zu FETCH (FLAGS %s)",
+					    i, b.data);
+				buf_free(&b);
+			}
 		}
 	imap_seqset_free(&set);
+	/* new mod-sequences for what changed */
+	if (ntouched > 0)
+		h = imap_modseq_bump(s, s->mb, s->mbname, touched, ntouched, 0);
+	for (i = 0; i < ntouched && h != 0; i++)
+		s->known[seqs[i] - 1].modseq = h;
+	if (s->condstore && !silent)
+		for (i = 0; i < nall; i++) {
+			struct imap_known *k = &s->known[all[i] - 1];
+			struct buf b;
+
+			buf_init(&b, 0);
+			imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+			if (uid)
+				imap_reply(s, "%zu FETCH (UID %" PRIu32
+				    " FLAGS %s MODSEQ (%" PRIu64 "))", all[i],
+				    k->uid, b.data, k->modseq);
+			else
+				imap_reply(s, "%zu FETCH (FLAGS %s MODSEQ (%"
+				    PRIu64 "))", all[i], b.data, k->modseq);
+			buf_free(&b);
+		}
+	free(touched);
+	free(seqs);
+	free(all);
 	/* Maildir: renames now; mbox: at the next checkpoint */
-	if (s->mb->format == MAILBOX_MAILDIR && imap_commit(s, c->tag) == -1)
+	if (s->mb->format == MAILBOX_MAILDIR && imap_commit(s, c->tag) == -1) {
+		free(modified);
 		return;
-	/* messages another session expunged are skipped quietly, as
-	 * dovecot does */
-	(void)gone;
-	imap_tagged(s, c->tag, "OK Store completed.");
+	}
+	if (nmodified > 0) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		imap_set_out(&b, modified, nmodified);
+		imap_tagged(s, c->tag, "OK [MODIFIED %s] Conditional STORE "
+		    "failed", b.data);
+		buf_free(&b);
+	} else
+		imap_tagged(s, c->tag, "OK Store completed.");
+	free(modified);
 }

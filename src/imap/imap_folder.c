@@ -340,6 +340,11 @@ imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
 		else if (str_casecmp(it, "SIZE") == 0)
 			buf_printf(&b, "%sSIZE %" PRIu64, b.len ? " " : "",
 			    size);
+		else if (str_casecmp(it, "HIGHESTMODSEQ") == 0)
+			buf_printf(&b, "%sHIGHESTMODSEQ %" PRIu64,
+			    b.len ? " " : "", mb != NULL ?
+			    imap_modseq_highest(s, mb, mailbox_is_inbox(name) ?
+			    "INBOX" : name) : s->highestmodseq);
 		else {
 			imap_tagged(s, c->tag, "BAD Error in IMAP command "
 			    "STATUS: Invalid status item %s", it);
@@ -527,6 +532,21 @@ kw_names(const struct mailbox *mb, uint32_t kw, struct strarr *out)
 			strarr_push(out, mb->kw[i]);
 }
 
+/* New messages get a mod-sequence in the target's store. */
+static void
+modseq_new(struct imap_session *s, const char *path, const char *name,
+    uint32_t uv, const uint32_t *uids, size_t n)
+{
+	struct mailbox t;
+
+	memset(&t, 0, sizeof(t));
+	t.format = s->loc.format;
+	t.path = (char *)path;
+	t.uidvalidity = uv;
+	(void)imap_modseq_bump(s, &t, mailbox_is_inbox(name) ? "INBOX" : name,
+	    uids, n, 0);
+}
+
 /* MULTIAPPEND: each message as [flags] [date-time] string */
 struct app_msg {
 	struct strarr		 kw;
@@ -612,6 +632,7 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 	uids = xcalloc(n, sizeof(*uids));
 	for (i = 0; i < n; i++)
 		uids[i] = nv[i].uid;
+	modseq_new(s, path.data, name, uv, uids, n);
 	buf_init(&b, 0);
 	imap_set_out(&b, uids, n);
 	imap_tagged(s, c->tag, "OK [APPENDUID %" PRIu32 " %s] Append "
@@ -706,6 +727,14 @@ batch_flush(struct imap_session *s, struct copy_batch *b, const char *path,
 	if (rc == -1)
 		log_plain(LOG_ERR, "imap(%s): copy to %s: %s", s->user, name,
 		    err.msg);
+	if (rc == 0) {
+		uint32_t *u = xcalloc(b->n, sizeof(*u));
+
+		for (i = 0; i < b->n; i++)
+			u[i] = v[i].uid;
+		modseq_new(s, path, name, *uv, u, b->n);
+		free(u);
+	}
 	for (i = 0; rc == 0 && i < b->n; i++) {
 		*src = xreallocarray(*src, *n + 1, sizeof(**src));
 		*dst = xreallocarray(*dst, *n + 1, sizeof(**dst));

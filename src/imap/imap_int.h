@@ -81,6 +81,24 @@ long	imap_msg_index(struct imap_session *, size_t seq);
 /* the client-visible flags of mailbox message idx */
 unsigned imap_cur_flags(const struct mailbox_msg *);
 uint32_t imap_cur_kw(const struct mailbox_msg *);
+/* CONDSTORE on, with HIGHESTMODSEQ when a mailbox is selected */
+void	imap_condstore_on(struct imap_session *);
+/* where mailboxd keeps a per-mailbox state file: in the Maildir, or
+ * under the mbox index folder (~/mail/.imap/NAME/) */
+void	imap_state_path(struct imap_session *, const struct mailbox *,
+	    const char *name, const char *file, struct buf *out);
+/* ---- imap_modseq.c: CONDSTORE mod-sequences in mailboxd-modseq */
+struct imap_modseq;
+/* the store of mailbox mb (named name); its HIGHESTMODSEQ */
+uint64_t imap_modseq_highest(struct imap_session *, const struct mailbox *,
+	    const char *name);
+/* the selected mailbox's store read again; the modseq of uid */
+void	imap_modseq_load(struct imap_session *);
+uint64_t imap_modseq_of(const struct imap_session *, uint32_t uid);
+/* gives uids[0..n) a new modseq (expunged: drops them) and returns it */
+uint64_t imap_modseq_bump(struct imap_session *, const struct mailbox *,
+	    const char *name, const uint32_t *uids, size_t n, int expunged);
+void	imap_modseq_free(struct imap_session *);
 /* the first UID no session has taken as \Recent (claim: take the rest
  * now); 0 when unknown */
 uint32_t imap_recent_first(struct imap_session *, struct mailbox *,
@@ -107,7 +125,7 @@ const char *imap_arg_string(const struct imap_arg *);
  * match (free them); -1 with a reply given */
 int	imap_search_run(struct imap_session *, const char *tag,
 	    const char *verb, const struct imap_arg *, size_t,
-	    size_t **seqs_out, size_t *n_out);
+	    size_t **seqs_out, size_t *n_out, int *modseq_out);
 
 /* imap_sort.c: a Date: value as UTC (-1 unreadable); RFC 5256's base
  * subject, upper case (reply_out: a re:/fwd: was removed) */

@@ -20,7 +20,7 @@ enum skind {
 	K_ALL, K_FLAG, K_UNFLAG, K_KEYWORD, K_UNKEYWORD, K_NEW, K_OLD,
 	K_RECENT, K_HEADER, K_BODY, K_TEXT, K_BEFORE, K_ON, K_SINCE,
 	K_SENTBEFORE, K_SENTON, K_SENTSINCE, K_LARGER, K_SMALLER, K_UID,
-	K_SEQ, K_NOT, K_OR, K_AND
+	K_SEQ, K_NOT, K_OR, K_AND, K_MODSEQ
 };
 
 struct skey {
@@ -41,6 +41,7 @@ struct sparse {
 	const struct imap_arg	*v;
 	size_t			 n, pos;
 	const char		*why;
+	int			 modseq;	/* a MODSEQ key was used */
 };
 
 static void
@@ -84,7 +85,7 @@ static int
 parse_list(struct sparse *p, const struct imap_arg *v, size_t n,
     struct skey *k, int depth)
 {
-	struct sparse sub = { p->s, v, n, 0, NULL };
+	struct sparse sub = { p->s, v, n, 0, NULL, 0 };
 
 	k->kind = K_AND;
 	if (n == 0) {
@@ -96,6 +97,7 @@ parse_list(struct sparse *p, const struct imap_arg *v, size_t n,
 			p->why = sub.why;
 			return -1;
 		}
+	p->modseq |= sub.modseq;
 	return 0;
 }
 
@@ -216,6 +218,24 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 			return -1;
 		}
 		k->kind = w[0] == 'L' || w[0] == 'l' ? K_LARGER : K_SMALLER;
+		return 0;
+	}
+	if (str_casecmp(w, "MODSEQ") == 0) {
+		char *end;
+
+		/* MODSEQ ["/flags/\\Seen" all|shared|priv] n */
+		if (p->pos + 2 < p->n && p->v[p->pos].type == IMAP_ARG_QUOTED)
+			p->pos += 2;
+		if ((v = next_str(p)) == NULL)
+			return -1;
+		k->n = strtoull(v, &end, 10);
+		if (end == v || *end != '\0') {
+			p->why = "Invalid modseq";
+			return -1;
+		}
+		k->kind = K_MODSEQ;
+		p->modseq = 1;
+		imap_condstore_on(p->s);
 		return 0;
 	}
 	if (str_casecmp(w, "NOT") == 0) {
@@ -409,6 +429,8 @@ match(struct sctx *c, const struct skey *k)
 				return 1;
 		}
 		return 0;
+	case K_MODSEQ:
+		return kn->modseq >= k->n;
 	case K_NOT:
 		return !match(c, &k->kids[0]);
 	case K_OR:
@@ -425,9 +447,9 @@ match(struct sctx *c, const struct skey *k)
 int
 imap_search_run(struct imap_session *s, const char *tag, const char *verb,
     const struct imap_arg *args, size_t nargs, size_t **seqs_out,
-    size_t *n_out)
+    size_t *n_out, int *modseq_out)
 {
-	struct sparse p = { s, args, nargs, 0, NULL };
+	struct sparse p = { s, args, nargs, 0, NULL, 0 };
 	struct skey root;
 	size_t seq, *v = NULL, n = 0;
 
@@ -482,6 +504,8 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 	}
 	mailbox_release(s->mb);
 	skey_free(&root);
+	if (modseq_out != NULL)
+		*modseq_out = p.modseq;
 	*seqs_out = v;
 	*n_out = n;
 	return 0;
@@ -513,6 +537,8 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 	const struct imap_arg *args = c->args;
 	size_t nargs = c->nargs, *seqs, n, i;
 	unsigned ret = 0;	/* ESEARCH's RETURN options, bit 7: given */
+	uint64_t maxmod = 0;
+	int modseq = 0;
 	struct buf out;
 	uint32_t *v;
 
@@ -545,17 +571,21 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 		nargs -= 2;
 	}
 	if (imap_search_run(s, c->tag, uid ? "UID SEARCH" : "SEARCH", args,
-	    nargs, &seqs, &n) == -1)
+	    nargs, &seqs, &n, &modseq) == -1)
 		return;
 	v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v[i] = uid ? s->known[seqs[i] - 1].uid : (uint32_t)seqs[i];
-	free(seqs);
+		if (s->known[seqs[i] - 1].modseq > maxmod)
+			maxmod = s->known[seqs[i] - 1].modseq;
+	}
 	buf_init(&out, 0);
 	if (ret == 0) {
 		(void)buf_adds(&out, "* SEARCH");
 		for (i = 0; i < n; i++)
 			buf_printf(&out, " %" PRIu32, v[i]);
+		if (modseq && n > 0)
+			buf_printf(&out, " (MODSEQ %" PRIu64 ")", maxmod);
 	} else {
 		(void)buf_adds(&out, "* ESEARCH (TAG ");
 		imap_cstr_out(&out, c->tag);
@@ -572,10 +602,26 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 			(void)buf_adds(&out, " ALL ");
 			imap_set_out(&out, v, n);
 		}
+		if (modseq && n > 0) {
+			/* MIN/MAX alone: the mod-sequence of what they
+			 * name */
+			if (!(ret & 12)) {
+				maxmod = 0;
+				if ((ret & 1) && s->known[seqs[0] - 1].modseq >
+				    maxmod)
+					maxmod = s->known[seqs[0] - 1].modseq;
+				if ((ret & 2) && s->known[seqs[n - 1] -
+				    1].modseq > maxmod)
+					maxmod = s->known[seqs[n -
+					    1] - 1].modseq;
+			}
+			buf_printf(&out, " MODSEQ %" PRIu64, maxmod);
+		}
 	}
 	(void)buf_adds(&out, "\r\n");
 	(void)buf_add(&s->out, out.data, out.len);
 	buf_free(&out);
+	free(seqs);
 	free(v);
 	imap_tagged(s, c->tag, "OK Search completed.");
 }

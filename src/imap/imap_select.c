@@ -27,10 +27,24 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	size_t i, recent = 0, unseen = 0;
 	uint32_t first;
 
-	if (c->nargs != 1 || (name = imap_arg_string(&c->args[0])) == NULL) {
+	if (c->nargs < 1 || c->nargs > 2 ||
+	    (name = imap_arg_string(&c->args[0])) == NULL ||
+	    (c->nargs == 2 && c->args[1].type != IMAP_ARG_LIST)) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: "
 		    "Invalid arguments.", c->name);
 		return;
+	}
+	/* SELECT box (CONDSTORE) */
+	for (i = 0; c->nargs == 2 && i < c->args[1].nlist; i++) {
+		const char *p = imap_arg_string(&c->args[1].list[i]);
+
+		if (p != NULL && str_casecmp(p, "CONDSTORE") == 0)
+			imap_condstore_on(s);
+		else {
+			imap_tagged(s, c->tag, "BAD Error in IMAP command %s: "
+			    "Unknown select parameter", c->name);
+			return;
+		}
 	}
 	if (s->mb != NULL) {
 		(void)imap_commit(s, NULL);
@@ -67,6 +81,7 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	s->readonly = readonly;
 	imap_set_state(s, IMAP_SELECTED);
 	first = readonly ? 0 : imap_recent_first(s, s->mb, s->mbname, 1);
+	imap_modseq_load(s);
 	for (i = 0; i < mb->n; i++) {
 		struct imap_known k;
 
@@ -75,6 +90,7 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 		k.kw = imap_cur_kw(&mb->msgs[i]);
 		k.recent = first > 0 ? k.uid >= first :
 		    !(mb->msgs[i].flags & MSG_OLD);
+		k.modseq = imap_modseq_of(s, k.uid);
 		recent += k.recent != 0;
 		if (unseen == 0 && !(k.flags & MSG_SEEN))
 			unseen = i + 1;
@@ -107,6 +123,8 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	    mb->uidvalidity);
 	imap_reply(s, "OK [UIDNEXT %" PRIu32 "] Predicted next UID",
 	    mb->uidnext);
+	imap_reply(s, "OK [HIGHESTMODSEQ %" PRIu64 "] Highest",
+	    s->highestmodseq);
 	imap_tagged(s, c->tag, readonly ? "OK [READ-ONLY] Examine completed." :
 	    "OK [READ-WRITE] Select completed.");
 }

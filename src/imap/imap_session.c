@@ -70,8 +70,8 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		/* dovecot's order, without what we lack */
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
 		    "THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT CHILDREN "
-		    "NAMESPACE UIDPLUS ESEARCH MOVE STATUS=SIZE LITERAL+ "
-		    "SPECIAL-USE");
+		    "NAMESPACE UIDPLUS CONDSTORE ESEARCH MOVE STATUS=SIZE "
+		    "LITERAL+ SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
@@ -116,6 +116,7 @@ imap_unselect(struct imap_session *s)
 	s->known = NULL;
 	s->nknown = s->capknown = 0;
 	s->dirty = 0;
+	imap_modseq_free(s);
 	if (s->state == IMAP_SELECTED)
 		imap_set_state(s, IMAP_AUTH);
 }
@@ -434,8 +435,23 @@ cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 static void
 cmd_enable(struct imap_session *s, struct imap_cmd *c)
 {
-	/* nothing we can enable yet (CONDSTORE, QRESYNC, UTF8=ACCEPT) */
-	imap_reply(s, "ENABLED");
+	struct buf b;
+	size_t i;
+
+	/* CONDSTORE; not QRESYNC or UTF8=ACCEPT */
+	buf_init(&b, 0);
+	(void)buf_adds(&b, "ENABLED");
+	for (i = 0; i < c->nargs; i++) {
+		const char *e = imap_arg_string(&c->args[i]);
+
+		if (e != NULL && str_casecmp(e, "CONDSTORE") == 0 &&
+		    !s->condstore) {
+			imap_condstore_on(s);
+			(void)buf_adds(&b, " CONDSTORE");
+		}
+	}
+	imap_reply(s, "%s", b.data);
+	buf_free(&b);
 	imap_tagged(s, c->tag, "OK Enabled.");
 }
 

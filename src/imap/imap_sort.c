@@ -412,7 +412,7 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 		}
 	}
 	if (imap_search_run(s, c->tag, verb, c->args + 2, c->nargs - 2,
-	    &seqs, &n) == -1)
+	    &seqs, &n, NULL) == -1)
 		return;
 	keys = xcalloc(n ? n : 1, sizeof(*keys));
 	{

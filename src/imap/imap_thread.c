@@ -472,7 +472,7 @@ imap_cmd_thread(struct imap_session *s, struct imap_cmd *c, int uid)
 		return;
 	}
 	if (imap_search_run(s, c->tag, verb, c->args + 2, c->nargs - 2,
-	    &seqs, &n) == -1)
+	    &seqs, &n, NULL) == -1)
 		return;
 	memset(&t, 0, sizeof(t));
 	{

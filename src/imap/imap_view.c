@@ -135,6 +135,43 @@ keep_keywords(struct imap_session *s, int reload, struct err *err)
  * session has claimed yet; claiming moves it to UIDNEXT.  Returns the
  * previous value (messages from there on are ours), 0 when there is no
  * such file to use (then Status: O / new/ decide). */
+void
+imap_condstore_on(struct imap_session *s)
+{
+	if (s->condstore)
+		return;
+	s->condstore = 1;
+	if (s->mb != NULL)
+		imap_reply(s, "OK [HIGHESTMODSEQ %" PRIu64 "] Highest",
+		    s->highestmodseq);
+}
+
+void
+imap_state_path(struct imap_session *s, const struct mailbox *mb,
+    const char *name, const char *file, struct buf *p)
+{
+	buf_reset(p);
+	if (mb->format == MAILBOX_MAILDIR)
+		buf_printf(p, "%s", mb->path);
+	else {
+		const char *c;
+
+		buf_printf(p, "%s/.imap", s->loc.index ? s->loc.index :
+		    s->loc.root);
+		(void)mkdir(p->data, 0700);
+		(void)buf_addc(p, '/');
+		for (c = name; *c; c++) {
+			if (*c == s->sep) {
+				(void)mkdir(p->data, 0700);
+				(void)buf_addc(p, '/');
+			} else
+				(void)buf_addc(p, *c);
+		}
+		(void)mkdir(p->data, 0700);
+	}
+	buf_printf(p, "/%s", file);
+}
+
 uint32_t
 imap_recent_first(struct imap_session *s, struct mailbox *mb,
     const char *name, int claim)
@@ -146,25 +183,7 @@ imap_recent_first(struct imap_session *s, struct mailbox *mb,
 	int fd;
 
 	buf_init(&p, 0);
-	if (mb->format == MAILBOX_MAILDIR)
-		buf_printf(&p, "%s", mb->path);
-	else {
-		const char *c;
-
-		buf_printf(&p, "%s/.imap", s->loc.index ? s->loc.index :
-		    s->loc.root);
-		(void)mkdir(p.data, 0700);
-		(void)buf_addc(&p, '/');
-		for (c = name; *c; c++) {
-			if (*c == s->sep) {
-				(void)mkdir(p.data, 0700);
-				(void)buf_addc(&p, '/');
-			} else
-				(void)buf_addc(&p, *c);
-		}
-		(void)mkdir(p.data, 0700);
-	}
-	(void)buf_adds(&p, "/mailboxd-recent");
+	imap_state_path(s, mb, name, "mailboxd-recent", &p);
 	fd = open(p.data, (claim ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
 	buf_free(&p);
@@ -201,7 +220,8 @@ diff(struct imap_session *s, int allow_expunge)
 {
 	struct imap_known *nv = NULL;
 	size_t nn = 0, ncap = 0, i = 0, j = 0, added = 0, recent = 0;
-	size_t claimed = 0;
+	size_t claimed = 0, *changed = NULL, nchanged = 0, nbump = 0;
+	uint32_t *bump = NULL;
 	uint32_t first = 0;
 	int claimed_now = 0;
 	const struct mailbox *mb = s->mb;
@@ -209,6 +229,7 @@ diff(struct imap_session *s, int allow_expunge)
 
 	s->reloaded = 0;
 	imap_announce_keywords(s);
+	imap_modseq_load(s);
 	buf_init(&b, 0);
 	while (i < s->nknown || j < mb->n) {
 		struct imap_known k;
@@ -226,12 +247,23 @@ diff(struct imap_session *s, int allow_expunge)
 			k = s->known[i];
 			if (k.flags != imap_cur_flags(&mb->msgs[j]) ||
 			    k.kw != imap_cur_kw(&mb->msgs[j])) {
+				uint64_t ms = imap_modseq_of(s, k.uid);
+
 				k.flags = imap_cur_flags(&mb->msgs[j]);
 				k.kw = imap_cur_kw(&mb->msgs[j]);
-				buf_reset(&b);
-				imap_flags_out(s, &b, k.flags, k.kw, k.recent);
-				imap_reply(s, "%zu FETCH (UID %" PRIu32
-				    " FLAGS %s)", nn + 1, k.uid, b.data);
+				/* a change no mailboxd session recorded
+				 * (another program's) gets a modseq now */
+				if (ms <= k.modseq) {
+					bump = xreallocarray(bump, nbump + 1,
+					    sizeof(*bump));
+					bump[nbump++] = k.uid;
+				} else
+					k.modseq = ms;
+				/* reported after the expunges, with the
+				 * final sequence numbers */
+				changed = xreallocarray(changed, nchanged + 1,
+				    sizeof(*changed));
+				changed[nchanged++] = nn;
 			}
 			imap_known_push(&nv, &nn, &ncap, &k);
 			i++;
@@ -251,6 +283,7 @@ diff(struct imap_session *s, int allow_expunge)
 			}
 			k.recent = first > 0 ? mb->msgs[j].uid >= first :
 			    !(mb->msgs[j].flags & MSG_OLD);
+			k.modseq = imap_modseq_of(s, k.uid);
 			if (k.recent && !s->readonly) {
 				mb->msgs[j].set_flags |= MSG_OLD;
 				claimed++;
@@ -265,6 +298,29 @@ diff(struct imap_session *s, int allow_expunge)
 	s->known = nv;
 	s->nknown = nn;
 	s->capknown = ncap;
+	if (nbump > 0 && !s->readonly) {
+		uint64_t h = imap_modseq_bump(s, s->mb, s->mbname, bump,
+		    nbump, 0);
+
+		for (i = 0; i < nchanged && h != 0; i++)
+			if (imap_modseq_of(s, s->known[changed[i]].uid) == h)
+				s->known[changed[i]].modseq = h;
+	}
+	for (i = 0; i < nchanged; i++) {
+		const struct imap_known *k = &s->known[changed[i]];
+
+		buf_reset(&b);
+		imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+		if (s->condstore)
+			imap_reply(s, "%zu FETCH (UID %" PRIu32 " FLAGS %s "
+			    "MODSEQ (%" PRIu64 "))", changed[i] + 1, k->uid,
+			    b.data, k->modseq);
+		else
+			imap_reply(s, "%zu FETCH (UID %" PRIu32 " FLAGS %s)",
+			    changed[i] + 1, k->uid, b.data);
+	}
+	free(changed);
+	free(bump);
 	if (added > 0 || (allow_expunge && i > 0 && nn != i)) {
 		imap_reply(s, "%zu EXISTS", nn);
 		recent = 0;
@@ -288,7 +344,8 @@ int
 imap_commit(struct imap_session *s, const char *tag)
 {
 	struct err err;
-	size_t i;
+	uint32_t *gone = NULL;
+	size_t i, ngone = 0;
 	int todo = s->dirty;
 
 	if (s->mb == NULL || s->readonly)
@@ -298,7 +355,13 @@ imap_commit(struct imap_session *s, const char *tag)
 	if (!todo)
 		return 0;
 	err_clear(&err);
+	for (i = 0; i < s->mb->n; i++)
+		if (s->mb->msgs[i].expunge) {
+			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+			gone[ngone++] = s->mb->msgs[i].uid;
+		}
 	if (keep_keywords(s, 0, &err) == -1) {
+		free(gone);
 		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		if (tag != NULL)
@@ -309,6 +372,10 @@ imap_commit(struct imap_session *s, const char *tag)
 	}
 	s->dirty = 0;
 	s->reloaded = 1;
+	/* expunges raise HIGHESTMODSEQ too */
+	if (ngone > 0)
+		(void)imap_modseq_bump(s, s->mb, s->mbname, gone, ngone, 1);
+	free(gone);
 	return 0;
 }
 

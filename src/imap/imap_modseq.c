@@ -1,0 +1,246 @@
+/*
+ * imap_modseq.c -- CONDSTORE's mod-sequences (RFC 7162), which mbox and
+ * Maildir do not keep: a file mailboxd-modseq beside the \Recent file
+ * holds "V<uidvalidity> H<highestmodseq>" and then "<uid> <modseq>"
+ * lines (ascending UIDs) for messages changed since; others have
+ * modseq 1.  Changes take an flock on the file, so sessions never hand
+ * out one modseq twice.  A file of another UIDVALIDITY starts over.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "imap_int.h"
+#include "lib/fdio.h"
+#include "lib/xalloc.h"
+
+#define MODSEQ_FILE	"mailboxd-modseq"
+
+struct ms {
+	uint64_t	 highest;
+	uint32_t	*uid;
+	uint64_t	*mod;
+	size_t		 n, cap;
+};
+
+static void
+ms_free(struct ms *m)
+{
+	free(m->uid);
+	free(m->mod);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+ms_add(struct ms *m, uint32_t uid, uint64_t mod)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? xmul(m->cap, 2) : 64;
+		m->uid = xreallocarray(m->uid, m->cap, sizeof(*m->uid));
+		m->mod = xreallocarray(m->mod, m->cap, sizeof(*m->mod));
+	}
+	m->uid[m->n] = uid;
+	m->mod[m->n++] = mod;
+}
+
+/* Reads the open file; a missing, broken or other-UIDVALIDITY file is
+ * an empty store with HIGHESTMODSEQ 1. */
+static void
+ms_read(int fd, uint32_t uidvalidity, struct ms *m)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	int first = 1, ok = 0;
+	int dfd = dup(fd);
+
+	memset(m, 0, sizeof(*m));
+	m->highest = 1;
+	if (dfd == -1 || (f = fdopen(dfd, "r")) == NULL) {
+		if (dfd != -1)
+			(void)close(dfd);
+		return;
+	}
+	rewind(f);
+	while (getline(&line, &cap, f) != -1) {
+		unsigned long long a, b;
+
+		if (first) {
+			first = 0;
+			if (sscanf(line, "V%llu H%llu", &a, &b) == 2 &&
+			    a == uidvalidity && b > 0) {
+				m->highest = b;
+				ok = 1;
+			}
+			if (!ok)
+				break;
+			continue;
+		}
+		if (sscanf(line, "%llu %llu", &a, &b) == 2 && a > 0 &&
+		    a <= UINT32_MAX && (m->n == 0 || a > m->uid[m->n - 1]))
+			ms_add(m, (uint32_t)a, b);
+	}
+	free(line);
+	(void)fclose(f);
+}
+
+static int
+ms_write(int fd, uint32_t uidvalidity, const struct ms *m)
+{
+	struct buf b;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "V%" PRIu32 " H%" PRIu64 "\n", uidvalidity, m->highest);
+	for (i = 0; i < m->n; i++)
+		buf_printf(&b, "%" PRIu32 " %" PRIu64 "\n", m->uid[i],
+		    m->mod[i]);
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, b.data, b.len, 0) !=
+	    (ssize_t)b.len)
+		rc = -1;
+	buf_free(&b);
+	return rc;
+}
+
+static int
+ms_open(struct imap_session *s, const struct mailbox *mb, const char *name,
+    int write)
+{
+	struct buf p;
+	int fd;
+
+	buf_init(&p, 0);
+	imap_state_path(s, mb, name, MODSEQ_FILE, &p);
+	fd = open(p.data, (write ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	buf_free(&p);
+	if (fd != -1 && flock(fd, write ? LOCK_EX : LOCK_SH) == -1) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+uint64_t
+imap_modseq_highest(struct imap_session *s, const struct mailbox *mb,
+    const char *name)
+{
+	struct ms m;
+	uint64_t h;
+	int fd = ms_open(s, mb, name, 0);
+
+	if (fd == -1)
+		return 1;
+	ms_read(fd, mb->uidvalidity, &m);
+	(void)close(fd);
+	h = m.highest;
+	ms_free(&m);
+	return h;
+}
+
+void
+imap_modseq_free(struct imap_session *s)
+{
+	free(s->ms_uid);
+	free(s->ms_mod);
+	s->ms_uid = NULL;
+	s->ms_mod = NULL;
+	s->ms_n = 0;
+	s->highestmodseq = 0;
+}
+
+void
+imap_modseq_load(struct imap_session *s)
+{
+	struct ms m;
+	int fd;
+
+	imap_modseq_free(s);
+	s->highestmodseq = 1;
+	if (s->mb == NULL || (fd = ms_open(s, s->mb, s->mbname, 0)) == -1)
+		return;
+	ms_read(fd, s->mb->uidvalidity, &m);
+	(void)close(fd);
+	s->highestmodseq = m.highest;
+	s->ms_uid = m.uid;
+	s->ms_mod = m.mod;
+	s->ms_n = m.n;
+}
+
+uint64_t
+imap_modseq_of(const struct imap_session *s, uint32_t uid)
+{
+	size_t lo = 0, hi = s->ms_n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->ms_uid[mid] == uid)
+			return s->ms_mod[mid];
+		if (s->ms_uid[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 1;
+}
+
+static int
+by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t
+imap_modseq_bump(struct imap_session *s, const struct mailbox *mb,
+    const char *name, const uint32_t *uids, size_t n, int expunged)
+{
+	struct ms m, out;
+	uint32_t *v;
+	size_t i = 0, j = 0;
+	uint64_t h;
+	int fd;
+
+	if (n == 0 || (fd = ms_open(s, mb, name, 1)) == -1)
+		return 0;
+	ms_read(fd, mb->uidvalidity, &m);
+	h = ++m.highest;
+	v = xreallocarray(NULL, n, sizeof(*v));
+	memcpy(v, uids, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), by_u32);
+	/* merge: O(lines + n log n) */
+	memset(&out, 0, sizeof(out));
+	out.highest = h;
+	while (i < m.n || j < n) {
+		if (j == n || (i < m.n && m.uid[i] < v[j])) {
+			ms_add(&out, m.uid[i], m.mod[i]);
+			i++;
+		} else {
+			if (!expunged && (out.n == 0 ||
+			    out.uid[out.n - 1] != v[j]))
+				ms_add(&out, v[j], h);
+			if (i < m.n && m.uid[i] == v[j])
+				i++;
+			j++;
+		}
+	}
+	if (ms_write(fd, mb->uidvalidity, &out) == -1)
+		h = 0;
+	(void)close(fd);
+	free(v);
+	ms_free(&m);
+	ms_free(&out);
+	if (h != 0 && s->mb == mb) {
+		s->highestmodseq = h;
+		imap_modseq_load(s);
+	}
+	return h;
+}
