@@ -461,15 +461,6 @@ def switch_cases(ctx, sel):
             res[who] = transcript(out, err.replace(t.encode(), b"@TMP@"),
                                   rc)
         want, got = res["oracle"], res["ours"]
-        if want != got and want[:-1] == got[:-1] and \
-                want[-1] == b"exit: 70" and got[-1] == b"exit: 0":
-            # sendmail's "unknown member map" is a syserr (exit 70); ours
-            # goes to map_env.syserr, which the cf does not set yet
-            ctx.counts["XFAIL"] += 1
-            print("XFAIL diff makemap-switch-%s: %d/%d lines matched "
-                  "(exit 70 vs 0: cf.c does not set map_env.syserr yet)" %
-                  (name, len(want) - 1, len(want)))
-            continue
         report(ctx, "switch-" + name, want, got)
 
 

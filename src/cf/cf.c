@@ -61,6 +61,13 @@ env_message(void *arg, const char *text)
 	cf_message(cf, "%s", text);
 }
 
+/* A map's error sendmail reports with syserr (and exits 70 for). */
+static void
+env_syserr(void *arg, const char *text)
+{
+	cf_syserr(arg, "%s", text);
+}
+
 struct cf *
 cf_new(void)
 {
@@ -85,6 +92,7 @@ cf_new(void)
 	env.macro_set = env_macro_set;
 	env.in_class = env_in_class;
 	env.message = env_message;
+	env.syserr = env_syserr;
 	cf->maps = map_set_new(&env);
 
 	cf_macdefine(cf, 'v', MAILSYS_VERSION);
