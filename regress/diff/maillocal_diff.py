@@ -338,7 +338,7 @@ def main():
     try:
         if os.geteuid() != 0:
             raise Skip("needs root (mailboxes owned by other users)")
-        ctx.ours = os.path.join(args.bin, "mail.local")
+        ctx.ours = os.path.abspath(os.path.join(args.bin, "mail.local"))
         if not os.access(ctx.ours, os.X_OK):
             raise Skip("%s not built" % ctx.ours)
         ctx.root = oracle_root()

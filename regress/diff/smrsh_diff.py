@@ -163,7 +163,7 @@ def main():
     ctx = Ctx()
     ctx.counts = {"PASS": 0, "FAIL": 0}
     try:
-        ctx.ours = os.path.join(args.bin, "smrsh")
+        ctx.ours = os.path.abspath(os.path.join(args.bin, "smrsh"))
         if not os.access(ctx.ours, os.X_OK):
             raise Skip("%s not built" % ctx.ours)
         ctx.root = oracle_root()
