@@ -125,6 +125,9 @@ struct imap_cfg {
 	unsigned	 max_literal;		/* APPEND size after login */
 	/* checks the password and becomes the user; fills the user's
 	 * canonical name and mail location */
+	/* where errors are logged (mailboxd's log); NULL: syslog */
+	void		(*log)(int prio, const char *fmt, ...)
+			    __attribute__((format(printf, 2, 3)));
 	enum imap_login	(*login)(void *ctx, const char *user,
 			    const char *pass, const char *method,
 			    char **name_out, struct mail_location *loc_out);

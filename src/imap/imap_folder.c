@@ -296,7 +296,7 @@ imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
 		mb = mailbox_open(s->loc.format, path.data, s->cfg->locks,
 		    &err);
 		if (mb == NULL) {
-			log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, name,
+			imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
 			    err.msg);
 			imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
 			    "occurred. Refer to server log for more "
@@ -386,7 +386,7 @@ folder_error(struct imap_session *s, const char *tag, const struct err *err)
 		imap_tagged(s, tag, "NO %s", err->msg);
 		break;
 	default:
-		log_plain(LOG_ERR, "imap(%s): %s", s->user, err->msg);
+		imap_log(s, LOG_ERR, "imap(%s): %s", s->user, err->msg);
 		imap_tagged(s, tag, "NO [SERVERBUG] Internal error occurred. "
 		    "Refer to server log for more information.");
 	}
@@ -623,7 +623,7 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 	err_clear(&err);
 	if (mailbox_append_batch(s->loc.format, path.data, s->cfg->locks, nv,
 	    n, &uv, &err) == -1) {
-		log_plain(LOG_ERR, "imap(%s): append %s: %s", s->user, name,
+		imap_log(s, LOG_ERR, "imap(%s): append %s: %s", s->user, name,
 		    err.msg);
 		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
 		    "occurred. Refer to server log for more information.");
@@ -725,7 +725,7 @@ batch_flush(struct imap_session *s, struct copy_batch *b, const char *path,
 	rc = mailbox_append_batch(s->loc.format, path, s->cfg->locks, v, b->n,
 	    uv, &err);
 	if (rc == -1)
-		log_plain(LOG_ERR, "imap(%s): copy to %s: %s", s->user, name,
+		imap_log(s, LOG_ERR, "imap(%s): copy to %s: %s", s->user, name,
 		    err.msg);
 	if (rc == 0) {
 		uint32_t *u = xcalloc(b->n, sizeof(*u));
@@ -805,7 +805,7 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
 			it->x = (size_t)x;
 			if (mailbox_msg_read(s->mb, (size_t)x, &it->raw,
 			    &err) == -1) {
-				log_plain(LOG_ERR, "imap(%s): copy to %s: %s",
+				imap_log(s, LOG_ERR, "imap(%s): copy to %s: %s",
 				    s->user, name, err.msg);
 				failed = 1;
 				break;

@@ -68,6 +68,9 @@ void	imap_cstr_out(struct buf *, const char *);
 
 /* ---- imap_session.c */
 
+/* a log line through the caller's logger (cfg->log) */
+void	imap_log(struct imap_session *, int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 void	imap_reply(struct imap_session *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	imap_tagged(struct imap_session *, const char *tag, const char *fmt,

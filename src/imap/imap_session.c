@@ -31,6 +31,23 @@
 /* ---- replies */
 
 void
+imap_log(struct imap_session *s, int prio, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b, 4096);
+	va_start(ap, fmt);
+	(void)buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (s->cfg->log != NULL)
+		s->cfg->log(prio, "%s", buf_cstr(&b));
+	else
+		log_plain(prio, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+void
 imap_reply(struct imap_session *s, const char *fmt, ...)
 {
 	va_list ap;

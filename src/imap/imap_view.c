@@ -335,7 +335,7 @@ diff(struct imap_session *s, int allow_expunge)
 
 		err_clear(&err);
 		if (keep_keywords(s, 0, &err) == -1)
-			log_plain(LOG_ERR, "imap(%s): %s: %s", s->user,
+			imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user,
 			    s->mbname, err.msg);
 	}
 }
@@ -362,7 +362,7 @@ imap_commit(struct imap_session *s, const char *tag)
 		}
 	if (keep_keywords(s, 0, &err) == -1) {
 		free(gone);
-		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
+		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		if (tag != NULL)
 			imap_tagged(s, tag, "NO [SERVERBUG] Internal error "
@@ -404,7 +404,7 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		return;
 	err_clear(&err);
 	if (mailbox_changed(s->mb) && keep_keywords(s, 1, &err) == -1) {
-		log_plain(LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
+		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		return;
 	}

@@ -426,7 +426,9 @@ open_locked(struct mailbox *mb, int write, struct mbox_lock *l,
 			break;
 		mbox_lock_release(l);
 		(void)close(fd);
-		if (tries == 10)
+		/* busy sessions rewrite the file often: each try waits
+		 * for the locks, so this ends with the lock timeouts */
+		if (tries == 1000)
 			return err_set(err, ERR_TEMPFAIL, "%s keeps being "
 			    "replaced", mb->path);
 	}

@@ -131,6 +131,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 	ic.nspecial = cfg->nspecial;
 	ic.locks = &cfg->locks;
 	ic.max_literal = MAX_APPEND;
+	ic.log = mbd_log;
 	ic.login = login;
 	ic.ctx = &x;
 	memset(&s, 0, sizeof(s));
