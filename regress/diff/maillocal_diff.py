@@ -22,7 +22,10 @@ any such line).  After a line longer than the last one, Debian's copies
 stale buffer bytes into an unterminated last line; ours does not.
 
 Cases for ours alone: -B and -s (later upstream flags the oracle lacks),
-and a delivery waiting for a dotlock that another process holds.
+a delivery waiting for a dotlock that another process holds, and twenty
+deliveries at once into one mbox while a dovecot-style holder keeps its
+fcntl lock and dotlock for a second (every message once and whole when
+Python's mailbox module reads the mbox back).
 
 Usage: maillocal_diff.py [--bin DIR] [--keep] [case ...]
 Prints `PASS diff maillocal-<case>: ...`, FAIL with the differences, XFAIL
@@ -124,6 +127,11 @@ def setup_home_symlink(t):
     os.symlink(os.path.join(t, "secret"), os.path.join(t, "home/joe/mbox"))
 
 
+def setup_home_link_out(t):
+    os.mkdir(os.path.join(t, "rootonly"), 0o700)
+    os.symlink(os.path.join(t, "rootonly"), os.path.join(t, "home/joe/Mail"))
+
+
 def setup_lmtp_refuse(t):
     setup_wrong_owner(t)
     write(os.path.join(t, "x"), "")
@@ -157,6 +165,11 @@ CASES = {
     "home-missing": (["-h", "mbox", "nohome"], SIMPLE, None, {}, None),
     "home-symlink": (["-h", "mbox", "joe"], SIMPLE, setup_home_symlink, {},
                      None),
+    "home-link-to-root-folder": (["-h", "Mail/inbox", "joe"], SIMPLE,
+                                 setup_home_link_out, {},
+                                 "Debian's makes the mailbox as root "
+                                 "through the user's link; ours works in "
+                                 "the home folder as the user"),
     "refuse-symlink": (["-f", "s", "joe"], SIMPLE, setup_symlink, {}, None),
     "refuse-owner": (["-f", "s", "joe"], SIMPLE, setup_wrong_owner, {},
                      None),
@@ -209,12 +222,15 @@ def make_tree(t, setup):
 def snapshot(t):
     """Every file the programs may have touched, normalised."""
     out = []
-    for sub in ("spool", "home/joe", "home/bob", "."):
+    for sub in ("spool", "home/joe", "home/bob", "rootonly", "."):
+        if not os.path.isdir(os.path.join(t, sub)):
+            continue
         d = os.path.join(t, sub)
         for name in sorted(os.listdir(d)):
             p = os.path.join(d, name)
             st = os.lstat(p)
-            if sub == "." and name in ("spool", "home", "passwd", "group"):
+            if sub == "." and name in ("spool", "home", "passwd", "group",
+                                       "rootonly"):
                 continue
             line = "%s/%s mode=%o uid=%d gid=%d" % (
                 sub, name, st.st_mode, st.st_uid, st.st_gid)
@@ -323,6 +339,61 @@ def ours_only(ctx):
     ctx.counts["PASS" if ok else "FAIL"] += 1
 
 
+CONCURRENT = 20
+NS_MANY = ('mount --bind "$T/passwd" /etc/passwd && '
+           'mount --bind "$T/group" /etc/group && '
+           'mount --bind "$T/spool" /var/mail && cd "$T" && '
+           'for i in $(seq 1 %d); do "$1" -f "s$i@example.org" joe '
+           '<"$T/msg$i" & done; wait' % CONCURRENT)
+
+
+def concurrent(ctx):
+    """Deliveries at once into one mbox while another process holds
+    dovecot's locks (fcntl, then the dotlock) for a second: every message
+    once and whole, read back with Python's mailbox module."""
+    import fcntl
+    import mailbox
+    t = os.path.join(ctx.tmp, "concurrent")
+    make_tree(t, None)
+    mbox = os.path.join(t, "spool", "joe")
+    write(mbox, "")
+    os.chown(mbox, 1001, 100)
+    os.chmod(mbox, 0o600)
+    for i in range(1, CONCURRENT + 1):
+        body = "".join("From line %d of message %d\n" % (j, i)
+                       for j in range(200))
+        write(os.path.join(t, "msg%d" % i),
+              "Subject: m%d\n\n%s" % (i, body))
+    holder = open(mbox, "r+")
+    fcntl.lockf(holder, fcntl.LOCK_EX)
+    write(mbox + ".lock", "%d\n" % os.getpid())
+
+    def release():
+        time.sleep(1.0)
+        os.unlink(mbox + ".lock")
+        fcntl.lockf(holder, fcntl.LOCK_UN)
+        holder.close()
+
+    th = threading.Thread(target=release)
+    th.start()
+    env = ours_env()
+    env["T"] = t
+    p = subprocess.run(ctx.prefix + ["sh", "-c", NS_MANY, "sh", ctx.ours],
+                       capture_output=True, env=env, timeout=120)
+    th.join()
+    msgs = list(mailbox.mbox(mbox))
+    subjects = sorted(m["Subject"] for m in msgs)
+    whole = all(m.get_payload().count("\n>From line ") == 199 and
+                m.get_payload().startswith(">From line 0 ") for m in msgs)
+    ok = (p.returncode == 0 and not p.stderr and whole and
+          subjects == sorted("m%d" % i for i in range(1, CONCURRENT + 1)))
+    print("%s diff maillocal-concurrent: %d deliveries behind a held "
+          "dovecot lock, %d messages read back%s" %
+          ("PASS" if ok else "FAIL", CONCURRENT, len(msgs),
+           "" if ok else ": %r" % p.stderr[:300]))
+    ctx.counts["PASS" if ok else "FAIL"] += 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("BIN") or
@@ -364,6 +435,7 @@ def main():
             compare(ctx, name)
         if not args.cases:
             ours_only(ctx)
+            concurrent(ctx)
     finally:
         if args.keep:
             print("kept %s" % ctx.tmp)

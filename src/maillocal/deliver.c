@@ -4,8 +4,9 @@
  * regular file (a symbolic link is not), with one link, owned by the
  * recipient; a new one is made with O_EXCL, mode 0600 and given to the
  * recipient.  It is then opened as the recipient (running as root, the
- * effective uid and gid switch for the open and the writes) and must
- * still be the file that was checked.  Locks as mailboxd takes them
+ * effective uid and gid switch for the open and the writes; for a
+ * mailbox in the home folder, -h, for every step) and must still be
+ * the file that was checked.  Locks as mailboxd takes them
  * (mbox_lock_cfg_default: fcntl, then the dotlock <mbox>.lock), then
  * the append with fsync, cut back to the old size if it fails.
  */
@@ -296,7 +297,7 @@ ml_deliver(struct ml *ml, const char *img, size_t len, const char *name)
 	struct rcpt r;
 	struct stat sb;
 	size_t nheld = 0;
-	int ok = 0;
+	int ok = 0, home;
 
 	if (privileged == -1) {
 		privileged = geteuid() == 0;
@@ -304,22 +305,31 @@ ml_deliver(struct ml *ml, const char *img, size_t len, const char *name)
 	}
 	memset(&r, 0, sizeof(r));
 	r.fd = -1;
-	if (resolve(ml, name, &r) == -1 || check_mbox(ml, &r, &sb) == -1)
+	if (resolve(ml, name, &r) == -1)
 		return;
-	if (become_user(ml, &r) == -1)
+	/*
+	 * The spool folder is root's: the mailbox is made and the dotlock
+	 * taken there as root.  A home folder is the user's, whose links
+	 * could lead anywhere: there everything is done as the user.
+	 */
+	home = ml->home_file != NULL;
+	if (home && become_user(ml, &r) == -1)
 		return;
-	if (open_mbox(ml, &r, &sb) == -1) {
+	if (check_mbox(ml, &r, &sb) == -1 ||
+	    become_user(ml, &r) == -1 || open_mbox(ml, &r, &sb) == -1)
+		goto out;
+	if (!home)
 		become_root(ml);
-		return;
-	}
-	become_root(ml);
 	if (lock_mbox(ml, &r, held, &nheld) == 0 &&
 	    become_user(ml, &r) == 0) {
 		write_mbox(ml, &r, img, len, &ok);
-		become_root(ml);
+		if (!home)
+			become_root(ml);
 	}
 	while (nheld > 0)
 		mbox_lock_release(&held[--nheld]);
+out:
+	become_root(ml);
 	if (r.fd != -1)
 		(void)close(r.fd);
 	if (ok && ml->lmtp)
