@@ -268,68 +268,22 @@ imap_cmd_uid(struct imap_session *s, struct imap_cmd *c)
 		    "Unknown command %s", verb);
 }
 
-void
-imap_cmd_fetch_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_fetch(s, c, 0);
-}
+/* the command table's handlers for verbs that share a function */
+#define ADAPTER(name, call)						\
+	void								\
+	name(struct imap_session *s, struct imap_cmd *c)		\
+	{								\
+		call;							\
+	}
 
-void
-imap_cmd_store_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_store(s, c, 0);
-}
-
-void
-imap_cmd_search_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_search(s, c, 0);
-}
-
-void
-imap_cmd_sort_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_sort(s, c, 0);
-}
-
-void
-imap_cmd_thread_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_thread(s, c, 0);
-}
-
-void
-imap_cmd_copy_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_copy(s, c, 0, 0);
-}
-
-void
-imap_cmd_move_seq(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_copy(s, c, 0, 1);
-}
-
-void
-imap_cmd_list_all(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_list(s, c, 0);
-}
-
-void
-imap_cmd_lsub(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_list(s, c, 1);
-}
-
-void
-imap_cmd_subscribe_on(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_subscribe(s, c, 1);
-}
-
-void
-imap_cmd_unsubscribe(struct imap_session *s, struct imap_cmd *c)
-{
-	imap_cmd_subscribe(s, c, 0);
-}
+ADAPTER(imap_cmd_fetch_seq, imap_cmd_fetch(s, c, 0))
+ADAPTER(imap_cmd_store_seq, imap_cmd_store(s, c, 0))
+ADAPTER(imap_cmd_search_seq, imap_cmd_search(s, c, 0))
+ADAPTER(imap_cmd_sort_seq, imap_cmd_sort(s, c, 0))
+ADAPTER(imap_cmd_thread_seq, imap_cmd_thread(s, c, 0))
+ADAPTER(imap_cmd_copy_seq, imap_cmd_copy(s, c, 0, 0))
+ADAPTER(imap_cmd_move_seq, imap_cmd_copy(s, c, 0, 1))
+ADAPTER(imap_cmd_list_all, imap_cmd_list(s, c, 0))
+ADAPTER(imap_cmd_lsub, imap_cmd_list(s, c, 1))
+ADAPTER(imap_cmd_subscribe_on, imap_cmd_subscribe(s, c, 1))
+ADAPTER(imap_cmd_unsubscribe, imap_cmd_subscribe(s, c, 0))
