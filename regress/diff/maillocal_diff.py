@@ -269,26 +269,23 @@ def run_one(ctx, who, binary, argv, stdin, setup, extra):
             err + b"\n===== files\n" + snapshot(t))
 
 
-def compare(ctx, name):
-    argv, stdin, setup, extra, xfail = CASES[name]
-    ctx.case = name
-    want = run_one(ctx, "oracle", ctx.oracle, argv, stdin, setup, extra)
-    got = run_one(ctx, "ours", ctx.ours, argv, stdin, setup, extra)
+def report(ctx, test, want, got, xfail=None):
+    """Prints the verdict on one case (`test` as in "maillocal-basic")
+    and counts it; the first differing lines after a FAIL."""
     a, b = want.split(b"\n"), got.split(b"\n")
     same = sum(1 for x, y in zip(a, b) if x == y)
     total = max(len(a), len(b))
     if want == got:
-        verdict = "XPASS" if xfail else "PASS"
-        print("%s diff maillocal-%s: %d/%d lines matched" %
-              (verdict, name, total, total))
+        print("%s diff %s: %d/%d lines matched" %
+              ("XPASS" if xfail else "PASS", test, total, total))
         ctx.counts["PASS"] += 1
         return
     if xfail:
-        print("XFAIL diff maillocal-%s: %d/%d lines matched (%s)" %
-              (name, same, total, xfail))
+        print("XFAIL diff %s: %d/%d lines matched (%s)" %
+              (test, same, total, xfail))
         ctx.counts["XFAIL"] += 1
         return
-    print("FAIL diff maillocal-%s: %d/%d lines matched" % (name, same, total))
+    print("FAIL diff %s: %d/%d lines matched" % (test, same, total))
     ctx.counts["FAIL"] += 1
     shown = 0
     for i in range(total):
@@ -300,6 +297,36 @@ def compare(ctx, name):
             shown += 1
             if shown == 8:
                 break
+
+
+def run_cases(ctx, args, tool, cases, compare, more=None):
+    """The chosen cases (all, then more(ctx), when none are named), the
+    tree removed unless --keep; the exit status."""
+    try:
+        for name in args.cases or list(cases):
+            if name not in cases:
+                print("FAIL diff %s-%s: no such case" % (tool, name))
+                ctx.counts["FAIL"] += 1
+                continue
+            compare(ctx, name)
+        if not args.cases and more is not None:
+            more(ctx)
+    finally:
+        if args.keep:
+            print("kept %s" % ctx.tmp)
+        else:
+            shutil.rmtree(ctx.tmp, ignore_errors=True)
+    if ctx.counts["FAIL"]:
+        return 1
+    return 0 if ctx.counts["PASS"] else 77
+
+
+def compare(ctx, name):
+    argv, stdin, setup, extra, xfail = CASES[name]
+    ctx.case = name
+    want = run_one(ctx, "oracle", ctx.oracle, argv, stdin, setup, extra)
+    got = run_one(ctx, "ours", ctx.ours, argv, stdin, setup, extra)
+    report(ctx, "maillocal-" + name, want, got, xfail)
 
 
 def ours_only(ctx):
@@ -394,7 +421,9 @@ def concurrent(ctx):
     ctx.counts["PASS" if ok else "FAIL"] += 1
 
 
-def main():
+def start(tool):
+    """The command line and a context with ours and the oracle's program
+    (ctx.ours, ctx.root, ctx.oracle); Skip when either is missing."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("BIN") or
                     os.path.join(REPO, "bin"))
@@ -405,18 +434,22 @@ def main():
     class Ctx:
         pass
     ctx = Ctx()
-    ctx.counts = {"PASS": 0, "FAIL": 0, "SKIP": 0, "XFAIL": 0}
+    ctx.counts = {"PASS": 0, "FAIL": 0, "XFAIL": 0}
+    ctx.ours = os.path.abspath(os.path.join(args.bin, tool))
+    if not os.access(ctx.ours, os.X_OK):
+        raise Skip("%s not built" % ctx.ours)
+    ctx.root = oracle_root()
+    ctx.oracle = os.path.join(ctx.root, "usr/libexec/sendmail", tool)
+    if not os.access(ctx.oracle, os.X_OK):
+        raise Skip("the oracle has no %s" % tool)
+    return args, ctx
+
+
+def main():
     try:
         if os.geteuid() != 0:
             raise Skip("needs root (mailboxes owned by other users)")
-        ctx.ours = os.path.abspath(os.path.join(args.bin, "mail.local"))
-        if not os.access(ctx.ours, os.X_OK):
-            raise Skip("%s not built" % ctx.ours)
-        ctx.root = oracle_root()
-        ctx.oracle = os.path.join(ctx.root,
-                                  "usr/libexec/sendmail/mail.local")
-        if not os.access(ctx.oracle, os.X_OK):
-            raise Skip("the oracle has no mail.local")
+        args, ctx = start("mail.local")
         ctx.prefix = ["unshare", "--uts", "--mount"]
         p = subprocess.run(ctx.prefix + ["true"], capture_output=True)
         if p.returncode != 0:
@@ -426,24 +459,11 @@ def main():
     except Skip as e:
         print("SKIP diff maillocal: %s" % e)
         return 77
-    try:
-        for name in args.cases or list(CASES):
-            if name not in CASES:
-                print("FAIL diff maillocal-%s: no such case" % name)
-                ctx.counts["FAIL"] += 1
-                continue
-            compare(ctx, name)
-        if not args.cases:
-            ours_only(ctx)
-            concurrent(ctx)
-    finally:
-        if args.keep:
-            print("kept %s" % ctx.tmp)
-        else:
-            shutil.rmtree(ctx.tmp, ignore_errors=True)
-    if ctx.counts["FAIL"]:
-        return 1
-    return 0 if ctx.counts["PASS"] else 77
+
+    def more(ctx):
+        ours_only(ctx)
+        concurrent(ctx)
+    return run_cases(ctx, args, "maillocal", CASES, compare, more)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,13 @@ Prints `PASS diff smrsh-<case>: ...`, FAIL with the differences, or SKIP
 with the reason.  Exit 0, 1 on a failure, 77 when everything was skipped.
 """
 
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 
-from oracle_env import REPO, Skip, make_tmp, oracle_env, oracle_root, write
+from maillocal_diff import report, run_cases, start
+from oracle_env import Skip, make_tmp, oracle_env, write
 
 NS = 'mount --bind "$T/etc" /etc && cd "$T/work" && exec "$@"'
 
@@ -133,43 +133,12 @@ def compare(ctx, name):
     argv, stdin = CASES[name]
     want = run_one(ctx, "oracle", ctx.oracle, argv, stdin)
     got = run_one(ctx, "ours", ctx.ours, argv, stdin)
-    a, b = want.split(b"\n"), got.split(b"\n")
-    total = max(len(a), len(b))
-    same = sum(1 for x, y in zip(a, b) if x == y)
-    if want == got:
-        print("PASS diff smrsh-%s: %d/%d lines matched" % (name, total, total))
-        ctx.counts["PASS"] += 1
-        return
-    print("FAIL diff smrsh-%s: %d/%d lines matched" % (name, same, total))
-    ctx.counts["FAIL"] += 1
-    for i in range(total):
-        x = a[i] if i < len(a) else b"<none>"
-        y = b[i] if i < len(b) else b"<none>"
-        if x != y:
-            print("  line %d:\n    - oracle %r\n    + ours   %r" %
-                  (i + 1, x[:200], y[:200]))
+    report(ctx, "smrsh-" + name, want, got)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=os.environ.get("BIN") or
-                    os.path.join(REPO, "bin"))
-    ap.add_argument("--keep", action="store_true")
-    ap.add_argument("cases", nargs="*")
-    args = ap.parse_args()
-
-    class Ctx:
-        pass
-    ctx = Ctx()
-    ctx.counts = {"PASS": 0, "FAIL": 0}
     try:
-        ctx.ours = os.path.abspath(os.path.join(args.bin, "smrsh"))
-        if not os.access(ctx.ours, os.X_OK):
-            raise Skip("%s not built" % ctx.ours)
-        ctx.root = oracle_root()
-        ctx.oracle = os.path.join(ctx.root, "usr/libexec/sendmail/smrsh")
-        if not os.access(ctx.oracle, os.X_OK):
-            raise Skip("the oracle has no smrsh")
+        args, ctx = start("smrsh")
         for pre in (["unshare", "--mount"], ["unshare", "-r", "--mount"]):
             p = subprocess.run(pre + ["true"], capture_output=True)
             if p.returncode == 0:
@@ -182,21 +151,7 @@ def main():
     except (Skip, OSError) as e:
         print("SKIP diff smrsh: %s" % e)
         return 77
-    try:
-        for name in args.cases or list(CASES):
-            if name not in CASES:
-                print("FAIL diff smrsh-%s: no such case" % name)
-                ctx.counts["FAIL"] += 1
-                continue
-            compare(ctx, name)
-    finally:
-        if args.keep:
-            print("kept %s" % ctx.tmp)
-        else:
-            shutil.rmtree(ctx.tmp, ignore_errors=True)
-    if ctx.counts["FAIL"]:
-        return 1
-    return 0 if ctx.counts["PASS"] else 77
+    return run_cases(ctx, args, "smrsh", CASES, compare)
 
 
 if __name__ == "__main__":
