@@ -12,7 +12,9 @@ stderr (the program's path made "mail.local"), and every file left in
 the spool and the homes: name, mode, owner and bytes, the date of each
 From_ line made "DATE".  Refusal cases set up a symbolic link, a hard
 link, a folder or a mailbox owned by someone else first and check that
-nothing was written through it.
+nothing was written through it.  Full-disk cases deliver into a 4 KiB
+tmpfs spool: the same error, exit 75 (or reply 450), and the mailbox cut
+back to its old size.
 
 Known, deliberate differences are XFAIL cases: Debian's mail.local
 (built with Content-Length support) escapes a "From " line only when it
@@ -56,10 +58,16 @@ nohome:x:1003:100:No Home::/bin/sh
 GROUP = "root:x:0:\nmail:x:8:\nusers:x:100:\n"
 USERS = {"joe": 1001, "bob": 1002}
 
+# with $SPOOL_SIZE the spool is a tmpfs of that size (a full disk),
+# gone with the namespace: its files are listed on stdout instead
 NS = ('mount --bind "$T/passwd" /etc/passwd && '
       'mount --bind "$T/group" /etc/group && '
       'mount --bind "$T/spool" /var/mail && '
-      'hostname %s && cd "$T" && exec "$@"' % HOST)
+      'hostname %s && cd "$T" || exit 125; '
+      '[ -z "$SPOOL_SIZE" ] && exec "$@"; '
+      'mount -t tmpfs -o "size=$SPOOL_SIZE,mode=1777" tmpfs /var/mail && '
+      '"$@"; rc=$?; ls -ln /var/mail | sed 1d | cut -d" " -f1,3-5,9-; '
+      'exit $rc' % HOST)
 
 SIMPLE = (b"Received: from a by b\nFrom: Sender <s@example.org>\n"
           b"To: joe@example.test\nSubject: test\n\nline one\n\nline three\n"
@@ -176,6 +184,12 @@ CASES = {
     "refuse-hardlink": (["-f", "s", "joe"], SIMPLE, setup_hardlink, {},
                         None),
     "refuse-folder": (["-f", "s", "joe"], SIMPLE, setup_dir, {}, None),
+    "disk-full": (["-f", "s", "joe"], LONG, None, {"SPOOL_SIZE": "4k"},
+                  None),
+    "disk-full-lmtp": (["-l"], b"LHLO x\r\nMAIL FROM:<a>\r\nRCPT TO:<joe>\r\n"
+                       b"DATA\r\n" + LONG.replace(b"\n", b"\r\n") +
+                       b".\r\nQUIT\r\n", None, {"SPOOL_SIZE": "4k"},
+                       None),
     "flags-7bd": (["-7", "-b", "-d", "-f", "s", "joe"], SIMPLE, None, {},
                   None),
     "usage-none": ([], b"", None, {}, None),
