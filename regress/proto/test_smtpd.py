@@ -320,6 +320,42 @@ def test_rate_and_connection_limits(tmp_path):
         d.stop()
 
 
+HEADER_CHECK = """\
+LOCAL_CONFIG
+HSubject: $>CheckSubject
+LOCAL_RULESETS
+SCheckSubject
+R$* cheap pills $*	$#error $: 550 5.7.1 Header looks like spam
+R$* discard me $*	$#discard $: discard
+"""
+
+
+def test_header_check_rulesets(tmp_path):
+    d = Daemon(str(tmp_path), mc_extra=HEADER_CHECK)
+    d.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", d.port, timeout=10)
+        s.ehlo("c.example.net")
+        for subject, want in ((b"buy cheap pills now", 550),
+                              (b"please discard me", 250),
+                              (b"a normal subject", 250)):
+            s.mail("a@example.com")
+            s.rcpt("root")
+            code, msg = s.data(b"Subject: " + subject + b"\r\n\r\nx\r\n")
+            assert code == want, (subject, code, msg)
+            if code == 550:
+                assert msg == b"5.7.1 Header looks like spam"
+        s.quit()
+        # only the normal message was queued; the check line adds nothing
+        qfs = d.queue()
+        assert len(qfs) == 1
+        text = read_qf(qfs[0])
+        assert "H??Subject: a normal subject\n" in text
+        assert "CheckSubject" not in text
+    finally:
+        d.stop()
+
+
 def send_many(port, n, acked, errors, tag):
     try:
         s = smtplib.SMTP("127.0.0.1", port, timeout=20)

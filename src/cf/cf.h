@@ -111,6 +111,8 @@ struct cf_hline {
 	const char	*value;		/* metasymbols kept */
 	const char	*flags;
 	const char	*macro;
+	const char	*check;		/* "H...: $>rs": the ruleset, or NULL */
+	int		 check_raw;	/* $>+rs: comments kept */
 };
 int		 cf_header_default(struct cf *, size_t i, struct cf_hline *);
 long		 cf_precedence(struct cf *, const char *value);

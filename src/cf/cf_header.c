@@ -115,6 +115,16 @@ cf_header_default(struct cf *cf, size_t i, struct cf_hline *out)
 	out->value = h->value;
 	out->flags = h->flags;
 	out->macro = h->macro;
+	/* "HName: $>ruleset" (or $>+ruleset) checks a header, adds none */
+	out->check = NULL;
+	out->check_raw = 0;
+	if ((unsigned char)h->value[0] == META_CALLSUBR) {
+		out->check = h->value + 1;
+		if (*out->check == '+') {
+			out->check++;
+			out->check_raw = 1;
+		}
+	}
 	return 0;
 }
 

@@ -39,6 +39,8 @@ msg_hdrs_defaults(struct msg *m, struct cf *cf)
 	size_t i;
 
 	for (i = 0; cf_header_default(cf, i, &hl) == 0; i++) {
+		if (hl.check != NULL)
+			continue;	/* a header check, not a header */
 		h = xcalloc(1, sizeof(*h));
 		h->name = xstrdup(hl.name);
 		h->value = xmalloc(strlen(hl.value) + 2);

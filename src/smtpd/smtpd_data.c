@@ -51,6 +51,65 @@ read_message(struct session *s, struct msg_collect *c)
 	}
 }
 
+/* The cf's ruleset for checking header `name' (H...: $>rs), or NULL. */
+static const char *
+header_check(struct cf *cf, const char *name)
+{
+	struct cf_hline hl;
+	size_t i;
+
+	for (i = 0; cf_header_default(cf, i, &hl) == 0; i++)
+		if (hl.check != NULL && str_casecmp(hl.name, name) == 0)
+			return hl.check;
+	return NULL;
+}
+
+/*
+ * The header checks of the cf (HName: $>ruleset) over the message's
+ * headers, then check_eoh with the number and size of the headers.
+ * A reject is said here.
+ */
+static enum cf_verdict
+check_headers(struct session *s)
+{
+	const struct msg_hdr *h;
+	enum cf_verdict v, res = CF_ACCEPT;
+	char num[24], len[24];
+	const char *rs;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->msg.hdrs.n; i++) {
+		h = s->msg.hdrs.v[i];
+		if (h->deflt || h->deleted)
+			continue;
+		n++;
+		if ((rs = header_check(s->cf, h->name)) == NULL)
+			continue;
+		(void)snprintf(len, sizeof(len), "%zu", strlen(h->value));
+		cf_macro_define(s->cf, "{hdr_name}", h->name);
+		cf_macro_define(s->cf, "{currHeader}", h->value);
+		cf_macro_define(s->cf, "{hdrlen}", len);
+		v = cf_rscheck(s->cf, rs, str_skip_ws(h->value), NULL, NULL);
+		if (v == CF_REJECT || v == CF_TEMPFAIL) {
+			log_msg(LOG_NOTICE, s->id, "ruleset=%s, arg1=%s, "
+			    "relay=%s, reject=%s", rs, str_skip_ws(h->value),
+			    s->relay, buf_cstr(&s->err));
+			reply_cf_error(s);
+			return v;
+		}
+		if (v == CF_DISCARD)
+			res = CF_DISCARD;
+	}
+	(void)snprintf(num, sizeof(num), "%zu", n);
+	(void)snprintf(len, sizeof(len), "%zu", s->msg.hdrbytes);
+	v = cf_rscheck(s->cf, "check_eoh", num, len, NULL);
+	if (v == CF_REJECT || v == CF_TEMPFAIL) {
+		reply_cf_error(s);
+		return v;
+	}
+	return v == CF_DISCARD ? CF_DISCARD : res;
+}
+
 static void
 keep_macro(void *arg, const char *name, const char *value)
 {
@@ -201,6 +260,11 @@ cmd_data(struct session *s)
 		reply(s, "%s", why);
 		goto abort;
 	}
+	v = check_headers(s);
+	if (v == CF_REJECT || v == CF_TEMPFAIL)
+		goto abort;
+	if (v == CF_DISCARD)
+		s->discard = 1;
 	v = cf_rscheck(s->cf, "check_eom", sizebuf, NULL, NULL);
 	if (v == CF_REJECT || v == CF_TEMPFAIL) {
 		reply_cf_error(s);
