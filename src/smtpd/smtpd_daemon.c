@@ -278,6 +278,10 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	pool.nslots = mdc != NULL && atol(mdc) > 0 ? (size_t)atol(mdc) :
 	    MAX_WORKERS;
 	pool.throttle = cf_long(ctx->cf, "ConnectionRateThrottle", 0);
+	/* sendmail's default: 12 per processor */
+	pool.refuse_la = cf_long(ctx->cf, "RefuseLA",
+	    12 * (sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+	    sysconf(_SC_NPROCESSORS_ONLN) : 1));
 	pool.rate = smtpd_rate_new(cf_seconds_opt(ctx->cf,
 	    "ConnectionRateWindowSize", 60));
 	if (open_ports(&pool) == -1) {

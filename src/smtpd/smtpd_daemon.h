@@ -54,6 +54,7 @@ struct smtpd_pool {
 	long			 per_worker;	/* sessions before exit */
 	struct smtpd_rate	*rate;
 	long			 throttle;	/* ConnectionRateThrottle */
+	long			 refuse_la;	/* RefuseLA */
 };
 
 /* Runs a worker in slot i until it has served its share; never returns. */

@@ -55,6 +55,7 @@ struct session {
 	long			 maxsize;	/* MaxMessageSize, 0 none */
 	long			 maxrcpts;	/* MaxRecipientsPerMessage */
 	long			 badrcpt_throttle;
+	long			 delay_la;	/* DelayLA, 0 off */
 	unsigned		 privacy;	/* PRIV_* */
 	const char		*relay;		/* "name [addr]" or ident */
 	struct smtp_data	*data;

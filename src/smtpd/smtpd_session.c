@@ -540,6 +540,14 @@ dispatch(struct session *s, char *line, size_t len)
 {
 	struct smtp_cmd c;
 	char *copy = xstrndup(line, len);
+	double la;
+
+	/* DelayLA: a loaded machine answers each command a second later */
+	if (s->delay_la > 0 && getloadavg(&la, 1) == 1 &&
+	    la >= (double)s->delay_la) {
+		(void)session_flush(s);
+		(void)sleep(1);
+	}
 
 	smtp_cmd_parse(line, len, &c);
 	clear_cf_error(s);
@@ -658,6 +666,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		s.maxrcpts = atol(v);
 	if ((v = cf_option_value(s.cf, "BadRcptThrottle")) != NULL)
 		s.badrcpt_throttle = atol(v);
+	if ((v = cf_option_value(s.cf, "DelayLA")) != NULL)
+		s.delay_la = atol(v);
 	if (peer->addr != NULL && peer->name[0] == '[')
 		(void)snprintf(relay, sizeof(relay), "%s", peer->name);
 	else if (peer->addr != NULL)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "smtpd_daemon.h"
@@ -121,6 +122,28 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	smtpd_rate_close(pool->rate, addr);
 }
 
+/*
+ * RefuseLA: while the load average is at or above it, connections wait
+ * in the listen queue, as with sendmail's daemon.
+ */
+static void
+refuse_while_loaded(const struct smtpd_pool *pool)
+{
+	static time_t said;
+	double la;
+
+	while (pool->refuse_la > 0 && getloadavg(&la, 1) == 1 &&
+	    la >= (double)pool->refuse_la) {
+		if (time(NULL) - said >= 60) {
+			said = time(NULL);
+			log_plain(LOG_NOTICE, "rejecting connections on daemon "
+			    "%s: load average: %d", pool->ports[0].name,
+			    (int)la);
+		}
+		(void)sleep(1);
+	}
+}
+
 static void
 drop_privileges(const struct smtpd_pool *pool)
 {
@@ -165,6 +188,7 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		if (n <= 0)
 			continue;
 		i = (size_t)got.data.u64;
+		refuse_while_loaded(pool);
 		smtpd_rate_throttle(pool->rate, pool->throttle);
 		fd = accept4(pool->ports[i].fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1)
