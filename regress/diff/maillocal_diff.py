@@ -140,6 +140,12 @@ def setup_home_link_out(t):
     os.symlink(os.path.join(t, "rootonly"), os.path.join(t, "home/joe/Mail"))
 
 
+def setup_home_link_group(t):
+    os.mkdir(os.path.join(t, "rootonly"), 0o770)
+    os.chmod(os.path.join(t, "rootonly"), 0o770)
+    os.symlink(os.path.join(t, "rootonly"), os.path.join(t, "home/joe/Mail"))
+
+
 def setup_lmtp_refuse(t):
     setup_wrong_owner(t)
     write(os.path.join(t, "x"), "")
@@ -178,6 +184,10 @@ CASES = {
                                  "Debian's makes the mailbox as root "
                                  "through the user's link; ours works in "
                                  "the home folder as the user"),
+    "home-link-to-root-group-folder": (["-h", "Mail/inbox", "joe"], SIMPLE,
+                                       setup_home_link_group, {},
+                                       "as above; ours acts with the "
+                                       "user's group alone, not root's"),
     "refuse-symlink": (["-f", "s", "joe"], SIMPLE, setup_symlink, {}, None),
     "refuse-owner": (["-f", "s", "joe"], SIMPLE, setup_wrong_owner, {},
                      None),

@@ -18,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "maillocal/maillocal.h"
+#include "lib/xalloc.h"
 #include "mailbox/mailbox.h"
 #include "mailbox/mbox_deliver.h"
 
@@ -35,30 +37,46 @@ struct rcpt {
 	int	 fd;
 };
 
-/* The recipient's effective ids around the open and the writes; a
- * no-op switch when we already are the recipient. */
+static int privileged = -1;	/* started with euid 0 */
+static gid_t root_egid;
+static gid_t *root_groups;
+static int root_ngroups;
+
+static void
+priv_init(void)
+{
+	int n = getgroups(0, NULL);
+
+	privileged = geteuid() == 0;
+	root_egid = getegid();
+	root_groups = xcalloc(n > 0 ? (size_t)n : 1, sizeof(gid_t));
+	root_ngroups = n > 0 ? getgroups(n, root_groups) : 0;
+	if (root_ngroups < 0)
+		root_ngroups = 0;
+}
+
+/* The recipient's effective ids (and its group alone) around what is
+ * done as the recipient; a no-op when we already are the recipient. */
 static int
 become_user(struct ml *ml, const struct rcpt *r)
 {
 	if (geteuid() == r->uid)
 		return 0;
-	if ((geteuid() != 0 || setegid(r->gid) == 0) &&
-	    seteuid(r->uid) == 0)
+	if ((geteuid() != 0 || (setgroups(1, &r->gid) == 0 &&
+	    setegid(r->gid) == 0)) && seteuid(r->uid) == 0)
 		return 0;
 	ml_fail(ml, ML_ERRNO, "450 4.2.0", "setreuid(0, %d): %s (r=%d, e=%d)",
 	    (int)r->uid, strerror(errno), (int)getuid(), (int)geteuid());
 	return -1;
 }
 
-static int privileged = -1;	/* started with euid 0 */
-static gid_t root_egid;
-
 static void
 become_root(struct ml *ml)
 {
 	if (privileged != 1 || geteuid() == 0)
 		return;
-	if (seteuid(0) == -1 || setegid(root_egid) == -1) {
+	if (seteuid(0) == -1 || setegid(root_egid) == -1 ||
+	    setgroups((size_t)root_ngroups, root_groups) == -1) {
 		ml_fail(ml, ML_TEMP, "450 4.2.0", "setreuid(0, 0): %s",
 		    strerror(errno));
 		exit(EX_TEMPFAIL);
@@ -299,10 +317,8 @@ ml_deliver(struct ml *ml, const char *img, size_t len, const char *name)
 	size_t nheld = 0;
 	int ok = 0, home;
 
-	if (privileged == -1) {
-		privileged = geteuid() == 0;
-		root_egid = getegid();
-	}
+	if (privileged == -1)
+		priv_init();
 	memset(&r, 0, sizeof(r));
 	r.fd = -1;
 	if (resolve(ml, name, &r) == -1)
