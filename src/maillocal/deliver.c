@@ -116,16 +116,16 @@ resolve(struct ml *ml, const char *name, struct rcpt *r)
 	for (i = 0; r->name[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)r->name[i];
 
-		if (c >= 0x80)
-			c &= 0x7f;
-		else if (!isprint(c))
+		c &= 0x7f;
+		if (!isprint(c))
 			c = '.';
 		r->name[i] = (char)c;
 	}
 	r->uid = pw->pw_uid;
 	r->gid = pw->pw_gid;
 	if (ml->home_file == NULL) {
-		n = strchr(r->name, '/') != NULL ? -1 : snprintf(r->path,
+		n = strchr(r->name, '/') != NULL || strcmp(r->name, ".") == 0 ||
+		    strcmp(r->name, "..") == 0 ? -1 : snprintf(r->path,
 		    sizeof(r->path), "%s/%s", MAILLOCAL_SPOOL, r->name);
 	} else if (pw->pw_dir == NULL || pw->pw_dir[0] == '\0') {
 		ml_fail(ml, ML_PERM, "550 5.1.1",
