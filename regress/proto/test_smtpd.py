@@ -185,6 +185,29 @@ def test_help_from_our_helpfile(daemon):
     s.quit()
 
 
+def test_sighup_restarts_with_the_new_cf(daemon):
+    pid = daemon.pid
+    # the administrator edits the cf, then sends SIGHUP
+    with open(daemon.cf) as f:
+        cf = f.read()
+    with open(daemon.cf, "w") as f:
+        f.write(cf.replace("Djmail.example.test", "Djnew.example.test"))
+    os.kill(pid, signal.SIGHUP)
+    for _ in range(100):
+        try:
+            s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
+            code, msg = s.ehlo("c.example.net")
+            s.quit()
+            if msg.startswith(b"new.example.test"):
+                break
+        except (OSError, smtplib.SMTPException):
+            pass
+        time.sleep(0.05)
+    assert msg.startswith(b"new.example.test Hello")
+    with open(os.path.join(daemon.root, "sendmail.pid")) as f:
+        assert int(f.readline()) == pid      # same process, as systemd wants
+
+
 def test_message_is_queued_before_250(daemon):
     s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
     s.ehlo("client.example.net")

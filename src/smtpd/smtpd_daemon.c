@@ -255,6 +255,8 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 		log_plain(LOG_INFO, "restarting %s due to signal", argv[0]);
 		for (i = 0; i < pool->nports; i++)
 			(void)close(pool->ports[i].fd);
+		/* the new program keeps this PID: no second detach */
+		(void)setenv("MAILSYS_RESTART", "1", 1);
 		(void)execv("/proc/self/exe", argv);
 		log_plain(LOG_ERR, "SYSERR(root): could not exec %s: %s",
 		    argv[0], strerror(errno));
@@ -289,6 +291,10 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		return 71;	/* EX_OSERR */
 	}
 	choose_user(&pool);
+	if (getenv("MAILSYS_RESTART") != NULL) {
+		foreground = 1;		/* restarted by SIGHUP: detached */
+		(void)unsetenv("MAILSYS_RESTART");
+	}
 	if (!foreground) {
 		pid = fork();
 		if (pid == -1)
