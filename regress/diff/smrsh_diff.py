@@ -18,6 +18,9 @@ without x bits, a dangling link, paths with "..", every shell control
 character (also with the eighth bit set), exec without a command, a
 command too long, and usage errors.
 
+Ours alone: a descriptor above 2 that the caller left open must not
+reach the program.
+
 Usage: smrsh_diff.py [--bin DIR] [--keep] [case ...]
 Prints `PASS diff smrsh-<case>: ...`, FAIL with the differences, or SKIP
 with the reason.  Exit 0, 1 on a failure, 77 when everything was skipped.
@@ -34,6 +37,7 @@ from oracle_env import Skip, make_tmp, oracle_env, write
 NS = 'mount --bind "$T/etc" /etc && cd "$T/work" && exec "$@"'
 
 ENVP = '#!/bin/sh\nenv | sort\necho "args: $#: $*"\n'
+FDS = '#!/bin/sh\nfor f in /proc/$$/fd/*; do echo "${f##*/}"; done\n'
 
 # name -> argv after the program name, stdin
 CASES = {
@@ -102,6 +106,8 @@ def make_tree(t):
     os.symlink("/nonexistent", os.path.join(sm, "dangling"))
     write(os.path.join(sm, "envp"), ENVP)
     os.chmod(os.path.join(sm, "envp"), 0o755)
+    write(os.path.join(sm, "fds"), FDS)
+    os.chmod(os.path.join(sm, "fds"), 0o755)
     write(os.path.join(sm, "noexec"), "#!/bin/sh\necho no\n")
     os.chmod(os.path.join(sm, "noexec"), 0o644)
     os.mkdir(os.path.join(sm, "dir"))
@@ -136,6 +142,26 @@ def compare(ctx, name):
     report(ctx, "smrsh-" + name, want, got)
 
 
+def fds_closed(ctx):
+    """Ours alone: a descriptor above 2 left open by the caller does not
+    reach the program (the real smrsh passes it on)."""
+    r, w = os.pipe()
+    os.dup2(r, 7)
+    try:
+        p = subprocess.run(ctx.prefix + ["sh", "-c", NS, "sh", ctx.ours,
+                           "-c", "fds"], capture_output=True, pass_fds=(7,),
+                           env={"T": ctx.tmp, "PATH": "/usr/bin:/bin"},
+                           timeout=30)
+    finally:
+        for fd in (7, r, w):
+            os.close(fd)
+    fds = p.stdout.split()
+    ok = p.returncode == 0 and b"7" not in fds and b"0" in fds
+    print("%s diff smrsh-fds-closed: the program sees descriptors %s" %
+          ("PASS" if ok else "FAIL", b" ".join(fds).decode()))
+    ctx.counts["PASS" if ok else "FAIL"] += 1
+
+
 def main():
     try:
         args, ctx = start("smrsh")
@@ -151,7 +177,7 @@ def main():
     except (Skip, OSError) as e:
         print("SKIP diff smrsh: %s" % e)
         return 77
-    return run_cases(ctx, args, "smrsh", CASES, compare)
+    return run_cases(ctx, args, "smrsh", CASES, compare, fds_closed)
 
 
 if __name__ == "__main__":
