@@ -926,3 +926,55 @@ def test_condstore_modseqs_persist_and_guard_stores(server):
     typ, data = m.status("INBOX", "(HIGHESTMODSEQ)")
     assert re.match(rb'"INBOX" \(HIGHESTMODSEQ \d+\)', data[0])
     m.logout()
+
+
+def qresync_session(server):
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    f = sock.makefile("rb")
+    f.readline()
+
+    def cmd(line):
+        tag = line.split(b" ", 1)[0]
+        sock.sendall(line + b"\r\n")
+        out = []
+        while True:
+            r = f.readline()
+            out.append(r)
+            if r.startswith(tag + b" ") or not r:
+                return out
+    cmd(b"a LOGIN joe secret")
+    return sock, cmd
+
+
+def test_qresync_vanished_and_resync(server):
+    sock, cmd = qresync_session(server)
+    assert cmd(b"b ENABLE QRESYNC")[0] == b"* ENABLED QRESYNC\r\n"
+    out = cmd(b"c SELECT INBOX")
+    uv = int(re.search(rb"UIDVALIDITY (\d+)", b"".join(out)).group(1))
+    h = int(re.search(rb"HIGHESTMODSEQ (\d+)", b"".join(out)).group(1))
+    # another session changes a flag and expunges a message
+    other = server.login()
+    other.select()
+    other.store("1", "+FLAGS", "(\\Flagged)")
+    other.store("2", "+FLAGS", "(\\Deleted)")
+    other.expunge()
+    other.logout()
+    out = cmd(b"d NOOP")
+    assert b"* VANISHED 2\r\n" in out
+    assert any(re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Flagged \\Recent\) "
+                        rb"MODSEQ \(\d+\)\)", r) for r in out)
+    out = cmd(b"e UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % h)
+    assert out[0] == b"* VANISHED (EARLIER) 2\r\n"
+    cmd(b"f LOGOUT")
+    sock.close()
+    # a fresh session catches up in one SELECT
+    sock, cmd = qresync_session(server)
+    cmd(b"b ENABLE QRESYNC")
+    out = cmd(b"c SELECT INBOX (QRESYNC (%d %d))" % (uv, h))
+    assert b"* VANISHED (EARLIER) 2\r\n" in out
+    assert any(re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Flagged\) MODSEQ",
+                        r) for r in out)
+    assert out[-1].startswith(b"c OK [READ-WRITE]")
+    out = cmd(b"d SELECT INBOX")
+    assert b"* OK [CLOSED] Previous mailbox closed.\r\n" in out
+    sock.close()

@@ -177,9 +177,11 @@ struct imap_session {
 	int			 reloaded;	/* storage read since diff */
 	/* CONDSTORE: enabled, and the selected mailbox's mod-sequences */
 	int			 condstore;
+	int			 qresync;
 	uint64_t		 highestmodseq;
 	uint32_t		*ms_uid;
 	uint64_t		*ms_mod;
+	unsigned char		*ms_gone;
 	size_t			 ms_n;
 };
 

@@ -359,7 +359,7 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 	struct imap_seqset set;
 	uint32_t *seen_uid = NULL;
 	size_t r, i, *seen_seq = NULL, nseen = 0, at = 0;
-	int bad = 0, gone = 0;
+	int bad = 0, gone = 0, vanished = 0;
 
 	memset(&f, 0, sizeof(f));
 	if (c->nargs < 2 || c->nargs > 3 || c->args[0].type != IMAP_ARG_ATOM) {
@@ -367,16 +367,27 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 		    "Invalid arguments.", uid ? "UID " : "");
 		return;
 	}
-	/* FETCH set items (CHANGEDSINCE n) */
+	/* FETCH set items (CHANGEDSINCE n [VANISHED]) */
 	if (c->nargs == 3) {
 		const struct imap_arg *mv = c->args[2].list;
 		char *end = NULL;
 
-		if (c->args[2].type == IMAP_ARG_LIST && c->args[2].nlist == 2 &&
+		if (c->args[2].type == IMAP_ARG_LIST &&
+		    (c->args[2].nlist == 2 || c->args[2].nlist == 3) &&
 		    imap_arg_string(&mv[0]) != NULL &&
 		    str_casecmp(mv[0].str, "CHANGEDSINCE") == 0 &&
 		    imap_arg_string(&mv[1]) != NULL)
 			f.changedsince = strtoull(mv[1].str, &end, 10);
+		if (end != NULL && c->args[2].nlist == 3) {
+			const char *w = imap_arg_string(&mv[2]);
+
+			/* VANISHED: UID FETCH with QRESYNC only */
+			if (w == NULL || str_casecmp(w, "VANISHED") != 0 ||
+			    !uid || !s->qresync)
+				end = NULL;
+			else
+				vanished = 1;
+		}
 		if (end == NULL || *end != '\0' || f.changedsince == 0) {
 			imap_tagged(s, c->tag, "BAD Error in IMAP command "
 			    "%sFETCH: Invalid modifier", uid ? "UID " : "");
@@ -404,6 +415,20 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 	}
 	if (f.has_modseq)
 		imap_condstore_on(s);
+	if (vanished) {
+		struct imap_seqset want;
+		struct buf b;
+
+		buf_init(&b, 0);
+		if (imap_seqset_parse(c->args[0].str, c->args[0].len,
+		    &want) == 0) {
+			imap_vanished_since(s, f.changedsince, &want, &b);
+			imap_seqset_free(&want);
+		}
+		if (b.len > 0)
+			imap_reply(s, "VANISHED (EARLIER) %s", b.data);
+		buf_free(&b);
+	}
 	/* \Seen set by BODY[] and RFC822: first, so that the answers
 	 * carry the new flags and mod-sequences */
 	for (r = 0; f.sets_seen && !s->readonly && r < set.n; r++)

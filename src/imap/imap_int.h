@@ -102,6 +102,10 @@ uint64_t imap_modseq_of(const struct imap_session *, uint32_t uid);
 uint64_t imap_modseq_bump(struct imap_session *, const struct mailbox *,
 	    const char *name, const uint32_t *uids, size_t n, int expunged);
 void	imap_modseq_free(struct imap_session *);
+/* QRESYNC: the UIDs (in uids, when given) expunged after modseq, as a
+ * set into out (empty when none) */
+void	imap_vanished_since(const struct imap_session *, uint64_t modseq,
+	    const struct imap_seqset *uids, struct buf *out);
 /* the first UID no session has taken as \Recent (claim: take the rest
  * now); 0 when unknown */
 uint32_t imap_recent_first(struct imap_session *, struct mailbox *,

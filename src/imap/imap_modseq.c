@@ -2,8 +2,8 @@
  * imap_modseq.c -- CONDSTORE's mod-sequences (RFC 7162), which mbox and
  * Maildir do not keep: a file mailboxd-modseq beside the \Recent file
  * holds "V<uidvalidity> H<highestmodseq>" and then "<uid> <modseq>"
- * lines (ascending UIDs) for messages changed since; others have
- * modseq 1.  Changes take an flock on the file, so sessions never hand
+ * lines (ascending UIDs) for messages changed since, "<uid> <modseq> x"
+ * for expunged ones (QRESYNC's VANISHED); others have modseq 1.  Changes take an flock on the file, so sessions never hand
  * out one modseq twice.  A file of another UIDVALIDITY starts over.
  */
 #include <errno.h>
@@ -25,6 +25,7 @@ struct ms {
 	uint64_t	 highest;
 	uint32_t	*uid;
 	uint64_t	*mod;
+	unsigned char	*gone;		/* expunged */
 	size_t		 n, cap;
 };
 
@@ -33,18 +34,21 @@ ms_free(struct ms *m)
 {
 	free(m->uid);
 	free(m->mod);
+	free(m->gone);
 	memset(m, 0, sizeof(*m));
 }
 
 static void
-ms_add(struct ms *m, uint32_t uid, uint64_t mod)
+ms_add(struct ms *m, uint32_t uid, uint64_t mod, int gone)
 {
 	if (m->n == m->cap) {
 		m->cap = m->cap ? xmul(m->cap, 2) : 64;
 		m->uid = xreallocarray(m->uid, m->cap, sizeof(*m->uid));
 		m->mod = xreallocarray(m->mod, m->cap, sizeof(*m->mod));
+		m->gone = xreallocarray(m->gone, m->cap, sizeof(*m->gone));
 	}
 	m->uid[m->n] = uid;
+	m->gone[m->n] = gone != 0;
 	m->mod[m->n++] = mod;
 }
 
@@ -83,7 +87,7 @@ ms_read(int fd, uint32_t uidvalidity, struct ms *m)
 		}
 		if (sscanf(line, "%llu %llu", &a, &b) == 2 && a > 0 &&
 		    a <= UINT32_MAX && (m->n == 0 || a > m->uid[m->n - 1]))
-			ms_add(m, (uint32_t)a, b);
+			ms_add(m, (uint32_t)a, b, strchr(line, 'x') != NULL);
 	}
 	free(line);
 	(void)fclose(f);
@@ -99,8 +103,8 @@ ms_write(int fd, uint32_t uidvalidity, const struct ms *m)
 	buf_init(&b, 0);
 	buf_printf(&b, "V%" PRIu32 " H%" PRIu64 "\n", uidvalidity, m->highest);
 	for (i = 0; i < m->n; i++)
-		buf_printf(&b, "%" PRIu32 " %" PRIu64 "\n", m->uid[i],
-		    m->mod[i]);
+		buf_printf(&b, "%" PRIu32 " %" PRIu64 "%s\n", m->uid[i],
+		    m->mod[i], m->gone[i] ? " x" : "");
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, b.data, b.len, 0) !=
 	    (ssize_t)b.len)
 		rc = -1;
@@ -149,8 +153,10 @@ imap_modseq_free(struct imap_session *s)
 {
 	free(s->ms_uid);
 	free(s->ms_mod);
+	free(s->ms_gone);
 	s->ms_uid = NULL;
 	s->ms_mod = NULL;
+	s->ms_gone = NULL;
 	s->ms_n = 0;
 	s->highestmodseq = 0;
 }
@@ -170,6 +176,7 @@ imap_modseq_load(struct imap_session *s)
 	s->highestmodseq = m.highest;
 	s->ms_uid = m.uid;
 	s->ms_mod = m.mod;
+	s->ms_gone = m.gone;
 	s->ms_n = m.n;
 }
 
@@ -221,12 +228,11 @@ imap_modseq_bump(struct imap_session *s, const struct mailbox *mb,
 	out.highest = h;
 	while (i < m.n || j < n) {
 		if (j == n || (i < m.n && m.uid[i] < v[j])) {
-			ms_add(&out, m.uid[i], m.mod[i]);
+			ms_add(&out, m.uid[i], m.mod[i], m.gone[i]);
 			i++;
 		} else {
-			if (!expunged && (out.n == 0 ||
-			    out.uid[out.n - 1] != v[j]))
-				ms_add(&out, v[j], h);
+			if (out.n == 0 || out.uid[out.n - 1] != v[j])
+				ms_add(&out, v[j], h, expunged);
 			if (i < m.n && m.uid[i] == v[j])
 				i++;
 			j++;
@@ -243,4 +249,24 @@ imap_modseq_bump(struct imap_session *s, const struct mailbox *mb,
 		imap_modseq_load(s);
 	}
 	return h;
+}
+
+void
+imap_vanished_since(const struct imap_session *s, uint64_t modseq,
+    const struct imap_seqset *uids, struct buf *out)
+{
+	uint32_t *v = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->ms_n; i++) {
+		if (!s->ms_gone[i] || s->ms_mod[i] <= modseq)
+			continue;
+		if (uids != NULL && !imap_seqset_has(uids, s->ms_uid[i],
+		    UINT32_MAX))
+			continue;
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = s->ms_uid[i];
+	}
+	imap_set_out(out, v, n);
+	free(v);
 }

@@ -16,6 +16,65 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
+/* SELECT's QRESYNC parameters */
+struct qresync {
+	int			 given;
+	uint32_t		 uidvalidity;
+	uint64_t		 modseq;
+	struct imap_seqset	 known;		/* empty: all */
+};
+
+static int
+qresync_args(const struct imap_arg *a, struct qresync *q)
+{
+	const char *v, *m;
+	char *end;
+	unsigned long long x;
+
+	if (a->type != IMAP_ARG_LIST || a->nlist < 2 ||
+	    (v = imap_arg_string(&a->list[0])) == NULL ||
+	    (m = imap_arg_string(&a->list[1])) == NULL)
+		return -1;
+	x = strtoull(v, &end, 10);
+	if (*end != '\0' || x == 0 || x > UINT32_MAX)
+		return -1;
+	q->uidvalidity = (uint32_t)x;
+	q->modseq = strtoull(m, &end, 10);
+	if (*end != '\0' || q->modseq == 0)
+		return -1;
+	if (a->nlist >= 3 && a->list[2].type == IMAP_ARG_ATOM &&
+	    imap_seqset_parse(a->list[2].str, a->list[2].len, &q->known) == -1)
+		return -1;
+	q->given = 1;
+	return 0;
+}
+
+/* What changed since the client's modseq: VANISHED (EARLIER) and FETCH
+ * FLAGS of what changed. */
+static void
+qresync_report(struct imap_session *s, const struct qresync *q)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	imap_vanished_since(s, q->modseq, q->known.n ? &q->known : NULL, &b);
+	if (b.len > 0)
+		imap_reply(s, "VANISHED (EARLIER) %s", b.data);
+	for (i = 0; i < s->nknown; i++) {
+		const struct imap_known *k = &s->known[i];
+
+		if (k->modseq <= q->modseq || (q->known.n &&
+		    !imap_seqset_has(&q->known, k->uid, UINT32_MAX)))
+			continue;
+		buf_reset(&b);
+		imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+		imap_reply(s, "%zu FETCH (UID %" PRIu32 " FLAGS %s MODSEQ (%"
+		    PRIu64 "))", i + 1, k->uid, b.data, k->modseq);
+	}
+	buf_free(&b);
+}
+
 static void
 select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 {
@@ -26,6 +85,10 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	const char *name;
 	size_t i, recent = 0, unseen = 0;
 	uint32_t first;
+	struct qresync q;
+	int condstore = 0;
+
+	memset(&q, 0, sizeof(q));
 
 	if (c->nargs < 1 || c->nargs > 2 ||
 	    (name = imap_arg_string(&c->args[0])) == NULL ||
@@ -34,22 +97,35 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 		    "Invalid arguments.", c->name);
 		return;
 	}
-	/* SELECT box (CONDSTORE) */
+	/* SELECT box (CONDSTORE) or (QRESYNC (uidvalidity modseq
+	 * [known-uids])) */
 	for (i = 0; c->nargs == 2 && i < c->args[1].nlist; i++) {
-		const char *p = imap_arg_string(&c->args[1].list[i]);
+		const struct imap_arg *a = &c->args[1].list[i];
+		const char *p = imap_arg_string(a);
 
-		if (p != NULL && str_casecmp(p, "CONDSTORE") == 0)
-			imap_condstore_on(s);
-		else {
-			imap_tagged(s, c->tag, "BAD Error in IMAP command %s: "
-			    "Unknown select parameter", c->name);
-			return;
+		if (p != NULL && str_casecmp(p, "CONDSTORE") == 0) {
+			condstore = 1;
+			continue;
 		}
+		if (p != NULL && str_casecmp(p, "QRESYNC") == 0 &&
+		    s->qresync && i + 1 < c->args[1].nlist &&
+		    qresync_args(&c->args[1].list[i + 1], &q) == 0) {
+			i++;
+			continue;
+		}
+		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: "
+		    "Invalid select parameter", c->name);
+		imap_seqset_free(&q.known);
+		return;
 	}
 	if (s->mb != NULL) {
 		(void)imap_commit(s, NULL);
 		imap_unselect(s);
+		if (s->condstore)
+			imap_reply(s, "OK [CLOSED] Previous mailbox closed.");
 	}
+	if (condstore)
+		imap_condstore_on(s);
 	buf_init(&path, 0);
 	if (imap_mailbox_path(s, c->tag, name, &path) == -1) {
 		buf_free(&path);
@@ -125,6 +201,9 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	    mb->uidnext);
 	imap_reply(s, "OK [HIGHESTMODSEQ %" PRIu64 "] Highest",
 	    s->highestmodseq);
+	if (q.given && q.uidvalidity == mb->uidvalidity)
+		qresync_report(s, &q);
+	imap_seqset_free(&q.known);
 	imap_tagged(s, c->tag, readonly ? "OK [READ-ONLY] Examine completed." :
 	    "OK [READ-WRITE] Select completed.");
 }

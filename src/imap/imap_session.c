@@ -87,8 +87,8 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		/* dovecot's order, without what we lack */
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
 		    "THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT CHILDREN "
-		    "NAMESPACE UIDPLUS CONDSTORE ESEARCH MOVE STATUS=SIZE "
-		    "LITERAL+ SPECIAL-USE");
+		    "NAMESPACE UIDPLUS CONDSTORE QRESYNC ESEARCH MOVE "
+		    "STATUS=SIZE LITERAL+ SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
@@ -455,7 +455,7 @@ cmd_enable(struct imap_session *s, struct imap_cmd *c)
 	struct buf b;
 	size_t i;
 
-	/* CONDSTORE; not QRESYNC or UTF8=ACCEPT */
+	/* CONDSTORE and QRESYNC; not UTF8=ACCEPT */
 	buf_init(&b, 0);
 	(void)buf_adds(&b, "ENABLED");
 	for (i = 0; i < c->nargs; i++) {
@@ -465,6 +465,12 @@ cmd_enable(struct imap_session *s, struct imap_cmd *c)
 		    !s->condstore) {
 			imap_condstore_on(s);
 			(void)buf_adds(&b, " CONDSTORE");
+		} else if (e != NULL && str_casecmp(e, "QRESYNC") == 0 &&
+		    !s->qresync) {
+			/* QRESYNC implies CONDSTORE */
+			imap_condstore_on(s);
+			s->qresync = 1;
+			(void)buf_adds(&b, " QRESYNC");
 		}
 	}
 	imap_reply(s, "%s", b.data);

@@ -221,7 +221,8 @@ diff(struct imap_session *s, int allow_expunge)
 	struct imap_known *nv = NULL;
 	size_t nn = 0, ncap = 0, i = 0, j = 0, added = 0, recent = 0;
 	size_t claimed = 0, *changed = NULL, nchanged = 0, nbump = 0;
-	uint32_t *bump = NULL;
+	size_t nvanished = 0;
+	uint32_t *bump = NULL, *vanished = NULL;
 	uint32_t first = 0;
 	int claimed_now = 0;
 	const struct mailbox *mb = s->mb;
@@ -236,7 +237,11 @@ diff(struct imap_session *s, int allow_expunge)
 
 		if (i < s->nknown && (j == mb->n ||
 		    s->known[i].uid < mb->msgs[j].uid)) {
-			if (allow_expunge)
+			if (allow_expunge && s->qresync) {
+				vanished = xreallocarray(vanished,
+				    nvanished + 1, sizeof(*vanished));
+				vanished[nvanished++] = s->known[i].uid;
+			} else if (allow_expunge)
 				imap_reply(s, "%zu EXPUNGE", nn + 1);
 			else
 				imap_known_push(&nv, &nn, &ncap, &s->known[i]);
@@ -298,6 +303,13 @@ diff(struct imap_session *s, int allow_expunge)
 	s->known = nv;
 	s->nknown = nn;
 	s->capknown = ncap;
+	if (nvanished > 0) {
+		/* QRESYNC: expunges by UID (ascending, as walked) */
+		buf_reset(&b);
+		imap_set_out(&b, vanished, nvanished);
+		imap_reply(s, "VANISHED %s", b.data);
+	}
+	free(vanished);
 	if (nbump > 0 && !s->readonly) {
 		uint64_t h = imap_modseq_bump(s, s->mb, s->mbname, bump,
 		    nbump, 0);
