@@ -27,7 +27,9 @@ Cases for ours alone: -B and -s (later upstream flags the oracle lacks),
 a delivery waiting for a dotlock that another process holds, and twenty
 deliveries at once into one mbox while a dovecot-style holder keeps its
 fcntl lock and dotlock for a second (every message once and whole when
-Python's mailbox module reads the mbox back).
+Python's mailbox module reads the mbox back); and, with ours built
+again with 2-second lock waits, a dotlock or fcntl lock kept by another
+process: a temporary failure in mail.local's words, nothing written.
 
 Usage: maillocal_diff.py [--bin DIR] [--keep] [case ...]
 Prints `PASS diff maillocal-<case>: ...`, FAIL with the differences, XFAIL
@@ -390,6 +392,76 @@ def ours_only(ctx):
     ctx.counts["PASS" if ok else "FAIL"] += 1
 
 
+def lock_timeouts(ctx):
+    """Ours alone, built again with 2-second lock waits: a dotlock or an
+    fcntl lock that another process keeps is a temporary failure (75, or
+    451/450 in LMTP) in mail.local's words, nothing written."""
+    import fcntl
+    quick = os.path.join(ctx.tmp, "mail.local-2s")
+    src = os.path.join(REPO, "src")
+    p = subprocess.run(
+        ["cc", "-std=c11", "-O1", "-D_GNU_SOURCE", "-I" + src,
+         "-DMAILLOCAL_LOCK_TIMEOUT=2", "-o", quick] +
+        [os.path.join(src, "maillocal", f) for f in
+         sorted(os.listdir(os.path.join(src, "maillocal")))
+         if f.endswith(".c")] +
+        [os.path.join(src, "mailbox", f) for f in
+         ("mbox_lock.c", "mbox_deliver.c")] +
+        [os.path.join(src, "lib", f) for f in
+         sorted(os.listdir(os.path.join(src, "lib"))) if f.endswith(".c")],
+        capture_output=True)
+    if p.returncode != 0:
+        print("SKIP diff maillocal-lock-timeout: cannot build a 2 s "
+              "variant: %s" % p.stderr[:200])
+        ctx.counts["SKIP"] = ctx.counts.get("SKIP", 0) + 1
+        return
+    held = []
+
+    def mbox(t):
+        path = os.path.join(t, "spool", "joe")
+        write(path, "")
+        os.chown(path, 1001, 100)
+        os.chmod(path, 0o600)
+        return path
+
+    def dotlock(t):
+        write(mbox(t) + ".lock", "1\n")
+
+    def lockf(t):
+        f = open(mbox(t), "r+")
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        held.append(f)
+
+    lmtp = (b"LHLO x\r\nMAIL FROM:<a>\r\nRCPT TO:<joe>\r\nDATA\r\n"
+            b"Subject: l\r\n\r\nx\r\n.\r\nQUIT\r\n")
+    for name, argv, stdin, setup, want in (
+            ("dotlock", ["-f", "s", "joe"], SIMPLE, dotlock,
+             b"mail.local: lockmailbox joe failed; error code 75 \n"),
+            ("fcntl", ["-f", "s", "joe"], SIMPLE, lockf,
+             b"mail.local: Lock /var/mail/joe: Resource temporarily "
+             b"unavailable\n"),
+            ("lmtp", ["-l"], lmtp, dotlock,
+             b"451 4.3.0 lockmailbox joe failed; error code 75 \r\n")):
+        ctx.case = "lock-timeout-" + name
+        start = time.time()
+        got = run_one(ctx, "ours", quick, argv, stdin, setup, {})
+        took = time.time() - start
+        for f in held:
+            f.close()
+        del held[:]
+        files = got.split(b"===== files\n")[-1]
+        ok = (want in got and 0.9 < took < 20 and
+              files.startswith(b"spool/joe mode=100600 uid=1001 gid=100\n")
+              and b"Subject" not in files and
+              got.startswith(b"exit 0" if name == "lmtp" else b"exit 75"))
+        print("%s diff maillocal-lock-timeout-%s: temporary failure after "
+              "%.1f s, nothing written" % ("PASS" if ok else "FAIL", name,
+                                            took))
+        ctx.counts["PASS" if ok else "FAIL"] += 1
+        if not ok:
+            print("  %r" % got[:600])
+
+
 CONCURRENT = 20
 NS_MANY = ('mount --bind "$T/passwd" /etc/passwd && '
            'mount --bind "$T/group" /etc/group && '
@@ -487,6 +559,7 @@ def main():
     def more(ctx):
         ours_only(ctx)
         concurrent(ctx)
+        lock_timeouts(ctx)
     return run_cases(ctx, args, "maillocal", CASES, compare, more)
 
 
