@@ -136,7 +136,8 @@ class Daemon:
                 break
             time.sleep(0.02)
         else:
-            os.kill(self.pid, signal.SIGKILL)
+            # the daemon leads its process group: take every worker too
+            os.killpg(self.pid, signal.SIGKILL)
         self.pid = None
 
     def queue(self):

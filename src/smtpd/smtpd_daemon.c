@@ -312,6 +312,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		}
 	}
 	write_pidfile(ctx->cf, argv);
+	pool.master = getpid();
 	log_plain(LOG_INFO, "starting daemon (%s): SMTP",
 	    MAILSYS_COMPAT_VERSION);
 	pool.slots = mmap(NULL, pool.nslots, PROT_READ | PROT_WRITE,

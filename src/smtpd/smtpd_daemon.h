@@ -43,6 +43,7 @@ enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
 struct smtpd_pool {
 	struct cf		*cf;
 	const struct smtpd_ctx	*ctx;		/* copied per session */
+	pid_t			 master;
 	uid_t			 uid;		/* workers run as */
 	gid_t			 gid;
 	struct smtpd_port	*ports;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,6 +171,10 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 	(void)signal(SIGHUP, SIG_DFL);
 	(void)signal(SIGCHLD, SIG_DFL);
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* a worker does not outlive its master, however the master ends */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != pool->master)
+		_exit(0);
 	(void)close(pool->notify[0]);
 	drop_privileges(pool);
 	ep = epoll_create1(EPOLL_CLOEXEC);

@@ -24,7 +24,7 @@ test_shorten_short(void **state)
 static void
 test_shorten_file(void **state)
 {
-	/* sendmail: 40 bytes, "...", the last 40 bytes */
+	/* sendmail: 40 bytes, "...", the last 40 bytes (here ".szy8...") */
 	const char *s = "/check/work/main/regress/.cache/tmp/mode_abcdefgh"
 	    ".szy8lwgp/broken-unknown-short-option.cf";
 	char out[84];
@@ -32,7 +32,7 @@ test_shorten_file(void **state)
 	(void)state;
 	assert_string_equal(str_shorten(s, 83, out, sizeof(out)),
 	    "/check/work/main/regress/.cache/tmp/mode"
-	    "...szy8lwgp/broken-unknown-short-option.cf");
+	    "....szy8lwgp/broken-unknown-short-option.cf");
 	assert_int_equal(strlen(out), 83);
 }
 
