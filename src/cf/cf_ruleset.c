@@ -152,6 +152,18 @@ cf_rwset_name(struct cf *cf, int n, char *tmp, size_t len)
 	return tmp;
 }
 
+/* -bt and -bC (sendmail's test and check modes): the reader warns */
+static int
+cf_checking(struct cf *cf)
+{
+	const char *m;
+
+	if (cf->testmode)
+		return 1;
+	m = cf_macro_value(cf, "{opMode}");
+	return m != NULL && (strcmp(m, "t") == 0 || strcmp(m, "C") == 0);
+}
+
 void
 cf_ruleset_start(struct cf *cf, const char *line)
 {
@@ -162,9 +174,15 @@ cf_ruleset_start(struct cf *cf, const char *line)
 		cf->cur_rwset = -1;
 		return;
 	}
-	if (cf->rules[rs] != NULL && cf->testmode)
-		(void)fprintf(cf->out, "WARNING: Ruleset %s has multiple "
-		    "definitions\n", line);
+	if (cf->rules[rs] != NULL && cf_checking(cf)) {
+		size_t n = strlen(line);
+
+		/* sendmail shows the line without trailing blanks */
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			n--;
+		(void)fprintf(cf->out, "WARNING: Ruleset %.*s has multiple "
+		    "definitions\n", (int)n, line);
+	}
 	cf->cur_rwset = rs;
 }
 
