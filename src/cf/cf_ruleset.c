@@ -20,11 +20,14 @@ rsname_hash(const char *s)
 	unsigned h = 2166136261u;
 
 	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned)tolower((unsigned char)*s)) * 16777619u;
+		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h & (RSHASH - 1);
 }
 
-/* The ruleset a name stands for, -1 if none; `$>name` asks this often. */
+/*
+ * The ruleset a name stands for, -1 if none; `$>name` asks this often.
+ * Names are case-sensitive as in sendmail ("bcc" and "BCC" are two).
+ */
 static int
 rsname_find(struct cf *cf, const char *name)
 {
@@ -44,7 +47,7 @@ rsname_find(struct cf *cf, const char *name)
 	}
 	for (h = rsname_hash(name); (n = cf->rshash[h]) != 0;
 	    h = (h + 1) & (RSHASH - 1))
-		if (str_casecmp(cf->rsname[n - 1], name) == 0)
+		if (strcmp(cf->rsname[n - 1], name) == 0)
 			return n - 1;
 	return -1;
 }
