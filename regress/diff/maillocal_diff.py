@@ -16,6 +16,13 @@ nothing was written through it.  Full-disk cases deliver into a 4 KiB
 tmpfs spool: the same error, exit 75 (or reply 450), and the mailbox cut
 back to its old size.
 
+sendmail-lmtp and sendmail-local: the real sendmail 8.17 delivers one
+message to joe, bob (a mailbox owned by root) and an unknown user with
+its local mailer pointed at each mail.local in turn, as
+FEATURE(local_lmtp) defines it (-l, the LMTP conversation shown by -v)
+and as `mail.local -d $u`: transcripts and mailboxes compared, dates and
+queue ids made alike.
+
 Known, deliberate differences are XFAIL cases: Debian's mail.local
 (built with Content-Length support) escapes a "From " line only when it
 is the first line of the message; ours escapes every line that begins
@@ -392,6 +399,89 @@ def ours_only(ctx):
     ctx.counts["PASS" if ok else "FAIL"] += 1
 
 
+# the local mailer as FEATURE(local_lmtp) and the plain MAILER(local)
+# define it, P= filled in per run
+MAILERS = {
+    "lmtp": ("Mlocal,\t\tP=%s, F=lsDFMAw5:/|@qPSXfmnz9, "
+             "S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
+             "\t\tT=DNS/RFC822/SMTP,\n\t\tA=mail.local -l\n"),
+    "local": ("Mlocal,\t\tP=%s, F=lsDFMAw5:/|@qPSXfmn9, "
+              "S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
+              "\t\tT=DNS/RFC822/X-Unix,\n\t\tA=mail.local -d $u\n"),
+}
+NS_SM = ('for f in hosts resolv.conf passwd group; do '
+         'mount --bind "$T/$f" /etc/$f || exit 125; done; '
+         'mount --bind "$T/spool" /var/mail && hostname %s && cd "$T" && '
+         'exec "$@"' % HOST)
+E2E_MSG = (b"Subject: e2e\nFrom: s@example.org\n\nFromage\n.\n"
+           b"..two\n" + b"w" * 3000 + b"\nlast\n")
+E2E_NORM = [
+    (re.compile(rb"\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [-+]?\w+"),
+     b"DATE"),
+    (re.compile(rb"\b[0-9A-Za-z]{8}\d{6}\b"), b"QID"),
+    (re.compile(rb"<\d{12}\.QID@"), b"<MSGID@"),
+]
+
+
+def sendmail_run(ctx, mode, who, binary):
+    """The real sendmail delivers a message to joe, bob (whose mailbox
+    belongs to root) and nosuch through mail.local; the transcript (-v)
+    and the spool."""
+    from oracle_env import build_cf, make_tree as env_tree, oracle_binary
+    import oracle_env
+    t = make_tmp("maillocal_e2e.")
+    os.chmod(t, 0o755)
+    env_tree(ctx.root, t)
+    write(os.path.join(t, "etc/mail/aliases"), "postmaster: root\n")
+    cf = build_cf("generic-linux", ctx.root, t)
+    with open(cf) as f:
+        text = f.read()
+    text = re.sub(r"^Mlocal,.*?\n(?=\S)", lambda m: MAILERS[mode] % binary,
+                  text, flags=re.M | re.S)
+    # sendmail clears its mailers' environment; the oracle's mail.local
+    # needs its libraries (an E line, as the bench's cf has)
+    text = re.sub(r"^(V\d+/.*\n)", lambda m: m.group(1) +
+                  "ELD_LIBRARY_PATH=%s\n" %
+                  os.path.join(ctx.root, "usr/lib/x86_64-linux-gnu"),
+                  text, count=1, flags=re.M)
+    write(cf, text)
+    os.makedirs(os.path.join(t, "spool"))
+    os.chmod(os.path.join(t, "spool"), 0o1777)
+    write(os.path.join(t, "spool", "bob"), "")
+    env = oracle_env.oracle_env(ctx.root)
+    env["T"] = t
+    sm = oracle_binary(ctx.root)
+    pre = ["unshare", "--uts", "--net", "--mount", "sh", "-c", NS_SM, "sh"]
+    subprocess.run(pre + [sm, "-C", cf, "-bi"], capture_output=True,
+                   env=env, timeout=60)
+    p = subprocess.run(pre + [sm, "-C", cf, "-odi", "-v", "-oi", "-f",
+                              "s@example.org", "joe", "bob", "nosuch"],
+                       input=E2E_MSG, capture_output=True, env=env,
+                       timeout=120)
+    out = b"exit %d\n%s\n===== stderr\n%s\n===== spool\n" % (
+        p.returncode, p.stdout, p.stderr)
+    for name in sorted(os.listdir(os.path.join(t, "spool"))):
+        with open(os.path.join(t, "spool", name), "rb") as f:
+            out += b"%s:\n%s" % (name.encode(),
+                                 FROM_DATE.sub(rb"\1 DATE", f.read()))
+    out = out.replace(t.encode(), b"@T@").replace(binary.encode(), b"ML")
+    for rx, rep in E2E_NORM:
+        out = rx.sub(rep, out)
+    if not ctx.keep:
+        shutil.rmtree(t, ignore_errors=True)
+    return out
+
+
+def through_sendmail(ctx):
+    """The real sendmail 8.17 with its local mailer pointed at each
+    mail.local in turn, over LMTP (-l) and as `mail.local -d $u`: the
+    same conversation and the same mailboxes."""
+    for mode in MAILERS:
+        want = sendmail_run(ctx, mode, "oracle", ctx.oracle)
+        got = sendmail_run(ctx, mode, "ours", ctx.ours)
+        report(ctx, "maillocal-sendmail-" + mode, want, got)
+
+
 def lock_timeouts(ctx):
     """Ours alone, built again with 2-second lock waits: a dotlock or an
     fcntl lock that another process keeps is a temporary failure (75, or
@@ -556,7 +646,10 @@ def main():
         print("SKIP diff maillocal: %s" % e)
         return 77
 
+    ctx.keep = args.keep
+
     def more(ctx):
+        through_sendmail(ctx)
         ours_only(ctx)
         concurrent(ctx)
         lock_timeouts(ctx)
