@@ -99,6 +99,12 @@ struct conn {
 /* bytes from the client: >0, 0 EOF, -1 error, -2 timeout */
 ssize_t	mbd_conn_read(struct conn *, char *, size_t);
 int	mbd_conn_write(struct conn *, const char *, size_t);
+/* writes out (the session's replies) and empties it */
+int	mbd_conn_flush(struct conn *, struct buf *out);
+/* "pop3-login: Login: user=<u>, method=..., rip=..., lip=..." */
+void	mbd_log_login(const char *proto, const char *user,
+	    const char *method, const char *rip, const char *lip, int tls,
+	    int secured);
 /* a peer-chosen user name made safe for a log line */
 void	mbd_log_safe(char *out, size_t n, const char *in);
 void	mbd_addr_of(int fd, int peer, char *out, size_t n);

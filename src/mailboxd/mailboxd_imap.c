@@ -59,24 +59,11 @@ login(void *arg, const char *user, const char *pass, const char *method,
 	default:
 		return IMAP_LOGIN_MAILBOX;
 	}
-	mbd_log(LOG_INFO, "imap-login: Login: user=<%s>, method=%s, rip=%s, "
-	    "lip=%s, mpid=%ld%s", u.name, method, x->rip, x->lip,
-	    (long)getpid(), x->s->tls ? ", TLS" :
-	    (x->s->secured ? ", secured" : ""));
+	mbd_log_login("imap", u.name, method, x->rip, x->lip, x->s->tls,
+	    x->s->secured);
 	*name_out = xstrdup(u.name);
 	auth_user_free(&u);
 	return IMAP_LOGIN_OK;
-}
-
-static int
-flush(struct conn *c, struct imap_session *s)
-{
-	int rc = 0;
-
-	if (s->out.len > 0)
-		rc = mbd_conn_write(c, s->out.data, s->out.len);
-	buf_reset(&s->out);
-	return rc;
 }
 
 static int
@@ -144,7 +131,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 	while (s.state != IMAP_LOGOUT) {
 		ssize_t r;
 
-		if (flush(&c, &s) == -1)
+		if (mbd_conn_flush(&c, &s.out) == -1)
 			break;
 		c.timeout_ms = s.idle_tag != NULL ? IDLE_CHECK_MS :
 		    s.state == IMAP_NOTAUTH ? PRELOGIN_TIMEOUT_MS :
@@ -172,14 +159,14 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 			break;
 		imap_session_input(&s, c.rbuf, (size_t)r);
 		if (s.want_tls) {
-			if (flush(&c, &s) == -1 ||
+			if (mbd_conn_flush(&c, &s.out) == -1 ||
 			    tls_start(&c, ssl_ctx, &x) == -1)
 				break;
 			imap_session_tls_started(&s);
 		}
 	}
 	imap_session_close(&s);
-	(void)flush(&c, &s);
+	(void)mbd_conn_flush(&c, &s.out);
 	if (s.user == NULL && x.attempts > 0)
 		mbd_log(LOG_INFO, "imap-login: Disconnected (auth failed, %d "
 		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "

@@ -330,23 +330,30 @@ login(void *arg, const char *user, const char *pass, const char *method,
 		auth_user_free(&u);
 		return POP3_LOGIN_MAILBOX;
 	}
-	mbd_log(LOG_INFO, "pop3-login: Login: user=<%s>, method=%s, rip=%s, "
-	    "lip=%s, mpid=%ld%s", u.name, method, x->rip, x->lip,
-	    (long)getpid(), x->s->tls ? ", TLS" :
-	    (x->s->secured ? ", secured" : ""));
+	mbd_log_login("pop3", u.name, method, x->rip, x->lip, x->s->tls,
+	    x->s->secured);
 	mail_location_free(&loc);
 	auth_user_free(&u);
 	return POP3_LOGIN_OK;
 }
 
-static int
-flush(struct conn *c, struct pop3_session *s)
+void
+mbd_log_login(const char *proto, const char *user, const char *method,
+    const char *rip, const char *lip, int tls, int secured)
+{
+	mbd_log(LOG_INFO, "%s-login: Login: user=<%s>, method=%s, rip=%s, "
+	    "lip=%s, mpid=%ld%s", proto, user, method, rip, lip,
+	    (long)getpid(), tls ? ", TLS" : (secured ? ", secured" : ""));
+}
+
+int
+mbd_conn_flush(struct conn *c, struct buf *out)
 {
 	int rc = 0;
 
-	if (s->out.len > 0)
-		rc = mbd_conn_write(c, s->out.data, s->out.len);
-	buf_reset(&s->out);
+	if (out->len > 0)
+		rc = mbd_conn_write(c, out->data, out->len);
+	buf_reset(out);
 	return rc;
 }
 
@@ -404,7 +411,7 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 	pop3_session_greet(&s);
 	buf_init(&line, POP3_LINE_MAX + 1);
 	while (s.state != POP3_CLOSED) {
-		if (flush(&c, &s) == -1)
+		if (mbd_conn_flush(&c, &s.out) == -1)
 			break;
 		rc = conn_getline(&c, &line, POP3_LINE_MAX);
 		if (rc == 0)
@@ -417,7 +424,7 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 		if (s.state == POP3_TRANSACTION)
 			c.timeout_ms = POSTLOGIN_TIMEOUT_MS;
 		if (s.want_tls) {
-			if (flush(&c, &s) == -1)
+			if (mbd_conn_flush(&c, &s.out) == -1)
 				break;
 			/* nothing pipelined after STLS is executed */
 			c.roff = c.rlen = 0;
@@ -432,7 +439,7 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 			pop3_session_tls_started(&s);
 		}
 	}
-	(void)flush(&c, &s);
+	(void)mbd_conn_flush(&c, &s.out);
 	if (s.mb == NULL && x.attempts > 0)
 		mbd_log(LOG_INFO, "pop3-login: Disconnected (auth failed, %d "
 		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "
