@@ -1,0 +1,137 @@
+"""Command-line submission as a user without privileges, the MSP path:
+a submit.cf compiled by our m4 package (FEATURE(msp)) with its queue in a
+temporary clientmqueue the user may write, `sendmail -t -oi` run as
+nobody through setpriv, as PHP's mail() or cron would run it.
+
+Checked: the message is queued in the MSP queue with the user's
+ownership and QueueFileMode, Bcc is kept in the qf with the delete-Bcc
+flag, an untrusted -f gets the X-Authentication-Warning header, the
+dot rules of -oi, and the exit codes scripts test.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+BIN = os.environ.get("BIN") or os.path.join(REPO, "bin")
+SENDMAIL = os.path.join(BIN, "sendmail")
+
+pytestmark = [
+    pytest.mark.skipif(not os.access(SENDMAIL, os.X_OK),
+                       reason="no %s" % SENDMAIL),
+    pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                       reason="needs root and setpriv to act as nobody"),
+]
+
+MC = """\
+divert(-1)
+divert(0)dnl
+VERSIONID(`submit test')dnl
+define(`confCF_VERSION', `Submit')dnl
+define(`__OSTYPE__', `')dnl
+define(`confTIME_ZONE', `USE_TZ')dnl
+define(`confDONT_INIT_GROUPS', `True')dnl
+define(`MSP_QUEUE_DIR', `{d}/clientmqueue')dnl
+define(`confPID_FILE', `{d}/sm-client.pid')dnl
+define(`STATUS_FILE', `{d}/submit.st')dnl
+define(`confDOMAIN_NAME', `host.example.test')dnl
+define(`confRUN_AS_USER', `nobody')dnl
+FEATURE(`msp', `[127.0.0.1]')dnl
+"""
+
+
+@pytest.fixture
+def msp():
+    # pytest's tmp_path is private to root; nobody needs a way in
+    root = tempfile.mkdtemp(prefix="test_submit.", dir="/var/tmp")
+    os.chmod(root, 0o755)
+    nobody = pwd.getpwnam("nobody")
+    q = os.path.join(root, "clientmqueue")
+    os.makedirs(q)
+    os.chown(q, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(q, 0o770)
+    mc = os.path.join(root, "submit.mc")
+    with open(mc, "w") as f:
+        f.write(MC.replace("{d}", root))
+    cf = os.path.join(root, "submit.cf")
+    cfdir = os.path.join(REPO, "cf")
+    with open(cf, "w") as out:
+        subprocess.run(["m4", "-D_CF_DIR_=%s/" % cfdir,
+                        os.path.join(cfdir, "m4/cf.m4"), mc], stdout=out,
+                       check=True, timeout=60)
+    os.chmod(cf, 0o644)
+    yield root, cf, q, nobody
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def submit(cf, argv, stdin):
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                           "--clear-groups", SENDMAIL, "-C", cf] + argv,
+                          input=stdin, capture_output=True, timeout=30)
+
+
+def queued(q):
+    qfs = sorted(glob.glob(os.path.join(q, "qf*")))
+    out = []
+    for qf in qfs:
+        with open(qf, "rb") as f:
+            text = f.read().decode("latin1")
+        with open(qf.replace("/qf", "/df"), "rb") as f:
+            body = f.read()
+        out.append((qf, text, body))
+    return out
+
+
+def test_t_oi_as_nobody(msp):
+    root, cf, q, nobody = msp
+    p = submit(cf, ["-t", "-oi"], b"To: joe@example.org\n"
+               b"Bcc: hidden@example.org\nSubject: cron\n\nline\n.\nend\n")
+    assert p.returncode == 0, p.stdout + p.stderr
+    [(qf, text, body)] = queued(q)
+    st = os.stat(qf)
+    assert st.st_uid == nobody.pw_uid
+    assert body == b"line\n.\nend\n"          # -oi: the dot is data
+    assert "\nSnobody\n" in text
+    assert "RPFD:joe@example.org\n" in text
+    assert "RPFD:hidden@example.org\n" in text
+    assert "H??Bcc: hidden@example.org\n" in text
+    assert "\nFbs\n" in text                  # Bcc is removed on delivery
+    assert "H?F?From: " in text and "<nobody>" in text
+
+
+def test_untrusted_f_gets_a_warning(msp):
+    root, cf, q, nobody = msp
+    p = submit(cf, ["-f", "fake@example.com", "joe@example.org"],
+               b"Subject: x\n\nbody\n")
+    assert p.returncode == 0, p.stdout + p.stderr
+    [(qf, text, body)] = queued(q)
+    assert "\nSfake@example.com\n" in text
+    assert ("H??X-Authentication-Warning: host.example.test: nobody set "
+            "sender to fake@example.com using -f\n") in text
+
+
+def test_dot_ends_the_message_without_i(msp):
+    root, cf, q, nobody = msp
+    p = submit(cf, ["joe@example.org"], b"Subject: d\n\nkept\n..two\n.\n"
+               b"lost\n")
+    assert p.returncode == 0
+    [(qf, text, body)] = queued(q)
+    assert body == b"kept\n.two\n"
+
+
+def test_usage_errors(msp):
+    root, cf, q, nobody = msp
+    p = submit(cf, [], b"Subject: x\n\nbody\n")
+    assert p.returncode == 64
+    assert p.stdout == b"Recipient names must be specified\n"
+    p = submit(cf, ["-t"], b"Subject: none\n\nbody\n")
+    assert p.returncode == 0
+    assert p.stdout == b"No recipient addresses found in header\n"
+    assert queued(q) == []
