@@ -58,7 +58,8 @@ class FakeSMTP:
     """A scripted SMTP server.  `replies` maps a stage to what it says:
     a reply string (may hold several CRLF-separated lines), "stall" (say
     nothing until the client goes), "close" (hang up), or a function of
-    the command line giving one of those.  Stages: greeting, EHLO, HELO,
+    the command line giving one of those; a reply ending in "|close" is
+    sent, then the server hangs up.  Stages: greeting, EHLO, HELO,
     MAIL, RCPT, DATA, EOM (after the final dot), RSET, QUIT."""
 
     DEFAULT = {
@@ -73,7 +74,7 @@ class FakeSMTP:
         "NOOP": "250 2.0.0 Ok",
     }
 
-    def __init__(self, replies=None, ehlo=None, peek=0.0):
+    def __init__(self, replies=None, ehlo=None, peek=0.0, v6=False):
         self.replies = dict(self.DEFAULT)
         self.replies.update(replies or {})
         if "EHLO" not in self.replies:
@@ -85,9 +86,10 @@ class FakeSMTP:
         self.peek = peek
         self._conns = []
         self.sessions = []
-        self.sock = socket.socket()
+        self.sock = socket.socket(socket.AF_INET6 if v6 else
+                                  socket.AF_INET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("::1" if v6 else "127.0.0.1", 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
@@ -149,12 +151,15 @@ class FakeSMTP:
             return False
         if r == "close":
             return False
+        hangup = isinstance(r, str) and r.endswith("|close")
+        if hangup:
+            r = r[:-len("|close")]
         data = r if isinstance(r, bytes) else (r + "\r\n").encode()
         try:
             s.sendall(data)
         except OSError:
             return False
-        return True
+        return not hangup
 
     def _session(self, s, c):
         buf = b""
@@ -489,6 +494,24 @@ def test_mail_replies(servers, reply, status, dsn, stat):
     assert "DATA" not in srv.conns[0].cmds
 
 
+def test_pipelined_mail_421_then_hangup_keeps_the_421(servers):
+    srv = servers(replies={"MAIL": "421 4.3.2 Shutting down|close"})
+    r = one([lit(srv)], ["a@b.test", "c@d.test"])
+    assert r["status"] == 75
+    assert r["stat"] == "Deferred: 421 4.3.2 Shutting down"
+    assert [x["status"] for x in r["rcpts"]] == [75, 75]
+
+
+def test_rcpt_421_then_hangup_defers_everyone(servers):
+    srv = servers(replies={"RCPT": lambda l: "421 4.3.2 Bye|close"
+                           if "c@" in l else "250 2.1.5 Ok"})
+    r = one([lit(srv)], ["a@b.test", "c@d.test", "e@f.test"],
+            args=["-F", "P"])
+    assert r["status"] == 75
+    assert [x["status"] for x in r["rcpts"]] == [75, 75, 75]
+    assert "DATA" not in srv.conns[0].cmds
+
+
 def test_mail_reply_without_enhanced_codes_uses_sendmail_defaults(servers):
     srv = servers(ehlo=["PIPELINING"],
                   replies={"MAIL": "553 sender rejected",
@@ -622,6 +645,20 @@ def test_host_names_resolved(servers):
 def test_unknown_host_then_refused_is_deferred():
     r = one(["[127.0.0.1]:%d" % dead_port(), "nonexistent.invalid"],
             ["a@b.test"])
+    assert r["status"] == 75
+
+
+def test_ipv6_literal(servers):
+    try:
+        srv = servers(v6=True)
+    except OSError as e:
+        pytest.skip("no ::1 here: %s" % e)
+    r = one(["[IPv6:::1]:%d" % srv.port], ["a@b.test"])
+    assert r["status"] == 0
+    assert r["host"] == "[IPv6:::1]" and r["addr"] == "::1"
+    # a local address of the other family cannot be used
+    r = one(["[IPv6:::1]:%d" % srv.port], ["a@b.test"],
+            args=["-b", "127.0.0.1"])
     assert r["status"] == 75
 
 

@@ -260,7 +260,8 @@ session_open(struct smtpc_conn *c, const struct smtpc_params *p,
 	t = smtpc_reply_text(r);
 	n = strcspn(t, " ");
 	if (!(p->flags & SMTPC_F_NO_LOOPCHECK) &&
-	    strlen(p->helo_name) == n && str_ncasecmp(t, p->helo_name, n) == 0) {
+	    strlen(p->helo_name) == n &&
+	    str_ncasecmp(t, p->helo_name, n) == 0) {
 		log_msg(LOG_ERR, p->qid, "%.100s config error: mail loops "
 		    "back to me (MX problem?)", c->host);
 		smtpc_res_set(res, ERR_CONFIG, "5.3.5",
@@ -477,6 +478,7 @@ smtpc_deliver(const struct smtpc_params *p, struct smtpc_cache *k,
 		}
 		free(res->host);
 		res->host = relay_name(p->hosts[i], &hs);
+		res->addr[0] = '\0';
 		key = conn_key(&hs, p);
 		if ((c = reuse(k, key, p, &r)) != NULL)
 			res->flags |= SMTPC_R_REUSED;

@@ -66,7 +66,7 @@ struct smtpc_params {
 	unsigned long long	  msg_size;	/* SIZE=; 0: not sent */
 	const char		 *body_type;	/* BODY= received ("7BIT",
 						   "8BITMIME") or NULL */
-	int			  body_8bit;	/* the message has 8-bit bytes */
+	int			  body_8bit;	/* 8-bit bytes in the message */
 	const char		 *envid;	/* ENVID=, xtext, or NULL */
 	int			  ret;		/* SMTPC_RET_* */
 

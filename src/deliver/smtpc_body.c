@@ -87,9 +87,10 @@ smtpc_body_feed(struct smtpc_body *b, const char *p, size_t n,
 				continue;
 			}
 		}
-		cr = memchr(p, '\r', (size_t)(end - p));
-		lf = memchr(p, '\n', (size_t)(cr != NULL ? cr - p : end - p));
-		e = lf != NULL ? lf : cr;
+		/* LF first, then a CR only before it: linear in the input */
+		lf = memchr(p, '\n', (size_t)(end - p));
+		cr = memchr(p, '\r', (size_t)((lf != NULL ? lf : end) - p));
+		e = cr != NULL ? cr : lf;
 		if (e == NULL) {
 			return add_span(b, p, (size_t)(end - p), out);
 		}

@@ -462,7 +462,9 @@ smtpc_xact(struct smtpc_conn *c, const struct smtpc_params *p,
 			nok += x.ok[i];
 		}
 	}
-	if (e != SMTPC_IO_OK && i < res->nrcpts) {
+	if (e != SMTPC_IO_OK && !mail_ok)
+		goto out;	/* MAIL's refusal stands (a 421 closes) */
+	if (e != SMTPC_IO_OK) {
 		/* the accepted ones and the rest share it */
 		memset(x.ok, 0, res->nrcpts);
 		env_ioerr(&x, e, "RCPT", 0);
