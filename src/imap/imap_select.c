@@ -151,12 +151,16 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 		    "occurred. Refer to server log for more information.");
 		return;
 	}
+	if (!readonly && mailbox_settle(mb, &err) == -1)
+		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
+		    err.msg);
 	mb->write_flags = 1;
 	s->mb = mb;
 	s->mbname = xstrdup(mailbox_is_inbox(name) ? "INBOX" : name);
 	s->readonly = readonly;
 	imap_set_state(s, IMAP_SELECTED);
-	first = readonly ? 0 : imap_recent_first(s, s->mb, s->mbname, 1);
+	/* SELECT claims \Recent; EXAMINE sees what is unclaimed */
+	first = imap_recent_first(s, s->mb, s->mbname, !readonly);
 	imap_modseq_load(s);
 	for (i = 0; i < mb->n; i++) {
 		struct imap_known k;

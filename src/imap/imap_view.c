@@ -282,8 +282,10 @@ diff(struct imap_session *s, int allow_expunge)
 			k.kw = imap_cur_kw(&mb->msgs[j]);
 			/* new to the session: \Recent here, old for the
 			 * others (unless someone else claimed it first) */
+			/* EXAMINE only looks: what nobody has claimed */
 			if (!claimed_now) {
-				first = imap_recent_first(s, s->mb, s->mbname, 1);
+				first = imap_recent_first(s, s->mb, s->mbname,
+				    !s->readonly);
 				claimed_now = 1;
 			}
 			k.recent = first > 0 ? mb->msgs[j].uid >= first :
@@ -395,6 +397,7 @@ void
 imap_refresh(struct imap_session *s, int allow_expunge)
 {
 	struct err err;
+	uint32_t uv;
 	size_t i;
 	int expunges = 0;
 
@@ -415,9 +418,20 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 	if (s->dirty && imap_commit(s, NULL) == -1)
 		return;
 	err_clear(&err);
+	uv = s->mb->uidvalidity;
 	if (mailbox_changed(s->mb) && keep_keywords(s, 1, &err) == -1) {
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
+		return;
+	}
+	if (s->mb->uidvalidity != uv) {
+		/* the UIDs the client holds mean nothing now */
+		imap_log(s, LOG_ERR, "imap(%s): %s: UIDVALIDITY changed "
+		    "(%" PRIu32 " -> %" PRIu32 ")", s->user, s->mbname, uv,
+		    s->mb->uidvalidity);
+		imap_reply(s, "BYE Mailbox UIDVALIDITY changed");
+		imap_unselect(s);
+		imap_set_state(s, IMAP_LOGOUT);
 		return;
 	}
 	diff(s, allow_expunge);

@@ -185,6 +185,12 @@ mailbox_msg_read(struct mailbox *mb, size_t idx, struct buf *out,
 }
 
 int
+mailbox_settle(struct mailbox *mb, struct err *err)
+{
+	return mb->format == MAILBOX_MBOX ? mbox_settle(mb, err) : 0;
+}
+
+int
 mailbox_hold(struct mailbox *mb, struct err *err)
 {
 	return mb->format == MAILBOX_MBOX ? mbox_hold(mb, err) : 0;

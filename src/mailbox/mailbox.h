@@ -148,6 +148,11 @@ void	mailbox_free(struct mailbox *);
 int	mailbox_msg_read(struct mailbox *, size_t idx, struct buf *out,
 	    struct err *);
 
+/* Stores the UIDVALIDITY of a mailbox that has none on disk yet (an
+ * empty or missing mbox gets its pseudo message), so that sessions that
+ * open it at once agree on it.  A no-op for Maildir. */
+int	mailbox_settle(struct mailbox *, struct err *);
+
 /* Keeps an mbox read-locked and mapped from now until mailbox_release,
  * so that many mailbox_msg_read calls (a FETCH or SEARCH over the whole
  * mailbox) do not lock and map the file once each.  No commit, reload

@@ -54,6 +54,7 @@ int	mbox_parse(struct mailbox *, const char *p, size_t len, time_t now,
 	    struct err *);
 
 int	mbox_hold(struct mailbox *, struct err *);
+int	mbox_settle(struct mailbox *, struct err *);
 void	mbox_release(struct mailbox *);
 int	mbox_create_empty(const char *, uint32_t, struct err *);
 int	maildir_create_uidlist(const char *, uint32_t, struct err *);

@@ -961,3 +961,39 @@ mbox_create_empty(const char *path, uint32_t uidvalidity, struct err *err)
 		return err_sys(err, ERR_TEMPFAIL, "close %s", path);
 	return 0;
 }
+
+/* An mbox that is missing or empty has no UIDVALIDITY on disk yet, so
+ * two sessions could each make up their own: write the pseudo message
+ * now (under the write locks, if still empty), as dovecot does. */
+int
+mbox_settle(struct mailbox *mb, struct err *err)
+{
+	struct mbox_lock l;
+	struct image im;
+	struct out o;
+	int fd, rc = 0;
+
+	if (mb->n > 0 || mb->stamp_size > 0)
+		return 0;
+	fd = open(mb->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd != -1)
+		(void)close(fd);
+	else if (errno != EEXIST)
+		return 0;	/* a spool we may not write: stays in memory */
+	if (open_locked(mb, 1, &l, &im, err) == -1)
+		return -1;
+	if (im.fd != -1 && im.len == 0) {
+		o.fd = im.fd;
+		o.failed = 0;
+		buf_init(&o.b, 0);
+		write_pseudo(&o, mb, time(NULL));
+		out_flush(&o);
+		buf_free(&o.b);
+		if (o.failed || fsync(im.fd) == -1)
+			rc = err_sys(err, ERR_TEMPFAIL, "write %s", mb->path);
+	}
+	close_locked(&l, &im);
+	if (rc == 0)
+		rc = reload(mb, err);
+	return rc;
+}
