@@ -124,6 +124,29 @@ void		 cf_macro_translate(struct cf *, const char *s, struct buf *out);
 
 /* Whether word is in class cls ("t", "{name}"), case ignored. */
 int		 cf_class_member(struct cf *, const char *cls, const char *word);
+/* Delivery: a mailer's M line as facts (cf_deliver.c). */
+struct cf_mailer_info {
+	const char		*name;
+	const char		*path;		/* P= ("[IPC]", "/usr/bin/...") */
+	const char *const	*argv;		/* A=, metasymbols kept */
+	size_t			 argc;
+	const unsigned char	*flags;		/* F= as a set of 256 */
+	const char		*eol;		/* E= */
+	long			 maxsize;	/* M= */
+	long			 maxrcpt;	/* r= */
+	const char		*execdir;	/* D= */
+	long			 uid, gid;	/* U=, -1 unset */
+};
+int		 cf_mailer_info(struct cf *, const char *name,
+		    struct cf_mailer_info *);
+/* An address as the mailer sees it; header: as in a header (caller frees). */
+char		*cf_mailer_addr(struct cf *, const char *mailer, const char *addr,
+		    int sender, int header, int *tempfail);
+/* The cf's E line i ("NAME=value", or "NAME": from the environment). */
+const char	*cf_env_line(struct cf *, size_t i);
+/* 1 and the value in out when name is an alias, 0 not, -1 tempfail. */
+int		 cf_alias(struct cf *, const char *name, struct buf *out);
+
 /* The macros a qf keeps ({persistentMacros}), names without braces. */
 void		 cf_macros_persistent(struct cf *, void (*fn)(void *arg,
 		    const char *name, const char *value), void *arg);

@@ -431,7 +431,7 @@ main(int argc, char **argv)
 			o.cffile = SUBMIT_CF;
 	}
 	if (o.mode == 'm' && !o.sub.tflag && first >= argc &&
-	    o.usage_errors == 0) {
+	    o.usage_errors == 0 && o.nqargs == 0) {
 		(void)printf("Recipient names must be specified\n");
 		return EX_USAGE;
 	}
@@ -511,6 +511,11 @@ main(int argc, char **argv)
 		rc = mode_bs(cf);
 		break;
 	case 'm':
+		if (o.nqargs > 0) {
+			/* sendmail -q, -qf: one run over the queue */
+			rc = mode_queue_run(cf, o.verbose);
+			break;
+		}
 		if (o.sub.iflag)
 			(void)cf_option_set(cf, "IgnoreDots=True");
 		rc = mode_submit(cf, &o.sub, argv + first, argc - first);

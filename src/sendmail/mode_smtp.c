@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "modes.h"
+#include "qrun/qrun.h"
 #include "smtpd/smtpd.h"
 
 /*
@@ -112,4 +113,15 @@ mode_bd(struct cf *cf, char **argv, int foreground)
 	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
 		return 78;	/* EX_CONFIG */
 	return smtpd_daemon(&ctx, argv, foreground);
+}
+
+int
+mode_queue_run(struct cf *cf, int verbose)
+{
+	struct qrun_opts qo;
+
+	memset(&qo, 0, sizeof(qo));
+	qo.verbose = verbose;
+	qo.out = stdout;
+	return qrun_queue(cf, &qo);
 }

@@ -1,0 +1,64 @@
+/*
+ * deliver.h -- handing a queued message to a mailer: the message as a
+ * mailer is to get it (UNIX From line, the qf's headers chosen by the
+ * mailer's flags, the body with the mailer's line ends and escapes), and
+ * the program mailers (P=/path: local, prog through smrsh, procmail,
+ * mail.local) run with their A= argument vector.  The SMTP mailers go
+ * through smtpc.h.
+ */
+#ifndef DELIVER_DELIVER_H
+#define DELIVER_DELIVER_H
+
+#include <stddef.h>
+
+#include "cf/cf.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "queue/queue.h"
+
+/* One queued message, as every mailer needs it. */
+struct dlv_msg {
+	struct cf	*cf;
+	const struct qf	*qf;
+	const char	*id;
+	int		 dffd;		/* the body (read with pread) */
+};
+
+/* A recipient of one delivery and its outcome. */
+struct dlv_rcpt {
+	const char	*paddr;		/* as queued */
+	const char	*user;		/* $u */
+	const char	*host;		/* $h */
+	int		 status;	/* sysexits value after the attempt */
+	char		 dsn[16];	/* "2.0.0", "5.1.1" ... */
+	char		*text;		/* what stat= says */
+};
+
+/*
+ * Writes the message to fd as mailer m is to get it: "From sender date"
+ * unless F=n, the headers whose ?flags? the mailer has (Bcc: dropped when
+ * the qf says so, $g in Return-Path as sender), a blank line, the body;
+ * E= line ends, F=X doubles a leading dot, F=E escapes "From ".
+ */
+int	dlv_write_message(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, int fd, struct err *);
+/* The same into fn(arg, bytes, n) (-1 from fn: error). */
+int	dlv_write_message_cb(const struct dlv_msg *,
+	    const struct cf_mailer_info *, const char *sender,
+	    int (*fn)(void *arg, const char *, size_t), void *arg,
+	    struct err *);
+
+/*
+ * Runs a program mailer for the recipients (one process for all with
+ * F=m, else one each), the message on its standard input; each
+ * recipient's status, dsn and text are set from the exit status.
+ */
+void	dlv_exec(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, struct dlv_rcpt *, size_t n);
+
+/* sendmail's words for a mailer's exit status ("User unknown" ...). */
+const char *dlv_exit_text(int status);
+/* The DSN status class of an exit status ("5.1.1"). */
+const char *dlv_exit_dsn(int status);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * deliver_exec.c -- the program mailers (P=/path): the local mailer
+ * (procmail, mail.local), prog (smrsh) and any other.  The argument
+ * vector is the M line's A= with $u, $h, $f and $g expanded for the
+ * recipients (all of them in one process when the mailer has F=m, else
+ * one process each); the program gets the message on its standard
+ * input, only descriptors 0-2, the cf's E= environment, and runs as U=
+ * or DefaultUser unless the mailer has F=S.  Its exit status says how
+ * each recipient fared.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "lib/arr.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define EX_OK		0
+#define EX_TEMPFAIL	75
+
+static const struct {
+	int		 status;
+	const char	*text;
+	const char	*dsn;
+} exits[] = {
+	{ 0, "Sent", "2.0.0" },
+	{ 64, "Bad usage", "5.5.4" },
+	{ 65, "Data format error", "5.6.0" },
+	{ 66, "Cannot open input", "5.3.0" },
+	{ 67, "User unknown", "5.1.1" },
+	{ 68, "Host unknown", "5.1.2" },
+	{ 69, "Service unavailable", "5.5.0" },
+	{ 70, "Internal error", "5.3.0" },
+	{ 71, "Operating system error", "4.0.0" },
+	{ 72, "System file missing", "5.3.0" },
+	{ 73, "Can't create output", "5.3.0" },
+	{ 74, "I/O error", "4.0.0" },
+	{ 75, "Deferred", "4.0.0" },
+	{ 76, "Remote protocol error", "5.5.0" },
+	{ 77, "Insufficient permission", "5.7.1" },
+	{ 78, "Local configuration error", "5.3.5" },
+	{ -1, "Unknown mailer error", "5.0.0" }
+};
+
+const char *
+dlv_exit_text(int status)
+{
+	int i;
+
+	for (i = 0; exits[i].status != -1; i++)
+		if (exits[i].status == status)
+			break;
+	return exits[i].text;
+}
+
+const char *
+dlv_exit_dsn(int status)
+{
+	int i;
+
+	for (i = 0; exits[i].status != -1; i++)
+		if (exits[i].status == status)
+			break;
+	return exits[i].dsn;
+}
+
+/* The A= vector for these recipients; $u words repeat with F=m. */
+static void
+build_argv(struct cf *cf, const struct cf_mailer_info *m,
+    const struct dlv_rcpt *r, size_t n, struct strarr *argv)
+{
+	struct buf ex;
+	size_t i, k;
+
+	buf_init(&ex, 0);
+	for (i = 0; i < m->argc; i++) {
+		const char *w = m->argv[i];
+		int per_rcpt = strstr(w, "\201u") != NULL;
+
+		for (k = 0; k < (per_rcpt ? n : 1); k++) {
+			cf_macro_define(cf, "u", r[k].user);
+			cf_macro_define(cf, "h", r[k].host);
+			cf_macro_expand(cf, w, &ex);
+			strarr_push(argv, buf_cstr(&ex));
+		}
+	}
+	buf_free(&ex);
+}
+
+/* U= of the mailer, else DefaultUser (mailnull, or 1:1). */
+static void
+run_as(struct cf *cf, const struct cf_mailer_info *m)
+{
+	const char *du = cf_option_value(cf, "DefaultUser");
+	uid_t uid = 1;
+	gid_t gid = 1;
+	struct passwd *pw;
+	char *colon, *u;
+
+	if (geteuid() != 0 || m->flags['S'])
+		return;
+	if (m->uid >= 0) {
+		uid = (uid_t)m->uid;
+		gid = m->gid >= 0 ? (gid_t)m->gid : uid;
+	} else if (du != NULL && *du != '\0') {
+		u = xstrdup(du);
+		if ((colon = strchr(u, ':')) != NULL)
+			*colon++ = '\0';
+		if ((pw = getpwnam(u)) != NULL) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		} else
+			uid = (uid_t)atol(u);
+		if (colon != NULL)
+			gid = (gid_t)atol(colon);
+		free(u);
+	} else if ((pw = getpwnam("mailnull")) != NULL) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1)
+		_exit(71);
+}
+
+static void
+child(const struct dlv_msg *dm, const struct cf_mailer_info *m,
+    int in, int out, struct strarr *argv)
+{
+	struct strarr env = { 0 };
+	const char *e;
+	size_t i;
+	int fd;
+
+	(void)dup2(in, 0);
+	(void)dup2(out, 1);
+	(void)dup2(out, 2);
+	for (fd = 3; fd < 1024; fd++)
+		(void)close(fd);
+	(void)signal(SIGPIPE, SIG_DFL);
+	strarr_push(&env, "AGENT=sendmail");
+	for (i = 0; (e = cf_env_line(dm->cf, i)) != NULL; i++) {
+		if (strchr(e, '=') != NULL)
+			strarr_push(&env, e);
+		else if (getenv(e) != NULL) {	/* "E NAME": passed on */
+			struct buf b;
+
+			buf_init(&b, 0);
+			(void)buf_printf(&b, "%s=%s", e, getenv(e));
+			strarr_push(&env, buf_cstr(&b));
+			buf_free(&b);
+		}
+	}
+	run_as(dm->cf, m);
+	if (chdir("/") == -1)
+		_exit(71);
+	(void)execve(m->path, argv->v, env.v);
+	_exit(errno == ENOENT ? 69 : 71);
+}
+
+/* Runs one process for recipients r[0..n); sets their outcome. */
+static void
+run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
+    const char *sender, struct dlv_rcpt *r, size_t n)
+{
+	struct strarr argv = { 0 };
+	struct buf said;
+	struct err err;
+	int in[2], out[2], st, status;
+	pid_t pid;
+	char chunk[4096];
+	ssize_t got;
+	size_t i;
+
+	buf_init(&said, 4096);
+	cf_macro_define(dm->cf, "f", sender);
+	build_argv(dm->cf, m, r, n, &argv);
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		status = EX_TEMPFAIL;
+		goto set;
+	}
+	pid = fork();
+	if (pid == 0)
+		child(dm, m, in[0], out[1], &argv);
+	(void)close(in[0]);
+	(void)close(out[1]);
+	if (pid == -1) {
+		(void)close(in[1]);
+		(void)close(out[0]);
+		status = EX_TEMPFAIL;
+		goto set;
+	}
+	err_clear(&err);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)dlv_write_message(dm, m, sender, in[1], &err);
+	(void)close(in[1]);
+	while ((got = read(out[0], chunk, sizeof(chunk))) > 0 ||
+	    (got == -1 && errno == EINTR))
+		if (got > 0)
+			(void)buf_add(&said, chunk, (size_t)got);
+	(void)close(out[0]);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	status = WIFEXITED(st) ? WEXITSTATUS(st) : EX_TEMPFAIL;
+set:
+	for (i = 0; i < n; i++) {
+		r[i].status = status;
+		(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "%s",
+		    dlv_exit_dsn(status));
+		free(r[i].text);
+		str_rtrim(said.data ? said.data : (char *)"");
+		r[i].text = xstrdup(said.len > 0 && status != EX_OK ?
+		    buf_cstr(&said) : dlv_exit_text(status));
+	}
+	strarr_free(&argv);
+	buf_free(&said);
+}
+
+void
+dlv_exec(const struct dlv_msg *dm, const struct cf_mailer_info *m,
+    const char *sender, struct dlv_rcpt *r, size_t n)
+{
+	size_t i;
+
+	if (m->flags['m'])
+		run_one(dm, m, sender, r, n);
+	else
+		for (i = 0; i < n; i++)
+			run_one(dm, m, sender, r + i, 1);
+}

@@ -1,0 +1,210 @@
+/*
+ * qrun_dsn.c -- returning a message to its sender: a delivery status
+ * notification (RFC 3464: multipart/report with a note in our own
+ * words, a message/delivery-status part per failed recipient, and the
+ * original message, or only its headers when the sender asked RET=HDRS)
+ * from MAILER-DAEMON with the null sender, queued like any message; the
+ * next pass of the run delivers it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qrun_int.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "msg/msg.h"
+
+struct dsn_sink {
+	struct queue_tx	*tx;
+	struct err	*err;
+	int		 failed;
+};
+
+static int
+tx_sink(void *arg, const char *p, size_t n)
+{
+	struct dsn_sink *d = arg;
+
+	if (queue_tx_write(d->tx, p, n, d->err) == -1) {
+		d->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+put(struct dsn_sink *d, const char *s)
+{
+	if (!d->failed)
+		(void)tx_sink(d, s, strlen(s));
+}
+
+/* The original message, headers and body (or headers only). */
+static void
+put_original(struct qrun_msg *q, struct dsn_sink *d, int headers_only)
+{
+	static unsigned char all[256];
+	struct cf_mailer_info m;
+	struct dlv_msg dm;
+	struct qf hq;
+	int c;
+
+	for (c = 'A'; c <= 'z'; c++)
+		all[c] = 1;
+	all['E'] = all['X'] = 0;
+	all['n'] = 1;		/* no UNIX From line */
+	memset(&m, 0, sizeof(m));
+	m.flags = all;
+	m.eol = "\n";
+	dm.cf = q->cf;
+	dm.qf = &q->qf;
+	dm.id = q->id;
+	dm.dffd = q->dffd;
+	if (headers_only) {
+		hq = q->qf;
+		dm.qf = &hq;
+		dm.dffd = -1;
+	}
+	(void)dlv_write_message_cb(&dm, &m, q->qf.sender, tx_sink, d, d->err);
+}
+
+void
+qrun_bounce(struct qrun_msg *q)
+{
+	struct queue_idgen g;
+	struct queue_tx *tx;
+	struct dsn_sink d;
+	struct msg bm;
+	struct qf qf;
+	struct err err;
+	struct buf b, date;
+	char id[QUEUE_ID_MAX], t[32];
+	const char *j = cf_macro_value(q->cf, "j");
+	time_t now = time(NULL);
+	size_t k;
+	int hdrs_only = (q->qf.flags & QF_F_NOBODY) != 0;
+
+	if (j == NULL)
+		j = "localhost";
+	queue_id_init(&g, (unsigned)(now ^ getpid()));
+	err_clear(&err);
+	if (queue_tx_begin_new(&tx, q->dirs, q->path, &g, (long)getpid(),
+	    0600, id, &err) != 0) {
+		log_msg(LOG_ERR, q->id, "SYSERR(root): cannot queue the "
+		    "return of the message: %s", err.msg);
+		return;
+	}
+	buf_init(&b, 0);
+	buf_init(&date, 0);
+	msg_arpadate(now, &date);
+	msg_tdate(now, t);
+	d.tx = tx;
+	d.err = &err;
+	d.failed = 0;
+
+	{
+		struct buf arrived;
+
+		buf_init(&arrived, 0);
+		msg_arpadate((time_t)q->qf.ctime, &arrived);
+		(void)buf_printf(&b, "This is a MIME-encapsulated message\n\n"
+		    "--%s/%s\n\n"
+		    "Your message of %s could not be delivered to every\n"
+		    "recipient.  These failed for good; the reason follows "
+		    "each:\n\n", q->id, j, buf_cstr(&arrived));
+		buf_free(&arrived);
+	}
+	put(&d, buf_cstr(&b));
+	for (k = 0; k < q->ntargets; k++) {
+		const struct qrun_target *t2 = &q->targets[k];
+
+		if (t2->state != QT_FAILED)
+			continue;
+		buf_reset(&b);
+		(void)buf_printf(&b, "    %s\n        %s\n", t2->paddr,
+		    t2->text ? t2->text : "failed");
+		put(&d, buf_cstr(&b));
+	}
+	buf_reset(&b);
+	(void)buf_printf(&b, "\n--%s/%s\nContent-Type: message/delivery-status"
+	    "\n\nReporting-MTA: dns; %s\n\n", q->id, j, j);
+	put(&d, buf_cstr(&b));
+	for (k = 0; k < q->ntargets; k++) {
+		const struct qrun_target *t2 = &q->targets[k];
+
+		if (t2->state != QT_FAILED)
+			continue;
+		buf_reset(&b);
+		(void)buf_printf(&b, "Final-Recipient: RFC822; %s\n"
+		    "Action: failed\nStatus: %s\nLast-Attempt-Date: %s\n\n",
+		    t2->paddr, t2->dsn, buf_cstr(&date));
+		put(&d, buf_cstr(&b));
+	}
+	buf_reset(&b);
+	(void)buf_printf(&b, "--%s/%s\nContent-Type: %s\n\n", q->id, j,
+	    hdrs_only ? "text/rfc822-headers" : "message/rfc822");
+	put(&d, buf_cstr(&b));
+	put_original(q, &d, hdrs_only);
+	buf_reset(&b);
+	(void)buf_printf(&b, "\n--%s/%s--\n", q->id, j);
+	put(&d, buf_cstr(&b));
+
+	/* the envelope and headers of the notification */
+	msg_init(&bm);
+	memcpy(bm.id, id, sizeof(bm.id));
+	bm.ctime = now;
+	msg_set_sender(&bm, "<>");
+	buf_reset(&b);
+	(void)buf_printf(&b, "RFC822; %s", q->sender);
+	(void)msg_add_rcpt(&bm, q->sender, buf_cstr(&b), "", "", q->sender);
+	((struct msg_rcpt *)bm.rcpts.v[0])->flags = QF_R_PRIMARY |
+	    QF_R_FAILURE | QF_R_DELAY;
+#define HDR(n, v) msg_hdr_add(&bm, n, strlen(n), v, strlen(v))
+	buf_reset(&b);
+	(void)buf_printf(&b, " from localhost (localhost)\n\tby %s (%s) id %s;"
+	    "\n\t%s", j, cf_macro_value(q->cf, "v"), id, buf_cstr(&date));
+	HDR("Received", buf_cstr(&b));
+	buf_reset(&b);
+	(void)buf_printf(&b, " %s", buf_cstr(&date));
+	HDR("Date", buf_cstr(&b));
+	buf_reset(&b);
+	(void)buf_printf(&b, " Mail Delivery Subsystem <MAILER-DAEMON@%s>", j);
+	HDR("From", buf_cstr(&b));
+	buf_reset(&b);
+	(void)buf_printf(&b, " <%s.%s@%s>", t, id, j);
+	HDR("Message-Id", buf_cstr(&b));
+	buf_reset(&b);
+	(void)buf_printf(&b, " %s", q->sender);
+	HDR("To", buf_cstr(&b));
+	HDR("MIME-Version", " 1.0");
+	buf_reset(&b);
+	(void)buf_printf(&b, " multipart/report; report-type=delivery-status;"
+	    "\n\tboundary=\"%s/%s\"", q->id, j);
+	HDR("Content-Type", buf_cstr(&b));
+	HDR("Subject", " Returned mail: see transcript for details");
+	HDR("Auto-Submitted", " auto-generated (failure)");
+#undef HDR
+	bm.eflags = QF_F_RESPONSE | QF_F_SPLIT;
+	bm.size = queue_tx_size(tx);
+	msg_to_qf(&bm, q->cf, &qf);
+	if (d.failed || queue_tx_commit(tx, &qf, &err) == -1) {
+		log_msg(LOG_ERR, q->id, "SYSERR(root): cannot queue the "
+		    "return of the message: %s", err.msg);
+		queue_tx_abort(tx);
+	} else {
+		for (k = 0; k < q->ntargets; k++)
+			if (q->targets[k].state == QT_FAILED)
+				break;
+		log_msg(LOG_INFO, q->id, "%s: DSN: %s", id, k < q->ntargets &&
+		    q->targets[k].text ? q->targets[k].text : "failed");
+		queue_tx_close(tx);
+	}
+	queue_qf_free(&qf);
+	msg_free(&bm);
+	buf_free(&b);
+	buf_free(&date);
+}

@@ -1,0 +1,315 @@
+/*
+ * qrun_msg.c -- one queued message delivered: the qf locked (flock and
+ * fcntl, as sendmail's Linux builds lock), its recipients resolved
+ * through rulesets 3 and 0 and expanded through the aliases (nested
+ * aliases, duplicates dropped, unknown local users failed), grouped by
+ * mailer and host and handed over, sendmail's to= log lines written,
+ * then the qf rewritten with the recipients still to do (N, K, M) or
+ * the message removed, and a delivery status notification queued for
+ * the sender when some recipient failed for good.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qrun_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define MAXALIASDEPTH	10
+#define EX_OK		0
+#define EX_NOUSER	67
+#define EX_TEMPFAIL	75
+
+static int
+same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static size_t
+add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
+    int parent, size_t top)
+{
+	struct qrun_target *t;
+	size_t i;
+
+	for (i = 0; i < q->ntargets; i++) {
+		t = &q->targets[i];
+		if (same(t->mailer, r->mailer) && str_casecmp(t->host ? t->host :
+		    "", r->host ? r->host : "") == 0 && same(t->user, r->user))
+			return i;	/* a duplicate: delivered once */
+	}
+	if (q->ntargets == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 8;
+		q->targets = xreallocarray(q->targets, q->cap,
+		    sizeof(*q->targets));
+	}
+	t = &q->targets[q->ntargets];
+	memset(t, 0, sizeof(*t));
+	t->paddr = xstrdup(paddr);
+	t->mailer = xstrdup(r->mailer ? r->mailer : "error");
+	t->host = r->host ? xstrdup(r->host) : NULL;
+	t->user = xstrdup(r->user ? r->user : "");
+	t->parent = parent;
+	t->top = top;
+	t->state = QT_DELIVER;
+	t->verbose_out = q->opts->verbose ? q->opts->out : NULL;
+	return q->ntargets++;
+}
+
+static void
+fail(struct qrun_target *t, int status, const char *dsn, const char *text)
+{
+	if (t->verbose_out != NULL)
+		(void)fprintf(t->verbose_out, "%s... %s\n", t->paddr, text);
+	t->state = status == EX_TEMPFAIL ? QT_DEFER : QT_FAILED;
+	t->status = status;
+	(void)snprintf(t->dsn, sizeof(t->dsn), "%s", dsn);
+	free(t->text);
+	t->text = xstrdup(text);
+}
+
+static void expand(struct qrun_msg *, const char *, int, size_t, int);
+
+/* An alias's value: a comma list, each item expanded in turn. */
+static void
+expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
+    int depth)
+{
+	struct cf_resolved r;
+	const char *p = list;
+	size_t end;
+	char *item;
+
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		end = 0;
+		(void)cf_addr_resolve(q->cf, p, 1, ',', &end, &r);
+		cf_resolved_free(&r);
+		if (end == 0)
+			end = strlen(p);
+		item = xstrndup(p, end);
+		str_rtrim(item);
+		if (*item != '\0')
+			expand(q, item, parent, top, depth);
+		free(item);
+		p += end;
+	}
+}
+
+static void
+expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
+    int depth)
+{
+	struct cf_resolved r;
+	struct buf val;
+	size_t i, before;
+	int found, ok;
+
+	ok = cf_addr_resolve(q->cf, addr, 1, '\0', NULL, &r) == 0;
+	before = q->ntargets;
+	i = add_target(q, addr, &r, parent, top);
+	if (q->ntargets == before) {
+		cf_resolved_free(&r);
+		return;		/* a duplicate */
+	}
+	if (!ok || strcmp(r.mailer, "error") == 0) {
+		fail(&q->targets[i], r.tempfail ? EX_TEMPFAIL : EX_NOUSER,
+		    r.tempfail ? "4.0.0" : "5.1.1", q->lasterr[0] ?
+		    q->lasterr : "Invalid address");
+		cf_resolved_free(&r);
+		return;
+	}
+	if (r.aliasable && r.user[0] != '"' && r.user[0] != '\\' &&
+	    depth < MAXALIASDEPTH) {
+		buf_init(&val, 0);
+		found = cf_alias(q->cf, r.user, &val);
+		if (found == 1) {
+			q->targets[i].state = QT_EXPANDED;
+			expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
+		} else if (found == -1)
+			fail(&q->targets[i], EX_TEMPFAIL, "4.3.0",
+			    "Deferred: alias database unavailable");
+		buf_free(&val);
+		if (found != 0) {
+			cf_resolved_free(&r);
+			return;
+		}
+	}
+	if (r.local && q->targets[i].state == QT_DELIVER &&
+	    str_casecmp(r.user, "postmaster") != 0) {
+		struct cf_mailer_info m;
+
+		if (cf_mailer_info(q->cf, r.mailer, &m) == 0 && m.flags['w'] &&
+		    getpwnam(r.user) == NULL)
+			fail(&q->targets[i], EX_NOUSER, "5.1.1", "User unknown");
+	}
+	cf_resolved_free(&r);
+}
+
+static void
+on_cf_error(void *arg, int kind, const char *to, const char *text)
+{
+	struct qrun_msg *q = arg;
+	const char *p = text;
+
+	(void)to;
+	if (kind == CF_ERR_NOTE || q->lasterr[0] != '\0')
+		return;
+	if (p[0] >= '0' && p[0] <= '9' && p[3] == ' ')
+		p += 4;
+	if (p[0] >= '0' && p[0] <= '9' && p[1] == '.' && strchr(p, ' '))
+		p = strchr(p, ' ') + 1;
+	(void)snprintf(q->lasterr, sizeof(q->lasterr), "%s", p);
+}
+
+static void
+fmt_delay(time_t secs, char *out, size_t size)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs >= 86400)
+		(void)snprintf(out, size, "%ld+%02ld:%02ld:%02ld",
+		    (long)(secs / 86400), (long)(secs % 86400 / 3600),
+		    (long)(secs % 3600 / 60), (long)(secs % 60));
+	else
+		(void)snprintf(out, size, "%02ld:%02ld:%02ld",
+		    (long)(secs / 3600), (long)(secs % 3600 / 60),
+		    (long)(secs % 60));
+}
+
+/* One group (same mailer and host) through its mailer. */
+static void
+deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
+{
+	struct qrun_target *t0 = &q->targets[idx[0]];
+	struct cf_mailer_info m;
+	struct dlv_rcpt *r = xcalloc(n, sizeof(*r));
+	struct dlv_msg dm;
+	char *sender, d1[32], d2[32];
+	struct buf to;
+	time_t start = time(NULL);
+	size_t i;
+	int tf;
+
+	buf_init(&to, 0);
+	for (i = 0; i < n; i++) {
+		r[i].paddr = q->targets[idx[i]].paddr;
+		r[i].user = q->targets[idx[i]].user;
+		r[i].host = q->targets[idx[i]].host;
+		(void)buf_printf(&to, "%s%s", i ? "," : "", r[i].paddr);
+	}
+	dm.cf = q->cf;
+	dm.qf = &q->qf;
+	dm.id = q->id;
+	dm.dffd = q->dffd;
+	sender = cf_mailer_addr(q->cf, t0->mailer, q->sender, 1, 0, &tf);
+	if (cf_mailer_info(q->cf, t0->mailer, &m) == -1) {
+		for (i = 0; i < n; i++) {
+			r[i].status = 78;
+			(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "5.3.5");
+			r[i].text = xstrdup("Local configuration error");
+		}
+	} else if (m.path != NULL && m.path[0] == '/') {
+		dlv_exec(&dm, &m, sender, r, n);
+	} else {
+		/* [IPC] and *file*: the remote and file mailers are the next
+		 * step of the delivery work; such recipients wait queued */
+		for (i = 0; i < n; i++) {
+			r[i].status = EX_TEMPFAIL;
+			(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "4.3.0");
+			r[i].text = xstrdup("Deferred: mailer not available "
+			    "in this release");
+		}
+	}
+	fmt_delay(time(NULL) - (time_t)q->qf.ctime, d1, sizeof(d1));
+	fmt_delay(time(NULL) - start, d2, sizeof(d2));
+	log_msg(LOG_INFO, q->id, "to=%s, delay=%s, xdelay=%s, mailer=%s, "
+	    "pri=%ld, dsn=%s, stat=%s", buf_cstr(&to), d1, d2, t0->mailer,
+	    q->qf.priority, r[0].dsn, r[0].status == EX_OK ? "Sent" :
+	    r[0].text);
+	for (i = 0; i < n; i++) {
+		struct qrun_target *t = &q->targets[idx[i]];
+
+		if (r[i].status == EX_OK) {
+			t->state = QT_SENT;
+			if (t->verbose_out != NULL)
+				(void)fprintf(t->verbose_out, "%s... Sent\n",
+				    t->paddr);
+		} else
+			fail(t, r[i].status, r[i].dsn, r[i].text);
+		free(r[i].text);
+	}
+	free(sender);
+	free(r);
+	buf_free(&to);
+}
+
+static void
+deliver_all(struct qrun_msg *q)
+{
+	size_t *idx = xcalloc(q->ntargets + 1, sizeof(*idx));
+	size_t i, k, n;
+
+	for (i = 0; i < q->ntargets; i++) {
+		struct qrun_target *t = &q->targets[i];
+
+		if (t->state != QT_DELIVER || t->grouped)
+			continue;
+		n = 0;
+		for (k = i; k < q->ntargets; k++) {
+			struct qrun_target *u = &q->targets[k];
+
+			if (u->state == QT_DELIVER && !u->grouped &&
+			    same(u->mailer, t->mailer) &&
+			    str_casecmp(u->host ? u->host : "", t->host ?
+			    t->host : "") == 0) {
+				u->grouped = 1;
+				idx[n++] = k;
+			}
+		}
+		deliver_group(q, idx, n);
+	}
+	free(idx);
+}
+
+int
+qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
+    const char *id, const struct qrun_opts *opts)
+{
+	struct qrun_msg q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.cf = cf;
+	q.dirs = dirs;
+	q.path = path;
+	q.opts = opts;
+	(void)snprintf(q.id, sizeof(q.id), "%s", id);
+	rc = qrun_open(&q);
+	if (rc != 0)
+		return rc;
+	cf_set_errfn(cf, on_cf_error, &q);
+	cf_macro_define(cf, "i", q.id);
+	for (size_t i = 0; i < q.qf.nrcpts; i++) {
+		q.lasterr[0] = '\0';
+		expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
+	}
+	deliver_all(&q);
+	cf_set_errfn(cf, NULL, NULL);
+	qrun_finish(&q);
+	qrun_close(&q);
+	return 0;
+}
