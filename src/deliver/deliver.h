@@ -56,6 +56,15 @@ int	dlv_write_message_cb(const struct dlv_msg *,
 void	dlv_exec(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, struct dlv_rcpt *, size_t n);
 
+/*
+ * Hands the message to an SMTP mailer (P=[IPC]) for recipients of one
+ * host: MX lookup, then smtpc.  rflags: the qf's R flags of each (NOTIFY),
+ * or NULL.  *relay gets "host [addr]" of the peer, or NULL (free it).
+ */
+void	dlv_smtp(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, const unsigned *rflags, struct dlv_rcpt *,
+	    size_t n, char **relay);
+
 /* sendmail's words for a mailer's exit status ("User unknown" ...). */
 const char *dlv_exit_text(int status);
 /* The DSN status class of an exit status ("5.1.1"). */

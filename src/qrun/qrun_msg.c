@@ -198,7 +198,7 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	struct cf_mailer_info m;
 	struct dlv_rcpt *r = xcalloc(n, sizeof(*r));
 	struct dlv_msg dm;
-	char *sender, d1[32], d2[32];
+	char *sender, *relay = NULL, d1[32], d2[32];
 	struct buf to;
 	time_t start = time(NULL);
 	size_t i;
@@ -224,9 +224,16 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 		}
 	} else if (m.path != NULL && m.path[0] == '/') {
 		dlv_exec(&dm, &m, sender, r, n);
+	} else if (m.path != NULL && strcmp(m.path, "[IPC]") == 0) {
+		unsigned *rf = xcalloc(n + 1, sizeof(*rf));
+
+		for (i = 0; i < n; i++)
+			rf[i] = q->qf.rcpts[q->targets[idx[i]].top].flags;
+		dlv_smtp(&dm, &m, sender, rf, r, n, &relay);
+		free(rf);
 	} else {
-		/* [IPC] and *file*: the remote and file mailers are the next
-		 * step of the delivery work; such recipients wait queued */
+		/* *file* and [LPC]: the next step of the delivery work;
+		 * such recipients wait queued */
 		for (i = 0; i < n; i++) {
 			r[i].status = EX_TEMPFAIL;
 			(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "4.3.0");
@@ -237,9 +244,11 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	fmt_delay(time(NULL) - (time_t)q->qf.ctime, d1, sizeof(d1));
 	fmt_delay(time(NULL) - start, d2, sizeof(d2));
 	log_msg(LOG_INFO, q->id, "to=%s, delay=%s, xdelay=%s, mailer=%s, "
-	    "pri=%ld, dsn=%s, stat=%s", buf_cstr(&to), d1, d2, t0->mailer,
-	    q->qf.priority, r[0].dsn, r[0].status == EX_OK ? "Sent" :
+	    "pri=%ld%s%s, dsn=%s, stat=%s", buf_cstr(&to), d1, d2, t0->mailer,
+	    q->qf.priority, relay ? ", relay=" : "", relay ? relay : "",
+	    r[0].dsn, r[0].status == EX_OK && relay == NULL ? "Sent" :
 	    r[0].text);
+	free(relay);
 	for (i = 0; i < n; i++) {
 		struct qrun_target *t = &q->targets[idx[i]];
 

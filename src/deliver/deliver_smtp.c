@@ -1,0 +1,249 @@
+/*
+ * deliver_smtp.c -- the SMTP mailers (P=[IPC]: smtp, esmtp, smtp8,
+ * dsmtp, relay): the host of the resolved address becomes the list of
+ * hosts to try (a [literal] as it is, else its MX hosts by preference,
+ * else the name itself; a name that does not exist fails for good, a
+ * name server that does not answer defers), the port comes from A=
+ * ("TCP $h 2526"), and the message rendered for the mailer goes through
+ * smtpc with the DSN data of the qf.
+ */
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver.h"
+#include "smtpc.h"
+#include "lib/arr.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+#include "smtp/smtp.h"
+
+#define EX_OK		0
+#define EX_NOHOST	68
+#define EX_TEMPFAIL	75
+
+struct mx {
+	int	 pref;
+	char	 name[NS_MAXDNAME];
+};
+
+static int
+by_pref(const void *a, const void *b)
+{
+	return ((const struct mx *)a)->pref - ((const struct mx *)b)->pref;
+}
+
+/*
+ * The hosts to try for host h: 0, or EX_NOHOST / EX_TEMPFAIL with the
+ * reason in why.
+ */
+static int
+mx_hosts(const char *h, struct strarr *out, const char **why)
+{
+	unsigned char ans[8192];
+	struct mx *mx = NULL;
+	ns_msg msg;
+	ns_rr rr;
+	size_t n = 0, i;
+	int len, k, count;
+
+	if (h[0] == '[') {
+		strarr_push(out, h);
+		return 0;
+	}
+	len = res_query(h, ns_c_in, ns_t_mx, ans, sizeof(ans));
+	if (len < 0) {
+		if (h_errno == HOST_NOT_FOUND) {
+			*why = "Host unknown (Name server: host not found)";
+			return EX_NOHOST;
+		}
+		if (h_errno == NO_DATA) {
+			strarr_push(out, h);	/* no MX: the host itself */
+			return 0;
+		}
+		*why = "Deferred: Name server timeout";
+		return EX_TEMPFAIL;
+	}
+	if (ns_initparse(ans, len, &msg) == -1) {
+		*why = "Deferred: Name server: bad answer";
+		return EX_TEMPFAIL;
+	}
+	count = ns_msg_count(msg, ns_s_an);
+	mx = xcalloc((size_t)count + 1, sizeof(*mx));
+	for (k = 0; k < count; k++) {
+		if (ns_parserr(&msg, ns_s_an, k, &rr) == -1 ||
+		    ns_rr_type(rr) != ns_t_mx || ns_rr_rdlen(rr) < 3)
+			continue;
+		mx[n].pref = ns_get16(ns_rr_rdata(rr));
+		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr) + 2, mx[n].name, sizeof(mx[n].name)) < 0)
+			continue;
+		n++;
+	}
+	qsort(mx, n, sizeof(*mx), by_pref);
+	/* RFC 7505: a single "0 ." says the domain takes no mail */
+	if (n == 1 && mx[0].name[0] == '\0') {
+		free(mx);
+		*why = "Host unknown (Null MX)";
+		return EX_NOHOST;
+	}
+	for (i = 0; i < n; i++)
+		strarr_push(out, mx[i].name);
+	if (n == 0)
+		strarr_push(out, h);
+	free(mx);
+	return 0;
+}
+
+struct reader {
+	const struct buf	*b;
+	size_t			 off;
+};
+
+static ssize_t
+read_buf(void *arg, char *p, size_t n)
+{
+	struct reader *r = arg;
+	size_t left = r->b->len - r->off;
+
+	if (n > left)
+		n = left;
+	memcpy(p, r->b->data + r->off, n);
+	r->off += n;
+	return (ssize_t)n;
+}
+
+static int
+to_buf(void *arg, const char *p, size_t n)
+{
+	return buf_add(arg, p, n);
+}
+
+/* "RPNSD:" flags of the qf record as NOTIFY= bits (0: none given). */
+static unsigned
+notify_bits(unsigned f)
+{
+	unsigned b = 0;
+
+	if (!(f & QF_R_NOTIFY))
+		return 0;
+	if (f & QF_R_SUCCESS)
+		b |= SMTP_NOTIFY_SUCCESS;
+	if (f & QF_R_FAILURE)
+		b |= SMTP_NOTIFY_FAILURE;
+	if (f & QF_R_DELAY)
+		b |= SMTP_NOTIFY_DELAY;
+	return b ? b : SMTP_NOTIFY_NEVER;
+}
+
+static void
+set_all(struct dlv_rcpt *r, size_t n, int status, const char *dsn,
+    const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		r[i].status = status;
+		(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "%s", dsn);
+		free(r[i].text);
+		r[i].text = xstrdup(text);
+	}
+}
+
+void
+dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
+    const char *sender, const unsigned *rflags, struct dlv_rcpt *r,
+    size_t n, char **relay)
+{
+	struct strarr hosts = { 0 };
+	struct smtpc_params p;
+	struct smtpc_result res;
+	struct smtpc_rcpt *sr = xcalloc(n + 1, sizeof(*sr));
+	struct buf msg;
+	struct reader rd;
+	struct err err;
+	const char *why = NULL, *j = cf_macro_value(dm->cf, "j");
+	char *bare = xstrdup(sender);
+	struct cf_mailer_info mm;
+	unsigned char flags[256];
+	size_t i, len;
+	int rc;
+
+	*relay = NULL;
+	buf_init(&msg, 0);
+	rc = mx_hosts(r[0].host ? r[0].host : "", &hosts, &why);
+	if (rc != 0) {
+		set_all(r, n, rc, rc == EX_TEMPFAIL ? "4.4.3" : "5.1.2", why);
+		goto out;
+	}
+	len = strlen(bare);	/* the envelope sender without its <> */
+	if (len >= 2 && bare[0] == '<' && bare[len - 1] == '>') {
+		memmove(bare, bare + 1, len - 2);
+		bare[len - 2] = '\0';
+	}
+	/* no UNIX From line and no dot doubling: smtpc stuffs the dots */
+	memcpy(flags, m->flags, sizeof(flags));
+	flags['n'] = 1;
+	flags['X'] = 0;
+	mm = *m;
+	mm.flags = flags;
+	mm.eol = "\n";
+	err_clear(&err);
+	if (dlv_write_message_cb(dm, &mm, sender, to_buf, &msg, &err) == -1) {
+		set_all(r, n, EX_TEMPFAIL, "4.3.0", err.msg);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sr[i].addr = r[i].user;
+		sr[i].notify = rflags != NULL ? notify_bits(rflags[i]) : 0;
+	}
+	memset(&p, 0, sizeof(p));
+	p.helo_name = j ? j : "localhost";
+	p.hosts = (const char *const *)hosts.v;
+	p.port = m->argc >= 3 ? atoi(m->argv[2]) : 25;
+	p.flags = (m->flags['a'] ? SMTPC_F_ESMTP : 0) |
+	    (m->flags['8'] ? SMTPC_F_8BIT_OK : 0) |
+	    (m->flags['k'] ? SMTPC_F_NO_LOOPCHECK : 0);
+	p.sender = bare;
+	p.rcpts = sr;
+	p.nrcpts = n;
+	p.msg_size = msg.len;
+	p.body_type = dm->qf->bodytype;
+	p.envid = dm->qf->envid;
+	p.ret = (dm->qf->flags & QF_F_RETPARAM) ? ((dm->qf->flags &
+	    QF_F_NOBODY) ? SMTPC_RET_HDRS : SMTPC_RET_FULL) : SMTPC_RET_NONE;
+	rd.b = &msg;
+	rd.off = 0;
+	p.msg_read = read_buf;
+	p.msg_arg = &rd;
+	p.qid = dm->id;
+	memset(&res, 0, sizeof(res));
+	(void)smtpc_deliver(&p, NULL, &res);
+	if (res.host != NULL) {
+		struct buf rl;
+
+		buf_init(&rl, 0);
+		(void)buf_printf(&rl, "%s [%s]", res.host, res.addr);
+		*relay = buf_steal(&rl);
+	}
+	for (i = 0; i < n; i++) {
+		const struct smtpc_rcpt_result *x = i < res.nrcpts ?
+		    &res.rcpts[i] : NULL;
+
+		r[i].status = x != NULL && res.status == EX_OK ? x->status :
+		    res.status;
+		(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "%s", x != NULL &&
+		    x->dsn[0] ? x->dsn : res.dsn);
+		free(r[i].text);
+		r[i].text = xstrdup(x != NULL && x->stat != NULL ? x->stat :
+		    res.stat != NULL ? res.stat : "Deferred");
+	}
+	smtpc_result_free(&res);
+out:
+	strarr_free(&hosts);
+	buf_free(&msg);
+	free(sr);
+	free(bare);
+}
