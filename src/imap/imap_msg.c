@@ -349,9 +349,13 @@ static void
 parse_ct(const char *v, size_t len, int with_sub, char **type, char **sub,
     char **params)
 {
-	const char *p = v, *end = v + len;
+	const char *p, *end;
 	struct buf w, list;
 
+	if (v == NULL)		/* an empty value */
+		v = "";
+	p = v;
+	end = v + len;
 	buf_init(&w, 0);
 	buf_init(&list, 0);
 	*type = NULL;
