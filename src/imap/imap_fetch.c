@@ -580,9 +580,10 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 			unsigned nf;
 			uint32_t nk;
 
+			/* expunged by another session: skipped quietly,
+			 * as dovecot does */
 			if (x < 0)
-				continue;	/* expunged by another session:
-						   skipped quietly, as dovecot */
+				continue;
 			m = &s->mb->msgs[x];
 			if (has_unchanged && k->modseq > unchangedsince) {
 				modified = xreallocarray(modified,

@@ -3,7 +3,8 @@
  * Maildir do not keep: a file mailboxd-modseq beside the \Recent file
  * holds "V<uidvalidity> H<highestmodseq>" and then "<uid> <modseq>"
  * lines (ascending UIDs) for messages changed since, "<uid> <modseq> x"
- * for expunged ones (QRESYNC's VANISHED); others have modseq 1.  Changes take an flock on the file, so sessions never hand
+ * for expunged ones (QRESYNC's VANISHED); others have modseq 1.
+ * Changes take an flock on the file, so sessions never hand
  * out one modseq twice.  A file of another UIDVALIDITY starts over.
  */
 #include <errno.h>

@@ -200,7 +200,8 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 		k->str = xstrdup(v);
 		return 0;
 	}
-	if (str_casecmp(w, "KEYWORD") == 0 || str_casecmp(w, "UNKEYWORD") == 0) {
+	if (str_casecmp(w, "KEYWORD") == 0 ||
+	    str_casecmp(w, "UNKEYWORD") == 0) {
 		if ((v = next_str(p)) == NULL)
 			return -1;
 		k->kind = w[0] == 'K' || w[0] == 'k' ? K_KEYWORD : K_UNKEYWORD;

@@ -146,7 +146,8 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	mb = mailbox_open(s->loc.format, path.data, s->cfg->locks, &err);
 	buf_free(&path);
 	if (mb == NULL) {
-		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name, err.msg);
+		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
+		    err.msg);
 		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
 		    "occurred. Refer to server log for more information.");
 		return;
@@ -181,7 +182,8 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	}
 	if (recent > 0 && !readonly && mb->format == MAILBOX_MAILDIR &&
 	    mailbox_commit(mb, &err) == -1)
-		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name, err.msg);
+		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
+		    err.msg);
 	s->nkw_told = mb->nkw;
 	buf_init(&b, 0);
 	imap_flags_line(s, &b, 0);

@@ -159,7 +159,8 @@ imap_base_subject(const char *v, int *reply_out)
 			len = strlen(s);
 			while (len > 0 && s[len - 1] == ' ')
 				s[--len] = '\0';
-			if (len >= 5 && str_casecmp(s + len - 5, "(fwd)") == 0) {
+			if (len >= 5 &&
+			    str_casecmp(s + len - 5, "(fwd)") == 0) {
 				s[len - 5] = '\0';
 				reply = 1;
 			}

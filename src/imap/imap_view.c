@@ -121,7 +121,8 @@ keep_keywords(struct imap_session *s, int reload, struct err *err)
 		uint32_t out = 0;
 
 		for (b = 0; b < nold; b++)
-			if ((s->known[i].kw & ((uint32_t)1 << b)) && map[b] >= 0)
+			if ((s->known[i].kw & ((uint32_t)1 << b)) &&
+			    map[b] >= 0)
 				out |= (uint32_t)1 << map[b];
 		s->known[i].kw = out;
 	}

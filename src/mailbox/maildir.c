@@ -190,7 +190,8 @@ read_uidlist(struct mailbox *mb, struct entries *list, int *found_out,
 			}
 			e = entry_add(list);
 			e->uid = (uint32_t)uid;
-			e->base = xstrndup(colon + 1, maildir_base_len(colon + 1));
+			e->base = xstrndup(colon + 1,
+			    maildir_base_len(colon + 1));
 			/* extension fields before ':', e.g. "W1234" */
 			for (char *f = end; f < colon; f++)
 				if (*f == 'W' && (f == end || f[-1] == ' '))
@@ -645,7 +646,8 @@ maildir_load(struct mailbox *mb, struct err *err)
 		return -1;
 	}
 	rc = maildir_load_once(mb, err);
-	if (rc == 1 && (rc = maildir_write_uidlist(mb, fd, lock.data, err)) == 0)
+	if (rc == 1 &&
+	    (rc = maildir_write_uidlist(mb, fd, lock.data, err)) == 0)
 		rc = 2;		/* the lock became the uidlist */
 	(void)close(fd);
 	/* never unlink after the rename: the name may be another

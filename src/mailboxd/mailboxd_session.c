@@ -220,8 +220,8 @@ mbd_drop_to(const struct auth_user *u, struct mbd_cfg *cfg, const char *proto)
 	if (setgroups((size_t)ng, groups) == -1 ||
 	    setresgid(u->gid, u->gid, priv) == -1 ||
 	    setresuid(u->uid, u->uid, u->uid) == -1) {
-		mbd_log(LOG_ERR, "%s(%s): setuid(%lu) failed: %s", proto, u->name,
-		    (unsigned long)u->uid, strerror(errno));
+		mbd_log(LOG_ERR, "%s(%s): setuid(%lu) failed: %s", proto,
+		    u->name, (unsigned long)u->uid, strerror(errno));
 		return -1;
 	}
 	if (u->uid != 0 && setuid(0) == 0) {
