@@ -59,7 +59,8 @@ class FakeSMTP:
     a reply string (may hold several CRLF-separated lines), "stall" (say
     nothing until the client goes), "close" (hang up), or a function of
     the command line giving one of those; a reply ending in "|close" is
-    sent, then the server hangs up.  Stages: greeting, EHLO, HELO,
+    sent, then the server hangs up; "slow:reply" dribbles it out a byte
+    every 0.3 s.  Stages: greeting, EHLO, HELO,
     MAIL, RCPT, DATA, EOM (after the final dot), RSET, QUIT."""
 
     DEFAULT = {
@@ -151,6 +152,16 @@ class FakeSMTP:
             return False
         if r == "close":
             return False
+        if isinstance(r, str) and r.startswith("slow:"):
+            # a byte every 0.3 s
+            for b in (r[5:] + "\r\n").encode():
+                if self.stop.wait(0.3):
+                    return False
+                try:
+                    s.sendall(bytes([b]))
+                except OSError:
+                    return False
+            return True
         hangup = isinstance(r, str) and r.endswith("|close")
         if hangup:
             r = r[:-len("|close")]
@@ -743,6 +754,39 @@ def test_unreadable_message_never_gets_the_final_dot(servers, tmp_path):
     c = srv.conns[0]
     assert c.cmds[-1] == "DATA"
     assert c.messages == [b""]          # the connection dropped instead
+
+
+def test_reply_dribbled_out_meets_the_whole_reply_deadline(servers):
+    """Timeout.mail bounds the whole reply, not each read: a peer sending
+    a byte every 0.3 s cannot hold the client beyond it."""
+    srv = servers(replies={"MAIL": "slow:250 2.1.0 sender is fine"})
+    t0 = time.monotonic()
+    r = one([lit(srv)], ["a@b.test"], args=["-t", "mail=2"])
+    assert time.monotonic() - t0 < 6
+    assert r["status"] == 75
+    assert r["stat"] == "Deferred: Connection timed out with [127.0.0.1]"
+    srv2 = servers(replies={"MAIL": "slow:250 ok"})
+    r = one([lit(srv2)], ["a@b.test"], args=["-t", "mail=10"])
+    assert r["status"] == 0
+
+
+@pytest.mark.parametrize("bad", [b"250 o\x00k\r\n", b"150 wait\r\n",
+                                 b"250-a\r\n250-\x00\r\n250 b\r\n"])
+def test_reply_shaped_but_malformed_is_a_protocol_error(servers, bad):
+    """Skipping it would take the next pipelined reply for this one."""
+    srv = servers(replies={"MAIL": bad})
+    t0 = time.monotonic()
+    r = one([lit(srv)], ["a@b.test"])
+    assert time.monotonic() - t0 < 5
+    assert r["status"] == 76
+    assert "DATA" not in srv.conns[0].cmds
+
+
+def test_8bit_ok_in_greeting_lets_8bit_through(servers):
+    srv = servers(ehlo=["PIPELINING"], replies={
+        "greeting": "220 fake.example.test ESMTP 8BIT-OK"})
+    r = one([lit(srv)], ["a@b.test"], args=["-8"])
+    assert r["status"] == 0
 
 
 def test_stalled_greeting_then_next_host(servers):

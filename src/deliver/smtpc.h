@@ -187,9 +187,11 @@ void	 smtpc_reply_reset(struct smtpc_reply *);
 void	 smtpc_reply_free(struct smtpc_reply *);
 /*
  * Feeds one line as read (without LF; a trailing CR is dropped).  Lines
- * that are no reply line are skipped as sendmail skips them, but count
- * toward SMTPC_REPLY_LINES; a line over SMTPC_LINE_MAX, a continuation
- * with another code, or too many lines is an error.
+ * that do not start like a reply ("ddd", "ddd ", "ddd-") are skipped as
+ * sendmail skips them, but count toward SMTPC_REPLY_LINES; a line that
+ * starts like one but is malformed (NUL, code outside 2xx-5xx), a line
+ * over SMTPC_LINE_MAX, a continuation with another code, or too many
+ * lines is an error.
  */
 enum smtpc_feed smtpc_reply_feed(struct smtpc_reply *, const char *line,
 	    size_t len);

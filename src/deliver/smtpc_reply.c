@@ -56,6 +56,15 @@ add_clean(struct buf *b, const char *p, size_t n)
 	return 0;
 }
 
+/* Three digits, then the end, a space or a '-'. */
+static int
+looks_like_reply(const char *p, size_t n)
+{
+	return n >= 3 && p[0] >= '0' && p[0] <= '9' && p[1] >= '0' &&
+	    p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+	    (n == 3 || p[3] == ' ' || p[3] == '-');
+}
+
 static enum smtpc_feed
 fail(struct smtpc_reply *r, const char *why)
 {
@@ -76,8 +85,13 @@ smtpc_reply_feed(struct smtpc_reply *r, const char *line, size_t len)
 		return fail(r, "reply of too many lines");
 	if (len > SMTPC_LINE_MAX)
 		return fail(r, "reply line too long");
-	if (smtp_reply_line_parse(line, len, &l) != 0)
-		return SMTPC_REPLY_MORE;	/* not a reply line: skipped */
+	if (smtp_reply_line_parse(line, len, &l) != 0) {
+		/* shaped like a reply but not one (a NUL, a 1xx or 6xx
+		 * code): out of step; anything else is skipped */
+		if (looks_like_reply(line, len))
+			return fail(r, "malformed reply line");
+		return SMTPC_REPLY_MORE;
+	}
 	if (r->code == 0) {
 		r->code = l.code;
 		memcpy(r->enh, l.enh, sizeof(r->enh));

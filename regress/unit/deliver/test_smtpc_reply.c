@@ -55,8 +55,14 @@ test_reply_lines(void **state)
 		/* garbage is skipped as sendmail skips it */
 		{ "hello\n\n2\n220 hi", SMTPC_REPLY_DONE, 220, "", "220 hi",
 		    "hi", "hi\n" },
-		{ "199 x\n250 y", SMTPC_REPLY_DONE, 250, "", "250 y", "y",
-		    "y\n" },
+		{ "250x\n2500\n25\n250 y", SMTPC_REPLY_DONE, 250, "",
+		    "250 y", "y", "y\n" },
+		/* shaped like a reply, but not one: out of step */
+		{ "199 x\n250 y", SMTPC_REPLY_ERROR, 0, "", NULL, NULL,
+		    NULL },
+		{ "650 x", SMTPC_REPLY_ERROR, 0, "", NULL, NULL, NULL },
+		{ "250-a\n250-b\x01\n250-", SMTPC_REPLY_MORE, 250, "",
+		    "250-a", "a", "a\nb \n\n" },
 		/* a 4xx enhanced code on a 2xx reply is text */
 		{ "250 4.0.0 odd", SMTPC_REPLY_DONE, 250, "", "250 4.0.0 odd",
 		    "4.0.0 odd", "4.0.0 odd\n" },
@@ -117,6 +123,13 @@ test_reply_limits(void **state)
 		    SMTPC_REPLY_MORE);
 	assert_int_equal(smtpc_reply_feed(&r, "250 x", 5),
 	    SMTPC_REPLY_ERROR);
+	/* a NUL inside a reply line is no end of it */
+	smtpc_reply_reset(&r);
+	assert_int_equal(smtpc_reply_feed(&r, "250 o\0k", 7),
+	    SMTPC_REPLY_ERROR);
+	smtpc_reply_reset(&r);
+	assert_int_equal(smtpc_reply_feed(&r, "hi\0there", 8),
+	    SMTPC_REPLY_MORE);
 	/* after DONE the next feed starts a new reply */
 	smtpc_reply_reset(&r);
 	assert_int_equal(smtpc_reply_feed(&r, "250 a", 5), SMTPC_REPLY_DONE);
