@@ -384,12 +384,15 @@ result_init(struct smtpc_result *res, size_t nrcpts)
 
 /* Recipients not decided by a reply share the envelope's outcome. */
 static void
-result_finish(struct smtpc_result *res, const struct smtpc_params *p)
+result_finish(struct smtpc_result *res)
 {
 	struct smtpc_rcpt_result *rr;
 	struct buf m;
 	size_t i;
 
+	if (res->stat == NULL)		/* no path may leave it unset */
+		smtpc_res_set(res, ERR_SOFTWARE, "4.3.0", NULL, "%s",
+		    smtpc_exit_text(ERR_SOFTWARE));
 	for (i = 0; i < res->nrcpts; i++) {
 		rr = &res->rcpts[i];
 		if (rr->stat == NULL)
@@ -405,7 +408,6 @@ result_finish(struct smtpc_result *res, const struct smtpc_params *p)
 			(void)buf_adds(&m, res->stat);
 		res->msg = buf_steal(&m);
 	}
-	(void)p;
 }
 
 /* Refuses what would break a command line; 0 if all is well. */
@@ -504,7 +506,7 @@ smtpc_deliver(const struct smtpc_params *p, struct smtpc_cache *k,
 	free(tstat);
 	smtpc_reply_free(&r);
 done:
-	result_finish(res, p);
+	result_finish(res);
 	return res->status;
 }
 
