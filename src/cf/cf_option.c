@@ -4,6 +4,8 @@
  * non-root user may set on the command line.
  */
 #include <ctype.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +239,31 @@ bad_time_unit(const char *v)
 }
 
 /*
+ * The user options: "user[:group]" (TrustedUser: a user alone), each
+ * a number (a leading digit) or a name that must exist; sendmail calls
+ * DefaultUser by its letter.
+ */
+static void
+check_user(struct cf *cf, const char *name, const char *val)
+{
+	const char *label = strcmp(name, "DefaultUser") == 0 ? "u" : name;
+	const char *colon = NULL;
+	char *user;
+
+	if (strcmp(name, "TrustedUser") != 0)
+		colon = strchr(val, ':');
+	user = colon ? xstrndup(val, (size_t)(colon - val)) : xstrdup(val);
+	if (!isdigit((unsigned char)user[0]) && getpwnam(user) == NULL)
+		cf_syserr(cf, "readcf: option %s: unknown user %s", label,
+		    user);
+	else if (colon != NULL && colon[1] != '\0' &&
+	    !isdigit((unsigned char)colon[1]) && getgrnam(colon + 1) == NULL)
+		cf_syserr(cf, "readcf: option %s: unknown group %s", label,
+		    colon + 1);
+	free(user);
+}
+
+/*
  * Values sendmail refuses while reading; the messages and statuses are
  * its own.  A bad DeliveryMode ends the program (EX_USAGE).
  */
@@ -246,7 +273,10 @@ check_value(struct cf *cf, int idx, const char *sub, const char *val)
 	const char *name = options[idx].name;
 	int c, times;
 
-	if (strcmp(name, "DeliveryMode") == 0) {
+	if (strcmp(name, "DefaultUser") == 0 ||
+	    strcmp(name, "RunAsUser") == 0 || strcmp(name, "TrustedUser") == 0)
+		check_user(cf, name, val);
+	else if (strcmp(name, "DeliveryMode") == 0) {
 		if (*val != '\0' && strchr("ibqdIBQD", *val) == NULL) {
 			cf_syserr(cf, "Unknown delivery mode %c", *val);
 			cf->exitstat = 64;
@@ -336,6 +366,8 @@ cf_option_short(struct cf *cf, int c, const char *value)
 		cf_syserr(cf, "readcf: unknown option name 0x%x", c);
 		return -1;
 	}
+	if (c == 'u' || c == 'd')
+		check_value(cf, idx, NULL, value);
 	opt_store(cf, idx, NULL, value);
 	return 0;
 }
