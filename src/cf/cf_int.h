@@ -211,6 +211,9 @@ void	cf_rule_add(struct cf *, const char *line);
 void	cf_ruleset_start(struct cf *, const char *line);
 void	cf_print_ruleset(struct cf *, int n, FILE *);
 
+/* cf_qgroup.c */
+void	cf_qgroup_line(struct cf *, const char *line);
+
 /* cf_mailer.c */
 void	cf_mailer_line(struct cf *, const char *line);
 void	cf_mailer_builtins(struct cf *);

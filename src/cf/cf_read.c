@@ -283,7 +283,7 @@ cf_line(struct cf *cf, struct buf *b)
 	case 'V': line_version(cf, p + 1); break;
 	case 'K': line_map(cf, p + 1); break;
 	case 'E': strarr_push(&cf->envvars, p + 1); break;
-	case 'Q': strarr_push(&cf->qgroups, p + 1); break;
+	case 'Q': cf_qgroup_line(cf, p + 1); break;
 	case 'X': strarr_push(&cf->milters, p + 1); break;
 	default:
 		cf_syserr(cf, "unknown configuration line \"%s\"", p);
