@@ -30,6 +30,8 @@ int		 cf_fatal(const struct cf *);
 int		 cf_check_mailer(struct cf *);
 /* Modes that use the queue need QueueDirectory (else status 78). */
 int		 cf_check_queue(struct cf *);
+/* -bC: UseMSP as root, the queue folders, HostStatusDirectory. */
+int		 cf_check_queue_dirs(struct cf *);
 /* The sysexits status errors so far call for (0 if none). */
 int		 cf_exitstat(const struct cf *);
 /* Where messages for the user go (stdout in -bt/-bv). */

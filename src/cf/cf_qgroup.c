@@ -1,11 +1,18 @@
 /*
  * cf_qgroup.c -- Q lines (queue groups: "Qname, P=path, F=flags, R=n,
  * I=interval, ..."), read with the complaints sendmail 8.17 makes about
- * them while reading a cf.  The raw lines are kept in cf->qgroups.
+ * them while reading a cf, and the queue folders -bC checks.  The raw
+ * lines are kept in cf->qgroups.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cf_int.h"
 #include "lib/buf.h"
@@ -50,19 +57,22 @@ qg_check_time(struct cf *cf, const char *v)
 	}
 }
 
-/* Q line (without the 'Q'). */
-void
-cf_qgroup_line(struct cf *cf, const char *line)
+/*
+ * Reads one Q line: its name and P= path (NULL when none) into *name
+ * and *path; with report, complains as sendmail does while reading.
+ */
+static void
+qg_parse(struct cf *cf, const char *line, int report, char **name,
+    char **path)
 {
 	const char *p = line;
-	char *name;
 	struct buf v;
 	int fcode, runners = 0, fork = 0;
 
-	strarr_push(&cf->qgroups, line);
 	while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p))
 		p++;
-	name = xstrndup(line, (size_t)(p - line));
+	*name = xstrndup(line, (size_t)(p - line));
+	*path = NULL;
 	if (*p != '\0')
 		p++;
 	buf_init(&v, 0);
@@ -75,7 +85,8 @@ cf_qgroup_line(struct cf *cf, const char *line)
 		while (*p != '\0' && *p != '=' && *p != ',')
 			p++;
 		if (*p != '=') {
-			cf_syserr(cf, "queue %s: `=' expected", name);
+			if (report)
+				cf_syserr(cf, "queue %s: `=' expected", *name);
 			goto out;
 		}
 		p++;
@@ -83,6 +94,10 @@ cf_qgroup_line(struct cf *cf, const char *line)
 			p++;
 		p = qg_value(p, &v);
 		switch (fcode) {
+		case 'P':
+			free(*path);
+			*path = xstrdup(buf_cstr(&v));
+			break;
 		case 'F':
 			if (strchr(buf_cstr(&v), 'f') != NULL)
 				fork = 1;
@@ -91,20 +106,123 @@ cf_qgroup_line(struct cf *cf, const char *line)
 			runners = atoi(buf_cstr(&v));
 			break;
 		case 'I':
-			qg_check_time(cf, buf_cstr(&v));
+			if (report)
+				qg_check_time(cf, buf_cstr(&v));
 			break;
-		case 'P': case 'N': case 'J': case 'r':
+		case 'N': case 'J': case 'r':
 			break;
 		default:
-			cf_syserr(cf, "Q%s: unknown queue equate %c=", name,
-			    fcode);
+			if (report)
+				cf_syserr(cf, "Q%s: unknown queue equate %c=",
+				    *name, fcode);
 			break;
 		}
 	}
-	if (runners > 1 && !fork)
+	if (runners > 1 && !fork && report)
 		cf_message(cf, "Warning: Q=%s: R=%d: multiple queue runners "
-		    "specified\n\tbut flag 'f' is not set", name, runners);
+		    "specified\n\tbut flag 'f' is not set", *name, runners);
 out:
 	buf_free(&v);
+}
+
+/* Q line (without the 'Q'). */
+void
+cf_qgroup_line(struct cf *cf, const char *line)
+{
+	char *name, *path;
+
+	strarr_push(&cf->qgroups, line);
+	qg_parse(cf, line, 1, &name, &path);
 	free(name);
+	free(path);
+}
+
+/* A queue group's folder must be there (wildcard paths are not looked
+ * at); 0 or -1 after sendmail's message. */
+static int
+qg_check_dir(const char *path)
+{
+	DIR *d;
+
+	if (strpbrk(path, "*?[") != NULL)
+		return 0;
+	if (path[0] != '/') {
+		(void)printf("QueuePath %s not absolute\n", path);
+		return -1;
+	}
+	if ((d = opendir(path)) == NULL) {
+		(void)printf("can not opendir(%s): %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	(void)closedir(d);
+	return 0;
+}
+
+int
+cf_check_queue_dirs(struct cf *cf)
+{
+	const char *q = cf_opt(cf, "QueueDirectory");
+	const char *msp = cf_opt(cf, "UseMSP");
+	const char *hs = cf_opt(cf, "HostStatusDirectory");
+	char *name, *path, *mqueue = NULL;
+	struct stat st;
+	size_t i;
+	int bad = 0;
+
+	if (msp != NULL && (msp[0] == '\0' || strchr("tTyY", msp[0])) &&
+	    (geteuid() == 0 || getuid() == 0)) {
+		(void)printf("Mail submission program must have RunAsUser "
+		    "set to non root user\n");
+		cf->exitstat = 78;	/* EX_CONFIG */
+		return -1;
+	}
+	if (q == NULL)
+		return 0;
+	if (chdir(q) == -1) {
+		int e = errno;
+
+		(void)printf("can not chdir(%s/): %s\n", q, strerror(e));
+		(void)fflush(stdout);
+		if (e == EACCES)
+			(void)fprintf(stderr, "Program mode requires special "
+			    "privileges, e.g., root or TrustedUser.\n");
+		bad = 1;
+	} else {
+		/* the default group "mqueue" first, then the others */
+		for (i = 0; i < cf->qgroups.n; i++) {
+			qg_parse(cf, cf->qgroups.v[i], 0, &name, &path);
+			if (strcmp(name, "mqueue") == 0 && path != NULL) {
+				free(mqueue);
+				mqueue = xstrdup(path);
+			}
+			free(name);
+			free(path);
+		}
+		if (mqueue != NULL && qg_check_dir(mqueue) == -1)
+			bad = 1;
+		for (i = 0; i < cf->qgroups.n; i++) {
+			qg_parse(cf, cf->qgroups.v[i], 0, &name, &path);
+			if (strcmp(name, "mqueue") != 0 && path != NULL &&
+			    qg_check_dir(path) == -1)
+				bad = 1;
+			free(name);
+			free(path);
+		}
+		free(mqueue);
+	}
+	if (hs != NULL && hs[0] != '\0') {
+		int e = stat(hs, &st) == -1 ? errno :
+		    !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+
+		if (e != 0)
+			(void)printf("Warning: Cannot use HostStatusDirectory "
+			    "= %s: %s\n", hs, strerror(e));
+	}
+	(void)fflush(stdout);
+	if (bad) {
+		cf->exitstat = 78;	/* EX_CONFIG */
+		return -1;
+	}
+	return 0;
 }

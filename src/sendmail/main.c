@@ -490,7 +490,8 @@ main(int argc, char **argv)
 		rc = cf_testmode(cf, stdin, stdout);
 		break;
 	case 'C':
-		(void)cf_check_queue(cf);
+		if (cf_check_queue(cf) == 0 && drop_to_runasuser(cf) == 0)
+			(void)cf_check_queue_dirs(cf);
 		rc = cf_exitstat(cf);
 		break;
 	case 'v':
