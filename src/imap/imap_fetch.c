@@ -39,7 +39,7 @@ struct fetch {
 	size_t		 n;
 	int		 need_text;
 	int		 sets_seen;
-	int		 has_flags, has_uid, has_modseq;
+	int		 has_flags, has_uid, has_modseq, has_date;
 	uint64_t	 changedsince;	/* 0: none */
 };
 
@@ -66,6 +66,8 @@ add(struct fetch *f, enum fkind k)
 		f->has_flags = 1;
 	if (k == F_UID)
 		f->has_uid = 1;
+	if (k == F_INTERNALDATE)
+		f->has_date = 1;
 	if (k >= F_ENVELOPE && k != F_FLAGS && k != F_UID)
 		f->need_text = 1;
 	return &f->v[f->n++];
@@ -257,12 +259,20 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 	struct buf b, raw;
 	struct err err;
 	size_t i, n = 0;
+	time_t received = 0;
 
 	if (x < 0)
 		return -1;
 	if (f->changedsince != 0 && k->modseq <= f->changedsince)
 		return 0;
 	m = &s->mb->msgs[x];
+	if (f->has_date) {
+		/* a Maildir file expunged meanwhile has no date left: the
+		 * message is gone, not from 1970 */
+		received = mailbox_msg_received(s->mb, (size_t)x);
+		if (received == 0 && s->mb->format == MAILBOX_MAILDIR)
+			return -1;
+	}
 	memset(&msg, 0, sizeof(msg));
 	if (f->need_text) {
 		buf_init(&raw, 0);
@@ -298,8 +308,7 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 			break;
 		case F_INTERNALDATE:
 			(void)buf_adds(&b, "INTERNALDATE ");
-			imap_datetime_out(&b, mailbox_msg_received(s->mb,
-			    (size_t)x));
+			imap_datetime_out(&b, received);
 			break;
 		case F_SIZE:
 			buf_printf(&b, "RFC822.SIZE %" PRIu64, m->vsize);

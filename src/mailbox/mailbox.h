@@ -171,7 +171,8 @@ int	mailbox_commit(struct mailbox *, struct err *);
 int	mailbox_kw_index(struct mailbox *, const char *name, int create);
 
 /* The message's arrival time (INTERNALDATE): the From_ line's date in an
- * mbox, the file's mtime in a Maildir. */
+ * mbox, the file's mtime in a Maildir; 0 when unknown (a Maildir file
+ * another process expunged meanwhile). */
 time_t	mailbox_msg_received(struct mailbox *, size_t idx);
 
 /* 1 when another process changed the mailbox's files since it was loaded

@@ -517,9 +517,7 @@ maildir_received(struct mailbox *mb, size_t idx)
 			break;
 	}
 	buf_free(&path);
-	if (m->received == 0)
-		m->received = (time_t)strtoll(strchr(m->name, '/') + 1,
-		    NULL, 10);
+	/* 0: the file is gone (expunged by another process) */
 	return m->received;
 }
 
