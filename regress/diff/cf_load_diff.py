@@ -33,19 +33,23 @@ from oracle_env import (Skip, diff_lines, make_tmp, make_tree, makemap,
                         set_switch, show_diff, transcript, unshare_prefix,
                         write)
 
+EXTRA_PASSWD = "smmta:x:26:26:Mail Transfer Agent:/var/lib/sendmail:" \
+    "/usr/sbin/nologin\n"
+
 MODES = (("bt", ["-bt"]), ("bC", ["-bC"]))
-BANNER = (b"ADDRESS TEST MODE", b"Enter <ruleset>", b"> ", b"")
+BANNER = (b"ADDRESS TEST MODE", b"Enter <ruleset>", b"> ")
 
 
-def only_banner(out):
-    """True when a -bt/-bC transcript holds nothing but the banner."""
-    body = out.split(b"\n===== stderr\n")
-    if len(body) != 2:
-        return False
-    stdout, rest = body
-    err = rest.split(b"\n===== exit ")[0]
-    return (not err.strip() and
-            all(l.startswith(BANNER) for l in stdout.split(b"\n")))
+def extra_lines(out):
+    """The lines of a -bt/-bC transcript besides the banner and the exit
+    status (an exit status other than 0 counts as a line)."""
+    stdout, _, rest = out.partition(b"\n===== stderr\n")
+    err, _, status = rest.partition(b"\n===== exit ")
+    extra = [l for l in stdout.split(b"\n") + err.split(b"\n")
+             if not (l.startswith(BANNER) or l in (b"", b">"))]
+    if status.strip() != b"0":
+        extra.append(b"exit " + status.strip())
+    return extra
 
 
 def load(binary, env, prefix, tmp, cf, args):
@@ -61,7 +65,7 @@ def one(name, path, root, prefix, tmp, ours):
         print("FAIL diff cf-load-%s: our m4 produced no cf (exit %d): %s"
               % (name[3:], rc, err.strip()[:200]))
         return False
-    text = rewrite_paths(text, tmp)
+    text = rewrite_paths(text, tmp).replace("/var/lib/", tmp + "/var/lib/")
     text = set_switch(text, os.path.join(tmp, "etc/mail/service.switch"))
     cf = os.path.join(tmp, name + ".load.cf")
     write(cf, text)
@@ -70,9 +74,11 @@ def one(name, path, root, prefix, tmp, ours):
         want = load(oracle_binary(root), oracle_env(root), prefix, tmp, cf,
                     args)
         got = load(ours, ours_env(), prefix, tmp, cf, args)
-        if not only_banner(want):
+        extra = extra_lines(want)
+        if extra:
             notes.append("-%s: the real sendmail itself says more than the"
-                         " banner (ours must say the same)" % mode)
+                         " banner: %s" % (mode, " | ".join(
+                             x.decode("latin-1") for x in extra[:3])[:200]))
         if want == got:
             good += 1
             continue
@@ -114,6 +120,16 @@ def main():
             makemap(root, tmp, "hash", mapname, text)
         write(os.path.join(tmp, "etc/mail/service.switch"),
               "hosts\tfiles\naliases\tfiles\n")
+        # what an installed system has and the shared tree lacks: Debian's
+        # smmta user, its status folder, and a tree the MSP's RunAsUser
+        # (smmsp) can walk to its queue
+        with open(os.path.join(tmp, "passwd"), "a") as f:
+            f.write(EXTRA_PASSWD)
+        os.makedirs(os.path.join(tmp, "var/lib/sendmail/host_status"))
+        for d in ("var/spool/mqueue/slow", "var/spool/mqueue/fast",
+                  "var/spool/mqueue-client"):
+            os.makedirs(os.path.join(tmp, d), exist_ok=True)
+        os.chmod(tmp, 0o755)
         for name, path in mc_list():
             if names and name not in names and name[3:] not in names:
                 continue
