@@ -45,6 +45,7 @@ define(`confSERVICE_SWITCH_FILE', `{d}/etc/service.switch')dnl
 define(`confDOMAIN_NAME', `mail.example.test')dnl
 define(`confMAX_MESSAGE_SIZE', `20000')dnl
 define(`confTO_IDENT', `0')dnl
+define(`confDELIVERY_MODE', `ifdef(`TEST_DELIVERY_MODE', TEST_DELIVERY_MODE, `queueonly')')dnl
 OSTYPE(`bsd4.4')dnl
 FEATURE(`no_default_msa')dnl
 FEATURE(`use_cw_file')dnl
@@ -100,6 +101,8 @@ class Daemon:
 
     def start(self):
         pidfile = os.path.join(self.root, "sendmail.pid")
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)      # a restart must not read the old PID
         p = subprocess.run([SENDMAIL, "-C", self.cf, "-bd"],
                            capture_output=True, timeout=30)
         assert p.returncode == 0, p.stderr
@@ -376,6 +379,46 @@ def test_header_check_rulesets(tmp_path):
         text = read_qf(qfs[0])
         assert "H??Subject: a normal subject\n" in text
         assert "CheckSubject" not in text
+    finally:
+        d.stop()
+
+
+LOCAL_SCRIPT = """#!/bin/sh
+# the test's local mailer: the message for user $1 into out/$1
+cat >> "{d}/out/$1"
+"""
+
+
+def test_background_delivery_after_250(tmp_path):
+    """DeliveryMode=background: the message goes to the local mailer at
+    once after the 250 and leaves the queue."""
+    root = str(tmp_path)
+    os.makedirs(os.path.join(root, "out"))
+    script = os.path.join(root, "lmail.sh")
+    with open(script, "w") as f:
+        f.write(LOCAL_SCRIPT.replace("{d}", root))
+    os.chmod(script, 0o755)
+    d = Daemon(root, mc_extra=(
+        "define(`TEST_DELIVERY_MODE', `background')dnl\n"
+        "define(`LOCAL_MAILER_PATH', `%s')dnl\n"
+        "define(`LOCAL_MAILER_ARGS', `lmail.sh $u')dnl\n"
+        "define(`LOCAL_MAILER_FLAGS', `S')dnl\n" % script))
+    d.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", d.port, timeout=10)
+        s.ehlo("c.example.net")
+        s.sendmail("a@example.com", ["root@mail.example.test"],
+                   b"Subject: now\r\n\r\nbody line\r\n")
+        s.quit()
+        out = os.path.join(root, "out", "root")
+        for _ in range(200):
+            if os.path.exists(out) and not d.queue():
+                break
+            time.sleep(0.02)
+        with open(out, "rb") as f:
+            text = f.read()
+        assert b"Subject: now\n" in text and text.endswith(b"body line\n")
+        assert d.queue() == []
     finally:
         d.stop()
 

@@ -72,8 +72,10 @@ def msp():
 
 
 def submit(cf, argv, stdin):
+    # -odq: only queue (the default would hand the message on at once)
     return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
-                           "--clear-groups", SENDMAIL, "-C", cf] + argv,
+                           "--clear-groups", SENDMAIL, "-C", cf, "-odq"] +
+                          argv,
                           input=stdin, capture_output=True, timeout=30)
 
 

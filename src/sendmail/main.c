@@ -523,7 +523,8 @@ main(int argc, char **argv)
 		break;
 	case 'd':
 	case 'D':
-		rc = mode_bd(cf, argv, o.mode == 'D');
+		rc = mode_bd(cf, argv, o.mode == 'D', o.nqargs > 0 ?
+		    cf_seconds(o.qargs[o.nqargs - 1], 'm') : 0);
 		break;
 	default:
 		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "

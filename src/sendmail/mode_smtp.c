@@ -104,7 +104,7 @@ mode_bs(struct cf *cf)
 
 /* sendmail -bd (in the background) and -bD (in the foreground). */
 int
-mode_bd(struct cf *cf, char **argv, int foreground)
+mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
 {
 	static struct smtpd_ctx ctx;
 	static struct queue_dirs qd;
@@ -112,6 +112,7 @@ mode_bd(struct cf *cf, char **argv, int foreground)
 
 	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
 		return 78;	/* EX_CONFIG */
+	ctx.queue_interval = queue_interval;
 	return smtpd_daemon(&ctx, argv, foreground);
 }
 

@@ -22,6 +22,7 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 #include "msg/msg.h"
+#include "qrun/qrun.h"
 #include "smtp/smtp.h"
 
 #define EX_OK		0
@@ -450,6 +451,15 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	queue_tx_close(tx);
 	log_from(&sb, relay);
 	rc = sb.rc;
+	if (ctx.delivery_mode == 'i') {
+		/* interactive: delivered before sendmail returns */
+		struct qrun_opts qo;
+
+		memset(&qo, 0, sizeof(qo));
+		cf_set_errfn(cf, NULL, NULL);
+		(void)qrun_message(cf, &qd, 0, sb.msg.id, &qo);
+	} else if (ctx.delivery_mode == 'b')
+		smtpd_deliver_now(&ctx, 0, sb.msg.id);
 out:
 	cf_set_errfn(cf, NULL, NULL);
 	(void)fflush(stdout);

@@ -33,6 +33,7 @@ int	mode_queue_run(struct cf *, int verbose);
 /* sendmail [-t] [rcpt ...]: a message on stdin into the queue. */
 int	mode_submit(struct cf *, const struct submit_opts *, char **rcpts,
 	    int nrcpts);
-int	mode_bd(struct cf *, char **argv, int foreground);
+int	mode_bd(struct cf *, char **argv, int foreground,
+	    long queue_interval);
 
 #endif

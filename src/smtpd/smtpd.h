@@ -39,7 +39,14 @@ struct smtpd_ctx {
 	int			 delivery_mode;	/* 'b', 'i', 'q', 'd' */
 	int			 file_mode;	/* QueueFileMode */
 	size_t			 max_hdr_len;	/* MaxHeadersLength */
+	long			 queue_interval; /* -q1h with -bd, 0 none */
 };
+
+/*
+ * DeliveryMode background or interactive: a child delivers the message
+ * just queued while the caller goes on (sendmail's fork after the 250).
+ */
+void	smtpd_deliver_now(struct smtpd_ctx *, size_t path, const char *id);
 
 /* PrivacyOptions, as bits. */
 #define PRIV_NEEDMAILHELO	0x001

@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "smtpd_daemon.h"
+#include "qrun/qrun.h"
 #include "cf/version.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -232,11 +234,30 @@ stop_workers(struct smtpd_pool *pool)
 			(void)waitpid(pool->pids[i], NULL, 0);
 }
 
+/* -q1h: a child runs the queue once; the master goes on. */
+static void
+queue_runner(struct smtpd_pool *pool)
+{
+	struct qrun_opts qo;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return;		/* reaped with the workers (not in a slot) */
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	memset(&qo, 0, sizeof(qo));
+	(void)qrun_queue(pool->cf, &qo);
+	_exit(0);
+}
+
 static void
 serve_forever(struct smtpd_pool *pool, char **argv)
 {
 	struct pollfd pfd;
 	unsigned char drain[256];
+	time_t next_run = 0;
 	size_t i;
 
 	for (i = 0; i < START_WORKERS && i < pool->nslots; i++)
@@ -244,6 +265,10 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	pfd.fd = pool->notify[0];
 	pfd.events = POLLIN;
 	while (!got_term && !got_hup) {
+		if (pool->ctx->queue_interval > 0 && time(NULL) >= next_run) {
+			queue_runner(pool);
+			next_run = time(NULL) + pool->ctx->queue_interval;
+		}
 		if (poll(&pfd, 1, 1000) > 0)
 			while (read(pool->notify[0], drain, sizeof(drain)) > 0)
 				;
@@ -311,10 +336,24 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 				(void)close(fd);
 		}
 	}
+	/* handlers first: a signal sent as soon as the PidFile exists
+	 * must find them */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
 	write_pidfile(ctx->cf, argv);
 	pool.master = getpid();
-	log_plain(LOG_INFO, "starting daemon (%s): SMTP",
-	    MAILSYS_COMPAT_VERSION);
+	if (ctx->queue_interval > 0)
+		log_plain(LOG_INFO, "starting daemon (%s): SMTP+queueing@"
+		    "%02ld:%02ld:%02ld", MAILSYS_COMPAT_VERSION,
+		    ctx->queue_interval / 3600, ctx->queue_interval % 3600 / 60,
+		    ctx->queue_interval % 60);
+	else
+		log_plain(LOG_INFO, "starting daemon (%s): SMTP",
+		    MAILSYS_COMPAT_VERSION);
 	pool.slots = mmap(NULL, pool.nslots, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pool.slots == MAP_FAILED)
@@ -323,12 +362,6 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	pool.pids = xcalloc(pool.nslots, sizeof(*pool.pids));
 	if (pipe2(pool.notify, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 71;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
-	(void)signal(SIGPIPE, SIG_IGN);
 	serve_forever(&pool, argv);
 	free(pool.pids);
 	free(pool.ports);

@@ -1,0 +1,34 @@
+/*
+ * smtpd_deliver.c -- delivery right after a message is queued
+ * (DeliveryMode background, sendmail's default): a child process takes
+ * the message through the queue run code while the session goes on.
+ * The child is reaped by the kernel (SIGCHLD ignored in workers and
+ * -bs); a message whose child dies stays queued for the next run.
+ */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smtpd.h"
+#include "qrun/qrun.h"
+
+void
+smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
+{
+	struct qrun_opts qo;
+	pid_t pid;
+
+	(void)signal(SIGCHLD, SIG_IGN);
+	pid = fork();
+	if (pid != 0)
+		return;		/* the session goes on; -1: the queue run will */
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGCHLD, SIG_DFL);	/* its mailers are waited for */
+	(void)close(ctx->fd_in);
+	if (ctx->fd_out != ctx->fd_in)
+		(void)close(ctx->fd_out);
+	memset(&qo, 0, sizeof(qo));
+	qo.out = NULL;
+	(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);
+	_exit(0);
+}
