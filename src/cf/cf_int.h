@@ -215,6 +215,9 @@ void	cf_print_ruleset(struct cf *, int n, FILE *);
 void	cf_qgroup_line(struct cf *, const char *line);
 
 /* cf_mailer.c */
+/* A field body up to an unquoted delim (M and Q lines); returns where
+ * it stops, at delim or the end. */
+const char *cf_munch(const char *p, int delim, struct buf *out);
 void	cf_mailer_line(struct cf *, const char *line);
 void	cf_mailer_builtins(struct cf *);
 void	cf_mailers_free(struct cf *);

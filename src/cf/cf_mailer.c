@@ -18,8 +18,8 @@
  * a backslash escapes a character (\n \r \t are control characters).  Returns the position after
  * the field.
  */
-static const char *
-munch(const char *p, int delim, struct buf *out)
+const char *
+cf_munch(const char *p, int delim, struct buf *out)
 {
 	int bslash = 0, quote = 0;
 
@@ -225,7 +225,7 @@ cf_mailer_line(struct cf *cf, const char *line)
 		}
 		while (isspace((unsigned char)*p))
 			p++;
-		p = munch(p, ',', &body);
+		p = cf_munch(p, ',', &body);
 		q = buf_cstr(&body);
 		switch (fcode) {
 		case 'P':

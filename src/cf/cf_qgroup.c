@@ -18,30 +18,6 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
-/*
- * One field value from p up to an unquoted ','; double quotes are
- * dropped, a backslash keeps the next character.  Returns where the
- * next field starts.
- */
-static const char *
-qg_value(const char *p, struct buf *out)
-{
-	int quoted = 0;
-
-	buf_reset(out);
-	for (; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			buf_addc(out, *++p);
-		else if (*p == '"')
-			quoted = !quoted;
-		else if (*p == ',' && !quoted)
-			return p + 1;
-		else
-			buf_addc(out, *p);
-	}
-	return p;
-}
-
 /* A time such as "1h30m": complains of a unit that is not s m h d w. */
 static void
 qg_check_time(struct cf *cf, const char *v)
@@ -92,7 +68,7 @@ qg_parse(struct cf *cf, const char *line, int report, char **name,
 		p++;
 		while (isspace((unsigned char)*p))
 			p++;
-		p = qg_value(p, &v);
+		p = cf_munch(p, ',', &v);
 		switch (fcode) {
 		case 'P':
 			free(*path);
