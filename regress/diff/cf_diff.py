@@ -445,6 +445,18 @@ def one(name, path, root, prefix, tmp):
     return ok or verdict == "XFAIL"
 
 
+def make_cf_tree(root, tmp):
+    """oracle_env's tree plus the hosts and maps the .mc cases use (also
+    cf_load_diff.py's)."""
+    make_tree(root, tmp)
+    with open(os.path.join(tmp, "hosts"), "a") as f:
+        f.write(EXTRA_HOSTS)
+    for mapname, text in EXTRA_MAPS:
+        makemap(root, tmp, "hash", mapname, text)
+    write(os.path.join(tmp, "etc/mail/service.switch"),
+          "hosts\tfiles\naliases\tfiles\n")
+
+
 def main():
     names = sys.argv[1:]
     try:
@@ -458,13 +470,7 @@ def main():
     tmp = make_tmp("cf_diff.")
     results = []
     try:
-        make_tree(root, tmp)
-        with open(os.path.join(tmp, "hosts"), "a") as f:
-            f.write(EXTRA_HOSTS)
-        for mapname, text in EXTRA_MAPS:
-            makemap(root, tmp, "hash", mapname, text)
-        sw = os.path.join(tmp, "etc/mail/service.switch")
-        write(sw, "hosts\tfiles\naliases\tfiles\n")
+        make_cf_tree(root, tmp)
         for name, path in mc_list():
             if names and name not in names and name[3:] not in names:
                 continue

@@ -26,12 +26,11 @@ import os
 import shutil
 import sys
 
-from cf_diff import EXTRA_HOSTS, EXTRA_MAPS, OURS, compile_mc, mc_list
-from oracle_env import (Skip, diff_lines, make_tmp, make_tree, makemap,
-                        normalise, oracle_binary, oracle_env, oracle_root,
-                        our_binary, ours_env, rewrite_paths, run_ns,
-                        set_switch, show_diff, transcript, unshare_prefix,
-                        write)
+from cf_diff import OURS, compile_mc, make_cf_tree, mc_list
+from oracle_env import (Skip, diff_lines, make_tmp, normalise,
+                        oracle_binary, oracle_env, oracle_root, our_binary,
+                        ours_env, rewrite_paths, run_ns, set_switch,
+                        show_diff, transcript, unshare_prefix, write)
 
 EXTRA_PASSWD = "smmta:x:26:26:Mail Transfer Agent:/var/lib/sendmail:" \
     "/usr/sbin/nologin\n"
@@ -113,13 +112,7 @@ def main():
     tmp = make_tmp("cf_load_diff.")
     results = []
     try:
-        make_tree(root, tmp)
-        with open(os.path.join(tmp, "hosts"), "a") as f:
-            f.write(EXTRA_HOSTS)
-        for mapname, text in EXTRA_MAPS:
-            makemap(root, tmp, "hash", mapname, text)
-        write(os.path.join(tmp, "etc/mail/service.switch"),
-              "hosts\tfiles\naliases\tfiles\n")
+        make_cf_tree(root, tmp)
         # what an installed system has and the shared tree lacks: Debian's
         # smmta user, its status folder, and a tree the MSP's RunAsUser
         # (smmsp) can walk to its queue
