@@ -6,6 +6,7 @@
  * its flags ask (F=X leading dots, F=E "From ").
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,54 @@ header_wanted(const struct cf_mailer_info *m, struct cf *cf,
 		if (m->flags[*c])
 			return 1;
 	return 0;
+}
+
+/*
+ * The addresses of a From:/To:/Cc:... header as the mailer is to see
+ * them (rulesets 1 or 2 and the mailer's header S= or R=, comments and
+ * phrases kept), each item of the comma list on its own, the white
+ * space between them kept.
+ */
+static void
+rewrite_list(struct cf *cf, const struct cf_mailer_info *m, const char *v,
+    int sender, struct buf *out)
+{
+	struct cf_resolved r;
+	const char *p = v, *start;
+	size_t end;
+	char *item, *done;
+	int tf;
+
+	buf_reset(out);
+	while (*p != '\0') {
+		start = p;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ',')
+			p++;
+		(void)buf_add(out, start, (size_t)(p - start));
+		if (*p == '\0')
+			break;
+		end = 0;
+		(void)cf_addr_resolve(cf, p, !sender, ',', &end, &r);
+		cf_resolved_free(&r);
+		if (end == 0)
+			end = strlen(p);
+		item = strndup(p, end);
+		if (item == NULL)
+			return;
+		/* trailing white space stays outside the rewritten item */
+		while (end > 0 && (item[end - 1] == ' ' ||
+		    item[end - 1] == '\t' || item[end - 1] == '\n'))
+			item[--end] = '\0';
+		if (strchr(item, ':') != NULL && item[strlen(item) - 1] == ';')
+			(void)buf_adds(out, item);	/* a group: as it is */
+		else {
+			done = cf_mailer_addr(cf, m->name, item, sender, 1, &tf);
+			(void)buf_adds(out, done != NULL ? done : item);
+			free(done);
+		}
+		p += strlen(item);
+		free(item);
+	}
 }
 
 static int
@@ -144,6 +193,11 @@ dlv_write_message_cb(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		(void)buf_printf(&line, "%s:", h->name);
 		if (has_meta(h->value)) {
 			cf_macro_expand(cf, h->value, &ex);
+			(void)buf_adds(&line, buf_cstr(&ex));
+		} else if (m->name != NULL && (cf_header_flags(h->name) &
+		    (CF_H_FROM | CF_H_RCPT))) {
+			rewrite_list(cf, m, h->value, (cf_header_flags(h->name) &
+			    CF_H_FROM) != 0, &ex);
 			(void)buf_adds(&line, buf_cstr(&ex));
 		} else
 			(void)buf_adds(&line, h->value);
