@@ -978,3 +978,29 @@ def test_qresync_vanished_and_resync(server):
     out = cmd(b"d SELECT INBOX")
     assert b"* OK [CLOSED] Previous mailbox closed.\r\n" in out
     sock.close()
+
+
+def test_list_extended_and_list_status(server):
+    m = server.login()
+    m.create("Work/2026")
+    m.subscribe("Work/2026")
+    m.subscribe("Gone")
+    typ, data = m._simple_command("LIST", "(SUBSCRIBED)", '""', '"*"')
+    typ, data = m._untagged_response(typ, data, "LIST")
+    assert b'(\\NonExistent \\Subscribed) "/" "Gone"' in data
+    assert any(d.endswith(b'"Work/2026"') and b"\\Subscribed" in d
+               for d in data)
+    typ, data = m._simple_command("LIST", "(SUBSCRIBED RECURSIVEMATCH)",
+                                  '""', '"%"')
+    typ, data = m._untagged_response(typ, data, "LIST")
+    assert any(d.endswith(b'"Work" (CHILDINFO ("SUBSCRIBED"))')
+               for d in data)
+    typ, data = m._simple_command("LIST", '""', '("INBOX" "Trash")',
+                                  "RETURN", "(STATUS (MESSAGES UNSEEN))")
+    assert typ == "OK"
+    typ, st = m._untagged_response(typ, data, "STATUS")
+    assert st == [b'"INBOX" (MESSAGES 3 UNSEEN 3)',
+                  b'"Trash" (MESSAGES 0 UNSEEN 0)']
+    with pytest.raises(imaplib.IMAP4.error):
+        m._simple_command("LIST", "(RECURSIVEMATCH)", '""', '"*"')
+    m.logout()

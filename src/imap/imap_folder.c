@@ -1,6 +1,6 @@
 /*
- * imap_folder.c -- the commands that name mailboxes: LIST and LSUB
- * (with % and * patterns, CHILDREN and SPECIAL-USE flags), STATUS,
+ * imap_folder.c -- the commands that name mailboxes (LIST and LSUB are
+ * imap_list.c): STATUS,
  * CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, APPEND (UIDPLUS's
  * APPENDUID), COPY and MOVE (COPYUID).  Every name goes through
  * mailbox_path(), which refuses names that could leave the mail root.
@@ -15,8 +15,6 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
-
-#define PATTERN_MAX	1024
 
 static int
 args_ok(struct imap_session *s, struct imap_cmd *c, size_t n)
@@ -48,8 +46,8 @@ imap_mailbox_path(struct imap_session *s, const char *tag, const char *name,
 }
 
 /* A mailbox that can hold messages exists at path. */
-static int
-selectable(struct imap_session *s, const char *name, const char *path)
+int
+imap_selectable(struct imap_session *s, const char *name, const char *path)
 {
 	struct stat st;
 
@@ -61,224 +59,33 @@ selectable(struct imap_session *s, const char *name, const char *path)
 	    S_ISDIR(st.st_mode);
 }
 
-static const char *
-special_use(const struct imap_session *s, const char *name)
+/* One STATUS reply for name and items; -1 with a tagged answer (when
+ * tag is given) on a bad name or item. */
+int
+imap_status_reply(struct imap_session *s, const char *tag, const char *name,
+    const struct imap_arg *items)
 {
-	size_t i;
-
-	for (i = 0; i < s->cfg->nspecial; i++)
-		if (strcmp(s->cfg->special[i].name, name) == 0)
-			return s->cfg->special[i].use;
-	return NULL;
-}
-
-/* pattern matching with % (no separator) and *, case-insensitive for
- * INBOX; two DP rows, so O(len(name) * len(pattern)) */
-static int
-pattern_match(const char *pat, const char *name, char sep)
-{
-	size_t m = strlen(pat), n = strlen(name), i, j;
-	unsigned char *prev, *cur;
-	int r;
-
-	if (m > PATTERN_MAX)
-		return 0;
-	if (str_ncasecmp(name, "INBOX", 5) == 0 && (name[5] == '\0' ||
-	    name[5] == sep) && str_ncasecmp(pat, "INBOX", 5) == 0) {
-		pat += 5;
-		name += 5;
-		m -= 5;
-		n -= 5;
-	}
-	prev = xcalloc(n + 1, 1);
-	cur = xcalloc(n + 1, 1);
-	prev[0] = 1;
-	for (j = 1; j <= n; j++)
-		prev[j] = 0;
-	for (i = 1; i <= m; i++) {
-		char pc = pat[i - 1];
-
-		cur[0] = prev[0] && (pc == '*' || pc == '%');
-		for (j = 1; j <= n; j++) {
-			char nc = name[j - 1];
-
-			if (pc == '*')
-				cur[j] = prev[j] || cur[j - 1];
-			else if (pc == '%')
-				cur[j] = prev[j] || (cur[j - 1] && nc != sep);
-			else
-				cur[j] = prev[j - 1] && pc == nc;
-		}
-		memcpy(prev, cur, n + 1);
-	}
-	r = prev[n];
-	free(prev);
-	free(cur);
-	return r;
-}
-
-static void
-list_line(struct imap_session *s, const char *verb, unsigned flags,
-    const char *use, const char *name)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	buf_printf(&b, "* %s (", verb);
-	if (flags & MAILBOX_NOSELECT)
-		(void)buf_adds(&b, "\\Noselect ");
-	if (flags & MAILBOX_NOINFERIORS)
-		(void)buf_adds(&b, "\\NoInferiors ");
-	if (flags & MAILBOX_HASCHILDREN)
-		(void)buf_adds(&b, "\\HasChildren ");
-	if (flags & MAILBOX_HASNOCHILDREN)
-		(void)buf_adds(&b, "\\HasNoChildren ");
-	if (use != NULL)
-		buf_printf(&b, "%s ", use);
-	if (b.data[b.len - 1] == ' ')
-		buf_truncate(&b, b.len - 1);
-	buf_printf(&b, ") \"%s%c\" ", s->sep == '\\' || s->sep == '"' ?
-	    "\\" : "", s->sep);
-	imap_cstr_out(&b, name);
-	(void)buf_adds(&b, "\r\n");
-	(void)buf_add(&s->out, b.data, b.len);
-	buf_free(&b);
-}
-
-void
-imap_cmd_list(struct imap_session *s, struct imap_cmd *c, int lsub)
-{
-	struct mailbox_entry *v = NULL;
-	struct strarr subs = { 0 };
-	struct buf pat;
-	struct err err;
-	const char *ref, *mpat;
-	size_t n = 0, i, a = 0;
-	int only_special = 0, only_subscribed = lsub;
-
-	/* LIST-EXTENDED's selection options, used by clients for
-	 * SPECIAL-USE: LIST (SPECIAL-USE) "" "*" */
-	if (!lsub && c->nargs > 0 && c->args[0].type == IMAP_ARG_LIST) {
-		for (i = 0; i < c->args[0].nlist; i++) {
-			const char *o = imap_arg_string(&c->args[0].list[i]);
-
-			if (o != NULL && str_casecmp(o, "SPECIAL-USE") == 0)
-				only_special = 1;
-			else if (o != NULL &&
-			    str_casecmp(o, "SUBSCRIBED") == 0)
-				only_subscribed = 1;
-		}
-		a = 1;
-	}
-	if (c->nargs < a + 2 || (ref = imap_arg_string(&c->args[a])) ==
-	    NULL || (c->args[a + 1].type == IMAP_ARG_LIST) ||
-	    (mpat = imap_arg_string(&c->args[a + 1])) == NULL) {
-		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: Invalid "
-		    "arguments.", c->name);
-		return;
-	}
-	if (*mpat == '\0' && !lsub) {
-		/* the hierarchy delimiter and root */
-		imap_reply(s, "LIST (\\Noselect) \"%s%c\" \"\"",
-		    s->sep == '\\' || s->sep == '"' ? "\\" : "", s->sep);
-		imap_tagged(s, c->tag, "OK List completed.");
-		return;
-	}
-	buf_init(&pat, 0);
-	buf_printf(&pat, "%s%s", ref, mpat);
-	err_clear(&err);
-	if (only_subscribed)
-		(void)mailbox_subs_read(&s->loc, s->sep, &subs, &err);
-	if (mailbox_list(&s->loc, s->sep, &v, &n, &err) == -1) {
-		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
-		    "occurred. Refer to server log for more information.");
-		buf_free(&pat);
-		strarr_free(&subs);
-		return;
-	}
-	if (only_subscribed) {
-		for (i = 0; i < subs.n; i++) {
-			const char *use = special_use(s, subs.v[i]);
-			unsigned f = 0;
-			size_t j;
-
-			if (!pattern_match(pat.data, subs.v[i], s->sep) ||
-			    (only_special && use == NULL))
-				continue;
-			for (j = 0; j < n; j++)
-				if (strcmp(v[j].name, subs.v[i]) == 0)
-					break;
-			if (lsub)
-				f = j == n || (v[j].flags & MAILBOX_NOSELECT) ?
-				    MAILBOX_NOSELECT : 0;
-			else
-				f = j == n ? MAILBOX_NOSELECT : v[j].flags;
-			list_line(s, lsub ? "LSUB" : "LIST", f, lsub ? NULL :
-			    use, subs.v[i]);
-		}
-		/* LSUB "" foo/%: a parent of a subscribed child that
-		 * matches only as a parent comes back \Noselect */
-		for (i = 0; lsub && i < subs.n; i++) {
-			char *parent = xstrdup(subs.v[i]), *c;
-
-			while ((c = strrchr(parent, s->sep)) != NULL) {
-				size_t j;
-				int seen = 0;
-
-				*c = '\0';
-				if (!pattern_match(pat.data, parent, s->sep))
-					continue;
-				for (j = 0; j < subs.n && !seen; j++)
-					seen = strcmp(subs.v[j], parent) == 0;
-				for (j = 0; j < i && !seen; j++)
-					seen = strncmp(subs.v[j], parent,
-					    strlen(parent)) == 0 &&
-					    subs.v[j][strlen(parent)] == s->sep;
-				if (!seen)
-					list_line(s, "LSUB", MAILBOX_NOSELECT,
-					    NULL, parent);
-			}
-			free(parent);
-		}
-	} else
-		for (i = 0; i < n; i++) {
-			const char *use = special_use(s, v[i].name);
-
-			if (!pattern_match(pat.data, v[i].name, s->sep) ||
-			    (only_special && use == NULL))
-				continue;
-			list_line(s, "LIST", v[i].flags, use, v[i].name);
-		}
-	mailbox_list_free(v, n);
-	strarr_free(&subs);
-	buf_free(&pat);
-	imap_tagged(s, c->tag, lsub ? "OK Lsub completed." :
-	    "OK List completed.");
-}
-
-void
-imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
-{
-	const char *name;
 	struct buf path, b;
 	struct mailbox *mb = NULL;
 	struct err err;
 	size_t i, msgs = 0, recent = 0, unseen = 0;
 	uint32_t uidnext = 0, uidvalidity = 0;
 	uint64_t size = 0;
+	int rc = -1;
 
-	if (c->nargs != 2 || (name = imap_arg_string(&c->args[0])) == NULL ||
-	    c->args[1].type != IMAP_ARG_LIST) {
-		imap_tagged(s, c->tag, "BAD Error in IMAP command STATUS: "
-		    "Invalid arguments.");
-		return;
-	}
 	buf_init(&path, 0);
-	if (imap_mailbox_path(s, c->tag, name, &path) == -1)
+	buf_init(&b, 0);
+	err_clear(&err);
+	if (mailbox_path(&s->loc, name, s->sep, &path, &err) == -1) {
+		if (tag != NULL)
+			imap_tagged(s, tag, "NO Invalid mailbox name: %s",
+			    err.msg);
 		goto out;
-	if (!selectable(s, name, path.data)) {
-		imap_tagged(s, c->tag, "NO [NONEXISTENT] Mailbox doesn't "
-		    "exist: %s", name);
+	}
+	if (!imap_selectable(s, name, path.data)) {
+		if (tag != NULL)
+			imap_tagged(s, tag, "NO [NONEXISTENT] Mailbox doesn't "
+			    "exist: %s", name);
 		goto out;
 	}
 	if (s->mb != NULL && strcmp(s->mb->path, path.data) == 0) {
@@ -292,20 +99,21 @@ imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
 		uidvalidity = s->mb->uidvalidity;
 		size = s->mb->total_vsize;
 	} else {
-		err_clear(&err);
+		uint32_t first;
+
 		mb = mailbox_open(s->loc.format, path.data, s->cfg->locks,
 		    &err);
 		if (mb == NULL) {
 			imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
 			    err.msg);
-			imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
-			    "occurred. Refer to server log for more "
-			    "information.");
+			if (tag != NULL)
+				imap_tagged(s, tag, "NO [SERVERBUG] Internal "
+				    "error occurred. Refer to server log for "
+				    "more information.");
 			goto out;
 		}
-		uint32_t first = imap_recent_first(s, mb,
-		    mailbox_is_inbox(name) ? "INBOX" : name, 0);
-
+		first = imap_recent_first(s, mb, mailbox_is_inbox(name) ?
+		    "INBOX" : name, 0);
 		msgs = mb->n;
 		for (i = 0; i < mb->n; i++) {
 			recent += first > 0 ? mb->msgs[i].uid >= first :
@@ -316,39 +124,34 @@ imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
 		uidvalidity = mb->uidvalidity;
 		size = mb->total_vsize;
 	}
-	buf_init(&b, 0);
-	for (i = 0; i < c->args[1].nlist; i++) {
-		const char *it = imap_arg_string(&c->args[1].list[i]);
+	for (i = 0; i < items->nlist; i++) {
+		const char *it = imap_arg_string(&items->list[i]);
+		const char *sp = b.len ? " " : "";
 
 		if (it == NULL)
 			it = "";
 		if (str_casecmp(it, "MESSAGES") == 0)
-			buf_printf(&b, "%sMESSAGES %zu", b.len ? " " : "",
-			    msgs);
+			buf_printf(&b, "%sMESSAGES %zu", sp, msgs);
 		else if (str_casecmp(it, "RECENT") == 0)
-			buf_printf(&b, "%sRECENT %zu", b.len ? " " : "",
-			    recent);
+			buf_printf(&b, "%sRECENT %zu", sp, recent);
 		else if (str_casecmp(it, "UIDNEXT") == 0)
-			buf_printf(&b, "%sUIDNEXT %" PRIu32, b.len ? " " : "",
-			    uidnext);
+			buf_printf(&b, "%sUIDNEXT %" PRIu32, sp, uidnext);
 		else if (str_casecmp(it, "UIDVALIDITY") == 0)
-			buf_printf(&b, "%sUIDVALIDITY %" PRIu32,
-			    b.len ? " " : "", uidvalidity);
+			buf_printf(&b, "%sUIDVALIDITY %" PRIu32, sp,
+			    uidvalidity);
 		else if (str_casecmp(it, "UNSEEN") == 0)
-			buf_printf(&b, "%sUNSEEN %zu", b.len ? " " : "",
-			    unseen);
+			buf_printf(&b, "%sUNSEEN %zu", sp, unseen);
 		else if (str_casecmp(it, "SIZE") == 0)
-			buf_printf(&b, "%sSIZE %" PRIu64, b.len ? " " : "",
-			    size);
+			buf_printf(&b, "%sSIZE %" PRIu64, sp, size);
 		else if (str_casecmp(it, "HIGHESTMODSEQ") == 0)
-			buf_printf(&b, "%sHIGHESTMODSEQ %" PRIu64,
-			    b.len ? " " : "", mb != NULL ?
-			    imap_modseq_highest(s, mb, mailbox_is_inbox(name) ?
-			    "INBOX" : name) : s->highestmodseq);
+			buf_printf(&b, "%sHIGHESTMODSEQ %" PRIu64, sp,
+			    mb != NULL ? imap_modseq_highest(s, mb,
+			    mailbox_is_inbox(name) ? "INBOX" : name) :
+			    s->highestmodseq);
 		else {
-			imap_tagged(s, c->tag, "BAD Error in IMAP command "
-			    "STATUS: Invalid status item %s", it);
-			buf_free(&b);
+			if (tag != NULL)
+				imap_tagged(s, tag, "BAD Error in IMAP command "
+				    "STATUS: Invalid status item %s", it);
 			goto out;
 		}
 	}
@@ -362,11 +165,27 @@ imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
 		(void)buf_add(&s->out, line.data, line.len);
 		buf_free(&line);
 	}
-	buf_free(&b);
-	imap_tagged(s, c->tag, "OK Status completed.");
+	rc = 0;
 out:
 	mailbox_free(mb);
 	buf_free(&path);
+	buf_free(&b);
+	return rc;
+}
+
+void
+imap_cmd_status(struct imap_session *s, struct imap_cmd *c)
+{
+	const char *name;
+
+	if (c->nargs != 2 || (name = imap_arg_string(&c->args[0])) == NULL ||
+	    c->args[1].type != IMAP_ARG_LIST) {
+		imap_tagged(s, c->tag, "BAD Error in IMAP command STATUS: "
+		    "Invalid arguments.");
+		return;
+	}
+	if (imap_status_reply(s, c->tag, name, &c->args[1]) == 0)
+		imap_tagged(s, c->tag, "OK Status completed.");
 }
 
 static void
@@ -511,7 +330,7 @@ imap_autocreate(struct imap_session *s)
 		err_clear(&err);
 		if (mailbox_path(&s->loc, sp->name, s->sep, &path, &err) == -1)
 			continue;
-		if (!selectable(s, sp->name, path.data))
+		if (!imap_selectable(s, sp->name, path.data))
 			(void)mailbox_create(&s->loc, sp->name, s->sep, &err);
 		if (sp->autowhat == 2)
 			(void)subscribe(s, sp->name, 1, &err);
@@ -606,7 +425,7 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 	}
 	if (imap_mailbox_path(s, c->tag, name, &path) == -1)
 		goto out;
-	if (!selectable(s, name, path.data)) {
+	if (!imap_selectable(s, name, path.data)) {
 		imap_tagged(s, c->tag, "NO [TRYCREATE] Mailbox doesn't "
 		    "exist: %s", name);
 		goto out;
@@ -776,7 +595,7 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
 		buf_free(&path);
 		return;
 	}
-	if (!selectable(s, name, path.data)) {
+	if (!imap_selectable(s, name, path.data)) {
 		imap_tagged(s, c->tag, "NO [TRYCREATE] Mailbox doesn't "
 		    "exist: %s", name);
 		buf_free(&path);

@@ -188,6 +188,12 @@ void	imap_cmd_append(struct imap_session *, struct imap_cmd *);
 /* opens a mailbox by name for STATUS/COPY/APPEND; NULL with a reply */
 int	imap_mailbox_path(struct imap_session *, const char *tag,
 	    const char *name, struct buf *out);
+/* a mailbox that can hold messages exists at path */
+int	imap_selectable(struct imap_session *, const char *name,
+	    const char *path);
+/* one untagged STATUS; -1 with a tagged answer (tag not NULL) */
+int	imap_status_reply(struct imap_session *, const char *tag,
+	    const char *name, const struct imap_arg *items);
 /* login-time: special-use folders with auto = create/subscribe */
 void	imap_autocreate(struct imap_session *);
 

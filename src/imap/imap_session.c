@@ -87,8 +87,8 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		/* dovecot's order, without what we lack */
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
 		    "THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT CHILDREN "
-		    "NAMESPACE UIDPLUS CONDSTORE QRESYNC ESEARCH MOVE "
-		    "STATUS=SIZE LITERAL+ SPECIAL-USE");
+		    "NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH "
+		    "LIST-STATUS MOVE STATUS=SIZE LITERAL+ SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
