@@ -94,6 +94,13 @@ qg_parse(struct cf *cf, const char *line, int report, char **name,
 			break;
 		}
 	}
+	if (*path == NULL && cf_opt(cf, "QueueDirectory") == NULL) {
+		/* the group would live in the queue folder, not known yet */
+		if (report)
+			cf_syserr(cf, "QueueDir must be defined before queue "
+			    "groups");
+		goto out;
+	}
 	if (runners > 1 && !fork && report)
 		cf_message(cf, "Warning: Q=%s: R=%d: multiple queue runners "
 		    "specified\n\tbut flag 'f' is not set", *name, runners);
