@@ -1004,3 +1004,16 @@ def test_list_extended_and_list_status(server):
     with pytest.raises(imaplib.IMAP4.error):
         m._simple_command("LIST", "(RECURSIVEMATCH)", '""', '"*"')
     m.logout()
+
+
+def test_within_older_younger(server):
+    m = server.login()
+    m.select()
+    m.append("INBOX", None, None, b"Subject: new\r\n\r\nnew\r\n")
+    typ, data = m.search(None, "YOUNGER", "3600")
+    assert b"4" in data[0].split()
+    typ, data = m.search(None, "OLDER", "1000000000")
+    assert data == [b""]
+    typ, data = m.search(None, "YOUNGER", "1000000000")
+    assert data == [b"1 2 3 4"]
+    m.logout()

@@ -20,7 +20,7 @@ enum skind {
 	K_ALL, K_FLAG, K_UNFLAG, K_KEYWORD, K_UNKEYWORD, K_NEW, K_OLD,
 	K_RECENT, K_HEADER, K_BODY, K_TEXT, K_BEFORE, K_ON, K_SINCE,
 	K_SENTBEFORE, K_SENTON, K_SENTSINCE, K_LARGER, K_SMALLER, K_UID,
-	K_SEQ, K_NOT, K_OR, K_AND, K_MODSEQ
+	K_SEQ, K_NOT, K_OR, K_AND, K_MODSEQ, K_OLDER, K_YOUNGER
 };
 
 struct skey {
@@ -206,6 +206,21 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 			return -1;
 		k->kind = w[0] == 'K' || w[0] == 'k' ? K_KEYWORD : K_UNKEYWORD;
 		k->kw = xstrdup(v);
+		return 0;
+	}
+	/* WITHIN (RFC 5032): OLDER/YOUNGER seconds, by INTERNALDATE */
+	if (str_casecmp(w, "OLDER") == 0 || str_casecmp(w, "YOUNGER") == 0) {
+		char *end;
+
+		if ((v = next_str(p)) == NULL)
+			return -1;
+		k->n = strtoull(v, &end, 10);
+		if (end == v || *end != '\0' || k->n == 0) {
+			p->why = "Invalid interval";
+			return -1;
+		}
+		k->kind = w[0] == 'O' || w[0] == 'o' ? K_OLDER : K_YOUNGER;
+		k->t = time(NULL);
 		return 0;
 	}
 	if (str_casecmp(w, "LARGER") == 0 || str_casecmp(w, "SMALLER") == 0) {
@@ -432,6 +447,11 @@ match(struct sctx *c, const struct skey *k)
 		return 0;
 	case K_MODSEQ:
 		return kn->modseq >= k->n;
+	case K_OLDER:
+	case K_YOUNGER:
+		t = mailbox_msg_received(c->s->mb, (size_t)c->x);
+		return k->kind == K_OLDER ? k->t - t >= (time_t)k->n :
+		    k->t - t <= (time_t)k->n;
 	case K_NOT:
 		return !match(c, &k->kids[0]);
 	case K_OR:

@@ -88,7 +88,8 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
 		    "THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT CHILDREN "
 		    "NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH "
-		    "LIST-STATUS MOVE STATUS=SIZE LITERAL+ SPECIAL-USE");
+		    "WITHIN LIST-STATUS MOVE STATUS=SIZE LITERAL+ "
+		    "SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
