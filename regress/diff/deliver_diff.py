@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Differential test of delivery: the real sendmail 8.17 queues a message
+(-odq, CentOS 7 cf in oracle_env.py's hermetic world, the local mailer
+replaced by a script that appends each message to out/<user>), the queue
+is copied, then the real sendmail and ours each run their copy
+(`sendmail -qf`).  What the local mailer received, per user, must be
+equal byte for byte after smtp_diff.py's normalisations (the Received:
+lines, which carry our version, are left out), and both queues must end
+up in the same state (empty, or the same ids left).
+
+Cases cover aliases (nested, a list, duplicates), several recipients,
+-t header recipients with Bcc, dots and From_ escapes in bodies, and an
+unknown user (there only the count of returned messages is compared: the
+notification's words are our own).
+
+Usage: deliver_diff.py [--bin DIR] [--show] [case ...]
+Prints PASS|FAIL|SKIP diff deliver-<case>: ... lines (see run_tests.py).
+"""
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from oracle_env import (NS_SCRIPT, Skip, build_cf, diff_lines, make_tmp,
+                        make_tree, oracle_binary, oracle_env, oracle_root,
+                        our_binary, ours_env, run_ns, show_diff,
+                        unshare_prefix, write)
+from smtp_diff import normalise
+
+ALIASES = """\
+postmaster: root
+list: joe, bob, joe
+nested: list, root
+"""
+
+LOCAL_SH = """#!/bin/sh
+# the test's local mailer: the message for the last argument into OUT/<it>
+for u; do :; done
+cat >> '%s'/"$u"
+"""
+
+PLAIN = b"Subject: t\n\nline one\n"
+TRICKY = (b"Subject: tricky\nX-Folded: a\n\tb\n\n.leading dot\n"
+          b"From the start\n..two dots\nlast line\n")
+
+# name -> (argv to queue with, message, compare only the bounce count)
+CASES = {
+    "one-local": (["joe"], PLAIN, False),
+    "alias-list": (["list"], PLAIN, False),
+    "nested-alias": (["nested", "bob"], PLAIN, False),
+    "several": (["joe", "bob", "root"], TRICKY, False),
+    "header-rcpts": (["-t"], b"To: joe, Bob <bob>\nCc: list\n"
+                     b"Bcc: root\nSubject: hdr\n\nbody\n", False),
+    "from-sender": (["-f", "someone@example.org", "joe"], PLAIN, False),
+    "unknown-user": (["joe", "nosuchuser"], PLAIN, True),
+}
+
+STRIP = re.compile(rb"^(Received: .*|\tby .*|\t(for .*; )?[A-Z][a-z]{2}, .*)$",
+                   re.M)
+
+
+def delivered(out):
+    res = []
+    for f in sorted(glob.glob(os.path.join(out, "*"))):
+        with open(f, "rb") as fh:
+            body = fh.read()
+        res.append(b"===== " + os.path.basename(f).encode())
+        res.extend(normalise(body).split(b"\n"))
+    return res
+
+
+def bounces(out):
+    n = 0
+    for f in glob.glob(os.path.join(out, "*")):
+        with open(f, "rb") as fh:
+            n += fh.read().count(b"Subject: Returned mail: see transcript "
+                                 b"for details")
+    return n
+
+
+def left(qdir):
+    return sorted(os.path.basename(f) for f in glob.glob(qdir + "/qf*"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.environ.get("BIN", "bin"))
+    ap.add_argument("--show", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    args = ap.parse_args()
+    names = args.cases or list(CASES)
+    try:
+        root = oracle_root()
+        prefix = unshare_prefix()
+        if not shutil.which("m4"):
+            raise Skip("m4 not installed")
+        tmp = make_tmp("deliver_diff.")
+        make_tree(root, tmp, aliases=ALIASES)
+        base = build_cf("centos7", root, tmp)
+        env = oracle_env(root)
+        subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,
+                                 oracle_binary(root), "-C", base, "-bi"],
+                       env=env, capture_output=True, timeout=60)
+        with open(base) as f:
+            good = f.read()
+    except Skip as e:
+        for n in names:
+            print("SKIP diff deliver-%s: %s" % (n, e))
+        return 0
+    ours = our_binary(os.path.abspath(args.bin))
+    failed = 0
+    for n in names:
+        argv, msg, bounce_only = CASES[n]
+        res = {}
+        for who in ("oracle", "ours"):
+            qdir = os.path.join(tmp, "q-%s-%s" % (n, who))
+            out = os.path.join(tmp, "out-%s-%s" % (n, who))
+            os.makedirs(out)
+            script = os.path.join(tmp, "local-%s-%s.sh" % (n, who))
+            write(script, LOCAL_SH % out)
+            os.chmod(script, 0o755)
+            t = re.sub(r"(?m)^O QueueDirectory=.*$", "O QueueDirectory=" +
+                       qdir, good)
+            t = re.sub(r"(?m)^(Mlocal,\s+P=)[^,]*,", lambda m: m.group(1) +
+                       script + ",", t, count=1)
+            t = t.replace("A=procmail -t -Y -a $h -d $u", "A=local.sh $u", 1)
+            cf = os.path.join(tmp, "%s-%s.cf" % (n, who))
+            write(cf, t)
+            if who == "oracle":
+                os.makedirs(qdir)
+                run_ns(prefix, tmp, [oracle_binary(root), "-C", cf, "-odq"]
+                       + argv, env, stdin=msg)
+                saved = os.path.join(tmp, "q-%s-saved" % n)
+                shutil.copytree(qdir, saved)
+                binary, e = oracle_binary(root), env
+            else:
+                shutil.copytree(saved, qdir)
+                binary, e = ours, ours_env()
+            # -qf: in the foreground (a bare -q returns before it is done)
+            run_ns(prefix, tmp, [binary, "-C", cf, "-qf"], e)
+            if bounce_only:
+                res[who] = [b"bounces %d" % bounces(out)]
+            else:
+                res[who] = [STRIP.sub(b"", x) for x in delivered(out)]
+            res[who].append(b"----- left: " + " ".join(left(qdir)).encode())
+        a, b, sm, same, total = diff_lines(b"\n".join(res["oracle"]),
+                                           b"\n".join(res["ours"]))
+        if res["oracle"] == res["ours"]:
+            print("PASS diff deliver-%s: %d/%d lines matched" % (n, same,
+                                                                 total))
+        else:
+            failed += 1
+            print("FAIL diff deliver-%s: %d/%d lines matched" % (n, same,
+                                                                 total))
+            show_diff(a, b, sm, max_shown=40 if args.show else 8)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
