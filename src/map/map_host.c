@@ -6,7 +6,8 @@
  * (an address as a reverse-lookup name).
  *
  * Statuses: found 0; DNS timeout, no network or server failure 75
- * (TEMPFAIL, "name: Name server timeout"); no such name 68.
+ * (TEMPFAIL; the host class also says "name: Name server timeout");
+ * no such name 68.
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -414,6 +415,19 @@ dns_rr_text(const ns_msg *msg, const ns_rr *rr, struct buf *out)
 }
 
 /*
+ * As host_dns_fail, but quiet: sendmail's dns and bestmx maps give the
+ * status (75 on a timeout) without "name: Name server timeout".
+ */
+static enum map_result
+dns_map_fail(const char *name, int herr, int *stat_out, struct err *err)
+{
+	enum map_result r = host_dns_fail(name, herr, stat_out, err);
+
+	err_clear(err);
+	return r;
+}
+
+/*
  * Queries key for type and collects the records: only the first when
  * delim is 0, else all joined by delim.  With best set (bestmx), MX
  * records are ranked and the most preferred host is taken.
@@ -432,7 +446,7 @@ dns_collect(const char *key, int type, char delim, struct buf *val_out,
 	len = host_query(key, type, ans, DNS_ANSMAX, &herr);
 	if (len < 0 || ns_initparse(ans, len, &msg) == -1) {
 		free(ans);
-		return host_dns_fail(key, len < 0 ? herr : NO_DATA, stat_out,
+		return dns_map_fail(key, len < 0 ? herr : NO_DATA, stat_out,
 		    err);
 	}
 	n = ns_msg_count(msg, ns_s_an);
@@ -475,7 +489,7 @@ bestmx_lookup(struct map *m, const char *key, const char *const *args,
 	len = host_query(key, T_MX, ans, DNS_ANSMAX, &herr);
 	if (len < 0 || ns_initparse(ans, len, &msg) == -1) {
 		free(ans);
-		return host_dns_fail(key, len < 0 ? herr : NO_DATA, stat_out,
+		return dns_map_fail(key, len < 0 ? herr : NO_DATA, stat_out,
 		    err);
 	}
 	n = ns_msg_count(msg, ns_s_an);
