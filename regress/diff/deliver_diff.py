@@ -57,10 +57,27 @@ CASES = {
                      b"Bcc: root\nSubject: hdr\n\nbody\n", False),
     "from-sender": (["-f", "someone@example.org", "joe"], PLAIN, False),
     "unknown-user": (["joe", "nosuchuser"], PLAIN, True),
+    "forward": (["joe"], PLAIN, False),
 }
 
 STRIP = re.compile(rb"^(Received: .*|\tby .*|\t(for .*; )?[A-Z][a-z]{2}, .*)$",
                    re.M)
+
+
+def forward_home(tmp):
+    """joe's home in the tree, with a .forward to bob and to himself."""
+    home = os.path.join(tmp, "home", "joe")
+    os.makedirs(home)
+    os.chmod(tmp, 0o755)    # sendmail reads a .forward as its user
+    write(os.path.join(home, ".forward"), "# joe's forwarding\nbob, \\joe\n")
+    for p in (home, os.path.join(home, ".forward")):
+        os.chown(p, 1001, 100)
+    os.chmod(home, 0o755)
+    os.chmod(os.path.join(home, ".forward"), 0o644)
+    with open(os.path.join(tmp, "passwd")) as f:
+        text = f.read()
+    write(os.path.join(tmp, "passwd"),
+          text.replace(":/home/joe:", ":%s:" % home))
 
 
 def delivered(out):
@@ -100,6 +117,7 @@ def main():
             raise Skip("m4 not installed")
         tmp = make_tmp("deliver_diff.")
         make_tree(root, tmp, aliases=ALIASES)
+        forward_home(tmp)
         base = build_cf("centos7", root, tmp)
         env = oracle_env(root)
         subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +110,98 @@ expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 	}
 }
 
+/* Whether the user could reach and read path by its mode bits alone. */
+static int
+user_can_read(const struct passwd *pw, const char *path)
+{
+	char *p = xstrdup(path), *slash;
+	struct stat st;
+	int ok = 1;
+
+	for (slash = strchr(p + 1, '/'); ok && slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
+		    pw->pw_uid ? S_IXUSR : st.st_gid == pw->pw_gid ? S_IXGRP :
+		    S_IXOTH)))
+			ok = 0;
+		*slash = '/';
+	}
+	if (ok && (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
+	    pw->pw_uid ? S_IRUSR : st.st_gid == pw->pw_gid ? S_IRGRP :
+	    S_IROTH))))
+		ok = 0;
+	free(p);
+	return ok;
+}
+
+/*
+ * The user's .forward (ForwardPath, "$z/.forward" by default): the
+ * first file that exists, if it is safe as sendmail wants it (a regular
+ * file of the user or root, writable by no one else), sends the mail on
+ * to the addresses it lists instead.
+ */
+static void
+forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
+    int depth)
+{
+	const char *fp = cf_option_value(q->cf, "ForwardPath");
+	struct strarr paths = { 0 };
+	struct buf ex, tr, text;
+	struct stat st;
+	char chunk[4096], *line, *save = NULL;
+	size_t k;
+	ssize_t n;
+	int fd = -1;
+
+	buf_init(&ex, 0);
+	buf_init(&tr, 0);
+	buf_init(&text, 65536);
+	cf_macro_define(q->cf, "z", pw->pw_dir);
+	cf_macro_define(q->cf, "u", pw->pw_name);
+	cf_macro_translate(q->cf, fp != NULL ? fp : "$z/.forward", &tr);
+	cf_macro_expand(q->cf, buf_cstr(&tr), &ex);
+	str_split(buf_cstr(&ex), ":", &paths);
+	for (k = 0; k < paths.n && fd == -1; k++) {
+		/* sendmail reads it as the user: what the user cannot
+		 * read does not count */
+		if (!user_can_read(pw, paths.v[k]))
+			continue;
+		fd = open(paths.v[k], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
+		if (fd == -1)
+			continue;
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (st.st_uid != pw->pw_uid && st.st_uid != 0) ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			log_msg(LOG_NOTICE, q->id, "forward: %s: unsafe, "
+			    "ignored", paths.v[k]);
+			(void)close(fd);
+			fd = -1;
+		}
+	}
+	if (fd != -1) {
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			if (buf_add(&text, chunk, (size_t)n) == -1)
+				break;
+		(void)close(fd);
+		/* one address list per line; # starts a comment line */
+		for (line = strtok_r(text.data ? text.data : (char *)"", "\n",
+		    &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			while (*line == ' ' || *line == '\t')
+				line++;
+			if (*line == '#' || *line == '\0')
+				continue;
+			q->targets[i].state = QT_EXPANDED;
+			expand_list(q, line, (int)i, top, depth + 1);
+		}
+	}
+	strarr_free(&paths);
+	buf_free(&ex);
+	buf_free(&tr);
+	buf_free(&text);
+}
+
 static void
 expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
     int depth)
@@ -148,13 +241,17 @@ expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
 			return;
 		}
 	}
-	if (r.local && q->targets[i].state == QT_DELIVER &&
-	    str_casecmp(r.user, "postmaster") != 0) {
+	if (r.local && q->targets[i].state == QT_DELIVER) {
 		struct cf_mailer_info m;
+		const char *u = r.user[0] == '\\' ? r.user + 1 : r.user;
+		struct passwd *pw = getpwnam(u);
 
 		if (cf_mailer_info(q->cf, r.mailer, &m) == 0 && m.flags['w'] &&
-		    getpwnam(r.user) == NULL)
+		    pw == NULL && str_casecmp(u, "postmaster") != 0)
 			fail(&q->targets[i], EX_NOUSER, "5.1.1", "User unknown");
+		else if (pw != NULL && r.user[0] != '\\' &&
+		    strcmp(r.mailer, "local") == 0 && depth < MAXALIASDEPTH)
+			forward(q, pw, i, top, depth);
 	}
 	cf_resolved_free(&r);
 }
@@ -208,6 +305,8 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	for (i = 0; i < n; i++) {
 		r[i].paddr = q->targets[idx[i]].paddr;
 		r[i].user = q->targets[idx[i]].user;
+		if (r[i].user[0] == '\\')
+			r[i].user++;	/* "\\joe": joe's mailbox, no forwarding */
 		r[i].host = q->targets[idx[i]].host;
 		(void)buf_printf(&to, "%s%s", i ? "," : "", r[i].paddr);
 	}
