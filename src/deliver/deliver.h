@@ -65,6 +65,11 @@ void	dlv_smtp(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, const unsigned *rflags, struct dlv_rcpt *,
 	    size_t n, char **relay);
 
+/* LMTP with a program mailer (F=z) over its pipes. */
+void	dlv_lmtp(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, int to_mailer, int from_mailer,
+	    struct dlv_rcpt *, size_t n);
+
 /* sendmail's words for a mailer's exit status ("User unknown" ...). */
 const char *dlv_exit_text(int status);
 /* The DSN status class of an exit status ("5.1.1"). */

@@ -201,6 +201,17 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	}
 	err_clear(&err);
 	(void)signal(SIGPIPE, SIG_IGN);
+	if (m->flags['z']) {
+		/* LMTP: each recipient's own reply decides */
+		dlv_lmtp(dm, m, sender, in[1], out[0], r, n);
+		(void)close(in[1]);
+		(void)close(out[0]);
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+		strarr_free(&argv);
+		buf_free(&said);
+		return;
+	}
 	(void)dlv_write_message(dm, m, sender, in[1], &err);
 	(void)close(in[1]);
 	while ((got = read(out[0], chunk, sizeof(chunk))) > 0 ||
