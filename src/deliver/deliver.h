@@ -65,6 +65,10 @@ void	dlv_smtp(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, const unsigned *rflags, struct dlv_rcpt *,
 	    size_t n, char **relay);
 
+/* The *file* mailer: each recipient's user is the file to append to. */
+void	dlv_file(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, struct dlv_rcpt *, size_t n);
+
 /* LMTP with a program mailer (F=z) over its pipes. */
 void	dlv_lmtp(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, int to_mailer, int from_mailer,

@@ -182,7 +182,9 @@ dlv_write_message_cb(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		ufrom = cf_option_value(cf, "UnixFromLine");
 		cf_macro_translate(cf, ufrom ? ufrom : "From $g $d", &tr);
 		cf_macro_expand(cf, buf_cstr(&tr), &ex);
-		put_line(&out, m, ex.data ? ex.data : "", ex.len);
+		/* the From_ line itself is never escaped */
+		(void)buf_add(&out, ex.data ? ex.data : "", ex.len);
+		(void)buf_adds(&out, m->eol);
 	}
 	for (i = 0; i < qf->nheaders; i++) {
 		const struct qf_header *h = &qf->headers[i];

@@ -330,9 +330,11 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 			rf[i] = q->qf.rcpts[q->targets[idx[i]].top].flags;
 		dlv_smtp(&dm, &m, sender, rf, r, n, &relay);
 		free(rf);
+	} else if (strcmp(t0->mailer, "*file*") == 0) {
+		dlv_file(&dm, &m, sender, r, n);
 	} else {
-		/* *file* and [LPC]: the next step of the delivery work;
-		 * such recipients wait queued */
+		/* [LPC] and other kinds: not done yet; such recipients
+		 * wait queued */
 		for (i = 0; i < n; i++) {
 			r[i].status = EX_TEMPFAIL;
 			(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "4.3.0");
