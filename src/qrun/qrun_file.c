@@ -98,15 +98,6 @@ qrun_open(struct qrun_msg *q)
 		return -1;
 	}
 	q->sender = bare_sender(q->qf.sender ? q->qf.sender : "");
-	if (q->opts->verbose) {
-		struct buf p;
-
-		buf_init(&p, 0);
-		queue_dirs_path(q->dirs, q->path, 'q', &p);
-		(void)fprintf(q->opts->out, "\nRunning %s/%s (sequence 1 of "
-		    "1)\n", buf_cstr(&p), q->id);
-		buf_free(&p);
-	}
 	return 0;
 }
 

@@ -411,6 +411,20 @@ qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	rc = qrun_open(&q);
 	if (rc != 0)
 		return rc;
+	if (opts->filter != NULL && !queue_filter_wants(opts->filter, q.id,
+	    &q.qf)) {
+		qrun_close(&q);		/* -qI/-qS/-qR: not this one */
+		return 0;
+	}
+	if (opts->verbose) {
+		struct buf p;
+
+		buf_init(&p, 0);
+		queue_dirs_path(dirs, path, 'q', &p);
+		(void)fprintf(opts->out, "\nRunning %s/%s (sequence 1 of 1)\n",
+		    buf_cstr(&p), q.id);
+		buf_free(&p);
+	}
 	cf_set_errfn(cf, on_cf_error, &q);
 	cf_macro_define(cf, "i", q.id);
 	for (size_t i = 0; i < q.qf.nrcpts; i++) {

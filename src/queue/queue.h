@@ -225,6 +225,9 @@ struct queue_list_opts {
  * Returns 0, or -1 if the argument is no filter (a queue interval). */
 int	queue_list_filter(struct queue_list_opts *, const char *arg);
 void	queue_list_opts_free(struct queue_list_opts *);
+/* Whether a queue run takes message id under the -qI -qS -qR filters. */
+int	queue_filter_wants(const struct queue_list_opts *, const char *id,
+	    const struct qf *);
 /*
  * Prints the listing of every directory as sendmail -bp does; returns
  * the number of requests.

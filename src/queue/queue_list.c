@@ -577,3 +577,27 @@ queue_list(const struct queue_dirs *d, const struct queue_list_opts *o,
 	(void)fprintf(out, "\t\tTotal requests: %ld\n", total);
 	return total;
 }
+
+/*
+ * Whether a queue run takes this message under the -qI -qS -qR filters
+ * of o (the same matching as the listing's).
+ */
+int
+queue_filter_wants(const struct queue_list_opts *o, const char *id,
+    const struct qf *qf)
+{
+	size_t k;
+	int hit = 0;
+
+	for (k = 0; k < o->nids && !hit; k++)
+		if (contained(0, o->ids[k].text, id) != o->ids[k].negate)
+			hit = 1;
+	if (o->nids > 0 && !hit)
+		return 0;
+	if (o->nsenders > 0 && (qf->sender == NULL || !matches(o->senders,
+	    o->nsenders, 1, qf->sender, GATHER_LINE - 2)))
+		return 0;
+	if (o->nrcpts > 0 && !rcpt_matches(o, qf))
+		return 0;
+	return 1;
+}

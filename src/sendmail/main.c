@@ -514,7 +514,7 @@ main(int argc, char **argv)
 	case 'm':
 		if (o.nqargs > 0) {
 			/* sendmail -q, -qf: one run over the queue */
-			rc = mode_queue_run(cf, o.verbose);
+			rc = mode_queue_run(cf, o.verbose, o.qargs, o.nqargs);
 			break;
 		}
 		if (o.sub.iflag)

@@ -117,12 +117,20 @@ mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
 }
 
 int
-mode_queue_run(struct cf *cf, int verbose)
+mode_queue_run(struct cf *cf, int verbose, char **qargs, int nqargs)
 {
+	struct queue_list_opts lo;
 	struct qrun_opts qo;
+	int i, rc;
 
+	memset(&lo, 0, sizeof(lo));
+	for (i = 0; i < nqargs; i++)
+		(void)queue_list_filter(&lo, qargs[i]);	/* or an interval */
 	memset(&qo, 0, sizeof(qo));
 	qo.verbose = verbose;
 	qo.out = stdout;
-	return qrun_queue(cf, &qo);
+	qo.filter = &lo;
+	rc = qrun_queue(cf, &qo);
+	queue_list_opts_free(&lo);
+	return rc;
 }

@@ -29,7 +29,7 @@ int	smtp_ctx_init(struct cf *, struct smtpd_ctx *, struct queue_dirs *,
 	    struct queue_idgen *);
 int	mode_bs(struct cf *);
 /* sendmail -q / -qf [-v]: one run over the queue. */
-int	mode_queue_run(struct cf *, int verbose);
+int	mode_queue_run(struct cf *, int verbose, char **qargs, int nqargs);
 /* sendmail [-t] [rcpt ...]: a message on stdin into the queue. */
 int	mode_submit(struct cf *, const struct submit_opts *, char **rcpts,
 	    int nrcpts);
