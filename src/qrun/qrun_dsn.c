@@ -75,6 +75,13 @@ put_original(struct qrun_msg *q, struct dsn_sink *d, int headers_only)
 void
 qrun_bounce(struct qrun_msg *q)
 {
+	qrun_notify(q, 0);
+}
+
+void
+qrun_notify(struct qrun_msg *q, int warning)
+{
+	enum qt_state which = warning ? QT_DEFER : QT_FAILED;
 	struct queue_idgen g;
 	struct queue_tx *tx;
 	struct dsn_sink d;
@@ -114,15 +121,17 @@ qrun_bounce(struct qrun_msg *q)
 		(void)buf_printf(&b, "This is a MIME-encapsulated message\n\n"
 		    "--%s/%s\n\n"
 		    "Your message of %s could not be delivered to every\n"
-		    "recipient.  These failed for good; the reason follows "
-		    "each:\n\n", q->id, j, buf_cstr(&arrived));
+		    "recipient.  %s the reason follows each:\n\n", q->id, j,
+		    buf_cstr(&arrived), warning ? "These are still being "
+		    "tried and nothing needs to be done yet;" : "These failed "
+		    "for good;");
 		buf_free(&arrived);
 	}
 	put(&d, buf_cstr(&b));
 	for (k = 0; k < q->ntargets; k++) {
 		const struct qrun_target *t2 = &q->targets[k];
 
-		if (t2->state != QT_FAILED)
+		if (t2->state != which)
 			continue;
 		buf_reset(&b);
 		(void)buf_printf(&b, "    %s\n        %s\n", t2->paddr,
@@ -136,12 +145,13 @@ qrun_bounce(struct qrun_msg *q)
 	for (k = 0; k < q->ntargets; k++) {
 		const struct qrun_target *t2 = &q->targets[k];
 
-		if (t2->state != QT_FAILED)
+		if (t2->state != which)
 			continue;
 		buf_reset(&b);
 		(void)buf_printf(&b, "Final-Recipient: RFC822; %s\n"
-		    "Action: failed\nStatus: %s\nLast-Attempt-Date: %s\n\n",
-		    t2->paddr, t2->dsn, buf_cstr(&date));
+		    "Action: %s\nStatus: %s\nLast-Attempt-Date: %s\n\n",
+		    t2->paddr, warning ? "delayed" : "failed", t2->dsn,
+		    buf_cstr(&date));
 		put(&d, buf_cstr(&b));
 	}
 	buf_reset(&b);
@@ -185,8 +195,14 @@ qrun_bounce(struct qrun_msg *q)
 	(void)buf_printf(&b, " multipart/report; report-type=delivery-status;"
 	    "\n\tboundary=\"%s/%s\"", q->id, j);
 	HDR("Content-Type", buf_cstr(&b));
-	HDR("Subject", " Returned mail: see transcript for details");
-	HDR("Auto-Submitted", " auto-generated (failure)");
+	if (warning) {
+		HDR("Subject", " Warning: could not send message for past "
+		    "4 hours");
+		HDR("Auto-Submitted", " auto-generated (warning-timeout)");
+	} else {
+		HDR("Subject", " Returned mail: see transcript for details");
+		HDR("Auto-Submitted", " auto-generated (failure)");
+	}
 #undef HDR
 	bm.eflags = QF_F_RESPONSE | QF_F_SPLIT;
 	bm.size = queue_tx_size(tx);
@@ -197,7 +213,7 @@ qrun_bounce(struct qrun_msg *q)
 		queue_tx_abort(tx);
 	} else {
 		for (k = 0; k < q->ntargets; k++)
-			if (q->targets[k].state == QT_FAILED)
+			if (q->targets[k].state == which)
 				break;
 		log_msg(LOG_INFO, q->id, "%s: DSN: %s", id, k < q->ntargets &&
 		    q->targets[k].text ? q->targets[k].text : "failed");

@@ -52,7 +52,9 @@ int	qrun_open(struct qrun_msg *);
 void	qrun_finish(struct qrun_msg *);
 void	qrun_close(struct qrun_msg *);
 
-/* qrun_dsn.c: a delivery status notification for the failed targets */
+/* qrun_dsn.c: a delivery status notification for the failed targets,
+ * or (warning) for the delayed ones */
 void	qrun_bounce(struct qrun_msg *);
+void	qrun_notify(struct qrun_msg *, int warning);
 
 #endif

@@ -395,6 +395,64 @@ deliver_all(struct qrun_msg *q)
 	free(idx);
 }
 
+/* A cf time option ("5d", "4h"); seconds, def when unset. */
+static long
+time_opt(struct cf *cf, const char *name, long def)
+{
+	const char *v = cf_option_value(cf, name);
+	long total = 0, n;
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	while (*v != '\0') {
+		n = strtol(v, &end, 10);
+		if (end == v)
+			return def;
+		total += n * (*end == 'w' ? 604800 : *end == 'd' ? 86400 :
+		    *end == 'h' ? 3600 : *end == 'm' ? 60 : 1);
+		v = *end != '\0' ? end + 1 : end;
+	}
+	return total > 0 ? total : def;
+}
+
+/*
+ * Timeout.queuereturn (5 days): what is still deferred fails and goes
+ * back to the sender; Timeout.queuewarn (4 hours): the sender hears once
+ * that it is delayed (the qf's F line keeps "w").
+ */
+static void
+expire(struct qrun_msg *q)
+{
+	long age = (long)(time(NULL) - (time_t)q->qf.ctime), ret, warn;
+	size_t k;
+	int deferred = 0;
+
+	ret = time_opt(q->cf, "Timeout.queuereturn", 5 * 86400);
+	warn = time_opt(q->cf, "Timeout.queuewarn", 4 * 3600);
+	for (k = 0; k < q->ntargets; k++)
+		if (q->targets[k].state == QT_DEFER) {
+			deferred = 1;
+			if (age >= ret) {
+				char why[128];
+
+				(void)snprintf(why, sizeof(why), "Cannot send "
+				    "message for %ld days", ret / 86400);
+				q->targets[k].status = 69;
+				q->targets[k].state = QT_FAILED;
+				(void)snprintf(q->targets[k].dsn,
+				    sizeof(q->targets[k].dsn), "4.4.7");
+				free(q->targets[k].text);
+				q->targets[k].text = xstrdup(why);
+			}
+		}
+	if (deferred && age >= warn && age < ret &&
+	    !(q->qf.flags & QF_F_WARNING) && q->sender[0] != '\0') {
+		qrun_notify(q, 1);
+		q->qf.flags |= QF_F_WARNING;
+	}
+}
+
 int
 qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
     const char *id, const struct qrun_opts *opts)
@@ -432,6 +490,7 @@ qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 		expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
 	}
 	deliver_all(&q);
+	expire(&q);
 	cf_set_errfn(cf, NULL, NULL);
 	qrun_finish(&q);
 	qrun_close(&q);
