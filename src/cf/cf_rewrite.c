@@ -452,6 +452,27 @@ toolong:
 }
 
 /*
+ * A map key loses its double quotes, and a backslash keeps the next
+ * character, unless the map says -q (sendmail's stripquotes): the key
+ * "TLS_Clt":host is looked up as TLS_Clt:host.
+ */
+static void
+key_stripquotes(struct buf *key)
+{
+	char *p, *q;
+
+	for (p = q = key->data; p < key->data + key->len; p++) {
+		if (*p == '\\') {
+			if (++p == key->data + key->len)
+				break;	/* a last backslash goes */
+			*q++ = *p;
+		} else if (*p != '"')
+			*q++ = *p;
+	}
+	buf_truncate(key, (size_t)(q - key->data));
+}
+
+/*
  * Replaces each $[ ... $] and $( map ... $) in npvp by the lookup's
  * result; -1 when the result would be too long.
  */
@@ -536,6 +557,8 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		buf_init(&val, 0);
 		cf_cataddr(cf, key_rvp, NULL, &key,
 		    map != NULL ? map->spacesub : '\0', 1);
+		if (map != NULL && !(map->flags & MF_KEEPQUOTES))
+			key_stripquotes(&key);
 		replac = NULL;
 		external = 0;
 		if (map != NULL) {

@@ -84,12 +84,16 @@ dequote_lookup(struct map *m, const char *key, const char *const *args,
 	return MAP_FOUND;
 }
 
-/* dequote's own -s is the space substitute (sendmail's -S as well). */
+/*
+ * dequote's own -s is the space substitute (sendmail's -S as well); its
+ * keys keep their quotes (-q), or there would be nothing to dequote.
+ */
 static int
 dequote_parse(struct map *m, int argc, char **argv, struct err *err)
 {
 	int i;
 
+	m->flags |= MF_KEEPQUOTES;
 	for (i = 0; i < argc; i++)
 		if (argv[i][1] == 's')
 			m->spacesub = argv[i][2];

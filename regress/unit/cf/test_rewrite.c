@@ -393,6 +393,10 @@ test_map_lookups_use_key_args_and_default(void **state)
 		{ "Regex abc\n",
 		  "Regex              input: abc\n"
 		  "Regex            returns: no\n" },
+		/* keys lose their quotes unless the map says -q */
+		{ "Regex \"123\"45\n",
+		  "Regex              input: \"123\" 45\n"
+		  "Regex            returns: . YES\n" },
 		{ "Regex2 abc-12\n",
 		  "Regex2             input: abc-12\n"
 		  "Regex2           returns: abc\n" },
