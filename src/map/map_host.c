@@ -475,6 +475,30 @@ dns_collect(const char *key, int type, char delim, struct buf *val_out,
 	return MAP_FOUND;
 }
 
+/*
+ * "[1.2.3.4]" or "[IPv6:...]" up to the first ']' (what follows is not
+ * looked at): an address sendmail's MX lookup takes as it is.
+ */
+static int
+mx_literal(const char *key)
+{
+	const char *end = strchr(key, ']');
+	unsigned char addr[16];
+	struct in_addr in;
+	char *inner;
+	int ok;
+
+	if (key[0] != '[' || end == NULL)
+		return 0;
+	inner = xstrndup(key + 1, (size_t)(end - key - 1));
+	if (str_ncasecmp(inner, "IPv6:", 5) == 0)
+		ok = inet_pton(AF_INET6, inner + 5, addr) == 1;
+	else
+		ok = inet_aton(inner, &in) != 0;
+	free(inner);
+	return ok;
+}
+
 static enum map_result
 bestmx_lookup(struct map *m, const char *key, const char *const *args,
     size_t nargs, struct buf *val_out, int *stat_out, struct err *err)
@@ -484,7 +508,25 @@ bestmx_lookup(struct map *m, const char *key, const char *const *args,
 	ns_msg msg;
 	ns_rr rr;
 	int i, n, len, herr, pref, best = -1;
+	struct strarr methods = { 0 };
 
+	if (key[0] == '[') {
+		/* an address literal is its own best MX, as in sendmail */
+		*stat_out = MAPST_OK;
+		if (!mx_literal(key))
+			return MAP_NOTFOUND;
+		(void)buf_set(val_out, key);
+		return MAP_FOUND;
+	}
+	/* MX records only come from DNS: without it in the hosts switch,
+	 * sendmail finds none and says so with status 0 */
+	map_set_service(m->set, "hosts", &methods);
+	n = has_method(&methods, "dns");
+	strarr_free(&methods);
+	if (!n) {
+		*stat_out = MAPST_OK;
+		return MAP_NOTFOUND;
+	}
 	ans = xmalloc(DNS_ANSMAX);
 	len = host_query(key, T_MX, ans, DNS_ANSMAX, &herr);
 	if (len < 0 || ns_initparse(ans, len, &msg) == -1) {
