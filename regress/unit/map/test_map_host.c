@@ -38,6 +38,11 @@ test_arpa_and_malformed_host_names(void **state)
 		{ "host", "a..b", MAP_NOTFOUND, NULL, 68 },
 		{ "host", ".", MAP_NOTFOUND, NULL, 68 },
 		{ "host", "[not-an-address]", MAP_NOTFOUND, NULL, 68 },
+		/* address literals are their own best MX */
+		{ "bestmx", "[192.0.2.1]", MAP_FOUND, "[192.0.2.1]", 0 },
+		{ "bestmx", "[ipv6:::1].", MAP_FOUND, "[ipv6:::1].", 0 },
+		{ "bestmx", "[192.0.2.1", MAP_NOTFOUND, NULL, 0 },
+		{ "bestmx", "[256.1.1.1]", MAP_NOTFOUND, NULL, 0 },
 	};
 	struct map_set *set;
 	struct map *m;
