@@ -580,11 +580,35 @@ still_there(const struct mailbox *mb, const struct mailbox_msg *m,
     const struct image *im)
 {
 	struct stat st;
+	size_t off, end;
 
-	return fstat(im->fd, &st) == 0 && st.st_ino == mb->ino &&
-	    st.st_dev == mb->dev && m->from_off >= 0 &&
-	    (size_t)m->end_off <= im->len &&
-	    memcmp(im->p + m->from_off, "From ", 5) == 0;
+	if (fstat(im->fd, &st) == -1 || st.st_ino != mb->ino ||
+	    st.st_dev != mb->dev || m->from_off < 0 ||
+	    (size_t)m->end_off > im->len || m->body_off > m->end_off ||
+	    memcmp(im->p + m->from_off, "From ", 5) != 0)
+		return 0;
+	/* an inode number comes back for the next rewrite's file, so the
+	 * message there must also carry our UID */
+	off = (size_t)m->hdr_off;
+	end = (size_t)m->body_off;
+	while (off < end) {
+		const char *nl = memchr(im->p + off, '\n', end - off);
+		size_t eol = nl ? (size_t)(nl - im->p) + 1 : end;
+
+		if (mbox_hdr_kind(im->p + off, eol - off) == MBOX_HDR_XUID) {
+			const char *v = memchr(im->p + off, ':', eol - off);
+			unsigned long long u = 0;
+
+			for (v++; v < im->p + eol && (*v == ' ' || *v == '\t');
+			    v++)
+				;
+			while (v < im->p + eol && *v >= '0' && *v <= '9')
+				u = u * 10 + (unsigned long long)(*v++ - '0');
+			return u == m->uid;
+		}
+		off = eol;
+	}
+	return 1;	/* UIDs not written (a spool we cannot rewrite) */
 }
 
 int

@@ -266,6 +266,71 @@ test_batch_maildir(void **state)
 	batch(MAILBOX_MAILDIR, p);
 }
 
+/* A file rewritten under the same inode number (numbers come back)
+ * with another message at the old offset: reads go by UID, not by
+ * offset alone. */
+static void
+test_reused_inode_is_not_trusted(void **state)
+{
+	static const char a[] =
+	    "From a@b Wed Nov 22 20:11:21 2026\n"
+	    "Subject: A\n"
+	    "X-IMAPbase: 1795000000 0000000002\n"
+	    "X-UID: 1\n"
+	    "Status: O\n"
+	    "\n"
+	    "aaaa\n"
+	    "\n"
+	    "From b@b Wed Nov 22 20:11:22 2026\n"
+	    "Subject: B\n"
+	    "X-UID: 2\n"
+	    "Status: O\n"
+	    "\n"
+	    "bbbb\n"
+	    "\n";
+	/* A expunged: B, grown longer, now stands where A stood */
+	static const char b[] =
+	    "From b@b Wed Nov 22 20:11:22 2026\n"
+	    "Subject: B\n"
+	    "X-IMAPbase: 1795000000 0000000002\n"
+	    "X-UID: 2\n"
+	    "Status: O\n"
+	    "\n"
+	    "bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb\n"
+	    "bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb bbbb\n"
+	    "\n";
+	char p[300];
+	struct mailbox *mb;
+	struct err err;
+	struct buf out;
+	FILE *f;
+
+	(void)state;
+	(void)snprintf(p, sizeof(p), "%s/reuse", dir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(a, f);
+	fclose(f);
+	mb = mailbox_open(MAILBOX_MBOX, p, NULL, &err);
+	assert_non_null(mb);
+	assert_int_equal(mb->msgs[0].uid, 1);
+	/* same inode, other content: what a reused inode number looks
+	 * like to fstat */
+	f = fopen(p, "r+");
+	assert_non_null(f);
+	fputs(b, f);
+	assert_int_equal(ftruncate(fileno(f), (off_t)strlen(b)), 0);
+	fclose(f);
+	buf_init(&out, 0);
+	assert_int_equal(mailbox_msg_read(mb, 0, &out, &err), -1);
+	assert_int_equal(err.kind, ERR_NOINPUT);
+	if (mailbox_msg_read(mb, 1, &out, &err) != 0)
+		fail_msg("read: %s", err.msg);
+	assert_non_null(strstr(out.data, "Subject: B\n"));
+	buf_free(&out);
+	mailbox_free(mb);
+}
+
 int
 main(void)
 {
@@ -283,6 +348,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch_maildir, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_reused_inode_is_not_trusted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
