@@ -78,8 +78,8 @@ strip_quotes(char *s)
 static void
 error_triple(struct cf *cf, char *ubuf, const char *host, struct cf_addr *a)
 {
-	/* test mode's /parse shows the text alone */
-	const char *to = cf->testmode ? NULL : cf->e_to;
+	/* the address first for the codes sendmail names it with (553) */
+	const char *to = cf->e_to;
 	const char *code = "553", *text = ubuf, *enh = NULL;
 	char cbuf[4];
 	int enhlen = 0;
