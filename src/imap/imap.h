@@ -141,6 +141,7 @@ struct imap_known {
 	uint32_t	 kw;
 	int		 recent;
 	uint64_t	 modseq;	/* CONDSTORE */
+	int		 early;		/* modseq seen before its flags */
 };
 
 struct imap_session {

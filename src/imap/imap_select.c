@@ -166,6 +166,7 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	for (i = 0; i < mb->n; i++) {
 		struct imap_known k;
 
+		memset(&k, 0, sizeof(k));
 		k.uid = mb->msgs[i].uid;
 		k.flags = imap_cur_flags(&mb->msgs[i]);
 		k.kw = imap_cur_kw(&mb->msgs[i]);

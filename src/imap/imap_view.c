@@ -250,8 +250,24 @@ diff(struct imap_session *s, int allow_expunge)
 			continue;
 		}
 		if (i < s->nknown && s->known[i].uid == mb->msgs[j].uid) {
+			uint64_t fm;
+
 			k = s->known[i];
-			if (k.flags != imap_cur_flags(&mb->msgs[j]) ||
+			fm = imap_modseq_of(s, k.uid);
+			if (k.flags == imap_cur_flags(&mb->msgs[j]) &&
+			    k.kw == imap_cur_kw(&mb->msgs[j]) &&
+			    fm > k.modseq) {
+				/* another session's change that left the
+				 * flags as we knew them, or one whose flags
+				 * we have not read yet */
+				k.modseq = fm;
+				k.early = 1;
+				if (s->condstore) {
+					changed = xreallocarray(changed,
+					    nchanged + 1, sizeof(*changed));
+					changed[nchanged++] = nn;
+				}
+			} else if (k.flags != imap_cur_flags(&mb->msgs[j]) ||
 			    k.kw != imap_cur_kw(&mb->msgs[j])) {
 				uint64_t ms = imap_modseq_of(s, k.uid);
 
@@ -259,12 +275,13 @@ diff(struct imap_session *s, int allow_expunge)
 				k.kw = imap_cur_kw(&mb->msgs[j]);
 				/* a change no mailboxd session recorded
 				 * (another program's) gets a modseq now */
-				if (ms <= k.modseq) {
+				if (ms <= k.modseq && !k.early) {
 					bump = xreallocarray(bump, nbump + 1,
 					    sizeof(*bump));
 					bump[nbump++] = k.uid;
-				} else
+				} else if (ms > k.modseq)
 					k.modseq = ms;
+				k.early = 0;
 				/* reported after the expunges, with the
 				 * final sequence numbers */
 				changed = xreallocarray(changed, nchanged + 1,
@@ -278,6 +295,7 @@ diff(struct imap_session *s, int allow_expunge)
 		}
 		/* a message the client does not know yet */
 		if (nn == 0 || mb->msgs[j].uid > nv[nn - 1].uid) {
+			memset(&k, 0, sizeof(k));
 			k.uid = mb->msgs[j].uid;
 			k.flags = imap_cur_flags(&mb->msgs[j]);
 			k.kw = imap_cur_kw(&mb->msgs[j]);
