@@ -147,6 +147,11 @@ FEATURE(\`virtusertable')dnl
 FEATURE(\`mailertable')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
 DAEMON_OPTIONS(\`Port=$SMTP_PORT, Addr=127.0.0.1, Name=MTA')dnl
+dnl # local delivery into the instance's mailboxes, where mailboxd finds
+dnl # the INBOX (mail.local would write /var/mail)
+define(\`LOCAL_MAILER_PATH', \`$REPO/regress/run/local-mailer.sh')dnl
+define(\`LOCAL_MAILER_ARGS', \`local-mailer.sh $D/mail \$u')dnl
+define(\`LOCAL_MAILER_FLAGS', \`SPE9')dnl
 MAILER(\`local')dnl
 MAILER(\`smtp')dnl
 EOF
@@ -315,9 +320,9 @@ see the queue and read the mailbox:
   curl -u $USER_NAME:$pw imap://127.0.0.1:$IMAP_PORT/ -X 'STATUS INBOX (MESSAGES)'
   curl -u $USER_NAME:$pw 'imap://127.0.0.1:$IMAP_PORT/INBOX;MAILINDEX=1'
   curl -u $USER_NAME:$pw pop3://127.0.0.1:$POP3_PORT/1
-Local delivery is not written yet: accepted messages stay in the queue
-($r/spool/mqueue, listed by -bp) and the mailbox $r/mail/$USER_NAME stays
-empty until it is.
+Mail for $USER_NAME@localhost is delivered at once into $r/mail/$USER_NAME
+(what mailboxd serves as INBOX); mail that cannot go yet waits in
+$r/spool/mqueue (listed by -bp).
 configuration: $r/etc/mail (sendmail.mc, access, aliases ...) and
 $r/etc/dovecot; edit them and run $start again.  Stop: $stop
 EOF
