@@ -221,6 +221,27 @@ out:
 	buf_free(&ubuf);
 }
 
+/*
+ * A recipient's user goes through the "queuegroup" ruleset when the cf
+ * has one (not while rebuilding aliases), as sendmail selects its queue
+ * group; we keep one queue, so only -bt's trace shows it.
+ */
+static void
+queuegroup(struct cf *cf, const char *user)
+{
+	const char *mode = cf_macro_value(cf, "{opMode}");
+	int rs = cf_rwset(cf, "queuegroup", 0, NULL);
+	char **pvp;
+
+	if (rs < 0 || (mode != NULL && strcmp(mode, "i") == 0))
+		return;
+	pvp = cf_pvp_new(cf);
+	if (cf_prescan(cf, user, '\0', &cf->tok_ext, pvp, NULL,
+	    cf->e_to) == 0 && pvp[0] != NULL)
+		(void)cf_rewrite(cf, pvp, rs, 0, ADDR_MAXATOM);
+	cf_pvp_free(cf, pvp);
+}
+
 /* Marks 0x80-0x9f bytes (they would read as metasymbols); 1 if bad. */
 int
 cf_invalidaddr(struct cf *cf, char *addr, int isrcpt)
@@ -275,6 +296,9 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 	if (cf_rewrite(cf, pvp, RS_PARSE, 0, ADDR_MAXATOM) == EX_TEMPFAIL)
 		queueup = 1;
 	cf_buildaddr(cf, pvp, flags, a);
+	if (!a->bad && a->user != NULL &&
+	    !(flags & (RF_SENDERADDR | RF_HEADERADDR)))
+		queuegroup(cf, a->user);
 	if (queueup) {
 		if (!cf->holderrs)
 			cf_usrerr(cf, cf->e_to, "Transient parse error -- "
