@@ -167,6 +167,9 @@ cf_buildaddr(struct cf *cf, char **tv, int flags, struct cf_addr *a)
 	if (m == NULL) {
 		cf_syserr(cf, "554 5.3.5 buildaddr: unknown mailer %s", mname);
 		a->bad = 1;
+		/* sendmail's error mailer, no host and an empty user */
+		free(a->user);
+		a->user = xstrdup("");
 		goto out;
 	}
 	a->mailer = m;
