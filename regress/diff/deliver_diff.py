@@ -22,13 +22,10 @@ import glob
 import os
 import re
 import shutil
-import subprocess
 import sys
 
-from oracle_env import (NS_SCRIPT, Skip, build_cf, diff_lines, make_tmp,
-                        make_tree, oracle_binary, oracle_env, oracle_root,
-                        our_binary, ours_env, run_ns, show_diff,
-                        unshare_prefix, write)
+from oracle_env import (Skip, centos_world, oracle_binary, oracle_env,
+                        our_binary, ours_env, run_ns, verdict, write)
 from smtp_diff import normalise
 
 ALIASES = """\
@@ -111,18 +108,9 @@ def main():
     args = ap.parse_args()
     names = args.cases or list(CASES)
     try:
-        root = oracle_root()
-        prefix = unshare_prefix()
-        if not shutil.which("m4"):
-            raise Skip("m4 not installed")
-        tmp = make_tmp("deliver_diff.")
-        make_tree(root, tmp, aliases=ALIASES)
+        root, prefix, tmp, base = centos_world("deliver_diff.", ALIASES)
         forward_home(tmp)
-        base = build_cf("centos7", root, tmp)
         env = oracle_env(root)
-        subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,
-                                 oracle_binary(root), "-C", base, "-bi"],
-                       env=env, capture_output=True, timeout=60)
         with open(base) as f:
             good = f.read()
     except Skip as e:
@@ -165,16 +153,8 @@ def main():
             else:
                 res[who] = [STRIP.sub(b"", x) for x in delivered(out)]
             res[who].append(b"----- left: " + " ".join(left(qdir)).encode())
-        a, b, sm, same, total = diff_lines(b"\n".join(res["oracle"]),
-                                           b"\n".join(res["ours"]))
-        if res["oracle"] == res["ours"]:
-            print("PASS diff deliver-%s: %d/%d lines matched" % (n, same,
-                                                                 total))
-        else:
-            failed += 1
-            print("FAIL diff deliver-%s: %d/%d lines matched" % (n, same,
-                                                                 total))
-            show_diff(a, b, sm, max_shown=40 if args.show else 8)
+        failed += verdict("deliver-" + n, res["oracle"], res["ours"],
+                          show=args.show)
     shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 

@@ -397,6 +397,40 @@ def show_diff(a, b, sm, max_shown=8, width=None):
             break
 
 
+def centos_world(tmp_prefix, aliases=ALIASES):
+    """For the scripts that run sendmail itself (SMTP, submission,
+    delivery): the oracle, the unshare prefix, a fresh tree with the
+    CentOS 7 cf, and its aliases built by the oracle.  Raises Skip."""
+    root = oracle_root()
+    prefix = unshare_prefix()
+    if not shutil.which("m4"):
+        raise Skip("m4 not installed")
+    tmp = make_tmp(tmp_prefix)
+    make_tree(root, tmp, aliases=aliases)
+    cf = build_cf("centos7", root, tmp)
+    subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,
+                             oracle_binary(root), "-C", cf, "-bi"],
+                   env=oracle_env(root), capture_output=True, timeout=60)
+    return root, prefix, tmp, cf
+
+
+def verdict(label, want, got, known=None, show=False):
+    """Prints the PASS/FAIL/XFAIL/XPASS line of one case (want and got
+    are lists of lines) and the first differences; 1 for a failure."""
+    a, b, sm, same, total = diff_lines(b"\n".join(want), b"\n".join(got))
+    if want == got:
+        print("%s diff %s: %d/%d lines matched" % (
+            "XPASS" if known else "PASS", label, same, total))
+        return 0
+    if known:
+        print("XFAIL diff %s: %d/%d lines matched, known (%s)" % (
+            label, same, total, known))
+        return 0
+    print("FAIL diff %s: %d/%d lines matched" % (label, same, total))
+    show_diff(a, b, sm, max_shown=40 if show else 8)
+    return 1
+
+
 def _setup_main(args):
     """oracle_env.py setup DIR [cf ...]: for shell scripts (bt_bench.sh)."""
     if len(args) < 1:

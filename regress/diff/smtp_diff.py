@@ -25,9 +25,8 @@ import shutil
 import subprocess
 import sys
 
-from oracle_env import (NS_SCRIPT, Skip, build_cf, make_tmp, make_tree,
-                        oracle_binary, oracle_env, oracle_root, our_binary,
-                        ours_env, show_diff, unshare_prefix, diff_lines)
+from oracle_env import (NS_SCRIPT, Skip, centos_world, oracle_binary,
+                        oracle_env, our_binary, ours_env, verdict)
 
 ALIASES = """\
 postmaster: root
@@ -215,17 +214,7 @@ def main():
     args = ap.parse_args()
     names = args.cases or list(CASES)
     try:
-        root = oracle_root()
-        prefix = unshare_prefix()
-        if not shutil.which("m4"):
-            raise Skip("m4 not installed")
-        tmp = make_tmp("smtp_diff.")
-        make_tree(root, tmp, aliases=ALIASES)
-        cf = build_cf("centos7", root, tmp)
-        subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,
-                                 oracle_binary(root), "-C", cf, "-bi"],
-                       env=oracle_env(root), capture_output=True,
-                       timeout=60)
+        root, prefix, tmp, cf = centos_world("smtp_diff.", ALIASES)
     except Skip as e:
         for n in names:
             print("SKIP diff smtp-%s: %s" % (n, e))
@@ -233,16 +222,7 @@ def main():
     failed = 0
     for n in names:
         want, got = run_case(n, root, prefix, tmp, cf, args.bin)
-        a, b, sm, same, total = diff_lines(b"\n".join(want),
-                                           b"\n".join(got))
-        if want == got:
-            print("PASS diff smtp-%s: %d/%d lines matched" % (n, same,
-                                                              total))
-        else:
-            failed += 1
-            print("FAIL diff smtp-%s: %d/%d lines matched" % (n, same,
-                                                              total))
-            show_diff(a, b, sm, max_shown=40 if args.show else 8)
+        failed += verdict("smtp-" + n, want, got, show=args.show)
     shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 

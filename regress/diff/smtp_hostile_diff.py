@@ -42,9 +42,9 @@ import subprocess
 import sys
 import time
 
-from oracle_env import (NS_SCRIPT, Skip, build_cf, make_tmp, make_tree,
-                        oracle_binary, oracle_env, oracle_root, our_binary,
-                        ours_env, show_diff, unshare_prefix, diff_lines)
+from oracle_env import (NS_SCRIPT, Skip, centos_world, diff_lines,
+                        oracle_binary, oracle_env, our_binary, ours_env,
+                        show_diff)
 from smtp_diff import ALIASES, MSG, normalise, queue_files, sort_queue
 
 STEP_TIMEOUT = 15       # seconds to wait for the replies of one step
@@ -609,17 +609,7 @@ def main():
     args = ap.parse_args()
     names = args.cases or list(CASES)
     try:
-        root = oracle_root()
-        prefix = unshare_prefix()
-        if not shutil.which("m4"):
-            raise Skip("m4 not installed")
-        tmp = make_tmp("smtp_hostile.")
-        make_tree(root, tmp, aliases=ALIASES)
-        cf = build_cf("centos7", root, tmp)
-        subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,
-                                 oracle_binary(root), "-C", cf, "-bi"],
-                       env=oracle_env(root), capture_output=True,
-                       timeout=60)
+        root, prefix, tmp, cf = centos_world("smtp_hostile.", ALIASES)
     except Skip as e:
         for n in names:
             print("SKIP diff smtp-hostile-%s: %s" % (n, e))

@@ -17,13 +17,10 @@ Prints PASS|FAIL|XFAIL|SKIP diff submit-<case>: ... lines.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 
-from oracle_env import (NS_SCRIPT, Skip, build_cf, diff_lines, make_tmp,
-                        make_tree, oracle_binary, oracle_env, oracle_root,
-                        our_binary, ours_env, run_ns, show_diff,
-                        unshare_prefix)
+from oracle_env import (Skip, centos_world, oracle_binary, oracle_env,
+                        our_binary, ours_env, run_ns, verdict)
 from smtp_diff import ALIASES, normalise, queue_files, sort_queue
 
 PLAIN = b"Subject: t\n\nline\n"
@@ -93,17 +90,7 @@ def main():
     args = ap.parse_args()
     names = args.cases or list(CASES)
     try:
-        root = oracle_root()
-        prefix = unshare_prefix()
-        if not shutil.which("m4"):
-            raise Skip("m4 not installed")
-        tmp = make_tmp("submit_diff.")
-        make_tree(root, tmp, aliases=ALIASES)
-        cf = build_cf("centos7", root, tmp)
-        subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp,
-                                 oracle_binary(root), "-C", cf, "-bi"],
-                       env=oracle_env(root), capture_output=True,
-                       timeout=60)
+        root, prefix, tmp, cf = centos_world("submit_diff.", ALIASES)
     except Skip as e:
         for n in names:
             print("SKIP diff submit-%s: %s" % (n, e))
@@ -111,20 +98,8 @@ def main():
     failed = 0
     for n in names:
         want, got = run_case(n, root, prefix, tmp, cf, args.bin)
-        a, b, sm, same, total = diff_lines(b"\n".join(want),
-                                           b"\n".join(got))
-        known = CASES[n][2]
-        if want == got:
-            print("%s diff submit-%s: %d/%d lines matched" % (
-                "XPASS" if known else "PASS", n, same, total))
-        elif known:
-            print("XFAIL diff submit-%s: %d/%d lines matched, known (%s)"
-                  % (n, same, total, known))
-        else:
-            failed += 1
-            print("FAIL diff submit-%s: %d/%d lines matched" % (n, same,
-                                                                total))
-            show_diff(a, b, sm, max_shown=40 if args.show else 8)
+        failed += verdict("submit-" + n, want, got, known=CASES[n][2],
+                          show=args.show)
     shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 
