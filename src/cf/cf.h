@@ -94,6 +94,9 @@ struct cf_resolved {
 int		 cf_addr_resolve(struct cf *, const char *s, int isrcpt,
 		    int delim, size_t *end, struct cf_resolved *);
 void		 cf_resolved_free(struct cf_resolved *);
+/* Each item of a comma-separated address list, as written, to fn. */
+void		 cf_addr_list(struct cf *, const char *list,
+		    void (*fn)(void *arg, const char *item), void *arg);
 /* 1 when the recipient may be accepted; 0 after "User unknown". */
 int		 cf_rcpt_known(struct cf *, const struct cf_resolved *,
 		    const char *to);

@@ -263,3 +263,55 @@ cf_class_member(struct cf *cf, const char *cls, const char *word)
 
 	return id > 0 && cf_class_has(cf, id, word);
 }
+
+static void
+quiet(void *arg, int kind, const char *to, const char *text)
+{
+	(void)arg;
+	(void)kind;
+	(void)to;
+	(void)text;
+}
+
+/*
+ * Walks a comma-separated address list ("a, Joe <b@c>, (x) d") as the
+ * address scanner sees it (a comma inside quotes or <> is no separator),
+ * calling fn with each item as written, trimmed.  Scanning says nothing:
+ * whoever takes an item reports its problems.
+ */
+void
+cf_addr_list(struct cf *cf, const char *list,
+    void (*fn)(void *arg, const char *item), void *arg)
+{
+	cf_errfn *saved = cf->errfn;
+	void *savedarg = cf->errarg;
+	const char *p = list;
+	char **pvp, *item;
+	size_t end;
+
+	cf->errfn = quiet;
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		end = 0;
+		pvp = cf_pvp_new(cf);
+		(void)cf_prescan(cf, p, ',', &cf->tok_ext, pvp, &end, NULL);
+		cf_pvp_free(cf, pvp);
+		cf_arena_reset(cf);
+		if (end == 0)
+			end = strlen(p);
+		item = xstrndup(p, end);
+		str_rtrim(item);
+		cf->errfn = saved;
+		cf->errarg = savedarg;
+		if (*item != '\0')
+			fn(arg, item);
+		cf->errfn = quiet;
+		free(item);
+		p += end;
+	}
+	cf->errfn = saved;
+	cf->errarg = savedarg;
+}

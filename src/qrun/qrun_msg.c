@@ -82,32 +82,28 @@ fail(struct qrun_target *t, int status, const char *dsn, const char *text)
 static void expand(struct qrun_msg *, const char *, int, size_t, int);
 
 /* An alias's value: a comma list, each item expanded in turn. */
+struct list_ctx {
+	struct qrun_msg	*q;
+	int		 parent;
+	size_t		 top;
+	int		 depth;
+};
+
+static void
+list_item(void *arg, const char *item)
+{
+	struct list_ctx *c = arg;
+
+	expand(c->q, item, c->parent, c->top, c->depth);
+}
+
 static void
 expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
     int depth)
 {
-	struct cf_resolved r;
-	const char *p = list;
-	size_t end;
-	char *item;
+	struct list_ctx c = { q, parent, top, depth };
 
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (*p == '\0')
-			break;
-		end = 0;
-		(void)cf_addr_resolve(q->cf, p, 1, ',', &end, &r);
-		cf_resolved_free(&r);
-		if (end == 0)
-			end = strlen(p);
-		item = xstrndup(p, end);
-		str_rtrim(item);
-		if (*item != '\0')
-			expand(q, item, parent, top, depth);
-		free(item);
-		p += end;
-	}
+	cf_addr_list(q->cf, list, list_item, &c);
 }
 
 /* Whether the user could reach and read path by its mode bits alone. */

@@ -114,32 +114,17 @@ add_rcpt(struct submit *sb, const char *text)
 	cf_resolved_free(&r);
 }
 
+static void
+list_item(void *arg, const char *item)
+{
+	add_rcpt(arg, item);
+}
+
 /* A comma-separated list ("a, Joe <b@c>"): each item as written. */
 static void
 add_list(struct submit *sb, const char *list)
 {
-	const char *p = list;
-	size_t end;
-	char *item;
-	struct cf_resolved r;
-
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (*p == '\0')
-			break;
-		end = 0;
-		(void)cf_addr_resolve(sb->cf, p, 1, ',', &end, &r);
-		cf_resolved_free(&r);
-		if (end == 0)
-			end = strlen(p);
-		item = xstrndup(p, end);
-		str_rtrim(item);
-		if (*item != '\0')
-			add_rcpt(sb, item);
-		free(item);
-		p += end;
-	}
+	cf_addr_list(sb->cf, list, list_item, sb);
 }
 
 /*
