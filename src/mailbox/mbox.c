@@ -588,7 +588,21 @@ still_there(const struct mailbox *mb, const struct mailbox_msg *m,
 	    memcmp(im->p + m->from_off, "From ", 5) != 0)
 		return 0;
 	/* an inode number comes back for the next rewrite's file, so the
-	 * message there must also carry our UID */
+	 * message there must also end where ours ended, have its blank line
+	 * where ours had it, and carry our UID */
+	end = (size_t)m->end_off;
+	if (!(end == im->len || (end + 1 == im->len && im->p[end] == '\n') ||
+	    (end + 6 <= im->len && im->p[end] == '\n' &&
+	    memcmp(im->p + end + 1, "From ", 5) == 0) ||
+	    (end + 7 <= im->len && im->p[end] == '\r' &&
+	    im->p[end + 1] == '\n' &&
+	    memcmp(im->p + end + 2, "From ", 5) == 0)))
+		return 0;
+	off = (size_t)m->body_off;
+	if (off > (size_t)m->hdr_off + 1 && off < end &&
+	    (im->p[off - 1] != '\n' || (im->p[off - 2] != '\n' &&
+	    im->p[off - 2] != '\r')))
+		return 0;
 	off = (size_t)m->hdr_off;
 	end = (size_t)m->body_off;
 	while (off < end) {
