@@ -149,9 +149,18 @@ bt_map(struct cf *cf, char *p, FILE *out)
 			(void)fprintf(out, "Map named \"%s\" not open\n", p);
 			return;
 		}
-		/* the reason a map did not open is said on first use */
-		if (first && (map->flags & MF_OPENFAILED))
+		/*
+		 * the reason a map did not open is said on first use, as
+		 * sendmail's syserr with errno set: status 71 (EX_OSERR)
+		 */
+		if (first && (map->flags & MF_OPENFAILED) &&
+		    map->open_err.msg[0] != '\0') {
+			int was = cf->exitstat;
+
 			cf_syserr(cf, "%s", map->open_err.msg);
+			if (was == 0)
+				cf->exitstat = 71;
+		}
 	}
 	(void)fprintf(out, "map_lookup: %s (%s) ", p, q);
 	buf_init(&val, 0);

@@ -579,8 +579,13 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 				}
 			}
 			if (err.kind != ERR_NONE && err.msg[0] != '\0' &&
-			    (!(map->flags & MF_OPENFAILED) || first))
+			    (!(map->flags & MF_OPENFAILED) || first)) {
 				cf_message(cf, "%s", err.msg);
+				/* sendmail's syserr at the open: EX_OSERR */
+				if ((map->flags & MF_OPENFAILED) &&
+				    cf->exitstat == 0)
+					cf->exitstat = 71;
+			}
 		}
 		if (replac == NULL && default_rvp != NULL) {
 			cf_cataddr(cf, default_rvp, NULL, &val, '\0', 0);
