@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,6 +220,7 @@ sock_connect(struct map *m, struct err *err)
 	const char *spec = m->file, *colon, *at, *host;
 	struct addrinfo hints, *res = NULL, *ai;
 	struct sockaddr_un sun;
+	struct stat st;
 	char *port, *hbuf = NULL;
 	size_t tl;
 	int fd = -1, family = AF_UNIX, rc;
@@ -243,6 +245,11 @@ sock_connect(struct map *m, struct err *err)
 		if (strlen(spec) >= sizeof(sun.sun_path))
 			return err_set(err, ERR_CONFIG, "socket map \"%s\": "
 			    "local socket name %s too long", m->name, spec);
+		/* sendmail checks the socket file is there first */
+		if (stat(spec, &st) == -1)
+			return err_set(err, ERR_TEMPFAIL, "socket map \"%s\": "
+			    "local socket name %s unsafe: %s", m->name, spec,
+			    strerror(errno));
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		memcpy(sun.sun_path, spec, strlen(spec));
