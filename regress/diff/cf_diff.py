@@ -365,6 +365,18 @@ def mc_list():
     return mcs
 
 
+def case_input(name):
+    """The -bt lines for case name ("cf-<mc>"): its own .in, then
+    common.in (also cf_load_diff.py's)."""
+    text = open(os.path.join(MC_DIR, "common.in")).read()
+    extra = os.path.join(MC_DIR, name[3:] + ".in")
+    if os.path.exists(extra):
+        # per-.mc lines come first: common.in ends with macros set and
+        # odd lines a .mc's own checks should not inherit
+        text = open(extra).read().rstrip("\n") + "\n" + text
+    return text
+
+
 def one(name, path, root, prefix, tmp):
     with open(path) as f:
         src = f.read()
@@ -394,12 +406,7 @@ def one(name, path, root, prefix, tmp):
         p = os.path.join(tmp, "%s.%s.cf" % (name, tag))
         write(p, t)
         cfs.append(p)
-    text = open(os.path.join(MC_DIR, "common.in")).read()
-    extra = os.path.join(MC_DIR, name[3:] + ".in")
-    if os.path.exists(extra):
-        # per-.mc lines come first: common.in ends with macros set and
-        # odd lines a .mc's own checks should not inherit
-        text = open(extra).read().rstrip("\n") + "\n" + text
+    text = case_input(name)
     inp = os.path.join(tmp, name + ".in")
     write(inp, text)
     inlines = text.split("\n")

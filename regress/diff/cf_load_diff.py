@@ -16,7 +16,12 @@ say too, and anything only ours says (a warning about a line the real
 one accepts) is a failure.  A case where the real sendmail itself says
 more than the -bt banner is still judged by equality, with a note.
 
-Prints one line per .mc:  PASS|FAIL|SKIP diff cf-load-<mc>: ...
+Then, as cf-answers-<mc>, both binaries run the same cf (with cf_diff's
+Pair ruleset) over cf_diff's -bt input for that .mc: our sendmail's whole
+transcript (traces, messages, exit status) must be the real sendmail's.
+
+Prints per .mc:  PASS|FAIL|SKIP diff cf-load-<mc>: ...
+                 PASS|FAIL diff cf-answers-<mc>: ...
 Exit status: 0 all passed, 1 something failed, 77 everything skipped.
 Options: names of .mc cases to run (with or without "cf-"); KEEP=1 keeps
 the temporary tree.
@@ -26,7 +31,8 @@ import os
 import shutil
 import sys
 
-from cf_diff import OURS, compile_mc, make_cf_tree, mc_list
+from cf_diff import (OURS, PAIR_RULESET, case_input, compile_mc,
+                     make_cf_tree, mc_list)
 from oracle_env import (Skip, diff_lines, make_tmp, normalise,
                         oracle_binary, oracle_env, oracle_root, our_binary,
                         ours_env, rewrite_paths, run_ns, set_switch,
@@ -63,7 +69,7 @@ def one(name, path, root, prefix, tmp, ours):
     if not text.strip():
         print("FAIL diff cf-load-%s: our m4 produced no cf (exit %d): %s"
               % (name[3:], rc, err.strip()[:200]))
-        return False
+        return False, None
     text = rewrite_paths(text, tmp).replace("/var/lib/", tmp + "/var/lib/")
     text = set_switch(text, os.path.join(tmp, "etc/mail/service.switch"))
     cf = os.path.join(tmp, name + ".load.cf")
@@ -92,7 +98,32 @@ def one(name, path, root, prefix, tmp, ours):
             show_diff(*n, max_shown=6, width=200)
         else:
             print("  " + n)
-    return verdict == "PASS"
+    return verdict == "PASS", text
+
+
+def answers(name, text, root, prefix, tmp, ours):
+    """cf_diff's -bt input through both binaries on our cf."""
+    cf = os.path.join(tmp, name + ".answers.cf")
+    write(cf, text + PAIR_RULESET)
+    inp = os.path.join(tmp, name + ".answers.in")
+    lines = case_input(name)
+    write(inp, lines)
+    got = []
+    for binary, env in ((oracle_binary(root), oracle_env(root)),
+                        (ours, ours_env())):
+        with open(inp, "rb") as f:
+            o, e, r = run_ns(prefix, tmp, [binary, "-bt", "-C", cf], env,
+                             stdin=f)
+        got.append(normalise(transcript(o, e, r), tmp))
+    a, b, sm, same, total = diff_lines(got[0], got[1])
+    ok = got[0] == got[1]
+    print("%s diff cf-answers-%s: %d/%d transcript lines as sendmail 8.17"
+          " writes them (%d input lines)" % ("PASS" if ok else "FAIL",
+                                            name[3:], same, total,
+                                            lines.count("\n")))
+    if not ok:
+        show_diff(a, b, sm, max_shown=4, width=200)
+    return ok
 
 
 def main():
@@ -127,7 +158,11 @@ def main():
             if names and name not in names and name[3:] not in names:
                 continue
             try:
-                results.append(one(name, path, root, prefix, tmp, ours))
+                ok, text = one(name, path, root, prefix, tmp, ours)
+                results.append(ok)
+                if text is not None:
+                    results.append(answers(name, text, root, prefix, tmp,
+                                           ours))
             except (OSError, RuntimeError) as e:
                 print("FAIL diff cf-load-%s: %s" % (name[3:], e))
                 results.append(False)
@@ -137,7 +172,7 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     if results:
-        print("cf-load: %d/%d cases pass" % (sum(results), len(results)))
+        print("cf-load: %d/%d checks pass" % (sum(results), len(results)))
     return 0 if all(results) else 1
 
 
