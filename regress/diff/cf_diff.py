@@ -34,8 +34,8 @@ import sys
 
 from oracle_env import (ACCESS, MAILERTABLE, REPO, VIRTUSERTABLE, Skip, make_tmp, make_tree, makemap,
                         oracle_binary,
-                        oracle_env, oracle_root, rewrite_paths, run_ns,
-                        set_switch, unshare_prefix, write)
+                        oracle_env, oracle_world, rewrite_paths, run_ns,
+                        set_switch, write)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MC_DIR = os.path.join(HERE, "cf")
@@ -467,10 +467,7 @@ def make_cf_tree(root, tmp):
 def main():
     names = sys.argv[1:]
     try:
-        root = oracle_root()
-        prefix = unshare_prefix()
-        if not shutil.which("m4"):
-            raise Skip("m4 not installed")
+        root, prefix = oracle_world()
     except Skip as e:
         print("SKIP diff cf: %s" % e)
         return 77

@@ -34,9 +34,9 @@ import sys
 from cf_diff import (OURS, PAIR_RULESET, case_input, compile_mc,
                      make_cf_tree, mc_list)
 from oracle_env import (Skip, diff_lines, make_tmp, normalise,
-                        oracle_binary, oracle_env, oracle_root, our_binary,
+                        oracle_binary, oracle_env, oracle_world, our_binary,
                         ours_env, rewrite_paths, run_ns, set_switch,
-                        show_diff, transcript, unshare_prefix, write)
+                        show_diff, transcript, write)
 
 EXTRA_PASSWD = "smmta:x:26:26:Mail Transfer Agent:/var/lib/sendmail:" \
     "/usr/sbin/nologin\n"
@@ -129,10 +129,7 @@ def answers(name, text, root, prefix, tmp, ours):
 def main():
     names = sys.argv[1:]
     try:
-        root = oracle_root()
-        prefix = unshare_prefix()
-        if not shutil.which("m4"):
-            raise Skip("m4 not installed")
+        root, prefix = oracle_world()
     except Skip as e:
         print("SKIP diff cf-load: %s" % e)
         return 77

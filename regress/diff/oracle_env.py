@@ -188,6 +188,16 @@ def unshare_prefix():
     raise Skip("cannot unshare uts/net/mount namespaces here")
 
 
+def oracle_world():
+    """(oracle root, unshare prefix) once m4 is known to be there too;
+    Skip with the reason otherwise."""
+    root = oracle_root()
+    prefix = unshare_prefix()
+    if not shutil.which("m4"):
+        raise Skip("m4 not installed")
+    return root, prefix
+
+
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
