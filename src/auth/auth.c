@@ -340,3 +340,18 @@ auth_cfg_free(struct auth_cfg *c)
 	}
 	c->npassdb = c->nuserdb = 0;
 }
+
+int
+auth_mech_listed(const char *mechanisms, const char *mech)
+{
+	struct strarr w = { 0 };
+	size_t i;
+	int on = 0;
+
+	str_split(mechanisms != NULL ? mechanisms : "", " ,\t", &w);
+	for (i = 0; i < w.n; i++)
+		if (str_casecmp(w.v[i], mech) == 0)
+			on = 1;
+	strarr_free(&w);
+	return on;
+}

@@ -74,6 +74,8 @@ void	auth_set_sys(const struct auth_sys *);
 
 /* Parses "passwd-file", "pam", ... ; -1 on an unknown driver. */
 int	auth_driver_parse(const char *, enum auth_driver *out);
+/* Whether mech is in auth_mechanisms ("plain login", any case). */
+int	auth_mech_listed(const char *mechanisms, const char *mech);
 const char *auth_driver_name(enum auth_driver);
 
 /* Checks user's password against the passdbs, then finds uid, gid and

@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
+#include "auth/auth.h"
 
 #define BAD_MAX_NOTAUTH	3
 #define BAD_MAX_AUTH	20
@@ -254,16 +255,7 @@ plaintext_ok(const struct imap_session *s)
 static int
 mech_enabled(const struct imap_session *s, const char *mech)
 {
-	struct strarr w = { 0 };
-	size_t i;
-	int on = 0;
-
-	str_split(s->cfg->mechanisms, " ,\t", &w);
-	for (i = 0; i < w.n; i++)
-		if (str_casecmp(w.v[i], mech) == 0)
-			on = 1;
-	strarr_free(&w);
-	return on;
+	return auth_mech_listed(s->cfg->mechanisms, mech);
 }
 
 static void

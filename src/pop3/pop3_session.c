@@ -12,6 +12,7 @@
 #include "lib/base64.h"
 #include "pop3.h"
 #include "lib/log.h"
+#include "auth/auth.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -107,16 +108,7 @@ plaintext_refused(struct pop3_session *s)
 static int
 mech_enabled(const struct pop3_session *s, const char *mech)
 {
-	struct strarr w = { 0 };
-	size_t i;
-	int on = 0;
-
-	str_split(s->cfg->mechanisms, " ,\t", &w);
-	for (i = 0; i < w.n; i++)
-		if (str_casecmp(w.v[i], mech) == 0)
-			on = 1;
-	strarr_free(&w);
-	return on;
+	return auth_mech_listed(s->cfg->mechanisms, mech);
 }
 
 static void
