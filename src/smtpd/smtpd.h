@@ -40,6 +40,9 @@ struct smtpd_ctx {
 	int			 file_mode;	/* QueueFileMode */
 	size_t			 max_hdr_len;	/* MaxHeadersLength */
 	long			 queue_interval; /* -q1h with -bd, 0 none */
+	const int		*listen_fds;	/* the daemon's, closed in
+						   delivery children */
+	size_t			 nlisten;
 };
 
 /*

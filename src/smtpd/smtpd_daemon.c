@@ -96,6 +96,9 @@ open_ports(struct smtpd_pool *pool)
 		pool->nports++;
 	}
 	strarr_free(&specs);
+	pool->listen_fds = xcalloc(pool->nports, sizeof(int));
+	for (i = 0; i < pool->nports; i++)
+		pool->listen_fds[i] = pool->ports[i].fd;
 	return 0;
 }
 
@@ -365,5 +368,6 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	serve_forever(&pool, argv);
 	free(pool.pids);
 	free(pool.ports);
+	free(pool.listen_fds);
 	return 0;
 }

@@ -48,6 +48,7 @@ struct smtpd_pool {
 	gid_t			 gid;
 	struct smtpd_port	*ports;
 	size_t			 nports;
+	int			*listen_fds;	/* the ports' sockets */
 	volatile unsigned char	*slots;		/* shared */
 	pid_t			*pids;
 	size_t			 nslots;	/* MaxDaemonChildren */

@@ -16,6 +16,7 @@ void
 smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 {
 	struct qrun_opts qo;
+	size_t i;
 	pid_t pid;
 
 	(void)signal(SIGCHLD, SIG_IGN);
@@ -27,6 +28,10 @@ smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 	(void)close(ctx->fd_in);
 	if (ctx->fd_out != ctx->fd_in)
 		(void)close(ctx->fd_out);
+	/* a long delivery must not keep the daemon's ports (a restart
+	 * binds them again) */
+	for (i = 0; i < ctx->nlisten; i++)
+		(void)close(ctx->listen_fds[i]);
 	memset(&qo, 0, sizeof(qo));
 	qo.out = NULL;
 	(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);

@@ -119,6 +119,8 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	peer.client_rate = fig.client_rate;
 	peer.total_rate = fig.total_rate;
 	ctx.fd_in = ctx.fd_out = fd;
+	ctx.listen_fds = pool->listen_fds;
+	ctx.nlisten = pool->nports;
 	(void)smtpd_session(&ctx, &peer);
 	smtpd_rate_close(pool->rate, addr);
 }
