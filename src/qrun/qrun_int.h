@@ -6,6 +6,7 @@
 #define QRUN_QRUN_INT_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "qrun.h"
 #include "deliver/deliver.h"
@@ -44,6 +45,20 @@ struct qrun_msg {
 	size_t			 ntargets, cap;
 	char			 lasterr[512];	/* the cf's last error */
 };
+
+/* Two strings equal, NULL taken as "". */
+static inline int
+qrun_same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* qrun_expand.c: addr (from qf recipient top) into q's targets */
+void	qrun_expand(struct qrun_msg *, const char *addr, int parent,
+	    size_t top, int depth);
+/* A target that did not go: deferred (75) or failed for good. */
+void	qrun_fail(struct qrun_target *, int status, const char *dsn,
+	    const char *text);
 
 /* qrun_file.c */
 /* 0 opened and locked, 1 locked by someone else, -1 unusable */

@@ -1,21 +1,15 @@
 /*
- * qrun_msg.c -- one queued message delivered: the qf locked (flock and
- * fcntl, as sendmail's Linux builds lock), its recipients resolved
- * through rulesets 3 and 0 and expanded through the aliases (nested
- * aliases, duplicates dropped, unknown local users failed), grouped by
- * mailer and host and handed over, sendmail's to= log lines written,
- * then the qf rewritten with the recipients still to do (N, K, M) or
- * the message removed, and a delivery status notification queued for
- * the sender when some recipient failed for good.
+ * qrun_msg.c -- one queued message delivered: its recipients expanded
+ * (qrun_expand.c), grouped by mailer and host and handed over, sendmail's
+ * to= log lines written, the queue timeouts applied (a delay warning,
+ * the return after Timeout.queuereturn), then the qf rewritten with what
+ * is still to do or removed (qrun_file.c) and failures returned to the
+ * sender (qrun_dsn.c).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,232 +19,9 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
-#define MAXALIASDEPTH	10
 #define EX_OK		0
 #define EX_NOUSER	67
 #define EX_TEMPFAIL	75
-
-static int
-same(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static size_t
-add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
-    int parent, size_t top)
-{
-	struct qrun_target *t;
-	size_t i;
-
-	for (i = 0; i < q->ntargets; i++) {
-		t = &q->targets[i];
-		if (same(t->mailer, r->mailer) && str_casecmp(t->host ? t->host :
-		    "", r->host ? r->host : "") == 0 && same(t->user, r->user))
-			return i;	/* a duplicate: delivered once */
-	}
-	if (q->ntargets == q->cap) {
-		q->cap = q->cap ? q->cap * 2 : 8;
-		q->targets = xreallocarray(q->targets, q->cap,
-		    sizeof(*q->targets));
-	}
-	t = &q->targets[q->ntargets];
-	memset(t, 0, sizeof(*t));
-	t->paddr = xstrdup(paddr);
-	t->mailer = xstrdup(r->mailer ? r->mailer : "error");
-	t->host = r->host ? xstrdup(r->host) : NULL;
-	t->user = xstrdup(r->user ? r->user : "");
-	t->parent = parent;
-	t->top = top;
-	t->state = QT_DELIVER;
-	t->verbose_out = q->opts->verbose ? q->opts->out : NULL;
-	return q->ntargets++;
-}
-
-static void
-fail(struct qrun_target *t, int status, const char *dsn, const char *text)
-{
-	if (t->verbose_out != NULL)
-		(void)fprintf(t->verbose_out, "%s... %s\n", t->paddr, text);
-	t->state = status == EX_TEMPFAIL ? QT_DEFER : QT_FAILED;
-	t->status = status;
-	(void)snprintf(t->dsn, sizeof(t->dsn), "%s", dsn);
-	free(t->text);
-	t->text = xstrdup(text);
-}
-
-static void expand(struct qrun_msg *, const char *, int, size_t, int);
-
-/* An alias's value: a comma list, each item expanded in turn. */
-struct list_ctx {
-	struct qrun_msg	*q;
-	int		 parent;
-	size_t		 top;
-	int		 depth;
-};
-
-static void
-list_item(void *arg, const char *item)
-{
-	struct list_ctx *c = arg;
-
-	expand(c->q, item, c->parent, c->top, c->depth);
-}
-
-static void
-expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
-    int depth)
-{
-	struct list_ctx c = { q, parent, top, depth };
-
-	cf_addr_list(q->cf, list, list_item, &c);
-}
-
-/* Whether the user could reach and read path by its mode bits alone. */
-static int
-user_can_read(const struct passwd *pw, const char *path)
-{
-	char *p = xstrdup(path), *slash;
-	struct stat st;
-	int ok = 1;
-
-	for (slash = strchr(p + 1, '/'); ok && slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
-		    pw->pw_uid ? S_IXUSR : st.st_gid == pw->pw_gid ? S_IXGRP :
-		    S_IXOTH)))
-			ok = 0;
-		*slash = '/';
-	}
-	if (ok && (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
-	    pw->pw_uid ? S_IRUSR : st.st_gid == pw->pw_gid ? S_IRGRP :
-	    S_IROTH))))
-		ok = 0;
-	free(p);
-	return ok;
-}
-
-/*
- * The user's .forward (ForwardPath, "$z/.forward" by default): the
- * first file that exists, if it is safe as sendmail wants it (a regular
- * file of the user or root, writable by no one else), sends the mail on
- * to the addresses it lists instead.
- */
-static void
-forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
-    int depth)
-{
-	const char *fp = cf_option_value(q->cf, "ForwardPath");
-	struct strarr paths = { 0 };
-	struct buf ex, tr, text;
-	struct stat st;
-	char chunk[4096], *line, *save = NULL;
-	size_t k;
-	ssize_t n;
-	int fd = -1;
-
-	buf_init(&ex, 0);
-	buf_init(&tr, 0);
-	buf_init(&text, 65536);
-	cf_macro_define(q->cf, "z", pw->pw_dir);
-	cf_macro_define(q->cf, "u", pw->pw_name);
-	cf_macro_translate(q->cf, fp != NULL ? fp : "$z/.forward", &tr);
-	cf_macro_expand(q->cf, buf_cstr(&tr), &ex);
-	str_split(buf_cstr(&ex), ":", &paths);
-	for (k = 0; k < paths.n && fd == -1; k++) {
-		/* sendmail reads it as the user: what the user cannot
-		 * read does not count */
-		if (!user_can_read(pw, paths.v[k]))
-			continue;
-		fd = open(paths.v[k], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-		    O_NONBLOCK);
-		if (fd == -1)
-			continue;
-		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    (st.st_uid != pw->pw_uid && st.st_uid != 0) ||
-		    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			log_msg(LOG_NOTICE, q->id, "forward: %s: unsafe, "
-			    "ignored", paths.v[k]);
-			(void)close(fd);
-			fd = -1;
-		}
-	}
-	if (fd != -1) {
-		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-			if (buf_add(&text, chunk, (size_t)n) == -1)
-				break;
-		(void)close(fd);
-		/* one address list per line; # starts a comment line */
-		for (line = strtok_r(text.data ? text.data : (char *)"", "\n",
-		    &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-			while (*line == ' ' || *line == '\t')
-				line++;
-			if (*line == '#' || *line == '\0')
-				continue;
-			q->targets[i].state = QT_EXPANDED;
-			expand_list(q, line, (int)i, top, depth + 1);
-		}
-	}
-	strarr_free(&paths);
-	buf_free(&ex);
-	buf_free(&tr);
-	buf_free(&text);
-}
-
-static void
-expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
-    int depth)
-{
-	struct cf_resolved r;
-	struct buf val;
-	size_t i, before;
-	int found, ok;
-
-	ok = cf_addr_resolve(q->cf, addr, 1, '\0', NULL, &r) == 0;
-	before = q->ntargets;
-	i = add_target(q, addr, &r, parent, top);
-	if (q->ntargets == before) {
-		cf_resolved_free(&r);
-		return;		/* a duplicate */
-	}
-	if (!ok || strcmp(r.mailer, "error") == 0) {
-		fail(&q->targets[i], r.tempfail ? EX_TEMPFAIL : EX_NOUSER,
-		    r.tempfail ? "4.0.0" : "5.1.1", q->lasterr[0] ?
-		    q->lasterr : "Invalid address");
-		cf_resolved_free(&r);
-		return;
-	}
-	if (r.aliasable && r.user[0] != '"' && r.user[0] != '\\' &&
-	    depth < MAXALIASDEPTH) {
-		buf_init(&val, 0);
-		found = cf_alias(q->cf, r.user, &val);
-		if (found == 1) {
-			q->targets[i].state = QT_EXPANDED;
-			expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
-		} else if (found == -1)
-			fail(&q->targets[i], EX_TEMPFAIL, "4.3.0",
-			    "Deferred: alias database unavailable");
-		buf_free(&val);
-		if (found != 0) {
-			cf_resolved_free(&r);
-			return;
-		}
-	}
-	if (r.local && q->targets[i].state == QT_DELIVER) {
-		struct cf_mailer_info m;
-		const char *u = r.user[0] == '\\' ? r.user + 1 : r.user;
-		struct passwd *pw = getpwnam(u);
-
-		if (cf_mailer_info(q->cf, r.mailer, &m) == 0 && m.flags['w'] &&
-		    pw == NULL && str_casecmp(u, "postmaster") != 0)
-			fail(&q->targets[i], EX_NOUSER, "5.1.1", "User unknown");
-		else if (pw != NULL && r.user[0] != '\\' &&
-		    strcmp(r.mailer, "local") == 0 && depth < MAXALIASDEPTH)
-			forward(q, pw, i, top, depth);
-	}
-	cf_resolved_free(&r);
-}
 
 static void
 on_cf_error(void *arg, int kind, const char *to, const char *text)
@@ -355,7 +126,7 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 				(void)fprintf(t->verbose_out, "%s... Sent\n",
 				    t->paddr);
 		} else
-			fail(t, r[i].status, r[i].dsn, r[i].text);
+			qrun_fail(t, r[i].status, r[i].dsn, r[i].text);
 		free(r[i].text);
 	}
 	free(sender);
@@ -379,7 +150,7 @@ deliver_all(struct qrun_msg *q)
 			struct qrun_target *u = &q->targets[k];
 
 			if (u->state == QT_DELIVER && !u->grouped &&
-			    same(u->mailer, t->mailer) &&
+			    qrun_same(u->mailer, t->mailer) &&
 			    str_casecmp(u->host ? u->host : "", t->host ?
 			    t->host : "") == 0) {
 				u->grouped = 1;
@@ -483,7 +254,7 @@ qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	cf_macro_define(cf, "i", q.id);
 	for (size_t i = 0; i < q.qf.nrcpts; i++) {
 		q.lasterr[0] = '\0';
-		expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
+		qrun_expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
 	}
 	deliver_all(&q);
 	expire(&q);

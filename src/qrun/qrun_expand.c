@@ -1,0 +1,240 @@
+/*
+ * qrun_expand.c -- the recipients of a queued message as they are to
+ * be delivered: each resolved through rulesets 3 and 0, aliases expanded
+ * (nested, to MAXALIASDEPTH), a local user's .forward followed when it is
+ * safe and readable by that user, duplicates dropped, and users the
+ * local mailer does not know (F=w) failed.
+ */
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "qrun_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define MAXALIASDEPTH	10
+#define EX_NOUSER	67
+#define EX_TEMPFAIL	75
+
+static size_t
+add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
+    int parent, size_t top)
+{
+	struct qrun_target *t;
+	size_t i;
+
+	for (i = 0; i < q->ntargets; i++) {
+		t = &q->targets[i];
+		if (qrun_same(t->mailer, r->mailer) && str_casecmp(t->host ? t->host :
+		    "", r->host ? r->host : "") == 0 && qrun_same(t->user, r->user))
+			return i;	/* a duplicate: delivered once */
+	}
+	if (q->ntargets == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 8;
+		q->targets = xreallocarray(q->targets, q->cap,
+		    sizeof(*q->targets));
+	}
+	t = &q->targets[q->ntargets];
+	memset(t, 0, sizeof(*t));
+	t->paddr = xstrdup(paddr);
+	t->mailer = xstrdup(r->mailer ? r->mailer : "error");
+	t->host = r->host ? xstrdup(r->host) : NULL;
+	t->user = xstrdup(r->user ? r->user : "");
+	t->parent = parent;
+	t->top = top;
+	t->state = QT_DELIVER;
+	t->verbose_out = q->opts->verbose ? q->opts->out : NULL;
+	return q->ntargets++;
+}
+
+void
+qrun_fail(struct qrun_target *t, int status, const char *dsn, const char *text)
+{
+	if (t->verbose_out != NULL)
+		(void)fprintf(t->verbose_out, "%s... %s\n", t->paddr, text);
+	t->state = status == EX_TEMPFAIL ? QT_DEFER : QT_FAILED;
+	t->status = status;
+	(void)snprintf(t->dsn, sizeof(t->dsn), "%s", dsn);
+	free(t->text);
+	t->text = xstrdup(text);
+}
+
+
+/* An alias's value: a comma list, each item expanded in turn. */
+struct list_ctx {
+	struct qrun_msg	*q;
+	int		 parent;
+	size_t		 top;
+	int		 depth;
+};
+
+static void
+list_item(void *arg, const char *item)
+{
+	struct list_ctx *c = arg;
+
+	qrun_expand(c->q, item, c->parent, c->top, c->depth);
+}
+
+static void
+expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
+    int depth)
+{
+	struct list_ctx c = { q, parent, top, depth };
+
+	cf_addr_list(q->cf, list, list_item, &c);
+}
+
+/* Whether the user could reach and read path by its mode bits alone. */
+static int
+user_can_read(const struct passwd *pw, const char *path)
+{
+	char *p = xstrdup(path), *slash;
+	struct stat st;
+	int ok = 1;
+
+	for (slash = strchr(p + 1, '/'); ok && slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
+		    pw->pw_uid ? S_IXUSR : st.st_gid == pw->pw_gid ? S_IXGRP :
+		    S_IXOTH)))
+			ok = 0;
+		*slash = '/';
+	}
+	if (ok && (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
+	    pw->pw_uid ? S_IRUSR : st.st_gid == pw->pw_gid ? S_IRGRP :
+	    S_IROTH))))
+		ok = 0;
+	free(p);
+	return ok;
+}
+
+/*
+ * The user's .forward (ForwardPath, "$z/.forward" by default): the
+ * first file that exists, if it is safe as sendmail wants it (a regular
+ * file of the user or root, writable by no one else), sends the mail on
+ * to the addresses it lists instead.
+ */
+static void
+forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
+    int depth)
+{
+	const char *fp = cf_option_value(q->cf, "ForwardPath");
+	struct strarr paths = { 0 };
+	struct buf ex, tr, text;
+	struct stat st;
+	char chunk[4096], *line, *save = NULL;
+	size_t k;
+	ssize_t n;
+	int fd = -1;
+
+	buf_init(&ex, 0);
+	buf_init(&tr, 0);
+	buf_init(&text, 65536);
+	cf_macro_define(q->cf, "z", pw->pw_dir);
+	cf_macro_define(q->cf, "u", pw->pw_name);
+	cf_macro_translate(q->cf, fp != NULL ? fp : "$z/.forward", &tr);
+	cf_macro_expand(q->cf, buf_cstr(&tr), &ex);
+	str_split(buf_cstr(&ex), ":", &paths);
+	for (k = 0; k < paths.n && fd == -1; k++) {
+		/* sendmail reads it as the user: what the user cannot
+		 * read does not count */
+		if (!user_can_read(pw, paths.v[k]))
+			continue;
+		fd = open(paths.v[k], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
+		if (fd == -1)
+			continue;
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (st.st_uid != pw->pw_uid && st.st_uid != 0) ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			log_msg(LOG_NOTICE, q->id, "forward: %s: unsafe, "
+			    "ignored", paths.v[k]);
+			(void)close(fd);
+			fd = -1;
+		}
+	}
+	if (fd != -1) {
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			if (buf_add(&text, chunk, (size_t)n) == -1)
+				break;
+		(void)close(fd);
+		/* one address list per line; # starts a comment line */
+		for (line = strtok_r(text.data ? text.data : (char *)"", "\n",
+		    &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			while (*line == ' ' || *line == '\t')
+				line++;
+			if (*line == '#' || *line == '\0')
+				continue;
+			q->targets[i].state = QT_EXPANDED;
+			expand_list(q, line, (int)i, top, depth + 1);
+		}
+	}
+	strarr_free(&paths);
+	buf_free(&ex);
+	buf_free(&tr);
+	buf_free(&text);
+}
+
+void
+qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
+    int depth)
+{
+	struct cf_resolved r;
+	struct buf val;
+	size_t i, before;
+	int found, ok;
+
+	ok = cf_addr_resolve(q->cf, addr, 1, '\0', NULL, &r) == 0;
+	before = q->ntargets;
+	i = add_target(q, addr, &r, parent, top);
+	if (q->ntargets == before) {
+		cf_resolved_free(&r);
+		return;		/* a duplicate */
+	}
+	if (!ok || strcmp(r.mailer, "error") == 0) {
+		qrun_fail(&q->targets[i], r.tempfail ? EX_TEMPFAIL : EX_NOUSER,
+		    r.tempfail ? "4.0.0" : "5.1.1", q->lasterr[0] ?
+		    q->lasterr : "Invalid address");
+		cf_resolved_free(&r);
+		return;
+	}
+	if (r.aliasable && r.user[0] != '"' && r.user[0] != '\\' &&
+	    depth < MAXALIASDEPTH) {
+		buf_init(&val, 0);
+		found = cf_alias(q->cf, r.user, &val);
+		if (found == 1) {
+			q->targets[i].state = QT_EXPANDED;
+			expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
+		} else if (found == -1)
+			qrun_fail(&q->targets[i], EX_TEMPFAIL, "4.3.0",
+			    "Deferred: alias database unavailable");
+		buf_free(&val);
+		if (found != 0) {
+			cf_resolved_free(&r);
+			return;
+		}
+	}
+	if (r.local && q->targets[i].state == QT_DELIVER) {
+		struct cf_mailer_info m;
+		const char *u = r.user[0] == '\\' ? r.user + 1 : r.user;
+		struct passwd *pw = getpwnam(u);
+
+		if (cf_mailer_info(q->cf, r.mailer, &m) == 0 && m.flags['w'] &&
+		    pw == NULL && str_casecmp(u, "postmaster") != 0)
+			qrun_fail(&q->targets[i], EX_NOUSER, "5.1.1", "User unknown");
+		else if (pw != NULL && r.user[0] != '\\' &&
+		    strcmp(r.mailer, "local") == 0 && depth < MAXALIASDEPTH)
+			forward(q, pw, i, top, depth);
+	}
+	cf_resolved_free(&r);
+}
+
