@@ -290,7 +290,7 @@ def test_partial_line_then_close(daemon, partial):
     # while they hang on, another client is served at once
     t0 = time.monotonic()
     still_serves(daemon)
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 5   # a fresh worker, not a free one
     for name in queue_files(daemon):
         os.unlink(os.path.join(daemon.root, "mqueue", name))
     close_all(conns)
