@@ -11,7 +11,6 @@ import imaplib
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -19,6 +18,8 @@ import tempfile
 import time
 
 import pytest
+
+from procs import MailboxdProc, free_port
 
 imaplib.Commands.setdefault("ID", ("NONAUTH", "AUTH", "SELECTED"))
 
@@ -67,15 +68,7 @@ DATES = ["Wed Nov 22 20:11:21 2026", "Thu Nov 23 09:00:00 2026",
          "Fri Nov 24 10:00:00 2026"]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
+class Server(MailboxdProc):
     def __init__(self, root, fmt="mbox", extra="", ssl_mode="no",
                  plaintext="no"):
         self.root = root
@@ -134,33 +127,6 @@ class Server:
                                self.sport if ssl_mode != "no" else 0,
                                extra))
         self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen([MAILBOXD, "-F", "-c", self.conf],
-                                     stderr=subprocess.PIPE)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port),
-                                         timeout=1).close()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("mailboxd exited: %s" %
-                                       self.proc.stderr.read().decode())
-                time.sleep(0.05)
-        raise RuntimeError("mailboxd did not listen")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self.proc:
-            self.proc.stderr.close()
 
     def imap(self):
         return imaplib.IMAP4("127.0.0.1", self.port, timeout=10)

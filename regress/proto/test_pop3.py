@@ -9,7 +9,6 @@ in the foreground and is stopped by its PID.
 import os
 import poplib
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -17,6 +16,8 @@ import tempfile
 import time
 
 import pytest
+
+from procs import MailboxdProc, free_port
 
 BIN = os.environ.get("BIN") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(
@@ -49,15 +50,7 @@ MBOX = (
 )
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
+class Server(MailboxdProc):
     def __init__(self, root, extra="", ssl_mode="no", maildir=False):
         self.root = root
         self.port = free_port()
@@ -114,33 +107,6 @@ class Server:
                 "  }\n}\n%s" % (ssl_mode, ssl_conf, loc, root, self.port,
                                self.sport, extra))
         self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen([MAILBOXD, "-F", "-c", self.conf],
-                                     stderr=subprocess.PIPE)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port),
-                                         timeout=1).close()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("mailboxd exited: %s" %
-                                       self.proc.stderr.read().decode())
-                time.sleep(0.05)
-        raise RuntimeError("mailboxd did not listen")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self.proc:
-            self.proc.stderr.close()
 
     def pop(self):
         return poplib.POP3("127.0.0.1", self.port, timeout=10)
