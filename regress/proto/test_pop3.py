@@ -487,7 +487,9 @@ def test_pipelined_commands_in_one_write(server):
 
 
 def test_overlong_line_and_nul_are_refused(server):
-    got = raw(server, b"USER " + b"x" * (1 << 20) + b"\r\n", 1)
+    # 64 KiB: far over the 8 KiB limit, yet all of it fits in the socket
+    # buffers, so the server's close cannot reset our write half-way
+    got = raw(server, b"USER " + b"x" * (1 << 16) + b"\r\n", 1)
     assert got == [b"-ERR Input line too long.\r\n"]
     got = raw(server, b"USER a\0b\r\nQUIT\r\n", 2)
     assert got == [b"-ERR Unknown command.\r\n", b"+OK Logging out\r\n"]
