@@ -118,10 +118,17 @@ class Daemon:
         assert self.pid, "no pid file"
         for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", self.port), 1).close()
-                return
+                c = socket.create_connection(("127.0.0.1", self.port), 1)
             except OSError:
                 time.sleep(0.02)
+                continue
+            # wait for the server to end the probe, so that it is no
+            # longer counted as an open connection
+            with c:
+                c.shutdown(socket.SHUT_WR)
+                while c.recv(4096):
+                    pass
+            return
         raise AssertionError("daemon does not listen")
 
     def stop(self):
@@ -331,10 +338,14 @@ def test_rate_and_connection_limits(tmp_path):
         c = socket.create_connection(("127.0.0.1", d.port), 10)
         assert c.makefile("rb").readline() == (
             b"421 4.3.2 Too many open connections.\r\n")
-        c.close()
+        held.append(c)
+        # the server forgets a connection before it closes the socket, so
+        # the end of its output says the count has gone down
         for c in held:
+            c.shutdown(socket.SHUT_WR)
+            while c.recv(4096):
+                pass
             c.close()
-        time.sleep(0.2)
         # five connections in the window are allowed, the sixth is not
         c = socket.create_connection(("127.0.0.1", d.port), 10)
         assert c.makefile("rb").readline().startswith(b"220 ")
