@@ -1,5 +1,6 @@
 /*
- * fdio.c -- bounded line reading from a descriptor, and full writes.
+ * fdio.c -- bounded line reading from a descriptor, full writes, and
+ * closing descriptors before an exec.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -102,4 +103,20 @@ fdio_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+void
+fdio_close_from(int lowfd)
+{
+	long max;
+	int fd;
+
+	/* one system call instead of one per possible descriptor */
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = lowfd; fd < (int)max; fd++)
+		(void)close(fd);
 }

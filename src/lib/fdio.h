@@ -1,6 +1,7 @@
 /*
  * fdio.h -- buffered reading of lines from a file descriptor with a
- * caller-chosen limit, and complete writes.
+ * caller-chosen limit, complete writes, and closing what a child
+ * must not inherit.
  */
 #ifndef LIB_FDIO_H
 #define LIB_FDIO_H
@@ -29,5 +30,7 @@ void	fdin_free(struct fdin *);
 enum line_result fdio_getline(struct fdin *, struct buf *line, size_t limit);
 /* Writes all of it, retrying on EINTR and short writes; -1 on error. */
 int	fdio_write_all(int fd, const void *, size_t);
+/* Closes every descriptor from `lowfd` up (before an exec). */
+void	fdio_close_from(int lowfd);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/fdio.h"
 
 #ifndef SMRSH_CMDDIR
 #define SMRSH_CMDDIR	"/etc/smrsh"
@@ -98,19 +99,6 @@ add_program(struct buf *out, const char *name)
 	add(out, path, strlen(path));
 }
 
-/* Only stdin, stdout and stderr go on to the programs. */
-static void
-close_above_stderr(void)
-{
-	long max = sysconf(_SC_OPEN_MAX);
-	int fd;
-
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < (int)max; fd++)
-		(void)close(fd);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -181,7 +169,7 @@ main(int argc, char **argv)
 	{
 		char *env[] = { "PATH=" SMRSH_PATH, NULL };
 
-		close_above_stderr();
+		fdio_close_from(3);	/* only 0-2 go on to the program */
 		(void)execle("/bin/sh", "/bin/sh", "-c", out.data,
 		    (char *)NULL, env);
 		syslog(LOG_CRIT, "Cannot exec /bin/sh: %s", strerror(errno));
