@@ -50,6 +50,14 @@ int		 cf_option_short(struct cf *, int c, const char *value);
 void		 cf_macro_define(struct cf *, const char *name, const char *v);
 /* An option's value as set by the cf or the command line, or NULL. */
 const char	*cf_option_value(struct cf *, const char *name);
+/*
+ * A time value ("1h30m", "90"): seconds, a bare number counting in unit
+ * ('s', 'm', 'h', 'd', 'w'); 0 for NULL or "", -1 when it does not parse.
+ */
+long		 cf_time_value(const char *v, int unit);
+/* A time option in seconds (a bare number: seconds); def when it is
+ * unset, does not parse or is not positive. */
+long		 cf_time_option(struct cf *, const char *name, long def);
 const char	*cf_macro_value(struct cf *, const char *name);
 
 /* Modes. */

@@ -165,6 +165,40 @@ cf_opt(struct cf *cf, const char *name)
 }
 
 long
+cf_time_value(const char *v, int unit)
+{
+	long total = 0, n, mult;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	while (*v != '\0') {
+		n = strtol(v, &end, 10);
+		if (end == v)
+			return -1;
+		switch (*end != '\0' ? *end : unit) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		case 'w': mult = 7 * 86400; break;
+		default: return -1;
+		}
+		total += n * mult;
+		v = *end != '\0' ? end + 1 : end;
+	}
+	return total;
+}
+
+long
+cf_time_option(struct cf *cf, const char *name, long def)
+{
+	long t = cf_time_value(cf_opt(cf, name), 's');
+
+	return t > 0 ? t : def;
+}
+
+long
 cf_opt_long(struct cf *cf, const char *name, long dflt)
 {
 	const char *v = cf_opt(cf, name);

@@ -296,34 +296,6 @@ queue_chdir(struct cf *cf)
 	return -1;
 }
 
-/* A cf time value ("30m", "1h30m", "90"): seconds; def is the unit of a
- * bare number.  -1 when it does not parse. */
-static long
-cf_seconds(const char *v, int def)
-{
-	long total = 0, n, unit;
-	char *end;
-
-	if (v == NULL || *v == '\0')
-		return 0;
-	while (*v != '\0') {
-		n = strtol(v, &end, 10);
-		if (end == v)
-			return -1;
-		switch (*end != '\0' ? *end : def) {
-		case 's': unit = 1; break;
-		case 'm': unit = 60; break;
-		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		case 'w': unit = 7 * 86400; break;
-		default: return -1;
-		}
-		total += n * unit;
-		v = *end != '\0' ? end + 1 : end;
-	}
-	return total;
-}
-
 static long
 cf_long(struct cf *cf, const char *name, long def)
 {
@@ -353,8 +325,8 @@ print_queue(struct cf *cf, const struct opts *o)
 		(void)queue_list_filter(&lo, o->qargs[i]);	/* else -q1h */
 	lo.verbose = o->verbose;
 	lo.max_run = cf_long(cf, "MaxQueueRunSize", 0);
-	lo.min_age = cf_seconds(cf_option_value(cf, "MinQueueAge"), 'm');
-	lo.max_age = cf_seconds(cf_option_value(cf, "MaxQueueAge"), 'm');
+	lo.min_age = cf_time_value(cf_option_value(cf, "MinQueueAge"), 'm');
+	lo.max_age = cf_time_value(cf_option_value(cf, "MaxQueueAge"), 'm');
 	lo.queue_la = cf_long(cf, "QueueLA", 8 * (ncpu > 0 ? ncpu : 1));
 	lo.queue_factor = cf_long(cf, "QueueFactor", 600000);
 	lo.load = getloadavg(la, 1) == 1 ? (int)(la[0] + 0.5) : 0;
@@ -524,7 +496,7 @@ main(int argc, char **argv)
 	case 'd':
 	case 'D':
 		rc = mode_bd(cf, argv, o.mode == 'D', o.nqargs > 0 ?
-		    cf_seconds(o.qargs[o.nqargs - 1], 'm') : 0);
+		    cf_time_value(o.qargs[o.nqargs - 1], 'm') : 0);
 		break;
 	default:
 		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "

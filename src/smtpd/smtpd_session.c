@@ -285,33 +285,6 @@ greet_pause(struct session *s)
 	return ms > 0 ? ms : 0;
 }
 
-/* A cf time value ("5m", "1h", "300"): seconds, def when unset. */
-static long
-timeout_opt(struct cf *cf, const char *name, long def)
-{
-	const char *v = cf_option_value(cf, name);
-	long total = 0, n, unit;
-	char *end;
-
-	if (v == NULL || *v == '\0')
-		return def;
-	while (*v != '\0') {
-		n = strtol(v, &end, 10);
-		if (end == v)
-			return def;
-		switch (*end) {
-		case 'w': unit = 604800; break;
-		case 'd': unit = 86400; break;
-		case 'h': unit = 3600; break;
-		case 'm': unit = 60; break;
-		default: unit = 1; break;
-		}
-		total += n * unit;
-		v = *end != '\0' ? end + 1 : end;
-	}
-	return total > 0 ? total : def;
-}
-
 /* Counts a bad command; 1 (after the 421) when there were too many. */
 static int
 too_many_bad(struct session *s)
@@ -504,8 +477,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	buf_init(&s.err, 0);
 	msg_init(&s.msg);
 	s.laststate = "connect";
-	s.cmd_timeout = timeout_opt(s.cf, "Timeout.command", 3600);
-	s.data_timeout = timeout_opt(s.cf, "Timeout.datablock", 3600);
+	s.cmd_timeout = cf_time_option(s.cf, "Timeout.command", 3600);
+	s.data_timeout = cf_time_option(s.cf, "Timeout.datablock", 3600);
 	s.privacy = smtpd_privacy(cf_option_value(s.cf, "PrivacyOptions"));
 	if ((v = cf_option_value(s.cf, "MaxMessageSize")) != NULL)
 		s.maxsize = atol(v);
