@@ -65,6 +65,18 @@ void	dlv_smtp(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, const unsigned *rflags, struct dlv_rcpt *,
 	    size_t n, char **relay);
 
+/*
+ * Connection caching for a process that delivers many messages: after
+ * dlv_smtp_cache_open, dlv_smtp keeps up to ConnectionCacheSize (1 when
+ * unset, 0 = none) SMTP connections open for the next message to the
+ * same host, for at most ConnectionCacheTimeout (5m) of idleness.
+ * Expire closes those idle too long; close QUITs them all.
+ */
+void	dlv_smtp_cache_open(struct cf *);
+void	dlv_smtp_cache_expire(void);
+void	dlv_smtp_cache_close(void);
+size_t	dlv_smtp_cache_count(void);
+
 /* The *file* mailer: each recipient's user is the file to append to. */
 void	dlv_file(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, struct dlv_rcpt *, size_t n);

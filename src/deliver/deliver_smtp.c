@@ -5,7 +5,8 @@
  * else the name itself; a name that does not exist fails for good, a
  * name server that does not answer defers), the port comes from A=
  * ("TCP $h 2526"), and the message rendered for the mailer goes through
- * smtpc with the DSN data of the qf.
+ * smtpc with the DSN data of the qf, over a cached connection when the
+ * process keeps a cache (ConnectionCacheSize).
  */
 #include <arpa/nameser.h>
 #include <netdb.h>
@@ -23,6 +24,40 @@
 #define EX_OK		0
 #define EX_NOHOST	68
 #define EX_TEMPFAIL	75
+
+/* one per process, for those that deliver many messages */
+static struct smtpc_cache *conn_cache;
+
+void
+dlv_smtp_cache_open(struct cf *cf)
+{
+	const char *v = cf_option_value(cf, "ConnectionCacheSize");
+	long size = v != NULL && *v != '\0' ? atol(v) : 1;
+
+	if (conn_cache != NULL || size <= 0)
+		return;
+	conn_cache = smtpc_cache_new((size_t)size,
+	    (int)cf_time_option(cf, "ConnectionCacheTimeout", 300), 0);
+}
+
+void
+dlv_smtp_cache_expire(void)
+{
+	smtpc_cache_expire(conn_cache);
+}
+
+void
+dlv_smtp_cache_close(void)
+{
+	smtpc_cache_free(conn_cache);
+	conn_cache = NULL;
+}
+
+size_t
+dlv_smtp_cache_count(void)
+{
+	return smtpc_cache_count(conn_cache);
+}
 
 struct mx {
 	int	 pref;
@@ -220,7 +255,7 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	p.msg_arg = &rd;
 	p.qid = dm->id;
 	memset(&res, 0, sizeof(res));
-	(void)smtpc_deliver(&p, NULL, &res);
+	(void)smtpc_deliver(&p, conn_cache, &res);
 	if (res.host != NULL) {
 		struct buf rl;
 

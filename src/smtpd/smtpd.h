@@ -43,6 +43,10 @@ struct smtpd_ctx {
 	const int		*listen_fds;	/* the daemon's, closed in
 						   delivery children */
 	size_t			 nlisten;
+	int			 agent_fd;	/* to the delivery agents;
+						   -1: none (fork) */
+	volatile unsigned char	*agent_slots;	/* their idle/busy bytes */
+	size_t			 nagents;
 };
 
 /*

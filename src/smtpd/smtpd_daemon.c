@@ -2,9 +2,10 @@
  * smtpd_daemon.c -- sendmail -bd: the master process.  It binds the
  * ports of DaemonPortOptions, writes the PidFile ("PID\ncommand line\n"),
  * and keeps a pool of pre-forked workers, growing it while fewer than
- * two are idle up to MaxDaemonChildren (doc/process-model.md says why
- * a pool and not a fork per connection).  SIGTERM stops everything;
- * SIGHUP re-executes the program so a new cf takes effect.
+ * two are idle, up to MaxDaemonChildren (doc/process-model.md says why
+ * a pool and not a fork per connection), and a few delivery agents for
+ * DeliveryMode background.  SIGTERM stops everything; SIGHUP
+ * re-executes the program so a new cf takes effect.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +33,8 @@
 #define START_WORKERS	4
 #define MAX_WORKERS	256	/* when MaxDaemonChildren is not set */
 #define PER_WORKER	10000	/* sessions before a worker is renewed */
+#define AGENTS_PER_CPU	2	/* delivery agents, plus AGENTS_EXTRA */
+#define AGENTS_EXTRA	2
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -40,25 +44,6 @@ cf_long(struct cf *cf, const char *name, long def)
 	const char *v = cf_option_value(cf, name);
 
 	return v != NULL && *v != '\0' ? atol(v) : def;
-}
-
-/* A time option ("60s", "10m"); seconds, def when unset. */
-static long
-cf_seconds_opt(struct cf *cf, const char *name, long def)
-{
-	const char *v = cf_option_value(cf, name);
-	char *end;
-	long n;
-
-	if (v == NULL || *v == '\0')
-		return def;
-	n = strtol(v, &end, 10);
-	switch (*end) {
-	case 'm': return n * 60;
-	case 'h': return n * 3600;
-	case 'd': return n * 86400;
-	default: return n > 0 ? n : def;
-	}
 }
 
 static void
@@ -175,6 +160,61 @@ choose_user(struct smtpd_pool *pool)
 	}
 }
 
+/* Keeps every delivery agent slot filled. */
+static void
+spawn_agents(struct smtpd_pool *pool)
+{
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < pool->nagents; i++) {
+		if (pool->agent_pids[i] != 0)
+			continue;
+		pool->agent_slots[i] = SLOT_BUSY;	/* until it waits */
+		pid = fork();
+		if (pid == 0)
+			smtpd_agent(pool, i);
+		if (pid == -1) {
+			pool->agent_slots[i] = SLOT_FREE;
+			return;
+		}
+		pool->agent_pids[i] = pid;
+	}
+}
+
+/*
+ * DeliveryMode background or interactive: the agents and the socket
+ * workers hand messages to them on (one packet per message, so several
+ * agents can read one socket).  Without them, workers fork per message.
+ */
+static void
+start_agents(struct smtpd_pool *pool)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int mode = pool->ctx->delivery_mode;
+
+	pool->agent_fds[0] = pool->agent_fds[1] = -1;
+	if (mode != 'b' && mode != 'i')
+		return;
+	pool->nagents = (size_t)(ncpu > 0 ? ncpu : 1) * AGENTS_PER_CPU +
+	    AGENTS_EXTRA;
+	pool->agent_slots = mmap(NULL, pool->nagents, PROT_READ |
+	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pool->agent_slots == MAP_FAILED ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    pool->agent_fds) == -1) {
+		log_plain(LOG_ERR, "SYSERR(root): daemon: no delivery agents: "
+		    "%s", strerror(errno));
+		pool->agent_slots = NULL;
+		pool->agent_fds[0] = pool->agent_fds[1] = -1;
+		pool->nagents = 0;
+		return;
+	}
+	memset((void *)pool->agent_slots, SLOT_FREE, pool->nagents);
+	pool->agent_pids = xcalloc(pool->nagents, sizeof(*pool->agent_pids));
+	spawn_agents(pool);
+}
+
 static void
 spawn(struct smtpd_pool *pool, size_t slot)
 {
@@ -216,12 +256,18 @@ reap(struct smtpd_pool *pool)
 	size_t i;
 	int st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (i = 0; i < pool->nslots; i++)
 			if (pool->pids[i] == pid) {
 				pool->pids[i] = 0;
 				pool->slots[i] = SLOT_FREE;
 			}
+		for (i = 0; i < pool->nagents; i++)
+			if (pool->agent_pids[i] == pid) {
+				pool->agent_pids[i] = 0;
+				pool->agent_slots[i] = SLOT_FREE;
+			}
+	}
 }
 
 static void
@@ -237,6 +283,24 @@ stop_workers(struct smtpd_pool *pool)
 			(void)waitpid(pool->pids[i], NULL, 0);
 }
 
+/*
+ * Agents end by themselves once every worker is gone (the socket has no
+ * writer left) and they have delivered what was handed to them; on
+ * SIGTERM they are stopped like the workers.
+ */
+static void
+stop_agents(struct smtpd_pool *pool, int now)
+{
+	size_t i;
+
+	if (pool->agent_fds[1] != -1)
+		(void)close(pool->agent_fds[1]);
+	pool->agent_fds[1] = -1;
+	for (i = 0; now && i < pool->nagents; i++)
+		if (pool->agent_pids[i] != 0)
+			(void)kill(pool->agent_pids[i], SIGTERM);
+}
+
 /* -q1h: a child runs the queue once; the master goes on. */
 static void
 queue_runner(struct smtpd_pool *pool)
@@ -250,6 +314,10 @@ queue_runner(struct smtpd_pool *pool)
 	(void)signal(SIGHUP, SIG_DFL);
 	(void)signal(SIGCHLD, SIG_DFL);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (pool->agent_fds[0] != -1) {
+		(void)close(pool->agent_fds[0]);
+		(void)close(pool->agent_fds[1]);
+	}
 	memset(&qo, 0, sizeof(qo));
 	(void)qrun_queue(pool->cf, &qo);
 	_exit(0);
@@ -263,6 +331,7 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	time_t next_run = 0;
 	size_t i;
 
+	start_agents(pool);
 	for (i = 0; i < START_WORKERS && i < pool->nslots; i++)
 		spawn(pool, i);
 	pfd.fd = pool->notify[0];
@@ -277,8 +346,11 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 				;
 		reap(pool);
 		grow(pool);
+		if (pool->nagents > 0)
+			spawn_agents(pool);
 	}
 	stop_workers(pool);
+	stop_agents(pool, got_term);
 	if (got_hup) {
 		log_plain(LOG_INFO, "restarting %s due to signal", argv[0]);
 		for (i = 0; i < pool->nports; i++)
@@ -312,7 +384,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	pool.refuse_la = cf_long(ctx->cf, "RefuseLA",
 	    12 * (sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
 	    sysconf(_SC_NPROCESSORS_ONLN) : 1));
-	pool.rate = smtpd_rate_new(cf_seconds_opt(ctx->cf,
+	pool.rate = smtpd_rate_new(cf_time_option(ctx->cf,
 	    "ConnectionRateWindowSize", 60));
 	if (open_ports(&pool) == -1) {
 		free(pool.ports);
@@ -367,6 +439,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		return 71;
 	serve_forever(&pool, argv);
 	free(pool.pids);
+	free(pool.agent_pids);
 	free(pool.ports);
 	free(pool.listen_fds);
 	return 0;

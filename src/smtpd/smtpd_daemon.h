@@ -57,9 +57,23 @@ struct smtpd_pool {
 	struct smtpd_rate	*rate;
 	long			 throttle;	/* ConnectionRateThrottle */
 	long			 refuse_la;	/* RefuseLA */
+	/* delivery agents (DeliveryMode background), smtpd_agent.c */
+	int			 agent_fds[2];	/* [0] agents read, [1] workers
+						   write; -1 when none */
+	volatile unsigned char	*agent_slots;	/* shared */
+	pid_t			*agent_pids;
+	size_t			 nagents;
 };
 
 /* Runs a worker in slot i until it has served its share; never returns. */
 void	smtpd_worker(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
+/* Gives up root for RunAsUser or the queue's owner, as workers do. */
+void	smtpd_drop_privileges(const struct smtpd_pool *);
+
+/* Runs delivery agent i until it has delivered its share; never returns. */
+void	smtpd_agent(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
+/* Hands a queued message to an idle agent; -1 when none took it. */
+int	smtpd_agent_handoff(const struct smtpd_ctx *, size_t path,
+	    const char *id);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * smtpd_deliver.c -- delivery right after a message is queued
- * (DeliveryMode background, sendmail's default): a child process takes
+ * (DeliveryMode background, sendmail's default): an idle delivery agent
+ * of the daemon takes it (smtpd_agent.c), else a child process takes
  * the message through the queue run code while the session goes on.
  * The child is reaped by the kernel (SIGCHLD ignored in workers and
  * -bs); a message whose child dies stays queued for the next run.
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "smtpd.h"
+#include "smtpd_daemon.h"
 #include "qrun/qrun.h"
 
 void
@@ -19,6 +20,8 @@ smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 	size_t i;
 	pid_t pid;
 
+	if (smtpd_agent_handoff(ctx, path, id) == 0)
+		return;
 	(void)signal(SIGCHLD, SIG_IGN);
 	pid = fork();
 	if (pid != 0)
@@ -32,6 +35,8 @@ smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 	 * binds them again) */
 	for (i = 0; i < ctx->nlisten; i++)
 		(void)close(ctx->listen_fds[i]);
+	if (ctx->agent_slots != NULL)	/* agents end when no one writes */
+		(void)close(ctx->agent_fd);
 	memset(&qo, 0, sizeof(qo));
 	qo.out = NULL;
 	(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);

@@ -121,6 +121,9 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	ctx.fd_in = ctx.fd_out = fd;
 	ctx.listen_fds = pool->listen_fds;
 	ctx.nlisten = pool->nports;
+	ctx.agent_fd = pool->agent_fds[1];
+	ctx.agent_slots = pool->agent_slots;
+	ctx.nagents = pool->nagents;
 	(void)smtpd_session(&ctx, &peer);
 	smtpd_rate_close(pool->rate, addr);
 }
@@ -147,8 +150,8 @@ refuse_while_loaded(const struct smtpd_pool *pool)
 	}
 }
 
-static void
-drop_privileges(const struct smtpd_pool *pool)
+void
+smtpd_drop_privileges(const struct smtpd_pool *pool)
 {
 	if (geteuid() != 0 || pool->uid == 0)
 		return;
@@ -178,7 +181,9 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 	if (getppid() != pool->master)
 		_exit(0);
 	(void)close(pool->notify[0]);
-	drop_privileges(pool);
+	if (pool->agent_fds[0] != -1)
+		(void)close(pool->agent_fds[0]);
+	smtpd_drop_privileges(pool);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep == -1)
 		_exit(71);
