@@ -10,17 +10,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "deliver.h"
 #include "lib/arr.h"
+#include "lib/fdio.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -96,9 +97,19 @@ build_argv(struct cf *cf, const struct cf_mailer_info *m,
 	buf_free(&ex);
 }
 
+/* What the program runs as and with: worked out before the fork. */
+struct spawn {
+	char	**argv, **envp;
+	const char *path;
+	int	 in, out;
+	int	 setids;		/* 0: keeps ours (not root, or F=S) */
+	uid_t	 uid;
+	gid_t	 gid;
+};
+
 /* U= of the mailer, else DefaultUser (mailnull, or 1:1). */
 static void
-run_as(struct cf *cf, const struct cf_mailer_info *m)
+run_as(struct cf *cf, const struct cf_mailer_info *m, struct spawn *sp)
 {
 	const char *du = cf_option_value(cf, "DefaultUser");
 	uid_t uid = 1;
@@ -106,6 +117,7 @@ run_as(struct cf *cf, const struct cf_mailer_info *m)
 	struct passwd *pw;
 	char *colon, *u;
 
+	sp->setids = 0;
 	if (geteuid() != 0 || m->flags['S'])
 		return;
 	if (m->uid >= 0) {
@@ -127,44 +139,69 @@ run_as(struct cf *cf, const struct cf_mailer_info *m)
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
-	    setuid(uid) == -1)
-		_exit(71);
+	sp->setids = 1;
+	sp->uid = uid;
+	sp->gid = gid;
 }
 
+/* The program's environment: AGENT and the cf's E lines. */
 static void
-child(const struct dlv_msg *dm, const struct cf_mailer_info *m,
-    int in, int out, struct strarr *argv)
+build_env(struct cf *cf, struct strarr *env)
 {
-	struct strarr env = { 0 };
 	const char *e;
 	size_t i;
-	int fd;
 
-	(void)dup2(in, 0);
-	(void)dup2(out, 1);
-	(void)dup2(out, 2);
-	for (fd = 3; fd < 1024; fd++)
-		(void)close(fd);
-	(void)signal(SIGPIPE, SIG_DFL);
-	strarr_push(&env, "AGENT=sendmail");
-	for (i = 0; (e = cf_env_line(dm->cf, i)) != NULL; i++) {
+	strarr_push(env, "AGENT=sendmail");
+	for (i = 0; (e = cf_env_line(cf, i)) != NULL; i++) {
 		if (strchr(e, '=') != NULL)
-			strarr_push(&env, e);
+			strarr_push(env, e);
 		else if (getenv(e) != NULL) {	/* "E NAME": passed on */
 			struct buf b;
 
 			buf_init(&b, 0);
 			(void)buf_printf(&b, "%s=%s", e, getenv(e));
-			strarr_push(&env, buf_cstr(&b));
+			strarr_push(env, buf_cstr(&b));
 			buf_free(&b);
 		}
 	}
-	run_as(dm->cf, m);
+}
+
+/*
+ * The child between vfork and exec shares the parent's memory: only
+ * system calls here, no allocation, and the ids changed with the raw
+ * calls (glibc's wrappers would look at the parent's threads).
+ */
+static void __attribute__((noreturn))
+child(const struct spawn *sp)
+{
+	struct sigaction sa;
+
+	(void)dup2(sp->in, 0);
+	(void)dup2(sp->out, 1);
+	(void)dup2(sp->out, 2);
+	fdio_close_from(3);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	if (sp->setids && (syscall(SYS_setgroups, 0, NULL) == -1 ||
+	    syscall(SYS_setgid, sp->gid) == -1 ||
+	    syscall(SYS_setuid, sp->uid) == -1))
+		_exit(71);
 	if (chdir("/") == -1)
 		_exit(71);
-	(void)execve(m->path, argv->v, env.v);
+	(void)execve(sp->path, sp->argv, sp->envp);
 	_exit(errno == ENOENT ? 69 : 71);
+}
+
+/* vfork: no copy of our page tables per delivery; the child execs. */
+static pid_t
+spawn(const struct spawn *sp)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		child(sp);
+	return pid;
 }
 
 /* Runs one process for recipients r[0..n); sets their outcome. */
@@ -172,7 +209,8 @@ static void
 run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
     const char *sender, struct dlv_rcpt *r, size_t n)
 {
-	struct strarr argv = { 0 };
+	struct strarr argv = { 0 }, env = { 0 };
+	struct spawn sp;
 	struct buf said;
 	struct err err;
 	int in[2], out[2], st, status;
@@ -184,13 +222,19 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	buf_init(&said, 4096);
 	cf_macro_define(dm->cf, "f", sender);
 	build_argv(dm->cf, m, r, n, &argv);
+	build_env(dm->cf, &env);
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
 		status = EX_TEMPFAIL;
 		goto set;
 	}
-	pid = fork();
-	if (pid == 0)
-		child(dm, m, in[0], out[1], &argv);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv.v;
+	sp.envp = env.v;
+	sp.path = m->path;
+	sp.in = in[0];
+	sp.out = out[1];
+	run_as(dm->cf, m, &sp);
+	pid = spawn(&sp);
 	(void)close(in[0]);
 	(void)close(out[1]);
 	if (pid == -1) {
@@ -209,6 +253,7 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
 		strarr_free(&argv);
+		strarr_free(&env);
 		buf_free(&said);
 		return;
 	}
@@ -233,6 +278,7 @@ set:
 		    buf_cstr(&said) : dlv_exit_text(status));
 	}
 	strarr_free(&argv);
+	strarr_free(&env);
 	buf_free(&said);
 }
 
