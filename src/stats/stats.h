@@ -1,18 +1,23 @@
 /*
- * stats.h -- sendmail's statistics file (the StatusFile option, read by
+ * stats.h -- sendmail's two records of traffic.  First the statistics file (the StatusFile option, read by
  * mailstats): the binary "struct statistics" of sendmail 8.17 as an
  * LP64 Linux build lays it out, decoded and encoded at fixed offsets;
  * the counts one process gathers (messages from and to each mailer,
  * rejections, discards, quarantines, connections) and their merge into
  * the file under an exclusive flock, only when the file exists; and
  * the reading of a cf as mailstats does it (mailer names, StatusFile).
+ * Then the host status directory (HostStatusDirectory): one small text
+ * file per remote host after each connection attempt, listed by
+ * hoststat (-bh) and expired by purgestat (-bH).
  */
 #ifndef STATS_STATS_H
 #define STATS_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
 
 #define STATS_MAILERS	25		/* sendmail's MAXMAILERS */
@@ -89,5 +94,47 @@ enum stats_cf_result {
 enum stats_cf_result stats_cf_scan(const char *text, size_t len,
 	    struct stats_cf *out);
 void	 stats_cf_free(struct stats_cf *);
+
+/* ---- host status (hoststat.c) ---- */
+
+struct cf;
+/* The mailer's number as sendmail counts them, -1 if there is none. */
+int	 stats_mailer(struct cf *, const char *mailer);
+/* The mailer the envelope sender resolves to (rulesets 3 and 0), the
+ * one its messages count under; the cf's error hook is left unset. */
+int	 stats_sender_mailer(struct cf *, const char *sender);
+/* stats_post to the cf's StatusFile; a failure is logged. */
+void	 stats_flush(struct cf *);
+
+/* One host's record: the lines V0 E H S D R U and ".". */
+struct hoststat {
+	int		 errnum;	/* E: errno of the attempt */
+	int		 herrno;	/* H: resolver error */
+	int		 exitstat;	/* S: sysexits value */
+	char		*dsn;		/* D: "4.4.1", or NULL */
+	char		*reply;		/* R: the SMTP reply, or NULL */
+	long long	 lastuse;	/* U: epoch */
+};
+/* 0, or -1 for an unknown line, a version other than 0, no V line. */
+int	 hoststat_parse(const char *text, size_t len, struct hoststat *out);
+void	 hoststat_free(struct hoststat *);
+/* The file's text for h. */
+void	 hoststat_format(const struct hoststat *h, struct buf *out);
+/* dir/com./example./mx for "mx.example.com" (lower case, "[a.b.c.d]"
+ * bare); -1 for a name that cannot be one (empty, "..", leading dot). */
+int	 hoststat_path(const char *dir, const char *host, struct buf *out);
+
+/* The cf's HostStatusDirectory as a path (a relative one is under the
+ * QueueDirectory), or NULL when unset. Caller frees. */
+char	*hoststat_dir(struct cf *);
+/* Writes h for host under dir (folders made as needed), under an
+ * exclusive lock; -1 with err. */
+int	 hoststat_store(const char *dir, const char *host,
+	    const struct hoststat *h, struct err *);
+/* -bh: the listing, as sendmail prints it (verbose: whole texts). */
+void	 hoststat_print(const char *dir, int verbose, long long now,
+	    FILE *out);
+/* -bH: removes records (and emptied "x." folders) older than maxage. */
+void	 hoststat_purge(const char *dir, long maxage, long long now);
 
 #endif
