@@ -40,18 +40,21 @@ int
 hoststat_parse(const char *text, size_t len, struct hoststat *out)
 {
 	size_t off = 0, n;
-	int version = -1;
+	int lineno = 0;
 	char *line;
 
 	memset(out, 0, sizeof(*out));
+	out->version = -1;
 	while (off < len) {
+		lineno++;
 		for (n = 0; off + n < len && text[off + n] != '\n'; n++)
 			continue;
 		line = xstrndup(text + off, n);	/* a NUL ends it early */
 		off += n + (off + n < len);
 		switch (line[0]) {
 		case 'V':
-			version = atoi(line + 1);
+			out->version = atoi(line + 1);
+			out->vline = lineno;
 			break;
 		case 'E':
 			out->errnum = atoi(line + 1);
@@ -75,14 +78,14 @@ hoststat_parse(const char *text, size_t len, struct hoststat *out)
 			break;
 		case '.':
 			free(line);
-			return version == 0 ? 0 : -1;
+			return 0;
 		default:
 			free(line);
 			return -1;
 		}
 		free(line);
 	}
-	return version == 0 ? 0 : -1;
+	return out->version < 0 ? -1 : 0;
 }
 
 /* A D or R value: one line, 80 bytes at most. */
@@ -321,11 +324,15 @@ print_one(struct walk *w, const char *path, const char *host)
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && text.len < 65536)
 		(void)buf_add(&text, chunk, (size_t)n);
 	if (hoststat_parse(text.data ? text.data : "", text.len, &h) == -1) {
+		(void)fprintf(w->out, "%s: could not read status file\n", path);
 		(void)close(fd);
 		buf_free(&text);
 		hoststat_free(&h);
 		return;
 	}
+	if (h.vline > 0 && h.version != 0)
+		(void)fprintf(w->out, "%s: line %d: Unknown host status "
+		    "version %d: 0 max\n", path, h.vline, h.version);
 	locked = flock(fd, LOCK_SH | LOCK_NB) == -1;
 	(void)close(fd);
 	buf_free(&text);

@@ -108,6 +108,8 @@ void	 stats_flush(struct cf *);
 
 /* One host's record: the lines V0 E H S D R U and ".". */
 struct hoststat {
+	int		 version;	/* V: 0; -1 when absent */
+	int		 vline;		/* the V line's number */
 	int		 errnum;	/* E: errno of the attempt */
 	int		 herrno;	/* H: resolver error */
 	int		 exitstat;	/* S: sysexits value */
@@ -115,7 +117,8 @@ struct hoststat {
 	char		*reply;		/* R: the SMTP reply, or NULL */
 	long long	 lastuse;	/* U: epoch */
 };
-/* 0, or -1 for an unknown line, a version other than 0, no V line. */
+/* 0 (another version is read all the same), or -1 for an unknown
+ * line or one without V that does not end in ".". */
 int	 hoststat_parse(const char *text, size_t len, struct hoststat *out);
 void	 hoststat_free(struct hoststat *);
 /* The file's text for h. */
