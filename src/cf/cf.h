@@ -140,6 +140,7 @@ int		 cf_class_member(struct cf *, const char *cls, const char *word);
 /* Delivery: a mailer's M line as facts (cf_deliver.c). */
 struct cf_mailer_info {
 	const char		*name;
+	int			 num;		/* sendmail's mailer number */
 	const char		*path;		/* P= ("[IPC]", "/usr/bin/...") */
 	const char *const	*argv;		/* A=, metasymbols kept */
 	size_t			 argc;

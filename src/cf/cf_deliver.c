@@ -14,9 +14,11 @@ cf_mailer_info(struct cf *cf, const char *name, struct cf_mailer_info *out)
 	struct cf_mailer *m = cf_mailer_find(cf, name);
 
 	memset(out, 0, sizeof(*out));
+	out->num = -1;
 	if (m == NULL)
 		return -1;
 	out->name = m->name;
+	out->num = m->num;
 	out->path = m->path;
 	out->argv = (const char *const *)m->argv.v;
 	out->argc = m->argv.n;

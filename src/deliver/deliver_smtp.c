@@ -13,13 +13,17 @@
 #include <resolv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 
 #include "deliver.h"
 #include "smtpc.h"
 #include "lib/arr.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 #include "smtp/smtp.h"
+#include "stats/stats.h"
 
 #define EX_OK		0
 #define EX_NOHOST	68
@@ -187,6 +191,33 @@ set_all(struct dlv_rcpt *r, size_t n, int status, const char *dsn,
 	}
 }
 
+/*
+ * After each host tried: its record in the HostStatusDirectory, if the
+ * cf names one (sendmail writes it as the connection to it closes).
+ */
+static void
+dlv_hoststat(void *arg, const struct smtpc_result *res)
+{
+	struct cf *cf = arg;
+	struct hoststat h;
+	struct err err;
+	char *dir;
+
+	if (res->host == NULL || (dir = hoststat_dir(cf)) == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.errnum = res->err_no;
+	h.exitstat = res->status;
+	h.dsn = res->status == EX_OK ? (char *)"2.0.0" :
+	    res->dsn[0] ? (char *)res->dsn : NULL;
+	h.reply = res->reply;
+	h.lastuse = (long long)time(NULL);
+	err_clear(&err);
+	if (hoststat_store(dir, res->host, &h, &err) == -1)
+		log_msg(LOG_INFO, NULL, "%s", err.msg);
+	free(dir);
+}
+
 void
 dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
     const char *sender, const unsigned *rflags, struct dlv_rcpt *r,
@@ -254,8 +285,12 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	p.msg_read = read_buf;
 	p.msg_arg = &rd;
 	p.qid = dm->id;
+	p.host_done = dlv_hoststat;
+	p.host_done_arg = dm->cf;
 	memset(&res, 0, sizeof(res));
 	(void)smtpc_deliver(&p, conn_cache, &res);
+	while (res.nconnects-- > 0)
+		stats_mark_connect(1);
 	if (res.host != NULL) {
 		struct buf rl;
 

@@ -345,6 +345,7 @@ open_host(const struct smtpc_hostspec *hs, const char *relay,
 		c->p = p;
 		c->phase = "client connect";
 		if (smtpc_net_connect(c, a->ai_addr, a->ai_addrlen, p) == -1) {
+			res->err_no = c->err_no;
 			buf_init(&t, 0);
 			errno_text(c->err_no, relay, &t);
 			smtpc_res_set(res, ERR_TEMPFAIL, "4.4.1", NULL,
@@ -355,6 +356,8 @@ open_host(const struct smtpc_hostspec *hs, const char *relay,
 			continue;
 		}
 		memcpy(res->addr, c->addr, sizeof(res->addr));
+		res->nconnects++;
+		res->err_no = 0;
 		switch (session_open(c, p, r, res)) {
 		case OPEN_OK:
 			freeaddrinfo(ai);
@@ -488,6 +491,8 @@ smtpc_deliver(const struct smtpc_params *p, struct smtpc_cache *k,
 			c = open_host(&hs, res->host, key, p, &r, res,
 			    &perm);
 		free(key);
+		if (c == NULL && p->host_done != NULL)
+			p->host_done(p->host_done_arg, res);
 		if (c == NULL && res->status == ERR_TEMPFAIL) {
 			free(tstat);
 			tstat = xstrdup(res->stat);
@@ -497,6 +502,8 @@ smtpc_deliver(const struct smtpc_params *p, struct smtpc_cache *k,
 	if (c != NULL) {
 		memcpy(res->addr, c->addr, sizeof(res->addr));
 		smtpc_xact(c, p, res);
+		if (p->host_done != NULL)
+			p->host_done(p->host_done_arg, res);
 		c->nmsgs++;
 		smtpc_cache_put(k, c);
 	} else if (!perm && tstat != NULL && res->status != ERR_TEMPFAIL) {

@@ -39,6 +39,8 @@ struct smtpc_timeouts {
 		datafinal, rset, quit;
 };
 
+struct smtpc_result;
+
 struct smtpc_rcpt {
 	const char	*addr;		/* RCPT To:<addr>, no brackets */
 	unsigned	 notify;	/* SMTP_NOTIFY_* bits; 0: no NOTIFY= */
@@ -89,6 +91,11 @@ struct smtpc_params {
 	 * ok"), message bytes excepted: -v output and bounce transcripts. */
 	void			(*xscript)(void *arg, const char *line);
 	void			 *xscript_arg;
+	/* After each host tried, its name (as in res->host) and the result
+	 * so far: the host status directory's writer.  NULL: none. */
+	void			(*host_done)(void *arg,
+				    const struct smtpc_result *res);
+	void			 *host_done_arg;
 };
 
 /* result flags */
@@ -124,6 +131,8 @@ struct smtpc_result {
 	char	 addr[64];	/* its address, "" if none */
 	unsigned long long maxsize;	/* the peer's SIZE, 0: none */
 	unsigned flags;		/* SMTPC_R_* */
+	int	 err_no;	/* errno of the last failed connect, or 0 */
+	unsigned nconnects;	/* connections opened (not reused) */
 	struct smtpc_rcpt_result *rcpts;	/* nrcpts of them, in order */
 	size_t	 nrcpts;
 };

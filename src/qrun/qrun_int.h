@@ -72,4 +72,8 @@ void	qrun_close(struct qrun_msg *);
 void	qrun_bounce(struct qrun_msg *);
 void	qrun_notify(struct qrun_msg *, int warning);
 
+/* The message's size as sendmail counts it in a queue run: the df's
+ * bytes and the header lines of the qf (qrun_size.c). */
+unsigned long long qrun_msgsize(const struct qrun_msg *);
+
 #endif

@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
+#include "stats/stats.h"
 
 #define EX_OK		0
 #define EX_NOUSER	67
@@ -121,6 +122,7 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 		struct qrun_target *t = &q->targets[idx[i]];
 
 		if (r[i].status == EX_OK) {
+			stats_mark_to(m.num, qrun_msgsize(q));
 			t->state = QT_SENT;
 			if (t->verbose_out != NULL)
 				(void)fprintf(t->verbose_out, "%s... Sent\n",
@@ -258,6 +260,7 @@ qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	deliver_all(&q);
 	expire(&q);
+	stats_flush(cf);
 	cf_set_errfn(cf, NULL, NULL);
 	qrun_finish(&q);
 	qrun_close(&q);

@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "modes.h"
+#include "stats/stats.h"
 
 #define EX_OK		0
 #define EX_USAGE	64
@@ -342,6 +343,26 @@ print_queue(struct cf *cf, const struct opts *o)
 	return EX_OK;
 }
 
+/* -bh / hoststat lists, -bH / purgestat expires the host status
+ * directory; silent without one. */
+static int
+host_status(struct cf *cf, int purge, int verbose)
+{
+	char *dir = hoststat_dir(cf);
+	long maxage = cf_time_value(cf_option_value(cf, "Timeout.hoststatus"),
+	    'm');
+
+	if (dir == NULL)
+		return EX_OK;
+	if (purge)
+		hoststat_purge(dir, maxage > 0 ? maxage : 30 * 60,
+		    (long long)time(NULL));
+	else
+		hoststat_print(dir, verbose, (long long)time(NULL), stdout);
+	free(dir);
+	return EX_OK;
+}
+
 /*
  * The flags sendmail accepts without their value, rewritten before
  * getopt sees them: bare -q is one queue run (-q0), bare -d is -d0-99.1,
@@ -450,7 +471,8 @@ main(int argc, char **argv)
 	if (o.debug01)
 		cf_ident_print(cf, stdout);
 	/* the modes that work in the queue directory need it to exist */
-	if (o.mode == 'v' || o.mode == 'i') {
+	if (o.mode == 'v' || o.mode == 'i' || o.mode == 'h' ||
+	    o.mode == 'H') {
 		if (cf_check_queue(cf) == -1 || queue_chdir(cf) == -1) {
 			cf_free(cf);
 			return EX_CONFIG;
@@ -479,6 +501,10 @@ main(int argc, char **argv)
 		break;
 	case 'p':
 		rc = print_queue(cf, &o);
+		break;
+	case 'h':
+	case 'H':
+		rc = host_status(cf, o.mode == 'H', o.verbose);
 		break;
 	case 's':
 		rc = mode_bs(cf);

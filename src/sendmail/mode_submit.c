@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "modes.h"
+#include "stats/stats.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -435,6 +436,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	}
 	queue_tx_close(tx);
 	log_from(&sb, relay);
+	stats_mark_from(stats_sender_mailer(cf, sb.msg.sender), sb.msg.size);
+	stats_flush(cf);
 	rc = sb.rc;
 	if (ctx.delivery_mode == 'i') {
 		/* interactive: delivered before sendmail returns */

@@ -218,6 +218,7 @@ policy_reject(struct session *s, const char *ruleset, const char *arg1)
 	    "relay=%s, reject=%s", ruleset, arg1, s->relay,
 	    buf_cstr(&s->err));
 	reply_cf_error(s);
+	smtpd_stats_reject(s, s->from_mno);
 }
 
 void
@@ -273,6 +274,7 @@ cmd_mail(struct session *s, char *arg)
 		free(text);
 		return;
 	}
+	s->from_mno = stats_mailer(s->cf, r.mailer);
 	cf_resolved_free(&r);
 	s->msg.eflags = 0;
 	if (mail_params(s, p + end) == -1)

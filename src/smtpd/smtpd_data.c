@@ -250,6 +250,10 @@ cmd_data(struct session *s)
 		goto abort;
 	st = msg_collect_end(c, &why);
 	(void)snprintf(sizebuf, sizeof(sizebuf), "%zu", msg_collect_size(c));
+	if (st != MSG_COLLECT_TOOBIG && st != MSG_COLLECT_HDRERR) {
+		stats_mark_from(s->from_mno, msg_collect_size(c));
+		stats_flush(s->cf);
+	}
 	cf_macro_define(s->cf, "{msg_size}", sizebuf);
 	if (st == MSG_COLLECT_TOOBIG) {
 		reply(s, "552 5.2.3 Message size exceeds fixed maximum message "
@@ -272,6 +276,8 @@ cmd_data(struct session *s)
 	}
 	if (s->discard) {
 		log_msg(LOG_INFO, s->id, "discarded");
+		stats_mark_reject(s->from_mno, 1);
+		stats_flush(s->cf);
 		reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 		goto abort;
 	}

@@ -12,6 +12,7 @@
 #include "msg/msg.h"
 #include "smtp/smtp.h"
 #include "smtpd.h"
+#include "stats/stats.h"
 
 #define SMTPD_MAXCMD	2047	/* a command this long gets 421 */
 #define SMTPD_MAXBAD	25	/* bad commands before we hang up */
@@ -48,6 +49,8 @@ struct session {
 	int			 has_mail;
 	int			 nrcpts_tried;	/* past check_rcpt */
 	int			 discard;
+	int			 from_mno;	/* sender's mailer (stats) */
+	int			 rejects_counted; /* stats: once a session */
 	char			 id[QUEUE_ID_MAX];
 	int			 have_id;
 	struct msg		 msg;
@@ -87,5 +90,9 @@ void	cmd_etrn(struct session *, char *arg);
 
 /* smtpd_data.c */
 void	cmd_data(struct session *);
+
+/* A policy rejection into the statistics file, the first of a session
+ * only, as sendmail counts them (smtpd_stats.c). */
+void	smtpd_stats_reject(struct session *, int from_mno);
 
 #endif

@@ -504,12 +504,17 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	session_reset_tx(&s);
 
 	if (peer->addr != NULL) {
-		enum cf_verdict v = cf_rscheck(s.cf, "check_relay", peer->name,
+		enum cf_verdict v;
+
+		stats_mark_connect(0);
+		stats_flush(s.cf);
+		v = cf_rscheck(s.cf, "check_relay", peer->name,
 		    peer->addr, NULL);
 
 		if (v == CF_DISCARD)
 			s.discard_all = s.discard = 1;
 		else if (v != CF_ACCEPT) {
+			smtpd_stats_reject(&s, -1);
 			log_msg(LOG_NOTICE, NULL, "ruleset=check_relay, arg1=%s, "
 			    "arg2=%s, relay=%s, reject=%s", peer->name,
 			    peer->addr, relay, buf_cstr(&s.err));
