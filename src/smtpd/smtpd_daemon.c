@@ -160,6 +160,34 @@ choose_user(struct smtpd_pool *pool)
 	}
 }
 
+/*
+ * fork for a worker, agent or queue runner.  The child must not run
+ * our handlers: a SIGTERM sent to it before it has reset them would
+ * only set a flag, and the master would wait for it for ever.  So the
+ * signals stay blocked across the fork until the child has the
+ * defaults back.
+ */
+static pid_t
+fork_child(void)
+{
+	sigset_t block, old;
+	pid_t pid;
+
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigaddset(&block, SIGHUP);
+	(void)sigaddset(&block, SIGINT);
+	(void)sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid == 0) {
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGHUP, SIG_DFL);
+		(void)signal(SIGINT, SIG_DFL);
+	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
 /* Keeps every delivery agent slot filled. */
 static void
 spawn_agents(struct smtpd_pool *pool)
@@ -171,7 +199,7 @@ spawn_agents(struct smtpd_pool *pool)
 		if (pool->agent_pids[i] != 0)
 			continue;
 		pool->agent_slots[i] = SLOT_BUSY;	/* until it waits */
-		pid = fork();
+		pid = fork_child();
 		if (pid == 0)
 			smtpd_agent(pool, i);
 		if (pid == -1) {
@@ -221,7 +249,7 @@ spawn(struct smtpd_pool *pool, size_t slot)
 	pid_t pid;
 
 	pool->slots[slot] = SLOT_IDLE;
-	pid = fork();
+	pid = fork_child();
 	if (pid == 0)
 		smtpd_worker(pool, slot);
 	if (pid == -1) {
@@ -306,7 +334,7 @@ static void
 queue_runner(struct smtpd_pool *pool)
 {
 	struct qrun_opts qo;
-	pid_t pid = fork();
+	pid_t pid = fork_child();
 
 	if (pid != 0)
 		return;		/* reaped with the workers (not in a slot) */
