@@ -3,11 +3,13 @@
  * (DeliveryMode background, sendmail's default): an idle delivery agent
  * of the daemon takes it (smtpd_agent.c), else a child process takes
  * the message through the queue run code while the session goes on.
- * The child is reaped by the kernel (SIGCHLD ignored in workers and
- * -bs); a message whose child dies stays queued for the next run.
+ * Finished children are reaped before the next one is forked (so their
+ * time is accounted to us, and a session's own waitpid calls still
+ * work); a message whose child dies stays queued for the next run.
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "smtpd_daemon.h"
@@ -22,12 +24,12 @@ smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 
 	if (smtpd_agent_handoff(ctx, path, id) == 0)
 		return;
-	(void)signal(SIGCHLD, SIG_IGN);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	pid = fork();
 	if (pid != 0)
 		return;		/* the session goes on; -1: the queue run will */
 	(void)signal(SIGTERM, SIG_DFL);
-	(void)signal(SIGCHLD, SIG_DFL);	/* its mailers are waited for */
 	(void)close(ctx->fd_in);
 	if (ctx->fd_out != ctx->fd_in)
 		(void)close(ctx->fd_out);

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,6 +210,8 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		(void)write(pool->notify[1], &b, 1);
 		serve(pool, &pool->ports[i], fd);
 		(void)close(fd);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;	/* delivery children of the session */
 		served++;
 	}
 	pool->slots[slot] = SLOT_FREE;
