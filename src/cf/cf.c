@@ -268,6 +268,7 @@ cf_free(struct cf *cf)
 			addr_tokens_free(&r->rhs);
 			free(r);
 		}
+		cf_rsvec_drop(&cf->rsvec[i]);
 		free(cf->rsname[i]);
 	}
 	free(cf->rshash);

@@ -38,6 +38,15 @@ struct cf_rule {
 	struct cf_rule		*next;
 };
 
+/* A ruleset's rules as an array (cf_rewrite.c), made on first use. */
+struct cf_rsvec {
+	int			  built;
+	size_t			  n;
+	unsigned long long	 *need;	/* each rule's need bits */
+	struct cf_rule		**rule;
+};
+void	cf_rsvec_drop(struct cf_rsvec *);
+
 /*
  * A word of any class, as sendmail's symbol table holds it: one entry
  * per word (matched without case), with a bit per class it is in.
@@ -110,6 +119,7 @@ struct cf {
 
 	struct cf_rule		*rules[CF_MAXRWSETS];
 	struct cf_rule		**ruletail[CF_MAXRWSETS];
+	struct cf_rsvec		 rsvec[CF_MAXRWSETS];
 	char			*rsname[CF_MAXRWSETS];
 	int			*rshash;	/* name -> number + 1, lazy */
 	int			 nextruleset;

@@ -47,6 +47,42 @@ input_bits(char **pvp)
 	return m;
 }
 
+/*
+ * The ruleset's rules as an array with their need bits side by side, so
+ * that skipping the rules that cannot match reads one small dense array
+ * instead of following the list.  Made on first use; adding a rule to
+ * the ruleset drops it (cf_ruleset.c).
+ */
+static const struct cf_rsvec *
+rsvec(struct cf *cf, int rs)
+{
+	struct cf_rsvec *v = &cf->rsvec[rs];
+	struct cf_rule *r;
+	size_t n = 0;
+
+	if (v->built)
+		return v;
+	for (r = cf->rules[rs]; r != NULL; r = r->next)
+		n++;
+	v->need = xreallocarray(NULL, n + 1, sizeof(*v->need));
+	v->rule = xreallocarray(NULL, n + 1, sizeof(*v->rule));
+	for (n = 0, r = cf->rules[rs]; r != NULL; r = r->next, n++) {
+		v->need[n] = r->need;
+		v->rule[n] = r;
+	}
+	v->n = n;
+	v->built = 1;
+	return v;
+}
+
+void
+cf_rsvec_drop(struct cf_rsvec *v)
+{
+	free(v->need);
+	free(v->rule);
+	memset(v, 0, sizeof(*v));
+}
+
 struct match {
 	char	**pattern;	/* the LHS position of the operator */
 	char	**first;
@@ -282,10 +318,11 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 {
 	char tmp[16], **npvp, **avp, **rvp, *rp;
 	const char *rulename;
+	const struct cf_rsvec *v;
 	struct cf_rule *rwr;
 	struct match *mlist = NULL;
-	size_t mcap = 0;
-	int rstat = EX_OK, status, ruleno, loopcount, nmatch, i;
+	size_t mcap = 0, k;
+	int rstat = EX_OK, status, loopcount, nmatch, i;
 	unsigned long long have;
 
 	if (ruleset < 0 || ruleset >= CF_MAXRWSETS) {
@@ -301,23 +338,24 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		return EX_CONFIG;
 	}
 	npvp = cf_pvp_new(cf);
-	ruleno = 1;
+	v = rsvec(cf, ruleset);
 	loopcount = 0;
 	have = input_bits(pvp);
-	for (rwr = cf->rules[ruleset]; rwr != NULL; ) {
+	for (k = 0; k < v->n; ) {	/* rule number k + 1 */
 		if (pvp[0] != NULL &&
 		    (unsigned char)pvp[0][0] == META_CANONNET)
 			break;
 		/* cannot match: skip, unless -d21 wants to see it tried */
-		if ((rwr->need & ~have) != 0 && cf->debug21 < 10) {
-			rwr = rwr->next;
-			ruleno++;
+		if ((v->need[k] & ~have) != 0 && cf->debug21 < 10) {
+			while (++k < v->n && (v->need[k] & ~have) != 0)
+				;
 			loopcount = 0;
 			continue;
 		}
+		rwr = v->rule[k];
 		if (++loopcount > 100) {
 			cf_syserr(cf, "554 5.3.5 Infinite loop in ruleset %s, "
-			    "rule %d", rulename, ruleno);
+			    "rule %zu", rulename, k + 1);
 			break;
 		}
 		if (rwr->lhs.n + 1 > mcap) {
@@ -335,8 +373,7 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		if (!match_lhs(cf, rwr->lhs.v, pvp, mlist, &nmatch)) {
 			if (cf->debug21 >= 10)
 				(void)fputs("----- rule fails\n", cf->out);
-			rwr = rwr->next;
-			ruleno++;
+			k++;
 			loopcount = 0;
 			continue;
 		}
@@ -350,12 +387,11 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		if (rp != NULL) {
 			if ((unsigned char)rp[0] == META_CANONUSER) {
 				rvp++;
-				rwr = rwr->next;
-				ruleno++;
+				k++;
 				loopcount = 0;
 			} else if ((unsigned char)rp[0] == META_CANONHOST) {
 				rvp++;
-				rwr = NULL;
+				k = v->n;
 			}
 		}
 

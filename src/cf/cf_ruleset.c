@@ -356,6 +356,7 @@ cf_rule_add(struct cf *cf, const char *line)
 		cf->ruletail[rs] = &cf->rules[rs];
 	*cf->ruletail[rs] = r;
 	cf->ruletail[rs] = &r->next;
+	cf_rsvec_drop(&cf->rsvec[rs]);
 }
 
 void
