@@ -137,3 +137,28 @@ def test_usage_errors(msp):
     assert p.returncode == 0
     assert p.stdout == b"No recipient addresses found in header\n"
     assert queued(q) == []
+
+
+def test_restrictmailq_and_restrictqrun(msp):
+    root, cf, q, nobody = msp
+    # a later O line adds to PrivacyOptions, as in sendmail
+    with open(cf, "a") as f:
+        f.write("O PrivacyOptions=restrictmailq,restrictqrun\n")
+    # a user outside the queue folder's group may not list it ...
+    p = subprocess.run(["setpriv", "--reuid=daemon", "--regid=daemon",
+                        "--clear-groups", SENDMAIL, "-C", cf, "-bp"],
+                       capture_output=True, timeout=30)
+    assert (p.returncode, p.stdout) == (
+        77, b"You are not permitted to see the queue\n"), p
+    # ... a member of it may
+    p = subprocess.run(["setpriv", "--reuid=daemon",
+                        "--regid=%d" % nobody.pw_gid, "--clear-groups",
+                        SENDMAIL, "-C", cf, "-bp"],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0 and b"is empty" in p.stdout, p
+    # only the folder's owner may run the queue
+    p = subprocess.run(["setpriv", "--reuid=daemon", "--regid=daemon",
+                        "--clear-groups", SENDMAIL, "-C", cf, "-q"],
+                       capture_output=True, timeout=30)
+    assert (p.returncode, p.stdout) == (
+        77, b"You do not have permission to process the queue\n"), p

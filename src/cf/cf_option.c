@@ -102,8 +102,10 @@ static const char *const foreign_options[] = {
 static int
 cumulative(const char *name)
 {
+	/* PrivacyOptions: each line adds its flags, as in sendmail */
 	return strcmp(name, "DaemonPortOptions") == 0 ||
-	    strcmp(name, "ClientPortOptions") == 0;
+	    strcmp(name, "ClientPortOptions") == 0 ||
+	    strcmp(name, "PrivacyOptions") == 0;
 }
 
 int

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "queue/queue.h"
 #include "lib/log.h"
 #include "lib/str.h"
+#include "lib/xalloc.h"
 #include "modes.h"
 #include "stats/stats.h"
 
@@ -25,6 +27,7 @@
 #define EX_USAGE	64
 #define EX_UNAVAILABLE	69
 #define EX_OSFILE	72
+#define EX_NOPERM	77
 #define EX_CONFIG	78
 
 #define DEFAULT_CF	"/etc/mail/sendmail.cf"
@@ -305,6 +308,60 @@ cf_long(struct cf *cf, const char *name, long def)
 	return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : def;
 }
 
+/* Whether gid is ours, as real or supplementary group. */
+static int
+in_group(gid_t gid)
+{
+	gid_t *groups;
+	int n, i, found;
+
+	if (getgid() == gid)
+		return 1;
+	n = getgroups(0, NULL);
+	if (n <= 0)
+		return 0;
+	groups = xreallocarray(NULL, (size_t)n, sizeof(*groups));
+	n = getgroups(n, groups);
+	for (i = 0, found = 0; i < n && !found; i++)
+		found = groups[i] == gid;
+	free(groups);
+	return found;
+}
+
+/*
+ * PrivacyOptions restrictmailq and restrictqrun for a caller other than
+ * root: the queue is listed only to members of its folder's group, and
+ * run only by its folder's owner.  EX_OK, or EX_NOPERM after saying so.
+ */
+static int
+queue_permitted(struct cf *cf, int run)
+{
+	unsigned priv = smtpd_privacy(cf_option_value(cf, "PrivacyOptions"));
+	const char *q = cf_option_value(cf, "QueueDirectory");
+	char *dir, *slash;
+	struct stat st;
+	int ok;
+
+	if (getuid() == 0 || q == NULL ||
+	    !(priv & (run ? PRIV_RESTRICTQRUN : PRIV_RESTRICTMAILQ)))
+		return EX_OK;
+	dir = xstrdup(q);	/* "/var/spool/mqueue/q*": the folder */
+	if ((slash = strrchr(dir, '/')) != NULL && strchr(slash, '*') != NULL)
+		*slash = '\0';
+	if (stat(dir, &st) == -1) {
+		(void)printf("Cannot stat %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return EX_NOPERM;
+	}
+	free(dir);
+	ok = run ? st.st_uid == getuid() : in_group(st.st_gid);
+	if (ok)
+		return EX_OK;
+	(void)printf("%s\n", run ? "You do not have permission to process "
+	    "the queue" : "You are not permitted to see the queue");
+	return EX_NOPERM;
+}
+
 /* -bp / mailq: the listing of every queue directory */
 static int
 print_queue(struct cf *cf, const struct opts *o)
@@ -500,7 +557,9 @@ main(int argc, char **argv)
 		rc = cf_newaliases(cf, stdout);
 		break;
 	case 'p':
-		rc = print_queue(cf, &o);
+		rc = queue_permitted(cf, 0);
+		if (rc == EX_OK)
+			rc = print_queue(cf, &o);
 		break;
 	case 'h':
 	case 'H':
@@ -512,7 +571,10 @@ main(int argc, char **argv)
 	case 'm':
 		if (o.nqargs > 0) {
 			/* sendmail -q, -qf: one run over the queue */
-			rc = mode_queue_run(cf, o.verbose, o.qargs, o.nqargs);
+			rc = queue_permitted(cf, 1);
+			if (rc == EX_OK)
+				rc = mode_queue_run(cf, o.verbose, o.qargs,
+				    o.nqargs);
 			break;
 		}
 		if (o.sub.iflag)

@@ -66,6 +66,8 @@ void	smtpd_deliver_now(struct smtpd_ctx *, size_t path, const char *id);
 #define PRIV_NOBODYRETURN	0x080
 #define PRIV_NEEDEXPNHELO	0x100
 #define PRIV_NEEDVRFYHELO	0x200
+#define PRIV_RESTRICTMAILQ	0x400	/* mailq only for the queue's group */
+#define PRIV_RESTRICTQRUN	0x800	/* -q only for the queue's owner */
 #define PRIV_GOAWAY		(PRIV_NEEDMAILHELO | PRIV_NOEXPN | \
 				 PRIV_NOVRFY | PRIV_NOETRN | PRIV_NOVERB | \
 				 PRIV_AUTHWARNINGS | PRIV_NORECEIPTS | \

@@ -129,6 +129,8 @@ smtpd_privacy(const char *v)
 		{ "authwarnings", PRIV_AUTHWARNINGS },
 		{ "noreceipts", PRIV_NORECEIPTS },
 		{ "nobodyreturn", PRIV_NOBODYRETURN },
+		{ "restrictmailq", PRIV_RESTRICTMAILQ },
+		{ "restrictqrun", PRIV_RESTRICTQRUN },
 		{ "goaway", PRIV_GOAWAY }, { NULL, 0 }
 	};
 	struct strarr words = { 0 };
@@ -137,7 +139,7 @@ smtpd_privacy(const char *v)
 
 	if (v == NULL)
 		return 0;
-	str_split(v, ", \t", &words);
+	str_split(v, ", \t\n", &words);	/* lines of the cf add up */
 	for (i = 0; i < words.n; i++)
 		for (k = 0; names[k].name != NULL; k++)
 			if (str_casecmp(words.v[i], names[k].name) == 0)
