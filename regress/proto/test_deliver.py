@@ -84,6 +84,8 @@ class Sink:
         self.port = self.sock.getsockname()[1]
         self.messages = []
         self.stop = False
+        self.silent = False     # accept, never greet
+        self.held = []
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -93,6 +95,9 @@ class Sink:
             try:
                 c, _ = self.sock.accept()
             except socket.timeout:
+                continue
+            if self.silent:
+                self.held.append(c)
                 continue
             f = c.makefile("rb")
             c.sendall(b"220 sink ESMTP\r\n")
@@ -132,6 +137,8 @@ class Sink:
     def close(self):
         self.stop = True
         self.thread.join(5)
+        for c in self.held:
+            c.close()
         self.sock.close()
 
 
@@ -192,6 +199,19 @@ def test_relay_through_smarthost(world):
     assert b"To: x@remote.example, Bob <bob@mail.example.test>\r\n" in \
         m["data"]
     assert m["data"].endswith(b"\r\n..dot\r\nbody\r\n")
+
+
+def test_cf_timeout_for_the_greeting(world):
+    d, cf, sink = world
+    sink.silent = True
+    sm(cf, ["-odq", "x@remote.example"], b"Subject: t\n\nbody\n")
+    t0 = time.monotonic()
+    p = sm(cf, ["-O", "Timeout.initial=1s", "-qf", "-v"])
+    # the cf's Timeout.initial, not sendmail's default of 5 minutes
+    assert time.monotonic() - t0 < 20
+    assert b"x@remote.example... Deferred: Connection timed out" in \
+        p.stdout, p.stdout
+    assert len(qfs(d)) == 1
 
 
 def test_lmtp_local_file_and_bounce(world):

@@ -29,6 +29,22 @@
 #define EX_NOHOST	68
 #define EX_TEMPFAIL	75
 
+/* The cf's Timeout.* for each step; 0 (unset) is sendmail's default. */
+static void
+cf_timeouts(struct cf *cf, struct smtpc_timeouts *to)
+{
+	to->connect = (int)cf_time_option(cf, "Timeout.connect", 0);
+	to->initial = (int)cf_time_option(cf, "Timeout.initial", 0);
+	to->helo = (int)cf_time_option(cf, "Timeout.helo", 0);
+	to->mail = (int)cf_time_option(cf, "Timeout.mail", 0);
+	to->rcpt = (int)cf_time_option(cf, "Timeout.rcpt", 0);
+	to->datainit = (int)cf_time_option(cf, "Timeout.datainit", 0);
+	to->datablock = (int)cf_time_option(cf, "Timeout.datablock", 0);
+	to->datafinal = (int)cf_time_option(cf, "Timeout.datafinal", 0);
+	to->rset = (int)cf_time_option(cf, "Timeout.rset", 0);
+	to->quit = (int)cf_time_option(cf, "Timeout.quit", 0);
+}
+
 /* one per process, for those that deliver many messages */
 static struct smtpc_cache *conn_cache;
 
@@ -266,6 +282,7 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		sr[i].notify = rflags != NULL ? notify_bits(rflags[i]) : 0;
 	}
 	memset(&p, 0, sizeof(p));
+	cf_timeouts(dm->cf, &p.to);
 	p.helo_name = j ? j : "localhost";
 	p.hosts = (const char *const *)hosts.v;
 	p.port = m->argc >= 3 ? atoi(m->argv[2]) : 25;
