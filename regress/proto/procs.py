@@ -1,6 +1,7 @@
 """What the protocol tests share to run servers: a free port chosen at
-run time, and bin/mailboxd started in the foreground on a test's
-dovecot.conf and stopped by its PID."""
+run time, stopping a child or a daemon by its PID, and bin/mailboxd
+started in the foreground on a test's dovecot.conf and stopped by its
+PID."""
 
 import os
 import signal
@@ -20,6 +21,35 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def stop_child(proc, wait=10):
+    """SIGTERM to a child of ours (a Popen), SIGKILL if it is still
+    there after `wait` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def stop_daemon(pid):
+    """SIGTERM to a detached daemon (the PID from its pid file); after 5 s
+    SIGKILL to its whole process group, which it leads."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(250):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    os.killpg(pid, signal.SIGKILL)
 
 
 class MailboxdProc:
@@ -44,12 +74,6 @@ class MailboxdProc:
         raise RuntimeError("mailboxd did not listen")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_child(self.proc)
         if self.proc:
             self.proc.stderr.close()

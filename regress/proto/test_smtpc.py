@@ -27,6 +27,8 @@ import time
 
 import pytest
 
+from procs import stop_child
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 OBJ = os.environ.get("OBJ") or os.path.join(REPO, "obj", "opt")
@@ -905,12 +907,7 @@ def smtp_sink():
                             p.stderr.read().decode(errors="replace"))
             time.sleep(0.05)
     yield port, dump
-    os.kill(p.pid, signal.SIGTERM)
-    try:
-        p.wait(5)
-    except subprocess.TimeoutExpired:
-        os.kill(p.pid, signal.SIGKILL)
-        p.wait()
+    stop_child(p, 5)
     shutil.rmtree(d, ignore_errors=True)
 
 

@@ -23,6 +23,8 @@ import time
 
 import pytest
 
+from procs import stop_daemon
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("BIN") or os.path.join(REPO, "bin")
@@ -132,22 +134,8 @@ class Daemon:
         raise AssertionError("daemon does not listen")
 
     def stop(self):
-        if self.pid is None:
-            return
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            self.pid = None
-            return
-        for _ in range(250):
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.02)
-        else:
-            # the daemon leads its process group: take every worker too
-            os.killpg(self.pid, signal.SIGKILL)
+        if self.pid is not None:
+            stop_daemon(self.pid)
         self.pid = None
 
     def queue(self):

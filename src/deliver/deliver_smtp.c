@@ -3,7 +3,8 @@
  * dsmtp, relay): the host of the resolved address becomes the list of
  * hosts to try (a [literal] as it is, else its MX hosts by preference,
  * else the name itself; a name that does not exist fails for good, a
- * name server that does not answer defers), the port comes from A=
+ * null MX (RFC 7505) too, with sendmail's 5.1.10; a name server that
+ * does not answer defers), the port comes from A=
  * ("TCP $h 2526"), and the message rendered for the mailer goes through
  * smtpc with the DSN data of the qf, over a cached connection when the
  * process keeps a cache (ConnectionCacheSize).
@@ -27,6 +28,7 @@
 
 #define EX_OK		0
 #define EX_NOHOST	68
+#define EX_UNAVAILABLE	69
 #define EX_TEMPFAIL	75
 
 /* The cf's Timeout.* for each step; 0 (unset) is sendmail's default. */
@@ -91,11 +93,13 @@ by_pref(const void *a, const void *b)
 }
 
 /*
- * The hosts to try for host h: 0, or EX_NOHOST / EX_TEMPFAIL with the
- * reason in why.
+ * The hosts to try for host h: 0, or EX_NOHOST / EX_UNAVAILABLE /
+ * EX_TEMPFAIL with the DSN status in dsn, sendmail's stat= text in why
+ * and its relay= in relay (the caller's buffers).
  */
 static int
-mx_hosts(const char *h, struct strarr *out, const char **why)
+mx_hosts(const char *h, struct strarr *out, const char **dsn, struct buf *why,
+    struct buf *relay)
 {
 	unsigned char ans[8192];
 	struct mx *mx = NULL;
@@ -111,18 +115,23 @@ mx_hosts(const char *h, struct strarr *out, const char **why)
 	len = res_query(h, ns_c_in, ns_t_mx, ans, sizeof(ans));
 	if (len < 0) {
 		if (h_errno == HOST_NOT_FOUND) {
-			*why = "Host unknown (Name server: host not found)";
+			*dsn = "5.1.2";
+			(void)buf_printf(why, "Host unknown (Name server: %s: "
+			    "host not found)", h);
+			(void)buf_adds(relay, h);
 			return EX_NOHOST;
 		}
 		if (h_errno == NO_DATA) {
 			strarr_push(out, h);	/* no MX: the host itself */
 			return 0;
 		}
-		*why = "Deferred: Name server timeout";
+		*dsn = "4.4.3";
+		(void)buf_adds(why, "Deferred: Name server timeout");
 		return EX_TEMPFAIL;
 	}
 	if (ns_initparse(ans, len, &msg) == -1) {
-		*why = "Deferred: Name server: bad answer";
+		*dsn = "4.4.3";
+		(void)buf_adds(why, "Deferred: Name server: bad answer");
 		return EX_TEMPFAIL;
 	}
 	count = ns_msg_count(msg, ns_s_an);
@@ -138,11 +147,16 @@ mx_hosts(const char *h, struct strarr *out, const char **why)
 		n++;
 	}
 	qsort(mx, n, sizeof(*mx), by_pref);
-	/* RFC 7505: a single "0 ." says the domain takes no mail */
+	/*
+	 * RFC 7505: a single "0 ." says the domain takes no mail; sendmail
+	 * logs "relay=domain., dsn=5.1.10, stat=Service unavailable"
+	 */
 	if (n == 1 && mx[0].name[0] == '\0') {
 		free(mx);
-		*why = "Host unknown (Null MX)";
-		return EX_NOHOST;
+		*dsn = "5.1.10";
+		(void)buf_adds(why, dlv_exit_text(EX_UNAVAILABLE));
+		(void)buf_printf(relay, "%s.", h);
+		return EX_UNAVAILABLE;
 	}
 	for (i = 0; i < n; i++)
 		strarr_push(out, mx[i].name);
@@ -246,7 +260,8 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	struct buf msg;
 	struct reader rd;
 	struct err err;
-	const char *why = NULL, *j = cf_macro_value(dm->cf, "j");
+	const char *dsn = NULL, *j = cf_macro_value(dm->cf, "j");
+	struct buf why, rl;
 	char *bare = xstrdup(sender);
 	struct cf_mailer_info mm;
 	unsigned char flags[256];
@@ -255,9 +270,13 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 
 	*relay = NULL;
 	buf_init(&msg, 0);
-	rc = mx_hosts(r[0].host ? r[0].host : "", &hosts, &why);
+	buf_init(&why, 0);
+	buf_init(&rl, 0);
+	rc = mx_hosts(r[0].host ? r[0].host : "", &hosts, &dsn, &why, &rl);
 	if (rc != 0) {
-		set_all(r, n, rc, rc == EX_TEMPFAIL ? "4.4.3" : "5.1.2", why);
+		set_all(r, n, rc, dsn, buf_cstr(&why));
+		if (rl.len > 0)
+			*relay = buf_steal(&rl);
 		goto out;
 	}
 	len = strlen(bare);	/* the envelope sender without its <> */
@@ -309,9 +328,6 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	while (res.nconnects-- > 0)
 		stats_mark_connect(1);
 	if (res.host != NULL) {
-		struct buf rl;
-
-		buf_init(&rl, 0);
 		(void)buf_printf(&rl, "%s [%s]", res.host, res.addr);
 		*relay = buf_steal(&rl);
 	}
@@ -330,6 +346,8 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	smtpc_result_free(&res);
 out:
 	strarr_free(&hosts);
+	buf_free(&why);
+	buf_free(&rl);
 	buf_free(&msg);
 	free(sr);
 	free(bare);
