@@ -141,23 +141,22 @@ names_address(const char *text)
 	return 0;
 }
 
-void
-cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
+/* A message about address to: to its hook, else "to... text" out. */
+static void
+addrmsg(struct cf *cf, int kind, const char *to, const char *fmt,
+    va_list ap)
 {
 	char prefix[1100], text[2048], shortto[MAXSHORTSTR + 1];
 	size_t n;
-	va_list ap;
+	va_list ap2;
 
-	cf->nusrerr++;
-	va_start(ap, fmt);
-	if (hooked(cf, CF_ERR_USER, to, fmt, ap)) {
-		va_end(ap);
+	va_copy(ap2, ap);
+	if (hooked(cf, kind, to, fmt, ap2)) {
+		va_end(ap2);
 		return;
 	}
-	va_end(ap);
-	va_start(ap, fmt);
+	va_end(ap2);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	/* "FILE: line N: " first, then the address, 8-bit bytes masked */
 	cf_where(cf, prefix, sizeof(prefix));
 	if (to != NULL && to[0] != '\0' && names_address(text)) {
@@ -168,6 +167,27 @@ cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
 			prefix[n] = (char)(prefix[n] & 0177);
 	}
 	emit_text(cf, prefix, text);
+}
+
+void
+cf_usrerr(struct cf *cf, const char *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	cf->nusrerr++;
+	va_start(ap, fmt);
+	addrmsg(cf, CF_ERR_USER, to, fmt, ap);
+	va_end(ap);
+}
+
+void
+cf_notice(struct cf *cf, const char *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	addrmsg(cf, CF_ERR_NOTE, to, fmt, ap);
+	va_end(ap);
 }
 
 void

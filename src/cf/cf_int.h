@@ -187,6 +187,9 @@ void	cf_syserr(struct cf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	cf_usrerr(struct cf *, const char *to, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* As cf_usrerr ("to... text"), but a notice: not counted as an error. */
+void	cf_notice(struct cf *, const char *to, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 void	cf_message(struct cf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

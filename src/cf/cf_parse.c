@@ -303,8 +303,9 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 	    !(flags & (RF_SENDERADDR | RF_HEADERADDR)))
 		queuegroup(cf, a->user);
 	if (queueup) {
+		/* a notice, not an error: the address is kept and queued */
 		if (!cf->holderrs)
-			cf_usrerr(cf, cf->e_to, "Transient parse error -- "
+			cf_notice(cf, cf->e_to, "Transient parse error -- "
 			    "message queued for future delivery");
 		a->queueup = 1;
 	}

@@ -473,7 +473,8 @@ cmd_rcpt(struct session *s, char *arg)
 	free(final);
 	(void)snprintf(nr, sizeof(nr), "%zu", s->msg.rcpts.n);
 	cf_macro_define(s->cf, "{nrcpts}", nr);
-	reply(s, "250 2.1.5 %s... Recipient ok", short_addr(text, shortbuf));
+	reply(s, "250 2.1.5 %s... Recipient ok%s", short_addr(text, shortbuf),
+	    r.tempfail ? " (will queue)" : "");
 out:
 	cf_resolved_free(&r);
 	free(orcpt);
