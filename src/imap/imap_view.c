@@ -151,26 +151,7 @@ void
 imap_state_path(struct imap_session *s, const struct mailbox *mb,
     const char *name, const char *file, struct buf *p)
 {
-	buf_reset(p);
-	if (mb->format == MAILBOX_MAILDIR)
-		buf_printf(p, "%s", mb->path);
-	else {
-		const char *c;
-
-		buf_printf(p, "%s/.imap", s->loc.index ? s->loc.index :
-		    s->loc.root);
-		(void)mkdir(p->data, 0700);
-		(void)buf_addc(p, '/');
-		for (c = name; *c; c++) {
-			if (*c == s->sep) {
-				(void)mkdir(p->data, 0700);
-				(void)buf_addc(p, '/');
-			} else
-				(void)buf_addc(p, *c);
-		}
-		(void)mkdir(p->data, 0700);
-	}
-	buf_printf(p, "/%s", file);
+	(void)mailbox_state_path(&s->loc, mb->path, name, s->sep, file, p);
 }
 
 uint32_t
