@@ -393,6 +393,27 @@ imap_commit(struct imap_session *s, const char *tag)
 	return 0;
 }
 
+/* 1 when the client knows a UID the mailbox no longer has.  Both lists
+ * ascend by UID, so one walk over each does, not a search per message
+ * after every command; an unordered list could only give a false 1,
+ * which costs a diff. */
+static int
+has_ghosts(const struct imap_session *s)
+{
+	const struct mailbox *mb = s->mb;
+	size_t i, j = 0;
+
+	for (i = 0; i < s->nknown; i++) {
+		uint32_t u = s->known[i].uid;
+
+		while (j < mb->n && mb->msgs[j].uid < u)
+			j++;
+		if (j == mb->n || mb->msgs[j].uid != u)
+			return 1;
+	}
+	return 0;
+}
+
 void
 imap_refresh(struct imap_session *s, int allow_expunge)
 {
@@ -407,12 +428,8 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		expunges = s->mb->msgs[i].expunge;
 	if (!expunges && !s->reloaded && !mailbox_changed(s->mb)) {
 		/* nothing new; ghosts can go now */
-		if (allow_expunge && s->nknown > 0)
-			for (i = 0; i < s->nknown; i++)
-				if (find_uid(s->mb, s->known[i].uid) < 0) {
-					diff(s, 1);
-					break;
-				}
+		if (allow_expunge && has_ghosts(s))
+			diff(s, 1);
 		return;
 	}
 	if (s->dirty && imap_commit(s, NULL) == -1)

@@ -155,6 +155,50 @@ mailbox_fstamp_settled(const struct mailbox_fstamp *f, size_t n)
 	return 1;
 }
 
+/* A change we made ourselves a moment ago (Maildir renames) leaves
+ * stamps of the current tick: waiting for the tick to pass costs less
+ * than a full load in the next session.  Sleeps at most ~20 ms; 0 when
+ * the stamps are settled now, -1 when not (whole-second stamps, or the
+ * clock will not say). */
+int
+mailbox_fstamp_wait(const struct mailbox_fstamp *f, size_t n)
+{
+	struct timespec res, now, d;
+	int64_t newest = 0, left;
+	size_t i;
+	int tries;
+
+	if (clock_getres(CLOCK_REALTIME_COARSE, &res) == -1 ||
+	    res.tv_sec != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int64_t m = f[i].msec * 1000000000 + f[i].mnsec;
+		int64_t c = f[i].csec * 1000000000 + f[i].cnsec;
+
+		if ((f[i].mnsec == 0 && f[i].msec != 0) ||
+		    (f[i].cnsec == 0 && f[i].csec != 0))
+			return mailbox_fstamp_settled(f, n) ? 0 : -1;
+		newest = m > newest ? m : newest;
+		newest = c > newest ? c : newest;
+	}
+	for (tries = 0; tries < 4; tries++) {
+		if (mailbox_fstamp_settled(f, n))
+			return 0;
+		if (clock_gettime(CLOCK_REALTIME, &now) == -1)
+			return -1;
+		left = newest + 2 * (int64_t)res.tv_nsec -
+		    ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+		if (left > 20000000)
+			return -1;
+		if (left < 1000000)
+			left = 1000000;
+		d.tv_sec = 0;
+		d.tv_nsec = (long)left;
+		(void)nanosleep(&d, NULL);
+	}
+	return mailbox_fstamp_settled(f, n) ? 0 : -1;
+}
+
 /* ---- encoding */
 
 static void

@@ -104,6 +104,7 @@ void	mailbox_fstamp_of(const struct stat *, struct mailbox_fstamp *);
 int	mailbox_fstamp_eq(const struct mailbox_fstamp *,
 	    const struct mailbox_fstamp *, size_t);
 int	mailbox_fstamp_settled(const struct mailbox_fstamp *, size_t);
+int	mailbox_fstamp_wait(const struct mailbox_fstamp *, size_t);
 uint64_t mailbox_index_hash(const void *, size_t, uint64_t seed);
 int	mailbox_index_encode(const struct mailbox *,
 	    const struct mailbox_fstamp *, uint64_t finger, struct buf *);

@@ -623,9 +623,19 @@ maildir_load_once(struct mailbox *mb, struct err *err)
 	mailbox_msgs_clear(mb);
 	mb->uidvalidity = mb->uidnext = 0;
 	if (mb->idx != NULL) {
-		index_keys(mb->path, mb->idx->seen);
-		mb->idx->seen_settled = mailbox_fstamp_settled(mb->idx->seen,
+		struct mailbox_index *ix = mb->idx;
+
+		index_keys(mb->path, ix->seen);
+		ix->seen_settled = mailbox_fstamp_settled(ix->seen,
 		    MAILBOX_NSTAMP);
+		/* just renamed (our commit) or delivered: the stamps settle
+		 * within a clock tick, then the scan can be recorded */
+		if (!ix->seen_settled &&
+		    mailbox_fstamp_wait(ix->seen, MAILBOX_NSTAMP) == 0) {
+			index_keys(mb->path, ix->seen);
+			ix->seen_settled = mailbox_fstamp_settled(ix->seen,
+			    MAILBOX_NSTAMP);
+		}
 	}
 	maildir_read_keywords(mb);
 	stamp(mb);
