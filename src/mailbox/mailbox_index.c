@@ -21,9 +21,10 @@
  * dev ino size, i64 mtime s ns, ctime s ns), u64 fingerprint, u32
  * uidvalidity uidnext has_pseudo nkw, u64 base_next_off base_next_len,
  * strings imapbase_kw and guid, nkw keyword names, u32 count, then per
- * message u32 uid flags kw in_new, u64 vsize from hdr body end, i64
- * received, string name.  A string is a u32 length (0xffffffff: none)
- * and its bytes.
+ * message u32 uid flags kw, u64 vsize, and for mbox u64 from hdr body
+ * end, i64 received, for Maildir the string name ("new/..." or
+ * "cur/...").  A string is a u32 length (0xffffffff: none) and its
+ * bytes.
  *
  * Decoding does no I/O (fuzzed: regress/fuzz/mbindex).
  */
@@ -46,27 +47,28 @@
 #define IDX_HEAD	32		/* magic, version, format, len, sum */
 #define IDX_NOSTR	0xffffffffu
 #define IDX_MAX		((size_t)1 << 30)
-/* the smallest message record: 4 u32, 6 u64, a string length */
-#define IDX_MSG_MIN	(4 * 4 + 6 * 8 + 4)
+/* message records: 3 u32 and a u64, then mbox 5 u64, Maildir a string */
+#define IDX_MBOX_MSG	(3 * 4 + 6 * 8)
+#define IDX_MAILDIR_MSG	(3 * 4 + 8 + 4)
 
 #define KNOWN_FLAGS	(MSG_SEEN | MSG_ANSWERED | MSG_FLAGGED | \
 			    MSG_DELETED | MSG_DRAFT | MSG_OLD)
 
 /* Little-endian loads, whatever the host. */
-static uint32_t
+static inline uint32_t
 ld32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 24;
 }
 
-static uint64_t
+static inline uint64_t
 ld64(const unsigned char *p)
 {
 	return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
 }
 
-static uint64_t
+static inline uint64_t
 mix(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0x100000001b3ULL;
@@ -80,21 +82,26 @@ uint64_t
 mailbox_index_hash(const void *data, size_t len, uint64_t seed)
 {
 	const unsigned char *p = data;
-	uint64_t h[4], w;
+	uint64_t a, b, c, d, w;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		h[i] = seed ^ (0x9e3779b97f4a7c15ULL * (i + 1)) ^ len;
-	for (; len >= 32; p += 32, len -= 32)
-		for (i = 0; i < 4; i++)
-			h[i] = mix(h[i], ld64(p + 8 * i));
+	a = seed ^ len ^ 0x9e3779b97f4a7c15ULL;
+	b = seed ^ len ^ 0xc2b2ae3d27d4eb4fULL;
+	c = seed ^ len ^ 0x165667b19e3779f9ULL;
+	d = seed ^ len ^ 0x27d4eb2f165667c5ULL;
+	for (; len >= 32; p += 32, len -= 32) {
+		a = mix(a, ld64(p));
+		b = mix(b, ld64(p + 8));
+		c = mix(c, ld64(p + 16));
+		d = mix(d, ld64(p + 24));
+	}
 	for (; len >= 8; p += 8, len -= 8)
-		h[0] = mix(h[0], ld64(p));
+		a = mix(a, ld64(p));
 	w = 0;
 	for (i = 0; i < len; i++)
 		w |= (uint64_t)p[i] << (8 * i);
-	h[0] = mix(h[0], w ^ len);
-	w = mix(mix(mix(h[0], h[1]), h[2]), h[3]);
+	a = mix(a, w ^ len);
+	w = mix(mix(mix(a, b), c), d);
 	w ^= w >> 32;
 	return w * 0xff51afd7ed558ccdULL;
 }
@@ -275,14 +282,17 @@ mailbox_index_encode(const struct mailbox *mb,
 		put32(out, m->uid);
 		put32(out, m->flags);
 		put32(out, m->kw);
-		put32(out, (uint32_t)(m->in_new != 0));
 		put64(out, m->vsize);
-		put64(out, (uint64_t)m->from_off);
-		put64(out, (uint64_t)m->hdr_off);
-		put64(out, (uint64_t)m->body_off);
-		put64(out, (uint64_t)m->end_off);
-		put64(out, (uint64_t)m->received);
-		putstr(out, m->name);
+		if (mb->format == MAILBOX_MBOX) {
+			put64(out, (uint64_t)m->from_off);
+			put64(out, (uint64_t)m->hdr_off);
+			put64(out, (uint64_t)m->body_off);
+			put64(out, (uint64_t)m->end_off);
+			put64(out, (uint64_t)m->received);
+		} else if (m->name == NULL)
+			return -1;
+		else
+			putstr(out, m->name);
 	}
 	if (out->len > IDX_MAX || mb->n > UINT32_MAX)
 		return -1;
@@ -350,14 +360,27 @@ getstr(struct cur *c, int *ok_out)
 	return s;
 }
 
-/* "new/<base>" or "cur/<base>", the base without '/' or a leading '.' */
-static int
-safe_name(const char *s)
+/* A Maildir name at the cursor: "new/<base>" or "cur/<base>", the base
+ * without '/', NUL or a leading '.'; NULL when not. */
+static char *
+getname(struct cur *c)
 {
-	if (s == NULL || (strncmp(s, "new/", 4) != 0 &&
-	    strncmp(s, "cur/", 4) != 0))
-		return 0;
-	return s[4] != '\0' && s[4] != '.' && strchr(s + 4, '/') == NULL;
+	uint32_t n = get32(c);
+	const unsigned char *p = c->p + c->off;
+	char *s;
+
+	if (c->bad || n < 5 || c->len - c->off < n ||
+	    (memcmp(p, "new/", 4) != 0 && memcmp(p, "cur/", 4) != 0) ||
+	    p[4] == '.' || memchr(p + 4, '/', n - 4) != NULL ||
+	    memchr(p + 4, '\0', n - 4) != NULL) {
+		c->bad = 1;
+		return NULL;
+	}
+	s = xmalloc((size_t)n + 1);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	c->off += n;
+	return s;
 }
 
 void
@@ -378,56 +401,65 @@ mailbox_index_parts_free(struct mailbox *mb)
 	mb->nkw = 0;
 }
 
+/* One mbox record after the common part at r: offsets in order inside
+ * the file, after the previous message. */
+static int
+decode_mbox_msg(const unsigned char *r, struct mailbox_msg *m,
+    uint64_t *prev_end, uint64_t fsize)
+{
+	uint64_t from = ld64(r), hdr = ld64(r + 8), body = ld64(r + 16);
+	uint64_t end = ld64(r + 24);
+
+	if (from < *prev_end || hdr <= from || body < hdr || end < body ||
+	    end > fsize)
+		return -1;
+	*prev_end = end;
+	m->from_off = (off_t)from;
+	m->hdr_off = (off_t)hdr;
+	m->body_off = (off_t)body;
+	m->end_off = (off_t)end;
+	m->received = (time_t)(int64_t)ld64(r + 32);
+	return 0;
+}
+
 static int
 decode_msgs(struct cur *c, struct mailbox *mb, uint64_t fsize)
 {
+	size_t fixed = mb->format == MAILBOX_MBOX ? IDX_MBOX_MSG :
+	    IDX_MAILDIR_MSG;
 	uint32_t n = get32(c), i, kwmask;
 	uint64_t prev_end = 0;
 
 	kwmask = mb->nkw >= 32 ? UINT32_MAX : ((uint32_t)1 << mb->nkw) - 1;
-	if (c->bad || n > (c->len - c->off) / IDX_MSG_MIN)
+	if (c->bad || n > (c->len - c->off) / fixed)
 		return -1;
 	mb->cap = n ? n : 1;
 	mb->msgs = xreallocarray(NULL, mb->cap, sizeof(*mb->msgs));
 	for (i = 0; i < n; i++) {
 		struct mailbox_msg *m = mailbox_msg_add(mb);
 		const unsigned char *r = c->p + c->off;
-		uint64_t from, hdr, body, end;
-		int ok;
 
-		if (c->len - c->off < IDX_MSG_MIN)
+		if (c->len - c->off < fixed)
 			return -1;
-		c->off += IDX_MSG_MIN - 4;
 		m->uid = ld32(r);
 		m->flags = ld32(r + 4);
 		m->kw = ld32(r + 8);
-		m->in_new = (int)ld32(r + 12);
-		m->vsize = ld64(r + 16);
-		from = ld64(r + 24);
-		hdr = ld64(r + 32);
-		body = ld64(r + 40);
-		end = ld64(r + 48);
-		m->received = (time_t)(int64_t)ld64(r + 56);
-		m->name = getstr(c, &ok);
-		if (!ok || m->uid == 0 || m->uid >= mb->uidnext ||
+		m->vsize = ld64(r + 12);
+		if (m->uid == 0 || m->uid >= mb->uidnext ||
 		    (i > 0 && m->uid <= mb->msgs[i - 1].uid) ||
 		    (m->flags & ~KNOWN_FLAGS) != 0 || (m->kw & ~kwmask) != 0 ||
-		    m->in_new < 0 || m->in_new > 1 ||
 		    m->vsize > (uint64_t)INT64_MAX)
 			return -1;
 		if (mb->format == MAILBOX_MBOX) {
-			if (m->name != NULL || m->in_new || from < prev_end ||
-			    hdr <= from || body < hdr || end < body ||
-			    end > fsize)
+			c->off += fixed;
+			if (decode_mbox_msg(r + 20, m, &prev_end, fsize) == -1)
 				return -1;
-			prev_end = end;
-			m->from_off = (off_t)from;
-			m->hdr_off = (off_t)hdr;
-			m->body_off = (off_t)body;
-			m->end_off = (off_t)end;
-		} else if (!safe_name(m->name) || (from | hdr | body | end) ||
-		    m->in_new != (strncmp(m->name, "new/", 4) == 0))
-			return -1;
+		} else {
+			c->off += fixed - 4;
+			if ((m->name = getname(c)) == NULL)
+				return -1;
+			m->in_new = m->name[0] == 'n';
+		}
 		mb->total_vsize += m->vsize;
 	}
 	return 0;
