@@ -99,9 +99,8 @@ imap_status_reply(struct imap_session *s, const char *tag, const char *name,
 		uidvalidity = s->mb->uidvalidity;
 		size = s->mb->total_vsize;
 	} else {
-		uint32_t first;
-
 		struct buf ipath;
+		uint32_t first;
 
 		buf_init(&ipath, 0);
 		(void)mailbox_state_path(&s->loc, path.data,
