@@ -189,7 +189,8 @@ def run_format(fmt, src):
             s = Session(port)
             dt, lines = s.cmd("SELECT INBOX")
             times["first"].append(dt)
-            exists = [x.strip() for x in lines if x.strip().endswith(b" EXISTS")]
+            exists = [x.strip() for x in lines
+                      if x.strip().endswith(b" EXISTS")]
             s.close()
             if RM_INDEX:
                 for d, _, files in os.walk(home):
