@@ -376,9 +376,7 @@ getname(struct cur *c)
 		c->bad = 1;
 		return NULL;
 	}
-	s = xmalloc((size_t)n + 1);
-	memcpy(s, p, n);
-	s[n] = '\0';
+	s = xstrndup((const char *)p, n);
 	c->off += n;
 	return s;
 }
