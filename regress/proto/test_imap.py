@@ -355,6 +355,57 @@ def test_uids_and_uidvalidity_survive_sessions(server):
         assert head.startswith("3 V%s N4 G" % uv.decode())
 
 
+def index_path(server):
+    if server.fmt == "mbox":
+        return os.path.join(server.home, "mail", ".imap", "INBOX",
+                            "mailboxd-index")
+    return os.path.join(server.maildir, "mailboxd-index")
+
+
+def test_index_may_be_deleted_or_damaged_and_follows_new_mail(server):
+    """mailboxd-index is a cache: what a session sees is the same with
+    it, without it and with it damaged, and mail delivered or appended
+    after it was written shows up with the next UIDs."""
+    def view():
+        m = server.login()
+        m.select()
+        uv = untagged(m, "UIDVALIDITY")[0]
+        typ, data = m.fetch("1:*", "(UID FLAGS RFC822.SIZE)")
+        m.logout()
+        # \Recent goes to the first session only
+        return uv, [re.sub(rb"\\Recent | \\Recent|\\Recent", b"", d)
+                    for d in data]
+
+    m = server.login()
+    m.select()
+    m.store("2", "+FLAGS", "(\\Flagged $Label1)")
+    m.logout()
+    time.sleep(0.05)        # past the clock tick of the last write
+    want = view()
+    assert os.path.exists(index_path(server))
+    assert view() == want
+    with open(index_path(server), "r+b") as f:
+        f.seek(60)
+        f.write(b"\xff" * 16)
+    assert view() == want
+    os.unlink(index_path(server))
+    assert view() == want
+    assert os.path.exists(index_path(server))
+    # a delivery (no X-UID) and an APPEND (X-UID, IMAPbase bumped in place)
+    server.deliver("Subject: four\n\nfour\n")
+    m = server.login()
+    m.append("INBOX", "(\\Seen)", None, b"Subject: five\r\n\r\nfive\r\n")
+    m.logout()
+    uv, data = view()
+    assert uv == want[0]
+    assert data[:3] == want[1]
+    uids = [re.search(rb"UID (\d+)", d).group(1) for d in data]
+    assert uids == [b"1", b"2", b"3", b"4", b"5"]
+    assert b"\\Seen" in data[4]
+    os.unlink(index_path(server))
+    assert view() == (uv, data)
+
+
 def test_namespace_id_enable_noop(server):
     m = server.login()
     typ, data = m.namespace()

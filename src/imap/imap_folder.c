@@ -99,10 +99,16 @@ imap_status_reply(struct imap_session *s, const char *tag, const char *name,
 		uidvalidity = s->mb->uidvalidity;
 		size = s->mb->total_vsize;
 	} else {
+		struct buf ipath;
 		uint32_t first;
 
-		mb = mailbox_open(s->loc.format, path.data, s->cfg->locks,
-		    &err);
+		buf_init(&ipath, 0);
+		(void)mailbox_state_path(&s->loc, path.data,
+		    mailbox_is_inbox(name) ? "INBOX" : name, s->sep,
+		    MAILBOX_INDEX_FILE, &ipath);
+		mb = mailbox_open_index(s->loc.format, path.data, ipath.data,
+		    s->cfg->locks, &err);
+		buf_free(&ipath);
 		if (mb == NULL) {
 			imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
 			    err.msg);

@@ -79,7 +79,7 @@ static void
 select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 {
 	struct mailbox *mb;
-	struct buf path, b;
+	struct buf path, ipath, b;
 	struct err err;
 	struct stat st;
 	const char *name;
@@ -143,7 +143,12 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 		return;
 	}
 	err_clear(&err);
-	mb = mailbox_open(s->loc.format, path.data, s->cfg->locks, &err);
+	buf_init(&ipath, 0);
+	(void)mailbox_state_path(&s->loc, path.data, mailbox_is_inbox(name) ?
+	    "INBOX" : name, s->sep, MAILBOX_INDEX_FILE, &ipath);
+	mb = mailbox_open_index(s->loc.format, path.data, ipath.data,
+	    s->cfg->locks, &err);
+	buf_free(&ipath);
 	buf_free(&path);
 	if (mb == NULL) {
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
@@ -163,6 +168,12 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	/* SELECT claims \Recent; EXAMINE sees what is unclaimed */
 	first = imap_recent_first(s, s->mb, s->mbname, !readonly);
 	imap_modseq_load(s);
+	if (s->capknown < mb->n) {
+		/* one allocation for a large mailbox, not a doubling */
+		s->capknown = mb->n;
+		s->known = xreallocarray(s->known, s->capknown,
+		    sizeof(*s->known));
+	}
 	for (i = 0; i < mb->n; i++) {
 		struct imap_known k;
 

@@ -151,26 +151,7 @@ void
 imap_state_path(struct imap_session *s, const struct mailbox *mb,
     const char *name, const char *file, struct buf *p)
 {
-	buf_reset(p);
-	if (mb->format == MAILBOX_MAILDIR)
-		buf_printf(p, "%s", mb->path);
-	else {
-		const char *c;
-
-		buf_printf(p, "%s/.imap", s->loc.index ? s->loc.index :
-		    s->loc.root);
-		(void)mkdir(p->data, 0700);
-		(void)buf_addc(p, '/');
-		for (c = name; *c; c++) {
-			if (*c == s->sep) {
-				(void)mkdir(p->data, 0700);
-				(void)buf_addc(p, '/');
-			} else
-				(void)buf_addc(p, *c);
-		}
-		(void)mkdir(p->data, 0700);
-	}
-	buf_printf(p, "/%s", file);
+	(void)mailbox_state_path(&s->loc, mb->path, name, s->sep, file, p);
 }
 
 uint32_t
@@ -412,6 +393,27 @@ imap_commit(struct imap_session *s, const char *tag)
 	return 0;
 }
 
+/* 1 when the client knows a UID the mailbox no longer has.  Both lists
+ * ascend by UID, so one walk over each does, not a search per message
+ * after every command; an unordered list could only give a false 1,
+ * which costs a diff. */
+static int
+has_ghosts(const struct imap_session *s)
+{
+	const struct mailbox *mb = s->mb;
+	size_t i, j = 0;
+
+	for (i = 0; i < s->nknown; i++) {
+		uint32_t u = s->known[i].uid;
+
+		while (j < mb->n && mb->msgs[j].uid < u)
+			j++;
+		if (j == mb->n || mb->msgs[j].uid != u)
+			return 1;
+	}
+	return 0;
+}
+
 void
 imap_refresh(struct imap_session *s, int allow_expunge)
 {
@@ -426,12 +428,8 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		expunges = s->mb->msgs[i].expunge;
 	if (!expunges && !s->reloaded && !mailbox_changed(s->mb)) {
 		/* nothing new; ghosts can go now */
-		if (allow_expunge && s->nknown > 0)
-			for (i = 0; i < s->nknown; i++)
-				if (find_uid(s->mb, s->known[i].uid) < 0) {
-					diff(s, 1);
-					break;
-				}
+		if (allow_expunge && has_ghosts(s))
+			diff(s, 1);
 		return;
 	}
 	if (s->dirty && imap_commit(s, NULL) == -1)

@@ -64,11 +64,23 @@ struct mailbox *
 mailbox_open(enum mailbox_format fmt, const char *path,
     const struct mbox_lock_cfg *locks, struct err *err)
 {
+	return mailbox_open_index(fmt, path, NULL, locks, err);
+}
+
+struct mailbox *
+mailbox_open_index(enum mailbox_format fmt, const char *path,
+    const char *index_path, const struct mbox_lock_cfg *locks,
+    struct err *err)
+{
 	struct mailbox *mb = xcalloc(1, sizeof(*mb));
 	int rc;
 
 	mb->format = fmt;
 	mb->path = xstrdup(path);
+	if (index_path != NULL) {
+		mb->idx = xcalloc(1, sizeof(*mb->idx));
+		mb->idx->path = xstrdup(index_path);
+	}
 	if (locks != NULL)
 		mb->locks = *locks;
 	else
@@ -95,6 +107,9 @@ mailbox_free(struct mailbox *mb)
 	free(mb->guid);
 	for (size_t i = 0; i < mb->nkw; i++)
 		free(mb->kw[i]);
+	if (mb->idx != NULL)
+		free(mb->idx->path);
+	free(mb->idx);
 	free(mb);
 }
 

@@ -132,6 +132,8 @@ struct mailbox {
 	/* what the files looked like when loaded (mailbox_changed) */
 	struct timespec		 stamp[2];
 	off_t			 stamp_size;
+	/* our index file (mailbox_open_index), or NULL */
+	struct mailbox_index	*idx;
 };
 
 /* Opens the mailbox at path: reads it, gives every message a UID and
@@ -141,6 +143,15 @@ struct mailbox {
 struct mailbox *mailbox_open(enum mailbox_format, const char *path,
 	    const struct mbox_lock_cfg *, struct err *);
 void	mailbox_free(struct mailbox *);
+
+/* mailbox_open with an index of our own at index_path (NULL: none; see
+ * mailbox_state_path): a cache of the last load, used when the files
+ * are as it recorded them (an mbox that only grew at its end is parsed
+ * from where it ended), rebuilt when missing, stale or broken.  UIDs
+ * and flags never live only there. */
+struct mailbox *mailbox_open_index(enum mailbox_format, const char *path,
+	    const char *index_path, const struct mbox_lock_cfg *,
+	    struct err *);
 
 /* The message's bytes as a client sees them (storage headers left out,
  * line ends as stored), appended to out.  -1 with err when the mailbox
@@ -238,6 +249,13 @@ void	mail_location_free(struct mail_location *);
  * namespace's hierarchy separator */
 
 int	mailbox_is_inbox(const char *name);
+/* The path of file (e.g. "mailboxd-index") in the state folder of the
+ * mailbox name at mbpath: the Maildir folder itself, or for mbox
+ * <INDEX= or root>/.imap/<name>/ (created; dovecot's own index files
+ * there are named dovecot.*). */
+#define MAILBOX_INDEX_FILE	"mailboxd-index"
+int	mailbox_state_path(const struct mail_location *, const char *mbpath,
+	    const char *name, char sep, const char *file, struct buf *out);
 /* The file or directory of mailbox name; -1 (ERR_DATAERR) for a name
  * that could leave the mail root: empty, absolute, "~", "." or ".."
  * components, control characters, '/' inside a component, a leading

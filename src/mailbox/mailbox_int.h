@@ -5,6 +5,8 @@
 #ifndef MAILBOX_MAILBOX_INT_H
 #define MAILBOX_MAILBOX_INT_H
 
+#include <sys/stat.h>
+
 #include "mailbox.h"
 
 /* mbox headers dovecot owns and hides from clients */
@@ -76,6 +78,60 @@ int	maildir_load_once(struct mailbox *, struct err *);
 int	maildir_write_uidlist(struct mailbox *, int fd, const char *lock,
 	    struct err *);
 size_t	maildir_base_len(const char *name);
+
+/* ---- our index (mailbox_index.c; format there) */
+
+/* What one file or folder looked like: mbox uses [0] (the file),
+ * Maildir new/, cur/, dovecot-uidlist and dovecot-keywords. */
+#define MAILBOX_NSTAMP	4
+struct mailbox_fstamp {
+	uint64_t	 dev, ino, size;
+	int64_t		 msec, mnsec, csec, cnsec;
+};
+
+struct mailbox_index {
+	char			*path;
+	/* the files as the index file on disk records them, when stored */
+	struct mailbox_fstamp	 keys[MAILBOX_NSTAMP];
+	int			 stored;
+	/* Maildir: the stamps taken as a load began, and whether they
+	 * were settled then */
+	struct mailbox_fstamp	 seen[MAILBOX_NSTAMP];
+	int			 seen_settled;
+};
+
+void	mailbox_fstamp_of(const struct stat *, struct mailbox_fstamp *);
+int	mailbox_fstamp_eq(const struct mailbox_fstamp *,
+	    const struct mailbox_fstamp *, size_t);
+int	mailbox_fstamp_settled(const struct mailbox_fstamp *, size_t);
+int	mailbox_fstamp_wait(const struct mailbox_fstamp *, size_t);
+uint64_t mailbox_index_hash(const void *, size_t, uint64_t seed);
+int	mailbox_index_encode(const struct mailbox *,
+	    const struct mailbox_fstamp *, uint64_t finger, struct buf *);
+/* Fills the zeroed mb (format, UID state, keywords, messages); -1 with
+ * err and nothing left allocated when the bytes are not a sound index. */
+int	mailbox_index_decode(const char *, size_t, enum mailbox_format,
+	    struct mailbox *mb, struct mailbox_fstamp *keys_out,
+	    uint64_t *finger_out, struct err *);
+int	mailbox_index_read(const char *path, enum mailbox_format,
+	    struct mailbox *out, struct mailbox_fstamp *keys_out,
+	    uint64_t *finger_out);
+void	mailbox_index_write(const char *path, const struct mailbox *,
+	    const struct mailbox_fstamp *, uint64_t finger);
+void	mailbox_index_adopt(struct mailbox *mb, struct mailbox *from);
+void	mailbox_index_parts_free(struct mailbox *);
+
+/* mbox_index.c: 0 when mb was filled from the index (plus the messages
+ * appended since), -1 when the image must be parsed */
+int	mbox_index_use(struct mailbox *, const char *p, size_t len,
+	    const struct stat *);
+/* records a parse of the image p (the file as st says), if settled */
+void	mbox_index_store(struct mailbox *, const char *p, size_t len,
+	    const struct stat *);
+/* Continues a parse at pos (a From_ line) with base_next the UID state
+ * of X-IMAPbase; 1 when UIDs would have to be assigned. */
+int	mbox_parse_tail(struct mailbox *, const char *p, size_t len,
+	    size_t pos, uint32_t base_next, struct err *);
 
 int	maildir_load(struct mailbox *, struct err *);
 int	maildir_read(struct mailbox *, size_t, struct buf *, struct err *);

@@ -542,6 +542,75 @@ maildir_ensure_dirs(const char *path, struct err *err)
 	return 0;
 }
 
+/* ---- our index (mailbox_index.c): new/, cur/, dovecot-uidlist and
+ * dovecot-keywords as they were when it was written */
+
+static void
+index_keys(const char *path, struct mailbox_fstamp *keys)
+{
+	static const char *const names[MAILBOX_NSTAMP] = {
+		"new", "cur", "dovecot-uidlist", "dovecot-keywords"
+	};
+	struct buf b;
+	struct stat st;
+	size_t i;
+
+	buf_init(&b, 0);
+	memset(keys, 0, MAILBOX_NSTAMP * sizeof(*keys));
+	for (i = 0; i < MAILBOX_NSTAMP; i++) {
+		buf_reset(&b);
+		buf_printf(&b, "%s/%s", path, names[i]);
+		if (stat(b.data, &st) == 0)
+			mailbox_fstamp_of(&st, &keys[i]);
+	}
+	buf_free(&b);
+}
+
+/* 0 when mb was filled from an index that matches the folder now. */
+static int
+index_use(struct mailbox *mb)
+{
+	struct mailbox_index *ix = mb->idx;
+	struct mailbox_fstamp keys[MAILBOX_NSTAMP], now[MAILBOX_NSTAMP];
+	struct mailbox tmp;
+	uint64_t fp;
+	int i;
+
+	if (ix == NULL)
+		return -1;
+	ix->stored = 0;
+	index_keys(mb->path, now);
+	if (mailbox_index_read(ix->path, MAILBOX_MAILDIR, &tmp, keys,
+	    &fp) == -1)
+		return -1;
+	if (!mailbox_fstamp_eq(keys, now, MAILBOX_NSTAMP)) {
+		mailbox_index_parts_free(&tmp);
+		return -1;
+	}
+	mailbox_index_adopt(mb, &tmp);
+	for (i = 0; i < 2; i++) {
+		mb->stamp[i].tv_sec = (time_t)now[i].msec;
+		mb->stamp[i].tv_nsec = (long)now[i].mnsec;
+	}
+	memcpy(ix->keys, now, sizeof(now));
+	ix->stored = 1;
+	return 0;
+}
+
+/* Records a clean load whose stamps were settled when it began. */
+static void
+index_store(struct mailbox *mb)
+{
+	struct mailbox_index *ix = mb->idx;
+
+	if (ix == NULL || !ix->seen_settled || (ix->stored &&
+	    mailbox_fstamp_eq(ix->keys, ix->seen, MAILBOX_NSTAMP)))
+		return;
+	mailbox_index_write(ix->path, mb, ix->seen, 0);
+	memcpy(ix->keys, ix->seen, sizeof(ix->seen));
+	ix->stored = 1;
+}
+
 /* One pass: the uidlist and the directories; returns 1 when the uidlist
  * must be written. */
 int
@@ -553,6 +622,21 @@ maildir_load_once(struct mailbox *mb, struct err *err)
 
 	mailbox_msgs_clear(mb);
 	mb->uidvalidity = mb->uidnext = 0;
+	if (mb->idx != NULL) {
+		struct mailbox_index *ix = mb->idx;
+
+		index_keys(mb->path, ix->seen);
+		ix->seen_settled = mailbox_fstamp_settled(ix->seen,
+		    MAILBOX_NSTAMP);
+		/* just renamed (our commit) or delivered: the stamps settle
+		 * within a clock tick, then the scan can be recorded */
+		if (!ix->seen_settled &&
+		    mailbox_fstamp_wait(ix->seen, MAILBOX_NSTAMP) == 0) {
+			index_keys(mb->path, ix->seen);
+			ix->seen_settled = mailbox_fstamp_settled(ix->seen,
+			    MAILBOX_NSTAMP);
+		}
+	}
 	maildir_read_keywords(mb);
 	stamp(mb);
 	if (read_uidlist(mb, &list, &found, err) == -1 ||
@@ -635,7 +719,11 @@ maildir_load(struct mailbox *mb, struct err *err)
 
 	if (maildir_ensure_dirs(mb->path, err) == -1)
 		return -1;
+	if (index_use(mb) == 0)
+		return 0;
 	rc = maildir_load_once(mb, err);
+	if (rc == 0)
+		index_store(mb);
 	if (rc <= 0)
 		return rc;
 	buf_init(&lock, 0);

@@ -379,8 +379,11 @@ reload(struct mailbox *mb, struct err *err)
 		return -1;
 	}
 	rc = mbox_parse(mb, im.p, im.len, time(NULL), err);
-	if (fstat(fd, &st) == 0)
+	if (fstat(fd, &st) == 0) {
 		stamp(mb, &st);
+		if (rc == 0)
+			mbox_index_store(mb, im.p, im.len, &st);
+	}
 	image_unmap(&im);
 	(void)close(fd);
 	return rc == -1 ? -1 : 0;
@@ -471,9 +474,16 @@ mbox_load(struct mailbox *mb, struct err *err)
 			mb->ino = 0;
 			return 0;
 		}
-		rc = mbox_parse(mb, im.p, im.len, time(NULL), err);
-		if (fstat(im.fd, &st) == 0)
-			stamp(mb, &st);
+		if (fstat(im.fd, &st) == -1) {
+			close_locked(&l, &im);
+			return err_sys(err, ERR_TEMPFAIL, "fstat %s", mb->path);
+		}
+		/* our index, when the file is as it says (or grew) */
+		rc = !write && mbox_index_use(mb, im.p, im.len, &st) == 0 ? 0 :
+		    mbox_parse(mb, im.p, im.len, time(NULL), err);
+		stamp(mb, &st);
+		if (rc == 0)
+			mbox_index_store(mb, im.p, im.len, &st);
 		if (rc == 1 && write) {
 			/* messages new to us stay \Recent in memory after
 			 * their UIDs (and Status: O) are written */

@@ -353,30 +353,21 @@ find_end(const char *p, size_t len, size_t hdr, size_t *end_out,
 	*next_out = len;
 }
 
-int
-mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
-    struct err *err)
-{
-	size_t pos = 0, next, end, off, eol;
-	uint32_t next_min = 1, base_next = 0;
-	int have_base = 0, first = 1, assign = 0;
+/* Where a parse stands between messages: the lowest X-UID still
+ * acceptable, the UID state of X-IMAPbase, and whether UIDs must be
+ * assigned (the file rewritten). */
+struct pstate {
+	uint32_t	 next_min, base_next;
+	int		 have_base, first, assign;
+};
 
-	mailbox_msgs_clear(mb);
-	mb->has_pseudo = 0;
-	mb->uidvalidity = 0;
-	free(mb->imapbase_kw);
-	mb->imapbase_kw = NULL;
-	mb->base_next_off = 0;
-	mb->base_next_len = 0;
-	for (off = 0; off < mb->nkw; off++)
-		free(mb->kw[off]);
-	mb->nkw = 0;
-	if (len == 0)
-		goto done;
-	if (len < 5 || memcmp(p, "From ", 5) != 0)
-		return err_set(err, ERR_DATAERR,
-		    "%s: not an mbox file (no From_ line at the start)",
-		    mb->path);
+/* The messages from pos (a From_ line) to len, added to mb. */
+static void
+parse_msgs(struct mailbox *mb, const char *p, size_t len, size_t pos,
+    struct pstate *ps)
+{
+	size_t next, end, off, eol;
+
 	while (pos < len) {
 		const char *nl = memchr(p + pos, '\n', len - pos);
 		struct mailbox_msg m;
@@ -409,12 +400,12 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 				break;
 			case MBOX_HDR_XIMAP:
 			case MBOX_HDR_IMAPBASE:
-				if (first && parse_base(v, vn,
-				    &mb->uidvalidity, &base_next,
+				if (ps->first && parse_base(v, vn,
+				    &mb->uidvalidity, &ps->base_next,
 				    &mb->imapbase_kw) == 0) {
 					pseudo = mbox_hdr_kind(p + off,
 					    eol - off) == MBOX_HDR_XIMAP;
-					have_base = 1;
+					ps->have_base = 1;
 					base_digits(mb, p, v, vn);
 					if (mb->imapbase_kw != NULL)
 						(void)kw_bits(mb,
@@ -436,7 +427,7 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 			}
 			off = eol;
 		}
-		first = 0;
+		ps->first = 0;
 		pos = next;
 		if (pseudo) {
 			mb->has_pseudo = 1;
@@ -451,36 +442,85 @@ mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
 		}
 		m.flags = flags;
 		m.kw = kw;
-		if (have_base && xuid >= next_min && xuid < base_next)
+		if (ps->have_base && xuid >= ps->next_min &&
+		    xuid < ps->base_next)
 			m.uid = xuid;
 		else
-			assign = 1;
+			ps->assign = 1;
 		if (m.uid != 0)
-			next_min = m.uid + 1;
+			ps->next_min = m.uid + 1;
 		else
-			next_min = 0;	/* fixed below */
+			ps->next_min = 0;	/* fixed below */
 		*mailbox_msg_add(mb) = m;
-		if (next_min == 0) {
+		if (ps->next_min == 0) {
 			/* a new UID: above every UID so far and base_next */
-			uint32_t u = base_next > 1 ? base_next : 1;
+			uint32_t u = ps->base_next > 1 ? ps->base_next : 1;
 
 			if (mb->n > 1 && mb->msgs[mb->n - 2].uid >= u)
 				u = mb->msgs[mb->n - 2].uid + 1;
 			mb->msgs[mb->n - 1].uid = u;
-			base_next = u + 1;
-			next_min = u + 1;
+			ps->base_next = u + 1;
+			ps->next_min = u + 1;
 		}
 	}
-done:
-	if (!have_base) {
-		mb->uidvalidity = (uint32_t)now;
-		assign = 1;
-	}
-	mb->uidnext = base_next > 0 ? base_next : 1;
+}
+
+/* UIDNEXT and the total size once the messages are in. */
+static void
+parse_done(struct mailbox *mb, const struct pstate *ps)
+{
+	size_t i;
+
+	mb->uidnext = ps->base_next > 0 ? ps->base_next : 1;
 	if (mb->n > 0 && mb->msgs[mb->n - 1].uid >= mb->uidnext)
 		mb->uidnext = mb->msgs[mb->n - 1].uid + 1;
 	mb->total_vsize = 0;
-	for (off = 0; off < mb->n; off++)
-		mb->total_vsize += mb->msgs[off].vsize;
-	return assign && (mb->n > 0 || have_base) ? 1 : 0;
+	for (i = 0; i < mb->n; i++)
+		mb->total_vsize += mb->msgs[i].vsize;
+}
+
+int
+mbox_parse(struct mailbox *mb, const char *p, size_t len, time_t now,
+    struct err *err)
+{
+	struct pstate ps = { 1, 0, 0, 1, 0 };
+	size_t i;
+
+	mailbox_msgs_clear(mb);
+	mb->has_pseudo = 0;
+	mb->uidvalidity = 0;
+	free(mb->imapbase_kw);
+	mb->imapbase_kw = NULL;
+	mb->base_next_off = 0;
+	mb->base_next_len = 0;
+	for (i = 0; i < mb->nkw; i++)
+		free(mb->kw[i]);
+	mb->nkw = 0;
+	if (len > 0 && (len < 5 || memcmp(p, "From ", 5) != 0))
+		return err_set(err, ERR_DATAERR,
+		    "%s: not an mbox file (no From_ line at the start)",
+		    mb->path);
+	parse_msgs(mb, p, len, 0, &ps);
+	if (!ps.have_base) {
+		mb->uidvalidity = (uint32_t)now;
+		ps.assign = 1;
+	}
+	parse_done(mb, &ps);
+	return ps.assign && (mb->n > 0 || ps.have_base) ? 1 : 0;
+}
+
+int
+mbox_parse_tail(struct mailbox *mb, const char *p, size_t len, size_t pos,
+    uint32_t base_next, struct err *err)
+{
+	struct pstate ps = { 1, base_next, 1, 0, 0 };
+
+	if (pos >= len || len - pos < 5 || memcmp(p + pos, "From ", 5) != 0)
+		return err_set(err, ERR_DATAERR, "%s: no From_ line where "
+		    "the indexed part ended", mb->path);
+	if (mb->n > 0)
+		ps.next_min = mb->msgs[mb->n - 1].uid + 1;
+	parse_msgs(mb, p, len, pos, &ps);
+	parse_done(mb, &ps);
+	return ps.assign;
 }

@@ -297,6 +297,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
     struct mailbox **mb_out)
 {
 	struct ctx *x = arg;
+	struct buf ipath;
 	struct auth_user u;
 	struct mail_location loc;
 	struct err err;
@@ -323,7 +324,12 @@ login(void *arg, const char *user, const char *pass, const char *method,
 			    POP3_LOGIN_MAILBOX;
 		}
 	}
-	*mb_out = mailbox_open(loc.format, loc.inbox, &x->cfg->locks, &err);
+	buf_init(&ipath, 0);
+	(void)mailbox_state_path(&loc, loc.inbox, "INBOX", '/',
+	    MAILBOX_INDEX_FILE, &ipath);
+	*mb_out = mailbox_open_index(loc.format, loc.inbox, ipath.data,
+	    &x->cfg->locks, &err);
+	buf_free(&ipath);
 	if (*mb_out == NULL) {
 		mbd_log(LOG_ERR, "pop3(%s): %s", u.name, err.msg);
 		mail_location_free(&loc);

@@ -16,25 +16,13 @@
 #include <cmocka.h>
 
 #include "mailbox/mailbox.h"
-
-static char dir[256];
+#include "tmpdir.h"
 
 static int
 setup(void **state)
 {
 	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_mailbox_list.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return tmpdir_make("test_mailbox_list");
 }
 
 static void

@@ -23,44 +23,13 @@
 #include "mailbox/mailbox.h"
 #include "lib/fdio.h"
 #include "lib/xalloc.h"
-
-static char dir[256];
+#include "tmpdir.h"
 
 static int
 setup(void **state)
 {
 	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_mbox.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static char *
-path_of(const char *name)
-{
-	static char p[512];
-
-	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
-
-static void
-put(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	return tmpdir_make("test_mbox");
 }
 
 static char *

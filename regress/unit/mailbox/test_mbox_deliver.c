@@ -25,11 +25,10 @@
 
 #include "mailbox/mailbox.h"
 #include "mailbox/mbox_deliver.h"
+#include "tmpdir.h"
 
 #define WHEN	((time_t)1795500000)	/* Tue Nov 24 06:00:00 2026 UTC */
 #define FROM_LINE(s) "From " s " Tue Nov 24 06:00:00 2026\n"
-
-static char dir[256];
 
 static int
 setup(void **state)
@@ -37,18 +36,7 @@ setup(void **state)
 	(void)state;
 	(void)setenv("TZ", "UTC", 1);
 	tzset();
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_mbox_deliver.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_make("test_mbox_deliver");
 }
 
 /* out must equal want exactly */
