@@ -17,15 +17,15 @@ Usage: deliver_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|SKIP diff deliver-<case>: ... lines (see run_tests.py).
 """
 
-import argparse
 import glob
 import os
 import re
 import shutil
 import sys
 
-from oracle_env import (Skip, centos_world, oracle_binary, oracle_env,
-                        our_binary, ours_env, run_ns, verdict, write)
+from oracle_env import (Skip, centos_world, diff_args, oracle_binary,
+                        oracle_env, our_binary, ours_env, run_ns, verdict,
+                        write)
 from smtp_diff import normalise
 
 ALIASES = """\
@@ -100,12 +100,33 @@ def left(qdir):
     return sorted(os.path.basename(f) for f in glob.glob(qdir + "/qf*"))
 
 
+def side(good, tmp, n, who, local_sh, extra=()):
+    """One program's queue folder, mailbox folder and cf for case n: the
+    local mailer is local_sh (a template for the mailbox folder), extra
+    cf lines ("O Name=value") replace or join the cf's own."""
+    qdir = os.path.join(tmp, "q-%s-%s" % (n, who))
+    out = os.path.join(tmp, "out-%s-%s" % (n, who))
+    os.makedirs(out)
+    script = os.path.join(tmp, "local-%s-%s.sh" % (n, who))
+    write(script, local_sh % out)
+    os.chmod(script, 0o755)
+    t = re.sub(r"(?m)^O QueueDirectory=.*$", "O QueueDirectory=" + qdir, good)
+    t = re.sub(r"(?m)^(Mlocal,\s+P=)[^,]*,", lambda m: m.group(1) +
+               script + ",", t, count=1)
+    t = t.replace("A=procmail -t -Y -a $h -d $u", "A=local.sh $u", 1)
+    for line in extra:
+        name = line.split("=")[0]
+        t = re.sub(r"(?m)^#?%s=.*$" % re.escape(name), line, t, count=1)
+        if line not in t:
+            t = t.replace("\nO QueueDirectory", "\n%s\nO QueueDirectory" %
+                          line, 1)
+    cf = os.path.join(tmp, "%s-%s.cf" % (n, who))
+    write(cf, t)
+    return qdir, out, cf
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=os.environ.get("BIN", "bin"))
-    ap.add_argument("--show", action="store_true")
-    ap.add_argument("cases", nargs="*")
-    args = ap.parse_args()
+    args = diff_args()
     names = args.cases or list(CASES)
     try:
         root, prefix, tmp, base = centos_world("deliver_diff.", ALIASES)
@@ -123,19 +144,7 @@ def main():
         argv, msg, bounce_only = CASES[n]
         res = {}
         for who in ("oracle", "ours"):
-            qdir = os.path.join(tmp, "q-%s-%s" % (n, who))
-            out = os.path.join(tmp, "out-%s-%s" % (n, who))
-            os.makedirs(out)
-            script = os.path.join(tmp, "local-%s-%s.sh" % (n, who))
-            write(script, LOCAL_SH % out)
-            os.chmod(script, 0o755)
-            t = re.sub(r"(?m)^O QueueDirectory=.*$", "O QueueDirectory=" +
-                       qdir, good)
-            t = re.sub(r"(?m)^(Mlocal,\s+P=)[^,]*,", lambda m: m.group(1) +
-                       script + ",", t, count=1)
-            t = t.replace("A=procmail -t -Y -a $h -d $u", "A=local.sh $u", 1)
-            cf = os.path.join(tmp, "%s-%s.cf" % (n, who))
-            write(cf, t)
+            qdir, out, cf = side(good, tmp, n, who, LOCAL_SH)
             if who == "oracle":
                 os.makedirs(qdir)
                 run_ns(prefix, tmp, [oracle_binary(root), "-C", cf, "-odq"]

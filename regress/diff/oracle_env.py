@@ -424,6 +424,16 @@ def centos_world(tmp_prefix, aliases=ALIASES):
     return root, prefix, tmp, cf
 
 
+def diff_args(argv=None):
+    """The command line every *_diff.py takes: --bin DIR, --show, cases."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.environ.get("BIN", "bin"))
+    ap.add_argument("--show", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    return ap.parse_args(argv)
+
+
 def verdict(label, want, got, known=None, show=False):
     """Prints the PASS/FAIL/XFAIL/XPASS line of one case (want and got
     are lists of lines) and the first differences; 1 for a failure."""

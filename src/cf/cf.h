@@ -160,6 +160,8 @@ char		*cf_mailer_addr(struct cf *, const char *mailer, const char *addr,
 const char	*cf_env_line(struct cf *, size_t i);
 /* 1 and the value in out when name is an alias, 0 not, -1 tempfail. */
 int		 cf_alias(struct cf *, const char *name, struct buf *out);
+/* -n: no name is looked up in the aliases (cf_alias answers 0). */
+void		 cf_set_noalias(struct cf *, int);
 
 /* The macros a qf keeps ({persistentMacros}), names without braces. */
 void		 cf_macros_persistent(struct cf *, void (*fn)(void *arg,

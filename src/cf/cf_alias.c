@@ -186,6 +186,8 @@ cf_alias_lookup(struct cf *cf, const char *name, struct buf *out,
 	size_t i, k;
 	int stat;
 
+	if (cf->noalias)
+		return 0;
 	for (i = 0; i < al->n; i++) {
 		s = &al->src[i];
 		if (s->map != NULL && map_available(s->map) &&

@@ -56,6 +56,12 @@ cf_alias(struct cf *cf, const char *name, struct buf *out)
 	return cf_alias_lookup(cf, name, out, 0);
 }
 
+void
+cf_set_noalias(struct cf *cf, int on)
+{
+	cf->noalias = on;
+}
+
 /* The cf's E line i ("NAME=value" or "NAME"), NULL past the last. */
 const char *
 cf_env_line(struct cf *cf, size_t i)

@@ -106,6 +106,7 @@ struct cf_header {
 
 struct cf {
 	FILE			*out;		/* messages to the user */
+	int			 noalias;	/* -n: no alias lookups */
 	const char		*file;		/* being read */
 	int			 line;
 	int			 nerrors;

@@ -81,6 +81,10 @@ size_t	dlv_smtp_cache_count(void);
 void	dlv_file(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, struct dlv_rcpt *, size_t n);
 
+/* Appends the message to a dead.letter file at path (deliver_dead.c). */
+int	dlv_dead_letter(const struct dlv_msg *, const char *sender,
+	    const char *path, struct err *);
+
 /* LMTP with a program mailer (F=z) over its pipes. */
 void	dlv_lmtp(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, int to_mailer, int from_mailer,

@@ -74,7 +74,11 @@ dlv_exit_dsn(int status)
 	return exits[i].dsn;
 }
 
-/* The A= vector for these recipients; $u words repeat with F=m. */
+/*
+ * The A= vector for these recipients; $u words repeat with F=m.  F=f
+ * (F=r) puts "-f $g" ("-r $g") after the program's name, as sendmail's
+ * queue runs do.
+ */
 static void
 build_argv(struct cf *cf, const struct cf_mailer_info *m,
     const struct dlv_rcpt *r, size_t n, struct strarr *argv)
@@ -87,6 +91,11 @@ build_argv(struct cf *cf, const struct cf_mailer_info *m,
 		const char *w = m->argv[i];
 		int per_rcpt = strstr(w, "\201u") != NULL;
 
+		if (i == 1 && (m->flags['f'] || m->flags['r'])) {
+			strarr_push(argv, m->flags['f'] ? "-f" : "-r");
+			cf_macro_expand(cf, "\201g", &ex);
+			strarr_push(argv, buf_cstr(&ex));
+		}
 		for (k = 0; k < (per_rcpt ? n : 1); k++) {
 			cf_macro_define(cf, "u", r[k].user);
 			cf_macro_define(cf, "h", r[k].host);
@@ -221,6 +230,7 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 
 	buf_init(&said, 4096);
 	cf_macro_define(dm->cf, "f", sender);
+	cf_macro_define(dm->cf, "g", sender);	/* $g of the A= vector */
 	build_argv(dm->cf, m, r, n, &argv);
 	build_env(dm->cf, &env);
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {

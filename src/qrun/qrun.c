@@ -1,8 +1,8 @@
 /*
  * qrun.c -- a run over the queue (sendmail -q, -qf): every folder of
- * QueueDirectory is read, its messages are tried oldest id first, and
- * the notifications the run itself queued (returned mail) are tried in
- * a second pass, as sendmail sends them at once.
+ * QueueDirectory is read and its messages are tried oldest id first
+ * (the notifications a message causes are sent right after it, by
+ * qrun_message).
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -41,46 +41,27 @@ list_ids(const struct queue_dirs *dirs, size_t i, struct strarr *out)
 		qsort(out->v, out->n, sizeof(*out->v), by_name);
 }
 
-static int
-by_name_key(const void *key, const void *elem)
-{
-	return strcmp(key, *(char *const *)elem);
-}
-
 int
 qrun_queue(struct cf *cf, const struct qrun_opts *opts)
 {
 	const char *q = cf_option_value(cf, "QueueDirectory");
 	struct queue_dirs dirs;
-	struct strarr ids, done = { 0 };
+	struct strarr ids;
 	struct err err;
 	size_t i, k;
-	int pass;
 
 	if (q == NULL || queue_dirs_open(q, &dirs, &err) == -1) {
 		(void)fprintf(opts->out, "%s\n", q == NULL ? "QueueDirectory (Q) "
 		    "option must be set" : err.msg);
 		return 78;
 	}
-	/* pass 0: the queue as it is; pass 1: what the run itself queued */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < dirs.npaths; i++) {
-			memset(&ids, 0, sizeof(ids));
-			list_ids(&dirs, i, &ids);
-			for (k = 0; k < ids.n; k++) {
-				if (pass == 1 && bsearch(ids.v[k], done.v,
-				    done.n, sizeof(*done.v), by_name_key))
-					continue;
-				if (pass == 0)
-					strarr_push(&done, ids.v[k]);
-				(void)qrun_message(cf, &dirs, i, ids.v[k], opts);
-			}
-			strarr_free(&ids);
-		}
-		if (pass == 0 && done.n > 1)
-			qsort(done.v, done.n, sizeof(*done.v), by_name);
+	for (i = 0; i < dirs.npaths; i++) {
+		memset(&ids, 0, sizeof(ids));
+		list_ids(&dirs, i, &ids);
+		for (k = 0; k < ids.n; k++)
+			(void)qrun_message(cf, &dirs, i, ids.v[k], opts);
+		strarr_free(&ids);
 	}
-	strarr_free(&done);
 	queue_dirs_free(&dirs);
 	return 0;
 }

@@ -30,4 +30,7 @@ int	qrun_queue(struct cf *, const struct qrun_opts *);
 int	qrun_message(struct cf *, const struct queue_dirs *, size_t path,
 	    const char *id, const struct qrun_opts *);
 
+/* A boolean option's value ("", T, Y: true); def when v is NULL. */
+int	qrun_opt_true(const char *v, int def);
+
 #endif

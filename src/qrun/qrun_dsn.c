@@ -72,16 +72,19 @@ put_original(struct qrun_msg *q, struct dsn_sink *d, int headers_only)
 	(void)dlv_write_message_cb(&dm, &m, q->qf.sender, tx_sink, d, d->err);
 }
 
-void
-qrun_bounce(struct qrun_msg *q)
+/* The targets a notice is about: in state which, errors going to owner. */
+static int
+about(const struct qrun_target *t, enum qt_state which, const char *owner)
 {
-	qrun_notify(q, 0);
+	return t->state == which && qrun_same(t->eowner, owner);
 }
 
 void
-qrun_notify(struct qrun_msg *q, int warning)
+qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
+    const char *to, int with_body)
 {
-	enum qt_state which = warning ? QT_DEFER : QT_FAILED;
+	enum qt_state which = kind == QN_WARNING ? QT_DEFER : QT_FAILED;
+	int warning = kind == QN_WARNING;
 	struct queue_idgen g;
 	struct queue_tx *tx;
 	struct dsn_sink d;
@@ -93,7 +96,7 @@ qrun_notify(struct qrun_msg *q, int warning)
 	const char *j = cf_macro_value(q->cf, "j");
 	time_t now = time(NULL);
 	size_t k;
-	int hdrs_only = (q->qf.flags & QF_F_NOBODY) != 0;
+	int hdrs_only = !with_body || (q->qf.flags & QF_F_NOBODY) != 0;
 
 	if (j == NULL)
 		j = "localhost";
@@ -131,7 +134,7 @@ qrun_notify(struct qrun_msg *q, int warning)
 	for (k = 0; k < q->ntargets; k++) {
 		const struct qrun_target *t2 = &q->targets[k];
 
-		if (t2->state != which)
+		if (!about(t2, which, owner))
 			continue;
 		buf_reset(&b);
 		(void)buf_printf(&b, "    %s\n        %s\n", t2->paddr,
@@ -145,7 +148,7 @@ qrun_notify(struct qrun_msg *q, int warning)
 	for (k = 0; k < q->ntargets; k++) {
 		const struct qrun_target *t2 = &q->targets[k];
 
-		if (t2->state != which)
+		if (!about(t2, which, owner))
 			continue;
 		buf_reset(&b);
 		(void)buf_printf(&b, "Final-Recipient: RFC822; %s\n"
@@ -169,8 +172,8 @@ qrun_notify(struct qrun_msg *q, int warning)
 	bm.ctime = now;
 	msg_set_sender(&bm, "<>");
 	buf_reset(&b);
-	(void)buf_printf(&b, "RFC822; %s", q->sender);
-	(void)msg_add_rcpt(&bm, q->sender, buf_cstr(&b), "", "", q->sender);
+	(void)buf_printf(&b, "RFC822; %s", to);
+	(void)msg_add_rcpt(&bm, to, buf_cstr(&b), "", "", to);
 	((struct msg_rcpt *)bm.rcpts.v[0])->flags = QF_R_PRIMARY |
 	    QF_R_FAILURE | QF_R_DELAY;
 #define HDR(n, v) msg_hdr_add(&bm, n, strlen(n), v, strlen(v))
@@ -188,7 +191,7 @@ qrun_notify(struct qrun_msg *q, int warning)
 	(void)buf_printf(&b, " <%s.%s@%s>", t, id, j);
 	HDR("Message-Id", buf_cstr(&b));
 	buf_reset(&b);
-	(void)buf_printf(&b, " %s", q->sender);
+	(void)buf_printf(&b, " %s", to);
 	HDR("To", buf_cstr(&b));
 	HDR("MIME-Version", " 1.0");
 	buf_reset(&b);
@@ -199,6 +202,9 @@ qrun_notify(struct qrun_msg *q, int warning)
 		HDR("Subject", " Warning: could not send message for past "
 		    "4 hours");
 		HDR("Auto-Submitted", " auto-generated (warning-timeout)");
+	} else if (kind == QN_POSTMASTER) {
+		HDR("Subject", " Postmaster notify: see transcript for details");
+		HDR("Auto-Submitted", " auto-generated (failure)");
 	} else {
 		HDR("Subject", " Returned mail: see transcript for details");
 		HDR("Auto-Submitted", " auto-generated (failure)");
@@ -213,14 +219,83 @@ qrun_notify(struct qrun_msg *q, int warning)
 		queue_tx_abort(tx);
 	} else {
 		for (k = 0; k < q->ntargets; k++)
-			if (q->targets[k].state == which)
+			if (about(&q->targets[k], which, owner))
 				break;
-		log_msg(LOG_INFO, q->id, "%s: DSN: %s", id, k < q->ntargets &&
-		    q->targets[k].text ? q->targets[k].text : "failed");
+		log_msg(LOG_INFO, q->id, "%s: %s: %s", id, kind ==
+		    QN_POSTMASTER ? "postmaster notify" : "DSN",
+		    k < q->ntargets && q->targets[k].text ?
+		    q->targets[k].text : "failed");
 		queue_tx_close(tx);
+		strarr_push(&q->notices, id);
 	}
 	queue_qf_free(&qf);
 	msg_free(&bm);
 	buf_free(&b);
 	buf_free(&date);
+}
+
+/* An option naming an address, macros expanded; NULL when unset or empty. */
+static char *
+addr_option(struct cf *cf, const char *name, const char *def)
+{
+	const char *v = cf_option_value(cf, name);
+	struct buf tr, ex;
+	char *r = NULL;
+
+	if (v == NULL)
+		v = def;
+	if (v == NULL)
+		return NULL;
+	buf_init(&tr, 0);
+	buf_init(&ex, 0);
+	cf_macro_translate(cf, v, &tr);
+	cf_macro_expand(cf, buf_cstr(&tr), &ex);
+	if (ex.len > 0)
+		r = xstrdup(buf_cstr(&ex));
+	buf_free(&tr);
+	buf_free(&ex);
+	return r;
+}
+
+/*
+ * For each owner the failures go to (the sender, or a list's owner-),
+ * one notification.  A message with the null sender cannot be returned:
+ * its failures go to DoubleBounceAddress (postmaster), and when that
+ * message is itself a notice about a notice, they are dropped, as
+ * sendmail drops them.  PostmasterCopy gets the headers of what failed.
+ */
+void
+qrun_bounce(struct qrun_msg *q)
+{
+	char *dbl = NULL, *pmcopy = NULL;
+	const char *owner;
+	size_t i, k;
+	int response = (q->qf.flags & QF_F_RESPONSE) || q->sender[0] == '\0';
+
+	pmcopy = response ? NULL : addr_option(q->cf, "PostmasterCopy", NULL);
+	for (i = 0; i < q->ntargets; i++) {
+		if (q->targets[i].state != QT_FAILED)
+			continue;
+		owner = q->targets[i].eowner;
+		for (k = 0; k < i; k++)
+			if (q->targets[k].state == QT_FAILED &&
+			    qrun_same(q->targets[k].eowner, owner))
+				break;
+		if (k < i)
+			continue;	/* that owner has had its notice */
+		if (owner != NULL || q->sender[0] != '\0')
+			qrun_notify(q, QN_BOUNCE, owner, owner ? owner :
+			    q->sender, 1);
+		else if (!q->parent_response) {
+			if (dbl == NULL)
+				dbl = addr_option(q->cf, "DoubleBounceAddress",
+				    "postmaster");
+			if (dbl != NULL)
+				qrun_notify(q, QN_POSTMASTER, owner, dbl, 1);
+		}
+		if (pmcopy != NULL)
+			qrun_notify(q, QN_POSTMASTER, owner, pmcopy, 0);
+	}
+	free(dbl);
+	free(pmcopy);
 }

@@ -1,9 +1,11 @@
 /*
  * qrun_expand.c -- the recipients of a queued message as they are to
  * be delivered: each resolved through rulesets 3 and 0, aliases expanded
- * (nested, to MAXALIASDEPTH), a local user's .forward followed when it is
- * safe and readable by that user, duplicates dropped, and users the
- * local mailer does not know (F=w) failed.
+ * (nested, to MAXALIASDEPTH) with the owner- of each list noted, a
+ * local user's .forward followed when it is safe and readable by that
+ * user, :include: files read (qrun_include.c), duplicates dropped,
+ * programs and files from unsafe lists refused, and users the local
+ * mailer does not know (F=w) failed.
  */
 #include <fcntl.h>
 #include <pwd.h>
@@ -33,8 +35,12 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 	for (i = 0; i < q->ntargets; i++) {
 		t = &q->targets[i];
 		if (qrun_same(t->mailer, r->mailer) && str_casecmp(t->host ? t->host :
-		    "", r->host ? r->host : "") == 0 && qrun_same(t->user, r->user))
+		    "", r->host ? r->host : "") == 0 &&
+		    qrun_same(t->user, r->user)) {
+			if (parent < 0)
+				t->primary = 1;
 			return i;	/* a duplicate: delivered once */
+		}
 	}
 	if (q->ntargets == q->cap) {
 		q->cap = q->cap ? q->cap * 2 : 8;
@@ -50,6 +56,8 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 	t->parent = parent;
 	t->top = top;
 	t->state = QT_DELIVER;
+	t->uid = t->gid = -1;
+	t->primary = parent < 0;
 	t->verbose_out = q->opts->verbose ? q->opts->out : NULL;
 	return q->ntargets++;
 }
@@ -83,8 +91,8 @@ list_item(void *arg, const char *item)
 	qrun_expand(c->q, item, c->parent, c->top, c->depth);
 }
 
-static void
-expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
+void
+qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
     int depth)
 {
 	struct list_ctx c = { q, parent, top, depth };
@@ -96,25 +104,13 @@ expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 static int
 user_can_read(const struct passwd *pw, const char *path)
 {
-	char *p = xstrdup(path), *slash;
 	struct stat st;
-	int ok = 1;
 
-	for (slash = strchr(p + 1, '/'); ok && slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
-		    pw->pw_uid ? S_IXUSR : st.st_gid == pw->pw_gid ? S_IXGRP :
-		    S_IXOTH)))
-			ok = 0;
-		*slash = '/';
-	}
-	if (ok && (stat(p, &st) == -1 || !(st.st_mode & (st.st_uid ==
-	    pw->pw_uid ? S_IRUSR : st.st_gid == pw->pw_gid ? S_IRGRP :
-	    S_IROTH))))
-		ok = 0;
-	free(p);
-	return ok;
+	if (qrun_can_read((long)pw->pw_uid, (long)pw->pw_gid, path, NULL) != 0 ||
+	    stat(path, &st) == -1)
+		return 0;
+	return (st.st_mode & (st.st_uid == pw->pw_uid ? S_IRUSR :
+	    st.st_gid == pw->pw_gid ? S_IRGRP : S_IROTH)) != 0;
 }
 
 /*
@@ -131,7 +127,7 @@ forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
 	struct strarr paths = { 0 };
 	struct buf ex, tr, text;
 	struct stat st;
-	char chunk[4096], *line, *save = NULL;
+	char chunk[4096];
 	size_t k;
 	ssize_t n;
 	int fd = -1;
@@ -167,16 +163,11 @@ forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
 			if (buf_add(&text, chunk, (size_t)n) == -1)
 				break;
 		(void)close(fd);
-		/* one address list per line; # starts a comment line */
-		for (line = strtok_r(text.data ? text.data : (char *)"", "\n",
-		    &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-			while (*line == ' ' || *line == '\t')
-				line++;
-			if (*line == '#' || *line == '\0')
-				continue;
-			q->targets[i].state = QT_EXPANDED;
-			expand_list(q, line, (int)i, top, depth + 1);
-		}
+		/* what it names (programs, :include:s) is the user's */
+		q->targets[i].uid = (long)pw->pw_uid;
+		q->targets[i].gid = (long)pw->pw_gid;
+		(void)qrun_list_lines(q, text.data ? text.data : (char *)"", i,
+		    top, depth);
 	}
 	strarr_free(&paths);
 	buf_free(&ex);
@@ -200,6 +191,26 @@ qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
 		cf_resolved_free(&r);
 		return;		/* a duplicate */
 	}
+	if (ok && parent >= 0 && q->targets[parent].unsafe &&
+	    (strcmp(r.mailer, "prog") == 0 || strcmp(r.mailer, "*file*") == 0)) {
+		char why[600];
+
+		(void)snprintf(why, sizeof(why), "Address %s is unsafe for "
+		    "mailing to %s", q->targets[parent].paddr,
+		    strcmp(r.mailer, "prog") == 0 ? "programs" : "files");
+		qrun_fail(&q->targets[i], EX_NOUSER, "5.7.1", why);
+		cf_resolved_free(&r);
+		return;
+	}
+	if (ok && strcmp(r.mailer, "*include*") == 0) {
+		if (depth < MAXALIASDEPTH)
+			qrun_include(q, i, top, depth);
+		else
+			qrun_fail(&q->targets[i], EX_NOUSER, "5.4.6",
+			    "aliasing/forwarding loop broken");
+		cf_resolved_free(&r);
+		return;
+	}
 	if (!ok || strcmp(r.mailer, "error") == 0) {
 		qrun_fail(&q->targets[i], r.tempfail ? EX_TEMPFAIL : EX_NOUSER,
 		    r.tempfail ? "4.0.0" : "5.1.1", q->lasterr[0] ?
@@ -213,7 +224,8 @@ qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
 		found = cf_alias(q->cf, r.user, &val);
 		if (found == 1) {
 			q->targets[i].state = QT_EXPANDED;
-			expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
+			q->targets[i].owner = qrun_owner_of(q->cf, r.user);
+			qrun_expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
 		} else if (found == -1)
 			qrun_fail(&q->targets[i], EX_TEMPFAIL, "4.3.0",
 			    "Deferred: alias database unavailable");

@@ -133,7 +133,7 @@ qrun_finish(struct qrun_msg *q)
 	for (k = 0; k < q->ntargets; k++)
 		if (q->targets[k].state == QT_FAILED)
 			failed++;
-	if (failed > 0 && q->sender[0] != '\0')
+	if (failed > 0)
 		qrun_bounce(q);
 	/* the recipients still to do, as a new qf */
 	nq = q->qf;
@@ -172,6 +172,7 @@ qrun_close(struct qrun_msg *q)
 		free(q->targets[k].host);
 		free(q->targets[k].user);
 		free(q->targets[k].text);
+		free(q->targets[k].owner);
 	}
 	free(q->targets);
 	free(q->sender);

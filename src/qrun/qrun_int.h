@@ -10,13 +10,15 @@
 
 #include "qrun.h"
 #include "deliver/deliver.h"
+#include "lib/arr.h"
 
 enum qt_state {
 	QT_DELIVER,	/* to be handed to its mailer */
 	QT_EXPANDED,	/* an alias: its members are the targets */
 	QT_SENT,
 	QT_DEFER,	/* temporary failure: stays queued */
-	QT_FAILED	/* permanent failure: returned to the sender */
+	QT_FAILED,	/* permanent failure: returned to the sender */
+	QT_SKIPPED	/* the sender in a list it sent to (no MeToo) */
 };
 
 struct qrun_target {
@@ -26,6 +28,11 @@ struct qrun_target {
 	size_t		 top;		/* the qf recipient it came from */
 	enum qt_state	 state;
 	int		 grouped;
+	char		*owner;		/* owner-NAME of this alias, or NULL */
+	const char	*eowner;	/* the owner its errors go to, or NULL */
+	int		 unsafe;	/* a list no program or file may come from */
+	int		 primary;	/* named in the qf itself */
+	long		 uid, gid;	/* who it is for (-1: DefaultUser) */
 	int		 status;	/* sysexits value */
 	char		 dsn[16];
 	char		*text;
@@ -44,6 +51,8 @@ struct qrun_msg {
 	struct qrun_target	*targets;
 	size_t			 ntargets, cap;
 	char			 lasterr[512];	/* the cf's last error */
+	int			 parent_response; /* a notice about a notice */
+	struct strarr		 notices;	/* ids queued by this delivery */
 };
 
 /* Two strings equal, NULL taken as "". */
@@ -60,6 +69,29 @@ void	qrun_expand(struct qrun_msg *, const char *addr, int parent,
 void	qrun_fail(struct qrun_target *, int status, const char *dsn,
 	    const char *text);
 
+/* A comma list of addresses expanded under target parent. */
+void	qrun_expand_list(struct qrun_msg *, const char *list, int parent,
+	    size_t top, int depth);
+
+/* qrun_include.c */
+/* 0 when uid/gid may search every folder above path, else an errno;
+ * *unsafe_dir (if not NULL) set when one of them others may write. */
+int	qrun_can_read(long uid, long gid, const char *path, int *unsafe_dir);
+/* The lines of a list file (text is cut up) expanded under target i. */
+int	qrun_list_lines(struct qrun_msg *, char *text, size_t i, size_t top,
+	    int depth);
+/* An :include: target: the file expanded, or the target failed. */
+void	qrun_include(struct qrun_msg *, size_t i, size_t top, int depth);
+
+/* qrun_owner.c: each target's eowner (owner-list of the nearest list
+ * above it, unless that is the sender); without MeToo the sender left
+ * out of the lists it sent to. */
+void	qrun_owners(struct qrun_msg *);
+/* The owner of alias name (owner-name, or owner-owner for owner-x)
+ * as sendmail takes it: its value when one plain address, else the
+ * alias name itself; NULL when there is none (caller frees). */
+char	*qrun_owner_of(struct cf *, const char *name);
+
 /* qrun_file.c */
 /* 0 opened and locked, 1 locked by someone else, -1 unusable */
 int	qrun_open(struct qrun_msg *);
@@ -67,10 +99,18 @@ int	qrun_open(struct qrun_msg *);
 void	qrun_finish(struct qrun_msg *);
 void	qrun_close(struct qrun_msg *);
 
-/* qrun_dsn.c: a delivery status notification for the failed targets,
- * or (warning) for the delayed ones */
+/* qrun_dsn.c: a delivery status notification to `to` about the targets
+ * of owner `owner` (NULL: of the sender) that failed, or were delayed
+ * (QN_WARNING); queued, its id added to q->notices. */
+enum qrun_notice {
+	QN_BOUNCE,	/* "Returned mail" to the sender or list owner */
+	QN_WARNING,	/* Timeout.queuewarn: still being tried */
+	QN_POSTMASTER	/* "Postmaster notify": a double bounce, a copy */
+};
+void	qrun_notify(struct qrun_msg *, enum qrun_notice, const char *owner,
+	    const char *to, int with_body);
+/* The failures returned: to the sender or owner, else to postmaster. */
 void	qrun_bounce(struct qrun_msg *);
-void	qrun_notify(struct qrun_msg *, int warning);
 
 /* The message's size as sendmail counts it in a queue run: the df's
  * bytes and the header lines of the qf (qrun_size.c). */

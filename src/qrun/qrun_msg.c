@@ -82,7 +82,16 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	dm.qf = &q->qf;
 	dm.id = q->id;
 	dm.dffd = q->dffd;
-	sender = cf_mailer_addr(q->cf, t0->mailer, q->sender, 1, 0, &tf);
+	/*
+	 * A list with an owner- alias sends as its owner.  The null sender
+	 * stays <> over SMTP; other mailers get it through the cf's
+	 * rulesets ("<>" becomes MAILER-DAEMON there), as sendmail does.
+	 */
+	if (cf_mailer_info(q->cf, t0->mailer, &m) == -1)
+		m.path = NULL;
+	sender = cf_mailer_addr(q->cf, t0->mailer, t0->eowner ? t0->eowner :
+	    q->sender[0] != '\0' || (m.path != NULL && strcmp(m.path,
+	    "[IPC]") == 0) ? q->sender : "<>", 1, 0, &tf);
 	if (cf_mailer_info(q->cf, t0->mailer, &m) == -1) {
 		for (i = 0; i < n; i++) {
 			r[i].status = 78;
@@ -153,6 +162,7 @@ deliver_all(struct qrun_msg *q)
 
 			if (u->state == QT_DELIVER && !u->grouped &&
 			    qrun_same(u->mailer, t->mailer) &&
+			    qrun_same(u->eowner, t->eowner) &&
 			    str_casecmp(u->host ? u->host : "", t->host ?
 			    t->host : "") == 0) {
 				u->grouped = 1;
@@ -216,24 +226,46 @@ expire(struct qrun_msg *q)
 			}
 		}
 	if (deferred && age >= warn && age < ret &&
-	    !(q->qf.flags & QF_F_WARNING) && q->sender[0] != '\0') {
-		qrun_notify(q, 1);
+	    !(q->qf.flags & QF_F_WARNING)) {
+		/* one to the sender, one to each list owner concerned */
+		for (k = 0; k < q->ntargets; k++) {
+			const char *o = q->targets[k].eowner;
+			size_t i;
+
+			if (q->targets[k].state != QT_DEFER)
+				continue;
+			for (i = 0; i < k; i++)
+				if (q->targets[i].state == QT_DEFER &&
+				    qrun_same(q->targets[i].eowner, o))
+					break;
+			if (i == k && (o != NULL || q->sender[0] != '\0'))
+				qrun_notify(q, QN_WARNING, o, o ? o : q->sender,
+				    1);
+		}
 		q->qf.flags |= QF_F_WARNING;
 	}
 }
 
-int
-qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
-    const char *id, const struct qrun_opts *opts)
+/*
+ * One message; the notifications it queued (returned mail) are
+ * delivered at once after it, as sendmail sends them.  parent_response:
+ * this message is a notice about a notice (its failures are dropped).
+ */
+static int
+run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
+    const char *id, const struct qrun_opts *opts, int parent_response)
 {
 	struct qrun_msg q;
-	int rc;
+	struct qrun_opts nopts;
+	size_t k;
+	int rc, response;
 
 	memset(&q, 0, sizeof(q));
 	q.cf = cf;
 	q.dirs = dirs;
 	q.path = path;
 	q.opts = opts;
+	q.parent_response = parent_response;
 	(void)snprintf(q.id, sizeof(q.id), "%s", id);
 	rc = qrun_open(&q);
 	if (rc != 0)
@@ -258,11 +290,26 @@ qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 		q.lasterr[0] = '\0';
 		qrun_expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
 	}
+	qrun_owners(&q);
 	deliver_all(&q);
 	expire(&q);
 	stats_flush(cf);
 	cf_set_errfn(cf, NULL, NULL);
 	qrun_finish(&q);
+	response = (q.qf.flags & QF_F_RESPONSE) || q.sender[0] == '\0';
 	qrun_close(&q);
+	nopts = *opts;
+	nopts.filter = NULL;
+	for (k = 0; k < q.notices.n; k++)
+		(void)run_one(cf, dirs, path, q.notices.v[k], &nopts,
+		    response);
+	strarr_free(&q.notices);
 	return 0;
+}
+
+int
+qrun_message(struct cf *cf, const struct queue_dirs *dirs, size_t path,
+    const char *id, const struct qrun_opts *opts)
+{
+	return run_one(cf, dirs, path, id, opts, 0);
 }

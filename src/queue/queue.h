@@ -264,6 +264,8 @@ int	queue_tx_begin_new(struct queue_tx **out, const struct queue_dirs *,
 int	queue_tx_write(struct queue_tx *, const void *, size_t,
 	    struct err *);
 /* Body bytes so far, and whether any had the 8th bit set. */
+/* What was written so far out to the df (not synced), to be read back. */
+int	queue_tx_flush(struct queue_tx *, struct err *);
 size_t	queue_tx_size(const struct queue_tx *);
 int	queue_tx_8bit(const struct queue_tx *);
 const char *queue_tx_id(const struct queue_tx *);

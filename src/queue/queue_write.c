@@ -332,6 +332,24 @@ queue_tx_write(struct queue_tx *tx, const void *p, size_t n, struct err *err)
 	return 0;
 }
 
+int
+queue_tx_flush(struct queue_tx *tx, struct err *err)
+{
+	struct iovec iov;
+
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_flush after "
+		    "commit");
+	if (tx->blen == 0)
+		return 0;
+	iov.iov_base = tx->buf;
+	iov.iov_len = tx->blen;
+	if (write_iov(tx->dffd, &iov, 1) == -1)
+		return tx_fail(tx, 'd', "cannot write", err);
+	tx->blen = 0;
+	return 0;
+}
+
 size_t
 queue_tx_size(const struct queue_tx *tx)
 {

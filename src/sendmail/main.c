@@ -61,6 +61,7 @@ struct opts {
 	int		 nqargs;
 	struct submit_opts sub;		/* -t -i -f -F -N -R -V -B -A -p */
 	int		 cf_given;	/* -C */
+	int		 noalias;	/* -n */
 };
 
 static void
@@ -237,6 +238,15 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 'm':	/* the old spelling of -om */
+			if (o->nsetopts < 64) {
+				o->setopts[o->nsetopts].name_value = "m";
+				o->setopts[o->nsetopts++].shortname = 1;
+			}
+			break;
+		case 'n':
+			o->noalias = 1;
+			break;
 		case 'q':
 			if (o->nqargs < 64)
 				o->qargs[o->nqargs++] = optarg;
@@ -257,7 +267,16 @@ apply_command_line(struct cf *cf, struct opts *o)
 {
 	int i;
 
+	if (o->noalias)
+		cf_set_noalias(cf, 1);
 	for (i = 0; i < o->nsetopts; i++) {
+		const char *nv = o->setopts[i].name_value;
+
+		/* MeToo from the command line goes with the message */
+		if (o->setopts[i].shortname ? nv[0] == 'm' :
+		    str_ncasecmp(nv, "MeToo", 5) == 0 && (nv[5] == '\0' ||
+		    nv[5] == '=' || nv[5] == ' '))
+			o->sub.metoo_given = 1;
 		if (o->setopts[i].shortname)
 			(void)cf_option_short(cf,
 			    (unsigned char)o->setopts[i].name_value[0],

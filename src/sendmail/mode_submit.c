@@ -9,6 +9,7 @@
  * Delivery happens later from the queue.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
+#include "deliver/deliver.h"
 #include "msg/msg.h"
 #include "qrun/qrun.h"
 #include "smtp/smtp.h"
@@ -40,6 +42,7 @@ struct submit {
 	int			 rc;		/* the exit status so far */
 	unsigned		 rflags;	/* QF_R_* from -N */
 	struct buf		 errbuf;	/* the cf's error for one address */
+	size_t			 nbad;		/* recipients refused */
 };
 
 /* The cf's errors about an address are said on stdout, as sendmail's. */
@@ -86,11 +89,13 @@ add_rcpt(struct submit *sb, const char *text)
 
 	buf_reset(&sb->errbuf);
 	if (cf_addr_resolve(sb->cf, text, 1, '\0', NULL, &r) == -1) {
+		sb->nbad++;
 		set_status(sb, EX_USAGE);
 		cf_resolved_free(&r);
 		return;
 	}
 	if (!cf_rcpt_known(sb->cf, &r, text)) {
+		sb->nbad++;
 		/* a program or file given directly is a usage error */
 		set_status(sb, strstr(buf_cstr(&sb->errbuf), "Cannot mail "
 		    "directly") != NULL ? EX_USAGE : EX_NOUSER);
@@ -295,6 +300,50 @@ header_rcpts(struct submit *sb)
 	}
 }
 
+/*
+ * A recipient was refused: the message is kept in the local sender's
+ * ~/dead.letter (sendmail's ErrorMode=print for a command line).
+ */
+static void
+save_dead_letter(struct submit *sb, const struct queue_dirs *qd,
+    struct queue_tx *tx)
+{
+	struct buf df;
+	struct cf_resolved r;
+	struct dlv_msg dm;
+	struct passwd *pw = NULL;
+	struct qf qf;
+	struct err err;
+	char *path = NULL;
+
+	if (cf_addr_resolve(sb->cf, sb->msg.sender, 0, '\0', NULL, &r) == 0 &&
+	    r.local && r.user != NULL)
+		pw = getpwnam(r.user[0] == '\\' ? r.user + 1 : r.user);
+	cf_resolved_free(&r);
+	if (pw == NULL || pw->pw_dir[0] == '\0' || asprintf(&path,
+	    "%s/dead.letter", strcmp(pw->pw_dir, "/") ? pw->pw_dir : "") == -1)
+		return;
+	err_clear(&err);
+	buf_init(&df, 0);
+	queue_dirs_path(qd, 0, 'd', &df);
+	(void)buf_printf(&df, "/df%s", queue_tx_id(tx));
+	msg_to_qf(&sb->msg, sb->cf, &qf);
+	qf.ctime = (long long)time(NULL);	/* the From line's date */
+	dm.cf = sb->cf;
+	dm.qf = &qf;
+	dm.id = sb->msg.id;
+	dm.dffd = -1;
+	if (queue_tx_flush(tx, &err) == 0 &&
+	    (dm.dffd = open(buf_cstr(&df), O_RDONLY | O_CLOEXEC)) != -1 &&
+	    dlv_dead_letter(&dm, sb->msg.sender, path, &err) == 0)
+		(void)printf("%s... Saved message in %s\n", path, path);
+	if (dm.dffd != -1)
+		(void)close(dm.dffd);
+	queue_qf_free(&qf);
+	buf_free(&df);
+	free(path);
+}
+
 static void
 log_from(struct submit *sb, const char *relay)
 {
@@ -394,11 +443,14 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	buf_free(&tmp);
 	msg_tdate(now, t);
 	cf_macro_define(cf, "t", t);
-	cf_macro_define(cf, "u", sb.msg.rcpts.n == 1 ?
+	/* "for <rcpt>" only for one recipient, a refused one counting */
+	cf_macro_define(cf, "u", sb.msg.rcpts.n == 1 && sb.nbad == 0 ?
 	    ((struct msg_rcpt *)sb.msg.rcpts.v[0])->addr : NULL);
 	msg_hdrs_finish(&sb.msg, cf);
 	if (so->tflag)
 		header_rcpts(&sb);
+	if (sb.nbad > 0)
+		save_dead_letter(&sb, &qd, tx);
 	if (sb.msg.rcpts.n == 0) {
 		if (so->tflag && sb.rc == EX_OK)
 			(void)printf("No recipient addresses found in header\n");
@@ -424,6 +476,10 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	if (so->envid != NULL)
 		sb.msg.envid = xstrdup(so->envid);
 	cf_macros_persistent(cf, keep_macro, &sb.msg);
+	/* the queue run expands the lists: -om goes with the message */
+	if (so->metoo_given)
+		msg_macro(&sb.msg, "MeToo", qrun_opt_true(cf_option_value(cf,
+		    "MeToo"), 1) ? "True" : "False");
 	msg_to_qf(&sb.msg, cf, &qf);
 	rc = queue_tx_commit(tx, &qf, &err);
 	queue_qf_free(&qf);

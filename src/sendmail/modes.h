@@ -22,6 +22,7 @@ struct submit_opts {
 	const char	*envid;		/* -V */
 	const char	*bodytype;	/* -B */
 	const char	*proto;		/* -p proto[:host] */
+	int		 metoo_given;	/* -om, -oMeToo...: kept in the qf */
 };
 
 int	drop_to_runasuser(struct cf *);
