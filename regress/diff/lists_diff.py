@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Differential test of the list features of delivery against the real
 sendmail 8.17: :include: lists (nested, unsafe, missing, unreadable, a
-program in a list from a folder anyone may write), owner- aliases (the
+program in a list from a folder anyone may write), whom programs run as
+(an alias's, an :include: file's, a .forward's), owner- aliases (the
 envelope sender of the list's deliveries and where its failures go,
 owner-owner), MeToo and -n, double bounces (to DoubleBounceAddress, and
 dropped when that fails too) and PostmasterCopy.
 
 The world is deliver_diff.py's (oracle_env.py's hermetic CentOS 7 cf, the
 local mailer replaced by a script); here the script also writes the
-envelope it was given (-f $g, from F=f, and $u) before each message.  Two kinds of case:
+envelope it was given (-f $g, from F=f, and $u) before each message, and
+the prog mailer is a script that notes its uid, gid and groups.  Two kinds of case:
 
   * queue cases: the real sendmail queues a message (-odq) to a stand-in
     user, its qf gets the case's R lines instead (sendmail expands lists
@@ -55,6 +57,8 @@ owner-staff: bob, root
 owner-team: joe, nosuch
 owner-owner: bob
 mlist: joe, bob
+progalias: "|/bin/true alias"
+progincl: :include:@TMP@/inc/progs
 """
 
 LOCAL_SH = """#!/bin/sh
@@ -64,6 +68,12 @@ from=none
 if [ "$1" = -f ]; then from=$2; shift 2; fi
 for u; do :; done
 { echo "=== envelope from=$from to=$u"; cat; } >> '%s'/"$u"
+"""
+
+# the prog mailer: who it ran as, and for what
+PROG_SH = """#!/bin/sh
+echo "prog uid=$(id -u) gid=$(id -g) groups=$(id -G) $2" >> '%s'/prog-log
+cat >/dev/null
 """
 
 PLAIN = b"Subject: t\n\nline one\n"
@@ -96,6 +106,7 @@ CASES = {
     "metoo-named": {"submit": ["-f", "joe", "joe", "mlist"],
                     "cf": ["O MeToo=False"]},
     "noalias": {"submit": ["-n", "bob", "mlist"]},
+    "prog-run-as": {"rcpts": ["progalias", "progincl", "uucp"]},
 }
 
 
@@ -116,17 +127,29 @@ def make_files(tmp):
     os.chmod(os.path.join(inc, "gw"), 0o664)
     os.chmod(os.path.join(inc, "ww"), 0o666)
     os.chmod(os.path.join(inc, "unread"), 0o600)
+    write(os.path.join(inc, "progs"), '"|/bin/true include"\n')
+    os.chown(os.path.join(inc, "progs"), 1002, 100)
+    os.chmod(os.path.join(inc, "progs"), 0o644)
     opened = os.path.join(tmp, "open")
     os.makedirs(opened)
     os.chmod(opened, 0o777)
     write(os.path.join(opened, "prog"), '"|/bin/cat"\n')
     os.chmod(os.path.join(opened, "prog"), 0o644)
-    # root's dead.letter stays in the tree
+    # root's dead.letter stays in the tree; uucp's .forward runs a program
     home = os.path.join(tmp, "home", "root")
     os.makedirs(home)
+    uucp = os.path.join(tmp, "home", "uucp")
+    os.makedirs(uucp)
+    write(os.path.join(uucp, ".forward"), '"|/bin/true forward"\n')
+    for p in (uucp, os.path.join(uucp, ".forward")):
+        os.chown(p, 10, 10)
+        os.chmod(p, 0o755 if p == uucp else 0o644)
     with open(os.path.join(tmp, "passwd")) as f:
         text = f.read()
-    write(os.path.join(tmp, "passwd"), text.replace(":/root:", ":%s:" % home))
+    text = text.replace(":/root:", ":%s:" % home)
+    text = text.replace(":/var/spool/uucp:/usr/sbin/nologin",
+                        ":%s:/bin/sh" % uucp)
+    write(os.path.join(tmp, "passwd"), text)
 
 
 def summary(msg):
@@ -172,6 +195,14 @@ def run_case(n, c, world, ours, res):
     root, prefix, tmp, good, env = world
     for who in ("oracle", "ours"):
         qdir, out, cf = side(good, tmp, n, who, LOCAL_SH, c.get("cf", []))
+        prog = os.path.join(tmp, "prog-%s-%s.sh" % (n, who))
+        write(prog, PROG_SH % out)
+        os.chmod(prog, 0o755)
+        with open(cf) as f:
+            text = f.read()
+        write(cf, text.replace("P=/usr/sbin/smrsh,", "P=%s," % prog, 1))
+        write(os.path.join(out, "prog-log"), "")
+        os.chmod(os.path.join(out, "prog-log"), 0o666)  # any uid notes
         binary, e = ((oracle_binary(root), env) if who == "oracle" else
                      (ours, ours_env()))
         said = []

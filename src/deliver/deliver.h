@@ -10,6 +10,7 @@
 #define DELIVER_DELIVER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cf/cf.h"
 #include "lib/buf.h"
@@ -29,6 +30,8 @@ struct dlv_rcpt {
 	const char	*paddr;		/* as queued */
 	const char	*user;		/* $u */
 	const char	*host;		/* $h */
+	int		 ctl;		/* ctl_uid/gid: a controlling user */
+	long		 ctl_uid, ctl_gid;	/* a .forward's, an :include:'s */
 	int		 status;	/* sysexits value after the attempt */
 	char		 dsn[16];	/* "2.0.0", "5.1.1" ... */
 	char		*text;		/* what stat= says */
@@ -89,6 +92,22 @@ int	dlv_dead_letter(const struct dlv_msg *, const char *sender,
 void	dlv_lmtp(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, int to_mailer, int from_mailer,
 	    struct dlv_rcpt *, size_t n);
+
+/* The ids a mailer's child takes (deliver_user.c). */
+struct dlv_ids {
+	uid_t		 uid;
+	gid_t		 gid;
+	gid_t		*groups;	/* supplementary; NULL: none */
+	int		 ngroups;
+};
+/*
+ * Whom a mailer's child runs as for recipient r (its controlling user),
+ * or NULL: 0 when it keeps our ids (we are not root, or F=S), else 1
+ * with ids filled (dlv_ids_free them).
+ */
+int	dlv_run_as(struct cf *, const struct cf_mailer_info *,
+	    const struct dlv_rcpt *, struct dlv_ids *);
+void	dlv_ids_free(struct dlv_ids *);
 
 /* sendmail's words for a mailer's exit status ("User unknown" ...). */
 const char *dlv_exit_text(int status);

@@ -4,8 +4,9 @@
  * vector is the M line's A= with $u, $h, $f and $g expanded for the
  * recipients (all of them in one process when the mailer has F=m, else
  * one process each); the program gets the message on its standard
- * input, only descriptors 0-2, the cf's E= environment, and runs as U=
- * or DefaultUser unless the mailer has F=S.  Its exit status says how
+ * input, only descriptors 0-2, the cf's E= environment, and runs as U=,
+ * the user of the .forward or :include: that named it, or DefaultUser
+ * unless the mailer has F=S (dlv_run_as).  Its exit status says how
  * each recipient fared.
  */
 #include <errno.h>
@@ -112,46 +113,8 @@ struct spawn {
 	const char *path;
 	int	 in, out;
 	int	 setids;		/* 0: keeps ours (not root, or F=S) */
-	uid_t	 uid;
-	gid_t	 gid;
+	struct dlv_ids ids;		/* dlv_run_as */
 };
-
-/* U= of the mailer, else DefaultUser (mailnull, or 1:1). */
-static void
-run_as(struct cf *cf, const struct cf_mailer_info *m, struct spawn *sp)
-{
-	const char *du = cf_option_value(cf, "DefaultUser");
-	uid_t uid = 1;
-	gid_t gid = 1;
-	struct passwd *pw;
-	char *colon, *u;
-
-	sp->setids = 0;
-	if (geteuid() != 0 || m->flags['S'])
-		return;
-	if (m->uid >= 0) {
-		uid = (uid_t)m->uid;
-		gid = m->gid >= 0 ? (gid_t)m->gid : uid;
-	} else if (du != NULL && *du != '\0') {
-		u = xstrdup(du);
-		if ((colon = strchr(u, ':')) != NULL)
-			*colon++ = '\0';
-		if ((pw = getpwnam(u)) != NULL) {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		} else
-			uid = (uid_t)atol(u);
-		if (colon != NULL)
-			gid = (gid_t)atol(colon);
-		free(u);
-	} else if ((pw = getpwnam("mailnull")) != NULL) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
-	sp->setids = 1;
-	sp->uid = uid;
-	sp->gid = gid;
-}
 
 /* The program's environment: AGENT and the cf's E lines. */
 static void
@@ -192,9 +155,9 @@ child(const struct spawn *sp)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGPIPE, &sa, NULL);
-	if (sp->setids && (syscall(SYS_setgroups, 0, NULL) == -1 ||
-	    syscall(SYS_setgid, sp->gid) == -1 ||
-	    syscall(SYS_setuid, sp->uid) == -1))
+	if (sp->setids && (syscall(SYS_setgroups, (size_t)sp->ids.ngroups,
+	    sp->ids.groups) == -1 || syscall(SYS_setgid, sp->ids.gid) == -1 ||
+	    syscall(SYS_setuid, sp->ids.uid) == -1))
 		_exit(71);
 	if (chdir("/") == -1)
 		_exit(71);
@@ -243,8 +206,9 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	sp.path = m->path;
 	sp.in = in[0];
 	sp.out = out[1];
-	run_as(dm->cf, m, &sp);
+	sp.setids = dlv_run_as(dm->cf, m, r, &sp.ids);
 	pid = spawn(&sp);
+	dlv_ids_free(&sp.ids);
 	(void)close(in[0]);
 	(void)close(out[1]);
 	if (pid == -1) {

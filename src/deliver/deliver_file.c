@@ -1,7 +1,8 @@
 /*
  * deliver_file.c -- the *file* mailer: an alias or .forward naming a
  * file ("/var/log/mail.copy") gets the message appended, in a child
- * that runs as DefaultUser (or the mailer's U=), never through a
+ * that runs as DefaultUser (the mailer's U=, or the user whose .forward
+ * or :include: named the file: dlv_run_as()), never through a
  * symbolic link, only to a regular file with one link, and the file is
  * cut back to its old size if the write fails.  SafeFileEnvironment, when
  * set, is the only folder such files may be in.
@@ -23,33 +24,6 @@
 #define EX_OK		0
 #define EX_CANTCREAT	73
 #define EX_TEMPFAIL	75
-
-static void
-become(struct cf *cf, const struct cf_mailer_info *m)
-{
-	const char *du = cf_option_value(cf, "DefaultUser");
-	uid_t uid = 1;
-	gid_t gid = 1;
-	struct passwd *pw;
-
-	if (geteuid() != 0)
-		return;
-	if (m->uid >= 0) {
-		uid = (uid_t)m->uid;
-		gid = m->gid >= 0 ? (gid_t)m->gid : uid;
-	} else if (du != NULL && (pw = getpwnam(du)) != NULL) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	} else if (du != NULL && *du != '\0') {
-		uid = (uid_t)atol(du);
-		gid = strchr(du, ':') ? (gid_t)atol(strchr(du, ':') + 1) : uid;
-	} else if ((pw = getpwnam("mailnull")) != NULL) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
-	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 || setuid(uid) == -1)
-		_exit(EX_TEMPFAIL);
-}
 
 /* In the child: 0 written, else a sysexits value. */
 static int
@@ -93,16 +67,22 @@ void
 dlv_file(const struct dlv_msg *dm, const struct cf_mailer_info *m,
     const char *sender, struct dlv_rcpt *r, size_t n)
 {
+	struct dlv_ids ids;
 	pid_t pid;
 	size_t i;
-	int st, status;
+	int st, status, setids;
 
 	for (i = 0; i < n; i++) {
+		setids = dlv_run_as(dm->cf, m, &r[i], &ids);
 		pid = fork();
 		if (pid == 0) {
-			become(dm->cf, m);
+			if (setids && (setgroups((size_t)ids.ngroups,
+			    ids.groups) == -1 || setgid(ids.gid) == -1 ||
+			    setuid(ids.uid) == -1))
+				_exit(EX_TEMPFAIL);
 			_exit(append(dm, m, sender, r[i].user));
 		}
+		dlv_ids_free(&ids);
 		status = EX_TEMPFAIL;
 		if (pid > 0) {
 			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)

@@ -55,7 +55,52 @@ fmt_delay(time_t secs, char *out, size_t size)
 		    (long)(secs % 60));
 }
 
-/* One group (same mailer and host) through its mailer. */
+/*
+ * The controlling user of target k: the user whose .forward, or the
+ * owner of the :include: file, named it; -1 when none (an alias's).
+ */
+static long
+ctl_of(const struct qrun_msg *q, size_t k, long *gid_out)
+{
+	int a = q->targets[k].parent;
+
+	for (; a >= 0; a = q->targets[a].parent)
+		if (q->targets[a].uid >= 0) {
+			*gid_out = q->targets[a].gid;
+			return q->targets[a].uid;
+		}
+	*gid_out = -1;
+	return -1;
+}
+
+/*
+ * $u for the mailer: with F=s without quotes and backslashes (a leading
+ * "\\" at least: "\\joe" is joe's mailbox), and a program without its
+ * "|", as sendmail hands them over.  The caller frees it.
+ */
+static char *
+mailer_user(const char *u, int strip, int prog)
+{
+	char *r = xmalloc(strlen(u) + 1), *o = r;
+
+	if (!strip) {
+		(void)memcpy(r, u + (u[0] == '\\'), strlen(u + (u[0] == '\\')) +
+		    1);
+		return r;
+	}
+	for (; *u != '\0'; u++) {
+		if (*u == '\\' && u[1] != '\0')
+			*o++ = *++u;
+		else if (*u != '"')
+			*o++ = *u;
+	}
+	*o = '\0';
+	if (prog && r[0] == '|')
+		(void)memmove(r, r + 1, strlen(r));
+	return r;
+}
+
+/* One group (same mailer, host, owner, user) through its mailer. */
 static void
 deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 {
@@ -65,17 +110,24 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	struct dlv_msg dm;
 	char *sender, *relay = NULL, d1[32], d2[32];
 	struct buf to;
+	struct strarr users = { 0 };
 	time_t start = time(NULL);
 	size_t i;
-	int tf;
+	int tf, have_m;
 
 	buf_init(&to, 0);
+	have_m = cf_mailer_info(q->cf, t0->mailer, &m) == 0;
 	for (i = 0; i < n; i++) {
+		char *u = mailer_user(q->targets[idx[i]].user, have_m &&
+		    m.flags['s'], strcmp(t0->mailer, "prog") == 0);
+
+		strarr_push(&users, u);
+		free(u);
 		r[i].paddr = q->targets[idx[i]].paddr;
-		r[i].user = q->targets[idx[i]].user;
-		if (r[i].user[0] == '\\')
-			r[i].user++;	/* "\\joe": joe's mailbox, no forwarding */
+		r[i].user = users.v[i];
 		r[i].host = q->targets[idx[i]].host;
+		r[i].ctl_uid = ctl_of(q, idx[i], &r[i].ctl_gid);
+		r[i].ctl = r[i].ctl_uid >= 0;
 		(void)buf_printf(&to, "%s%s", i ? "," : "", r[i].paddr);
 	}
 	dm.cf = q->cf;
@@ -87,12 +139,10 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	 * stays <> over SMTP; other mailers get it through the cf's
 	 * rulesets ("<>" becomes MAILER-DAEMON there), as sendmail does.
 	 */
-	if (cf_mailer_info(q->cf, t0->mailer, &m) == -1)
-		m.path = NULL;
 	sender = cf_mailer_addr(q->cf, t0->mailer, t0->eowner ? t0->eowner :
-	    q->sender[0] != '\0' || (m.path != NULL && strcmp(m.path,
-	    "[IPC]") == 0) ? q->sender : "<>", 1, 0, &tf);
-	if (cf_mailer_info(q->cf, t0->mailer, &m) == -1) {
+	    q->sender[0] != '\0' || (have_m && m.path != NULL &&
+	    strcmp(m.path, "[IPC]") == 0) ? q->sender : "<>", 1, 0, &tf);
+	if (!have_m) {
 		for (i = 0; i < n; i++) {
 			r[i].status = 78;
 			(void)snprintf(r[i].dsn, sizeof(r[i].dsn), "5.3.5");
@@ -142,6 +192,7 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	}
 	free(sender);
 	free(r);
+	strarr_free(&users);
 	buf_free(&to);
 }
 
@@ -150,6 +201,7 @@ deliver_all(struct qrun_msg *q)
 {
 	size_t *idx = xcalloc(q->ntargets + 1, sizeof(*idx));
 	size_t i, k, n;
+	long g;
 
 	for (i = 0; i < q->ntargets; i++) {
 		struct qrun_target *t = &q->targets[i];
@@ -163,6 +215,7 @@ deliver_all(struct qrun_msg *q)
 			if (u->state == QT_DELIVER && !u->grouped &&
 			    qrun_same(u->mailer, t->mailer) &&
 			    qrun_same(u->eowner, t->eowner) &&
+			    ctl_of(q, k, &g) == ctl_of(q, i, &g) &&
 			    str_casecmp(u->host ? u->host : "", t->host ?
 			    t->host : "") == 0) {
 				u->grouped = 1;
