@@ -107,7 +107,19 @@ CASES = {
                     "cf": ["O MeToo=False"]},
     "noalias": {"submit": ["-n", "bob", "mlist"]},
     "prog-run-as": {"rcpts": ["progalias", "progincl", "uucp"]},
+    "prog-no-shell": {"rcpts": ["mail"]},
 }
+
+
+def home_with_forward(tmp, user, uid, text):
+    """tmp/home/<user> with a .forward of text, both the user's."""
+    home = os.path.join(tmp, "home", user)
+    os.makedirs(home)
+    write(os.path.join(home, ".forward"), text)
+    for p, mode in ((home, 0o755), (os.path.join(home, ".forward"), 0o644)):
+        os.chown(p, uid, uid)
+        os.chmod(p, mode)
+    return home
 
 
 def make_files(tmp):
@@ -135,18 +147,16 @@ def make_files(tmp):
     os.chmod(opened, 0o777)
     write(os.path.join(opened, "prog"), '"|/bin/cat"\n')
     os.chmod(os.path.join(opened, "prog"), 0o644)
-    # root's dead.letter stays in the tree; uucp's .forward runs a program
+    # root's dead.letter stays in the tree; uucp's .forward runs a
+    # program, mail's (shell nologin) may not
     home = os.path.join(tmp, "home", "root")
     os.makedirs(home)
-    uucp = os.path.join(tmp, "home", "uucp")
-    os.makedirs(uucp)
-    write(os.path.join(uucp, ".forward"), '"|/bin/true forward"\n')
-    for p in (uucp, os.path.join(uucp, ".forward")):
-        os.chown(p, 10, 10)
-        os.chmod(p, 0o755 if p == uucp else 0o644)
+    uucp = home_with_forward(tmp, "uucp", 10, '"|/bin/true forward"\n')
+    mail = home_with_forward(tmp, "mail", 8, '"|/bin/true nologin"\n')
     with open(os.path.join(tmp, "passwd")) as f:
         text = f.read()
     text = text.replace(":/root:", ":%s:" % home)
+    text = text.replace(":/var/mail:", ":%s:" % mail)
     text = text.replace(":/var/spool/uucp:/usr/sbin/nologin",
                         ":%s:/bin/sh" % uucp)
     write(os.path.join(tmp, "passwd"), text)

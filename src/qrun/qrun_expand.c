@@ -166,6 +166,7 @@ forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
 		/* what it names (programs, :include:s) is the user's */
 		q->targets[i].uid = (long)pw->pw_uid;
 		q->targets[i].gid = (long)pw->pw_gid;
+		q->targets[i].noshell = qrun_bad_shell(q->cf, pw);
 		(void)qrun_list_lines(q, text.data ? text.data : (char *)"", i,
 		    top, depth);
 	}
@@ -191,13 +192,23 @@ qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
 		cf_resolved_free(&r);
 		return;		/* a duplicate */
 	}
-	if (ok && parent >= 0 && q->targets[parent].unsafe &&
-	    (strcmp(r.mailer, "prog") == 0 || strcmp(r.mailer, "*file*") == 0)) {
+	if (ok && parent >= 0 && (q->targets[parent].unsafe ||
+	    q->targets[parent].noshell != NULL) && (strcmp(r.mailer,
+	    "prog") == 0 || strcmp(r.mailer, "*file*") == 0)) {
+		const char *j = cf_macro_value(q->cf, "j");
 		char why[600];
 
-		(void)snprintf(why, sizeof(why), "Address %s is unsafe for "
-		    "mailing to %s", q->targets[parent].paddr,
-		    strcmp(r.mailer, "prog") == 0 ? "programs" : "files");
+		if (q->targets[parent].noshell != NULL)
+			(void)snprintf(why, sizeof(why), "User %s@%s doesn't "
+			    "have a valid shell for mailing to %s",
+			    q->targets[parent].noshell, j ? j : "localhost",
+			    strcmp(r.mailer, "prog") == 0 ? "programs" :
+			    "files");
+		else
+			(void)snprintf(why, sizeof(why), "Address %s is unsafe "
+			    "for mailing to %s", q->targets[parent].paddr,
+			    strcmp(r.mailer, "prog") == 0 ? "programs" :
+			    "files");
 		qrun_fail(&q->targets[i], EX_NOUSER, "5.7.1", why);
 		cf_resolved_free(&r);
 		return;

@@ -173,6 +173,7 @@ qrun_close(struct qrun_msg *q)
 		free(q->targets[k].user);
 		free(q->targets[k].text);
 		free(q->targets[k].owner);
+		free(q->targets[k].noshell);
 	}
 	free(q->targets);
 	free(q->sender);

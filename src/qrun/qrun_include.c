@@ -6,8 +6,8 @@
  * when that user could not reach or read it, when it is not a regular
  * file or when its group or anyone may write it; a file in a folder
  * others may write, or read by a sendmail that is not root, is unsafe:
- * no program or file may be named in it.  What it names is delivered
- * as the file's owner.  Nested includes and loops are bounded by the
+ * no program or file may be named in it, nor when its owner's shell is
+ * not a login shell.  What it names is delivered as the file's owner.  Nested includes and loops are bounded by the
  * alias depth and the duplicate check of qrun_expand().
  */
 #include <errno.h>
@@ -127,6 +127,25 @@ default_user(struct cf *cf, long *uid, long *gid)
 	}
 }
 
+char *
+qrun_bad_shell(struct cf *cf, const struct passwd *pw)
+{
+	const char *sh;
+	int ok = 0;
+
+	if (pw == NULL)
+		return xstrdup("");
+	if (pw->pw_shell == NULL || pw->pw_shell[0] == '\0' ||
+	    cf_class_member(cf, "t", pw->pw_name))
+		return NULL;
+	setusershell();
+	while (!ok && (sh = getusershell()) != NULL)
+		ok = strcmp(sh, pw->pw_shell) == 0 ||
+		    strcmp(sh, "/SENDMAIL/ANY/SHELL/") == 0;
+	endusershell();
+	return ok ? NULL : xstrdup(pw->pw_name);
+}
+
 /* errno values that say "try again later" (sendmail's transient set). */
 static int
 transient(int e)
@@ -235,6 +254,7 @@ qrun_include(struct qrun_msg *q, size_t i, size_t top, int depth)
 	t->uid = (long)st.st_uid;
 	t->gid = (long)st.st_gid;
 	t->unsafe = unsafe || geteuid() != 0;
+	t->noshell = qrun_bad_shell(q->cf, getpwuid(st.st_uid));
 	if (unsafe)
 		log_msg(LOG_INFO, q->id, "%s: unsafe directory path, marked "
 		    "unsafe", path);

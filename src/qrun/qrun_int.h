@@ -5,6 +5,7 @@
 #ifndef QRUN_QRUN_INT_H
 #define QRUN_QRUN_INT_H
 
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,8 @@ struct qrun_target {
 	const char	*eowner;	/* the owner its errors go to, or NULL */
 	int		 unsafe;	/* a list no program or file may come from */
 	int		 primary;	/* named in the qf itself */
+	char		*noshell;	/* its user, whose shell is not in
+					 * /etc/shells: no programs or files */
 	long		 uid, gid;	/* who it is for (-1: DefaultUser) */
 	int		 status;	/* sysexits value */
 	char		 dsn[16];
@@ -80,6 +83,8 @@ int	qrun_can_read(long uid, long gid, const char *path, int *unsafe_dir);
 /* The lines of a list file (text is cut up) expanded under target i. */
 int	qrun_list_lines(struct qrun_msg *, char *text, size_t i, size_t top,
 	    int depth);
+/* The user's name (owned) when shell is not a login shell, else NULL. */
+char	*qrun_bad_shell(struct cf *, const struct passwd *);
 /* An :include: target: the file expanded, or the target failed. */
 void	qrun_include(struct qrun_msg *, size_t i, size_t top, int depth);
 
