@@ -1,6 +1,6 @@
 /*
  * arr.h -- growable arrays of pointers (struct ptrarr) and of strings
- * (struct strarr, which owns its strings).
+ * (struct strarr, which owns its strings), and a stable sort.
  */
 #ifndef LIB_ARR_H
 #define LIB_ARR_H
@@ -25,5 +25,12 @@ struct strarr {
 void	 strarr_push(struct strarr *, const char *);	/* copies */
 void	 strarr_pushn(struct strarr *, const char *, size_t);
 void	 strarr_free(struct strarr *);
+
+/*
+ * A stable sort (merge sort, n log n): n elements of size bytes at base,
+ * equal ones keep their order.  cmp as qsort's.
+ */
+void	 arr_msort(void *base, size_t n, size_t size,
+	    int (*cmp)(const void *, const void *));
 
 #endif

@@ -65,6 +65,14 @@ qrun_same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* A cf time option ("5d", "4h"; a bare number in unit 'd', 'h', 'm' or
+ * 's'): seconds; def when unset. */
+long	qrun_time_opt(struct cf *, const char *name, long def, int unit);
+
+/* qrun_order.c: the ids of folder path a run takes, in QueueSortOrder. */
+void	qrun_jobs(struct cf *, const struct queue_dirs *, size_t path,
+	    struct strarr *ids_out);
+
 /* qrun_expand.c: addr (from qf recipient top) into q's targets */
 void	qrun_expand(struct qrun_msg *, const char *addr, int parent,
 	    size_t top, int depth);

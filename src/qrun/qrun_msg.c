@@ -227,13 +227,12 @@ deliver_all(struct qrun_msg *q)
 	free(idx);
 }
 
-/* A cf time option ("5d", "4h"); seconds, def when unset. */
-static long
-time_opt(struct cf *cf, const char *name, long def)
+long
+qrun_time_opt(struct cf *cf, const char *name, long def, int unit)
 {
 	const char *v = cf_option_value(cf, name);
 	long total = 0, n;
-	char *end;
+	char *end, u;
 
 	if (v == NULL || *v == '\0')
 		return def;
@@ -241,8 +240,9 @@ time_opt(struct cf *cf, const char *name, long def)
 		n = strtol(v, &end, 10);
 		if (end == v)
 			return def;
-		total += n * (*end == 'w' ? 604800 : *end == 'd' ? 86400 :
-		    *end == 'h' ? 3600 : *end == 'm' ? 60 : 1);
+		u = *end != '\0' ? *end : (char)unit;
+		total += n * (u == 'w' ? 604800 : u == 'd' ? 86400 :
+		    u == 'h' ? 3600 : u == 'm' ? 60 : 1);
 		v = *end != '\0' ? end + 1 : end;
 	}
 	return total > 0 ? total : def;
@@ -260,8 +260,8 @@ expire(struct qrun_msg *q)
 	size_t k;
 	int deferred = 0;
 
-	ret = time_opt(q->cf, "Timeout.queuereturn", 5 * 86400);
-	warn = time_opt(q->cf, "Timeout.queuewarn", 4 * 3600);
+	ret = qrun_time_opt(q->cf, "Timeout.queuereturn", 5 * 86400, 'd');
+	warn = qrun_time_opt(q->cf, "Timeout.queuewarn", 4 * 3600, 'h');
 	for (k = 0; k < q->ntargets; k++)
 		if (q->targets[k].state == QT_DEFER) {
 			deferred = 1;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/arr.h"
 #include "lib/xalloc.h"
 #include "queue.h"
 
@@ -275,42 +276,25 @@ work_free(struct work *w)
 		queue_qf_free(&w->qf);
 }
 
-/*
- * Stable, by priority (ties keep their directory order, as glibc's
- * merging qsort keeps them for sendmail): a merge sort, so a queue of
- * any size sorts in n log n.
- */
-static void
-merge_sort(struct work *v, struct work *tmp, size_t n)
+static int
+by_pri(const void *a, const void *b)
 {
-	size_t half = n / 2, i = 0, j = half, k = 0;
+	long pa = ((const struct work *)a)->pri;
+	long pb = ((const struct work *)b)->pri;
 
-	if (n < 2)
-		return;
-	merge_sort(v, tmp, half);
-	merge_sort(v + half, tmp, n - half);
-	while (i < half && j < n)
-		tmp[k++] = v[j].pri < v[i].pri ? v[j++] : v[i++];
-	while (i < half)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(*v));
+	return (pa > pb) - (pa < pb);
 }
 
+/*
+ * Stable, by priority (ties keep their directory order, as glibc's
+ * merging qsort keeps them for sendmail).
+ */
 static void
 sort_work(struct work *v, size_t n)
 {
-	struct work *tmp;
-
-	if (n < 2)
-		return;
-	tmp = xcalloc(n, sizeof(*tmp));
-	merge_sort(v, tmp, n);
-	free(tmp);
+	arr_msort(v, n, sizeof(*v), by_pri);
 }
 
-/* sendmail's prtstr(): at most ml columns, \ doubled, the rest \ooo. */
 static void
 prtstr(FILE *out, const char *s, int ml)
 {
