@@ -2,7 +2,7 @@
 """Differential test of the order of a queue run against the real
 sendmail 8.17: QueueSortOrder (priority, host, time, filename,
 modification, none; random by what is delivered only), MaxQueueRunSize
-and MinQueueAge.
+and MinQueueAge; and CheckpointInterval.
 
 The real sendmail queues five messages (-odq) in deliver_diff.py's world;
 their qf files then get the P, T, K, N lines, first recipient and file
@@ -10,6 +10,11 @@ times of the table below, and each program runs a copy of that queue
 (-qf) with the case's options.  The local mailer notes each message's
 recipient and Subject: in one file, so the order of delivery is what is
 compared, then which messages are left.
+
+CheckpointInterval cases: one message to five local users, whose local
+mailer kills the queue runner (its parent) during the third delivery;
+what is compared is the recipients its qf has left after that crash, and
+every delivery made by that run and a second one (what was repeated).
 
 Usage: qorder_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|SKIP diff qorder-<case>: ... lines (see run_tests.py).
@@ -59,6 +64,61 @@ CASES = {
 }
 
 
+KILLER_SH = """#!/bin/sh
+# the test's local mailer: notes whom, and kills its parent (the queue
+# run) during the third delivery of the test
+d='%s'
+for u; do :; done
+n=$(cat "$d"/count 2>/dev/null || echo 0)
+n=$((n + 1))
+echo $n > "$d"/count
+echo "$u" >> "$d"/order
+cat >/dev/null
+if [ $n -eq 3 ]; then kill -9 $PPID; fi
+exit 0
+"""
+
+CKPT_RCPTS = ["bob", "joe", "mail", "root", "uucp"]
+
+# name -> cf lines
+CKPT_CASES = {
+    "checkpoint-2": ["O CheckpointInterval=2"],
+    "checkpoint-1": ["O CheckpointInterval=1"],
+    "checkpoint-default": [],
+}
+
+
+def run_checkpoint(n, world, ours):
+    """One CheckpointInterval case; (oracle lines, our lines)."""
+    root, prefix, tmp, good, env = world
+    res = {}
+    for who in ("oracle", "ours"):
+        qdir, out, cf = side(good, tmp, n, who, KILLER_SH, CKPT_CASES[n])
+        binary, e = ((oracle_binary(root), env) if who == "oracle"
+                     else (ours, ours_env()))
+        if who == "oracle":
+            os.makedirs(qdir)
+            run_ns(prefix, tmp, [binary, "-C", cf, "-odq"] + CKPT_RCPTS,
+                   e, stdin=b"Subject: ckpt\n\nbody\n")
+            saved = os.path.join(tmp, "q-%s-saved" % n)
+            shutil.copytree(qdir, saved)
+        else:
+            shutil.copytree(os.path.join(tmp, "q-%s-saved" % n), qdir)
+        run_ns(prefix, tmp, [binary, "-C", cf, "-qf"], e)
+        left = []
+        for f in sorted(glob.glob(qdir + "/qf*")):
+            with open(f, "rb") as fh:
+                left += [ln.split(b":", 1)[-1] for ln in fh.read().split(
+                    b"\n") if ln.startswith(b"R")]
+        run_ns(prefix, tmp, [binary, "-C", cf, "-qf"], e)
+        with open(os.path.join(out, "order"), "rb") as fh:
+            order = fh.read().split(b"\n")
+        res[who] = [b"----- left after the crash"] + left + [
+            b"----- delivered by both runs"] + order + [
+            b"----- left: %d" % len(glob.glob(qdir + "/qf*"))]
+    return res["oracle"], res["ours"]
+
+
 def make_queue(root, prefix, tmp, good, env):
     """The five messages, queued by the real sendmail, then edited."""
     qdir, _, cf = side(good, tmp, "build", "oracle", LOCAL_SH)
@@ -88,7 +148,7 @@ def make_queue(root, prefix, tmp, good, env):
 
 def main():
     args = diff_args()
-    names = args.cases or list(CASES)
+    names = args.cases or list(CASES) + list(CKPT_CASES)
     try:
         root, prefix, tmp, base = centos_world("qorder_diff.")
         env = oracle_env(root)
@@ -102,6 +162,11 @@ def main():
     ours = our_binary(os.path.abspath(args.bin))
     failed = 0
     for n in names:
+        if n in CKPT_CASES:
+            want, got = run_checkpoint(n, (root, prefix, tmp, good, env),
+                                       ours)
+            failed += verdict("qorder-" + n, want, got, show=args.show)
+            continue
         opts, ordered = CASES[n]
         res = {}
         for who in ("oracle", "ours"):

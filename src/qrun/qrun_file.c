@@ -2,9 +2,10 @@
  * qrun_file.c -- a queued message's files during a queue run: the qf
  * opened and locked the way sendmail's Linux builds lock it (flock and
  * fcntl: a locked qf belongs to another process), read and parsed, the
- * df opened; at the end the qf rewritten with the recipients still to
- * do (N counted up, K the time of this try, M the last reason) or the
- * message removed once every recipient is done.
+ * df opened; every CheckpointInterval recipients sent the qf rewritten
+ * with what is left; at the end the qf rewritten with the recipients
+ * still to do (N counted up, K the time of this try, M the last reason)
+ * or the message removed once every recipient is done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,13 +122,59 @@ top_state(const struct qrun_msg *q, size_t i, const char **why)
 	return st;
 }
 
+/* The qf with the recipients still to do (rcpts to free); *last the
+ * reason of the last one deferred. */
+static void
+still_to_do(const struct qrun_msg *q, struct qf *nq, const char **last)
+{
+	const char *why = NULL;
+	size_t i;
+
+	*nq = q->qf;
+	nq->rcpts = xcalloc(q->qf.nrcpts + 1, sizeof(*nq->rcpts));
+	nq->nrcpts = 0;
+	*last = NULL;
+	for (i = 0; i < q->qf.nrcpts; i++)
+		if (top_state(q, i, &why) == QT_DEFER) {
+			nq->rcpts[nq->nrcpts++] = q->qf.rcpts[i];
+			if (why != NULL)
+				*last = why;
+		}
+}
+
+/*
+ * CheckpointInterval: the qf rewritten with what is still to do while
+ * the delivery goes on, so that a crash repeats only what was sent
+ * since; the lock moves to the new qf.
+ */
+void
+qrun_checkpoint(struct qrun_msg *q)
+{
+	struct qf nq;
+	struct err err;
+	const char *last;
+	int fd = -1;
+
+	still_to_do(q, &nq, &last);
+	if (nq.nrcpts > 0) {
+		if (queue_qf_rewrite(q->dirs, q->path, q->id, &nq, &fd,
+		    &err) == -1)
+			log_msg(LOG_ERR, q->id, "SYSERR(root): %s", err.msg);
+		else if (fd != -1) {
+			(void)close(q->qffd);
+			q->qffd = fd;
+		}
+	}
+	free(nq.rcpts);
+}
+
 void
 qrun_finish(struct qrun_msg *q)
 {
 	struct qf nq;
 	struct err err;
-	const char *why = NULL, *last = NULL;
-	size_t i, k, failed = 0;
+	const char *last = NULL;
+	size_t k, failed = 0;
 	int fd = -1;
 
 	for (k = 0; k < q->ntargets; k++)
@@ -136,15 +183,7 @@ qrun_finish(struct qrun_msg *q)
 	if (failed > 0)
 		qrun_bounce(q);
 	/* the recipients still to do, as a new qf */
-	nq = q->qf;
-	nq.rcpts = xcalloc(q->qf.nrcpts + 1, sizeof(*nq.rcpts));
-	nq.nrcpts = 0;
-	for (i = 0; i < q->qf.nrcpts; i++)
-		if (top_state(q, i, &why) == QT_DEFER) {
-			nq.rcpts[nq.nrcpts++] = q->qf.rcpts[i];
-			if (why != NULL)
-				last = why;
-		}
+	still_to_do(q, &nq, &last);
 	if (nq.nrcpts == 0) {
 		if (queue_remove(q->dirs, q->path, q->id, &err) == -1)
 			log_msg(LOG_ERR, q->id, "SYSERR(root): %s", err.msg);

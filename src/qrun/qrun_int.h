@@ -108,6 +108,8 @@ char	*qrun_owner_of(struct cf *, const char *name);
 /* qrun_file.c */
 /* 0 opened and locked, 1 locked by someone else, -1 unusable */
 int	qrun_open(struct qrun_msg *);
+/* During delivery: the qf rewritten with what is left (no N, K change). */
+void	qrun_checkpoint(struct qrun_msg *);
 /* The qf rewritten with what is left, or the message removed. */
 void	qrun_finish(struct qrun_msg *);
 void	qrun_close(struct qrun_msg *);

@@ -196,20 +196,32 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	buf_free(&to);
 }
 
+/*
+ * Every target to deliver, in groups: one mailer, host, owner and
+ * controlling user; a mailer without F=m takes one recipient at a time
+ * (a to= line each, as sendmail).  After every CheckpointInterval
+ * recipients sent the qf is rewritten (qrun_checkpoint).
+ */
 static void
 deliver_all(struct qrun_msg *q)
 {
+	const char *ci = cf_option_value(q->cf, "CheckpointInterval");
+	long every = ci != NULL ? strtol(ci, NULL, 10) : 10, sent = 0;
 	size_t *idx = xcalloc(q->ntargets + 1, sizeof(*idx));
+	struct cf_mailer_info m;
 	size_t i, k, n;
 	long g;
+	int many;
 
 	for (i = 0; i < q->ntargets; i++) {
 		struct qrun_target *t = &q->targets[i];
 
 		if (t->state != QT_DELIVER || t->grouped)
 			continue;
+		many = cf_mailer_info(q->cf, t->mailer, &m) == 0 &&
+		    m.flags['m'];
 		n = 0;
-		for (k = i; k < q->ntargets; k++) {
+		for (k = i; k < q->ntargets && (n == 0 || many); k++) {
 			struct qrun_target *u = &q->targets[k];
 
 			if (u->state == QT_DELIVER && !u->grouped &&
@@ -223,6 +235,17 @@ deliver_all(struct qrun_msg *q)
 			}
 		}
 		deliver_group(q, idx, n);
+		for (k = 0; k < n; k++)
+			sent += q->targets[idx[k]].state == QT_SENT;
+		if (every > 0 && sent >= every) {
+			sent = 0;
+			for (k = i + 1; k < q->ntargets; k++)
+				if (q->targets[k].state == QT_DELIVER &&
+				    !q->targets[k].grouped)
+					break;
+			if (k < q->ntargets)	/* more to come */
+				qrun_checkpoint(q);
+		}
 	}
 	free(idx);
 }
