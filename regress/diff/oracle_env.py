@@ -349,7 +349,8 @@ NS_SCRIPT = ('for f in hosts resolv.conf passwd group; do '
              'hostname %s && cd "$1" && shift && exec "$@"' % HOSTNAME)
 
 
-def run_ns(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT):
+def run_ns(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,
+           script=NS_SCRIPT):
     """Run argv in fresh namespaces (see above); (stdout, stderr, status).
 
     stdin is bytes, an open file, or None (then /dev/null).  A run that
@@ -360,13 +361,54 @@ def run_ns(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT):
     else:
         kw["stdin"] = stdin if stdin is not None else subprocess.DEVNULL
     try:
-        p = subprocess.run(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp] +
+        p = subprocess.run(prefix + ["sh", "-c", script, "sh", tmp] +
                            list(argv), capture_output=True, env=env,
                            timeout=timeout, **kw)
     except subprocess.TimeoutExpired as e:
         return (e.stdout or b"", (e.stderr or b"") +
                 b"\n*** timed out after %d s\n" % timeout, -1)
     return p.stdout, p.stderr, p.returncode
+
+
+# NS_SCRIPT with the syslog of the namespace caught: /dev is a tmpfs with
+# the device files bound back in and /dev/log bound to the socket $1/log
+NS_LOG_SCRIPT = ('mkdir -p "$1/.olddev" && mount --rbind /dev "$1/.olddev" && '
+                 'mount -t tmpfs tmpfs /dev && '
+                 'for f in null zero random urandom full tty; do '
+                 'touch /dev/$f && mount --bind "$1/.olddev/$f" /dev/$f '
+                 '|| exit 125; done && touch /dev/log && '
+                 'mount --bind "$1/log" /dev/log && ' + NS_SCRIPT)
+
+
+def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT):
+    """run_ns, and the syslog lines it wrote ("ident[pid]: text", in
+    order): (stdout, stderr, status, lines)."""
+    import socket
+    path = os.path.join(tmp, "log")
+    if os.path.exists(path):
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    os.chmod(path, 0o666)
+    try:
+        res = run_ns(prefix, tmp, argv, env, stdin=stdin, timeout=timeout,
+                     script=NS_LOG_SCRIPT)
+        lines = []
+        sock.setblocking(False)
+        while True:
+            try:
+                msg = sock.recv(65536)
+            except BlockingIOError:
+                break
+            # "<pri>Mon dd hh:mm:ss ident[pid]: text"
+            text = msg.decode("latin-1").rstrip("\n")
+            if text.startswith("<"):
+                text = text.split(">", 1)[1]
+            lines.append(text[16:] if len(text) > 16 else text)
+    finally:
+        sock.close()
+        os.unlink(path)
+    return res + (lines,)
 
 
 def normalise(data, tmp):

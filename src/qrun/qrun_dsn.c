@@ -1,10 +1,11 @@
 /*
- * qrun_dsn.c -- returning a message to its sender: a delivery status
- * notification (RFC 3464: multipart/report with a note in our own
- * words, a message/delivery-status part per failed recipient, and the
- * original message, or only its headers when the sender asked RET=HDRS)
- * from MAILER-DAEMON with the null sender, queued like any message; the
- * next pass of the run delivers it.
+ * qrun_dsn.c -- a delivery status notification (RFC 3464: multipart/report
+ * with a note in our own words, a message/delivery-status part per
+ * failed or delayed recipient, and the original message, or only its
+ * headers when the sender asked RET=HDRS or for a postmaster's copy)
+ * from MAILER-DAEMON with the null sender, to the sender, a list's
+ * owner or postmaster (qrun_return.c decides), queued like any message;
+ * qrun_message delivers it right after the message it is about.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,70 +233,4 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 	msg_free(&bm);
 	buf_free(&b);
 	buf_free(&date);
-}
-
-/* An option naming an address, macros expanded; NULL when unset or empty. */
-static char *
-addr_option(struct cf *cf, const char *name, const char *def)
-{
-	const char *v = cf_option_value(cf, name);
-	struct buf tr, ex;
-	char *r = NULL;
-
-	if (v == NULL)
-		v = def;
-	if (v == NULL)
-		return NULL;
-	buf_init(&tr, 0);
-	buf_init(&ex, 0);
-	cf_macro_translate(cf, v, &tr);
-	cf_macro_expand(cf, buf_cstr(&tr), &ex);
-	if (ex.len > 0)
-		r = xstrdup(buf_cstr(&ex));
-	buf_free(&tr);
-	buf_free(&ex);
-	return r;
-}
-
-/*
- * For each owner the failures go to (the sender, or a list's owner-),
- * one notification.  A message with the null sender cannot be returned:
- * its failures go to DoubleBounceAddress (postmaster), and when that
- * message is itself a notice about a notice, they are dropped, as
- * sendmail drops them.  PostmasterCopy gets the headers of what failed.
- */
-void
-qrun_bounce(struct qrun_msg *q)
-{
-	char *dbl = NULL, *pmcopy = NULL;
-	const char *owner;
-	size_t i, k;
-	int response = (q->qf.flags & QF_F_RESPONSE) || q->sender[0] == '\0';
-
-	pmcopy = response ? NULL : addr_option(q->cf, "PostmasterCopy", NULL);
-	for (i = 0; i < q->ntargets; i++) {
-		if (q->targets[i].state != QT_FAILED)
-			continue;
-		owner = q->targets[i].eowner;
-		for (k = 0; k < i; k++)
-			if (q->targets[k].state == QT_FAILED &&
-			    qrun_same(q->targets[k].eowner, owner))
-				break;
-		if (k < i)
-			continue;	/* that owner has had its notice */
-		if (owner != NULL || q->sender[0] != '\0')
-			qrun_notify(q, QN_BOUNCE, owner, owner ? owner :
-			    q->sender, 1);
-		else if (!q->parent_response) {
-			if (dbl == NULL)
-				dbl = addr_option(q->cf, "DoubleBounceAddress",
-				    "postmaster");
-			if (dbl != NULL)
-				qrun_notify(q, QN_POSTMASTER, owner, dbl, 1);
-		}
-		if (pmcopy != NULL)
-			qrun_notify(q, QN_POSTMASTER, owner, pmcopy, 0);
-	}
-	free(dbl);
-	free(pmcopy);
 }

@@ -75,6 +75,47 @@ qrun_fail(struct qrun_target *t, int status, const char *dsn, const char *text)
 }
 
 
+void
+qrun_log_refused(struct qrun_msg *q, const char *paddr, const char *mailer,
+    const char *ctl, const char *dsn, const char *text)
+{
+	char delay[32];
+
+	qrun_fmt_delay(time(NULL) - (time_t)q->qf.ctime, delay, sizeof(delay));
+	log_msg(LOG_INFO, q->id, "to=%s, %sdelay=%s, mailer=%s, pri=%ld, "
+	    "dsn=%s, reply=550 %s %s, stat=%s", paddr, ctl, delay, mailer,
+	    q->qf.priority, dsn, dsn, text, text);
+}
+
+/*
+ * A local user found unknown while expanding, with the alias, .forward
+ * user or :include: file it came from as ctladdr (an alias as
+ * DefaultUser/0), as sendmail says it.
+ */
+static void
+log_unknown(struct qrun_msg *q, size_t i)
+{
+	const struct qrun_target *t = &q->targets[i], *p;
+	char ctl[600] = "";
+	long uid, gid;
+	int a;
+
+	for (a = t->parent; a >= 0; a = q->targets[a].parent) {
+		p = &q->targets[a];
+		if (p->uid >= 0)
+			(void)snprintf(ctl, sizeof(ctl), "ctladdr=%s (%ld/%ld), ",
+			    p->paddr, p->uid, p->gid);
+		else if (p->state == QT_EXPANDED) {
+			qrun_default_user(q->cf, &uid, &gid);
+			(void)snprintf(ctl, sizeof(ctl), "ctladdr=%s (%ld/0), ",
+			    p->paddr, uid);
+		} else
+			continue;
+		break;
+	}
+	qrun_log_refused(q, t->paddr, t->mailer, ctl, t->dsn, t->text);
+}
+
 /* An alias's value: a comma list, each item expanded in turn. */
 struct list_ctx {
 	struct qrun_msg	*q;
@@ -252,8 +293,10 @@ qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
 		struct passwd *pw = getpwnam(u);
 
 		if (cf_mailer_info(q->cf, r.mailer, &m) == 0 && m.flags['w'] &&
-		    pw == NULL && str_casecmp(u, "postmaster") != 0)
+		    pw == NULL && str_casecmp(u, "postmaster") != 0) {
 			qrun_fail(&q->targets[i], EX_NOUSER, "5.1.1", "User unknown");
+			log_unknown(q, i);
+		}
 		else if (pw != NULL && r.user[0] != '\\' &&
 		    strcmp(r.mailer, "local") == 0 && depth < MAXALIASDEPTH)
 			forward(q, pw, i, top, depth);

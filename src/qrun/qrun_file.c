@@ -182,6 +182,8 @@ qrun_finish(struct qrun_msg *q)
 			failed++;
 	if (failed > 0)
 		qrun_bounce(q);
+	if (q->lost)
+		return;
 	/* the recipients still to do, as a new qf */
 	still_to_do(q, &nq, &last);
 	if (nq.nrcpts == 0) {
@@ -198,6 +200,27 @@ qrun_finish(struct qrun_msg *q)
 	if (fd != -1)
 		(void)close(fd);
 	free(nq.rcpts);
+}
+
+void
+qrun_lose(struct qrun_msg *q, const char *why)
+{
+	struct buf from, to;
+
+	buf_init(&from, 0);
+	buf_init(&to, 0);
+	queue_dirs_path(q->dirs, q->path, 'q', &from);
+	queue_dirs_path(q->dirs, q->path, 'q', &to);
+	(void)buf_printf(&from, "/qf%s", q->id);
+	(void)buf_printf(&to, "/Qf%s", q->id);
+	log_msg(LOG_ALERT, q->id, "Losing ./qf%s: %s", q->id, why);
+	if (rename(buf_cstr(&from), buf_cstr(&to)) == -1)
+		log_msg(LOG_ERR, q->id, "SYSERR(root): rename(%s, %s): %s",
+		    buf_cstr(&from), buf_cstr(&to), strerror(errno));
+	else
+		q->lost = 1;
+	buf_free(&from);
+	buf_free(&to);
 }
 
 void

@@ -101,9 +101,8 @@ qrun_list_lines(struct qrun_msg *q, char *text, size_t i, size_t top,
 	return n;
 }
 
-/* The uid and gid of the DefaultUser option ("8:12", "mailnull"). */
-static void
-default_user(struct cf *cf, long *uid, long *gid)
+void
+qrun_default_user(struct cf *cf, long *uid, long *gid)
 {
 	const char *v = cf_option_value(cf, "DefaultUser");
 	struct passwd *pw;
@@ -230,7 +229,7 @@ qrun_include(struct qrun_msg *q, size_t i, size_t top, int depth)
 			break;
 		}
 	if (uid < 0)
-		default_user(q->cf, &uid, &gid);
+		qrun_default_user(q->cf, &uid, &gid);
 	if (t->verbose_out != NULL)
 		(void)fprintf(t->verbose_out, "%s... including file %s\n",
 		    t->paddr, path);
@@ -255,9 +254,6 @@ qrun_include(struct qrun_msg *q, size_t i, size_t top, int depth)
 	t->gid = (long)st.st_gid;
 	t->unsafe = unsafe || geteuid() != 0;
 	t->noshell = qrun_bad_shell(q->cf, getpwuid(st.st_uid));
-	if (unsafe)
-		log_msg(LOG_INFO, q->id, "%s: unsafe directory path, marked "
-		    "unsafe", path);
 	t->state = QT_EXPANDED;
 	(void)qrun_list_lines(q, text.data ? text.data : (char *)"", i, top,
 	    depth);

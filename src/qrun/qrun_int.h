@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "qrun.h"
 #include "deliver/deliver.h"
@@ -55,6 +56,7 @@ struct qrun_msg {
 	size_t			 ntargets, cap;
 	char			 lasterr[512];	/* the cf's last error */
 	int			 parent_response; /* a notice about a notice */
+	int			 lost;		/* qf renamed Qf */
 	struct strarr		 notices;	/* ids queued by this delivery */
 };
 
@@ -64,6 +66,11 @@ qrun_same(const char *a, const char *b)
 {
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
+
+/* "HH:MM:SS" or "D+HH:MM:SS" as sendmail's delay= says it. */
+void	qrun_fmt_delay(time_t secs, char *out, size_t size);
+/* The uid and gid of the DefaultUser option ("8:12", "mailnull"). */
+void	qrun_default_user(struct cf *, long *uid, long *gid);
 
 /* A cf time option ("5d", "4h"; a bare number in unit 'd', 'h', 'm' or
  * 's'): seconds; def when unset. */
@@ -76,6 +83,11 @@ void	qrun_jobs(struct cf *, const struct queue_dirs *, size_t path,
 /* qrun_expand.c: addr (from qf recipient top) into q's targets */
 void	qrun_expand(struct qrun_msg *, const char *addr, int parent,
 	    size_t top, int depth);
+/* sendmail's to= line for an address refused before any delivery (no
+ * xdelay; the reply it would have had); ctl "" or "ctladdr=... , ". */
+void	qrun_log_refused(struct qrun_msg *, const char *paddr,
+	    const char *mailer, const char *ctl, const char *dsn,
+	    const char *text);
 /* A target that did not go: deferred (75) or failed for good. */
 void	qrun_fail(struct qrun_target *, int status, const char *dsn,
 	    const char *text);
@@ -113,6 +125,9 @@ void	qrun_checkpoint(struct qrun_msg *);
 /* The qf rewritten with what is left, or the message removed. */
 void	qrun_finish(struct qrun_msg *);
 void	qrun_close(struct qrun_msg *);
+/* The qf renamed Qf (a lost message for a human), as sendmail's
+ * loseqfile; qrun_finish then leaves it alone. */
+void	qrun_lose(struct qrun_msg *, const char *why);
 
 /* qrun_dsn.c: a delivery status notification to `to` about the targets
  * of owner `owner` (NULL: of the sender) that failed, or were delayed
@@ -124,7 +139,8 @@ enum qrun_notice {
 };
 void	qrun_notify(struct qrun_msg *, enum qrun_notice, const char *owner,
 	    const char *to, int with_body);
-/* The failures returned: to the sender or owner, else to postmaster. */
+/* qrun_return.c: the failures returned, to the sender or owner, else
+ * to postmaster, else kept (DeadLetterDrop, or a lost Qf). */
 void	qrun_bounce(struct qrun_msg *);
 
 /* The message's size as sendmail counts it in a queue run: the df's

@@ -40,8 +40,8 @@ on_cf_error(void *arg, int kind, const char *to, const char *text)
 	(void)snprintf(q->lasterr, sizeof(q->lasterr), "%s", p);
 }
 
-static void
-fmt_delay(time_t secs, char *out, size_t size)
+void
+qrun_fmt_delay(time_t secs, char *out, size_t size)
 {
 	if (secs < 0)
 		secs = 0;
@@ -169,8 +169,8 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 			    "in this release");
 		}
 	}
-	fmt_delay(time(NULL) - (time_t)q->qf.ctime, d1, sizeof(d1));
-	fmt_delay(time(NULL) - start, d2, sizeof(d2));
+	qrun_fmt_delay(time(NULL) - (time_t)q->qf.ctime, d1, sizeof(d1));
+	qrun_fmt_delay(time(NULL) - start, d2, sizeof(d2));
 	log_msg(LOG_INFO, q->id, "to=%s, delay=%s, xdelay=%s, mailer=%s, "
 	    "pri=%ld%s%s, dsn=%s, stat=%s", buf_cstr(&to), d1, d2, t0->mailer,
 	    q->qf.priority, relay ? ", relay=" : "", relay ? relay : "",
