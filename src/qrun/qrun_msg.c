@@ -253,22 +253,9 @@ deliver_all(struct qrun_msg *q)
 long
 qrun_time_opt(struct cf *cf, const char *name, long def, int unit)
 {
-	const char *v = cf_option_value(cf, name);
-	long total = 0, n;
-	char *end, u;
+	long t = cf_time_value(cf_option_value(cf, name), unit);
 
-	if (v == NULL || *v == '\0')
-		return def;
-	while (*v != '\0') {
-		n = strtol(v, &end, 10);
-		if (end == v)
-			return def;
-		u = *end != '\0' ? *end : (char)unit;
-		total += n * (u == 'w' ? 604800 : u == 'd' ? 86400 :
-		    u == 'h' ? 3600 : u == 'm' ? 60 : 1);
-		v = *end != '\0' ? end + 1 : end;
-	}
-	return total > 0 ? total : def;
+	return t > 0 ? t : def;
 }
 
 /*
