@@ -680,11 +680,6 @@ def test_rcpt_with_dns_tempfail_is_not_refused_for_good(net):
         code == 451 and text.startswith("4.3.0 ")), (code, text)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "qrun_msg.c deliver_group: the null sender goes to cf_mailer_addr "
-    "as \"\" (q->sender is bare), so the S= ruleset never sees <> and "
-    "$g is empty: 'From  date' where sendmail writes 'From MAILER-DAEMON "
-    "date' (EnvFromL: R<@> $n)"))
 def test_bounce_mbox_from_line_names_mailer_daemon(unknown_user):
     [m] = unknown_user[1]
     assert m.get_from().startswith("MAILER-DAEMON "), m.get_from()
