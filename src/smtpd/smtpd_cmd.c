@@ -30,7 +30,7 @@ short_addr(const char *a, char out[MAXSHORTSTR + 1])
 }
 
 /* A letter of the port's M= modifiers (${daemon_flags}). */
-static int
+int
 port_flag(struct session *s, int c)
 {
 	const char *f = s->peer->daemon_flags;
@@ -82,6 +82,8 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	reply(s, "250-DSN");
 	if (!(s->privacy & PRIV_NOETRN) && !port_flag(s, 'E'))
 		reply(s, "250-ETRN");
+	if (smtpd_tls_offer(s))
+		reply(s, "250-STARTTLS");
 	reply(s, "250-DELIVERBY");
 	reply(s, "250 HELP");
 }
