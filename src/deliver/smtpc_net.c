@@ -129,6 +129,7 @@ smtpc_net_connect(struct smtpc_conn *c, const struct sockaddr *sa,
 		}
 	}
 	c->fd = fd;
+	tls_io_init(&c->io, fd, fd);
 	return 0;
 fail:
 	c->err_no = errno;
@@ -153,13 +154,14 @@ read_more(struct smtpc_conn *c)
 		buf_truncate(&c->in, c->in.len - c->inoff);
 		c->inoff = 0;
 	}
-	do
-		n = recv(c->fd, tmp, sizeof(tmp), 0);
-	while (n == -1 && errno == EINTR);
+	errno = 0;
+	n = tls_io_try_read(&c->io, tmp, sizeof(tmp));
+	if (n == -2)
+		return -2;
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return -2;
-		c->err_no = errno;
+		c->err_no = errno != 0 ? errno : EPROTO;
+		if (c->tls && errno == 0)
+			c->why = "TLS error";
 		return -1;
 	}
 	if (n == 0)
@@ -180,16 +182,15 @@ smtpc_net_write(struct smtpc_conn *c, const char *p, size_t n, int secs)
 	short want;
 
 	while (n > 0) {
-		w = send(c->fd, p, n, MSG_NOSIGNAL);
+		errno = 0;
+		w = tls_io_try_write(&c->io, p, n);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
 			continue;
 		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->err_no = errno;
+		if (w != -2) {
+			c->err_no = errno != 0 ? errno : EPROTO;
 			return SMTPC_IO_ERROR;
 		}
 		/* the peer may be waiting for us to read its replies */

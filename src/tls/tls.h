@@ -71,6 +71,11 @@ void	tls_io_init(struct tls_io *, int rfd, int wfd);
 ssize_t	tls_io_read(struct tls_io *, void *, size_t, int timeout_ms);
 /* Writes all of it; 0, -1 on error, -2 when no byte went for timeout_ms. */
 int	tls_io_write(struct tls_io *, const void *, size_t, int timeout_ms);
+/* One attempt that never waits (for callers with their own poll loop):
+ * bytes moved, 0 at EOF (reads), -1 on error, -2 to try again when the
+ * descriptor is ready (either way: TLS may need to read to write). */
+ssize_t	tls_io_try_read(struct tls_io *, void *, size_t);
+ssize_t	tls_io_try_write(struct tls_io *, const void *, size_t);
 /* 1 when input waits (in the TLS layer or on the descriptor) within
  * timeout_ms, else 0. */
 int	tls_io_readable(struct tls_io *, int timeout_ms);

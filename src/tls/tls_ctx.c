@@ -105,6 +105,9 @@ ctx_new(const struct tls_cfg *c, int server, struct err *err)
 		return NULL;
 	}
 	(void)SSL_CTX_set_min_proto_version(ctx, min);
+	/* writers resume where a write stopped, from a buffer that moved */
+	(void)SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	(void)SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | (server ?
 	    SSL_OP_CIPHER_SERVER_PREFERENCE : 0));

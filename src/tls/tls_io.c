@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,6 +175,60 @@ tls_io_write(struct tls_io *io, const void *buf, size_t n, int timeout_ms)
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+ssize_t
+tls_io_try_read(struct tls_io *io, void *p, size_t n)
+{
+	ssize_t r;
+	int e;
+
+	if (n > 1 << 30)
+		n = 1 << 30;
+	if (io->ssl == NULL) {
+		do
+			r = recv(io->rfd, p, n, MSG_DONTWAIT);
+		while (r == -1 && errno == EINTR);
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -2;
+		return r;
+	}
+	ERR_clear_error();
+	if ((r = SSL_read(io->ssl, p, (int)n)) > 0)
+		return r;
+	e = SSL_get_error(io->ssl, (int)r);
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -2;
+	if (e == SSL_ERROR_SYSCALL && errno == 0)
+		return 0;	/* EOF without close_notify */
+	return -1;
+}
+
+ssize_t
+tls_io_try_write(struct tls_io *io, const void *p, size_t n)
+{
+	ssize_t r;
+	int e;
+
+	if (n > 1 << 30)
+		n = 1 << 30;
+	if (io->ssl == NULL) {
+		do
+			r = send(io->wfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (r == -1 && errno == EINTR);
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -2;
+		return r;
+	}
+	ERR_clear_error();
+	if ((r = SSL_write(io->ssl, p, (int)n)) > 0)
+		return r;
+	e = SSL_get_error(io->ssl, (int)r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -2;
+	return -1;
 }
 
 int
