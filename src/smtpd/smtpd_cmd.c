@@ -56,7 +56,9 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 			return;
 		}
 	cf_macro_define(s->cf, "s", arg);
-	cf_macro_define(s->cf, "r", esmtp ? "ESMTP" : "SMTP");
+	/* RFC 3848's names for a session under TLS, as sendmail says */
+	cf_macro_define(s->cf, "r", esmtp ? (s->tls_active ? "ESMTPS" :
+	    "ESMTP") : "SMTP");
 	s->helo = 1;
 	s->esmtp = esmtp;
 	if (s->has_mail)

@@ -207,19 +207,29 @@ smtpd_tls_smtps(struct session *s)
 	return handshake(s);
 }
 
+/* A refusal; like sendmail's, its text stays the envelope's message
+ * (the qf's M line) unless one is there already. */
+static void
+refuse(struct session *s, const char *code, const char *text)
+{
+	reply(s, "%s %s", code, text);
+	if (s->msg.message == NULL)
+		s->msg.message = xstrdup(text);
+}
+
 void
 cmd_starttls(struct session *s, const char *arg)
 {
 	if (*arg != '\0') {
-		reply(s, "501 5.5.2 Syntax error (no parameters allowed)");
+		refuse(s, "501 5.5.2", "Syntax error (no parameters allowed)");
 		return;
 	}
 	if (!smtpd_tls_offer(s)) {
-		reply(s, "454 4.3.3 TLS not available after start");
+		refuse(s, "454 4.3.3", "TLS not available after start");
 		return;
 	}
 	if (s->has_mail) {
-		reply(s, "503 5.5.0 TLS not permitted during mail "
+		refuse(s, "503 5.5.0", "TLS not permitted during a mail "
 		    "transaction");
 		return;
 	}
