@@ -294,3 +294,37 @@ def test_smtps_port_speaks_tls_first(tmp_path, pki):
         assert "verify=NO)" in received(d)
     finally:
         d.stop()
+
+
+def test_cipherlist_and_server_ssl_options(tmp_path, pki):
+    d = Daemon(str(tmp_path / "d"), mc_extra=tls_mc(
+        pki, "define(`confSERVER_SSL_OPTIONS', `+SSL_OP_NO_TLSv1_3')dnl\n"
+        "define(`confCIPHER_LIST', `ECDHE-RSA-AES128-GCM-SHA256')dnl\n"
+        "define(`confDH_PARAMETERS', `none')dnl\n"))
+    d.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", d.port, timeout=10)
+        s.starttls(context=client_ctx(pki))
+        assert s.sock.version() == "TLSv1.2"
+        assert s.sock.cipher()[0] == "ECDHE-RSA-AES128-GCM-SHA256"
+        s.ehlo("client.example.net")
+        send_one(s)
+        s.quit()
+        assert ("(version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 "
+                "bits=128 verify=NO)") in received(d)
+    finally:
+        d.stop()
+
+
+def test_unloadable_certificate_means_no_starttls(tmp_path, pki):
+    d = Daemon(str(tmp_path / "d"), mc_extra=tls_mc(pki).replace(
+        "server.key", "ca.key"))       # a key that is not the cert's
+    d.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", d.port, timeout=10)
+        s.ehlo("client.example.net")
+        assert not s.has_extn("starttls")
+        assert s.docmd("STARTTLS")[0] == 454
+        s.quit()
+    finally:
+        d.stop()
