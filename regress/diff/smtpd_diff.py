@@ -50,9 +50,10 @@ CASES = {
 EXTRA_ADDRS = ["192.0.2.66/32", "10.1.0.5/32", "198.51.100.7/32"]
 
 
-def run_side(binary, env, prefix, tmp, cf, pidfile, names):
+def run_side(binary, env, prefix, tmp, cf, pidfile, names, table=None):
+    table = table or CASES
     cases = os.path.join(tmp, "cases.json")
-    write(cases, json.dumps([[n, CASES[n][0], CASES[n][1]] for n in names]))
+    write(cases, json.dumps([[n, table[n][0], table[n][1]] for n in names]))
     script = ("for a in %s; do ip addr add $a dev lo 2>/dev/null; done; "
               % " ".join(EXTRA_ADDRS))
     q = os.path.join(tmp, "var/spool/mqueue")
@@ -77,23 +78,28 @@ def lines_of(res, name):
     return [normalise(x.encode("latin1")) for x in res.get(name, [])]
 
 
-def main():
+def main(table=CASES, label="smtpd", prepare=None):
+    """Runs the cases of table on both sides; prepare(tmp, cf_file), if
+    given, adds to the cf (and may raise Skip)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("BIN", "bin"))
     ap.add_argument("--show", action="store_true")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
-    names = args.cases or list(CASES)
+    names = args.cases or list(table)
     try:
         if not shutil.which("ip"):
             raise Skip("ip not installed")
-        root, prefix, tmp, cf = centos_world("smtpd_diff.", ALIASES)
+        root, prefix, tmp, cf = centos_world(label.replace("-", "_") +
+                                             "_diff.", ALIASES)
         pidfile = os.path.join(tmp, "run/sendmail.pid")
         with open(cf, "a") as f:
             f.write("O PidFile=%s\n" % pidfile)
+            if prepare is not None:
+                prepare(tmp, f)
     except Skip as e:
         for n in names:
-            print("SKIP diff smtpd-%s: %s" % (n, e))
+            print("SKIP diff %s-%s: %s" % (label, n, e))
         return 0
     failed = 0
     # one daemon per side for all cases; the queue is compared per case
@@ -107,7 +113,7 @@ def main():
                 binary, env = (our_binary(os.path.abspath(args.bin)),
                                ours_env())
             results[-1].append(run_side(binary, env, prefix, tmp, cf,
-                                        pidfile, [n]))
+                                        pidfile, [n], table))
     for i, n in enumerate(names):
         want = lines_of(results[0][i], n) + [b"----- queue"] + [
             x.encode("latin1") for x in results[0][i]["queue"]]
@@ -115,7 +121,7 @@ def main():
             x.encode("latin1") for x in results[1][i]["queue"]]
         # SMTP AUTH comes with the TLS/AUTH issue (see smtp_diff.py)
         want = [x for x in want if not x.startswith(b"250-AUTH ")]
-        failed += verdict("smtpd-" + n, want, got, show=args.show)
+        failed += verdict("%s-%s" % (label, n), want, got, show=args.show)
     shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 

@@ -7,13 +7,18 @@ print what the server said as JSON on stdout.
 Usage (run by smtpd_diff.py through oracle_env.run_ns):
   smtpd_driver.py PIDFILE PORT CASES_JSON BINARY ARGS...
 CASES_JSON: [[name, client_addr, [line, ...]], ...]; a line "DATA" is
-followed by message lines up to "." as in smtp_diff.py.
+followed by message lines up to "." as in smtp_diff.py.  Two pseudo-lines
+are steps, not commands: "<TLS>" starts TLS on the connection (after a
+STARTTLS the server answered 220; no certificate checks), "<QUIET>"
+records what the server says unasked within a second ("<quiet>" if
+nothing), the STARTTLS injection check.
 """
 
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -36,11 +41,12 @@ def talk(port, client, lines):
     s.bind((client, 0))
     s.connect(("127.0.0.1", port))
     f = s.makefile("rb")
+    conn = {"s": s, "f": f}
 
     def read_reply():
         while True:
             try:
-                line = f.readline()
+                line = conn["f"].readline()
             except OSError:
                 line = b""
             if not line:
@@ -55,8 +61,11 @@ def talk(port, client, lines):
     for line in lines:
         if not alive:
             break
+        if line in ("<TLS>", "<QUIET>"):
+            alive = step(conn, line, got)
+            continue
         try:
-            s.sendall(line.encode("latin1") + b"\r\n")
+            conn["s"].sendall(line.encode("latin1") + b"\r\n")
         except OSError:
             got.append("<EPIPE>")
             break
@@ -68,8 +77,32 @@ def talk(port, client, lines):
         alive = read_reply()
         if line.upper() == "DATA" and got[-1].startswith("354"):
             in_data = True
-    s.close()
+    conn["s"].close()
     return got
+
+
+def step(conn, what, got):
+    """A pseudo-line of the dialogue; False when the connection is gone."""
+    try:
+        if what == "<TLS>":
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            conn["s"] = ctx.wrap_socket(conn["s"])
+            conn["f"] = conn["s"].makefile("rb")
+            got.append("<TLS %s>" % conn["s"].version())
+            return True
+        conn["s"].settimeout(1)
+        try:
+            data = conn["s"].recv(4096)
+            got.append("<said %r>" % data)
+        except socket.timeout:
+            got.append("<quiet>")
+        conn["s"].settimeout(20)
+        return True
+    except (OSError, ssl.SSLError) as e:
+        got.append("<%s>" % type(e).__name__)
+        return False
 
 
 def main():

@@ -84,6 +84,8 @@ enum { CF_ERR_USER, CF_ERR_SYS, CF_ERR_NOTE };
 typedef void	 cf_errfn(void *arg, int kind, const char *to,
 		    const char *text);
 void		 cf_set_errfn(struct cf *, cf_errfn *, void *arg);
+/* The hook in place, so that a caller can put it back after its own. */
+void		 cf_get_errfn(struct cf *, cf_errfn **, void **arg);
 
 /* An envelope address through rulesets 3 and 0. */
 struct cf_resolved {

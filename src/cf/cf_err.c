@@ -96,6 +96,13 @@ cf_set_errfn(struct cf *cf, cf_errfn *fn, void *arg)
 }
 
 void
+cf_get_errfn(struct cf *cf, cf_errfn **fn_out, void **arg_out)
+{
+	*fn_out = cf->errfn;
+	*arg_out = cf->errarg;
+}
+
+void
 cf_syserr(struct cf *cf, const char *fmt, ...)
 {
 	char prefix[1100];

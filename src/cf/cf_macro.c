@@ -186,8 +186,9 @@ cf_translate_dollars(struct cf *cf, struct buf *b)
 			continue;
 		}
 		m = dollar_meta((unsigned char)*p);
+		/* $?{name} tests a long macro as $?x tests x */
 		if (m == META_MATCHCLASS || m == META_MATCHNCLASS ||
-		    m == META_MACRODEXPAND) {
+		    m == META_MACRODEXPAND || m == META_CONDIF) {
 			id = cf_macid(cf, p + 1, &end);
 			buf_addc(&out, m);
 			if (id != 0)

@@ -66,10 +66,11 @@ xputs_buf(struct cf *cf, struct buf *out, const char *s)
 				c = (unsigned char)*s++;
 				goto printchar;
 			}
-			if (c == META_MACROEXPAND || c == META_MACRODEXPAND) {
+			if (c == META_MACROEXPAND || c == META_MACRODEXPAND ||
+			    c == META_CONDIF) {
 				buf_addc(out, '$');
-				if (c == META_MACRODEXPAND)
-					buf_addc(out, '&');
+				if (c != META_MACROEXPAND)
+					buf_addc(out, c == META_CONDIF ? '?' : '&');
 				if (*s == '\0')
 					continue;
 				macname_buf(cf, out, (unsigned char)*s++);

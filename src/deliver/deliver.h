@@ -59,6 +59,11 @@ int	dlv_write_message_cb(const struct dlv_msg *,
 void	dlv_exec(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, struct dlv_rcpt *, size_t n);
 
+/* STARTTLS for smtpc as the cf sets it up (deliver_tls.c): the client
+ * context, TLSFallbacktoClear, the try_tls and tls_server rulesets. */
+struct smtpc_tls;
+void	dlv_tls_setup(struct cf *, struct smtpc_tls *out);
+
 /*
  * Hands the message to an SMTP mailer (P=[IPC]) for recipients of one
  * host: MX lookup, then smtpc.  rflags: the qf's R flags of each (NOTIFY),

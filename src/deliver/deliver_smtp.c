@@ -255,6 +255,7 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 {
 	struct strarr hosts = { 0 };
 	struct smtpc_params p;
+	struct smtpc_tls tls;
 	struct smtpc_result res;
 	struct smtpc_rcpt *sr = xcalloc(n + 1, sizeof(*sr));
 	struct buf msg;
@@ -323,6 +324,8 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	p.qid = dm->id;
 	p.host_done = dlv_hoststat;
 	p.host_done_arg = dm->cf;
+	dlv_tls_setup(dm->cf, &tls);
+	p.tls = &tls;
 	memset(&res, 0, sizeof(res));
 	(void)smtpc_deliver(&p, conn_cache, &res);
 	while (res.nconnects-- > 0)

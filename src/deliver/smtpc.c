@@ -24,7 +24,9 @@
 
 #define STAT_MAX	203	/* sendmail cuts stat= there */
 
-enum open_result { OPEN_OK, OPEN_TEMP, OPEN_PERM };
+/* OPEN_AGAIN_CLEAR: the TLS handshake failed and TLSFallbacktoClear is
+ * set: connect to the address again, without TLS */
+enum open_result { OPEN_OK, OPEN_TEMP, OPEN_PERM, OPEN_AGAIN_CLEAR };
 
 const char *
 smtpc_exit_text(int status)
@@ -225,6 +227,7 @@ session_open(struct smtpc_conn *c, const struct smtpc_params *p,
 	}
 	ehlo = (p->flags & SMTPC_F_ESMTP) || has_word(&r->lines, "ESMTP");
 	c->ok8bit = has_word(&r->lines, "8BIT-OK");
+hello:
 	for (;;) {
 		c->phase = ehlo ? "client EHLO" : "client HELO";
 		if (snprintf(cmd, sizeof(cmd), "%s %s", ehlo ? "EHLO" : "HELO",
@@ -269,12 +272,18 @@ session_open(struct smtpc_conn *c, const struct smtpc_params *p,
 		    smtpc_exit_text(ERR_CONFIG));
 		return OPEN_PERM;
 	}
-	/*
-	 * STARTTLS goes here: when c->ext has SMTPC_EXT_STARTTLS and the
-	 * caller asks for TLS, send STARTTLS, expect 220, hand c->fd to
-	 * the TLS layer (reads and writes of smtpc_net.c then go through
-	 * it), drop c->in, forget c->ext and say EHLO again.
-	 */
+	switch (smtpc_tls_start(c, p, r, res)) {
+	case SMTPC_TLS_CLEAR:
+		break;
+	case SMTPC_TLS_UP:
+		goto hello;	/* EHLO again, over TLS */
+	case SMTPC_TLS_TEMP:
+		return OPEN_TEMP;
+	case SMTPC_TLS_PERM:
+		return OPEN_PERM;
+	case SMTPC_TLS_AGAIN_CLEAR:
+		return OPEN_AGAIN_CLEAR;
+	}
 	return OPEN_OK;
 }
 
@@ -341,7 +350,10 @@ open_host(const struct smtpc_hostspec *hs, const char *relay,
 		return NULL;
 	}
 	for (a = ai; a != NULL; a = a->ai_next) {
+		int notls = 0;
+again:
 		c = smtpc_conn_new(relay, key);
+		c->notls = notls;
 		c->p = p;
 		c->phase = "client connect";
 		if (smtpc_net_connect(c, a->ai_addr, a->ai_addrlen, p) == -1) {
@@ -371,6 +383,11 @@ open_host(const struct smtpc_hostspec *hs, const char *relay,
 			smtpc_conn_close(c, !c->broken);
 			c = NULL;
 			break;
+		case OPEN_AGAIN_CLEAR:
+			smtpc_conn_close(c, 0);
+			c = NULL;
+			notls = 1;
+			goto again;
 		}
 	}
 	freeaddrinfo(ai);

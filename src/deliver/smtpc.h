@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "lib/buf.h"
+#include "tls/tls.h"
 
 /* params.flags */
 #define SMTPC_F_ESMTP		0x01	/* EHLO even when the greeting does
@@ -46,6 +47,27 @@ struct smtpc_rcpt {
 	unsigned	 notify;	/* SMTP_NOTIFY_* bits; 0: no NOTIFY= */
 	const char	*orcpt;		/* "rfc822;a+2Bb@c", already xtext
 					   (as the qf keeps it), or NULL */
+};
+
+/*
+ * STARTTLS as the caller wants it: the client context (ClientCertFile,
+ * CACertFile ... or NULL: never) and the cf's policy, asked once per
+ * connection after EHLO.  try_tls: 0 use STARTTLS if offered, -1 not.
+ * tls_server gets the verify word (OK, NO, FAIL ... once TLS is up with
+ * info set; NONE when not tried; TEMP, USAGE, PROTOCOL when STARTTLS was
+ * refused; SOFTWARE when the handshake failed): 0 goes on, -1 refuses
+ * with a reply ("454 4.7.0 ...") in reply_out.
+ */
+struct smtpc_tls {
+	struct ssl_ctx_st	*ctx;
+	int			 fallback_clear;	/* TLSFallbacktoClear */
+	int			(*try_tls)(void *arg, const char *host,
+				    const char *addr);
+	int			(*tls_server)(void *arg, const char *host,
+				    const char *addr, const char *verify,
+				    const struct tls_info *info,
+				    struct buf *reply_out);
+	void			*arg;
 };
 
 struct smtpc_params {
@@ -86,6 +108,7 @@ struct smtpc_params {
 						   over 1 MiB are still cut) */
 
 	struct smtpc_timeouts	  to;
+	const struct smtpc_tls	 *tls;		/* NULL: no STARTTLS */
 	const char		 *qid;		/* for log lines, or NULL */
 	/* Each line sent (">>> MAIL From:<a>") and received ("<<< 250
 	 * ok"), message bytes excepted: -v output and bounce transcripts. */
@@ -278,6 +301,9 @@ enum smtpc_ioerr {
 
 struct smtpc_conn {
 	int		 fd;
+	struct tls_io	 io;		/* fd, plain or through TLS */
+	int		 tls;		/* STARTTLS done */
+	int		 notls;		/* TLSFallbacktoClear: not again */
 	char		*host;		/* as tried, without :port */
 	char		*key;		/* cache key */
 	char		 addr[64];
@@ -333,6 +359,22 @@ enum smtpc_tmo {
 };
 /* The timeout in seconds, sendmail's default for 0 or less. */
 int	 smtpc_tmo(const struct smtpc_timeouts *, enum smtpc_tmo);
+
+/* ---- STARTTLS (smtpc_tls.c) ---- */
+
+enum smtpc_tls_step {
+	SMTPC_TLS_CLEAR,	/* go on without TLS */
+	SMTPC_TLS_UP,		/* TLS is on: say EHLO again */
+	SMTPC_TLS_TEMP,		/* refused: res says why, connection done */
+	SMTPC_TLS_PERM,
+	SMTPC_TLS_AGAIN_CLEAR	/* handshake failed, connection dropped:
+				   connect again without TLS */
+};
+
+/* After EHLO: STARTTLS if offered and wanted, the handshake, tls_server. */
+enum smtpc_tls_step smtpc_tls_start(struct smtpc_conn *,
+	    const struct smtpc_params *, struct smtpc_reply *,
+	    struct smtpc_result *);
 
 /* ---- outcomes (smtpc.c) and the transaction (smtpc_xact.c) ---- */
 

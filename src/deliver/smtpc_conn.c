@@ -141,6 +141,7 @@ smtpc_conn_close(struct smtpc_conn *c, int quit)
 			(void)smtpc_conn_reply(c, &r, secs);
 		smtpc_reply_free(&r);
 	}
+	tls_io_end(&c->io);
 	if (c->fd != -1)
 		(void)close(c->fd);
 	free(c->host);

@@ -19,6 +19,7 @@
 
 #include "deliver/smtpc.h"
 #include "lib/str.h"
+#include "tls/tls.h"
 
 #define IN_MAX		(1024 * 1024)	/* unread replies kept at most */
 #define READ_CHUNK	16384
@@ -69,35 +70,7 @@ smtpc_host_parse(const char *spec, int defport, struct smtpc_hostspec *out)
 long long
 smtpc_now_ms(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events until deadline (ms); 0 timeout, -1 error, else revents. */
-static int
-wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd pfd;
-	long long left;
-	int r;
-
-	for (;;) {
-		left = deadline - smtpc_now_ms();
-		if (left <= 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r > 0)
-			return pfd.revents;
-	}
+	return tls_now_ms();
 }
 
 static int
@@ -142,7 +115,7 @@ smtpc_net_connect(struct smtpc_conn *c, const struct sockaddr *sa,
 	if (connect(fd, sa, salen) == -1) {
 		if (errno != EINPROGRESS && errno != EINTR)
 			goto fail;
-		ev = wait_fd(fd, POLLOUT, smtpc_now_ms() +
+		ev = tls_wait_fd(fd, POLLOUT, smtpc_now_ms() +
 		    1000LL * smtpc_tmo(&p->to, SMTPC_TO_CONNECT));
 		if (ev == 0)
 			errno = ETIMEDOUT;
@@ -156,6 +129,7 @@ smtpc_net_connect(struct smtpc_conn *c, const struct sockaddr *sa,
 		}
 	}
 	c->fd = fd;
+	tls_io_init(&c->io, fd, fd);
 	return 0;
 fail:
 	c->err_no = errno;
@@ -180,13 +154,14 @@ read_more(struct smtpc_conn *c)
 		buf_truncate(&c->in, c->in.len - c->inoff);
 		c->inoff = 0;
 	}
-	do
-		n = recv(c->fd, tmp, sizeof(tmp), 0);
-	while (n == -1 && errno == EINTR);
+	errno = 0;
+	n = tls_io_try_read(&c->io, tmp, sizeof(tmp));
+	if (n == -2)
+		return -2;
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return -2;
-		c->err_no = errno;
+		c->err_no = errno != 0 ? errno : EPROTO;
+		if (c->tls && errno == 0)
+			c->why = "TLS error";
 		return -1;
 	}
 	if (n == 0)
@@ -207,23 +182,22 @@ smtpc_net_write(struct smtpc_conn *c, const char *p, size_t n, int secs)
 	short want;
 
 	while (n > 0) {
-		w = send(c->fd, p, n, MSG_NOSIGNAL);
+		errno = 0;
+		w = tls_io_try_write(&c->io, p, n);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
 			continue;
 		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->err_no = errno;
+		if (w != -2) {
+			c->err_no = errno != 0 ? errno : EPROTO;
 			return SMTPC_IO_ERROR;
 		}
 		/* the peer may be waiting for us to read its replies */
 		want = POLLOUT;
 		if (!peer_eof && c->in.len < IN_MAX)
 			want |= POLLIN;
-		ev = wait_fd(c->fd, want, smtpc_now_ms() + 1000LL * secs);
+		ev = tls_wait_fd(c->fd, want, smtpc_now_ms() + 1000LL * secs);
 		if (ev == 0)
 			return SMTPC_IO_TIMEOUT;
 		if (ev == -1) {
@@ -273,7 +247,7 @@ smtpc_net_getline(struct smtpc_conn *c, long long deadline)
 		if (r == -1)
 			return SMTPC_IO_ERROR;
 		if (r == -2) {
-			ev = wait_fd(c->fd, POLLIN, deadline);
+			ev = tls_wait_fd(c->fd, POLLIN, deadline);
 			if (ev == 0)
 				return SMTPC_IO_TIMEOUT;
 			if (ev == -1) {

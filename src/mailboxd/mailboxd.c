@@ -24,9 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
 #include "mailboxd.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -151,33 +148,25 @@ bind_one(const struct mbd_listener *l)
 	return fd;
 }
 
-static SSL_CTX *
+static struct ssl_ctx_st *
 tls_context(const struct mbd_cfg *c)
 {
-	SSL_CTX *ctx;
-	int min = TLS1_2_VERSION;
+	struct tls_cfg tc;
+	struct err err;
+	struct ssl_ctx_st *ctx;
 
 	if (c->ssl == POP3_SSL_NO)
 		return NULL;
-	if (strcmp(c->ssl_min_protocol, "TLSv1") == 0)
-		min = TLS1_VERSION;
-	else if (strcmp(c->ssl_min_protocol, "TLSv1.1") == 0)
-		min = TLS1_1_VERSION;
-	else if (strcmp(c->ssl_min_protocol, "TLSv1.3") == 0)
-		min = TLS1_3_VERSION;
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		return NULL;
-	(void)SSL_CTX_set_min_proto_version(ctx, min);
-	if (SSL_CTX_use_certificate_chain_file(ctx, c->ssl_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, c->ssl_key,
-	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		unsigned long e = ERR_get_error();
-
+	memset(&tc, 0, sizeof(tc));
+	tc.cert_file = c->ssl_cert;
+	tc.key_file = c->ssl_key;
+	tc.min_version = strcmp(c->ssl_min_protocol, "TLSv1") == 0 ?
+	    TLS_V_1_0 : strcmp(c->ssl_min_protocol, "TLSv1.1") == 0 ?
+	    TLS_V_1_1 : strcmp(c->ssl_min_protocol, "TLSv1.3") == 0 ?
+	    TLS_V_1_3 : TLS_V_1_2;
+	if ((ctx = tls_ctx_server(&tc, &err)) == NULL)
 		fprintf(stderr, "mailboxd: ssl_cert %s / ssl_key %s: %s\n",
-		    c->ssl_cert, c->ssl_key, ERR_error_string(e, NULL));
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
+		    c->ssl_cert, c->ssl_key, err.msg);
 	return ctx;
 }
 
@@ -192,7 +181,7 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 	pid_t kids[CHILD_MAX];
 	size_t i, n = 0, nkids = 0;
 	struct sigaction sa;
-	SSL_CTX *ctx = NULL;
+	struct ssl_ctx_st *ctx = NULL;
 
 	if (!c->pop3 && !c->imap) {
 		fprintf(stderr, "mailboxd: neither imap nor pop3 is in "
@@ -282,7 +271,7 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 	for (i = 0; i < nkids; i++)
 		(void)kill(kids[i], SIGTERM);
 	mbd_log(LOG_INFO, "master: mailboxd shutting down");
-	SSL_CTX_free(ctx);
+	tls_ctx_free(ctx);
 	return 0;
 }
 

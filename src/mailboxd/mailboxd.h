@@ -14,6 +14,7 @@
 #include "imap/imap.h"
 #include "mailbox/mailbox.h"
 #include "pop3/pop3.h"
+#include "tls/tls.h"
 
 /* One parsed dovecot.conf node: a "key = value" or a section. */
 struct conf_node {
@@ -87,10 +88,8 @@ void	mbd_auth_init(void);
 
 /* ---- shared by the POP3 and IMAP connection drivers */
 
-struct ssl_st;
 struct conn {
-	int		 fd;
-	struct ssl_st	*ssl;
+	struct tls_io	 io;		/* the client's socket, plain or TLS */
 	char		*rbuf;
 	size_t		 rlen, roff;
 	int		 timeout_ms;
@@ -99,6 +98,11 @@ struct conn {
 /* bytes from the client: >0, 0 EOF, -1 error, -2 timeout */
 ssize_t	mbd_conn_read(struct conn *, char *, size_t);
 int	mbd_conn_write(struct conn *, const char *, size_t);
+/* The TLS handshake (STARTTLS, STLS or an implicit-TLS port); a
+ * failure is logged as "<proto>-login: Disconnected (TLS handshaking
+ * failed)". */
+int	mbd_conn_tls(struct conn *, void *ssl_ctx, const char *proto,
+	    const char *rip, const char *lip);
 /* writes out (the session's replies) and empties it */
 int	mbd_conn_flush(struct conn *, struct buf *out);
 /* "pop3-login: Login: user=<u>, method=..., rip=..., lip=..." */

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/ssl.h>
 
 #include "mailboxd.h"
 #include "lib/xalloc.h"
@@ -69,14 +68,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
 static int
 tls_start(struct conn *c, void *ssl_ctx, const struct ictx *x)
 {
-	c->ssl = SSL_new(ssl_ctx);
-	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    SSL_accept(c->ssl) != 1) {
-		mbd_log(LOG_INFO, "imap-login: Disconnected (TLS handshaking "
-		    "failed): rip=%s, lip=%s", x->rip, x->lip);
-		return -1;
-	}
-	return 0;
+	return mbd_conn_tls(c, ssl_ctx, "imap", x->rip, x->lip);
 }
 
 void
@@ -105,7 +97,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wv, sizeof(wv));
 	}
 	memset(&c, 0, sizeof(c));
-	c.fd = fd;
+	tls_io_init(&c.io, fd, fd);
 	c.rbuf = xmalloc(READ_CHUNK);
 	c.timeout_ms = PRELOGIN_TIMEOUT_MS;
 	memset(&ic, 0, sizeof(ic));
@@ -179,10 +171,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 		    "Inactivity" : "Connection closed");
 	imap_session_free(&s);
 out:
-	if (c.ssl != NULL) {
-		(void)SSL_shutdown(c.ssl);
-		SSL_free(c.ssl);
-	}
+	tls_io_end(&c.io);
 	free(c.rbuf);
 	(void)close(fd);
 }

@@ -22,8 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/ssl.h>
-
 #include "mailboxd.h"
 #include "lib/buf.h"
 #include "lib/str.h"
@@ -47,56 +45,27 @@ struct ctx {
 ssize_t
 mbd_conn_read(struct conn *c, char *p, size_t n)
 {
-	struct pollfd pfd;
-	int r;
-
-	for (;;) {
-		if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
-			return SSL_read(c->ssl, p, (int)n);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, c->timeout_ms);
-		if (r == 0)
-			return -2;
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (c->ssl != NULL) {
-			r = SSL_read(c->ssl, p, (int)n);
-			if (r <= 0 && SSL_get_error(c->ssl, r) ==
-			    SSL_ERROR_WANT_READ)
-				continue;
-			return r <= 0 ? -1 : r;
-		}
-		r = (int)read(c->fd, p, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		return r;
-	}
+	return tls_io_read(&c->io, p, n, c->timeout_ms);
 }
 
 int
 mbd_conn_write(struct conn *c, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w;
+	/* the socket's SO_SNDTIMEO bounds each write */
+	return tls_io_write(&c->io, p, n, c->timeout_ms) == 0 ? 0 : -1;
+}
 
-		if (c->ssl != NULL) {
-			w = SSL_write(c->ssl, p, (int)(n > 65536 ? 65536 : n));
-			if (w <= 0)
-				return -1;
-		} else {
-			w = write(c->fd, p, n);
-			if (w == -1 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+int
+mbd_conn_tls(struct conn *c, void *ssl_ctx, const char *proto,
+    const char *rip, const char *lip)
+{
+	struct err err;
+
+	if (tls_io_accept(&c->io, ssl_ctx, 0, PRELOGIN_TIMEOUT_MS, &err) == 0)
+		return 0;
+	mbd_log(LOG_INFO, "%s-login: Disconnected (TLS handshaking failed): "
+	    "rip=%s, lip=%s", proto, rip, lip);
+	return -1;
 }
 
 /* One line of at most limit bytes (without LF): 1 ok, 0 EOF or timeout,
@@ -389,7 +358,7 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wv, sizeof(wv));
 	}
 	memset(&c, 0, sizeof(c));
-	c.fd = fd;
+	tls_io_init(&c.io, fd, fd);
 	c.rbuf = xmalloc(16384);
 	c.timeout_ms = PRELOGIN_TIMEOUT_MS;
 	memset(&pc, 0, sizeof(pc));
@@ -401,16 +370,9 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 	pc.no_flag_updates = cfg->pop3_no_flag_updates;
 	pc.login = login;
 	pc.ctx = &x;
-	if (implicit_tls) {
-		c.ssl = SSL_new(ssl_ctx);
-		if (c.ssl == NULL || SSL_set_fd(c.ssl, fd) != 1 ||
-		    SSL_accept(c.ssl) != 1) {
-			mbd_log(LOG_INFO, "pop3-login: Disconnected (TLS "
-			    "handshaking failed): rip=%s, lip=%s", x.rip,
-			    x.lip);
-			goto out;
-		}
-	}
+	if (implicit_tls &&
+	    mbd_conn_tls(&c, ssl_ctx, "pop3", x.rip, x.lip) == -1)
+		goto out;
 	/* dovecot: a connection whose ends have one address is secured */
 	pop3_session_init(&s, &pc, implicit_tls, strcmp(x.rip, x.lip) == 0);
 	x.s = &s;
@@ -434,14 +396,9 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 				break;
 			/* nothing pipelined after STLS is executed */
 			c.roff = c.rlen = 0;
-			c.ssl = SSL_new(ssl_ctx);
-			if (c.ssl == NULL || SSL_set_fd(c.ssl, fd) != 1 ||
-			    SSL_accept(c.ssl) != 1) {
-				mbd_log(LOG_INFO, "pop3-login: Disconnected "
-				    "(TLS handshaking failed): rip=%s, lip=%s",
-				    x.rip, x.lip);
+			if (mbd_conn_tls(&c, ssl_ctx, "pop3", x.rip,
+			    x.lip) == -1)
 				break;
-			}
 			pop3_session_tls_started(&s);
 		}
 	}
@@ -458,10 +415,7 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 	buf_free(&line);
 	pop3_session_free(&s);
 out:
-	if (c.ssl != NULL) {
-		(void)SSL_shutdown(c.ssl);
-		SSL_free(c.ssl);
-	}
+	tls_io_end(&c.io);
 	if (x.lock_fd >= 0)
 		(void)close(x.lock_fd);
 	free(c.rbuf);

@@ -78,6 +78,13 @@ unsigned smtpd_privacy(const char *value);
 /* Runs one SMTP session to its end; returns 0, or 1 after an I/O error. */
 int	smtpd_session(struct smtpd_ctx *, const struct smtpd_peer *);
 
+/*
+ * Loads the STARTTLS server context of the cf (ServerCertFile ...) into
+ * this process, so that workers started from it need not read the key
+ * after giving up root; -1 when the cf has none (no STARTTLS).
+ */
+int	smtpd_tls_preload(struct cf *);
+
 /* RunAsUser as ids; 0 when the cf does not set it. */
 int	smtpd_runas_user(struct cf *, uid_t *, gid_t *);
 

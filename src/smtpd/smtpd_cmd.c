@@ -30,7 +30,7 @@ short_addr(const char *a, char out[MAXSHORTSTR + 1])
 }
 
 /* A letter of the port's M= modifiers (${daemon_flags}). */
-static int
+int
 port_flag(struct session *s, int c)
 {
 	const char *f = s->peer->daemon_flags;
@@ -56,7 +56,9 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 			return;
 		}
 	cf_macro_define(s->cf, "s", arg);
-	cf_macro_define(s->cf, "r", esmtp ? "ESMTP" : "SMTP");
+	/* RFC 3848's names for a session under TLS, as sendmail says */
+	cf_macro_define(s->cf, "r", esmtp ? (s->tls_active ? "ESMTPS" :
+	    "ESMTP") : "SMTP");
 	s->helo = 1;
 	s->esmtp = esmtp;
 	if (s->has_mail)
@@ -82,6 +84,8 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	reply(s, "250-DSN");
 	if (!(s->privacy & PRIV_NOETRN) && !port_flag(s, 'E'))
 		reply(s, "250-ETRN");
+	if (smtpd_tls_offer(s))
+		reply(s, "250-STARTTLS");
 	reply(s, "250-DELIVERBY");
 	reply(s, "250 HELP");
 }

@@ -13,6 +13,7 @@
 #include "smtp/smtp.h"
 #include "smtpd.h"
 #include "stats/stats.h"
+#include "tls/tls.h"
 
 #define SMTPD_MAXCMD	2047	/* a command this long gets 421 */
 #define SMTPD_MAXBAD	25	/* bad commands before we hang up */
@@ -23,6 +24,12 @@ struct session {
 	const struct smtpd_peer	*peer;
 	struct cf		*cf;
 
+	struct tls_io		 io;		/* the client's bytes, plain or
+						   through TLS */
+	int			 tls_active;	/* STARTTLS done (or SMTPS) */
+	int			 tls_nooffer;	/* srv_features S, SMTPS */
+	int			 tls_noverify;	/* srv_features V */
+	long			 tls_timeout;	/* Timeout.starttls */
 	char			*ibuf;		/* bytes read, not yet used */
 	size_t			 ioff, ilen, icap;
 	int			 eof;
@@ -80,7 +87,18 @@ int	session_fill_within(struct session *, long timeout);
 int	session_flush(struct session *);
 void	session_reset_tx(struct session *);
 
+/* smtpd_tls.c */
+/* Clears the TLS macros ({verify} NONE) and asks srv_features. */
+void	smtpd_tls_session_start(struct session *);
+/* 1 when EHLO lists STARTTLS (certificate loaded, not yet in TLS). */
+int	smtpd_tls_offer(struct session *);
+void	cmd_starttls(struct session *, const char *arg);
+/* The handshake on an M=s port before the greeting; -1: hang up. */
+int	smtpd_tls_smtps(struct session *);
+
 /* smtpd_cmd.c */
+/* 1 if the port's M= modifiers (${daemon_flags}) have letter c. */
+int	port_flag(struct session *, int c);
 void	cmd_helo(struct session *, char *arg, int esmtp);
 void	cmd_mail(struct session *, char *arg);
 void	cmd_rcpt(struct session *, char *arg);

@@ -48,7 +48,7 @@ session_flush(struct session *s)
 {
 	if (s->out.len == 0 || s->ioerr)
 		return s->ioerr ? -1 : 0;
-	if (fdio_write_all(s->ctx->fd_out, s->out.data, s->out.len) == -1)
+	if (tls_io_write(&s->io, s->out.data, s->out.len, -1) != 0)
 		s->ioerr = 1;
 	buf_reset(&s->out);
 	return s->ioerr ? -1 : 0;
@@ -65,9 +65,7 @@ session_fill(struct session *s)
 int
 session_fill_within(struct session *s, long timeout)
 {
-	struct pollfd pfd;
 	ssize_t n;
-	int rc;
 
 	if (s->eof || s->ioerr)
 		return -1;
@@ -80,19 +78,9 @@ session_fill_within(struct session *s, long timeout)
 		s->icap = s->ilen + SMTPD_READ;
 		s->ibuf = xreallocarray(s->ibuf, s->icap + 1, 1);
 	}
-	pfd.fd = s->ctx->fd_in;
-	pfd.events = POLLIN;
-	do
-		rc = poll(&pfd, 1, timeout > INT_MAX / 1000 ? -1 :
-		    (int)(timeout * 1000));
-	while (rc == -1 && errno == EINTR);
-	if (rc == 0) {
-		s->eof = 1;	/* timeout */
-		return -1;
-	}
-	do
-		n = read(s->ctx->fd_in, s->ibuf + s->ilen, s->icap - s->ilen);
-	while (n == -1 && errno == EINTR);
+	/* a timeout (-2) ends the session like EOF */
+	n = tls_io_read(&s->io, s->ibuf + s->ilen, s->icap - s->ilen,
+	    timeout > INT_MAX / 1000 ? -1 : (int)(timeout * 1000));
 	if (n <= 0) {
 		s->eof = 1;
 		return -1;
@@ -160,14 +148,8 @@ session_getline(struct session *s, size_t *len)
 int
 session_pipelined(struct session *s, const char *verb)
 {
-	struct pollfd pfd;
-
-	if (s->ilen <= s->ioff) {
-		pfd.fd = s->ctx->fd_in;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
-			return 0;
-	}
+	if (s->ilen <= s->ioff && !tls_io_readable(&s->io, 0))
+		return 0;
 	log_msg(LOG_NOTICE, s->have_id ? s->id : NULL, "%s: improper "
 	    "command pipelining after %s", s->relay, verb);
 	reply(s, "554 5.5.0 SMTP protocol error");

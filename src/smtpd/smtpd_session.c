@@ -257,17 +257,9 @@ greeting(struct session *s)
 static int
 early_talker(struct session *s, long delay_ms)
 {
-	struct pollfd pfd;
-	int rc;
-
 	if (s->ilen > s->ioff)
 		return 1;
-	pfd.fd = s->ctx->fd_in;
-	pfd.events = POLLIN;
-	do
-		rc = poll(&pfd, 1, delay_ms > 0 ? (int)delay_ms : 0);
-	while (rc == -1 && errno == EINTR);
-	return rc == 1 && (pfd.revents & (POLLIN | POLLHUP));
+	return tls_io_readable(&s->io, delay_ms > 0 ? (int)delay_ms : 0);
 }
 
 /* The greet_pause ruleset's delay in milliseconds (0: none). */
@@ -441,11 +433,7 @@ dispatch(struct session *s, char *line, size_t len)
 		cmd_etrn(s, c.arg);
 		break;
 	case SMTP_STARTTLS:
-		if (s->ctx->bs)
-			reply(s, "454 4.3.3 TLS not available after start");
-		else if (!too_many_bad(s))
-			reply(s, "500 5.5.1 Command unrecognized: \"%s\"",
-			    copy);
+		cmd_starttls(s, c.arg != NULL ? c.arg : "");
 		break;
 	case SMTP_AUTH:
 		reply(s, "503 5.3.3 AUTH not available");
@@ -481,6 +469,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	s.laststate = "connect";
 	s.cmd_timeout = cf_time_option(s.cf, "Timeout.command", 3600);
 	s.data_timeout = cf_time_option(s.cf, "Timeout.datablock", 3600);
+	s.tls_timeout = cf_time_option(s.cf, "Timeout.starttls", 3600);
+	tls_io_init(&s.io, ctx->fd_in, ctx->fd_out);
 	s.privacy = smtpd_privacy(cf_option_value(s.cf, "PrivacyOptions"));
 	if ((v = cf_option_value(s.cf, "MaxMessageSize")) != NULL)
 		s.maxsize = atol(v);
@@ -504,6 +494,10 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	cf_set_errfn(s.cf, on_cf_error, &s);
 	define_peer(&s);
 	session_reset_tx(&s);
+	smtpd_tls_session_start(&s);
+	/* SMTPS (M=s): TLS before anything else is said */
+	if (port_flag(&s, 's') && smtpd_tls_smtps(&s) == -1)
+		s.quit = s.ioerr = 1;
 
 	if (peer->addr != NULL) {
 		enum cf_verdict v;
@@ -575,6 +569,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	free(s.errtext);
 	free(s.nullreply);
 	free(s.ibuf);
+	tls_io_end(&s.io);
 	buf_free(&s.out);
 	buf_free(&s.err);
 	return rc;
