@@ -328,3 +328,49 @@ def test_unloadable_certificate_means_no_starttls(tmp_path, pki):
         s.quit()
     finally:
         d.stop()
+
+
+def worker_uids(pid):
+    """Real uids of the daemon's children (its pre-forked workers)."""
+    uids = set()
+    for t in os.listdir("/proc"):
+        if not t.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % t) as f:
+                st = dict(l.split(":", 1) for l in f if ":" in l)
+        except OSError:
+            continue
+        if int(st["PPid"]) == pid:
+            uids.add(int(st["Uid"].split()[0]))
+    return uids
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_root_only_key_still_gives_starttls(tmp_path, pki):
+    """The usual layout: the key is 0600 root in a 0700 folder while
+    the workers run as the queue's owner.  The key is loaded before
+    they give root up, so STARTTLS is still offered."""
+    keys = tmp_path / "private"
+    keys.mkdir(mode=0o700)
+    for f in ("server.pem", "server.key"):
+        shutil.copy(os.path.join(pki, f), keys / f)
+        os.chmod(keys / f, 0o600)
+    d = Daemon(str(tmp_path / "d"), mc_extra=tls_mc(pki).replace(
+        "%s/server" % pki, "%s/server" % keys))
+    # the workers become nobody, the owner of the queue
+    for p in (tmp_path, tmp_path / "d"):
+        os.chmod(p, 0o755)
+    os.chown(os.path.join(d.root, "mqueue"), 65534, 65534)
+    d.start()
+    try:
+        assert 65534 in worker_uids(d.pid)
+        s = smtplib.SMTP("127.0.0.1", d.port, timeout=10)
+        s.ehlo("client.example.net")
+        assert s.has_extn("starttls")
+        assert s.starttls(context=client_ctx(pki))[0] == 220
+        s.ehlo("client.example.net")
+        send_one(s)
+        s.quit()
+    finally:
+        d.stop()

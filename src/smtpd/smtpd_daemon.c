@@ -419,6 +419,10 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		return 71;	/* EX_OSERR */
 	}
 	choose_user(&pool);
+	/* certificates and keys are often readable by root only: load
+	 * them here, before the workers give root up, and let them share
+	 * the context */
+	(void)smtpd_tls_preload(ctx->cf);
 	if (getenv("MAILSYS_RESTART") != NULL) {
 		foreground = 1;		/* restarted by SIGHUP: detached */
 		(void)unsetenv("MAILSYS_RESTART");
