@@ -35,6 +35,9 @@ struct dlv_rcpt {
 	int		 status;	/* sysexits value after the attempt */
 	char		 dsn[16];	/* "2.0.0", "5.1.1" ... */
 	char		*text;		/* what stat= says */
+	char		*rmta;		/* the remote MTA that answered, or NULL */
+	char		*reply;		/* its reply ("550 5.1.1 ..."), or NULL:
+					   a DSN's Remote-MTA, Diagnostic-Code */
 };
 
 /*

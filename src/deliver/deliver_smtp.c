@@ -276,6 +276,10 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	rc = mx_hosts(r[0].host ? r[0].host : "", &hosts, &dsn, &why, &rl);
 	if (rc != 0) {
 		set_all(r, n, rc, dsn, buf_cstr(&why));
+		if (dsn != NULL && strcmp(dsn, "5.1.10") == 0)		/* as sendmail says it */
+			for (i = 0; i < n; i++)
+				r[i].reply = xstrdup("556 Host does not "
+				    "accept mail: MX 0 .");
 		if (rl.len > 0)
 			*relay = buf_steal(&rl);
 		goto out;
@@ -345,6 +349,12 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		free(r[i].text);
 		r[i].text = xstrdup(x != NULL && x->stat != NULL ? x->stat :
 		    res.stat != NULL ? res.stat : "Deferred");
+		if (r[i].status != EX_OK && (x != NULL && x->reply != NULL ?
+		    x->reply : res.reply) != NULL) {
+			r[i].reply = xstrdup(x != NULL && x->reply != NULL ?
+			    x->reply : res.reply);
+			r[i].rmta = res.host ? xstrdup(res.host) : NULL;
+		}
 	}
 	smtpc_result_free(&res);
 out:

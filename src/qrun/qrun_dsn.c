@@ -70,7 +70,31 @@ put_original(struct qrun_msg *q, struct dsn_sink *d, int headers_only)
 		dm.qf = &hq;
 		dm.dffd = -1;
 	}
-	(void)dlv_write_message_cb(&dm, &m, q->qf.sender, tx_sink, d, d->err);
+	(void)dlv_write_message_cb(&dm, &m, q->sender, tx_sink, d, d->err);
+}
+
+/*
+ * Final-Recipient names the address the mailer was given: an SMTP
+ * mailer's RCPT argument, otherwise the recipient itself, without
+ * angle brackets either way.
+ */
+static void
+put_final_rcpt(struct qrun_msg *q, const struct qrun_target *t, struct buf *b)
+{
+	struct cf_mailer_info m;
+	const char *a = t->paddr;
+	size_t n;
+
+	if (cf_mailer_info(q->cf, t->mailer, &m) == 0 && m.path != NULL &&
+	    strcmp(m.path, "[IPC]") == 0 && t->user != NULL &&
+	    t->user[0] != '\0')
+		a = t->user;
+	n = strlen(a);
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>')
+		(void)buf_printf(b, "Final-Recipient: RFC822; %.*s\n",
+		    (int)(n - 2), a + 1);
+	else
+		(void)buf_printf(b, "Final-Recipient: RFC822; %s\n", a);
 }
 
 /* The targets a notice is about: in state which, errors going to owner. */
@@ -92,7 +116,7 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 	struct msg bm;
 	struct qf qf;
 	struct err err;
-	struct buf b, date;
+	struct buf b, date, until;
 	char id[QUEUE_ID_MAX], t[32];
 	const char *j = cf_macro_value(q->cf, "j");
 	time_t now = time(NULL);
@@ -111,6 +135,7 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 	}
 	buf_init(&b, 0);
 	buf_init(&date, 0);
+	buf_init(&until, 0);
 	msg_arpadate(now, &date);
 	msg_tdate(now, t);
 	d.tx = tx;
@@ -152,10 +177,24 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 		if (!about(t2, which, owner))
 			continue;
 		buf_reset(&b);
-		(void)buf_printf(&b, "Final-Recipient: RFC822; %s\n"
-		    "Action: %s\nStatus: %s\nLast-Attempt-Date: %s\n\n",
-		    t2->paddr, warning ? "delayed" : "failed", t2->dsn,
+		put_final_rcpt(q, t2, &b);
+		(void)buf_printf(&b, "Action: %s\nStatus: %s\n", warning ?
+		    "delayed" : "failed", t2->dsn);
+		if (t2->rmta != NULL)
+			(void)buf_printf(&b, "Remote-MTA: DNS; %s\n", t2->rmta);
+		if (t2->reply != NULL)
+			(void)buf_printf(&b, "Diagnostic-Code: SMTP; %s\n",
+			    t2->reply);
+		(void)buf_printf(&b, "Last-Attempt-Date: %s\n",
 		    buf_cstr(&date));
+		if (warning) {
+			buf_reset(&until);
+			msg_arpadate((time_t)q->qf.ctime + qrun_time_opt(q->cf,
+			    "Timeout.queuereturn", 5 * 86400, 'd'), &until);
+			(void)buf_printf(&b, "Will-Retry-Until: %s\n",
+			    buf_cstr(&until));
+		}
+		(void)buf_adds(&b, "\n");
 		put(&d, buf_cstr(&b));
 	}
 	buf_reset(&b);
@@ -200,8 +239,11 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 	    "\n\tboundary=\"%s/%s\"", q->id, j);
 	HDR("Content-Type", buf_cstr(&b));
 	if (warning) {
-		HDR("Subject", " Warning: could not send message for past "
-		    "4 hours");
+		buf_reset(&b);
+		(void)buf_adds(&b, " Warning: could not send message for past ");
+		qrun_fmt_interval(qrun_time_opt(q->cf, "Timeout.queuewarn",
+		    4 * 3600, 'h'), &b);
+		HDR("Subject", buf_cstr(&b));
 		HDR("Auto-Submitted", " auto-generated (warning-timeout)");
 	} else if (kind == QN_POSTMASTER) {
 		HDR("Subject", " Postmaster notify: see transcript for details");
@@ -233,4 +275,5 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 	msg_free(&bm);
 	buf_free(&b);
 	buf_free(&date);
+	buf_free(&until);
 }

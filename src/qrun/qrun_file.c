@@ -234,6 +234,8 @@ qrun_close(struct qrun_msg *q)
 		free(q->targets[k].host);
 		free(q->targets[k].user);
 		free(q->targets[k].text);
+		free(q->targets[k].rmta);
+		free(q->targets[k].reply);
 		free(q->targets[k].owner);
 		free(q->targets[k].noshell);
 	}

@@ -40,6 +40,7 @@ struct qrun_target {
 	int		 status;	/* sysexits value */
 	char		 dsn[16];
 	char		*text;
+	char		*rmta, *reply;	/* who refused it and how (DSN) */
 	FILE		*verbose_out;	/* -v: outcomes said here */
 };
 
@@ -69,6 +70,9 @@ qrun_same(const char *a, const char *b)
 
 /* "HH:MM:SS" or "D+HH:MM:SS" as sendmail's delay= says it. */
 void	qrun_fmt_delay(time_t secs, char *out, size_t size);
+/* "4 hours", "1 day, 2 hours", "zero seconds": an interval in words, as
+ * notices name the timeouts. */
+void	qrun_fmt_interval(long secs, struct buf *out);
 /* The uid and gid of the DefaultUser option ("8:12", "mailnull"). */
 void	qrun_default_user(struct cf *, long *uid, long *gid);
 

@@ -55,6 +55,34 @@ qrun_fmt_delay(time_t secs, char *out, size_t size)
 		    (long)(secs % 60));
 }
 
+void
+qrun_fmt_interval(long secs, struct buf *out)
+{
+	static const struct {
+		const char	*name;
+		long		 secs;
+	} unit[] = {
+		{ "week", 7 * 86400 }, { "day", 86400 }, { "hour", 3600 },
+		{ "minute", 60 }, { "second", 1 },
+	};
+	const char *sep = "";
+	size_t i;
+	long n;
+
+	if (secs <= 0) {
+		(void)buf_adds(out, "zero seconds");
+		return;
+	}
+	for (i = 0; i < sizeof(unit) / sizeof(unit[0]); i++) {
+		if ((n = secs / unit[i].secs) == 0)
+			continue;
+		secs -= n * unit[i].secs;
+		(void)buf_printf(out, "%s%ld %s%s", sep, n, unit[i].name,
+		    n == 1 ? "" : "s");
+		sep = ", ";
+	}
+}
+
 /*
  * The controlling user of target k: the user whose .forward, or the
  * owner of the :include: file, named it; -1 when none (an alias's).
@@ -186,9 +214,17 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 			if (t->verbose_out != NULL)
 				(void)fprintf(t->verbose_out, "%s... Sent\n",
 				    t->paddr);
-		} else
+		} else {
 			qrun_fail(t, r[i].status, r[i].dsn, r[i].text);
+			free(t->rmta);
+			free(t->reply);
+			t->rmta = r[i].rmta;
+			t->reply = r[i].reply;
+			r[i].rmta = r[i].reply = NULL;
+		}
 		free(r[i].text);
+		free(r[i].rmta);
+		free(r[i].reply);
 	}
 	free(sender);
 	free(r);
@@ -276,16 +312,17 @@ expire(struct qrun_msg *q)
 		if (q->targets[k].state == QT_DEFER) {
 			deferred = 1;
 			if (age >= ret) {
-				char why[128];
+				struct buf why;
 
-				(void)snprintf(why, sizeof(why), "Cannot send "
-				    "message for %ld days", ret / 86400);
+				buf_init(&why, 0);
+				(void)buf_adds(&why, "Cannot send message for ");
+				qrun_fmt_interval(ret, &why);
 				q->targets[k].status = 69;
 				q->targets[k].state = QT_FAILED;
 				(void)snprintf(q->targets[k].dsn,
 				    sizeof(q->targets[k].dsn), "4.4.7");
 				free(q->targets[k].text);
-				q->targets[k].text = xstrdup(why);
+				q->targets[k].text = buf_steal(&why);
 			}
 		}
 	if (deferred && age >= warn && age < ret &&
