@@ -15,6 +15,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -162,3 +163,52 @@ def test_restrictmailq_and_restrictqrun(msp):
                        capture_output=True, timeout=30)
     assert (p.returncode, p.stdout) == (
         77, b"You do not have permission to process the queue\n"), p
+
+
+def test_queue_runner_daemon_sends_what_waits(msp):
+    """sendmail -q2s without -bd, as sm-client runs the MSP's queue: it
+    detaches, writes the PidFile, runs the queue at each interval (a
+    message queued after it started is sent on within a few seconds)
+    and stops on SIGTERM."""
+    from procs import stop_daemon
+    from test_deliver import Sink
+    root, cf, q, nobody = msp
+    sink = Sink()
+    with open(cf) as f:
+        text = f.read()
+    with open(cf, "w") as f:        # the MTA the MSP relays to: the sink
+        f.write(text.replace("A=TCP $h", "A=TCP $h %d" % sink.port))
+    pidfile = os.path.join(root, "sm-client.pid")
+    pid = None
+    try:
+        p = subprocess.run([SENDMAIL, "-C", cf, "-L", "sm-msp-queue",
+                            "-q2s"], capture_output=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        for _ in range(250):
+            if os.path.exists(pidfile):
+                with open(pidfile) as f:
+                    lines = f.read().split("\n")
+                if lines[0].isdigit() and len(lines) > 1 and lines[1]:
+                    pid = int(lines[0])
+                    break
+            time.sleep(0.02)
+        assert pid, "no pid file"
+        assert lines[1].endswith("-q2s"), lines
+        os.kill(pid, 0)                     # still running: a daemon
+        p = submit(cf, ["-oi", "joe@example.org"],
+                   b"Subject: later\n\nqueued for the runner\n")
+        assert p.returncode == 0, p.stderr
+        assert len(queued(q)) == 1
+        for _ in range(400):
+            if sink.messages and not queued(q):
+                break
+            time.sleep(0.02)
+        assert len(sink.messages) == 1, sink.messages
+        assert b"queued for the runner" in sink.messages[0]["data"]
+        assert queued(q) == []
+    finally:
+        if pid:
+            stop_daemon(pid)
+        sink.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -107,6 +107,13 @@ void		 cf_resolved_free(struct cf_resolved *);
 /* Each item of a comma-separated address list, as written, to fn. */
 void		 cf_addr_list(struct cf *, const char *list,
 		    void (*fn)(void *arg, const char *item), void *arg);
+/*
+ * Ruleset 5 for a recipient whose mailer has F=5 (after aliasing, as
+ * sendmail's maplocaluser): 1 and the new address in out (unless out
+ * is NULL) when it sends it elsewhere, else 0.
+ */
+int		 cf_localaddr(struct cf *, const struct cf_resolved *,
+		    struct cf_resolved *out);
 /* 1 when the recipient may be accepted; 0 after "User unknown". */
 int		 cf_rcpt_known(struct cf *, const struct cf_resolved *,
 		    const char *to);

@@ -24,6 +24,13 @@ mailer_name(const struct cf_addr *a)
 	return a->mailer != NULL ? a->mailer->name : "error";
 }
 
+/* Two strings equal, NULL taken as "". */
+static int
+same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
 int
 cf_addr_resolve(struct cf *cf, const char *s, int isrcpt, int delim,
     size_t *end_out, struct cf_resolved *out)
@@ -144,17 +151,19 @@ out:
 	return v;
 }
 
-/* Ruleset 5 sends a local name to another mailer: 1 when it does. */
-static int
-localaddr_moves(struct cf *cf, const struct cf_resolved *r)
+int
+cf_localaddr(struct cf *cf, const struct cf_resolved *r,
+    struct cf_resolved *out)
 {
 	struct cf_mailer *m = cf_mailer_find(cf, r->mailer);
 	struct cf_addr n;
 	char **pvp;
 	int moved = 0;
 
-	if (m == NULL || !m->flags['5'] || cf->rules[RS_LOCALADDR] == NULL)
+	if (m == NULL || !m->flags['5'] || cf->rules[RS_LOCALADDR] == NULL ||
+	    r->user == NULL)
 		return 0;
+	cf_macro_define(cf, "h", r->host);
 	pvp = cf_pvp_new(cf);
 	if (cf_prescan(cf, r->user, '\0', &cf->tok_ext, pvp, NULL,
 	    NULL) == 0 && pvp[0] != NULL &&
@@ -162,7 +171,16 @@ localaddr_moves(struct cf *cf, const struct cf_resolved *r)
 	    pvp[0] != NULL && (unsigned char)pvp[0][0] == META_CANONNET) {
 		cf_buildaddr(cf, pvp, 0, &n);
 		moved = n.mailer != NULL && (n.mailer != m ||
-		    (n.user != NULL && strcmp(n.user, r->user) != 0));
+		    !same_str(n.user, r->user) || !same_str(n.host, r->host));
+		if (moved && out != NULL) {
+			memset(out, 0, sizeof(*out));
+			out->mailer = xstrdup(n.mailer->name);
+			out->host = n.host ? xstrdup(n.host) : NULL;
+			out->user = n.user ? xstrdup(n.user) : NULL;
+			out->tempfail = n.queueup;
+			out->local = n.mailer->flags['l'];
+			out->aliasable = n.mailer->flags['A'];
+		}
 		cf_addr_free(&n);
 	}
 	cf_pvp_free(cf, pvp);
@@ -207,7 +225,7 @@ cf_rcpt_known(struct cf *cf, const struct cf_resolved *r, const char *to)
 		if (found == 1)
 			return 1;
 	}
-	if (m->flags['l'] && localaddr_moves(cf, r))
+	if (m->flags['l'] && cf_localaddr(cf, r, NULL))
 		return 1;
 	if (m->flags['w'] && str_casecmp(r->user, "postmaster") != 0 &&
 	    getpwnam(r->user) == NULL) {

@@ -335,7 +335,7 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 		}
 		buf_free(&val);
 	}
-	if (m->flags['l'] && localaddr(v, r, depth))
+	if (localaddr(v, r, depth))
 		return;
 	if (m->flags['w'] && str_casecmp(r->a.user, "postmaster") != 0 &&
 	    !user_known(r->a.user)) {

@@ -217,25 +217,23 @@ forward(struct qrun_msg *q, const struct passwd *pw, size_t i, size_t top,
 	buf_free(&text);
 }
 
-void
-qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
-    int depth)
+/* addr resolved to r (ok: without error) into q's targets. */
+static void
+expand_resolved(struct qrun_msg *q, const char *addr,
+    const struct cf_resolved *r, int ok, int parent, size_t top, int depth)
 {
-	struct cf_resolved r;
+	struct cf_resolved moved;
 	struct buf val;
 	size_t i, before;
-	int found, ok;
+	int found;
 
-	ok = cf_addr_resolve(q->cf, addr, 1, '\0', NULL, &r) == 0;
 	before = q->ntargets;
-	i = add_target(q, addr, &r, parent, top);
-	if (q->ntargets == before) {
-		cf_resolved_free(&r);
+	i = add_target(q, addr, r, parent, top);
+	if (q->ntargets == before)
 		return;		/* a duplicate */
-	}
 	if (ok && parent >= 0 && (q->targets[parent].unsafe ||
-	    q->targets[parent].noshell != NULL) && (strcmp(r.mailer,
-	    "prog") == 0 || strcmp(r.mailer, "*file*") == 0)) {
+	    q->targets[parent].noshell != NULL) && (strcmp(r->mailer,
+	    "prog") == 0 || strcmp(r->mailer, "*file*") == 0)) {
 		const char *j = cf_macro_value(q->cf, "j");
 		char why[600];
 
@@ -243,64 +241,77 @@ qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
 			(void)snprintf(why, sizeof(why), "User %s@%s doesn't "
 			    "have a valid shell for mailing to %s",
 			    q->targets[parent].noshell, j ? j : "localhost",
-			    strcmp(r.mailer, "prog") == 0 ? "programs" :
+			    strcmp(r->mailer, "prog") == 0 ? "programs" :
 			    "files");
 		else
 			(void)snprintf(why, sizeof(why), "Address %s is unsafe "
 			    "for mailing to %s", q->targets[parent].paddr,
-			    strcmp(r.mailer, "prog") == 0 ? "programs" :
+			    strcmp(r->mailer, "prog") == 0 ? "programs" :
 			    "files");
 		qrun_fail(&q->targets[i], EX_NOUSER, "5.7.1", why);
-		cf_resolved_free(&r);
 		return;
 	}
-	if (ok && strcmp(r.mailer, "*include*") == 0) {
+	if (ok && strcmp(r->mailer, "*include*") == 0) {
 		if (depth < MAXALIASDEPTH)
 			qrun_include(q, i, top, depth);
 		else
 			qrun_fail(&q->targets[i], EX_NOUSER, "5.4.6",
 			    "aliasing/forwarding loop broken");
-		cf_resolved_free(&r);
 		return;
 	}
-	if (!ok || strcmp(r.mailer, "error") == 0) {
-		qrun_fail(&q->targets[i], r.tempfail ? EX_TEMPFAIL : EX_NOUSER,
-		    r.tempfail ? "4.0.0" : "5.1.1", q->lasterr[0] ?
+	if (!ok || strcmp(r->mailer, "error") == 0) {
+		qrun_fail(&q->targets[i], r->tempfail ? EX_TEMPFAIL : EX_NOUSER,
+		    r->tempfail ? "4.0.0" : "5.1.1", q->lasterr[0] ?
 		    q->lasterr : "Invalid address");
-		cf_resolved_free(&r);
 		return;
 	}
-	if (r.aliasable && r.user[0] != '"' && r.user[0] != '\\' &&
+	if (r->aliasable && r->user[0] != '"' && r->user[0] != '\\' &&
 	    depth < MAXALIASDEPTH) {
 		buf_init(&val, 0);
-		found = cf_alias(q->cf, r.user, &val);
+		found = cf_alias(q->cf, r->user, &val);
 		if (found == 1) {
 			q->targets[i].state = QT_EXPANDED;
-			q->targets[i].owner = qrun_owner_of(q->cf, r.user);
+			q->targets[i].owner = qrun_owner_of(q->cf, r->user);
 			qrun_expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
 		} else if (found == -1)
 			qrun_fail(&q->targets[i], EX_TEMPFAIL, "4.3.0",
 			    "Deferred: alias database unavailable");
 		buf_free(&val);
-		if (found != 0) {
-			cf_resolved_free(&r);
+		if (found != 0)
 			return;
-		}
 	}
-	if (r.local && q->targets[i].state == QT_DELIVER) {
+	/* F=5: ruleset 5 may send it elsewhere (a user+detail, a relay
+	 * for local names, FEATURE(msp)'s MTA host) */
+	if (depth < MAXALIASDEPTH && cf_localaddr(q->cf, r, &moved) == 1) {
+		q->targets[i].state = QT_EXPANDED;
+		expand_resolved(q, addr, &moved, 1, (int)i, top, depth + 1);
+		cf_resolved_free(&moved);
+		return;
+	}
+	if (r->local && q->targets[i].state == QT_DELIVER) {
 		struct cf_mailer_info m;
-		const char *u = r.user[0] == '\\' ? r.user + 1 : r.user;
+		const char *u = r->user[0] == '\\' ? r->user + 1 : r->user;
 		struct passwd *pw = getpwnam(u);
 
-		if (cf_mailer_info(q->cf, r.mailer, &m) == 0 && m.flags['w'] &&
+		if (cf_mailer_info(q->cf, r->mailer, &m) == 0 && m.flags['w'] &&
 		    pw == NULL && str_casecmp(u, "postmaster") != 0) {
 			qrun_fail(&q->targets[i], EX_NOUSER, "5.1.1", "User unknown");
 			log_unknown(q, i);
 		}
-		else if (pw != NULL && r.user[0] != '\\' &&
-		    strcmp(r.mailer, "local") == 0 && depth < MAXALIASDEPTH)
+		else if (pw != NULL && r->user[0] != '\\' &&
+		    strcmp(r->mailer, "local") == 0 && depth < MAXALIASDEPTH)
 			forward(q, pw, i, top, depth);
 	}
-	cf_resolved_free(&r);
 }
 
+void
+qrun_expand(struct qrun_msg *q, const char *addr, int parent, size_t top,
+    int depth)
+{
+	struct cf_resolved r;
+	int ok;
+
+	ok = cf_addr_resolve(q->cf, addr, 1, '\0', NULL, &r) == 0;
+	expand_resolved(q, addr, &r, ok, parent, top, depth);
+	cf_resolved_free(&r);
+}

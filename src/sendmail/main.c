@@ -262,6 +262,25 @@ parse_args(struct opts *o, int argc, char **argv, int *optind_out)
 	*optind_out = optind;
 }
 
+/*
+ * The interval of a -q value: "1h", "30m", "p" (persistent: a run
+ * each second), "p5m"; 0 for a one-time run or a filter ("", "f",
+ * "Rhost", "I1234").
+ */
+static long
+queue_interval(const char *q)
+{
+	long t;
+
+	if (*q == 'p')
+		return q[1] == '\0' ? 1 : (t = cf_time_value(q + 1, 'm')) >
+		    0 ? t : 1;
+	if (*q < '0' || *q > '9')
+		return 0;
+	t = cf_time_value(q, 'm');
+	return t > 0 ? t : 0;
+}
+
 static void
 apply_command_line(struct cf *cf, struct opts *o)
 {
@@ -490,9 +509,11 @@ main(int argc, char **argv)
 	obsolete_flags(argc, argv);
 	parse_args(&o, argc, argv, &first);
 	if (o.cffile == NULL) {
-		/* submission goes through the MSP's cf when there is one */
+		/* submission goes through the MSP's cf when there is one;
+		 * a queue run (-q) is the MTA's unless -Ac asks */
 		o.cffile = DEFAULT_CF;
-		if ((o.mode == 'm' || o.mode == 's') && o.sub.use_cf != 'm' &&
+		if ((o.sub.use_cf == 'c' || (((o.mode == 'm' && o.nqargs ==
+		    0) || o.mode == 's') && o.sub.use_cf != 'm')) &&
 		    access(SUBMIT_CF, R_OK) == 0)
 			o.cffile = SUBMIT_CF;
 		/* mailq -Ac lists the MSP's queue */
@@ -589,9 +610,14 @@ main(int argc, char **argv)
 		break;
 	case 'm':
 		if (o.nqargs > 0) {
-			/* sendmail -q, -qf: one run over the queue */
+			/* sendmail -q, -qf: one run over the queue; -q1h,
+			 * -qp: a daemon running it at that interval */
+			long ivl = queue_interval(o.qargs[o.nqargs - 1]);
+
 			rc = queue_permitted(cf, 1);
-			if (rc == EX_OK)
+			if (rc == EX_OK && ivl > 0)
+				rc = mode_queue_daemon(cf, argv, ivl);
+			else if (rc == EX_OK)
 				rc = mode_queue_run(cf, o.verbose, o.qargs,
 				    o.nqargs);
 			break;
@@ -603,7 +629,7 @@ main(int argc, char **argv)
 	case 'd':
 	case 'D':
 		rc = mode_bd(cf, argv, o.mode == 'D', o.nqargs > 0 ?
-		    cf_time_value(o.qargs[o.nqargs - 1], 'm') : 0);
+		    queue_interval(o.qargs[o.nqargs - 1]) : 0);
 		break;
 	default:
 		(void)fprintf(stderr, "sendmail: operation mode -b%c is not "

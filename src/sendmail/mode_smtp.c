@@ -116,6 +116,22 @@ mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
 	return smtpd_daemon(&ctx, argv, foreground);
 }
 
+/* sendmail -q1h without -bd: the daemon with no ports, running the
+ * queue at each interval (CentOS's sm-client, DAEMON=no). */
+int
+mode_queue_daemon(struct cf *cf, char **argv, long queue_interval)
+{
+	static struct smtpd_ctx ctx;
+	static struct queue_dirs qd;
+	static struct queue_idgen g;
+
+	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
+		return 78;	/* EX_CONFIG */
+	ctx.queue_interval = queue_interval;
+	ctx.queue_only = 1;
+	return smtpd_daemon(&ctx, argv, 0);
+}
+
 int
 mode_queue_run(struct cf *cf, int verbose, char **qargs, int nqargs)
 {

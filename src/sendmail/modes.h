@@ -31,6 +31,8 @@ int	smtp_ctx_init(struct cf *, struct smtpd_ctx *, struct queue_dirs *,
 int	mode_bs(struct cf *);
 /* sendmail -q / -qf [-v]: one run over the queue. */
 int	mode_queue_run(struct cf *, int verbose, char **qargs, int nqargs);
+/* sendmail -q1h / -qp without -bd: a daemon that only runs the queue. */
+int	mode_queue_daemon(struct cf *, char **argv, long queue_interval);
 /* sendmail [-t] [rcpt ...]: a message on stdin into the queue. */
 int	mode_submit(struct cf *, const struct submit_opts *, char **rcpts,
 	    int nrcpts);

@@ -40,6 +40,8 @@ struct smtpd_ctx {
 	int			 file_mode;	/* QueueFileMode */
 	size_t			 max_hdr_len;	/* MaxHeadersLength */
 	long			 queue_interval; /* -q1h with -bd, 0 none */
+	int			 queue_only;	/* -q1h without -bd: no ports,
+						   only the queue runs */
 	const int		*listen_fds;	/* the daemon's, closed in
 						   delivery children */
 	size_t			 nlisten;

@@ -5,7 +5,9 @@
  * two are idle, up to MaxDaemonChildren (doc/process-model.md says why
  * a pool and not a fork per connection), and a few delivery agents for
  * DeliveryMode background.  SIGTERM stops everything; SIGHUP
- * re-executes the program so a new cf takes effect.
+ * re-executes the program so a new cf takes effect.  Without -bd
+ * (sendmail -q1h, as sm-client runs it) the same master binds nothing
+ * and only starts a queue run at each interval.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -222,7 +224,7 @@ start_agents(struct smtpd_pool *pool)
 	int mode = pool->ctx->delivery_mode;
 
 	pool->agent_fds[0] = pool->agent_fds[1] = -1;
-	if (mode != 'b' && mode != 'i')
+	if ((mode != 'b' && mode != 'i') || pool->ctx->queue_only)
 		return;
 	pool->nagents = (size_t)(ncpu > 0 ? ncpu : 1) * AGENTS_PER_CPU +
 	    AGENTS_EXTRA;
@@ -405,8 +407,8 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	pool.ctx = ctx;
 	pool.per_worker = PER_WORKER;
 	mdc = cf_option_value(ctx->cf, "MaxDaemonChildren");
-	pool.nslots = mdc != NULL && atol(mdc) > 0 ? (size_t)atol(mdc) :
-	    MAX_WORKERS;
+	pool.nslots = ctx->queue_only ? 0 : mdc != NULL && atol(mdc) > 0 ?
+	    (size_t)atol(mdc) : MAX_WORKERS;
 	pool.throttle = cf_long(ctx->cf, "ConnectionRateThrottle", 0);
 	/* sendmail's default: 12 per processor */
 	pool.refuse_la = cf_long(ctx->cf, "RefuseLA",
@@ -414,15 +416,17 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	    sysconf(_SC_NPROCESSORS_ONLN) : 1));
 	pool.rate = smtpd_rate_new(cf_time_option(ctx->cf,
 	    "ConnectionRateWindowSize", 60));
-	if (open_ports(&pool) == -1) {
-		free(pool.ports);
-		return 71;	/* EX_OSERR */
+	if (!ctx->queue_only) {
+		if (open_ports(&pool) == -1) {
+			free(pool.ports);
+			return 71;	/* EX_OSERR */
+		}
+		choose_user(&pool);
+		/* certificates and keys are often readable by root only:
+		 * load them here, before the workers give root up, and let
+		 * them share the context */
+		(void)smtpd_tls_preload(ctx->cf);
 	}
-	choose_user(&pool);
-	/* certificates and keys are often readable by root only: load
-	 * them here, before the workers give root up, and let them share
-	 * the context */
-	(void)smtpd_tls_preload(ctx->cf);
 	if (getenv("MAILSYS_RESTART") != NULL) {
 		foreground = 1;		/* restarted by SIGHUP: detached */
 		(void)unsetenv("MAILSYS_RESTART");
@@ -454,19 +458,20 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	write_pidfile(ctx->cf, argv);
 	pool.master = getpid();
 	if (ctx->queue_interval > 0)
-		log_plain(LOG_INFO, "starting daemon (%s): SMTP+queueing@"
+		log_plain(LOG_INFO, "starting daemon (%s): %squeueing@"
 		    "%02ld:%02ld:%02ld", MAILSYS_COMPAT_VERSION,
+		    ctx->queue_only ? "" : "SMTP+",
 		    ctx->queue_interval / 3600, ctx->queue_interval % 3600 / 60,
 		    ctx->queue_interval % 60);
 	else
 		log_plain(LOG_INFO, "starting daemon (%s): SMTP",
 		    MAILSYS_COMPAT_VERSION);
-	pool.slots = mmap(NULL, pool.nslots, PROT_READ | PROT_WRITE,
+	pool.slots = mmap(NULL, pool.nslots + 1, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pool.slots == MAP_FAILED)
 		return 71;
 	memset((void *)pool.slots, SLOT_FREE, pool.nslots);
-	pool.pids = xcalloc(pool.nslots, sizeof(*pool.pids));
+	pool.pids = xcalloc(pool.nslots + 1, sizeof(*pool.pids));
 	if (pipe2(pool.notify, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 71;
 	serve_forever(&pool, argv);
