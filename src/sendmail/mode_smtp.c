@@ -102,9 +102,11 @@ mode_bs(struct cf *cf)
 	return rc == 0 ? 0 : 74;	/* EX_IOERR */
 }
 
-/* sendmail -bd (in the background) and -bD (in the foreground). */
-int
-mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
+/* The daemon: with ports (-bd, -bD in the foreground), or without any
+ * when only the queue runs (queue_only). */
+static int
+daemon_run(struct cf *cf, char **argv, int foreground, long queue_interval,
+    int queue_only)
 {
 	static struct smtpd_ctx ctx;
 	static struct queue_dirs qd;
@@ -113,7 +115,15 @@ mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
 	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
 		return 78;	/* EX_CONFIG */
 	ctx.queue_interval = queue_interval;
+	ctx.queue_only = queue_only;
 	return smtpd_daemon(&ctx, argv, foreground);
+}
+
+/* sendmail -bd (in the background) and -bD (in the foreground). */
+int
+mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
+{
+	return daemon_run(cf, argv, foreground, queue_interval, 0);
 }
 
 /* sendmail -q1h without -bd: the daemon with no ports, running the
@@ -121,15 +131,7 @@ mode_bd(struct cf *cf, char **argv, int foreground, long queue_interval)
 int
 mode_queue_daemon(struct cf *cf, char **argv, long queue_interval)
 {
-	static struct smtpd_ctx ctx;
-	static struct queue_dirs qd;
-	static struct queue_idgen g;
-
-	if (smtp_ctx_init(cf, &ctx, &qd, &g) == -1)
-		return 78;	/* EX_CONFIG */
-	ctx.queue_interval = queue_interval;
-	ctx.queue_only = 1;
-	return smtpd_daemon(&ctx, argv, 0);
+	return daemon_run(cf, argv, 0, queue_interval, 1);
 }
 
 int
