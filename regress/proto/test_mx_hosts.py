@@ -155,7 +155,9 @@ if cmd == "wait":
         except OSError:
             time.sleep(0.05)
             continue
-        # let the server end the probe before the test goes on
+        # let the server end the probe before the test goes on (a
+        # loaded machine may take a while to get a worker to it)
+        c.settimeout(30)
         c.shutdown(socket.SHUT_WR)
         while c.recv(4096):
             pass

@@ -118,6 +118,13 @@ class Daemon:
                     break
             time.sleep(0.02)
         assert self.pid, "no pid file"
+        try:
+            self.probe()
+        except BaseException:
+            self.stop()     # a daemon that did start is not left behind
+            raise
+
+    def probe(self):
         for _ in range(200):
             try:
                 c = socket.create_connection(("127.0.0.1", self.port), 1)
@@ -125,8 +132,10 @@ class Daemon:
                 time.sleep(0.02)
                 continue
             # wait for the server to end the probe, so that it is no
-            # longer counted as an open connection
+            # longer counted as an open connection (a loaded machine
+            # may take a while to get a worker to it)
             with c:
+                c.settimeout(30)
                 c.shutdown(socket.SHUT_WR)
                 while c.recv(4096):
                     pass
