@@ -95,6 +95,8 @@ pytestmark = [
 MC = """\
 divert(0)dnl
 VERSIONID(`test_mx_hosts @NAME@')dnl
+dnl the machine's load must not make the daemons refuse connections
+define(`confREFUSE_LA', `1000')dnl
 OSTYPE(`linux')dnl
 define(`MAIL_SETTINGS_DIR', `@D@/etc/')dnl
 define(`QUEUE_DIR', `@D@/mqueue')dnl
@@ -120,12 +122,15 @@ HOSTS = {
     "alpha": ("mx.alpha.test", NET + "11", "alpha.test", ""),
     "beta": ("mx.beta.test", NET + "12", "beta.test", ""),
     "gamma": ("relay.gamma.test", NET + "13", "gamma.test",
-              "RELAY_DOMAIN(`delta.test')dnl\n"),
+              "RELAY_DOMAIN(`delta.test')dnl\n"
+              "RELAY_DOMAIN(`down.test')dnl\n"),
     "delta": ("mx.delta.test", NET + "14", "delta.test",
               "define(`SMART_HOST', `relay.gamma.test')dnl\n"),
     "epsilon": ("mx.epsilon.test", NET + "15", "epsilon.test",
                 "define(`confTO_QUEUEWARN', `2s')dnl\n"
                 "define(`confTO_QUEUERETURN', `6s')dnl\n"),
+    "zeta": ("mx.zeta.test", NET + "16", "zeta.test",
+             "define(`confFALLBACK_MX', `relay.gamma.test')dnl\n"),
 }
 
 # a name server that says SERVFAIL to every query (run in the hub)
@@ -354,6 +359,9 @@ class Hub:
                 "--server=/servfail.test/" + SERVFAIL_IP,
                 "--server=/silent.test/127.0.0.9",
                 "--mx-host=nomail.test,.,0",
+                # down.test's MX is the hub, where nothing takes mail
+                "--host-record=mx.down.test," + DNS_IP,
+                "--mx-host=down.test,mx.down.test,10",
                 "--log-queries", "--log-facility=-"]
         for fqdn, ip, domain, _ in HOSTS.values():
             argv += ["--host-record=%s,%s" % (fqdn, ip),
@@ -715,6 +723,17 @@ def test_warning_and_bounce_name_the_timeouts(stays_down):
     assert warn["Subject"] == \
         "Warning: could not send message for past 2 seconds"
     assert b"Cannot send message for 6 seconds" in bounce.as_bytes()
+
+
+def test_fallback_mx_host_takes_what_the_mx_refuses(net):
+    """zeta's FallbackMXhost is gamma: mail for down.test, whose only
+    MX refuses connections, goes to gamma on the first attempt."""
+    z, g = net["zeta"], net["gamma"]
+    t = token()
+    z.send("daemon@zeta.test", ["news@down.test"], "fallback " + t)
+    wait_for("the message at gamma", lambda: g.queue_with(t), 10 + SLACK)
+    wait_for("zeta's queue empty", lambda: not z.queue_with(t), 5)
+    assert z.mails("daemon", t) == []       # no warning, no bounce
 
 
 def test_submission_with_dns_tempfail_is_queued(net):

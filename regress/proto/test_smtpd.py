@@ -37,6 +37,8 @@ MC = """\
 divert(-1)
 divert(0)dnl
 VERSIONID(`smtpd test')dnl
+dnl the machine's load must not make the daemon refuse connections
+define(`confREFUSE_LA', `1000')dnl
 define(`MAIL_SETTINGS_DIR', `{d}/etc/')dnl
 define(`QUEUE_DIR', `{d}/mqueue')dnl
 define(`STATUS_FILE', `{d}/sendmail.st')dnl

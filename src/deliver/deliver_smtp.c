@@ -166,6 +166,26 @@ mx_hosts(const char *h, struct strarr *out, const char **dsn, struct buf *why,
 	return 0;
 }
 
+/*
+ * FallbackMXhost goes last after the MX hosts of a name (or the name
+ * itself when it has none); not for a [literal] host, nor when the name
+ * server failed.  "[host]" is taken as it is, a plain name by its
+ * address.
+ */
+static void
+add_fallback(struct cf *cf, const char *h, struct strarr *hosts)
+{
+	const char *fb = cf_option_value(cf, "FallbackMXhost");
+	size_t i;
+
+	if (fb == NULL || *fb == '\0' || h == NULL || h[0] == '[')
+		return;
+	for (i = 0; i < hosts->n; i++)
+		if (str_casecmp(hosts->v[i], fb) == 0)
+			return;
+	strarr_push(hosts, fb);
+}
+
 struct reader {
 	const struct buf	*b;
 	size_t			 off;
@@ -284,6 +304,7 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 			*relay = buf_steal(&rl);
 		goto out;
 	}
+	add_fallback(dm->cf, r[0].host, &hosts);
 	len = strlen(bare);	/* the envelope sender without its <> */
 	if (len >= 2 && bare[0] == '<' && bare[len - 1] == '>') {
 		memmove(bare, bare + 1, len - 2);
