@@ -252,14 +252,10 @@ cmd_mail(struct session *s, char *arg)
 		    "\"FROM\"");
 		return;
 	}
-	if (!s->have_id) {
-		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
-		    s->id) != 0)
-			(void)sleep(1);
-		s->have_id = 1;
-		cf_macro_define(s->cf, "i", s->id);
-	}
-	if (!s->helo)
+	if (!s->have_id)
+		session_new_id(s);
+	/* no HELO yet; after STARTTLS the first EHLO's word stays */
+	if (!s->helo && cf_macro_value(s->cf, "r") == NULL)
 		cf_macro_define(s->cf, "r", "SMTP");
 	if (cf_addr_resolve(s->cf, p, 0, ' ', &end, &r) == -1) {
 		cf_resolved_free(&r);

@@ -138,8 +138,8 @@ define_message_macros(struct session *s, time_t now)
 	buf_free(&date);
 }
 
-static void
-log_received(struct session *s, const char *msgid)
+void
+session_log_sender(struct session *s, const char *msgid)
 {
 	const char *bt = s->msg.bodytype;
 	char *id = NULL;
@@ -158,6 +158,7 @@ log_received(struct session *s, const char *msgid)
 	    cf_macro_value(s->cf, "r") ? cf_macro_value(s->cf, "r") : "SMTP",
 	    dn ? ", daemon=" : "", dn ? dn : "", s->relay);
 	free(id);
+	s->sender_logged = 1;
 }
 
 static int
@@ -275,6 +276,7 @@ cmd_data(struct session *s)
 		goto abort;
 	}
 	if (s->discard) {
+		session_log_sender(s, msg_hdr_value(&s->msg, "Message-Id"));
 		log_msg(LOG_INFO, s->id, "discarded");
 		stats_mark_reject(s->from_mno, 1);
 		stats_flush(s->cf);
@@ -289,7 +291,7 @@ cmd_data(struct session *s)
 		    "later.");
 		goto abort;
 	}
-	log_received(s, msg_hdr_value(&s->msg, "Message-Id"));
+	session_log_sender(s, msg_hdr_value(&s->msg, "Message-Id"));
 	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 	queue_tx_close(tx);
 	msg_collect_free(c);

@@ -51,9 +51,11 @@ struct session {
 	int			 nbadcmds;
 	int			 nbadrcpts;
 	int			 gotmail_ever;	/* MAIL/EXPN/VRFY/ETRN seen */
+	int			 end_logged;	/* log_session_end done */
 	const char		*laststate;	/* for "lost input channel" */
 
 	int			 has_mail;
+	int			 sender_logged;	/* its from= line is written */
 	int			 nrcpts_tried;	/* past check_rcpt */
 	int			 discard;
 	int			 from_mno;	/* sender's mailer (stats) */
@@ -66,12 +68,18 @@ struct session {
 	long			 maxrcpts;	/* MaxRecipientsPerMessage */
 	long			 badrcpt_throttle;
 	long			 delay_la;	/* DelayLA, 0 off */
+	long			 loglevel;	/* LogLevel (9) */
 	unsigned		 privacy;	/* PRIV_* */
 	const char		*relay;		/* "name [addr]" or ident */
 	struct smtp_data	*data;
 };
 
+/* smtpd_data.c: the transaction's from= line (msgid may be NULL). */
+void	session_log_sender(struct session *, const char *msgid);
+
 /* smtpd_session.c */
+/* A queue id for the session's log lines and its next message. */
+void	session_new_id(struct session *);
 void	reply(struct session *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Says the cf's error (if one came) and clears it; 1 if there was one. */

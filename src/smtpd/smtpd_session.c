@@ -149,17 +149,67 @@ smtpd_privacy(const char *v)
 }
 
 void
+session_new_id(struct session *s)
+{
+	while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
+	    s->id) != 0)
+		(void)sleep(1);
+	s->have_id = 1;
+	cf_macro_define(s->cf, "i", s->id);
+}
+
+/*
+ * A transaction given up (RSET, a new EHLO, QUIT, a refused DATA)
+ * still gets its from= line, as sendmail writes it when it drops an
+ * envelope.
+ */
+static void
+log_dropped(struct session *s)
+{
+	if (s->has_mail && !s->sender_logged)
+		session_log_sender(s, NULL);
+}
+
+/*
+ * What is logged as a session ends (at QUIT, before the reply, so a
+ * client that hangs up and a daemon stopped at once lose nothing; else
+ * after the last input): a transaction left open, and a client that
+ * never tried to send (not said of one served no mail).
+ */
+static void
+log_session_end(struct session *s)
+{
+	const char *dn = s->peer->daemon_name;
+
+	if (s->end_logged)
+		return;
+	s->end_logged = 1;
+	log_dropped(s);
+	if (!s->gotmail_ever && !s->nullserver && s->loglevel > 5)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "%s did not issue "
+		    "MAIL/EXPN/VRFY/ETRN during connection to %s", s->relay,
+		    dn ? dn : "MTA");
+}
+
+/* The end of a transaction. */
+void
 session_reset_tx(struct session *s)
 {
+	log_dropped(s);
+	s->sender_logged = 0;
 	msg_reset(&s->msg);
 	free(s->mail_from);
 	s->mail_from = NULL;
-	s->has_mail = 0;
 	s->nrcpts_tried = 0;
 	s->discard = s->discard_all;
-	s->have_id = 0;
-	s->id[0] = '\0';
-	cf_macro_define(s->cf, "i", NULL);
+	/* the next transaction gets an id of its own; without one under
+	 * way the session keeps its id (sendmail's log lines show it) */
+	if (s->has_mail) {
+		s->have_id = 0;
+		s->id[0] = '\0';
+		cf_macro_define(s->cf, "i", NULL);
+	}
+	s->has_mail = 0;
 	cf_macro_define(s->cf, "{mail_addr}", NULL);
 	cf_macro_define(s->cf, "{nrcpts}", "0");
 }
@@ -251,15 +301,19 @@ greeting(struct session *s)
 }
 
 /*
- * Input before the greeting (within greet_pause's delay, or already
- * waiting when there is none): sendmail stops serving the client.
+ * Input within greet_pause's delay (none: not looked for): sendmail
+ * stops serving the client.  A client that only hung up has sent
+ * nothing.
  */
 static int
 early_talker(struct session *s, long delay_ms)
 {
-	if (s->ilen > s->ioff)
-		return 1;
-	return tls_io_readable(&s->io, delay_ms > 0 ? (int)delay_ms : 0);
+	if (delay_ms <= 0)
+		return 0;
+	if (s->ilen == s->ioff && (!tls_io_readable(&s->io, (int)delay_ms) ||
+	    session_fill_within(s, 0) == -1))
+		return 0;
+	return 1;
 }
 
 /* The greet_pause ruleset's delay in milliseconds (0: none). */
@@ -411,6 +465,7 @@ dispatch(struct session *s, char *line, size_t len)
 		reply(s, "250 2.0.0 OK");
 		break;
 	case SMTP_QUIT:
+		log_session_end(s);
 		reply(s, "221 2.0.0 %s closing connection", jname(s));
 		s->quit = 1;
 		break;
@@ -480,6 +535,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		s.badrcpt_throttle = atol(v);
 	if ((v = cf_option_value(s.cf, "DelayLA")) != NULL)
 		s.delay_la = atol(v);
+	v = cf_option_value(s.cf, "LogLevel");
+	s.loglevel = v != NULL && *v != '\0' ? atol(v) : 9;
 	if (peer->addr != NULL && peer->name[0] == '[')
 		(void)snprintf(relay, sizeof(relay), "%s", peer->name);
 	else if (peer->addr != NULL)
@@ -507,11 +564,16 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		v = cf_rscheck(s.cf, "check_relay", peer->name,
 		    peer->addr, NULL);
 
-		if (v == CF_DISCARD)
+		if (v == CF_DISCARD) {
 			s.discard_all = s.discard = 1;
+			log_plain(LOG_NOTICE, "ruleset=check_relay, arg1=%s, "
+			    "arg2=%s, relay=%s, discard", peer->name,
+			    peer->addr, relay);
+		}
 		else if (v != CF_ACCEPT) {
 			smtpd_stats_reject(&s, -1);
-			log_msg(LOG_NOTICE, NULL, "ruleset=check_relay, arg1=%s, "
+			/* before the session has a queue id: no prefix */
+			log_plain(LOG_NOTICE, "ruleset=check_relay, arg1=%s, "
 			    "arg2=%s, relay=%s, reject=%s", peer->name,
 			    peer->addr, relay, buf_cstr(&s.err));
 			s.nullserver = 1;
@@ -525,20 +587,21 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 			}
 		}
 	}
+	/* the session's lines carry an id from here on, as sendmail's */
+	session_new_id(&s);
 	if (!s.nullserver && !s.quit) {
 		long pause = greet_pause(&s);
 		time_t t0 = time(NULL);
 
 		if (early_talker(&s, pause)) {
-			log_msg(LOG_NOTICE, NULL, "rejecting commands from "
+			log_msg(LOG_NOTICE, s.id, "rejecting commands from "
 			    "%s [%s] due to pre-greeting traffic after %ld "
 			    "seconds", peer->addr ? peer->name : "localhost",
 			    peer->addr ? peer->addr : "0",
 			    (long)(time(NULL) - t0));
 			s.nullserver = 1;
-			if (pause > 0)
-				reply(&s, "554 %s ESMTP not accepting messages",
-				    jname(&s));
+			reply(&s, "554 %s ESMTP not accepting messages",
+			    jname(&s));
 		}
 	}
 	if (s.out.len == 0 && !s.quit)
@@ -547,19 +610,19 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		dispatch(&s, line, len);
 	(void)session_flush(&s);
 	if (!s.quit) {
-		log_msg(LOG_INFO, s.have_id ? s.id : NULL, "lost input channel "
-		    "from %s to %s after %s", relay, peer->daemon_name ?
-		    peer->daemon_name : "MTA", s.laststate);
+		/* without a MAIL under way only at sendmail's LogLevel 20 */
+		if (s.loglevel > (s.has_mail ? 1 : 19))
+			log_msg(LOG_INFO, s.have_id ? s.id : NULL, "lost input "
+			    "channel from %s to %s after %s", relay,
+			    peer->daemon_name ? peer->daemon_name : "MTA",
+			    s.laststate);
 		if (!s.ioerr) {
 			reply(&s, "421 4.4.1 %s Lost input channel from %s",
 			    jname(&s), relay);
 			(void)session_flush(&s);
 		}
 	}
-	if (!s.gotmail_ever && !s.ioerr)
-		log_msg(LOG_INFO, NULL, "%s did not issue MAIL/EXPN/VRFY/ETRN "
-		    "during connection to %s", relay, peer->daemon_name ?
-		    peer->daemon_name : "MTA");
+	log_session_end(&s);
 	rc = s.ioerr;
 	cf_set_errfn(s.cf, NULL, NULL);
 	if (s.data != NULL)

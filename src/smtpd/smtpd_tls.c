@@ -166,14 +166,15 @@ handshake(struct session *s)
 	    s->tls_timeout > 0 &&
 	    s->tls_timeout < 2000000 ? (int)(s->tls_timeout * 1000) : -1,
 	    &err) == -1) {
-		log_msg(LOG_WARNING, NULL, "STARTTLS=server, error: %s, "
+		log_plain(LOG_WARNING, "STARTTLS=server, error: %s, "
 		    "relay=%.100s", err.msg, s->relay);
 		return -1;
 	}
 	s->tls_active = 1;
 	tls_info_get(s->io.ssl, asked, &ti);
 	define_info(s, &ti);
-	log_msg(LOG_INFO, NULL, "STARTTLS=server, relay=%.100s, "
+	/* sendmail writes it without a queue id */
+	log_plain(LOG_INFO, "STARTTLS=server, relay=%.100s, "
 	    "version=%.16s, verify=%.16s, cipher=%.64s, bits=%d/%d",
 	    s->relay, ti.version, ti.verify, ti.cipher, ti.bits,
 	    ti.alg_bits);
