@@ -12,7 +12,9 @@ modes, enabled units, the maps its postinst built; sendmail -bt with the
 installed cf, newaliases, makemap hash access < access, make -C /etc/mail,
 a message submitted by an unprivileged user through the set-group-id
 sendmail into /var/spool/clientmqueue; then dpkg -r and dpkg -P, after
-which only what the purge keeps on purpose is left.
+which only what the purge keeps on purpose is left.  The RPM likewise with
+rpm --root --nodeps -i and -e in another copy: CentOS's user ids, modes,
+the mta alternative's links, sendmail -bt, a clean erase.
 """
 
 import os
@@ -205,14 +207,15 @@ def test_rpm_relations_and_scripts(rpmfile):
     assert re.search(r"useradd -r -u 47 -g mailnull", pre)
     assert "/usr/libexec/mailsys/postinst" in scripts
     assert "systemctl --no-reload preset" in scripts
-    assert "alternatives --remove mta /usr/sbin/sendmail.sendmail" in scripts
+    assert "$ALT --remove mta /usr/sbin/sendmail.sendmail" in scripts
 
 
 # ---- the .deb installed in a Debian root
 
 def snapshot(root):
     """every path under root, but dpkg's and apt's own bookkeeping"""
-    skip = ("/proc", "/run", "/var/lib/dpkg", "/var/cache", "/var/log", "/tmp",
+    skip = ("/proc", "/run", "/var/lib/dpkg", "/var/lib/rpm", "/var/cache",
+            "/var/log", "/tmp",
             "/var/lib/systemd/deb-systemd-helper-masked")
     seen = set()
     for d, dirs, files in os.walk(root):
@@ -223,6 +226,17 @@ def snapshot(root):
         for n in dirs + files:
             seen.add(os.path.join(rel, n))
     return seen
+
+
+# what removing a package leaves on purpose: the users, the aliases shared
+# with the next MTA, mailboxd's certificate, queued mail; and what the
+# test itself wrote into the root
+KEPT = re.compile(
+    r"^(/etc/(passwd|group|shadow|gshadow)-?"
+    r"|/etc/aliases(\.db)?"
+    r"|/etc/pki(/dovecot(/(certs|private)(/dovecot\.pem)?)?)?"
+    r"|/var/spool/(mqueue|clientmqueue)(/[dq]f\w+)?"
+    r"|/etc/hosts|/etc/resolv\.conf|/usr/sbin/policy-rc\.d)$")
 
 
 class Root:
@@ -259,6 +273,18 @@ class Root:
             text=True, timeout=timeout,
             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})
 
+    def run_outside(self, argv, timeout=120):
+        """argv run on the host in new namespaces, /proc mounted in the
+        root (rpm --root chroots there for its scriptlets itself)"""
+        outer = ("hostname %s && ip link set lo up && "
+                 "mount -t proc proc '%s/proc' && exec \"$@\""
+                 % (HOST, self.path))
+        return subprocess.run(
+            ["unshare", "--mount", "--uts", "--net", "--fork",
+             "sh", "-c", outer, "sh"] + argv, capture_output=True,
+            text=True, timeout=timeout,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})
+
     def p(self, path):
         return os.path.join(self.path, path.lstrip("/"))
 
@@ -272,8 +298,8 @@ class Root:
         return out
 
 
-@pytest.fixture(scope="module")
-def root(deb):
+def new_root():
+    """a fresh copy of the cached bookworm root, or a skip"""
     if os.geteuid() != 0:
         pytest.skip("needs root (chroot, unshare)")
     for tool in ("debootstrap", "unshare", "chroot", "ip"):
@@ -285,6 +311,12 @@ def root(deb):
         pytest.skip("no Debian root: " + r.stderr[-500:])
     rt = Root(r.stdout.strip())
     rt.before = snapshot(rt.path)
+    return rt
+
+
+@pytest.fixture(scope="module")
+def root(deb):
+    rt = new_root()
     shutil.copy(deb, rt.p("/tmp/mailsys.deb"))
     rt.install = rt.run("dpkg -i /tmp/mailsys.deb")
     yield rt
@@ -403,16 +435,68 @@ def test_remove_then_purge(root):
     assert r.stdout.strip() == "" or "not installed" in r.stderr, r.stdout
     assert "mailsys" not in r.stdout
     left = snapshot(root.path) - root.before
-    kept = re.compile(
-        r"^(/etc/(passwd|group|shadow|gshadow)-?"  # the users stay
-        r"|/etc/aliases(\.db)?"                    # shared with the next MTA
-        r"|/etc/pki(/dovecot(/(certs|private)(/dovecot\.pem)?)?)?"
-        r"|/var/spool/(mqueue|clientmqueue)(/[dq]f\w+)?"  # queued mail
-        r"|/etc/hosts|/etc/resolv\.conf|/usr/sbin/policy-rc\.d)$")
-    assert sorted(f for f in left if not kept.match(f)) == []
+    assert sorted(f for f in left if not KEPT.match(f)) == []
     for gone in ("/etc/mail", "/etc/dovecot", "/etc/sysconfig",
                  "/etc/logrotate.d/mailboxd", "/var/log/mail",
                  "/etc/systemd/system/dovecot.service",
                  "/etc/systemd/system/multi-user.target.wants/"
                  "sendmail.service"):
         assert not os.path.lexists(root.p(gone)), gone
+
+
+# ---- the .rpm installed in the same kind of root (rpm --nodeps: Debian's
+# rpm database knows none of the EL packages it requires)
+
+@pytest.fixture(scope="module")
+def rpmroot(rpmfile):
+    rt = new_root()
+    shutil.copy(rpmfile, rt.p("/tmp/mailsys.rpm"))
+    yield rt
+    shutil.rmtree(rt.path)
+
+
+def rpm_in(rt, *args):
+    return rt.run_outside(["rpm", "--root", rt.path, "--nodeps"] +
+                          list(args))
+
+
+def test_rpm_install_and_erase(rpmroot):
+    rt = rpmroot
+    r = rpm_in(rt, "-i", rt.p("/tmp/mailsys.rpm"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    # %pre: CentOS's ids, free in a Debian root
+    assert rt.ids("passwd")["smmsp"] == 51
+    assert rt.ids("passwd")["mailnull"] == 47
+    st = os.stat(rt.p("/usr/sbin/sendmail.sendmail"))
+    assert stat.S_IMODE(st.st_mode) == 0o2755 and st.st_gid == 51
+    st = os.stat(rt.p("/var/spool/clientmqueue"))
+    assert stat.S_IMODE(st.st_mode) == 0o770
+    assert (st.st_uid, st.st_gid) == (51, 51)
+    st = os.stat(rt.p("/var/spool/mqueue"))
+    assert stat.S_IMODE(st.st_mode) == 0o700
+    assert st.st_gid == rt.ids("group")["mail"]
+    # %post: the mta alternative made the ghost names
+    for link, alt, target in (
+            ("/usr/sbin/sendmail", "mta", "/usr/sbin/sendmail.sendmail"),
+            ("/usr/bin/mailq", "mta-mailq", "/usr/bin/mailq.sendmail"),
+            ("/usr/bin/newaliases", "mta-newaliases",
+             "/usr/bin/newaliases.sendmail"),
+            ("/usr/lib/sendmail", "mta-sendmail",
+             "/usr/lib/sendmail.sendmail")):
+        assert os.readlink(rt.p(link)) == "/etc/alternatives/" + alt
+        assert os.readlink(rt.p("/etc/alternatives/" + alt)) == target
+    assert os.path.isfile(rt.p("/etc/mail/access.db"))
+    r = rt.run("sendmail -bt", stdin="3,0 root\n")
+    assert re.search(r"^parse\s+returns: \$# local .*\$: root$",
+                     r.stdout, re.M), r.stdout + r.stderr
+    r = rpm_in(rt, "-e", "mailsys")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # these folders belong to EL's filesystem package, not to us; rpm
+    # keeps its database in root's home on Debian
+    left = {f for f in snapshot(rt.path) - rt.before
+            if f not in ("/etc/sysconfig", "/usr/share/licenses") and
+            not f.startswith("/root/.rpmdb")}
+    assert sorted(f for f in left if not KEPT.match(f)) == []
+    for gone in ("/etc/mail", "/usr/sbin/sendmail", "/usr/bin/mailq",
+                 "/etc/alternatives/mta", "/usr/share/sendmail-cf"):
+        assert not os.path.lexists(rt.p(gone)), gone
