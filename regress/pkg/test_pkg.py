@@ -420,6 +420,31 @@ def test_user_submits_through_setgid_sendmail(root):
     assert "root" in r.stdout
 
 
+def test_mailboxd_config(root):
+    """mailboxd accepts the installed dovecot.conf, whose ssl = required
+    wants the certificate the postinst made"""
+    r = root.run("mailboxd -n")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ssl = required" in r.stdout
+    for pem in ("certs", "private"):
+        assert os.path.isfile(root.p("/etc/pki/dovecot/%s/dovecot.pem" %
+                                     pem)), pem
+    assert stat.S_IMODE(os.stat(root.p(
+        "/etc/pki/dovecot/private/dovecot.pem")).st_mode) == 0o600
+
+
+def test_reinstall_keeps_config(root):
+    """dpkg -i again: the edited access stays, the owners and modes too"""
+    r = root.run("dpkg -i /tmp/mailsys.deb")
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(root.p("/etc/mail/access")) as f:
+        assert "192.0.2.9" in f.read()
+    assert not os.path.exists(root.p("/etc/mail/access.dpkg-new"))
+    st = os.stat(root.p("/usr/sbin/sendmail.sendmail"))
+    assert stat.S_IMODE(st.st_mode) == 0o2755
+    assert st.st_gid == root.ids("group")["smmsp"]
+
+
 def test_remove_then_purge(root):
     r = root.run("dpkg -r mailsys")
     assert r.returncode == 0, r.stdout + r.stderr
