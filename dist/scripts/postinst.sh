@@ -66,12 +66,22 @@ command -v alternatives >/dev/null 2>&1 && ALT=alternatives
 [ -z "$ALT" ] && command -v update-alternatives >/dev/null 2>&1 &&
     ALT=update-alternatives
 [ "${MAILSYS_ALTERNATIVES:-yes}" = no ] && ALT=
+# The manual pages are slaves too where they are installed under .sendmail
+# names, as the RPM does: postfix registers the same slaves for its pages,
+# and one we lacked would be removed, page and all, on switching to us.
+set --
+MAN=${BIN%/bin}/share/man
+for m in man8/sendmail.8 man1/mailq.1 man1/newaliases.1 man5/aliases.5; do
+	page=${m#*/}
+	f=$MAN/${m%/*}/${page%.*}.sendmail.${page##*.}.gz
+	[ -e "$f" ] && set -- "$@" --slave "$MAN/$m.gz" "mta-${page%.*}man" "$f"
+done
 if [ -n "$ALT" ] && [ -z "$ROOT" ]; then
 	$ALT --install "$SBIN/sendmail" mta "$SBIN/sendmail.sendmail" 90 \
 	    --slave "$BIN/mailq" mta-mailq "$BIN/mailq.sendmail" \
 	    --slave "$BIN/newaliases" mta-newaliases \
 		"$BIN/newaliases.sendmail" \
-	    --slave "$LIB/sendmail" mta-sendmail "$LIB/sendmail.sendmail"
+	    --slave "$LIB/sendmail" mta-sendmail "$LIB/sendmail.sendmail" "$@"
 fi
 
 # mailboxd's default dovecot.conf wants a certificate (ssl = required)

@@ -179,9 +179,16 @@ def test_rpm_files(rpmfile):
                      "[%{FILENAMES} %{FILEFLAGS:fflags}\n]").splitlines():
         name, _, fl = line.partition(" ")
         flags[name] = fl
+    man = "/usr/share/man/"
     for g in ("/usr/sbin/sendmail", "/usr/lib/sendmail", "/usr/bin/mailq",
-              "/usr/bin/newaliases", "/etc/mail/access.db"):
+              "/usr/bin/newaliases", "/etc/mail/access.db",
+              man + "man8/sendmail.8.gz", man + "man1/mailq.1.gz",
+              man + "man1/newaliases.1.gz", man + "man5/aliases.5.gz"):
         assert "g" in flags[g], g
+    # their pages are the alternative's targets, as CentOS names them
+    for f in ("man8/sendmail.sendmail.8.gz", "man1/mailq.sendmail.1.gz",
+              "man1/newaliases.sendmail.1.gz", "man5/aliases.sendmail.5.gz"):
+        assert "g" not in flags[man + f], f
     config = rpmq(rpmfile, "-c").split()
     for f in ("/etc/mail/sendmail.mc", "/etc/mail/submit.mc",
               "/etc/mail/sendmail.cf", "/etc/mail/access",
@@ -507,7 +514,11 @@ def test_rpm_install_and_erase(rpmroot):
             ("/usr/bin/newaliases", "mta-newaliases",
              "/usr/bin/newaliases.sendmail"),
             ("/usr/lib/sendmail", "mta-sendmail",
-             "/usr/lib/sendmail.sendmail")):
+             "/usr/lib/sendmail.sendmail"),
+            ("/usr/share/man/man8/sendmail.8.gz", "mta-sendmailman",
+             "/usr/share/man/man8/sendmail.sendmail.8.gz"),
+            ("/usr/share/man/man5/aliases.5.gz", "mta-aliasesman",
+             "/usr/share/man/man5/aliases.sendmail.5.gz")):
         assert os.readlink(rt.p(link)) == "/etc/alternatives/" + alt
         assert os.readlink(rt.p("/etc/alternatives/" + alt)) == target
     assert os.path.isfile(rt.p("/etc/mail/access.db"))
@@ -523,5 +534,6 @@ def test_rpm_install_and_erase(rpmroot):
             not f.startswith("/root/.rpmdb")}
     assert sorted(f for f in left if not KEPT.match(f)) == []
     for gone in ("/etc/mail", "/usr/sbin/sendmail", "/usr/bin/mailq",
-                 "/etc/alternatives/mta", "/usr/share/sendmail-cf"):
+                 "/etc/alternatives/mta", "/usr/share/sendmail-cf",
+                 "/usr/share/man/man8/sendmail.8.gz"):
         assert not os.path.lexists(rt.p(gone)), gone
