@@ -3,9 +3,13 @@
 # under $DESTDIR; run by "make install" from the top of the source tree.
 #
 # Environment: DESTDIR, PREFIX (/usr), SYSCONFDIR (/etc), LOCALSTATEDIR
-# (/var), BIN (the built programs, bin), TOOLS and HELPERS (the program
-# names beside sendmail).  Configuration files that exist are never
-# replaced: a different new version goes beside them as FILE.new.
+# (/var), UNITDIR (systemd units, $PREFIX/lib/systemd/system; Debian
+# bookworm's debhelper wants /lib/systemd/system), BIN (the built
+# programs, bin), TOOLS and HELPERS (the program names beside sendmail),
+# PKGBUILD (1 when a .deb or .rpm is being built: modes only, no owners
+# or groups of this host, no postinst; the package's scripts set them on
+# the target).  Configuration files that exist are never replaced: a
+# different new version goes beside them as FILE.new.
 set -e
 : "${PREFIX:=/usr}" "${SYSCONFDIR:=/etc}" "${LOCALSTATEDIR:=/var}"
 : "${BIN:=bin}"
@@ -16,7 +20,7 @@ LIBDIR=$PREFIX/lib
 LIBEXECDIR=$PREFIX/libexec/mailsys
 CFDIR=$PREFIX/share/sendmail-cf
 MANDIR=$PREFIX/share/man
-UNITDIR=$LIBDIR/systemd/system
+: "${UNITDIR:=$LIBDIR/systemd/system}"
 MAILDIR=$SYSCONFDIR/mail
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -48,7 +52,8 @@ install -d "$D$SBINDIR" "$D$BINDIR" "$D$LIBDIR" "$D$LIBEXECDIR" \
     "$D$MANDIR/man1" "$D$MANDIR/man5" "$D$MANDIR/man8" "$D$CFDIR" \
     "$D$PREFIX/share/sendmail" "$D$UNITDIR" "$D$MAILDIR" \
     "$D$SYSCONFDIR/smrsh" "$D$SYSCONFDIR/sysconfig" \
-    "$D$SYSCONFDIR/dovecot/conf.d" "$D$LOCALSTATEDIR/log/mail"
+    "$D$SYSCONFDIR/dovecot/conf.d" "$D$LOCALSTATEDIR/log/mail" \
+    "$D$SYSCONFDIR/logrotate.d"
 install -d -m 0700 "$D$LOCALSTATEDIR/spool/mqueue"
 install -d -m 0770 "$D$LOCALSTATEDIR/spool/clientmqueue"
 
@@ -57,10 +62,11 @@ install -d -m 0770 "$D$LOCALSTATEDIR/spool/clientmqueue"
 # switch them (dist/scripts/postinst.sh registers it).
 install -m 0755 "$BIN/sendmail" "$D$SBINDIR/sendmail.sendmail"
 ROOT=$(id -u)
+[ "${PKGBUILD:-0}" = 1 ] && ROOT=package
 if [ "$ROOT" = 0 ] && getent group smmsp >/dev/null; then
 	chgrp smmsp "$D$SBINDIR/sendmail.sendmail"
 	chmod 2755 "$D$SBINDIR/sendmail.sendmail"
-else
+elif [ "$ROOT" != package ]; then
 	say "sendmail installed 0755, not set-group-id smmsp" \
 	    "(no smmsp group or not root): the postinst script fixes it"
 fi
@@ -122,6 +128,9 @@ for u in dist/systemd/*.service; do
 	install -m 0644 "$TMP/unit" "$D$UNITDIR/${u##*/}"
 done
 conf dist/sysconfig/sendmail "$SYSCONFDIR/sysconfig/sendmail" 0644
+# mailboxd's log file when log_path names one; /var/log/maillog is the
+# syslog daemon's to rotate
+conf dist/logrotate/mailboxd "$SYSCONFDIR/logrotate.d/mailboxd" 0644
 
 # ---- owners of the spools (the users may not exist yet: postinst)
 if [ "$ROOT" = 0 ]; then
@@ -131,7 +140,9 @@ if [ "$ROOT" = 0 ]; then
 	    say "no user smmsp: $LOCALSTATEDIR/spool/clientmqueue left" \
 		"to the installing user"
 fi
-if [ -z "$D" ]; then
+if [ "$ROOT" = package ]; then
+	:
+elif [ -z "$D" ]; then
 	"$LIBEXECDIR/postinst"
 else
 	say "done; on the target host run $LIBEXECDIR/postinst (users," \

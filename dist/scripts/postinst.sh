@@ -5,6 +5,8 @@
 # configuration files the old packages left as *.rpmsave.
 # Safe to run again.  ROOT=/some/dir works on a tree there (no chroot:
 # users are made on this system only when ROOT is empty).
+# MAILSYS_ALTERNATIVES=no leaves the mta alternative alone: the Debian
+# package ships /usr/sbin/sendmail itself, as every Debian MTA does.
 ROOT=${ROOT:-}
 SBIN=@SBINDIR@
 BIN=@BINDIR@
@@ -45,6 +47,10 @@ mkdir -p "$ROOT/var/spool/mqueue" "$ROOT/var/spool/clientmqueue" \
     "$ROOT/var/log/mail" "$ROOT/etc/smrsh"
 chmod 0700 "$ROOT/var/spool/mqueue"
 chmod 0770 "$ROOT/var/spool/clientmqueue"
+# sendmail's statistics file (mailstats); packages leave it to us so that
+# an upgrade does not empty it
+[ -e "$ROOT/var/log/mail/statistics" ] ||
+    install -m 0644 /dev/null "$ROOT/var/log/mail/statistics"
 if [ "$(id -u)" = 0 ]; then
 	chown root:mail "$ROOT/var/spool/mqueue" 2>/dev/null
 	if getent group smmsp >/dev/null; then
@@ -59,12 +65,23 @@ ALT=
 command -v alternatives >/dev/null 2>&1 && ALT=alternatives
 [ -z "$ALT" ] && command -v update-alternatives >/dev/null 2>&1 &&
     ALT=update-alternatives
+[ "${MAILSYS_ALTERNATIVES:-yes}" = no ] && ALT=
+# The manual pages are slaves too where they are installed under .sendmail
+# names, as the RPM does: postfix registers the same slaves for its pages,
+# and one we lacked would be removed, page and all, on switching to us.
+set --
+MAN=${BIN%/bin}/share/man
+for m in man8/sendmail.8 man1/mailq.1 man1/newaliases.1 man5/aliases.5; do
+	page=${m#*/}
+	f=$MAN/${m%/*}/${page%.*}.sendmail.${page##*.}.gz
+	[ -e "$f" ] && set -- "$@" --slave "$MAN/$m.gz" "mta-${page%.*}man" "$f"
+done
 if [ -n "$ALT" ] && [ -z "$ROOT" ]; then
 	$ALT --install "$SBIN/sendmail" mta "$SBIN/sendmail.sendmail" 90 \
 	    --slave "$BIN/mailq" mta-mailq "$BIN/mailq.sendmail" \
 	    --slave "$BIN/newaliases" mta-newaliases \
 		"$BIN/newaliases.sendmail" \
-	    --slave "$LIB/sendmail" mta-sendmail "$LIB/sendmail.sendmail"
+	    --slave "$LIB/sendmail" mta-sendmail "$LIB/sendmail.sendmail" "$@"
 fi
 
 # mailboxd's default dovecot.conf wants a certificate (ssl = required)
@@ -79,7 +96,10 @@ if [ ! -f "$PKI/certs/dovecot.pem" ] && command -v openssl >/dev/null; then
 fi
 
 # the maps and cf files from whatever text files are there now
-[ -z "$ROOT" ] && SM_FORCE_DBREBUILD=1 /etc/mail/make >/dev/null 2>&1
+if [ -z "$ROOT" ]; then
+	SM_FORCE_DBREBUILD=1 /etc/mail/make >/dev/null 2>&1
+	[ -f /etc/aliases ] && /etc/mail/make aliases >/dev/null 2>&1
+fi
 
 # configuration the removed packages kept because it had been edited
 for f in "$ROOT"/etc/mail/*.rpmsave "$ROOT"/etc/dovecot/*.rpmsave \

@@ -286,3 +286,37 @@ def test_man_pages():
         r = subprocess.run(["groff", "-ww", "-man", "-z", page],
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 0 and r.stderr == "", page + r.stderr
+
+
+@pytest.mark.skipif(shutil.which("logrotate") is None, reason="no logrotate")
+def test_logrotate(dest):
+    """/etc/logrotate.d/mailboxd parses, and a forced run rotates a log
+    mailboxd still holds open in append mode (copytruncate: the file is
+    emptied in place, the old lines go to .1)."""
+    conf = os.path.join(dest, "etc/logrotate.d/mailboxd")
+    assert mode(conf) == 0o644
+    with open(conf) as f:
+        text = f.read()
+    # /var/log/maillog is rsyslog's to rotate: not named twice
+    assert "maillog" not in re.sub(r"#.*", "", text)
+    state = os.path.join(dest, "logrotate.state")
+    r = subprocess.run(["logrotate", "-d", "-s", state, conf],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "error" not in r.stderr.lower(), r.stderr
+    logs = os.path.join(dest, "var/log")
+    copy = os.path.join(dest, "logrotate-copy")
+    with open(copy, "w") as f:
+        f.write(text.replace("/var/log/", logs + "/"))
+    log = os.path.join(logs, "dovecot.log")
+    held = open(log, "a")
+    held.write("before\n")
+    held.flush()
+    r = subprocess.run(["logrotate", "-f", "-s", state, copy],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    held.write("after\n")
+    held.close()
+    with open(log) as f:
+        assert f.read() == "after\n"
+    with open(log + ".1") as f:
+        assert f.read() == "before\n"

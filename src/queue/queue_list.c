@@ -535,7 +535,8 @@ list_one(const struct queue_dirs *d, size_t qi,
 			buf_reset(&path);
 			(void)buf_printf(&path, "%s/%s", buf_cstr(&dir),
 			    v[i].name);
-			if (access(buf_cstr(&path), R_OK) == -1)
+			if (faccessat(AT_FDCWD, buf_cstr(&path), R_OK,
+			    AT_EACCESS) == -1)
 				v[i].open_errno = errno;
 			print_one(d, qi, o, &v[i], out);
 		}
