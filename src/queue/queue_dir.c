@@ -142,7 +142,10 @@ queue_dirs_open(const char *queuedir, struct queue_dirs *d, struct err *err)
 	}
 	d->qdir = xstrdup(queuedir);
 	buf_free(&b);
-	if (stat(d->base, &st) == -1 || access(d->base, X_OK) == -1) {
+	/* the effective ids: the set-group-id MSP (egid smmsp) searches a
+	 * clientmqueue its user cannot (access() would ask for the real) */
+	if (stat(d->base, &st) == -1 ||
+	    faccessat(AT_FDCWD, d->base, X_OK, AT_EACCESS) == -1) {
 		err_set(err, ERR_CONFIG, "can not chdir(%s): %s", d->base,
 		    strerror(errno));
 		queue_dirs_free(d);
