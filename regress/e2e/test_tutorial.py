@@ -427,15 +427,23 @@ class Host:
             makemap hash access < access
             newaliases
             """, self.domain, NET.rstrip("."))
-        self.sh("""
+        self.sh(r"""
             cd /etc/dovecot
             sed -i -e 's/^#protocols = imap pop3$/protocols = imap pop3/' \
-                -e 's/^#listen = \\*, ::$/listen = */' dovecot.conf
+                -e 's/^#listen = \*, ::$/listen = */' dovecot.conf
             cd conf.d
-            sed -i 's/^#disable_plaintext_auth = yes$/disable_plaintext_auth = no/' 10-auth.conf
-            sed -i 's|^mail_location = .*|mail_location = mbox:~/mail:INBOX=/var/mail/%u|' 10-mail.conf
+            sed -i 's/^#\(disable_plaintext_auth =\) yes$/\1 no/' \
+                10-auth.conf
+            sed -i 's|^\(mail_location =\) .*|\1 '\
+'mbox:~/mail:INBOX=/var/mail/%u|' 10-mail.conf
             sed -i 's/^ssl = required$/ssl = no/' 10-ssl.conf
             """)
+        conf = self.sh("/usr/sbin/mailboxd -n").stdout.decode()
+        for line in ("protocols = imap pop3", "listen = *",
+                     "disable_plaintext_auth = no", "ssl = no",
+                     "mail_location = mbox:~/mail:INBOX=/var/mail/%u"):
+            assert re.search("^%s$" % re.escape(line), conf, re.M), \
+                (line, conf)
 
     def start(self):
         self.sh("rm -f /run/sendmail.pid; /usr/sbin/sendmail -bd -q1m")
@@ -723,6 +731,25 @@ def test_maillog_has_from_to_stat_sent(world):
     assert re.search((line % "mail") + r"from=<alice@mail\.naver\.test>, .*"
                      r"relay=mail\.naver\.test \[192\.0\.2\.10\]", dlog,
                      re.M), dlog
+
+
+def test_maillog_mailboxd_lines_are_tagged_dovecot(world):
+    """fail2ban's dovecot filter and logwatch's dovecot service go by
+    the tag: every line of mailboxd, its sessions' too, says dovecot."""
+    d = world["daum"]
+    t = alice_sends(world, "tagged")
+    assert len(world["outside"].client("pop3", d.ip, "bob", d.password,
+                                       t)) == 1
+    log = wait_for("bob's POP3 logout in the maillog", lambda: (
+        lambda s: s if re.search(r"pop3\(bob\).*Disconnected", s)
+        else None)(d.log()), 30)
+    assert re.search(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d mail dovecot\[\d+\]: "
+                     r"pop3-login: Login: user=<bob>, method=\w+, "
+                     r"rip=198\.51\.100\.99, lip=192\.0\.2\.20", log,
+                     re.M), log
+    stray = [l for l in log.splitlines()
+             if re.search(r" sendmail\[\d+\]: (imap|pop3)\b", l)]
+    assert stray == []
 
 
 @pytest.mark.xfail(strict=True, reason="SMTP AUTH not on main yet")
