@@ -36,8 +36,10 @@ sendmail.mc > sendmail.cf`; the domain in local-host-names;
 disable_plaintext_auth, mail_location and ssl in conf.d; `sendmail -bd
 -q1m` and mailboxd started.  Every process is stopped by its PID.
 
-Needs root, unshare/nsenter, dnsmasq, procmail (make deps), the shared
-examples; s-nail for the mail(1) case.  About a minute.
+Needs root, unshare/nsenter, dnsmasq, overlay mounts, procmail (make
+deps), the shared examples; s-nail for the mail(1) case.  About 20 s,
+with the ASan build as with the optimised one.  KEEP_E2E=1 leaves the
+hosts' folders (maillog, spools, configuration) under /tmp.
 """
 
 import json
@@ -271,8 +273,9 @@ class Syslog(threading.Thread):
                     f.write("%s %s %s\n" % (m.group(2), host, m.group(3)))
 
     def stop(self):
-        os.write(self.w, b"x")
-        self.join(10)
+        if self.is_alive():
+            os.write(self.w, b"x")
+            self.join(10)
         for s in self.socks:
             s.close()
         os.close(self.r)
@@ -550,8 +553,7 @@ def world():
             outside.close()
         if hub:
             hub.close()
-        if syslog.is_alive():
-            syslog.stop()
+        syslog.stop()
         if os.environ.get("KEEP_E2E"):
             print("left in", top)
         else:
