@@ -709,6 +709,12 @@ def test_mailq_empty_then_queued_while_daum_is_down(world):
                          r"mail\.daum\.test\.?\)", q), q
         assert re.search(r"^\s+<bob@daum\.test>$", q, re.M), q
         assert "Total requests: 1" in q, q
+        # no address was reached: "relay=NAME", no " []"
+        wait_for("the deferral in naver's maillog", lambda: re.search(
+            r"to=<bob@daum\.test>, .*mailer=esmtp, .*"
+            r"relay=mail\.daum\.test\.?, dsn=4\.\d\.\d, "
+            r"stat=Deferred: Connection refused by mail\.daum\.test\.?$",
+            n.log(), re.M), 10)
     finally:
         d.start()
     run(n.enter(["/usr/sbin/sendmail", "-q"]), timeout=60)
