@@ -437,8 +437,9 @@ class Host:
             echo "$1" >> local-host-names
             printf 'Connect:%s\\tRELAY\\n' "$2" >> access
             makemap hash access < access
+            printf 'webmaster:\\t%s\\n' "$3" >> /etc/aliases
             newaliases
-            """, self.domain, NET.rstrip("."))
+            """, self.domain, NET.rstrip("."), self.user)
         self.sh(r"""
             cd /etc/dovecot
             sed -i -e 's/^#protocols = imap pop3$/protocols = imap pop3/' \
@@ -690,15 +691,27 @@ def test_outside_relay_is_denied(world):
                            "denied. Proper authentication required."], res
 
 
-def test_outside_mail_for_the_domain_is_taken(world):
-    n = world["naver"]
+def from_outside(world, host, rcpt, user, subject):
+    """friend@outside.test sends to rcpt at host over SMTP; waits for it
+    in user's mbox there."""
     t = token()
     res = world["outside"].client(
-        "smtp", n.ip, 25, "friend@outside.test", "alice@naver.test",
-        input=message("friend@outside.test", "alice@naver.test",
-                      "from outside " + t).encode())
+        "smtp", host.ip, 25, "friend@outside.test", rcpt,
+        input=message("friend@outside.test", rcpt,
+                      "%s %s" % (subject, t)).encode())
     assert res["rcpt"][0] == 250 and res["data"][0] == 250, res
-    wait_mbox(n, "alice", t)
+    wait_mbox(host, user, t)
+
+
+def test_outside_mail_for_the_domain_is_taken(world):
+    from_outside(world, world["naver"], "alice@naver.test", "alice",
+                 "from outside")
+
+
+def test_alias_added_with_newaliases(world):
+    """webmaster: bob, appended to /etc/aliases before newaliases."""
+    from_outside(world, world["daum"], "webmaster@daum.test", "bob",
+                 "to the webmaster")
 
 
 def test_mailq_empty_then_queued_while_daum_is_down(world):
