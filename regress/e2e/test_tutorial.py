@@ -32,9 +32,21 @@ confAUTH_MECHANISMS uncommented, STARTTLS with a test certificate and
 the submission daemon on 587 as the second tutorial adds); `m4
 sendmail.mc > sendmail.cf`; the domain in local-host-names;
 `Connect:192.0.2 RELAY` in access and `makemap hash access < access`;
-`newaliases`; dovecot.conf's protocols and listen, then
-disable_plaintext_auth, mail_location and ssl in conf.d; `sendmail -bd
--q1m` and mailboxd started.  Every process is stopped by its PID.
+an alias and `newaliases`; dovecot.conf's protocols and listen, then
+disable_plaintext_auth, mail_location and ssl in conf.d; the MTA started
+as sendmail.service does on naver (/etc/mail/make, sendmail-start: -bd
+-q1h) and by hand on daum (`sendmail -bd -q1m`), and mailboxd -F as its
+unit does.  Every process is stopped by its PID.
+
+Checked: alice's `sendmail -t -oi` and s-nail mail reach bob, read over
+POP3 and IMAP from the outside address; bob's reply through daum
+reaches alice; relaying from outside is refused with sendmail's words;
+mail for the domain and for an alias from outside is taken; mailq empty,
+then one deferred entry while daum is down, delivered by `sendmail -q`
+once it is back; the maillog's from=/to=/stat=Sent lines on both hosts
+and dovecot-tagged login lines.  Strict xfails name what is missing:
+SMTP AUTH on 587 after STARTTLS, and a PAM service file for dovecot in
+our package.
 
 Needs root, unshare/nsenter, dnsmasq, overlay mounts, procmail (make
 deps), the shared examples; s-nail for the mail(1) case.  About 20 s,
