@@ -12,7 +12,9 @@ Categories (each may be absent; nothing found is not an error):
          each prints `PASS|FAIL|SKIP diff <name>: ...` lines, one test per
          line; `XFAIL diff ...` (a known, labelled difference) counts as
          neither pass nor failure, `XPASS diff ...` as a pass
-  pytest test_*.py under regress/proto/ and regress/diff/ (python3 -m pytest)
+  pytest test_*.py under regress/proto/, regress/diff/ and regress/e2e/
+         (python3 -m pytest, a run per folder)
+  e2e    regress/e2e alone (not in the default set: pytest covers it)
 
 Skipped tests and expected differences are reported on their own lines
 (`N skipped`, `N expected to differ (XFAIL)`) before the last line and never
@@ -214,9 +216,9 @@ def pytest_python():
     return None
 
 
-def run_pytest(bindir, obj, tally):
+def run_pytest(bindir, obj, tally, subs=("proto", "diff", "e2e")):
     suites = []
-    for sub in ("proto", "diff"):
+    for sub in subs:
         d = os.path.join(HERE, sub)
         if os.path.isdir(d):
             for dd, dirs, files in os.walk(d):
@@ -227,7 +229,7 @@ def run_pytest(bindir, obj, tally):
                     suites.append(d)
                     break
     if not suites:
-        print("pytest: no test_*.py under regress/proto or regress/diff")
+        print("pytest: no test_*.py under regress/%s" % " or ".join(subs))
         return
     py = pytest_python()
     for d in suites:
@@ -263,7 +265,7 @@ def run_pytest(bindir, obj, tally):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", action="append",
-                    choices=["unit", "fuzz", "diff", "pytest"])
+                    choices=["unit", "fuzz", "diff", "pytest", "e2e"])
     opt = ap.parse_args()
     want = set(opt.only or ["unit", "fuzz", "diff", "pytest"])
 
@@ -279,7 +281,9 @@ def main():
     for cat, fn in (("unit", lambda: run_unit(obj, tally)),
                     ("fuzz", lambda: run_fuzz(obj, tally)),
                     ("diff", lambda: run_diff(bindir, tally)),
-                    ("pytest", lambda: run_pytest(bindir, obj, tally))):
+                    ("pytest", lambda: run_pytest(bindir, obj, tally)),
+                    ("e2e", lambda: run_pytest(bindir, obj, tally,
+                                               ("e2e",)))):
         if cat in want:
             fn()
             sys.stdout.flush()

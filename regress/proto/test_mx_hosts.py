@@ -54,12 +54,15 @@ import pytest
 
 from procs import stop_child, stop_daemon
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+from netns import Hub as NetHub, holder, run, wait_for, why_not  # noqa
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("BIN") or os.path.join(REPO, "bin")
 SENDMAIL = os.path.join(BIN, "sendmail")
 LOCAL_MAILER = os.path.join(REPO, "regress", "run", "local-mailer.sh")
-DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 
 NET = "10.77.0."
 DNS_IP = NET + "1"
@@ -70,26 +73,11 @@ QUEUE_INTERVAL = 2          # seconds: every daemon runs -q2s
 SLACK = 4
 
 
-def _why_no_namespaces():
-    if os.geteuid() != 0:
-        return "needs root to create network namespaces"
-    for tool in ("unshare", "nsenter", "ip"):
-        if shutil.which(tool) is None:
-            return "no %s" % tool
-    p = subprocess.run(["unshare", "--net", "--mount", "--uts", "true"],
-                       capture_output=True)
-    if p.returncode != 0:
-        return "cannot create namespaces: %s" % p.stderr.decode().strip()
-    return None
-
-
-_WHY = _why_no_namespaces()
+_WHY = why_not()
 pytestmark = [
     pytest.mark.skipif(not os.access(SENDMAIL, os.X_OK),
                        reason="no %s" % SENDMAIL),
     pytest.mark.skipif(_WHY is not None, reason=_WHY or ""),
-    pytest.mark.skipif(not os.access(DNSMASQ, os.X_OK),
-                       reason="no dnsmasq (make deps installs it)"),
 ]
 
 MC = """\
@@ -187,30 +175,6 @@ print(json.dumps({k: [v[0], v[1].decode()] for k, v in refused.items()}))
 """
 
 
-def run(argv, **kw):
-    kw.setdefault("timeout", 30)
-    p = subprocess.run(argv, capture_output=True, **kw)
-    assert p.returncode == 0, (argv, p.stdout, p.stderr)
-    return p
-
-
-def holder(flags):
-    """A `sleep` in new namespaces (unshare FLAGS); returns it once the
-    namespaces are there."""
-    p = subprocess.Popen(["unshare"] + flags + ["sleep", "600"])
-    ours = os.readlink("/proc/self/ns/net")
-    for _ in range(500):
-        try:
-            if os.readlink("/proc/%d/ns/net" % p.pid) != ours and \
-                    open("/proc/%d/comm" % p.pid).read().strip() == "sleep":
-                return p
-        except OSError:
-            pass
-        time.sleep(0.01)
-    p.kill()
-    raise AssertionError("unshare %s did not start" % flags)
-
-
 class Host:
     def __init__(self, name, root, hub):
         self.name = name
@@ -256,10 +220,7 @@ class Host:
         # the namespaces, the link to the hub, the name, the files
         self.ns = holder(["--net", "--mount", "--uts",
                           "--propagation", "private"])
-        veth = "v-" + name
-        run(hub.enter(["ip", "link", "add", veth, "type", "veth", "peer",
-                       "name", "eth0", "netns", str(self.ns.pid)]))
-        run(hub.enter(["ip", "link", "set", veth, "master", "br0", "up"]))
+        hub.attach(self.ns.pid, name)
         run(self.enter(["sh", "-ec", """
             hostname %s
             mount --bind %s/resolv.conf /etc/resolv.conf
@@ -339,57 +300,26 @@ class Host:
                     if token in text)
 
 
-class Hub:
+class Hub(NetHub):
     def __init__(self, root):
-        self.ns = holder(["--net"])
-        self.procs = []
-        run(self.enter(["sh", "-ec", """
-            ip link set lo up
-            ip link add br0 type bridge
-            ip addr add %s/24 dev br0
-            ip addr add %s/24 dev br0
-            ip link set br0 up
-            """ % (DNS_IP, SERVFAIL_IP)]))
+        records = [
+            "--server=/servfail.test/" + SERVFAIL_IP,
+            "--server=/silent.test/127.0.0.9",
+            "--mx-host=nomail.test,.,0",
+            # down.test's MX is the hub, where nothing takes mail
+            "--host-record=mx.down.test," + DNS_IP,
+            "--mx-host=down.test,mx.down.test,10"]
+        for fqdn, ip, domain, _ in HOSTS.values():
+            records += ["--host-record=%s,%s" % (fqdn, ip),
+                        "--mx-host=%s,%s,10" % (domain, fqdn)]
+        super().__init__(root, [DNS_IP + "/24", SERVFAIL_IP + "/24"],
+                         ["test", "77.10.in-addr.arpa"], records)
         self.servfail = subprocess.Popen(self.enter(
             [sys.executable, "-c", SERVFAIL_PY, SERVFAIL_IP]))
-        argv = [DNSMASQ, "--no-daemon", "--conf-file=/dev/null",
-                "--no-resolv", "--no-hosts", "--pid-file=", "--user=root",
-                "--listen-address=" + DNS_IP, "--bind-interfaces",
-                "--local=/test/", "--local=/77.10.in-addr.arpa/",
-                "--server=/servfail.test/" + SERVFAIL_IP,
-                "--server=/silent.test/127.0.0.9",
-                "--mx-host=nomail.test,.,0",
-                # down.test's MX is the hub, where nothing takes mail
-                "--host-record=mx.down.test," + DNS_IP,
-                "--mx-host=down.test,mx.down.test,10",
-                "--log-queries", "--log-facility=-"]
-        for fqdn, ip, domain, _ in HOSTS.values():
-            argv += ["--host-record=%s,%s" % (fqdn, ip),
-                     "--mx-host=%s,%s,10" % (domain, fqdn)]
-        self.log = open(os.path.join(root, "dnsmasq.log"), "wb")
-        self.dnsmasq = subprocess.Popen(self.enter(argv), stdout=self.log,
-                                        stderr=subprocess.STDOUT)
-
-    def enter(self, argv):
-        return ["nsenter", "-t", str(self.ns.pid), "-n", "--"] + argv
 
     def close(self):
-        stop_child(self.dnsmasq)
         stop_child(self.servfail)
-        stop_child(self.ns)
-        self.log.close()
-
-
-def wait_for(what, pred, timeout):
-    deadline = time.time() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise AssertionError("timed out after %ds waiting for %s"
-                                 % (timeout, what))
-        time.sleep(0.1)
+        super().close()
 
 
 @pytest.fixture(scope="module")

@@ -356,7 +356,12 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	while (res.nconnects-- > 0)
 		stats_mark_connect(1);
 	if (res.host != NULL) {
-		(void)buf_printf(&rl, "%s [%s]", res.host, res.addr);
+		/* " [addr]" only for an address reached, as sendmail's
+		 * logdelivery: never "relay=host []" for a refused one */
+		if (res.addr[0] != '\0')
+			(void)buf_printf(&rl, "%s [%s]", res.host, res.addr);
+		else
+			(void)buf_adds(&rl, res.host);
 		*relay = buf_steal(&rl);
 	}
 	for (i = 0; i < n; i++) {

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "mailboxd.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -38,8 +39,10 @@ mbd_log_open(const char *log_path)
 		if (logf != NULL)
 			setvbuf(logf, NULL, _IOLBF, 0);
 	}
-	if (logf == NULL)
-		openlog("dovecot", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	/* through lib/log.c, so that the lines of the imap/ and pop3/
+	 * libraries (log_plain) carry the same tag instead of opening the
+	 * log again as "sendmail" */
+	log_open("dovecot");
 }
 
 void

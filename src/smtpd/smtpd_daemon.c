@@ -37,6 +37,7 @@
 #define PER_WORKER	10000	/* sessions before a worker is renewed */
 #define AGENTS_PER_CPU	2	/* delivery agents, plus AGENTS_EXTRA */
 #define AGENTS_EXTRA	2
+#define SMTPD_PIDFILE_DEFAULT	"/var/run/sendmail.pid" /* _PATH_SENDMAILPID */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -96,7 +97,12 @@ write_pidfile(struct cf *cf, char **argv)
 	struct buf b;
 	int fd, i;
 
-	if (path == NULL || *path == '\0')
+	/* sendmail's compiled-in default when the cf has no PidFile line
+	 * (CentOS 7's sendmail.mc leaves it "#O PidFile=", and its unit
+	 * waits for /run/sendmail.pid); an empty value means none */
+	if (path == NULL)
+		path = SMTPD_PIDFILE_DEFAULT;
+	if (*path == '\0')
 		return;
 	buf_init(&b, 0);
 	(void)buf_printf(&b, "%ld\n", (long)getpid());
