@@ -53,7 +53,7 @@ install -d "$D$SBINDIR" "$D$BINDIR" "$D$LIBDIR" "$D$LIBEXECDIR" \
     "$D$PREFIX/share/sendmail" "$D$UNITDIR" "$D$MAILDIR" \
     "$D$SYSCONFDIR/smrsh" "$D$SYSCONFDIR/sysconfig" \
     "$D$SYSCONFDIR/dovecot/conf.d" "$D$LOCALSTATEDIR/log/mail" \
-    "$D$SYSCONFDIR/logrotate.d"
+    "$D$SYSCONFDIR/logrotate.d" "$D$SYSCONFDIR/pam.d"
 install -d -m 0700 "$D$LOCALSTATEDIR/spool/mqueue"
 install -d -m 0770 "$D$LOCALSTATEDIR/spool/clientmqueue"
 
@@ -121,6 +121,20 @@ conf dist/etc/dovecot/dovecot.conf "$SYSCONFDIR/dovecot/dovecot.conf" 0644
 for f in dist/etc/dovecot/conf.d/*.conf; do
 	conf "$f" "$SYSCONFDIR/dovecot/conf.d/${f##*/}" 0644
 done
+
+# PAM's service "dovecot" (CentOS's came with the dovecot package):
+# CentOS's form, or Debian's (common-auth) when PAM_STACK=debian or a
+# live install (no DESTDIR) finds that stack on this host
+stack=${PAM_STACK:-}
+if [ -z "$stack" ] && [ -z "$D" ] && [ -e /etc/pam.d/common-auth ] &&
+    [ ! -e /etc/pam.d/password-auth ]; then
+	stack=debian
+fi
+if [ "$stack" = debian ]; then
+	conf dist/etc/pam.d/dovecot.debian "$SYSCONFDIR/pam.d/dovecot" 0644
+else
+	conf dist/etc/pam.d/dovecot "$SYSCONFDIR/pam.d/dovecot" 0644
+fi
 
 # ---- services
 for u in dist/systemd/*.service; do

@@ -44,9 +44,9 @@ reaches alice; relaying from outside is refused with sendmail's words;
 mail for the domain and for an alias from outside is taken; mailq empty,
 then one deferred entry while daum is down, delivered by `sendmail -q`
 once it is back; the maillog's from=/to=/stat=Sent lines on both hosts
-and dovecot-tagged login lines.  Strict xfails name what is missing:
-SMTP AUTH on 587 after STARTTLS, and a PAM service file for dovecot in
-our package.
+and dovecot-tagged login lines, through the PAM service file our
+package brings.  A strict xfail names what is missing: SMTP AUTH on 587
+after STARTTLS.
 
 Needs root, unshare/nsenter, dnsmasq, overlay mounts, procmail (make
 deps), the shared examples; s-nail for the mail(1) case.  About 20 s,
@@ -375,14 +375,9 @@ class Host:
         self.write("/etc/pam.d/password-auth", "auth required pam_unix.so\n"
                    "account required pam_unix.so\n"
                    "session required pam_unix.so\n")
-        # the dovecot package's PAM service, gone with the package when
-        # ours does not bring it (test_package_has_pam_service_dovecot)
+        # the dovecot package's PAM service went with that package; ours
+        # must bring it (test_package_has_pam_service_dovecot)
         self.pam_shipped = os.path.exists(self.path("/etc/pam.d/dovecot"))
-        if not self.pam_shipped:
-            self.write("/etc/pam.d/dovecot", "auth required pam_nologin.so\n"
-                       "auth include password-auth\n"
-                       "account include password-auth\n"
-                       "session include password-auth\n")
         for d, mode, uid, gid in (("/var/spool/mail", 0o775, 0, 12),
                                   ("/home", 0o755, 0, 0),
                                   ("/home/" + u, 0o700, 1000, 1000)):
@@ -810,8 +805,6 @@ def test_maillog_mailboxd_lines_are_tagged_dovecot(world):
     assert stray == []
 
 
-@pytest.mark.xfail(strict=True, reason="make install brings no "
-                   "/etc/pam.d/dovecot yet")
 def test_package_has_pam_service_dovecot(world):
     """dovecot.conf's passdb is PAM with service dovecot; CentOS's
     /etc/pam.d/dovecot belongs to the dovecot package the administrator
