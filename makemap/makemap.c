@@ -232,6 +232,15 @@ sync_dir(const char *path)
  * a new one is 0640 less the umask.  As root, a cf's TrustedUser owns
  * it (as sendmail's makemap does).
  */
+/* The new map's owner; a failure is said (the map itself is fine). */
+static void
+chown_or_warn(int fd, uid_t uid, gid_t gid)
+{
+	if (fchown(fd, uid, gid) == -1)
+		(void)fprintf(stderr, "makemap: warning: cannot set the map's "
+		    "owner: %s\n", strerror(errno));
+}
+
 static void
 set_owner(int fd, const struct stat *old, const char *tuser)
 {
@@ -250,17 +259,17 @@ set_owner(int fd, const struct stat *old, const char *tuser)
 		unsigned long u;
 
 		if (pw != NULL) {
-			(void)fchown(fd, pw->pw_uid, (gid_t)-1);
+			chown_or_warn(fd, pw->pw_uid, (gid_t)-1);
 			return;
 		}
 		u = strtoul(tuser, &end, 10);
 		if (*end == '\0' && end != tuser) {
-			(void)fchown(fd, (uid_t)u, (gid_t)-1);
+			chown_or_warn(fd, (uid_t)u, (gid_t)-1);
 			return;
 		}
 	}
 	if (old != NULL)
-		(void)fchown(fd, old->st_uid, old->st_gid);
+		chown_or_warn(fd, old->st_uid, old->st_gid);
 }
 
 struct build {

@@ -504,12 +504,14 @@ give_to_trusted_user(struct cf *cf, const char *path)
 
 	if (tu == NULL || tu[0] == '\0' || geteuid() != 0)
 		return;
-	if (str_to_long(tu, &uid) == 0) {
-		(void)chown(path, (uid_t)uid, (gid_t)-1);
-		return;
+	if (str_to_long(tu, &uid) != 0) {
+		if ((pw = getpwnam(tu)) == NULL)
+			return;
+		uid = (long)pw->pw_uid;
 	}
-	if ((pw = getpwnam(tu)) != NULL)
-		(void)chown(path, pw->pw_uid, (gid_t)-1);
+	if (chown(path, (uid_t)uid, (gid_t)-1) == -1)
+		log_msg(LOG_WARNING, NULL, "%s: cannot give it to TrustedUser "
+		    "%s: %s", path, tu, strerror(errno));
 }
 
 /*

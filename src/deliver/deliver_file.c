@@ -16,9 +16,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "deliver.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #define EX_OK		0
@@ -55,7 +57,10 @@ append(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	err_clear(&err);
 	if (dlv_write_message(dm, m, sender, fd, &err) == -1 ||
 	    write(fd, "\n", 1) != 1 || fsync(fd) == -1) {
-		(void)ftruncate(fd, size);	/* no half message stays */
+		if (ftruncate(fd, size) == -1)	/* no half message stays */
+			log_msg(LOG_ERR, NULL, "SYSERR(root): %s: cannot cut "
+			    "off a partial message: %s", path,
+			    strerror(errno));
 		(void)close(fd);
 		return EX_TEMPFAIL;
 	}

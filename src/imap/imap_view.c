@@ -186,8 +186,13 @@ imap_recent_first(struct imap_session *s, struct mailbox *mb,
 		if (claim && (first == 0 || mb->uidnext > first)) {
 			n = snprintf(num, sizeof(num), "%" PRIu32 " %" PRIu32
 			    "\n", mb->uidvalidity, mb->uidnext);
-			if (pwrite(fd, num, (size_t)n, 0) == n)
-				(void)ftruncate(fd, n);
+			if (pwrite(fd, num, (size_t)n, 0) == n) {
+				/* a tail a failed cut leaves follows the
+				 * newline; only the first line is read */
+				int cut = ftruncate(fd, n);
+
+				(void)cut;
+			}
 		}
 	}
 	(void)close(fd);

@@ -21,6 +21,7 @@
 #include <grp.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "maillocal/maillocal.h"
@@ -267,8 +268,10 @@ close_failed(const struct rcpt *r, off_t off, const struct stat *was)
 		return;
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    sb.st_nlink == 1 && sb.st_dev == was->st_dev &&
-	    sb.st_ino == was->st_ino && sb.st_size == was->st_size)
-		(void)ftruncate(fd, off);
+	    sb.st_ino == was->st_ino && sb.st_size == was->st_size &&
+	    ftruncate(fd, off) == -1)
+		syslog(LOG_ERR, "%s: cannot cut off a partial message: %m",
+		    r->path);
 	(void)close(fd);
 }
 

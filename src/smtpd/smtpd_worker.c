@@ -169,6 +169,7 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 {
 	struct epoll_event ev, got;
 	unsigned char b = (unsigned char)slot;
+	ssize_t nw;
 	long served = 0;
 	size_t i;
 	int ep, fd, n;
@@ -207,7 +208,10 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		if (fd == -1)
 			continue;
 		pool->slots[slot] = SLOT_BUSY;
-		(void)write(pool->notify[1], &b, 1);
+		/* a lost wake-up only delays the master to its next
+		 * one-second look at the slots */
+		nw = write(pool->notify[1], &b, 1);
+		(void)nw;
 		serve(pool, &pool->ports[i], fd);
 		(void)close(fd);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
