@@ -200,7 +200,7 @@ class World:
 
     def __init__(self, root, store="mbox", mode="background", ckpt=10,
                  maxsize=1000000, minfree=100, qdir=None, sink=True,
-                 postmaster="root"):
+                 postmaster="root", extra_mc=""):
         self.root = root
         self.store = store
         self.qdir = qdir or os.path.join(root, "mqueue")
@@ -233,7 +233,8 @@ class World:
               .replace("@MODE@", mode).replace("@CKPT@", str(ckpt))
               .replace("@MAXSIZE@", str(maxsize))
               .replace("@MINFREE@", str(minfree))
-              .replace("@STORE@", store))
+              .replace("@STORE@", store)
+              .replace("MAILER(`local')", extra_mc + "MAILER(`local')"))
         path = os.path.join(root, "fault.mc")
         with open(path, "w") as f:
             f.write(mc)

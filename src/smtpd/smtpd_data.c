@@ -190,6 +190,16 @@ commit(struct session *s, struct queue_tx *tx, struct err *err)
 	return rc;
 }
 
+/* RejectNUL, read as sendmail's atobool(): empty, t... or y... is true. */
+static int
+reject_nul(struct cf *cf)
+{
+	const char *v = cf_option_value(cf, "RejectNUL");
+
+	return v != NULL && (*v == '\0' || *v == 't' || *v == 'T' ||
+	    *v == 'y' || *v == 'Y');
+}
+
 /*
  * Whether a failed queue write ran out of space: errno when it is still
  * the write's, else the reason's text (a collect-time write error is
@@ -276,6 +286,12 @@ cmd_data(struct session *s)
 	}
 	if (st == MSG_COLLECT_HDRERR) {
 		reply(s, "%s", why);
+		goto abort;
+	}
+	if (smtp_data_nuls(s->data) > 0 && reject_nul(s->cf)) {
+		log_msg(LOG_NOTICE, s->id, "%s: NUL byte not allowed",
+		    s->relay ? s->relay : "");
+		reply(s, "554 5.6.1 NUL byte not allowed");
 		goto abort;
 	}
 	v = check_headers(s);
