@@ -249,13 +249,13 @@ class Killer(threading.Thread):
         self.kills = {}
         self.restarts = 0
         self.leftovers = 0      # children still alive 5 s after the master
-        self.inflight = 0       # runners, delivery children, mailers
+        self.inflight = []      # runners, delivery children, mailers
         self.errors = []
         self.done = threading.Event()
 
     def kill(self, pid, kind):
-        self.inflight += len([p for p, (_, k) in self.w.tree().items()
-                              if k in ("runner", "child")])
+        self.inflight.append(len([p for p, (_, k) in self.w.tree().items()
+                                  if k in ("runner", "child")]))
         try:
             os.kill(pid, signal.SIGKILL)
             self.kills[kind] = self.kills.get(kind, 0) + 1
@@ -294,8 +294,8 @@ class Killer(threading.Thread):
                 self.leftovers += 1
         else:
             self.kills["group"] = self.kills.get("group", 0) + 1
-            self.inflight += len([p for p, (_, k) in tree.items()
-                                  if k in ("runner", "child")])
+            self.inflight.append(len([p for p, (_, k) in tree.items()
+                                      if k in ("runner", "child")]))
         self.w.kill_all()
         self.w.start(self.start_args)
         self.restarts += 1
@@ -371,7 +371,9 @@ def run(cycles=50, clients=20, store="mbox", relay=0.3, seed=None,
         "duplicate_copies": dup_copies, "duplicate_pairs": dup_pairs,
         "max_duplicates_one_pair": max_dup,
         "max_duplicated_recipients_one_message": max_dup_rcpts,
-        "deliveries_in_flight_at_kills": killer.inflight,
+        "delivery_processes_at_kills_mean": round(
+            sum(killer.inflight) / max(1, len(killer.inflight)), 1),
+        "delivery_processes_at_kills_max": max(killer.inflight or [0]),
         "duplicates_per_crash": round(dup_copies / max(1, ncrash), 3),
         "checkpoint_interval": ckpt,
         "torn_copies": sum(torn.values()),
