@@ -293,7 +293,7 @@ def catalogue():
              ref="§3.3"),
         # sendmail checks MaxHopCount in sendall(), with its error mode
         # already "mail back": in SMTP the client gets the 250 and the
-        # loop is broken by a 554 5.4.6 bounce (see doc/reliability.md)
+        # loop is broken by a 554 5.4.6 bounce (test_hop_count.py)
         Case("H08", tx(b"".join(b"Received: from h%d by x; Mon, 1 Jan 2024 "
                                 b"00:00:00 +0000\r\n" % i for i in range(101))
                        + b"Subject: loop\r\n\r\nb\r\n.\r\n"),
