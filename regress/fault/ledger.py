@@ -58,6 +58,10 @@ SENDER = "ledger@example.com"
 LOCAL_DOMAIN = "mail.example.test"
 RELAY_DOMAIN = "relay.example.test"
 POSTMASTER = "games"
+# local mailboxes: the cf's local mailer has F=w taken away
+# (MODIFY_MAILER_FLAGS), so these need no password entry
+LOCAL_USERS = ["lu%02d" % i for i in range(40)]
+NO_W = "MODIFY_MAILER_FLAGS(`LOCAL', `-w')dnl\n"
 
 
 class Client(threading.Thread):
@@ -94,15 +98,21 @@ class Client(threading.Thread):
         self.seq += 1
         token = "c%02d-%06d" % (self.n, self.seq)
         rcpts = []
-        for i in range(rng.choice((1, 1, 1, 2, 3))):
+        if rng.random() < 0.05:
+            # a list longer than CheckpointInterval, one mailer run per
+            # recipient: what a crash may repeat is bounded by the
+            # checkpoints
+            rcpts = ["%s@%s" % (u, LOCAL_DOMAIN) for u in
+                     rng.sample(LOCAL_USERS, rng.randint(12, 25))]
+        for i in range(0 if rcpts else rng.choice((1, 1, 1, 2, 3))):
             if rng.random() < self.relay_share:
                 rcpts.append("r%d@%s" % (i, RELAY_DOMAIN))
             else:
-                rcpts.append("%s@%s" % (rng.choice(world.LOCAL_USERS_LEDGER),
+                rcpts.append("%s@%s" % (rng.choice(LOCAL_USERS),
                                         LOCAL_DOMAIN))
         rcpts = sorted(set(rcpts))
         if rng.random() < 0.03:         # refused at RCPT: never DATA
-            rcpts = ["nosuchuser%d@%s" % (self.n, LOCAL_DOMAIN)]
+            rcpts = ["@@bad%d" % self.n]
         x = rng.random()
         if x < 0.02:
             size = 1100000              # over MaxMessageSize: 552
@@ -198,7 +208,7 @@ def read_deliveries(w):
     bounces at the sink, and the postmaster's messages."""
     found, torn = {}, {}
     mail = os.path.join(w.root, "mail")
-    for user in world.LOCAL_USERS_LEDGER:
+    for user in LOCAL_USERS:
         rcpt = "%s@%s" % (user, LOCAL_DOMAIN)
         p = os.path.join(mail, user)
         if w.store == "mbox":
@@ -307,7 +317,7 @@ def run(cycles=50, clients=20, store="mbox", relay=0.3, seed=None,
     rng = random.Random(seed)
     root = tempfile.mkdtemp(prefix="ledger.", dir="/var/tmp")
     w = world.World(root, store=store, mode="background", ckpt=ckpt,
-                    postmaster=POSTMASTER)
+                    postmaster=POSTMASTER, extra_mc=NO_W)
     start_args = ["-q3s"]
     ledger, lock, stop = {}, threading.Lock(), threading.Event()
     t_start = time.time()

@@ -24,12 +24,6 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("BIN") or os.path.join(REPO, "bin")
 SENDMAIL = os.path.join(BIN, "sendmail")
 
-# local users the ledger writes to (they must exist: the local mailer
-# has F=w, a password-file lookup)
-LOCAL_USERS_LEDGER = [u for u in ("root", "daemon", "bin", "sys", "nobody")
-                      if subprocess.run(["getent", "passwd", u],
-                                        capture_output=True).returncode == 0]
-
 MC = """\
 divert(-1)
 divert(0)dnl
