@@ -77,7 +77,15 @@ def dialogue(port, size, rcpt="root@mail.example.test", declare=True):
             return out
         body = b"Subject: disk\r\n\r\n" + (b"y" * 78 + b"\r\n") * (size // 80)
         step("DATA", body + b".\r\n")
-        if out[-1][1] != "(closed)":
+        if out[-1][1].startswith("421"):
+            # a 421 ends the session: the server must close
+            s.settimeout(10)
+            try:
+                closed = reply() == "(closed)"
+            except OSError as e:
+                closed = isinstance(e, ConnectionResetError)
+            out.append(("closed", "yes" if closed else "no"))
+        elif out[-1][1] != "(closed)":
             s.sendall(b"QUIT\r\n")
     except OSError as e:
         out.append(("error", repr(e)))
@@ -167,6 +175,9 @@ def judge(res):
     problems = []
     finals = []
     for d in res["failing"]:
+        if ("closed", "no") in d:
+            problems.append("still open after the 421")
+        d = [x for x in d if x[0] != "closed"]
         if any(st == "DATA" and r.startswith("250") for st, r in d):
             problems.append("250 while failing")
         last = d[-1][1] if d else "(none)"
@@ -180,8 +191,10 @@ def judge(res):
         problems.append("no recovery: %s" % after)
     oracle_match = None
     if want:
-        oracle_match = all(d and d[-1][0] == stage and
-                           d[-1][1].startswith(want) for d in res["failing"])
+        last = [[x for x in d if x[0] != "closed"][-1:] for d in
+                res["failing"]]
+        oracle_match = all(x and x[0][0] == stage and
+                           x[0][1].startswith(want) for x in last)
     return problems, finals, oracle_match
 
 
