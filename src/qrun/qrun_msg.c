@@ -286,6 +286,48 @@ deliver_all(struct qrun_msg *q)
 	free(idx);
 }
 
+/*
+ * MaxHopCount (25 when unset), as sendmail's sendall(): the trace
+ * headers (Received:, Via:, Mail-From:) counted; a message that has
+ * been through more hosts is in a loop, and every recipient not yet
+ * done fails with 5.4.6 and goes back to the sender.  1 when it did.
+ */
+static int
+too_many_hops(struct qrun_msg *q)
+{
+	const char *v = cf_option_value(q->cf, "MaxHopCount");
+	long max = v != NULL && *v ? strtol(v, NULL, 10) : 25, hops = 0;
+	char why[96];
+	size_t i;
+
+	for (i = 0; i < q->qf.nheaders; i++) {
+		const char *n = q->qf.headers[i].name;
+
+		if (n != NULL && (str_casecmp(n, "Received") == 0 ||
+		    str_casecmp(n, "Via") == 0 ||
+		    str_casecmp(n, "Mail-From") == 0))
+			hops++;
+	}
+	if (hops <= max)
+		return 0;
+	(void)snprintf(why, sizeof(why), "Too many hops %ld (%ld max)", hops,
+	    max);
+	log_msg(LOG_CRIT, q->id, "SYSERR(root): 554 5.4.6 %s: from %s", why,
+	    q->sender[0] != '\0' ? q->sender : "<>");
+	for (i = 0; i < q->ntargets; i++) {
+		struct qrun_target *t = &q->targets[i];
+
+		if (t->state != QT_DELIVER && t->state != QT_DEFER)
+			continue;
+		t->state = QT_FAILED;
+		t->status = 69;		/* EX_UNAVAILABLE */
+		(void)snprintf(t->dsn, sizeof(t->dsn), "5.4.6");
+		free(t->text);
+		t->text = xstrdup(why);
+	}
+	return 1;
+}
+
 long
 qrun_time_opt(struct cf *cf, const char *name, long def, int unit)
 {
@@ -391,7 +433,8 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 		qrun_expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
 	}
 	qrun_owners(&q);
-	deliver_all(&q);
+	if (!too_many_hops(&q))
+		deliver_all(&q);
 	expire(&q);
 	stats_flush(cf);
 	cf_set_errfn(cf, NULL, NULL);

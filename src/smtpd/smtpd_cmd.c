@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "smtpd_int.h"
@@ -114,11 +115,12 @@ bare_addr(const char *t)
 }
 
 static int
-mail_params(struct session *s, char *params)
+mail_params(struct session *s, char *params, long *size_out)
 {
 	struct smtp_param pv[MAXPARAMS];
 	size_t n, i;
 
+	*size_out = 0;
 	if (smtp_params_split(params, pv, MAXPARAMS, &n) == -1) {
 		reply(s, "501 5.5.4 Too many parameters");
 		return -1;
@@ -150,6 +152,7 @@ mail_params(struct session *s, char *params)
 				    "maximum message size (%ld)", s->maxsize);
 				return -1;
 			}
+			*size_out = (long)sz;
 		} else if (str_casecmp(k, "BODY") == 0) {
 			if (v == NULL || (str_casecmp(v, "7BIT") != 0 &&
 			    str_casecmp(v, "8BITMIME") != 0)) {
@@ -201,6 +204,48 @@ mail_params(struct session *s, char *params)
 	return 0;
 }
 
+/*
+ * sendmail's enoughdiskspace(): with MinFreeBlocks (or a SIZE) set, the
+ * queue's file system must have MinFreeBlocks blocks free plus the
+ * blocks the declared size needs.  1 enough, 0 not (logged as sendmail
+ * logs it).  A file system that cannot be asked counts as enough: the
+ * queue write that follows still fails with a 4xx of its own.
+ */
+static int
+enough_disk_space(struct session *s, long msize)
+{
+	const char *v = cf_option_value(s->cf, "MinFreeBlocks");
+	long minfree = v != NULL ? atol(v) : 0;
+	const struct queue_dirs *qd = s->ctx->qdirs;
+	struct statvfs st;
+	unsigned long long bsize, need;
+	size_t i;
+
+	if (minfree <= 0 && msize <= 0)
+		return 1;
+	if (minfree < 0)
+		minfree = 0;
+	for (i = 0; i < qd->npaths; i++) {
+		int fd = qd->held ? qd->paths[i].dfdir : -1;
+
+		if (fd != -1 ? fstatvfs(fd, &st) == -1 :
+		    statvfs(qd->qdir, &st) == -1)
+			continue;
+		bsize = st.f_frsize > 0 ? st.f_frsize : 1024;
+		need = (unsigned long long)minfree +
+		    (unsigned long long)msize / bsize;
+		if ((unsigned long long)st.f_bavail < need) {
+			log_msg(LOG_ALERT, s->have_id ? s->id : NULL,
+			    "low on space (%s needs %ld bytes + %ld blocks in "
+			    "%s), max avail: %llu", s->relay ? s->relay :
+			    "SMTP-DAEMON", msize, minfree, qd->qdir,
+			    (unsigned long long)st.f_bavail);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static void
 define_addr(struct session *s, const char *pfx, const struct cf_resolved *r)
 {
@@ -232,6 +277,7 @@ cmd_mail(struct session *s, char *arg)
 	char *p, *text = NULL, *bare, shortbuf[MAXSHORTSTR + 1];
 	size_t end = 0;
 	enum cf_verdict v;
+	long msize;
 
 	if (!s->helo && (s->privacy & PRIV_NEEDMAILHELO)) {
 		reply(s, "503 5.0.0 Polite people say HELO first");
@@ -277,7 +323,7 @@ cmd_mail(struct session *s, char *arg)
 	s->from_mno = stats_mailer(s->cf, r.mailer);
 	cf_resolved_free(&r);
 	s->msg.eflags = 0;
-	if (mail_params(s, p + end) == -1)
+	if (mail_params(s, p + end, &msize) == -1)
 		goto fail;
 	bare = bare_addr(text);
 	cf_macro_define(s->cf, "f", bare);
@@ -290,6 +336,10 @@ cmd_mail(struct session *s, char *arg)
 	}
 	if (v == CF_DISCARD)
 		s->discard = 1;
+	if (!enough_disk_space(s, msize)) {
+		reply(s, "452 4.4.5 Insufficient disk space; try again later");
+		goto fail;
+	}
 	msg_set_sender(&s->msg, text);
 	s->mail_from = text;
 	s->has_mail = 1;

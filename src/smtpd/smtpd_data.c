@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -190,6 +191,29 @@ commit(struct session *s, struct queue_tx *tx, struct err *err)
 	return rc;
 }
 
+/* RejectNUL, read as sendmail's atobool(): empty, t... or y... is true. */
+static int
+reject_nul(struct cf *cf)
+{
+	const char *v = cf_option_value(cf, "RejectNUL");
+
+	return v != NULL && (*v == '\0' || *v == 't' || *v == 'T' ||
+	    *v == 'y' || *v == 'Y');
+}
+
+/*
+ * Whether a failed queue write ran out of space: errno when it is still
+ * the write's, else the reason's text (a collect-time write error is
+ * reported after the rest of the message was read).
+ */
+static int
+out_of_space(int e, const char *reason)
+{
+	return e == ENOSPC || e == EDQUOT || (reason != NULL &&
+	    (strstr(reason, strerror(ENOSPC)) != NULL ||
+	    strstr(reason, strerror(EDQUOT)) != NULL));
+}
+
 void
 cmd_data(struct session *s)
 {
@@ -265,6 +289,12 @@ cmd_data(struct session *s)
 		reply(s, "%s", why);
 		goto abort;
 	}
+	if (smtp_data_nuls(s->data) > 0 && reject_nul(s->cf)) {
+		log_msg(LOG_NOTICE, s->id, "%s: NUL byte not allowed",
+		    s->relay ? s->relay : "");
+		reply(s, "554 5.6.1 NUL byte not allowed");
+		goto abort;
+	}
 	v = check_headers(s);
 	if (v == CF_REJECT || v == CF_TEMPFAIL)
 		goto abort;
@@ -284,11 +314,18 @@ cmd_data(struct session *s)
 		goto abort;
 	}
 	if (st == MSG_COLLECT_IOERR || commit(s, tx, &err) == -1) {
+		const char *reason = st == MSG_COLLECT_IOERR ? why : err.msg;
+		int e = errno;
+
 		log_msg(LOG_ERR, s->id, "SYSERR(root): queueup: cannot "
-		    "write queue file: %s", st == MSG_COLLECT_IOERR ? why :
-		    err.msg);
-		reply(s, "451 4.3.0 Temporary system failure. Please try again "
-		    "later.");
+		    "write queue file: %s", reason);
+		if (out_of_space(e, reason)) {
+			/* sendmail's dferror(): 421, and the session ends */
+			reply(s, "421 4.3.1 Out of disk space for temp file");
+			s->quit = 1;
+		} else
+			reply(s, "451 4.3.0 Temporary system failure. Please "
+			    "try again later.");
 		goto abort;
 	}
 	session_log_sender(s, msg_hdr_value(&s->msg, "Message-Id"));
