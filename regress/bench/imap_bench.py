@@ -391,6 +391,7 @@ class Conn:
                     self.buf += chunk
                 self.buf = self.buf[need:]
             if line.startswith(tag):
+                self.last = line
                 return (time.perf_counter() - t0,
                         line[len(tag):].split(b" ", 1)[0], lines)
             lines.append(line)
@@ -599,7 +600,7 @@ def one_worker(args):
     rnd = random.Random(k)
     lat = []
     counts = {}
-    bad = 0
+    bad = []
     c = Conn(port, timeout=300)
     c.cmd("LOGIN u1 secret")
     body = ("From: w%d@example.org\r\nTo: u1@example.org\r\n"
@@ -609,12 +610,11 @@ def one_worker(args):
     i = 0
 
     def do(name, text, literal=None):
-        nonlocal bad
         dt, st, lines = c.cmd(text, literal)
         lat.append(dt)
         counts[name] = counts.get(name, 0) + 1
         if st != b"OK":
-            bad += 1
+            bad.append("%s: %s" % (name, c.last.decode(errors="replace")))
         return lines
 
     while time.perf_counter() < deadline:
@@ -672,9 +672,10 @@ def scen_onembox(world, out):
                            "max": lat[-1] if lat else 0,
                            "p99": lat[int(len(lat) * 0.99)] if lat else 0,
                            "counts": counts,
-                           "bad": sum(g[2] for g in got)})
+                           "bad": [b for g in got for b in g[2]]})
             world.stop(s)
     la2 = load1()
+    notes = []
     rows = ["| server | commands/s | longest command | p99 | APPEND "
             "| SELECT | FETCH | STORE | EXPUNGE | not OK |",
             "|---|---|---|---|---|---|---|---|---|---|"]
@@ -692,7 +693,14 @@ def scen_onembox(world, out):
                         " ".join("%.0f" % (x["max"] * 1e3) for x in r),
                         med("p99") * 1e3, cnt("APPEND"), cnt("SELECT"),
                         cnt("FETCH"), cnt("STORE"), cnt("EXPUNGE"),
-                        sum(x["bad"] for x in r)))
+                        sum(len(x["bad"]) for x in r)))
+        bad = sorted(set(re.sub(r"t\d+ ", "", b) for x in r
+                         for b in x["bad"]))
+        if bad:
+            notes.append("%s, replies not OK: %s" % (label(s),
+                                                     "; ".join(bad[:4])))
+    rows.append("")
+    rows.extend(notes)
     out.append(("10 clients on one 1000-message mbox for %g s (5 APPEND, 5 "
                 "SELECT/FETCH/STORE/EXPUNGE), medians of %d runs, counts "
                 "per run; load %.2f before, %.2f after" %
