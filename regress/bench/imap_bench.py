@@ -39,6 +39,10 @@ Scenarios (-s, any of them, comma-separated; default all):
            of the last 10 (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER]), STORE
            +FLAGS (\\Deleted) on one of them, EXPUNGE.  Commands per
            second and the longest single command (the stall), p99 too.
+  select   SELECT INBOX of select_bench.py's 10,000-message mbox (its
+           cached pristine copy, no UIDs written): the first SELECT, one
+           in a new session (indexes of both servers written by then),
+           and a re-SELECT in that session.
 
 The 1-minute load average is read before each scenario; above MAXLOAD (3)
 the script waits up to WAIT_LOAD (300) s for it to drop, then goes on and
@@ -707,8 +711,50 @@ def scen_onembox(world, out):
                 (SECS_ONE, RUNS, la, la2), rows))
 
 
+# --- scenario 5: SELECT of a large mbox -------------------------------------
+
+def scen_select(world, out):
+    la = wait_quiet("select")
+    sys.path.insert(0, HERE)
+    from select_bench import pristine
+    src = os.path.join(pristine(), "mbox")
+    res = {s: {"first": [], "new": [], "same": []} for s in SERVERS}
+    exists = {}
+    for _ in range(RUNS):
+        for s in SERVERS:
+            world.prepare(s, inbox=src, users=1)
+            port = world.start(s)
+            c = Conn(port, timeout=300)
+            c.cmd("LOGIN u1 secret")
+            dt, st, lines = c.cmd("SELECT INBOX")
+            res[s]["first"].append(dt)
+            exists[s] = [x for x in lines if x.endswith(b" EXISTS")]
+            c.cmd("LOGOUT")
+            c.close()
+            c = Conn(port, timeout=300)
+            c.cmd("LOGIN u1 secret")
+            res[s]["new"].append(c.cmd("SELECT INBOX")[0])
+            res[s]["same"].append(c.cmd("SELECT INBOX")[0])
+            c.cmd("LOGOUT")
+            c.close()
+            world.stop(s)
+    la2 = load1()
+    rows = ["| server | first SELECT | SELECT, new session | re-SELECT, "
+            "same session | EXISTS |", "|---|---|---|---|---|"]
+    for s in SERVERS:
+        m = {k: statistics.median(v) for k, v in res[s].items()}
+        rows.append("| %s | %.1f ms | %.2f ms | %.2f ms | %s |" % (
+            label(s), m["first"] * 1e3, m["new"] * 1e3, m["same"] * 1e3,
+            b" ".join(exists[s]).decode()))
+    rows.append("| target | <= dovecot's | <= 2 ms | <= 2 ms | |")
+    out.append(("SELECT INBOX of select_bench's 10,000-message mbox "
+                "(~140 MB, no UIDs written yet), median of %d runs; load "
+                "%.2f before, %.2f after" % (RUNS, la, la2), rows))
+
+
 SCENARIOS = {"login": scen_login, "memory": scen_memory,
-             "imaptest": scen_imaptest, "onembox": scen_onembox}
+             "imaptest": scen_imaptest, "onembox": scen_onembox,
+             "select": scen_select}
 
 
 def git_commit():
@@ -723,7 +769,7 @@ def git_commit():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-s", "--scenarios", default="login,memory,imaptest,"
-                    "onembox")
+                    "onembox,select")
     ap.add_argument("-n", "--note", default="",
                     help="a paragraph to add under the tables")
     args = ap.parse_args()
