@@ -74,6 +74,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -704,7 +705,8 @@ def scen_onembox(world, out):
             notes.append("%s, replies not OK: %s" % (label(s),
                                                      "; ".join(bad[:4])))
     rows.append("")
-    rows.extend(notes)
+    for n in notes:
+        rows.extend(textwrap.wrap(n, 76))
     out.append(("10 clients on one 1000-message mbox for %g s (5 APPEND, 5 "
                 "SELECT/FETCH/STORE/EXPUNGE), medians of %d runs, counts "
                 "per run; load %.2f before, %.2f after" %
@@ -796,18 +798,20 @@ def main():
     finally:
         world.close()
     text = ["## %s, IMAP: ours against dovecot 2.3 (commit %s)" %
-            (time.strftime("%Y-%m-%d"), git_commit()), "",
-            "Machine: Linux %s, %d CPUs shared with other work; both "
-            "servers on 127.0.0.1 with one dovecot.conf, dovecot with "
-            "process reuse.  `python3 regress/bench/imap_bench.py -s %s`."
-            % (os.uname().release, os.cpu_count(), args.scenarios), ""]
+            (time.strftime("%Y-%m-%d"), git_commit()), ""]
+    text.extend(textwrap.wrap(
+        "Machine: Linux %s, %d CPUs shared with other work; both "
+        "servers on 127.0.0.1 with one dovecot.conf, dovecot with "
+        "process reuse.  `python3 regress/bench/imap_bench.py -s %s`."
+        % (os.uname().release, os.cpu_count(), args.scenarios), 76))
+    text.append("")
     for title, rows in out:
-        text.append(title + ":")
+        text.extend(textwrap.wrap(title + ":", 76))
         text.append("")
         text.extend(rows)
         text.append("")
     if args.note:
-        text.extend([args.note, ""])
+        text.extend(textwrap.wrap(args.note, 76) + [""])
     report = "\n".join(text)
     print(report)
     readme = os.environ.get("BENCH_README",
