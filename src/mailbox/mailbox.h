@@ -60,7 +60,9 @@ struct mbox_lock {
 };
 
 /* Takes every method in order; on failure releases what it took.
- * ERR_TEMPFAIL when another holder kept a lock past the timeout. */
+ * ERR_TEMPFAIL when another holder kept a lock past the timeout.  1
+ * (nothing held) when path was renamed over while we waited for a lock
+ * on fd and a dotlock was still to come: open the path again and retry. */
 int	mbox_lock_take(const char *path, int fd, int write,
 	    const struct mbox_lock_cfg *, struct mbox_lock *out,
 	    struct err *);

@@ -398,7 +398,7 @@ open_locked(struct mailbox *mb, int write, struct mbox_lock *l,
     struct image *im, struct err *err)
 {
 	struct stat fst, pst;
-	int fd, tries;
+	int fd, rc, tries;
 
 	im->fd = -1;
 	im->p = NULL;
@@ -419,15 +419,16 @@ open_locked(struct mailbox *mb, int write, struct mbox_lock *l,
 			return err_set(err, ERR_NOPERM, "%s: not a regular "
 			    "file with one link", mb->path);
 		}
-		if (mbox_lock_take(mb->path, fd, write, &mb->locks, l,
-		    err) == -1) {
+		rc = mbox_lock_take(mb->path, fd, write, &mb->locks, l, err);
+		if (rc == -1) {
 			(void)close(fd);
 			return -1;
 		}
-		if (stat(mb->path, &pst) == 0 && pst.st_ino == fst.st_ino &&
-		    pst.st_dev == fst.st_dev)
+		if (rc == 0 && stat(mb->path, &pst) == 0 &&
+		    pst.st_ino == fst.st_ino && pst.st_dev == fst.st_dev)
 			break;
-		mbox_lock_release(l);
+		if (rc == 0)
+			mbox_lock_release(l);
 		(void)close(fd);
 		/* busy sessions rewrite the file often: each try waits
 		 * for the locks, so this ends with the lock timeouts */

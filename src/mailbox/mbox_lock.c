@@ -2,15 +2,21 @@
  * mbox_lock.c -- mbox locking as dovecot and mail.local do it: a dotlock
  * (<mbox>.lock made with O_EXCL, overridden when stale), fcntl record
  * locks and flock, taken in the configured order and released in
- * reverse.  Waits are bounded by mbox_lock_timeout.
+ * reverse.  Waits are bounded by mbox_lock_timeout.  fcntl and flock
+ * waits sleep in the kernel, woken when the holder lets go; a one-second
+ * interval timer (SIGALRM, a handler that does nothing) interrupts them
+ * to look at the deadline, and the caller's handler and timer are put
+ * back afterwards.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,39 +191,114 @@ take_dotlock(const char *path, const struct mbox_lock_cfg *cfg,
 	return 0;
 }
 
+/* What a blocking wait replaced, to put back. */
+struct lock_wait {
+	struct sigaction	 sa;
+	struct itimerval	 timer;
+};
+
+static void
+lock_wait_tick(int sig)
+{
+	(void)sig;
+}
+
+static void
+lock_wait_start(struct lock_wait *w)
+{
+	struct sigaction sa;
+	struct itimerval tick;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = lock_wait_tick;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: the wait returns EINTR */
+	(void)sigaction(SIGALRM, &sa, &w->sa);
+	memset(&tick, 0, sizeof(tick));
+	tick.it_value.tv_sec = 1;
+	tick.it_interval.tv_sec = 1;
+	(void)setitimer(ITIMER_REAL, &tick, &w->timer);
+}
+
+static void
+lock_wait_end(struct lock_wait *w)
+{
+	(void)setitimer(ITIMER_REAL, &w->timer, NULL);
+	(void)sigaction(SIGALRM, &w->sa, NULL);
+}
+
+/*
+ * Polling with naps let a holder that takes the lock again right after
+ * releasing it win over and over: with ten sessions on one mbox single
+ * commands waited seconds.  A waiter blocked in the kernel is woken at
+ * the release instead.
+ */
 static int
 take_fcntl(int fd, int write, time_t deadline, struct err *err)
 {
 	struct flock fl;
+	struct lock_wait w;
+	int rc = 0;
 
-	for (;;) {
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = write ? F_WRLCK : F_RDLCK;
-		fl.l_whence = SEEK_SET;
-		if (fcntl(fd, F_SETLK, &fl) == 0)
-			return 0;
-		if (errno != EACCES && errno != EAGAIN && errno != EINTR)
-			return err_sys(err, ERR_TEMPFAIL, "fcntl lock");
-		if (time(NULL) >= deadline)
-			return err_set(err, ERR_TEMPFAIL,
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = write ? F_WRLCK : F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return 0;
+	if (errno != EACCES && errno != EAGAIN && errno != EINTR)
+		return err_sys(err, ERR_TEMPFAIL, "fcntl lock");
+	lock_wait_start(&w);
+	while (fcntl(fd, F_SETLKW, &fl) == -1) {
+		if (errno != EINTR) {
+			rc = err_sys(err, ERR_TEMPFAIL, "fcntl lock");
+			break;
+		}
+		if (time(NULL) >= deadline) {
+			rc = err_set(err, ERR_TEMPFAIL,
 			    "timed out waiting for fcntl lock");
-		nap();
+			break;
+		}
 	}
+	lock_wait_end(&w);
+	return rc;
 }
 
 static int
 take_flock(int fd, int write, time_t deadline, struct err *err)
 {
-	for (;;) {
-		if (flock(fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
-			return 0;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return err_sys(err, ERR_TEMPFAIL, "flock");
-		if (time(NULL) >= deadline)
-			return err_set(err, ERR_TEMPFAIL,
+	struct lock_wait w;
+	int op = write ? LOCK_EX : LOCK_SH;
+	int rc = 0;
+
+	if (flock(fd, op | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK && errno != EINTR)
+		return err_sys(err, ERR_TEMPFAIL, "flock");
+	lock_wait_start(&w);
+	while (flock(fd, op) == -1) {
+		if (errno != EINTR) {
+			rc = err_sys(err, ERR_TEMPFAIL, "flock");
+			break;
+		}
+		if (time(NULL) >= deadline) {
+			rc = err_set(err, ERR_TEMPFAIL,
 			    "timed out waiting for flock");
-		nap();
+			break;
+		}
 	}
+	lock_wait_end(&w);
+	return rc;
+}
+
+/* 1 when path no longer names the file open on fd. */
+static int
+replaced(const char *path, int fd)
+{
+	struct stat fst, pst;
+
+	if (fstat(fd, &fst) == -1 || stat(path, &pst) == -1)
+		return 1;
+	return fst.st_ino != pst.st_ino || fst.st_dev != pst.st_dev;
 }
 
 int
@@ -233,6 +314,15 @@ mbox_lock_take(const char *path, int fd, int write,
 	l->fd = fd;
 	l->privileged_gid = -1;
 	for (i = 0; i < n && rc == 0; i++) {
+		/* a lock on a file renamed away while we waited (another
+		 * session's rewrite) excludes no one; going on to wait for
+		 * the dotlock with it would race the holders of the new
+		 * file's lock by polling */
+		if (i > 0 && m[i] == MBOX_LOCK_DOTLOCK &&
+		    (l->fcntl_held || l->flock_held) && replaced(path, fd)) {
+			mbox_lock_release(l);
+			return 1;
+		}
 		switch (m[i]) {
 		case MBOX_LOCK_DOTLOCK:
 			if (l->dotlock == NULL)

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -461,6 +463,121 @@ test_lock_timeout_is_a_tempfail(void **state)
 	(void)unlink(path_of("locked.lock"));
 }
 
+/* A write lock on a file another session renamed away excludes no one:
+ * the taker is told to open the path again, and holds nothing (no
+ * dotlock left behind). */
+static void
+test_lock_on_a_replaced_file_says_open_again(void **state)
+{
+	struct mbox_lock_cfg cfg;
+	struct mbox_lock l;
+	struct stat st;
+	struct err err;
+	char *path = xstrdup(path_of("moved"));
+	int fd;
+
+	(void)state;
+	put("moved", TWO);
+	put("moved.new", TWO);
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(rename(path_of("moved.new"), path), 0);
+	mbox_lock_cfg_default(&cfg);
+	err_clear(&err);
+	assert_int_equal(mbox_lock_take(path, fd, 1, &cfg, &l, &err), 1);
+	assert_int_equal(stat(path_of("moved.lock"), &st), -1);
+	(void)close(fd);
+	fd = open(path, O_RDWR);
+	assert_int_equal(mbox_lock_take(path, fd, 1, &cfg, &l, &err), 0);
+	assert_int_equal(stat(path_of("moved.lock"), &st), 0);
+	mbox_lock_release(&l);
+	(void)close(fd);
+	free(path);
+}
+
+/* A child holds the fcntl lock for hold_ms; returns its pid once held. */
+static pid_t
+hold_fcntl(const char *path, int hold_ms)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock fl;
+		struct timespec ts = { hold_ms / 1000,
+		    (long)(hold_ms % 1000) * 1000000L };
+		int fd = open(path, O_RDWR);
+
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fd == -1 || fcntl(fd, F_SETLK, &fl) == -1)
+			_exit(1);
+		(void)write(p[1], "x", 1);
+		(void)nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	(void)close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	(void)close(p[0]);
+	return pid;
+}
+
+/* fcntl waits sleep in the kernel until the holder lets go (or the
+ * timeout), and leave the caller's SIGALRM handler and timer alone. */
+static void
+test_fcntl_wait_wakes_at_release_and_times_out(void **state)
+{
+	struct mbox_lock_cfg cfg;
+	struct mbox_lock l;
+	struct sigaction sa;
+	struct itimerval it;
+	struct timespec t0, t1;
+	struct err err;
+	char *path = xstrdup(path_of("held"));
+	int fd, status;
+	pid_t pid;
+	double dt;
+
+	(void)state;
+	put("held", TWO);
+	mbox_lock_cfg_default(&cfg);
+	cfg.nwrite = 1;			/* fcntl alone */
+	cfg.timeout_secs = 1;
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+
+	pid = hold_fcntl(path, 4000);
+	err_clear(&err);
+	assert_int_equal(mbox_lock_take(path, fd, 1, &cfg, &l, &err), -1);
+	assert_int_equal(err.kind, ERR_TEMPFAIL);
+	assert_int_equal(sigaction(SIGALRM, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_DFL);
+	assert_int_equal(getitimer(ITIMER_REAL, &it), 0);
+	assert_int_equal(it.it_value.tv_sec, 0);
+	assert_int_equal(it.it_value.tv_usec, 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	cfg.timeout_secs = 30;
+	pid = hold_fcntl(path, 300);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mbox_lock_take(path, fd, 1, &cfg, &l, &err), 0);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(dt >= 0.2 && dt < 20);
+	mbox_lock_release(&l);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	(void)close(fd);
+	free(path);
+}
+
 static void
 test_many_messages_parse_in_linear_time(void **state)
 {
@@ -594,6 +711,8 @@ main(void)
 		cmocka_unit_test(test_seen_flags_alone_do_not_rewrite_the_mbox),
 		cmocka_unit_test(test_appends_during_expunges_are_never_lost),
 		cmocka_unit_test(test_lock_timeout_is_a_tempfail),
+		cmocka_unit_test(test_lock_on_a_replaced_file_says_open_again),
+		cmocka_unit_test(test_fcntl_wait_wakes_at_release_and_times_out),
 		cmocka_unit_test(test_many_messages_parse_in_linear_time),
 		cmocka_unit_test(test_lock_methods_parse),
 		cmocka_unit_test(test_mail_location_expands),
