@@ -269,12 +269,15 @@ rewrite(struct mailbox *mb, const struct image *im, struct err *err)
 		return -1;
 	}
 	if (fchown(fd, st.st_uid, st.st_gid) == -1 && errno == EPERM) {
-		/* user:mail 0660 spool files keep their group */
+		/* user:mail 0660 spool files keep their group (without
+		 * the privileged group the new file stays in ours) */
 		struct mbox_priv p2;
+		int kept;
 
 		mbox_priv_enter(mb->locks.privileged_gid, &p2);
-		(void)fchown(fd, st.st_uid, st.st_gid);
+		kept = fchown(fd, st.st_uid, st.st_gid);
 		mbox_priv_leave(&p2);
+		(void)kept;
 	}
 	(void)fchmod(fd, st.st_mode & 07777);
 	o.fd = fd;
@@ -933,7 +936,9 @@ mbox_append(const char *path, const struct mbox_lock_cfg *locks,
 	}
 	if (pwrite(im.fd, b.data, b.len, (off_t)im.len) != (ssize_t)b.len) {
 		rc = err_sys(err, ERR_TEMPFAIL, "write %s", path);
-		(void)ftruncate(im.fd, (off_t)im.len);
+		if (ftruncate(im.fd, (off_t)im.len) == -1)
+			err_sys(err, ERR_TEMPFAIL, "write %s (a partial "
+			    "message could not be cut off)", path);
 		goto out;
 	}
 	if (inplace) {

@@ -102,7 +102,7 @@ mbox_append_fd(int fd, const char *img, size_t len, int sync,
 	struct stat st;
 	size_t done = 0;
 	off_t old;
-	int e;
+	int e, rc;
 
 	if (fstat(fd, &st) == -1)
 		return MBOX_APPEND_EWRITE;
@@ -118,17 +118,19 @@ mbox_append_fd(int fd, const char *img, size_t len, int sync,
 			continue;
 		if (w <= 0) {
 			e = w == 0 ? ENOSPC : errno;
-			(void)ftruncate(fd, old);
+			rc = ftruncate(fd, old) == -1 ? MBOX_APPEND_EPARTIAL :
+			    MBOX_APPEND_EWRITE;
 			errno = e;
-			return MBOX_APPEND_EWRITE;
+			return rc;
 		}
 		done += (size_t)w;
 	}
 	if (sync && fsync(fd) == -1) {
 		e = errno;
-		(void)ftruncate(fd, old);
+		rc = ftruncate(fd, old) == -1 ? MBOX_APPEND_EPARTIAL :
+		    MBOX_APPEND_EFSYNC;
 		errno = e;
-		return MBOX_APPEND_EFSYNC;
+		return rc;
 	}
 	return 0;
 }

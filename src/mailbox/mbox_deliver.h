@@ -37,13 +37,15 @@ int	mbox_format_message(struct buf *out, const char *from, time_t when,
 /* What mbox_append_fd could not do */
 #define MBOX_APPEND_EWRITE	(-1)
 #define MBOX_APPEND_EFSYNC	(-2)
+#define MBOX_APPEND_EPARTIAL	(-3)	/* and the cut back failed too */
 
 /*
  * Writes img at the end of the mbox open for writing on fd, then fsyncs
  * it when sync is set.  On a failed write or fsync the file is cut back
  * to the size it had, errno is kept, and MBOX_APPEND_EWRITE or
- * MBOX_APPEND_EFSYNC returned; 0 on success.  *off_out (may be NULL)
- * gets the offset the message starts at.
+ * MBOX_APPEND_EFSYNC returned (MBOX_APPEND_EPARTIAL when the cut itself
+ * failed and part of the message is left in the file); 0 on success.
+ * *off_out (may be NULL) gets the offset the message starts at.
  */
 int	mbox_append_fd(int fd, const char *img, size_t len, int sync,
 	    off_t *off_out);

@@ -107,9 +107,13 @@ mbox_lock_parse(const char *s, enum mbox_lock_method *out, size_t *n_out,
 }
 
 static void
-nap(void)
+nap(unsigned tries)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	/* 1, 2, 4 ... ms, then 50 ms: a dotlock is mostly held for a
+	 * delivery's few milliseconds, and several delivering processes
+	 * polling at 50 ms left the mailbox idle between them */
+	long ms = tries < 6 ? 1L << tries : 50;
+	struct timespec ts = { 0, ms * 1000 * 1000 };
 
 	(void)nanosleep(&ts, NULL);
 }
@@ -140,11 +144,12 @@ take_dotlock(const char *path, const struct mbox_lock_cfg *cfg,
 	int fd;
 
 	struct mbox_priv priv;
-	int e;
+	unsigned tries;
+	int e, wrote;
 
 	buf_init(&name, 0);
 	buf_printf(&name, "%s.lock", path);
-	for (;;) {
+	for (tries = 0;; tries++) {
 		fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0600);
 		if (fd == -1 && errno == EACCES) {
@@ -177,11 +182,12 @@ take_dotlock(const char *path, const struct mbox_lock_cfg *cfg,
 			buf_free(&name);
 			return -1;
 		}
-		nap();
+		nap(tries);
 	}
+	/* the holder's PID, for people looking at a stale lock */
 	(void)snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	(void)write(fd, pid, strlen(pid));
-	if (close(fd) == -1) {
+	wrote = write(fd, pid, strlen(pid)) == (ssize_t)strlen(pid);
+	if (close(fd) == -1 || !wrote) {
 		(void)unlink(name.data);
 		err_sys(err, ERR_TEMPFAIL, "dotlock %s", name.data);
 		buf_free(&name);

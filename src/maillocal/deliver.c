@@ -291,8 +291,10 @@ write_mbox(struct ml *ml, struct rcpt *r, const char *img, size_t len,
 		    ML_PERM : ML_ERRNO;
 
 		ml_fail(ml, how, e == EDQUOT ? quota : "450 4.2.0",
-		    rc == MBOX_APPEND_EFSYNC ? "Sync %s: %s" : "Write %s: %s",
-		    r->path, strerror(e));
+		    rc == MBOX_APPEND_EFSYNC ? "Sync %s: %s" : rc ==
+		    MBOX_APPEND_EPARTIAL ? "Write %s: %s (a partial message "
+		    "could not be cut off)" : "Write %s: %s", r->path,
+		    strerror(e));
 		return;
 	}
 	if (fstat(r->fd, &sb) == -1)
