@@ -84,6 +84,8 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	reply(s, "250-DSN");
 	if (!(s->privacy & PRIV_NOETRN) && !port_flag(s, 'E'))
 		reply(s, "250-ETRN");
+	if (smtpd_auth_offer(s) != NULL)
+		reply(s, "250-AUTH %s", smtpd_auth_offer(s));
 	if (smtpd_tls_offer(s))
 		reply(s, "250-STARTTLS");
 	reply(s, "250-DELIVERBY");
@@ -188,9 +190,8 @@ mail_params(struct session *s, char *params)
 			free(s->msg.envid);
 			s->msg.envid = xstrdup(v);
 		} else if (str_casecmp(k, "AUTH") == 0) {
-			/* not authenticated here: sendmail records <> */
-			free(s->msg.auth);
-			s->msg.auth = xstrdup("<>");
+			if (smtpd_auth_mail_param(s, v) == -1)
+				return -1;
 		} else if (str_casecmp(k, "BY") == 0) {
 			/* DELIVERBY: accepted, not yet kept */
 		} else {
@@ -241,7 +242,7 @@ cmd_mail(struct session *s, char *arg)
 		reply(s, "503 5.5.0 Sender already specified");
 		return;
 	}
-	if (port_flag(s, 'a')) {
+	if (port_flag(s, 'a') && !smtpd_auth_done(s)) {
 		/* M=a: this port takes mail only after AUTH */
 		reply(s, "530 5.7.0 Authentication required");
 		return;

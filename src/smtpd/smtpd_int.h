@@ -69,6 +69,7 @@ struct session {
 	unsigned		 privacy;	/* PRIV_* */
 	const char		*relay;		/* "name [addr]" or ident */
 	struct smtp_data	*data;
+	struct smtpd_auth	*auth;		/* SMTP AUTH, NULL: none */
 };
 
 /* smtpd_session.c */
@@ -95,6 +96,20 @@ int	smtpd_tls_offer(struct session *);
 void	cmd_starttls(struct session *, const char *arg);
 /* The handshake on an M=s port before the greeting; -1: hang up. */
 int	smtpd_tls_smtps(struct session *);
+
+/* smtpd_auth.c */
+/* Clears the {auth_*} macros; the SASL connection when AUTH may be
+ * offered. */
+void	smtpd_auth_session_start(struct session *);
+void	smtpd_auth_session_end(struct session *);
+/* After the TLS handshake: mechanisms again, with the cipher's bits. */
+void	smtpd_auth_tls(struct session *, int bits);
+/* The mechanisms EHLO lists after "AUTH", or NULL for no keyword. */
+const char *smtpd_auth_offer(struct session *);
+/* 1 once the client authenticated. */
+int	smtpd_auth_done(struct session *);
+void	cmd_auth(struct session *, char *arg);
+int	smtpd_auth_mail_param(struct session *, const char *value);
 
 /* smtpd_cmd.c */
 /* 1 if the port's M= modifiers (${daemon_flags}) have letter c. */

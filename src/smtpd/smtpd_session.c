@@ -436,7 +436,8 @@ dispatch(struct session *s, char *line, size_t len)
 		cmd_starttls(s, c.arg != NULL ? c.arg : "");
 		break;
 	case SMTP_AUTH:
-		reply(s, "503 5.3.3 AUTH not available");
+		s->laststate = "AUTH";
+		cmd_auth(s, c.arg != NULL ? c.arg : (char *)"");
 		break;
 	default:
 		if (smtp_verb_not_implemented(c.word))
@@ -495,6 +496,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	define_peer(&s);
 	session_reset_tx(&s);
 	smtpd_tls_session_start(&s);
+	smtpd_auth_session_start(&s);
 	/* SMTPS (M=s): TLS before anything else is said */
 	if (port_flag(&s, 's') && smtpd_tls_smtps(&s) == -1)
 		s.quit = s.ioerr = 1;
@@ -562,6 +564,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		    peer->daemon_name : "MTA");
 	rc = s.ioerr;
 	cf_set_errfn(s.cf, NULL, NULL);
+	smtpd_auth_session_end(&s);
 	if (s.data != NULL)
 		smtp_data_free(s.data);
 	msg_free(&s.msg);
