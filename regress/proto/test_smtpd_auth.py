@@ -221,16 +221,21 @@ def test_auth_not_in_a_transaction(authd):
     s.quit()
 
 
-RELAY_DENIED = (550, b"5.7.1 <x@remote.example>... Relaying denied. "
-                     b"Proper authentication required.")
+# TRUST_AUTH_MECH makes the cf say "Proper authentication required."
+# (sendmail-cf's text); 127.0.0.2 has no name here, and for a client
+# whose name lookup failed the cf says that instead
+RELAY_DENIED = [
+    (550, b"5.7.1 <x@remote.example>... Relaying denied. "
+          b"Proper authentication required."),
+    (550, b"5.7.1 <x@remote.example>... Relaying denied. "
+          b"IP name lookup failed [127.0.0.2]")]
 
 
 def test_relay_needs_authentication(authd):
     s = connect(authd, ("127.0.0.2", 0))
     ehlo_auth(s)
     assert s.mail("<a@example.org>")[0] == 250
-    code, msg = s.rcpt("<x@remote.example>")
-    assert code == 550 and b"Relaying denied" in msg, msg
+    assert s.rcpt("<x@remote.example>") in RELAY_DENIED
     s.rset()
     s.user, s.password = "bob", "hunter2"
     assert s.auth("PLAIN", s.auth_plain)[0] == 235

@@ -65,7 +65,7 @@ static int
 saslog(void *ctx, int level, const char *message)
 {
 	(void)ctx;
-	if (level <= SASL_LOG_WARN && message != NULL)
+	if (level <= SASL_LOG_ERR && message != NULL)
 		log_msg(LOG_WARNING, NULL, "AUTH: %s", message);
 	return SASL_OK;
 }
@@ -147,8 +147,8 @@ in_list(const char *list, const char *word, size_t wlen)
 	return 0;
 }
 
-/* The mechanisms of the SASL connection AuthMechanisms allows, in the
- * library's order. */
+/* The mechanisms of AuthMechanisms the SASL connection allows, in
+ * AuthMechanisms' order, as sendmail lists them. */
 static void
 offer(struct session *s, struct smtpd_auth *a)
 {
@@ -169,10 +169,11 @@ offer(struct session *s, struct smtpd_auth *a)
 		return;
 	buf_init(&b, 0);
 	count = 0;
-	for (p = list; *p != '\0'; p += w) {
-		p += strspn(p, " ");
-		w = strcspn(p, " ");
-		if (w == 0 || !in_list(want, p, w))
+	for (p = want; *p != '\0'; p += w) {
+		p += strspn(p, " \t,");
+		w = strcspn(p, " \t,");
+		if (w == 0 || !in_list(list, p, w) || (b.len > 0 &&
+		    in_list(buf_cstr(&b), p, w)))
 			continue;
 		if (b.len > 0)
 			(void)buf_addc(&b, ' ');
@@ -266,13 +267,26 @@ smtpd_auth_tls(struct session *s, int bits)
 const char *
 smtpd_auth_offer(struct session *s)
 {
-	return s->auth != NULL && !s->auth->done ? s->auth->mechs : NULL;
+	/* still listed after AUTH, as sendmail does */
+	return s->auth != NULL ? s->auth->mechs : NULL;
 }
 
 int
 smtpd_auth_done(struct session *s)
 {
 	return s->auth != NULL && s->auth->done;
+}
+
+const char *
+smtpd_auth_protocol(struct session *s, int esmtp)
+{
+	int a = smtpd_auth_done(s);
+
+	if (!esmtp)
+		return "SMTP";
+	if (s->tls_active)
+		return a ? "ESMTPSA" : "ESMTPS";
+	return a ? "ESMTPA" : "ESMTP";
 }
 
 void
@@ -296,12 +310,16 @@ failed(struct session *s, const char *mech, int r)
 {
 	struct smtpd_auth *a = s->auth;
 	const char *detail = sasl_errdetail(a->conn);
+	const void *user = NULL;
 	unsigned d;
 
 	reply(s, "535 5.7.0 authentication failed");
-	log_msg(LOG_NOTICE, NULL, "AUTH failure (%.16s): %s (%d) %s, "
-	    "relay=%.100s", mech, sasl_errstring(r, NULL, NULL), r,
-	    detail != NULL ? detail : "", s->relay);
+	if (sasl_getprop(a->conn, SASL_USERNAME, &user) != SASL_OK)
+		user = NULL;
+	log_msg(LOG_NOTICE, session_id(s), "AUTH failure (%.16s): %s (%d) "
+	    "%s%s%.128s, relay=%.100s", mech, sasl_errstring(r, NULL, NULL),
+	    r, detail != NULL ? detail : "", user != NULL ? ", user=" : "",
+	    user != NULL ? (const char *)user : "", s->relay);
 	a->nfail++;
 	/* each failure after the first costs more time, as a guesser's */
 	if (a->nfail > 1) {
@@ -337,15 +355,13 @@ succeeded(struct session *s, const char *mech)
 	buf_free(&x);
 	a->done = 1;
 	reply(s, "235 2.0.0 OK Authenticated");
-	log_msg(LOG_INFO, NULL, "AUTH=server, relay=%.100s, authid=%.128s, "
+	log_plain(LOG_INFO, "AUTH=server, relay=%.100s, authid=%.128s, "
 	    "mech=%.16s, bits=%u", s->relay, user != NULL ? user : "", mech,
 	    ssf);
 	/* RFC 3848: the protocol word of the Received header says so */
 	r = cf_macro_value(s->cf, "r");
-	if (r != NULL && strcmp(r, "ESMTP") == 0)
-		cf_macro_define(s->cf, "r", "ESMTPA");
-	else if (r != NULL && strcmp(r, "ESMTPS") == 0)
-		cf_macro_define(s->cf, "r", "ESMTPSA");
+	if (r != NULL && strncmp(r, "ESMTP", 5) == 0)
+		cf_macro_define(s->cf, "r", smtpd_auth_protocol(s, 1));
 	session_reset_tx(s);
 }
 
@@ -411,7 +427,7 @@ attack_check(struct session *s)
 	if (++a->nauth < max)
 		return;
 	if (a->nauth == max)
-		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "%s: possible "
+		log_msg(LOG_INFO, session_id(s), "%s: possible "
 		    "SMTP attack: command=AUTH, count=%u", s->relay, a->nauth);
 	d = a->nauth - max >= 3 ? FAIL_DELAY_MAX : 1u << (a->nauth - max);
 	(void)session_flush(s);
@@ -456,7 +472,8 @@ cmd_auth(struct session *s, char *arg)
 	if (init != NULL && smtp_sasl_decode(init, strlen(init), 1, RESP_MAX,
 	    &in) != SMTP_SASL_DATA) {
 		reply(s, "501 5.5.4 cannot BASE64 decode '%.100s'", init);
-		log_msg(LOG_WARNING, NULL, "AUTH decode64 error, relay=%.100s",
+		log_msg(LOG_WARNING, session_id(s), "AUTH decode64 error [%d "
+		    "for \"%.100s\"], relay=%.100s", SASL_BADPROT, init,
 		    s->relay);
 		buf_free(&in);
 		return;
@@ -464,10 +481,13 @@ cmd_auth(struct session *s, char *arg)
 	r = sasl_server_start(a->conn, mech, init != NULL ? (in.data != NULL ?
 	    in.data : "") : NULL, (unsigned)in.len, &out, &outlen);
 	buf_free(&in);
+	/* the exchange reads lines into the buffer mech points into */
+	mech = xstrdup(mech);
 	if (r == SASL_CONTINUE || r == SASL_OK)
 		exchange(s, mech, r, out, outlen);
 	else
 		failed(s, mech, r);
+	free(mech);
 }
 
 /*
@@ -481,14 +501,14 @@ smtpd_auth_mail_param(struct session *s, const char *v)
 	char *dec;
 	enum cf_verdict vd;
 
-	if (v == NULL || *v == '\0') {
-		reply(s, "501 5.5.2 AUTH= requires a parameter");
+	if (v == NULL) {
+		reply(s, "501 5.5.2 AUTH= requires a value");
 		return -1;
 	}
 	dec = xstrdup(v);
 	if (smtp_xtext_decode(dec) == -1) {
 		free(dec);
-		reply(s, "501 5.5.2 Syntax error in AUTH parameter value");
+		reply(s, "501 5.5.4 Syntax error in AUTH parameter value");
 		return -1;
 	}
 	free(dec);
@@ -501,12 +521,8 @@ smtpd_auth_mail_param(struct session *s, const char *v)
 	if (vd == CF_ACCEPT) {
 		free(s->msg.auth);
 		s->msg.auth = xstrdup(v);
-	} else {
-		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "AUTH=%s, "
-		    "relay=%.100s, reject=%s", v, s->relay, s->err.len ?
-		    buf_cstr(&s->err) : "");
+	} else	/* quietly, as sendmail 8.17 at LogLevel 10 */
 		cf_macro_define(s->cf, "{auth_author}", NULL);
-	}
 	clear_cf_error(s);
 	return 0;
 }

@@ -57,8 +57,7 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 		}
 	cf_macro_define(s->cf, "s", arg);
 	/* RFC 3848's names for a session under TLS, as sendmail says */
-	cf_macro_define(s->cf, "r", esmtp ? (s->tls_active ? "ESMTPS" :
-	    "ESMTP") : "SMTP");
+	cf_macro_define(s->cf, "r", smtpd_auth_protocol(s, esmtp));
 	s->helo = 1;
 	s->esmtp = esmtp;
 	if (s->has_mail)
@@ -253,13 +252,7 @@ cmd_mail(struct session *s, char *arg)
 		    "\"FROM\"");
 		return;
 	}
-	if (!s->have_id) {
-		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
-		    s->id) != 0)
-			(void)sleep(1);
-		s->have_id = 1;
-		cf_macro_define(s->cf, "i", s->id);
-	}
+	(void)session_id(s);
 	if (!s->helo)
 		cf_macro_define(s->cf, "r", "SMTP");
 	if (cf_addr_resolve(s->cf, p, 0, ' ', &end, &r) == -1) {

@@ -87,6 +87,8 @@ int	session_pipelined(struct session *, const char *verb);
 int	session_fill_within(struct session *, long timeout);
 int	session_flush(struct session *);
 void	session_reset_tx(struct session *);
+/* The envelope's queue ID ($i), made now if there is none yet. */
+const char *session_id(struct session *);
 
 /* smtpd_tls.c */
 /* Clears the TLS macros ({verify} NONE) and asks srv_features. */
@@ -108,6 +110,8 @@ void	smtpd_auth_tls(struct session *, int bits);
 const char *smtpd_auth_offer(struct session *);
 /* 1 once the client authenticated. */
 int	smtpd_auth_done(struct session *);
+/* $r, RFC 3848's word: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
+const char *smtpd_auth_protocol(struct session *, int esmtp);
 void	cmd_auth(struct session *, char *arg);
 int	smtpd_auth_mail_param(struct session *, const char *value);
 

@@ -148,6 +148,19 @@ smtpd_privacy(const char *v)
 	return f;
 }
 
+const char *
+session_id(struct session *s)
+{
+	if (!s->have_id) {
+		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
+		    s->id) != 0)
+			(void)sleep(1);
+		s->have_id = 1;
+		cf_macro_define(s->cf, "i", s->id);
+	}
+	return s->id;
+}
+
 void
 session_reset_tx(struct session *s)
 {
