@@ -156,12 +156,17 @@ def lines_of(res, name):
     return _lines_of(res, name) + [b"----- log"] + res.get("log", [])
 
 
-if __name__ == "__main__":
-    # smtpd_diff's dialogues in namespaces that see our SASL folder and
-    # catch the syslog, with the AUTH log lines compared too
+def install():
+    """smtpd_diff's dialogues in namespaces that see our SASL folder and
+    catch the syslog, with the AUTH log lines compared too."""
+    global _run_side, _lines_of
     _run_side, _lines_of = smtpd_diff.run_side, smtpd_diff.lines_of
     smtpd_diff.run_ns = run_ns
     smtpd_diff.run_side = run_side
     smtpd_diff.lines_of = lines_of
     smtpd_diff.EXTRA_ADDRS = smtpd_diff.EXTRA_ADDRS + ["192.0.2.20/32"]
+
+
+if __name__ == "__main__":
+    install()
     sys.exit(smtpd_diff.main(CASES, LABEL, prepare))
