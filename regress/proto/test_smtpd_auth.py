@@ -12,8 +12,9 @@ replies for a wrong password, an unknown mechanism, a second AUTH, a bad
 base64 line and a cancelled exchange, the log lines, relaying allowed to
 an authenticated client of a TrustAuthMech mechanism and refused with
 "Proper authentication required." to others, the Received header's
-"authenticated" clause and ESMTPA, and MAIL's AUTH= parameter in the qf.
-Every process is stopped by its PID.
+"authenticated" clause and ESMTPA, MAIL's AUTH= parameter in the qf,
+the port flags M=a and M=A, and AUTH floods slowed down.  Every process
+is stopped by its PID.
 """
 
 import base64
@@ -333,3 +334,44 @@ def test_no_auth_keyword_without_sasl_mechanisms(tmp_path, sasl):
         s.quit()
     finally:
         d.stop()
+
+
+def test_port_flags_a_and_big_a(tmp_path, sasl):
+    """M=a: mail only after AUTH; M=A: no AUTH on that port."""
+    from test_smtpd import free_port
+    need, none = free_port(), free_port()
+    d = Daemon(str(tmp_path / "d"), mc_extra=AUTH_MC + (
+        "DAEMON_OPTIONS(`Port=%d,Addr=127.0.0.1, Name=MSA, M=a')dnl\n"
+        "DAEMON_OPTIONS(`Port=%d,Addr=127.0.0.1, Name=NOAUTH, M=A')dnl\n"
+        % (need, none)))
+    d.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", need, timeout=20)
+        assert ehlo_auth(s)
+        assert s.docmd("MAIL", "FROM:<a@example.org>") == (
+            530, b"5.7.0 Authentication required")
+        s.user, s.password = "bob", "hunter2"
+        assert s.auth("PLAIN", s.auth_plain)[0] == 235
+        assert s.mail("<a@example.org>")[0] == 250
+        s.quit()
+        s = smtplib.SMTP("127.0.0.1", none, timeout=20)
+        assert ehlo_auth(s) is None
+        assert s.docmd("AUTH", "PLAIN") == (503, b"5.3.3 AUTH not available")
+        s.quit()
+    finally:
+        d.stop()
+
+
+def test_auth_flood_is_slowed(authd):
+    """More AUTH commands than mechanisms + 1: each waits longer (the
+    unknown mechanism keeps the failure delay out of it)."""
+    s = connect(authd)
+    ehlo_auth(s)
+    t0 = time.time()
+    for _ in range(3):
+        assert s.docmd("AUTH", "FOO")[0] == 504
+    assert time.time() - t0 < 0.9
+    t0 = time.time()
+    assert s.docmd("AUTH", "FOO")[0] == 504    # the 4th: a pause first
+    assert time.time() - t0 >= 0.9
+    s.quit()
