@@ -450,6 +450,9 @@ cmd_auth(struct session *s, char *arg)
 	}
 	if (a->done) {
 		reply(s, "503 5.5.0 Already Authenticated");
+		/* the envelope's message (qf M line), as sendmail keeps it */
+		if (s->msg.message == NULL)
+			s->msg.message = xstrdup("Already Authenticated");
 		return;
 	}
 	if (s->has_mail) {

@@ -62,6 +62,10 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	s->esmtp = esmtp;
 	if (s->has_mail)
 		session_reset_tx(s);
+	/* a refusal's text kept for the envelope (STARTTLS, AUTH) is
+	 * forgotten, as sendmail 8.17 forgets it */
+	free(s->msg.message);
+	s->msg.message = NULL;
 	if (!esmtp) {
 		reply(s, "250 %s Hello %s, pleased to meet you", jname(s),
 		    s->relay);
