@@ -51,17 +51,21 @@ def relay_world(pki, port, entry, mapname="authinfo", extra=""):
 @pytest.fixture
 def tls_sink(tmp_path, sasl, pki):  # noqa: F811
     d = Daemon(str(tmp_path / "sink"), mc_extra=tls_mc(pki, AUTH_MC))
-    d.start()
-    yield d
-    d.stop()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()    # by the PID it wrote, even when start timed out
 
 
 @pytest.fixture
 def clear_sink(tmp_path, sasl):  # noqa: F811
     d = Daemon(str(tmp_path / "sink"), mc_extra=AUTH_MC)
-    d.start()
-    yield d
-    d.stop()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()    # by the PID it wrote, even when start timed out
 
 
 def relay_one(d, w):

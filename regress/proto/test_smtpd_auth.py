@@ -46,8 +46,11 @@ pytestmark = pytest.mark.skipif(
 
 DOMAIN = "mail.example.test"
 
+# a busy test machine must not make the daemon wait for a lower load
+# (RefuseLA) before it answers
+LA_MC = "define(`confREFUSE_LA', `1000')dnl\n"
 AUTH_MC = ("define(`confAUTH_MECHANISMS', `CRAM-MD5 LOGIN PLAIN')dnl\n"
-           "TRUST_AUTH_MECH(`CRAM-MD5 LOGIN PLAIN')dnl\n")
+           "TRUST_AUTH_MECH(`CRAM-MD5 LOGIN PLAIN')dnl\n" + LA_MC)
 
 
 class Saslauthd:
@@ -106,7 +109,7 @@ def sasl(tmp_path_factory):
                 "saslauthd_path: %s\n"
                 "auxprop_plugin: sasldb\n"
                 "sasldb_path: %s\n"
-                "mech_list: PLAIN LOGIN CRAM-MD5 DIGEST-MD5\n"
+                "mech_list: PLAIN LOGIN CRAM-MD5 DIGEST-MD5 ANONYMOUS\n"
                 % (sa.sock, db))
     old = os.environ.get("SASL_CONF_PATH")
     os.environ["SASL_CONF_PATH"] = conf
@@ -126,9 +129,11 @@ def pki(tmp_path_factory):
 @pytest.fixture(scope="module")
 def authd(tmp_path_factory, sasl):
     d = Daemon(str(tmp_path_factory.mktemp("authd") / "d"), mc_extra=AUTH_MC)
-    d.start()
-    yield d
-    d.stop()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()    # by the PID it wrote, even when start timed out
 
 
 def ehlo_auth(s):
@@ -265,9 +270,11 @@ def one_message(d, auth_param, login=True):
 @pytest.fixture
 def fresh(tmp_path, sasl):
     d = Daemon(str(tmp_path / "d"), mc_extra=AUTH_MC)
-    d.start()
-    yield d
-    d.stop()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()    # by the PID it wrote, even when start timed out
 
 
 def test_authenticated_message_received_and_auth_param(fresh):
@@ -292,8 +299,8 @@ def test_auth_param_without_authentication_is_empty(fresh):
 def test_authoptions_p_hides_plaintext_until_tls(tmp_path, sasl, pki):
     d = Daemon(str(tmp_path / "d"), mc_extra=tls_mc(pki, AUTH_MC +
                "define(`confAUTH_OPTIONS', `A p y')dnl\n"))
-    d.start()
     try:
+        d.start()
         s = connect(d)
         assert ehlo_auth(s).split() == ["CRAM-MD5"]
         assert s.docmd("AUTH", "PLAIN " + b64(b"\0bob\0hunter2")) == (
@@ -325,9 +332,9 @@ def test_swaks_auth_login_relays(authd):
 
 def test_no_auth_keyword_without_sasl_mechanisms(tmp_path, sasl):
     d = Daemon(str(tmp_path / "d"), mc_extra=(
-        "define(`confAUTH_MECHANISMS', `GSSAPI')dnl\n"))
-    d.start()
+        "define(`confAUTH_MECHANISMS', `GSSAPI')dnl\n" + LA_MC))
     try:
+        d.start()
         s = connect(d)
         assert ehlo_auth(s) is None
         assert s.docmd("AUTH", "PLAIN") == (503, b"5.3.3 AUTH not available")
@@ -344,8 +351,8 @@ def test_port_flags_a_and_big_a(tmp_path, sasl):
         "DAEMON_OPTIONS(`Port=%d,Addr=127.0.0.1, Name=MSA, M=a')dnl\n"
         "DAEMON_OPTIONS(`Port=%d,Addr=127.0.0.1, Name=NOAUTH, M=A')dnl\n"
         % (need, none)))
-    d.start()
     try:
+        d.start()
         s = smtplib.SMTP("127.0.0.1", need, timeout=20)
         assert ehlo_auth(s)
         assert s.docmd("MAIL", "FROM:<a@example.org>") == (
@@ -375,3 +382,23 @@ def test_auth_flood_is_slowed(authd):
     assert s.docmd("AUTH", "FOO")[0] == 504    # the 4th: a pause first
     assert time.time() - t0 >= 0.9
     s.quit()
+
+
+@pytest.mark.parametrize("options,offered", [
+    ("", ["ANONYMOUS", "PLAIN"]),
+    ("y", ["PLAIN"]),           # no anonymous login
+    ("p", ["ANONYMOUS"]),       # no plaintext before TLS
+    ("d", []),                  # none safe from dictionary attacks
+])
+def test_authoptions_letters_shape_the_list(tmp_path, sasl, options,
+                                            offered):
+    mc = ("define(`confAUTH_MECHANISMS', `ANONYMOUS PLAIN')dnl\n"
+          "define(`confAUTH_OPTIONS', `%s')dnl\n" % options + LA_MC)
+    d = Daemon(str(tmp_path / "d"), mc_extra=mc)
+    try:
+        d.start()
+        s = connect(d)
+        assert (ehlo_auth(s) or "").split() == offered
+        s.quit()
+    finally:
+        d.stop()
