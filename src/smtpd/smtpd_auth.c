@@ -94,6 +94,12 @@ library(void)
 	return sasl_state;
 }
 
+void
+smtpd_auth_preload(void)
+{
+	(void)library();
+}
+
 /* AuthOptions' letters as SASL security flags (A is the client's; c, d,
  * f, m ask the library for more; u, T and unknown ones are accepted). */
 static unsigned
