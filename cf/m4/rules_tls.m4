@@ -380,10 +380,19 @@ R$*				$@ $>AuthInfoFor <ifdef(`_cf_feature_authinfo', `authinfo', `access')> <$
 ')dnl
 
 dnl # AuthInfoFor <map> <name> <address>: the AuthInfo: value for the server
-dnl # we talk to (its name or a parent, its address or a network, then the
-dnl # bare "AuthInfo:"), as "$#" value; "no" when there is none
+dnl # we talk to, as "$#" value; "no" when there is none.  The authinfo
+dnl # map is asked for the exact name, the exact address, then the bare
+dnl # "AuthInfo:"; the access map for the name or a parent, the address or
+dnl # a network, then the bare key.
 SAuthInfoFor
 ifdef(`_cf_AUTHINFO_ON', `dnl
+ifdef(`_cf_feature_authinfo', `dnl
+R<authinfo> <$*> <$*>		$: <$(authinfo AuthInfo:$1 $: ? $)> <$2>
+R<?> <$*>			$: <$(authinfo AuthInfo:$1 $: ? $)> <>
+R<?> <$*>			$: <$(authinfo AuthInfo: $: ? $)> <>
+R<?> <$*>			$@ no
+R<$*> <$*>			$# $1
+')dnl
 R<$-> <$*> <$*>			$: <$1> <$3> $| $>D <$2> <?> <! AuthInfo> <>
 R<$-> <$*> $| <?>$*		$: <$1> $| $>A <$2> <?> <! AuthInfo> <>
 R<$-> <$*> $| $*		$: $3

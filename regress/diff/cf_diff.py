@@ -120,6 +120,7 @@ example.old\texample.test
 
 AUTHINFO = """\
 AuthInfo:remote.example\t"U:joe" "P:secret"
+AuthInfo:192.0.2.50\t"U:byaddr" "P:secret" "M:PLAIN"
 AuthInfo:\t"U:any" "P:any"
 """
 

@@ -542,7 +542,6 @@ XFAIL = {
     "eof-in-data": ("EOF in DATA answered 'Lost input channel' instead of "
                     "'421 4.4.1 collect: relay=..., from=<...>, "
                     "info=unexpected close'"),
-    "auth-odd": "SMTP AUTH not implemented yet (503 instead of 504/501)",
     "bad-xtext": ("ENVID=a<0x01>b: 501 Syntax error instead of sendmail's "
                   "'555 5.5.4 b parameter unrecognized'"),
     "percent-bang-local": ("a recipient that is a duplicate after rewriting "

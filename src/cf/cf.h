@@ -185,5 +185,9 @@ enum cf_verdict	 cf_rscheck(struct cf *, const char *ruleset,
 enum cf_verdict	 cf_rscheck_value(struct cf *, const char *ruleset,
 		    const char *arg1, const char *arg2, const char *to,
 		    char **value);
+/* The same with every word after $# in *words, blank separated (the
+ * authinfo ruleset's "U:user" "P:secret" ...). */
+enum cf_verdict	 cf_rscheck_words(struct cf *, const char *ruleset,
+		    const char *arg1, char **words);
 
 #endif

@@ -92,10 +92,11 @@ cf_rscheck(struct cf *cf, const char *name, const char *arg1,
 	return cf_rscheck_value(cf, name, arg1, arg2, to, NULL);
 }
 
-/* As cf_rscheck; *value gets the word after $# (greet_pause's delay). */
-enum cf_verdict
-cf_rscheck_value(struct cf *cf, const char *name, const char *arg1,
-    const char *arg2, const char *to, char **value)
+/* As cf_rscheck; *value gets the word after $# (greet_pause's delay),
+ * or with all set every word after it, blank separated (authinfo's). */
+static enum cf_verdict
+rscheck(struct cf *cf, const char *name, const char *arg1,
+    const char *arg2, const char *to, char **value, int all)
 {
 	enum cf_verdict v = CF_ACCEPT;
 	struct buf in;
@@ -123,8 +124,18 @@ cf_rscheck_value(struct cf *cf, const char *name, const char *arg1,
 	}
 	rstat = cf_rewrite(cf, pvp, rs, 0, ADDR_MAXATOM);
 	if (value != NULL && pvp[0] != NULL &&
-	    (unsigned char)pvp[0][0] == META_CANONNET && pvp[1] != NULL)
-		*value = xstrdup(pvp[1]);
+	    (unsigned char)pvp[0][0] == META_CANONNET && pvp[1] != NULL) {
+		struct buf w;
+		size_t i;
+
+		buf_init(&w, 0);
+		for (i = 1; pvp[i] != NULL && (all || i == 1); i++) {
+			if (i > 1)
+				(void)buf_addc(&w, ' ');
+			(void)buf_adds(&w, pvp[i]);
+		}
+		*value = buf_steal(&w);
+	}
 	if (pvp[0] != NULL && (unsigned char)pvp[0][0] == META_CANONNET &&
 	    pvp[1] != NULL) {
 		if (str_casecmp(pvp[1], "discard") == 0) {
@@ -149,6 +160,20 @@ out:
 	buf_free(&in);
 	cf->e_to = NULL;
 	return v;
+}
+
+enum cf_verdict
+cf_rscheck_value(struct cf *cf, const char *name, const char *arg1,
+    const char *arg2, const char *to, char **value)
+{
+	return rscheck(cf, name, arg1, arg2, to, value, 0);
+}
+
+enum cf_verdict
+cf_rscheck_words(struct cf *cf, const char *name, const char *arg1,
+    char **words)
+{
+	return rscheck(cf, name, arg1, NULL, NULL, words, 1);
 }
 
 int

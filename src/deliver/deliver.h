@@ -66,6 +66,11 @@ void	dlv_exec(const struct dlv_msg *, const struct cf_mailer_info *,
  * context, TLSFallbacktoClear, the try_tls and tls_server rulesets. */
 struct smtpc_tls;
 void	dlv_tls_setup(struct cf *, struct smtpc_tls *out);
+/* SMTP AUTH for smtpc (deliver_auth.c): the authinfo ruleset,
+ * AuthMechanisms, AuthOptions A; auth_param is the qf's A value. */
+struct smtpc_auth;
+void	dlv_auth_setup(struct cf *, const char *auth_param,
+	    struct smtpc_auth *out);
 
 /*
  * Hands the message to an SMTP mailer (P=[IPC]) for recipients of one

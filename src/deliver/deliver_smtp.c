@@ -276,6 +276,7 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	struct strarr hosts = { 0 };
 	struct smtpc_params p;
 	struct smtpc_tls tls;
+	struct smtpc_auth auth;
 	struct smtpc_result res;
 	struct smtpc_rcpt *sr = xcalloc(n + 1, sizeof(*sr));
 	struct buf msg;
@@ -351,6 +352,8 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	p.host_done_arg = dm->cf;
 	dlv_tls_setup(dm->cf, &tls);
 	p.tls = &tls;
+	dlv_auth_setup(dm->cf, dm->qf->auth, &auth);
+	p.auth = &auth;
 	memset(&res, 0, sizeof(res));
 	(void)smtpc_deliver(&p, conn_cache, &res);
 	while (res.nconnects-- > 0)

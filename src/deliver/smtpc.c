@@ -284,6 +284,8 @@ hello:
 	case SMTPC_TLS_AGAIN_CLEAR:
 		return OPEN_AGAIN_CLEAR;
 	}
+	if (smtpc_auth_start(c, p, r, res) == SMTPC_AUTH_TEMP)
+		return OPEN_TEMP;
 	return OPEN_OK;
 }
 

@@ -70,6 +70,24 @@ struct smtpc_tls {
 	void			*arg;
 };
 
+/*
+ * SMTP AUTH as the caller wants it.  authinfo gives, for the server
+ * (its name as tried and its address), the credentials as the cf's
+ * authinfo ruleset words them ("U:user" "P:secret" "M:PLAIN" ...),
+ * malloc'd, or NULL for none.  mechs: AuthMechanisms (NULL: sendmail's
+ * default).  auth_param: MAIL's AUTH= value (xtext, the qf's A line) or
+ * NULL; with only_authed (AuthOptions A) it is sent only after a
+ * successful AUTH.
+ */
+struct smtpc_auth {
+	char			*(*authinfo)(void *arg, const char *host,
+				    const char *addr);
+	void			*arg;
+	const char		*mechs;
+	const char		*auth_param;
+	int			 only_authed;
+};
+
 struct smtpc_params {
 	const char		 *helo_name;	/* $j */
 	const char *const	 *hosts;	/* NULL-terminated, tried in
@@ -109,6 +127,7 @@ struct smtpc_params {
 
 	struct smtpc_timeouts	  to;
 	const struct smtpc_tls	 *tls;		/* NULL: no STARTTLS */
+	const struct smtpc_auth	 *auth;		/* NULL: no AUTH */
 	const char		 *qid;		/* for log lines, or NULL */
 	/* Each line sent (">>> MAIL From:<a>") and received ("<<< 250
 	 * ok"), message bytes excepted: -v output and bounce transcripts. */
@@ -242,6 +261,8 @@ const char *smtpc_reply_text(const struct smtpc_reply *);
 
 struct smtpc_ext {
 	unsigned		 flags;		/* SMTPC_EXT_* */
+	unsigned		 auth_mechs;	/* smtpc_mech_bits() of the
+						   AUTH keyword's list */
 	unsigned long long	 maxsize;	/* SIZE n; 0: none given */
 };
 
@@ -303,6 +324,8 @@ struct smtpc_conn {
 	int		 fd;
 	struct tls_io	 io;		/* fd, plain or through TLS */
 	int		 tls;		/* STARTTLS done */
+	int		 tls_bits;	/* the cipher's strength */
+	int		 authed;	/* AUTH succeeded */
 	int		 notls;		/* TLSFallbacktoClear: not again */
 	char		*host;		/* as tried, without :port */
 	char		*key;		/* cache key */
@@ -373,6 +396,33 @@ enum smtpc_tls_step {
 
 /* After EHLO: STARTTLS if offered and wanted, the handshake, tls_server. */
 enum smtpc_tls_step smtpc_tls_start(struct smtpc_conn *,
+	    const struct smtpc_params *, struct smtpc_reply *,
+	    struct smtpc_result *);
+
+/* ---- SMTP AUTH (smtpc_auth.c) ---- */
+
+/* Bits for the mechanism names sendmail knows in a blank or comma
+ * separated list; unknown names are left out. */
+unsigned smtpc_mech_bits(const char *list, size_t len);
+
+/* An AuthInfo value, parsed: U: authorization id, I: authentication
+ * id (each defaults to the other), P: secret ("P=" base64), R: realm,
+ * M: mechanisms. */
+struct smtpc_authinfo {
+	char	*user, *authid, *pass, *realm, *mechs;
+	void	*secret;	/* the library's copy of pass */
+};
+/* -1 when malformed or without an id and a secret (out then empty). */
+int	 smtpc_authinfo_parse(const char *value, struct smtpc_authinfo *out);
+void	 smtpc_authinfo_free(struct smtpc_authinfo *);
+
+enum smtpc_auth_step {
+	SMTPC_AUTH_NONE,	/* go on (authenticated or not) */
+	SMTPC_AUTH_TEMP		/* a 4xx or a broken exchange: res says */
+};
+/* After the last EHLO: AUTH when offered and the caller has
+ * credentials for this server. */
+enum smtpc_auth_step smtpc_auth_start(struct smtpc_conn *,
 	    const struct smtpc_params *, struct smtpc_reply *,
 	    struct smtpc_result *);
 

@@ -162,6 +162,9 @@ ext_line(const char *p, size_t n, struct smtpc_ext *ext)
 		    str_ncasecmp(p, ext_words[i].word, k) != 0)
 			continue;
 		ext->flags |= ext_words[i].flag;
+		if (ext_words[i].flag == SMTPC_EXT_AUTH && k < n)
+			ext->auth_mechs |= smtpc_mech_bits(p + k + 1,
+			    n - k - 1);
 		if (ext_words[i].flag == SMTPC_EXT_SIZE && k < n) {
 			arg = p + k + 1;
 			ext->maxsize = parse_size(arg,
@@ -178,6 +181,7 @@ smtpc_ehlo_parse(const struct smtpc_reply *r, struct smtpc_ext *ext)
 
 	ext->flags = 0;
 	ext->maxsize = 0;
+	ext->auth_mechs = 0;
 	if (r->lines.data == NULL)
 		return;
 	p = r->lines.data;

@@ -73,6 +73,7 @@ handshake(struct smtpc_conn *c, const struct smtpc_params *p,
 	}
 	c->tls = 1;
 	tls_info_get(c->io.ssl, 1, ti);
+	c->tls_bits = ti->bits;
 	log_msg(LOG_INFO, NULL, "STARTTLS=client, relay=%.100s, "
 	    "version=%.16s, verify=%.16s, cipher=%.64s, bits=%d/%d",
 	    c->host, ti->version, ti->verify, ti->cipher, ti->bits,

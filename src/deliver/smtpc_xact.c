@@ -117,6 +117,10 @@ mail_cmd(struct xact *x)
 			(void)buf_printf(&b, " RET=%s",
 			    p->ret == SMTPC_RET_HDRS ? "HDRS" : "FULL");
 	}
+	if ((ext->flags & SMTPC_EXT_AUTH) && p->auth != NULL &&
+	    p->auth->auth_param != NULL && smtpc_xtext_ok(p->auth->auth_param)
+	    && (x->c->authed || !p->auth->only_authed))
+		(void)buf_printf(&b, " AUTH=%s", p->auth->auth_param);
 	smtpc_conn_queue(x->c, &x->out, buf_cstr(&b));
 	buf_free(&b);
 }

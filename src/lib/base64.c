@@ -1,5 +1,5 @@
 /*
- * base64.c -- strict base64 decoding into a bounded buffer.
+ * base64.c -- strict base64 decoding into a bounded buffer, and encoding.
  */
 #include "base64.h"
 
@@ -42,6 +42,32 @@ base64_decode(const char *s, size_t n, struct buf *out)
 		    (pad < 2 && buf_addc(out, (v[1] << 4 | v[2] >> 2) & 0xff)
 		    == -1) ||
 		    (pad < 1 && buf_addc(out, (v[2] << 6 | v[3]) & 0xff) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+int
+base64_encode(const void *p, size_t n, struct buf *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *b = p;
+	char q[4];
+	size_t i;
+	unsigned v;
+
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned)b[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)b[i + 1] << 8;
+		if (i + 2 < n)
+			v |= b[i + 2];
+		q[0] = abc[v >> 18 & 63];
+		q[1] = abc[v >> 12 & 63];
+		q[2] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+		q[3] = i + 2 < n ? abc[v & 63] : '=';
+		if (buf_add(out, q, 4) == -1)
 			return -1;
 	}
 	return 0;

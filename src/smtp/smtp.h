@@ -246,4 +246,25 @@ int	 smtp_reply_line_parse(const char *line, size_t len,
  */
 int	 smtp_dot_stuff_line(struct buf *out, const char *line, size_t len);
 
+/* ---- SMTP AUTH (smtp_auth.c) ---- */
+
+/*
+ * "MECH [initial-response]" split in place; -1 when no mechanism is
+ * given.  *initial_out is NULL when there is no response.
+ */
+int	 smtp_auth_split(char *arg, char **mech_out, char **initial_out);
+
+enum smtp_sasl_resp {
+	SMTP_SASL_DATA,		/* the decoded bytes were appended to out */
+	SMTP_SASL_CANCEL,	/* "*": the client gives up */
+	SMTP_SASL_BAD		/* not base64, or more than max bytes */
+};
+/*
+ * One base64 line of a SASL exchange (without CRLF).  initial: the
+ * AUTH command's own response, where "=" stands for an empty one and
+ * "*" means nothing.  out is left as it was unless DATA.
+ */
+enum smtp_sasl_resp smtp_sasl_decode(const char *line, size_t len,
+	    int initial, size_t max, struct buf *out);
+
 #endif

@@ -86,6 +86,9 @@ int	smtpd_session(struct smtpd_ctx *, const struct smtpd_peer *);
  * after giving up root; -1 when the cf has none (no STARTTLS).
  */
 int	smtpd_tls_preload(struct cf *);
+/* Sets up the SASL library (Sendmail.conf, plugins) in this process,
+ * before the workers are started from it. */
+void	smtpd_auth_preload(void);
 
 /* RunAsUser as ids; 0 when the cf does not set it. */
 int	smtpd_runas_user(struct cf *, uid_t *, gid_t *);

@@ -58,12 +58,15 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 		}
 	cf_macro_define(s->cf, "s", arg);
 	/* RFC 3848's names for a session under TLS, as sendmail says */
-	cf_macro_define(s->cf, "r", esmtp ? (s->tls_active ? "ESMTPS" :
-	    "ESMTP") : "SMTP");
+	cf_macro_define(s->cf, "r", smtpd_auth_protocol(s, esmtp));
 	s->helo = 1;
 	s->esmtp = esmtp;
 	if (s->has_mail)
 		session_reset_tx(s);
+	/* a refusal's text kept for the envelope (STARTTLS, AUTH) is
+	 * forgotten, as sendmail 8.17 forgets it */
+	free(s->msg.message);
+	s->msg.message = NULL;
 	if (!esmtp) {
 		reply(s, "250 %s Hello %s, pleased to meet you", jname(s),
 		    s->relay);
@@ -85,6 +88,8 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	reply(s, "250-DSN");
 	if (!(s->privacy & PRIV_NOETRN) && !port_flag(s, 'E'))
 		reply(s, "250-ETRN");
+	if (smtpd_auth_offer(s) != NULL)
+		reply(s, "250-AUTH %s", smtpd_auth_offer(s));
 	if (smtpd_tls_offer(s))
 		reply(s, "250-STARTTLS");
 	reply(s, "250-DELIVERBY");
@@ -191,9 +196,8 @@ mail_params(struct session *s, char *params, long *size_out)
 			free(s->msg.envid);
 			s->msg.envid = xstrdup(v);
 		} else if (str_casecmp(k, "AUTH") == 0) {
-			/* not authenticated here: sendmail records <> */
-			free(s->msg.auth);
-			s->msg.auth = xstrdup("<>");
+			if (smtpd_auth_mail_param(s, v) == -1)
+				return -1;
 		} else if (str_casecmp(k, "BY") == 0) {
 			/* DELIVERBY: accepted, not yet kept */
 		} else {
@@ -287,7 +291,7 @@ cmd_mail(struct session *s, char *arg)
 		reply(s, "503 5.5.0 Sender already specified");
 		return;
 	}
-	if (port_flag(s, 'a')) {
+	if (port_flag(s, 'a') && !smtpd_auth_done(s)) {
 		/* M=a: this port takes mail only after AUTH */
 		reply(s, "530 5.7.0 Authentication required");
 		return;
@@ -298,8 +302,7 @@ cmd_mail(struct session *s, char *arg)
 		    "\"FROM\"");
 		return;
 	}
-	if (!s->have_id)
-		session_new_id(s);
+	(void)session_id(s);
 	/* no HELO yet; after STARTTLS the first EHLO's word stays */
 	if (!s->helo && cf_macro_value(s->cf, "r") == NULL)
 		cf_macro_define(s->cf, "r", "SMTP");

@@ -432,6 +432,9 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		 * load them here, before the workers give root up, and let
 		 * them share the context */
 		(void)smtpd_tls_preload(ctx->cf);
+		/* the SASL library reads Sendmail.conf and loads its plugins
+		 * once, as root, not in each worker's first session */
+		smtpd_auth_preload();
 	}
 	if (getenv("MAILSYS_RESTART") != NULL) {
 		foreground = 1;		/* restarted by SIGHUP: detached */

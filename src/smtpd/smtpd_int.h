@@ -72,14 +72,13 @@ struct session {
 	unsigned		 privacy;	/* PRIV_* */
 	const char		*relay;		/* "name [addr]" or ident */
 	struct smtp_data	*data;
+	struct smtpd_auth	*auth;		/* SMTP AUTH, NULL: none */
 };
 
 /* smtpd_data.c: the transaction's from= line (msgid may be NULL). */
 void	session_log_sender(struct session *, const char *msgid);
 
 /* smtpd_session.c */
-/* A queue id for the session's log lines and its next message. */
-void	session_new_id(struct session *);
 void	reply(struct session *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Says the cf's error (if one came) and clears it; 1 if there was one. */
@@ -94,6 +93,8 @@ int	session_pipelined(struct session *, const char *verb);
 int	session_fill_within(struct session *, long timeout);
 int	session_flush(struct session *);
 void	session_reset_tx(struct session *);
+/* The envelope's queue ID ($i), made now if there is none yet. */
+const char *session_id(struct session *);
 
 /* smtpd_tls.c */
 /* Clears the TLS macros ({verify} NONE) and asks srv_features. */
@@ -103,6 +104,22 @@ int	smtpd_tls_offer(struct session *);
 void	cmd_starttls(struct session *, const char *arg);
 /* The handshake on an M=s port before the greeting; -1: hang up. */
 int	smtpd_tls_smtps(struct session *);
+
+/* smtpd_auth.c */
+/* Clears the {auth_*} macros; the SASL connection when AUTH may be
+ * offered. */
+void	smtpd_auth_session_start(struct session *);
+void	smtpd_auth_session_end(struct session *);
+/* After the TLS handshake: mechanisms again, with the cipher's bits. */
+void	smtpd_auth_tls(struct session *, int bits);
+/* The mechanisms EHLO lists after "AUTH", or NULL for no keyword. */
+const char *smtpd_auth_offer(struct session *);
+/* 1 once the client authenticated. */
+int	smtpd_auth_done(struct session *);
+/* $r, RFC 3848's word: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
+const char *smtpd_auth_protocol(struct session *, int esmtp);
+void	cmd_auth(struct session *, char *arg);
+int	smtpd_auth_mail_param(struct session *, const char *value);
 
 /* smtpd_cmd.c */
 /* 1 if the port's M= modifiers (${daemon_flags}) have letter c. */

@@ -148,14 +148,17 @@ smtpd_privacy(const char *v)
 	return f;
 }
 
-void
-session_new_id(struct session *s)
+const char *
+session_id(struct session *s)
 {
-	while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
-	    s->id) != 0)
-		(void)sleep(1);
-	s->have_id = 1;
-	cf_macro_define(s->cf, "i", s->id);
+	if (!s->have_id) {
+		while (queue_id_next(s->ctx->idgen, time(NULL), (long)getpid(),
+		    s->id) != 0)
+			(void)sleep(1);
+		s->have_id = 1;
+		cf_macro_define(s->cf, "i", s->id);
+	}
+	return s->id;
 }
 
 /*
@@ -491,7 +494,8 @@ dispatch(struct session *s, char *line, size_t len)
 		cmd_starttls(s, c.arg != NULL ? c.arg : "");
 		break;
 	case SMTP_AUTH:
-		reply(s, "503 5.3.3 AUTH not available");
+		s->laststate = "AUTH";
+		cmd_auth(s, c.arg != NULL ? c.arg : (char *)"");
 		break;
 	default:
 		if (smtp_verb_not_implemented(c.word))
@@ -552,6 +556,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	define_peer(&s);
 	session_reset_tx(&s);
 	smtpd_tls_session_start(&s);
+	smtpd_auth_session_start(&s);
 	/* SMTPS (M=s): TLS before anything else is said */
 	if (port_flag(&s, 's') && smtpd_tls_smtps(&s) == -1)
 		s.quit = s.ioerr = 1;
@@ -588,7 +593,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		}
 	}
 	/* the session's lines carry an id from here on, as sendmail's */
-	session_new_id(&s);
+	(void)session_id(&s);
 	if (!s.nullserver && !s.quit) {
 		long pause = greet_pause(&s);
 		time_t t0 = time(NULL);
@@ -625,6 +630,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	log_session_end(&s);
 	rc = s.ioerr;
 	cf_set_errfn(s.cf, NULL, NULL);
+	smtpd_auth_session_end(&s);
 	if (s.data != NULL)
 		smtp_data_free(s.data);
 	msg_free(&s.msg);

@@ -178,6 +178,7 @@ handshake(struct session *s)
 	    "version=%.16s, verify=%.16s, cipher=%.64s, bits=%d/%d",
 	    s->relay, ti.version, ti.verify, ti.cipher, ti.bits,
 	    ti.alg_bits);
+	smtpd_auth_tls(s, ti.bits);
 	tls_info_free(&ti);
 	clear_cf_error(s);
 	if (cf_rscheck(s->cf, "tls_client", cf_macro_value(s->cf, "{verify}"),

@@ -1,6 +1,7 @@
 /*
  * test_base64.c -- strict base64 decoding: padding only at the end,
- * bad characters and lengths refused, the buffer's limit respected.
+ * bad characters and lengths refused, the buffer's limit respected;
+ * encoding gives back each table entry's text.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,12 +61,31 @@ test_output_past_the_limit_is_refused(void **state)
 	buf_free(&b);
 }
 
+static void
+test_encoding_round_trips(void **state)
+{
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].rc != 0)
+			continue;
+		buf_init(&b, 0);
+		assert_int_equal(base64_encode(cases[i].out, cases[i].outlen,
+		    &b), 0);
+		assert_string_equal(buf_cstr(&b), cases[i].in);
+		buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decoding_table),
 		cmocka_unit_test(test_output_past_the_limit_is_refused),
+		cmocka_unit_test(test_encoding_round_trips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
