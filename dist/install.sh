@@ -53,7 +53,7 @@ install -d "$D$SBINDIR" "$D$BINDIR" "$D$LIBDIR" "$D$LIBEXECDIR" \
     "$D$PREFIX/share/sendmail" "$D$UNITDIR" "$D$MAILDIR" \
     "$D$SYSCONFDIR/smrsh" "$D$SYSCONFDIR/sysconfig" \
     "$D$SYSCONFDIR/dovecot/conf.d" "$D$LOCALSTATEDIR/log/mail" \
-    "$D$SYSCONFDIR/logrotate.d" "$D$SYSCONFDIR/pam.d"
+    "$D$SYSCONFDIR/logrotate.d" "$D$SYSCONFDIR/pam.d" "$D$SYSCONFDIR/sasl2"
 install -d -m 0700 "$D$LOCALSTATEDIR/spool/mqueue"
 install -d -m 0770 "$D$LOCALSTATEDIR/spool/clientmqueue"
 
@@ -135,6 +135,10 @@ if [ "$stack" = debian ]; then
 else
 	conf dist/etc/pam.d/dovecot "$SYSCONFDIR/pam.d/dovecot" 0644
 fi
+
+# SMTP AUTH's password check through saslauthd (CentOS's came with the
+# sendmail package)
+conf dist/etc/sasl2/Sendmail.conf "$SYSCONFDIR/sasl2/Sendmail.conf" 0644
 
 # ---- services
 for u in dist/systemd/*.service; do
