@@ -380,9 +380,11 @@ NS_LOG_SCRIPT = ('mkdir -p "$1/.olddev" && mount --rbind /dev "$1/.olddev" && '
                  'mount --bind "$1/log" /dev/log && ' + NS_SCRIPT)
 
 
-def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT):
+def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,
+                  pre=""):
     """run_ns, and the syslog lines it wrote ("ident[pid]: text", in
-    order): (stdout, stderr, status, lines)."""
+    order): (stdout, stderr, status, lines).  pre: shell commands run
+    first in the namespace (more mounts)."""
     import socket
     path = os.path.join(tmp, "log")
     if os.path.exists(path):
@@ -392,7 +394,7 @@ def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT):
     os.chmod(path, 0o666)
     try:
         res = run_ns(prefix, tmp, argv, env, stdin=stdin, timeout=timeout,
-                     script=NS_LOG_SCRIPT)
+                     script=pre + NS_LOG_SCRIPT)
         lines = []
         sock.setblocking(False)
         while True:

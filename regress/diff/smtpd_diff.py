@@ -54,6 +54,7 @@ CASES = {
                                       "QUIT"]),
 }
 EXTRA_ADDRS = ["192.0.2.66/32", "10.1.0.5/32", "198.51.100.7/32"]
+NS_PRE = ""     # shell commands run first in the namespace (more mounts)
 
 
 def run_side(binary, env, prefix, tmp, cf, pidfile, names, table=None):
@@ -68,7 +69,8 @@ def run_side(binary, env, prefix, tmp, cf, pidfile, names, table=None):
     argv = ["sh", "-c", script + 'exec "$@"', "sh", sys.executable,
             os.path.join(HERE, "smtpd_driver.py"), pidfile, "25", cases,
             binary, "-C", cf, "-odq"]
-    out, err, rc, log = run_ns_logged(prefix, tmp, argv, env, timeout=120)
+    out, err, rc, log = run_ns_logged(prefix, tmp, argv, env, timeout=120,
+                                      pre=NS_PRE)
     try:
         res = json.loads(out.decode("latin1"))
     except ValueError:
