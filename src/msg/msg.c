@@ -28,6 +28,37 @@ rcpt_free(struct msg_rcpt *r)
 	free(r);
 }
 
+/* Removes the recipient given as addr ("<a@b>" or "a@b"); 0: none. */
+int
+msg_del_rcpt(struct msg *m, const char *addr)
+{
+	const struct msg_rcpt *r;
+	size_t i, n = strlen(addr), rn;
+	const char *a;
+
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		addr++;
+		n -= 2;
+	}
+	for (i = 0; i < m->rcpts.n; i++) {
+		r = m->rcpts.v[i];
+		a = r->addr;
+		rn = strlen(a);
+		if (rn >= 2 && a[0] == '<' && a[rn - 1] == '>') {
+			a++;
+			rn -= 2;
+		}
+		if (rn != n || str_ncasecmp(a, addr, n) != 0)
+			continue;
+		rcpt_free(m->rcpts.v[i]);
+		memmove(&m->rcpts.v[i], &m->rcpts.v[i + 1], (m->rcpts.n - i -
+		    1) * sizeof(m->rcpts.v[0]));
+		m->rcpts.n--;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 hdr_free(struct msg_hdr *h)
 {
@@ -54,6 +85,7 @@ msg_reset(struct msg *m)
 	free(m->envid);
 	free(m->auth);
 	free(m->message);
+	free(m->quarantine);
 	msg_init(m);
 }
 
@@ -150,6 +182,7 @@ msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
 	qf->envid = m->envid ? xstrdup(m->envid) : NULL;
 	qf->auth = m->auth ? xstrdup(m->auth) : NULL;
 	qf->message = m->message ? xstrdup(m->message) : NULL;
+	qf->quarantine = m->quarantine ? xstrdup(m->quarantine) : NULL;
 
 	qf->macros = xcalloc(m->macros.n + 1, sizeof(*qf->macros));
 	for (i = 0; i < m->macros.n; i++) {

@@ -350,6 +350,21 @@ queue_tx_flush(struct queue_tx *tx, struct err *err)
 	return 0;
 }
 
+int
+queue_tx_truncate(struct queue_tx *tx, struct err *err)
+{
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_truncate after "
+		    "commit");
+	tx->blen = 0;
+	if (ftruncate(tx->dffd, 0) == -1 || lseek(tx->dffd, 0, SEEK_SET)
+	    == (off_t)-1)
+		return tx_fail(tx, 'd', "cannot truncate", err);
+	tx->size = 0;
+	tx->eightbit = 0;
+	return 0;
+}
+
 size_t
 queue_tx_size(const struct queue_tx *tx)
 {

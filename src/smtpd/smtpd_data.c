@@ -220,6 +220,8 @@ cmd_data(struct session *s)
 		session_reset_tx(s);
 		return;
 	}
+	if (smtpd_milter_data(s))
+		return;
 	err_clear(&err);
 	/* several queue folders (QueueDirectory=.../q*): take turns */
 	path = s->ctx->qdirs->npaths > 1 ? (size_t)(s->ctx->idgen->count %
@@ -274,6 +276,8 @@ cmd_data(struct session *s)
 		reply_cf_error(s);
 		goto abort;
 	}
+	if (!s->discard && smtpd_milter_eom(s, tx))
+		goto abort;
 	if (s->discard) {
 		log_msg(LOG_INFO, s->id, "discarded");
 		stats_mark_reject(s->from_mno, 1);

@@ -69,6 +69,7 @@ struct session {
 	unsigned		 privacy;	/* PRIV_* */
 	const char		*relay;		/* "name [addr]" or ident */
 	struct smtp_data	*data;
+	struct smtpd_milters	*milters;	/* InputMailFilters, or NULL */
 };
 
 /* smtpd_session.c */
@@ -95,6 +96,26 @@ int	smtpd_tls_offer(struct session *);
 void	cmd_starttls(struct session *, const char *arg);
 /* The handshake on an M=s port before the greeting; -1: hang up. */
 int	smtpd_tls_smtps(struct session *);
+
+/*
+ * smtpd_milter.c: the mail filters.  The step hooks return 1 when the
+ * filters refused the command (the reply is said), 0 to go on (a
+ * discard sets s->discard).  _eom runs before the qf is written and
+ * applies the filters' changes to s->msg and the df of tx.
+ */
+void	smtpd_milter_connect(struct session *);
+int	smtpd_milter_helo(struct session *, const char *helo);
+int	smtpd_milter_mail(struct session *, const char *addr,
+	    const char *params);
+int	smtpd_milter_rcpt(struct session *, const char *addr,
+	    const char *params);
+int	smtpd_milter_data(struct session *);
+int	smtpd_milter_unknown(struct session *, const char *line);
+int	smtpd_milter_eom(struct session *, struct queue_tx *);
+/* The message is given up (RSET, new MAIL, error): SMFIC_ABORT. */
+void	smtpd_milter_abort(struct session *);
+/* The session ends: SMFIC_QUIT, filters closed and freed. */
+void	smtpd_milter_end(struct session *);
 
 /* smtpd_cmd.c */
 /* 1 if the port's M= modifiers (${daemon_flags}) have letter c. */

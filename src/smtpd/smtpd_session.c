@@ -151,6 +151,7 @@ smtpd_privacy(const char *v)
 void
 session_reset_tx(struct session *s)
 {
+	smtpd_milter_abort(s);
 	msg_reset(&s->msg);
 	free(s->mail_from);
 	s->mail_from = NULL;
@@ -442,7 +443,7 @@ dispatch(struct session *s, char *line, size_t len)
 		if (smtp_verb_not_implemented(c.word))
 			reply(s, "502 5.5.1 Command not implemented: \"%s\"",
 			    copy);
-		else if (!too_many_bad(s))
+		else if (!smtpd_milter_unknown(s, copy) && !too_many_bad(s))
 			reply(s, "500 5.5.1 Command unrecognized: \"%s\"",
 			    copy);
 		break;
@@ -525,6 +526,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 			}
 		}
 	}
+	if (!s.nullserver && !s.quit)
+		smtpd_milter_connect(&s);
 	if (!s.nullserver && !s.quit) {
 		long pause = greet_pause(&s);
 		time_t t0 = time(NULL);
@@ -561,6 +564,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		    "during connection to %s", relay, peer->daemon_name ?
 		    peer->daemon_name : "MTA");
 	rc = s.ioerr;
+	smtpd_milter_end(&s);
 	cf_set_errfn(s.cf, NULL, NULL);
 	if (s.data != NULL)
 		smtp_data_free(s.data);

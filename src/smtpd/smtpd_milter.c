@@ -1,0 +1,948 @@
+/*
+ * smtpd_milter.c -- the session's filters (InputMailFilters over the
+ * cf's X lines): each SMTP step is told to every filter still taking
+ * part, with the macros of its stage, and the first reject, tempfail,
+ * discard or reply code decides for the client.  At the end of the
+ * message the filters get the headers, the body in chunks and the
+ * end-of-message; what they change (headers, recipients, sender, body,
+ * quarantine) is applied to the envelope and the df before the qf is
+ * written, so the 250 covers the filtered message.  A filter that
+ * cannot be reached or breaks the protocol is dropped (default), or
+ * makes every later step fail: F=R rejects, F=T tempfails.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "smtpd_int.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+#include "milter/milter.h"
+
+#define REPLY_REJECT	"550 5.7.1 Command rejected"
+#define REPLY_TEMPFAIL	"451 4.7.1 Please try again later"
+
+struct smtpd_milters {
+	struct milter	*v;
+	size_t		 n;
+	char		*reply;		/* a REPLYCODE's text */
+};
+
+/* What the filters said about one step. */
+enum mv { MV_CONTINUE, MV_REJECT, MV_TEMPFAIL, MV_DISCARD, MV_REPLY };
+
+static const char *const stage_option[MILTER_M_COUNT] = {
+	"Milter.macros.connect", "Milter.macros.helo",
+	"Milter.macros.envfrom", "Milter.macros.envrcpt",
+	"Milter.macros.data", "Milter.macros.eom", "Milter.macros.eoh"
+};
+
+/* The X line of filter `name', or NULL. */
+static const char *
+xline(struct cf *cf, const char *name)
+{
+	const char *l;
+	size_t i, n = strlen(name);
+
+	for (i = 0; (l = cf_milter_line(cf, i)) != NULL; i++) {
+		while (isspace((unsigned char)*l))
+			l++;
+		if (str_ncasecmp(l, name, n) == 0 && (l[n] == ',' ||
+		    l[n] == '\0' || isspace((unsigned char)l[n])))
+			return l;
+	}
+	return NULL;
+}
+
+static void
+filter_failed(struct session *s, struct milter *m, const char *what,
+    const struct err *err)
+{
+	log_msg(LOG_ERR, s->have_id ? s->id : NULL, "Milter (%s): %s: %s",
+	    m->conf.name, what, err->msg);
+	if (m->conf.fail == MILTER_FAIL_CONTINUE)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter (%s): "
+		    "to error state", m->conf.name);
+	milter_close(m);
+	m->failed = 1;
+}
+
+/*
+ * Opens the filters named by InputMailFilters; those that cannot be
+ * reached are handled by their F= at the first step.
+ */
+static struct smtpd_milters *
+milters_open(struct session *s)
+{
+	const char *names = cf_option_value(s->cf, "InputMailFilters"), *l;
+	struct smtpd_milters *ms;
+	struct strarr w = { 0 };
+	struct milter *m;
+	struct err err;
+	size_t i;
+
+	if (names == NULL)
+		return NULL;
+	str_split(names, ", \t", &w);
+	if (w.n == 0) {
+		strarr_free(&w);
+		return NULL;
+	}
+	ms = xcalloc(1, sizeof(*ms));
+	ms->v = xcalloc(w.n, sizeof(*ms->v));
+	for (i = 0; i < w.n; i++) {
+		if ((l = xline(s->cf, w.v[i])) == NULL) {
+			log_msg(LOG_ERR, NULL, "InputFilter %s not defined",
+			    w.v[i]);
+			continue;
+		}
+		m = &ms->v[ms->n];
+		m->fd = -1;
+		err_clear(&err);
+		if (milter_conf_parse(l, &m->conf, &err) == -1) {
+			log_msg(LOG_ERR, NULL, "%s", err.msg);
+			continue;
+		}
+		ms->n++;
+		if (milter_open(m, &err) == -1)
+			filter_failed(s, m, "could not open", &err);
+	}
+	strarr_free(&w);
+	return ms;
+}
+
+/* The verdict a broken filter leaves behind (its F=). */
+static enum mv
+failed_verdict(const struct milter *m)
+{
+	switch (m->conf.fail) {
+	case MILTER_FAIL_REJECT:
+		return MV_REJECT;
+	case MILTER_FAIL_TEMPFAIL:
+		return MV_TEMPFAIL;
+	default:
+		return MV_CONTINUE;
+	}
+}
+
+/* SMFIC_MACRO for the stage's macros that have values; 0 or -1. */
+static int
+send_macros(struct session *s, struct milter *m, enum milter_stage st,
+    int cmd, struct err *err)
+{
+	const char *list = m->macros[st] != NULL ? m->macros[st] :
+	    cf_option_value(s->cf, stage_option[st]), *v;
+	struct strarr w = { 0 };
+	struct buf b;
+	size_t i;
+	int any = 0, rc = 0;
+	char name[256];
+
+	if (list == NULL)
+		return 0;
+	str_split(list, ", \t", &w);
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_MACRO);
+	(void)buf_addc(&b, cmd);
+	for (i = 0; i < w.n; i++) {
+		/* "{name}" and "name" are the same long macro */
+		if (strlen(w.v[i]) > 1 && w.v[i][0] != '{') {
+			if ((size_t)snprintf(name, sizeof(name), "{%s}",
+			    w.v[i]) >= sizeof(name))
+				continue;
+		} else if (str_copy(name, w.v[i], sizeof(name)) == -1)
+			continue;
+		if ((v = cf_macro_value(s->cf, name)) == NULL)
+			continue;
+		milter_pkt_str(&b, w.v[i]);
+		milter_pkt_str(&b, v);
+		any = 1;
+	}
+	if (any && milter_pkt_end(&b, 0) == 0)
+		rc = milter_send(m, &b, err);
+	buf_free(&b);
+	strarr_free(&w);
+	return rc;
+}
+
+/* Words a reply code of a filter into replies (lines split at CRLF). */
+static void
+say_reply(struct session *s, const char *text)
+{
+	const char *p = text, *nl;
+	size_t n;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > 0)
+			reply(s, "%.*s", (int)n, p);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* The words a verdict gets, for the client and the log. */
+static const char *
+verdict_text(struct smtpd_milters *ms, enum mv v)
+{
+	switch (v) {
+	case MV_REJECT:
+		return REPLY_REJECT;
+	case MV_TEMPFAIL:
+		return REPLY_TEMPFAIL;
+	case MV_REPLY:
+		return ms->reply;
+	default:
+		return "";
+	}
+}
+
+/*
+ * One step for every filter: the stage's macros, then the command
+ * (unless the filter asked not to have it: `skipflag'), then its reply
+ * (unless it asked not to answer: `nrflag').  The first verdict other
+ * than continue ends the round.  A REPLYCODE's text is kept in
+ * ms->reply.  msgstep: an accept ends the filter's part in this
+ * message (else in the connection).
+ */
+static enum mv
+step(struct session *s, int cmd, int st, const struct buf *pkt,
+    uint32_t skipflag, uint32_t nrflag, int msgstep)
+{
+	struct smtpd_milters *ms = s->milters;
+	struct milter_reply r;
+	struct milter *m;
+	struct err err;
+	size_t i;
+
+	if (ms == NULL)
+		return MV_CONTINUE;
+	free(ms->reply);
+	ms->reply = NULL;
+	for (i = 0; i < ms->n; i++) {
+		m = &ms->v[i];
+		if (m->failed) {
+			if (failed_verdict(m) != MV_CONTINUE)
+				return failed_verdict(m);
+			continue;
+		}
+		if (m->done_conn || m->done_msg || (m->pflags & skipflag))
+			continue;
+		err_clear(&err);
+		if ((st >= 0 && send_macros(s, m, (enum milter_stage)st, cmd,
+		    &err) == -1) || milter_send(m, pkt, &err) == -1) {
+			filter_failed(s, m, "write", &err);
+			if (failed_verdict(m) != MV_CONTINUE)
+				return failed_verdict(m);
+			continue;
+		}
+		if (cmd == SMFIC_MAIL)
+			m->in_msg = 1;
+		if (m->pflags & nrflag)
+			continue;
+		if (milter_recv(m, 0, &r, &err) == -1) {
+			filter_failed(s, m, "read", &err);
+			if (failed_verdict(m) != MV_CONTINUE)
+				return failed_verdict(m);
+			continue;
+		}
+		switch (r.cmd) {
+		case SMFIR_CONTINUE:
+			break;
+		case SMFIR_ACCEPT:
+			if (msgstep)
+				m->done_msg = 1;
+			else
+				m->done_conn = 1;
+			break;
+		case SMFIR_SKIP:
+			break;
+		case SMFIR_REJECT:
+			return MV_REJECT;
+		case SMFIR_TEMPFAIL:
+			return MV_TEMPFAIL;
+		case SMFIR_DISCARD:
+			return MV_DISCARD;
+		case SMFIR_REPLYCODE:
+			ms->reply = xstrdup(r.text);
+			return MV_REPLY;
+		case SMFIR_SHUTDOWN:
+			milter_close(m);
+			m->failed = 1;
+			return MV_TEMPFAIL;
+		default:
+			err_set(&err, ERR_PROTOCOL, "reply '%c' not allowed "
+			    "here", r.cmd);
+			filter_failed(s, m, "read", &err);
+			if (failed_verdict(m) != MV_CONTINUE)
+				return failed_verdict(m);
+			break;
+		}
+	}
+	return MV_CONTINUE;
+}
+
+void
+smtpd_milter_connect(struct session *s)
+{
+	const struct smtpd_peer *p = s->peer;
+	struct buf b;
+	enum mv v;
+	int fam;
+
+	if ((s->milters = milters_open(s)) == NULL || s->discard_all)
+		return;
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_CONNECT);
+	milter_pkt_str(&b, p->addr != NULL ? p->name : "localhost");
+	fam = p->addr == NULL || p->family == NULL ? 'U' :
+	    strcmp(p->family, "inet6") == 0 ? '6' :
+	    strcmp(p->family, "inet") == 0 ? '4' : 'L';
+	(void)buf_addc(&b, fam);
+	if (fam != 'U') {
+		milter_pkt_u16(&b, p->port != NULL ? (unsigned)atoi(p->port) :
+		    0);
+		milter_pkt_str(&b, p->addr);
+	}
+	(void)milter_pkt_end(&b, 0);
+	v = step(s, SMFIC_CONNECT, MILTER_M_CONNECT, &b, SMFIP_NOCONNECT,
+	    SMFIP_NR_CONN, 0);
+	buf_free(&b);
+	if (v == MV_CONTINUE)
+		return;
+	if (v == MV_DISCARD) {
+		s->discard_all = s->discard = 1;
+		return;
+	}
+	log_msg(LOG_INFO, NULL, "Milter: connect: host=%s, addr=%s, %s",
+	    p->addr != NULL ? p->name : "localhost", p->addr != NULL ?
+	    p->addr : "0.0.0.0", v == MV_TEMPFAIL ? "temporary failing "
+	    "commands" : "rejecting commands");
+	s->nullserver = 1;
+	free(s->nullreply);
+	s->nullreply = xstrdup(v == MV_REPLY ? s->milters->reply :
+	    v == MV_TEMPFAIL ? REPLY_TEMPFAIL : REPLY_REJECT);
+}
+
+/*
+ * A step's verdict made a reply (logged "Milter: what=arg, reject=...");
+ * returns 1 when the command is refused, 0 to go on (discard is then
+ * set on the session).
+ */
+static int
+refuse(struct session *s, enum mv v, const char *what, const char *arg)
+{
+	const char *t;
+
+	if (v == MV_CONTINUE)
+		return 0;
+	if (v == MV_DISCARD) {
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: "
+		    "%s%s%s, discard", what, arg ? "=" : "", arg ? arg : "");
+		s->discard = 1;
+		return 0;
+	}
+	t = verdict_text(s->milters, v);
+	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: %s%s%s, "
+	    "reject=%s", what, arg ? "=" : "", arg ? arg : "", t);
+	say_reply(s, t);
+	return 1;
+}
+
+int
+smtpd_milter_helo(struct session *s, const char *helo)
+{
+	struct buf b;
+	enum mv v;
+
+	if (s->milters == NULL)
+		return 0;
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_HELO);
+	milter_pkt_str(&b, helo);
+	(void)milter_pkt_end(&b, 0);
+	v = step(s, SMFIC_HELO, MILTER_M_HELO, &b, SMFIP_NOHELO,
+	    SMFIP_NR_HELO, 0);
+	buf_free(&b);
+	return refuse(s, v, "helo", helo);
+}
+
+/* MAIL and RCPT: the address, then each ESMTP parameter a string. */
+static void
+envelope_pkt(struct buf *b, int cmd, const char *addr, const char *params)
+{
+	struct strarr w = { 0 };
+	size_t i;
+
+	milter_pkt_begin(b, cmd);
+	milter_pkt_str(b, addr);
+	if (params != NULL)
+		str_split(params, " \t", &w);
+	for (i = 0; i < w.n; i++)
+		milter_pkt_str(b, w.v[i]);
+	strarr_free(&w);
+	(void)milter_pkt_end(b, 0);
+}
+
+int
+smtpd_milter_mail(struct session *s, const char *addr, const char *params)
+{
+	struct buf b;
+	size_t i;
+	enum mv v;
+
+	if (s->milters == NULL)
+		return 0;
+	for (i = 0; i < s->milters->n; i++)
+		s->milters->v[i].done_msg = 0;
+	buf_init(&b, 0);
+	envelope_pkt(&b, SMFIC_MAIL, addr, params);
+	v = step(s, SMFIC_MAIL, MILTER_M_ENVFROM, &b, SMFIP_NOMAIL,
+	    SMFIP_NR_MAIL, 1);
+	buf_free(&b);
+	return refuse(s, v, "from", addr);
+}
+
+int
+smtpd_milter_rcpt(struct session *s, const char *addr, const char *params)
+{
+	struct buf b;
+	enum mv v;
+
+	if (s->milters == NULL)
+		return 0;
+	buf_init(&b, 0);
+	envelope_pkt(&b, SMFIC_RCPT, addr, params);
+	v = step(s, SMFIC_RCPT, MILTER_M_ENVRCPT, &b, SMFIP_NORCPT,
+	    SMFIP_NR_RCPT, 1);
+	buf_free(&b);
+	return refuse(s, v, "to", addr);
+}
+
+int
+smtpd_milter_data(struct session *s)
+{
+	struct buf b;
+	enum mv v;
+
+	if (s->milters == NULL)
+		return 0;
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_DATA);
+	(void)milter_pkt_end(&b, 0);
+	v = step(s, SMFIC_DATA, MILTER_M_DATA, &b, SMFIP_NODATA,
+	    SMFIP_NR_DATA, 1);
+	buf_free(&b);
+	return refuse(s, v, "data", NULL);
+}
+
+int
+smtpd_milter_unknown(struct session *s, const char *line)
+{
+	struct buf b;
+	enum mv v;
+
+	if (s->milters == NULL)
+		return 0;
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_UNKNOWN);
+	milter_pkt_str(&b, line);
+	(void)milter_pkt_end(&b, 0);
+	v = step(s, SMFIC_UNKNOWN, -1, &b, SMFIP_NOUNKNOWN, SMFIP_NR_UNKN,
+	    0);
+	buf_free(&b);
+	if (v == MV_DISCARD)
+		return 0;
+	return refuse(s, v, "unknown", line);
+}
+
+void
+smtpd_milter_abort(struct session *s)
+{
+	struct err err;
+	struct buf b;
+	size_t i;
+
+	if (s->milters == NULL)
+		return;
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_ABORT);
+	(void)milter_pkt_end(&b, 0);
+	for (i = 0; i < s->milters->n; i++) {
+		struct milter *m = &s->milters->v[i];
+
+		if (m->fd == -1 || !m->in_msg)
+			continue;
+		m->in_msg = 0;
+		m->done_msg = 0;
+		if (milter_send(m, &b, &err) == -1)
+			filter_failed(s, m, "write", &err);
+	}
+	buf_free(&b);
+}
+
+void
+smtpd_milter_end(struct session *s)
+{
+	struct err err;
+	struct buf b;
+	size_t i;
+
+	if (s->milters == NULL)
+		return;
+	smtpd_milter_abort(s);
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_QUIT);
+	(void)milter_pkt_end(&b, 0);
+	for (i = 0; i < s->milters->n; i++) {
+		if (s->milters->v[i].fd != -1)
+			(void)milter_send(&s->milters->v[i], &b, &err);
+		milter_free(&s->milters->v[i]);
+	}
+	buf_free(&b);
+	free(s->milters->v);
+	free(s->milters->reply);
+	free(s->milters);
+	s->milters = NULL;
+}
+
+/* ---- end of message: headers, body, eom and the filters' changes */
+
+/*
+ * Sends pkt to m and, unless nrflag was negotiated, reads the reply:
+ * 1 reply in r, 0 none expected, -1 the filter failed (handled).
+ */
+static int
+exchange(struct session *s, struct milter *m, const struct buf *pkt,
+    uint32_t nrflag, int eom, struct milter_reply *r)
+{
+	struct err err;
+
+	err_clear(&err);
+	if (milter_send(m, pkt, &err) == -1) {
+		filter_failed(s, m, "write", &err);
+		return -1;
+	}
+	if (m->pflags & nrflag)
+		return 0;
+	if (milter_recv(m, eom, r, &err) == -1) {
+		filter_failed(s, m, eom ? "eom" : "read", &err);
+		return -1;
+	}
+	return 1;
+}
+
+/* A verdict reply's meaning; MV_CONTINUE also for accept (m done). */
+static enum mv
+final_reply(struct smtpd_milters *ms, struct milter *m,
+    const struct milter_reply *r)
+{
+	switch (r->cmd) {
+	case SMFIR_ACCEPT:
+		m->done_msg = 1;
+		return MV_CONTINUE;
+	case SMFIR_REJECT:
+		return MV_REJECT;
+	case SMFIR_TEMPFAIL:
+	case SMFIR_SHUTDOWN:
+		return MV_TEMPFAIL;
+	case SMFIR_DISCARD:
+		return MV_DISCARD;
+	case SMFIR_REPLYCODE:
+		free(ms->reply);
+		ms->reply = xstrdup(r->text);
+		return MV_REPLY;
+	default:
+		return MV_CONTINUE;
+	}
+}
+
+/* The headers as sendmail shows them to a filter: the message's own. */
+static int
+send_headers(struct session *s, struct milter *m, enum mv *v)
+{
+	const struct msg_hdr *h;
+	struct milter_reply r;
+	struct buf b;
+	size_t i;
+	int rc = 0;
+	const char *val;
+
+	buf_init(&b, 0);
+	for (i = 0; i < s->msg.hdrs.n && rc >= 0; i++) {
+		h = s->msg.hdrs.v[i];
+		if (h->deflt || h->deleted)
+			continue;
+		val = h->value;
+		if (!(m->pflags & SMFIP_HDR_LEADSPC) && *val == ' ')
+			val++;
+		buf_reset(&b);
+		milter_pkt_begin(&b, SMFIC_HEADER);
+		milter_pkt_str(&b, h->name);
+		milter_pkt_str(&b, val);
+		(void)milter_pkt_end(&b, 0);
+		if ((rc = exchange(s, m, &b, SMFIP_NR_HDR, 0, &r)) == 1 &&
+		    r.cmd != SMFIR_CONTINUE) {
+			*v = final_reply(s->milters, m, &r);
+			rc = -2;
+		}
+	}
+	buf_free(&b);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The body in CRLF lines, chunks of MILTER_CHUNK; -1: stop (v set). */
+static int
+send_body(struct session *s, struct milter *m, struct queue_tx *tx,
+    enum mv *v)
+{
+	struct milter_reply r;
+	struct buf b;
+	char in[8192];
+	off_t off = 0;
+	ssize_t n, i;
+	int rc = 0, fd = queue_tx_df_fd(tx);
+
+	buf_init(&b, 0);
+	milter_pkt_begin(&b, SMFIC_BODY);
+	for (;;) {
+		n = pread(fd, in, sizeof(in), off);
+		if (n <= 0)
+			break;
+		off += n;
+		for (i = 0; i < n && rc == 0; i++) {
+			if (in[i] == '\n')
+				(void)buf_addc(&b, '\r');
+			(void)buf_addc(&b, in[i]);
+			if (b.len - 5 < MILTER_CHUNK - 1)
+				continue;
+			(void)milter_pkt_end(&b, 0);
+			if ((rc = exchange(s, m, &b, SMFIP_NR_BODY, 0, &r)) ==
+			    1) {
+				rc = 0;
+				if (r.cmd == SMFIR_SKIP)
+					goto out;
+				if (r.cmd != SMFIR_CONTINUE) {
+					*v = final_reply(s->milters, m, &r);
+					rc = -1;
+				}
+			}
+			buf_reset(&b);
+			milter_pkt_begin(&b, SMFIC_BODY);
+		}
+		if (rc != 0)
+			goto out;
+	}
+	if (b.len > 5) {
+		(void)milter_pkt_end(&b, 0);
+		if ((rc = exchange(s, m, &b, SMFIP_NR_BODY, 0, &r)) == 1) {
+			rc = 0;
+			if (r.cmd != SMFIR_CONTINUE && r.cmd != SMFIR_SKIP) {
+				*v = final_reply(s->milters, m, &r);
+				rc = -1;
+			}
+		}
+	}
+out:
+	buf_free(&b);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A header value from a filter as the qf keeps it: " value", LF only. */
+static char *
+stored_value(const struct milter *m, const char *v)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (!(m->pflags & SMFIP_HDR_LEADSPC))
+		(void)buf_addc(&b, ' ');
+	for (; *v != '\0'; v++)
+		if (!(v[0] == '\r' && v[1] == '\n'))
+			(void)buf_addc(&b, *v);
+	return buf_steal(&b);
+}
+
+struct bodyrepl {
+	int		 started;
+	int		 cr;		/* a CR ended the last chunk */
+	size_t		 oldsize;
+};
+
+/* SMFIR_REPLBODY: the df starts again with the filter's bytes, CRLF
+ * made LF. */
+static int
+replace_body(struct session *s, struct queue_tx *tx, struct bodyrepl *br,
+    const char *p, size_t n, struct err *err)
+{
+	struct buf b;
+	size_t i;
+	int rc;
+
+	if (!br->started) {
+		br->oldsize = queue_tx_size(tx);
+		if (queue_tx_truncate(tx, err) == -1)
+			return -1;
+		br->started = 1;
+		log_msg(LOG_INFO, s->id, "Milter message: body replaced");
+	}
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		if (br->cr && p[i] != '\n')
+			(void)buf_addc(&b, '\r');
+		br->cr = p[i] == '\r';
+		if (!br->cr)
+			(void)buf_addc(&b, p[i]);
+	}
+	rc = queue_tx_write(tx, b.data, b.len, err);
+	buf_free(&b);
+	return rc;
+}
+
+static void
+add_rcpt(struct session *s, const char *addr, const char *args)
+{
+	struct cf_resolved r;
+	struct msg_rcpt *mr;
+	size_t end = 0;
+	char *final = NULL;
+	const char *a = addr;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	if (cf_addr_resolve(s->cf, addr, 1, '\0', &end, &r) == -1) {
+		log_msg(LOG_NOTICE, s->id, "Milter: add: rcpt %s: address "
+		    "does not resolve", addr);
+		clear_cf_error(s);
+		cf_resolved_free(&r);
+		return;
+	}
+	n = strlen(a);
+	if (asprintf(&final, "RFC822; %.*s%s%s", (int)(a[0] == '<' && n > 1 ?
+	    n - 2 : n), a[0] == '<' && n > 1 ? a + 1 : a, strchr(a, '@') ?
+	    "" : "@", strchr(a, '@') ? "" : jname(s)) == -1)
+		final = NULL;
+	mr = msg_add_rcpt(&s->msg, addr, final, r.mailer, r.host, r.user);
+	if (mr != NULL)
+		mr->flags = QF_R_PRIMARY | QF_R_FAILURE | QF_R_DELAY;
+	free(final);
+	cf_resolved_free(&r);
+	if (args != NULL)
+		log_msg(LOG_INFO, s->id, "Milter add: rcpt: %s, args: %s",
+		    addr, args);
+	else
+		log_msg(LOG_INFO, s->id, "Milter add: rcpt: %s", addr);
+}
+
+/* One modification reply at eom; -1 when the df could not be written. */
+static int
+apply(struct session *s, struct milter *m, struct queue_tx *tx,
+    struct bodyrepl *br, const struct milter_reply *r, struct err *err)
+{
+	static const struct { int cmd; uint32_t act; } need[] = {
+		{ SMFIR_ADDHEADER, SMFIF_ADDHDRS },
+		{ SMFIR_INSHEADER, SMFIF_ADDHDRS },
+		{ SMFIR_CHGHEADER, SMFIF_CHGHDRS },
+		{ SMFIR_ADDRCPT, SMFIF_ADDRCPT },
+		{ SMFIR_ADDRCPT_PAR, SMFIF_ADDRCPT_PAR },
+		{ SMFIR_DELRCPT, SMFIF_DELRCPT },
+		{ SMFIR_CHGFROM, SMFIF_CHGFROM },
+		{ SMFIR_REPLBODY, SMFIF_CHGBODY },
+		{ SMFIR_QUARANTINE, SMFIF_QUARANTINE },
+	};
+	size_t i;
+	char *v;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (need[i].cmd == r->cmd && !(m->actions & need[i].act)) {
+			log_msg(LOG_ERR, s->id, "milter_data(%s): unexpected "
+			    "response '%c' (not negotiated): ignored",
+			    m->conf.name, r->cmd);
+			return 0;
+		}
+	switch (r->cmd) {
+	case SMFIR_ADDHEADER:
+		v = stored_value(m, r->hvalue);
+		log_msg(LOG_INFO, s->id, "Milter add: header: %s:%s",
+		    r->hname, v);
+		msg_hdr_add(&s->msg, r->hname, strlen(r->hname), v, strlen(v));
+		free(v);
+		break;
+	case SMFIR_INSHEADER:
+		v = stored_value(m, r->hvalue);
+		log_msg(LOG_INFO, s->id, "Milter insert (%lu): header: %s:%s",
+		    (unsigned long)r->index, r->hname, v);
+		msg_hdr_insert(&s->msg, r->index, r->hname, v);
+		free(v);
+		break;
+	case SMFIR_CHGHEADER:
+		v = r->hvalue[0] != '\0' ? stored_value(m, r->hvalue) : NULL;
+		if (msg_hdr_change(&s->msg, r->hname, r->index ? r->index : 1,
+		    v)) {
+			if (v != NULL)
+				log_msg(LOG_INFO, s->id, "Milter change: "
+				    "header %s: to%s", r->hname, v);
+			else
+				log_msg(LOG_INFO, s->id, "Milter delete: "
+				    "header %s", r->hname);
+		} else if (v != NULL) {
+			log_msg(LOG_INFO, s->id, "Milter change (add): "
+			    "header: %s:%s", r->hname, v);
+			msg_hdr_add(&s->msg, r->hname, strlen(r->hname), v,
+			    strlen(v));
+		}
+		free(v);
+		break;
+	case SMFIR_ADDRCPT:
+	case SMFIR_ADDRCPT_PAR:
+		add_rcpt(s, r->text, r->args);
+		break;
+	case SMFIR_DELRCPT:
+		log_msg(LOG_INFO, s->id, "Milter delete: rcpt %s", r->text);
+		(void)msg_del_rcpt(&s->msg, r->text);
+		break;
+	case SMFIR_CHGFROM:
+		log_msg(LOG_INFO, s->id, "Milter change: from %s%s%s", r->text,
+		    r->args ? ", args: " : "", r->args ? r->args : "");
+		msg_set_sender(&s->msg, r->text);
+		break;
+	case SMFIR_QUARANTINE:
+		free(s->msg.quarantine);
+		s->msg.quarantine = xstrdup(r->text);
+		log_msg(LOG_INFO, s->id, "milter=%s, quarantine=%s",
+		    m->conf.name, r->text);
+		break;
+	case SMFIR_REPLBODY:
+		return replace_body(s, tx, br, r->body, r->bodylen, err);
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* One filter's part of the end of the message. */
+static enum mv
+eom_one(struct session *s, struct milter *m, struct queue_tx *tx,
+    struct bodyrepl *br)
+{
+	struct milter_reply r;
+	struct err err;
+	struct buf b;
+	enum mv v = MV_CONTINUE;
+	int rc;
+
+	if (!(m->pflags & SMFIP_NOHDRS) && send_headers(s, m, &v) == -1)
+		return m->failed ? failed_verdict(m) : v;
+	if (m->done_msg)
+		return MV_CONTINUE;
+	buf_init(&b, 0);
+	err_clear(&err);
+	if (!(m->pflags & SMFIP_NOEOH)) {
+		if (send_macros(s, m, MILTER_M_EOH, SMFIC_EOH, &err) == -1) {
+			filter_failed(s, m, "write", &err);
+			goto out;
+		}
+		milter_pkt_begin(&b, SMFIC_EOH);
+		(void)milter_pkt_end(&b, 0);
+		rc = exchange(s, m, &b, SMFIP_NR_EOH, 0, &r);
+		if (rc == -1)
+			goto out;
+		if (rc == 1 && r.cmd != SMFIR_CONTINUE &&
+		    (v = final_reply(s->milters, m, &r)) != MV_CONTINUE)
+			goto out;
+		if (m->done_msg)
+			goto out;
+	}
+	if (!(m->pflags & SMFIP_NOBODY) && (send_body(s, m, tx, &v) == -1 ||
+	    m->done_msg))
+		goto out;
+	if (send_macros(s, m, MILTER_M_EOM, SMFIC_BODYEOB, &err) == -1) {
+		filter_failed(s, m, "write", &err);
+		goto out;
+	}
+	buf_reset(&b);
+	milter_pkt_begin(&b, SMFIC_BODYEOB);
+	(void)milter_pkt_end(&b, 0);
+	if ((rc = exchange(s, m, &b, 0, 1, &r)) != 1)
+		goto out;
+	for (;;) {
+		switch (r.cmd) {
+		case SMFIR_CONTINUE: case SMFIR_ACCEPT: case SMFIR_REJECT:
+		case SMFIR_TEMPFAIL: case SMFIR_DISCARD: case SMFIR_REPLYCODE:
+		case SMFIR_SHUTDOWN:
+			v = final_reply(s->milters, m, &r);
+			m->in_msg = 0;
+			goto out;
+		default:
+			break;
+		}
+		if (apply(s, m, tx, br, &r, &err) == -1) {
+			log_msg(LOG_ERR, s->id, "Milter (%s): %s",
+			    m->conf.name, err.msg);
+			v = MV_TEMPFAIL;
+			goto out;
+		}
+		if (milter_recv(m, 1, &r, &err) == -1) {
+			filter_failed(s, m, "eom", &err);
+			goto out;
+		}
+	}
+out:
+	buf_free(&b);
+	if (m->failed)
+		return failed_verdict(m);
+	return v;
+}
+
+int
+smtpd_milter_eom(struct session *s, struct queue_tx *tx)
+{
+	struct smtpd_milters *ms = s->milters;
+	struct bodyrepl br;
+	struct milter *m;
+	struct err err;
+	enum mv v = MV_CONTINUE;
+	size_t i;
+
+	if (ms == NULL)
+		return 0;
+	memset(&br, 0, sizeof(br));
+	for (i = 0; i < ms->n && v == MV_CONTINUE; i++) {
+		m = &ms->v[i];
+		if (m->failed) {
+			v = failed_verdict(m);
+			continue;
+		}
+		if (m->done_conn || m->done_msg)
+			continue;
+		if (queue_tx_flush(tx, &err) == -1) {
+			v = MV_TEMPFAIL;
+			break;
+		}
+		v = eom_one(s, m, tx, &br);
+		if (br.started) {
+			if (br.cr)
+				(void)queue_tx_write(tx, "\r", 1, &err);
+			/* the size counts the body anew */
+			s->msg.size = s->msg.size - br.oldsize +
+			    queue_tx_size(tx);
+			memset(&br, 0, sizeof(br));
+		}
+	}
+	for (i = 0; i < ms->n; i++)
+		ms->v[i].in_msg = 0;
+	if (v == MV_DISCARD) {
+		log_msg(LOG_INFO, s->id, "Milter: data, discard");
+		s->discard = 1;
+		return 0;
+	}
+	return refuse(s, v, "data", NULL);
+}
