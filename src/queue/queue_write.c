@@ -251,7 +251,7 @@ queue_tx_begin(struct queue_tx **out, const struct queue_dirs *d,
 		goto fail;
 	else
 		tx->owndirs = 1;
-	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_WRONLY | O_CREAT |
+	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_RDWR | O_CREAT |
 	    O_EXCL | O_CLOEXEC, mode);
 	if (tx->dffd == -1) {
 		if (errno == EEXIST) {

@@ -910,10 +910,18 @@ smtpd_milter_eom(struct session *s, struct queue_tx *tx)
 	struct milter *m;
 	struct err err;
 	enum mv v = MV_CONTINUE;
+	const char *mid;
 	size_t i;
 
 	if (ms == NULL)
 		return 0;
+	if ((mid = msg_hdr_value(&s->msg, "Message-Id")) != NULL) {
+		char *t = xstrdup(str_skip_ws(mid));
+
+		str_rtrim(t);
+		cf_macro_define(s->cf, "{msg_id}", t);
+		free(t);
+	}
 	memset(&br, 0, sizeof(br));
 	for (i = 0; i < ms->n && v == MV_CONTINUE; i++) {
 		m = &ms->v[i];
