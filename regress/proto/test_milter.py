@@ -145,7 +145,12 @@ def queued(d):
 def headers(qf):
     """The H lines without their ?flags? part."""
     out = []
+    last = None
     for line in qf.split("\n"):
+        if line.startswith("\t") and last == "H":
+            out[-1] += "\n" + line     # a folded header goes on
+            continue
+        last = line[:1]
         if line.startswith("H?"):
             out.append(line[line.index("?", 2) + 1:])
         elif line.startswith("H"):
