@@ -115,9 +115,11 @@ def world(tmp_path, filterbin):
 
 
 def send(d, sender="<a@client.example>", rcpts=("<root@mail.example.test>",),
-         data=MSG):
-    """The replies to MAIL, each RCPT and the end of DATA."""
-    s = smtplib.SMTP("127.0.0.1", d.port, timeout=30)
+         data=MSG, with_greeting=False):
+    """The replies to MAIL, each RCPT and the end of DATA (the greeting
+    first with_greeting)."""
+    s = smtplib.SMTP(timeout=30)
+    greeting = s.connect("127.0.0.1", d.port)
     s.ehlo("client.example")
     out = [s.docmd("MAIL FROM:" + sender)]
     for r in rcpts:
@@ -129,13 +131,13 @@ def send(d, sender="<a@client.example>", rcpts=("<root@mail.example.test>",),
     else:
         out.append((code, _))
     s.quit()
-    return out
+    return out if not with_greeting else [greeting] + out
 
 
 def queued(d):
-    """[(qf text, df bytes)] of the queue."""
+    """[(qf text, df bytes)] of the queue (hf: quarantined, too)."""
     out = []
-    for qf in d.queue():
+    for qf in d.queue() + glob.glob(os.path.join(d.root, "mqueue", "hf*")):
         df = os.path.join(os.path.dirname(qf), "df" + os.path.basename(qf)[2:])
         with open(df, "rb") as f:
             out.append((read_qf(qf), f.read()))
@@ -180,23 +182,52 @@ def test_continue_queues_and_the_filter_sees_everything(world):
     assert "macro eom {msg_id}=<m1@client.example>" in seen
 
 
+# the words are sendmail 8.17's, seen by running it with this filter
+REJECTS = {
+    "mail": b"5.7.1 <a@client.example>... Command rejected",
+    "rcpt": b"5.7.1 <root@mail.example.test>... Command rejected",
+    "data": b"5.7.1 Command rejected",
+}
+
+
 @pytest.mark.parametrize("stage", ["mail", "rcpt", "data", "eom", "header",
                                    "body", "eoh"])
 def test_reject_at_each_step(world, stage):
     f, d = world([stage + ":reject"])
     r = send(d)
     idx = {"mail": 0, "rcpt": 1}.get(stage, -1)
-    assert r[idx][0] == 550 and b"5.7.1 Command rejected" in r[idx][1]
+    # the end of the message: 554 (550 before it)
+    assert r[idx] == ((550, REJECTS[stage]) if stage in REJECTS else
+                      (554, b"5.7.1 Command rejected"))
     assert queued(d) == []
 
 
-@pytest.mark.parametrize("stage", ["mail", "rcpt", "eom"])
+@pytest.mark.parametrize("stage", ["mail", "rcpt", "data", "eom"])
 def test_tempfail_at_each_step(world, stage):
     f, d = world([stage + ":tempfail"])
     r = send(d)
     idx = {"mail": 0, "rcpt": 1}.get(stage, -1)
-    assert r[idx][0] == 451 and b"4.7.1 Please try again later" in r[idx][1]
+    assert r[idx] == (451, b"4.3.2 Please try again later")
     assert queued(d) == []
+
+
+@pytest.mark.parametrize("stage", ["connect", "helo"])
+def test_tempfail_at_connect_or_helo_refuses_every_mail(world, stage):
+    f, d = world([stage + ":tempfail"])
+    r = send(d)
+    assert r[0] == (451, b"4.3.2 Please try again later")
+    assert r[1][0] == 503
+    assert queued(d) == []
+
+
+def test_reject_at_helo_serves_no_mail(world):
+    f, d = world(["helo:reject"])
+    s = smtplib.SMTP("127.0.0.1", d.port, timeout=30)
+    code, msg = s.ehlo("client.example")
+    assert code == 250 and msg.split(b"\n")[-1] == b"ENHANCEDSTATUSCODES"
+    assert s.docmd("MAIL FROM:<a@client.example>") == (
+        550, b"5.0.0 Command rejected")
+    s.quit()
 
 
 def test_reject_one_recipient_keeps_the_others(world):
@@ -226,7 +257,7 @@ def test_discard_at_rcpt(world):
 def test_replycode_single_and_multiline(world):
     f, d = world(["mail:reply:553:5.7.0:go away"])
     r = send(d)
-    assert r[0] == (553, b"5.7.0 go away")
+    assert r[0] == (553, b"5.7.0 <a@client.example>... go away")
     f.stop()
     d.stop()
     f2, d2 = world(["eom:reply:452:4.2.2:full:really full"])
@@ -238,11 +269,10 @@ def test_replycode_single_and_multiline(world):
 
 def test_connect_reject_refuses_commands(world):
     f, d = world(["connect:reject"])
-    s = smtplib.SMTP("127.0.0.1", d.port, timeout=30)
-    s.ehlo("x.example")
-    code, msg = s.docmd("MAIL FROM:<a@client.example>")
-    assert code == 550
-    s.quit()
+    r = send(d, with_greeting=True)
+    assert r[0] == (554, b"mail.example.test ESMTP not accepting messages")
+    assert r[1] == (550, b"5.0.0 Command rejected")
+    assert queued(d) == []
 
 
 def test_header_changes_reach_the_qf(world):
@@ -257,8 +287,8 @@ def test_header_changes_reach_the_qf(world):
     assert "X-Added: yes" in h
     assert "Subject: changed" in h
     assert not any(x.startswith("To:") for x in h)
-    assert h.index("X-First: top") < h.index("Subject: changed")
-    assert h[0] == "X-First: top"
+    # index 0: before Received, after Return-Path, as sendmail puts it
+    assert h[1] == "X-First: top" and h[2].startswith("Received:")
 
 
 def test_recipient_and_sender_changes(world):
@@ -288,6 +318,7 @@ def test_quarantine_writes_the_q_line(world):
     f, d = world(["eom:quarantine:looks bad"])
     r = send(d)
     assert r[-1][0] == 250
+    assert d.queue() == []      # held: an hf, not a qf
     [(qf, df)] = queued(d)
     assert "qlooks bad" in qf.split("\n")
 
@@ -349,16 +380,23 @@ def test_filter_asks_for_its_own_macros(world):
 
 @pytest.mark.parametrize("flags,code", [("", 250), ("R", 550), ("T", 451)])
 def test_filter_not_listening(tmp_path, flags, code):
+    # sendmail 8.17: F=R is a reject at connect (554 greeting, 550 5.0.0
+    # to commands), F=T tempfails every MAIL
     made = []
     port = free_port()          # nobody listens there
     try:
         d = mta(str(tmp_path / "mta"), port, flags, "C:2s", made)
-        r = send(d)
-        first = r[0][0]
+        r = send(d, with_greeting=True)
         if code == 250:
-            assert r[-1][0] == 250 and len(queued(d)) == 1
+            assert r[0][0] == 220 and r[-1][0] == 250
+            assert len(queued(d)) == 1
+        elif code == 550:
+            assert r[0][0] == 554
+            assert r[1] == (550, b"5.0.0 Command rejected")
         else:
-            assert first == code
+            assert r[0][0] == 220
+            assert r[1] == (451, b"4.3.2 Please try again later")
+        if code != 250:
             assert queued(d) == []
     finally:
         for d in made:
@@ -449,7 +487,8 @@ def test_filter_breaks_at_mail(tmp_path, how, flags, code):
             assert r[0][0] == 250 and r[-1][0] == 250
             assert len(queued(d)) == 1
         else:
-            assert r[0][0] == code
+            assert r[0] == (code, REJECTS["mail"] if code == 550 else
+                            b"4.3.2 Please try again later")
             assert queued(d) == []
     finally:
         for d in made:

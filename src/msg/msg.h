@@ -94,8 +94,8 @@ void	msg_hdrs_finish(struct msg *, struct cf *);
 /*
  * Edits a filter asks for (msg_edit.c).  Header values are stored as
  * received: after the colon, leading blank and "\n\t" folding kept.
- * Inserts header at position idx of the header list (past the end:
- * appended).
+ * Inserts header at position idx among the headers present but
+ * Return-Path (past the end: appended).
  */
 void	msg_hdr_insert(struct msg *, size_t idx, const char *name,
 	    const char *value);

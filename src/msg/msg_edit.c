@@ -3,7 +3,7 @@
  * received but not yet queued: a header inserted at a position, the
  * n-th header of a name changed or deleted.  Only the message's own
  * headers count for "n-th" (the cf's defaults are not the filter's to
- * see), as sendmail counts them.
+ * see), as sendmail counts them; an insert counts them all.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,26 @@ void
 msg_hdr_insert(struct msg *m, size_t idx, const char *name,
     const char *value)
 {
+	const struct msg_hdr *o;
+	size_t i, seen = 0, at;
 	void *h;
 
+	/* the position among the headers that are there (Return-Path,
+	 * bound at delivery, is not: sendmail counts so) */
+	for (at = 0; at < m->hdrs.n; at++) {
+		o = m->hdrs.v[at];
+		if (o->deleted || (o->flags & MSG_H_BINDLATE))
+			continue;
+		if (seen++ == idx)
+			break;
+	}
 	msg_hdr_add(m, name, strlen(name), value, strlen(value));
-	if (idx >= m->hdrs.n - 1)
+	if (at >= m->hdrs.n - 1)
 		return;
 	h = m->hdrs.v[m->hdrs.n - 1];
-	memmove(&m->hdrs.v[idx + 1], &m->hdrs.v[idx], (m->hdrs.n - 1 - idx) *
-	    sizeof(m->hdrs.v[0]));
-	m->hdrs.v[idx] = h;
+	for (i = m->hdrs.n - 1; i > at; i--)
+		m->hdrs.v[i] = m->hdrs.v[i - 1];
+	m->hdrs.v[at] = h;
 }
 
 int

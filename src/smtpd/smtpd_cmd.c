@@ -59,7 +59,7 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	/* RFC 3848's names for a session under TLS, as sendmail says */
 	cf_macro_define(s->cf, "r", esmtp ? (s->tls_active ? "ESMTPS" :
 	    "ESMTP") : "SMTP");
-	if (smtpd_milter_helo(s, arg))
+	if (smtpd_milter_helo(s, arg, esmtp))
 		return;
 	s->helo = 1;
 	s->esmtp = esmtp;

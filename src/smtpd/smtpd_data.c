@@ -297,7 +297,8 @@ cmd_data(struct session *s)
 	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 	queue_tx_close(tx);
 	msg_collect_free(c);
-	if (s->ctx->delivery_mode == 'b' || s->ctx->delivery_mode == 'i') {
+	if ((s->ctx->delivery_mode == 'b' || s->ctx->delivery_mode == 'i') &&
+	    s->msg.quarantine == NULL) {
 		(void)session_flush(s);
 		smtpd_deliver_now(s->ctx, path, s->id);
 	}

@@ -104,7 +104,8 @@ int	smtpd_tls_smtps(struct session *);
  * applies the filters' changes to s->msg and the df of tx.
  */
 void	smtpd_milter_connect(struct session *);
-int	smtpd_milter_helo(struct session *, const char *helo);
+/* A reject at HELO: the short reply is said, no mail is served. */
+int	smtpd_milter_helo(struct session *, const char *helo, int esmtp);
 int	smtpd_milter_mail(struct session *, const char *addr,
 	    const char *params);
 int	smtpd_milter_rcpt(struct session *, const char *addr,

@@ -23,13 +23,19 @@
 #include "lib/xalloc.h"
 #include "milter/milter.h"
 
-#define REPLY_REJECT	"550 5.7.1 Command rejected"
-#define REPLY_TEMPFAIL	"451 4.7.1 Please try again later"
+/* sendmail 8.17's words (checked by running it with a filter) */
+#define REPLY_REJECT	"550 5.7.1"	/* + "<addr>... " at MAIL, RCPT */
+#define REPLY_REJECT_EOM "554 5.7.1"
+#define REPLY_REJECTED	"Command rejected"
+#define REPLY_TEMPFAIL	"451 4.3.2 Please try again later"
+#define REPLY_NULL	"550 5.0.0 Command rejected"
 
 struct smtpd_milters {
 	struct milter	*v;
 	size_t		 n;
 	char		*reply;		/* a REPLYCODE's text */
+	int		 tempfail;	/* connect or HELO tempfailed: every
+					   MAIL gets REPLY_TEMPFAIL */
 };
 
 /* What the filters said about one step. */
@@ -189,22 +195,6 @@ say_reply(struct session *s, const char *text)
 	}
 }
 
-/* The words a verdict gets, for the client and the log. */
-static const char *
-verdict_text(struct smtpd_milters *ms, enum mv v)
-{
-	switch (v) {
-	case MV_REJECT:
-		return REPLY_REJECT;
-	case MV_TEMPFAIL:
-		return REPLY_TEMPFAIL;
-	case MV_REPLY:
-		return ms->reply;
-	default:
-		return "";
-	}
-}
-
 /*
  * One step for every filter: the stage's macros, then the command
  * (unless the filter asked not to have it: `skipflag'), then its reply
@@ -326,21 +316,60 @@ smtpd_milter_connect(struct session *s)
 	    p->addr != NULL ? p->name : "localhost", p->addr != NULL ?
 	    p->addr : "0.0.0.0", v == MV_TEMPFAIL ? "temporary failing "
 	    "commands" : "rejecting commands");
+	if (v == MV_TEMPFAIL) {
+		s->milters->tempfail = 1;
+		return;
+	}
+	/* a reply code here counts as a reject, as in sendmail */
+	reply(s, "554 %s ESMTP not accepting messages", jname(s));
 	s->nullserver = 1;
 	free(s->nullreply);
-	s->nullreply = xstrdup(v == MV_REPLY ? s->milters->reply :
-	    v == MV_TEMPFAIL ? REPLY_TEMPFAIL : REPLY_REJECT);
+	s->nullreply = xstrdup(REPLY_NULL);
+}
+
+/*
+ * The reply for a verdict: reject is `rej' + "Command rejected",
+ * tempfail REPLY_TEMPFAIL, a filter's reply code as given; at MAIL and
+ * RCPT the address goes after the codes ("<a@b>... "), except with
+ * tempfail, as sendmail words them.  Caller frees.
+ */
+static char *
+reply_text(struct smtpd_milters *ms, enum mv v, const char *rej,
+    const char *addr)
+{
+	struct buf b;
+	const char *t = ms->reply, *sp;
+	size_t n;
+
+	buf_init(&b, 0);
+	if (v == MV_TEMPFAIL)
+		(void)buf_adds(&b, REPLY_TEMPFAIL);
+	else if (v == MV_REJECT)
+		(void)buf_printf(&b, "%s %s%s%s", rej, addr ? addr : "",
+		    addr ? "... " : "", REPLY_REJECTED);
+	else if (addr == NULL || strchr(t, '\n') != NULL || strlen(t) < 4)
+		(void)buf_adds(&b, t);
+	else {
+		/* "553 5.7.0 text": the address after the codes */
+		n = 4;
+		sp = strchr(t + 4, ' ');
+		if (t[4] >= '2' && t[4] <= '5' && t[5] == '.' && sp != NULL)
+			n = (size_t)(sp - t) + 1;
+		(void)buf_printf(&b, "%.*s%s... %s", (int)n, t, addr, t + n);
+	}
+	return buf_steal(&b);
 }
 
 /*
  * A step's verdict made a reply (logged "Milter: what=arg, reject=...");
  * returns 1 when the command is refused, 0 to go on (discard is then
- * set on the session).
+ * set on the session).  A 421 from a filter ends the session.
  */
 static int
-refuse(struct session *s, enum mv v, const char *what, const char *arg)
+refuse(struct session *s, enum mv v, const char *what, const char *arg,
+    const char *rej, const char *addr)
 {
-	const char *t;
+	char *t;
 
 	if (v == MV_CONTINUE)
 		return 0;
@@ -350,15 +379,18 @@ refuse(struct session *s, enum mv v, const char *what, const char *arg)
 		s->discard = 1;
 		return 0;
 	}
-	t = verdict_text(s->milters, v);
+	t = reply_text(s->milters, v, rej, addr);
 	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: %s%s%s, "
 	    "reject=%s", what, arg ? "=" : "", arg ? arg : "", t);
 	say_reply(s, t);
+	if (strncmp(t, "421", 3) == 0)
+		s->quit = 1;
+	free(t);
 	return 1;
 }
 
 int
-smtpd_milter_helo(struct session *s, const char *helo)
+smtpd_milter_helo(struct session *s, const char *helo, int esmtp)
 {
 	struct buf b;
 	enum mv v;
@@ -372,7 +404,24 @@ smtpd_milter_helo(struct session *s, const char *helo)
 	v = step(s, SMFIC_HELO, MILTER_M_HELO, &b, SMFIP_NOHELO,
 	    SMFIP_NR_HELO, 0);
 	buf_free(&b);
-	return refuse(s, v, "helo", helo);
+	if (v == MV_TEMPFAIL)
+		s->milters->tempfail = 1;
+	if (v != MV_REJECT && v != MV_REPLY)
+		return 0;
+	/* sendmail serves no mail from here on, and says so to each
+	 * command; the greeting itself is answered in short */
+	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: helo=%s, "
+	    "reject=%s", helo, v == MV_REPLY ? s->milters->reply :
+	    REPLY_NULL);
+	s->nullserver = 1;
+	free(s->nullreply);
+	s->nullreply = xstrdup(v == MV_REPLY ? s->milters->reply :
+	    REPLY_NULL);
+	reply(s, "250%c%s Hello %s, pleased to meet you", esmtp ? '-' : ' ',
+	    jname(s), s->relay);
+	if (esmtp)
+		reply(s, "250 ENHANCEDSTATUSCODES");
+	return 1;
 }
 
 /* MAIL and RCPT: the address, then each ESMTP parameter a string. */
@@ -401,6 +450,12 @@ smtpd_milter_mail(struct session *s, const char *addr, const char *params)
 
 	if (s->milters == NULL)
 		return 0;
+	if (s->milters->tempfail) {
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: from=%s, "
+		    "reject=%s", addr, REPLY_TEMPFAIL);
+		reply(s, "%s", REPLY_TEMPFAIL);
+		return 1;
+	}
 	for (i = 0; i < s->milters->n; i++)
 		s->milters->v[i].done_msg = 0;
 	buf_init(&b, 0);
@@ -408,7 +463,7 @@ smtpd_milter_mail(struct session *s, const char *addr, const char *params)
 	v = step(s, SMFIC_MAIL, MILTER_M_ENVFROM, &b, SMFIP_NOMAIL,
 	    SMFIP_NR_MAIL, 1);
 	buf_free(&b);
-	return refuse(s, v, "from", addr);
+	return refuse(s, v, "from", addr, REPLY_REJECT, addr);
 }
 
 int
@@ -424,7 +479,7 @@ smtpd_milter_rcpt(struct session *s, const char *addr, const char *params)
 	v = step(s, SMFIC_RCPT, MILTER_M_ENVRCPT, &b, SMFIP_NORCPT,
 	    SMFIP_NR_RCPT, 1);
 	buf_free(&b);
-	return refuse(s, v, "to", addr);
+	return refuse(s, v, "to", addr, REPLY_REJECT, addr);
 }
 
 int
@@ -441,7 +496,7 @@ smtpd_milter_data(struct session *s)
 	v = step(s, SMFIC_DATA, MILTER_M_DATA, &b, SMFIP_NODATA,
 	    SMFIP_NR_DATA, 1);
 	buf_free(&b);
-	return refuse(s, v, "data", NULL);
+	return refuse(s, v, "data", NULL, REPLY_REJECT, NULL);
 }
 
 int
@@ -461,7 +516,7 @@ smtpd_milter_unknown(struct session *s, const char *line)
 	buf_free(&b);
 	if (v == MV_DISCARD)
 		return 0;
-	return refuse(s, v, "unknown", line);
+	return refuse(s, v, "unknown", line, REPLY_REJECT, NULL);
 }
 
 void
@@ -952,5 +1007,5 @@ smtpd_milter_eom(struct session *s, struct queue_tx *tx)
 		s->discard = 1;
 		return 0;
 	}
-	return refuse(s, v, "data", NULL);
+	return refuse(s, v, "data", NULL, REPLY_REJECT_EOM, NULL);
 }
