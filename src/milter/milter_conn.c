@@ -6,6 +6,7 @@
  * again.  Packets longer than MILTER_MAXPKT are a protocol error.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,7 @@ connect_filter(struct milter *m, struct err *err)
 	deadline_in(&deadline, c->to_conn);
 	if (c->family == 'L') {
 		struct sockaddr_un sun;
+		struct stat st;
 
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
@@ -113,6 +115,10 @@ connect_filter(struct milter *m, struct err *err)
 			return err_set(err, ERR_CONFIG, "local socket name "
 			    "%s too long", c->path);
 		memcpy(sun.sun_path, c->path, strlen(c->path) + 1);
+		/* sendmail checks the name before it connects */
+		if (lstat(c->path, &st) == -1 || !S_ISSOCK(st.st_mode))
+			return err_set(err, ERR_TEMPFAIL, "local socket name "
+			    "%s unsafe", c->path);
 		m->fd = connect_addr((struct sockaddr *)&sun, sizeof(sun),
 		    AF_UNIX, &deadline);
 		if (m->fd == -1)
@@ -201,13 +207,16 @@ recv_packet(struct milter *m, const struct timespec *deadline,
 			buf_truncate(&m->in, m->in.len - used);
 			return 0;
 		}
+		/* sendmail's words for the log */
 		if (wait_fd(m->fd, POLLIN, deadline) == -1)
-			return err_sys(err, ERR_TEMPFAIL, errno == ETIMEDOUT ?
-			    "read timeout" : "read error");
+			return errno == ETIMEDOUT ? err_set(err, ERR_TEMPFAIL,
+			    "timeout before data read") : err_sys(err,
+			    ERR_TEMPFAIL, "read error");
 		n = recv(m->fd, chunk, sizeof(chunk), 0);
 		if (n == 0)
-			return err_set(err, ERR_TEMPFAIL, "filter closed the "
-			    "connection (read returned 0)");
+			return err_set(err, ERR_TEMPFAIL, "cmd read returned "
+			    "%zu, expecting %d", m->in.len, m->in.len < 5 ?
+			    5 : (int)m->in.len + 1);
 		if (n == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

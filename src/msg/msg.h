@@ -101,10 +101,11 @@ void	msg_hdr_insert(struct msg *, size_t idx, const char *name,
 	    const char *value);
 /*
  * The idx-th (from 1) header called name gets value, or is deleted
- * when value is NULL; 0 when there is no such header.
+ * when value is NULL; 0 when there is no such header.  The old value
+ * goes to *old_out (caller frees) when old_out is not NULL.
  */
 int	msg_hdr_change(struct msg *, const char *name, size_t idx,
-	    const char *value);
+	    const char *value, char **old_out);
 /* Removes the recipient given as addr ("<a@b>" or "a@b"); 0: none. */
 int	msg_del_rcpt(struct msg *, const char *addr);
 

@@ -40,7 +40,7 @@ msg_hdr_insert(struct msg *m, size_t idx, const char *name,
 
 int
 msg_hdr_change(struct msg *m, const char *name, size_t idx,
-    const char *value)
+    const char *value, char **old_out)
 {
 	struct msg_hdr *h;
 	size_t i, seen = 0;
@@ -51,6 +51,8 @@ msg_hdr_change(struct msg *m, const char *name, size_t idx,
 			continue;
 		if (++seen != idx)
 			continue;
+		if (old_out != NULL)
+			*old_out = xstrdup(h->value);
 		if (value == NULL) {
 			h->deleted = 1;
 			return 1;

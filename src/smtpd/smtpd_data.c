@@ -134,7 +134,8 @@ define_message_macros(struct session *s, time_t now)
 	cf_macro_define(s->cf, "t", t);
 	r = s->msg.rcpts.n == 1 && s->nrcpts_tried == 1 ? s->msg.rcpts.v[0] :
 	    NULL;
-	cf_macro_define(s->cf, "u", r != NULL ? r->addr : NULL);
+	cf_macro_define(s->cf, "u", smtpd_milter_received_for(s, r != NULL ?
+	    r->addr : NULL));
 	buf_free(&date);
 }
 

@@ -113,6 +113,9 @@ int	smtpd_milter_rcpt(struct session *, const char *addr,
 int	smtpd_milter_data(struct session *);
 int	smtpd_milter_unknown(struct session *, const char *line);
 int	smtpd_milter_eom(struct session *, struct queue_tx *);
+/* $u for Received's "for" after the filters ran: the recipient given
+ * before they changed the envelope; else u. */
+const char *smtpd_milter_received_for(struct session *, const char *u);
 /* The message is given up (RSET, new MAIL, error): SMFIC_ABORT. */
 void	smtpd_milter_abort(struct session *);
 /* The session ends: SMFIC_QUIT, filters closed and freed. */

@@ -36,6 +36,11 @@ struct smtpd_milters {
 	char		*reply;		/* a REPLYCODE's text */
 	int		 tempfail;	/* connect or HELO tempfailed: every
 					   MAIL gets REPLY_TEMPFAIL */
+	int		 eom;		/* the filters saw this message's end */
+	int		 off;		/* a verdict at connect or HELO: the
+					   filters are asked nothing more */
+	char		*for_rcpt;	/* Received's "for": the recipient
+					   before the filters changed them */
 };
 
 /* What the filters said about one step. */
@@ -64,15 +69,43 @@ xline(struct cf *cf, const char *name)
 	return NULL;
 }
 
+/* The step a command is, for "where=" in the log. */
+static const char *
+cmd_where(int cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT: return "connect";
+	case SMFIC_HELO: return "helo";
+	case SMFIC_MAIL: return "mail";
+	case SMFIC_RCPT: return "rcpt";
+	case SMFIC_DATA: return "data";
+	case SMFIC_HEADER: return "header";
+	case SMFIC_EOH: return "eoh";
+	case SMFIC_BODY: return "body";
+	case SMFIC_BODYEOB: return "eom";
+	case SMFIC_UNKNOWN: return "unknown";
+	case SMFIC_ABORT: return "abort";
+	default: return "negotiate";
+	}
+}
+
+/* The filter broke (err): logged as sendmail logs it, and closed. */
 static void
-filter_failed(struct session *s, struct milter *m, const char *what,
+filter_failed(struct session *s, struct milter *m, int cmd,
     const struct err *err)
 {
-	log_msg(LOG_ERR, s->have_id ? s->id : NULL, "Milter (%s): %s: %s",
-	    m->conf.name, what, err->msg);
-	if (m->conf.fail == MILTER_FAIL_CONTINUE)
-		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter (%s): "
-		    "to error state", m->conf.name);
+	const char *id = s->have_id ? s->id : NULL;
+
+	if (strncmp(err->msg, "cmd read", 8) == 0)
+		log_msg(LOG_ERR, id, "milter_sys_read(%s): %s", m->conf.name,
+		    err->msg);
+	else if (strncmp(err->msg, "timeout", 7) == 0)
+		log_msg(LOG_ERR, id, "Milter (%s): %s, where=%s", m->conf.name,
+		    err->msg, cmd_where(cmd));
+	else
+		log_msg(LOG_ERR, id, "Milter (%s): %s", m->conf.name,
+		    err->msg);
+	log_msg(LOG_INFO, id, "Milter (%s): to error state", m->conf.name);
 	milter_close(m);
 	m->failed = 1;
 }
@@ -115,7 +148,7 @@ milters_open(struct session *s)
 		}
 		ms->n++;
 		if (milter_open(m, &err) == -1)
-			filter_failed(s, m, "could not open", &err);
+			filter_failed(s, m, SMFIC_OPTNEG, &err);
 	}
 	strarr_free(&w);
 	return ms;
@@ -213,7 +246,7 @@ step(struct session *s, int cmd, int st, const struct buf *pkt,
 	struct err err;
 	size_t i;
 
-	if (ms == NULL)
+	if (ms == NULL || ms->off)
 		return MV_CONTINUE;
 	free(ms->reply);
 	ms->reply = NULL;
@@ -229,7 +262,7 @@ step(struct session *s, int cmd, int st, const struct buf *pkt,
 		err_clear(&err);
 		if ((st >= 0 && send_macros(s, m, (enum milter_stage)st, cmd,
 		    &err) == -1) || milter_send(m, pkt, &err) == -1) {
-			filter_failed(s, m, "write", &err);
+			filter_failed(s, m, cmd, &err);
 			if (failed_verdict(m) != MV_CONTINUE)
 				return failed_verdict(m);
 			continue;
@@ -239,7 +272,7 @@ step(struct session *s, int cmd, int st, const struct buf *pkt,
 		if (m->pflags & nrflag)
 			continue;
 		if (milter_recv(m, 0, &r, &err) == -1) {
-			filter_failed(s, m, "read", &err);
+			filter_failed(s, m, cmd, &err);
 			if (failed_verdict(m) != MV_CONTINUE)
 				return failed_verdict(m);
 			continue;
@@ -271,7 +304,7 @@ step(struct session *s, int cmd, int st, const struct buf *pkt,
 		default:
 			err_set(&err, ERR_PROTOCOL, "reply '%c' not allowed "
 			    "here", r.cmd);
-			filter_failed(s, m, "read", &err);
+			filter_failed(s, m, cmd, &err);
 			if (failed_verdict(m) != MV_CONTINUE)
 				return failed_verdict(m);
 			break;
@@ -285,7 +318,8 @@ smtpd_milter_connect(struct session *s)
 {
 	const struct smtpd_peer *p = s->peer;
 	struct buf b;
-	enum mv v;
+	enum mv v, init = MV_CONTINUE;
+	size_t i;
 	int fam;
 
 	if ((s->milters = milters_open(s)) == NULL || s->discard_all)
@@ -303,8 +337,12 @@ smtpd_milter_connect(struct session *s)
 		milter_pkt_str(&b, p->addr);
 	}
 	(void)milter_pkt_end(&b, 0);
-	v = step(s, SMFIC_CONNECT, MILTER_M_CONNECT, &b, SMFIP_NOCONNECT,
-	    SMFIP_NR_CONN, 0);
+	/* a filter that could not be opened with F=R or F=T decides */
+	for (i = 0; i < s->milters->n && init == MV_CONTINUE; i++)
+		if (s->milters->v[i].failed)
+			init = failed_verdict(&s->milters->v[i]);
+	v = init != MV_CONTINUE ? init : step(s, SMFIC_CONNECT,
+	    MILTER_M_CONNECT, &b, SMFIP_NOCONNECT, SMFIP_NR_CONN, 0);
 	buf_free(&b);
 	if (v == MV_CONTINUE)
 		return;
@@ -312,10 +350,16 @@ smtpd_milter_connect(struct session *s)
 		s->discard_all = s->discard = 1;
 		return;
 	}
-	log_msg(LOG_INFO, NULL, "Milter: connect: host=%s, addr=%s, %s",
-	    p->addr != NULL ? p->name : "localhost", p->addr != NULL ?
-	    p->addr : "0.0.0.0", v == MV_TEMPFAIL ? "temporary failing "
-	    "commands" : "rejecting commands");
+	s->milters->off = 1;
+	if (init != MV_CONTINUE)
+		log_msg(LOG_INFO, NULL, "Milter: initialization failed, %s",
+		    v == MV_TEMPFAIL ? "temp failing commands" :
+		    "rejecting commands");
+	else
+		log_msg(LOG_INFO, NULL, "Milter: connect: host=%s, addr=%s, "
+		    "%s", p->addr != NULL ? p->name : "localhost",
+		    p->addr != NULL ? p->addr : "0", v == MV_TEMPFAIL ?
+		    "temp failing commands" : "rejecting commands");
 	if (v == MV_TEMPFAIL) {
 		s->milters->tempfail = 1;
 		return;
@@ -360,6 +404,21 @@ reply_text(struct smtpd_milters *ms, enum mv v, const char *rej,
 	return buf_steal(&b);
 }
 
+/* A reply for the log: CR and LF written as \r and \n. */
+static const char *
+logged_text(const char *t, struct buf *b)
+{
+	buf_init(b, 0);
+	for (; *t != '\0'; t++)
+		if (*t == '\r')
+			(void)buf_adds(b, "\\r");
+		else if (*t == '\n')
+			(void)buf_adds(b, "\\n");
+		else
+			(void)buf_addc(b, *t);
+	return buf_cstr(b);
+}
+
 /*
  * A step's verdict made a reply (logged "Milter: what=arg, reject=...");
  * returns 1 when the command is refused, 0 to go on (discard is then
@@ -369,6 +428,7 @@ static int
 refuse(struct session *s, enum mv v, const char *what, const char *arg,
     const char *rej, const char *addr)
 {
+	struct buf lt;
 	char *t;
 
 	if (v == MV_CONTINUE)
@@ -379,9 +439,14 @@ refuse(struct session *s, enum mv v, const char *what, const char *arg,
 		s->discard = 1;
 		return 0;
 	}
-	t = reply_text(s->milters, v, rej, addr);
+	/* the log has the reply without the address, CRLF as \r\n */
+	t = reply_text(s->milters, v, rej, NULL);
 	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: %s%s%s, "
-	    "reject=%s", what, arg ? "=" : "", arg ? arg : "", t);
+	    "reject=%s", what, arg ? "=" : "", arg ? arg : "",
+	    logged_text(t, &lt));
+	buf_free(&lt);
+	free(t);
+	t = reply_text(s->milters, v, rej, addr);
 	say_reply(s, t);
 	if (strncmp(t, "421", 3) == 0)
 		s->quit = 1;
@@ -404,15 +469,19 @@ smtpd_milter_helo(struct session *s, const char *helo, int esmtp)
 	v = step(s, SMFIC_HELO, MILTER_M_HELO, &b, SMFIP_NOHELO,
 	    SMFIP_NR_HELO, 0);
 	buf_free(&b);
-	if (v == MV_TEMPFAIL)
-		s->milters->tempfail = 1;
+	if (v == MV_TEMPFAIL) {
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: helo=%s, "
+		    "reject=%s", helo, REPLY_TEMPFAIL);
+		s->milters->tempfail = s->milters->off = 1;
+	}
 	if (v != MV_REJECT && v != MV_REPLY)
 		return 0;
+	s->milters->off = 1;
 	/* sendmail serves no mail from here on, and says so to each
 	 * command; the greeting itself is answered in short */
 	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: helo=%s, "
 	    "reject=%s", helo, v == MV_REPLY ? s->milters->reply :
-	    REPLY_NULL);
+	    REPLY_REJECTED);
 	s->nullserver = 1;
 	free(s->nullreply);
 	s->nullreply = xstrdup(v == MV_REPLY ? s->milters->reply :
@@ -451,8 +520,7 @@ smtpd_milter_mail(struct session *s, const char *addr, const char *params)
 	if (s->milters == NULL)
 		return 0;
 	if (s->milters->tempfail) {
-		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: from=%s, "
-		    "reject=%s", addr, REPLY_TEMPFAIL);
+		/* logged when it was decided, not again */
 		reply(s, "%s", REPLY_TEMPFAIL);
 		return 1;
 	}
@@ -496,7 +564,7 @@ smtpd_milter_data(struct session *s)
 	v = step(s, SMFIC_DATA, MILTER_M_DATA, &b, SMFIP_NODATA,
 	    SMFIP_NR_DATA, 1);
 	buf_free(&b);
-	return refuse(s, v, "data", NULL, REPLY_REJECT, NULL);
+	return refuse(s, v, "cmd", "data", REPLY_REJECT, NULL);
 }
 
 int
@@ -519,6 +587,13 @@ smtpd_milter_unknown(struct session *s, const char *line)
 	return refuse(s, v, "unknown", line, REPLY_REJECT, NULL);
 }
 
+const char *
+smtpd_milter_received_for(struct session *s, const char *u)
+{
+	return s->milters != NULL && s->milters->eom ? s->milters->for_rcpt :
+	    u;
+}
+
 void
 smtpd_milter_abort(struct session *s)
 {
@@ -528,6 +603,7 @@ smtpd_milter_abort(struct session *s)
 
 	if (s->milters == NULL)
 		return;
+	s->milters->eom = 0;
 	buf_init(&b, 0);
 	milter_pkt_begin(&b, SMFIC_ABORT);
 	(void)milter_pkt_end(&b, 0);
@@ -539,7 +615,7 @@ smtpd_milter_abort(struct session *s)
 		m->in_msg = 0;
 		m->done_msg = 0;
 		if (milter_send(m, &b, &err) == -1)
-			filter_failed(s, m, "write", &err);
+			filter_failed(s, m, SMFIC_ABORT, &err);
 	}
 	buf_free(&b);
 }
@@ -565,6 +641,7 @@ smtpd_milter_end(struct session *s)
 	buf_free(&b);
 	free(s->milters->v);
 	free(s->milters->reply);
+	free(s->milters->for_rcpt);
 	free(s->milters);
 	s->milters = NULL;
 }
@@ -580,16 +657,17 @@ exchange(struct session *s, struct milter *m, const struct buf *pkt,
     uint32_t nrflag, int eom, struct milter_reply *r)
 {
 	struct err err;
+	int cmd = pkt->len > 4 ? pkt->data[4] : 0;
 
 	err_clear(&err);
 	if (milter_send(m, pkt, &err) == -1) {
-		filter_failed(s, m, "write", &err);
+		filter_failed(s, m, cmd, &err);
 		return -1;
 	}
 	if (m->pflags & nrflag)
 		return 0;
 	if (milter_recv(m, eom, r, &err) == -1) {
-		filter_failed(s, m, eom ? "eom" : "read", &err);
+		filter_failed(s, m, cmd, &err);
 		return -1;
 	}
 	return 1;
@@ -735,8 +813,8 @@ struct bodyrepl {
 /* SMFIR_REPLBODY: the df starts again with the filter's bytes, CRLF
  * made LF. */
 static int
-replace_body(struct session *s, struct queue_tx *tx, struct bodyrepl *br,
-    const char *p, size_t n, struct err *err)
+replace_body(struct session *s, const char *name, struct queue_tx *tx,
+    struct bodyrepl *br, const char *p, size_t n, struct err *err)
 {
 	struct buf b;
 	size_t i;
@@ -747,7 +825,8 @@ replace_body(struct session *s, struct queue_tx *tx, struct bodyrepl *br,
 		if (queue_tx_truncate(tx, err) == -1)
 			return -1;
 		br->started = 1;
-		log_msg(LOG_INFO, s->id, "Milter message: body replaced");
+		log_msg(LOG_INFO, s->id, "Milter (%s) message: body "
+		    "replaced", name);
 	}
 	buf_init(&b, 0);
 	for (i = 0; i < n; i++) {
@@ -760,6 +839,31 @@ replace_body(struct session *s, struct queue_tx *tx, struct bodyrepl *br,
 	rc = queue_tx_write(tx, b.data, b.len, err);
 	buf_free(&b);
 	return rc;
+}
+
+/* NOTIFY= of an added recipient's ESMTP arguments as QF_R_ flags. */
+static unsigned
+rcpt_flags(const char *args)
+{
+	struct strarr w = { 0 };
+	unsigned f = QF_R_PRIMARY | QF_R_FAILURE | QF_R_DELAY, bits;
+	size_t i;
+
+	if (args != NULL)
+		str_split(args, " \t", &w);
+	for (i = 0; i < w.n; i++)
+		if (str_ncasecmp(w.v[i], "NOTIFY=", 7) == 0 &&
+		    smtp_notify_parse(w.v[i] + 7, &bits) == 0) {
+			f = QF_R_PRIMARY | QF_R_NOTIFY;
+			if (bits & SMTP_NOTIFY_SUCCESS)
+				f |= QF_R_SUCCESS;
+			if (bits & SMTP_NOTIFY_FAILURE)
+				f |= QF_R_FAILURE;
+			if (bits & SMTP_NOTIFY_DELAY)
+				f |= QF_R_DELAY;
+		}
+	strarr_free(&w);
+	return f;
 }
 
 static void
@@ -787,14 +891,9 @@ add_rcpt(struct session *s, const char *addr, const char *args)
 		final = NULL;
 	mr = msg_add_rcpt(&s->msg, addr, final, r.mailer, r.host, r.user);
 	if (mr != NULL)
-		mr->flags = QF_R_PRIMARY | QF_R_FAILURE | QF_R_DELAY;
+		mr->flags = rcpt_flags(args);
 	free(final);
 	cf_resolved_free(&r);
-	if (args != NULL)
-		log_msg(LOG_INFO, s->id, "Milter add: rcpt: %s, args: %s",
-		    addr, args);
-	else
-		log_msg(LOG_INFO, s->id, "Milter add: rcpt: %s", addr);
 }
 
 /* One modification reply at eom; -1 when the df could not be written. */
@@ -814,7 +913,7 @@ apply(struct session *s, struct milter *m, struct queue_tx *tx,
 		{ SMFIR_QUARANTINE, SMFIF_QUARANTINE },
 	};
 	size_t i;
-	char *v;
+	char *v, *old;
 
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (need[i].cmd == r->cmd && !(m->actions & need[i].act)) {
@@ -823,50 +922,61 @@ apply(struct session *s, struct milter *m, struct queue_tx *tx,
 			    m->conf.name, r->cmd);
 			return 0;
 		}
+	/* the log lines are sendmail 8.17's */
 	switch (r->cmd) {
 	case SMFIR_ADDHEADER:
 		v = stored_value(m, r->hvalue);
-		log_msg(LOG_INFO, s->id, "Milter add: header: %s:%s",
-		    r->hname, v);
+		log_msg(LOG_INFO, s->id, "Milter (%s) add: header: %s: %s",
+		    m->conf.name, r->hname, r->hvalue);
 		msg_hdr_add(&s->msg, r->hname, strlen(r->hname), v, strlen(v));
 		free(v);
 		break;
 	case SMFIR_INSHEADER:
 		v = stored_value(m, r->hvalue);
-		log_msg(LOG_INFO, s->id, "Milter insert (%lu): header: %s:%s",
-		    (unsigned long)r->index, r->hname, v);
+		log_msg(LOG_INFO, s->id, "Milter (%s) insert (%lu): header: "
+		    "%s: %s", m->conf.name, (unsigned long)r->index, r->hname,
+		    r->hvalue);
 		msg_hdr_insert(&s->msg, r->index, r->hname, v);
 		free(v);
 		break;
 	case SMFIR_CHGHEADER:
 		v = r->hvalue[0] != '\0' ? stored_value(m, r->hvalue) : NULL;
+		old = NULL;
 		if (msg_hdr_change(&s->msg, r->hname, r->index ? r->index : 1,
-		    v)) {
+		    v, &old)) {
 			if (v != NULL)
-				log_msg(LOG_INFO, s->id, "Milter change: "
-				    "header %s: to%s", r->hname, v);
+				log_msg(LOG_INFO, s->id, "Milter (%s) change: "
+				    "header %s: from %s to %s", m->conf.name,
+				    r->hname, old, r->hvalue);
 			else
-				log_msg(LOG_INFO, s->id, "Milter delete: "
-				    "header %s", r->hname);
+				log_msg(LOG_INFO, s->id, "Milter (%s) delete: "
+				    "header %s:%s", m->conf.name, r->hname,
+				    old);
 		} else if (v != NULL) {
-			log_msg(LOG_INFO, s->id, "Milter change (add): "
-			    "header: %s:%s", r->hname, v);
+			log_msg(LOG_INFO, s->id, "Milter (%s) change (add): "
+			    "header: %s: %s", m->conf.name, r->hname,
+			    r->hvalue);
 			msg_hdr_add(&s->msg, r->hname, strlen(r->hname), v,
 			    strlen(v));
 		}
+		free(old);
 		free(v);
 		break;
 	case SMFIR_ADDRCPT:
 	case SMFIR_ADDRCPT_PAR:
-		add_rcpt(s, r->text, r->args);
+		log_msg(LOG_INFO, s->id, "Milter (%s) add: rcpt: %s",
+		    m->conf.name, r->text);
+		add_rcpt(s, r->text, r->cmd == SMFIR_ADDRCPT_PAR ? r->args :
+		    NULL);
 		break;
 	case SMFIR_DELRCPT:
-		log_msg(LOG_INFO, s->id, "Milter delete: rcpt %s", r->text);
-		(void)msg_del_rcpt(&s->msg, r->text);
+		log_msg(LOG_INFO, s->id, "Milter (%s) delete: rcpt %s, "
+		    "naddrs=%d", m->conf.name, r->text,
+		    msg_del_rcpt(&s->msg, r->text));
 		break;
 	case SMFIR_CHGFROM:
-		log_msg(LOG_INFO, s->id, "Milter change: from %s%s%s", r->text,
-		    r->args ? ", args: " : "", r->args ? r->args : "");
+		log_msg(LOG_INFO, s->id, "Milter (%s) chgfrom: %s",
+		    m->conf.name, r->text);
 		msg_set_sender(&s->msg, r->text);
 		break;
 	case SMFIR_QUARANTINE:
@@ -876,7 +986,8 @@ apply(struct session *s, struct milter *m, struct queue_tx *tx,
 		    m->conf.name, r->text);
 		break;
 	case SMFIR_REPLBODY:
-		return replace_body(s, tx, br, r->body, r->bodylen, err);
+		return replace_body(s, m->conf.name, tx, br, r->body,
+		    r->bodylen, err);
 	default:
 		break;
 	}
@@ -902,7 +1013,7 @@ eom_one(struct session *s, struct milter *m, struct queue_tx *tx,
 	err_clear(&err);
 	if (!(m->pflags & SMFIP_NOEOH)) {
 		if (send_macros(s, m, MILTER_M_EOH, SMFIC_EOH, &err) == -1) {
-			filter_failed(s, m, "write", &err);
+			filter_failed(s, m, SMFIC_EOH, &err);
 			goto out;
 		}
 		milter_pkt_begin(&b, SMFIC_EOH);
@@ -920,7 +1031,7 @@ eom_one(struct session *s, struct milter *m, struct queue_tx *tx,
 	    m->done_msg))
 		goto out;
 	if (send_macros(s, m, MILTER_M_EOM, SMFIC_BODYEOB, &err) == -1) {
-		filter_failed(s, m, "write", &err);
+		filter_failed(s, m, SMFIC_BODYEOB, &err);
 		goto out;
 	}
 	buf_reset(&b);
@@ -946,7 +1057,7 @@ eom_one(struct session *s, struct milter *m, struct queue_tx *tx,
 			goto out;
 		}
 		if (milter_recv(m, 1, &r, &err) == -1) {
-			filter_failed(s, m, "eom", &err);
+			filter_failed(s, m, SMFIC_BODYEOB, &err);
 			goto out;
 		}
 	}
@@ -968,7 +1079,7 @@ smtpd_milter_eom(struct session *s, struct queue_tx *tx)
 	const char *mid;
 	size_t i;
 
-	if (ms == NULL)
+	if (ms == NULL || ms->off)
 		return 0;
 	if ((mid = msg_hdr_value(&s->msg, "Message-Id")) != NULL) {
 		char *t = xstrdup(str_skip_ws(mid));
@@ -977,6 +1088,12 @@ smtpd_milter_eom(struct session *s, struct queue_tx *tx)
 		cf_macro_define(s->cf, "{msg_id}", t);
 		free(t);
 	}
+	/* Received's "for" is decided by the envelope as the client gave
+	 * it, as sendmail expands the header before the filters run */
+	free(ms->for_rcpt);
+	ms->for_rcpt = s->msg.rcpts.n == 1 && s->nrcpts_tried == 1 ?
+	    xstrdup(((struct msg_rcpt *)s->msg.rcpts.v[0])->addr) : NULL;
+	ms->eom = 1;
 	memset(&br, 0, sizeof(br));
 	for (i = 0; i < ms->n && v == MV_CONTINUE; i++) {
 		m = &ms->v[i];
