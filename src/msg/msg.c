@@ -8,6 +8,7 @@
 
 #include "msg.h"
 #include "lib/str.h"
+#include "smtp/smtp.h"
 #include "lib/xalloc.h"
 
 void
@@ -218,4 +219,21 @@ msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
 	}
 	qf->nheaders = n;
 	qf->terminated = 1;
+}
+
+unsigned
+msg_notify_flags(const char *v)
+{
+	unsigned bits = 0, f = QF_R_PRIMARY;
+
+	if (v == NULL || smtp_notify_parse(v, &bits) == -1)
+		return f | QF_R_FAILURE | QF_R_DELAY;
+	f |= QF_R_NOTIFY;
+	if (bits & SMTP_NOTIFY_SUCCESS)
+		f |= QF_R_SUCCESS;
+	if (bits & SMTP_NOTIFY_FAILURE)
+		f |= QF_R_FAILURE;
+	if (bits & SMTP_NOTIFY_DELAY)
+		f |= QF_R_DELAY;
+	return f;
 }

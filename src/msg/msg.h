@@ -77,6 +77,11 @@ void	msg_set_sender(struct msg *, const char *);
 struct msg_rcpt *msg_add_rcpt(struct msg *, const char *addr,
 	    const char *final, const char *mailer, const char *host,
 	    const char *user);
+/*
+ * A recipient's R-line flags (QF_R_*) for a NOTIFY= value: primary,
+ * and failure and delay when v is NULL or malformed (the default).
+ */
+unsigned msg_notify_flags(const char *v);
 /* A macro the qf keeps ($r, $s, $_, ${daemon_flags} ...). */
 void	msg_macro(struct msg *, const char *name, const char *value);
 

@@ -846,22 +846,16 @@ static unsigned
 rcpt_flags(const char *args)
 {
 	struct strarr w = { 0 };
-	unsigned f = QF_R_PRIMARY | QF_R_FAILURE | QF_R_DELAY, bits;
+	const char *notify = NULL;
+	unsigned f;
 	size_t i;
 
 	if (args != NULL)
 		str_split(args, " \t", &w);
 	for (i = 0; i < w.n; i++)
-		if (str_ncasecmp(w.v[i], "NOTIFY=", 7) == 0 &&
-		    smtp_notify_parse(w.v[i] + 7, &bits) == 0) {
-			f = QF_R_PRIMARY | QF_R_NOTIFY;
-			if (bits & SMTP_NOTIFY_SUCCESS)
-				f |= QF_R_SUCCESS;
-			if (bits & SMTP_NOTIFY_FAILURE)
-				f |= QF_R_FAILURE;
-			if (bits & SMTP_NOTIFY_DELAY)
-				f |= QF_R_DELAY;
-		}
+		if (str_ncasecmp(w.v[i], "NOTIFY=", 7) == 0)
+			notify = w.v[i] + 7;
+	f = msg_notify_flags(notify);
 	strarr_free(&w);
 	return f;
 }

@@ -232,8 +232,9 @@ t_helo(SMFICTX *ctx, char *helo)
 	return run(ctx, "helo", helo);
 }
 
+/* MAIL and RCPT: the words joined, logged, then the stage's actions. */
 static sfsistat
-t_mail(SMFICTX *ctx, char **argv)
+envelope(SMFICTX *ctx, const char *stage, char **argv)
 {
 	char all[4096] = "";
 	int i;
@@ -242,24 +243,22 @@ t_mail(SMFICTX *ctx, char **argv)
 		strncat(all, i ? " " : "", sizeof(all) - strlen(all) - 1);
 		strncat(all, argv[i], sizeof(all) - strlen(all) - 1);
 	}
-	logline("mail %s%s", all, NULL);
-	log_macros(ctx, "mail");
-	return run(ctx, "mail", all);
+	if (logf != NULL)
+		fprintf(logf, "%s %s\n", stage, all);
+	log_macros(ctx, stage);
+	return run(ctx, stage, all);
+}
+
+static sfsistat
+t_mail(SMFICTX *ctx, char **argv)
+{
+	return envelope(ctx, "mail", argv);
 }
 
 static sfsistat
 t_rcpt(SMFICTX *ctx, char **argv)
 {
-	char all[4096] = "";
-	int i;
-
-	for (i = 0; argv[i] != NULL; i++) {
-		strncat(all, i ? " " : "", sizeof(all) - strlen(all) - 1);
-		strncat(all, argv[i], sizeof(all) - strlen(all) - 1);
-	}
-	logline("rcpt %s%s", all, NULL);
-	log_macros(ctx, "rcpt");
-	return run(ctx, "rcpt", all);
+	return envelope(ctx, "rcpt", argv);
 }
 
 static sfsistat
