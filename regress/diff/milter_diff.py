@@ -71,6 +71,12 @@ CASES = {
     "exit-at-mail": ("", ["mail:exit"]),
     "exit-at-eom-R": ("R", ["eom:exit"]),
     "slow-rcpt-T": ("T", ["rcpt:sleep:4"]),
+    "unknown-reject": ("", ["unknown:reject"]),
+}
+# cases with a dialogue of their own
+DIALOGUES = {
+    "unknown-reject": ["EHLO c.example", "FOO bar",
+                       "MAIL FROM:<a@client.example>", "QUIT"],
 }
 
 # known differences: case -> why (XFAIL)
@@ -194,7 +200,7 @@ def queue_text(qdir):
     return out
 
 
-def run_side(w, binary, env, cf, actions, filterbin, py):
+def run_side(w, binary, env, cf, actions, filterbin, py, dialogue):
     sock = os.path.join(w, "f.sock")
     for p in (sock, os.path.join(w, "syslog")):
         if os.path.exists(p):
@@ -208,7 +214,7 @@ def run_side(w, binary, env, cf, actions, filterbin, py):
                                  stdout=subprocess.PIPE)
         fproc.stdout.readline()
     try:
-        env = dict(env, DIALOGUE="|".join(DIALOGUE), MSG=MSG)
+        env = dict(env, DIALOGUE="|".join(dialogue), MSG=MSG)
         p = subprocess.run(
             ["unshare", "--uts", "--net", "--mount", "sh", "-c",
              NS.format(w=w, py=py), "ns", binary, "-C", cf, "-bs", "-odq"],
@@ -289,10 +295,12 @@ def main():
         py = sys.executable
         for n in names:
             flags, actions = CASES[n]
+            dlg = DIALOGUES.get(n, DIALOGUE)
             want = run_side(w, oracle_binary(root), oracle_env(root),
-                            cfs[("oracle", flags)], actions, filterbin, py)
+                            cfs[("oracle", flags)], actions, filterbin, py,
+                            dlg)
             got = run_side(w, our_binary(None), ours_env(),
-                           cfs[("ours", flags)], actions, filterbin, py)
+                           cfs[("ours", flags)], actions, filterbin, py, dlg)
             bad += verdict("milter-" + n, [x.encode("latin1") for x in want],
                            [x.encode("latin1") for x in got],
                            known=KNOWN.get(n), show=args.show)

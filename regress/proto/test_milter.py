@@ -275,6 +275,16 @@ def test_connect_reject_refuses_commands(world):
     assert queued(d) == []
 
 
+def test_unknown_command_goes_to_the_filter(world):
+    f, d = world(["unknown:reject"])
+    s = smtplib.SMTP("127.0.0.1", d.port, timeout=30)
+    s.ehlo("client.example")
+    assert s.docmd("FOO bar") == (550, b"5.7.1 Command rejected")
+    assert s.docmd("MAIL FROM:<a@client.example>")[0] == 250
+    s.quit()
+    assert "unknown FOO bar" in f.seen()
+
+
 def test_header_changes_reach_the_qf(world):
     f, d = world(["eom:addhdr:X-Added:yes",
                   "eom:chghdr:Subject:1:changed",

@@ -584,7 +584,8 @@ smtpd_milter_unknown(struct session *s, const char *line)
 	buf_free(&b);
 	if (v == MV_DISCARD)
 		return 0;
-	return refuse(s, v, "unknown", line, REPLY_REJECT, NULL);
+	/* sendmail 8.17 logs the command as "(null)" */
+	return refuse(s, v, "unknown", "(null)", REPLY_REJECT, NULL);
 }
 
 const char *
