@@ -167,6 +167,8 @@ char		*cf_mailer_addr(struct cf *, const char *mailer, const char *addr,
 		    int sender, int header, int *tempfail);
 /* The cf's E line i ("NAME=value", or "NAME": from the environment). */
 const char	*cf_env_line(struct cf *, size_t i);
+/* The cf's X line i without its 'X' ("name, S=..."), or NULL. */
+const char	*cf_milter_line(struct cf *, size_t i);
 /* 1 and the value in out when name is an alias, 0 not, -1 tempfail. */
 int		 cf_alias(struct cf *, const char *name, struct buf *out);
 /* -n: no name is looked up in the aliases (cf_alias answers 0). */

@@ -68,3 +68,9 @@ cf_env_line(struct cf *cf, size_t i)
 {
 	return i < cf->envvars.n ? cf->envvars.v[i] : NULL;
 }
+
+const char *
+cf_milter_line(struct cf *cf, size_t i)
+{
+	return i < cf->milters.n ? cf->milters.v[i] : NULL;
+}

@@ -8,6 +8,7 @@
 
 #include "msg.h"
 #include "lib/str.h"
+#include "smtp/smtp.h"
 #include "lib/xalloc.h"
 
 void
@@ -26,6 +27,37 @@ rcpt_free(struct msg_rcpt *r)
 	free(r->host);
 	free(r->user);
 	free(r);
+}
+
+/* Removes the recipient given as addr ("<a@b>" or "a@b"); 0: none. */
+int
+msg_del_rcpt(struct msg *m, const char *addr)
+{
+	const struct msg_rcpt *r;
+	size_t i, n = strlen(addr), rn;
+	const char *a;
+
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		addr++;
+		n -= 2;
+	}
+	for (i = 0; i < m->rcpts.n; i++) {
+		r = m->rcpts.v[i];
+		a = r->addr;
+		rn = strlen(a);
+		if (rn >= 2 && a[0] == '<' && a[rn - 1] == '>') {
+			a++;
+			rn -= 2;
+		}
+		if (rn != n || str_ncasecmp(a, addr, n) != 0)
+			continue;
+		rcpt_free(m->rcpts.v[i]);
+		memmove(&m->rcpts.v[i], &m->rcpts.v[i + 1], (m->rcpts.n - i -
+		    1) * sizeof(m->rcpts.v[0]));
+		m->rcpts.n--;
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -54,6 +86,7 @@ msg_reset(struct msg *m)
 	free(m->envid);
 	free(m->auth);
 	free(m->message);
+	free(m->quarantine);
 	msg_init(m);
 }
 
@@ -150,6 +183,7 @@ msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
 	qf->envid = m->envid ? xstrdup(m->envid) : NULL;
 	qf->auth = m->auth ? xstrdup(m->auth) : NULL;
 	qf->message = m->message ? xstrdup(m->message) : NULL;
+	qf->quarantine = m->quarantine ? xstrdup(m->quarantine) : NULL;
 
 	qf->macros = xcalloc(m->macros.n + 1, sizeof(*qf->macros));
 	for (i = 0; i < m->macros.n; i++) {
@@ -185,4 +219,21 @@ msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
 	}
 	qf->nheaders = n;
 	qf->terminated = 1;
+}
+
+unsigned
+msg_notify_flags(const char *v)
+{
+	unsigned bits = 0, f = QF_R_PRIMARY;
+
+	if (v == NULL || smtp_notify_parse(v, &bits) == -1)
+		return f | QF_R_FAILURE | QF_R_DELAY;
+	f |= QF_R_NOTIFY;
+	if (bits & SMTP_NOTIFY_SUCCESS)
+		f |= QF_R_SUCCESS;
+	if (bits & SMTP_NOTIFY_FAILURE)
+		f |= QF_R_FAILURE;
+	if (bits & SMTP_NOTIFY_DELAY)
+		f |= QF_R_DELAY;
+	return f;
 }

@@ -54,6 +54,7 @@ struct msg {
 	char		*envid;		/* ENVID= */
 	char		*auth;		/* AUTH= */
 	char		*message;	/* M: the last error said */
+	char		*quarantine;	/* q: why a filter held it, or NULL */
 	size_t		 size;		/* bytes of the message, LF endings */
 	size_t		 hdrbytes;	/* of the message's own headers */
 	long		 class;		/* from Precedence: */
@@ -76,6 +77,11 @@ void	msg_set_sender(struct msg *, const char *);
 struct msg_rcpt *msg_add_rcpt(struct msg *, const char *addr,
 	    const char *final, const char *mailer, const char *host,
 	    const char *user);
+/*
+ * A recipient's R-line flags (QF_R_*) for a NOTIFY= value: primary,
+ * and failure and delay when v is NULL or malformed (the default).
+ */
+unsigned msg_notify_flags(const char *v);
 /* A macro the qf keeps ($r, $s, $_, ${daemon_flags} ...). */
 void	msg_macro(struct msg *, const char *name, const char *value);
 
@@ -90,6 +96,24 @@ void	msg_hdr_add(struct msg *, const char *name, size_t namelen,
  * empty ones dropped; the Bcc rule and Precedence class are decided.
  */
 void	msg_hdrs_finish(struct msg *, struct cf *);
+/*
+ * Edits a filter asks for (msg_edit.c).  Header values are stored as
+ * received: after the colon, leading blank and "\n\t" folding kept.
+ * Inserts header at position idx among the headers present but
+ * Return-Path (past the end: appended).
+ */
+void	msg_hdr_insert(struct msg *, size_t idx, const char *name,
+	    const char *value);
+/*
+ * The idx-th (from 1) header called name gets value, or is deleted
+ * when value is NULL; 0 when there is no such header.  The old value
+ * goes to *old_out (caller frees) when old_out is not NULL.
+ */
+int	msg_hdr_change(struct msg *, const char *name, size_t idx,
+	    const char *value, char **old_out);
+/* Removes the recipient given as addr ("<a@b>" or "a@b"); 0: none. */
+int	msg_del_rcpt(struct msg *, const char *addr);
+
 /* The first value of a header, or NULL. */
 const char *msg_hdr_value(const struct msg *, const char *name);
 

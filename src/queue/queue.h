@@ -267,6 +267,12 @@ int	queue_tx_write(struct queue_tx *, const void *, size_t,
 /* What was written so far out to the df (not synced), to be read back. */
 int	queue_tx_flush(struct queue_tx *, struct err *);
 size_t	queue_tx_size(const struct queue_tx *);
+/*
+ * Empties the df for a new body (a mail filter replaced it): what is
+ * buffered is dropped, the file truncated, size and the 8-bit mark
+ * start again.  Before the commit only.
+ */
+int	queue_tx_truncate(struct queue_tx *, struct err *);
 int	queue_tx_8bit(const struct queue_tx *);
 const char *queue_tx_id(const struct queue_tx *);
 /*

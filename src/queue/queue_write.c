@@ -44,6 +44,7 @@ struct queue_tx {
 	int		 committed;
 	int		 failed;	/* commit failed, files gone */
 	int		 eightbit;
+	char		 ctl;		/* 'q', or 'h' when quarantined */
 	size_t		 size;		/* body bytes accepted */
 	char		 name[2 + QUEUE_ID_MAX];	/* "df<id>" ... */
 	char		*buf;
@@ -251,7 +252,7 @@ queue_tx_begin(struct queue_tx **out, const struct queue_dirs *d,
 		goto fail;
 	else
 		tx->owndirs = 1;
-	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_WRONLY | O_CREAT |
+	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_RDWR | O_CREAT |
 	    O_EXCL | O_CLOEXEC, mode);
 	if (tx->dffd == -1) {
 		if (errno == EEXIST) {
@@ -350,6 +351,21 @@ queue_tx_flush(struct queue_tx *tx, struct err *err)
 	return 0;
 }
 
+int
+queue_tx_truncate(struct queue_tx *tx, struct err *err)
+{
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_truncate after "
+		    "commit");
+	tx->blen = 0;
+	if (ftruncate(tx->dffd, 0) == -1 || lseek(tx->dffd, 0, SEEK_SET)
+	    == (off_t)-1)
+		return tx_fail(tx, 'd', "cannot truncate", err);
+	tx->size = 0;
+	tx->eightbit = 0;
+	return 0;
+}
+
 size_t
 queue_tx_size(const struct queue_tx *tx)
 {
@@ -375,7 +391,8 @@ commit_undo(struct queue_tx *tx, int renamed, struct err *err)
 	int e = errno;
 
 	if (tx->qffd != -1) {
-		(void)unlinkat(tx->qfdir, fname(tx, renamed ? 'q' : 't'), 0);
+		(void)unlinkat(tx->qfdir, fname(tx, renamed ? tx->ctl : 't'),
+		    0);
 		(void)close(tx->qffd);
 		tx->qffd = -1;
 	}
@@ -459,9 +476,11 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 		tx_fail(tx, 't', "cannot fsync", err);
 		return commit_undo(tx, 0, err);
 	}
-	/* 3. the name: from here on the message exists */
+	/* 3. the name: from here on the message exists (as an hf when a
+	 * filter quarantined it, which queue runs leave alone) */
 	memcpy(qfname, tx->name, sizeof(qfname));
-	qfname[0] = 'q';
+	tx->ctl = qf->quarantine != NULL ? 'h' : 'q';
+	qfname[0] = tx->ctl;
 	if (renameat(tx->qfdir, tx->name, tx->qfdir, qfname) == -1) {
 		tx_fail(tx, 't', "cannot rename", err);
 		return commit_undo(tx, 0, err);
@@ -472,7 +491,7 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 	 * creation no later than the rename that follows it.
 	 */
 	if (fsync(tx->qfdir) == -1) {
-		tx_fail(tx, 'q', "cannot fsync the folder of", err);
+		tx_fail(tx, tx->ctl, "cannot fsync the folder of", err);
 		return commit_undo(tx, 1, err);
 	}
 	tx->committed = 1;

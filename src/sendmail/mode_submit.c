@@ -185,22 +185,6 @@ read_stdin(struct msg_collect *c, int ignoredots)
 	return 0;
 }
 
-static unsigned
-notify_flags(const char *v)
-{
-	unsigned bits = 0, f = QF_R_PRIMARY;
-
-	if (v == NULL || smtp_notify_parse(v, &bits) == -1)
-		return f | QF_R_FAILURE | QF_R_DELAY;
-	f |= QF_R_NOTIFY;
-	if (bits & SMTP_NOTIFY_SUCCESS)
-		f |= QF_R_SUCCESS;
-	if (bits & SMTP_NOTIFY_FAILURE)
-		f |= QF_R_FAILURE;
-	if (bits & SMTP_NOTIFY_DELAY)
-		f |= QF_R_DELAY;
-	return f;
-}
 
 /* A full name with RFC 822 specials is quoted, as sendmail does. */
 static void
@@ -389,7 +373,7 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	buf_init(&sb.errbuf, 0);
 	(void)snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "nobody");
 	(void)snprintf(relay, sizeof(relay), "%s@localhost", user);
-	sb.rflags = notify_flags(so->notify);
+	sb.rflags = msg_notify_flags(so->notify);
 	cf_set_errfn(cf, on_cf_error, &sb);
 
 	while (queue_id_next(&g, now, (long)getpid(), sb.msg.id) != 0)

@@ -59,6 +59,8 @@ cmd_helo(struct session *s, char *arg, int esmtp)
 	cf_macro_define(s->cf, "s", arg);
 	/* RFC 3848's names for a session under TLS, as sendmail says */
 	cf_macro_define(s->cf, "r", smtpd_auth_protocol(s, esmtp));
+	if (smtpd_milter_helo(s, arg, esmtp))
+		return;
 	s->helo = 1;
 	s->esmtp = esmtp;
 	if (s->has_mail)
@@ -279,6 +281,7 @@ cmd_mail(struct session *s, char *arg)
 {
 	struct cf_resolved r;
 	char *p, *text = NULL, *bare, shortbuf[MAXSHORTSTR + 1];
+	char *params = NULL;
 	size_t end = 0;
 	enum cf_verdict v;
 	long msize;
@@ -326,6 +329,7 @@ cmd_mail(struct session *s, char *arg)
 	s->from_mno = stats_mailer(s->cf, r.mailer);
 	cf_resolved_free(&r);
 	s->msg.eflags = 0;
+	params = xstrdup(p + end);	/* the filters see them as given */
 	if (mail_params(s, p + end, &msize) == -1)
 		goto fail;
 	bare = bare_addr(text);
@@ -343,12 +347,16 @@ cmd_mail(struct session *s, char *arg)
 		reply(s, "452 4.4.5 Insufficient disk space; try again later");
 		goto fail;
 	}
+	if (smtpd_milter_mail(s, text, params))
+		goto fail;
+	free(params);
 	msg_set_sender(&s->msg, text);
 	s->mail_from = text;
 	s->has_mail = 1;
 	reply(s, "250 2.1.0 %s... Sender ok", short_addr(text, shortbuf));
 	return;
 fail:
+	free(params);
 	free(text);
 	free(s->msg.bodytype);
 	s->msg.bodytype = NULL;
@@ -463,6 +471,7 @@ cmd_rcpt(struct session *s, char *arg)
 	struct cf_resolved r;
 	struct msg_rcpt *mr;
 	char *p, *text = NULL, *orcpt = NULL, *bare, *final = NULL, nr[24];
+	char *params = NULL;
 	char shortbuf[MAXSHORTSTR + 1];
 	const char *j = jname(s);
 	unsigned flags = QF_R_PRIMARY;
@@ -492,6 +501,7 @@ cmd_rcpt(struct session *s, char *arg)
 	}
 	text = addr_text(p, end);
 	define_addr(s, "rcpt", &r);
+	params = xstrdup(p + end);	/* the filters see them as given */
 	if (rcpt_params(s, p + end, &flags, &orcpt) == -1)
 		goto out;
 	v = cf_rscheck(s->cf, "check_rcpt", text, NULL, text);
@@ -510,6 +520,8 @@ cmd_rcpt(struct session *s, char *arg)
 		bad_rcpt(s);
 		goto out;
 	}
+	if (smtpd_milter_rcpt(s, text, params))
+		goto out;
 	if (!(flags & QF_R_NOTIFY))
 		flags |= QF_R_FAILURE | QF_R_DELAY;
 	bare = bare_addr(text);
@@ -529,6 +541,7 @@ cmd_rcpt(struct session *s, char *arg)
 	reply(s, "250 2.1.5 %s... Recipient ok%s", short_addr(text, shortbuf),
 	    r.tempfail ? " (will queue)" : "");
 out:
+	free(params);
 	cf_resolved_free(&r);
 	free(orcpt);
 	free(text);

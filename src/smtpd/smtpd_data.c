@@ -135,7 +135,8 @@ define_message_macros(struct session *s, time_t now)
 	cf_macro_define(s->cf, "t", t);
 	r = s->msg.rcpts.n == 1 && s->nrcpts_tried == 1 ? s->msg.rcpts.v[0] :
 	    NULL;
-	cf_macro_define(s->cf, "u", r != NULL ? r->addr : NULL);
+	cf_macro_define(s->cf, "u", smtpd_milter_received_for(s, r != NULL ?
+	    r->addr : NULL));
 	buf_free(&date);
 }
 
@@ -245,6 +246,8 @@ cmd_data(struct session *s)
 		session_reset_tx(s);
 		return;
 	}
+	if (smtpd_milter_data(s))
+		return;
 	err_clear(&err);
 	/* several queue folders (QueueDirectory=.../q*): take turns */
 	path = s->ctx->qdirs->npaths > 1 ? (size_t)(s->ctx->idgen->count %
@@ -305,6 +308,8 @@ cmd_data(struct session *s)
 		reply_cf_error(s);
 		goto abort;
 	}
+	if (!s->discard && smtpd_milter_eom(s, tx))
+		goto abort;
 	if (s->discard) {
 		session_log_sender(s, msg_hdr_value(&s->msg, "Message-Id"));
 		log_msg(LOG_INFO, s->id, "discarded");
@@ -332,7 +337,8 @@ cmd_data(struct session *s)
 	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 	queue_tx_close(tx);
 	msg_collect_free(c);
-	if (s->ctx->delivery_mode == 'b' || s->ctx->delivery_mode == 'i') {
+	if ((s->ctx->delivery_mode == 'b' || s->ctx->delivery_mode == 'i') &&
+	    s->msg.quarantine == NULL) {
 		(void)session_flush(s);
 		smtpd_deliver_now(s->ctx, path, s->id);
 	}

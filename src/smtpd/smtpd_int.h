@@ -73,6 +73,7 @@ struct session {
 	const char		*relay;		/* "name [addr]" or ident */
 	struct smtp_data	*data;
 	struct smtpd_auth	*auth;		/* SMTP AUTH, NULL: none */
+	struct smtpd_milters	*milters;	/* InputMailFilters, or NULL */
 };
 
 /* smtpd_data.c: the transaction's from= line (msgid may be NULL). */
@@ -120,6 +121,29 @@ int	smtpd_auth_done(struct session *);
 const char *smtpd_auth_protocol(struct session *, int esmtp);
 void	cmd_auth(struct session *, char *arg);
 int	smtpd_auth_mail_param(struct session *, const char *value);
+/*
+ * smtpd_milter.c: the mail filters.  The step hooks return 1 when the
+ * filters refused the command (the reply is said), 0 to go on (a
+ * discard sets s->discard).  _eom runs before the qf is written and
+ * applies the filters' changes to s->msg and the df of tx.
+ */
+void	smtpd_milter_connect(struct session *);
+/* A reject at HELO: the short reply is said, no mail is served. */
+int	smtpd_milter_helo(struct session *, const char *helo, int esmtp);
+int	smtpd_milter_mail(struct session *, const char *addr,
+	    const char *params);
+int	smtpd_milter_rcpt(struct session *, const char *addr,
+	    const char *params);
+int	smtpd_milter_data(struct session *);
+int	smtpd_milter_unknown(struct session *, const char *line);
+int	smtpd_milter_eom(struct session *, struct queue_tx *);
+/* $u for Received's "for" after the filters ran: the recipient given
+ * before they changed the envelope; else u. */
+const char *smtpd_milter_received_for(struct session *, const char *u);
+/* The message is given up (RSET, new MAIL, error): SMFIC_ABORT. */
+void	smtpd_milter_abort(struct session *);
+/* The session ends: SMFIC_QUIT, filters closed and freed. */
+void	smtpd_milter_end(struct session *);
 
 /* smtpd_cmd.c */
 /* 1 if the port's M= modifiers (${daemon_flags}) have letter c. */

@@ -200,6 +200,7 @@ session_reset_tx(struct session *s)
 {
 	log_dropped(s);
 	s->sender_logged = 0;
+	smtpd_milter_abort(s);
 	msg_reset(&s->msg);
 	free(s->mail_from);
 	s->mail_from = NULL;
@@ -501,7 +502,7 @@ dispatch(struct session *s, char *line, size_t len)
 		if (smtp_verb_not_implemented(c.word))
 			reply(s, "502 5.5.1 Command not implemented: \"%s\"",
 			    copy);
-		else if (!too_many_bad(s))
+		else if (!smtpd_milter_unknown(s, copy) && !too_many_bad(s))
 			reply(s, "500 5.5.1 Command unrecognized: \"%s\"",
 			    copy);
 		break;
@@ -594,6 +595,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	}
 	/* the session's lines carry an id from here on, as sendmail's */
 	(void)session_id(&s);
+	if (!s.nullserver && !s.quit)
+		smtpd_milter_connect(&s);
 	if (!s.nullserver && !s.quit) {
 		long pause = greet_pause(&s);
 		time_t t0 = time(NULL);
@@ -629,6 +632,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	}
 	log_session_end(&s);
 	rc = s.ioerr;
+	smtpd_milter_end(&s);
 	cf_set_errfn(s.cf, NULL, NULL);
 	smtpd_auth_session_end(&s);
 	if (s.data != NULL)
