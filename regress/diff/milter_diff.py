@@ -9,8 +9,8 @@ a mount namespace) and, for the changes at the end of the message, the
 queue files.  Dates, queue ids and versions are normalised; "(will
 queue)" (the oracle has no alias database here) is dropped.
 
-The folder is under obj/ because sendmail refuses a filter socket in a
-folder others may write (/tmp).
+The folder comes from oracle_env.make_tmp because sendmail refuses a
+filter socket in a folder others may write (/tmp).
 
 Usage: milter_diff.py [--show] [case ...]
 Prints PASS|FAIL|SKIP diff milter-<case>: ... lines (see run_tests.py).
@@ -22,11 +22,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-from oracle_env import (REPO, Skip, oracle_binary, oracle_env, our_binary,
-                        ours_env, oracle_root, verdict, write)
+from oracle_env import (REPO, Skip, make_tmp, oracle_binary, oracle_env,
+                        our_binary, ours_env, oracle_root, verdict, write)
 
 FILTER_SRC = os.path.join(REPO, "regress", "proto", "milter",
                           "testfilter.c")
@@ -279,11 +278,7 @@ def main():
         if os.geteuid() != 0:
             raise Skip("needs root (mount namespace, -bs as root)")
         root = oracle_root()
-        base = os.path.join(os.environ.get("OBJ") or
-                            os.path.join(REPO, "obj"), "tmp")
-        os.makedirs(base, exist_ok=True)
-        os.chmod(base, 0o755)
-        w = tempfile.mkdtemp(prefix="milterdiff-", dir=base)
+        w = make_tmp("milterdiff-")
         os.chmod(w, 0o755)
     except Skip as e:
         for n in names:

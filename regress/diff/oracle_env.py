@@ -330,16 +330,28 @@ def _world_writable_above(path):
 def make_tmp(prefix):
     """A fresh folder for one run's files.  sendmail refuses files below
     a world-writable folder (/tmp, /var/tmp), so a checkout under one of
-    those puts its test trees under $HOME/.cache instead."""
+    those puts its test trees elsewhere (safe_base)."""
+    return tempfile.mkdtemp(prefix=prefix, dir=safe_base())
+
+
+def safe_base():
+    """The folder make_tmp puts its trees in: regress/.cache/tmp, or, when
+    the checkout sits below a world-writable folder, one that others may
+    enter (cases run as other users) but not write: /var/cache as root,
+    else $HOME/.cache."""
     base = os.path.join(REGRESS, ".cache", "tmp")
     if _world_writable_above(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache",
-                            "mailsys-regress")
+        if os.geteuid() == 0:
+            base = "/var/cache/mailsys-regress"
+        else:
+            base = os.path.join(os.path.expanduser("~"), ".cache",
+                                "mailsys-regress")
         if _world_writable_above(base):
             raise Skip("no folder without world-writable parents for the "
                        "test tree (set HOME)")
     os.makedirs(base, exist_ok=True)
-    return tempfile.mkdtemp(prefix=prefix, dir=base)
+    os.chmod(base, 0o755)
+    return base
 
 
 # the script run inside the namespaces: $1 the temporary folder, the rest

@@ -12,7 +12,7 @@ import re
 import shutil
 import socket
 import subprocess
-import tempfile
+import sys
 import time
 
 import pytest
@@ -40,11 +40,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
 @pytest.fixture
 def safe_dir():
     """A folder for opendkim's config and key: opendkim refuses files
-    under a folder others may write (/tmp), so it lives in obj/."""
-    base = os.path.join(os.environ.get("OBJ") or os.path.join(REPO, "obj"),
-                        "tmp")
-    os.makedirs(base, mode=0o755, exist_ok=True)
-    d = tempfile.mkdtemp(prefix="dkim-", dir=base)
+    under a folder others may write (/tmp), so it lives where the
+    differential tests keep theirs (oracle_env.make_tmp)."""
+    sys.path.insert(0, os.path.join(REPO, "regress", "diff"))
+    import oracle_env
+    try:
+        d = oracle_env.make_tmp("dkim-")
+    except oracle_env.Skip as e:
+        pytest.skip(str(e))
     os.chmod(d, 0o755)
     yield d
     shutil.rmtree(d, ignore_errors=True)
