@@ -52,6 +52,12 @@ CASES = {
                                       "RCPT TO:<joe>", "RSET",
                                       "MAIL FROM:<bob@example.com>",
                                       "QUIT"]),
+    # -odq with only remote recipients: each gets a stat=queued line
+    # (one local recipient and sendmail logs none)
+    "remote-only": ("127.0.0.1", EHLO + ["MAIL FROM:<alice@example.com>",
+                                         "RCPT TO:<x@far.example>",
+                                         "RCPT TO:<y@far2.example>",
+                                         "DATA"] + MSG + ["QUIT"]),
 }
 EXTRA_ADDRS = ["192.0.2.66/32", "10.1.0.5/32", "198.51.100.7/32"]
 NS_PRE = ""     # shell commands run first in the namespace (more mounts)
@@ -94,6 +100,8 @@ def log_lines(lines):
         if ln.startswith("starting daemon"):
             continue
         ln = QID.sub("QID", ln)
+        # LogLevel 10: the daemon's command line, binary path and all
+        ln = re.sub(r"^started as: \S+", "started as: sendmail", ln)
         ln = re.sub(r", (x?delay|size|msgid|pri)=[^,]*", "", ln)
         out.append(ln)
     # concurrent sessions (the driver's probe) log in no set order

@@ -58,6 +58,8 @@ long		 cf_time_value(const char *v, int unit);
 /* A time option in seconds (a bare number: seconds); def when it is
  * unset, does not parse or is not positive. */
 long		 cf_time_option(struct cf *, const char *name, long def);
+/* LogLevel (sendmail's default 9): how much goes to syslog. */
+long		 cf_log_level(struct cf *);
 const char	*cf_macro_value(struct cf *, const char *name);
 
 /* Modes. */

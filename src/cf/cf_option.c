@@ -201,6 +201,12 @@ cf_time_option(struct cf *cf, const char *name, long def)
 }
 
 long
+cf_log_level(struct cf *cf)
+{
+	return cf_opt_long(cf, "LogLevel", 9);
+}
+
+long
 cf_opt_long(struct cf *cf, const char *name, long dflt)
 {
 	const char *v = cf_opt(cf, name);

@@ -505,7 +505,7 @@ cmd_auth(struct session *s, char *arg)
  * "<>" otherwise.  0, or -1 after the syntax reply.
  */
 int
-smtpd_auth_mail_param(struct session *s, const char *v)
+smtpd_auth_mail_param(struct session *s, const char *v, const char *from)
 {
 	char *dec;
 	enum cf_verdict vd;
@@ -526,12 +526,18 @@ smtpd_auth_mail_param(struct session *s, const char *v)
 	if (!smtpd_auth_done(s))
 		return 0;
 	cf_macro_define(s->cf, "{auth_author}", v);
-	vd = cf_rscheck(s->cf, "trust_auth", v, NULL, NULL);
+	vd = cf_rscheck(s->cf, "trust_auth", v, NULL, from);
 	if (vd == CF_ACCEPT) {
 		free(s->msg.auth);
 		s->msg.auth = xstrdup(v);
-	} else	/* quietly, as sendmail 8.17 at LogLevel 10 */
+	} else {
+		/* sendmail says so from LogLevel 10, with no id */
+		if (s->loglevel > 9)
+			log_plain(LOG_NOTICE, "ruleset=trust_auth, arg1=%s, "
+			    "relay=%s, reject=%s", v, s->relay,
+			    buf_cstr(&s->err));
 		cf_macro_define(s->cf, "{auth_author}", NULL);
+	}
 	clear_cf_error(s);
 	return 0;
 }

@@ -122,7 +122,8 @@ bare_addr(const char *t)
 }
 
 static int
-mail_params(struct session *s, char *params, long *size_out)
+mail_params(struct session *s, char *params, const char *from,
+    long *size_out)
 {
 	struct smtp_param pv[MAXPARAMS];
 	size_t n, i;
@@ -198,7 +199,7 @@ mail_params(struct session *s, char *params, long *size_out)
 			free(s->msg.envid);
 			s->msg.envid = xstrdup(v);
 		} else if (str_casecmp(k, "AUTH") == 0) {
-			if (smtpd_auth_mail_param(s, v) == -1)
+			if (smtpd_auth_mail_param(s, v, from) == -1)
 				return -1;
 		} else if (str_casecmp(k, "BY") == 0) {
 			/* DELIVERBY: accepted, not yet kept */
@@ -330,7 +331,7 @@ cmd_mail(struct session *s, char *arg)
 	cf_resolved_free(&r);
 	s->msg.eflags = 0;
 	params = xstrdup(p + end);	/* the filters see them as given */
-	if (mail_params(s, p + end, &msize) == -1)
+	if (mail_params(s, p + end, text, &msize) == -1)
 		goto fail;
 	bare = bare_addr(text);
 	cf_macro_define(s->cf, "f", bare);

@@ -27,6 +27,7 @@
 #include "smtpd_daemon.h"
 #include "qrun/qrun.h"
 #include "cf/version.h"
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -359,6 +360,20 @@ queue_runner(struct smtpd_pool *pool)
 	_exit(0);
 }
 
+/* "started as: " and the command line, as sendmail's LogLevel 10 says. */
+static void
+log_started_as(char **argv)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	for (i = 0; argv[i] != NULL; i++)
+		(void)buf_printf(&b, "%s%s", i ? " " : "", argv[i]);
+	log_plain(LOG_INFO, "started as: %s", buf_cstr(&b));
+	buf_free(&b);
+}
+
 static void
 serve_forever(struct smtpd_pool *pool, char **argv)
 {
@@ -387,6 +402,8 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	}
 	stop_workers(pool);
 	stop_agents(pool, got_term);
+	if (got_term && cf_log_level(pool->cf) > 9)
+		log_msg(LOG_INFO, NULL, "stopping daemon, reason=signal");
 	if (got_hup) {
 		log_plain(LOG_INFO, "restarting %s due to signal", argv[0]);
 		for (i = 0; i < pool->nports; i++)
@@ -466,6 +483,8 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	(void)signal(SIGPIPE, SIG_IGN);
 	write_pidfile(ctx->cf, argv);
 	pool.master = getpid();
+	if (cf_log_level(ctx->cf) > 9)
+		log_started_as(argv);
 	if (ctx->queue_interval > 0)
 		log_plain(LOG_INFO, "starting daemon (%s): %squeueing@"
 		    "%02ld:%02ld:%02ld", MAILSYS_COMPAT_VERSION,

@@ -163,8 +163,34 @@ session_log_sender(struct session *s, const char *msgid)
 	s->sender_logged = 1;
 }
 
+/*
+ * Queue-only mode (-odq): sendmail logs each recipient "stat=queued"
+ * when no recipient has a local (aliasable, F=A) mailer; with one, the
+ * whole envelope waits for the queue run's alias expansion unlogged.
+ */
+static void
+log_queued(struct session *s, long pri)
+{
+	struct cf_mailer_info m;
+	size_t i;
+
+	for (i = 0; i < s->msg.rcpts.n; i++) {
+		const struct msg_rcpt *r = s->msg.rcpts.v[i];
+
+		if (cf_mailer_info(s->cf, r->mailer, &m) == -1 ||
+		    m.flags['A'])
+			return;
+	}
+	for (i = 0; i < s->msg.rcpts.n; i++) {
+		const struct msg_rcpt *r = s->msg.rcpts.v[i];
+
+		log_msg(LOG_INFO, s->id, "to=%s, delay=00:00:00, mailer=%s, "
+		    "pri=%ld, stat=queued", r->addr, r->mailer, pri);
+	}
+}
+
 static int
-commit(struct session *s, struct queue_tx *tx, struct err *err)
+commit(struct session *s, struct queue_tx *tx, long *pri, struct err *err)
 {
 	struct qf qf;
 	time_t now = time(NULL);
@@ -187,6 +213,7 @@ commit(struct session *s, struct queue_tx *tx, struct err *err)
 	s->msg.eflags |= QF_F_SPLIT;
 	cf_macros_persistent(s->cf, keep_macro, &s->msg);
 	msg_to_qf(&s->msg, s->cf, &qf);
+	*pri = qf.priority;
 	rc = queue_tx_commit(tx, &qf, err);
 	queue_qf_free(&qf);
 	return rc;
@@ -226,6 +253,7 @@ cmd_data(struct session *s)
 	enum cf_verdict v;
 	enum msg_collect_status st;
 	size_t path;
+	long pri = 0;
 	int rc;
 
 	if (!s->has_mail) {
@@ -318,7 +346,7 @@ cmd_data(struct session *s)
 		reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 		goto abort;
 	}
-	if (st == MSG_COLLECT_IOERR || commit(s, tx, &err) == -1) {
+	if (st == MSG_COLLECT_IOERR || commit(s, tx, &pri, &err) == -1) {
 		const char *reason = st == MSG_COLLECT_IOERR ? why : err.msg;
 		int e = errno;
 
@@ -334,6 +362,8 @@ cmd_data(struct session *s)
 		goto abort;
 	}
 	session_log_sender(s, msg_hdr_value(&s->msg, "Message-Id"));
+	if (s->ctx->delivery_mode == 'q' && s->loglevel > 8)
+		log_queued(s, pri);
 	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 	queue_tx_close(tx);
 	msg_collect_free(c);

@@ -120,7 +120,8 @@ int	smtpd_auth_done(struct session *);
 /* $r, RFC 3848's word: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
 const char *smtpd_auth_protocol(struct session *, int esmtp);
 void	cmd_auth(struct session *, char *arg);
-int	smtpd_auth_mail_param(struct session *, const char *value);
+int	smtpd_auth_mail_param(struct session *, const char *value,
+	    const char *from);
 /*
  * smtpd_milter.c: the mail filters.  The step hooks return 1 when the
  * filters refused the command (the reply is said), 0 to go on (a

@@ -194,6 +194,19 @@ log_session_end(struct session *s)
 		    dn ? dn : "MTA");
 }
 
+/* QUIT with recipients taken and no DATA: each is logged (LogLevel 10). */
+static void
+log_aborted(struct session *s)
+{
+	size_t i;
+
+	if (!s->has_mail || s->loglevel <= 9)
+		return;
+	for (i = 0; i < s->msg.rcpts.n; i++)
+		log_msg(LOG_INFO, s->id, "to=%s, stat=aborted by sender",
+		    ((const struct msg_rcpt *)s->msg.rcpts.v[i])->addr);
+}
+
 /* The end of a transaction. */
 void
 session_reset_tx(struct session *s)
@@ -470,6 +483,7 @@ dispatch(struct session *s, char *line, size_t len)
 		break;
 	case SMTP_QUIT:
 		log_session_end(s);
+		log_aborted(s);
 		reply(s, "221 2.0.0 %s closing connection", jname(s));
 		s->quit = 1;
 		break;
@@ -540,8 +554,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 		s.badrcpt_throttle = atol(v);
 	if ((v = cf_option_value(s.cf, "DelayLA")) != NULL)
 		s.delay_la = atol(v);
-	v = cf_option_value(s.cf, "LogLevel");
-	s.loglevel = v != NULL && *v != '\0' ? atol(v) : 9;
+	s.loglevel = cf_log_level(s.cf);
 	if (peer->addr != NULL && peer->name[0] == '[')
 		(void)snprintf(relay, sizeof(relay), "%s", peer->name);
 	else if (peer->addr != NULL)
@@ -562,6 +575,8 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	if (port_flag(&s, 's') && smtpd_tls_smtps(&s) == -1)
 		s.quit = s.ioerr = 1;
 
+	if (peer->addr != NULL && s.loglevel > 9)
+		log_msg(LOG_INFO, NULL, "connect from %s", relay);
 	if (peer->addr != NULL) {
 		enum cf_verdict v;
 
