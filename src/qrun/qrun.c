@@ -33,7 +33,7 @@ qrun_queue(struct cf *cf, const struct qrun_opts *opts)
 			(void)fprintf(opts->out, "Queue group %s unknown\n",
 			    group);
 		queue_dirs_free(&dirs);
-		return 64;	/* EX_USAGE */
+		return 0;	/* as sendmail: said, not an error */
 	}
 	for (i = 0; i < dirs.npaths; i++) {
 		if (g != QUEUE_GROUP_NONE && dirs.paths[i].group != g)
