@@ -11,6 +11,7 @@ dot rules of -oi, and the exit codes scripts test.
 
 import glob
 import os
+import re
 import pwd
 import shutil
 import subprocess
@@ -165,24 +166,24 @@ def test_restrictmailq_and_restrictqrun(msp):
         77, b"You do not have permission to process the queue\n"), p
 
 
-def test_queue_runner_daemon_sends_what_waits(msp):
-    """sendmail -q2s without -bd, as sm-client runs the MSP's queue: it
-    detaches, writes the PidFile, runs the queue at each interval (a
-    message queued after it started is sent on within a few seconds)
-    and stops on SIGTERM."""
+def queue_daemon_sends(msp, interval, q, edit=lambda text: text):
+    """Starts `sendmail -L sm-msp-queue -q<interval>` without -bd on the
+    MSP cf (edited by edit; its relay mailer pointed at a sink), queues a
+    message and waits until the daemon's run has sent it on from q."""
     from procs import stop_daemon
     from test_deliver import Sink
-    root, cf, q, nobody = msp
+    root, cf, _, nobody = msp
     sink = Sink()
     with open(cf) as f:
         text = f.read()
     with open(cf, "w") as f:        # the MTA the MSP relays to: the sink
-        f.write(text.replace("A=TCP $h", "A=TCP $h %d" % sink.port))
+        f.write(edit(text.replace("A=TCP $h", "A=TCP $h %d" % sink.port)))
     pidfile = os.path.join(root, "sm-client.pid")
     pid = None
     try:
         p = subprocess.run([SENDMAIL, "-C", cf, "-L", "sm-msp-queue",
-                            "-q2s"], capture_output=True, timeout=30)
+                            "-q" + interval], capture_output=True,
+                           timeout=30)
         assert p.returncode == 0, p.stderr
         for _ in range(250):
             if os.path.exists(pidfile):
@@ -193,12 +194,12 @@ def test_queue_runner_daemon_sends_what_waits(msp):
                     break
             time.sleep(0.02)
         assert pid, "no pid file"
-        assert lines[1].endswith("-q2s"), lines
+        assert lines[1].endswith("-q" + interval), lines
         os.kill(pid, 0)                     # still running: a daemon
         p = submit(cf, ["-oi", "joe@example.org"],
                    b"Subject: later\n\nqueued for the runner\n")
         assert p.returncode == 0, p.stderr
-        assert len(queued(q)) == 1
+        assert len(queued(q)) == 1, (glob.glob(root + "/*/*"), p.stdout)
         for _ in range(400):
             if sink.messages and not queued(q):
                 break
@@ -212,3 +213,27 @@ def test_queue_runner_daemon_sends_what_waits(msp):
         sink.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_queue_runner_daemon_sends_what_waits(msp):
+    """sendmail -q2s without -bd, as sm-client runs the MSP's queue: it
+    detaches, writes the PidFile, runs the queue at each interval (a
+    message queued after it started is sent on within a few seconds)
+    and stops on SIGTERM."""
+    queue_daemon_sends(msp, "2s", msp[2])
+
+
+def test_queue_group_runs_on_its_own_interval(msp):
+    """A queue group's I= beats the daemon's -q1h: the SMTP mailers'
+    Q=fast puts the message in the group's folder, whose runs come every
+    three seconds."""
+    root, _, _, nobody = msp
+    fast = os.path.join(root, "fastq")
+    os.makedirs(fast)
+    os.chown(fast, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(fast, 0o770)
+
+    def edit(text):
+        text = re.sub(r"(?m)^M(esmtp|relay),", r"M\1, Q=fast,", text)
+        return text + "Qfast, P=%s, I=3s\n" % fast
+    queue_daemon_sends(msp, "1h", fast, edit)

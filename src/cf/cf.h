@@ -160,6 +160,7 @@ struct cf_mailer_info {
 	long			 maxsize;	/* M= */
 	long			 maxrcpt;	/* r= */
 	const char		*execdir;	/* D= */
+	const char		*qgrp;		/* Q=, or NULL */
 	long			 uid, gid;	/* U=, -1 unset */
 };
 int		 cf_mailer_info(struct cf *, const char *name,
@@ -169,6 +170,8 @@ char		*cf_mailer_addr(struct cf *, const char *mailer, const char *addr,
 		    int sender, int header, int *tempfail);
 /* The cf's E line i ("NAME=value", or "NAME": from the environment). */
 const char	*cf_env_line(struct cf *, size_t i);
+/* The cf's Q lines without their 'Q' ("fast, P=/q/fast, R=2"). */
+const char *const *cf_qgroup_lines(struct cf *, size_t *n_out);
 /* The cf's X line i without its 'X' ("name, S=..."), or NULL. */
 const char	*cf_milter_line(struct cf *, size_t i);
 /* 1 and the value in out when name is an alias, 0 not, -1 tempfail. */

@@ -27,6 +27,7 @@ cf_mailer_info(struct cf *cf, const char *name, struct cf_mailer_info *out)
 	out->maxsize = m->maxsize;
 	out->maxrcpt = m->maxrcpt;
 	out->execdir = m->execdir;
+	out->qgrp = m->qgrp;
 	out->uid = m->uid;
 	out->gid = m->gid;
 	return 0;
@@ -73,4 +74,11 @@ const char *
 cf_milter_line(struct cf *cf, size_t i)
 {
 	return i < cf->milters.n ? cf->milters.v[i] : NULL;
+}
+
+const char *const *
+cf_qgroup_lines(struct cf *cf, size_t *n_out)
+{
+	*n_out = cf->qgroups.n;
+	return (const char *const *)cf->qgroups.v;
 }

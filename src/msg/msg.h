@@ -122,6 +122,40 @@ long	msg_priority(const struct msg *, struct cf *);
 /* The qf record (strings copied; queue_qf_free it). */
 void	msg_to_qf(const struct msg *, struct cf *, struct qf *);
 
+/* Queue groups (msg_qgroup.c). */
+/* The queue folders of a cf: QueueDirectory and its Q lines' groups. */
+int	msg_qdirs_open(struct cf *, struct queue_dirs *out, struct err *);
+/* The envelopes a message becomes: env[i] has the recipients
+ * order[first .. first+n-1] (indices into m->rcpts) and goes to group;
+ * env[0] keeps the message's id. */
+struct msg_env {
+	size_t	 group;
+	size_t	 first, n;
+};
+struct msg_split {
+	size_t		*order;
+	struct msg_env	*env;
+	size_t		 nenv;		/* at least 1 */
+};
+void	msg_split(const struct msg *, struct cf *, const struct queue_dirs *,
+	    struct msg_split *out);
+void	msg_split_free(struct msg_split *);
+/* Where one envelope was queued. */
+struct msg_queued {
+	size_t	 path;
+	char	 id[QUEUE_ID_MAX];
+};
+/*
+ * Commits m (its body in tx, begun in path txpath) as one qf per
+ * envelope of msg_split, new ids from g; the first keeps m->id, the
+ * tx's df moved into its group when txpath is not one of its folders.
+ * 0 with (*out, *nout) where each went (caller frees); -1 (err) with
+ * nothing of the message left but the tx, for queue_tx_abort.
+ */
+int	msg_commit(struct msg *, struct cf *, struct queue_tx *,
+	    size_t txpath, const struct queue_dirs *, struct queue_idgen *,
+	    struct msg_queued **out, size_t *nout, struct err *);
+
 /*
  * Collecting a message: feed every line (without its terminator; the
  * smtp_data callback signature), then msg_collect_end adds the headers

@@ -163,17 +163,40 @@ void	queue_id_new(struct queue_idgen *, long pid, char out[QUEUE_ID_MAX]);
 
 struct queue_path {
 	char		*name;		/* relative to the base: "." or "q1" */
+	char		*dir;		/* the whole folder: "/v/s/mqueue/q1" */
+	size_t		 group;		/* index in queue_dirs.groups */
 	unsigned	 subdirs;	/* QUEUE_SUB* */
 	int		 qfdir, dfdir;	/* open folders (queue_dirs_hold) */
+};
+
+/*
+ * A queue group (a cf's Q line; group 0 is "mqueue", the folders of
+ * QueueDirectory).  Its folders are paths first .. first+npaths-1.
+ */
+#define QUEUE_GROUP_NONE	((size_t)-1)
+
+struct queue_group {
+	char		*name;
+	char		*path;		/* P=, NULL: QueueDirectory */
+	int		 fork;		/* F=f: runners fork per group */
+	int		 nice;		/* N= */
+	long		 interval;	/* I= in seconds, 0: the -q one */
+	int		 runners;	/* R=, 0: MaxRunnersPerQueue */
+	long		 maxrcpt;	/* r=: recipients per envelope, 0 any */
+	long		 jobs;		/* J=: messages per run, 0 any */
+	size_t		 first, npaths;
 };
 
 struct queue_dirs {
 	char		*base;		/* QueueDirectory without wildcard,
 					   with a trailing slash */
-	char		*qdir;		/* the group's directory: base
+	char		*qdir;		/* the mqueue group's directory: base
 					   without the slash */
-	struct queue_path *paths;	/* in readdir order */
+	struct queue_path *paths;	/* group by group, each in readdir
+					   order */
 	size_t		 npaths;
+	struct queue_group *groups;	/* [0] is mqueue */
+	size_t		 ngroups;
 	int		 held;		/* the paths' folders are open */
 };
 
@@ -186,6 +209,33 @@ struct queue_dirs {
 int	queue_dirs_open(const char *queuedir, struct queue_dirs *out,
 	    struct err *);
 void	queue_dirs_free(struct queue_dirs *);
+/*
+ * Queue groups (queue_group.c).  queue_group_parse reads one Q line
+ * (without the 'Q': "fast, P=/var/spool/fast, R=2, I=5m"); -1 (err)
+ * without a name.  Unknown equates are left to the cf reader's
+ * complaints.
+ */
+int	queue_group_parse(const char *line, struct queue_group *out,
+	    struct err *);
+void	queue_group_free(struct queue_group *);
+/*
+ * Opens QueueDirectory as group "mqueue" and each Q line's group after
+ * it, in the order of the lines ("Qmqueue" sets the default group's
+ * equates and may move it with P=).  Groups without P= share
+ * QueueDirectory's folders.  -1 (err) as queue_dirs_open.
+ */
+int	queue_dirs_open_groups(const char *queuedir, const char *const *lines,
+	    size_t nlines, struct queue_dirs *out, struct err *);
+/* The group named name (case as sendmail: insensitive), or
+ * QUEUE_GROUP_NONE. */
+size_t	queue_group_find(const struct queue_dirs *, const char *name);
+/* The folder of group g a new message n goes to (taking turns). */
+size_t	queue_group_path(const struct queue_dirs *, size_t g, unsigned n);
+/* For queue_dir.c: group 0 with its defaults; the folders of one
+ * QueueDirectory-like spec added to group g. */
+void	queue_dirs_group_default(struct queue_dirs *);
+int	queue_dirs_add(struct queue_dirs *, size_t g, const char *spec,
+	    char **base_out, char **qdir_out, struct err *);
 /* Directory of path i as mailq names it ("/var/spool/mqueue/q1/df"). */
 void	queue_dirs_label(const struct queue_dirs *, size_t i, struct buf *);
 
@@ -211,6 +261,7 @@ struct queue_match {
 struct queue_list_opts {
 	enum queue_mode	 mode;
 	int		 verbose;		/* -v */
+	char		*group;			/* -qGname, or NULL */
 	struct queue_match *ids, *senders, *rcpts, *quarantines;
 	size_t		 nids, nsenders, nrcpts, nquarantines;
 	long		 max_run;		/* MaxQueueRunSize, 0 none */
@@ -221,7 +272,8 @@ struct queue_list_opts {
 	time_t		 now;
 };
 
-/* Adds one -q filter ("Rtext", "!Sx", "Ifoo", "Q", "Qreason", "L").
+/* Adds one -q filter ("Rtext", "!Sx", "Ifoo", "Q", "Qreason", "L",
+ * "Gname": one queue group).
  * Returns 0, or -1 if the argument is no filter (a queue interval). */
 int	queue_list_filter(struct queue_list_opts *, const char *arg);
 void	queue_list_opts_free(struct queue_list_opts *);
@@ -229,8 +281,8 @@ void	queue_list_opts_free(struct queue_list_opts *);
 int	queue_filter_wants(const struct queue_list_opts *, const char *id,
 	    const struct qf *);
 /*
- * Prints the listing of every directory as sendmail -bp does; returns
- * the number of requests.
+ * Prints the listing of every directory (of o->group's only, without
+ * the total) as sendmail -bp does; returns the number of requests.
  */
 long	queue_list(const struct queue_dirs *, const struct queue_list_opts *,
 	    FILE *out);
@@ -287,6 +339,22 @@ const char *queue_tx_id(const struct queue_tx *);
  * Note: fcntl locks go away when the process closes ANY fd of the qf.
  */
 int	queue_tx_commit(struct queue_tx *, const struct qf *, struct err *);
+/*
+ * Before the commit: moves the df into path i of d (the queue group
+ * its first envelope goes to), by rename or, across file systems, a
+ * copy.  -1 (err): the tx is as it was.
+ */
+int	queue_tx_move(struct queue_tx *, const struct queue_dirs *, size_t i,
+	    struct err *);
+/*
+ * Another envelope of the message in tx (a split by queue group):
+ * the body, written so far, gets a second name df<id> in path i (a
+ * hard link, a copy across file systems) and qf<id> is committed as
+ * queue_tx_commit does, then closed.  0; 1 when df<id> exists (take
+ * another id); -1 (err) with nothing of it left.  tx stays open.
+ */
+int	queue_tx_commit_as(struct queue_tx *, const struct queue_dirs *,
+	    size_t i, const char *id, const struct qf *, struct err *);
 /* The open, locked qf after a commit (-1 before); the df, open. */
 int	queue_tx_qf_fd(const struct queue_tx *);
 int	queue_tx_df_fd(const struct queue_tx *);

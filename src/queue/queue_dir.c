@@ -52,25 +52,52 @@ subdirs(const char *dir)
 	return got;
 }
 
+/* A folder of group g: name relative to the group's base, dir whole. */
 static void
-add_path(struct queue_dirs *d, const char *name, unsigned sub)
+add_path(struct queue_dirs *d, size_t g, const char *qdir, const char *name,
+    unsigned sub)
 {
+	struct queue_path *p;
+	struct buf b;
+
 	d->paths = xreallocarray(d->paths, d->npaths + 1, sizeof(*d->paths));
-	d->paths[d->npaths].name = xstrdup(name);
-	d->paths[d->npaths].subdirs = sub;
-	d->paths[d->npaths].qfdir = d->paths[d->npaths].dfdir = -1;
-	d->npaths++;
+	p = &d->paths[d->npaths++];
+	p->name = xstrdup(name);
+	buf_init(&b, 0);
+	(void)buf_adds(&b, qdir);
+	if (strcmp(name, ".") != 0) {
+		if (b.len == 0 || b.data[b.len - 1] != '/')
+			(void)buf_addc(&b, '/');
+		(void)buf_adds(&b, name);
+	}
+	p->dir = buf_steal(&b);
+	p->group = g;
+	p->subdirs = sub;
+	p->qfdir = p->dfdir = -1;
 }
 
 int
 queue_dirs_open(const char *queuedir, struct queue_dirs *d, struct err *err)
 {
-	size_t len = strlen(queuedir);
+	memset(d, 0, sizeof(*d));
+	queue_dirs_group_default(d);
+	if (queue_dirs_add(d, 0, queuedir, &d->base, &d->qdir, err) == -1) {
+		queue_dirs_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+int
+queue_dirs_add(struct queue_dirs *d, size_t g, const char *queuedir,
+    char **base_out, char **qdir_out, struct err *err)
+{
+	size_t len = strlen(queuedir), first = d->npaths;
 	const char *slash;
+	char *base = NULL, *qdir = NULL;
 	struct stat st;
 	struct buf b;
 
-	memset(d, 0, sizeof(*d));
 	if (len == 0)
 		return err_set(err, ERR_CONFIG, "QueueDirectory (Q) option "
 		    "must be set");
@@ -87,28 +114,24 @@ queue_dirs_open(const char *queuedir, struct queue_dirs *d, struct err *err)
 			return err_set(err, ERR_CONFIG, "QueueDirectory: can "
 			    "not wildcard relative path \"%s\"", queuedir);
 		}
-		d->base = xstrndup(queuedir, (size_t)(slash - queuedir) + 1);
+		base = xstrndup(queuedir, (size_t)(slash - queuedir) + 1);
 		prefix = slash + 1;
 		plen = len - 1 - (size_t)(prefix - queuedir);
 		/* the group is the base folder, its queues below it */
-		d->qdir = xstrndup(d->base, strlen(d->base) > 1 ?
-		    strlen(d->base) - 1 : 1);
-		if (stat(d->base, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		qdir = xstrndup(base, strlen(base) > 1 ?
+		    strlen(base) - 1 : 1);
+		if (stat(base, &st) == -1 || !S_ISDIR(st.st_mode)) {
 			int e = errno == 0 || S_ISDIR(st.st_mode) ? errno :
 			    ENOTDIR;
 
-			buf_free(&b);
 			err_set(err, ERR_CONFIG, "can not chdir(%s): %s",
-			    d->base, strerror(e ? e : ENOTDIR));
-			queue_dirs_free(d);
-			return -1;
+			    base, strerror(e ? e : ENOTDIR));
+			goto fail;
 		}
-		if ((dp = opendir(d->base)) == NULL) {
-			buf_free(&b);
+		if ((dp = opendir(base)) == NULL) {
 			err_set(err, ERR_CONFIG, "can not opendir(%s/.): %s",
-			    d->qdir, strerror(errno));
-			queue_dirs_free(d);
-			return -1;
+			    qdir, strerror(errno));
+			goto fail;
 		}
 		while ((de = readdir(dp)) != NULL) {
 			if (strcmp(de->d_name, ".") == 0 ||
@@ -116,43 +139,58 @@ queue_dirs_open(const char *queuedir, struct queue_dirs *d, struct err *err)
 			    strncmp(de->d_name, prefix, plen) != 0)
 				continue;
 			buf_reset(&b);
-			(void)buf_printf(&b, "%s%s", d->base, de->d_name);
+			(void)buf_printf(&b, "%s%s", base, de->d_name);
 			if (!is_dir(buf_cstr(&b)))
 				continue;
-			add_path(d, de->d_name, subdirs(buf_cstr(&b)));
+			add_path(d, g, qdir, de->d_name,
+			    subdirs(buf_cstr(&b)));
 		}
 		(void)closedir(dp);
-		if (d->npaths == 0) {
+		if (d->npaths == first) {
 			buf_reset(&b);
 			(void)buf_add(&b, queuedir, len - 1);
 			err_set(err, ERR_CONFIG, "can not opendir(%s): %s",
 			    buf_cstr(&b), strerror(ENOENT));
-			buf_free(&b);
-			queue_dirs_free(d);
-			return -1;
+			goto fail;
 		}
-		buf_free(&b);
-		return 0;
+		goto done;
 	}
 	if (queuedir[len - 1] == '/')
-		d->base = xstrdup(queuedir);
+		base = xstrdup(queuedir);
 	else {
 		(void)buf_printf(&b, "%s/", queuedir);
-		d->base = buf_steal(&b);
+		base = buf_steal(&b);
 	}
-	d->qdir = xstrdup(queuedir);
-	buf_free(&b);
+	qdir = xstrdup(queuedir);
 	/* the effective ids: a user's set-group-id sendmail enters the
 	 * client queue through its group, which access() would not count */
-	if (stat(d->base, &st) == -1 ||
-	    faccessat(AT_FDCWD, d->base, X_OK, AT_EACCESS) == -1) {
-		err_set(err, ERR_CONFIG, "can not chdir(%s): %s", d->base,
+	if (stat(base, &st) == -1 ||
+	    faccessat(AT_FDCWD, base, X_OK, AT_EACCESS) == -1) {
+		err_set(err, ERR_CONFIG, "can not chdir(%s): %s", base,
 		    strerror(errno));
-		queue_dirs_free(d);
-		return -1;
+		goto fail;
 	}
-	add_path(d, ".", subdirs(d->qdir));
+	add_path(d, g, qdir, ".", subdirs(qdir));
+done:
+	buf_free(&b);
+	d->groups[g].first = first;
+	d->groups[g].npaths = d->npaths - first;
+	if (base_out != NULL) {
+		free(*base_out);
+		*base_out = base;
+	} else
+		free(base);
+	if (qdir_out != NULL) {
+		free(*qdir_out);
+		*qdir_out = qdir;
+	} else
+		free(qdir);
 	return 0;
+fail:
+	buf_free(&b);
+	free(base);
+	free(qdir);
+	return -1;
 }
 
 void
@@ -171,7 +209,11 @@ queue_dirs_free(struct queue_dirs *d)
 			(void)close(p->qfdir);
 		}
 		free(p->name);
+		free(p->dir);
 	}
+	for (i = 0; i < d->ngroups; i++)
+		queue_group_free(&d->groups[i]);
+	free(d->groups);
 	free(d->paths);
 	free(d->base);
 	free(d->qdir);
@@ -183,9 +225,7 @@ queue_dirs_label(const struct queue_dirs *d, size_t i, struct buf *out)
 {
 	const struct queue_path *p = &d->paths[i];
 
-	(void)buf_adds(out, d->qdir);
-	if (strcmp(p->name, ".") != 0)
-		(void)buf_printf(out, "/%s", p->name);
+	(void)buf_adds(out, p->dir);
 	if (p->subdirs & QUEUE_SUBDF)
 		(void)buf_adds(out, "/df");
 }

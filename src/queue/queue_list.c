@@ -67,6 +67,12 @@ queue_list_filter(struct queue_list_opts *o, const char *arg)
 	case 'L':
 		o->mode = QUEUE_MODE_LOST;
 		return 0;
+	case 'G':
+		if (negate)
+			return -1;
+		free(o->group);
+		o->group = xstrdup(arg + 1);
+		return 0;
 	default:
 		return -1;
 	}
@@ -90,6 +96,7 @@ queue_list_opts_free(struct queue_list_opts *o)
 		free(o->rcpts[i].text);
 	for (i = 0; i < o->nquarantines; i++)
 		free(o->quarantines[i].text);
+	free(o->group);
 	free(o->ids);
 	free(o->senders);
 	free(o->rcpts);
@@ -183,9 +190,7 @@ dir_path(const struct queue_dirs *d, size_t i, unsigned sub,
 {
 	const struct queue_path *p = &d->paths[i];
 
-	(void)buf_adds(out, d->qdir);
-	if (strcmp(p->name, ".") != 0)
-		(void)buf_printf(out, "/%s", p->name);
+	(void)buf_adds(out, p->dir);
 	if (p->subdirs & sub)
 		(void)buf_printf(out, "/%s", subname);
 }
@@ -555,8 +560,19 @@ queue_list(const struct queue_dirs *d, const struct queue_list_opts *o,
     FILE *out)
 {
 	long total = 0;
-	size_t i;
+	size_t i, g;
 
+	if (o->group != NULL) {
+		/* -qGname: that group's folders, without the total */
+		if ((g = queue_group_find(d, o->group)) == QUEUE_GROUP_NONE) {
+			(void)fprintf(out, "Queue group %s unknown\n",
+			    o->group);
+			return 0;
+		}
+		for (i = 0; i < d->groups[g].npaths; i++)
+			total += list_one(d, d->groups[g].first + i, o, out);
+		return total;
+	}
 	for (i = 0; i < d->npaths; i++)
 		total += list_one(d, i, o, out);
 	(void)fprintf(out, "\t\tTotal requests: %ld\n", total);

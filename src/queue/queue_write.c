@@ -68,12 +68,7 @@ queue_dirs_path(const struct queue_dirs *d, size_t i, int kind,
 	unsigned bit = kind == 'q' ? QUEUE_SUBQF : kind == 'd' ? QUEUE_SUBDF :
 	    QUEUE_SUBXF;
 
-	(void)buf_adds(out, d->qdir);
-	if (strcmp(p->name, ".") != 0) {
-		if (out->len == 0 || out->data[out->len - 1] != '/')
-			(void)buf_addc(out, '/');
-		(void)buf_adds(out, p->name);
-	}
+	(void)buf_adds(out, p->dir);
 	if (p->subdirs & bit) {
 		(void)buf_addc(out, '/');
 		(void)buf_addc(out, kind);
@@ -496,6 +491,173 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 	}
 	tx->committed = 1;
 	return 0;
+}
+
+/* A copy of the body in srcfd as a new file name in dirfd (O_EXCL:
+ * -1 with EEXIST when it is there); the new fd, or -1 (errno). */
+static int
+copy_body(int srcfd, int dirfd, const char *name, int mode)
+{
+	char buf[16384];
+	off_t off = 0;
+	ssize_t r;
+	int fd, e;
+
+	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	for (;;) {
+		struct iovec iov;
+
+		r = pread(srcfd, buf, sizeof(buf), off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		iov.iov_base = buf;
+		iov.iov_len = (size_t)r;
+		if (write_iov(fd, &iov, 1) == -1) {
+			r = -1;
+			break;
+		}
+		off += r;
+	}
+	if (r == -1) {
+		e = errno;
+		(void)close(fd);
+		(void)unlinkat(dirfd, name, 0);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The folders of path i: held ones, or opened (*own set). */
+static int
+path_dirs(const struct queue_dirs *d, size_t i, int *qf_out, int *df_out,
+    int *own, struct err *err)
+{
+	*own = 0;
+	if (i >= d->npaths)
+		return err_set(err, ERR_SOFTWARE, "bad queue path");
+	if (d->held) {
+		*qf_out = d->paths[i].qfdir;
+		*df_out = d->paths[i].dfdir;
+		return 0;
+	}
+	if (open_dirs(d, i, qf_out, df_out, err) == -1)
+		return -1;
+	*own = 1;
+	return 0;
+}
+
+static void
+close_dirs(int qfdir, int dfdir, int own)
+{
+	if (!own)
+		return;
+	if (qfdir != dfdir)
+		(void)close(qfdir);
+	(void)close(dfdir);
+}
+
+static int
+same_dir(int a, int b)
+{
+	struct stat sa, sb;
+
+	return a == b || (fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+int
+queue_tx_move(struct queue_tx *tx, const struct queue_dirs *d, size_t i,
+    struct err *err)
+{
+	int qfdir, dfdir, own, fd;
+
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_move after "
+		    "commit");
+	if (path_dirs(d, i, &qfdir, &dfdir, &own, err) == -1)
+		return -1;
+	if (same_dir(dfdir, tx->dfdir) && same_dir(qfdir, tx->qfdir)) {
+		close_dirs(qfdir, dfdir, own);
+		return 0;
+	}
+	if (queue_tx_flush(tx, err) == -1)
+		goto fail;
+	if (renameat(tx->dfdir, fname(tx, 'd'), dfdir, fname(tx, 'd')) == 0)
+		;
+	else if (errno != EXDEV) {
+		tx_fail(tx, 'd', "cannot move", err);
+		goto fail;
+	} else {
+		/* another file system: a copy, then the old one goes */
+		if ((fd = copy_body(tx->dffd, dfdir, fname(tx, 'd'),
+		    tx->mode)) == -1) {
+			tx_fail(tx, 'd', "cannot copy", err);
+			goto fail;
+		}
+		(void)unlinkat(tx->dfdir, fname(tx, 'd'), 0);
+		(void)close(tx->dffd);
+		tx->dffd = fd;
+	}
+	close_dirs(tx->qfdir, tx->dfdir, tx->owndirs);
+	tx->qfdir = qfdir;
+	tx->dfdir = dfdir;
+	tx->owndirs = own;
+	return 0;
+fail:
+	close_dirs(qfdir, dfdir, own);
+	return -1;
+}
+
+int
+queue_tx_commit_as(struct queue_tx *tx, const struct queue_dirs *d,
+    size_t i, const char *id, const struct qf *qf, struct err *err)
+{
+	struct queue_tx *t;
+	size_t idlen = strlen(id);
+	int rc;
+
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_commit_as after "
+		    "commit");
+	if (idlen == 0 || idlen >= QUEUE_ID_MAX || strchr(id, '/') != NULL)
+		return err_set(err, ERR_SOFTWARE, "bad queue id");
+	if (queue_tx_flush(tx, err) == -1)
+		return -1;
+	t = xcalloc(1, sizeof(*t));
+	t->dffd = t->qffd = -1;
+	t->mode = tx->mode;
+	t->name[1] = 'f';
+	memcpy(t->name + 2, id, idlen + 1);
+	if (path_dirs(d, i, &t->qfdir, &t->dfdir, &t->owndirs, err) == -1) {
+		free(t);
+		return -1;
+	}
+	/* the same body under a second name; a copy across file systems */
+	if (linkat(tx->dfdir, fname(tx, 'd'), t->dfdir, fname(t, 'd'),
+	    0) == 0)
+		t->dffd = openat(t->dfdir, fname(t, 'd'), O_RDWR | O_CLOEXEC);
+	else if (errno != EEXIST)
+		t->dffd = copy_body(tx->dffd, t->dfdir, fname(t, 'd'),
+		    t->mode);
+	if (t->dffd == -1) {
+		rc = errno == EEXIST ? 1 : tx_fail(t, 'd', "cannot create",
+		    err);
+		if (rc == -1)
+			(void)unlinkat(t->dfdir, fname(t, 'd'), 0);
+		queue_tx_close(t);
+		return rc;
+	}
+	t->size = tx->size;
+	t->eightbit = tx->eightbit;
+	buf_init(&t->qf, TX_QF_MAX);
+	rc = queue_tx_commit(t, qf, err);
+	queue_tx_close(t);
+	return rc;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msg/msg.h"
 #include "cf/cf.h"
 #include "cf/version.h"
 #include "queue/queue.h"
@@ -427,7 +428,7 @@ print_queue(struct cf *cf, const struct opts *o)
 	lo.queue_factor = cf_long(cf, "QueueFactor", 600000);
 	lo.load = getloadavg(la, 1) == 1 ? (int)(la[0] + 0.5) : 0;
 	lo.now = time(NULL);
-	if (queue_dirs_open(q, &dirs, &err) == -1) {
+	if (msg_qdirs_open(cf, &dirs, &err) == -1) {
 		(void)printf("%s\n", err.msg);
 		queue_list_opts_free(&lo);
 		return EX_CONFIG;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msg/msg.h"
 #include "modes.h"
 #include "qrun/qrun.h"
 #include "smtpd/smtpd.h"
@@ -53,7 +54,7 @@ smtp_ctx_init(struct cf *cf, struct smtpd_ctx *ctx, struct queue_dirs *qd,
 		(void)cf_check_queue(cf);
 		return -1;
 	}
-	if (queue_dirs_open(q, qd, &err) == -1 ||
+	if (msg_qdirs_open(cf, qd, &err) == -1 ||
 	    queue_dirs_hold(qd, &err) == -1) {
 		(void)printf("451 4.0.0 %s\n", err.msg);
 		return -1;

@@ -354,7 +354,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	struct msg_collect *c;
 	struct queue_tx *tx = NULL;
 	struct passwd *pw = getpwuid(getuid());
-	struct qf qf;
+	struct msg_queued *queued = NULL;
+	size_t nqueued = 0, k;
 	struct err err;
 	struct buf tmp;
 	const char *why = NULL, *ign = cf_option_value(cf, "IgnoreDots");
@@ -464,9 +465,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	if (so->metoo_given)
 		msg_macro(&sb.msg, "MeToo", qrun_opt_true(cf_option_value(cf,
 		    "MeToo"), 1) ? "True" : "False");
-	msg_to_qf(&sb.msg, cf, &qf);
-	rc = queue_tx_commit(tx, &qf, &err);
-	queue_qf_free(&qf);
+	rc = msg_commit(&sb.msg, cf, tx, 0, &qd, &g, &queued, &nqueued,
+	    &err);
 	if (rc == -1) {
 		(void)printf("queueup: cannot write queue file qf%s: %s\n",
 		    sb.msg.id, err.msg);
@@ -485,10 +485,14 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 
 		memset(&qo, 0, sizeof(qo));
 		cf_set_errfn(cf, NULL, NULL);
-		(void)qrun_message(cf, &qd, 0, sb.msg.id, &qo);
+		for (k = 0; k < nqueued; k++)
+			(void)qrun_message(cf, &qd, queued[k].path,
+			    queued[k].id, &qo);
 	} else if (ctx.delivery_mode == 'b')
-		smtpd_deliver_now(&ctx, 0, sb.msg.id);
+		for (k = 0; k < nqueued; k++)
+			smtpd_deliver_now(&ctx, queued[k].path, queued[k].id);
 out:
+	free(queued);
 	cf_set_errfn(cf, NULL, NULL);
 	(void)fflush(stdout);
 	msg_free(&sb.msg);

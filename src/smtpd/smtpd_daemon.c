@@ -176,8 +176,8 @@ choose_user(struct smtpd_pool *pool)
  * signals stay blocked across the fork until the child has the
  * defaults back.
  */
-static pid_t
-fork_child(void)
+pid_t
+smtpd_fork_child(void)
 {
 	sigset_t block, old;
 	pid_t pid;
@@ -208,7 +208,7 @@ spawn_agents(struct smtpd_pool *pool)
 		if (pool->agent_pids[i] != 0)
 			continue;
 		pool->agent_slots[i] = SLOT_BUSY;	/* until it waits */
-		pid = fork_child();
+		pid = smtpd_fork_child();
 		if (pid == 0)
 			smtpd_agent(pool, i);
 		if (pid == -1) {
@@ -258,7 +258,7 @@ spawn(struct smtpd_pool *pool, size_t slot)
 	pid_t pid;
 
 	pool->slots[slot] = SLOT_IDLE;
-	pid = fork_child();
+	pid = smtpd_fork_child();
 	if (pid == 0)
 		smtpd_worker(pool, slot);
 	if (pid == -1) {
@@ -304,6 +304,7 @@ reap(struct smtpd_pool *pool)
 				pool->agent_pids[i] = 0;
 				pool->agent_slots[i] = SLOT_FREE;
 			}
+		smtpd_qsched_reaped(pool, pid);
 	}
 }
 
@@ -338,28 +339,6 @@ stop_agents(struct smtpd_pool *pool, int now)
 			(void)kill(pool->agent_pids[i], SIGTERM);
 }
 
-/* -q1h: a child runs the queue once; the master goes on. */
-static void
-queue_runner(struct smtpd_pool *pool)
-{
-	struct qrun_opts qo;
-	pid_t pid = fork_child();
-
-	if (pid != 0)
-		return;		/* reaped with the workers (not in a slot) */
-	(void)signal(SIGTERM, SIG_DFL);
-	(void)signal(SIGHUP, SIG_DFL);
-	(void)signal(SIGCHLD, SIG_DFL);
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (pool->agent_fds[0] != -1) {
-		(void)close(pool->agent_fds[0]);
-		(void)close(pool->agent_fds[1]);
-	}
-	memset(&qo, 0, sizeof(qo));
-	(void)qrun_queue(pool->cf, &qo);
-	_exit(0);
-}
-
 /* "started as: " and the command line, as sendmail's LogLevel 10 says. */
 static void
 log_started_as(char **argv)
@@ -379,7 +358,6 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 {
 	struct pollfd pfd;
 	unsigned char drain[256];
-	time_t next_run = 0;
 	size_t i;
 
 	start_agents(pool);
@@ -388,10 +366,7 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	pfd.fd = pool->notify[0];
 	pfd.events = POLLIN;
 	while (!got_term && !got_hup) {
-		if (pool->ctx->queue_interval > 0 && time(NULL) >= next_run) {
-			queue_runner(pool);
-			next_run = time(NULL) + pool->ctx->queue_interval;
-		}
+		smtpd_qsched_tick(pool);	/* -q1h: each group's runs */
 		if (poll(&pfd, 1, 1000) > 0)
 			while (read(pool->notify[0], drain, sizeof(drain)) > 0)
 				;

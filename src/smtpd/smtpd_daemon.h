@@ -63,7 +63,18 @@ struct smtpd_pool {
 	volatile unsigned char	*agent_slots;	/* shared */
 	pid_t			*agent_pids;
 	size_t			 nagents;
+	/* queue runs per queue group (smtpd_qsched.c) */
+	struct smtpd_qsched	*qsched;
+	size_t			 nqsched;
 };
+
+/* fork with the daemon's signals blocked until the child has the
+ * default handlers (smtpd_daemon.c). */
+pid_t	smtpd_fork_child(void);
+/* Starts the queue runs that are due (once a second); forgets a
+ * runner the master has reaped. */
+void	smtpd_qsched_tick(struct smtpd_pool *);
+void	smtpd_qsched_reaped(struct smtpd_pool *, pid_t);
 
 /* Runs a worker in slot i until it has served its share; never returns. */
 void	smtpd_worker(struct smtpd_pool *, size_t slot) __attribute__((noreturn));

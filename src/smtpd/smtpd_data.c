@@ -169,9 +169,10 @@ session_log_sender(struct session *s, const char *msgid)
  * whole envelope waits for the queue run's alias expansion unlogged.
  */
 static void
-log_queued(struct session *s, long pri)
+log_queued(struct session *s)
 {
 	struct cf_mailer_info m;
+	long pri = msg_priority(&s->msg, s->cf);
 	size_t i;
 
 	for (i = 0; i < s->msg.rcpts.n; i++) {
@@ -189,12 +190,13 @@ log_queued(struct session *s, long pri)
 	}
 }
 
+/* The message into the queue, one qf per queue group it goes to
+ * (where each went: *q_out, *nq_out). */
 static int
-commit(struct session *s, struct queue_tx *tx, long *pri, struct err *err)
+commit(struct session *s, struct queue_tx *tx, size_t path,
+    struct msg_queued **q_out, size_t *nq_out, struct err *err)
 {
-	struct qf qf;
 	time_t now = time(NULL);
-	int rc;
 
 	s->msg.ctime = now;
 	memcpy(s->msg.id, s->id, sizeof(s->id));
@@ -212,11 +214,8 @@ commit(struct session *s, struct queue_tx *tx, long *pri, struct err *err)
 		s->msg.eflags |= QF_F_NOBODY;
 	s->msg.eflags |= QF_F_SPLIT;
 	cf_macros_persistent(s->cf, keep_macro, &s->msg);
-	msg_to_qf(&s->msg, s->cf, &qf);
-	*pri = qf.priority;
-	rc = queue_tx_commit(tx, &qf, err);
-	queue_qf_free(&qf);
-	return rc;
+	return msg_commit(&s->msg, s->cf, tx, path, s->ctx->qdirs,
+	    s->ctx->idgen, q_out, nq_out, err);
 }
 
 /* RejectNUL, read as sendmail's atobool(): empty, t... or y... is true. */
@@ -252,8 +251,8 @@ cmd_data(struct session *s)
 	char sizebuf[32];
 	enum cf_verdict v;
 	enum msg_collect_status st;
-	size_t path;
-	long pri = 0;
+	struct msg_queued *queued = NULL;
+	size_t path, nqueued = 0, i;
 	int rc;
 
 	if (!s->has_mail) {
@@ -277,9 +276,9 @@ cmd_data(struct session *s)
 	if (smtpd_milter_data(s))
 		return;
 	err_clear(&err);
-	/* several queue folders (QueueDirectory=.../q*): take turns */
-	path = s->ctx->qdirs->npaths > 1 ? (size_t)(s->ctx->idgen->count %
-	    s->ctx->qdirs->npaths) : 0;
+	/* several queue folders (QueueDirectory=.../q*): take turns; the
+	 * df moves when the recipients choose another queue group */
+	path = queue_group_path(s->ctx->qdirs, 0, s->ctx->idgen->count);
 	rc = queue_tx_begin(&tx, s->ctx->qdirs, path, s->id, s->ctx->file_mode,
 	    &err);
 	while (rc == 1) {
@@ -346,7 +345,8 @@ cmd_data(struct session *s)
 		reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 		goto abort;
 	}
-	if (st == MSG_COLLECT_IOERR || commit(s, tx, &pri, &err) == -1) {
+	if (st == MSG_COLLECT_IOERR || commit(s, tx, path, &queued, &nqueued,
+	    &err) == -1) {
 		const char *reason = st == MSG_COLLECT_IOERR ? why : err.msg;
 		int e = errno;
 
@@ -363,15 +363,18 @@ cmd_data(struct session *s)
 	}
 	session_log_sender(s, msg_hdr_value(&s->msg, "Message-Id"));
 	if (s->ctx->delivery_mode == 'q' && s->loglevel > 8)
-		log_queued(s, pri);
+		log_queued(s);
 	reply(s, "250 2.0.0 %s Message accepted for delivery", s->id);
 	queue_tx_close(tx);
 	msg_collect_free(c);
 	if ((s->ctx->delivery_mode == 'b' || s->ctx->delivery_mode == 'i') &&
 	    s->msg.quarantine == NULL) {
 		(void)session_flush(s);
-		smtpd_deliver_now(s->ctx, path, s->id);
+		for (i = 0; i < nqueued; i++)
+			smtpd_deliver_now(s->ctx, queued[i].path,
+			    queued[i].id);
 	}
+	free(queued);
 	session_reset_tx(s);
 	return;
 abort:
