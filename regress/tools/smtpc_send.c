@@ -252,6 +252,9 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* -8 alone: the BODY= a caller would send with such a message */
+	if (p.body_8bit && p.body_type == NULL)
+		p.body_type = "8BITMIME";
 	if (argc < 2)
 		usage();
 	str_split(argv[0], ",", &hosts);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "cf/cf.h"
+#include "deliver/mime8to7.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "queue/queue.h"
@@ -121,6 +122,33 @@ struct dlv_ids {
 int	dlv_run_as(struct cf *, const struct cf_mailer_info *,
 	    const struct dlv_rcpt *, struct dlv_ids *);
 void	dlv_ids_free(struct dlv_ids *);
+
+/*
+ * 8-bit mail for the SMTP client (deliver_8to7.c): sets p's body_type
+ * (BODY=), body_8bit and, when the message is to be converted for a
+ * peer without 8BITMIME, msg7_read over msg (the message as the mailer
+ * renders it, without F=E's escapes), which must outlive the delivery.
+ */
+struct smtpc_params;
+struct dlv_8to7;
+struct dlv_8to7_out {			/* one way of sending it, made once */
+	struct dlv_8to7		*s;
+	unsigned		 flags;	/* MIME87_F_WALK ... */
+	struct buf		 data;
+	size_t			 off;
+	int			 done;
+};
+struct dlv_8to7 {
+	struct mime87_decision	 d;
+	struct mime87_opts	 o;
+	const struct buf	*src;
+	struct dlv_8to7_out	 walk;	/* as it is, multiparts walked */
+	struct dlv_8to7_out	 conv;	/* converted to 7 bits */
+};
+void	dlv_8to7_setup(struct dlv_8to7 *, const struct dlv_msg *,
+	    const struct cf_mailer_info *, const struct buf *msg,
+	    struct smtpc_params *);
+void	dlv_8to7_free(struct dlv_8to7 *);
 
 /* sendmail's words for a mailer's exit status ("User unknown" ...). */
 const char *dlv_exit_text(int status);

@@ -278,6 +278,8 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	struct smtpc_tls tls;
 	struct smtpc_auth auth;
 	struct smtpc_result res;
+	struct dlv_8to7 s87;
+	struct buf raw;
 	struct smtpc_rcpt *sr = xcalloc(n + 1, sizeof(*sr));
 	struct buf msg;
 	struct reader rd;
@@ -291,6 +293,8 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	int rc;
 
 	*relay = NULL;
+	memset(&s87, 0, sizeof(s87));
+	buf_init(&raw, 0);
 	buf_init(&msg, 0);
 	buf_init(&why, 0);
 	buf_init(&rl, 0);
@@ -339,14 +343,25 @@ dlv_smtp(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	p.rcpts = sr;
 	p.nrcpts = n;
 	p.msg_size = msg.len;
-	p.body_type = dm->qf->bodytype;
-	p.envid = dm->qf->envid;
-	p.ret = (dm->qf->flags & QF_F_RETPARAM) ? ((dm->qf->flags &
-	    QF_F_NOBODY) ? SMTPC_RET_HDRS : SMTPC_RET_FULL) : SMTPC_RET_NONE;
 	rd.b = &msg;
 	rd.off = 0;
 	p.msg_read = read_buf;
 	p.msg_arg = &rd;
+	dlv_8to7_setup(&s87, dm, m, &msg, &p);
+	if (m->flags['E'] && (p.msg7_read != NULL || p.msg_read != read_buf)) {
+		/* the conversion escapes "From " itself (=20 in QP) */
+		flags['E'] = 0;
+		err_clear(&err);
+		if (dlv_write_message_cb(dm, &mm, sender, to_buf, &raw,
+		    &err) == -1) {
+			set_all(r, n, EX_TEMPFAIL, "4.3.0", err.msg);
+			goto out;
+		}
+		s87.src = &raw;
+	}
+	p.envid = dm->qf->envid;
+	p.ret = (dm->qf->flags & QF_F_RETPARAM) ? ((dm->qf->flags &
+	    QF_F_NOBODY) ? SMTPC_RET_HDRS : SMTPC_RET_FULL) : SMTPC_RET_NONE;
 	p.qid = dm->id;
 	p.host_done = dlv_hoststat;
 	p.host_done_arg = dm->cf;
@@ -391,6 +406,8 @@ out:
 	buf_free(&why);
 	buf_free(&rl);
 	buf_free(&msg);
+	buf_free(&raw);
+	dlv_8to7_free(&s87);
 	free(sr);
 	free(bare);
 }

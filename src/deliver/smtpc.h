@@ -106,9 +106,10 @@ struct smtpc_params {
 
 	/* MAIL parameters, each sent only if EHLO offered its extension */
 	unsigned long long	  msg_size;	/* SIZE=; 0: not sent */
-	const char		 *body_type;	/* BODY= received ("7BIT",
+	const char		 *body_type;	/* BODY= to send ("7BIT",
 						   "8BITMIME") or NULL */
-	int			  body_8bit;	/* 8-bit bytes in the message */
+	int			  body_8bit;	/* 8-bit bytes a peer without
+						   8BITMIME may not get */
 	const char		 *envid;	/* ENVID=, xtext, or NULL */
 	int			  ret;		/* SMTPC_RET_* */
 
@@ -122,6 +123,11 @@ struct smtpc_params {
 	ssize_t			(*msg_read)(void *arg, char *buf, size_t n);
 	void			 *msg_arg;
 	int			  msg_fd;
+	/* The message converted to 7 bits (mime8to7.h), read instead of
+	 * msg_read where body_8bit meets a peer without 8BITMIME; NULL:
+	 * such a peer is refused (SMTPC_R_NEED_8TO7). */
+	ssize_t			(*msg7_read)(void *arg, char *buf, size_t n);
+	void			 *msg7_arg;
 	size_t			  line_limit;	/* mailer L=; 0: none (lines
 						   over 1 MiB are still cut) */
 
@@ -142,8 +148,8 @@ struct smtpc_params {
 
 /* result flags */
 #define SMTPC_R_NEED_8TO7	0x01	/* 8-bit body, peer without 8BITMIME,
-					   SMTPC_F_8BIT_OK unset: nothing was
-					   sent; convert and call again */
+					   SMTPC_F_8BIT_OK unset, no msg7_read:
+					   nothing was sent */
 #define SMTPC_R_TOO_BIG		0x02	/* msg_size over the peer's SIZE */
 #define SMTPC_R_REUSED		0x04	/* went over a cached connection */
 #define SMTPC_R_CONNECTED	0x08	/* some host greeted us */

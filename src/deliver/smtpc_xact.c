@@ -1,6 +1,7 @@
 /*
  * smtpc_xact.c -- one mail transaction over an open connection: the
- * 8BITMIME and SIZE checks before anything is sent, MAIL with the
+ * 8BITMIME and SIZE checks before anything is sent (an 8-bit message
+ * to a peer without 8BITMIME goes converted, if the caller can, or not), MAIL with the
  * parameters the peer offered, the RCPTs (in one write with MAIL under
  * PIPELINING, replies read in order), DATA only when a recipient was
  * accepted, the message, and the final reply, mapped to sysexits, DSN
@@ -28,6 +29,7 @@ struct xact {
 	struct buf			 out;
 	int				*rcode;	/* RCPT reply codes */
 	char				*ok;	/* RCPT accepted */
+	int				 seven;	/* send msg7_read's */
 };
 
 /* A read or write failed (or a reply was malformed): the connection is
@@ -104,12 +106,8 @@ mail_cmd(struct xact *x)
 	(void)buf_printf(&b, "MAIL From:<%s>", p->sender);
 	if ((ext->flags & SMTPC_EXT_SIZE) && p->msg_size > 0)
 		(void)buf_printf(&b, " SIZE=%llu", p->msg_size);
-	if (ext->flags & SMTPC_EXT_8BITMIME) {
-		if (p->body_type != NULL)
-			(void)buf_printf(&b, " BODY=%s", p->body_type);
-		else if (p->body_8bit)
-			(void)buf_adds(&b, " BODY=8BITMIME");
-	}
+	if ((ext->flags & SMTPC_EXT_8BITMIME) && p->body_type != NULL)
+		(void)buf_printf(&b, " BODY=%s", p->body_type);
 	if (ext->flags & SMTPC_EXT_DSN) {
 		if (p->envid != NULL)
 			(void)buf_printf(&b, " ENVID=%s", p->envid);
@@ -233,7 +231,9 @@ send_body(struct xact *x, enum smtpc_ioerr *e, int *rerr)
 	smtpc_body_init(&b, p->line_limit);
 	buf_reset(&x->out);
 	for (;;) {
-		if (p->msg_read != NULL)
+		if (x->seven)
+			n = p->msg7_read(p->msg7_arg, chunk, CHUNK);
+		else if (p->msg_read != NULL)
 			n = p->msg_read(p->msg_arg, chunk, CHUNK);
 		else
 			n = read(p->msg_fd, chunk, CHUNK);
@@ -369,7 +369,12 @@ precheck(struct xact *x)
 	struct buf m;
 
 	x->res->maxsize = ext->maxsize;
+	x->seven = 0;
 	if (p->body_8bit && !(ext->flags & SMTPC_EXT_8BITMIME) &&
+	    !(p->flags & SMTPC_F_8BIT_OK) && !x->c->ok8bit &&
+	    p->msg7_read != NULL)
+		x->seven = 1;
+	else if (p->body_8bit && !(ext->flags & SMTPC_EXT_8BITMIME) &&
 	    !(p->flags & SMTPC_F_8BIT_OK) && !x->c->ok8bit) {
 		x->res->flags |= SMTPC_R_NEED_8TO7;
 		smtpc_res_set(x->res, ERR_DATAERR, "5.6.3", NULL, "%s",
