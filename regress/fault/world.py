@@ -398,7 +398,9 @@ def zombie(pid):
         return True
 
 
-def listening_inodes():
+def tcp_inodes(listening=True):
+    """Socket inodes of the TCP sockets that listen (state 0A), or of
+    the others (connections)."""
     out = set()
     for name in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -406,11 +408,15 @@ def listening_inodes():
                 next(f)
                 for line in f:
                     p = line.split()
-                    if p[3] == "0A":
+                    if (p[3] == "0A") == listening:
                         out.add(p[9])
         except OSError:
             pass
     return out
+
+
+def listening_inodes():
+    return tcp_inodes(True)
 
 
 def socket_inodes(pid):

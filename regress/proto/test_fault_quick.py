@@ -9,6 +9,8 @@ as `make check` runs them; `make check-faults` runs the full versions.
   * disk full before MAIL (452 4.4.5, sendmail's MinFreeBlocks check),
     during DATA (421 4.3.1 and the session closed), no inode left and a
     read-only queue: no 250, no partial file, a 250 once it is over
+  * privileges under load with RunAsUser: no process but the master
+    holds a TCP connection while root
 """
 
 import os
@@ -64,3 +66,12 @@ def test_disk_full_and_read_only_queue():
     assert p.returncode == 0, p.stdout + p.stderr
     assert "PASS diskfull full: replies ['MAIL: 452 4.4.5" in p.stdout
     assert "PASS diskfull mid-data: replies ['DATA: 421 4.3.1" in p.stdout
+
+
+def test_no_root_on_the_network_with_runasuser():
+    if os.geteuid() != 0:
+        pytest.skip("the daemon must start as root to give root up")
+    import privs
+    res = privs.run(seconds=4, clients=20, runas="daemon", log=lambda m: 0)
+    assert sum(res["network_facing_root_samples"].values()) == 0, res
+    assert res["ok"], res

@@ -32,6 +32,8 @@ run_group(struct smtpd_pool *pool, size_t g)
 	const struct queue_group *qg = &pool->ctx->qdirs->groups[g];
 	struct queue_list_opts lo;
 	struct qrun_opts qo;
+	uid_t uid;
+	gid_t gid;
 	pid_t pid = smtpd_fork_child();
 
 	if (pid != 0)
@@ -44,6 +46,9 @@ run_group(struct smtpd_pool *pool, size_t g)
 	}
 	if (qg->nice != 0)
 		(void)nice(qg->nice);
+	/* RunAsUser: queue runs too, as sendmail's, are not root */
+	if (smtpd_runas_user(pool->cf, &uid, &gid))
+		smtpd_drop_privileges(pool);
 	memset(&lo, 0, sizeof(lo));
 	memset(&qo, 0, sizeof(qo));
 	/* one group alone only when there are several */
