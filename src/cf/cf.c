@@ -285,7 +285,7 @@ cf_free(struct cf *cf)
 	ptrarr_free(&cf->headers);
 	strarr_free(&cf->prec_names);
 	strarr_free(&cf->envvars);
-	strarr_free(&cf->qgroups);
+	cf_qgroups_free(cf);
 	strarr_free(&cf->milters);
 	cf_aliases_free(cf);
 	map_set_free(cf->maps);

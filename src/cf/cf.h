@@ -170,8 +170,20 @@ char		*cf_mailer_addr(struct cf *, const char *mailer, const char *addr,
 		    int sender, int header, int *tempfail);
 /* The cf's E line i ("NAME=value", or "NAME": from the environment). */
 const char	*cf_env_line(struct cf *, size_t i);
-/* The cf's Q lines without their 'Q' ("fast, P=/q/fast, R=2"). */
-const char *const *cf_qgroup_lines(struct cf *, size_t *n_out);
+/* A Q line ("Qfast, P=/q/fast, R=2, I=5m") as typed values. */
+struct cf_qgroup {
+	char		*name;
+	char		*path;		/* P=, NULL: QueueDirectory */
+	int		 fork;		/* F=f */
+	int		 nice;		/* N= */
+	int		 runners;	/* R= */
+	long		 interval;	/* I= in seconds (a bare number:
+					   minutes) */
+	long		 maxrcpt;	/* r= */
+	long		 jobs;		/* J= */
+};
+/* The cf's queue groups, in the order of their Q lines. */
+const struct cf_qgroup *cf_qgroups(struct cf *, size_t *n_out);
 /* The cf's X line i without its 'X' ("name, S=..."), or NULL. */
 const char	*cf_milter_line(struct cf *, size_t i);
 /* 1 and the value in out when name is an alias, 0 not, -1 tempfail. */

@@ -76,9 +76,9 @@ cf_milter_line(struct cf *cf, size_t i)
 	return i < cf->milters.n ? cf->milters.v[i] : NULL;
 }
 
-const char *const *
-cf_qgroup_lines(struct cf *cf, size_t *n_out)
+const struct cf_qgroup *
+cf_qgroups(struct cf *cf, size_t *n_out)
 {
-	*n_out = cf->qgroups.n;
-	return (const char *const *)cf->qgroups.v;
+	*n_out = cf->nqgroups;
+	return cf->qgroups;
 }

@@ -134,7 +134,8 @@ struct cf {
 	struct strarr		 prec_names;
 	long			 prec_vals[32];
 	struct strarr		 envvars;	/* E lines */
-	struct strarr		 qgroups;	/* Q lines, raw */
+	struct cf_qgroup	*qgroups;	/* Q lines */
+	size_t			 nqgroups;
 	struct strarr		 milters;	/* X lines, raw */
 
 	struct map_set		*maps;
@@ -227,6 +228,7 @@ void	cf_print_ruleset(struct cf *, int n, FILE *);
 
 /* cf_qgroup.c */
 void	cf_qgroup_line(struct cf *, const char *line);
+void	cf_qgroups_free(struct cf *);
 
 /* cf_mailer.c */
 /* A field body up to an unquoted delim (M and Q lines); returns where

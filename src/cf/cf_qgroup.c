@@ -1,8 +1,8 @@
 /*
  * cf_qgroup.c -- Q lines (queue groups: "Qname, P=path, F=flags, R=n,
  * I=interval, ..."), read with the complaints sendmail 8.17 makes about
- * them while reading a cf, and the queue folders -bC checks.  The raw
- * lines are kept in cf->qgroups.
+ * them while reading a cf, and the queue folders -bC checks.  The
+ * groups are kept as typed values (struct cf_qgroup) in cf->qgroups.
  */
 #include <sys/stat.h>
 
@@ -34,21 +34,20 @@ qg_check_time(struct cf *cf, const char *v)
 }
 
 /*
- * Reads one Q line: its name and P= path (NULL when none) into *name
- * and *path; with report, complains as sendmail does while reading.
+ * Reads one Q line into *g (name "" when it has none) and complains as
+ * sendmail does while reading a cf.
  */
 static void
-qg_parse(struct cf *cf, const char *line, int report, char **name,
-    char **path)
+qg_parse(struct cf *cf, const char *line, struct cf_qgroup *g)
 {
 	const char *p = line;
 	struct buf v;
-	int fcode, runners = 0, fork = 0;
+	int fcode;
 
+	memset(g, 0, sizeof(*g));
 	while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p))
 		p++;
-	*name = xstrndup(line, (size_t)(p - line));
-	*path = NULL;
+	g->name = xstrndup(line, (size_t)(p - line));
 	if (*p != '\0')
 		p++;
 	buf_init(&v, 0);
@@ -61,8 +60,7 @@ qg_parse(struct cf *cf, const char *line, int report, char **name,
 		while (*p != '\0' && *p != '=' && *p != ',')
 			p++;
 		if (*p != '=') {
-			if (report)
-				cf_syserr(cf, "queue %s: `=' expected", *name);
+			cf_syserr(cf, "queue %s: `=' expected", g->name);
 			goto out;
 		}
 		p++;
@@ -71,53 +69,70 @@ qg_parse(struct cf *cf, const char *line, int report, char **name,
 		p = cf_munch(p, ',', &v);
 		switch (fcode) {
 		case 'P':
-			free(*path);
-			*path = xstrdup(buf_cstr(&v));
+			free(g->path);
+			g->path = xstrdup(buf_cstr(&v));
 			break;
 		case 'F':
-			if (strchr(buf_cstr(&v), 'f') != NULL)
-				fork = 1;
+			g->fork = strchr(buf_cstr(&v), 'f') != NULL;
 			break;
-		case 'R':
-			runners = atoi(buf_cstr(&v));
-			break;
+		case 'R': g->runners = atoi(buf_cstr(&v)); break;
+		case 'N': g->nice = atoi(buf_cstr(&v)); break;
+		case 'r': g->maxrcpt = atol(buf_cstr(&v)); break;
+		case 'J': g->jobs = atol(buf_cstr(&v)); break;
 		case 'I':
-			if (report)
-				qg_check_time(cf, buf_cstr(&v));
-			break;
-		case 'N': case 'J': case 'r':
+			qg_check_time(cf, buf_cstr(&v));
+			g->interval = cf_time_value(buf_cstr(&v), 'm');
+			if (g->interval < 0)
+				g->interval = 0;
 			break;
 		default:
-			if (report)
-				cf_syserr(cf, "Q%s: unknown queue equate %c=",
-				    *name, fcode);
+			cf_syserr(cf, "Q%s: unknown queue equate %c=",
+			    g->name, fcode);
 			break;
 		}
 	}
-	if (*path == NULL && cf_opt(cf, "QueueDirectory") == NULL) {
+	if (g->path == NULL && cf_opt(cf, "QueueDirectory") == NULL) {
 		/* the group would live in the queue folder, not known yet */
-		if (report)
-			cf_syserr(cf, "QueueDir must be defined before queue "
-			    "groups");
+		cf_syserr(cf, "QueueDir must be defined before queue groups");
 		goto out;
 	}
-	if (runners > 1 && !fork && report)
+	if (g->runners > 1 && !g->fork)
 		cf_message(cf, "Warning: Q=%s: R=%d: multiple queue runners "
-		    "specified\n\tbut flag 'f' is not set", *name, runners);
+		    "specified\n\tbut flag 'f' is not set", g->name,
+		    g->runners);
 out:
 	buf_free(&v);
 }
 
-/* Q line (without the 'Q'). */
+/* Q line (without the 'Q'); one without a name is not kept. */
 void
 cf_qgroup_line(struct cf *cf, const char *line)
 {
-	char *name, *path;
+	struct cf_qgroup g;
 
-	strarr_push(&cf->qgroups, line);
-	qg_parse(cf, line, 1, &name, &path);
-	free(name);
-	free(path);
+	qg_parse(cf, line, &g);
+	if (g.name[0] == '\0') {
+		free(g.name);
+		free(g.path);
+		return;
+	}
+	cf->qgroups = xreallocarray(cf->qgroups, cf->nqgroups + 1,
+	    sizeof(*cf->qgroups));
+	cf->qgroups[cf->nqgroups++] = g;
+}
+
+void
+cf_qgroups_free(struct cf *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nqgroups; i++) {
+		free(cf->qgroups[i].name);
+		free(cf->qgroups[i].path);
+	}
+	free(cf->qgroups);
+	cf->qgroups = NULL;
+	cf->nqgroups = 0;
 }
 
 /* A queue group's folder must be there (wildcard paths are not looked
@@ -148,7 +163,7 @@ cf_check_queue_dirs(struct cf *cf)
 	const char *q = cf_opt(cf, "QueueDirectory");
 	const char *msp = cf_opt(cf, "UseMSP");
 	const char *hs = cf_opt(cf, "HostStatusDirectory");
-	char *name, *path, *mqueue = NULL;
+	const char *mqueue = NULL;
 	struct stat st;
 	size_t i;
 	int bad = 0;
@@ -173,26 +188,17 @@ cf_check_queue_dirs(struct cf *cf)
 		bad = 1;
 	} else {
 		/* the default group "mqueue" first, then the others */
-		for (i = 0; i < cf->qgroups.n; i++) {
-			qg_parse(cf, cf->qgroups.v[i], 0, &name, &path);
-			if (strcmp(name, "mqueue") == 0 && path != NULL) {
-				free(mqueue);
-				mqueue = xstrdup(path);
-			}
-			free(name);
-			free(path);
-		}
+		for (i = 0; i < cf->nqgroups; i++)
+			if (strcmp(cf->qgroups[i].name, "mqueue") == 0 &&
+			    cf->qgroups[i].path != NULL)
+				mqueue = cf->qgroups[i].path;
 		if (mqueue != NULL && qg_check_dir(mqueue) == -1)
 			bad = 1;
-		for (i = 0; i < cf->qgroups.n; i++) {
-			qg_parse(cf, cf->qgroups.v[i], 0, &name, &path);
-			if (strcmp(name, "mqueue") != 0 && path != NULL &&
-			    qg_check_dir(path) == -1)
+		for (i = 0; i < cf->nqgroups; i++)
+			if (strcmp(cf->qgroups[i].name, "mqueue") != 0 &&
+			    cf->qgroups[i].path != NULL &&
+			    qg_check_dir(cf->qgroups[i].path) == -1)
 				bad = 1;
-			free(name);
-			free(path);
-		}
-		free(mqueue);
 	}
 	if (hs != NULL && hs[0] != '\0') {
 		int e = stat(hs, &st) == -1 ? errno :

@@ -19,14 +19,29 @@ int
 msg_qdirs_open(struct cf *cf, struct queue_dirs *out, struct err *err)
 {
 	const char *q = cf_option_value(cf, "QueueDirectory");
-	const char *const *lines;
-	size_t n;
+	const struct cf_qgroup *cg;
+	struct queue_group *g;
+	size_t n0, i;
+	int rc;
 
-	lines = cf_qgroup_lines(cf, &n);
-	if (q == NULL && n == 0)
+	cg = cf_qgroups(cf, &n0);
+	if (q == NULL && n0 == 0)
 		return err_set(err, ERR_CONFIG, "QueueDirectory (Q) option "
 		    "must be set");
-	return queue_dirs_open_groups(q != NULL ? q : "", lines, n, out, err);
+	g = xcalloc(n0 + 1, sizeof(*g));
+	for (i = 0; i < n0; i++) {
+		g[i].name = cg[i].name;
+		g[i].path = cg[i].path;
+		g[i].fork = cg[i].fork;
+		g[i].nice = cg[i].nice;
+		g[i].interval = cg[i].interval;
+		g[i].runners = cg[i].runners;
+		g[i].maxrcpt = cg[i].maxrcpt;
+		g[i].jobs = cg[i].jobs;
+	}
+	rc = queue_dirs_open_groups(q != NULL ? q : "", g, n0, out, err);
+	free(g);
+	return rc;
 }
 
 /* The group a recipient chooses, or QUEUE_GROUP_NONE. */

@@ -209,23 +209,18 @@ struct queue_dirs {
 int	queue_dirs_open(const char *queuedir, struct queue_dirs *out,
 	    struct err *);
 void	queue_dirs_free(struct queue_dirs *);
-/*
- * Queue groups (queue_group.c).  queue_group_parse reads one Q line
- * (without the 'Q': "fast, P=/var/spool/fast, R=2, I=5m"); -1 (err)
- * without a name.  Unknown equates are left to the cf reader's
- * complaints.
- */
-int	queue_group_parse(const char *line, struct queue_group *out,
-	    struct err *);
+/* Queue groups (queue_group.c). */
 void	queue_group_free(struct queue_group *);
 /*
- * Opens QueueDirectory as group "mqueue" and each Q line's group after
- * it, in the order of the lines ("Qmqueue" sets the default group's
- * equates and may move it with P=).  Groups without P= share
- * QueueDirectory's folders.  -1 (err) as queue_dirs_open.
+ * Opens QueueDirectory as group "mqueue" and each of groups (the cf's Q
+ * lines, copied; their first and npaths are set here) after it, in
+ * their order ("Qmqueue" sets the default group's equates and may move
+ * it with P=).  Groups without P= share QueueDirectory's folders.  -1
+ * (err) as queue_dirs_open.
  */
-int	queue_dirs_open_groups(const char *queuedir, const char *const *lines,
-	    size_t nlines, struct queue_dirs *out, struct err *);
+int	queue_dirs_open_groups(const char *queuedir,
+	    const struct queue_group *groups, size_t n,
+	    struct queue_dirs *out, struct err *);
 /* The group named name (case as sendmail: insensitive), or
  * QUEUE_GROUP_NONE. */
 size_t	queue_group_find(const struct queue_dirs *, const char *name);

@@ -1,9 +1,8 @@
 /*
- * queue_group.c -- queue groups as sendmail 8.17 keeps them: the Q lines
- * of a cf ("Qname, P=path, F=f, N=nice, I=interval, R=runners,
- * r=recipients, J=jobs") read into struct queue_group without I/O, and
- * the folders of every group opened into one struct queue_dirs, the
- * default group "mqueue" (QueueDirectory) first.
+ * queue_group.c -- queue groups as sendmail 8.17 keeps them: the
+ * folders of every group (the cf's Q lines, read by the cf reader) opened
+ * into one struct queue_dirs, the default group "mqueue"
+ * (QueueDirectory) first.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -12,97 +11,6 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 #include "queue.h"
-
-/* "1h30m" in seconds, a bare number in minutes (sendmail's convtime
- * with 'm'); 0 for nothing usable. */
-static long
-group_time(const char *v)
-{
-	long total = 0, n;
-	char *end;
-
-	while (*v != '\0') {
-		while (isspace((unsigned char)*v))
-			v++;
-		if (*v == '\0')
-			break;
-		n = strtol(v, &end, 10);
-		if (end == v)
-			return total;
-		switch (*end) {
-		case 's': break;
-		case 'h': n *= 3600; break;
-		case 'd': n *= 86400; break;
-		case 'w': n *= 604800; break;
-		default: n *= 60; break;	/* 'm' and no unit */
-		}
-		total += n;
-		v = *end != '\0' ? end + 1 : end;
-	}
-	return total;
-}
-
-/* The value of one equate, up to the next comma, blanks trimmed. */
-static char *
-equate_value(const char **pp)
-{
-	const char *p = *pp, *start, *end;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	start = p;
-	while (*p != '\0' && *p != ',')
-		p++;
-	end = p;
-	while (end > start && isspace((unsigned char)end[-1]))
-		end--;
-	*pp = p;
-	return xstrndup(start, (size_t)(end - start));
-}
-
-int
-queue_group_parse(const char *line, struct queue_group *g, struct err *err)
-{
-	const char *p = line;
-	char *v;
-	int code;
-
-	memset(g, 0, sizeof(*g));
-	while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p))
-		p++;
-	if (p == line)
-		return err_set(err, ERR_CONFIG, "queue group without a name");
-	g->name = xstrndup(line, (size_t)(p - line));
-	for (;;) {
-		while (*p == ',' || isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0')
-			break;
-		code = (unsigned char)*p;
-		while (*p != '\0' && *p != '=' && *p != ',')
-			p++;
-		if (*p != '=')
-			break;		/* the cf reader has complained */
-		p++;
-		v = equate_value(&p);
-		switch (code) {
-		case 'P':
-			free(g->path);
-			g->path = v;
-			v = NULL;
-			break;
-		case 'F': g->fork = strchr(v, 'f') != NULL; break;
-		case 'N': g->nice = atoi(v); break;
-		case 'I': g->interval = group_time(v); break;
-		case 'R': g->runners = atoi(v); break;
-		case 'r': g->maxrcpt = atol(v); break;
-		case 'J': g->jobs = atol(v); break;
-		default: break;
-		}
-		free(v);
-	}
-	return 0;
-}
 
 void
 queue_group_free(struct queue_group *g)
@@ -142,8 +50,8 @@ queue_group_path(const struct queue_dirs *d, size_t g, unsigned n)
 }
 
 int
-queue_dirs_open_groups(const char *queuedir, const char *const *lines,
-    size_t nlines, struct queue_dirs *d, struct err *err)
+queue_dirs_open_groups(const char *queuedir, const struct queue_group *in,
+    size_t nin, struct queue_dirs *d, struct err *err)
 {
 	struct queue_group g;
 	const char *mq = queuedir;
@@ -152,9 +60,11 @@ queue_dirs_open_groups(const char *queuedir, const char *const *lines,
 	memset(d, 0, sizeof(*d));
 	queue_dirs_group_default(d);
 	/* the groups first, so that "Qmqueue, P=..." can move group 0 */
-	for (i = 0; i < nlines; i++) {
-		if (queue_group_parse(lines[i], &g, err) == -1)
-			continue;
+	for (i = 0; i < nin; i++) {
+		g = in[i];
+		g.name = xstrdup(in[i].name);
+		g.path = in[i].path != NULL ? xstrdup(in[i].path) : NULL;
+		g.first = g.npaths = 0;
 		if (str_casecmp(g.name, "mqueue") == 0) {
 			queue_group_free(&d->groups[0]);
 			d->groups[0] = g;
