@@ -144,25 +144,30 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
     int depth)
 {
 	struct list_ctx c = { q, parent, top, depth, { 0 } };
-	size_t k, before = q->ntargets, n = 0, only = 0;
+	size_t k, before = q->ntargets, n, only = 0, found = 0;
 
 	cf_addr_list(q->cf, list, list_item, &c);
 	/* at submission the last item comes first (which of two duplicates
 	 * stays, and the order of the qf's recipients of one host) */
 	for (k = c.items.n; k > 0; k--)
 		qrun_expand(q, c.items.v[k - 1], parent, top, depth);
+	n = c.items.n;
 	strarr_free(&c.items);
 	/* and a list of a primary address that comes down to one address
-	 * makes that one primary too (sendmail 8.17 at submission) */
+	 * (duplicates counting) makes that one primary too (sendmail 8.17
+	 * at submission) */
 	if (q->said == NULL || parent < 0 || !q->targets[parent].primary)
 		return;
 	for (k = before; k < q->ntargets; k++)
-		if (q->targets[k].parent == parent &&
-		    q->targets[k].state != QT_FAILED) {
-			only = k;
-			n++;
+		if (q->targets[k].parent == parent) {
+			if (q->targets[k].state == QT_FAILED)
+				n--;
+			else {
+				only = k;
+				found++;
+			}
 		}
-	if (n == 1)
+	if (n == 1 && found == 1)
 		q->targets[only].primary = 1;
 }
 

@@ -62,6 +62,9 @@ struct qrun_msg {
 	int			 parent_response; /* a notice about a notice */
 	int			 lost;		/* qf renamed Qf */
 	struct strarr		 notices;	/* ids queued by this delivery */
+	long			*ctl_uid;	/* per qf recipient: its C
+						 * line's uid and gid, -1 none */
+	long			*ctl_gid;
 	FILE			*said;		/* submission: failures told here
 						 * (and logged), lists taken
 						 * last item first as sendmail's

@@ -405,10 +405,14 @@ log_from(struct submit *sb, const char *relay)
 
 	if (mid != NULL)
 		str_rtrim(mid);
+	/* -B8BITMIME is said whatever the body */
+	int b8 = sb->so->bodytype != NULL &&
+	    str_casecmp(sb->so->bodytype, "8BITMIME") == 0;
+
 	log_msg(LOG_INFO, sb->msg.id, "from=%s, size=%zu, class=%ld, "
-	    "nrcpts=%zu%s%s, relay=%s", sb->msg.sender, sb->msg.size,
+	    "nrcpts=%zu%s%s%s, relay=%s", sb->msg.sender, sb->msg.size,
 	    sb->msg.class, msg_nrcpts(&sb->msg), mid ? ", msgid=" : "",
-	    mid ? mid : "", relay);
+	    mid ? mid : "", b8 ? ", bodytype=8BITMIME" : "", relay);
 	free(mid);
 }
 
@@ -517,6 +521,11 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	if (sb.msg.rcpts.n == 0) {
 		if (so->tflag && sb.rc == EX_OK)
 			(void)printf("No recipient addresses found in header\n");
+		else if (!so->tflag && nrcpts == 0) {
+			(void)printf("Recipient names must be specified\n");
+			set_status(&sb, EX_USAGE);
+		}
+		log_from(&sb, relay);	/* sendmail logs it all the same */
 		queue_tx_abort(tx);
 		rc = sb.rc;
 		goto out;
