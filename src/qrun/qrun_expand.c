@@ -312,8 +312,10 @@ expand_resolved(struct qrun_msg *q, const char *addr,
 			return;
 	}
 	/* F=5: ruleset 5 may send it elsewhere (a user+detail, a relay
-	 * for local names, FEATURE(msp)'s MTA host) */
-	if (depth < MAXALIASDEPTH && cf_localaddr(q->cf, r, &moved) == 1) {
+	 * for local names, FEATURE(msp)'s MTA host); at delivery only:
+	 * the MSP queues "RPFD:joe@example.org" as given */
+	if (depth < MAXALIASDEPTH && q->said == NULL &&
+	    cf_localaddr(q->cf, r, &moved) == 1) {
 		q->targets[i].state = QT_EXPANDED;
 		expand_resolved(q, addr, &moved, 1, (int)i, top, depth + 1);
 		cf_resolved_free(&moved);
