@@ -5,8 +5,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "msg.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "smtp/smtp.h"
 #include "lib/xalloc.h"
@@ -26,6 +28,7 @@ rcpt_free(struct msg_rcpt *r)
 	free(r->mailer);
 	free(r->host);
 	free(r->user);
+	free(r->ctl);
 	free(r);
 }
 
@@ -163,7 +166,32 @@ msg_priority(const struct msg *m, struct cf *cf)
 		cfact = atol(v);
 	if ((v = cf_option_value(cf, "RecipientFactor")) != NULL)
 		rfact = atol(v);
-	return (long)m->size - m->class * cfact + (long)m->rcpts.n * rfact;
+	return (long)m->size - m->class * cfact + (long)msg_nrcpts(m) * rfact;
+}
+
+size_t
+msg_nrcpts(const struct msg *m)
+{
+	return m->rcpts.n + m->nrefused;
+}
+
+void
+msg_log_queued(const struct msg *m, struct cf *cf, int deferred)
+{
+	struct cf_mailer_info mi;
+	long pri = msg_priority(m, cf);
+	size_t i;
+	int ipc;
+
+	for (i = 0; i < m->rcpts.n; i++) {
+		const struct msg_rcpt *r = m->rcpts.v[i];
+
+		ipc = deferred && cf_mailer_info(cf, r->mailer, &mi) == 0 &&
+		    mi.path != NULL && strcmp(mi.path, "[IPC]") == 0;
+		log_msg(LOG_INFO, m->id, "to=%s, delay=00:00:00, mailer=%s, "
+		    "pri=%ld, %sstat=queued", r->addr, r->mailer, pri,
+		    ipc ? "dsn=4.4.3, " : "");
+	}
 }
 
 void
@@ -203,6 +231,7 @@ msg_to_qf(const struct msg *m, struct cf *cf, struct qf *qf)
 		qf->rcpts[i].addr = xstrdup(r->addr);
 		qf->rcpts[i].orcpt = r->orcpt ? xstrdup(r->orcpt) : NULL;
 		qf->rcpts[i].final = r->final ? xstrdup(r->final) : NULL;
+		qf->rcpts[i].ctl = r->ctl ? xstrdup(r->ctl) : NULL;
 	}
 	qf->nrcpts = m->rcpts.n;
 

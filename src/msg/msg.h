@@ -40,6 +40,9 @@ struct msg_rcpt {
 	unsigned	 flags;		/* QF_R_* */
 	char		*orcpt;		/* ORCPT= decoded, or NULL */
 	char		*final;		/* "RFC822; user@host" */
+	char		*ctl;		/* controlling user ("joe:1001:100:list"),
+					 * NULL as given; the qf's C lines
+					 * say it where it changes */
 };
 
 struct msg {
@@ -60,6 +63,9 @@ struct msg {
 	long		 class;		/* from Precedence: */
 	int		 resent;	/* the message has Resent- headers */
 	int		 has_rcpt_hdr;	/* To, Cc or Apparently-To */
+	size_t		 nrefused;	/* recipients refused while expanded
+					 * at submission: counted in nrcpts
+					 * and the priority, as sendmail */
 };
 
 void	msg_init(struct msg *);
@@ -119,6 +125,14 @@ const char *msg_hdr_value(const struct msg *, const char *name);
 
 /* sendmail's priority: size - class * ClassFactor + nrcpts * RecipientFactor */
 long	msg_priority(const struct msg *, struct cf *);
+/* nrcpts as the from= line counts them: queued and refused. */
+size_t	msg_nrcpts(const struct msg *);
+/*
+ * "to=..., stat=queued" for each recipient, as sendmail logs a message
+ * it only queues (-odq; deferred: -odd, where a recipient of an SMTP
+ * mailer gets dsn=4.4.3 too).
+ */
+void	msg_log_queued(const struct msg *, struct cf *, int deferred);
 /* The qf record (strings copied; queue_qf_free it). */
 void	msg_to_qf(const struct msg *, struct cf *, struct qf *);
 

@@ -139,15 +139,24 @@ msg_split_free(struct msg_split *sp)
 	memset(sp, 0, sizeof(*sp));
 }
 
-/* qf's recipients for envelope e: the chosen ones of all (shallow). */
+/*
+ * qf's recipients for envelope e: the chosen ones of all (shallow).  A
+ * C line is written where the controlling user changes, an empty one
+ * where a recipient without one follows, as sendmail writes them.
+ */
 static void
 env_rcpts(struct qf *qf, const struct qf_rcpt *all,
     const struct msg_split *sp, size_t e)
 {
+	const char *last = "", *ctl;
 	size_t i;
 
-	for (i = 0; i < sp->env[e].n; i++)
+	for (i = 0; i < sp->env[e].n; i++) {
 		qf->rcpts[i] = all[sp->order[sp->env[e].first + i]];
+		ctl = qf->rcpts[i].ctl != NULL ? qf->rcpts[i].ctl : "";
+		qf->rcpts[i].ctl = strcmp(ctl, last) != 0 ? (char *)ctl : NULL;
+		last = ctl;
+	}
 	qf->nrcpts = sp->env[e].n;
 }
 

@@ -30,6 +30,48 @@ int	qrun_queue(struct cf *, const struct qrun_opts *);
 int	qrun_message(struct cf *, const struct queue_dirs *, size_t path,
 	    const char *id, const struct qrun_opts *);
 
+/*
+ * Expansion at submission (qrun_submit.c), as sendmail 8.17 does it for
+ * a message from the command line: each recipient expanded as a queue
+ * run would expand it (aliases, .forward, :include:, duplicates, the
+ * sender left out of its lists without MeToo, unknown users refused and
+ * said on `said`), nothing delivered; what is left to deliver is then
+ * queued in its place with its controlling user (C line), the A flag
+ * of an alias's member and the original's DSN records.
+ */
+struct qrun_sub;
+
+struct qrun_leaf {
+	const char	*addr;		/* the R line's address */
+	const char	*mailer, *host, *user;
+	unsigned	 flags;		/* QF_R_* */
+	const char	*ctl;		/* C line text ("joe:1001:100:list"),
+					 * or NULL for a recipient as given */
+	const char	*final, *orcpt;	/* the original's r and Q */
+};
+
+struct qrun_sub *qrun_sub_new(struct cf *, const char *id,
+	    const char *sender, FILE *said);
+/*
+ * addr (as given, with its R flags, r and Q records) expanded.  Returns
+ * how many recipients it refused (said, and logged as sendmail logs
+ * them: "to=..., stat=User unknown").
+ */
+size_t	qrun_sub_add(struct qrun_sub *, const char *addr, unsigned flags,
+	    const char *final, const char *orcpt);
+/* A recipient refused before expansion, logged the same way. */
+void	qrun_sub_refused(struct qrun_sub *, const char *addr,
+	    const char *mailer, const char *dsn, const char *text);
+/*
+ * The recipients to queue, in the order they were found, to fn; 0, or
+ * -1 when the expansion cannot be queued as it is (a list with an
+ * owner- alias, whose members sendmail sends in an envelope of their
+ * own): the caller then queues the recipients as given.
+ */
+int	qrun_sub_leaves(struct qrun_sub *,
+	    void (*fn)(void *, const struct qrun_leaf *), void *arg);
+void	qrun_sub_free(struct qrun_sub *);
+
 /* A boolean option's value ("", T, Y: true); def when v is NULL. */
 int	qrun_opt_true(const char *v, int def);
 

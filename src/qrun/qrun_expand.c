@@ -58,6 +58,7 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 	t->state = QT_DELIVER;
 	t->uid = t->gid = -1;
 	t->primary = parent < 0;
+	t->local = r->local;
 	t->verbose_out = q->opts->verbose ? q->opts->out : NULL;
 	return q->ntargets++;
 }
@@ -100,6 +101,8 @@ log_unknown(struct qrun_msg *q, size_t i)
 	long uid, gid;
 	int a;
 
+	if (q->said != NULL)
+		qrun_say(q, i);
 	for (a = t->parent; a >= 0; a = q->targets[a].parent) {
 		p = &q->targets[a];
 		if (p->uid >= 0)
@@ -122,6 +125,7 @@ struct list_ctx {
 	int		 parent;
 	size_t		 top;
 	int		 depth;
+	struct strarr	 items;		/* submission: kept to go backwards */
 };
 
 static void
@@ -129,16 +133,42 @@ list_item(void *arg, const char *item)
 {
 	struct list_ctx *c = arg;
 
-	qrun_expand(c->q, item, c->parent, c->top, c->depth);
+	if (c->q->said != NULL)
+		strarr_push(&c->items, item);
+	else
+		qrun_expand(c->q, item, c->parent, c->top, c->depth);
 }
 
 void
 qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
     int depth)
 {
-	struct list_ctx c = { q, parent, top, depth };
+	struct list_ctx c = { q, parent, top, depth, { 0 } };
+	size_t k, before = q->ntargets, n, only = 0, found = 0;
 
 	cf_addr_list(q->cf, list, list_item, &c);
+	/* at submission the last item comes first (which of two duplicates
+	 * stays, and the order of the qf's recipients of one host) */
+	for (k = c.items.n; k > 0; k--)
+		qrun_expand(q, c.items.v[k - 1], parent, top, depth);
+	n = c.items.n;
+	strarr_free(&c.items);
+	/* and a list of a primary address that comes down to one address
+	 * (duplicates counting) makes that one primary too (sendmail 8.17
+	 * at submission) */
+	if (q->said == NULL || parent < 0 || !q->targets[parent].primary)
+		return;
+	for (k = before; k < q->ntargets; k++)
+		if (q->targets[k].parent == parent) {
+			if (q->targets[k].state == QT_FAILED)
+				n--;
+			else {
+				only = k;
+				found++;
+			}
+		}
+	if (n == 1 && found == 1)
+		q->targets[only].primary = 1;
 }
 
 /* Whether the user could reach and read path by its mode bits alone. */
@@ -272,6 +302,7 @@ expand_resolved(struct qrun_msg *q, const char *addr,
 		if (found == 1) {
 			q->targets[i].state = QT_EXPANDED;
 			q->targets[i].owner = qrun_owner_of(q->cf, r->user);
+			q->targets[i].alias = 1;
 			qrun_expand_list(q, buf_cstr(&val), (int)i, top, depth + 1);
 		} else if (found == -1)
 			qrun_fail(&q->targets[i], EX_TEMPFAIL, "4.3.0",
@@ -281,8 +312,10 @@ expand_resolved(struct qrun_msg *q, const char *addr,
 			return;
 	}
 	/* F=5: ruleset 5 may send it elsewhere (a user+detail, a relay
-	 * for local names, FEATURE(msp)'s MTA host) */
-	if (depth < MAXALIASDEPTH && cf_localaddr(q->cf, r, &moved) == 1) {
+	 * for local names, FEATURE(msp)'s MTA host); at delivery only:
+	 * the MSP queues "RPFD:joe@example.org" as given */
+	if (depth < MAXALIASDEPTH && q->said == NULL &&
+	    cf_localaddr(q->cf, r, &moved) == 1) {
 		q->targets[i].state = QT_EXPANDED;
 		expand_resolved(q, addr, &moved, 1, (int)i, top, depth + 1);
 		cf_resolved_free(&moved);

@@ -127,19 +127,26 @@ top_state(const struct qrun_msg *q, size_t i, const char **why)
 static void
 still_to_do(const struct qrun_msg *q, struct qf *nq, const char **last)
 {
-	const char *why = NULL;
+	const char *why = NULL, *ctl = "", *written = "";
 	size_t i;
 
 	*nq = q->qf;
 	nq->rcpts = xcalloc(q->qf.nrcpts + 1, sizeof(*nq->rcpts));
 	nq->nrcpts = 0;
 	*last = NULL;
-	for (i = 0; i < q->qf.nrcpts; i++)
+	for (i = 0; i < q->qf.nrcpts; i++) {
+		if (q->qf.rcpts[i].ctl != NULL)
+			ctl = q->qf.rcpts[i].ctl;
 		if (top_state(q, i, &why) == QT_DEFER) {
-			nq->rcpts[nq->nrcpts++] = q->qf.rcpts[i];
+			/* its C line again where the one it had is gone */
+			nq->rcpts[nq->nrcpts] = q->qf.rcpts[i];
+			nq->rcpts[nq->nrcpts++].ctl = strcmp(ctl, written) != 0 ?
+			    (char *)ctl : NULL;
+			written = ctl;
 			if (why != NULL)
 				*last = why;
 		}
+	}
 }
 
 /*
@@ -240,6 +247,8 @@ qrun_close(struct qrun_msg *q)
 		free(q->targets[k].noshell);
 	}
 	free(q->targets);
+	free(q->ctl_uid);
+	free(q->ctl_gid);
 	free(q->sender);
 	queue_qf_free(&q->qf);
 	if (q->dffd != -1)

@@ -34,6 +34,9 @@ struct qrun_target {
 	const char	*eowner;	/* the owner its errors go to, or NULL */
 	int		 unsafe;	/* a list no program or file may come from */
 	int		 primary;	/* named in the qf itself */
+	int		 local;		/* its mailer is the local one */
+	int		 alias;		/* expanded through the aliases */
+	int		 said;		/* its failure told (submission) */
 	char		*noshell;	/* its user, whose shell is not in
 					 * /etc/shells: no programs or files */
 	long		 uid, gid;	/* who it is for (-1: DefaultUser) */
@@ -59,6 +62,13 @@ struct qrun_msg {
 	int			 parent_response; /* a notice about a notice */
 	int			 lost;		/* qf renamed Qf */
 	struct strarr		 notices;	/* ids queued by this delivery */
+	long			*ctl_uid;	/* per qf recipient: its C
+						 * line's uid and gid, -1 none */
+	long			*ctl_gid;
+	FILE			*said;		/* submission: failures told here
+						 * (and logged), lists taken
+						 * last item first as sendmail's
+						 * sendtolist() takes them */
 };
 
 /* Two strings equal, NULL taken as "". */
@@ -99,6 +109,10 @@ void	qrun_fail(struct qrun_target *, int status, const char *dsn,
 /* A comma list of addresses expanded under target parent. */
 void	qrun_expand_list(struct qrun_msg *, const char *list, int parent,
 	    size_t top, int depth);
+
+/* qrun_submit.c: at submission, target i's failure said on q->said
+ * and logged ("joe... User unknown"), once. */
+void	qrun_say(struct qrun_msg *, size_t i);
 
 /* qrun_include.c */
 /* 0 when uid/gid may search every folder above path, else an errno;

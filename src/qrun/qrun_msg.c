@@ -97,8 +97,45 @@ ctl_of(const struct qrun_msg *q, size_t k, long *gid_out)
 			*gid_out = q->targets[a].gid;
 			return q->targets[a].uid;
 		}
+	/* the C line it was queued with (group 0: an alias's, which is
+	 * DefaultUser's) */
+	a = (int)q->targets[k].top;
+	if (q->ctl_uid != NULL && q->ctl_uid[a] > 0 && q->ctl_gid[a] != 0) {
+		*gid_out = q->ctl_gid[a];
+		return q->ctl_uid[a];
+	}
 	*gid_out = -1;
 	return -1;
+}
+
+/*
+ * The C lines of the qf: each recipient's controlling user, a C line
+ * holding for the R lines after it ("user:uid:gid:address"; "C" alone
+ * or ":address": none).
+ */
+static void
+read_ctl(struct qrun_msg *q)
+{
+	const char *ctl = NULL, *p;
+	char *end;
+	size_t i;
+
+	q->ctl_uid = xcalloc(q->qf.nrcpts + 1, sizeof(*q->ctl_uid));
+	q->ctl_gid = xcalloc(q->qf.nrcpts + 1, sizeof(*q->ctl_gid));
+	for (i = 0; i < q->qf.nrcpts; i++) {
+		if (q->qf.rcpts[i].ctl != NULL)
+			ctl = q->qf.rcpts[i].ctl;
+		q->ctl_uid[i] = q->ctl_gid[i] = -1;
+		if (ctl == NULL || (p = strchr(ctl, ':')) == NULL ||
+		    p == ctl)
+			continue;
+		q->ctl_uid[i] = strtol(p + 1, &end, 10);
+		if (end == p + 1 || *end != ':') {
+			q->ctl_uid[i] = -1;
+			continue;
+		}
+		q->ctl_gid[i] = strtol(end + 1, NULL, 10);
+	}
 }
 
 /*
@@ -428,6 +465,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	cf_set_errfn(cf, on_cf_error, &q);
 	cf_macro_define(cf, "i", q.id);
+	read_ctl(&q);
 	for (size_t i = 0; i < q.qf.nrcpts; i++) {
 		q.lasterr[0] = '\0';
 		qrun_expand(&q, q.qf.rcpts[i].addr, -1, i, 0);

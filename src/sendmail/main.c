@@ -521,11 +521,8 @@ main(int argc, char **argv)
 		if (o.mode == 'p' && o.sub.use_cf == 'c')
 			o.cffile = SUBMIT_CF;
 	}
-	if (o.mode == 'm' && !o.sub.tflag && first >= argc &&
-	    o.usage_errors == 0 && o.nqargs == 0) {
-		(void)printf("Recipient names must be specified\n");
-		return EX_USAGE;
-	}
+	/* without recipients the message is still read (and its from=
+	 * logged) before "Recipient names must be specified": mode_submit */
 	log_open(o.tag);
 
 	if (o.debug01) {

@@ -6,6 +6,10 @@
  * from To/Cc/Bcc (Resent- ones for a resent message), duplicates
  * dropped, the sender from -f or the invoking user with the
  * X-Authentication-Warning an untrusted -f earns, and the cf's headers.
+ * In queue-only and deferred mode (-odq, -odd) the recipients are
+ * expanded as sendmail 8.17 expands them while it queues (aliases,
+ * .forward, :include:, through qrun_sub_*), the qf gets what is left to
+ * deliver with its controlling users, and each is logged "stat=queued".
  * Delivery happens later from the queue.
  */
 #include <errno.h>
@@ -43,6 +47,9 @@ struct submit {
 	unsigned		 rflags;	/* QF_R_* from -N */
 	struct buf		 errbuf;	/* the cf's error for one address */
 	size_t			 nbad;		/* recipients refused */
+	struct qrun_sub		*sub;		/* -odq/-odd: the expansion */
+	struct msg		 given;		/* its recipients as given */
+	size_t			 nexpbad;	/* refused in the expansion */
 };
 
 /* The cf's errors about an address are said on stdout, as sendmail's. */
@@ -95,12 +102,20 @@ add_rcpt(struct submit *sb, const char *text)
 		return;
 	}
 	if (!cf_rcpt_known(sb->cf, &r, text)) {
+		int direct = strstr(buf_cstr(&sb->errbuf), "Cannot mail "
+		    "directly") != NULL;
+
 		sb->nbad++;
 		/* a program or file given directly is a usage error */
-		set_status(sb, strstr(buf_cstr(&sb->errbuf), "Cannot mail "
-		    "directly") != NULL ? EX_USAGE : EX_NOUSER);
+		set_status(sb, direct ? EX_USAGE : EX_NOUSER);
 		free(sb->msg.message);
 		sb->msg.message = xstrdup("User unknown");
+		if (sb->sub != NULL) {
+			sb->msg.nrefused++;
+			if (!direct)
+				qrun_sub_refused(sb->sub, text, r.mailer,
+				    "5.1.1", "User unknown");
+		}
 		cf_resolved_free(&r);
 		return;
 	}
@@ -112,9 +127,21 @@ add_rcpt(struct submit *sb, const char *text)
 	if (asprintf(&final, "RFC822; %s%s%s", bare, strchr(bare, '@') ? "" :
 	    "@", strchr(bare, '@') ? "" : (j ? j : "localhost")) == -1)
 		final = NULL;
-	mr = msg_add_rcpt(&sb->msg, text, final, r.mailer, r.host, r.user);
+	mr = msg_add_rcpt(sb->sub != NULL ? &sb->given : &sb->msg, text,
+	    final, r.mailer, r.host, r.user);
 	if (mr != NULL)
 		mr->flags = sb->rflags;
+	if (sb->sub != NULL) {
+		size_t n = qrun_sub_add(sb->sub, text, sb->rflags, final, NULL);
+
+		if (n > 0) {
+			sb->nexpbad += n;
+			sb->msg.nrefused += n;
+			set_status(sb, EX_NOUSER);
+			free(sb->msg.message);
+			sb->msg.message = xstrdup("User unknown");
+		}
+	}
 	free(final);
 	free(bare);
 	cf_resolved_free(&r);
@@ -123,14 +150,56 @@ add_rcpt(struct submit *sb, const char *text)
 static void
 list_item(void *arg, const char *item)
 {
-	add_rcpt(arg, item);
+	strarr_push(arg, item);
 }
 
-/* A comma-separated list ("a, Joe <b@c>"): each item as written. */
+/*
+ * A comma-separated list ("a, Joe <b@c>"): each item as written, the
+ * last first as sendmail's sendtolist() takes them.
+ */
 static void
 add_list(struct submit *sb, const char *list)
 {
-	cf_addr_list(sb->cf, list, list_item, sb);
+	struct strarr items = { 0 };
+	size_t k;
+
+	cf_addr_list(sb->cf, list, list_item, &items);
+	for (k = items.n; k > 0; k--)
+		add_rcpt(sb, items.v[k - 1]);
+	strarr_free(&items);
+}
+
+/* One recipient the expansion left, into the envelope. */
+static void
+add_leaf(void *arg, const struct qrun_leaf *l)
+{
+	struct submit *sb = arg;
+	struct msg_rcpt *mr;
+
+	mr = msg_add_rcpt(&sb->msg, l->addr, l->final, l->mailer, l->host,
+	    l->user);
+	if (mr == NULL)
+		return;
+	mr->flags = l->flags;
+	mr->ctl = l->ctl != NULL ? xstrdup(l->ctl) : NULL;
+	mr->orcpt = l->orcpt != NULL ? xstrdup(l->orcpt) : NULL;
+}
+
+/*
+ * The expansion's recipients become the envelope's; when it cannot be
+ * queued as it is, those as given (the queue run expands them).
+ */
+static void
+take_expansion(struct submit *sb)
+{
+	struct ptrarr tmp;
+
+	if (qrun_sub_leaves(sb->sub, add_leaf, sb) == 0)
+		return;
+	tmp = sb->msg.rcpts;
+	sb->msg.rcpts = sb->given.rcpts;
+	sb->given.rcpts = tmp;
+	sb->msg.nrefused -= sb->nexpbad;
 }
 
 /*
@@ -336,10 +405,14 @@ log_from(struct submit *sb, const char *relay)
 
 	if (mid != NULL)
 		str_rtrim(mid);
+	/* -B8BITMIME is said whatever the body */
+	int b8 = sb->so->bodytype != NULL &&
+	    str_casecmp(sb->so->bodytype, "8BITMIME") == 0;
+
 	log_msg(LOG_INFO, sb->msg.id, "from=%s, size=%zu, class=%ld, "
-	    "nrcpts=%zu%s%s, relay=%s", sb->msg.sender, sb->msg.size,
-	    sb->msg.class, sb->msg.rcpts.n, mid ? ", msgid=" : "",
-	    mid ? mid : "", relay);
+	    "nrcpts=%zu%s%s%s, relay=%s", sb->msg.sender, sb->msg.size,
+	    sb->msg.class, msg_nrcpts(&sb->msg), mid ? ", msgid=" : "",
+	    mid ? mid : "", b8 ? ", bodytype=8BITMIME" : "", relay);
 	free(mid);
 }
 
@@ -371,6 +444,7 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	sb.cf = cf;
 	sb.so = so;
 	msg_init(&sb.msg);
+	msg_init(&sb.given);
 	buf_init(&sb.errbuf, 0);
 	(void)snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "nobody");
 	(void)snprintf(relay, sizeof(relay), "%s@localhost", user);
@@ -393,6 +467,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 		free(pr);
 	}
 	set_sender(&sb, pw, user);
+	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd')
+		sb.sub = qrun_sub_new(cf, sb.msg.id, sb.msg.sender, stdout);
 	for (i = 0; i < nrcpts; i++)
 		add_list(&sb, rcpts[i]);
 
@@ -429,16 +505,27 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	msg_tdate(now, t);
 	cf_macro_define(cf, "t", t);
 	/* "for <rcpt>" only for one recipient, a refused one counting */
-	cf_macro_define(cf, "u", sb.msg.rcpts.n == 1 && sb.nbad == 0 ?
-	    ((struct msg_rcpt *)sb.msg.rcpts.v[0])->addr : NULL);
+	{
+		const struct msg *gm = sb.sub != NULL ? &sb.given : &sb.msg;
+
+		cf_macro_define(cf, "u", gm->rcpts.n == 1 && sb.nbad == 0 ?
+		    ((struct msg_rcpt *)gm->rcpts.v[0])->addr : NULL);
+	}
 	msg_hdrs_finish(&sb.msg, cf);
 	if (so->tflag)
 		header_rcpts(&sb);
-	if (sb.nbad > 0)
+	if (sb.sub != NULL)
+		take_expansion(&sb);
+	if (sb.nbad + sb.nexpbad > 0)
 		save_dead_letter(&sb, &qd, tx);
 	if (sb.msg.rcpts.n == 0) {
 		if (so->tflag && sb.rc == EX_OK)
 			(void)printf("No recipient addresses found in header\n");
+		else if (!so->tflag && nrcpts == 0) {
+			(void)printf("Recipient names must be specified\n");
+			set_status(&sb, EX_USAGE);
+		}
+		log_from(&sb, relay);	/* sendmail logs it all the same */
 		queue_tx_abort(tx);
 		rc = sb.rc;
 		goto out;
@@ -476,6 +563,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	}
 	queue_tx_close(tx);
 	log_from(&sb, relay);
+	if (sb.sub != NULL)
+		msg_log_queued(&sb.msg, cf, ctx.delivery_mode == 'd');
 	stats_mark_from(stats_sender_mailer(cf, sb.msg.sender), sb.msg.size);
 	stats_flush(cf);
 	rc = sb.rc;
@@ -496,6 +585,8 @@ out:
 	cf_set_errfn(cf, NULL, NULL);
 	(void)fflush(stdout);
 	msg_free(&sb.msg);
+	msg_free(&sb.given);
+	qrun_sub_free(sb.sub);
 	buf_free(&sb.errbuf);
 	queue_dirs_free(&qd);
 	return rc;

@@ -172,7 +172,6 @@ static void
 log_queued(struct session *s)
 {
 	struct cf_mailer_info m;
-	long pri = msg_priority(&s->msg, s->cf);
 	size_t i;
 
 	for (i = 0; i < s->msg.rcpts.n; i++) {
@@ -182,12 +181,7 @@ log_queued(struct session *s)
 		    m.flags['A'])
 			return;
 	}
-	for (i = 0; i < s->msg.rcpts.n; i++) {
-		const struct msg_rcpt *r = s->msg.rcpts.v[i];
-
-		log_msg(LOG_INFO, s->id, "to=%s, delay=00:00:00, mailer=%s, "
-		    "pri=%ld, stat=queued", r->addr, r->mailer, pri);
-	}
+	msg_log_queued(&s->msg, s->cf, 0);
 }
 
 /* The message into the queue, one qf per queue group it goes to

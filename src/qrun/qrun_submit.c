@@ -1,0 +1,202 @@
+/*
+ * qrun_submit.c -- the expansion of a queue run done at submission, as
+ * sendmail 8.17 does it for a message from the command line: the
+ * recipients go through qrun_expand() (lists taken last item first, as
+ * sendmail's sendtolist() takes them), refusals are said at once, and
+ * what is left to deliver is handed back with its qf records: the
+ * controlling user (the local user itself, else the .forward user, the
+ * :include: file's owner or an alias's DefaultUser with group 0) and
+ * the address it came from, the A flag for an alias's members, and the
+ * original's DSN flags, ORCPT and final recipient.  Owns the qrun_msg
+ * it expands into.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "qrun_int.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+struct qrun_sub {
+	struct qrun_msg		q;
+	struct qrun_opts	opts;	/* none: nothing verbose */
+	size_t			cap;	/* of q.qf.rcpts */
+};
+
+struct qrun_sub *
+qrun_sub_new(struct cf *cf, const char *id, const char *sender, FILE *said)
+{
+	struct qrun_sub *s = xcalloc(1, sizeof(*s));
+	size_t n = strlen(sender);
+
+	s->q.cf = cf;
+	s->q.opts = &s->opts;
+	s->q.said = said;
+	s->q.qffd = s->q.dffd = -1;
+	(void)snprintf(s->q.id, sizeof(s->q.id), "%s", id);
+	s->q.qf.ctime = (long long)time(NULL);
+	/* the bare sender, "" for <> (qrun_open's rule) */
+	if (n >= 2 && sender[0] == '<' && sender[n - 1] == '>')
+		s->q.sender = xstrndup(sender + 1, n - 2);
+	else
+		s->q.sender = xstrdup(sender);
+	s->q.qf.sender = xstrdup(sender);
+	return s;
+}
+
+void
+qrun_say(struct qrun_msg *q, size_t i)
+{
+	struct qrun_target *t = &q->targets[i];
+
+	if (q->said == NULL || t->said)
+		return;
+	t->said = 1;
+	(void)fprintf(q->said, "%s... %s\n", t->paddr, t->text ? t->text :
+	    "Invalid address");
+	log_msg(LOG_NOTICE, q->id, "%s... %s", t->paddr, t->text ? t->text :
+	    "Invalid address");
+}
+
+size_t
+qrun_sub_add(struct qrun_sub *s, const char *addr, unsigned flags,
+    const char *final, const char *orcpt)
+{
+	struct qrun_msg *q = &s->q;
+	struct qf_rcpt *r;
+	size_t before = q->ntargets, k, n = 0;
+
+	if (q->qf.nrcpts == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		q->qf.rcpts = xreallocarray(q->qf.rcpts, s->cap + 1,
+		    sizeof(*q->qf.rcpts));
+	}
+	r = &q->qf.rcpts[q->qf.nrcpts];
+	memset(r, 0, sizeof(*r));
+	r->flags = flags;
+	r->addr = xstrdup(addr);
+	r->final = final ? xstrdup(final) : NULL;
+	r->orcpt = orcpt ? xstrdup(orcpt) : NULL;
+	q->lasterr[0] = '\0';
+	qrun_expand(q, addr, -1, q->qf.nrcpts++, 0);
+	for (k = before; k < q->ntargets; k++)
+		if (q->targets[k].state == QT_FAILED) {
+			qrun_say(q, k);
+			n++;
+		}
+	return n;
+}
+
+void
+qrun_sub_refused(struct qrun_sub *s, const char *addr, const char *mailer,
+    const char *dsn, const char *text)
+{
+	log_msg(LOG_NOTICE, s->q.id, "%s... %s", addr, text);
+	qrun_log_refused(&s->q, addr, mailer, "", dsn, text);
+}
+
+/*
+ * The C line of target k: who the delivery is for (sendmail's
+ * getctladdr: the first of it and the addresses above it with a known
+ * uid) and the address it came from; NULL for one given as it is.
+ */
+static char *
+ctl_line(struct qrun_msg *q, size_t k)
+{
+	const struct qrun_target *t = &q->targets[k], *a;
+	const char *from, *name = NULL;
+	struct passwd *pw;
+	long uid = 0, gid = 0;
+	char *out = NULL;
+	int i;
+
+	if (t->parent < 0)
+		return NULL;
+	from = q->targets[t->parent].paddr;
+	if (t->local && (pw = getpwnam(t->user + (t->user[0] == '\\'))) !=
+	    NULL) {
+		name = pw->pw_name;
+		uid = (long)pw->pw_uid;
+		gid = (long)pw->pw_gid;
+	} else
+		for (i = t->parent; i >= 0; i = q->targets[i].parent) {
+			a = &q->targets[i];
+			if (a->uid >= 0) {
+				/* a .forward's user, an :include:'s owner */
+				pw = a->local ? NULL : getpwuid((uid_t)a->uid);
+				name = pw != NULL ? pw->pw_name : a->user +
+				    (a->user[0] == '\\');
+				uid = a->uid;
+				gid = a->gid;
+				break;
+			}
+			if (a->alias) {
+				qrun_default_user(q->cf, &uid, &gid);
+				name = a->user;
+				gid = 0;
+				break;
+			}
+		}
+	if (uid == 0 || name == NULL || name[0] == '\0') {
+		if (asprintf(&out, ":%s", from) == -1)
+			out = NULL;
+	} else if (asprintf(&out, "%s:%ld:%ld:%s", name, uid, gid, from) ==
+	    -1)
+		out = NULL;
+	return out;
+}
+
+int
+qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
+    const struct qrun_leaf *), void *arg)
+{
+	struct qrun_msg *q = &s->q;
+	struct qrun_leaf l;
+	const struct qf_rcpt *top;
+	size_t k;
+	char *ctl;
+
+	qrun_owners(q);
+	for (k = 0; k < q->ntargets; k++)
+		if ((q->targets[k].state == QT_DELIVER ||
+		    q->targets[k].state == QT_DEFER) &&
+		    q->targets[k].eowner != NULL)
+			return -1;
+	for (k = 0; k < q->ntargets; k++) {
+		const struct qrun_target *t = &q->targets[k];
+
+		if (t->state != QT_DELIVER && t->state != QT_DEFER)
+			continue;
+		top = &q->qf.rcpts[t->top];
+		memset(&l, 0, sizeof(l));
+		l.addr = t->paddr;
+		l.mailer = t->mailer;
+		l.host = t->host;
+		l.user = t->user;
+		l.flags = top->flags & (QF_R_NOTIFY | QF_R_SUCCESS |
+		    QF_R_FAILURE | QF_R_DELAY);
+		if (t->primary)
+			l.flags |= top->flags & QF_R_PRIMARY;
+		if (t->parent >= 0 && q->targets[t->parent].alias)
+			l.flags |= QF_R_ALIAS;
+		l.ctl = ctl = ctl_line(q, k);
+		l.final = top->final;
+		l.orcpt = top->orcpt;
+		fn(arg, &l);
+		free(ctl);
+	}
+	return 0;
+}
+
+void
+qrun_sub_free(struct qrun_sub *s)
+{
+	if (s == NULL)
+		return;
+	qrun_close(&s->q);
+	free(s);
+}
