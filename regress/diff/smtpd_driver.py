@@ -25,12 +25,26 @@ import time
 
 
 def wait_port(port):
+    """Until the daemon answers: a session of its own (greeting, QUIT)
+    read to the server's close, so that its "did not issue MAIL" log
+    line is written before the cases' sessions begin."""
     for _ in range(300):
         try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return True
+            s = socket.create_connection(("127.0.0.1", port), 1)
         except OSError:
             time.sleep(0.02)
+            continue
+        with s:
+            s.settimeout(20)
+            f = s.makefile("rb")
+            try:
+                f.readline()
+                s.sendall(b"QUIT\r\n")
+                while f.readline():
+                    pass
+            except OSError:
+                pass
+        return True
     return False
 
 
