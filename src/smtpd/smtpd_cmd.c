@@ -548,19 +548,29 @@ out:
 	free(text);
 }
 
+/*
+ * VRFY and EXPN; line is the command line as the client typed it, which
+ * the log lines quote (fail2ban's sendmail-reject filter reads the
+ * "[rejected]" ones).
+ */
 void
-cmd_vrfy(struct session *s, char *arg, int expn)
+cmd_vrfy(struct session *s, char *arg, int expn, const char *line)
 {
 	struct cf_resolved r;
 	size_t end = 0;
+	char shortbuf[MAXSHORTSTR + 1];
 
-	if (expn && (s->privacy & PRIV_NOEXPN)) {
-		reply(s, "502 5.7.0 Sorry, we do not allow this operation");
-		return;
-	}
-	if (!expn && (s->privacy & PRIV_NOVRFY)) {
-		reply(s, "252 2.5.2 Cannot VRFY user; try RCPT to attempt "
-		    "delivery (or try finger)");
+	if ((expn && (s->privacy & PRIV_NOEXPN)) ||
+	    (!expn && (s->privacy & PRIV_NOVRFY))) {
+		if (expn)
+			reply(s, "502 5.7.0 Sorry, we do not allow this "
+			    "operation");
+		else
+			reply(s, "252 2.5.2 Cannot VRFY user; try RCPT to "
+			    "attempt delivery (or try finger)");
+		if (s->loglevel > 5)
+			log_msg(LOG_INFO, session_id(s), "%s: %s [rejected]",
+			    s->relay, short_addr(line, shortbuf));
 		return;
 	}
 	str_rtrim(arg);

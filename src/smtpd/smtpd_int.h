@@ -152,7 +152,8 @@ int	port_flag(struct session *, int c);
 void	cmd_helo(struct session *, char *arg, int esmtp);
 void	cmd_mail(struct session *, char *arg);
 void	cmd_rcpt(struct session *, char *arg);
-void	cmd_vrfy(struct session *, char *arg, int expn);
+void	cmd_vrfy(struct session *, char *arg, int expn,
+	    const char *line);
 void	cmd_help(struct session *, char *arg);
 void	cmd_etrn(struct session *, char *arg);
 

@@ -490,7 +490,7 @@ dispatch(struct session *s, char *line, size_t len)
 	case SMTP_VRFY:
 	case SMTP_EXPN:
 		s->gotmail_ever = 1;
-		cmd_vrfy(s, c.arg, c.verb == SMTP_EXPN);
+		cmd_vrfy(s, c.arg, c.verb == SMTP_EXPN, copy);
 		break;
 	case SMTP_HELP:
 		cmd_help(s, c.arg);
