@@ -69,6 +69,15 @@ CASES = {
                                           "RCPT TO:<nosuch>",
                                           "RCPT TO:<nosuch@example.com>",
                                           "QUIT"]),
+    # a sender the access map refuses: the check_mail line logwatch
+    # counts, and a from= line when the transaction is dropped (QUIT,
+    # RSET), but not when another MAIL replaces the refused sender
+    "sender-rejected": ("127.0.0.2", EHLO + [
+        "MAIL FROM:<spammer@bad.example>", "QUIT"]),
+    "sender-rejected-then-ok": ("127.0.0.2", EHLO + [
+        "MAIL FROM:<spammer@bad.example>", "RSET",
+        "MAIL FROM:<x@tempfail.example>", "MAIL FROM:<a@example.org>",
+        "RCPT TO:<joe>", "QUIT"]),
 }
 EXTRA_ADDRS = ["192.0.2.66/32", "10.1.0.5/32", "198.51.100.7/32"]
 NS_PRE = ""     # shell commands run first in the namespace (more mounts)

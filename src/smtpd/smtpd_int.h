@@ -64,6 +64,8 @@ struct session {
 	int			 have_id;
 	struct msg		 msg;
 	char			*mail_from;	/* MAIL FROM text for the log */
+	int			 sender_refused; /* mail_from is a sender
+					   check_mail refused */
 	long			 maxsize;	/* MaxMessageSize, 0 none */
 	long			 maxrcpts;	/* MaxRecipientsPerMessage */
 	long			 badrcpt_throttle;
