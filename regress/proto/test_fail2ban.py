@@ -304,3 +304,116 @@ def test_stock_filter_finds_each_failure_by_address(maillog, name):
     assert got == WANT[name], out
     assert matched == sum(WANT[name].values()), out
     assert lines > matched
+
+
+# ---- logwatch.  Debian's package depends on an MTA, so it is not
+# installed: `apt-get download` into regress/.cache/logwatch, unpacked
+# with dpkg -x, and its logwatch.pl run with BaseDir and ConfigDir
+# pointed at the unpacked tree (they are compiled in).  Debian's
+# dist.conf names the mail log mail.log.
+LW_CACHE = os.path.join(REGRESS, ".cache", "logwatch")
+LW_TREE = os.path.join(LW_CACHE, "root")
+
+
+def logwatch_tree():
+    """The unpacked logwatch, or pytest.skip with the reason."""
+    script = os.path.join(LW_TREE, "usr", "sbin", "logwatch")
+    if not os.path.exists(script):
+        os.makedirs(LW_CACHE, exist_ok=True)
+        try:
+            r = subprocess.run(["apt-get", "download", "logwatch"],
+                               cwd=LW_CACHE, timeout=300,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            pytest.skip("apt-get download logwatch: %s" % e)
+        debs = [f for f in os.listdir(LW_CACHE) if f.endswith(".deb")]
+        if r.returncode != 0 or not debs:
+            pytest.skip("apt-get download logwatch failed: %s" %
+                        r.stdout.decode(errors="replace")[-300:])
+        subprocess.run(["dpkg", "-x", os.path.join(LW_CACHE, debs[0]),
+                        LW_TREE], check=True, timeout=60)
+    for svc in ("sendmail", "dovecot"):
+        if not os.path.exists(os.path.join(LW_TREE, "usr", "share",
+                                           "logwatch", "scripts",
+                                           "services", svc)):
+            pytest.skip("logwatch has no %s service script" % svc)
+    return script
+
+
+def logwatch(maillog, service):
+    """logwatch --service SERVICE over a copy of maillog: its report."""
+    script = logwatch_tree()
+    base = os.path.join(LW_TREE, "usr", "share", "logwatch")
+    work = os.path.join(os.path.dirname(maillog), "logwatch")
+    os.makedirs(os.path.join(work, "logs"), exist_ok=True)
+    os.makedirs(os.path.join(work, "tmp"), exist_ok=True)
+    shutil.copy(maillog, os.path.join(work, "logs", "mail.log"))
+    with open(script) as f:
+        text = f.read()
+    for var, path in (("BaseDir", base),
+                      ("ConfigDir", os.path.join(LW_TREE, "etc",
+                                                 "logwatch"))):
+        text, n = re.subn(r'^my \$%s = "[^"]*";' % var,
+                          'my $%s = "%s";' % (var, path), text, flags=re.M)
+        assert n == 1, var
+    pl = os.path.join(work, "logwatch.pl")
+    with open(pl, "w") as f:
+        f.write(text)
+    p = subprocess.run(["perl", pl, "--service", service, "--logdir",
+                        os.path.join(work, "logs"), "--range", "All",
+                        "--detail", "High", "--numeric", "--output",
+                        "stdout"],
+                       env=dict(os.environ, TMPDIR=os.path.join(work, "tmp"),
+                                LANG="C"),
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def count(report, label):
+    m = re.search(r"^\s*%s:?\s+(\d+)\s*$" % label, report, re.M)
+    assert m, (label, report)
+    return int(m.group(1))
+
+
+def section(report, title):
+    """The lines of a report section, up to the next blank line."""
+    m = re.search(r"^ *%s.*\n((?:.*\S.*\n)*)" % re.escape(title), report,
+                  re.M)
+    assert m, (title, report)
+    return m.group(1)
+
+
+def test_logwatch_sendmail_counts(maillog):
+    r = logwatch(maillog, "sendmail")
+    assert "Unmatched Entries" not in r, r
+    assert count(r, "Messages To Recipients") == 1, r
+    assert count(r, "Addressed Recipients") == 1, r
+    # the relaying, unknown-user and refused-sender sessions
+    assert count(r, "Messages No Valid Rcpts") == 3, r
+    assert re.search(r"Sendmail was started 1 time", r), r
+    relay = section(r, "Relaying denied")
+    assert "[127.0.0.21]" in relay and re.search(r"Total:\s+2$", relay,
+                                                 re.M), r
+    rej = section(r, "Rejected incoming mail")
+    assert "[127.0.0.24] <spammer@bad.example>" in rej, r
+    assert "<nosuch@%s>" % DOMAIN in section(r, "Unknown local users"), r
+    vrfy = section(r, "Rejected VRFY/EXPN/ETRN")
+    assert "127.0.0.22" in vrfy and re.search(r"Total: 2$", vrfy, re.M), r
+    auth = section(r, "Failed AUTH requests")
+    assert re.search(r"bob\s+3 Times", auth), r
+    assert re.search(r"mallory\s+1 Time", auth), r
+    assert "command=AUTH, count=4" in section(r, "WARNING!!!!  Possible "
+                                                 "Attack"), r
+    assert "Connection rate limit exceeded." in r, r
+
+
+def test_logwatch_dovecot_counts(maillog):
+    r = logwatch(maillog, "dovecot")
+    m = re.search(r"Successful Logins: (\d+)\n\s+(\d+) joe \(1 POP3, "
+                  r"1 IMAP\)", r)
+    assert m and m.groups() == ("2", "2"), r
+    dis = section(r, "Dovecot disconnects")
+    assert re.search(r"^\s+2 auth failed, 1 attempts$", dis, re.M), r
+    assert re.search(r"^\s+1 auth failed, 2 attempts$", dis, re.M), r
