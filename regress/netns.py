@@ -7,9 +7,13 @@ namespaces is touched, and every process is stopped by its PID
 (procs.stop_child)."""
 
 import os
+import re
+import select
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,3 +118,43 @@ class Hub:
         stop_child(self.ns)
         if self.log:
             self.log.close()
+
+
+class Syslog(threading.Thread):
+    """The hosts' /dev/log: datagram sockets the test binds; mail
+    facility lines are appended to each host's R/var/log/maillog as
+    "Mon dd hh:mm:ss host ident[pid]: text"."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.socks = {}         # socket -> (maillog path, short host name)
+        self.r, self.w = os.pipe()
+
+    def add(self, path, maillog, host):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(path)
+        os.chmod(path, 0o666)
+        self.socks[s] = (maillog, host)
+
+    def run(self):
+        while True:
+            ready, _, _ = select.select(list(self.socks) + [self.r], [], [])
+            if self.r in ready:
+                return
+            for s in ready:
+                msg = s.recv(65536).decode("latin-1").rstrip("\n")
+                m = re.match(r"<(\d+)>(.{15}) (.*)", msg, re.S)
+                if not m or int(m.group(1)) >> 3 != 2:     # LOG_MAIL
+                    continue
+                path, host = self.socks[s]
+                with open(path, "a") as f:
+                    f.write("%s %s %s\n" % (m.group(2), host, m.group(3)))
+
+    def stop(self):
+        if self.is_alive():
+            os.write(self.w, b"x")
+            self.join(10)
+        for s in self.socks:
+            s.close()
+        os.close(self.r)
+        os.close(self.w)

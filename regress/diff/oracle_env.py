@@ -382,14 +382,17 @@ def run_ns(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,
     return p.stdout, p.stderr, p.returncode
 
 
-# NS_SCRIPT with the syslog of the namespace caught: /dev is a tmpfs with
-# the device files bound back in and /dev/log bound to the socket $1/log
-NS_LOG_SCRIPT = ('mkdir -p "$1/.olddev" && mount --rbind /dev "$1/.olddev" && '
-                 'mount -t tmpfs tmpfs /dev && '
-                 'for f in null zero random urandom full tty; do '
-                 'touch /dev/$f && mount --bind "$1/.olddev/$f" /dev/$f '
-                 '|| exit 125; done && touch /dev/log && '
-                 'mount --bind "$1/log" /dev/log && ' + NS_SCRIPT)
+# the syslog of a new mount namespace caught: /dev is a tmpfs with the
+# device files bound back in and /dev/log bound to the socket $1/log
+# (also regress/proto/test_fail2ban.py's daemons)
+DEV_LOG_SCRIPT = ('mkdir -p "$1/.olddev" && mount --rbind /dev "$1/.olddev" && '
+                  'mount -t tmpfs tmpfs /dev && '
+                  'for f in null zero random urandom full tty; do '
+                  'touch /dev/$f && mount --bind "$1/.olddev/$f" /dev/$f '
+                  '|| exit 125; done && touch /dev/log && '
+                  'mount --bind "$1/log" /dev/log && ')
+# NS_SCRIPT with the syslog of the namespace caught
+NS_LOG_SCRIPT = DEV_LOG_SCRIPT + NS_SCRIPT
 
 
 def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,

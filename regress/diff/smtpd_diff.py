@@ -58,6 +58,26 @@ CASES = {
                                          "RCPT TO:<x@far.example>",
                                          "RCPT TO:<y@far2.example>",
                                          "DATA"] + MSG + ["QUIT"]),
+    # what fail2ban's sendmail-reject filter reads: VRFY and EXPN refused
+    # by PrivacyOptions (novrfy,noexpn in CentOS's mc) are logged with
+    # the client and the command line as typed, then "[rejected]"
+    "vrfy-expn": ("127.0.0.2", EHLO + ["VRFY root", "EXPN root",
+                                       "vrfy info", "expn postmaster",
+                                       "QUIT"]),
+    # an unknown local user: the RCPT's log line and the from= line
+    "unknown-user": ("127.0.0.2", EHLO + ["MAIL FROM:<a@example.org>",
+                                          "RCPT TO:<nosuch>",
+                                          "RCPT TO:<nosuch@example.com>",
+                                          "QUIT"]),
+    # a sender the access map refuses: the check_mail line logwatch
+    # counts, and a from= line when the transaction is dropped (QUIT,
+    # RSET), but not when another MAIL replaces the refused sender
+    "sender-rejected": ("127.0.0.2", EHLO + [
+        "MAIL FROM:<spammer@bad.example>", "QUIT"]),
+    "sender-rejected-then-ok": ("127.0.0.2", EHLO + [
+        "MAIL FROM:<spammer@bad.example>", "RSET",
+        "MAIL FROM:<x@tempfail.example>", "MAIL FROM:<a@example.org>",
+        "RCPT TO:<joe>", "QUIT"]),
 }
 EXTRA_ADDRS = ["192.0.2.66/32", "10.1.0.5/32", "198.51.100.7/32"]
 NS_PRE = ""     # shell commands run first in the namespace (more mounts)

@@ -56,13 +56,10 @@ hosts' folders (maillog, spools, configuration) under /tmp.
 import json
 import os
 import re
-import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -73,7 +70,7 @@ REGRESS = os.path.dirname(HERE)
 REPO = os.path.dirname(REGRESS)
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(REPO, "bin"))
 sys.path.insert(0, REGRESS)
-from netns import Hub, holder, run, wait_for, why_not  # noqa: E402
+from netns import Hub, Syslog, holder, run, wait_for, why_not  # noqa: E402
 from procs import stop_child, stop_daemon  # noqa: E402
 
 NET = "192.0.2."
@@ -251,46 +248,6 @@ elif cmd == "smtp":        # port sender rcpt [user password]: what RCPT
 
 def token():
     return "t" + uuid.uuid4().hex[:12]
-
-
-class Syslog(threading.Thread):
-    """The hosts' /dev/log: datagram sockets the test binds; mail
-    facility lines are appended to each host's R/var/log/maillog as
-    "Mon dd hh:mm:ss host ident[pid]: text"."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.socks = {}         # socket -> (maillog path, short host name)
-        self.r, self.w = os.pipe()
-
-    def add(self, path, maillog, host):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        s.bind(path)
-        os.chmod(path, 0o666)
-        self.socks[s] = (maillog, host)
-
-    def run(self):
-        while True:
-            ready, _, _ = select.select(list(self.socks) + [self.r], [], [])
-            if self.r in ready:
-                return
-            for s in ready:
-                msg = s.recv(65536).decode("latin-1").rstrip("\n")
-                m = re.match(r"<(\d+)>(.{15}) (.*)", msg, re.S)
-                if not m or int(m.group(1)) >> 3 != 2:     # LOG_MAIL
-                    continue
-                path, host = self.socks[s]
-                with open(path, "a") as f:
-                    f.write("%s %s %s\n" % (m.group(2), host, m.group(3)))
-
-    def stop(self):
-        if self.is_alive():
-            os.write(self.w, b"x")
-            self.join(10)
-        for s in self.socks:
-            s.close()
-        os.close(self.r)
-        os.close(self.w)
 
 
 def install(root):

@@ -56,9 +56,13 @@ class MailboxdProc:
     """Runs mailboxd -F -c self.conf; ready once self.port answers."""
 
     proc = None
+    # what the command line is run under; it must exec mailboxd, so that
+    # the PID is mailboxd's (test_fail2ban.py: a namespace for its syslog)
+    wrap = []
 
     def start(self):
-        self.proc = subprocess.Popen([MAILBOXD, "-F", "-c", self.conf],
+        self.proc = subprocess.Popen(self.wrap + [MAILBOXD, "-F", "-c",
+                                                  self.conf],
                                      stderr=subprocess.PIPE)
         deadline = time.time() + 10
         while time.time() < deadline:

@@ -102,12 +102,15 @@ class Daemon:
                             os.path.join(cfdir, "m4/cf.m4"), mc],
                            stdout=out, check=True, timeout=60)
         self.pid = None
+        # what the daemon's command line is run under (a namespace that
+        # catches its syslog, test_fail2ban.py)
+        self.wrap = []
 
     def start(self):
         pidfile = os.path.join(self.root, "sendmail.pid")
         if os.path.exists(pidfile):
             os.unlink(pidfile)      # a restart must not read the old PID
-        p = subprocess.run([SENDMAIL, "-C", self.cf, "-bd"],
+        p = subprocess.run(self.wrap + [SENDMAIL, "-C", self.cf, "-bd"],
                            capture_output=True, timeout=30)
         assert p.returncode == 0, p.stderr
         for _ in range(200):

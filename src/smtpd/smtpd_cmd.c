@@ -295,6 +295,12 @@ cmd_mail(struct session *s, char *arg)
 		reply(s, "503 5.5.0 Sender already specified");
 		return;
 	}
+	if (s->sender_refused) {
+		/* a new MAIL replaces a refused sender unlogged */
+		free(s->mail_from);
+		s->mail_from = NULL;
+		s->sender_refused = 0;
+	}
 	if (port_flag(s, 'a') && !smtpd_auth_done(s)) {
 		/* M=a: this port takes mail only after AUTH */
 		reply(s, "530 5.7.0 Authentication required");
@@ -340,6 +346,12 @@ cmd_mail(struct session *s, char *arg)
 	v = cf_rscheck(s->cf, "check_mail", text, NULL, text);
 	if (v == CF_REJECT || v == CF_TEMPFAIL) {
 		policy_reject(s, "check_mail", text);
+		/* sendmail has set the envelope's sender by now: it gets its
+		 * from= line when the transaction is dropped (RSET, EHLO,
+		 * QUIT) unless another MAIL comes first */
+		s->mail_from = text;
+		s->sender_refused = 1;
+		text = NULL;
 		goto fail;
 	}
 	if (v == CF_DISCARD)
@@ -548,19 +560,29 @@ out:
 	free(text);
 }
 
+/*
+ * VRFY and EXPN; line is the command line as the client typed it, which
+ * the log lines quote (fail2ban's sendmail-reject filter reads the
+ * "[rejected]" ones).
+ */
 void
-cmd_vrfy(struct session *s, char *arg, int expn)
+cmd_vrfy(struct session *s, char *arg, int expn, const char *line)
 {
 	struct cf_resolved r;
 	size_t end = 0;
+	char shortbuf[MAXSHORTSTR + 1];
 
-	if (expn && (s->privacy & PRIV_NOEXPN)) {
-		reply(s, "502 5.7.0 Sorry, we do not allow this operation");
-		return;
-	}
-	if (!expn && (s->privacy & PRIV_NOVRFY)) {
-		reply(s, "252 2.5.2 Cannot VRFY user; try RCPT to attempt "
-		    "delivery (or try finger)");
+	if ((expn && (s->privacy & PRIV_NOEXPN)) ||
+	    (!expn && (s->privacy & PRIV_NOVRFY))) {
+		if (expn)
+			reply(s, "502 5.7.0 Sorry, we do not allow this "
+			    "operation");
+		else
+			reply(s, "252 2.5.2 Cannot VRFY user; try RCPT to "
+			    "attempt delivery (or try finger)");
+		if (s->loglevel > 5)
+			log_msg(LOG_INFO, session_id(s), "%s: %s [rejected]",
+			    s->relay, short_addr(line, shortbuf));
 		return;
 	}
 	str_rtrim(arg);

@@ -64,6 +64,8 @@ struct session {
 	int			 have_id;
 	struct msg		 msg;
 	char			*mail_from;	/* MAIL FROM text for the log */
+	int			 sender_refused; /* mail_from is a sender
+					   check_mail refused */
 	long			 maxsize;	/* MaxMessageSize, 0 none */
 	long			 maxrcpts;	/* MaxRecipientsPerMessage */
 	long			 badrcpt_throttle;
@@ -152,7 +154,8 @@ int	port_flag(struct session *, int c);
 void	cmd_helo(struct session *, char *arg, int esmtp);
 void	cmd_mail(struct session *, char *arg);
 void	cmd_rcpt(struct session *, char *arg);
-void	cmd_vrfy(struct session *, char *arg, int expn);
+void	cmd_vrfy(struct session *, char *arg, int expn,
+	    const char *line);
 void	cmd_help(struct session *, char *arg);
 void	cmd_etrn(struct session *, char *arg);
 

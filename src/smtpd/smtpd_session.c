@@ -169,7 +169,7 @@ session_id(struct session *s)
 static void
 log_dropped(struct session *s)
 {
-	if (s->has_mail && !s->sender_logged)
+	if ((s->has_mail || s->sender_refused) && !s->sender_logged)
 		session_log_sender(s, NULL);
 }
 
@@ -217,6 +217,7 @@ session_reset_tx(struct session *s)
 	msg_reset(&s->msg);
 	free(s->mail_from);
 	s->mail_from = NULL;
+	s->sender_refused = 0;
 	s->nrcpts_tried = 0;
 	s->discard = s->discard_all;
 	/* the next transaction gets an id of its own; without one under
@@ -490,7 +491,7 @@ dispatch(struct session *s, char *line, size_t len)
 	case SMTP_VRFY:
 	case SMTP_EXPN:
 		s->gotmail_ever = 1;
-		cmd_vrfy(s, c.arg, c.verb == SMTP_EXPN);
+		cmd_vrfy(s, c.arg, c.verb == SMTP_EXPN, copy);
 		break;
 	case SMTP_HELP:
 		cmd_help(s, c.arg);
