@@ -136,9 +136,9 @@ class Session:
         self.f = self.s.makefile("rb")
         self.replies = []
         self.closed = False
-        self.read(1)
+        self.read(1, 30)        # a loaded machine: be patient
 
-    def read(self, n, seconds=15):
+    def read(self, n, seconds=20):
         if self.closed:
             return []
         got, self.closed = hostile.read_replies(self.s, self.f, n,
