@@ -9,6 +9,9 @@ as `make check` runs them; `make check-faults` runs the full versions.
   * disk full before MAIL (452 4.4.5, sendmail's MinFreeBlocks check),
     during DATA (421 4.3.1 and the session closed), no inode left and a
     read-only queue: no 250, no partial file, a 250 once it is over
+  * EIO from fsync, write and rename in the queue (eio.py's LD_PRELOAD
+    shim): no 250, sendmail's dferror() 421 for the df, no partial
+    file, a 250 once the fault is gone
 """
 
 import os
@@ -64,3 +67,14 @@ def test_disk_full_and_read_only_queue():
     assert p.returncode == 0, p.stdout + p.stderr
     assert "PASS diskfull full: replies ['MAIL: 452 4.4.5" in p.stdout
     assert "PASS diskfull mid-data: replies ['DATA: 421 4.3.1" in p.stdout
+
+
+@pytest.mark.skipif(shutil.which(os.environ.get("CC", "cc")) is None,
+                    reason="no C compiler for the shim")
+def test_eio_in_the_queue_never_gets_250():
+    import eio
+    res = eio.run(eio.SCENARIOS)
+    assert [r[0] for r in res] == eio.SCENARIOS, res
+    for name, problems, finals, om in res:
+        assert problems == [], (name, problems, finals)
+        assert om in (True, None), (name, finals)
