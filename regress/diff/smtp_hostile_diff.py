@@ -221,6 +221,13 @@ def raw_txn(body, tail=b"QUIT\r\n", replies=2):
             W(body + tail, replies)]
 
 
+# a smuggling case: the text before the variant, and the smuggled
+# transaction with the real end of data after it
+SMUGGLE_X = b"Subject: s\r\n\r\nx"
+SMUGGLE_TAIL = (b"MAIL FROM:<evil@x.example>\r\nRCPT TO:<root>\r\n"
+                b"DATA\r\nsmuggled\r\n.\r\n")
+
+
 def sized(verb, n, tail=""):
     """A command line of exactly n octets before CR LF."""
     pad = n - len(verb) - 1 - len(tail)
@@ -341,6 +348,22 @@ CASES = {
                                       b"<evil@x.example>\r\nRCPT TO:<root>"
                                       b"\r\nDATA\r\nsmuggled\r\n.\r\n",
                                       replies=None)),
+    # the other §2.2 variants (regress/hostile/smuggle.py sends them
+    # split at every byte to our daemon; these are the oracle's replies)
+    "smuggle-crlf-dot-cr": ([], raw_txn(SMUGGLE_X + b"\r\n.\r" +
+                                        SMUGGLE_TAIL, replies=None)),
+    "smuggle-cr-dot-crlf": ([], raw_txn(SMUGGLE_X + b"\r.\r\n" +
+                                        SMUGGLE_TAIL, replies=None)),
+    "smuggle-dot-cr-crlf": ([], raw_txn(SMUGGLE_X + b"\r\n.\r\r\n" +
+                                        SMUGGLE_TAIL, replies=None)),
+    "smuggle-nul-dot": ([], raw_txn(SMUGGLE_X + b"\r\n\0.\r\n" +
+                                    SMUGGLE_TAIL)),
+    "smuggle-dot-nul": ([], raw_txn(SMUGGLE_X + b"\r\n.\0\r\n" +
+                                    SMUGGLE_TAIL)),
+    "smuggle-dotdot": ([], raw_txn(SMUGGLE_X + b"\r\n..\r\n" +
+                                   SMUGGLE_TAIL)),
+    "smuggle-dot-space": ([], raw_txn(SMUGGLE_X + b"\r\n. \r\n" +
+                                      SMUGGLE_TAIL)),
     "end-of-data-split": ([], [HELO, MAILOK, "RCPT TO:<joe>", "DATA",
                                W(b"Subject: split\r\n\r\nbody", 0),
                                Pause(0.1), W(b"\r", 0), Pause(0.1),

@@ -93,10 +93,13 @@ def free_port():
 class Sink:
     """A durable SMTP sink: each message in its own file under DIR
     (RCPT lines, a blank line, the data), fsync'd before the 250.
+    With raw, the bytes after the 354 as they came (dot-stuffing, line
+    ends and the final dot line) go into a file beside it, NAME.raw.
     Threads, one per connection; stop() closes everything."""
 
-    def __init__(self, folder, port=None):
+    def __init__(self, folder, port=None, raw=False):
         self.dir = folder
+        self.raw = raw
         os.makedirs(folder, exist_ok=True)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -145,11 +148,12 @@ class Sink:
                     c.sendall(b"250 2.1.5 ok\r\n")
                 elif u.startswith(b"DATA"):
                     c.sendall(b"354 go\r\n")
-                    data = []
+                    data, wire = [], []
                     while True:
                         x = f.readline()
                         if not x:
                             return      # torn: nothing stored
+                        wire.append(x)
                         if x == b".\r\n":
                             break
                         if x.startswith(b"."):
@@ -164,6 +168,9 @@ class Sink:
                              + b"".join(data))
                     os.fsync(fd)
                     os.close(fd)
+                    if self.raw:
+                        with open(name + ".raw", "wb") as fh:
+                            fh.write(b"".join(wire))
                     os.rename(name + ".tmp", name)
                     c.sendall(b"250 2.0.0 stored\r\n")
                 elif u.startswith(b"RSET") or u.startswith(b"NOOP"):
@@ -194,7 +201,7 @@ class World:
 
     def __init__(self, root, store="mbox", mode="background", ckpt=10,
                  maxsize=1000000, minfree=100, qdir=None, sink=True,
-                 postmaster="root", extra_mc=""):
+                 postmaster="root", extra_mc="", raw_sink=False):
         self.root = root
         self.store = store
         self.qdir = qdir or os.path.join(root, "mqueue")
@@ -220,7 +227,8 @@ class World:
         with open(script, "w") as f:
             f.write(LMAILER)
         os.chmod(script, 0o755)
-        self.sink = Sink(os.path.join(root, "sink")) if sink else None
+        self.sink = (Sink(os.path.join(root, "sink"), raw=raw_sink)
+                     if sink else None)
         mc = (MC.replace("@D@", root).replace("@Q@", self.qdir)
               .replace("@PORT@", str(self.port))
               .replace("@SINKPORT@", str(self.sink.port if sink else 9))

@@ -420,15 +420,10 @@ def alive(w):
     return False
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--show", action="store_true")
-    ap.add_argument("ids", nargs="*")
-    a = ap.parse_args()
-    cases = [c for c in catalogue() if (not a.ids or c.id in a.ids)
-             and (c.quick or not a.quick)]
-    root = tempfile.mkdtemp(prefix="hostile.", dir="/var/tmp")
+def hostile_world(root):
+    """The daemon's world under root (not started) and the folder the
+    sanitizers write their reports to (ASAN/UBSAN log_path, set in our
+    environment so that the daemon inherits it)."""
     asan = os.path.join(root, "asan")
     os.makedirs(asan)
     os.environ["ASAN_OPTIONS"] = ("log_path=%s/asan:%s" % (
@@ -439,6 +434,29 @@ def main():
     w = world.World(os.path.join(root, "w"), mode="queueonly", sink=False,
                     maxsize=20000000,
                     extra_mc="define(`confREJECT_NUL', `true')dnl\n")
+    return w, asan
+
+
+def sanitizer_reports(asan):
+    """The report files in asan, each printed (2,000 characters)."""
+    reports = glob.glob(os.path.join(asan, "*"))
+    for r in reports:
+        print("SANITIZER report %s" % r)
+        with open(r, errors="replace") as fh:
+            print(fh.read()[:2000])
+    return reports
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--show", action="store_true")
+    ap.add_argument("ids", nargs="*")
+    a = ap.parse_args()
+    cases = [c for c in catalogue() if (not a.ids or c.id in a.ids)
+             and (c.quick or not a.quick)]
+    root = tempfile.mkdtemp(prefix="hostile.", dir="/var/tmp")
+    w, asan = hostile_world(root)
     match = known = failed = crashes = 0
     try:
         w.start()
@@ -469,11 +487,7 @@ def main():
                     print("    < %s" % r[:160])
     finally:
         w.close()
-    reports = glob.glob(os.path.join(asan, "*"))
-    for r in reports:
-        print("SANITIZER report %s" % r)
-        with open(r, errors="replace") as fh:
-            print(fh.read()[:2000])
+    reports = sanitizer_reports(asan)
     print("hostile: %d cases, %d match the oracle's recorded reply, %d known "
           "differences, %d failed, %d daemon crashes, %d sanitizer reports" %
           (len(cases), match, known, failed, crashes, len(reports)))

@@ -11,6 +11,9 @@ as `make check` runs them; `make check-faults` runs the full versions.
     read-only queue: no 250, no partial file, a 250 once it is over
   * privileges under load with RunAsUser: no process but the master
     holds a TCP connection while root
+  * EIO from fsync, write and rename in the queue (eio.py's LD_PRELOAD
+    shim): no 250, sendmail's dferror() 421 for the df, no partial
+    file, a 250 once the fault is gone
 """
 
 import os
@@ -75,3 +78,14 @@ def test_no_root_on_the_network_with_runasuser():
     res = privs.run(seconds=4, clients=20, runas="daemon", log=lambda m: 0)
     assert sum(res["network_facing_root_samples"].values()) == 0, res
     assert res["ok"], res
+
+
+@pytest.mark.skipif(shutil.which(os.environ.get("CC", "cc")) is None,
+                    reason="no C compiler for the shim")
+def test_eio_in_the_queue_never_gets_250():
+    import eio
+    res = eio.run(eio.SCENARIOS)
+    assert [r[0] for r in res] == eio.SCENARIOS, res
+    for name, problems, finals, om in res:
+        assert problems == [], (name, problems, finals)
+        assert om in (True, None), (name, finals)

@@ -293,6 +293,15 @@ class Host:
                 pass
         return out
 
+    def unqueue(self, token):
+        """Removes the queued messages whose headers hold token."""
+        for qid in self.queue_with(token):
+            for kind in ("qf", "df"):
+                try:
+                    os.unlink(os.path.join(self.dir, "mqueue", kind + qid))
+                except FileNotFoundError:
+                    pass
+
     def queue_with(self, token):
         """The queued messages whose headers (Subject:) hold token:
         {id: qf text}."""
@@ -322,6 +331,31 @@ class Hub(NetHub):
         super().close()
 
 
+def start_hosts(root, hub, names, hosts):
+    """Makes and starts the hosts named, into the dict hosts (filled as
+    they come, so that stop_hosts can stop what was made)."""
+    for name in names:
+        hosts[name] = Host(name, root, hub)
+    for h in hosts.values():
+        h.start()
+
+
+def stop_hosts(hosts, hub):
+    """Stops every host's daemon (all wind down at once), its
+    namespaces, then the hub."""
+    for h in hosts.values():
+        if h.pid is not None:
+            try:
+                os.kill(h.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    for h in hosts.values():
+        h.stop()
+    for h in hosts.values():
+        stop_child(h.ns)
+    hub.close()
+
+
 @pytest.fixture(scope="module")
 def net():
     # a folder the local mailer and every host can reach
@@ -330,23 +364,10 @@ def net():
     hub = Hub(root)
     hosts = {}
     try:
-        for name in HOSTS:
-            hosts[name] = Host(name, root, hub)
-        for h in hosts.values():
-            h.start()
+        start_hosts(root, hub, HOSTS, hosts)
         yield hosts
     finally:
-        for h in hosts.values():     # all wind down at once
-            if h.pid is not None:
-                try:
-                    os.kill(h.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for h in hosts.values():
-            h.stop()
-        for h in hosts.values():
-            stop_child(h.ns)
-        hub.close()
+        stop_hosts(hosts, hub)
         if os.environ.get("KEEP_MX_HOSTS"):
             print("left in", root)
         else:
@@ -596,12 +617,7 @@ def test_dns_temporary_failures_defer(net):
             rcpts, qf
         assert g.mails("games", t) == []
     finally:
-        for qid in g.queue_with(t):
-            for kind in ("qf", "df"):
-                try:
-                    os.unlink(os.path.join(g.dir, "mqueue", kind + qid))
-                except FileNotFoundError:
-                    pass
+        g.unqueue(t)
 
 
 # ------------------------------------------ known bugs outside src/deliver

@@ -353,6 +353,15 @@ int	queue_tx_commit_as(struct queue_tx *, const struct queue_dirs *,
 /* The open, locked qf after a commit (-1 before); the df, open. */
 int	queue_tx_qf_fd(const struct queue_tx *);
 int	queue_tx_df_fd(const struct queue_tx *);
+/*
+ * After a failed write, commit or move: the first letter of the file it
+ * failed on ('d' the df, 't' the tf, 'q' or 'h' the qf), the call as
+ * err words it ("cannot write", "cannot fsync" ...) in *what_out, its
+ * errno in *errno_out, and in *written_out whether body bytes had gone to the df before the commit
+ * (sendmail's buffered file had spilled).  0 when nothing failed.
+ */
+int	queue_tx_failure(const struct queue_tx *, const char **what_out,
+	    int *errno_out, int *written_out);
 /* Releases the locks and closes; the files stay.  Accepts NULL. */
 void	queue_tx_close(struct queue_tx *);
 /* Removes an uncommitted message's files and frees (after a commit it

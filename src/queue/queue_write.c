@@ -45,6 +45,10 @@ struct queue_tx {
 	int		 failed;	/* commit failed, files gone */
 	int		 eightbit;
 	char		 ctl;		/* 'q', or 'h' when quarantined */
+	char		 fail_kind;	/* the file of the last failure */
+	const char	*fail_what;	/* and the call ("cannot write") */
+	int		 fail_errno;
+	int		 df_written;	/* body bytes reached the df */
 	size_t		 size;		/* body bytes accepted */
 	char		 name[2 + QUEUE_ID_MAX];	/* "df<id>" ... */
 	char		*buf;
@@ -218,10 +222,25 @@ tx_fail(struct queue_tx *tx, char kind, const char *what, struct err *err)
 {
 	int e = errno;
 
+	tx->fail_kind = kind;
+	tx->fail_what = what;
+	tx->fail_errno = e;
 	err_set(err, ERR_TEMPFAIL, "%s %s: %s", what, fname(tx, kind),
 	    strerror(e));
 	errno = e;
 	return -1;
+}
+
+int
+queue_tx_failure(const struct queue_tx *tx, const char **what_out,
+    int *errno_out, int *written_out)
+{
+	if (tx == NULL || tx->fail_kind == '\0')
+		return 0;
+	*what_out = tx->fail_what;
+	*errno_out = tx->fail_errno;
+	*written_out = tx->df_written;
+	return tx->fail_kind;
 }
 
 int
@@ -320,6 +339,7 @@ queue_tx_write(struct queue_tx *tx, const void *p, size_t n, struct err *err)
 	iov[0].iov_len = tx->blen;
 	iov[1].iov_base = (void *)(uintptr_t)p;
 	iov[1].iov_len = n;
+	tx->df_written = 1;
 	if (write_iov(tx->dffd, tx->blen ? iov : iov + 1,
 	    tx->blen ? 2 : 1) == -1)
 		return tx_fail(tx, 'd', "cannot write", err);
@@ -340,6 +360,7 @@ queue_tx_flush(struct queue_tx *tx, struct err *err)
 		return 0;
 	iov.iov_base = tx->buf;
 	iov.iov_len = tx->blen;
+	tx->df_written = 1;
 	if (write_iov(tx->dffd, &iov, 1) == -1)
 		return tx_fail(tx, 'd', "cannot write", err);
 	tx->blen = 0;

@@ -235,6 +235,34 @@ out_of_space(int e, const char *reason)
 	    strstr(reason, strerror(EDQUOT)) != NULL));
 }
 
+/*
+ * A df that could not be written or synced: sendmail's dferror() says
+ * 421 with the call that failed (its names: the buffered body written
+ * at the end is "bfcommit", one that had spilled to disk
+ * "sm_io_flush||sm_io_error", a failed sync "fsync") and ends the
+ * session.  1 when that was said; 0 for any other failure.
+ */
+static int
+df_error(struct session *s, struct queue_tx *tx)
+{
+	const char *what, *call;
+	int written, e;
+
+	if (queue_tx_failure(tx, &what, &e, &written) != 'd')
+		return 0;
+	if (strcmp(what, "cannot fsync") == 0)
+		call = "fsync";
+	else if (strcmp(what, "cannot write") == 0)
+		call = written ? "sm_io_flush||sm_io_error" : "bfcommit";
+	else
+		return 0;
+	reply(s, "421 4.3.0 collect: Cannot write ./df%s (%s, uid=%ld, "
+	    "gid=%ld): %s", s->id, call, (long)geteuid(), (long)getegid(),
+	    strerror(e));
+	s->quit = 1;
+	return 1;
+}
+
 void
 cmd_data(struct session *s)
 {
@@ -350,7 +378,7 @@ cmd_data(struct session *s)
 			/* sendmail's dferror(): 421, and the session ends */
 			reply(s, "421 4.3.1 Out of disk space for temp file");
 			s->quit = 1;
-		} else
+		} else if (!df_error(s, tx))
 			reply(s, "451 4.3.0 Temporary system failure. Please "
 			    "try again later.");
 		goto abort;

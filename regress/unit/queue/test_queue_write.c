@@ -4,7 +4,7 @@
  * flat and the qf/ df/ layouts, with the given mode; an existing df id
  * answers 1; abort and every injected failure (file size limit, a tf
  * held by another process, a tf name taken by a folder) leave no file
- * behind; folders held open serve many messages; a qf rewrite and a
+ * behind, and queue_tx_failure says which file and call failed; folders held open serve many messages; a qf rewrite and a
  * removal do what delivery needs.
  */
 #include <sys/file.h>
@@ -559,10 +559,14 @@ test_abort_leaves_nothing(void **state)
 	queue_dirs_free(&d);
 }
 
-/* Commits with RLIMIT_FSIZE at limit (SIGXFSZ ignored): must fail. */
+/*
+ * Commits with RLIMIT_FSIZE at limit (SIGXFSZ ignored): must fail, and
+ * queue_tx_failure must name the file (kind) and say whether the body
+ * had reached the df before (written).
+ */
 static void
 commit_over_limit(const char *rel, size_t bodylen, rlim_t limit,
-    const char *what)
+    const char *what, int kind, int written)
 {
 	struct queue_dirs d;
 	struct queue_tx *tx;
@@ -571,7 +575,8 @@ commit_over_limit(const char *rel, size_t bodylen, rlim_t limit,
 	struct rlimit old, rl;
 	char *body = malloc(bodylen);
 	void (*osig)(int);
-	int in_commit = 0;
+	const char *call = NULL;
+	int in_commit = 0, e = 0, w = -1;
 
 	assert_non_null(body);
 	memset(body, 'b', bodylen);
@@ -584,6 +589,7 @@ commit_over_limit(const char *rel, size_t bodylen, rlim_t limit,
 	rl.rlim_cur = limit;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
 	assert_int_equal(queue_tx_begin(&tx, &d, 0, ID, 0640, &err), 0);
+	assert_int_equal(queue_tx_failure(tx, &call, &e, &w), 0);
 	if (queue_tx_write(tx, body, bodylen, &err) == 0) {
 		in_commit = 1;
 		assert_int_equal(queue_tx_commit(tx, &qf, &err), -1);
@@ -593,6 +599,10 @@ commit_over_limit(const char *rel, size_t bodylen, rlim_t limit,
 	assert_int_equal(err.kind, ERR_TEMPFAIL);
 	assert_non_null(strstr(err.msg, strerror(EFBIG)));
 	assert_non_null(strstr(err.msg, what));
+	assert_int_equal(queue_tx_failure(tx, &call, &e, &w), kind);
+	assert_string_equal(call, "cannot write");
+	assert_int_equal(e, EFBIG);
+	assert_int_equal(w, written);
 	/* after a failed commit a second one is refused */
 	if (in_commit)
 		assert_int_equal(queue_tx_commit(tx, &qf, &err), -1);
@@ -608,8 +618,8 @@ test_df_write_failure_leaves_nothing(void **state)
 {
 	(void)state;
 	/* at commit (the body fits the buffer) and while writing */
-	commit_over_limit("f1", 5000, 1000, "df" ID);
-	commit_over_limit("f2", 200000, 1000, "df" ID);
+	commit_over_limit("f1", 5000, 1000, "df" ID, 'd', 0);
+	commit_over_limit("f2", 200000, 1000, "df" ID, 'd', 1);
 }
 
 static void
@@ -617,7 +627,7 @@ test_qf_write_failure_leaves_nothing(void **state)
 {
 	(void)state;
 	/* the body fits under the limit, the qf text does not */
-	commit_over_limit("f3", 100, 200, "tf" ID);
+	commit_over_limit("f3", 100, 200, "tf" ID, 't', 0);
 }
 
 static void
