@@ -25,19 +25,9 @@ SMMM=$SMROOT/usr/libexec/sendmail/makemap
 [ -x "$BIN/makemap" ] || { echo "no $BIN/makemap: run make" >&2; exit 1; }
 
 # Postfix, unpacked (never installed) for postmap
-PF=$REPO/regress/.cache/postfix
+eval "$(sh "$REPO/regress/bench/postfix.sh")"
 POSTMAP=
-if [ ! -x "$PF/root/usr/sbin/postmap" ]; then
-	mkdir -p "$PF"
-	(cd "$PF" && apt-get download postfix >/dev/null 2>&1 &&
-	    dpkg -x postfix_*.deb root) || true
-fi
-if [ -x "$PF/root/usr/sbin/postmap" ]; then
-	mkdir -p "$PF/conf"
-	printf 'compatibility_level = 3.6\nmail_owner = daemon\nsetgid_group = mail\n' \
-	    > "$PF/conf/main.cf"
-	POSTMAP=$PF/root/usr/sbin/postmap
-fi
+[ -n "$PF_ROOT" ] && POSTMAP=$PF_ROOT/usr/sbin/postmap
 
 if [ ! -s access ] || [ "$(wc -l < access)" -ne "$LINES" ]; then
 	awk -v n="$LINES" 'BEGIN {
@@ -126,6 +116,7 @@ cc -O2 -D_GNU_SOURCE -I"$REPO/src" -o lookup_bench lookup_bench.c \
     echo "lookup_bench did not build" >&2
 
 : > res.txt
+load0=$(cut -d' ' -f1 /proc/loadavg)
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	rm -f sm.db ours.db pf pf.db
@@ -138,8 +129,8 @@ while [ "$r" -le "$RUNS" ]; do
 	[ "$(wc -l < ours.dump)" -eq "$LINES" ] || echo "WARNING: dump has $(wc -l < ours.dump) lines" >&2
 	if [ -n "$POSTMAP" ]; then
 		cp access pf
-		echo "pf build $(LD_LIBRARY_PATH=$PF/root/usr/lib/postfix timed "$POSTMAP" -c "$PF/conf" hash:pf)" >> res.txt
-		echo "pf dump $(LD_LIBRARY_PATH=$PF/root/usr/lib/postfix dumped pf.dump "$POSTMAP" -c "$PF/conf" -s hash:pf)" >> res.txt
+		echo "pf build $(LD_LIBRARY_PATH=$PF_LIB timed "$POSTMAP" -c "$PF_CONF" hash:pf)" >> res.txt
+		echo "pf dump $(LD_LIBRARY_PATH=$PF_LIB dumped pf.dump "$POSTMAP" -c "$PF_CONF" -s hash:pf)" >> res.txt
 	fi
 	if [ -x lookup_bench ]; then
 		echo "ours lookup $(./lookup_bench "$W/ours" access)" >> res.txt
@@ -155,12 +146,31 @@ row() {	# label who test
 	[ -n "$w" ] || return 0
 	printf '| %s | %s | %.1f |\n' "$1" "$w" "$(echo "$(val "$2" "$3" 2) / 1024" | bc -l)"
 }
+load1=$(cut -d' ' -f1 /proc/loadavg)
+# the issue's targets: build <= postmap's time and <= 2x sendmail's RSS,
+# dump <= sendmail's time
+verdict() {
+	ob=$(val ours build 1); or=$(val ours build 2)
+	sb=$(val sm build 1); sr=$(val sm build 2); sd=$(val sm dump 1)
+	od=$(val ours dump 1); pb=$(val pf build 1)
+	awk -v ob="$ob" -v or="$or" -v sr="$sr" -v sd="$sd" -v od="$od" \
+	    -v pb="$pb" 'BEGIN {
+		printf "Build: ours %s s", ob
+		if (pb != "") printf ", postmap %s s (ours/postmap %.2f: %s)", pb,
+		    ob / pb, ob <= pb ? "met" : "missed"
+		printf "; peak RSS %.1f MiB against 2 x sendmail'"'"'s %.1f MiB: %s.\n",
+		    or / 1024, 2 * sr / 1024, or <= 2 * sr ? "met" : "missed"
+		printf "Dump: ours %s s against sendmail'"'"'s %s s: %s.\n", od, sd,
+		    od <= sd ? "met" : "missed"
+	}'
+}
 TABLE=$(mktemp)
 {
 	echo
 	echo "## $(date +%Y-%m-%d), makemap hash of $LINES access lines, median of $RUNS runs (commit $(git -C "$REPO" rev-parse --short HEAD))"
 	echo
-	echo "Machine: $(uname -sr), $(nproc) CPUs.  Files under regress/.cache (ext4/overlay), page cache warm."
+	echo "Machine: $(uname -sr), $(nproc) CPUs, load average $load0 before, $load1 after."
+	echo "Files under regress/.cache (ext4/overlay), page cache warm; runs interleaved."
 	echo
 	echo "| run | wall s | peak RSS MiB |"
 	echo "|---|---|---|"
@@ -170,6 +180,8 @@ TABLE=$(mktemp)
 	row "sendmail 8.17 makemap -u" sm dump
 	row "ours makemap -u" ours dump
 	row "Postfix 3.7 postmap -s" pf dump
+	echo
+	verdict
 	lk=$(awk '$1 == "ours" && $2 == "lookup" { print $5 }' res.txt | median)
 	if [ -n "$lk" ]; then
 		echo
