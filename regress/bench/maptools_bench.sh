@@ -41,17 +41,17 @@ if [ ! -s access ] || [ "$(wc -l < access)" -ne "$LINES" ]; then
 	}' > access
 fi
 
-# timed CMD...: prints "wall_s maxrss_kb"
+# timed CMD...: prints "wall_s maxrss_kb cpu_s" (cpu: user + sys)
 timed() {
-	/usr/bin/time -f "%e %M" -o time.out "$@"
-	cat time.out
+	/usr/bin/time -f "%e %M %U %S" -o time.out "$@"
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' time.out
 }
-# dumped OUT CMD...: runs CMD > OUT, prints "wall_s maxrss_kb"
+# dumped OUT CMD...: runs CMD > OUT, prints as timed
 dumped() {
 	out=$1
 	shift
-	/usr/bin/time -f "%e %M" -o time.out "$@" > "$out"
-	cat time.out
+	/usr/bin/time -f "%e %M %U %S" -o time.out "$@" > "$out"
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' time.out
 }
 
 median() {	# numbers on stdin
@@ -138,13 +138,14 @@ while [ "$r" -le "$RUNS" ]; do
 	r=$((r + 1))
 done
 
-val() {	# who test field(1 wall, 2 rss)
+val() {	# who test field(1 wall, 2 rss, 3 cpu)
 	awk -v w="$1" -v t="$2" -v f="$3" '$1 == w && $2 == t { print $(2 + f) }' res.txt | median
 }
 row() {	# label who test
 	w=$(val "$2" "$3" 1)
 	[ -n "$w" ] || return 0
-	printf '| %s | %s | %.1f |\n' "$1" "$w" "$(echo "$(val "$2" "$3" 2) / 1024" | bc -l)"
+	printf '| %s | %s | %s | %.1f |\n' "$1" "$w" "$(val "$2" "$3" 3)" \
+	    "$(echo "$(val "$2" "$3" 2) / 1024" | bc -l)"
 }
 load1=$(cut -d' ' -f1 /proc/loadavg)
 # the issue's targets: build <= postmap's time and <= 2x sendmail's RSS,
@@ -153,11 +154,13 @@ verdict() {
 	ob=$(val ours build 1); or=$(val ours build 2)
 	sb=$(val sm build 1); sr=$(val sm build 2); sd=$(val sm dump 1)
 	od=$(val ours dump 1); pb=$(val pf build 1)
+	oc=$(val ours build 3); pc=$(val pf build 3)
 	awk -v ob="$ob" -v or="$or" -v sr="$sr" -v sd="$sd" -v od="$od" \
-	    -v pb="$pb" 'BEGIN {
+	    -v pb="$pb" -v oc="$oc" -v pc="$pc" 'BEGIN {
 		printf "Build: ours %s s", ob
-		if (pb != "") printf ", postmap %s s (ours/postmap %.2f: %s)", pb,
-		    ob / pb, ob <= pb ? "met" : "missed"
+		if (pb != "") printf ", postmap %s s (ours/postmap %.2f: %s;" \
+		    " user+sys %.2f)", pb, ob / pb, ob <= pb ? "met" : "missed",
+		    oc / pc
 		printf "; peak RSS %.1f MiB against 2 x sendmail'"'"'s %.1f MiB: %s.\n",
 		    or / 1024, 2 * sr / 1024, or <= 2 * sr ? "met" : "missed"
 		printf "Dump: ours %s s against sendmail'"'"'s %s s: %s.\n", od, sd,
@@ -172,8 +175,8 @@ TABLE=$(mktemp)
 	echo "Machine: $(uname -sr), $(nproc) CPUs, load average $load0 before, $load1 after."
 	echo "Files under regress/.cache (ext4/overlay), page cache warm; runs interleaved."
 	echo
-	echo "| run | wall s | peak RSS MiB |"
-	echo "|---|---|---|"
+	echo "| run | wall s | user+sys s | peak RSS MiB |"
+	echo "|---|---|---|---|"
 	row "sendmail 8.17 makemap hash" sm build
 	row "ours makemap hash" ours build
 	row "Postfix 3.7 postmap hash:" pf build
