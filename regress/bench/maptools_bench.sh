@@ -25,19 +25,9 @@ SMMM=$SMROOT/usr/libexec/sendmail/makemap
 [ -x "$BIN/makemap" ] || { echo "no $BIN/makemap: run make" >&2; exit 1; }
 
 # Postfix, unpacked (never installed) for postmap
-PF=$REPO/regress/.cache/postfix
+eval "$(sh "$REPO/regress/bench/postfix.sh")"
 POSTMAP=
-if [ ! -x "$PF/root/usr/sbin/postmap" ]; then
-	mkdir -p "$PF"
-	(cd "$PF" && apt-get download postfix >/dev/null 2>&1 &&
-	    dpkg -x postfix_*.deb root) || true
-fi
-if [ -x "$PF/root/usr/sbin/postmap" ]; then
-	mkdir -p "$PF/conf"
-	printf 'compatibility_level = 3.6\nmail_owner = daemon\nsetgid_group = mail\n' \
-	    > "$PF/conf/main.cf"
-	POSTMAP=$PF/root/usr/sbin/postmap
-fi
+[ -n "$PF_ROOT" ] && POSTMAP=$PF_ROOT/usr/sbin/postmap
 
 if [ ! -s access ] || [ "$(wc -l < access)" -ne "$LINES" ]; then
 	awk -v n="$LINES" 'BEGIN {
@@ -51,17 +41,17 @@ if [ ! -s access ] || [ "$(wc -l < access)" -ne "$LINES" ]; then
 	}' > access
 fi
 
-# timed CMD...: prints "wall_s maxrss_kb"
+# timed CMD...: prints "wall_s maxrss_kb cpu_s" (cpu: user + sys)
 timed() {
-	/usr/bin/time -f "%e %M" -o time.out "$@"
-	cat time.out
+	/usr/bin/time -f "%e %M %U %S" -o time.out "$@"
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' time.out
 }
-# dumped OUT CMD...: runs CMD > OUT, prints "wall_s maxrss_kb"
+# dumped OUT CMD...: runs CMD > OUT, prints as timed
 dumped() {
 	out=$1
 	shift
-	/usr/bin/time -f "%e %M" -o time.out "$@" > "$out"
-	cat time.out
+	/usr/bin/time -f "%e %M %U %S" -o time.out "$@" > "$out"
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' time.out
 }
 
 median() {	# numbers on stdin
@@ -126,6 +116,7 @@ cc -O2 -D_GNU_SOURCE -I"$REPO/src" -o lookup_bench lookup_bench.c \
     echo "lookup_bench did not build" >&2
 
 : > res.txt
+load0=$(cut -d' ' -f1 /proc/loadavg)
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	rm -f sm.db ours.db pf pf.db
@@ -138,8 +129,8 @@ while [ "$r" -le "$RUNS" ]; do
 	[ "$(wc -l < ours.dump)" -eq "$LINES" ] || echo "WARNING: dump has $(wc -l < ours.dump) lines" >&2
 	if [ -n "$POSTMAP" ]; then
 		cp access pf
-		echo "pf build $(LD_LIBRARY_PATH=$PF/root/usr/lib/postfix timed "$POSTMAP" -c "$PF/conf" hash:pf)" >> res.txt
-		echo "pf dump $(LD_LIBRARY_PATH=$PF/root/usr/lib/postfix dumped pf.dump "$POSTMAP" -c "$PF/conf" -s hash:pf)" >> res.txt
+		echo "pf build $(LD_LIBRARY_PATH=$PF_LIB timed "$POSTMAP" -c "$PF_CONF" hash:pf)" >> res.txt
+		echo "pf dump $(LD_LIBRARY_PATH=$PF_LIB dumped pf.dump "$POSTMAP" -c "$PF_CONF" -s hash:pf)" >> res.txt
 	fi
 	if [ -x lookup_bench ]; then
 		echo "ours lookup $(./lookup_bench "$W/ours" access)" >> res.txt
@@ -147,29 +138,53 @@ while [ "$r" -le "$RUNS" ]; do
 	r=$((r + 1))
 done
 
-val() {	# who test field(1 wall, 2 rss)
+val() {	# who test field(1 wall, 2 rss, 3 cpu)
 	awk -v w="$1" -v t="$2" -v f="$3" '$1 == w && $2 == t { print $(2 + f) }' res.txt | median
 }
 row() {	# label who test
 	w=$(val "$2" "$3" 1)
 	[ -n "$w" ] || return 0
-	printf '| %s | %s | %.1f |\n' "$1" "$w" "$(echo "$(val "$2" "$3" 2) / 1024" | bc -l)"
+	printf '| %s | %s | %s | %.1f |\n' "$1" "$w" "$(val "$2" "$3" 3)" \
+	    "$(echo "$(val "$2" "$3" 2) / 1024" | bc -l)"
+}
+load1=$(cut -d' ' -f1 /proc/loadavg)
+# the issue's targets: build <= postmap's time and <= 2x sendmail's RSS,
+# dump <= sendmail's time
+verdict() {
+	ob=$(val ours build 1); or=$(val ours build 2)
+	sb=$(val sm build 1); sr=$(val sm build 2); sd=$(val sm dump 1)
+	od=$(val ours dump 1); pb=$(val pf build 1)
+	oc=$(val ours build 3); pc=$(val pf build 3)
+	awk -v ob="$ob" -v or="$or" -v sr="$sr" -v sd="$sd" -v od="$od" \
+	    -v pb="$pb" -v oc="$oc" -v pc="$pc" 'BEGIN {
+		printf "Build: ours %s s", ob
+		if (pb != "") printf ", postmap %s s (ours/postmap %.2f: %s;" \
+		    " user+sys %.2f)", pb, ob / pb, ob <= pb ? "met" : "missed",
+		    oc / pc
+		printf "; peak RSS %.1f MiB against 2 x sendmail'"'"'s %.1f MiB: %s.\n",
+		    or / 1024, 2 * sr / 1024, or <= 2 * sr ? "met" : "missed"
+		printf "Dump: ours %s s against sendmail'"'"'s %s s: %s.\n", od, sd,
+		    od <= sd ? "met" : "missed"
+	}'
 }
 TABLE=$(mktemp)
 {
 	echo
 	echo "## $(date +%Y-%m-%d), makemap hash of $LINES access lines, median of $RUNS runs (commit $(git -C "$REPO" rev-parse --short HEAD))"
 	echo
-	echo "Machine: $(uname -sr), $(nproc) CPUs.  Files under regress/.cache (ext4/overlay), page cache warm."
+	echo "Machine: $(uname -sr), $(nproc) CPUs, load average $load0 before, $load1 after."
+	echo "Files under regress/.cache (ext4/overlay), page cache warm; runs interleaved."
 	echo
-	echo "| run | wall s | peak RSS MiB |"
-	echo "|---|---|---|"
+	echo "| run | wall s | user+sys s | peak RSS MiB |"
+	echo "|---|---|---|---|"
 	row "sendmail 8.17 makemap hash" sm build
 	row "ours makemap hash" ours build
 	row "Postfix 3.7 postmap hash:" pf build
 	row "sendmail 8.17 makemap -u" sm dump
 	row "ours makemap -u" ours dump
 	row "Postfix 3.7 postmap -s" pf dump
+	echo
+	verdict
 	lk=$(awk '$1 == "ours" && $2 == "lookup" { print $5 }' res.txt | median)
 	if [ -n "$lk" ]; then
 		echo

@@ -17,6 +17,8 @@
 
 #include "cf/cf_int.h"
 
+#define DOT10	"$+ . $+ . $+ . $+ . $+ . $+ . $+ . $+ . $+ . $+ . "
+
 static const char cf_text[] =
 	"V10/Berkeley\n"
 	"O QueueDirectory=/tmp\n"
@@ -112,6 +114,12 @@ static const char cf_text[] =
 	"R$*\t$@ long $1\n"
 	"S98\n"
 	"R$+\t$@ $>Star $1\n"
+	/* more LHS operators, and a longer tail after a lookup, than the
+	 * engine keeps on its stack (64 each) */
+	"SWide\n"
+	"R" DOT10 DOT10 DOT10 DOT10 DOT10 DOT10 DOT10 "$+\t$@ wide $1 $9\n"
+	"SDeqTail\n"
+	"R$+\t$@ $(d x $) $1\n"
 	"Mlocal, P=/bin/true, F=lsDFMAw5:/|@qPn9S, S=10, R=20, A=mail $u\n";
 
 #define BANNER \
@@ -552,11 +560,66 @@ test_rewrite_returns_status_and_result_without_trace(void **state)
 	buf_free(&res);
 }
 
+/* cf_rewrite of in by ruleset rs, outside test mode: tokens joined by ' '. */
+static void
+rewrite_joined(struct cf *cf, const char *rs, const char *in, struct buf *res)
+{
+	char **pvp = cf_pvp_new(cf);
+	size_t j;
+
+	assert_int_equal(cf_prescan(cf, in, '\0', NULL, pvp, NULL, NULL), 0);
+	assert_int_equal(cf_rewrite(cf, pvp, cf_rwset(cf, rs, 0, NULL), 0,
+	    ADDR_MAXATOM), 0);
+	buf_reset(res);
+	for (j = 0; pvp[j] != NULL; j++)
+		buf_printf(res, "%s%s", j ? " " : "", pvp[j]);
+	cf_arena_reset(cf);
+	free(pvp);
+}
+
+/* Rules and workspaces past the engine's stack arrays take the heap. */
+static void
+test_long_lhs_and_long_tail_rewrite_like_short_ones(void **state)
+{
+	struct capture cap;
+	struct cf *cf;
+	struct buf in, want, res;
+	size_t j;
+
+	(void)state;
+	buf_init(&in, 0);
+	buf_init(&want, 0);
+	buf_init(&res, 0);
+	cf = load(&cap);
+	/* Wide: 71 $+ separated by dots */
+	for (j = 0; j <= 70; j++)
+		buf_printf(&in, "%sa%zu", j ? "." : "", j);
+	rewrite_joined(cf, "Wide", buf_cstr(&in), &res);
+	assert_string_equal(buf_cstr(&res), "wide a0 a8");
+	/* DeqTail: 80 tokens behind a lookup */
+	buf_reset(&in);
+	buf_adds(&want, "x");
+	for (j = 0; j < 80; j++) {
+		buf_printf(&in, "%st%zu", j ? " " : "", j);
+		buf_printf(&want, " t%zu", j);
+	}
+	rewrite_joined(cf, "DeqTail", buf_cstr(&in), &res);
+	assert_string_equal(buf_cstr(&res), buf_cstr(&want));
+	assert_int_equal(fflush(cap.f), 0);
+	assert_string_equal(cap.text, "");
+	unload(cf, &cap);
+	buf_free(&in);
+	buf_free(&want);
+	buf_free(&res);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lhs_operators_match_like_sendmail),
+		cmocka_unit_test(
+		    test_long_lhs_and_long_tail_rewrite_like_short_ones),
 		cmocka_unit_test(test_lhs_backtracks_to_the_last_dot),
 		cmocka_unit_test(test_rhs_substitutes_and_obeys_its_prefixes),
 		cmocka_unit_test(test_subroutine_calls_skip_empty_rulesets),
