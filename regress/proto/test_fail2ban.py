@@ -241,10 +241,13 @@ LAST_LINES = [
     r"nrcpts=1, msgid=",
     r"sendmail\[\d+\]: \w+: from=<spammer@bad\.example>, size=0, class=0, "
     r"nrcpts=0, proto=ESMTP, daemon=MTA, relay=\[127\.0\.0\.24\]",
-    r"dovecot\[\d+\]: imap-login: Disconnected \(auth failed, 1 attempts "
-    r"in \d+ secs\): user=<nosuchuser>, method=PLAIN, rip=127\.0\.0\.33",
-    r"dovecot\[\d+\]: pop3\(joe\): Disconnected: Logged out",
-    r"dovecot\[\d+\]: imap\(joe\): Disconnected: Logged out",
+    r"dovecot\[\d+\]: imap-login: Disconnected: [A-Za-z ]+ \(auth failed, 1 "
+    r"attempts in \d+ secs\): user=<nosuchuser>, method=PLAIN, "
+    r"rip=127\.0\.0\.33",
+    r"dovecot\[\d+\]: pop3\(joe\)<\d+><[^>]+>: Disconnected: Logged out "
+    r"top=\d+/\d+, retr=\d+/\d+, del=\d+/\d+, size=\d+",
+    r"dovecot\[\d+\]: imap\(joe\)<\d+><[^>]+>: Disconnected: Logged out "
+    r"in=\d+ out=\d+",
 ]
 
 
@@ -415,5 +418,13 @@ def test_logwatch_dovecot_counts(maillog):
                   r"1 IMAP\)", r)
     assert m and m.groups() == ("2", "2"), r
     dis = section(r, "Dovecot disconnects")
-    assert re.search(r"^\s+2 auth failed, 1 attempts$", dis, re.M), r
-    assert re.search(r"^\s+1 auth failed, 2 attempts$", dis, re.M), r
+    # dovecot 2.3's "Disconnected: REASON (auth failed, N attempts in S
+    # secs)", which logwatch counts by reason as it does dovecot's
+    # secs, taken in by the grouping, vary with the machine's load
+    failed = {}
+    for n, att in re.findall(r"^\s+(\d+) Aborted login by logging out "
+                             r"\(auth failed, (\d+) attempts in \d+ "
+                             r"secs\)$", dis, re.M):
+        failed[att] = failed.get(att, 0) + int(n)
+    assert failed == {"1": 2, "2": 1}, r
+    assert re.search(r"^\s+2 Logged out$", dis, re.M), r

@@ -266,8 +266,8 @@ def test_wrong_password_and_unknown_user_look_alike(server):
         p.quit()
     assert replies == [b"-ERR [AUTH] Authentication failed."] * 2
     time.sleep(0.2)
-    assert ("pop3-login: Info: Disconnected (auth failed, 1 attempts in "
-            in server.log())
+    assert ("pop3-login: Info: Disconnected: Aborted login by logging out "
+            "(auth failed, 1 attempts in " in server.log())
     assert "rip=127.0.0.1" in server.log()
 
 

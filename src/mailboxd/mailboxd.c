@@ -43,6 +43,9 @@ mbd_log_open(const char *log_path)
 	 * libraries (log_plain) carry the same tag instead of opening the
 	 * log again as "sendmail" */
 	log_open("dovecot");
+	/* the sessions' state changes are debugging (dovecot writes such
+	 * lines only with mail_debug): rsyslog's mail.* would keep them */
+	(void)setlogmask(LOG_UPTO(LOG_INFO));
 }
 
 void
@@ -78,11 +81,20 @@ mbd_log(int prio, const char *fmt, ...)
 }
 
 static volatile sig_atomic_t stop;
+/* who stopped us, for dovecot's "Killed with signal N (by pid=P uid=U
+ * code=kill)" */
+static volatile sig_atomic_t stop_sig, stop_pid, stop_uid, stop_user;
 
 static void
-on_term(int sig)
+on_term(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig;
+	(void)uc;
+	stop_sig = sig;
+	if (si != NULL) {
+		stop_pid = si->si_pid;
+		stop_uid = (sig_atomic_t)si->si_uid;
+		stop_user = si->si_code == SI_USER;
+	}
 	stop = 1;
 }
 
@@ -214,9 +226,11 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 		return 71;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
+	sa.sa_sigaction = on_term;
+	sa.sa_flags = SA_SIGINFO;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = on_chld;
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -273,7 +287,13 @@ mbd_serve(struct mbd_cfg *c, int foreground)
 		(void)close(pfd[i].fd);
 	for (i = 0; i < nkids; i++)
 		(void)kill(kids[i], SIGTERM);
-	mbd_log(LOG_INFO, "master: mailboxd shutting down");
+	if (stop_sig != 0 && stop_user)
+		mbd_log(LOG_WARNING, "master: Killed with signal %d (by pid=%ld "
+		    "uid=%ld code=kill)", (int)stop_sig, (long)stop_pid,
+		    (long)stop_uid);
+	else if (stop_sig != 0)
+		mbd_log(LOG_WARNING, "master: Killed with signal %d",
+		    (int)stop_sig);
 	tls_ctx_free(ctx);
 	return 0;
 }

@@ -105,10 +105,24 @@ int	mbd_conn_tls(struct conn *, void *ssl_ctx, const char *proto,
 	    const char *rip, const char *lip);
 /* writes out (the session's replies) and empties it */
 int	mbd_conn_flush(struct conn *, struct buf *out);
-/* "pop3-login: Login: user=<u>, method=..., rip=..., lip=..." */
+/* A connection's session=<id> of dovecot's log lines (16 base64
+ * characters and the NUL). */
+#define MBD_SID_SIZE	17
+void	mbd_session_id(char out[MBD_SID_SIZE]);
+/* "pop3-login: Login: user=<u>, method=..., rip=..., lip=..., mpid=N,
+ * secured, session=<id>" */
 void	mbd_log_login(const char *proto, const char *user,
 	    const char *method, const char *rip, const char *lip, int tls,
-	    int secured);
+	    int secured, const char *sid);
+/*
+ * A connection that ends before a login: "pop3-login: Disconnected:
+ * WHY (auth failed, N attempts in S secs): user=<u>, method=M, ..." or,
+ * without attempts, "(no auth attempts in S secs): user=<>, ...".
+ */
+void	mbd_log_prelogin_end(const char *proto, const char *why,
+	    int attempts, time_t started, const char *user,
+	    const char *method, const char *rip, const char *lip, int tls,
+	    int secured, const char *sid);
 /* a peer-chosen user name made safe for a log line */
 void	mbd_log_safe(char *out, size_t n, const char *in);
 void	mbd_addr_of(int fd, int peer, char *out, size_t n);

@@ -8,6 +8,7 @@
  * Log lines have dovecot's shape so fail2ban's filter matches.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@ struct ictx {
 	char			 last_user[256];
 	const char		*last_method;
 	time_t			 started;
+	char			 sid[MBD_SID_SIZE];
+	/* after the login: dovecot's in=%i out=%o of the logout line */
+	uint64_t		 in, out;
 	struct imap_session	*s;
 };
 
@@ -59,10 +63,19 @@ login(void *arg, const char *user, const char *pass, const char *method,
 		return IMAP_LOGIN_MAILBOX;
 	}
 	mbd_log_login("imap", u.name, method, x->rip, x->lip, x->s->tls,
-	    x->s->secured);
+	    x->s->secured, x->sid);
 	*name_out = xstrdup(u.name);
 	auth_user_free(&u);
 	return IMAP_LOGIN_OK;
+}
+
+/* The replies out, counted once the user is logged in. */
+static int
+flush(struct conn *c, struct imap_session *s, struct ictx *x)
+{
+	if (s->user != NULL)
+		x->out += s->out.len;
+	return mbd_conn_flush(c, &s->out);
 }
 
 static int
@@ -85,6 +98,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 	memset(&x, 0, sizeof(x));
 	x.cfg = cfg;
 	x.started = time(NULL);
+	mbd_session_id(x.sid);
 	mbd_addr_of(fd, 1, x.rip, sizeof(x.rip));
 	mbd_addr_of(fd, 0, x.lip, sizeof(x.lip));
 	{
@@ -123,7 +137,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 	while (s.state != IMAP_LOGOUT) {
 		ssize_t r;
 
-		if (mbd_conn_flush(&c, &s.out) == -1)
+		if (flush(&c, &s, &x) == -1)
 			break;
 		c.timeout_ms = s.idle_tag != NULL ? IDLE_CHECK_MS :
 		    s.state == IMAP_NOTAUTH ? PRELOGIN_TIMEOUT_MS :
@@ -149,26 +163,28 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 		}
 		if (r <= 0)
 			break;
+		if (s.user != NULL)
+			x.in += (uint64_t)r;
 		imap_session_input(&s, c.rbuf, (size_t)r);
 		if (s.want_tls) {
-			if (mbd_conn_flush(&c, &s.out) == -1 ||
+			if (flush(&c, &s, &x) == -1 ||
 			    tls_start(&c, ssl_ctx, &x) == -1)
 				break;
 			imap_session_tls_started(&s);
 		}
 	}
 	imap_session_close(&s);
-	(void)mbd_conn_flush(&c, &s.out);
-	if (s.user == NULL && x.attempts > 0)
-		mbd_log(LOG_INFO, "imap-login: Disconnected (auth failed, %d "
-		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "
-		    "lip=%s%s", x.attempts, (long)(time(NULL) - x.started),
-		    x.last_user, x.last_method, x.rip, x.lip,
-		    s.tls ? ", TLS" : "");
-	else if (s.user != NULL)
-		mbd_log(LOG_INFO, "imap(%s): Disconnected: %s", s.user,
+	(void)flush(&c, &s, &x);
+	if (s.user == NULL)
+		mbd_log_prelogin_end("imap", s.state == IMAP_LOGOUT ?
+		    "Aborted login by logging out" : timed_out ? "Inactivity" :
+		    "Connection closed", x.attempts, x.started, x.last_user,
+		    x.last_method, x.rip, x.lip, s.tls, s.secured, x.sid);
+	else
+		mbd_log(LOG_INFO, "imap(%s)<%ld><%s>: Disconnected: %s in=%"
+		    PRIu64 " out=%" PRIu64, s.user, (long)getpid(), x.sid,
 		    s.state == IMAP_LOGOUT ? "Logged out" : timed_out ?
-		    "Inactivity" : "Connection closed");
+		    "Inactivity" : "Connection closed", x.in, x.out);
 	imap_session_free(&s);
 out:
 	tls_io_end(&c.io);

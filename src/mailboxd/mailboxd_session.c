@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "mailboxd.h"
+#include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -38,6 +41,9 @@ struct ctx {
 	char		 last_user[256];
 	const char	*last_method;
 	time_t		 started;
+	char		 sid[MBD_SID_SIZE];
+	size_t		 nmsgs;		/* at login: the logout line's */
+	uint64_t	 size;		/* del=%d/%m and size=%s */
 	int		 lock_fd;
 	struct pop3_session *s;
 };
@@ -270,6 +276,7 @@ login(void *arg, const char *user, const char *pass, const char *method,
 	struct auth_user u;
 	struct mail_location loc;
 	struct err err;
+	size_t i;
 
 	x->attempts++;
 	mbd_log_safe(x->last_user, sizeof(x->last_user), user);
@@ -306,19 +313,67 @@ login(void *arg, const char *user, const char *pass, const char *method,
 		return POP3_LOGIN_MAILBOX;
 	}
 	mbd_log_login("pop3", u.name, method, x->rip, x->lip, x->s->tls,
-	    x->s->secured);
+	    x->s->secured, x->sid);
+	x->nmsgs = (*mb_out)->n;
+	for (i = 0; i < x->nmsgs; i++)
+		x->size += (*mb_out)->msgs[i].vsize;
 	mail_location_free(&loc);
 	auth_user_free(&u);
 	return POP3_LOGIN_OK;
 }
 
 void
+mbd_session_id(char out[MBD_SID_SIZE])
+{
+	unsigned char r[12];
+	struct timespec ts;
+	struct buf b;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		/* no entropy yet: unique is all an id needs */
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(r, &ts.tv_nsec, 4);
+		memcpy(r + 4, &ts.tv_sec, 4);
+		memcpy(r + 8, &(uint32_t){ (uint32_t)getpid() }, 4);
+	}
+	buf_init(&b, 0);
+	(void)base64_encode(r, sizeof(r), &b);
+	(void)snprintf(out, MBD_SID_SIZE, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* ", TLS", ", secured" or nothing, as dovecot says of a connection. */
+static const char *
+security(int tls, int secured)
+{
+	return tls ? ", TLS" : secured ? ", secured" : "";
+}
+
+void
 mbd_log_login(const char *proto, const char *user, const char *method,
-    const char *rip, const char *lip, int tls, int secured)
+    const char *rip, const char *lip, int tls, int secured, const char *sid)
 {
 	mbd_log(LOG_INFO, "%s-login: Login: user=<%s>, method=%s, rip=%s, "
-	    "lip=%s, mpid=%ld%s", proto, user, method, rip, lip,
-	    (long)getpid(), tls ? ", TLS" : (secured ? ", secured" : ""));
+	    "lip=%s, mpid=%ld%s, session=<%s>", proto, user, method, rip, lip,
+	    (long)getpid(), security(tls, secured), sid);
+}
+
+void
+mbd_log_prelogin_end(const char *proto, const char *why, int attempts,
+    time_t started, const char *user, const char *method, const char *rip,
+    const char *lip, int tls, int secured, const char *sid)
+{
+	long secs = (long)(time(NULL) - started);
+
+	if (attempts > 0)
+		mbd_log(LOG_INFO, "%s-login: Disconnected: %s (auth failed, %d "
+		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "
+		    "lip=%s%s, session=<%s>", proto, why, attempts, secs, user,
+		    method, rip, lip, security(tls, secured), sid);
+	else
+		mbd_log(LOG_INFO, "%s-login: Disconnected: %s (no auth attempts "
+		    "in %ld secs): user=<>, rip=%s, lip=%s%s, session=<%s>",
+		    proto, why, secs, rip, lip, security(tls, secured), sid);
 }
 
 int
@@ -346,6 +401,7 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 	x.cfg = cfg;
 	x.lock_fd = -1;
 	x.started = time(NULL);
+	mbd_session_id(x.sid);
 	mbd_addr_of(fd, 1, x.rip, sizeof(x.rip));
 	mbd_addr_of(fd, 0, x.lip, sizeof(x.lip));
 	{
@@ -403,15 +459,18 @@ mbd_session(struct mbd_cfg *cfg, int fd, int implicit_tls, void *ssl_ctx)
 		}
 	}
 	(void)mbd_conn_flush(&c, &s.out);
-	if (s.mb == NULL && x.attempts > 0)
-		mbd_log(LOG_INFO, "pop3-login: Disconnected (auth failed, %d "
-		    "attempts in %ld secs): user=<%s>, method=%s, rip=%s, "
-		    "lip=%s%s", x.attempts, (long)(time(NULL) - x.started),
-		    x.last_user, x.last_method, x.rip, x.lip, s.tls ? ", TLS" : "");
-	else if (s.mb != NULL)
-		mbd_log(LOG_INFO, "pop3(%s): Disconnected: %s del=%zu/%zu",
-		    s.login_user, s.state == POP3_CLOSED ? "Logged out" :
-		    "Connection closed", s.ndeleted, s.mb->n + s.ndeleted);
+	if (s.mb == NULL)
+		mbd_log_prelogin_end("pop3", s.state == POP3_CLOSED ?
+		    "Aborted login by logging out" : "Connection closed",
+		    x.attempts, x.started, x.last_user, x.last_method, x.rip,
+		    x.lip, s.tls, s.secured, x.sid);
+	else
+		mbd_log(LOG_INFO, "pop3(%s)<%ld><%s>: Disconnected: %s "
+		    "top=%zu/%" PRIu64 ", retr=%zu/%" PRIu64 ", del=%zu/%zu, "
+		    "size=%" PRIu64, s.login_user, (long)getpid(), x.sid,
+		    s.state == POP3_CLOSED ? "Logged out" : "Connection closed",
+		    s.ntop, s.top_bytes, s.nretr, s.retr_bytes, s.ndeleted,
+		    x.nmsgs, x.size);
 	buf_free(&line);
 	pop3_session_free(&s);
 out:

@@ -118,6 +118,9 @@ struct pop3_session {
 	unsigned char		*seen;
 	size_t			 ndeleted;
 	uint64_t		 deleted_size;
+	/* for the logout line (dovecot's top=%t/%p, retr=%r/%b) */
+	size_t			 ntop, nretr;
+	uint64_t		 top_bytes, retr_bytes;
 	char			*login_user;	/* for logs */
 	const char		*login_method;
 };

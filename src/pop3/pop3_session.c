@@ -474,10 +474,11 @@ cmd_uidl(struct pop3_session *s, const struct pop3_cmd *c)
 
 /* Message text to out: CRLF line ends, dot-stuffed, headers plus at
  * most `lines` body lines (-1: all), then the terminating dot. */
-static void
+/* The message as POP3 sends it, dot-stuffed; the bytes before "." */
+static size_t
 send_text(struct pop3_session *s, const char *p, size_t n, long lines)
 {
-	size_t off = 0;
+	size_t off = 0, start = s->out.len, sent;
 	int in_body = 0;
 
 	while (off < n) {
@@ -496,7 +497,9 @@ send_text(struct pop3_session *s, const char *p, size_t n, long lines)
 			in_body = 1;
 		off = nl ? end + 1 : n;
 	}
+	sent = s->out.len - start;
 	reply(s, ".");
+	return sent;
 }
 
 static void
@@ -504,6 +507,7 @@ fetch(struct pop3_session *s, long m, long lines)
 {
 	struct buf text;
 	struct err err;
+	size_t sent;
 
 	buf_init(&text, 0);
 	err_clear(&err);
@@ -514,12 +518,22 @@ fetch(struct pop3_session *s, long m, long lines)
 		buf_free(&text);
 		return;
 	}
+	/* dovecot's byte counts take in the +OK line, not the dot */
+	sent = s->out.len;
 	if (lines < 0) {
 		reply(s, "+OK %" PRIu64 " octets", s->mb->msgs[m].vsize);
 		s->seen[m] = 1;
 	} else
 		reply(s, "+OK");
-	send_text(s, text.data ? text.data : "", text.len, lines);
+	sent = s->out.len - sent +
+	    send_text(s, text.data ? text.data : "", text.len, lines);
+	if (lines < 0) {
+		s->nretr++;
+		s->retr_bytes += sent;
+	} else {
+		s->ntop++;
+		s->top_bytes += sent;
+	}
 	buf_free(&text);
 }
 
