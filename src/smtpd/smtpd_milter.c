@@ -1,6 +1,6 @@
 /*
- * smtpd_milter.c -- the session's filters (InputMailFilters over the
- * cf's X lines): each SMTP step is told to every filter still taking
+ * smtpd_milter.c -- the session's filters (the port's InputMailFilters,
+ * else the cf's, over its X lines): each SMTP step is told to every filter still taking
  * part, with the macros of its stage, and the first reject, tempfail,
  * discard or reply code decides for the client (the end of the
  * message is smtpd_milter_eom.c's).  A filter that
@@ -84,13 +84,16 @@ smtpd_mf_failed(struct session *s, struct milter *m, int cmd,
 }
 
 /*
- * Opens the filters named by InputMailFilters; those that cannot be
- * reached are handled by their F= at the first step.
+ * Opens the filters named by the port's InputMailFilters= (as sendmail,
+ * only in the daemon), else by the option; those that cannot be reached
+ * are handled by their F= at the first step.
  */
 static struct smtpd_milters *
 milters_open(struct session *s)
 {
-	const char *names = cf_option_value(s->cf, "InputMailFilters"), *l;
+	const char *names = s->peer->input_filters != NULL ?
+	    s->peer->input_filters : cf_option_value(s->cf,
+	    "InputMailFilters"), *l;
 	struct smtpd_milters *ms;
 	struct strarr w = { 0 };
 	struct milter *m;
@@ -99,7 +102,7 @@ milters_open(struct session *s)
 
 	if (names == NULL)
 		return NULL;
-	str_split(names, ", \t", &w);
+	str_split(names, ",; \t", &w);
 	if (w.n == 0) {
 		strarr_free(&w);
 		return NULL;
