@@ -78,6 +78,12 @@ CASES = {
     "exit-at-eom-R": ("R", ["eom:exit"]),
     "slow-rcpt-T": ("T", ["rcpt:sleep:4"]),
     "unknown-reject": ("", ["unknown:reject"]),
+    # Milter.LogLevel (F= slot "llN": the cf sets it to N)
+    "loglevel-0-reject": ("ll0", ["rcpt:reject"]),
+    "loglevel-14-mods": ("ll14", MODS),
+    "loglevel-14-reject": ("ll14", ["mail:reject"]),
+    "loglevel-14-down": ("ll14", None),
+    "loglevel-20-eom-discard": ("ll20", ["eom:discard"]),
 }
 # cases with a dialogue of their own
 DIALOGUES = {
@@ -100,6 +106,7 @@ KNOWN = {
     "mods": "qf F line: sendmail leaves out 's' (split) after a filter "
             "replaced every recipient; we always write it",
 }
+KNOWN["loglevel-14-mods"] = KNOWN["mods"]
 
 MC = """\
 divert(0)dnl
@@ -386,11 +393,14 @@ def setup(w, root):
     cfs = {}
     trees = {"oracle": os.path.join(root, "usr/share/sendmail/cf"),
              "ours": os.path.join(REPO, "cf")}
-    for flags in ("", "R", "T", "ports"):
+    for flags in ("", "R", "T", "ports", "ll0", "ll14", "ll20"):
         mc = os.path.join(w, "t%s.mc" % flags)
         text = MC
         if flags == "ports":
             text = MC.replace("MAILER(`local')", PORTS_MC + "MAILER(`local')")
+        elif flags.startswith("ll"):
+            text = MC.replace("MAILER(`local')", "define(`confMILTER_LOG_"
+                              "LEVEL', `%s')dnl\nMAILER(`local')" % flags[2:])
         write(mc, text.replace("{d}", w).replace(
             "{flags}", ", F=" + flags if flags in ("R", "T") else ""))
         for side, tree in trees.items():
