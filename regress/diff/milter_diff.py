@@ -12,6 +12,13 @@ queue)" (the oracle has no alias database here) is dropped.
 The folder comes from oracle_env.make_tmp because sendmail refuses a
 filter socket in a folder others may write (/tmp).
 
+The case "ports" runs each side as a daemon (-bd, in its own network
+namespace with loopback up) with the filters t1 and t2 and four ports:
+MTA takes the option InputMailFilters (t1), MSA its own
+`InputMailFilters=t2`, BOTH `t2;t1` (the order decides), NONE an empty
+list (no filter); sendmail reads a port's list only in the daemon.  The
+daemon is stopped by the PID in its PidFile.
+
 Usage: milter_diff.py [--show] [case ...]
 Prints PASS|FAIL|SKIP diff milter-<case>: ... lines (see run_tests.py).
 """
@@ -71,6 +78,12 @@ CASES = {
     "exit-at-eom-R": ("R", ["eom:exit"]),
     "slow-rcpt-T": ("T", ["rcpt:sleep:4"]),
     "unknown-reject": ("", ["unknown:reject"]),
+    # Milter.LogLevel (F= slot "llN": the cf sets it to N)
+    "loglevel-0-reject": ("ll0", ["rcpt:reject"]),
+    "loglevel-14-mods": ("ll14", MODS),
+    "loglevel-14-reject": ("ll14", ["mail:reject"]),
+    "loglevel-14-down": ("ll14", None),
+    "loglevel-20-eom-discard": ("ll20", ["eom:discard"]),
 }
 # cases with a dialogue of their own
 DIALOGUES = {
@@ -78,11 +91,22 @@ DIALOGUES = {
                        "MAIL FROM:<a@client.example>", "QUIT"],
 }
 
+# daemon cases: name -> (t1's actions, t2's actions)
+PORT_CASES = {
+    "ports": (["rcpt:reject"], ["rcpt:reply:553:5.7.0:t2 says no"]),
+}
+PORTS = (("MTA", 2525, ""), ("MSA", 2587, ", InputMailFilters=t2"),
+         ("BOTH", 2588, ", InputMailFilters=t2;t1"),
+         ("NONE", 2589, ", InputMailFilters="))
+PORT_DIALOGUE = ["EHLO c.example", "MAIL FROM:<a@client.example>",
+                 "RCPT TO:<root@mail.example.test>", "QUIT"]
+
 # known differences: case -> why (XFAIL)
 KNOWN = {
     "mods": "qf F line: sendmail leaves out 's' (split) after a filter "
             "replaced every recipient; we always write it",
 }
+KNOWN["loglevel-14-mods"] = KNOWN["mods"]
 
 MC = """\
 divert(0)dnl
@@ -102,6 +126,45 @@ INPUT_MAIL_FILTER(`t1', `S=local:{d}/f.sock{flags}, T=C:2s;R:2s')dnl
 MAILER(`local')dnl
 MAILER(`smtp')dnl
 """
+
+# the ports case: t2 beside t1, the daemon's PidFile and ports
+PORTS_MC = ("define(`confPID_FILE', `{d}/sendmail.pid')dnl\n"
+            "MAIL_FILTER(`t2', `S=local:{d}/f2.sock, T=C:2s;R:2s')dnl\n" +
+            "".join("DAEMON_OPTIONS(`Port=%d, Addr=127.0.0.1, Name=%s%s')"
+                    "dnl\n" % (port, name, opt)
+                    for name, port, opt in PORTS))
+
+# speaks SMTP to each port of a daemon, once it listens
+TCPTALK = r'''
+import socket, sys, time
+for port in sys.argv[2:]:
+    print("=== port " + port, flush=True)
+    for _ in range(300):
+        try:
+            c = socket.create_connection(("127.0.0.1", int(port)), 5)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        print("<no daemon>")
+        continue
+    f = c.makefile("rb")
+    def reply():
+        while True:
+            l = f.readline().decode("latin1")
+            if not l:
+                print("<EOF>")
+                return
+            print(l.rstrip("\r\n"), flush=True)
+            if len(l) < 4 or l[3] != "-":
+                return
+    reply()
+    for cmd in sys.argv[1].split("|"):
+        print(">>> " + cmd, flush=True)
+        c.sendall((cmd + "\r\n").encode())
+        reply()
+    c.close()
+'''
 
 # speaks SMTP to a -bs process: a reply awaited after each command
 TALK = r'''
@@ -153,7 +216,7 @@ while True:
 
 # a private /dev with /dev/log ours, the host name qualified (an
 # unqualified one makes sendmail wait a minute)
-NS = """
+NS_START = """
 hostname vm.example.test
 mount --rbind /dev {w}/realdev
 mount -t tmpfs tmpfs /dev
@@ -162,7 +225,23 @@ for n in null zero urandom random tty full; do
 done
 {py} {w}/logsrv.py /dev/log {w}/syslog & LP=$!
 sleep 0.3
+"""
+NS = NS_START + """
 {py} {w}/talk.py "$DIALOGUE" "$@"
+sleep 0.3
+kill $LP
+"""
+
+
+# the daemon's namespace: loopback up, the daemon started with "$@" and
+# stopped by its PID when the dialogues are done
+NS_DAEMON = NS_START + """
+ip link set lo up
+"$@"
+{py} {w}/tcptalk.py "$DIALOGUE" {ports}
+pid=$(head -1 {w}/sendmail.pid)
+kill $pid
+for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 sleep 0.3
 kill $LP
 """
@@ -199,6 +278,17 @@ def queue_text(qdir):
     return out
 
 
+def outputs(w, stdout):
+    """The replies the dialogue got (those compared) and the syslog
+    lines, normalised."""
+    log = []
+    if os.path.exists(os.path.join(w, "syslog")):
+        with open(os.path.join(w, "syslog"), encoding="latin1") as f:
+            log = [norm_line(x) for x in f.read().splitlines()]
+    replies = [norm_line(x) for x in stdout.decode("latin1").splitlines()]
+    return [x for x in replies if keep(x)], log
+
+
 def run_side(w, binary, env, cf, actions, filterbin, py, dialogue):
     sock = os.path.join(w, "f.sock")
     for p in (sock, os.path.join(w, "syslog")):
@@ -209,9 +299,7 @@ def run_side(w, binary, env, cf, actions, filterbin, py, dialogue):
     os.makedirs(q)
     fproc = None
     if actions is not None:
-        fproc = subprocess.Popen([filterbin, "-p", "local:" + sock] + actions,
-                                 stdout=subprocess.PIPE)
-        fproc.stdout.readline()
+        fproc = start_filter(filterbin, sock, actions)
     try:
         env = dict(env, DIALOGUE="|".join(dialogue), MSG=MSG)
         p = subprocess.run(
@@ -220,17 +308,70 @@ def run_side(w, binary, env, cf, actions, filterbin, py, dialogue):
             capture_output=True, env=env, timeout=90)
     finally:
         if fproc is not None:
-            if fproc.poll() is None:
-                fproc.terminate()
-            fproc.wait()
-            fproc.stdout.close()
-    log = []
-    if os.path.exists(os.path.join(w, "syslog")):
-        with open(os.path.join(w, "syslog"), encoding="latin1") as f:
-            log = [norm_line(x) for x in f.read().splitlines()]
-    replies = [norm_line(x) for x in p.stdout.decode("latin1").splitlines()]
-    return ([x for x in replies if keep(x)] + ["-- log"] +
-            [x for x in log if keep(x)] + ["-- queue"] + queue_text(q))
+            stop_filter(fproc)
+    replies, log = outputs(w, p.stdout)
+    return replies + ["-- log"] + [x for x in log if keep(x)] + [
+        "-- queue"] + queue_text(q)
+
+
+def start_filter(filterbin, sock, actions):
+    """The test filter on a unix socket, once it listens."""
+    if os.path.exists(sock):
+        os.unlink(sock)
+    fproc = subprocess.Popen([filterbin, "-p", "local:" + sock] + actions,
+                             stdout=subprocess.PIPE)
+    fproc.stdout.readline()
+    return fproc
+
+
+def stop_filter(fproc):
+    if fproc.poll() is None:
+        fproc.terminate()
+    fproc.wait()
+    fproc.stdout.close()
+
+
+def stop_stray_daemon(w):
+    """A daemon the namespace script did not stop (it failed half way):
+    stopped by the PID in its PidFile."""
+    pidfile = os.path.join(w, "sendmail.pid")
+    try:
+        with open(pidfile) as f:
+            pid = int(f.readline())
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            if b"-bd" in f.read():
+                os.kill(pid, 15)
+    except (OSError, ValueError):
+        pass
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+
+
+def run_daemon_side(w, binary, env, cf, acts, filterbin, py):
+    """The ports case on one side: replies per port and the filter log
+    lines."""
+    for p in ("syslog", "sendmail.pid"):
+        if os.path.exists(os.path.join(w, p)):
+            os.unlink(os.path.join(w, p))
+    q = os.path.join(w, "mqueue")
+    shutil.rmtree(q, ignore_errors=True)
+    os.makedirs(q)
+    procs = [start_filter(filterbin, os.path.join(w, sock), a)
+             for sock, a in (("f.sock", acts[0]), ("f2.sock", acts[1]))]
+    try:
+        env = dict(env, DIALOGUE="|".join(PORT_DIALOGUE))
+        ports = " ".join(str(port) for _, port, _ in PORTS)
+        p = subprocess.run(
+            ["unshare", "--uts", "--net", "--mount", "sh", "-c",
+             NS_DAEMON.format(w=w, py=py, ports=ports), "ns", binary,
+             "-C", cf, "-bd", "-odq"],
+            capture_output=True, env=env, timeout=120)
+    finally:
+        stop_stray_daemon(w)
+        for fp in procs:
+            stop_filter(fp)
+    replies, log = outputs(w, p.stdout)
+    return replies + ["-- log"] + [x for x in log if "ilter" in x]
 
 
 def setup(w, root):
@@ -242,6 +383,7 @@ def setup(w, root):
           "hosts files\naliases files\n")
     write(os.path.join(w, "talk.py"), TALK)
     write(os.path.join(w, "logsrv.py"), LOGSRV)
+    write(os.path.join(w, "tcptalk.py"), TCPTALK)
     filterbin = os.path.join(w, "testfilter")
     p = subprocess.run(["gcc", "-O1", "-o", filterbin, FILTER_SRC,
                         "-lmilter", "-lpthread"], capture_output=True,
@@ -251,10 +393,16 @@ def setup(w, root):
     cfs = {}
     trees = {"oracle": os.path.join(root, "usr/share/sendmail/cf"),
              "ours": os.path.join(REPO, "cf")}
-    for flags in ("", "R", "T"):
+    for flags in ("", "R", "T", "ports", "ll0", "ll14", "ll20"):
         mc = os.path.join(w, "t%s.mc" % flags)
-        write(mc, MC.replace("{d}", w).replace(
-            "{flags}", ", F=" + flags if flags else ""))
+        text = MC
+        if flags == "ports":
+            text = MC.replace("MAILER(`local')", PORTS_MC + "MAILER(`local')")
+        elif flags.startswith("ll"):
+            text = MC.replace("MAILER(`local')", "define(`confMILTER_LOG_"
+                              "LEVEL', `%s')dnl\nMAILER(`local')" % flags[2:])
+        write(mc, text.replace("{d}", w).replace(
+            "{flags}", ", F=" + flags if flags in ("R", "T") else ""))
         for side, tree in trees.items():
             cf = os.path.join(w, "%s%s.cf" % (side, flags))
             with open(cf, "w") as out:
@@ -271,7 +419,7 @@ def main():
     ap.add_argument("--show", action="store_true")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
-    names = args.cases or list(CASES)
+    names = args.cases or list(CASES) + list(PORT_CASES)
     try:
         if shutil.which("gcc") is None or shutil.which("m4") is None:
             raise Skip("gcc or m4 missing")
@@ -289,6 +437,19 @@ def main():
         filterbin, cfs = setup(w, root)
         py = sys.executable
         for n in names:
+            if n in PORT_CASES:
+                want = run_daemon_side(w, oracle_binary(root),
+                                       oracle_env(root),
+                                       cfs[("oracle", "ports")],
+                                       PORT_CASES[n], filterbin, py)
+                got = run_daemon_side(w, our_binary(None), ours_env(),
+                                      cfs[("ours", "ports")],
+                                      PORT_CASES[n], filterbin, py)
+                bad += verdict("milter-" + n,
+                               [x.encode("latin1") for x in want],
+                               [x.encode("latin1") for x in got],
+                               known=KNOWN.get(n), show=args.show)
+                continue
             flags, actions = CASES[n]
             dlg = DIALOGUES.get(n, DIALOGUE)
             want = run_side(w, oracle_binary(root), oracle_env(root),

@@ -184,14 +184,16 @@ def read_reply(f):
             return b"".join(lines)
 
 
-def test_plaintext_pipelined_after_starttls_is_discarded(tlsd, pki):
-    c = socket.create_connection(("127.0.0.1", tlsd.port), 10)
+def starttls_injected(port, pki, injected):
+    """STARTTLS with `injected' in the same segment; the TLS socket,
+    after checking that nothing was answered inside TLS and that a NOOP
+    is."""
+    c = socket.create_connection(("127.0.0.1", port), 10)
     f = c.makefile("rb")
     assert read_reply(f).startswith(b"220 ")
     c.sendall(b"EHLO c.example.net\r\n")
     assert b"STARTTLS" in read_reply(f)
-    # one segment: the RSET and MAIL must never be executed
-    c.sendall(b"STARTTLS\r\nRSET\r\nMAIL FROM:<evil@example.org>\r\n")
+    c.sendall(b"STARTTLS\r\n" + injected)
     assert f.readline() == b"220 2.0.0 Ready to start TLS\r\n"
     t = client_ctx(pki).wrap_socket(c, server_hostname="localhost")
     t.settimeout(1.0)
@@ -201,6 +203,13 @@ def test_plaintext_pipelined_after_starttls_is_discarded(tlsd, pki):
     t.settimeout(10)
     t.sendall(b"NOOP\r\n")
     assert t.recv(4096) == b"250 2.0.0 OK\r\n"
+    return t
+
+
+def test_plaintext_pipelined_after_starttls_is_discarded(tlsd, pki):
+    # one segment: the RSET and MAIL must never be executed
+    t = starttls_injected(tlsd.port, pki,
+                          b"RSET\r\nMAIL FROM:<evil@example.org>\r\n")
     # no sender was taken from the injected MAIL
     t.sendall(b"RCPT TO:<root>\r\n")
     assert t.recv(4096).startswith(b"503 5.0.0 Need MAIL before RCPT")

@@ -22,6 +22,8 @@ struct smtpd_peer {
 	const char	*if_addr;	/* our address of the connection */
 	const char	*daemon_name;	/* Name= of the port, "MTA" */
 	const char	*daemon_flags;	/* ${daemon_flags} */
+	const char	*input_filters;	/* the port's InputMailFilters=, or
+					   NULL: the cf's option */
 	unsigned	 client_conns;	/* daemon only; 0 = not counted */
 	unsigned	 client_rate;
 	unsigned	 total_rate;

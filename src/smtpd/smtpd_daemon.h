@@ -15,6 +15,9 @@ struct smtpd_port {
 	char	 name[64];		/* Name= ("MTA", "MSA") */
 	char	 addr[64];		/* Addr=, "" for any */
 	char	 modifiers[32];		/* M= letters */
+	char	 filters[256];		/* InputMailFilters=, ';'-separated */
+	int	 has_filters;		/* InputMailFilters= given (may be
+					   empty: no filters on this port) */
 	int	 family;		/* AF_INET, AF_INET6 */
 	int	 port;
 	int	 fd;

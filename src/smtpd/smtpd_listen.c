@@ -1,7 +1,8 @@
 /*
  * smtpd_listen.c -- the doors of the daemon: DaemonPortOptions parsed
- * into typed values (Port, Addr, Family, Name, Modifiers; several
- * options add up) and the listening sockets bound from them.
+ * into typed values (Port, Addr, Family, Name, Modifiers, the port's
+ * own InputMailFilters; several options add up) and the listening
+ * sockets bound from them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,9 +84,15 @@ smtpd_port_parse(const char *spec, struct smtpd_port *p, struct err *err)
 		    str_casecmp(k, "M") == 0) {
 			(void)snprintf(p->modifiers, sizeof(p->modifiers), "%s",
 			    v);
+		} else if (str_casecmp(k, "InputMailFilters") == 0 ||
+		    str_casecmp(k, "I") == 0) {
+			/* the list is ';'-separated, ',' ends the field */
+			if (str_copy(p->filters, v, sizeof(p->filters)) == -1)
+				rc = err_set(err, ERR_CONFIG, "DaemonPortOptions:"
+				    " InputMailFilters too long");
+			p->has_filters = 1;
 		}
-		/* Listen=, SndBufSize=, RcvBufSize=, InputMailFilters=:
-		 * accepted and not used */
+		/* Listen=, SndBufSize=, RcvBufSize=: accepted and not used */
 	}
 	strarr_free(&parts);
 	return rc;

@@ -1,6 +1,6 @@
 /*
- * smtpd_milter.c -- the session's filters (InputMailFilters over the
- * cf's X lines): each SMTP step is told to every filter still taking
+ * smtpd_milter.c -- the session's filters (the port's InputMailFilters,
+ * else the cf's, over its X lines): each SMTP step is told to every filter still taking
  * part, with the macros of its stage, and the first reject, tempfail,
  * discard or reply code decides for the client (the end of the
  * message is smtpd_milter_eom.c's).  A filter that
@@ -62,6 +62,28 @@ cmd_where(int cmd)
 	}
 }
 
+void
+smtpd_mf_log_reply(struct session *s, const struct milter *m, int cmd,
+    int reply)
+{
+	const char *word;
+
+	switch (reply) {
+	case SMFIR_CONTINUE: word = "continue"; break;
+	case SMFIR_ACCEPT: word = "accepted"; break;
+	case SMFIR_REJECT: word = "reject"; break;
+	case SMFIR_TEMPFAIL: word = "tempfail"; break;
+	case SMFIR_DISCARD: word = "discard"; break;
+	case SMFIR_SKIP: word = "skip"; break;
+	case SMFIR_REPLYCODE: word = "replycode"; break;
+	default: return;
+	}
+	if (s->milters->loglevel > (reply == SMFIR_CONTINUE ? 12 : 10))
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL,
+		    "milter=%s, action=%s, %s", m->conf.name, cmd_where(cmd),
+		    word);
+}
+
 /* The filter broke (err): logged as sendmail logs it, and closed. */
 void
 smtpd_mf_failed(struct session *s, struct milter *m, int cmd,
@@ -84,13 +106,16 @@ smtpd_mf_failed(struct session *s, struct milter *m, int cmd,
 }
 
 /*
- * Opens the filters named by InputMailFilters; those that cannot be
- * reached are handled by their F= at the first step.
+ * Opens the filters named by the port's InputMailFilters= (as sendmail,
+ * only in the daemon), else by the option; those that cannot be reached
+ * are handled by their F= at the first step.
  */
 static struct smtpd_milters *
 milters_open(struct session *s)
 {
-	const char *names = cf_option_value(s->cf, "InputMailFilters"), *l;
+	const char *names = s->peer->input_filters != NULL ?
+	    s->peer->input_filters : cf_option_value(s->cf,
+	    "InputMailFilters"), *l;
 	struct smtpd_milters *ms;
 	struct strarr w = { 0 };
 	struct milter *m;
@@ -99,13 +124,17 @@ milters_open(struct session *s)
 
 	if (names == NULL)
 		return NULL;
-	str_split(names, ", \t", &w);
+	str_split(names, ",; \t", &w);
 	if (w.n == 0) {
 		strarr_free(&w);
 		return NULL;
 	}
 	ms = xcalloc(1, sizeof(*ms));
 	ms->v = xcalloc(w.n, sizeof(*ms->v));
+	ms->loglevel = cf_option_value(s->cf, "Milter.LogLevel") != NULL ?
+	    strtol(cf_option_value(s->cf, "Milter.LogLevel"), NULL, 10) :
+	    s->loglevel;
+	s->milters = ms;	/* for the log lines of milter_open's failure */
 	for (i = 0; i < w.n; i++) {
 		if ((l = xline(s->cf, w.v[i])) == NULL) {
 			log_msg(LOG_ERR, NULL, "InputFilter %s not defined",
@@ -122,7 +151,13 @@ milters_open(struct session *s)
 		ms->n++;
 		if (milter_open(m, &err) == -1)
 			smtpd_mf_failed(s, m, SMFIC_OPTNEG, &err);
+		else if (ms->loglevel > 9)
+			log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter "
+			    "(%s): init success to negotiate", m->conf.name);
 	}
+	if (ms->loglevel > 9)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL,
+		    "Milter: connect to filters");
 	strarr_free(&w);
 	return ms;
 }
@@ -251,6 +286,7 @@ step(struct session *s, int cmd, int st, const struct buf *pkt,
 				return smtpd_mf_fail_verdict(m);
 			continue;
 		}
+		smtpd_mf_log_reply(s, m, cmd, r.cmd);
 		switch (r.cmd) {
 		case SMFIR_CONTINUE:
 			break;
@@ -413,11 +449,18 @@ smtpd_mf_refuse(struct session *s, enum mv v, const char *what, const char *arg,
 		s->discard = 1;
 		return 0;
 	}
-	/* the log has the reply without the address, CRLF as \r\n */
+	/* the log has the reply without the address, CRLF as \r\n; at
+	 * Milter.LogLevel 3 and below sendmail logs the reply's text after
+	 * the address instead (measured for reject at MAIL and RCPT) */
 	t = reply_text(s->milters, v, rej, NULL);
-	log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: %s%s%s, "
-	    "reject=%s", what, arg ? "=" : "", arg ? arg : "",
-	    logged_text(t, &lt));
+	if (s->milters->loglevel > 3 || addr == NULL)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "Milter: %s%s%s, "
+		    "reject=%s", what, arg ? "=" : "", arg ? arg : "",
+		    logged_text(t, &lt));
+	else
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL, "%s... %s",
+		    addr, logged_text(t + (strlen(t) > 10 ? 10 : strlen(t)),
+		    &lt));
 	buf_free(&lt);
 	free(t);
 	t = reply_text(s->milters, v, rej, addr);
@@ -502,9 +545,15 @@ smtpd_milter_mail(struct session *s, const char *addr, const char *params)
 		s->milters->v[i].done_msg = 0;
 	buf_init(&b, 0);
 	envelope_pkt(&b, SMFIC_MAIL, addr, params);
+	if (s->milters->loglevel > 14)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL,
+		    "Milter: sender: %s", addr);
 	v = step(s, SMFIC_MAIL, MILTER_M_ENVFROM, &b, SMFIP_NOMAIL,
 	    SMFIP_NR_MAIL, 1);
 	buf_free(&b);
+	if (v == MV_REJECT && s->milters->loglevel > 10)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL,
+		    "Milter: reject, sender");
 	return smtpd_mf_refuse(s, v, "from", addr, REPLY_REJECT, addr);
 }
 
@@ -518,6 +567,9 @@ smtpd_milter_rcpt(struct session *s, const char *addr, const char *params)
 		return 0;
 	buf_init(&b, 0);
 	envelope_pkt(&b, SMFIC_RCPT, addr, params);
+	if (s->milters->loglevel > 14)
+		log_msg(LOG_INFO, s->have_id ? s->id : NULL,
+		    "Milter: rcpts: %s", addr);
 	v = step(s, SMFIC_RCPT, MILTER_M_ENVRCPT, &b, SMFIP_NORCPT,
 	    SMFIP_NR_RCPT, 1);
 	buf_free(&b);
@@ -609,6 +661,9 @@ smtpd_milter_end(struct session *s)
 	milter_pkt_begin(&b, SMFIC_QUIT);
 	(void)milter_pkt_end(&b, 0);
 	for (i = 0; i < s->milters->n; i++) {
+		if (s->milters->v[i].fd != -1 && s->milters->loglevel > 18)
+			log_msg(LOG_INFO, s->have_id ? s->id : NULL,
+			    "Milter (%s): quit filter", s->milters->v[i].conf.name);
 		if (s->milters->v[i].fd != -1)
 			(void)milter_send(&s->milters->v[i], &b, &err);
 		milter_free(&s->milters->v[i]);

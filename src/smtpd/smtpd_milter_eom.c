@@ -39,6 +39,8 @@ exchange(struct session *s, struct milter *m, const struct buf *pkt,
 		smtpd_mf_failed(s, m, cmd, &err);
 		return -1;
 	}
+	if (!eom)
+		smtpd_mf_log_reply(s, m, cmd, r->cmd);
 	return 1;
 }
 
@@ -79,6 +81,9 @@ send_headers(struct session *s, struct milter *m, enum mv *v)
 	const char *val;
 
 	buf_init(&b, 0);
+	if (s->milters->loglevel > 17)
+		log_msg(LOG_INFO, s->id, "Milter (%s): headers, send",
+		    m->conf.name);
 	for (i = 0; i < s->msg.hdrs.n && rc >= 0; i++) {
 		h = s->msg.hdrs.v[i];
 		if (h->deflt || h->deleted)
@@ -98,6 +103,9 @@ send_headers(struct session *s, struct milter *m, enum mv *v)
 		}
 	}
 	buf_free(&b);
+	if (rc >= 0 && s->milters->loglevel > 17)
+		log_msg(LOG_INFO, s->id, "Milter (%s): headers, sent",
+		    m->conf.name);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -114,6 +122,9 @@ send_body(struct session *s, struct milter *m, struct queue_tx *tx,
 	int rc = 0, fd = queue_tx_df_fd(tx);
 
 	buf_init(&b, 0);
+	if (s->milters->loglevel > 17)
+		log_msg(LOG_INFO, s->id, "Milter (%s): body, send",
+		    m->conf.name);
 	milter_pkt_begin(&b, SMFIC_BODY);
 	for (;;) {
 		n = pread(fd, in, sizeof(in), off);
@@ -155,6 +166,9 @@ send_body(struct session *s, struct milter *m, struct queue_tx *tx,
 	}
 out:
 	buf_free(&b);
+	if (rc >= 0 && s->milters->loglevel > 17)
+		log_msg(LOG_INFO, s->id, "Milter (%s): body, sent",
+		    m->conf.name);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -408,6 +422,10 @@ eom_one(struct session *s, struct milter *m, struct queue_tx *tx,
 		case SMFIR_TEMPFAIL: case SMFIR_DISCARD: case SMFIR_REPLYCODE:
 		case SMFIR_SHUTDOWN:
 			v = final_reply(s->milters, m, &r);
+			if (v != MV_CONTINUE && s->milters->loglevel > 12)
+				log_msg(LOG_INFO, s->id, "milter=%s, %s",
+				    m->conf.name, v == MV_DISCARD ? "discard" :
+				    v == MV_TEMPFAIL ? "tempfail" : "reject");
 			m->in_msg = 0;
 			goto out;
 		default:
@@ -487,5 +505,7 @@ smtpd_milter_eom(struct session *s, struct queue_tx *tx)
 		s->discard = 1;
 		return 0;
 	}
+	if (v == MV_CONTINUE && ms->loglevel > 9)
+		log_msg(LOG_INFO, s->id, "Milter accept: message");
 	return smtpd_mf_refuse(s, v, "data", NULL, REPLY_REJECT_EOM, NULL);
 }

@@ -20,6 +20,7 @@ struct smtpd_milters {
 	struct milter	*v;
 	size_t		 n;
 	char		*reply;		/* a REPLYCODE's text */
+	long		 loglevel;	/* Milter.LogLevel, else LogLevel */
 	int		 tempfail;	/* connect or HELO tempfailed: every
 					   MAIL gets REPLY_TEMPFAIL */
 	int		 eom;		/* the filters saw this message's end */
@@ -35,6 +36,10 @@ enum mv { MV_CONTINUE, MV_REJECT, MV_TEMPFAIL, MV_DISCARD, MV_REPLY };
 /* The filter broke (err): logged as sendmail logs it, and closed. */
 void	smtpd_mf_failed(struct session *, struct milter *, int cmd,
 	    const struct err *);
+/* A filter's answer to cmd, logged at sendmail's Milter.LogLevel
+ * (continue above 12, other answers above 10). */
+void	smtpd_mf_log_reply(struct session *, const struct milter *, int cmd,
+	    int reply);
 /* The verdict a broken filter leaves behind (its F=). */
 enum mv	smtpd_mf_fail_verdict(const struct milter *);
 /* SMFIC_MACRO for the stage's macros that have values; 0 or -1. */

@@ -115,6 +115,7 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	peer.if_addr = is_loopback(&our_ss) ? NULL : ouraddr;
 	peer.daemon_name = port->name;
 	peer.daemon_flags = flags;
+	peer.input_filters = port->has_filters ? port->filters : NULL;
 	smtpd_rate_open(pool->rate, addr, &fig);
 	peer.client_conns = fig.client_conns;
 	peer.client_rate = fig.client_rate;

@@ -3,7 +3,8 @@
  * certificate chain and key, CA file and directory, CRL, DH parameters,
  * cipher list and option words, over secure defaults (TLS 1.2 or later
  * unless the options clear SSL_OP_NO_TLSv1/_1_1 or min_version asks, no
- * compression, no renegotiation, forward-secret AEAD or SHA-2 ciphers).
+ * compression, no renegotiation, the server's cipher order; forward-secret
+ * AEAD ciphers for the server, AEAD or CBC with SHA-2 for the client).
  * Peer certificates are asked for but never fail the handshake: their
  * verification is only reported ({verify}), as sendmail does.
  */
@@ -16,9 +17,17 @@
 
 #include "tls.h"
 
-#define TLS_DEFAULT_CIPHERS \
+/*
+ * Without a CipherList: the client takes what a TLS 1.2 peer may still
+ * only have (CBC with SHA-2), as failing there means plaintext; the
+ * server offers forward-secret AEAD ciphers only (no CBC: LUCKY13, no
+ * 64-bit CCM8 tags), which every TLS 1.2 client has.
+ */
+#define TLS_CLIENT_CIPHERS \
 	"HIGH:!aNULL:!eNULL:!kRSA:!PSK:!SRP:!MD5:!RC4:!3DES:!SHA1:" \
 	"!CAMELLIA:!ARIA"
+#define TLS_SERVER_CIPHERS \
+	TLS_CLIENT_CIPHERS ":!SHA256:!SHA384:!CCM8:!DSS"
 
 /* OpenSSL's latest reason, or `dflt'. */
 static const char *
@@ -114,7 +123,8 @@ ctx_new(const struct tls_cfg *c, int server, struct err *err)
 	(void)SSL_CTX_clear_options(ctx, clear);
 	(void)SSL_CTX_set_options(ctx, set);
 	if (SSL_CTX_set_cipher_list(ctx, c->ciphers != NULL &&
-	    *c->ciphers != '\0' ? c->ciphers : TLS_DEFAULT_CIPHERS) != 1) {
+	    *c->ciphers != '\0' ? c->ciphers : server ? TLS_SERVER_CIPHERS :
+	    TLS_CLIENT_CIPHERS) != 1) {
 		(void)err_set(err, ERR_CONFIG, "CipherList %s: %s",
 		    c->ciphers, ssl_reason("no cipher matches"));
 		goto fail;
