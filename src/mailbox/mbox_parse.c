@@ -353,6 +353,43 @@ find_end(const char *p, size_t len, size_t hdr, size_t *end_out,
 	*next_out = len;
 }
 
+size_t
+mbox_msg_next(const char *p, size_t len, size_t from)
+{
+	const char *nl = memchr(p + from, '\n', len - from);
+	size_t end, next;
+
+	if (nl == NULL)
+		return len;
+	find_end(p, len, (size_t)(nl - p) + 1, &end, &next);
+	return next;
+}
+
+size_t
+mbox_last_from(const char *p, size_t len)
+{
+	size_t at = len;
+
+	while (at > 0) {
+		const char *nl;
+		size_t from, flen;
+
+		/* the last LF before at that starts "From " */
+		while (at > 0 && !(p[at - 1] == '\n' && len - at >= 5 &&
+		    memcmp(p + at, "From ", 5) == 0))
+			at--;
+		if (at == 0)
+			break;
+		from = at;
+		nl = memchr(p + from, '\n', len - from);
+		flen = nl ? (size_t)(nl - (p + from)) : len - from;
+		if (mbox_from_line_ok(p + from, flen))
+			return from;
+		at--;
+	}
+	return 0;
+}
+
 /* Where a parse stands between messages: the lowest X-UID still
  * acceptable, the UID state of X-IMAPbase, and whether UIDs must be
  * assigned (the file rewritten). */
