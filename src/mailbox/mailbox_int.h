@@ -191,6 +191,14 @@ void	mbox_index_store(struct mailbox *, const char *p, size_t len,
  * (0 for one message or none); no I/O, as mbox_parse splits. */
 size_t	mbox_msg_next(const char *p, size_t len, size_t from);
 size_t	mbox_last_from(const char *p, size_t len);
+/* out (zeroed but for path and locks) filled from the image p of the
+ * file old was parsed from before: messages still at old's offsets with
+ * the same X-UID only have their storage headers read again (the bodies
+ * are not scanned), from the first that moved on a normal parse.
+ * Returns as mbox_parse; -1 also when X-IMAPbase or the first message
+ * changed (then the caller parses the whole image). */
+int	mbox_reparse(struct mailbox *out, const struct mailbox *old,
+	    const char *p, size_t len, time_t now, struct err *);
 /* Continues a parse at pos (a From_ line) with base_next the UID state
  * of X-IMAPbase; 1 when UIDs would have to be assigned. */
 int	mbox_parse_tail(struct mailbox *, const char *p, size_t len,

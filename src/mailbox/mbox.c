@@ -431,6 +431,31 @@ close_locked(struct mbox_lock *l, struct image *im)
 static int write_changes(struct mailbox *, struct mailbox *,
 	    struct image *, int, struct err *);
 
+/* into out, the file im (as st says) parsed again from old's view of
+ * it when that is of the same file; -1 (nothing left in out) when it is
+ * not, or when mbox_reparse finds the start changed.  out may be old. */
+static int
+parse_again(struct mailbox *out, const struct mailbox *old,
+    const struct image *im, const struct stat *st, struct err *err)
+{
+	struct mailbox tmp;
+	int rc;
+
+	if (old->n == 0 || old->ino != st->st_ino || old->dev != st->st_dev)
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.format = MAILBOX_MBOX;
+	tmp.path = old->path;
+	tmp.locks = old->locks;
+	rc = mbox_reparse(&tmp, old, im->p, im->len, time(NULL), err);
+	if (rc == -1) {
+		mailbox_index_parts_free(&tmp);
+		return -1;
+	}
+	mailbox_index_adopt(out, &tmp);
+	return rc;
+}
+
 int
 mbox_load(struct mailbox *mb, struct err *err)
 {
@@ -457,8 +482,11 @@ mbox_load(struct mailbox *mb, struct err *err)
 			return err_sys(err, ERR_TEMPFAIL, "fstat %s", mb->path);
 		}
 		/* our index, when the file is as it says (or grew) */
-		rc = !write && mbox_index_use(mb, im.p, im.len, &st) == 0 ? 0 :
-		    mbox_parse(mb, im.p, im.len, time(NULL), err);
+		rc = parse_again(mb, mb, &im, &st, err);
+		if (rc == -1)
+			rc = !write && mbox_index_use(mb, im.p, im.len,
+			    &st) == 0 ? 0 : mbox_parse(mb, im.p, im.len,
+			    time(NULL), err);
 		stamp(mb, &st);
 		if (rc == 0)
 			mbox_index_store(mb, im.p, im.len, &st);
@@ -746,6 +774,7 @@ mbox_commit(struct mailbox *mb, struct err *err)
 	struct mailbox cur;
 	struct mbox_lock l;
 	struct image im;
+	struct stat st;
 	size_t i;
 	int rc, todo = 0;
 
@@ -773,7 +802,9 @@ mbox_commit(struct mailbox *mb, struct err *err)
 	cur.format = MAILBOX_MBOX;
 	cur.path = mb->path;
 	cur.locks = mb->locks;
-	rc = mbox_parse(&cur, im.p, im.len, time(NULL), err);
+	if (fstat(im.fd, &st) == -1 ||
+	    (rc = parse_again(&cur, mb, &im, &st, err)) == -1)
+		rc = mbox_parse(&cur, im.p, im.len, time(NULL), err);
 	if (rc != -1 && cur.uidvalidity != mb->uidvalidity)
 		rc = err_set(err, ERR_TEMPFAIL,
 		    "%s: UIDVALIDITY changed by another process", mb->path);
