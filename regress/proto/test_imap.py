@@ -528,7 +528,8 @@ def test_store_flags_and_keywords_persist(server):
     m.logout()
     if server.fmt == "mbox":
         text = open(server.inbox_path()).read()
-        assert "X-Status: F\nX-Keywords: $Label1\n" in text
+        # padded as dovecot pads it, for later changes in place
+        assert re.search(r"X-Status: F\nX-Keywords: \$Label1 +\n", text)
         assert re.search(r"X-IMAPbase: \d+ 0000000003 \$Label1\n", text)
         assert "X-UID: 2\nStatus: RO\n" in text
     else:
