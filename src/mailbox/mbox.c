@@ -2,10 +2,11 @@
  * mbox.c -- mbox files as dovecot 2.3 keeps them, on disk: opening under
  * the read or write locks, UIDs written when missing, reads that follow
  * another session's rewrite, commits of expunges and flags, appends
- * (in place when X-IMAPbase allows) and new empty folders.  Changes are
+ * (in place when X-IMAPbase allows) and new empty folders.  Changes go
+ * in place where mbox_inplace.c can write them; otherwise they are
  * written to a temporary file beside the mbox, fsync'ed and renamed
  * over it under the write locks, so an interrupted rewrite leaves the
- * old file whole.  Parsing is mbox_parse.c.
+ * old file whole.  Parsing is mbox_parse.c, rendering mbox_write.c.
  */
 #include <errno.h>
 #include <fcntl.h>
