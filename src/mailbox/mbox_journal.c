@@ -290,9 +290,14 @@ mbox_tail_recover(const char *mbox, int fd, long privileged_gid,
 		    j.oldlen))) == -1)
 			goto io;
 	} else if ((uint64_t)st.st_size >= j.newlen) {
-		/* cut already: write the tail again, keep what follows */
-		if (pwrite(fd, j.tail, j.tail_len, (off_t)j.from) !=
-		    (ssize_t)j.tail_len)
+		/* cut already: the tail again unless it is there (after a
+		 * power loss it may not be), keep what follows */
+		buf_reset(&left);
+		if (read_range(fd, j.from, j.tail_len, &left) == -1)
+			goto io;
+		if (j.tail_len > 0 && memcmp(left.data, j.tail,
+		    j.tail_len) != 0 && pwrite(fd, j.tail, j.tail_len,
+		    (off_t)j.from) != (ssize_t)j.tail_len)
 			goto io;
 	} else {
 		err_set(err, ERR_TEMPFAIL, "%s: shorter than its journal %s "
