@@ -74,7 +74,8 @@ struct mbox_journal {
 	uint64_t	 dev, ino;	/* the mbox's */
 	uint64_t	 from;		/* where the new tail starts */
 	uint64_t	 oldlen, newlen;
-	uint64_t	 lefthash;	/* of the old bytes [newlen, oldlen) */
+	uint64_t	 lefthash;	/* of the old bytes [newlen, oldlen),
+					   or [from, oldlen) when growing */
 	const char	*tail;		/* newlen - from bytes */
 	size_t		 tail_len;
 };

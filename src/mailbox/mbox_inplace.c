@@ -8,8 +8,8 @@
  * (mbox_patch_hdrs; our writers pad X-Keywords), and the file from the
  * first message that must move (an expunge, headers without room) is
  * rewritten over its own tail through a journal (mbox_journal.c).  The
- * inode stays, so lock waiters keep their place.  A tail that would
- * grow, or is most of a large file, is left to the whole rewrite.
+ * inode stays, so lock waiters keep their place.  A tail that is most
+ * of a large file is left to the whole rewrite.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -93,8 +93,6 @@ mbox_commit_inplace(struct mailbox *cur, const char *p, size_t len, int fd,
 			(void)buf_add(&tail, p + a, b - a);
 			(void)buf_addc(&tail, '\n');
 		}
-		if (from + tail.len > len)
-			goto out;	/* would grow: see mbox_journal.c */
 	}
 	if (base_last != 0) {
 		char digits[16];
@@ -121,8 +119,9 @@ mbox_commit_inplace(struct mailbox *cur, const char *p, size_t len, int fd,
 		j.from = from;
 		j.oldlen = len;
 		j.newlen = from + tail.len;
-		j.lefthash = mailbox_index_hash(p + j.newlen,
-		    (size_t)(len - j.newlen), 0);
+		j.lefthash = j.newlen <= len ? mailbox_index_hash(p +
+		    j.newlen, (size_t)(len - j.newlen), 0) :
+		    mailbox_index_hash(p + from, len - from, 0);
 		j.tail = tail.data;
 		j.tail_len = tail.len;
 		if (mbox_journal_write(cur->path, cur->locks.privileged_gid,
@@ -137,8 +136,12 @@ mbox_commit_inplace(struct mailbox *cur, const char *p, size_t len, int fd,
 			rc = err_sys(err, ERR_TEMPFAIL, "write %s", cur->path);
 			goto out;
 		}
-	/* a failure from here leaves the journal for the next writer */
-	if (k < cur->n && (pwrite(fd, tail.data, tail.len, (off_t)from) !=
+	/* a failure from here leaves the journal for the next writer; a
+	 * file that grows is extended first (mbox_journal.c tells the two
+	 * cases apart by it) */
+	if (k < cur->n && ((from + tail.len > len &&
+	    ftruncate(fd, (off_t)(from + tail.len)) == -1) ||
+	    pwrite(fd, tail.data, tail.len, (off_t)from) !=
 	    (ssize_t)tail.len || ftruncate(fd, (off_t)(from + tail.len)) ==
 	    -1)) {
 		rc = err_sys(err, ERR_TEMPFAIL, "write %s", cur->path);

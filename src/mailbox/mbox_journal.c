@@ -2,7 +2,8 @@
  * mbox_journal.c -- the journal of an mbox tail rewritten in place
  * (mbox_inplace.c): a file .NAME.tail beside the mbox holding one header
  * line (which file, where the new tail starts, the old and new lengths,
- * a hash of the old bytes the rewrite cuts off and of the new tail) and
+ * a hash of the old bytes the rewrite cuts off, or of the old tail when
+ * the new one is longer, and of the new tail) and
  * the new tail's bytes.  It is written and fsync'ed before the mbox is
  * touched and removed after the mbox is fsync'ed, so one that is found
  * means a writer died in between; whoever next holds the write locks
@@ -70,8 +71,8 @@ mbox_journal_parse(const char *p, size_t len, struct mbox_journal *out)
 	    num(&q, end, 1, ' ', &out->lefthash) == -1 ||
 	    num(&q, end, 1, '\n', &th) == -1)
 		return -1;
-	/* a tail that shrinks the file, and all of it here */
-	if (out->from > out->newlen || out->newlen > out->oldlen ||
+	/* a tail starting in the file, and all of it here */
+	if (out->from > out->newlen || out->from > out->oldlen ||
 	    (uint64_t)(end - q) != out->newlen - out->from ||
 	    mailbox_index_hash(q, (size_t)(end - q), 0) != th)
 		return -1;
@@ -238,6 +239,58 @@ move_down(int fd, uint64_t dst, uint64_t src, uint64_t end)
 	return 0;
 }
 
+/* Moves fd's bytes [src, end) up to dst (dst > src), last chunk first. */
+static int
+move_up(int fd, uint64_t dst, uint64_t src, uint64_t end)
+{
+	char chunk[65536];
+	uint64_t n = end - src;
+
+	while (n > 0) {
+		size_t k = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
+
+		n -= k;
+		if (pread(fd, chunk, k, (off_t)(src + n)) != (ssize_t)k ||
+		    pwrite(fd, chunk, k, (off_t)(dst + n)) != (ssize_t)k)
+			return -1;
+	}
+	return 0;
+}
+
+/* A tail that grows the file: the writer extends the file to newlen
+ * (zeros) before it writes the tail, so the old tail still whole
+ * (lefthash) and no zero byte at the old end mean it had not; what
+ * follows the end the file had then was appended since.  0 done, 1 the
+ * file is too short to be either, -1 I/O error. */
+static int
+grown(int fd, const struct mbox_journal *j, uint64_t size, struct buf *tmp)
+{
+	int extended = 1;
+
+	buf_reset(tmp);
+	if (size >= j->oldlen) {
+		if (read_range(fd, j->from, (size_t)(j->oldlen - j->from),
+		    tmp) == -1)
+			return -1;
+		if (mailbox_index_hash(tmp->data, tmp->len, 0) ==
+		    j->lefthash) {
+			char c = 'F';
+
+			if (size > j->oldlen && pread(fd, &c, 1,
+			    (off_t)j->oldlen) != 1)
+				return -1;
+			extended = c == '\0';
+		}
+	}
+	if (!extended) {
+		if (move_up(fd, j->newlen, j->oldlen, size) == -1)
+			return -1;
+	} else if (size < j->newlen)
+		return 1;
+	return pwrite(fd, j->tail, j->tail_len, (off_t)j->from) ==
+	    (ssize_t)j->tail_len ? 0 : -1;
+}
+
 int
 mbox_tail_recover(const char *mbox, int fd, long privileged_gid,
     struct err *err)
@@ -273,6 +326,18 @@ mbox_tail_recover(const char *mbox, int fd, long privileged_gid,
 	if (mbox_journal_parse(data.data, data.len, &j) == -1 ||
 	    j.dev != (uint64_t)st.st_dev || j.ino != (uint64_t)st.st_ino)
 		goto done;
+	if (j.newlen > j.oldlen) {
+		rc = grown(fd, &j, (uint64_t)st.st_size, &left);
+		if (rc == -1)
+			goto io;
+		if (rc == 1) {
+			rc = -1;
+			err_set(err, ERR_TEMPFAIL, "%s: shorter than its "
+			    "journal %s says; left alone", mbox, path.data);
+			goto out;
+		}
+		goto synced;
+	}
 	if ((uint64_t)st.st_size >= j.oldlen) {
 		size_t n = (size_t)(j.oldlen - j.newlen);
 
@@ -304,6 +369,7 @@ mbox_tail_recover(const char *mbox, int fd, long privileged_gid,
 		    "says; left alone", mbox, path.data);
 		goto out;
 	}
+synced:
 	if (fsync(fd) == -1)
 		goto io;
 done:

@@ -354,6 +354,127 @@ test_unfinished_journal_is_dropped(void **state)
 }
 
 static void
+test_delivered_messages_get_their_uids_in_place(void **state)
+{
+	struct mailbox *mb;
+	char head[512], *digits;
+	size_t cut;
+	ino_t ino;
+
+	(void)state;
+	put("deliv", THREE);
+	mailbox_free(open_mbox("deliv"));
+	ino = ino_of("deliv");
+	cut = strlen(get("deliv", NULL));
+	assert_true(cut + 1 < sizeof(head));
+	memcpy(head, get("deliv", NULL), cut);
+	/* as mail.local appends: no X-UID, no Status */
+	put_mode("deliv", LATE, "a");
+	put_mode("deliv", LATE, "a");
+	mb = open_mbox("deliv");
+	assert_int_equal(mb->n, 5);
+	assert_int_equal(mb->msgs[3].uid, 4);
+	assert_int_equal(mb->msgs[4].uid, 5);
+	mailbox_free(mb);
+	assert_int_equal(ino_of("deliv"), ino);
+	/* only X-IMAPbase's digits changed before the new messages */
+	head[cut] = '\0';
+	digits = strstr(head, " 0000000003\n");
+	assert_non_null(digits);
+	digits[10] = '5';
+	assert_memory_equal(get("deliv", NULL), head, cut);
+	assert_non_null(strstr(get("deliv", NULL), "Subject: late\n"
+	    "X-UID: 5\nStatus: O\nX-Keywords: "));
+	mb = open_mbox("deliv");
+	assert_int_equal(mb->n, 5);
+	assert_int_equal(mb->msgs[4].uid, 5);
+	assert_int_equal(mb->uidnext, 6);
+	mailbox_free(mb);
+}
+
+/* The journal of giving the last message (LATE, appended without
+ * headers) its storage headers: the tail grows. */
+static void
+journal_for_growth(const char *name, struct buf *tail, size_t *from_out,
+    size_t *oldlen_out)
+{
+	struct mbox_journal j;
+	struct stat st;
+	struct err err;
+	const char *text;
+	size_t len, from;
+
+	/* not opened: that would give LATE its headers now */
+	text = get(name, &len);
+	from = len - strlen(LATE);
+	assert_int_equal(strcmp(text + from, LATE), 0);
+	buf_reset(tail);
+	(void)buf_adds(tail, "From late@x Fri Nov 24 10:00:00 2026\n"
+	    "Subject: late\nX-UID: 4\nStatus: O\nX-Keywords:    \n\n"
+	    "late\n\n");
+	assert_int_equal(stat(path_of(name), &st), 0);
+	memset(&j, 0, sizeof(j));
+	j.dev = (uint64_t)st.st_dev;
+	j.ino = (uint64_t)st.st_ino;
+	j.from = from;
+	j.oldlen = len;
+	j.newlen = from + tail->len;
+	j.lefthash = mailbox_index_hash(text + from, len - from, 0);
+	j.tail = tail->data;
+	j.tail_len = tail->len;
+	err_clear(&err);
+	assert_int_equal(mbox_journal_write(path_of(name), -1, &j, &err), 0);
+	*from_out = from;
+	*oldlen_out = len;
+}
+
+static void
+check_grown(const char *name)
+{
+	struct mailbox *mb = open_mbox(name);
+
+	assert_int_equal(mb->n, 5);
+	assert_int_equal(mb->msgs[3].uid, 4);
+	assert_int_equal(mb->msgs[4].uid, 5);
+	mailbox_free(mb);
+	assert_non_null(strstr(get(name, NULL), "Subject: late\nX-UID: 4\n"));
+	assert_non_null(strstr(get(name, NULL), "Subject: later\n"));
+}
+
+#define LATER "From later@x Fri Nov 24 11:00:00 2026\nSubject: later\n\n" \
+	"later\n\n"
+
+static void
+test_dead_writers_growing_tail_is_finished_keeping_a_delivery(void **s)
+{
+	struct buf tail;
+	size_t from, oldlen;
+
+	(void)s;
+	buf_init(&tail, 0);
+	/* died before extending the file; then a delivery */
+	put("grow1", THREE);
+	mailbox_free(open_mbox("grow1"));
+	put_mode("grow1", LATE, "a");
+	journal_for_growth("grow1", &tail, &from, &oldlen);
+	put_mode("grow1", LATER, "a");
+	check_grown("grow1");
+	/* died half way through the tail after extending; a delivery */
+	put("grow2", THREE);
+	mailbox_free(open_mbox("grow2"));
+	put_mode("grow2", LATE, "a");
+	journal_for_growth("grow2", &tail, &from, &oldlen);
+	assert_int_equal(truncate(path_of("grow2"), (off_t)(from +
+	    tail.len)), 0);
+	pwrite_at("grow2", tail.data, tail.len / 2, from);
+	put_mode("grow2", LATER, "a");
+	check_grown("grow2");
+	assert_int_equal(access(path_of(".grow1.tail"), F_OK), -1);
+	assert_int_equal(access(path_of(".grow2.tail"), F_OK), -1);
+	buf_free(&tail);
+}
+
+static void
 test_journal_parse_wants_all_of_it(void **state)
 {
 	struct mbox_journal j, got;
@@ -429,6 +550,10 @@ main(void)
 		cmocka_unit_test(
 		    test_dead_writers_journal_is_finished_keeping_a_delivery),
 		cmocka_unit_test(test_unfinished_journal_is_dropped),
+		cmocka_unit_test(
+		    test_delivered_messages_get_their_uids_in_place),
+		cmocka_unit_test(
+		    test_dead_writers_growing_tail_is_finished_keeping_a_delivery),
 		cmocka_unit_test(test_journal_parse_wants_all_of_it),
 		cmocka_unit_test(
 		    test_reload_follows_another_sessions_in_place_changes),
