@@ -173,6 +173,9 @@ struct imap_session {
 	int			 readonly;
 	struct imap_known	*known;
 	size_t			 nknown, capknown;
+	/* SEARCHRES: the UIDs the last RETURN (SAVE) kept, ascending */
+	uint32_t		*saved;
+	size_t			 nsaved;
 	int			 dirty;		/* flag changes not written */
 	size_t			 nkw_told;	/* keywords in the last FLAGS */
 	int			 reloaded;	/* storage read since diff */

@@ -142,6 +142,30 @@ char	*imap_base_subject(const char *, int *reply_out);
 /* "1:3,5" of ascending numbers */
 void	imap_set_out(struct buf *, const uint32_t *, size_t);
 
+/* RETURN (MIN MAX COUNT ALL SAVE) of SEARCH and SORT (ESEARCH, ESORT,
+ * SEARCHRES): the options as bits, args and nargs moved past them; 0
+ * when there is no RETURN, -1 after a BAD reply. */
+#define IMAP_RET_MIN	0x01
+#define IMAP_RET_MAX	0x02
+#define IMAP_RET_COUNT	0x04
+#define IMAP_RET_ALL	0x08
+#define IMAP_RET_SAVE	0x10
+#define IMAP_RET_GIVEN	0x80
+int	imap_return_opts(struct imap_session *, const char *tag,
+	    const char *verb, const struct imap_arg **args, size_t *nargs,
+	    unsigned *ret_out);
+/* "* ESEARCH (TAG t) [UID] MIN MAX COUNT ALL" of v, in its order (MIN
+ * is v[0], MAX the last: a SEARCH's are ascending, a SORT's sorted) */
+void	imap_esearch_out(struct buf *, const char *tag, int uid, unsigned ret,
+	    const uint32_t *v, size_t n);
+/* SEARCHRES: $ becomes uids (or, for SAVE with MIN/MAX alone, *min and
+ * *max) when ret has SAVE */
+void	imap_ret_save(struct imap_session *, unsigned ret,
+	    const uint32_t *uids, size_t n, const uint32_t *min,
+	    const uint32_t *max);
+/* $ (the saved UIDs, sorted here); NULL/0 empties it */
+void	imap_saved_set(struct imap_session *, const uint32_t *, size_t);
+
 /* imap_session.c */
 void	imap_set_state(struct imap_session *, enum imap_state);
 void	imap_unselect(struct imap_session *);

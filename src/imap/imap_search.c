@@ -271,6 +271,11 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 		return imap_set_resolve(p->s, NULL, v, 1, &k->set) == -1 ?
 		    (p->why = "Invalid UID set", -1) : 0;
 	}
+	if (strcmp(w, "$") == 0) {
+		/* SEARCHRES: the saved result, by UID */
+		k->kind = K_UID;
+		return imap_set_resolve(p->s, NULL, w, 1, &k->set);
+	}
 	if ((*w >= '0' && *w <= '9') || *w == '*') {
 		struct imap_seqset in;
 		size_t r;
@@ -552,54 +557,116 @@ imap_set_out(struct buf *b, const uint32_t *v, size_t n)
 	}
 }
 
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+imap_saved_set(struct imap_session *s, const uint32_t *uids, size_t n)
+{
+	free(s->saved);
+	s->saved = NULL;
+	s->nsaved = 0;
+	if (n == 0)
+		return;
+	s->saved = xreallocarray(NULL, n, sizeof(*s->saved));
+	memcpy(s->saved, uids, n * sizeof(*uids));
+	qsort(s->saved, n, sizeof(*s->saved), u32_cmp);
+	s->nsaved = n;
+}
+
+int
+imap_return_opts(struct imap_session *s, const char *tag, const char *verb,
+    const struct imap_arg **args, size_t *nargs, unsigned *ret_out)
+{
+	static const char *const names[] = { "MIN", "MAX", "COUNT", "ALL",
+	    "SAVE" };
+	const struct imap_arg *a = *args;
+	unsigned ret = 0;
+	size_t i, j;
+
+	*ret_out = 0;
+	if (*nargs < 2 || imap_arg_string(&a[0]) == NULL ||
+	    str_casecmp(a[0].str, "RETURN") != 0 ||
+	    a[1].type != IMAP_ARG_LIST)
+		return 0;
+	ret = IMAP_RET_GIVEN;
+	for (i = 0; i < a[1].nlist; i++) {
+		const char *o = imap_arg_string(&a[1].list[i]);
+
+		for (j = 0; o != NULL && j < sizeof(names) / sizeof(names[0]);
+		    j++)
+			if (str_casecmp(o, names[j]) == 0)
+				break;
+		if (o == NULL || j == sizeof(names) / sizeof(names[0])) {
+			imap_tagged(s, tag, "BAD Error in IMAP command %s: "
+			    "Unknown SEARCH return option", verb);
+			return -1;
+		}
+		ret |= 1u << j;
+	}
+	/* RETURN () is ALL */
+	if ((ret & ~IMAP_RET_GIVEN) == 0)
+		ret |= IMAP_RET_ALL;
+	*args += 2;
+	*nargs -= 2;
+	*ret_out = ret;
+	return 0;
+}
+
+void
+imap_ret_save(struct imap_session *s, unsigned ret, const uint32_t *uids,
+    size_t n, const uint32_t *min, const uint32_t *max)
+{
+	uint32_t two[2];
+	size_t k = 0;
+
+	if (!(ret & IMAP_RET_SAVE))
+		return;
+	/* SAVE with MIN and/or MAX alone keeps just those (RFC 5182) */
+	if (!(ret & (IMAP_RET_ALL | IMAP_RET_COUNT)) &&
+	    (ret & (IMAP_RET_MIN | IMAP_RET_MAX))) {
+		if ((ret & IMAP_RET_MIN) && min != NULL)
+			two[k++] = *min;
+		if ((ret & IMAP_RET_MAX) && max != NULL &&
+		    (k == 0 || two[0] != *max))
+			two[k++] = *max;
+		imap_saved_set(s, two, k);
+	} else
+		imap_saved_set(s, uids, n);
+}
+
 void
 imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 {
 	const struct imap_arg *args = c->args;
 	size_t nargs = c->nargs, *seqs, n, i;
-	unsigned ret = 0;	/* ESEARCH's RETURN options, bit 7: given */
+	unsigned ret;
 	uint64_t maxmod = 0;
 	int modseq = 0;
 	struct buf out;
-	uint32_t *v;
+	uint32_t *v, *u;
 
-	/* ESEARCH: SEARCH RETURN (MIN MAX COUNT ALL) ... */
-	if (nargs >= 2 && imap_arg_string(&args[0]) != NULL &&
-	    str_casecmp(args[0].str, "RETURN") == 0 &&
-	    args[1].type == IMAP_ARG_LIST) {
-		ret = 0x80;
-		for (i = 0; i < args[1].nlist; i++) {
-			const char *o = imap_arg_string(&args[1].list[i]);
-
-			if (o != NULL && str_casecmp(o, "MIN") == 0)
-				ret |= 1;
-			else if (o != NULL && str_casecmp(o, "MAX") == 0)
-				ret |= 2;
-			else if (o != NULL && str_casecmp(o, "COUNT") == 0)
-				ret |= 4;
-			else if (o != NULL && str_casecmp(o, "ALL") == 0)
-				ret |= 8;
-			else {
-				imap_tagged(s, c->tag, "BAD Error in IMAP "
-				    "command %sSEARCH: Invalid RETURN option",
-				    uid ? "UID " : "");
-				return;
-			}
-		}
-		if ((ret & 0x7f) == 0)
-			ret |= 8;
-		args += 2;
-		nargs -= 2;
-	}
+	/* ESEARCH: SEARCH RETURN (MIN MAX COUNT ALL SAVE) ... */
+	if (imap_return_opts(s, c->tag, uid ? "UID SEARCH" : "SEARCH", &args,
+	    &nargs, &ret) == -1)
+		return;
 	if (imap_search_run(s, c->tag, uid ? "UID SEARCH" : "SEARCH", args,
 	    nargs, &seqs, &n, &modseq) == -1)
-		return;
+		return;		/* $ stays, as dovecot keeps it */
 	v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	u = xreallocarray(NULL, n ? n : 1, sizeof(*u));
 	for (i = 0; i < n; i++) {
-		v[i] = uid ? s->known[seqs[i] - 1].uid : (uint32_t)seqs[i];
+		u[i] = s->known[seqs[i] - 1].uid;
+		v[i] = uid ? u[i] : (uint32_t)seqs[i];
 		if (s->known[seqs[i] - 1].modseq > maxmod)
 			maxmod = s->known[seqs[i] - 1].modseq;
 	}
+	imap_ret_save(s, ret, u, n, n ? &u[0] : NULL, n ? &u[n - 1] : NULL);
 	buf_init(&out, 0);
 	if (ret == 0) {
 		(void)buf_adds(&out, "* SEARCH");
@@ -607,42 +674,54 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 			buf_printf(&out, " %" PRIu32, v[i]);
 		if (modseq && n > 0)
 			buf_printf(&out, " (MODSEQ %" PRIu64 ")", maxmod);
-	} else {
-		(void)buf_adds(&out, "* ESEARCH (TAG ");
-		imap_cstr_out(&out, c->tag);
-		(void)buf_addc(&out, ')');
-		if (uid)
-			(void)buf_adds(&out, " UID");
-		if ((ret & 1) && n > 0)
-			buf_printf(&out, " MIN %" PRIu32, v[0]);
-		if ((ret & 2) && n > 0)
-			buf_printf(&out, " MAX %" PRIu32, v[n - 1]);
-		if (ret & 4)
-			buf_printf(&out, " COUNT %zu", n);
-		if ((ret & 8) && n > 0) {
-			(void)buf_adds(&out, " ALL ");
-			imap_set_out(&out, v, n);
-		}
+	} else if ((ret & ~(IMAP_RET_GIVEN | IMAP_RET_SAVE)) != 0) {
+		imap_esearch_out(&out, c->tag, uid, ret, v, n);
 		if (modseq && n > 0) {
 			/* MIN/MAX alone: the mod-sequence of what they
 			 * name */
-			if (!(ret & 12)) {
+			if (!(ret & (IMAP_RET_COUNT | IMAP_RET_ALL))) {
 				maxmod = 0;
-				if ((ret & 1) && s->known[seqs[0] - 1].modseq >
-				    maxmod)
+				if ((ret & IMAP_RET_MIN) &&
+				    s->known[seqs[0] - 1].modseq > maxmod)
 					maxmod = s->known[seqs[0] - 1].modseq;
-				if ((ret & 2) && s->known[seqs[n - 1] -
-				    1].modseq > maxmod)
+				if ((ret & IMAP_RET_MAX) && s->known[seqs[n -
+				    1] - 1].modseq > maxmod)
 					maxmod = s->known[seqs[n -
 					    1] - 1].modseq;
 			}
 			buf_printf(&out, " MODSEQ %" PRIu64, maxmod);
 		}
 	}
-	(void)buf_adds(&out, "\r\n");
-	(void)buf_add(&s->out, out.data, out.len);
+	/* SAVE alone: no ESEARCH reply */
+	if (out.len > 0) {
+		(void)buf_adds(&out, "\r\n");
+		(void)buf_add(&s->out, out.data, out.len);
+	}
 	buf_free(&out);
 	free(seqs);
 	free(v);
+	free(u);
 	imap_tagged(s, c->tag, "OK Search completed.");
+}
+
+void
+imap_esearch_out(struct buf *out, const char *tag, int uid, unsigned ret,
+    const uint32_t *v, size_t n)
+{
+	(void)buf_adds(out, "* ESEARCH (TAG ");
+	imap_cstr_out(out, tag);
+	(void)buf_addc(out, ')');
+	if (uid)
+		(void)buf_adds(out, " UID");
+	if ((ret & IMAP_RET_MIN) && n > 0)
+		buf_printf(out, " MIN %" PRIu32, v[0]);
+	if ((ret & IMAP_RET_MAX) && n > 0)
+		buf_printf(out, " MAX %" PRIu32, v[n - 1]);
+	/* dovecot's order: ALL before COUNT */
+	if ((ret & IMAP_RET_ALL) && n > 0) {
+		(void)buf_adds(out, " ALL ");
+		imap_set_out(out, v, n);
+	}
+	if (ret & IMAP_RET_COUNT)
+		buf_printf(out, " COUNT %zu", n);
 }

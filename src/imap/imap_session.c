@@ -89,8 +89,8 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
 		    "THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT CHILDREN "
 		    "NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE QRESYNC ESEARCH "
-		    "WITHIN LIST-STATUS MOVE STATUS=SIZE LITERAL+ "
-		    "SPECIAL-USE");
+		    "ESORT SEARCHRES WITHIN LIST-STATUS MOVE STATUS=SIZE "
+		    "LITERAL+ SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
@@ -134,6 +134,7 @@ imap_unselect(struct imap_session *s)
 	free(s->known);
 	s->known = NULL;
 	s->nknown = s->capknown = 0;
+	imap_saved_set(s, NULL, 0);
 	s->dirty = 0;
 	imap_modseq_free(s);
 	if (s->state == IMAP_SELECTED)

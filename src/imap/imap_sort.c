@@ -363,20 +363,27 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 		{ "DISPLAYFROM", S_DISPLAYFROM }, { "DISPLAYTO", S_DISPLAYTO },
 	};
 	const char *verb = uid ? "UID SORT" : "SORT";
+	const struct imap_arg *args = c->args;
+	size_t nargs = c->nargs;
 	struct sortkey *keys;
 	struct buf out;
 	size_t *seqs, n, i, j;
+	uint32_t *v, *u;
+	unsigned ret;
 	int rev = 0;
 
-	if (c->nargs < 3 || c->args[0].type != IMAP_ARG_LIST ||
-	    c->args[0].nlist == 0) {
+	/* ESORT: SORT RETURN (MIN MAX COUNT ALL SAVE) (program) ... */
+	if (imap_return_opts(s, c->tag, verb, &args, &nargs, &ret) == -1)
+		return;
+	if (nargs < 3 || args[0].type != IMAP_ARG_LIST ||
+	    args[0].nlist == 0) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: Invalid "
 		    "arguments.", verb);
 		return;
 	}
 	order.n = 0;
-	for (i = 0; i < c->args[0].nlist; i++) {
-		const char *w = imap_arg_string(&c->args[0].list[i]);
+	for (i = 0; i < args[0].nlist; i++) {
+		const char *w = imap_arg_string(&args[0].list[i]);
 
 		if (w != NULL && str_casecmp(w, "REVERSE") == 0) {
 			rev = 1;
@@ -403,7 +410,7 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 	}
 	/* the charset, then SEARCH keys */
 	{
-		const char *cs = imap_arg_string(&c->args[1]);
+		const char *cs = imap_arg_string(&args[1]);
 
 		if (cs == NULL || (str_casecmp(cs, "UTF-8") != 0 &&
 		    str_casecmp(cs, "US-ASCII") != 0)) {
@@ -412,7 +419,7 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 			return;
 		}
 	}
-	if (imap_search_run(s, c->tag, verb, c->args + 2, c->nargs - 2,
+	if (imap_search_run(s, c->tag, verb, args + 2, nargs - 2,
 	    &seqs, &n, NULL) == -1)
 		return;
 	keys = xcalloc(n ? n : 1, sizeof(*keys));
@@ -430,17 +437,30 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 	free(seqs);
 	if (n > 1)
 		qsort(keys, n, sizeof(*keys), key_cmp);
-	buf_init(&out, 0);
-	(void)buf_adds(&out, "* SORT");
+	v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	u = xreallocarray(NULL, n ? n : 1, sizeof(*u));
 	for (i = 0; i < n; i++) {
-		buf_printf(&out, " %" PRIu32, uid ?
-		    s->known[keys[i].seq - 1].uid : (uint32_t)keys[i].seq);
+		u[i] = s->known[keys[i].seq - 1].uid;
+		v[i] = uid ? u[i] : (uint32_t)keys[i].seq;
 		for (j = 0; j < order.n; j++)
 			free(keys[i].str[j]);
 	}
-	(void)buf_adds(&out, "\r\n");
-	(void)buf_add(&s->out, out.data, out.len);
+	/* MIN and MAX of a sort are its first and last (RFC 5267) */
+	imap_ret_save(s, ret, u, n, n ? &u[0] : NULL, n ? &u[n - 1] : NULL);
+	buf_init(&out, 0);
+	if (ret == 0) {
+		(void)buf_adds(&out, "* SORT");
+		for (i = 0; i < n; i++)
+			buf_printf(&out, " %" PRIu32, v[i]);
+	} else if ((ret & ~(IMAP_RET_GIVEN | IMAP_RET_SAVE)) != 0)
+		imap_esearch_out(&out, c->tag, uid, ret, v, n);
+	if (out.len > 0) {
+		(void)buf_adds(&out, "\r\n");
+		(void)buf_add(&s->out, out.data, out.len);
+	}
 	buf_free(&out);
 	free(keys);
+	free(v);
+	free(u);
 	imap_tagged(s, c->tag, "OK Sort completed.");
 }

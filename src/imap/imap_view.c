@@ -495,6 +495,19 @@ imap_set_resolve(struct imap_session *s, const char *tag, const char *set,
 
 	out->v = NULL;
 	out->n = 0;
+	if (strcmp(set, "$") == 0) {
+		/* SEARCHRES: the saved UIDs still known, in either command */
+		out->v = xreallocarray(NULL, s->nsaved ? s->nsaved : 1,
+		    sizeof(*out->v));
+		for (i = 0; i < s->nsaved; i++) {
+			size_t a = known_lower(s, s->saved[i]);
+
+			if (a < s->nknown && s->known[a].uid == s->saved[i])
+				out->v[n].lo = out->v[n].hi = (uint32_t)a + 1,
+				    n++;
+		}
+		goto merge;
+	}
 	if (imap_seqset_parse(set, strlen(set), &in) == -1) {
 		imap_tagged(s, tag, "BAD Error in IMAP command: Invalid "
 		    "messageset");
@@ -543,6 +556,7 @@ imap_set_resolve(struct imap_session *s, const char *tag, const char *set,
 		}
 	}
 	imap_seqset_free(&in);
+merge:
 	/* sorted, overlaps merged: each message once, in order */
 	if (n > 1)
 		qsort(out->v, n, sizeof(*out->v), range_cmp);

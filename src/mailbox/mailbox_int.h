@@ -44,6 +44,65 @@ enum mbox_hdr mbox_hdr_kind(const char *line, size_t len);
 uint64_t mbox_visible(const char *p, size_t len, struct buf *out,
 	    size_t *body_out);
 
+/* ---- mbox_write.c: what we write, without I/O */
+
+/* Spaces after X-Keywords' names, room for later flag changes */
+#define MBOX_KW_PAD	50
+
+/* X-UID (when uid is not 0), Status, X-Status when needed and X-Keywords
+ * followed by pad spaces, each line ended by eol. */
+void	mbox_storage_hdrs(struct buf *, const struct mailbox *, uint32_t uid,
+	    unsigned flags, uint32_t kw, const char *eol, size_t pad);
+/* Message m of image p as a rewrite writes it: the From_ line, the
+ * headers other than ours, X-IMAPbase when base, our storage headers
+ * with the changes of m applied (and Status: O) and, for a message
+ * without one, the blank line; the caller then copies p[*copy_from_out,
+ * *copy_to_out) and writes the separating LF. */
+void	mbox_render_head(struct buf *, const struct mailbox *,
+	    const struct mailbox_msg *m, const char *p, int base,
+	    size_t *copy_from_out, size_t *copy_to_out);
+/* Our storage headers of m (in image p of len bytes) rendered for uid,
+ * flags and kw into b, padded to exactly the bytes they take in p at
+ * *off_out; *same_out when those bytes are already right.  -1 when they
+ * are not one run of lines or the new ones do not fit. */
+int	mbox_patch_hdrs(const struct mailbox *, const struct mailbox_msg *m,
+	    const char *p, size_t len, unsigned flags, uint32_t kw,
+	    struct buf *b, size_t *off_out, int *same_out);
+
+/* ---- mbox_journal.c: the journal of a tail rewritten in place */
+struct mbox_journal {
+	uint64_t	 dev, ino;	/* the mbox's */
+	uint64_t	 from;		/* where the new tail starts */
+	uint64_t	 oldlen, newlen;
+	uint64_t	 lefthash;	/* of the old bytes [newlen, oldlen),
+					   or [from, oldlen) when growing */
+	const char	*tail;		/* newlen - from bytes */
+	size_t		 tail_len;
+};
+/* 0 and out (tail pointing into p) when p is a whole, sound journal */
+int	mbox_journal_parse(const char *p, size_t len, struct mbox_journal *);
+void	mbox_journal_format(struct buf *, const struct mbox_journal *);
+void	mbox_journal_path(const char *mbox, struct buf *out);
+int	mbox_journal_write(const char *mbox, long privileged_gid,
+	    const struct mbox_journal *, struct err *);
+void	mbox_journal_remove(const char *mbox, long privileged_gid);
+int	mbox_journal_pending(const char *mbox);
+/* Under the write locks on fd: finishes a tail rewrite a dead writer
+ * left in its journal (keeping what was appended since) and removes the
+ * journal; 0 also when there is none. */
+int	mbox_tail_recover(const char *mbox, int fd, long privileged_gid,
+	    struct err *);
+
+/* ---- mbox_inplace.c */
+/* cur, parsed from the image p[0..len) of fd (write-locked), with its
+ * changes set (expunge, flags, keywords; base_last: X-IMAPbase's last
+ * UID to write, 0 to leave it) written in place: 1 when done (cur then
+ * holds the file's messages before *tail_out, SIZE_MAX when no tail was
+ * rewritten, and the caller parses from there), 0 when only a whole
+ * rewrite will do (nothing written), -1 on error. */
+int	mbox_commit_inplace(struct mailbox *cur, const char *p, size_t len,
+	    int fd, uint32_t base_last, size_t *tail_out, struct err *);
+
 struct mailbox_msg *mailbox_msg_add(struct mailbox *);
 void	mailbox_msgs_clear(struct mailbox *);
 
@@ -128,6 +187,19 @@ int	mbox_index_use(struct mailbox *, const char *p, size_t len,
 /* records a parse of the image p (the file as st says), if settled */
 void	mbox_index_store(struct mailbox *, const char *p, size_t len,
 	    const struct stat *);
+/* The offset of the From_ line after the message whose From_ line is
+ * at from (len at the last one), and of the last message's From_ line
+ * (0 for one message or none); no I/O, as mbox_parse splits. */
+size_t	mbox_msg_next(const char *p, size_t len, size_t from);
+size_t	mbox_last_from(const char *p, size_t len);
+/* out (zeroed but for path and locks) filled from the image p of the
+ * file old was parsed from before: messages still at old's offsets with
+ * the same X-UID only have their storage headers read again (the bodies
+ * are not scanned), from the first that moved on a normal parse.
+ * Returns as mbox_parse; -1 also when X-IMAPbase or the first message
+ * changed (then the caller parses the whole image). */
+int	mbox_reparse(struct mailbox *out, const struct mailbox *old,
+	    const char *p, size_t len, time_t now, struct err *);
 /* Continues a parse at pos (a From_ line) with base_next the UID state
  * of X-IMAPbase; 1 when UIDs would have to be assigned. */
 int	mbox_parse_tail(struct mailbox *, const char *p, size_t len,

@@ -353,6 +353,43 @@ find_end(const char *p, size_t len, size_t hdr, size_t *end_out,
 	*next_out = len;
 }
 
+size_t
+mbox_msg_next(const char *p, size_t len, size_t from)
+{
+	const char *nl = memchr(p + from, '\n', len - from);
+	size_t end, next;
+
+	if (nl == NULL)
+		return len;
+	find_end(p, len, (size_t)(nl - p) + 1, &end, &next);
+	return next;
+}
+
+size_t
+mbox_last_from(const char *p, size_t len)
+{
+	size_t at = len;
+
+	while (at > 0) {
+		const char *nl;
+		size_t from, flen;
+
+		/* the last LF before at that starts "From " */
+		while (at > 0 && !(p[at - 1] == '\n' && len - at >= 5 &&
+		    memcmp(p + at, "From ", 5) == 0))
+			at--;
+		if (at == 0)
+			break;
+		from = at;
+		nl = memchr(p + from, '\n', len - from);
+		flen = nl ? (size_t)(nl - (p + from)) : len - from;
+		if (mbox_from_line_ok(p + from, flen))
+			return from;
+		at--;
+	}
+	return 0;
+}
+
 /* Where a parse stands between messages: the lowest X-UID still
  * acceptable, the UID state of X-IMAPbase, and whether UIDs must be
  * assigned (the file rewritten). */
@@ -361,12 +398,67 @@ struct pstate {
 	int		 have_base, first, assign;
 };
 
+/* The storage headers of the message whose headers start at off (up to
+ * its blank line or end): X-UID, flags, keywords and, in the first
+ * message, X-IMAPbase or X-IMAP (*pseudo_out for the latter).  Returns
+ * the offset of the blank line (end without one). */
+static size_t
+storage(struct mailbox *mb, const char *p, size_t off, size_t end,
+    struct pstate *ps, uint32_t *xuid, unsigned *flags, uint32_t *kw,
+    int *pseudo_out)
+{
+	size_t eol;
+
+	while (off < end) {
+		const char *lnl = memchr(p + off, '\n', end - off);
+		const char *v;
+		size_t vn;
+
+		eol = lnl ? (size_t)(lnl - p) + 1 : end;
+		if (eol - off == 1 || (eol - off == 2 && p[off] == '\r'))
+			break;
+		hdr_value(p + off, eol - off, &v, &vn);
+		switch (mbox_hdr_kind(p + off, eol - off)) {
+		case MBOX_HDR_XUID:
+			*xuid = (uint32_t)(dec(v, vn, NULL) > UINT32_MAX ? 0 :
+			    dec(v, vn, NULL));
+			break;
+		case MBOX_HDR_XIMAP:
+		case MBOX_HDR_IMAPBASE:
+			if (ps->first && parse_base(v, vn, &mb->uidvalidity,
+			    &ps->base_next, &mb->imapbase_kw) == 0) {
+				*pseudo_out = mbox_hdr_kind(p + off,
+				    eol - off) == MBOX_HDR_XIMAP;
+				ps->have_base = 1;
+				base_digits(mb, p, v, vn);
+				if (mb->imapbase_kw != NULL)
+					(void)kw_bits(mb, mb->imapbase_kw,
+					    strlen(mb->imapbase_kw));
+			}
+			break;
+		case MBOX_HDR_KEYWORDS:
+			*kw |= kw_bits(mb, v, vn);
+			break;
+		case MBOX_HDR_STATUS:
+			*flags |= status_flags(v, vn, 0);
+			break;
+		case MBOX_HDR_XSTATUS:
+			*flags |= status_flags(v, vn, 1);
+			break;
+		default:
+			break;
+		}
+		off = eol;
+	}
+	return off;
+}
+
 /* The messages from pos (a From_ line) to len, added to mb. */
 static void
 parse_msgs(struct mailbox *mb, const char *p, size_t len, size_t pos,
     struct pstate *ps)
 {
-	size_t next, end, off, eol;
+	size_t next, end, off;
 
 	while (pos < len) {
 		const char *nl = memchr(p + pos, '\n', len - pos);
@@ -382,51 +474,7 @@ parse_msgs(struct mailbox *mb, const char *p, size_t len, size_t pos,
 		m.hdr_off = (off_t)off;
 		find_end(p, len, off, &end, &next);
 		m.end_off = (off_t)end;
-		/* the storage headers */
-		while (off < end) {
-			const char *lnl = memchr(p + off, '\n', end - off);
-			const char *v;
-			size_t vn;
-
-			eol = lnl ? (size_t)(lnl - p) + 1 : end;
-			if (eol - off == 1 ||
-			    (eol - off == 2 && p[off] == '\r'))
-				break;
-			hdr_value(p + off, eol - off, &v, &vn);
-			switch (mbox_hdr_kind(p + off, eol - off)) {
-			case MBOX_HDR_XUID:
-				xuid = (uint32_t)(dec(v, vn, NULL) >
-				    UINT32_MAX ? 0 : dec(v, vn, NULL));
-				break;
-			case MBOX_HDR_XIMAP:
-			case MBOX_HDR_IMAPBASE:
-				if (ps->first && parse_base(v, vn,
-				    &mb->uidvalidity, &ps->base_next,
-				    &mb->imapbase_kw) == 0) {
-					pseudo = mbox_hdr_kind(p + off,
-					    eol - off) == MBOX_HDR_XIMAP;
-					ps->have_base = 1;
-					base_digits(mb, p, v, vn);
-					if (mb->imapbase_kw != NULL)
-						(void)kw_bits(mb,
-						    mb->imapbase_kw,
-						    strlen(mb->imapbase_kw));
-				}
-				break;
-			case MBOX_HDR_KEYWORDS:
-				kw |= kw_bits(mb, v, vn);
-				break;
-			case MBOX_HDR_STATUS:
-				flags |= status_flags(v, vn, 0);
-				break;
-			case MBOX_HDR_XSTATUS:
-				flags |= status_flags(v, vn, 1);
-				break;
-			default:
-				break;
-			}
-			off = eol;
-		}
+		storage(mb, p, off, end, ps, &xuid, &flags, &kw, &pseudo);
 		ps->first = 0;
 		pos = next;
 		if (pseudo) {
@@ -523,4 +571,95 @@ mbox_parse_tail(struct mailbox *mb, const char *p, size_t len, size_t pos,
 	parse_msgs(mb, p, len, pos, &ps);
 	parse_done(mb, &ps);
 	return ps.assign;
+}
+
+/* Is old message m (UID uid) still at its offsets in p: its From_ line,
+ * its blank line and its end where they were, and its X-UID the same?
+ * Then its storage headers are read again into out (flags, keywords);
+ * 0 when it is not. */
+static int
+still_at(struct mailbox *out, const struct mailbox_msg *m, const char *p,
+    size_t len, struct pstate *ps)
+{
+	size_t from = (size_t)m->from_off, end = (size_t)m->end_off, blank;
+	struct mailbox_msg n;
+	uint32_t xuid = 0, kw = 0;
+	unsigned flags = 0;
+	int pseudo = 0;
+
+	if (end > len || from + 5 > end || memcmp(p + from, "From ", 5) ||
+	    (size_t)m->hdr_off > end || (size_t)m->body_off > end)
+		return 0;
+	/* the end: EOF, the separator at EOF, or the LF before a From_ */
+	if (!(end == len || (end + 1 == len && p[end] == '\n') ||
+	    (end + 6 <= len && p[end] == '\n' &&
+	    memcmp(p + end + 1, "From ", 5) == 0) ||
+	    (end + 7 <= len && p[end] == '\r' && p[end + 1] == '\n' &&
+	    memcmp(p + end + 2, "From ", 5) == 0)))
+		return 0;
+	blank = storage(out, p, (size_t)m->hdr_off, end, ps, &xuid, &flags,
+	    &kw, &pseudo);
+	/* the blank line where it was (the body right after it) */
+	if (blank < end && !(blank + 1 == (size_t)m->body_off ||
+	    (blank + 2 == (size_t)m->body_off && p[blank] == '\r')))
+		return 0;
+	if (blank == end && (size_t)m->body_off != end)
+		return 0;
+	if (xuid != m->uid || xuid < ps->next_min || xuid >= ps->base_next)
+		return 0;
+	n = *m;
+	n.flags = flags;
+	n.kw = kw;
+	n.expunge = 0;
+	n.set_flags = n.clr_flags = 0;
+	n.set_kw = n.clr_kw = 0;
+	n.name = NULL;
+	*mailbox_msg_add(out) = n;
+	ps->next_min = xuid + 1;
+	return 1;
+}
+
+int
+mbox_reparse(struct mailbox *out, const struct mailbox *old, const char *p,
+    size_t len, time_t now, struct err *err)
+{
+	struct pstate ps = { 1, 0, 1, 0, 0 };
+	size_t second, pos, i = 0;
+	int rc;
+
+	if (len < 5 || memcmp(p, "From ", 5) != 0)
+		return -1;
+	/* the first message (or pseudo message) with X-IMAPbase in full */
+	second = mbox_msg_next(p, len, 0);
+	rc = mbox_parse(out, p, second, now, err);
+	if (rc != 0 || out->uidvalidity != old->uidvalidity ||
+	    out->base_next_len == 0)
+		return -1;
+	if (out->n > 0) {
+		if (old->n == 0 || old->msgs[0].uid != out->msgs[0].uid ||
+		    old->msgs[0].from_off != 0)
+			return -1;
+		i = 1;
+		ps.next_min = out->msgs[0].uid + 1;
+	}
+	ps.base_next = out->uidnext;
+	/* messages still where they were, read for their flags only */
+	pos = second;
+	for (; i < old->n && pos < len; i++) {
+		const struct mailbox_msg *m = &old->msgs[i];
+
+		if ((size_t)m->from_off != pos || !still_at(out, m, p, len,
+		    &ps))
+			break;
+		/* still_at saw what follows its end */
+		pos = (size_t)m->end_off;
+		pos += pos < len ? (p[pos] == '\r' ? 2 : 1) : 0;
+		if (pos > len)
+			pos = len;
+	}
+	/* from the first that moved (or was appended) on, a parse */
+	if (pos < len)
+		return mbox_parse_tail(out, p, len, pos, ps.base_next, err);
+	parse_done(out, &ps);
+	return 0;
 }

@@ -37,15 +37,7 @@ setup(void **state)
 static char *
 get(const char *name)
 {
-	static char data[1 << 16];
-	FILE *f = fopen(path_of(name), "r");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(data, 1, sizeof(data) - 1, f);
-	data[n] = '\0';
-	(void)fclose(f);
-	return data;
+	return get_len(name, NULL);
 }
 
 #define TWO \
@@ -64,14 +56,7 @@ get(const char *name)
 static struct mailbox *
 open_mbox(const char *name)
 {
-	struct err err;
-	struct mailbox *mb;
-
-	err_clear(&err);
-	mb = mailbox_open(MAILBOX_MBOX, path_of(name), NULL, &err);
-	if (mb == NULL)
-		fail_msg("open: %s", err.msg);
-	return mb;
+	return open_mbox_or_fail(name);
 }
 
 static void

@@ -58,4 +58,38 @@ put(const char *name, const char *text)
 	put_mode(name, text, "w");
 }
 
+/* dir/name's bytes (at most 64 KiB) in a static buffer, NUL-ended;
+ * their count in *len_out when not NULL */
+static inline char *
+get_len(const char *name, size_t *len_out)
+{
+	static char data[1 << 16];
+	FILE *f = fopen(path_of(name), "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(data, 1, sizeof(data) - 1, f);
+	data[n] = '\0';
+	(void)fclose(f);
+	if (len_out != NULL)
+		*len_out = n;
+	return data;
+}
+
+#ifdef MAILBOX_MAILBOX_H
+/* dir/name opened as an mbox without an index; the test fails if not */
+static inline struct mailbox *
+open_mbox_or_fail(const char *name)
+{
+	struct err err;
+	struct mailbox *mb;
+
+	err_clear(&err);
+	mb = mailbox_open(MAILBOX_MBOX, path_of(name), NULL, &err);
+	if (mb == NULL)
+		fail_msg("open: %s", err.msg);
+	return mb;
+}
+#endif
+
 #endif
