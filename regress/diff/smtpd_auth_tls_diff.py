@@ -3,7 +3,8 @@
 set-up of smtpd_auth_diff.py (Sendmail.conf over /usr/lib/sasl2, an
 sasldb, the CentOS 7 cf with AuthMechanisms, C{TrustAuthMech} and
 certificates) plus AuthOptions=p, so that PLAIN and
-LOGIN are offered only once TLS is up.  The same dialogues go to the
+LOGIN are offered only once TLS is up, and EXTERNAL for a client that
+shows a certificate.  The same dialogues go to the
 real sendmail 8.17 and to ours; replies, queue files (Received with its
 TLS clause and protocol word) and AUTH log lines must be equal.
 
@@ -11,6 +12,7 @@ Usage: smtpd_auth_tls_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|SKIP diff smtpd-auth-tls-<case>: ... lines.
 """
 
+import os
 import sys
 
 import smtpd_auth_diff as ad
@@ -36,12 +38,29 @@ CASES = {
     "abort-then-tls": ("127.0.0.1", [EHLO, "AUTH CRAM-MD5", "*",
                                      "STARTTLS", "<TLS>", EHLO, PLAIN,
                                      "STARTTLS", "QUIT"]),
+    # SASL EXTERNAL: offered once the client showed a certificate the
+    # CA file vouches for, and taken without a password
+    "external": ("127.0.0.1", [EHLO, "STARTTLS", "<TLSCERT>", EHLO,
+                               "AUTH EXTERNAL =",
+                               "MAIL FROM:<alice@example.com>",
+                               "RCPT TO:<x@far.example>", "DATA"] + MSG +
+                 ["QUIT"]),
+    # no certificate: not offered, and refused when asked for
+    "external-no-cert": ("127.0.0.1", [EHLO, "STARTTLS", "<TLS>", EHLO,
+                                       "AUTH EXTERNAL =", "QUIT"]),
 }
 
 
 def prepare(tmp, cf):
     ad.prepare(tmp, cf)
-    cf.write("O AuthOptions=p\n")
+    conf = os.path.join(tmp, "sasl2", "Sendmail.conf")
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("mech_list: ", "mech_list: EXTERNAL "))
+    cf.write("O AuthOptions=p\n"
+             "O AuthMechanisms=EXTERNAL CRAM-MD5 LOGIN PLAIN\n"
+             "C{TrustAuthMech}EXTERNAL\n")
 
 
 if __name__ == "__main__":

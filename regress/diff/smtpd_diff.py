@@ -117,7 +117,9 @@ def log_lines(lines):
     out = []
     for ln in lines:
         ln = ln.split(": ", 1)[-1]      # "sendmail[pid]: "
-        if ln.startswith("starting daemon"):
+        # the daemon's own start and stop (LogLevel 10): sendmail 8.17
+        # does not always get its stop line out before it exits
+        if ln.startswith(("starting daemon", "NOQUEUE: stopping daemon")):
             continue
         ln = QID.sub("QID", ln)
         # LogLevel 10: the daemon's command line, binary path and all

@@ -75,7 +75,7 @@ def talk(port, client, lines):
     for line in lines:
         if not alive:
             break
-        if line in ("<TLS>", "<QUIET>"):
+        if line in ("<TLS>", "<TLSCERT>", "<QUIET>"):
             alive = step(conn, line, got)
             continue
         try:
@@ -98,10 +98,13 @@ def talk(port, client, lines):
 def step(conn, what, got):
     """A pseudo-line of the dialogue; False when the connection is gone."""
     try:
-        if what == "<TLS>":
+        if what in ("<TLS>", "<TLSCERT>"):
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
+            if what == "<TLSCERT>":     # smtpd_tls_diff.make_pki's
+                ctx.load_cert_chain("etc/mail/certs/client.pem",
+                                    "etc/mail/certs/client.key")
             conn["s"] = ctx.wrap_socket(conn["s"])
             conn["f"] = conn["s"].makefile("rb")
             got.append("<TLS %s>" % conn["s"].version())

@@ -51,7 +51,8 @@ CASES = {
 
 
 def make_pki(tmp):
-    """CA, server certificate and key under tmp/etc/mail/certs."""
+    """CA, server and client certificates and keys under
+    tmp/etc/mail/certs."""
     d = os.path.join(tmp, "etc/mail/certs")
     os.makedirs(d, exist_ok=True)
 
@@ -66,6 +67,11 @@ def make_pki(tmp):
          "server.csr")
     ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey",
          "ca.key", "-CAcreateserial", "-days", "2", "-out", "server.pem")
+    # a client's, for "<TLSCERT>" (SASL EXTERNAL)
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-subj",
+         "/O=Test/CN=alice", "-keyout", "client.key", "-out", "client.csr")
+    ossl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey",
+         "ca.key", "-CAcreateserial", "-days", "2", "-out", "client.pem")
     for f in os.listdir(d):
         os.chmod(os.path.join(d, f), 0o600 if f.endswith(".key") else
                  0o644)

@@ -358,12 +358,12 @@ succeeded(struct session *s, const char *mech)
 	cf_macro_define(s->cf, "{auth_author}", NULL);
 	(void)snprintf(n, sizeof(n), "%u", ssf);
 	cf_macro_define(s->cf, "{auth_ssf}", n);
-	buf_free(&x);
 	a->done = 1;
 	reply(s, "235 2.0.0 OK Authenticated");
+	/* the identity as {auth_authen} has it, xtext ("CN+3Dalice") */
 	log_plain(LOG_INFO, "AUTH=server, relay=%.100s, authid=%.128s, "
-	    "mech=%.16s, bits=%u", s->relay, user != NULL ? user : "", mech,
-	    ssf);
+	    "mech=%.16s, bits=%u", s->relay, buf_cstr(&x), mech, ssf);
+	buf_free(&x);
 	/* RFC 3848: the protocol word of the Received header says so */
 	r = cf_macro_value(s->cf, "r");
 	if (r != NULL && strncmp(r, "ESMTP", 5) == 0)
