@@ -20,8 +20,8 @@ then its expectations are checked:
             system holds)
 
 A reply is an SMTP reply (its last line), a POP3 status line, or for
-IMAP a tagged or continuation line (the untagged lines before it are
-kept too, but do not count).
+IMAP a tagged or continuation line, or an untagged BAD or BYE (the
+other untagged lines before it are kept too, but do not count).
 """
 
 import glob
@@ -29,6 +29,7 @@ import os
 import re
 import socket
 import ssl
+import subprocess
 import sys
 import time
 
@@ -59,7 +60,8 @@ class Tls:
 class Case:
     def __init__(self, cid, steps, expect=(), never=(), closed=False,
                  queue=None, src="127.0.0.1", known=None, ref="",
-                 quick=True, after=None, proto="smtp", skip=None):
+                 quick=True, after=None, proto="smtp", skip=None,
+                 quit=True):
         self.id = cid
         self.steps = steps          # [(bytes or Tls, replies to read)]
         self.expect = list(expect)
@@ -73,6 +75,7 @@ class Case:
         self.after = after
         self.proto = proto
         self.skip = skip            # a reason not to run it here
+        self.quit = quit            # False: drop the connection instead
 
 
 def tx(body_bytes, final=1):
@@ -96,7 +99,7 @@ def nothing_queued(files):
 
 LITERAL = re.compile(rb"\{(\d+)\}\r?\n$")
 STARTTLS = {"smtp": (b"STARTTLS\r\n", r"^220 "),
-            "imap": (b"tls STARTTLS\r\n", r"^tls OK"),
+            "imap": (b"tls STARTTLS\r\n", r"^\S+ OK"),
             "pop3": (b"STLS\r\n", r"^\+OK")}
 QUIT = {"smtp": b"QUIT\r\n", "imap": b"zz LOGOUT\r\n", "pop3": b"QUIT\r\n"}
 
@@ -128,7 +131,8 @@ def read_replies(sock, f, n, deadline, proto="smtp"):
             continue
         text = line.decode("latin1").rstrip("\r\n")
         out.append(text)
-        if proto != "imap" or not text.startswith("* "):
+        if proto != "imap" or not text.startswith("* ") or \
+                text.startswith(("* BAD", "* BYE")):
             count += 1
     return out, False
 
@@ -162,13 +166,14 @@ def run_case(case, ctx):
     f = s.makefile("rb")
     replies, closed = [], False
 
-    def read(n, seconds):
-        got, c = read_replies(s, f, n, time.time() + seconds, case.proto)
+    def read(n, seconds, proto=case.proto):
+        got, c = read_replies(s, f, n, time.time() + seconds, proto)
         replies.extend(got)
         return got, c
 
     try:
-        _, closed = read(1, 30)
+        # the greeting: one line (IMAP's is untagged)
+        _, closed = read(1, 30, "smtp" if case.proto == "smtp" else "pop3")
         for data, n in case.steps:
             if closed:
                 break
@@ -191,7 +196,7 @@ def run_case(case, ctx):
                 break
             if n:
                 _, closed = read(n, 15)
-        if not closed:
+        if not closed and case.quit:
             try:
                 s.sendall(QUIT[case.proto])
                 got, _ = read(1, 5)
@@ -299,6 +304,17 @@ class SmtpWorld:
 
     def close(self):
         self.w.close()
+
+
+def self_signed(folder, cn):
+    """A key and a self-signed certificate for cn in folder: (key,
+    cert)."""
+    key, cert = (os.path.join(folder, n) for n in ("key.pem", "cert.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=" + cn], check=True, capture_output=True,
+                   timeout=60)
+    return key, cert
 
 
 def sanitizer_env(root):

@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -107,14 +108,16 @@ def run_section(mod, cases, root, show):
     results = []
     try:
         for case in cases:
+            t0 = time.time()
             replies, closed, files = harness.run_case(case, ctx)
             problems = harness.judge(case, replies, closed, files, ctx)
             if not ctx.alive():
                 problems.append("server no longer answers")
                 crashes += 1
                 ctx.restart()
-            results.append((case.id, case.ref, problems, case.known,
-                            replies))
+            results.append((case.id, "%s, %.1f s" % (case.ref,
+                                                      time.time() - t0),
+                            problems, case.known, replies))
         results += [(name, "", probs, None, [])
                     for name, probs in ctx.finish()]
     finally:
@@ -133,7 +136,7 @@ def run_section(mod, cases, root, show):
             tag, cid, ref, "; ".join(problems) if problems else "as expected",
             " [%s]" % reason if reason and problems else ""))
         if show or (problems and not reason):
-            for r in replies[-4:]:
+            for r in (replies if show else replies[-4:]):
                 print("    < %s" % r[:160])
     sys.stdout.flush()
     return match, known, failed, crashes

@@ -29,7 +29,8 @@ import re
 import socket
 import subprocess
 
-from harness import EHLO, MAIL, RCPT, Case, SmtpWorld, Tls, nothing_queued
+from harness import (EHLO, MAIL, RCPT, Case, SmtpWorld, Tls, nothing_queued,
+                     self_signed)
 
 NAME = "relay"
 SASLPASSWD = "/usr/sbin/saslpasswd2"
@@ -154,11 +155,7 @@ class RelayWorld(SmtpWorld):
                     "sasldb_path: %s\nmech_list: PLAIN LOGIN CRAM-MD5\n"
                     % db)
         self.sasl_conf = conf
-        key, cert = (os.path.join(root, n) for n in ("key.pem", "cert.pem"))
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
-                        "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-                        "-subj", "/CN=mail.example.test"], check=True,
-                       capture_output=True, timeout=60)
+        key, cert = self_signed(root, "mail.example.test")
         self.port6 = v6_port()
         mc = ("define(`confAUTH_MECHANISMS', `CRAM-MD5 LOGIN PLAIN')dnl\n"
               "TRUST_AUTH_MECH(`CRAM-MD5 LOGIN PLAIN')dnl\n"

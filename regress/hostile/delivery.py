@@ -1,0 +1,5 @@
+NAME = "delivery"
+
+
+def cases():
+    return []
