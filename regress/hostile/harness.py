@@ -325,6 +325,7 @@ def sanitizer_env(root):
     if os.path.isdir(asan):
         return asan
     os.makedirs(asan)
+    os.chmod(asan, 0o1777)      # also for processes that gave up root
     os.environ["ASAN_OPTIONS"] = ("log_path=%s/asan:%s" % (
         asan, os.environ.get("ASAN_OPTIONS", ""))).rstrip(":")
     os.environ["UBSAN_OPTIONS"] = ("log_path=%s/ubsan:%s" % (

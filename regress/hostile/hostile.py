@@ -105,6 +105,8 @@ def run_section(mod, cases, root, show):
     import harness
     match = known = failed = crashes = 0
     ctx = mod.start(os.path.join(root, mod.NAME))
+    if hasattr(mod, "bind"):
+        cases = mod.bind(cases, ctx)
     results = []
     try:
         for case in cases:
@@ -154,6 +156,7 @@ def main():
         return rc
     import harness
     root = tempfile.mkdtemp(prefix="hostile.", dir="/var/tmp")
+    os.chmod(root, 0o755)       # mailers run as other users below it
     asan = harness.sanitizer_env(root)
     total = [0, 0, 0, 0]
     skipped = 0
