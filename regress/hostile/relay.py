@@ -13,6 +13,10 @@ from an unauthorised client, in each mode the catalogue names:
                      2001:db8::2 on lo inside a network namespace of its
                      own; where it cannot, these are skipped)
 
+In the same world: §3.1 S22-S24, AUTH with garbage, a second mechanism
+after a failed one, AUTH twice, before EHLO, cancelled, in a
+transaction, and a command written behind STARTTLS.
+
 The daemon offers AUTH (an sasldb made with saslpasswd2, PLAIN LOGIN
 CRAM-MD5 trusted for relaying) and STARTTLS (a certificate the test
 makes), and relays through world.py's sink.  Each probe must get the
@@ -123,7 +127,70 @@ def cases():
              ref="§3.11 control, ::1 (LoopbackName)",
              skip=None if V6_SRC else V6_SKIP),
     ]
-    return out
+    return out + auth_tls_cases()
+
+
+def auth_tls_cases():
+    """§3.1 S22-S24 in this world (AUTH and STARTTLS offered), from
+    127.0.0.2; sendmail 8.17's replies (regress/diff/smtpd_auth_diff.py
+    compares them with the oracle)."""
+    a = b"AUTH PLAIN "
+    dec = r"^501 5\.5\.4 cannot BASE64 decode"
+    failed = r"^535 5\.7\.0 authentication failed"
+    c = [
+        Case("S22-notbase64", [(EHLO, 1), (a + b"!!!notbase64===\r\n", 1)],
+             expect=[dec]),
+        Case("S22-equals", [(EHLO, 1), (a + b"=\r\n", 1)],
+             expect=[r"^(501 5\.5\.4|535 5\.7\.0)"]),
+        Case("S22-padding", [(EHLO, 1), (a + b"AGFsaWNl=\r\n", 1)],
+             expect=[dec]),
+        Case("S22-1mb", [(EHLO, 1), (a + b"QUFB" * 262144 + b"\r\n", 1)],
+             expect=[r"^421 4\.7\.0 \S+ Command too long"], closed=True),
+        Case("S22-nuls", [(EHLO, 1), (a + b64(b"\0\0\0") + b"\r\n", 1)],
+             expect=[r"^(535 5\.7\.0|501 5\.5\.4)"]),
+        Case("S22-nopass", [(EHLO, 1), (a + b64(b"\0alice") + b"\r\n", 1)],
+             expect=[r"^(535 5\.7\.0|501 5\.5\.4)"]),
+        Case("S22-authzid", [(EHLO, 1), (a + b64(b"z" * 300 + b"\0alice\0"
+                                                 b"wonderland") + b"\r\n",
+                                         1)],
+             expect=[r"^535 5\.7\.0"], never=[r"^235"]),
+        Case("S22-login-garbage", [(EHLO, 1), (b"AUTH LOGIN\r\n", 1),
+                                   (b"!!!\r\n", 1)],
+             expect=[r"^334 VXNlcm5hbWU6", r"^501 5\.5\.4 cannot decode"]),
+        Case("S23-a-then-b", [(EHLO, 1), (BAD_AUTH, 1),
+                              (b"AUTH LOGIN\r\n", 1), (b64(b"alice") +
+                                                      b"\r\n", 1),
+                              (b64(b"wonderland") + b"\r\n", 1)] + probe(1),
+             expect=[failed, r"^334 VXNlcm5hbWU6", r"^334 UGFzc3dvcmQ6",
+                     r"^235 2\.0\.0 OK Authenticated", RELAYED],
+             ref="§3.1 S23 (CVE-2011-1720: a second mechanism after a "
+             "failed one starts clean)"),
+        Case("S23-twice", [(EHLO, 1), (GOOD_AUTH, 1), (GOOD_AUTH, 1)],
+             expect=[r"^235", r"^503 5\.5\.0 Already Authenticated"]),
+        # sendmail, too, takes AUTH before EHLO (smtpd_auth_diff.py's
+        # before-ehlo dialogue is equal to the oracle's)
+        Case("S23-before-ehlo", [(GOOD_AUTH, 1)],
+             expect=[r"^235 2\.0\.0 OK Authenticated"]),
+        Case("S23-cancel", [(EHLO, 1), (b"AUTH LOGIN\r\n", 1),
+                            (b"*\r\n", 1)] + probe(1),
+             expect=[r"^334", r"^501 5\.0\.0 AUTH aborted",
+                     r"^550 5\.7\.1 .*Relaying denied"], never=[RELAYED]),
+        Case("S23-in-mail", [(EHLO, 1), (MAIL, 1), (GOOD_AUTH, 1)],
+             expect=[r"^250", r"^503 5\.5\.0 AUTH not permitted during a "
+                     r"mail transaction"]),
+        Case("S24", [(EHLO, 1), (b"STARTTLS\r\nMAIL FROM:<x@y.example>\r\n",
+                                 0), (Tls(cmd=False), 0), (EHLO, 1),
+                     (b"RCPT TO:<root@mail.example.test>\r\n", 1)],
+             expect=[r"^220 2\.0\.0 Ready to start TLS", r"^\(tls\)",
+                     r"^250 ", r"^503 5\.0\.0 Need MAIL before RCPT"],
+             never=[r"^250 2\.1\.0"],
+             ref="§3.1 S24 (CVE-2011-0411: MAIL behind STARTTLS never "
+             "runs)"),
+    ]
+    for x in c:
+        x.src = "127.0.0.2"
+        x.ref = x.ref or "§3.1 " + x.id[:3]
+    return c
 
 
 def v6_port():
