@@ -31,7 +31,7 @@ import os
 import stat
 import subprocess
 
-from harness import EHLO, Case, SmtpWorld, msg
+from harness import EHLO, SENDMAIL, Case, SmtpWorld, msg
 
 NAME = "delivery"
 
@@ -71,7 +71,7 @@ class DeliveryWorld(SmtpWorld):
         # the control: a program an administrator put in the aliases
         with open(os.path.join(self.w.root, "etc", "aliases"), "a") as f:
             f.write('progalias: "|/bin/true progalias"\n')
-        subprocess.run([world_sendmail(), "-C", self.w.cf, "-bi"],
+        subprocess.run([SENDMAIL, "-C", self.w.cf, "-bi"],
                        capture_output=True, timeout=30)
         self.seen = set()
 
@@ -98,10 +98,6 @@ class DeliveryWorld(SmtpWorld):
         d = os.path.dirname(self.mark)
         return [n for n in os.listdir(d) if n.startswith("pwned")]
 
-
-def world_sendmail():
-    import world
-    return world.SENDMAIL
 
 
 def delivered(progs=0, local=None, sender=None):
@@ -186,7 +182,7 @@ def odd_files(ctx):
     os.symlink("/etc/passwd", os.path.join(q, "qfx0AALINK000003"))
     bad = []
     try:
-        subprocess.run([world_sendmail(), "-C", ctx.w.cf, "-q"],
+        subprocess.run([SENDMAIL, "-C", ctx.w.cf, "-q"],
                        capture_output=True, timeout=20)
     except subprocess.TimeoutExpired:
         bad.append("the queue run blocked")

@@ -15,6 +15,7 @@ then its expectations are checked:
             must not be queued)
   closed    the server must have closed the connection
   queue     a check of what was queued (df text, qf lines)
+  before    a change made to the section's world first (a broken map)
   after     a check run after the session, with the section's world
             (a queue run, then what a mailer recorded, what the file
             system holds)
@@ -42,6 +43,7 @@ EHLO = b"EHLO client.example.net\r\n"
 MAIL = b"MAIL FROM:<a@example.com>\r\n"
 RCPT = b"RCPT TO:<root@mail.example.test>\r\n"
 ACCEPT = r"^250 2\.0\.0 \S+ Message accepted"
+SENDMAIL = world.SENDMAIL
 
 
 def msg(body):
@@ -61,7 +63,7 @@ class Case:
     def __init__(self, cid, steps, expect=(), never=(), closed=False,
                  queue=None, src="127.0.0.1", known=None, ref="",
                  quick=True, after=None, proto="smtp", skip=None,
-                 quit=True):
+                 quit=True, before=None):
         self.id = cid
         self.steps = steps          # [(bytes or Tls, replies to read)]
         self.expect = list(expect)
@@ -76,6 +78,7 @@ class Case:
         self.proto = proto
         self.skip = skip            # a reason not to run it here
         self.quit = quit            # False: drop the connection instead
+        self.before = before        # called with the world first
 
 
 def tx(body_bytes, final=1):

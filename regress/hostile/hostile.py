@@ -5,9 +5,9 @@ doc/reliability.md) against our daemons, one section a module:
 
   smtp_cases.py     §3.1-3.3  SMTP commands, addresses, headers
   relay.py          §3.11     the 25 relay probes in every mode
-  delivery.py       §3.2, 3.5, 3.7, 3.8  what a remote peer may make
-                    a delivery do (programs, files, argv), queue files,
-                    mbox From_ lines
+  delivery.py       §3.2, 3.5, 3.7  what a remote peer may make a
+                    delivery do (programs, files, argv), queue files
+  maps.py           §3.6      a broken or missing access map
   mailboxd_cases.py §3.9-3.10 IMAP and POP3 against mailboxd
 
 Each section starts its own world (harness.py: the daemon, its cf and
@@ -94,9 +94,10 @@ def private_hosts():
 def sections():
     import delivery
     import mailboxd_cases
+    import maps
     import relay
     import smtp_cases
-    return [smtp_cases, relay, delivery, mailboxd_cases]
+    return [smtp_cases, relay, delivery, maps, mailboxd_cases]
 
 
 def run_section(mod, cases, root, show):
@@ -110,6 +111,8 @@ def run_section(mod, cases, root, show):
     results = []
     try:
         for case in cases:
+            if case.before:
+                case.before(ctx)
             t0 = time.time()
             replies, closed, files = harness.run_case(case, ctx)
             problems = harness.judge(case, replies, closed, files, ctx)
