@@ -184,9 +184,9 @@ def main():
     match, known, failed, crashes = total
     ncases = match + known + failed
     print("hostile: %d cases, %d match the oracle's recorded reply or the "
-          "expected outcome, %d known differences, %d failed, %d skipped, "
+          "expected outcome, %d known differences, %d skipped, %d failed, "
           "%d daemon crashes, %d sanitizer reports" %
-          (ncases, match, known, failed, skipped, crashes, len(reports)))
+          (ncases, match, known, skipped, failed, crashes, len(reports)))
     return 1 if failed or crashes or reports else 0
 
 
