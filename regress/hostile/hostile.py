@@ -9,6 +9,7 @@ doc/reliability.md) against our daemons, one section a module:
                     delivery do (programs, files, argv), queue files
   maps.py           §3.6      a broken or missing access map
   mailboxd_cases.py §3.9-3.10 IMAP and POP3 against mailboxd
+  mbox.py           §3.8      what mail.local writes into an mbox
 
 Each section starts its own world (harness.py: the daemon, its cf and
 queue; mailboxd and its store), plays each case in a session of its own
@@ -95,9 +96,10 @@ def sections():
     import delivery
     import mailboxd_cases
     import maps
+    import mbox
     import relay
     import smtp_cases
-    return [smtp_cases, relay, delivery, maps, mailboxd_cases]
+    return [smtp_cases, relay, delivery, maps, mailboxd_cases, mbox]
 
 
 def run_section(mod, cases, root, show):

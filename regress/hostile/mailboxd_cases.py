@@ -219,21 +219,26 @@ class MailboxdWorld:
 
     qdir = None
 
-    def __init__(self, root):
+    def __init__(self, root, user="joe", spool=None, messages=None):
+        """mailboxd for user (password "secret") whose mbox INBOX is
+        spool/user (spool: root/spool), holding messages (None: the
+        five of this module)."""
         self.root = root
         os.makedirs(os.path.join(root, "home", "mail"))
-        os.makedirs(os.path.join(root, "spool"))
+        spool = spool or os.path.join(root, "spool")
+        os.makedirs(spool, exist_ok=True)
         self.expected_siblings = set(os.listdir(os.path.dirname(root)))
-        self.inbox = os.path.join(root, "spool", "joe")
+        self.inbox = os.path.join(spool, user)
+        if messages is None:
+            messages = [PLAIN % (n, n) for n in (1, 2, 3)] + [
+                deep_multipart(10000), many_parts(20000)]
         with open(self.inbox, "w") as f:
-            for i, text in enumerate([PLAIN % (n, n) for n in (1, 2, 3)] +
-                                     [deep_multipart(10000),
-                                      many_parts(20000)]):
+            for i, text in enumerate(messages):
                 f.write("From a@example.com Mon Nov 23 10:00:%02d 2026\n%s\n"
                         % (i, text))
         with open(os.path.join(root, "passwd"), "w") as f:
-            f.write("joe:{PLAIN}secret:%d:%d::%s/home::\n" % (
-                os.getuid(), os.getgid(), root))
+            f.write("%s:{PLAIN}secret:%d:%d::%s/home::\n" % (
+                user, os.getuid(), os.getgid(), root))
         key, cert = self_signed(root, "localhost")
         self.port, self.pport = free_port(), free_port()
         self.conf = os.path.join(root, "dovecot.conf")
@@ -242,7 +247,7 @@ class MailboxdWorld:
                     "ssl = yes\nssl_cert = <%s\nssl_key = <%s\n"
                     "disable_plaintext_auth = yes\n"
                     "auth_mechanisms = plain login\n"
-                    "mail_location = mbox:~/mail:INBOX=%s/spool/%%u\n"
+                    "mail_location = mbox:~/mail:INBOX=%s/%%u\n"
                     "first_valid_uid = 0\nauth_failure_delay = 10 msecs\n"
                     "log_path = %s/mailboxd.log\n"
                     "passdb {\n  driver = passwd-file\n  args = %s/passwd\n}\n"
@@ -251,7 +256,7 @@ class MailboxdWorld:
                     "    port = %d\n  }\n}\n"
                     "service pop3-login {\n  inet_listener pop3 {\n"
                     "    port = %d\n  }\n}\n" % (
-                        cert, key, root, root, root, root, self.port,
+                        cert, key, spool, root, root, root, self.port,
                         self.pport))
         self.proc = None
 
