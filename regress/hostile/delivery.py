@@ -15,7 +15,13 @@ queued; then:
     program (the control case), never for an address a peer sent;
   * the local mailer's argv is always `-f SENDER -d USER`: the address
     is one argument, whatever quotes, blanks, `;`, `|`, `$( )`, back
-    quotes or leading `-` it holds.
+    quotes or leading `-` it holds;
+  * a mailer (local or program) runs with fds 0, 1 and 2 only (§3.5
+    F10).
+
+root's .forward (ForwardPath is the world's fwd/$u) naming a program
+and a file is made unsafe three ways (mode 0666, owned by another user,
+a symlink): it must be ignored, the message delivered to root.
 
 The queue cases write a message, then change its qf as another program
 (or a disk) might: truncated before its `.`, data after the `.`, an
@@ -41,12 +47,14 @@ f=$(mktemp "@REC@/$1.XXXXXX") || exit 75
 shift
 for a in "$@"; do printf '%s\0' "$a"; done > "$f"
 id -u > "$f.uid"
+ls /proc/self/fd > "$f.fds"
 cat > "$f.msg"
 case "$*" in *bounceme*) exit 67;; esac
 exit 0
 """
 
 MC = """define(`LOCAL_MAILER_PATH', `@D@/rec.sh')dnl
+define(`confFORWARD_PATH', `@D@/fwd/$u')dnl
 define(`LOCAL_MAILER_ARGS', `rec.sh local -f $f -d $u')dnl
 define(`LOCAL_SHELL_PATH', `@D@/rec.sh')dnl
 define(`LOCAL_SHELL_ARGS', `rec.sh prog -c $u')dnl
@@ -65,6 +73,9 @@ class DeliveryWorld(SmtpWorld):
             f.write(REC.replace("@REC@", self.rec))
         os.chmod(script, 0o755)
         self.mark = os.path.join(root, "pwned")
+        self.fwd = os.path.join(root, "fwd")
+        os.makedirs(self.fwd)
+        os.chmod(self.fwd, 0o755)
         # bounces go to the sink (the world's smart host)
         SmtpWorld.__init__(self, os.path.join(root, "w"),
                            extra_mc=MC.replace("@D@", root), sink=True)
@@ -74,12 +85,13 @@ class DeliveryWorld(SmtpWorld):
         subprocess.run([SENDMAIL, "-C", self.w.cf, "-bi"],
                        capture_output=True, timeout=30)
         self.seen = set()
+        self.fds = {}               # the open fds of each mailer run
 
     def calls(self):
         """The mailer runs since the last call: [(kind, argv, message)]."""
         out = []
         for n in sorted(os.listdir(self.rec)):
-            if n.endswith((".msg", ".uid")) or n in self.seen:
+            if n.endswith((".msg", ".uid", ".fds")) or n in self.seen:
                 continue
             self.seen.add(n)
             with open(os.path.join(self.rec, n), "rb") as f:
@@ -91,6 +103,8 @@ class DeliveryWorld(SmtpWorld):
                 text = b""
             with open(os.path.join(self.rec, n + ".uid")) as f:
                 uid = int(f.read() or -1)
+            with open(os.path.join(self.rec, n + ".fds")) as f:
+                self.fds[n] = sorted(int(x) for x in f.read().split())
             out.append((n.split(".")[0], argv, text, uid))
         return out
 
@@ -100,7 +114,7 @@ class DeliveryWorld(SmtpWorld):
 
 
 
-def delivered(progs=0, local=None, sender=None):
+def delivered(progs=0, local=None, sender=None, user=None):
     """After a queue run: nothing left queued, no pwned* file, `progs` prog mailer runs, every
     local run's argv `-f SENDER -d USER`; local: how many local runs
     (None: any); sender: the SENDER they must show."""
@@ -119,6 +133,11 @@ def delivered(progs=0, local=None, sender=None):
         root = [a for k, a, _, u in calls if k == "prog" and u == 0]
         if root:
             bad.append("a program ran as root: %s" % root)
+        # what ls inherits (the shell's own fds are close-on-exec) and
+        # its folder handle, 3
+        fds = {n: v for n, v in ctx.fds.items() if v != [0, 1, 2, 3]}
+        if fds:
+            bad.append("a mailer had more than fds 0-2 open: %s" % fds)
         loc = [a for k, a, _, _ in calls if k == "local"]
         for a in loc:
             if len(a) != 4 or a[0] != b"-f" or a[2] != b"-d" or \
@@ -126,6 +145,9 @@ def delivered(progs=0, local=None, sender=None):
                 bad.append("local mailer argv %r" % a)
         if local is not None and len(loc) != local:
             bad.append("%d local mailer runs (want %d)" % (len(loc), local))
+        if user is not None and [a[3] for a in loc] != [user]:
+            bad.append("delivered to %s, not %s" % ([a[3] for a in loc],
+                                                   user))
         return not bad, "; ".join(bad)
     return check
 
@@ -210,6 +232,29 @@ def no_raw_crlf(files):
     return not bad, "qf lines %r" % bad
 
 
+FORWARD = b'"|touch @M@f1"\n/@M@f2\n'
+
+
+def forward(mode, uid=0, link=False, text=FORWARD):
+    """root's .forward (ForwardPath @D@/fwd/$u) names a program and a
+    file that would make pwned files; mode, owner, or a symlink to such
+    a file make it unsafe: it must be ignored (the mail goes to root) or
+    its program and file refused."""
+    def before(ctx):
+        path = os.path.join(ctx.fwd, "root")
+        for p in (path, path + ".target"):
+            if os.path.lexists(p):
+                os.unlink(p)
+        real = path + ".target" if link else path
+        with open(real, "wb") as f:
+            f.write(text.replace(b"@M@", ctx.mark.encode()))
+        os.chown(real, uid, uid)
+        os.chmod(real, mode)
+        if link:
+            os.symlink(real, path)
+    return before
+
+
 def cases():
     c = []
     # §3.2 A09 and A06/A07/A08 with a domain: what reaches the mailers
@@ -238,6 +283,18 @@ def cases():
              expect=[r"^250 2\.1\.5", r"^250 2\.0\.0"],
              ref="§3.5 F06 control: an alias made a program runs it, "
              "not as root"),
+        Case("F01-control", send(b"<root@mail.example.test>"),
+             before=forward(0o644, text=b"fwdtarget\n"),
+             ref="§3.5 control: a safe .forward is followed"),
+        Case("F03-mode", send(b"<root@mail.example.test>"),
+             before=forward(0o666), ref="§3.5 F03: a .forward anyone may "
+             "write, naming a program and a file"),
+        Case("F03-owner", send(b"<root@mail.example.test>"),
+             before=forward(0o644, uid=1), ref="§3.5 F03: a .forward "
+             "of another user's"),
+        Case("F03-link", send(b"<root@mail.example.test>"),
+             before=forward(0o644, link=True), ref="§3.5 F03: a .forward "
+             "that is a symlink"),
         Case("Q03", send(b"<root@mail.example.test> ORCPT=rfc822;x\rHack",
                          params=b" ENVID=a\rHack"),
              queue=no_raw_crlf, ref="§3.7 Q03: CR in ENVID and ORCPT"),
@@ -284,6 +341,9 @@ def bind(cases, ctx):
             # at RCPT; the other A09 addresses reach the local mailer once
             c.after = delivered(
                 progs=1 if c.id == "F06-control" else 0,
-                local=(None if not hasattr(c, "local") else
+                user=(b"fwdtarget" if c.id == "F01-control" else
+                      b"root" if c.id.startswith("F03") else None),
+                local=(1 if c.id.startswith(("F01", "F03")) else
+                       None if not hasattr(c, "local") else
                        0 if c.id in ("A09-8", "A09-9", "A09-10") else 1))
     return cases
