@@ -195,6 +195,12 @@ def run_case(case, ctx):
                 if data:
                     s.sendall(data)
             except OSError:
+                # the server closed while we wrote: its last reply may
+                # still be readable (unless its close reset the
+                # connection)
+                read(max(n, 1), 2)
+                if replies[-1] != "(closed)":
+                    replies.append("(closed)")
                 closed = True
                 break
             if n:

@@ -145,7 +145,10 @@ def auth_tls_cases():
         Case("S22-padding", [(EHLO, 1), (a + b"AGFsaWNl=\r\n", 1)],
              expect=[dec]),
         Case("S22-1mb", [(EHLO, 1), (a + b"QUFB" * 262144 + b"\r\n", 1)],
-             expect=[r"^421 4\.7\.0 \S+ Command too long"], closed=True),
+             # the 421 is lost when the close resets the connection
+             # while the client still writes
+             expect=[r"^(421 4\.7\.0 \S+ Command too long|\(closed\))"],
+             closed=True),
         Case("S22-nuls", [(EHLO, 1), (a + b64(b"\0\0\0") + b"\r\n", 1)],
              expect=[r"^(535 5\.7\.0|501 5\.5\.4)"]),
         Case("S22-nopass", [(EHLO, 1), (a + b64(b"\0alice") + b"\r\n", 1)],
