@@ -56,7 +56,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fault"))
-import hostile  # noqa: E402
+import harness as hostile  # noqa: E402
 import world  # noqa: E402
 
 SPOOF = b"spoof@example.org"

@@ -86,6 +86,7 @@ struct imap_seqset {
 
 /* -1 on 0, numbers above 4294967295, empty items or junk. */
 int	imap_seqset_parse(const char *, size_t, struct imap_seqset *out);
+int	imap_mutf7_valid(const char *);
 void	imap_seqset_free(struct imap_seqset *);
 /* n is in the set, with "*" meaning max. */
 int	imap_seqset_has(const struct imap_seqset *, uint32_t n, uint32_t max);

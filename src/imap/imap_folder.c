@@ -31,12 +31,28 @@ args_ok(struct imap_session *s, struct imap_cmd *c, size_t n)
 	return 0;
 }
 
+/*
+ * 1 when name is valid modified UTF-7; else 0, answered (when tag is
+ * given) as dovecot answers before it looks any further.
+ */
+static int
+name_ok(struct imap_session *s, const char *tag, const char *name)
+{
+	if (imap_mutf7_valid(name))
+		return 1;
+	if (tag != NULL)
+		imap_tagged(s, tag, "NO Mailbox name is not valid mUTF-7");
+	return 0;
+}
+
 int
 imap_mailbox_path(struct imap_session *s, const char *tag, const char *name,
     struct buf *out)
 {
 	struct err err;
 
+	if (!name_ok(s, tag, name))
+		return -1;
 	err_clear(&err);
 	if (mailbox_path(&s->loc, name, s->sep, out, &err) == -1) {
 		imap_tagged(s, tag, "NO Invalid mailbox name: %s", err.msg);
@@ -76,6 +92,8 @@ imap_status_reply(struct imap_session *s, const char *tag, const char *name,
 	buf_init(&path, 0);
 	buf_init(&b, 0);
 	err_clear(&err);
+	if (!name_ok(s, tag, name))
+		goto out;
 	if (mailbox_path(&s->loc, name, s->sep, &path, &err) == -1) {
 		if (tag != NULL)
 			imap_tagged(s, tag, "NO Invalid mailbox name: %s",
@@ -222,7 +240,7 @@ imap_cmd_create(struct imap_session *s, struct imap_cmd *c)
 {
 	struct err err;
 
-	if (!args_ok(s, c, 1))
+	if (!args_ok(s, c, 1) || !name_ok(s, c->tag, c->args[0].str))
 		return;
 	err_clear(&err);
 	if (mailbox_create(&s->loc, c->args[0].str, s->sep, &err) == -1)
@@ -237,7 +255,7 @@ imap_cmd_delete(struct imap_session *s, struct imap_cmd *c)
 	struct err err;
 	struct buf path;
 
-	if (!args_ok(s, c, 1))
+	if (!args_ok(s, c, 1) || !name_ok(s, c->tag, c->args[0].str))
 		return;
 	err_clear(&err);
 	buf_init(&path, 0);
@@ -261,7 +279,8 @@ imap_cmd_rename(struct imap_session *s, struct imap_cmd *c)
 {
 	struct err err;
 
-	if (!args_ok(s, c, 2))
+	if (!args_ok(s, c, 2) || !name_ok(s, c->tag, c->args[0].str) ||
+	    !name_ok(s, c->tag, c->args[1].str))
 		return;
 	err_clear(&err);
 	if (mailbox_rename(&s->loc, c->args[0].str, c->args[1].str, s->sep,

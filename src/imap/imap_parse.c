@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "imap_int.h"
+#include "lib/base64.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -630,4 +631,58 @@ imap_arg_string(const struct imap_arg *a)
 	if (a->type == IMAP_ARG_LITERAL && memchr(a->str, '\0', a->len))
 		return NULL;
 	return a->str;
+}
+
+/*
+ * 1 when name is valid modified UTF-7 (RFC 3501 5.1.3) as dovecot's
+ * imap_utf7_to_utf8() takes it: printable US-ASCII, "&-" for "&", and
+ * "&...-" runs of modified base64 holding whole UTF-16 units (pairs
+ * for surrogates, nothing below U+0080, the unused bits zero).  dovecot
+ * answers any other mailbox name "NO Mailbox name is not valid mUTF-7".
+ */
+int
+imap_mutf7_valid(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	unsigned bits, nbits, u, hi;
+	int v, n;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p >= 0x7f)
+			return 0;
+		if (*p++ != '&')
+			continue;
+		if (*p == '-') {
+			p++;
+			continue;
+		}
+		bits = nbits = 0;
+		hi = 0;
+		n = 0;
+		while ((v = base64_value(*p, ',')) != -1) {
+			bits = (bits << 6) | (unsigned)v;
+			nbits += 6;
+			p++;
+			if (nbits < 16)
+				continue;
+			nbits -= 16;
+			u = (bits >> nbits) & 0xffff;
+			bits &= (1u << nbits) - 1;
+			n++;
+			if (hi != 0) {
+				if (u < 0xdc00 || u > 0xdfff)
+					return 0;
+				hi = 0;
+			} else if (u >= 0xd800 && u <= 0xdbff) {
+				hi = u;
+			} else if ((u >= 0xdc00 && u <= 0xdfff) || u < 0x80) {
+				return 0;
+			}
+		}
+		/* "-" ends the run; at least one unit, no half pair, the
+		 * leftover bits fewer than six and zero */
+		if (*p++ != '-' || n == 0 || hi != 0 || nbits >= 6 || bits != 0)
+			return 0;
+	}
+	return 1;
 }

@@ -3,8 +3,8 @@
  */
 #include "base64.h"
 
-static int
-b64val(unsigned char c)
+int
+base64_value(unsigned char c, unsigned char c63)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -14,7 +14,7 @@ b64val(unsigned char c)
 		return c - '0' + 52;
 	if (c == '+')
 		return 62;
-	if (c == '/')
+	if (c == c63)
 		return 63;
 	return -1;
 }
@@ -34,8 +34,8 @@ base64_decode(const char *s, size_t n, struct buf *out)
 			    (k == 3 || s[i + 3] == '=')) {
 				v[k] = 0;
 				pad++;
-			} else if (pad || (v[k] = b64val((unsigned char)
-			    s[i + k])) < 0)
+			} else if (pad || (v[k] = base64_value((unsigned char)
+			    s[i + k], '/')) < 0)
 				return -1;
 		}
 		if (buf_addc(out, v[0] << 2 | v[1] >> 4) == -1 ||

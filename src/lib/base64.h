@@ -11,6 +11,9 @@
 
 /* Appends the bytes s encodes to out; -1 on bad input or out's max. */
 int	base64_decode(const char *s, size_t n, struct buf *out);
+/* The value of a base64 digit, c63 the 64th ('/'; ',' in IMAP's
+ * modified UTF-7); -1 for any other character */
+int	base64_value(unsigned char c, unsigned char c63);
 /* Appends the base64 text of n bytes to out (no line breaks); -1 on
  * out's max. */
 int	base64_encode(const void *p, size_t n, struct buf *out);

@@ -56,6 +56,7 @@ qrun_open(struct qrun_msg *q)
 	struct flock fl;
 	struct stat st;
 	struct err err;
+	enum qf_parse rc;
 	char *text;
 	ssize_t n;
 
@@ -81,11 +82,17 @@ qrun_open(struct qrun_msg *q)
 	text = xmalloc((size_t)st.st_size + 1);
 	n = pread(q->qffd, text, (size_t)st.st_size, 0);
 	queue_qf_limits_default(&lim);
-	if (n != st.st_size || queue_qf_parse(text, (size_t)n, &lim, &q->qf,
-	    &err) != QF_OK) {
+	rc = n != st.st_size ? QF_NEED_MORE : queue_qf_parse(text, (size_t)n,
+	    &lim, &q->qf, &err);
+	if (rc != QF_OK) {
 		log_msg(LOG_ERR, q->id, "SYSERR(root): qf%s: cannot be read: "
 		    "%s", q->id, n == st.st_size ? err.msg : "short read");
 		free(text);
+		/* as sendmail's readqf(): a qf that does not end in its "."
+		 * line is left for a later run; one with a bad record or
+		 * data after the "." is set aside as Qf (loseqfile()) */
+		if (rc == QF_BAD)
+			qrun_lose(q, "bogus queue file");
 		(void)close(q->qffd);
 		return -1;
 	}

@@ -15,6 +15,8 @@
 /* Who is at the other end and through which door they came. */
 struct smtpd_peer {
 	const char	*addr;		/* "127.0.0.1"; NULL for -bs */
+	const char	*cf_addr;	/* ${client_addr}: "IPv6:::1"; NULL:
+					   as addr */
 	const char	*name;		/* resolved name or "[addr]" */
 	const char	*port;
 	const char	*family;	/* "inet", "inet6", "unix" */

@@ -239,7 +239,8 @@ define_peer(struct session *s)
 	struct cf *cf = s->cf;
 
 	if (p->addr != NULL) {
-		cf_macro_define(cf, "{client_addr}", p->addr);
+		cf_macro_define(cf, "{client_addr}", p->cf_addr != NULL ?
+		    p->cf_addr : p->addr);
 		cf_macro_define(cf, "{client_name}", p->name);
 		cf_macro_define(cf, "{client_port}", p->port ? p->port : "0");
 		cf_macro_define(cf, "{client_resolve}", p->resolve ?

@@ -98,7 +98,8 @@ features(struct session *s)
 	if (!cf_has_ruleset(s->cf, "srv_features"))
 		return;
 	(void)cf_rscheck_value(s->cf, "srv_features", p->addr ? p->name :
-	    "localhost", p->addr ? p->addr : "", NULL, &v);
+	    "localhost", p->addr ? (p->cf_addr ? p->cf_addr : p->addr) : "",
+	    NULL, &v);
 	clear_cf_error(s);
 	if (v != NULL && strchr(v, 'S') != NULL)
 		s->tls_nooffer = 1;

@@ -38,12 +38,38 @@ addr_string(const struct sockaddr_storage *ss, char *out, size_t size,
 }
 
 /*
- * The client's name if its address maps to it and back; else "[addr]".
- * *resolve says how the lookup went, as ${client_resolve} does.
+ * The address as sendmail's anynet_ntoa() gives it to ${client_addr}
+ * and to "[addr]" client names: an IPv6 address with its "IPv6:" tag
+ * (so Connect:IPv6:... access entries, the cf's [IPv6:::1] loopback
+ * and IPv6 networks in class R match), an IPv4-mapped one as IPv4.
  */
 static void
-client_name(const struct sockaddr_storage *ss, const char *addr, char *out,
-    size_t size, const char **resolve)
+cf_addr_string(const struct sockaddr_storage *ss, const char *addr,
+    char *out, size_t size)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		if (inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
+		    (socklen_t)size) != NULL)
+			return;
+	} else if (ss->ss_family == AF_INET6) {
+		if (snprintf(out, size, "IPv6:%s", addr) < (int)size)
+			return;
+	}
+	if (snprintf(out, size, "%s", addr) >= (int)size)
+		out[0] = '\0';
+}
+
+/*
+ * The client's name if its address (addr, numeric) maps to it and
+ * back; else "[cfaddr]".  *resolve says how the lookup went, as
+ * ${client_resolve} does.
+ */
+static void
+client_name(const struct sockaddr_storage *ss, const char *addr,
+    const char *cfaddr, char *out, size_t size, const char **resolve)
 {
 	struct addrinfo hints, *res, *ai;
 	char host[NI_MAXHOST], back[NI_MAXHOST];
@@ -53,7 +79,7 @@ client_name(const struct sockaddr_storage *ss, const char *addr, char *out,
 	    sizeof(host), NULL, 0, NI_NAMEREQD);
 	if (rc != 0) {
 		*resolve = rc == EAI_AGAIN ? "TEMP" : "FAIL";
-		if (snprintf(out, size, "[%s]", addr) >= (int)size)
+		if (snprintf(out, size, "[%s]", cfaddr) >= (int)size)
 			out[0] = '\0';
 		return;
 	}
@@ -93,6 +119,7 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	struct smtpd_ctx ctx = *pool->ctx;
 	char addr[NI_MAXHOST], pport[NI_MAXSERV], name[NI_MAXHOST];
 	char ouraddr[NI_MAXHOST], ourport[NI_MAXSERV], flags[64];
+	char cfaddr[NI_MAXHOST + 8];
 	struct smtpd_rate_figures fig;
 	int one = 1;
 
@@ -105,9 +132,12 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	addr_string(&peer_ss, addr, sizeof(addr), pport, sizeof(pport));
 	addr_string(&our_ss, ouraddr, sizeof(ouraddr), ourport,
 	    sizeof(ourport));
-	client_name(&peer_ss, addr, name, sizeof(name), &peer.resolve);
+	cf_addr_string(&peer_ss, addr, cfaddr, sizeof(cfaddr));
+	client_name(&peer_ss, addr, cfaddr, name, sizeof(name),
+	    &peer.resolve);
 	smtpd_port_flags(port, flags, sizeof(flags));
 	peer.addr = addr;
+	peer.cf_addr = cfaddr;
 	peer.name = name;
 	peer.port = pport;
 	peer.family = peer_ss.ss_family == AF_INET6 ? "inet6" : "inet";

@@ -210,6 +210,26 @@ test_sequence_sets_are_ranges(void **state)
 	assert_int_equal(imap_seqset_parse("1:", 2, &s), -1);
 }
 
+static void
+test_mailbox_names_must_be_modified_utf7(void **state)
+{
+	(void)state;
+	assert_true(imap_mutf7_valid("INBOX"));
+	assert_true(imap_mutf7_valid("a&-b"));
+	assert_true(imap_mutf7_valid("&AOQ-"));		/* a with umlaut */
+	assert_true(imap_mutf7_valid("~peter/mail/&U,BTFw-/&ZeVnLIqe-"));
+	assert_true(imap_mutf7_valid("&2D3eAA-"));	/* U+1F600, a pair */
+	assert_false(imap_mutf7_valid("&AAA"));		/* no "-" */
+	assert_false(imap_mutf7_valid("&AAA-"));	/* U+0000 */
+	assert_false(imap_mutf7_valid("&AGE-"));	/* "a" encoded */
+	assert_false(imap_mutf7_valid("&2D0-"));	/* half a pair */
+	assert_false(imap_mutf7_valid("&3gA-"));	/* low half alone */
+	assert_false(imap_mutf7_valid("&AOR-"));	/* bits left not 0 */
+	assert_false(imap_mutf7_valid("&*-"));
+	assert_false(imap_mutf7_valid("caf\xc3\xa9"));	/* 8-bit */
+	assert_false(imap_mutf7_valid("a\tb"));
+}
+
 static int
 setup(void **state)
 {
@@ -230,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_quoted_strings_refuse_nul_cr_and_bad_escapes),
 		cmocka_unit_test(test_tags_and_lines),
 		cmocka_unit_test(test_sequence_sets_are_ranges),
+		cmocka_unit_test(test_mailbox_names_must_be_modified_utf7),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
