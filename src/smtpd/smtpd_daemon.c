@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,7 +35,9 @@
 
 #define MIN_SPARE	2	/* idle workers kept ready */
 #define START_WORKERS	4
-#define MAX_WORKERS	256	/* when MaxDaemonChildren is not set */
+#define MAX_WORKERS_MIN	256	/* MaxDaemonChildren unset: see */
+#define MAX_WORKERS_MAX	4096	/* default_max_workers() */
+#define IDLE_EXIT_MS	30000	/* an idle worker over START_WORKERS */
 #define PER_WORKER	10000	/* sessions before a worker is renewed */
 #define AGENTS_PER_CPU	2	/* delivery agents, plus AGENTS_EXTRA */
 #define AGENTS_EXTRA	2
@@ -48,6 +51,30 @@ cf_long(struct cf *cf, const char *name, long def)
 	const char *v = cf_option_value(cf, name);
 
 	return v != NULL && *v != '\0' ? atol(v) : def;
+}
+
+/*
+ * The pool's cap when MaxDaemonChildren is not set.  sendmail then has
+ * none: it forks a child per connection until fork fails.  A worker
+ * waiting on a client costs about 150 kB of its own (PSS) plus kernel
+ * memory, so one worker per 2 MB of RAM, 256 to 4096, and no more than
+ * half the process limit (doc/process-model.md, figure 14 of
+ * doc/reliability.md).
+ */
+static size_t
+default_max_workers(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	unsigned long long mb = pages > 0 && psize > 0 ?
+	    (unsigned long long)pages * (unsigned long long)psize >> 20 : 0;
+	size_t n = (size_t)(mb / 2 > MAX_WORKERS_MAX ? MAX_WORKERS_MAX :
+	    mb / 2);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < n)
+		n = (size_t)(rl.rlim_cur / 2);
+	return n < MAX_WORKERS_MIN ? MAX_WORKERS_MIN : n;
 }
 
 static void
@@ -404,9 +431,11 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	pool.cf = ctx->cf;
 	pool.ctx = ctx;
 	pool.per_worker = PER_WORKER;
+	pool.keep_idle = START_WORKERS;
+	pool.idle_exit_ms = IDLE_EXIT_MS;
 	mdc = cf_option_value(ctx->cf, "MaxDaemonChildren");
 	pool.nslots = ctx->queue_only ? 0 : mdc != NULL && atol(mdc) > 0 ?
-	    (size_t)atol(mdc) : MAX_WORKERS;
+	    (size_t)atol(mdc) : default_max_workers();
 	pool.throttle = cf_long(ctx->cf, "ConnectionRateThrottle", 0);
 	/* sendmail's default: 12 per processor */
 	pool.refuse_la = cf_long(ctx->cf, "RefuseLA",
