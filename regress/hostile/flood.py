@@ -23,8 +23,10 @@ and the daemon's fds and memory (the master; the workers' RSS and PSS
 summed) at the start, under attack and some seconds after it ended.
 
 Exit 1 when a target of figure 14 is missed: a legitimate message over
---limit seconds or failed, more workers than the cap, or fds / memory
-not back near the baseline within --settle seconds.
+--limit seconds or failed, more workers than the cap, the master's fds
+or memory above the baseline, or (unless --settle 0) more than the
+idle pool left --settle seconds after the attack (idle workers leave
+after 30 s).
 
 Usage: flood.py [--slow 1000] [--flood 200] [--seconds 20] [--every 3]
                 [--maxchildren N] [--conncontrol N] [--quick]
@@ -273,7 +275,7 @@ def flood_world(root, maxchildren, conncontrol, mode):
         # with "ClientConn:" limits (here for the whole loopback net
         # but our legitimate client, which has its own entry)
         extra = ("FEATURE(`access_db', `hash -o %s/w/etc/access')dnl\n"
-                 "FEATURE(`conncontrol', `nodelay', `terminate')dnl\n"
+                 "FEATURE(`conncontrol', `', `terminate')dnl\n"
                  % root)
     w = world.World(os.path.join(root, "w"), mode=mode, sink=False,
                     maxchildren=maxchildren, extra_mc=extra)
@@ -282,7 +284,8 @@ def flood_world(root, maxchildren, conncontrol, mode):
         with open(acc, "w") as f:
             f.write("ClientConn:127.0.0.1\t0\nClientConn:127\t%d\n"
                     % conncontrol)
-        subprocess.run([os.path.join(world.BIN, "makemap"), "hash", acc],
+        subprocess.run([os.path.join(world.BIN, "makemap"), "-C", w.cf,
+                        "hash", acc],
                        stdin=open(acc), check=True, timeout=30)
     return w
 
@@ -303,10 +306,10 @@ def main():
     ap.add_argument("--limit", type=float, default=2.0)
     ap.add_argument("--settle", type=float, default=60)
     ap.add_argument("--quick", action="store_true",
-                    help="200 slowloris, 100 floods/s, 6 s")
+                    help="200 slowloris, 100 floods/s, 6 s, --settle 0")
     a = ap.parse_args()
     if a.quick:
-        a.slow, a.flood, a.seconds = 200, 100, 6
+        a.slow, a.flood, a.seconds, a.settle = 200, 100, 6, 0
     rc = world.own_network()
     if rc is not None:
         return rc
@@ -331,14 +334,17 @@ def main():
         time.sleep(a.seconds / 2)
         peak = snapshot(w)
         time.sleep(a.seconds / 2)
-        n_quiet = len(quiet)
-        under = legit.lat[n_quiet:]
-        fails = list(legit.fail)
         open_at_end = len(hos.conns)
+        # no new message from here; the one under way is waited for
+        # (behind a full pool it gets its 250 only once the attack
+        # ends, and that wait is its latency)
+        legit.stopping = True
+        time.sleep(0.3)
         hos.stopping = True
         hos.join(30)
-        legit.stopping = True
         legit.join(70)
+        under = legit.lat[len(quiet):]
+        fails = list(legit.fail)
         attack = time.monotonic() - t_att
         t_end = time.monotonic()
         after = snapshot(w)
@@ -394,7 +400,7 @@ def main():
         problems.append("master fds not back")
     if after["master_rss"] > base["master_rss"] * 1.2 + 1024:
         problems.append("master RSS not back")
-    if after["workers"] > max(base["workers"], 4) + 2:
+    if a.settle > 0 and after["workers"] > max(base["workers"], 4) + 2:
         problems.append("workers not back to the idle pool")
     if not alive:
         problems.append("daemon no longer answers")
