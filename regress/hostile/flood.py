@@ -131,6 +131,7 @@ class Legit(threading.Thread):
         self.timeout = timeout
         self.stopping = False
         self.lat = []
+        self.starts = []        # monotonic start of each in lat
         self.fail = []
 
     def one(self):
@@ -167,8 +168,10 @@ class Legit(threading.Thread):
     def run(self):
         nxt = time.monotonic()
         while not self.stopping:
+            t0 = time.monotonic()
             try:
                 self.lat.append(self.one())
+                self.starts.append(t0)
             except OSError as e:
                 self.fail.append(str(e))
             nxt += self.period
@@ -400,6 +403,9 @@ def main():
           (len(under), pct(under, 0.5), pct(under, 0.95),
            max(under) if under else float("nan"), a.limit, len(over),
            len(fails), (" (%s)" % fails[0]) if fails else ""))
+    slow = sorted(zip(under, legit.starts[len(quiet):]), reverse=True)[:3]
+    print("flood: slowest: %s (seconds after the attack began)" %
+          ", ".join("%.3f s at +%.1f" % (x, t - t_att) for x, t in slow))
     print("flood: workers: %d at the start, %d under attack, most seen %d, "
           "most with a client %d (%d samples), cap %s" %
           (base["workers"], peak["workers"], mon.max_workers, mon.max_busy,

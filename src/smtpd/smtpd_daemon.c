@@ -38,6 +38,7 @@
 #define MAX_WORKERS_MIN	256	/* MaxDaemonChildren unset: see */
 #define MAX_WORKERS_MAX	4096	/* default_max_workers() */
 #define IDLE_EXIT_MS	30000	/* an idle worker over START_WORKERS */
+#define MAX_BURST	64	/* extra spares forked at one look */
 #define PER_WORKER	10000	/* sessions before a worker is renewed */
 #define AGENTS_PER_CPU	2	/* delivery agents, plus AGENTS_EXTRA */
 #define AGENTS_EXTRA	2
@@ -297,16 +298,22 @@ spawn(struct smtpd_pool *pool, size_t slot)
 	pool->pids[slot] = pid;
 }
 
-/* Keeps MIN_SPARE workers idle while there is room. */
+/*
+ * Keeps `spare' workers idle while there is room: MIN_SPARE, plus as
+ * many as became busy since the last look (up to MAX_BURST), so that a
+ * burst of connections does not wait for the pool to grow two at a
+ * time.  Idle workers over the need leave by themselves (smtpd_worker.c).
+ */
 static void
-grow(struct smtpd_pool *pool)
+grow(struct smtpd_pool *pool, size_t busied)
 {
-	size_t i, idle = 0;
+	size_t i, idle = 0, spare = MIN_SPARE +
+	    (busied > MAX_BURST ? MAX_BURST : busied);
 
 	for (i = 0; i < pool->nslots; i++)
 		if (pool->pids[i] != 0 && pool->slots[i] == SLOT_IDLE)
 			idle++;
-	for (i = 0; i < pool->nslots && idle < MIN_SPARE; i++)
+	for (i = 0; i < pool->nslots && idle < spare; i++)
 		if (pool->pids[i] == 0) {
 			spawn(pool, i);
 			idle++;
@@ -385,7 +392,8 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 {
 	struct pollfd pfd;
 	unsigned char drain[256];
-	size_t i;
+	size_t i, busied;
+	ssize_t n;
 
 	start_agents(pool);
 	for (i = 0; i < START_WORKERS && i < pool->nslots; i++)
@@ -394,11 +402,13 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	pfd.events = POLLIN;
 	while (!got_term && !got_hup) {
 		smtpd_qsched_tick(pool);	/* -q1h: each group's runs */
+		busied = 0;
 		if (poll(&pfd, 1, 1000) > 0)
-			while (read(pool->notify[0], drain, sizeof(drain)) > 0)
-				;
+			while ((n = read(pool->notify[0], drain,
+			    sizeof(drain))) > 0)
+				busied += (size_t)n;
 		reap(pool);
-		grow(pool);
+		grow(pool, busied);
 		if (pool->nagents > 0)
 			spawn_agents(pool);
 	}
