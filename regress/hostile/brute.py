@@ -229,8 +229,8 @@ def measure(label, proto, a):
     med, _ = timing(proto, a.sessions)
     hi = max(med.values())
     pct = abs(med["known"] - med["unknown"]) / hi * 100 if hi else 0.0
-    print("brute:   first failure, median of %d sessions: known %.4f s, "
-          "unknown %.4f s, difference %.1f %%" %
+    print("brute:   first failure, median of %d sessions: known %.6f s, "
+          "unknown %.6f s, difference %.1f %%" %
           (a.sessions, med["known"], med["unknown"], pct))
     return len(diffs), pct
 

@@ -12,12 +12,10 @@
  * Owns struct smtpd_auth, hung from the session.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sasl/sasl.h>
@@ -31,7 +29,6 @@
 /* sendmail's list when AuthMechanisms is not set */
 #define DEFAULT_MECHS	"EXTERNAL GSSAPI KERBEROS_V4 DIGEST-MD5 CRAM-MD5"
 #define RESP_MAX	12288	/* decoded bytes of one client response */
-#define FAIL_DELAY_MIN	2	/* seconds from the deciding response */
 #define FAIL_DELAY_MAX	8	/* seconds */
 
 struct smtpd_auth {
@@ -41,7 +38,6 @@ struct smtpd_auth {
 	int		 done;		/* authenticated */
 	unsigned	 nauth;		/* AUTH commands */
 	unsigned	 nfail;		/* failed exchanges */
-	struct timespec	 step;		/* the client's last response came */
 	unsigned	 ssf_ext;	/* TLS cipher bits, 0 in the clear */
 	char		*ext_id;	/* verified client certificate subject */
 };
@@ -314,29 +310,16 @@ smtpd_auth_session_end(struct session *s)
 	s->auth = NULL;
 }
 
-/* The client's response is here: the failure delay counts from now. */
-static void
-step_begins(struct smtpd_auth *a)
-{
-	(void)clock_gettime(CLOCK_MONOTONIC, &a->step);
-}
-
-/*
- * The failed exchange: log line, count, delay, reply.  The 535 goes
- * out FAIL_DELAY_MIN seconds after the response that decided it, more
- * from the fourth failure on (4, then 8): an unknown user and a wrong
- * password take the same time whatever the password check costs, and
- * a guesser pays for each try (doc/reliability.md figure 15).
- */
+/* The failed exchange: reply, log line, count, delay. */
 static void
 failed(struct session *s, const char *mech, int r)
 {
 	struct smtpd_auth *a = s->auth;
 	const char *detail = sasl_errdetail(a->conn);
 	const void *user = NULL;
-	struct timespec until = a->step;
 	unsigned d;
 
+	reply(s, "535 5.7.0 authentication failed");
 	if (sasl_getprop(a->conn, SASL_USERNAME, &user) != SASL_OK)
 		user = NULL;
 	log_msg(LOG_NOTICE, session_id(s), "AUTH failure (%.16s): %s (%d) "
@@ -344,13 +327,12 @@ failed(struct session *s, const char *mech, int r)
 	    r, detail != NULL ? detail : "", user != NULL ? ", user=" : "",
 	    user != NULL ? (const char *)user : "", s->relay);
 	a->nfail++;
-	d = a->nfail >= 5 ? FAIL_DELAY_MAX : a->nfail >= 2 ?
-	    1u << (a->nfail - 2) : 0;
-	until.tv_sec += d < FAIL_DELAY_MIN ? FAIL_DELAY_MIN : d;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
-	    NULL) == EINTR)
-		;
-	reply(s, "535 5.7.0 authentication failed");
+	/* each failure after the first costs more time, as a guesser's */
+	if (a->nfail > 1) {
+		d = a->nfail - 1 >= 4 ? FAIL_DELAY_MAX : 1u << (a->nfail - 2);
+		(void)session_flush(s);
+		(void)sleep(d > FAIL_DELAY_MAX ? FAIL_DELAY_MAX : d);
+	}
 	conn_new(s, a);
 }
 
@@ -428,7 +410,6 @@ exchange(struct session *s, const char *mech, int r, const char *out,
 		case SMTP_SASL_DATA:
 			break;
 		}
-		step_begins(a);
 		r = sasl_server_step(a->conn, in.data != NULL ? in.data : "",
 		    (unsigned)in.len, &out, &outlen);
 	}
@@ -506,7 +487,6 @@ cmd_auth(struct session *s, char *arg)
 		buf_free(&in);
 		return;
 	}
-	step_begins(a);
 	r = sasl_server_start(a->conn, mech, init != NULL ? (in.data != NULL ?
 	    in.data : "") : NULL, (unsigned)in.len, &out, &outlen);
 	buf_free(&in);
