@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -43,8 +44,7 @@ define(`confDELIVERY_MODE', `@MODE@')dnl
 define(`confMIN_QUEUE_AGE', `0')dnl
 define(`confCHECKPOINT_INTERVAL', `@CKPT@')dnl
 define(`confMIN_FREE_BLOCKS', `@MINFREE@')dnl
-define(`confMAX_DAEMON_CHILDREN', `40')dnl
-define(`confCONNECTION_RATE_THROTTLE', `0')dnl
+@MDC@define(`confCONNECTION_RATE_THROTTLE', `0')dnl
 define(`LOCAL_MAILER_PATH', `@D@/lmailer.sh')dnl
 define(`LOCAL_MAILER_ARGS', `lmailer.sh @STORE@ @D@/mail $u')dnl
 define(`LOCAL_MAILER_FLAGS', `Sn')dnl
@@ -80,6 +80,27 @@ else
 fi
 exit 0
 """
+
+
+def own_network(flag="MAILSYS_OWN_NET"):
+    """Runs this script again in a network namespace of its own
+    (`unshare -n`, root) with only the loopback interface, up: the
+    daemon's lookups of test addresses /etc/hosts does not name
+    (PTR for 127.0.0.2-254) then fail at once and never reach the
+    host's resolver, whatever the rate.  Returns None inside the
+    namespace (or when it cannot be made: not root), else the exit
+    status of the run inside."""
+    if os.environ.get(flag):
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return None
+    if os.geteuid() != 0:
+        print("own_network: not root, the host's network is used")
+        return None
+    env = dict(os.environ)
+    env[flag] = "1"
+    return subprocess.run(["unshare", "-n", sys.executable,
+                           os.path.abspath(sys.argv[0])] + sys.argv[1:],
+                          env=env).returncode
 
 
 def free_port():
@@ -197,11 +218,14 @@ class Sink:
 
 
 class World:
-    """A folder with our cf, local mailer and (optionally) a sink."""
+    """A folder with our cf, local mailer and (optionally) a sink.
+    maxchildren: confMAX_DAEMON_CHILDREN, or None to leave it unset
+    as CentOS's sendmail.mc does."""
 
     def __init__(self, root, store="mbox", mode="background", ckpt=10,
                  maxsize=1000000, minfree=100, qdir=None, sink=True,
-                 postmaster="root", extra_mc="", raw_sink=False):
+                 postmaster="root", extra_mc="", raw_sink=False,
+                 maxchildren=40):
         self.root = root
         self.store = store
         self.qdir = qdir or os.path.join(root, "mqueue")
@@ -236,6 +260,9 @@ class World:
               .replace("@MAXSIZE@", str(maxsize))
               .replace("@MINFREE@", str(minfree))
               .replace("@STORE@", store)
+              .replace("@MDC@", "" if maxchildren is None else
+                       "define(`confMAX_DAEMON_CHILDREN', `%d')dnl\n"
+                       % maxchildren)
               .replace("MAILER(`local')", extra_mc + "MAILER(`local')"))
         path = os.path.join(root, "fault.mc")
         with open(path, "w") as f:

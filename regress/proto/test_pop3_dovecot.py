@@ -144,13 +144,14 @@ class Pair:
         self.loc = ("maildir:~/Maildir" if maildir else
                     "mbox:~/mail:INBOX=%s/%%u" % self.spool)
         self.procs = []
+        self.protocol = "pop3"      # or "imap" (regress/hostile/brute.py)
 
     def conf(self, name, port):
         group = grp.getgrgid(self.gid).gr_name
         path = os.path.join(self.root, name + ".conf")
         with open(path, "w") as f:
             f.write(
-                "protocols = pop3\n"
+                "protocols = %(proto)s\n"
                 "listen = 127.0.0.1\n"
                 "base_dir = %(r)s/run/%(n)s\n"
                 "state_dir = %(r)s/state\n"
@@ -167,11 +168,11 @@ class Pair:
                 "first_valid_uid = 0\n"
                 "log_path = %(r)s/%(n)s.log\n"
                 "login_greeting = Dovecot ready.\n"
-                "service pop3-login {\n"
-                "  inet_listener pop3 {\n    port = %(p)d\n  }\n"
-                "  inet_listener pop3s {\n    port = 0\n  }\n}\n" %
+                "service %(proto)s-login {\n"
+                "  inet_listener %(proto)s {\n    port = %(p)d\n  }\n"
+                "  inet_listener %(proto)ss {\n    port = 0\n  }\n}\n" %
                 {"r": self.root, "n": name, "g": group, "loc": self.loc,
-                 "p": port,
+                 "p": port, "proto": self.protocol,
                  "extra": self.extra or
                  "ssl = no\ndisable_plaintext_auth = no\n"})
         return path

@@ -200,6 +200,21 @@ def test_wrong_password_535_and_log(authd):
     s.quit()
 
 
+def test_unknown_user_and_wrong_password_fail_alike(authd):
+    """Figure 15: the same 535 for a known user with a wrong password
+    (sasldb's alice, saslauthd's bob) and a user nobody knows, at once
+    for a first failure as sendmail answers (brute.py measures the
+    timing over many sessions: 1-2 % apart)."""
+    for user in (b"alice", b"bob", b"nosuchuser"):
+        s = connect(authd)
+        ehlo_auth(s)
+        t0 = time.monotonic()
+        assert s.docmd("AUTH", "PLAIN " + b64(b"\0" + user + b"\0x")) == (
+            535, b"5.7.0 authentication failed")
+        assert time.monotonic() - t0 < 1.5, user
+        s.quit()
+
+
 def test_unknown_mechanism_and_syntax(authd):
     s = connect(authd)
     ehlo_auth(s)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,7 +35,10 @@
 
 #define MIN_SPARE	2	/* idle workers kept ready */
 #define START_WORKERS	4
-#define MAX_WORKERS	256	/* when MaxDaemonChildren is not set */
+#define MAX_WORKERS_MIN	256	/* MaxDaemonChildren unset: see */
+#define MAX_WORKERS_MAX	4096	/* default_max_workers() */
+#define IDLE_EXIT_MS	30000	/* an idle worker over START_WORKERS */
+#define MAX_BURST	64	/* extra spares forked at one look */
 #define PER_WORKER	10000	/* sessions before a worker is renewed */
 #define AGENTS_PER_CPU	2	/* delivery agents, plus AGENTS_EXTRA */
 #define AGENTS_EXTRA	2
@@ -48,6 +52,30 @@ cf_long(struct cf *cf, const char *name, long def)
 	const char *v = cf_option_value(cf, name);
 
 	return v != NULL && *v != '\0' ? atol(v) : def;
+}
+
+/*
+ * The pool's cap when MaxDaemonChildren is not set.  sendmail then has
+ * none: it forks a child per connection until fork fails.  A worker
+ * waiting on a client costs about 150 kB of its own (PSS) plus kernel
+ * memory, so one worker per 2 MB of RAM, 256 to 4096, and no more than
+ * half the process limit (doc/process-model.md, figure 14 of
+ * doc/reliability.md).
+ */
+static size_t
+default_max_workers(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	unsigned long long mb = pages > 0 && psize > 0 ?
+	    (unsigned long long)pages * (unsigned long long)psize >> 20 : 0;
+	size_t n = (size_t)(mb / 2 > MAX_WORKERS_MAX ? MAX_WORKERS_MAX :
+	    mb / 2);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < n)
+		n = (size_t)(rl.rlim_cur / 2);
+	return n < MAX_WORKERS_MIN ? MAX_WORKERS_MIN : n;
 }
 
 static void
@@ -270,16 +298,22 @@ spawn(struct smtpd_pool *pool, size_t slot)
 	pool->pids[slot] = pid;
 }
 
-/* Keeps MIN_SPARE workers idle while there is room. */
+/*
+ * Keeps `spare' workers idle while there is room: MIN_SPARE, plus as
+ * many as became busy since the last look (up to MAX_BURST), so that a
+ * burst of connections does not wait for the pool to grow two at a
+ * time.  Idle workers over the need leave by themselves (smtpd_worker.c).
+ */
 static void
-grow(struct smtpd_pool *pool)
+grow(struct smtpd_pool *pool, size_t busied)
 {
-	size_t i, idle = 0;
+	size_t i, idle = 0, spare = MIN_SPARE +
+	    (busied > MAX_BURST ? MAX_BURST : busied);
 
 	for (i = 0; i < pool->nslots; i++)
 		if (pool->pids[i] != 0 && pool->slots[i] == SLOT_IDLE)
 			idle++;
-	for (i = 0; i < pool->nslots && idle < MIN_SPARE; i++)
+	for (i = 0; i < pool->nslots && idle < spare; i++)
 		if (pool->pids[i] == 0) {
 			spawn(pool, i);
 			idle++;
@@ -358,7 +392,8 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 {
 	struct pollfd pfd;
 	unsigned char drain[256];
-	size_t i;
+	size_t i, busied;
+	ssize_t n;
 
 	start_agents(pool);
 	for (i = 0; i < START_WORKERS && i < pool->nslots; i++)
@@ -367,11 +402,13 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	pfd.events = POLLIN;
 	while (!got_term && !got_hup) {
 		smtpd_qsched_tick(pool);	/* -q1h: each group's runs */
+		busied = 0;
 		if (poll(&pfd, 1, 1000) > 0)
-			while (read(pool->notify[0], drain, sizeof(drain)) > 0)
-				;
+			while ((n = read(pool->notify[0], drain,
+			    sizeof(drain))) > 0)
+				busied += (size_t)n;
 		reap(pool);
-		grow(pool);
+		grow(pool, busied);
 		if (pool->nagents > 0)
 			spawn_agents(pool);
 	}
@@ -404,9 +441,11 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	pool.cf = ctx->cf;
 	pool.ctx = ctx;
 	pool.per_worker = PER_WORKER;
+	pool.keep_idle = START_WORKERS;
+	pool.idle_exit_ms = IDLE_EXIT_MS;
 	mdc = cf_option_value(ctx->cf, "MaxDaemonChildren");
 	pool.nslots = ctx->queue_only ? 0 : mdc != NULL && atol(mdc) > 0 ?
-	    (size_t)atol(mdc) : MAX_WORKERS;
+	    (size_t)atol(mdc) : default_max_workers();
 	pool.throttle = cf_long(ctx->cf, "ConnectionRateThrottle", 0);
 	/* sendmail's default: 12 per processor */
 	pool.refuse_la = cf_long(ctx->cf, "RefuseLA",

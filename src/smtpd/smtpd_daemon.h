@@ -57,6 +57,8 @@ struct smtpd_pool {
 	size_t			 nslots;	/* MaxDaemonChildren */
 	int			 notify[2];	/* workers -> master */
 	long			 per_worker;	/* sessions before exit */
+	size_t			 keep_idle;	/* idle workers that stay */
+	int			 idle_exit_ms;	/* idle longer: may exit */
 	struct smtpd_rate	*rate;
 	long			 throttle;	/* ConnectionRateThrottle */
 	long			 refuse_la;	/* RefuseLA */

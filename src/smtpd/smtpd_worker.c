@@ -195,6 +195,31 @@ smtpd_drop_privileges(const struct smtpd_pool *pool)
 	}
 }
 
+/*
+ * A worker idle for idle_exit_ms leaves when more than keep_idle others
+ * are idle, so a pool grown by a flood shrinks back (sendmail's
+ * children end with their connection).  Its slot goes from idle to
+ * free first, then the idle ones are counted: two workers deciding at
+ * once can both stay, never both leave too many.  1: leave.
+ */
+static int
+surplus(struct smtpd_pool *pool, size_t slot)
+{
+	unsigned char idle = SLOT_IDLE;
+	size_t i, n = 0;
+
+	if (!__atomic_compare_exchange_n(&pool->slots[slot], &idle,
+	    (unsigned char)SLOT_FREE, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return 0;
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->slots[i] == SLOT_IDLE)
+			n++;
+	if (n >= pool->keep_idle)
+		return 1;
+	pool->slots[slot] = SLOT_IDLE;
+	return 0;
+}
+
 void
 smtpd_worker(struct smtpd_pool *pool, size_t slot)
 {
@@ -229,7 +254,9 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 	}
 	while (served < pool->per_worker) {
 		pool->slots[slot] = SLOT_IDLE;
-		n = epoll_wait(ep, &got, 1, -1);
+		n = epoll_wait(ep, &got, 1, pool->idle_exit_ms);
+		if (n == 0 && surplus(pool, slot))
+			_exit(0);
 		if (n <= 0)
 			continue;
 		i = (size_t)got.data.u64;
