@@ -51,7 +51,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fault"))
 sys.path.insert(0, HERE)
-import hostile  # noqa: E402
+import harness  # noqa: E402
 import world  # noqa: E402
 
 BODY = b"Subject: legit\r\n\r\nlegitimate message\r\n.\r\n"
@@ -380,7 +380,7 @@ def main():
         settled = time.monotonic() - t_end
         mon.stopping = True
         mon.join(5)
-        alive = hostile.alive(w)
+        alive = harness.alive(w)
     finally:
         w.close()
     cap = a.maxchildren or 0
