@@ -82,7 +82,7 @@ MSGS = [
      "Message-ID: <e@example.com>\n"
      "References: <gone@example.com> <d@example.com>\n"
      "\n"
-     "reply to other\n"),
+     "\n  > quoted line\n>another\nreply to other\n"),
     ("Mon Nov 27 10:00:00 2026",
      "Date: Sun, 19 Nov 2026 10:00:00 +0000\n"
      "From: fay@example.org\n"
@@ -97,6 +97,21 @@ MSGS = [
      "References: <gone2@example.com>\n"
      "\n"
      "no message-id\n"),
+    ("Wed Nov 29 10:00:00 2026",
+     "Subject: latin\n"
+     "MIME-Version: 1.0\n"
+     "Content-Type: text/plain; charset=iso-8859-1\n"
+     "Content-Transfer-Encoding: base64\n"
+     "\n"
+     "Y2Fm6SAmIGJhcg0KDQo=\n"),
+    ("Thu Nov 30 10:00:00 2026",
+     "Subject: html\n"
+     "Content-Type: text/html; charset=utf-8\n"
+     "\n"
+     "<html><head><style>p {x: y}</style><title>T</title></head>"
+     "<body><p>One&amp;two &lt;3&gt; &#233;&nbsp;x</p>"
+     "<blockquote>quoted</blockquote><div>after</div>"
+     "<script>var a;</script>end</body></html>\n"),
 ]
 
 
@@ -126,6 +141,8 @@ def session(port, cmds):
 
     def reply():
         line = f.readline()
+        if line == b"":
+            return b"<EOF>"
         m = re.search(rb"\{(\d+)\}\r\n$", line)
         while m:
             line += f.read(int(m.group(1)))
@@ -152,8 +169,10 @@ def session(port, cmds):
         while True:
             got = reply()
             out.append(got)
-            if got.startswith(tag) or got.startswith(b"* BYE"):
+            if got.startswith((tag, b"* BYE", b"<EOF>")):
                 break
+        if got == b"<EOF>":
+            break
     c.close()
     # from the first command after SELECT: UIDVALIDITY and our
     # HIGHESTMODSEQ differ there, as test_imap_dovecot.py knows
@@ -202,8 +221,7 @@ def test_capability_list_is_dovecots(tmp, fmt):
 
 
 LACKING = [b"URL-PARTIAL", b"CATENATE", b"I18NLEVEL=1", b"CONTEXT=SEARCH",
-           b"BINARY", b"SNIPPET=FUZZY", b"PREVIEW=FUZZY", b"PREVIEW",
-           b"SAVEDATE", b"NOTIFY"]
+           b"BINARY", b"SAVEDATE", b"NOTIFY"]
 
 
 THREADS = [b"THREAD REFS UTF-8 ALL", b"UID THREAD REFS UTF-8 ALL",
@@ -214,6 +232,40 @@ THREADS = [b"THREAD REFS UTF-8 ALL", b"UID THREAD REFS UTF-8 ALL",
 
 def test_thread_refs_as_dovecot(tmp, fmt):
     same(tmp, fmt, THREADS)
+
+
+PREVIEWS = [b"FETCH 1:5 (PREVIEW)", b"FETCH 7:9 PREVIEW",
+            b"UID FETCH 2:4 PREVIEW",
+            b"FETCH 1 (SNIPPET (FUZZY))", b"FETCH 3 (PREVIEW (FUZZY) UID)",
+            b"FETCH 5 (SNIPPET)", b"FETCH 7 (SNIPPET (LAZY))",
+            b"FETCH 1 (PREVIEW (FOO))", b"FETCH 1 (SNIPPET (BAR))",
+            b"FETCH 1 (PREVIEW ())", b"FETCH 9 (PREVIEW (LAZY))"]
+
+
+def test_preview_as_dovecot(tmp, fmt):
+    # PREVIEW (LAZY) once the preview is made: dovecot answers NIL
+    # before (from its cache), we always make it
+    same(tmp, fmt, PREVIEWS)
+
+
+def test_previews_that_stop_dovecot(tmp, fmt):
+    # dovecot 2.3.19 panics on (LAZY FUZZY) and drops the connection on
+    # an mbox message with an empty body
+    theirs, ours = both(tmp, fmt, [b"FETCH 1 (PREVIEW (LAZY FUZZY))",
+                                   b"FETCH 6 PREVIEW"])
+    assert theirs[-1] == b"<EOF>"
+    assert ours[1:] == [
+        b'* 1 FETCH (PREVIEW (FUZZY "Hi there, this is the first '
+        b'message."))', b"t2 OK Fetch completed.",
+        b"C: FETCH 6 PREVIEW", b'* 6 FETCH (PREVIEW "")',
+        b"t3 OK Fetch completed."]
+
+
+def test_preview_lazy_is_made_at_once(tmp, fmt):
+    theirs, ours = both(tmp, fmt, [b"FETCH 1 (PREVIEW (LAZY))"])
+    assert theirs[1] == b"* 1 FETCH (PREVIEW NIL)"
+    assert ours[1] == b'* 1 FETCH (PREVIEW "Hi there, this is the ' \
+        b'first message.")'
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
  */
 #include "base64.h"
 
-static int
-b64val(unsigned char c)
+int
+base64_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -34,7 +34,7 @@ base64_decode(const char *s, size_t n, struct buf *out)
 			    (k == 3 || s[i + 3] == '=')) {
 				v[k] = 0;
 				pad++;
-			} else if (pad || (v[k] = b64val((unsigned char)
+			} else if (pad || (v[k] = base64_value((unsigned char)
 			    s[i + k])) < 0)
 				return -1;
 		}
