@@ -72,6 +72,10 @@ enum imap_parse imap_cmd_parse(const char *buf, size_t len,
 	    const struct imap_limits *, struct imap_cmd *cmd_out,
 	    size_t *used_out, size_t *lit_off_out, struct err *);
 void	imap_cmd_free(struct imap_cmd *);
+/* FETCH's items argument (an atom or a list: sections, BINARY,
+ * PREVIEW modifiers) parsed as FETCH parses it; 0, or -1 when FETCH
+ * would answer BAD.  No I/O (the fuzz entry's). */
+int	imap_fetch_items_check(const struct imap_arg *);
 
 /* A sequence set: ranges in the order given, "*" as 0 (a number is
  * never 0).  Never expanded into numbers. */

@@ -326,8 +326,8 @@ imap_envelope(struct buf *out, const char *h, size_t len)
 
 /* ---- RFC 2047 encoded words, for SORT keys */
 
-static int
-hexval(char c)
+int
+imap_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -358,9 +358,10 @@ encoded_word(const char *p, struct buf *out)
 			if (c == '_')
 				c = ' ';
 			else if (c == '=' && q2 + i + 2 < end + 1 &&
-			    hexval(q2[i + 1]) >= 0 && hexval(q2[i + 2]) >= 0) {
-				c = (char)(hexval(q2[i + 1]) * 16 +
-				    hexval(q2[i + 2]));
+			    imap_hexval(q2[i + 1]) >= 0 &&
+			    imap_hexval(q2[i + 2]) >= 0) {
+				c = (char)(imap_hexval(q2[i + 1]) * 16 +
+				    imap_hexval(q2[i + 2]));
 				i += 2;
 			}
 			(void)buf_addc(out, c);

@@ -2,12 +2,14 @@
  * imap_fetch.c -- FETCH and STORE (and their UID forms): fetch items
  * parsed into a list first (FLAGS, UID, INTERNALDATE, RFC822.SIZE,
  * ENVELOPE, BODY, BODYSTRUCTURE, BODY[section]<partial>, BODY.PEEK,
- * RFC822, RFC822.HEADER, RFC822.TEXT and the ALL/FAST/FULL macros),
+ * RFC822, RFC822.HEADER, RFC822.TEXT, PREVIEW and its older forms
+ * SNIPPET (FUZZY) and PREVIEW (FUZZY), and the ALL/FAST/FULL macros),
  * then answered message by message; a message's text is read only when
  * an item needs it.  STORE changes flags and keywords in the session's
  * view; Maildir renames at once, mbox writes at the next checkpoint.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +22,8 @@
 
 enum fkind {
 	F_FLAGS, F_UID, F_MODSEQ, F_INTERNALDATE, F_SIZE, F_ENVELOPE, F_BODY,
-	F_BODYSTRUCTURE, F_SECTION, F_RFC822, F_RFC822_HEADER, F_RFC822_TEXT
+	F_BODYSTRUCTURE, F_SECTION, F_RFC822, F_RFC822_HEADER, F_RFC822_TEXT,
+	F_PREVIEW, F_PREVIEW_FUZZY, F_SNIPPET
 };
 
 struct fitem {
@@ -214,6 +217,89 @@ parse_item(struct fetch *f, const char *a)
 	return 0;
 }
 
+/* PREVIEW or SNIPPET with its modifier list, if mods is one: LAZY
+ * (RFC 8970: the preview may be left out; ours is always made) and
+ * FUZZY (the draft's form, answered in it).  why_out: dovecot's BAD
+ * text. */
+static int
+parse_preview(struct fetch *f, const char *a, const struct imap_arg *mods,
+    const char **why_out)
+{
+	static char why[160];
+	int snippet = str_casecmp(a, "SNIPPET") == 0, fuzzy = snippet;
+	size_t i;
+
+	if (mods != NULL && mods->nlist == 0) {
+		*why_out = "FETCH list contains non-atoms.";
+		return -1;
+	}
+	for (i = 0; mods != NULL && i < mods->nlist; i++) {
+		const char *m = imap_arg_string(&mods->list[i]);
+
+		if (m != NULL && str_casecmp(m, "LAZY") == 0)
+			continue;
+		if (m != NULL && str_casecmp(m, "FUZZY") == 0) {
+			fuzzy = 1;
+			continue;
+		}
+		if (m != NULL && snprintf(why, sizeof(why), "'%s' is not a "
+		    "supported PREVIEW modifier.", m) < (int)sizeof(why))
+			*why_out = why;
+		return -1;
+	}
+	add(f, snippet ? F_SNIPPET : fuzzy ? F_PREVIEW_FUZZY : F_PREVIEW);
+	return 0;
+}
+
+/* The items argument (an atom or a list) into f; -1 with why_out set
+ * to dovecot's text when it has its own. */
+static int
+parse_items(struct fetch *f, const struct imap_arg *items,
+    const char **why_out)
+{
+	const struct imap_arg *v = items;
+	size_t i, n = 1;
+
+	*why_out = "Invalid fetch items.";
+	if (items->type == IMAP_ARG_LIST) {
+		v = items->list;
+		n = items->nlist;
+		if (n == 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].type != IMAP_ARG_ATOM)
+			return -1;
+		if (str_casecmp(v[i].str, "PREVIEW") == 0 ||
+		    str_casecmp(v[i].str, "SNIPPET") == 0) {
+			const struct imap_arg *mods = NULL;
+
+			if (i + 1 < n && v[i + 1].type == IMAP_ARG_LIST)
+				mods = &v[++i];
+			if (parse_preview(f, v[i - (mods != NULL)].str, mods,
+			    why_out) == -1)
+				return -1;
+			continue;
+		}
+		if (parse_item(f, v[i].str) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+imap_fetch_items_check(const struct imap_arg *items)
+{
+	struct fetch f;
+	const char *why;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	r = parse_items(&f, items, &why);
+	fetch_free(&f);
+	return r;
+}
+
 /* One section's bytes, partial applied, as "NAME {n}\r\n...". */
 static void
 section_out(struct buf *out, struct imap_msg *msg, const struct fitem *it,
@@ -335,6 +421,22 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 		case F_RFC822_TEXT:
 			section_out(&b, &msg, it, "RFC822.TEXT");
 			break;
+		case F_PREVIEW:
+		case F_PREVIEW_FUZZY:
+		case F_SNIPPET: {
+			struct buf p;
+
+			buf_init(&p, 0);
+			imap_preview(&msg, &p);
+			(void)buf_adds(&b, it->kind == F_SNIPPET ?
+			    "SNIPPET (FUZZY " : it->kind == F_PREVIEW_FUZZY ?
+			    "PREVIEW (FUZZY " : "PREVIEW ");
+			imap_str_out(&b, p.data ? p.data : "", p.len);
+			if (it->kind != F_PREVIEW)
+				(void)buf_addc(&b, ')');
+			buf_free(&p);
+			break;
+		}
 		case F_SECTION: {
 			struct buf name;
 
@@ -369,6 +471,7 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 	uint32_t *seen_uid = NULL;
 	size_t r, i, *seen_seq = NULL, nseen = 0, at = 0;
 	int bad = 0, gone = 0, vanished = 0;
+	const char *why;
 
 	memset(&f, 0, sizeof(f));
 	if (c->nargs < 2 || c->nargs > 3 || c->args[0].type != IMAP_ARG_ATOM) {
@@ -404,17 +507,10 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 		}
 		imap_condstore_on(s);
 	}
-	if (c->args[1].type == IMAP_ARG_LIST) {
-		for (i = 0; i < c->args[1].nlist && !bad; i++)
-			bad = c->args[1].list[i].type != IMAP_ARG_ATOM ||
-			    parse_item(&f, c->args[1].list[i].str) == -1;
-		bad |= c->args[1].nlist == 0;
-	} else
-		bad = c->args[1].type != IMAP_ARG_ATOM ||
-		    parse_item(&f, c->args[1].str) == -1;
+	bad = parse_items(&f, &c->args[1], &why) == -1;
 	if (bad) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %sFETCH: "
-		    "Invalid fetch items.", uid ? "UID " : "");
+		    "%s", uid ? "UID " : "", why);
 		fetch_free(&f);
 		return;
 	}

@@ -51,6 +51,8 @@ void	imap_envelope(struct buf *out, const char *h, size_t len);
  * 1 "name <mailbox@host>, ...", 2 the first address as name NUL
  * mailbox NUL host NUL */
 void	imap_addr_list(struct buf *, const char *v, size_t len, int mode);
+/* a hex digit's value, -1 for any other character */
+int	imap_hexval(char c);
 /* RFC 2047 encoded words decoded (bytes as sent, no charset change) */
 void	imap_decode_words(const char *in, struct buf *out);
 /* the first address of a header value (group names are addresses) */
@@ -65,6 +67,15 @@ int	imap_section_fields(struct imap_msg *, const char *part,
 /* NIL, "quoted" or a {literal} */
 void	imap_str_out(struct buf *, const char *, size_t);
 void	imap_cstr_out(struct buf *, const char *);
+
+/* ---- imap_preview.c */
+
+/* FETCH PREVIEW's text (UTF-8, at most 200 characters) appended */
+void	imap_preview(struct imap_msg *, struct buf *out);
+/* a body's bytes with Content-Transfer-Encoding cte (NULL: none)
+ * undone, appended; -1 when cte is not one we know */
+int	imap_part_decode(const char *, size_t, const char *cte,
+	    struct buf *out);
 
 /* ---- imap_session.c */
 

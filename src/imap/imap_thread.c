@@ -1,6 +1,9 @@
 /*
- * imap_thread.c -- THREAD and UID THREAD (RFC 5256): ORDEREDSUBJECT and
- * REFERENCES over the messages SEARCH keys select.  REFERENCES links
+ * imap_thread.c -- THREAD and UID THREAD (RFC 5256): ORDEREDSUBJECT,
+ * REFERENCES and REFS over the messages SEARCH keys select.  REFS
+ * (draft-ietf-morg-inthread, as dovecot has it) is REFERENCES without
+ * the subject grouping, threads ordered by their latest message's date
+ * rather than their first's.  REFERENCES links
  * containers by Message-ID, References and In-Reply-To (a hash table,
  * so linking is linear but for the loop checks), prunes empty
  * containers, groups roots by base subject and sorts siblings by sent
@@ -202,6 +205,57 @@ sort_children(struct thr *t, size_t c, int depth)
 	t->c[c].child = n ? v[0] : NONE;
 	for (i = 0; i < n; i++)
 		t->c[v[i]].next = i + 1 < n ? v[i + 1] : NONE;
+	free(v);
+}
+
+/* the latest date in c's subtree */
+static int64_t
+cont_latest(const struct thr *t, size_t c, int depth)
+{
+	int64_t d = t->c[c].msg != NONE ? t->m[t->c[c].msg].date : 0, x;
+	size_t k;
+
+	for (k = t->c[c].child; k != NONE && depth < 512; k = t->c[k].next)
+		if ((x = cont_latest(t, k, depth + 1)) > d)
+			d = x;
+	return d;
+}
+
+struct latest {
+	int64_t		 date;
+	size_t		 seq;		/* 0: a dummy root */
+	size_t		 c;
+};
+
+static int
+by_latest(const void *a, const void *b)
+{
+	const struct latest *x = a, *y = b;
+
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* REFS: root's children by the latest date of each thread, then by the
+ * root's own sequence number (a dummy's counts as 0), as dovecot does. */
+static void
+sort_latest(struct thr *t, size_t root)
+{
+	struct latest *v = NULL;
+	size_t n = 0, k, i;
+
+	for (k = t->c[root].child; k != NONE; k = t->c[k].next) {
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n].date = cont_latest(t, k, 0);
+		v[n].seq = t->c[k].msg != NONE ? t->m[t->c[k].msg].seq : 0;
+		v[n++].c = k;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_latest);
+	t->c[root].child = n ? v[0].c : NONE;
+	for (i = 0; i < n; i++)
+		t->c[v[i].c].next = i + 1 < n ? v[i + 1].c : NONE;
 	free(v);
 }
 
@@ -461,6 +515,7 @@ imap_cmd_thread(struct imap_session *s, struct imap_cmd *c, int uid)
 		return;
 	}
 	if (str_casecmp(alg, "REFERENCES") != 0 &&
+	    str_casecmp(alg, "REFS") != 0 &&
 	    str_casecmp(alg, "ORDEREDSUBJECT") != 0) {
 		imap_tagged(s, c->tag, "BAD Error in IMAP command %s: Unknown "
 		    "thread algorithm", verb);
@@ -488,6 +543,8 @@ imap_cmd_thread(struct imap_session *s, struct imap_cmd *c, int uid)
 		root = references(&t);
 		sort_children(&t, root, 0);
 		group_subjects(&t, root);
+	} else if (str_casecmp(alg, "REFS") == 0) {
+		root = references(&t);
 	} else {
 		/* ORDEREDSUBJECT: by subject, the earliest message the
 		 * parent of the rest; sorted, so O(n log n) */
@@ -513,6 +570,8 @@ imap_cmd_thread(struct imap_session *s, struct imap_cmd *c, int uid)
 		free(v);
 	}
 	sort_children(&t, root, 0);
+	if (str_casecmp(alg, "REFS") == 0)
+		sort_latest(&t, root);
 	buf_init(&out, 0);
 	(void)buf_adds(&out, "* THREAD ");
 	for (k = t.c[root].child; k != NONE; k = t.c[k].next) {

@@ -1,8 +1,8 @@
 /*
  * fuzz_imapcmd.c -- arbitrary bytes as an IMAP client's input: commands
  * are parsed one after another (as the session would, skipping bad
- * lines) under the pre-login and the post-login limits, and every atom
- * is also tried as a sequence set.
+ * lines) under the pre-login and the post-login limits, every atom
+ * is also tried as a sequence set, and every argument as FETCH items.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@ seqsets(const struct imap_arg *v, size_t n, unsigned depth)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		(void)imap_fetch_items_check(&v[i]);
 		if (v[i].type == IMAP_ARG_LIST && depth < 64)
 			seqsets(v[i].list, v[i].nlist, depth + 1);
 		if (v[i].type != IMAP_ARG_ATOM)
