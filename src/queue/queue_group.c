@@ -68,8 +68,8 @@ queue_dirs_open_groups(const char *queuedir, const struct queue_group *in,
 		if (str_casecmp(g.name, "mqueue") == 0) {
 			queue_group_free(&d->groups[0]);
 			d->groups[0] = g;
-			if (g.path != NULL)
-				mq = g.path;
+			/* not the path of an earlier line: freed just now */
+			mq = g.path != NULL ? g.path : queuedir;
 			continue;
 		}
 		if ((k = queue_group_find(d, g.name)) != QUEUE_GROUP_NONE) {
