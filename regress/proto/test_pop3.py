@@ -438,6 +438,12 @@ def test_auth_check_mode(tmp):
     r = subprocess.run([MAILBOXD, "-c", s.conf, "-a", "ann"],
                        input=b"nope\n", stdout=subprocess.PIPE)
     assert r.returncode == 77
+    # no line at all is an empty password: getline's buffer was read
+    # without a terminator (ASan: heap-buffer-overflow; scan-build)
+    r = subprocess.run([MAILBOXD, "-c", s.conf, "-a", "ann"],
+                       input=b"", stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    assert r.returncode == 77 and b"auth failed" in r.stdout, r.stderr
 
 
 SCHEMES = [

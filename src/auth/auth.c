@@ -72,12 +72,11 @@ pwfile_find(const char *path, const char *user, struct strarr *fields,
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, ulen = strlen(user);
-	ssize_t n;
 	int found = 0;
 
 	if (f == NULL)
 		return err_sys(err, ERR_TEMPFAIL, "passwd-file %s", path);
-	while ((n = getline(&line, &cap, f)) != -1) {
+	while (getline(&line, &cap, f) != -1) {
 		char *p, *colon;
 
 		str_rtrim(line);

@@ -108,7 +108,8 @@ cf_macid_find_braced(struct cf *cf, const char *p, const char **end_out)
 const char *
 cf_macname(struct cf *cf, int id, char *tmp)
 {
-	if (id >= CF_FIRSTLONGID && cf->macname[id] != NULL)
+	if (id >= CF_FIRSTLONGID && id <= CF_MAXMACROID &&
+	    cf->macname[id] != NULL)
 		return cf->macname[id];
 	tmp[0] = (char)id;
 	tmp[1] = '\0';

@@ -104,12 +104,13 @@ pvp_len(char **pvp)
 	return n;
 }
 
+/* -bt's trace line; rulename is NULL outside test mode (not traced). */
 static void
 trace(struct cf *cf, const char *rulename, const char *what, char **pvp)
 {
 	size_t n;
 
-	if (!cf->testmode)
+	if (!cf->testmode || rulename == NULL)
 		return;
 	n = strlen(rulename);
 	/* "%-16.16s %s" then the tokens, built and written in one go */

@@ -26,7 +26,7 @@
 #define MAXALIASDEPTH	10
 #define MAXSHORTSTR	203	/* sendmail's shortenstring length */
 
-enum rstate { R_OK, R_EXPANDED, R_BAD };
+enum rstate { RS_OK, RS_EXPANDED, RS_BAD };
 
 struct rcpt {
 	struct cf_addr	 a;
@@ -263,7 +263,7 @@ localaddr(struct vctx *v, struct rcpt *r, int depth)
 		} else {
 			n->paddr = xstrdup(r->paddr);
 			n->parent = r->parent;
-			r->state = R_EXPANDED;
+			r->state = RS_EXPANDED;
 			rcpt_add(v, n, depth + 1);
 			rc = 1;
 		}
@@ -302,7 +302,7 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 			continue;
 		for (p = r->parent; p != NULL && p != q; p = p->parent)
 			;
-		if (p == q && q->state == R_EXPANDED) {
+		if (p == q && q->state == RS_EXPANDED) {
 			selfref = 1;	/* deliver to the name itself */
 			break;
 		}
@@ -328,7 +328,7 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 		if (found == 1) {
 			if (v->verbose)
 				say_aliased(v, buf_cstr(&val));
-			r->state = R_EXPANDED;
+			r->state = RS_EXPANDED;
 			sendtolist(v, buf_cstr(&val), r, depth + 1);
 			buf_free(&val);
 			return;
@@ -340,7 +340,7 @@ rcpt_add(struct vctx *v, struct rcpt *r, int depth)
 	if (m->flags['w'] && str_casecmp(r->a.user, "postmaster") != 0 &&
 	    !user_known(r->a.user)) {
 		cf_usrerr(cf, r->paddr, "550 5.1.1 User unknown");
-		r->state = R_BAD;
+		r->state = RS_BAD;
 		setstat(v, EX_NOUSER);
 	}
 }
@@ -379,7 +379,7 @@ cf_verify(struct cf *cf, char **addrs, int verbose, FILE *out)
 	}
 	for (i = 0; i < v.list.n; i++) {
 		r = sorted[i];
-		if (r->state != R_OK)
+		if (r->state != RS_OK)
 			continue;
 		if (r->a.host != NULL && r->a.host[0] != '\0')
 			(void)fprintf(out, "%s... deliverable: mailer %s, host "

@@ -170,7 +170,7 @@ hget_fn(void *arg, const char *name, size_t nlen, const char *field,
 
 	if (strlen(g->name) != nlen || str_ncasecmp(name, g->name, nlen) != 0)
 		return 0;
-	v = memchr(field, ':', flen) + 1;
+	v = (const char *)memchr(field, ':', flen) + 1;
 	flen -= (size_t)(v - field);
 	/* unfold: drop CRLF, keep the whitespace after it */
 	for (i = 0; i < flen; i++) {
@@ -227,7 +227,7 @@ hsearch_fn(void *arg, const char *name, size_t nlen, const char *field,
 		h->found = 1;	/* the field exists */
 		return 1;
 	}
-	v = memchr(field, ':', flen) + 1;
+	v = (const char *)memchr(field, ':', flen) + 1;
 	flen -= (size_t)(v - field);
 	buf_init(&val, 0);
 	for (i = 0; i < flen; i++)

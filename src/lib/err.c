@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define ERR_IMPL	/* the functions themselves, not err.h's macros */
 #include "err.h"
 
 void

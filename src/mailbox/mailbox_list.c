@@ -152,7 +152,7 @@ walk_mbox(const struct mail_location *loc, const char *dir,
 		if (depth == 0 && mailbox_is_inbox(name.data))
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			size_t before = *n, at = *n;
+			size_t before = *n, at = before;
 			struct buf sub;
 
 			entry_add(v, n, name.data, MAILBOX_NOSELECT);

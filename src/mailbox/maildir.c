@@ -410,6 +410,7 @@ kw_merge(struct mailbox *mb)
 			uint32_t in = *f[k], out = 0;
 
 			for (b = 0; b < mb->nkw; b++)
+				/* cppcheck-suppress uninitvar ; set above */
 				if ((in & ((uint32_t)1 << b)) && map[b] >= 0)
 					out |= (uint32_t)1 << map[b];
 			*f[k] = out;

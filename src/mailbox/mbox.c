@@ -650,6 +650,7 @@ mbox_read(struct mailbox *mb, size_t idx, struct buf *out, struct err *err)
 	int rc = 0;
 
 	struct mbox_hold *h = mb->hold;
+	/* cppcheck-suppress uninitvar ; &im only; open_locked() fills im */
 	struct image *imp = h != NULL ? &h->im : &im;
 
 	if (h == NULL) {

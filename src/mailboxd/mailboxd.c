@@ -305,10 +305,11 @@ auth_test(struct mbd_cfg *c, const char *user)
 	struct err err;
 	char *pass = NULL;
 	size_t cap = 0;
-	ssize_t n;
 
-	if ((n = getline(&pass, &cap, stdin)) < 0)
-		n = 0;
+	/* no line: an empty password (getline may have left its buffer
+	 * allocated but unterminated) */
+	if (getline(&pass, &cap, stdin) < 0 && pass != NULL)
+		pass[0] = '\0';
 	if (pass == NULL)
 		pass = xstrdup("");
 	pass[strcspn(pass, "\r\n")] = '\0';

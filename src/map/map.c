@@ -583,7 +583,6 @@ map_lookup(struct map *m, const char *key, const char *const *args,
 			return MAP_NOTFOUND;
 		}
 		stat = MAPST_TEMPFAIL;
-		r = MAP_TEMPFAIL;
 		goto tempfail;
 	}
 	buf_init(&kbuf, MAP_VALMAX);

@@ -54,7 +54,7 @@ queue_dirs_open_groups(const char *queuedir, const struct queue_group *in,
     size_t nin, struct queue_dirs *d, struct err *err)
 {
 	struct queue_group g;
-	const char *mq = queuedir;
+	const char *mq;
 	size_t i, k;
 
 	memset(d, 0, sizeof(*d));
@@ -68,8 +68,6 @@ queue_dirs_open_groups(const char *queuedir, const struct queue_group *in,
 		if (str_casecmp(g.name, "mqueue") == 0) {
 			queue_group_free(&d->groups[0]);
 			d->groups[0] = g;
-			if (g.path != NULL)
-				mq = g.path;
 			continue;
 		}
 		if ((k = queue_group_find(d, g.name)) != QUEUE_GROUP_NONE) {
@@ -81,6 +79,9 @@ queue_dirs_open_groups(const char *queuedir, const struct queue_group *in,
 		    sizeof(*d->groups));
 		d->groups[d->ngroups++] = g;
 	}
+	/* the last Qmqueue line's P=, taken once the lines have replaced
+	 * each other (an earlier line's path is freed by then) */
+	mq = d->groups[0].path != NULL ? d->groups[0].path : queuedir;
 	if (mq == NULL || *mq == '\0') {
 		err_set(err, ERR_CONFIG, "QueueDirectory (Q) option must be "
 		    "set");

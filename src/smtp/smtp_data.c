@@ -230,7 +230,6 @@ smtp_data_feed(struct smtp_data *d, const char *p, size_t n, size_t *used)
 			if (add_content(d, a, (size_t)((cr ? cr : end) - a))
 			    == -1)
 				return fail(d, ERR_INTERNAL, n, used);
-			i = n;
 			break;
 		}
 		i = (size_t)(lf - p) + 1;

@@ -95,7 +95,7 @@ add_field(struct buf *out, int c, const char *v)
 	size_t i;
 
 	(void)buf_addc(out, c);
-	for (i = 0; v[i] != '\0' && i < FIELD_MAX; i++)
+	for (i = 0; i < FIELD_MAX && v[i] != '\0'; i++)
 		(void)buf_addc(out, v[i] == '\n' || v[i] == '\r' ? ' ' : v[i]);
 	(void)buf_addc(out, '\n');
 }

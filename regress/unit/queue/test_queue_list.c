@@ -147,6 +147,37 @@ test_dirs_single_with_subdirectories(void **state)
 	queue_dirs_free(&d);
 }
 
+/*
+ * A second "Qmqueue" line replaces the first: without P= the default
+ * group is QueueDirectory again (the first line's P= path was freed
+ * with it and used afterwards; found by scan-build).
+ */
+static void
+test_dirs_second_qmqueue_line_replaces_the_first(void **state)
+{
+	struct queue_dirs d;
+	struct queue_group g[2];
+	struct err err;
+	char qd[512], moved[512];
+
+	(void)state;
+	dir("qdefault");
+	dir("qmoved");
+	(void)snprintf(qd, sizeof(qd), "%s/qdefault", top);
+	(void)snprintf(moved, sizeof(moved), "%s/qmoved", top);
+	memset(g, 0, sizeof(g));
+	g[0].name = "mqueue";
+	g[0].path = moved;
+	g[1].name = "MQUEUE";
+	g[1].runners = 2;
+	assert_int_equal(queue_dirs_open_groups(qd, g, 2, &d, &err), 0);
+	assert_int_equal(d.ngroups, 1);
+	assert_null(d.groups[0].path);
+	assert_int_equal(d.groups[0].runners, 2);
+	assert_string_equal(d.qdir, qd);
+	queue_dirs_free(&d);
+}
+
 static void
 test_dirs_wildcard_takes_matching_directories_only(void **state)
 {
@@ -461,6 +492,8 @@ main(void)
 		cmocka_unit_test(test_dirs_single_with_subdirectories),
 		cmocka_unit_test(
 		    test_dirs_wildcard_takes_matching_directories_only),
+		cmocka_unit_test(
+		    test_dirs_second_qmqueue_line_replaces_the_first),
 		cmocka_unit_test(
 		    test_dirs_errors_are_worded_as_sendmail_words_them),
 		cmocka_unit_test(test_lock_by_flock_or_fcntl_is_seen),
