@@ -310,7 +310,6 @@ imap_preview(struct imap_msg *m, struct buf *out)
 		}
 		if (space && out->len > start) {
 			(void)buf_addc(out, ' ');
-			space = 0;
 			if (left-- == 0)
 				break;
 		}
