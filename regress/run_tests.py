@@ -20,7 +20,13 @@ Skipped tests and expected differences are reported on their own lines
 (`N skipped`, `N expected to differ (XFAIL)`) before the last line and never
 count as passed.  Exit status is 1 when anything failed.
 
-Options: --only unit|fuzz|diff|pytest (repeatable) to run a subset.
+Options: --only unit|fuzz|diff|pytest (repeatable) to run a subset;
+--jobs N (default $CHECK_JOBS, else 2): with N >= 2 the diff scripts and
+the pytest suites run side by side, each as a child `run_tests.py --only`
+whose lines are passed through as they come and whose tallies are added
+up (the oracle is fetched first, so the two never fetch it at once).
+Each diff script and pytest suite reports its run time, and the slowest
+are listed at the end.
 """
 
 import argparse
@@ -28,6 +34,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -97,6 +105,14 @@ def executables(top):
                     and not f.endswith((".o", ".d", ".a"))):
                 found.append(p)
     return found
+
+
+TOOK = re.compile(r"^took (\S+ \S+): (\d+) s$", re.M)
+
+
+def took(what, t0):
+    """The line that says how long a script or suite ran."""
+    return "took %s: %d s" % (what, round(time.monotonic() - t0))
 
 
 # ---- cmocka unit binaries
@@ -180,8 +196,10 @@ def run_diff(bindir, tally):
     env = base_env()
     env["BIN"] = bindir
     for s in scripts:
+        t0 = time.monotonic()
         rc, out = run([sys.executable, os.path.join(top, s)], env=env)
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        print(took("diff " + s, t0))
         seen = DIFF_LINE.findall(out)
         for verdict, what in seen:
             if verdict in ("PASS", "XPASS"):
@@ -242,8 +260,10 @@ def run_pytest(bindir, obj, tally, subs=("proto", "diff", "e2e")):
         env = base_env()
         env["BIN"] = bindir
         env["OBJ"] = obj
+        t0 = time.monotonic()
         rc, out = run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                        d], env=env, timeout=3600)
+        print(took("pytest " + name, t0))
         lines = [l for l in out.strip().split("\n") if l.strip()]
         summary = lines[-1] if lines else ""
         counts = {}
@@ -262,10 +282,70 @@ def run_pytest(bindir, obj, tally, subs=("proto", "diff", "e2e")):
         tally.add(p, f, s, "pytest " + name)
 
 
+# ---- diff and pytest side by side
+
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+SKIPPED = re.compile(r"^(\d+) skipped$", re.M)
+XFAILED = re.compile(r"^(\d+) expected to differ \(XFAIL\)$", re.M)
+FAILED = re.compile(r"^failed: (.*)$", re.M)
+
+
+def run_child(cat, tally, lock, timings):
+    """run_tests.py --only CAT as a child: its lines printed as they
+    come (a line at a time, under lock), its tallies added to tally."""
+    argv = [sys.executable, os.path.abspath(__file__), "--only", cat,
+            "--jobs", "1", "--quiet-header"]
+    seen = []
+    try:
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, cwd=REPO)
+    except OSError as e:
+        with lock:
+            print("FAIL %s: cannot run %s: %s" % (cat, argv[0], e))
+            tally.add(failed=1, what=cat)
+        return
+    for raw in p.stdout:
+        line = raw.decode("utf-8", "replace")
+        seen.append(line)
+        with lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+    rc = p.wait()
+    out = "".join(seen)
+    m = SUMMARY.findall(out)
+    with lock:
+        if not m:
+            print("FAIL %s: the child ended (exit %s) without a summary" %
+                  (cat, rc))
+            tally.add(failed=1, what=cat)
+            return
+        passed, failed = (int(x) for x in m[-1])
+        skipped = sum(int(x) for x in SKIPPED.findall(out))
+        xfailed = sum(int(x) for x in XFAILED.findall(out))
+        tally.add(passed, 0, skipped, xfailed=xfailed)
+        names = FAILED.findall(out)
+        tally.failed += failed
+        tally.failures += names[-1].split(", ") if names else \
+            ([cat] if failed else [])
+        timings += [(int(n), w) for w, n in TOOK.findall(out)]
+
+
+def fetch_oracle():
+    """The oracle before the side-by-side children, which both use it."""
+    rc, out = run(["sh", os.path.join(HERE, "oracle.sh")], timeout=900)
+    if rc != 0:
+        print("note: oracle.sh: %s (the tests that need it say so)" %
+              out.strip())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", action="append",
                     choices=["unit", "fuzz", "diff", "pytest", "e2e"])
+    ap.add_argument("--jobs", type=int,
+                    default=int(os.environ.get("CHECK_JOBS") or 2))
+    ap.add_argument("--quiet-header", action="store_true",
+                    help=argparse.SUPPRESS)
     opt = ap.parse_args()
     want = set(opt.only or ["unit", "fuzz", "diff", "pytest"])
 
@@ -273,27 +353,52 @@ def main():
                              os.path.join(REPO, "bin"))
     obj = os.path.abspath(os.environ.get("OBJ") or
                           os.path.join(REPO, "obj", "opt"))
-    print("run_tests: BIN=%s OBJ=%s SAN=%s" %
-          (bindir, obj, os.environ.get("SAN", "0")))
+    if not opt.quiet_header:
+        print("run_tests: BIN=%s OBJ=%s SAN=%s jobs=%d" %
+              (bindir, obj, os.environ.get("SAN", "0"), opt.jobs))
     sys.stdout.flush()
+    start = time.monotonic()
 
     tally = Tally()
     for cat, fn in (("unit", lambda: run_unit(obj, tally)),
-                    ("fuzz", lambda: run_fuzz(obj, tally)),
-                    ("diff", lambda: run_diff(bindir, tally)),
-                    ("pytest", lambda: run_pytest(bindir, obj, tally)),
-                    ("e2e", lambda: run_pytest(bindir, obj, tally,
-                                               ("e2e",)))):
+                    ("fuzz", lambda: run_fuzz(obj, tally))):
         if cat in want:
             fn()
             sys.stdout.flush()
+    side = [c for c in ("diff", "pytest") if c in want]
+    timings = []
+    if opt.jobs >= 2 and len(side) == 2:
+        fetch_oracle()
+        lock = threading.Lock()
+        threads = [threading.Thread(target=run_child,
+                                    args=(c, tally, lock, timings))
+                   for c in side]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    else:
+        for cat, fn in (("diff", lambda: run_diff(bindir, tally)),
+                        ("pytest", lambda: run_pytest(bindir, obj,
+                                                      tally))):
+            if cat in want:
+                fn()
+                sys.stdout.flush()
+    if "e2e" in want:
+        run_pytest(bindir, obj, tally, ("e2e",))
 
+    if timings and not opt.quiet_header:
+        timings.sort(reverse=True)
+        print("slowest: " + ", ".join("%s %d s" % (w, n)
+                                     for n, w in timings[:8]))
     if tally.failures:
         print("failed: " + ", ".join(tally.failures))
     if tally.skipped:
         print("%d skipped" % tally.skipped)
     if tally.xfailed:
         print("%d expected to differ (XFAIL)" % tally.xfailed)
+    if not opt.quiet_header:
+        print("run time %d s" % round(time.monotonic() - start))
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0
 
