@@ -66,7 +66,7 @@ emit_text(struct cf *cf, const char *prefix, const char *text)
 	(void)fflush(out);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
 {
 	char text[2048];
@@ -76,7 +76,7 @@ emit(struct cf *cf, const char *prefix, const char *fmt, va_list ap)
 }
 
 /* An error during a session goes to its hook, codes intact. */
-static int
+static int __attribute__((format(printf, 4, 0)))
 hooked(struct cf *cf, int kind, const char *to, const char *fmt, va_list ap)
 {
 	char text[2048];
@@ -149,7 +149,7 @@ names_address(const char *text)
 }
 
 /* A message about address to: to its hook, else "to... text" out. */
-static void
+static void __attribute__((format(printf, 4, 0)))
 addrmsg(struct cf *cf, int kind, const char *to, const char *fmt,
     va_list ap)
 {

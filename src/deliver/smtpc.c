@@ -62,7 +62,7 @@ smtpc_exit_text(int status)
 	return "Unknown status";
 }
 
-static char *
+static char * __attribute__((format(printf, 1, 0)))
 vformat(const char *fmt, va_list ap)
 {
 	struct buf b;
@@ -87,7 +87,7 @@ set_dsn(char *out, const char *dsn)
 }
 
 /* The outcome fields shared by an envelope and a recipient. */
-static void
+static void __attribute__((format(printf, 8, 0)))
 vset(int *status_out, char *dsn_out, char **reply_out, char **stat_out,
     int status, const char *dsn, const char *reply, const char *fmt,
     va_list ap)
