@@ -142,7 +142,7 @@ def main():
     failed = 0
     for n in names:
         argv, msg, bounce_only = CASES[n]
-        res = {}
+        res, runs = {}, {}
         for who in ("oracle", "ours"):
             qdir, out, cf = side(good, tmp, n, who, LOCAL_SH)
             if who == "oracle":
@@ -156,14 +156,20 @@ def main():
                 shutil.copytree(saved, qdir)
                 binary, e = ours, ours_env()
             # -qf: in the foreground (a bare -q returns before it is done)
-            run_ns(prefix, tmp, [binary, "-C", cf, "-qf"], e)
+            _, err, status = run_ns(prefix, tmp, [binary, "-C", cf, "-qf"],
+                                    e)
+            runs[who] = "%s -qf: exit %s %s" % (
+                who, status, err.decode("utf-8", "replace").strip()[:600])
             if bounce_only:
                 res[who] = [b"bounces %d" % bounces(out)]
             else:
                 res[who] = [STRIP.sub(b"", x) for x in delivered(out)]
             res[who].append(b"----- left: " + " ".join(left(qdir)).encode())
-        failed += verdict("deliver-" + n, res["oracle"], res["ours"],
-                          show=args.show)
+        bad = verdict("deliver-" + n, res["oracle"], res["ours"],
+                      show=args.show)
+        if bad:     # what each queue run said, for a failure seen once
+            print("  " + "\n  ".join(runs.values()))
+        failed += bad
     shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 
