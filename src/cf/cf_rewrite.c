@@ -513,6 +513,8 @@ key_stripquotes(struct buf *key)
 {
 	char *p, *q;
 
+	if (key->len == 0)
+		return;		/* and maybe no buffer: NULL + 0 */
 	for (p = q = key->data; p < key->data + key->len; p++) {
 		if (*p == '\\') {
 			if (++p == key->data + key->len)

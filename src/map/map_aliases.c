@@ -102,7 +102,8 @@ map_alias_parser_lineno(const struct map_alias_parser *p)
 static int
 getsome(struct map_alias_parser *p, size_t *cur, size_t at, size_t room)
 {
-	const char *s = p->in.data + *cur;
+	/* no input yet: no buffer either (NULL + 0 is undefined) */
+	const char *s = p->in.data != NULL ? p->in.data + *cur : "";
 	size_t avail = p->in.len - *cur, lim, n;
 	const char *nl;
 

@@ -28,6 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err_clear(&err);
 	(void)ldap_spec_parse_map(&m, 0, NULL, &err);
 	ldap_spec_parse_free(&m);
+	free(m.append);		/* the generic map's, freed by map.c */
+	free(m.tempappend);
 	free(args);
 	return 0;
 }
