@@ -298,6 +298,11 @@ def build_cf(name, root, tmp):
         raise RuntimeError("m4 %s failed: %s" % (mc, p.stderr))
     cf = rewrite_paths(p.stdout, tmp)
     cf = set_switch(cf, os.path.join(tmp, "etc/mail/service.switch" + sfx))
+    # the load average is the machine's, not the case's: at make check's
+    # own load (about 18) sendmail's default QueueLA (8) left messages
+    # queued in its -qf runs and the queue comparisons failed
+    cf = cf.replace("\n#O QueueLA=8\n", "\nO QueueLA=999\n").replace(
+        "\n#O RefuseLA=12\n", "\nO RefuseLA=999\n")
     out = os.path.join(tmp, name + ".cf")
     write(out, cf)
     return out
