@@ -67,11 +67,25 @@ def test_search_on_a_message_another_session_expunged(server):
     b.logout()
 
 
-def test_uid_search_and_esearch_say_so_too(server):
+def test_sort_says_so_too_thread_never(server):
     a, b = expunged_behind(server, "1")
+    typ, data = a._simple_command("SORT", "(SUBJECT)", "UTF-8", "BODY",
+                                  "needle")
+    assert typ == "OK" and data == [b"[EXPUNGEISSUED] Sort completed."]
+    assert a.untagged_responses.pop("SORT") == [b""]
+    # the gone message sorts by what is known of it (nothing), first
+    typ, data = a._simple_command("SORT", "(SUBJECT)", "UTF-8", "ALL")
+    assert data == [b"Sort completed."]
+    assert a.untagged_responses.pop("SORT") == [b"1 3 2"]
+    # dovecot 2.3's THREAD never says it
+    typ, data = a._simple_command("THREAD", "REFERENCES", "UTF-8", "BODY",
+                                  "needle")
+    assert typ == "OK" and data == [b"Thread completed."]
+    # UID SEARCH (ESEARCH) says it, and then reports the EXPUNGE
     typ, data = a._simple_command("UID", "SEARCH", "RETURN", "(COUNT)",
                                   "TEXT", "needle")
     assert typ == "OK" and data == [b"[EXPUNGEISSUED] Search completed."]
     assert a.untagged_responses.pop("ESEARCH")[0].endswith(b"UID COUNT 0")
+    assert a.untagged_responses.pop("EXPUNGE") == [b"1"]
     a.logout()
     b.logout()
