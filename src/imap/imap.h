@@ -182,6 +182,9 @@ struct imap_session {
 	uint32_t		*saved;
 	size_t			 nsaved;
 	int			 dirty;		/* flag changes not written */
+	/* the last SEARCH, SORT or THREAD could not read a message another
+	 * session expunged: its answer gets [EXPUNGEISSUED] (RFC 5530) */
+	int			 search_lost;
 	size_t			 nkw_told;	/* keywords in the last FLAGS */
 	int			 reloaded;	/* storage read since diff */
 	/* CONDSTORE: enabled, and the selected mailbox's mod-sequences */

@@ -4,6 +4,10 @@
  * each message of the client's view; a message's text is read only for
  * the header, body and text keys.  Strings match as case-insensitive
  * substrings of raw (not MIME-decoded) text; dates compare whole days.
+ * A message another session expunged (the client not told yet) still
+ * has its flags, UID and number; a key that needs more is unknown for
+ * it, and when that leaves the answer unknown the message is left out
+ * and the reply says [EXPUNGEISSUED], as dovecot's does.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -304,7 +308,7 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 struct sctx {
 	struct imap_session	*s;
 	size_t			 seq;
-	long			 x;
+	long			 x;		/* -1: expunged by another */
 	struct imap_msg		 msg;
 	int			 loaded, failed;
 };
@@ -378,15 +382,39 @@ sent_day(struct sctx *c)
 	return t;
 }
 
+/* What a key needs: 0 the flags, UID and number the client knows, 1
+ * the message in the mailbox (size, arrival), 2 its text too. */
+static int
+key_needs(enum skind kind)
+{
+	switch (kind) {
+	case K_HEADER: case K_BODY: case K_TEXT: case K_SENTBEFORE:
+	case K_SENTON: case K_SENTSINCE:
+		return 2;
+	case K_BEFORE: case K_ON: case K_SINCE: case K_LARGER: case K_SMALLER:
+	case K_OLDER: case K_YOUNGER:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* 1 match, 0 no match, -1 unknown (the key needs what is gone: the
+ * message, or its text that can no longer be read), kept through NOT,
+ * OR and AND. */
 static int
 match(struct sctx *c, const struct skey *k)
 {
 	const struct imap_known *kn = &c->s->known[c->seq - 1];
-	const struct mailbox_msg *m = &c->s->mb->msgs[c->x];
+	const struct mailbox_msg *m;
 	size_t i;
 	time_t t;
-	int idx;
+	int idx, r, any;
 
+	r = key_needs(k->kind);
+	if (r > 0 && (c->x < 0 || (r == 2 && !load(c))))
+		return -1;
+	m = c->x < 0 ? NULL : &c->s->mb->msgs[c->x];
 	switch (k->kind) {
 	case K_ALL:
 		return 1;
@@ -406,16 +434,13 @@ match(struct sctx *c, const struct skey *k)
 	case K_RECENT:
 		return kn->recent != 0;
 	case K_HEADER:
-		if (!load(c))
-			return 0;
 		return imap_hdr_search(c->msg.text.data, c->msg.root.hdr_len,
 		    k->hdr, k->str, k->flag);
 	case K_BODY:
-		return load(c) && ci_contains(c->msg.text.data +
-		    c->msg.root.body, c->msg.root.body_len, k->str);
+		return ci_contains(c->msg.text.data + c->msg.root.body,
+		    c->msg.root.body_len, k->str);
 	case K_TEXT:
-		return load(c) && ci_contains(c->msg.text.data,
-		    c->msg.text.len, k->str);
+		return ci_contains(c->msg.text.data, c->msg.text.len, k->str);
 	case K_BEFORE:
 		return day_of(mailbox_msg_received(c->s->mb,
 		    (size_t)c->x)) < k->t;
@@ -458,14 +483,21 @@ match(struct sctx *c, const struct skey *k)
 		return k->kind == K_OLDER ? k->t - t >= (time_t)k->n :
 		    k->t - t <= (time_t)k->n;
 	case K_NOT:
-		return !match(c, &k->kids[0]);
+		r = match(c, &k->kids[0]);
+		return r == -1 ? -1 : !r;
 	case K_OR:
-		return match(c, &k->kids[0]) || match(c, &k->kids[1]);
+		if ((r = match(c, &k->kids[0])) == 1)
+			return 1;
+		any = match(c, &k->kids[1]);
+		return any == 1 ? 1 : (r == -1 || any == -1) ? -1 : 0;
 	case K_AND:
+		any = 1;
 		for (i = 0; i < k->nkids; i++)
-			if (!match(c, &k->kids[i]))
+			if ((r = match(c, &k->kids[i])) == 0)
 				return 0;
-		return 1;
+			else if (r == -1)
+				any = -1;
+		return any;
 	}
 	return 0;
 }
@@ -513,15 +545,18 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 		err_clear(&err);
 		(void)mailbox_hold(s->mb, &err);
 	}
+	s->search_lost = 0;
 	for (seq = 1; seq <= s->nknown; seq++) {
 		struct sctx ctx;
+		int r;
 
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.s = s;
 		ctx.seq = seq;
-		if ((ctx.x = imap_msg_index(s, seq)) < 0)
-			continue;
-		if (match(&ctx, &root)) {
+		ctx.x = imap_msg_index(s, seq);
+		if ((r = match(&ctx, &root)) == -1)
+			s->search_lost = 1;
+		else if (r) {
 			v = xreallocarray(v, n + 1, sizeof(*v));
 			v[n++] = seq;
 		}
@@ -701,7 +736,8 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 	free(seqs);
 	free(v);
 	free(u);
-	imap_tagged(s, c->tag, "OK Search completed.");
+	imap_tagged(s, c->tag, "OK %sSearch completed.", s->search_lost ?
+	    "[EXPUNGEISSUED] " : "");
 }
 
 void

@@ -462,5 +462,7 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 	free(keys);
 	free(v);
 	free(u);
-	imap_tagged(s, c->tag, "OK Sort completed.");
+	/* as SEARCH's (THREAD's never says it, as dovecot's) */
+	imap_tagged(s, c->tag, "OK %sSort completed.", s->search_lost ?
+	    "[EXPUNGEISSUED] " : "");
 }
