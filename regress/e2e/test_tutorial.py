@@ -45,11 +45,22 @@ mail for the domain and for an alias from outside is taken; mailq empty,
 then one deferred entry while daum is down, delivered by `sendmail -q`
 once it is back; the maillog's from=/to=/stat=Sent lines on both hosts
 and dovecot-tagged login lines, through the PAM service file our
-package brings, and SMTP AUTH on 587 after STARTTLS.
+package brings.
+
+TLS as the tutorial sets it up: a test CA signs each host's certificate
+(the admin's openssl req on the host), which dovecot.conf's ssl = yes
+and sendmail.mc's STARTTLS lines name.  The outside client finds the
+hosts by name through the test's DNS and checks the certificate against
+that CA and the name, as Thunderbird does: IMAPS on 993, POP3S on 995,
+STARTTLS on 143, STLS on 110, and SMTP AUTH on 587 after STARTTLS; a
+certificate under the wrong name or from an unknown CA is refused.
+Tightened to ssl = required, or disable_plaintext_auth = yes, mailboxd
+refuses a password before STARTTLS/STLS with dovecot's words and takes
+it after.
 
 Needs root, unshare/nsenter, dnsmasq, overlay mounts, procmail (make
-deps), the shared examples; s-nail for the mail(1) case.  About 20 s,
-with the ASan build as with the optimised one.  KEEP_E2E=1 leaves the
+deps), the shared examples; s-nail for the mail(1) case.  About 30 s
+with the ASan build on a loaded machine.  KEEP_E2E=1 leaves the
 hosts' folders (maillog, spools, configuration) under /tmp.
 """
 
@@ -204,40 +215,101 @@ if cmd == "wait":          # host port...
             while c.recv(4096):
                 pass
         c.close()
-elif cmd == "pop3":        # user password token: the messages with token
-    p = poplib.POP3(host, 110, timeout=30)
-    p.user(a[0])
-    p.pass_(a[1])
-    n, _ = p.stat()
-    out = []
-    for i in range(1, n + 1):
-        text = b"\n".join(p.retr(i)[1]).decode("latin-1")
-        if a[2] in text:
-            out.append(text)
-    p.quit()
+elif cmd in ("pop3", "imap"):    # user password token [how ca]: the
+    # messages with token, read in the clear, over implicit TLS (993,
+    # 995) or after STARTTLS / STLS; the certificate is checked against
+    # the CA file and host name as a mail client does
+    how = a[3] if len(a) > 3 else "plain"
+    ctx = ssl.create_default_context(cafile=a[4]) if how != "plain" \
+        else None
+    out = {"msgs": []}
+    if cmd == "pop3":
+        if how == "tls":
+            p = poplib.POP3_SSL(host, 995, timeout=30, context=ctx)
+        else:
+            p = poplib.POP3(host, 110, timeout=30)
+            out["caps"] = sorted(p.capa())
+            if how == "starttls":
+                p.stls(context=ctx)
+        out["tls"] = p.sock.version() if how != "plain" else None
+        p.user(a[0])
+        p.pass_(a[1])
+        n, _ = p.stat()
+        for i in range(1, n + 1):
+            text = b"\n".join(p.retr(i)[1]).decode("latin-1")
+            if a[2] in text:
+                out["msgs"].append(text)
+        p.quit()
+    else:
+        if how == "tls":
+            m = imaplib.IMAP4_SSL(host, 993, timeout=30, ssl_context=ctx)
+        else:
+            m = imaplib.IMAP4(host, 143, timeout=30)
+            out["caps"] = sorted(m.capabilities)
+            if how == "starttls":
+                m.starttls(ssl_context=ctx)
+        out["tls"] = m.sock.version() if how != "plain" else None
+        m.login(a[0], a[1])
+        m.select("INBOX", readonly=True)
+        typ, data = m.search(None, "TEXT", a[2])
+        for num in data[0].split():
+            typ, d = m.fetch(num, "(RFC822)")
+            out["msgs"].append(d[0][1].decode("latin-1"))
+        m.logout()
     print(json.dumps(out))
-elif cmd == "imap":        # user password token: the messages with token
-    m = imaplib.IMAP4(host, 143, timeout=30)
-    m.login(a[0], a[1])
-    m.select("INBOX", readonly=True)
-    typ, data = m.search(None, "TEXT", a[2])
-    out = []
-    for num in data[0].split():
-        typ, d = m.fetch(num, "(RFC822)")
-        out.append(d[0][1].decode("latin-1"))
-    m.logout()
+elif cmd == "cleartext":   # imap|pop3 user password ca: a password sent
+    # before STARTTLS, then again after it; the server's lines
+    imap = a[0] == "imap"
+    s = socket.create_connection((host, 143 if imap else 110), 30)
+
+    def line():
+        b = b""
+        while not b.endswith(b"\n"):
+            c = s.recv(1)
+            if not c:
+                break
+            b += c
+        return b.decode("latin-1").rstrip("\r\n")
+
+    def say(cmd, tag):
+        s.sendall(cmd.encode() + b"\r\n")
+        got = []
+        while True:
+            got.append(line())
+            if not got[-1] or got[-1].startswith(tag):
+                return got
+
+    out = {"greeting": line()}
+    if imap:
+        out["before"] = say("a LOGIN %s %s" % (a[1], a[2]), "a ")
+        out["stls"] = say("b STARTTLS", "b ")
+    else:
+        out["before"] = say("USER " + a[1], "")
+        out["stls"] = say("STLS", "")
+    s = ssl.create_default_context(cafile=a[3]).wrap_socket(
+        s, server_hostname=host)
+    if imap:
+        out["after"] = say("c LOGIN %s %s" % (a[1], a[2]), "c ")
+        say("d LOGOUT", "d ")
+    else:
+        out["after"] = say("USER " + a[1], "") + say("PASS " + a[2], "")
+        say("QUIT", "")
     print(json.dumps(out))
-elif cmd == "smtp":        # port sender rcpt [user password]: what RCPT
-    # and DATA get (a message from stdin); with a user, STARTTLS + AUTH
+elif cmd == "smtp":        # port sender rcpt [user password ca]: what
+    # RCPT and DATA get (a message from stdin); with a user, STARTTLS
+    # (the certificate checked against ca and the host name) and AUTH
     s = smtplib.SMTP(host, int(a[0]), timeout=30)
     s.ehlo("client.outside.test")
+    res = {}
     if len(a) > 3:
-        s.starttls(context=ssl._create_unverified_context())
+        s.starttls(context=ssl.create_default_context(cafile=a[5]))
+        res["tls"] = s.sock.version()
         s.ehlo("client.outside.test")
+        res["auth"] = s.esmtp_features.get("auth", "")
         s.login(a[3], a[4])
     s.mail(a[1])
     code, text = s.rcpt(a[2])
-    res = {"rcpt": [code, text.decode()]}
+    res["rcpt"] = [code, text.decode()]
     if code < 300:
         res["data"] = list(s.data(sys.stdin.read()))   # str: CRLF
         res["data"][1] = res["data"][1].decode()
@@ -377,20 +449,46 @@ class Host:
 
     # ---- the administrator's steps
 
-    def configure(self, mc_text):
-        self.sh("/usr/libexec/mailsys/postinst")
-        # a certificate for STARTTLS where CentOS keeps it
-        self.sh("""
-            cd /etc/pki/tls/certs 2>/dev/null || {
-                mkdir -p /etc/pki/tls/certs; cd /etc/pki/tls/certs; }
+    def certificate(self, ca):
+        """The tutorial's certificate: the admin makes a key and a request
+        with openssl on the host; the test's CA (ca.crt in the folder
+        `ca`, the CA the mail clients trust) signs it for the host name.
+        Certificate and key go where CentOS's dovecot and the tutorial's
+        sendmail.mc look for them, the CA where sendmail checks peers."""
+        csr = self.sh("""
             umask 077
-            openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-                -subj "/CN=$1" -keyout key.tmp -out crt.tmp 2>/dev/null
-            cat crt.tmp key.tmp > sendmail.pem
-            umask 022
-            cp crt.tmp ca-bundle.crt
-            rm -f key.tmp crt.tmp
-            """, self.fqdn)
+            mkdir -p /etc/pki/dovecot/private /etc/pki/dovecot/certs \
+                /etc/pki/tls/certs
+            openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$1" \
+                -keyout /etc/pki/dovecot/private/dovecot.pem 2>/dev/null
+            """, self.fqdn).stdout
+        ext = os.path.join(ca, self.name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName = DNS:%s\n"
+                    "basicConstraints = CA:FALSE\n"
+                    "keyUsage = critical, digitalSignature, "
+                    "keyEncipherment\n"
+                    "extendedKeyUsage = serverAuth\n"
+                    "subjectKeyIdentifier = hash\n"
+                    "authorityKeyIdentifier = keyid\n" % self.fqdn)
+        crt = run(["openssl", "x509", "-req", "-CA",
+                   os.path.join(ca, "ca.crt"), "-CAkey",
+                   os.path.join(ca, "ca.key"), "-CAcreateserial", "-days",
+                   "30", "-extfile", ext], input=csr).stdout
+        self.sh("""
+            cat > /etc/pki/dovecot/certs/dovecot.pem
+            cp "$1" /etc/pki/tls/certs/ca-bundle.crt
+            chmod 0644 /etc/pki/dovecot/certs/dovecot.pem \
+                /etc/pki/tls/certs/ca-bundle.crt
+            umask 077
+            cat /etc/pki/dovecot/certs/dovecot.pem \
+                /etc/pki/dovecot/private/dovecot.pem \
+                > /etc/pki/tls/certs/sendmail.pem
+            """, os.path.join(ca, "ca.crt"), input=crt)
+
+    def configure(self, mc_text, ca):
+        self.sh("/usr/libexec/mailsys/postinst")
+        self.certificate(ca)
         for old, new in MC_EDITS:
             assert mc_text.count(old + "\n") == 1, old
             mc_text = mc_text.replace(old + "\n", new + "\n")
@@ -415,11 +513,11 @@ class Host:
                 10-auth.conf
             sed -i 's|^\(mail_location =\) .*|\1 '\
 'mbox:~/mail:INBOX=/var/mail/%u|' 10-mail.conf
-            sed -i 's/^ssl = required$/ssl = no/' 10-ssl.conf
+            sed -i 's/^ssl = required$/ssl = yes/' 10-ssl.conf
             """)
         conf = self.sh("/usr/sbin/mailboxd -n").stdout.decode()
         for line in ("protocols = imap pop3", "listen = *",
-                     "disable_plaintext_auth = no", "ssl = no",
+                     "disable_plaintext_auth = no", "ssl = yes",
                      "mail_location = mbox:~/mail:INBOX=/var/mail/%u"):
             assert re.search("^%s$" % re.escape(line), conf, re.M), \
                 (line, conf)
@@ -481,7 +579,7 @@ class Host:
         self.mailboxd = subprocess.Popen(
             self.enter(["/usr/sbin/mailboxd", "-F"]),
             stderr=open(os.path.join(self.dir, "mailboxd.err"), "wb"))
-        self.client("wait", self.ip, 110, 143)
+        self.client("wait", self.ip, 110, 143, 993, 995)
 
     def mbox(self, user):
         try:
@@ -503,24 +601,53 @@ class Host:
 
 
 class Outside:
-    """A client namespace at OUTSIDE_IP, not in any access list."""
+    """A client namespace at OUTSIDE_IP, not in any access list, that
+    finds the servers by name through the test's DNS (its own
+    resolv.conf), as a mail client on someone's desk does."""
 
-    def __init__(self, hub):
-        self.ns = holder(["--net"])
+    def __init__(self, hub, top):
+        self.ns = holder(["--net", "--mount", "--propagation", "private"])
         hub.attach(self.ns.pid, "outside")
-        run(["nsenter", "-t", str(self.ns.pid), "-n", "--", "sh", "-ec",
-             "ip link set lo up; ip addr add %s/24 dev eth0; "
-             "ip link set eth0 up; ip route add %s0/24 dev eth0" %
-             (OUTSIDE_IP, NET)])
+        resolv = os.path.join(top, "outside-resolv.conf")
+        with open(resolv, "w") as f:
+            f.write("nameserver %s\noptions timeout:1 attempts:2\n" %
+                    DNS_IP)
+        run(self.enter(["sh", "-ec",
+                        "ip link set lo up; ip addr add %s/24 dev eth0; "
+                        "ip link set eth0 up; ip route add %s0/24 dev eth0;"
+                        " mount --bind \"$1\" /etc/resolv.conf" %
+                        (OUTSIDE_IP, NET), "sh", resolv]))
+
+    def enter(self, argv):
+        return ["nsenter", "-t", str(self.ns.pid), "-n", "-m", "--"] + argv
 
     def client(self, *args, **kw):
-        p = run(["nsenter", "-t", str(self.ns.pid), "-n", "--",
-                 sys.executable, "-c", CLIENT_PY] + [str(a) for a in args],
-                **kw)
+        p = run(self.enter([sys.executable, "-c", CLIENT_PY] +
+                           [str(a) for a in args]), **kw)
         return json.loads(p.stdout) if p.stdout.strip() else None
 
     def close(self):
         stop_child(self.ns)
+
+
+def make_ca(top):
+    """The test's certificate authority, in top/ca: the one the
+    tutorial's servers get their certificates from and the clients
+    trust."""
+    ca = os.path.join(top, "ca")
+    os.makedirs(ca)
+    with open(os.path.join(ca, "ca.cnf"), "w") as f:
+        f.write("[req]\ndistinguished_name = dn\nx509_extensions = v3\n"
+                "prompt = no\n[dn]\nO = Tutorial test\n"
+                "CN = Tutorial test CA\n[v3]\n"
+                "basicConstraints = critical, CA:TRUE\n"
+                "keyUsage = critical, keyCertSign, cRLSign\n"
+                "subjectKeyIdentifier = hash\n")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+         "-days", "30", "-config", os.path.join(ca, "ca.cnf"),
+         "-keyout", os.path.join(ca, "ca.key"),
+         "-out", os.path.join(ca, "ca.crt")])
+    return ca
 
 
 @pytest.fixture(scope="module")
@@ -545,14 +672,16 @@ def world():
         for name in HOSTS:
             hosts[name] = Host(name, top, hub, syslog)
         syslog.start()
-        outside = Outside(hub)
+        outside = Outside(hub, top)
+        ca = make_ca(top)
         for h in hosts.values():
-            h.configure(mc)
+            h.configure(mc, ca)
             # naver as systemd would start it, daum by hand
             h.start(as_unit=h.name == "naver")
             h.start_mailboxd()
             h.start_saslauthd()
-        yield dict(hosts, outside=outside)
+        yield dict(hosts, outside=outside,
+                   ca=os.path.join(ca, "ca.crt"))
     finally:
         for h in (hosts or {}).values():
             h.close()
@@ -625,7 +754,8 @@ def test_cf_as_the_tutorial_makes_it(world):
 def test_sendmail_t_oi_reaches_bob_over_pop3(world):
     d = world["daum"]
     t = alice_sends(world, "hello bob")
-    got = world["outside"].client("pop3", d.ip, "bob", d.password, t)
+    got = world["outside"].client("pop3", d.ip, "bob", d.password,
+                                  t)["msgs"]
     assert len(got) == 1, got
     m = got[0]
     assert "Subject: hello bob " + t in m
@@ -640,7 +770,8 @@ def test_sendmail_t_oi_reaches_bob_over_pop3(world):
 def test_bob_reads_it_over_imap(world):
     d = world["daum"]
     t = alice_sends(world, "for imap")
-    got = world["outside"].client("imap", d.ip, "bob", d.password, t)
+    got = world["outside"].client("imap", d.ip, "bob", d.password,
+                                  t)["msgs"]
     assert len(got) == 1, got
     assert "Subject: for imap " + t in got[0]
 
@@ -648,8 +779,8 @@ def test_bob_reads_it_over_imap(world):
 def test_wrong_password_is_refused(world):
     d = world["daum"]
     p = subprocess.run(
-        ["nsenter", "-t", str(world["outside"].ns.pid), "-n", "--",
-         sys.executable, "-c", CLIENT_PY, "pop3", d.ip, "bob", "nope", "x"],
+        world["outside"].enter([sys.executable, "-c", CLIENT_PY, "pop3",
+                                d.ip, "bob", "nope", "x"]),
         capture_output=True, timeout=60)
     assert p.returncode != 0 and b"-ERR" in p.stderr, p
 
@@ -662,7 +793,8 @@ def test_mail_command_reaches_bob(world):
                   input=b"Sent with mail(1).\n")
     assert p.returncode == 0, p
     wait_mbox(d, "bob", t)
-    got = world["outside"].client("pop3", d.ip, "bob", d.password, t)
+    got = world["outside"].client("pop3", d.ip, "bob", d.password,
+                                  t)["msgs"]
     assert len(got) == 1, got
     assert re.search(r"^From: alice <alice@mail\.naver\.test>$", got[0],
                      re.M), got[0]
@@ -679,7 +811,8 @@ def test_bob_replies_over_smtp(world):
     assert res["rcpt"][0] == 250, res
     assert res["data"][0] == 250, res
     wait_mbox(n, "alice", t)
-    got = world["outside"].client("imap", n.ip, "alice", n.password, t)
+    got = world["outside"].client("imap", n.ip, "alice", n.password,
+                                  t)["msgs"]
     assert len(got) == 1 and "Re: hello bob " + t in got[0], got
 
 
@@ -771,7 +904,7 @@ def test_maillog_mailboxd_lines_are_tagged_dovecot(world):
     d = world["daum"]
     t = alice_sends(world, "tagged")
     assert len(world["outside"].client("pop3", d.ip, "bob", d.password,
-                                       t)) == 1
+                                       t)["msgs"]) == 1
     log = wait_for("bob's POP3 logout in the maillog", lambda: (
         lambda s: s if re.search(r"pop3\(bob\).*Disconnected", s)
         else None)(d.log()), 30)
@@ -793,11 +926,124 @@ def test_package_has_pam_service_dovecot(world):
 
 
 def test_auth_submission_on_587_relays(world):
+    """alice's mail client from outside: the submission port by name,
+    STARTTLS with the certificate checked against the CA and the host
+    name, AUTH, a relay to daum."""
     n, d = world["naver"], world["daum"]
     t = token()
     res = world["outside"].client(
-        "smtp", n.ip, 587, "alice@naver.test", "bob@daum.test", "alice",
-        n.password, input=message("alice@naver.test", "bob@daum.test",
-                                  "authenticated " + t).encode())
+        "smtp", n.fqdn, 587, "alice@naver.test", "bob@daum.test", "alice",
+        n.password, world["ca"],
+        input=message("alice@naver.test", "bob@daum.test",
+                      "authenticated " + t).encode())
+    assert res["tls"] in ("TLSv1.2", "TLSv1.3"), res
+    assert "PLAIN" in res["auth"].split(), res
     assert res["rcpt"][0] == 250 and res["data"][0] == 250, res
     wait_mbox(d, "bob", t)
+
+
+# ---- TLS on the reading side, with the tutorial's ssl = yes: the
+# certificate is the one the admin had the CA sign; the clients verify it
+# against that CA and the host name they were given, as Thunderbird does
+
+@pytest.fixture(scope="module")
+def for_tls(world):
+    """one message from alice for bob to read four ways"""
+    return alice_sends(world, "to read over TLS")
+
+
+@pytest.mark.parametrize("proto,how", [
+    ("imap", "tls"),            # IMAPS, 993
+    ("pop3", "tls"),            # POP3S, 995
+    ("imap", "starttls"),       # 143, STARTTLS
+    ("pop3", "starttls"),       # 110, STLS
+])
+def test_bob_reads_over_tls(world, for_tls, proto, how):
+    d = world["daum"]
+    got = world["outside"].client(proto, d.fqdn, "bob", d.password,
+                                  for_tls, how, world["ca"])
+    assert got["tls"] in ("TLSv1.2", "TLSv1.3"), got
+    assert len(got["msgs"]) == 1, got
+    assert "Subject: to read over TLS " + for_tls in got["msgs"][0]
+    if how == "starttls":
+        # offered in the clear; passwords too, as ssl = yes with the
+        # tutorial's disable_plaintext_auth = no allows
+        caps = [c.upper() for c in got["caps"]]
+        assert ("STARTTLS" if proto == "imap" else "STLS") in caps, caps
+        assert "LOGINDISABLED" not in caps, caps
+
+
+CHECK_PY = r"""
+import socket, ssl, sys
+ca, ip, name = sys.argv[1:]
+c = ssl.create_default_context(cafile=ca or None)
+s = socket.create_connection((ip, 993), 30)
+c.wrap_socket(s, server_hostname=name)
+"""
+
+
+@pytest.mark.parametrize("why", ["name", "ca"])
+def test_tls_client_refuses_a_wrong_certificate(world, why):
+    """The checks above can fail: daum's certificate, expected under
+    naver's name, or without the test's CA among the trusted ones (the
+    system's CAs only), is refused by the client."""
+    d, o = world["daum"], world["outside"]
+    ca, name = (world["ca"], "mail.naver.test") if why == "name" else \
+        ("", d.fqdn)
+    p = subprocess.run(o.enter([sys.executable, "-c", CHECK_PY, ca, d.ip,
+                                name]), capture_output=True, timeout=60)
+    assert p.returncode != 0, p
+    assert b"CERTIFICATE_VERIFY_FAILED" in p.stderr, p.stderr
+    want = b"Hostname mismatch" if why == "name" else \
+        b"unable to get local issuer certificate"
+    assert want in p.stderr, p.stderr
+
+
+# the admin tightens daum's dovecot.conf: (file in conf.d, the tutorial's
+# line, the stricter one)
+STRICT = {
+    "ssl-required": ("10-ssl.conf", "ssl = yes", "ssl = required"),
+    "no-plaintext": ("10-auth.conf", "disable_plaintext_auth = no",
+                     "disable_plaintext_auth = yes"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(STRICT))
+def test_cleartext_password_refused_before_starttls(world, how):
+    """With ssl = required, or disable_plaintext_auth = yes, a password
+    sent on 143 or 110 before STARTTLS / STLS gets dovecot's refusal;
+    after it, the login goes through."""
+    d = world["daum"]
+    f, old, new = STRICT[how]
+
+    def edit(a, b):
+        stop_child(d.mailboxd)
+        d.sh("sed -i 's/^%s$/%s/' /etc/dovecot/conf.d/%s" % (a, b, f))
+        assert re.search("^%s$" % re.escape(b), d.sh(
+            "/usr/sbin/mailboxd -n").stdout.decode(), re.M)
+        d.start_mailboxd()
+
+    edit(old, new)
+    try:
+        im = world["outside"].client("cleartext", d.fqdn, "imap", "bob",
+                                     d.password, world["ca"])
+        po = world["outside"].client("cleartext", d.fqdn, "pop3", "bob",
+                                     d.password, world["ca"])
+    finally:
+        edit(new, old)
+    assert re.match(r"\* OK \[CAPABILITY [^]]* STARTTLS LOGINDISABLED\]",
+                    im["greeting"]), im
+    assert im["before"] == [
+        "* BAD [ALERT] Plaintext authentication not allowed without "
+        "SSL/TLS, but your client did it anyway. If anyone was listening, "
+        "the password was exposed.",
+        "a NO [PRIVACYREQUIRED] Plaintext authentication disallowed on "
+        "non-secure (SSL/TLS) connections."], im
+    assert im["stls"][-1].startswith("b OK "), im
+    assert re.match(r"c OK .*Logged in", im["after"][-1]), im
+    assert po["before"] == ["-ERR [AUTH] Plaintext authentication "
+                            "disallowed on non-secure (SSL/TLS) "
+                            "connections."], po
+    assert po["stls"][0].startswith("+OK"), po
+    assert po["after"][0].startswith("+OK"), po
+    assert po["after"][1] == "+OK Logged in.", po

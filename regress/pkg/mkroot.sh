@@ -1,8 +1,9 @@
 #!/bin/sh
 # mkroot.sh -- the Debian bookworm root the package test installs our .deb
 # into: debootstrap --variant=minbase plus the libraries and tools the
-# package depends on, cached under regress/.cache/pkg (git-ignored) and
-# made again only when the package list below changes.
+# package depends on and systemd (test_boot.py boots the root), cached
+# under regress/.cache/pkg (git-ignored) and made again only when the
+# package list below changes.
 #
 # usage: mkroot.sh      prints the root's path on stdout (progress on stderr)
 set -e
@@ -10,8 +11,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${PKG_CACHE:-$HERE/../.cache/pkg}
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# what our package's Depends name, so that dpkg -i finds them there
-INCLUDE=adduser,libdb5.3,libssl3,libldap-2.5-0,libsasl2-2,libpam0g,m4,make,openssl,procmail
+# what our package's Depends name, so that dpkg -i finds them there, and
+# the init that test_boot.py boots
+INCLUDE=adduser,systemd,libdb5.3,libssl3,libldap-2.5-0,libsasl2-2,libpam0g,m4,make,netbase,openssl,procmail
 KEY=$(printf '%s %s' "$SUITE" "$INCLUDE" | md5sum | cut -c1-12)
 ROOT=$CACHE/$SUITE-minbase-$KEY
 if [ ! -e "$ROOT/.complete" ]; then

@@ -22,42 +22,10 @@ import re
 import shutil
 import stat
 import subprocess
-import tempfile
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-CACHE = os.path.join(REPO, "regress", ".cache", "pkg")
-HOST = "mx.example.test"
-
-
-def version():
-    with open(os.path.join(REPO, "src/cf/version.h")) as f:
-        return re.search(r'MAILSYS_VERSION\s+"([^"]+)"', f.read()).group(1)
-
-
-def make(target):
-    r = subprocess.run(["make", "-s", "-C", REPO, target],
-                       capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    return r
-
-
-@pytest.fixture(scope="module")
-def deb():
-    if shutil.which("dpkg-buildpackage") is None or \
-            shutil.which("dh") is None:
-        pytest.skip("no dpkg-buildpackage or debhelper (make pkg-deps)")
-    make("deb")
-    path = os.path.join(REPO, "obj/pkg/deb",
-                        "mailsys_%s_amd64.deb" % version())
-    if not os.path.exists(path):
-        cands = [f for f in os.listdir(os.path.join(REPO, "obj/pkg/deb"))
-                 if re.match(r"mailsys_.*\.deb$", f)]
-        assert len(cands) == 1, cands
-        path = os.path.join(REPO, "obj/pkg/deb", cands[0])
-    return path
+from pkgroot import HOST, REPO, make, new_root, snapshot, version
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +86,7 @@ def test_deb_contents(deb):
     for prog in ("makemap", "editmap", "praliases", "mailstats", "smrsh",
                  "mail.local", "mailboxd"):
         assert files["/usr/sbin/" + prog][0] == "-rwxr-xr-x", prog
-    for unit in ("sendmail", "sm-client", "mailboxd"):
+    for unit in ("sendmail", "sm-client", "dovecot"):
         assert "/lib/systemd/system/%s.service" % unit in files
     assert "/usr/share/sendmail-cf/m4/cf.m4" in files
     assert "/etc/logrotate.d/mailboxd" in files
@@ -145,7 +113,7 @@ def test_deb_control(deb):
               "sendmail-base"):
         assert p in conflicts, p
     depends = deb_field(deb, "Depends")
-    for p in ("adduser", "m4", "make", "libdb5.3", "libssl3"):
+    for p in ("adduser", "m4", "make", "netbase", "libdb5.3", "libssl3"):
         assert p in depends, p
 
 
@@ -171,7 +139,7 @@ def test_rpm_files(rpmfile):
                  "mail.local", "mailboxd"):
         assert files["/usr/sbin/" + prog][0] == "-rwxr-xr-x", prog
     assert "/usr/share/sendmail-cf/m4/cf.m4" in files
-    for unit in ("sendmail", "sm-client", "mailboxd"):
+    for unit in ("sendmail", "sm-client", "dovecot"):
         assert "/usr/lib/systemd/system/%s.service" % unit in files
     # the names the mta alternative makes are ghosts
     flags = {}
@@ -219,22 +187,6 @@ def test_rpm_relations_and_scripts(rpmfile):
 
 # ---- the .deb installed in a Debian root
 
-def snapshot(root):
-    """every path under root, but dpkg's and apt's own bookkeeping"""
-    skip = ("/proc", "/run", "/var/lib/dpkg", "/var/lib/rpm", "/var/cache",
-            "/var/log", "/tmp",
-            "/var/lib/systemd/deb-systemd-helper-masked")
-    seen = set()
-    for d, dirs, files in os.walk(root):
-        rel = d[len(root):] or "/"
-        if rel.startswith(skip):
-            dirs[:] = []
-            continue
-        for n in dirs + files:
-            seen.add(os.path.join(rel, n))
-    return seen
-
-
 # what removing a package leaves on purpose: the users, the aliases shared
 # with the next MTA, mailboxd's certificate, queued mail; and what the
 # test itself wrote into the root
@@ -244,81 +196,6 @@ KEPT = re.compile(
     r"|/etc/pki(/dovecot(/(certs|private)(/dovecot\.pem)?)?)?"
     r"|/var/spool/(mqueue|clientmqueue)(/[dq]f\w+)?"
     r"|/etc/hosts|/etc/resolv\.conf|/usr/sbin/policy-rc\.d)$")
-
-
-class Root:
-    """a copy of the cached bookworm root and how to run in it"""
-
-    def __init__(self, base):
-        os.makedirs(CACHE, exist_ok=True)
-        self.path = tempfile.mkdtemp(prefix="root-", dir=CACHE)
-        r = subprocess.run(["cp", "-a", base + "/.", self.path])
-        assert r.returncode == 0
-        # no daemons started from the maintainer scripts
-        rc = os.path.join(self.path, "usr/sbin/policy-rc.d")
-        with open(rc, "w") as f:
-            f.write("#!/bin/sh\nexit 101\n")
-        os.chmod(rc, 0o755)
-        with open(os.path.join(self.path, "etc/hosts"), "w") as f:
-            f.write("127.0.0.1\tlocalhost\n127.0.1.1\t%s mx\n" % HOST)
-        with open(os.path.join(self.path, "etc/resolv.conf"), "w") as f:
-            f.write("nameserver 127.0.0.1\n")
-
-    def run(self, script, user=None, stdin=None, timeout=120):
-        """script run by /bin/sh in the chroot (as user, through su)"""
-        with open(os.path.join(self.path, "tmp/step.sh"), "w") as f:
-            f.write(script)
-        inner = "/bin/sh /tmp/step.sh"
-        if user is not None:
-            inner = "su -s /bin/sh %s -c '/bin/sh /tmp/step.sh'" % user
-        outer = ("hostname %s && ip link set lo up && "
-                 "mount -t proc proc '%s/proc' && exec chroot '%s' %s"
-                 % (HOST, self.path, self.path, inner))
-        return subprocess.run(
-            ["unshare", "--mount", "--uts", "--net", "--fork",
-             "sh", "-c", outer], input=stdin, capture_output=True,
-            text=True, timeout=timeout,
-            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})
-
-    def run_outside(self, argv, timeout=120):
-        """argv run on the host in new namespaces, /proc mounted in the
-        root (rpm --root chroots there for its scriptlets itself)"""
-        outer = ("hostname %s && ip link set lo up && "
-                 "mount -t proc proc '%s/proc' && exec \"$@\""
-                 % (HOST, self.path))
-        return subprocess.run(
-            ["unshare", "--mount", "--uts", "--net", "--fork",
-             "sh", "-c", outer, "sh"] + argv, capture_output=True,
-            text=True, timeout=timeout,
-            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})
-
-    def p(self, path):
-        return os.path.join(self.path, path.lstrip("/"))
-
-    def ids(self, db):
-        """{name: id} from the root's /etc/passwd or /etc/group"""
-        out = {}
-        with open(self.p("/etc/" + db)) as f:
-            for line in f:
-                f_ = line.split(":")
-                out[f_[0]] = int(f_[2])
-        return out
-
-
-def new_root():
-    """a fresh copy of the cached bookworm root, or a skip"""
-    if os.geteuid() != 0:
-        pytest.skip("needs root (chroot, unshare)")
-    for tool in ("debootstrap", "unshare", "chroot", "ip"):
-        if shutil.which(tool) is None:
-            pytest.skip("no %s" % tool)
-    r = subprocess.run(["sh", os.path.join(HERE, "mkroot.sh")],
-                       capture_output=True, text=True, timeout=1800)
-    if r.returncode != 0:
-        pytest.skip("no Debian root: " + r.stderr[-500:])
-    rt = Root(r.stdout.strip())
-    rt.before = snapshot(rt.path)
-    return rt
 
 
 @pytest.fixture(scope="module")
@@ -367,12 +244,12 @@ def test_postinst_made(root):
     assert os.path.isfile(root.p("/etc/aliases"))
     assert os.path.isfile(root.p("/etc/aliases.db"))
     assert os.path.isfile(root.p("/var/log/mail/statistics"))
-    # the units are enabled the Debian way, dovecot.service as an alias
+    # the units are enabled the Debian way, mailboxd.service as an alias
     wants = root.p("/etc/systemd/system/multi-user.target.wants")
-    for u in ("sendmail.service", "sm-client.service", "mailboxd.service"):
+    for u in ("sendmail.service", "sm-client.service", "dovecot.service"):
         assert os.path.islink(os.path.join(wants, u)), u
-    assert os.readlink(root.p("/etc/systemd/system/dovecot.service")) == \
-        "/lib/systemd/system/mailboxd.service"
+    assert os.readlink(root.p("/etc/systemd/system/mailboxd.service")) == \
+        "/lib/systemd/system/dovecot.service"
 
 
 def test_sendmail_bt(root):
@@ -470,7 +347,7 @@ def test_remove_then_purge(root):
     assert sorted(f for f in left if not KEPT.match(f)) == []
     for gone in ("/etc/mail", "/etc/dovecot", "/etc/sysconfig",
                  "/etc/logrotate.d/mailboxd", "/var/log/mail",
-                 "/etc/systemd/system/dovecot.service",
+                 "/etc/systemd/system/mailboxd.service",
                  "/etc/systemd/system/multi-user.target.wants/"
                  "sendmail.service"):
         assert not os.path.lexists(root.p(gone)), gone

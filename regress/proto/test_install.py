@@ -106,7 +106,7 @@ def test_tree(dest):
             assert os.stat(mq).st_gid == grp.getgrnam("mail").gr_gid
         if exists("user", "smmsp"):
             assert os.stat(cq).st_uid == pwd.getpwnam("smmsp").pw_uid
-    for u in ("sendmail", "sm-client", "mailboxd"):
+    for u in ("sendmail", "sm-client", "dovecot"):
         assert os.path.isfile(p("/usr/lib/systemd/system/%s.service" % u))
     with open(p("/etc/sysconfig/sendmail")) as f:
         text = f.read()
@@ -272,8 +272,11 @@ def test_units_verify(dest):
             continue
         left.append(line)
     assert left == []
-    with open(os.path.join(units, "mailboxd.service")) as f:
-        assert "Alias=dovecot.service" in f.read()
+    # dovecot.service by its real name (what the journal and fail2ban's
+    # journalmatch go by), mailboxd.service the alias
+    with open(os.path.join(units, "dovecot.service")) as f:
+        assert "Alias=mailboxd.service" in f.read()
+    assert not os.path.exists(os.path.join(units, "mailboxd.service"))
 
 
 def test_man_pages():

@@ -428,6 +428,21 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	}
 }
 
+/* the parent of the daemon: exits once the child closed its end of
+ * ready (PidFile written) or ended */
+static _Noreturn void
+wait_ready(int ready[2])
+{
+	char c;
+
+	if (ready[1] != -1) {
+		(void)close(ready[1]);
+		while (read(ready[0], &c, 1) == -1 && errno == EINTR)
+			continue;
+	}
+	_exit(0);
+}
+
 int
 smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 {
@@ -435,7 +450,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	struct sigaction sa;
 	const char *mdc;
 	pid_t pid;
-	int fd;
+	int fd, ready[2] = { -1, -1 };
 
 	memset(&pool, 0, sizeof(pool));
 	pool.cf = ctx->cf;
@@ -472,11 +487,17 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		(void)unsetenv("MAILSYS_RESTART");
 	}
 	if (!foreground) {
+		/* the caller returns once the PidFile is written: a unit of
+		 * Type=forking reads it as soon as this process exits */
+		if (pipe2(ready, O_CLOEXEC) == -1)
+			ready[0] = ready[1] = -1;
 		pid = fork();
 		if (pid == -1)
 			return 71;
 		if (pid > 0)
-			_exit(0);
+			wait_ready(ready);
+		if (ready[0] != -1)
+			(void)close(ready[0]);
 		(void)setsid();
 		/* a daemon keeps no terminal and no caller's pipes open */
 		if ((fd = open("/dev/null", O_RDWR)) != -1) {
@@ -496,6 +517,14 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	write_pidfile(ctx->cf, argv);
+	/* a queue runner alone (the MSP's sm-msp-queue) needs root for
+	 * nothing more: under RunAsUser it goes on as that user, as
+	 * sendmail's does, before its caller returns */
+	if (ctx->queue_only && smtpd_runas_user(ctx->cf, &pool.uid,
+	    &pool.gid))
+		smtpd_drop_privileges(&pool);
+	if (ready[1] != -1)
+		(void)close(ready[1]);	/* the caller may go */
 	pool.master = getpid();
 	if (cf_log_level(ctx->cf) > 9)
 		log_started_as(argv);

@@ -44,8 +44,11 @@ run_group(struct smtpd_pool *pool, size_t g)
 		(void)close(pool->agent_fds[0]);
 		(void)close(pool->agent_fds[1]);
 	}
-	if (qg->nice != 0)
-		(void)nice(qg->nice);
+	if (qg->nice != 0) {
+		int prio = nice(qg->nice);
+
+		(void)prio;	/* a failed nice: the daemon's priority */
+	}
 	/* RunAsUser: queue runs too, as sendmail's, are not root */
 	if (smtpd_runas_user(pool->cf, &uid, &gid))
 		smtpd_drop_privileges(pool);
