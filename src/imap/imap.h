@@ -29,6 +29,7 @@ struct imap_arg {
 	char			*str;		/* NUL-terminated copy; a
 						   literal may hold NULs */
 	size_t			 len;
+	int			 literal8;	/* ~{n} (BINARY) */
 	struct imap_arg		*list;		/* IMAP_ARG_LIST */
 	size_t			 nlist;
 };
@@ -72,6 +73,8 @@ enum imap_parse imap_cmd_parse(const char *buf, size_t len,
 	    const struct imap_limits *, struct imap_cmd *cmd_out,
 	    size_t *used_out, size_t *lit_off_out, struct err *);
 void	imap_cmd_free(struct imap_cmd *);
+/* n arguments (and their lists) freed */
+void	imap_args_free(struct imap_arg *, size_t n);
 /* FETCH's items argument (an atom or a list: sections, BINARY,
  * PREVIEW modifiers) parsed as FETCH parses it; 0, or -1 when FETCH
  * would answer BAD.  No I/O (the fuzz entry's). */
@@ -195,6 +198,13 @@ struct imap_session {
 	uint64_t		*ms_mod;
 	unsigned char		*ms_gone;
 	size_t			 ms_n;
+	/* SAVEDATE: the selected mailbox's save dates (imap_savedate.c),
+	 * while a command runs */
+	struct imap_savedate	*savedate;
+	/* CONTEXT=SEARCH: searches kept by RETURN (UPDATE), and the
+	 * PARTIAL range of the SEARCH being answered */
+	struct imap_ctxsearch	*ctxsearch;
+	uint32_t		 ret_partial[2];
 };
 
 void	imap_session_init(struct imap_session *, const struct imap_cfg *,

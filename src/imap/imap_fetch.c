@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "imap_int.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
 
@@ -23,7 +24,8 @@
 enum fkind {
 	F_FLAGS, F_UID, F_MODSEQ, F_INTERNALDATE, F_SIZE, F_ENVELOPE, F_BODY,
 	F_BODYSTRUCTURE, F_SECTION, F_RFC822, F_RFC822_HEADER, F_RFC822_TEXT,
-	F_PREVIEW, F_PREVIEW_FUZZY, F_SNIPPET
+	F_PREVIEW, F_PREVIEW_FUZZY, F_SNIPPET, F_BINARY, F_BINARY_SIZE,
+	F_SAVEDATE
 };
 
 struct fitem {
@@ -71,7 +73,7 @@ add(struct fetch *f, enum fkind k)
 		f->has_uid = 1;
 	if (k == F_INTERNALDATE)
 		f->has_date = 1;
-	if (k >= F_ENVELOPE && k != F_FLAGS && k != F_UID)
+	if (k >= F_ENVELOPE && k != F_SAVEDATE)
 		f->need_text = 1;
 	return &f->v[f->n++];
 }
@@ -150,11 +152,20 @@ parse_section(const char *a, struct fitem *it)
 		char *end;
 		unsigned long long o, n;
 
+		/* <offset> alone or <offset.size>, as dovecot takes them */
 		o = strtoull(p + 1, &end, 10);
-		if (end == p + 1 || *end != '.' || o > UINT32_MAX)
+		if (end == p + 1 || (*end != '.' && *end != '>') ||
+		    o > UINT32_MAX || p[1] < '0' || p[1] > '9')
 			return -1;
-		n = strtoull(end + 1, &end, 10);
-		if (*end != '>' || end[1] != '\0' || n == 0 || n > UINT32_MAX)
+		n = UINT32_MAX;
+		if (*end == '.') {
+			const char *d = end + 1;
+
+			n = strtoull(d, &end, 10);
+			if (end == d || *d < '0' || *d > '9' || n > UINT32_MAX)
+				return -1;
+		}
+		if (*end != '>' || end[1] != '\0')
 			return -1;
 		it->partial = 1;
 		it->off = (uint32_t)o;
@@ -186,6 +197,8 @@ parse_item(struct fetch *f, const char *a)
 	}
 	else if (str_casecmp(a, "UID") == 0)
 		add(f, F_UID);
+	else if (str_casecmp(a, "SAVEDATE") == 0)
+		add(f, F_SAVEDATE);
 	else if (str_casecmp(a, "INTERNALDATE") == 0)
 		add(f, F_INTERNALDATE);
 	else if (str_casecmp(a, "RFC822.SIZE") == 0)
@@ -215,6 +228,67 @@ parse_item(struct fetch *f, const char *a)
 	} else
 		return -1;
 	return 0;
+}
+
+/* BINARY[section]<partial>, BINARY.PEEK[...] and BINARY.SIZE[section]
+ * (which ignores a partial, as dovecot does); -1 with why_out set to
+ * dovecot's text. */
+static int
+binary_item(struct fetch *f, const char *a, const char **why_out)
+{
+	static char why[128];
+	const char *p = a + 6, *close, *err = NULL;
+	struct fitem *it;
+	struct buf sec;
+	int size = 0, peek = 0;
+
+	if (str_ncasecmp(p, ".SIZE", 5) == 0)
+		size = 1, p += 5;
+	else if (str_ncasecmp(p, ".PEEK", 5) == 0)
+		peek = 1, p += 5;
+	if (*p != '[')
+		err = "parameter: Missing '['";
+	else if ((close = strrchr(p, ']')) == NULL)
+		err = "parameter: Missing ']'";
+	else if (!size && close[1] != '\0' && close[1] != '<')
+		err = "parameter: Unexpected data after ']'";
+	else if (!size && close[1] == '<' && (close[2] < '0' ||
+	    close[2] > '9'))
+		err = "parameter: Too big partial start";
+	else if (!size && close[1] == '<' && strchr(close, '>') == NULL)
+		err = "parameter: Missing '>' in partial";
+	else if (!size && close[1] == '<' && strchr(close, '>')[1] != '\0')
+		err = "parameter: Unexpected data after '>'";
+	if (err != NULL) {
+		if (snprintf(why, sizeof(why), "Invalid BINARY[..] %s.", err) <
+		    (int)sizeof(why))
+			*why_out = why;
+		return -1;
+	}
+	it = add(f, size ? F_BINARY_SIZE : F_BINARY);
+	it->peek = size || peek;
+	if (!it->peek)
+		f->sets_seen = 1;
+	/* the section checked as BODY[] checks it, then the partial */
+	buf_init(&sec, 0);
+	(void)buf_add(&sec, p, (size_t)(close - p) + 1);
+	if (parse_section(size ? buf_cstr(&sec) : p, it) == 0) {
+		buf_free(&sec);
+		return 0;
+	}
+	{
+		struct fitem t;
+
+		memset(&t, 0, sizeof(t));
+		*why_out = parse_section(buf_cstr(&sec), &t) == 0 ?
+		    "Invalid BINARY[..] parameter: Too big partial end." :
+		    "Invalid BINARY[..] section.";
+		free(t.section);
+		free(t.part);
+		strarr_free(&t.names);
+	}
+	buf_free(&sec);
+	return -1;
 }
 
 /* PREVIEW or SNIPPET with its modifier list, if mods is one: LAZY
@@ -281,6 +355,11 @@ parse_items(struct fetch *f, const struct imap_arg *items,
 				return -1;
 			continue;
 		}
+		if (str_ncasecmp(v[i].str, "BINARY", 6) == 0) {
+			if (binary_item(f, v[i].str, why_out) == -1)
+				return -1;
+			continue;
+		}
 		if (parse_item(f, v[i].str) == -1)
 			return -1;
 	}
@@ -333,10 +412,101 @@ section_out(struct buf *out, struct imap_msg *msg, const struct fitem *it,
 	buf_free(&b);
 }
 
+/* Items dovecot answers first (its "buffered" handlers); the rest
+ * follow in the order asked. */
+static int
+buffered(enum fkind k)
+{
+	switch (k) {
+	case F_FLAGS:
+	case F_UID:
+	case F_MODSEQ:
+	case F_INTERNALDATE:
+	case F_SIZE:
+	case F_SAVEDATE:
+	case F_PREVIEW:
+	case F_PREVIEW_FUZZY:
+	case F_SNIPPET:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* After the buffered items: FLAGS when this FETCH set \Seen, and
+ * CONDSTORE's MODSEQ with FLAGS and CHANGEDSINCE; n counted on. */
+static size_t
+seen_flags(struct imap_session *s, const struct fetch *f,
+    const struct imap_known *k, int seen_now, struct buf *b, size_t n)
+{
+	if (seen_now && !f->has_flags) {
+		(void)buf_adds(b, n++ > 0 ? " FLAGS " : "FLAGS ");
+		imap_flags_out(s, b, k->flags, k->kw, k->recent);
+	}
+	if (!f->has_modseq && (f->changedsince != 0 || (s->condstore &&
+	    (f->has_flags || seen_now))))
+		buf_printf(b, "%sMODSEQ (%" PRIu64 ")", n++ > 0 ? " " : "",
+		    k->modseq);
+	return n;
+}
+
+/* BINARY[section]<partial> or BINARY.SIZE[section] (the section named
+ * in upper case, as dovecot names it); what imap_binary_section said. */
+static enum imap_bin
+binary_out(struct buf *out, struct imap_msg *msg, const struct fitem *it)
+{
+	struct buf b, name;
+	enum imap_bin r = IMAP_BIN_OK;
+	size_t off = 0, len, i;
+	int binary = 0, got;
+
+	buf_init(&name, 0);
+	buf_printf(&name, "%s[%s]", it->kind == F_BINARY_SIZE ?
+	    "BINARY.SIZE" : "BINARY", it->section);
+	for (i = 0; i < name.len; i++)
+		if (name.data[i] >= 'a' && name.data[i] <= 'z')
+			name.data[i] = (char)(name.data[i] - 'a' + 'A');
+	buf_init(&b, 0);
+	if (!imap_binary_decodes(it->section)) {
+		/* HEADER, MIME and the like: as BODY[] has them */
+		if (it->kind == F_BINARY_SIZE) {
+			got = it->fields ? imap_section_fields(msg, it->part,
+			    &it->names, it->fields_not, &b) :
+			    imap_section(msg, it->section, &b);
+			buf_printf(out, "%s %zu", name.data, got == 0 ? b.len :
+			    0);
+		} else
+			section_out(out, msg, it, name.data);
+		goto done;
+	}
+	r = imap_binary_section(msg, it->section, &b, &binary);
+	if (r == IMAP_BIN_NOPART)
+		r = IMAP_BIN_OK;
+	if (r != IMAP_BIN_OK)
+		goto done;
+	len = b.len;
+	if (it->kind == F_BINARY_SIZE) {
+		buf_printf(out, "%s %zu", name.data, len);
+		goto done;
+	}
+	(void)buf_adds(out, name.data);
+	if (it->partial) {
+		off = it->off < len ? it->off : len;
+		len = len - off < it->len ? len - off : it->len;
+		buf_printf(out, "<%" PRIu32 ">", it->off);
+	}
+	buf_printf(out, " %s{%zu}\r\n", binary ? "~" : "", len);
+	(void)buf_add(out, b.data ? b.data + off : "", len);
+done:
+	buf_free(&b);
+	buf_free(&name);
+	return r;
+}
+
 /* One message's FETCH response; -1 when it could not be read. */
 static int
 fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
-    int uid_cmd, int seen_now)
+    int uid_cmd, int seen_now, enum imap_bin *binerr)
 {
 	long x = imap_msg_index(s, seq);
 	struct imap_known *k = &s->known[seq - 1];
@@ -346,6 +516,7 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 	struct err err;
 	size_t i, n = 0;
 	time_t received = 0;
+	size_t *order, nbuf = 0, at;
 
 	if (x < 0)
 		return -1;
@@ -376,9 +547,24 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 		buf_printf(&b, "UID %" PRIu32, k->uid);
 		n++;
 	}
-	for (i = 0; i < f->n; i++) {
-		const struct fitem *it = &f->v[i];
+	/* dovecot's order: its buffered items first, then the rest */
+	order = xreallocarray(NULL, f->n + 1, sizeof(*order));
+	for (i = 0; i < f->n; i++)
+		if (buffered(f->v[i].kind))
+			order[nbuf++] = i;
+	for (i = 0, at = nbuf; i < f->n; i++)
+		if (!buffered(f->v[i].kind))
+			order[at++] = i;
+	for (i = 0; i <= f->n && *binerr == IMAP_BIN_OK; i++) {
+		const struct fitem *it;
+		size_t mark;
 
+		if (i == nbuf)
+			n = seen_flags(s, f, k, seen_now, &b, n);
+		if (i == f->n)
+			break;
+		it = &f->v[order[i]];
+		mark = b.len;
 		if (n++ > 0)
 			(void)buf_addc(&b, ' ');
 		switch (it->kind) {
@@ -437,6 +623,29 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 			buf_free(&p);
 			break;
 		}
+		case F_SAVEDATE: {
+			int shown;
+			time_t t = imap_savedate_get(s, (size_t)x, &shown);
+
+			(void)buf_adds(&b, "SAVEDATE ");
+			if (shown && t != 0)
+				imap_datetime_out(&b, t);
+			else
+				(void)buf_adds(&b, "NIL");
+			break;
+		}
+		case F_BINARY:
+		case F_BINARY_SIZE:
+			/* a part that does not decode ends the answer
+			 * with what came before it (dovecot: the UID when
+			 * nothing did) */
+			if ((*binerr = binary_out(&b, &msg, it)) !=
+			    IMAP_BIN_OK) {
+				buf_truncate(&b, mark);
+				if (n == 1)
+					buf_printf(&b, "UID %" PRIu32, k->uid);
+			}
+			break;
 		case F_SECTION: {
 			struct buf name;
 
@@ -448,19 +657,12 @@ fetch_one(struct imap_session *s, const struct fetch *f, size_t seq,
 		}
 		}
 	}
-	if (seen_now && !f->has_flags) {
-		(void)buf_adds(&b, " FLAGS ");
-		imap_flags_out(s, &b, k->flags, k->kw, k->recent);
-	}
-	/* CONDSTORE: MODSEQ goes with FLAGS and CHANGEDSINCE */
-	if (!f->has_modseq && (f->changedsince != 0 || (s->condstore &&
-	    (f->has_flags || seen_now))))
-		buf_printf(&b, " MODSEQ (%" PRIu64 ")", k->modseq);
+	free(order);
 	(void)buf_adds(&b, ")\r\n");
 	(void)buf_add(&s->out, b.data, b.len);
 	buf_free(&b);
 	imap_msg_free(&msg);
-	return 0;
+	return *binerr == IMAP_BIN_OK ? 0 : -2;
 }
 
 void
@@ -471,6 +673,7 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 	uint32_t *seen_uid = NULL;
 	size_t r, i, *seen_seq = NULL, nseen = 0, at = 0;
 	int bad = 0, gone = 0, vanished = 0;
+	enum imap_bin binerr = IMAP_BIN_OK;
 	const char *why;
 
 	memset(&f, 0, sizeof(f));
@@ -568,20 +771,46 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 		err_clear(&err);
 		(void)mailbox_hold(s->mb, &err);
 	}
-	for (r = 0; r < set.n; r++)
+	for (r = 0; r < set.n && binerr == IMAP_BIN_OK; r++)
 		for (i = set.v[r].lo; i <= set.v[r].hi; i++) {
 			int now = at < nseen && seen_seq[at] == i;
+			int rc;
 
 			at += now;
-			if (fetch_one(s, &f, i, uid, now) == -1)
+			rc = fetch_one(s, &f, i, uid, now, &binerr);
+			if (rc == -1)
 				gone = 1;
+			if (rc == -2)
+				break;
 		}
 	mailbox_release(s->mb);
 	free(seen_uid);
 	free(seen_seq);
 	imap_seqset_free(&set);
 	fetch_free(&f);
-	if (gone)
+	if (binerr == IMAP_BIN_UNKNOWN_CTE)
+		imap_tagged(s, c->tag, "NO [UNKNOWN-CTE] Unknown "
+		    "Content-Transfer-Encoding.");
+	else if (binerr == IMAP_BIN_INVALID)
+		imap_tagged(s, c->tag, "NO [PARSE] Invalid data in MIME "
+		    "part.");
+	else if (binerr == IMAP_BIN_BROKEN) {
+		/* dovecot: an internal error, which ends the session */
+		char when[64];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		(void)localtime_r(&now, &tm);
+		if (strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			when[0] = '\0';
+		imap_reply(s, "BYE FETCH failed: Internal error occurred. "
+		    "Refer to server log for more information. [%s]", when);
+		imap_log(s, LOG_ERR, "imap(%s): %s: FETCH: a message's "
+		    "encoded part ends half-way", s->user, s->mbname);
+		imap_unselect(s);
+		imap_set_state(s, IMAP_LOGOUT);
+	}
+	else if (gone)
 		imap_tagged(s, c->tag, "NO [EXPUNGEISSUED] Some of the "
 		    "requested messages no longer exist.");
 	else
@@ -785,4 +1014,33 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 	} else
 		imap_tagged(s, c->tag, "OK Store completed.");
 	free(modified);
+}
+
+/* ---- for CATENATE's URLs */
+
+int
+imap_fetch_section(struct imap_msg *msg, const char *section,
+    struct buf *out)
+{
+	struct fetch f;
+	struct fitem *it;
+	struct buf a, b;
+	int rc = -1, r;
+
+	memset(&f, 0, sizeof(f));
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	buf_printf(&a, "BODY[%s]", section);
+	it = add(&f, F_SECTION);
+	if (strchr(section, ']') == NULL && parse_section(a.data, it) == 0) {
+		r = it->fields ? imap_section_fields(msg, it->part, &it->names,
+		    it->fields_not, &b) : imap_section(msg, it->section, &b);
+		if (r == 0)
+			(void)buf_add(out, b.data ? b.data : "", b.len);
+		rc = 0;
+	}
+	buf_free(&a);
+	buf_free(&b);
+	fetch_free(&f);
+	return rc;
 }

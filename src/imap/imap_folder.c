@@ -103,7 +103,7 @@ imap_status_reply(struct imap_session *s, const char *tag, const char *name,
 	if (!imap_selectable(s, name, path.data)) {
 		if (tag != NULL)
 			imap_tagged(s, tag, "NO [NONEXISTENT] Mailbox doesn't "
-			    "exist: %s", name);
+			    "exist: %s.", name);
 		goto out;
 	}
 	if (s->mb != NULL && strcmp(s->mb->path, path.data) == 0) {
@@ -389,12 +389,16 @@ modseq_new(struct imap_session *s, const char *path, const char *name,
 	t.uidvalidity = uv;
 	(void)imap_modseq_bump(s, &t, mailbox_is_inbox(name) ? "INBOX" : name,
 	    uids, n, 0);
+	imap_savedate_new(s, &t, mailbox_is_inbox(name) ? "INBOX" : name,
+	    uids, n);
 }
 
 /* MULTIAPPEND: each message as [flags] [date-time] string */
 struct app_msg {
 	struct strarr		 kw;
 	struct mailbox_new	 m;
+	struct buf		 text;	/* literal8 or CATENATE made */
+	const struct imap_arg	*cat;	/* CATENATE's parts */
 };
 
 void
@@ -439,24 +443,49 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 				goto bad;
 			a++;
 		}
+		m->m.kw = (const char *const *)m->kw.v;
+		m->m.nkw = m->kw.n;
+		if (a + 1 < c->nargs && c->args[a].type == IMAP_ARG_ATOM &&
+		    str_casecmp(c->args[a].str, "CATENATE") == 0 &&
+		    c->args[a + 1].type == IMAP_ARG_LIST) {
+			m->cat = &c->args[a + 1];
+			a += 2;
+			continue;
+		}
 		if (a >= c->nargs || c->args[a].type == IMAP_ARG_LIST ||
 		    c->args[a].type == IMAP_ARG_ATOM)
 			goto bad;
 		m->m.data = c->args[a].str;
 		m->m.len = c->args[a].len;
-		m->m.kw = (const char *const *)m->kw.v;
-		m->m.nkw = m->kw.n;
+		if (c->args[a].literal8) {
+			/* bounded by the literal's size: 4/3 of it */
+			buf_init(&m->text, 0);
+			imap_binary_convert(c->args[a].str, c->args[a].len,
+			    &m->text);
+			m->m.data = buf_cstr(&m->text);
+			m->m.len = m->text.len;
+		}
 		a++;
 	}
 	if (imap_mailbox_path(s, c->tag, name, &path) == -1)
 		goto out;
 	if (!imap_selectable(s, name, path.data)) {
 		imap_tagged(s, c->tag, "NO [TRYCREATE] Mailbox doesn't "
-		    "exist: %s", name);
+		    "exist: %s.", name);
 		goto out;
 	}
+	for (i = 0; i < n; i++) {
+		if (v[i].cat == NULL)
+			continue;
+		buf_init(&v[i].text, s->lim.max_literal);
+		if (imap_catenate(s, c->tag, v[i].cat, &v[i].text) == -1)
+			goto out;
+		v[i].m.data = buf_cstr(&v[i].text);
+		v[i].m.len = v[i].text.len;
+	}
+	/* dovecot saves an empty CATENATE, not an empty literal */
 	for (i = 0; i < n; i++)
-		if (v[i].m.len == 0) {
+		if (v[i].m.len == 0 && v[i].cat == NULL) {
 			imap_tagged(s, c->tag, "NO Can't save a zero byte "
 			    "message.");
 			goto out;
@@ -487,8 +516,10 @@ bad:
 	imap_tagged(s, c->tag, "BAD Error in IMAP command APPEND: Invalid "
 	    "arguments.");
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		strarr_free(&v[i].kw);
+		buf_free(&v[i].text);
+	}
 	free(v);
 	free(nv);
 	free(uids);
@@ -622,7 +653,7 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c, int uid, int move)
 	}
 	if (!imap_selectable(s, name, path.data)) {
 		imap_tagged(s, c->tag, "NO [TRYCREATE] Mailbox doesn't "
-		    "exist: %s", name);
+		    "exist: %s.", name);
 		buf_free(&path);
 		return;
 	}

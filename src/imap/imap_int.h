@@ -68,6 +68,32 @@ int	imap_section_fields(struct imap_msg *, const char *part,
 void	imap_str_out(struct buf *, const char *, size_t);
 void	imap_cstr_out(struct buf *, const char *);
 
+/* the part "1.2" names (spec moved past the digits and a dot before
+ * what follows), or NULL */
+const struct imap_part *imap_part_find(const struct imap_msg *,
+	    const char **spec);
+
+/* ---- imap_binary.c: BINARY (RFC 3516) */
+
+enum imap_bin {
+	IMAP_BIN_OK,
+	IMAP_BIN_NOPART,	/* no such part: empty */
+	IMAP_BIN_UNKNOWN_CTE,	/* NO [UNKNOWN-CTE] */
+	IMAP_BIN_INVALID,	/* base64/quoted-printable that is not */
+	IMAP_BIN_BROKEN		/* the encoded data stops half-way */
+};
+
+/* 1 when BINARY[spec] is decoded ([], [1.2], [TEXT], [1.TEXT]); the
+ * other sections are sent as BODY[] sends them */
+int	imap_binary_decodes(const char *spec);
+/* BINARY[spec] appended to out; *binary_out: something was decoded or
+ * holds NULs (a literal8 answer) */
+enum imap_bin imap_binary_section(struct imap_msg *, const char *spec,
+	    struct buf *out, int *binary_out);
+/* APPEND's literal8: parts with "Content-Transfer-Encoding: binary"
+ * turned into base64, header lines with CRLF */
+void	imap_binary_convert(const char *, size_t, struct buf *out);
+
 /* ---- imap_preview.c */
 
 /* FETCH PREVIEW's text (UTF-8, at most 200 characters) appended */
@@ -101,6 +127,10 @@ void	imap_condstore_on(struct imap_session *);
  * under the mbox index folder (~/mail/.imap/NAME/) */
 void	imap_state_path(struct imap_session *, const struct mailbox *,
 	    const char *name, const char *file, struct buf *out);
+/* that state file opened (created when write) and flocked, shared or
+ * exclusive; -1 when it cannot be */
+int	imap_state_open(struct imap_session *, const struct mailbox *,
+	    const char *name, const char *file, int write);
 /* ---- imap_modseq.c: CONDSTORE mod-sequences in mailboxd-modseq */
 struct imap_modseq;
 /* the store of mailbox mb (named name); its HIGHESTMODSEQ */
@@ -161,6 +191,8 @@ void	imap_set_out(struct buf *, const uint32_t *, size_t);
 #define IMAP_RET_COUNT	0x04
 #define IMAP_RET_ALL	0x08
 #define IMAP_RET_SAVE	0x10
+#define IMAP_RET_UPDATE	0x20		/* CONTEXT=SEARCH */
+#define IMAP_RET_PARTIAL 0x40		/* range in s->ret_partial */
 #define IMAP_RET_GIVEN	0x80
 int	imap_return_opts(struct imap_session *, const char *tag,
 	    const char *verb, const struct imap_arg **args, size_t *nargs,
@@ -185,6 +217,67 @@ void	imap_known_push(struct imap_known **, size_t *n, size_t *cap,
 	    const struct imap_known *);
 /* "(\Answered ... $kw [\*])" for FLAGS and PERMANENTFLAGS */
 void	imap_flags_line(struct imap_session *, struct buf *, int perm);
+
+/* ---- imap_savedate.c: SAVEDATE (RFC 8514) */
+struct imap_savedate;
+/* the save date of mailbox message x of the selected mailbox (0: its
+ * file is gone); *supported_out: FETCH shows it (not in mbox) */
+time_t	imap_savedate_get(struct imap_session *, size_t x,
+	    int *supported_out);
+/* at a command's end: the dates given out are kept */
+void	imap_savedate_done(struct imap_session *);
+/* messages uids just stored in mb (named name) were saved now */
+void	imap_savedate_new(struct imap_session *, const struct mailbox *mb,
+	    const char *name, const uint32_t *uids, size_t n);
+
+/* ---- imap_context.c: CONTEXT=SEARCH (RFC 5267) */
+struct imap_ctxsearch;
+/* a SEARCH RETURN (UPDATE) under tag: its keys and the UIDs it found
+ * (ascending); -1 with "* NO [NOUPDATE tag]" sent when there are too
+ * many */
+int	imap_ctx_keep(struct imap_session *, const char *tag, int uid,
+	    const struct imap_arg *args, size_t nargs, const uint32_t *uids,
+	    size_t n);
+int	imap_ctx_has(struct imap_session *, const char *tag);
+/* after a command: ESEARCH ADDTO/REMOVEFROM for what changed */
+void	imap_ctx_notify(struct imap_session *);
+void	imap_ctx_free(struct imap_session *);
+void	imap_cmd_cancelupdate(struct imap_session *, struct imap_cmd *);
+/* PARTIAL's "n:m" (either order, neither 0) into range; -1 broken */
+int	imap_partial_parse(const char *, uint32_t range[2]);
+/* " PARTIAL (n:m set)" of v[n-1 .. m-1], NIL when there are none */
+void	imap_partial_out(struct buf *, const uint32_t range[2],
+	    const uint32_t *v, size_t n);
+
+/* ---- imap_url.c: IMAP URLs for CATENATE (URL-PARTIAL) */
+#define IMAP_URL_MAX	8192
+
+struct imap_url {
+	char		*mailbox;	/* NULL: the selected one */
+	uint32_t	 uidvalidity;	/* 0: not given */
+	uint32_t	 uid;
+	char		*section;	/* NULL: the whole message */
+	int		 partial;
+	uint32_t	 off, len;	/* len 0: to the end */
+	char		 why[128];	/* a reason naming a piece of it */
+};
+
+/* url[0..len) into out (free with imap_url_free); -1 with *why
+ * dovecot's reason (after "Invalid IMAP URL: ") */
+int	imap_url_parse(const char *url, size_t len, struct imap_url *out,
+	    const char **why);
+void	imap_url_free(struct imap_url *);
+
+/* ---- imap_catenate.c: APPEND's CATENATE (RFC 4469) */
+
+/* the message CATENATE (parts) makes, into out; -1 with the tagged
+ * answer given */
+int	imap_catenate(struct imap_session *, const char *tag,
+	    const struct imap_arg *parts, struct buf *out);
+/* BODY[section]<partial> of msg as FETCH gives it, into out; -1 when
+ * the section is not valid */
+int	imap_fetch_section(struct imap_msg *, const char *section,
+	    struct buf *out);
 
 /* ---- handlers */
 void	imap_cmd_select(struct imap_session *, struct imap_cmd *);

@@ -117,19 +117,7 @@ static int
 ms_open(struct imap_session *s, const struct mailbox *mb, const char *name,
     int write)
 {
-	struct buf p;
-	int fd;
-
-	buf_init(&p, 0);
-	imap_state_path(s, mb, name, MODSEQ_FILE, &p);
-	fd = open(p.data, (write ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	buf_free(&p);
-	if (fd != -1 && flock(fd, write ? LOCK_EX : LOCK_SH) == -1) {
-		(void)close(fd);
-		fd = -1;
-	}
-	return fd;
+	return imap_state_open(s, mb, name, MODSEQ_FILE, write);
 }
 
 uint64_t

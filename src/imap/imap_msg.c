@@ -707,6 +707,12 @@ find_part(const struct imap_msg *m, const char **spec)
 	return cur;
 }
 
+const struct imap_part *
+imap_part_find(const struct imap_msg *m, const char **spec)
+{
+	return find_part(m, spec);
+}
+
 int
 imap_section(struct imap_msg *m, const char *spec, struct buf *out)
 {

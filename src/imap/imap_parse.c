@@ -36,6 +36,8 @@ struct parser {
 	size_t			 lit_bytes;	/* literal data consumed */
 	size_t			 nargs;
 	size_t			 lit_off;
+	int			 literal8_ok;	/* APPEND's ~{n} */
+	const char		*name;		/* the command's */
 	enum imap_parse		 result;
 	struct err		*err;
 };
@@ -94,14 +96,14 @@ arg_add(struct imap_arg **v, size_t *n)
 	return &(*v)[(*n)++];
 }
 
-static void
-args_free(struct imap_arg *v, size_t n)
+void
+imap_args_free(struct imap_arg *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		free(v[i].str);
-		args_free(v[i].list, v[i].nlist);
+		imap_args_free(v[i].list, v[i].nlist);
 	}
 	free(v);
 }
@@ -154,10 +156,18 @@ parse_literal(struct parser *p, struct imap_arg *a)
 {
 	uint64_t n = 0;
 	size_t digits = 0, data;
-	int plus = 0;
+	int plus = 0, lit8 = 0;
 
-	if (p->b[p->pos] == '~')	/* literal8 (BINARY) */
+	if (p->b[p->pos] == '~') {	/* literal8 (BINARY) */
+		if (!p->literal8_ok) {
+			(void)bad(p, "");
+			err_set(p->err, ERR_PROTOCOL, "Error in IMAP command "
+			    "%s: literal8 not allowed here.", p->name);
+			return -1;
+		}
+		lit8 = 1;
 		p->pos++;
+	}
 	if (p->pos >= p->len)
 		return need_more(p);
 	if (p->b[p->pos] != '{')
@@ -209,6 +219,7 @@ parse_literal(struct parser *p, struct imap_arg *a)
 	}
 	p->lit_bytes += (size_t)n;
 	a->type = IMAP_ARG_LITERAL;
+	a->literal8 = lit8;
 	a->len = (size_t)n;
 	a->str = xmalloc(a->len + 1);
 	memcpy(a->str, p->b + p->pos, a->len);
@@ -398,6 +409,8 @@ imap_cmd_parse(const char *buf, size_t len, const struct imap_limits *lim,
 		goto out;
 	}
 	cmd->name = xstrndup(buf + start, p.pos - start);
+	p.literal8_ok = str_casecmp(cmd->name, "APPEND") == 0;
+	p.name = cmd->name;
 	if (parse_args(&p, &cmd->args, &cmd->nargs, 0, 0) == -1)
 		goto out;
 	if (p.pos - p.lit_bytes > lim->max_line) {
@@ -427,7 +440,7 @@ imap_cmd_free(struct imap_cmd *cmd)
 		return;
 	free(cmd->tag);
 	free(cmd->name);
-	args_free(cmd->args, cmd->nargs);
+	imap_args_free(cmd->args, cmd->nargs);
 	memset(cmd, 0, sizeof(*cmd));
 }
 

@@ -24,7 +24,8 @@ enum skind {
 	K_ALL, K_FLAG, K_UNFLAG, K_KEYWORD, K_UNKEYWORD, K_NEW, K_OLD,
 	K_RECENT, K_HEADER, K_BODY, K_TEXT, K_BEFORE, K_ON, K_SINCE,
 	K_SENTBEFORE, K_SENTON, K_SENTSINCE, K_LARGER, K_SMALLER, K_UID,
-	K_SEQ, K_NOT, K_OR, K_AND, K_MODSEQ, K_OLDER, K_YOUNGER
+	K_SEQ, K_NOT, K_OR, K_AND, K_MODSEQ, K_OLDER, K_YOUNGER,
+	K_SAVEDBEFORE, K_SAVEDON, K_SAVEDSINCE, K_SAVEDATESUPPORTED
 };
 
 struct skey {
@@ -127,6 +128,7 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 		{ "NEW", K_NEW, 0 },
 		{ "OLD", K_OLD, 0 },
 		{ "RECENT", K_RECENT, 0 },
+		{ "SAVEDATESUPPORTED", K_SAVEDATESUPPORTED, 0 },
 	};
 	static const struct {
 		const char	*name;
@@ -145,6 +147,8 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 		{ "BEFORE", K_BEFORE }, { "ON", K_ON }, { "SINCE", K_SINCE },
 		{ "SENTBEFORE", K_SENTBEFORE }, { "SENTON", K_SENTON },
 		{ "SENTSINCE", K_SENTSINCE },
+		{ "SAVEDBEFORE", K_SAVEDBEFORE }, { "SAVEDON", K_SAVEDON },
+		{ "SAVEDSINCE", K_SAVEDSINCE },
 	};
 	const struct imap_arg *a;
 	const char *w, *v;
@@ -188,7 +192,7 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 			if ((v = next_str(p)) == NULL)
 				return -1;
 			if (imap_date_parse(v, &k->t) == -1) {
-				p->why = "Invalid date";
+				p->why = "Invalid search date parameter.";
 				return -1;
 			}
 			k->kind = dates[i].kind;
@@ -482,6 +486,19 @@ match(struct sctx *c, const struct skey *k)
 		t = mailbox_msg_received(c->s->mb, (size_t)c->x);
 		return k->kind == K_OLDER ? k->t - t >= (time_t)k->n :
 		    k->t - t <= (time_t)k->n;
+	case K_SAVEDBEFORE:
+	case K_SAVEDON:
+	case K_SAVEDSINCE:
+	case K_SAVEDATESUPPORTED: {
+		int shown;
+
+		if ((t = imap_savedate_get(c->s, (size_t)c->x, &shown)) == 0)
+			return 0;
+		t = day_of(t);
+		return k->kind == K_SAVEDATESUPPORTED ? shown :
+		    k->kind == K_SAVEDBEFORE ? t < k->t :
+		    k->kind == K_SAVEDON ? t == k->t : t >= k->t;
+	}
 	case K_NOT:
 		r = match(c, &k->kids[0]);
 		return r == -1 ? -1 : !r;
@@ -631,18 +648,55 @@ imap_return_opts(struct imap_session *s, const char *tag, const char *verb,
 		return 0;
 	ret = IMAP_RET_GIVEN;
 	for (i = 0; i < a[1].nlist; i++) {
-		const char *o = imap_arg_string(&a[1].list[i]);
+		const struct imap_arg *l = a[1].list;
+		const char *o = l[i].type == IMAP_ARG_ATOM ? l[i].str : NULL;
+		const char *why = NULL;
 
 		for (j = 0; o != NULL && j < sizeof(names) / sizeof(names[0]);
 		    j++)
 			if (str_casecmp(o, names[j]) == 0)
 				break;
-		if (o == NULL || j == sizeof(names) / sizeof(names[0])) {
+		if (o == NULL)
+			why = "SEARCH return options contain non-atoms.";
+		else if (j < sizeof(names) / sizeof(names[0]))
+			ret |= 1u << j;
+		else if (str_casecmp(o, "CONTEXT") == 0)
+			;		/* CONTEXT=SEARCH: nothing to do */
+		else if (str_casecmp(o, "UPDATE") == 0) {
+			if (ret & IMAP_RET_UPDATE)
+				why = "SEARCH return options have duplicate "
+				    "UPDATE.";
+			else if (i + 1 < a[1].nlist &&
+			    l[i + 1].type == IMAP_ARG_LIST)
+				why = "SEARCH UPDATE fetch-att: not supported.";
+			ret |= IMAP_RET_UPDATE;
+		} else if (str_casecmp(o, "PARTIAL") == 0) {
+			if (ret & IMAP_RET_PARTIAL)
+				why = "PARTIAL can be used only once.";
+			else if (++i >= a[1].nlist ||
+			    l[i].type != IMAP_ARG_ATOM)
+				why = "PARTIAL range missing.";
+			else if (imap_partial_parse(l[i].str,
+			    s->ret_partial) == -1)
+				why = "PARTIAL range broken.";
+			ret |= IMAP_RET_PARTIAL;
+		} else
+			why = "Unknown SEARCH return option.";
+		if (why != NULL) {
 			imap_tagged(s, tag, "BAD Error in IMAP command %s: "
-			    "Unknown SEARCH return option", verb);
+			    "%s", verb, why);
 			return -1;
 		}
-		ret |= 1u << j;
+	}
+	if ((ret & IMAP_RET_UPDATE) && imap_ctx_has(s, tag)) {
+		imap_tagged(s, tag, "BAD Error in IMAP command %s: Duplicate "
+		    "search update tag.", verb);
+		return -1;
+	}
+	if ((ret & IMAP_RET_PARTIAL) && (ret & IMAP_RET_ALL)) {
+		imap_tagged(s, tag, "BAD Error in IMAP command %s: PARTIAL "
+		    "conflicts with ALL.", verb);
+		return -1;
 	}
 	/* RETURN () is ALL */
 	if ((ret & ~IMAP_RET_GIVEN) == 0)
@@ -675,6 +729,24 @@ imap_ret_save(struct imap_session *s, unsigned ret, const uint32_t *uids,
 		imap_saved_set(s, uids, n);
 }
 
+/* SAVE with PARTIAL (and no COUNT): the results in the range, and
+ * what MIN and MAX name. */
+static void
+partial_save(struct imap_session *s, unsigned ret, const uint32_t *u,
+    size_t n)
+{
+	uint32_t *keep = xreallocarray(NULL, n + 2, sizeof(*keep));
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if ((i + 1 >= s->ret_partial[0] && i + 1 <=
+		    s->ret_partial[1]) || (i == 0 && (ret & IMAP_RET_MIN)) ||
+		    (i == n - 1 && (ret & IMAP_RET_MAX)))
+			keep[k++] = u[i];
+	imap_saved_set(s, keep, k);
+	free(keep);
+}
+
 void
 imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 {
@@ -701,7 +773,16 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 		if (s->known[seqs[i] - 1].modseq > maxmod)
 			maxmod = s->known[seqs[i] - 1].modseq;
 	}
-	imap_ret_save(s, ret, u, n, n ? &u[0] : NULL, n ? &u[n - 1] : NULL);
+	if ((ret & IMAP_RET_PARTIAL) && (ret & IMAP_RET_SAVE) &&
+	    !(ret & IMAP_RET_COUNT))
+		partial_save(s, ret, u, n);
+	else
+		imap_ret_save(s, ret, u, n, n ? &u[0] : NULL, n ? &u[n - 1] :
+		    NULL);
+	/* CONTEXT=SEARCH: kept before the answer, as dovecot does */
+	if ((ret & IMAP_RET_UPDATE) && imap_ctx_keep(s, c->tag, uid, args,
+	    nargs, u, n) == -1)
+		ret &= ~IMAP_RET_UPDATE;
 	buf_init(&out, 0);
 	if (ret == 0) {
 		(void)buf_adds(&out, "* SEARCH");
@@ -710,7 +791,13 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 		if (modseq && n > 0)
 			buf_printf(&out, " (MODSEQ %" PRIu64 ")", maxmod);
 	} else if ((ret & ~(IMAP_RET_GIVEN | IMAP_RET_SAVE)) != 0) {
-		imap_esearch_out(&out, c->tag, uid, ret, v, n);
+		imap_esearch_out(&out, c->tag, uid, (ret & IMAP_RET_PARTIAL) ?
+		    ret & ~(unsigned)IMAP_RET_COUNT : ret, v, n);
+		if (ret & IMAP_RET_PARTIAL) {
+			imap_partial_out(&out, s->ret_partial, v, n);
+			if (ret & IMAP_RET_COUNT)
+				buf_printf(&out, " COUNT %zu", n);
+		}
 		if (modseq && n > 0) {
 			/* MIN/MAX alone: the mod-sequence of what they
 			 * name */

@@ -87,11 +87,12 @@ imap_capability(const struct imap_session *s, struct buf *out)
 	if (s->state != IMAP_NOTAUTH) {
 		/* dovecot's order, without what we lack */
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
-		    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND UNSELECT "
-		    "CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED CONDSTORE "
-		    "QRESYNC ESEARCH ESORT SEARCHRES WITHIN LIST-STATUS MOVE "
-		    "SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE LITERAL+ "
-		    "SPECIAL-USE");
+		    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL "
+		    "CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS "
+		    "LIST-EXTENDED CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES "
+		    "WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE "
+		    "SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE "
+		    "LITERAL+ SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
@@ -128,6 +129,7 @@ imap_session_init(struct imap_session *s, const struct imap_cfg *cfg,
 void
 imap_unselect(struct imap_session *s)
 {
+	imap_savedate_done(s);
 	mailbox_free(s->mb);
 	s->mb = NULL;
 	free(s->mbname);
@@ -136,6 +138,7 @@ imap_unselect(struct imap_session *s)
 	s->known = NULL;
 	s->nknown = s->capknown = 0;
 	imap_saved_set(s, NULL, 0);
+	imap_ctx_free(s);
 	s->dirty = 0;
 	imap_modseq_free(s);
 	if (s->state == IMAP_SELECTED)
@@ -523,6 +526,7 @@ static const struct {
 	{ "COPY", ST_S, 0, imap_cmd_copy_seq },
 	{ "MOVE", ST_S, 1, imap_cmd_move_seq },
 	{ "UID", ST_S, 1, imap_cmd_uid },
+	{ "CANCELUPDATE", ST_S, 1, imap_cmd_cancelupdate },
 };
 
 static void
@@ -569,6 +573,7 @@ dispatch(struct imap_session *s, struct imap_cmd *c)
 	s->bad = 0;
 	start = s->out.len;
 	cmds[i].fn(s, c);
+	imap_savedate_done(s);
 	/* flag changes are written when the command ends, so other
 	 * sessions see them at once (there is no shared index) */
 	if (s->dirty && s->idle_tag == NULL)
@@ -588,6 +593,7 @@ dispatch(struct imap_session *s, struct imap_cmd *c)
 		tail = xstrndup(s->out.data + last, s->out.len - last);
 		buf_truncate(&s->out, last);
 		imap_refresh(s, cmds[i].expunge_ok || uid);
+		imap_ctx_notify(s);
 		(void)buf_adds(&s->out, tail);
 		free(tail);
 	}

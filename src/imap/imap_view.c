@@ -154,6 +154,25 @@ imap_state_path(struct imap_session *s, const struct mailbox *mb,
 	(void)mailbox_state_path(&s->loc, mb->path, name, s->sep, file, p);
 }
 
+int
+imap_state_open(struct imap_session *s, const struct mailbox *mb,
+    const char *name, const char *file, int write)
+{
+	struct buf p;
+	int fd;
+
+	buf_init(&p, 0);
+	imap_state_path(s, mb, name, file, &p);
+	fd = open(p.data, (write ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	buf_free(&p);
+	if (fd != -1 && flock(fd, write ? LOCK_EX : LOCK_SH) == -1) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 uint32_t
 imap_recent_first(struct imap_session *s, struct mailbox *mb,
     const char *name, int claim)

@@ -2,13 +2,15 @@
  * fuzz_imapcmd.c -- arbitrary bytes as an IMAP client's input: commands
  * are parsed one after another (as the session would, skipping bad
  * lines) under the pre-login and the post-login limits, every atom
- * is also tried as a sequence set, and every argument as FETCH items.
+ * is also tried as a sequence set, every argument as FETCH items,
+ * every string as a CATENATE URL, and every literal8 as APPEND's
+ * binary input.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "imap/imap.h"
+#include "imap/imap_int.h"
 
 static void
 seqsets(const struct imap_arg *v, size_t n, unsigned depth)
@@ -20,6 +22,20 @@ seqsets(const struct imap_arg *v, size_t n, unsigned depth)
 		(void)imap_fetch_items_check(&v[i]);
 		if (v[i].type == IMAP_ARG_LIST && depth < 64)
 			seqsets(v[i].list, v[i].nlist, depth + 1);
+		if (v[i].type != IMAP_ARG_LIST) {
+			struct imap_url u;
+			const char *why;
+
+			if (imap_url_parse(v[i].str, v[i].len, &u, &why) == 0)
+				imap_url_free(&u);
+		}
+		if (v[i].literal8) {
+			struct buf b;
+
+			buf_init(&b, 0);
+			imap_binary_convert(v[i].str, v[i].len, &b);
+			buf_free(&b);
+		}
 		if (v[i].type != IMAP_ARG_ATOM)
 			continue;
 		if (imap_seqset_parse(v[i].str, v[i].len, &s) == 0) {

@@ -1,7 +1,8 @@
 /*
  * fuzz_imapmsg.c -- arbitrary bytes as a stored message: the MIME tree,
- * ENVELOPE, BODY and BODYSTRUCTURE, and BODY[section] for a few part
- * specs, as FETCH would ask for them.  Nothing may crash or loop.
+ * ENVELOPE, BODY and BODYSTRUCTURE, and BODY[section] and BINARY[section]
+ * for a few part specs, as FETCH would ask for them, and the message as
+ * APPEND's literal8.  Nothing may crash or loop.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,9 +29,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	imap_bodystructure(&b, &m, 0);
 	imap_bodystructure(&b, &m, 1);
 	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		int bin;
+
 		buf_reset(&b);
 		(void)imap_section(&m, specs[i], &b);
+		buf_reset(&b);
+		if (imap_binary_decodes(specs[i]))
+			(void)imap_binary_section(&m, specs[i], &b, &bin);
 	}
+	buf_reset(&b);
+	imap_binary_convert((const char *)data, size, &b);
 	strarr_push(&names, "Subject");
 	(void)imap_section_fields(&m, "", &names, 0, &b);
 	(void)imap_section_fields(&m, "2", &names, 1, &b);
