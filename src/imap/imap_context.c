@@ -147,12 +147,41 @@ minus(struct imap_session *s, const uint32_t *a, size_t na,
 	*n_out = n;
 }
 
-static int
-u32_cmp(const void *a, const void *b)
+int
+imap_u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* "* ESEARCH (TAG t) [UID] REMOVEFROM (0 rem) ADDTO (0 add)" */
+static void
+update_out(struct imap_session *s, const struct ctx_update *u,
+    const uint32_t *rem, size_t nrem, const uint32_t *add, size_t nadd)
+{
+	struct buf b;
+
+	if (nrem == 0 && nadd == 0)
+		return;
+	buf_init(&b, 0);
+	(void)buf_adds(&b, "ESEARCH (TAG ");
+	imap_cstr_out(&b, u->tag);
+	(void)buf_addc(&b, ')');
+	if (u->uid)
+		(void)buf_adds(&b, " UID");
+	if (nrem > 0) {
+		(void)buf_adds(&b, " REMOVEFROM (0 ");
+		imap_set_out(&b, rem, nrem);
+		(void)buf_addc(&b, ')');
+	}
+	if (nadd > 0) {
+		(void)buf_adds(&b, " ADDTO (0 ");
+		imap_set_out(&b, add, nadd);
+		(void)buf_addc(&b, ')');
+	}
+	imap_reply(s, "%s", b.data);
+	buf_free(&b);
 }
 
 static void
@@ -160,7 +189,6 @@ notify_one(struct imap_session *s, struct ctx_update *u)
 {
 	size_t *seqs, n, i, nrem, nadd;
 	uint32_t *now, *rem, *add;
-	struct buf b;
 
 	if (imap_search_run(s, NULL, "SEARCH", u->args, u->nargs, &seqs, &n,
 	    NULL) == -1)
@@ -169,34 +197,37 @@ notify_one(struct imap_session *s, struct ctx_update *u)
 	for (i = 0; i < n; i++)
 		now[i] = s->known[seqs[i] - 1].uid;
 	free(seqs);
-	qsort(now, n, sizeof(*now), u32_cmp);
+	qsort(now, n, sizeof(*now), imap_u32_cmp);
 	minus(s, u->uids, u->n, now, n, !u->uid, &rem, &nrem);
 	minus(s, now, n, u->uids, u->n, !u->uid, &add, &nadd);
-	if (nrem > 0 || nadd > 0) {
-		buf_init(&b, 0);
-		(void)buf_adds(&b, "ESEARCH (TAG ");
-		imap_cstr_out(&b, u->tag);
-		(void)buf_addc(&b, ')');
-		if (u->uid)
-			(void)buf_adds(&b, " UID");
-		if (nrem > 0) {
-			(void)buf_adds(&b, " REMOVEFROM (0 ");
-			imap_set_out(&b, rem, nrem);
-			(void)buf_addc(&b, ')');
-		}
-		if (nadd > 0) {
-			(void)buf_adds(&b, " ADDTO (0 ");
-			imap_set_out(&b, add, nadd);
-			(void)buf_addc(&b, ')');
-		}
-		imap_reply(s, "%s", b.data);
-		buf_free(&b);
-	}
+	update_out(s, u, rem, nrem, add, nadd);
 	free(rem);
 	free(add);
 	free(u->uids);
 	u->uids = now;
 	u->n = n;
+}
+
+void
+imap_ctx_gone(struct imap_session *s, const uint32_t *gone, size_t ngone)
+{
+	size_t i, k, nrem, nleft;
+	uint32_t *rem, *left;
+
+	for (i = 0; s->ctxsearch != NULL && ngone > 0 &&
+	    i < s->ctxsearch->n; i++) {
+		struct ctx_update *u = &s->ctxsearch->v[i];
+
+		/* what leaves the result: the gone UIDs it held */
+		minus(s, u->uids, u->n, gone, ngone, 0, &left, &nleft);
+		minus(s, u->uids, u->n, left, nleft, !u->uid, &rem, &nrem);
+		update_out(s, u, rem, nrem, NULL, 0);
+		for (k = 0; k < nleft; k++)
+			u->uids[k] = left[k];
+		u->n = nleft;
+		free(rem);
+		free(left);
+	}
 }
 
 void
@@ -271,4 +302,20 @@ imap_partial_out(struct buf *out, const uint32_t range[2], const uint32_t *v,
 		imap_set_out(out, v + range[0] - 1, hi - range[0] + 1);
 	}
 	(void)buf_addc(out, ')');
+}
+
+void
+imap_esearch_ret_out(struct buf *out, const struct imap_session *s,
+    const char *tag, int uid, unsigned ret, const uint32_t *v, size_t n)
+{
+	if (!(ret & IMAP_RET_PARTIAL)) {
+		imap_esearch_out(out, tag, uid, ret, v, n);
+		return;
+	}
+	/* dovecot's order: MIN MAX PARTIAL COUNT */
+	imap_esearch_out(out, tag, uid, ret & ~(unsigned)IMAP_RET_COUNT, v,
+	    n);
+	imap_partial_out(out, s->ret_partial, v, n);
+	if (ret & IMAP_RET_COUNT)
+		buf_printf(out, " COUNT %zu", n);
 }

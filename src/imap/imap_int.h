@@ -241,8 +241,17 @@ int	imap_ctx_keep(struct imap_session *, const char *tag, int uid,
 int	imap_ctx_has(struct imap_session *, const char *tag);
 /* after a command: ESEARCH ADDTO/REMOVEFROM for what changed */
 void	imap_ctx_notify(struct imap_session *);
+/* before EXPUNGE replies: REMOVEFROM for the UIDs gone (ascending) */
+void	imap_ctx_gone(struct imap_session *, const uint32_t *gone,
+	    size_t ngone);
 void	imap_ctx_free(struct imap_session *);
 void	imap_cmd_cancelupdate(struct imap_session *, struct imap_cmd *);
+/* imap_esearch_out with RETURN (PARTIAL n:m) too */
+void	imap_esearch_ret_out(struct buf *, const struct imap_session *,
+	    const char *tag, int uid, unsigned ret, const uint32_t *v,
+	    size_t n);
+/* qsort's comparison of uint32_t */
+int	imap_u32_cmp(const void *, const void *);
 /* PARTIAL's "n:m" (either order, neither 0) into range; -1 broken */
 int	imap_partial_parse(const char *, uint32_t range[2]);
 /* " PARTIAL (n:m set)" of v[n-1 .. m-1], NIL when there are none */

@@ -791,13 +791,7 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c, int uid)
 		if (modseq && n > 0)
 			buf_printf(&out, " (MODSEQ %" PRIu64 ")", maxmod);
 	} else if ((ret & ~(IMAP_RET_GIVEN | IMAP_RET_SAVE)) != 0) {
-		imap_esearch_out(&out, c->tag, uid, (ret & IMAP_RET_PARTIAL) ?
-		    ret & ~(unsigned)IMAP_RET_COUNT : ret, v, n);
-		if (ret & IMAP_RET_PARTIAL) {
-			imap_partial_out(&out, s->ret_partial, v, n);
-			if (ret & IMAP_RET_COUNT)
-				buf_printf(&out, " COUNT %zu", n);
-		}
+		imap_esearch_ret_out(&out, s, c->tag, uid, ret, v, n);
 		if (modseq && n > 0) {
 			/* MIN/MAX alone: the mod-sequence of what they
 			 * name */

@@ -447,13 +447,26 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 	}
 	/* MIN and MAX of a sort are its first and last (RFC 5267) */
 	imap_ret_save(s, ret, u, n, n ? &u[0] : NULL, n ? &u[n - 1] : NULL);
+	/* CONTEXT=SEARCH: UPDATE keeps the result as a set */
+	if (ret & IMAP_RET_UPDATE) {
+		uint32_t *set = xreallocarray(NULL, n ? n : 1, sizeof(*set));
+
+		memcpy(set, u, n * sizeof(*u));
+		qsort(set, n, sizeof(*set), imap_u32_cmp);
+		if (imap_ctx_keep(s, c->tag, uid, args + 2, nargs - 2, set,
+		    n) == -1)
+			ret &= ~IMAP_RET_UPDATE;
+		free(set);
+	}
 	buf_init(&out, 0);
 	if (ret == 0) {
 		(void)buf_adds(&out, "* SORT");
 		for (i = 0; i < n; i++)
 			buf_printf(&out, " %" PRIu32, v[i]);
-	} else if ((ret & ~(IMAP_RET_GIVEN | IMAP_RET_SAVE)) != 0)
-		imap_esearch_out(&out, c->tag, uid, ret, v, n);
+	} else if ((ret & ~(IMAP_RET_GIVEN | IMAP_RET_SAVE)) != 0) {
+		/* PARTIAL: of the sorted order */
+		imap_esearch_ret_out(&out, s, c->tag, uid, ret, v, n);
+	}
 	if (out.len > 0) {
 		(void)buf_adds(&out, "\r\n");
 		(void)buf_add(&s->out, out.data, out.len);

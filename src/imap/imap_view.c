@@ -221,6 +221,26 @@ imap_recent_first(struct imap_session *s, struct mailbox *mb,
 /* Compares the client's view with the storage by UID and reports the
  * difference: EXPUNGE (when allowed; else the message stays as a ghost
  * the client can still name), FETCH FLAGS, EXISTS and RECENT. */
+/* CONTEXT=SEARCH: the known messages the mailbox lost leave kept
+ * search results before the EXPUNGE replies, as in dovecot. */
+static void
+ctx_gone(struct imap_session *s)
+{
+	uint32_t *gone = NULL;
+	size_t i, j = 0, n = 0;
+
+	for (i = 0; i < s->nknown; i++) {
+		while (j < s->mb->n && s->mb->msgs[j].uid < s->known[i].uid)
+			j++;
+		if (j < s->mb->n && s->mb->msgs[j].uid == s->known[i].uid)
+			continue;
+		gone = xreallocarray(gone, n + 1, sizeof(*gone));
+		gone[n++] = s->known[i].uid;
+	}
+	imap_ctx_gone(s, gone, n);
+	free(gone);
+}
+
 static void
 diff(struct imap_session *s, int allow_expunge)
 {
@@ -238,6 +258,8 @@ diff(struct imap_session *s, int allow_expunge)
 	imap_announce_keywords(s);
 	imap_modseq_load(s);
 	buf_init(&b, 0);
+	if (allow_expunge && s->ctxsearch != NULL)
+		ctx_gone(s);
 	while (i < s->nknown || j < mb->n) {
 		struct imap_known k;
 
