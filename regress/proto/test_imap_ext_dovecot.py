@@ -391,6 +391,29 @@ def test_catenate_as_dovecot(tmp, fmt):
     assert ours == [x for x in theirs if x != stray]
 
 
+def test_catenate_url_mailboxes_go_through_select_checks(tmp, fmt):
+    """A URL's mailbox is a name like SELECT's, never a path: names that
+    would leave the mail root, and a CR LF (which dovecot 2.3 echoes
+    into its reply), are refused; INBOX in any case is INBOX."""
+    pair = idv.ImapPair(tmp, maildir=fmt)
+    caps.fill(pair, fmt, MSGS)
+    urls = [b"/..%2F..%2Fetc/;UID=1", b"/%2Fetc%2Fpasswd/;UID=1",
+            b"/~root/;UID=1", b"/a%0D%0Ab/;UID=1", b"/.x/;UID=1",
+            b"/a/..%2F..%2F..%2Fb/;UID=1"]
+    got = pair.run("mailboxd", lambda p: caps.session(p, [
+        b"APPEND INBOX CATENATE (URL \"%s\")" % u for u in urls] + [
+        b"APPEND INBOX CATENATE (URL \"/inbox/;UID=1/;SECTION=TEXT\")",
+        b"NOOP"]))
+    tagged = [x for x in got if re.match(rb"t\d+ ", x)]
+    for i, u in enumerate(urls):
+        assert tagged[i] == b"t%d NO [BADURL %s] Invalid mailbox name%s" % (
+            i + 2, u, b": Invalid mailbox name." if b"%0D" not in u
+            else b".")
+    assert tagged[len(urls)].startswith(b"t%d OK [APPENDUID" %
+                                        (len(urls) + 2))
+    assert tagged[-1].startswith(b"t%d OK NOOP" % (len(urls) + 3))
+
+
 if __name__ == "__main__":
     d = tempfile.mkdtemp(prefix="imapext.")
     os.chmod(d, 0o755)

@@ -117,9 +117,14 @@ url_part(struct imap_session *s, const char *tag, const struct imap_arg *a,
 		mb = s->mb;
 		name = xstrdup(s->mbname);
 	} else if ((name = url_mailbox(u.mailbox)) == NULL ||
-	    !imap_mutf7_valid(name) || (err_clear(&err), mailbox_path(&s->loc,
-	    name, s->sep, &path, &err)) == -1) {
+	    !imap_mutf7_valid(name)) {
 		why = "Invalid mailbox name";
+		goto out;
+	} else if ((err_clear(&err), mailbox_path(&s->loc, name, s->sep,
+	    &path, &err)) == -1) {
+		/* SELECT's check, and its reason */
+		pre = "Invalid mailbox name: ";
+		why = err.msg;
 		goto out;
 	} else if (!imap_selectable(s, name, path.data)) {
 		free(name);

@@ -272,7 +272,7 @@ struct imap_url {
 };
 
 /* url[0..len) into out (free with imap_url_free); -1 with *why
- * dovecot's reason (after "Invalid IMAP URL: ") */
+ * dovecot's reason (after "Invalid IMAP URL: ") and nothing to free */
 int	imap_url_parse(const char *url, size_t len, struct imap_url *out,
 	    const char **why);
 void	imap_url_free(struct imap_url *);

@@ -21,9 +21,10 @@ imap_url_free(struct imap_url *u)
 {
 	if (u == NULL)
 		return;
+	/* why[] stays: a failed parse's reason may be there */
 	free(u->mailbox);
 	free(u->section);
-	memset(u, 0, sizeof(*u));
+	u->mailbox = u->section = NULL;
 }
 
 /* %-decodes s[0..n) into a new string; NULL on a bad escape or NUL. */
@@ -120,8 +121,22 @@ unexpected(struct imap_url *out, const char *seg, size_t n, const char **why)
 	return -1;
 }
 
+static int url_parse(const char *, size_t, struct imap_url *,
+	    const char **);
+
 int
 imap_url_parse(const char *url, size_t len, struct imap_url *out,
+    const char **why)
+{
+	int r = url_parse(url, len, out, why);
+
+	if (r == -1)
+		imap_url_free(out);
+	return r;
+}
+
+static int
+url_parse(const char *url, size_t len, struct imap_url *out,
     const char **why)
 {
 	const char *p = url, *end = url + len, *seg, *semi, *v;
