@@ -218,7 +218,7 @@ def lit(data, eight=False):
 
 APPEND8 = [
     b"APPEND INBOX " + lit(b"Subject: x\r\n\r\na\x00b\x00c", True),
-    b"FETCH 11 (BINARY.PEEK[] BINARY.SIZE[1] RFC822.SIZE)",
+    b"FETCH 11 (BINARY.PEEK[] BINARY.SIZE[1] RFC822.SIZE BODY.PEEK[TEXT])",
     b"APPEND INBOX " + lit(b"Subject: y\r\n"
                            b"Content-Type: text/plain\r\n"
                            b"Content-Transfer-Encoding: binary\r\n\r\n"

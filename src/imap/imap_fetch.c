@@ -379,13 +379,15 @@ imap_fetch_items_check(const struct imap_arg *items)
 	return r;
 }
 
-/* One section's bytes, partial applied, as "NAME {n}\r\n...". */
+/* One section's bytes, partial applied, as "NAME {n}\r\n...": a NUL
+ * (APPEND's literal8 may store them) as 0x80, as dovecot sends it
+ * where BINARY is not asked for. */
 static void
 section_out(struct buf *out, struct imap_msg *msg, const struct fitem *it,
     const char *name)
 {
 	struct buf b;
-	size_t off = 0, len;
+	size_t off = 0, len, i;
 	int ok;
 
 	buf_init(&b, 0);
@@ -397,6 +399,9 @@ section_out(struct buf *out, struct imap_msg *msg, const struct fitem *it,
 		    it->kind == F_RFC822_HEADER ? "HEADER" :
 		    it->kind == F_RFC822_TEXT ? "TEXT" : it->section, &b) == 0;
 	len = ok ? b.len : 0;
+	for (i = 0; i < len; i++)
+		if (b.data[i] == '\0')
+			b.data[i] = (char)0x80;
 	if (it->partial) {
 		off = it->off < len ? it->off : len;
 		len = len - off < it->len ? len - off : it->len;
