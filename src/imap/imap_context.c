@@ -3,7 +3,9 @@
  * SEARCH RETURN (UPDATE) keeps the search (its keys and the UIDs that
  * matched) under the command's tag, and after later commands the
  * selected mailbox's view is searched again and the differences sent
- * as "* ESEARCH (TAG t) [UID] REMOVEFROM (0 set) ADDTO (0 set)";
+ * as "* ESEARCH (TAG t) [UID] REMOVEFROM (0 set) ADDTO (0 set)" (the
+ * search runs again only when the view's UIDs, flags, keywords or
+ * mod-sequences changed);
  * CANCELUPDATE drops kept searches; PARTIAL's result ranges are cut
  * here.  The kept searches end with the selection.
  */
@@ -29,7 +31,28 @@ struct ctx_update {
 struct imap_ctxsearch {
 	struct ctx_update	 v[UPDATES_MAX];
 	size_t			 n;
+	uint64_t		 sig;	/* of the view last searched */
 };
+
+/* FNV-1a over what a search result can depend on in the view. */
+static uint64_t
+view_sig(const struct imap_session *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < s->nknown; i++) {
+		const struct imap_known *k = &s->known[i];
+		uint64_t w[4] = { k->uid, k->flags, k->kw, k->modseq };
+		size_t j;
+
+		for (j = 0; j < 4; j++) {
+			h ^= w[j] + ((uint64_t)k->recent << 40);
+			h *= 0x100000001b3ULL;
+		}
+	}
+	return h ^ s->nknown;
+}
 
 static void
 args_copy(struct imap_arg **out, const struct imap_arg *in, size_t n)
@@ -111,6 +134,7 @@ imap_ctx_keep(struct imap_session *s, const char *tag, int uid,
 		return -1;
 	}
 	u = &s->ctxsearch->v[s->ctxsearch->n++];
+	s->ctxsearch->sig = view_sig(s);
 	u->tag = xstrdup(tag);
 	u->uid = uid;
 	args_copy(&u->args, args, nargs);
@@ -233,10 +257,14 @@ imap_ctx_gone(struct imap_session *s, const uint32_t *gone, size_t ngone)
 void
 imap_ctx_notify(struct imap_session *s)
 {
+	uint64_t sig;
 	size_t i;
 
 	if (s->ctxsearch == NULL || s->state != IMAP_SELECTED)
 		return;
+	if ((sig = view_sig(s)) == s->ctxsearch->sig)
+		return;
+	s->ctxsearch->sig = sig;
 	for (i = 0; i < s->ctxsearch->n; i++)
 		notify_one(s, &s->ctxsearch->v[i]);
 }
