@@ -34,6 +34,17 @@ struct smtpd_peer {
 					   TEMP (lookup failed for now) */
 };
 
+/*
+ * What the daemon's processes share about its delivery agents (in
+ * memory mapped by the master; updated with atomic operations).
+ */
+struct smtpd_agent_board {
+	long	pending;	/* handed over, not yet taken by an agent */
+	long	last_take_us;	/* CLOCK_MONOTONIC when one was last taken */
+	long	gap_us;		/* mean time between takes while messages
+				   were waiting: how fast the backlog goes */
+};
+
 struct smtpd_ctx {
 	struct cf		*cf;
 	struct queue_dirs	*qdirs;
@@ -52,6 +63,7 @@ struct smtpd_ctx {
 	int			 agent_fd;	/* to the delivery agents;
 						   -1: none (fork) */
 	volatile unsigned char	*agent_slots;	/* their idle/busy bytes */
+	struct smtpd_agent_board *agent_board;	/* shared */
 	size_t			 nagents;
 };
 

@@ -6,10 +6,16 @@
  * the next message to the same host.
  *
  * A worker hands over a queued message by sending one datagram, "path
- * id", on a socket whose other end all agents read.  It does so only
- * while an agent is idle (a byte per agent in shared memory); otherwise,
- * or when the send fails, it forks a delivery child as before, so a
- * stalled remote host never keeps a message waiting for an agent.
+ * id", on a socket whose other end all agents read.  It does so while
+ * an agent is idle (a byte per agent in shared memory), or, when all
+ * are busy, into a backlog as long as the agents keep taking messages
+ * and at their pace the backlog goes within AGENT_WAIT_MAX_US: a burst
+ * for the local mailer, whose deliveries wait for each other on the
+ * mailbox lock anyway, is then delivered by the agents one after the
+ * other instead of by a forked child per message (doc/process-model.md).  When the backlog would wait longer, no agent
+ * has taken a message for AGENT_STALL_US (a stalled remote host), or
+ * the send fails (the socket's buffer is full), the worker forks a
+ * delivery child as before.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "smtpd_daemon.h"
@@ -28,27 +35,79 @@
 #define AGENT_MSG_MAX	256	/* "path id": a number and a queue id */
 #define AGENT_TICK_MS	1000	/* how often idle cached connections are
 				   checked for ConnectionCacheTimeout */
+#define AGENT_WAIT_MAX_US 2000000L /* a message waits for an agent about
+				   this long at most, else a child is forked */
+#define AGENT_STALL_US	1000000L /* no take for this long: the agents are
+				   stuck (a slow remote host), fork */
+#define AGENT_GAP_MAX_US 10000000L
+
+static long
+now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Whether the agents can take one more message now: one is idle, or
+ * they are taking messages and the ones already waiting will be taken
+ * within AGENT_WAIT_MAX_US at the pace they go.
+ */
+static int
+agents_can_take(const struct smtpd_ctx *ctx)
+{
+	struct smtpd_agent_board *b = ctx->agent_board;
+	long pending = __atomic_load_n(&b->pending, __ATOMIC_RELAXED);
+	long gap = __atomic_load_n(&b->gap_us, __ATOMIC_RELAXED);
+	size_t i;
+
+	for (i = 0; i < ctx->nagents; i++)
+		if (ctx->agent_slots[i] == SLOT_IDLE)
+			return 1;
+	if (now_us() - __atomic_load_n(&b->last_take_us, __ATOMIC_RELAXED) >
+	    AGENT_STALL_US)
+		return 0;
+	return pending <= 0 || gap <= 0 || pending < AGENT_WAIT_MAX_US / gap;
+}
+
+/* An agent took a message: the backlog's count and pace. */
+static void
+agent_took(struct smtpd_agent_board *b)
+{
+	long left = __atomic_sub_fetch(&b->pending, 1, __ATOMIC_RELAXED);
+	long now = now_us(), prev, gap, mean;
+
+	prev = __atomic_exchange_n(&b->last_take_us, now, __ATOMIC_RELAXED);
+	if (left <= 0 || prev == 0)
+		return;		/* not a backlog: says nothing of its pace */
+	gap = now - prev > AGENT_GAP_MAX_US ? AGENT_GAP_MAX_US : now - prev;
+	mean = __atomic_load_n(&b->gap_us, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->gap_us, mean + (gap - mean) / 8,
+	    __ATOMIC_RELAXED);
+}
 
 int
 smtpd_agent_handoff(const struct smtpd_ctx *ctx, size_t path,
     const char *id)
 {
 	char msg[AGENT_MSG_MAX];
-	size_t i;
 	int n;
 
-	if (ctx->agent_fd < 0 || ctx->agent_slots == NULL)
-		return -1;
-	for (i = 0; i < ctx->nagents; i++)
-		if (ctx->agent_slots[i] == SLOT_IDLE)
-			break;
-	if (i == ctx->nagents)
-		return -1;		/* all busy: fork instead */
+	if (ctx->agent_fd < 0 || ctx->agent_slots == NULL ||
+	    ctx->agent_board == NULL || !agents_can_take(ctx))
+		return -1;		/* fork instead */
 	n = snprintf(msg, sizeof(msg), "%zu %s", path, id);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return -1;
-	if (send(ctx->agent_fd, msg, (size_t)n, MSG_DONTWAIT) != n)
+	(void)__atomic_add_fetch(&ctx->agent_board->pending, 1,
+	    __ATOMIC_RELAXED);
+	if (send(ctx->agent_fd, msg, (size_t)n, MSG_DONTWAIT) != n) {
+		(void)__atomic_sub_fetch(&ctx->agent_board->pending, 1,
+		    __ATOMIC_RELAXED);
 		return -1;
+	}
 	return 0;
 }
 
@@ -112,6 +171,7 @@ smtpd_agent(struct smtpd_pool *pool, size_t slot)
 			continue;
 		}
 		pool->agent_slots[slot] = SLOT_BUSY;
+		agent_took(pool->agent_board);
 		msg[n] = '\0';
 		if (parse_handoff(msg, &path, &id) == -1 ||
 		    path >= ctx->qdirs->npaths)

@@ -265,12 +265,16 @@ start_agents(struct smtpd_pool *pool)
 	    AGENTS_EXTRA;
 	pool->agent_slots = mmap(NULL, pool->nagents, PROT_READ |
 	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pool->agent_board = mmap(NULL, sizeof(*pool->agent_board),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pool->agent_slots == MAP_FAILED ||
+	    pool->agent_board == MAP_FAILED ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 	    pool->agent_fds) == -1) {
 		log_plain(LOG_ERR, "SYSERR(root): daemon: no delivery agents: "
 		    "%s", strerror(errno));
 		pool->agent_slots = NULL;
+		pool->agent_board = NULL;
 		pool->agent_fds[0] = pool->agent_fds[1] = -1;
 		pool->nagents = 0;
 		return;

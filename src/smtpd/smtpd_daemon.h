@@ -66,6 +66,7 @@ struct smtpd_pool {
 	int			 agent_fds[2];	/* [0] agents read, [1] workers
 						   write; -1 when none */
 	volatile unsigned char	*agent_slots;	/* shared */
+	struct smtpd_agent_board *agent_board;	/* shared */
 	pid_t			*agent_pids;
 	size_t			 nagents;
 	/* queue runs per queue group (smtpd_qsched.c) */
@@ -88,7 +89,8 @@ void	smtpd_drop_privileges(const struct smtpd_pool *);
 
 /* Runs delivery agent i until it has delivered its share; never returns. */
 void	smtpd_agent(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
-/* Hands a queued message to an idle agent; -1 when none took it. */
+/* Hands a queued message to the agents (one idle, or the backlog while
+ * they keep taking messages); -1 when they cannot take it now. */
 int	smtpd_agent_handoff(const struct smtpd_ctx *, size_t path,
 	    const char *id);
 

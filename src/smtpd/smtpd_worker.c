@@ -155,6 +155,7 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	ctx.nlisten = pool->nports;
 	ctx.agent_fd = pool->agent_fds[1];
 	ctx.agent_slots = pool->agent_slots;
+	ctx.agent_board = pool->agent_board;
 	ctx.nagents = pool->nagents;
 	(void)smtpd_session(&ctx, &peer);
 	smtpd_rate_close(pool->rate, addr);
