@@ -93,7 +93,8 @@ resolve(struct ml *ml, const char *name, struct rcpt *r)
 	size_t i;
 	int n;
 
-	switch (ml_lookup(ml, name)) {
+	pw = NULL;
+	switch (ml_lookup(ml, name, &pw)) {
 	case 0:
 		break;
 	case EX_NOUSER:
@@ -108,7 +109,7 @@ resolve(struct ml *ml, const char *name, struct rcpt *r)
 		    name);
 		return -1;
 	}
-	if ((pw = getpwnam(name)) == NULL) {
+	if (pw == NULL) {
 		ml_fail(ml, ML_TEMP, "451 4.3.0",
 		    "%s: User database failure; retry later", name);
 		return -1;

@@ -133,7 +133,7 @@ rcpt(struct session *s, const char *arg)
 		    "Syntax error in parameters");
 		return;
 	}
-	switch (ml_lookup(s->ml, who)) {
+	switch (ml_lookup(s->ml, who, NULL)) {
 	case 0:
 		strarr_push(&s->rcpts, who);
 		printf("250 2.1.5 Ok\r\n");

@@ -42,8 +42,10 @@ void	ml_fail(struct ml *, enum ml_fail, const char *code,
 int	ml_errno_temporary(int);
 
 /* Looks the user up in the mailbox database: 0 found, else
- * EX_NOUSER, EX_TEMPFAIL or EX_UNAVAILABLE. */
-int	ml_lookup(const struct ml *, const char *name);
+ * EX_NOUSER, EX_TEMPFAIL or EX_UNAVAILABLE; *pw_out (unless NULL) is
+ * getpwnam's entry, valid until the next lookup. */
+struct passwd;
+int	ml_lookup(const struct ml *, const char *name, struct passwd **pw_out);
 
 /* Delivers the stored message img to name's mailbox; in LMTP mode
  * answers with exactly one reply line. */

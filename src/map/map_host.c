@@ -24,8 +24,9 @@
 #include "map.h"
 #include "map_int.h"
 
-#define HOSTS_FILE	"/etc/hosts"
 #define HOST_LINEMAX	4096
+#define HOST_FILES	1u	/* the hosts service's methods, as a mask */
+#define HOST_DNS	2u
 #define DNS_ANSMAX	65536
 
 /* Default domain of the resolver (search list or hostname's domain). */
@@ -73,7 +74,7 @@ host_file(const char *name, const char *addr, const char *defdname,
 	size_t i, dl = strlen(defdname);
 	int found = 0;
 
-	f = fopen(HOSTS_FILE, "re");
+	f = fopen(HOSTCACHE_HOSTS_FILE, "re");
 	if (f == NULL)
 		return 0;
 	while (!found && getline(&line, &cap, f) != -1) {
@@ -293,30 +294,39 @@ host_canon(const char *key, const struct strarr *methods, struct buf *out,
 	unsigned char *ans;
 	struct buf name, dd;
 	size_t n = strlen(key), i;
-	int herr = HOST_NOT_FOUND, len, tempfail = 0;
+	int herr = HOST_NOT_FOUND, len, tempfail = 0, found;
+	unsigned mask = (has_method(methods, "files") ? HOST_FILES : 0) |
+	    (has_method(methods, "dns") ? HOST_DNS : 0);
 	enum map_result r = MAP_NOTFOUND;
 
 	buf_init(&name, 1024);
 	buf_init(&dd, 1024);
-	host_defdname(&dd);
 	*stat_out = MAPST_NOTFOUND;
 	if (n >= 2 && key[0] == '[' && key[n - 1] == ']') {
 		r = host_literal(key, methods, out, stat_out, err);
 		goto done;
 	}
+	if (hostcache_get(key, mask, out, &found) == 0) {
+		r = found ? MAP_FOUND : MAP_NOTFOUND;
+		goto done;
+	}
+	host_defdname(&dd);
 	if (buf_adds(&name, key) == -1)
 		goto done;
 	while (name.len > 0 && name.data[name.len - 1] == '.')
 		buf_truncate(&name, name.len - 1);
 	if (!host_valid_name(buf_cstr(&name)))
 		goto done;
-	if (has_method(methods, "files") &&
+	if ((mask & HOST_FILES) &&
 	    host_file(buf_cstr(&name), NULL, buf_cstr(&dd), out)) {
 		r = MAP_FOUND;
+		hostcache_put(key, mask, 1, buf_cstr(out));
 		goto done;
 	}
-	if (!has_method(methods, "dns"))
+	if (!(mask & HOST_DNS)) {
+		hostcache_put(key, mask, 0, NULL);
 		goto done;
+	}
 	ans = xmalloc(DNS_ANSMAX);
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		len = host_query(buf_cstr(&name), types[i], ans, DNS_ANSMAX,

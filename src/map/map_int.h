@@ -109,6 +109,18 @@ void	map_switch_free(struct map_switch *);
 void	map_switch_methods(const struct map_switch *, const char *service,
 	    struct strarr *out);
 
+/*
+ * The host map's answers from the hosts file, kept per process
+ * (map_hostcache.c): get gives 0 and *found_out (the name in out when
+ * found) for a key asked before with the same methods (a mask), -1 when
+ * there is none; put keeps one (value NULL when not found).
+ */
+#define HOSTCACHE_HOSTS_FILE	"/etc/hosts"
+int	hostcache_get(const char *key, unsigned methods, struct buf *out,
+	    int *found_out);
+void	hostcache_put(const char *key, unsigned methods, int found,
+	    const char *value);
+
 /* methods: the "hosts" service order ("files", "dns"); NULL: both */
 enum map_result host_canon(const char *name, const struct strarr *methods,
 	    struct buf *out, int *stat_out, struct err *);
