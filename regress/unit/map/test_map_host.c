@@ -1,8 +1,9 @@
 /*
  * test_map_host.c -- the name service classes without the network:
  * arpa (reverse names; IPv6 needs the "IPv6:" prefix, junk is status
- * 65), host on malformed names (not found, 68, no query made) and the
- * dns class's required -R type.
+ * 65), host on malformed names (not found, 68, no query made), the
+ * dns class's required -R type, and the per-process memory of answers
+ * from the hosts file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "map/map.h"
+#include "map/map_int.h"
 
 struct lcase {
 	const char	*cls;
@@ -101,6 +103,60 @@ test_dns_type_after_white_space(void **state)
 	map_set_free(set);
 }
 
+/* kept answers come back per key and methods; "not found" too */
+static void
+test_hostcache_keeps_answers_per_key_and_methods(void **state)
+{
+	struct buf v;
+	int found = -1;
+	char key[32];
+	int i;
+
+	buf_init(&v, 0);
+	assert_int_equal(hostcache_get("kept.example", 1, &v, &found), -1);
+	hostcache_put("kept.example", 1, 1, "kept.example.test");
+	hostcache_put("gone.example", 1, 0, NULL);
+	assert_int_equal(hostcache_get("kept.example", 1, &v, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(buf_cstr(&v), "kept.example.test");
+	assert_int_equal(hostcache_get("kept.example", 3, &v, &found), -1);
+	assert_int_equal(hostcache_get("gone.example", 1, &v, &found), 0);
+	assert_int_equal(found, 0);
+	/* a full cache starts again, never grows without bound */
+	for (i = 0; i < 1000; i++) {
+		(void)snprintf(key, sizeof(key), "n%d.example", i);
+		hostcache_put(key, 1, 0, NULL);
+	}
+	assert_int_equal(hostcache_get("n999.example", 1, &v, &found), 0);
+	assert_int_equal(hostcache_get("n0.example", 1, &v, &found), -1);
+	buf_free(&v);
+}
+
+/* the host map's answer from the hosts file is the same when kept */
+static void
+test_host_map_answer_same_when_kept(void **state)
+{
+	struct map_set *set = map_set_new(NULL);
+	struct map *m;
+	struct err err;
+	struct buf a, b;
+	enum map_result r1, r2;
+	int s1, s2;
+
+	buf_init(&a, 0);
+	buf_init(&b, 0);
+	m = map_declare(set, "h", "host", "", &err);
+	assert_non_null(m);
+	r1 = map_lookup(m, "localhost", NULL, 0, &a, &s1, &err);
+	r2 = map_lookup(m, "localhost", NULL, 0, &b, &s2, &err);
+	assert_int_equal(r1, r2);
+	assert_int_equal(s1, s2);
+	assert_string_equal(buf_cstr(&a), buf_cstr(&b));
+	buf_free(&a);
+	buf_free(&b);
+	map_set_free(set);
+}
+
 int
 main(void)
 {
@@ -108,6 +164,8 @@ main(void)
 		cmocka_unit_test(test_arpa_and_malformed_host_names),
 		cmocka_unit_test(test_dns_needs_a_known_record_type),
 		cmocka_unit_test(test_dns_type_after_white_space),
+		cmocka_unit_test(test_hostcache_keeps_answers_per_key_and_methods),
+		cmocka_unit_test(test_host_map_answer_same_when_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
