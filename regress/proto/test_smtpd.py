@@ -403,14 +403,13 @@ cat >> "{d}/out/$1"
 """
 
 
-def test_background_delivery_after_250(tmp_path):
-    """DeliveryMode=background: the message goes to the local mailer at
-    once after the 250 and leaves the queue."""
-    root = str(tmp_path)
+def background_daemon(root, script_text=LOCAL_SCRIPT):
+    """A started daemon in DeliveryMode=background whose local mailer is
+    the shell script script_text ("{d}" is root), writing into out/."""
     os.makedirs(os.path.join(root, "out"))
     script = os.path.join(root, "lmail.sh")
     with open(script, "w") as f:
-        f.write(LOCAL_SCRIPT.replace("{d}", root))
+        f.write(script_text.replace("{d}", root))
     os.chmod(script, 0o755)
     d = Daemon(root, mc_extra=(
         "define(`TEST_DELIVERY_MODE', `background')dnl\n"
@@ -418,6 +417,14 @@ def test_background_delivery_after_250(tmp_path):
         "define(`LOCAL_MAILER_ARGS', `lmail.sh $u')dnl\n"
         "define(`LOCAL_MAILER_FLAGS', `S')dnl\n" % script))
     d.start()
+    return d
+
+
+def test_background_delivery_after_250(tmp_path):
+    """DeliveryMode=background: the message goes to the local mailer at
+    once after the 250 and leaves the queue."""
+    root = str(tmp_path)
+    d = background_daemon(root)
     try:
         s = smtplib.SMTP("127.0.0.1", d.port, timeout=10)
         s.ehlo("c.example.net")

@@ -12,10 +12,13 @@
  * and at their pace the backlog goes within AGENT_WAIT_MAX_US: a burst
  * for the local mailer, whose deliveries wait for each other on the
  * mailbox lock anyway, is then delivered by the agents one after the
- * other instead of by a forked child per message (doc/process-model.md).  When the backlog would wait longer, no agent
- * has taken a message for AGENT_STALL_US (a stalled remote host), or
- * the send fails (the socket's buffer is full), the worker forks a
- * delivery child as before.
+ * other instead of by a forked child per message (doc/process-model.md).
+ * When the backlog would wait longer, no agent has taken a message for
+ * AGENT_STALL_US (a stalled remote host), or the send fails (the
+ * socket's buffer is full), the worker forks a delivery child as
+ * before; and what already waits behind agents that got stuck is taken
+ * by rescue agents the master forks, which end once the backlog is
+ * empty.
  */
 #include <errno.h>
 #include <poll.h>
@@ -53,7 +56,8 @@ now_us(void)
 /*
  * Whether the agents can take one more message now: one is idle, or
  * they are taking messages and the ones already waiting will be taken
- * within AGENT_WAIT_MAX_US at the pace they go.
+ * within AGENT_WAIT_MAX_US at the pace they go.  Should they get stuck
+ * after all, the master's rescue agents take the backlog.
  */
 static int
 agents_can_take(const struct smtpd_ctx *ctx)
@@ -69,7 +73,9 @@ agents_can_take(const struct smtpd_ctx *ctx)
 	if (now_us() - __atomic_load_n(&b->last_take_us, __ATOMIC_RELAXED) >
 	    AGENT_STALL_US)
 		return 0;
-	return pending <= 0 || gap <= 0 || pending < AGENT_WAIT_MAX_US / gap;
+	if (gap <= 0)		/* pace not known yet: one each */
+		return pending < (long)ctx->nagents;
+	return pending < AGENT_WAIT_MAX_US / gap;
 }
 
 /* An agent took a message: the backlog's count and pace. */
@@ -128,17 +134,12 @@ parse_handoff(char *msg, size_t *path, const char **id)
 	return 0;
 }
 
-void
-smtpd_agent(struct smtpd_pool *pool, size_t slot)
+/* What every agent does first: the default signals, none of the
+ * master's descriptors but the socket it reads, not root. */
+static void
+agent_setup(struct smtpd_pool *pool)
 {
-	const struct smtpd_ctx *ctx = pool->ctx;
-	char msg[AGENT_MSG_MAX];
-	struct qrun_opts qo;
-	struct pollfd pfd;
-	const char *id;
-	long served = 0;
-	size_t i, path;
-	ssize_t n;
+	size_t i;
 
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGHUP, SIG_DFL);
@@ -154,7 +155,36 @@ smtpd_agent(struct smtpd_pool *pool, size_t slot)
 	for (i = 0; i < pool->nports; i++)
 		(void)close(pool->listen_fds[i]);
 	smtpd_drop_privileges(pool);
-	dlv_smtp_cache_open(ctx->cf);
+	dlv_smtp_cache_open(pool->ctx->cf);
+}
+
+/* Delivers the message of a handoff datagram of n bytes in msg. */
+static void
+agent_deliver(struct smtpd_pool *pool, char *msg, size_t n)
+{
+	const struct smtpd_ctx *ctx = pool->ctx;
+	struct qrun_opts qo;
+	const char *id;
+	size_t path;
+
+	agent_took(pool->agent_board);
+	msg[n] = '\0';
+	if (parse_handoff(msg, &path, &id) == -1 ||
+	    path >= ctx->qdirs->npaths)
+		return;
+	memset(&qo, 0, sizeof(qo));
+	(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);
+}
+
+void
+smtpd_agent(struct smtpd_pool *pool, size_t slot)
+{
+	char msg[AGENT_MSG_MAX];
+	struct pollfd pfd;
+	long served = 0;
+	ssize_t n;
+
+	agent_setup(pool);
 	pfd.fd = pool->agent_fds[0];
 	pfd.events = POLLIN;
 	while (served < pool->per_worker) {
@@ -171,16 +201,56 @@ smtpd_agent(struct smtpd_pool *pool, size_t slot)
 			continue;
 		}
 		pool->agent_slots[slot] = SLOT_BUSY;
-		agent_took(pool->agent_board);
-		msg[n] = '\0';
-		if (parse_handoff(msg, &path, &id) == -1 ||
-		    path >= ctx->qdirs->npaths)
-			continue;
-		memset(&qo, 0, sizeof(qo));
-		(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);
+		agent_deliver(pool, msg, (size_t)n);
 		served++;
 	}
 	pool->agent_slots[slot] = SLOT_FREE;
 	dlv_smtp_cache_close();
 	_exit(0);
+}
+
+/*
+ * A rescue agent: takes what waits in the backlog while the agents are
+ * stuck, and ends when nothing is left.
+ */
+static void __attribute__((noreturn))
+agent_rescue(struct smtpd_pool *pool)
+{
+	char msg[AGENT_MSG_MAX];
+	ssize_t n;
+
+	agent_setup(pool);
+	while ((n = recv(pool->agent_fds[0], msg, sizeof(msg) - 1,
+	    MSG_DONTWAIT)) > 0 || (n == -1 && errno == EINTR))
+		if (n > 0)
+			agent_deliver(pool, msg, (size_t)n);
+	dlv_smtp_cache_close();
+	_exit(0);
+}
+
+void
+smtpd_agent_rescue(struct smtpd_pool *pool)
+{
+	struct smtpd_agent_board *b = pool->agent_board;
+	long pending;
+	size_t i;
+	pid_t pid;
+
+	if (b == NULL)
+		return;
+	pending = __atomic_load_n(&b->pending, __ATOMIC_RELAXED);
+	if (pending <= 0 || now_us() - __atomic_load_n(&b->last_take_us,
+	    __ATOMIC_RELAXED) <= AGENT_STALL_US)
+		return;
+	for (i = 0; i < SMTPD_RESCUE_MAX && pending > 0; i++) {
+		if (pool->rescue_pids[i] != 0)
+			continue;
+		pid = smtpd_fork_child();
+		if (pid == 0)
+			agent_rescue(pool);
+		if (pid == -1)
+			return;
+		pool->rescue_pids[i] = pid;
+		pending--;
+	}
 }

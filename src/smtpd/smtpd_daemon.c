@@ -342,6 +342,9 @@ reap(struct smtpd_pool *pool)
 				pool->agent_pids[i] = 0;
 				pool->agent_slots[i] = SLOT_FREE;
 			}
+		for (i = 0; i < SMTPD_RESCUE_MAX; i++)
+			if (pool->rescue_pids[i] == pid)
+				pool->rescue_pids[i] = 0;
 		smtpd_qsched_reaped(pool, pid);
 	}
 }
@@ -375,6 +378,9 @@ stop_agents(struct smtpd_pool *pool, int now)
 	for (i = 0; now && i < pool->nagents; i++)
 		if (pool->agent_pids[i] != 0)
 			(void)kill(pool->agent_pids[i], SIGTERM);
+	for (i = 0; now && i < SMTPD_RESCUE_MAX; i++)
+		if (pool->rescue_pids[i] != 0)
+			(void)kill(pool->rescue_pids[i], SIGTERM);
 }
 
 /* "started as: " and the command line, as sendmail's LogLevel 10 says. */
@@ -413,8 +419,10 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 				busied += (size_t)n;
 		reap(pool);
 		grow(pool, busied);
-		if (pool->nagents > 0)
+		if (pool->nagents > 0) {
 			spawn_agents(pool);
+			smtpd_agent_rescue(pool);
+		}
 	}
 	stop_workers(pool);
 	stop_agents(pool, got_term);

@@ -40,6 +40,9 @@ void	smtpd_rate_open(struct smtpd_rate *, const char *addr,
 void	smtpd_rate_close(struct smtpd_rate *, const char *addr);
 void	smtpd_rate_throttle(struct smtpd_rate *, long per_second);
 
+/* agents forked at most at once to empty a backlog behind stuck ones */
+#define SMTPD_RESCUE_MAX	8
+
 /* One byte per worker slot, in memory shared by the pool. */
 enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
 
@@ -69,6 +72,7 @@ struct smtpd_pool {
 	struct smtpd_agent_board *agent_board;	/* shared */
 	pid_t			*agent_pids;
 	size_t			 nagents;
+	pid_t			 rescue_pids[SMTPD_RESCUE_MAX];
 	/* queue runs per queue group (smtpd_qsched.c) */
 	struct smtpd_qsched	*qsched;
 	size_t			 nqsched;
@@ -89,6 +93,9 @@ void	smtpd_drop_privileges(const struct smtpd_pool *);
 
 /* Runs delivery agent i until it has delivered its share; never returns. */
 void	smtpd_agent(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
+/* The master, once a second: when messages wait and no agent has taken
+ * one for a while, forks agents that deliver them and end. */
+void	smtpd_agent_rescue(struct smtpd_pool *);
 /* Hands a queued message to the agents (one idle, or the backlog while
  * they keep taking messages); -1 when they cannot take it now. */
 int	smtpd_agent_handoff(const struct smtpd_ctx *, size_t path,
