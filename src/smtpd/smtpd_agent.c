@@ -232,16 +232,23 @@ void
 smtpd_agent_rescue(struct smtpd_pool *pool)
 {
 	struct smtpd_agent_board *b = pool->agent_board;
+	struct pollfd pfd;
 	long pending;
 	size_t i;
 	pid_t pid;
 
-	if (b == NULL)
-		return;
-	pending = __atomic_load_n(&b->pending, __ATOMIC_RELAXED);
-	if (pending <= 0 || now_us() - __atomic_load_n(&b->last_take_us,
+	if (b == NULL || now_us() - __atomic_load_n(&b->last_take_us,
 	    __ATOMIC_RELAXED) <= AGENT_STALL_US)
 		return;
+	/* the socket itself says whether messages wait (the count is a
+	 * hint: a worker killed between its count and its send) */
+	pfd.fd = pool->agent_fds[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) != 1)
+		return;
+	pending = __atomic_load_n(&b->pending, __ATOMIC_RELAXED);
+	if (pending <= 0)
+		pending = 1;
 	for (i = 0; i < SMTPD_RESCUE_MAX && pending > 0; i++) {
 		if (pool->rescue_pids[i] != 0)
 			continue;
