@@ -16,14 +16,17 @@ a worker is root for the moment between its fork and giving root up,
 before it accepts; the local mailer has F=S here, as CentOS's procmail
 mailer, and runs as root, as with sendmail).
 
-Two set-ups: `--runas USER` gives the cf RunAsUser=USER and the queue
+Three set-ups: `--runas USER` gives the cf RunAsUser=USER and the queue
 folder to USER (sendmail's way to keep root out of the SMTP side); by
 default the queue folder is root's, as CentOS ships /var/spool/mqueue
 (0700 root), and the workers and agents, which write it, keep root as
-sendmail's children do.  That is what the figure says of the default
-(doc/reliability.md, figure 13).
+sendmail's children do; `--privsep` is that default with privilege
+separation on (MAILSYS_PRIVSEP=1, doc/privsep.md): workers and SMTP
+delivery children as DefaultUser, root only in the queue writers and
+the local deliveries (doc/reliability.md, figure 13).
 
-Usage: privs.py [--seconds 8] [--clients 20] [--runas USER] [--json FILE]
+Usage: privs.py [--seconds 8] [--clients 20] [--runas USER] [--privsep]
+                [--json FILE]
 Exit status 0 when no worker or agent was ever seen with uid 0 and the
 load delivered mail (so the sampling saw the tree at work).
 """
@@ -72,7 +75,7 @@ def sample(w, seen, facing, stop):
         time.sleep(0.02)
 
 
-def run(seconds=8.0, clients=20, runas=None, log=print):
+def run(seconds=8.0, clients=20, runas=None, log=print, privsep=False):
     if os.geteuid() != 0:
         raise SystemExit("privs.py: run it as root (the daemon starts as "
                          "root and gives root up)")
@@ -88,8 +91,19 @@ def run(seconds=8.0, clients=20, runas=None, log=print):
     book, lock, stop, done = {}, threading.Lock(), threading.Event(), \
         threading.Event()
     seen, facing = {}, {}
+    saved = os.environ.get("MAILSYS_PRIVSEP")
     try:
-        w.start(["-q3s"])
+        if privsep:
+            os.environ["MAILSYS_PRIVSEP"] = "1"
+        else:
+            os.environ.pop("MAILSYS_PRIVSEP", None)
+        try:
+            w.start(["-q3s"])
+        finally:
+            if saved is None:
+                os.environ.pop("MAILSYS_PRIVSEP", None)
+            else:
+                os.environ["MAILSYS_PRIVSEP"] = saved
         sampler = threading.Thread(target=sample, args=(w, seen, facing, done),
                                    daemon=True)
         sampler.start()
@@ -142,9 +156,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--runas")
+    ap.add_argument("--privsep", action="store_true")
     ap.add_argument("--json")
     a = ap.parse_args()
-    res = run(a.seconds, a.clients, a.runas)
+    res = run(a.seconds, a.clients, a.runas, privsep=a.privsep)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)

@@ -9,8 +9,9 @@ as `make check` runs them; `make check-faults` runs the full versions.
   * disk full before MAIL (452 4.4.5, sendmail's MinFreeBlocks check),
     during DATA (421 4.3.1 and the session closed), no inode left and a
     read-only queue: no 250, no partial file, a 250 once it is over
-  * privileges under load with RunAsUser: no process but the master
-    holds a TCP connection while root
+  * privileges under load with RunAsUser, and with privilege
+    separation in the default set-up: no process but the master holds
+    a TCP connection while root
   * EIO from fsync, write and rename in the queue (eio.py's LD_PRELOAD
     shim): no 250, sendmail's dferror() 421 for the df, no partial
     file, a 250 once the fault is gone
@@ -76,6 +77,18 @@ def test_no_root_on_the_network_with_runasuser():
         pytest.skip("the daemon must start as root to give root up")
     import privs
     res = privs.run(seconds=4, clients=20, runas="daemon", log=lambda m: 0)
+    assert sum(res["network_facing_root_samples"].values()) == 0, res
+    assert res["ok"], res
+
+
+def test_no_root_on_the_network_with_privilege_separation():
+    """The default set-up (queue folder root's, no RunAsUser) with
+    MAILSYS_PRIVSEP=1: workers and SMTP delivery children run as
+    DefaultUser, so no process holding a TCP connection is root."""
+    if os.geteuid() != 0:
+        pytest.skip("the daemon must start as root to give root up")
+    import privs
+    res = privs.run(seconds=4, clients=20, privsep=True, log=lambda m: 0)
     assert sum(res["network_facing_root_samples"].values()) == 0, res
     assert res["ok"], res
 

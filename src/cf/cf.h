@@ -51,6 +51,14 @@ void		 cf_macro_define(struct cf *, const char *name, const char *v);
 /* An option's value as set by the cf or the command line, or NULL. */
 const char	*cf_option_value(struct cf *, const char *name);
 /*
+ * The cf's map files (K lines of file classes and the AliasFile
+ * databases) opened now, for a process about to give up root;
+ * cf_maps_changed: 1 when one of them has since been rebuilt (map.h,
+ * map_set_open_files and map_set_changed).
+ */
+void		 cf_maps_preopen(struct cf *);
+int		 cf_maps_changed(struct cf *);
+/*
  * A time value ("1h30m", "90"): seconds, a bare number counting in unit
  * ('s', 'm', 'h', 'd', 'w'); 0 for NULL or "", -1 when it does not parse.
  */

@@ -221,6 +221,19 @@ cf_alias_lookup(struct cf *cf, const char *name, struct buf *out,
 }
 
 void
+cf_maps_preopen(struct cf *cf)
+{
+	(void)aliases_get(cf);		/* declares the alias maps */
+	map_set_open_files(cf->maps);
+}
+
+int
+cf_maps_changed(struct cf *cf)
+{
+	return map_set_changed(cf->maps);
+}
+
+void
 cf_aliases_free(struct cf *cf)
 {
 	struct cf_aliases *al = cf->aliases;

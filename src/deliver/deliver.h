@@ -94,6 +94,34 @@ void	dlv_smtp_cache_expire(void);
 void	dlv_smtp_cache_close(void);
 size_t	dlv_smtp_cache_count(void);
 
+/*
+ * Privilege separation (deliver_sep.c, doc/privsep.md): on when the
+ * environment has MAILSYS_PRIVSEP=1.  dlv_smtp_sep is dlv_smtp, run by
+ * a child that gives root up for DefaultUser when we are root and
+ * separation is on.  Its outcome crosses a pipe: dlv_sep_encode, and
+ * dlv_sep_decode (no I/O; strings up to DLV_SEP_STRMAX without NULs,
+ * a status up to 255, a DSN code of digits and dots, the statistics
+ * empty or STATS_SIZE bytes; 0, or -1 with nothing allocated).
+ */
+#define DLV_SEP_STRMAX	65536
+int	dlv_privsep(void);
+void	dlv_smtp_sep(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, const unsigned *rflags, struct dlv_rcpt *,
+	    size_t n, char **relay);
+void	dlv_sep_encode(const struct dlv_rcpt *, size_t n, const char *relay,
+	    const unsigned char *stats, size_t slen, struct buf *out);
+int	dlv_sep_decode(const void *, size_t, struct dlv_rcpt *, size_t n,
+	    char **relay_out, unsigned char *stats, size_t *slen_out);
+/*
+ * Gives root up for DefaultUser (dlv_default_ids): no supplementary
+ * groups, every uid and gid the new one, checked, and a setuid(0) that
+ * must fail.  -1 (errno) when any of it did not happen, or DefaultUser
+ * is root.
+ */
+int	dlv_become_default_user(struct cf *);
+/* The client TLS context made now (while root may read its key). */
+void	dlv_tls_preload(struct cf *);
+
 /* The *file* mailer: each recipient's user is the file to append to. */
 void	dlv_file(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, struct dlv_rcpt *, size_t n);
@@ -122,6 +150,9 @@ struct dlv_ids {
 int	dlv_run_as(struct cf *, const struct cf_mailer_info *,
 	    const struct dlv_rcpt *, struct dlv_ids *);
 void	dlv_ids_free(struct dlv_ids *);
+/* DefaultUser as ids (user, uid, user:gid, uid:gid), else mailnull's,
+ * else 1:1, as sendmail's default. */
+void	dlv_default_ids(struct cf *, uid_t *, gid_t *);
 
 /*
  * 8-bit mail for the SMTP client (deliver_8to7.c): sets p's body_type

@@ -56,6 +56,12 @@ client_ctx(struct cf *cf)
 	return clt.ctx;
 }
 
+void
+dlv_tls_preload(struct cf *cf)
+{
+	(void)client_ctx(cf);
+}
+
 /* The first error a policy ruleset gives while it runs. */
 static void
 keep_error(void *arg, int kind, const char *to, const char *text)

@@ -15,13 +15,40 @@
 #include "deliver.h"
 #include "lib/xalloc.h"
 
+void
+dlv_default_ids(struct cf *cf, uid_t *uid, gid_t *gid)
+{
+	const char *du = cf_option_value(cf, "DefaultUser");
+	struct passwd *pw;
+	char *colon, *u;
+
+	*uid = 1;
+	*gid = 1;
+	if (du != NULL && *du != '\0') {
+		u = xstrdup(du);
+		if ((colon = strchr(u, ':')) != NULL)
+			*colon++ = '\0';
+		if ((pw = getpwnam(u)) != NULL) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+		} else
+			*uid = (uid_t)atol(u);
+		if (colon != NULL)
+			*gid = (gid_t)atol(colon);
+		else if (pw == NULL)
+			*gid = *uid;
+		free(u);
+	} else if ((pw = getpwnam("mailnull")) != NULL) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+}
+
 int
 dlv_run_as(struct cf *cf, const struct cf_mailer_info *m,
     const struct dlv_rcpt *r, struct dlv_ids *ids)
 {
-	const char *du = cf_option_value(cf, "DefaultUser");
 	struct passwd *pw = NULL;
-	char *colon, *u;
 	int n;
 
 	memset(ids, 0, sizeof(*ids));
@@ -46,24 +73,8 @@ dlv_run_as(struct cf *cf, const struct cf_mailer_info *m,
 				    (size_t)n, sizeof(gid_t));
 			ids->ngroups = n > 0 && n < 65536 ? n : 0;
 		}
-	} else if (du != NULL && *du != '\0') {
-		u = xstrdup(du);
-		if ((colon = strchr(u, ':')) != NULL)
-			*colon++ = '\0';
-		if ((pw = getpwnam(u)) != NULL) {
-			ids->uid = pw->pw_uid;
-			ids->gid = pw->pw_gid;
-		} else
-			ids->uid = (uid_t)atol(u);
-		if (colon != NULL)
-			ids->gid = (gid_t)atol(colon);
-		else if (pw == NULL)
-			ids->gid = ids->uid;
-		free(u);
-	} else if ((pw = getpwnam("mailnull")) != NULL) {
-		ids->uid = pw->pw_uid;
-		ids->gid = pw->pw_gid;
-	}
+	} else
+		dlv_default_ids(cf, &ids->uid, &ids->gid);
 	return 1;
 }
 

@@ -210,6 +210,46 @@ map_foreach(struct map_set *set, void (*fn)(struct map *, void *), void *arg)
 		fn(set->maps.v[i], arg);
 }
 
+static int
+file_class(const struct map *m)
+{
+	return m->cls == &map_class_hash || m->cls == &map_class_btree ||
+	    m->cls == &map_class_text;
+}
+
+static void
+open_file_map(struct map *m, void *arg)
+{
+	(void)arg;
+	if (!file_class(m) || (m->flags & MF_OPENTRIED))
+		return;
+	if (map_open(m, O_RDONLY, NULL) == -1)
+		map_close(m);	/* tried again at its first use */
+}
+
+void
+map_set_open_files(struct map_set *set)
+{
+	map_foreach(set, open_file_map, NULL);
+}
+
+static void
+changed_one(struct map *m, void *arg)
+{
+	if ((m->flags & MF_OPEN) && m->cls != &map_class_text &&
+	    file_class(m) && map_db_changed(m))
+		*(int *)arg = 1;
+}
+
+int
+map_set_changed(struct map_set *set)
+{
+	int changed = 0;
+
+	map_foreach(set, changed_one, &changed);
+	return changed;
+}
+
 void
 map_words(const char *s, struct strarr *out)
 {

@@ -228,6 +228,17 @@ void		 map_close(struct map *);
 int		 map_available(struct map *);
 
 /*
+ * For a process that gives up root after reading its cf: opens every
+ * map of a file class (hash, btree, text) now, while the files are
+ * readable.  One that fails is left untried, to fail and be worded at
+ * its first use as before.  map_set_changed: 1 when a hash or btree
+ * file open here has been replaced on disk since (makemap renames a new
+ * one over it), which such a process may not be able to open.
+ */
+void		 map_set_open_files(struct map_set *);
+int		 map_set_changed(struct map_set *);
+
+/*
  * The full lookup of a $( map key $@ args $) operator: opens on first
  * use, folds case, handles -o, -t, -T, -m, -a and %0..%9 in the value.
  * *stat_out gets the sysexits-style status sendmail shows (0 found,

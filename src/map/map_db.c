@@ -218,6 +218,19 @@ db_reopen_if_changed(struct map *m, struct db_map *dm)
 	dm->try1 = !(m->flags & MF_NONUL);
 }
 
+int
+map_db_changed(struct map *m)
+{
+	struct db_map *dm = m->priv;
+	struct stat st;
+
+	if (dm == NULL || dm->path == NULL || (m->flags & MF_WRITABLE) ||
+	    stat(dm->path, &st) == -1)
+		return 0;
+	return st.st_dev != dm->dev || st.st_ino != dm->ino ||
+	    st.st_mtime != dm->mtime;
+}
+
 static enum map_result
 db_lookup(struct map *m, const char *key, const char *const *args,
     size_t nargs, struct buf *val_out, int *stat_out, struct err *err)

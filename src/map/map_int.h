@@ -18,6 +18,9 @@
 #define MAPST_PROTOCOL	76
 #define MAPST_CONFIG	78
 
+/* A hash or btree map's file replaced since it was opened (map_db.c). */
+int	map_db_changed(struct map *);
+
 /* The longest value or key a map hands out; bounds every struct buf. */
 #define MAP_VALMAX	(1024 * 1024)
 

@@ -220,7 +220,7 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 
 		for (i = 0; i < n; i++)
 			rf[i] = q->qf.rcpts[q->targets[idx[i]].top].flags;
-		dlv_smtp(&dm, &m, sender, rf, r, n, &relay);
+		dlv_smtp_sep(&dm, &m, sender, rf, r, n, &relay);
 		free(rf);
 	} else if (strcmp(t0->mailer, "*file*") == 0) {
 		dlv_file(&dm, &m, sender, r, n);

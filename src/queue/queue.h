@@ -198,6 +198,9 @@ struct queue_dirs {
 	struct queue_group *groups;	/* [0] is mqueue */
 	size_t		 ngroups;
 	int		 held;		/* the paths' folders are open */
+	int		 remote;	/* written through a queue writer
+					   (queue_dirs_remote) */
+	int		 remote_fd;	/* its socket, when remote */
 };
 
 /*
@@ -396,5 +399,75 @@ int	queue_dirs_hold(struct queue_dirs *, struct err *);
 /* The folder of a file kind ('q' qf/tf, 'd' df, 'x' xf) in path i. */
 void	queue_dirs_path(const struct queue_dirs *, size_t i, int kind,
 	    struct buf *);
+
+/*
+ * The privileged queue writer (queue_remote.c), for a process that may
+ * not write the queue folders itself: the daemon's workers under
+ * privilege separation (doc/privsep.md).  After queue_dirs_remote(d,
+ * fd) the queue_tx_* calls and queue_remove on d go over fd, a stream
+ * socket to a process in queue_remote_serve: it creates each df and
+ * hands its descriptor back (the body is written here), and it parses,
+ * checks, writes, syncs and renames the qf itself.  The folders d held
+ * open are closed.  Nothing but what the writer checks is trusted: the
+ * path index, the queue id's characters, sizes, that the df is one it
+ * created for this message, and the qf's records (no controlling user,
+ * no alias or dynamic-mailer flag, no df in another folder).
+ */
+void	queue_dirs_remote(struct queue_dirs *, int fd);
+
+/* What the writer does besides the queue, for its caller. */
+struct queue_remote_hooks {
+	/* the statistics a worker counted (stats_take_pending's bytes) */
+	void	(*stats)(void *arg, const unsigned char *, size_t);
+	/* deliver message (path, id), committed here; -1: could not */
+	int	(*deliver)(void *arg, size_t path, const char *id);
+	/* before each wait for a request, and once a second */
+	void	(*idle)(void *arg);
+	void	*arg;
+};
+
+/*
+ * Serves the worker on fd until it closes its end: files in d (which
+ * must not be remote) with mode.  0 at the end of the stream; -1 when
+ * the peer sent something that is not a request (the writer stops).
+ */
+int	queue_remote_serve(struct queue_dirs *, int fd, int mode,
+	    const struct queue_remote_hooks *);
+/* The writer's hooks from the worker's side: -1 (err) when it failed. */
+int	queue_remote_stats(const struct queue_dirs *, const unsigned char *,
+	    size_t, struct err *);
+int	queue_remote_deliver(const struct queue_dirs *, size_t path,
+	    const char *id, struct err *);
+
+/* The wire format of one request: this header, then len bytes. */
+enum queue_remote_op {
+	QR_CREATE = 1,		/* df<id> in path: its fd comes back */
+	QR_MOVE,		/* df<id> of path into path2 */
+	QR_COMMIT,		/* qf text: check, write, sync, rename */
+	QR_COMMIT_AS,		/* df<id> linked as df<id2> in path2, and
+				   the qf text committed for it */
+	QR_ABORT,		/* the uncommitted df<id> goes */
+	QR_REMOVE,		/* a qf<id> committed for this message goes */
+	QR_STATS,		/* len bytes of statistics */
+	QR_DELIVER,		/* deliver a message committed here */
+	QR_NOPS
+};
+
+struct queue_remote_req {
+	unsigned	 op;
+	unsigned	 path, path2;
+	unsigned	 len;
+	char		 id[QUEUE_ID_MAX], id2[QUEUE_ID_MAX];
+};
+
+#define QR_QF_MAX	(32 * 1024 * 1024)	/* qf text of one request */
+#define QR_STATS_MAX	65536
+
+/*
+ * Decodes and checks a request header (n bytes at p) against a queue of
+ * npaths folders; no I/O.  0 with *out set, -1 (err) for anything else.
+ */
+int	queue_remote_req_parse(const void *p, size_t n, size_t npaths,
+	    struct queue_remote_req *out, struct err *);
 
 #endif

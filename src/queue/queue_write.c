@@ -7,6 +7,12 @@
  * go, the qf is formatted in memory and written with one write(2), and
  * files are opened relative to an open directory.
  *
+ * A queue written through the privileged writer (queue_dirs_remote,
+ * queue_remote.c) keeps the body side here: the df's descriptor comes
+ * from the writer, the body is buffered and written into it as below;
+ * what touches a folder (create, move, link, the qf, unlink) is a
+ * request to the writer, which runs this same code on its side.
+ *
  * Crash safety rests on two orders.  Creation: the df and the tf are
  * written and synced, then the tf is renamed to qf and the directory
  * synced; a qf never names a body that is not on disk, and a crash
@@ -27,7 +33,7 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
-#include "queue.h"
+#include "queue_int.h"
 
 /* body bytes gathered before a write(2); a typical message is one write */
 #define TX_BUFSIZE	(64 * 1024)
@@ -54,6 +60,8 @@ struct queue_tx {
 	char		*buf;
 	size_t		 blen;
 	struct buf	 qf;		/* formatted control file */
+	const struct queue_dirs *rd;	/* remote: its writer's */
+	size_t		 path;		/* remote: the df's path */
 };
 
 /* The tx's file name with the given first letter ("df<id>" ...). */
@@ -231,6 +239,28 @@ tx_fail(struct queue_tx *tx, char kind, const char *what, struct err *err)
 	return -1;
 }
 
+/*
+ * A request about tx's df to the writer; its failure becomes tx's as a
+ * local one would (queue_tx_failure), errno set.
+ */
+static int
+remote_tx(struct queue_tx *tx, unsigned op, size_t path2, const char *id2,
+    const void *data, size_t len, int *fd_out, struct err *err)
+{
+	struct qr_result res;
+	int rc;
+
+	rc = qr_call(tx->rd, op, tx->path, tx->name + 2, path2, id2, data,
+	    len, fd_out, &res, err);
+	if (rc == -1 && res.fail_kind != '\0') {
+		tx->fail_kind = res.fail_kind;
+		tx->fail_what = res.fail_what;
+		tx->fail_errno = res.err_no;
+	}
+	errno = res.err_no;
+	return rc;
+}
+
 int
 queue_tx_failure(const struct queue_tx *tx, const char **what_out,
     int *errno_out, int *written_out)
@@ -249,6 +279,7 @@ queue_tx_begin(struct queue_tx **out, const struct queue_dirs *d,
 {
 	struct queue_tx *tx;
 	size_t idlen = strlen(id);
+	int rc;
 
 	*out = NULL;
 	if (pathidx >= d->npaths || idlen == 0 || idlen >= QUEUE_ID_MAX ||
@@ -259,15 +290,26 @@ queue_tx_begin(struct queue_tx **out, const struct queue_dirs *d,
 	tx->mode = mode;
 	tx->name[1] = 'f';
 	memcpy(tx->name + 2, id, idlen + 1);
-	if (d->held) {
+	if (d->remote) {
+		tx->rd = d;
+		tx->path = pathidx;
+		rc = remote_tx(tx, QR_CREATE, 0, NULL, NULL, 0, &tx->dffd, err);
+		if (rc == 1) {
+			queue_tx_close(tx);
+			return 1;
+		}
+		if (rc == -1)
+			goto fail;
+	} else if (d->held) {
 		tx->dfdir = d->paths[pathidx].dfdir;
 		tx->qfdir = d->paths[pathidx].qfdir;
 	} else if (open_dirs(d, pathidx, &tx->qfdir, &tx->dfdir, err) == -1)
 		goto fail;
 	else
 		tx->owndirs = 1;
-	tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_RDWR | O_CREAT |
-	    O_EXCL | O_CLOEXEC, mode);
+	if (!d->remote)
+		tx->dffd = openat(tx->dfdir, fname(tx, 'd'), O_RDWR |
+		    O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (tx->dffd == -1) {
 		if (errno == EEXIST) {
 			tx->dffd = -1;
@@ -405,7 +447,20 @@ static int
 commit_undo(struct queue_tx *tx, int renamed, struct err *err)
 {
 	int e = errno;
+	struct err e2;
 
+	if (tx->rd != NULL) {
+		/* a failure on this side: the writer removes the df (one
+		 * on its side it has undone itself) */
+		if (tx->dffd != -1)
+			(void)remote_tx(tx, QR_ABORT, 0, NULL, NULL, 0, NULL,
+			    &e2);
+		(void)close(tx->dffd);
+		tx->dffd = -1;
+		tx->failed = 1;
+		errno = e;
+		return -1;
+	}
 	if (tx->qffd != -1) {
 		(void)unlinkat(tx->qfdir, fname(tx, renamed ? tx->ctl : 't'),
 		    0);
@@ -443,19 +498,12 @@ start_writeback(int fd)
  * (and, in the flat layout, the df's entry) durable.  Two journal
  * commits per message, the least a create-then-rename can take.
  */
-int
-queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
+static int
+commit_qf(struct queue_tx *tx, int quarantined, struct err *err)
 {
 	struct iovec iov;
 	char qfname[2 + QUEUE_ID_MAX];
 
-	if (tx->committed || tx->failed)
-		return err_set(err, ERR_SOFTWARE, "queue_tx_commit twice");
-	buf_reset(&tx->qf);
-	if (queue_qf_format(qf, &tx->qf, err) == -1) {
-		errno = EFBIG;
-		return commit_undo(tx, 0, err);
-	}
 	/* 1. the rest of the body, and the control file under its lock */
 	if (tx->blen > 0) {
 		iov.iov_base = tx->buf;
@@ -465,6 +513,23 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 			return commit_undo(tx, 0, err);
 		}
 		tx->blen = 0;
+	}
+	if (tx->rd != NULL) {
+		/* the writer checks, writes, syncs and renames; on a failure
+		 * it has removed the files itself */
+		if (remote_tx(tx, QR_COMMIT, 0, NULL, tx->qf.data, tx->qf.len,
+		    NULL, err) != 0) {
+			int e = errno;
+
+			(void)close(tx->dffd);
+			tx->dffd = -1;
+			tx->failed = 1;
+			errno = e;
+			return -1;
+		}
+		tx->ctl = quarantined ? 'h' : 'q';
+		tx->committed = 1;
+		return 0;
 	}
 	if ((tx->qffd = open_tf(tx->qfdir, fname(tx, 't'), tx->mode)) == -1) {
 		tx_fail(tx, 't', "cannot create", err);
@@ -495,7 +560,7 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 	/* 3. the name: from here on the message exists (as an hf when a
 	 * filter quarantined it, which queue runs leave alone) */
 	memcpy(qfname, tx->name, sizeof(qfname));
-	tx->ctl = qf->quarantine != NULL ? 'h' : 'q';
+	tx->ctl = quarantined ? 'h' : 'q';
 	qfname[0] = tx->ctl;
 	if (renameat(tx->qfdir, tx->name, tx->qfdir, qfname) == -1) {
 		tx_fail(tx, 't', "cannot rename", err);
@@ -512,6 +577,34 @@ queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
 	}
 	tx->committed = 1;
 	return 0;
+}
+
+int
+queue_tx_commit(struct queue_tx *tx, const struct qf *qf, struct err *err)
+{
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_commit twice");
+	buf_reset(&tx->qf);
+	if (queue_qf_format(qf, &tx->qf, err) == -1) {
+		errno = EFBIG;
+		return commit_undo(tx, 0, err);
+	}
+	return commit_qf(tx, qf->quarantine != NULL, err);
+}
+
+int
+queue_tx_commit_text(struct queue_tx *tx, const char *text, size_t len,
+    int quarantined, struct err *err)
+{
+	if (tx->committed || tx->failed)
+		return err_set(err, ERR_SOFTWARE, "queue_tx_commit twice");
+	buf_reset(&tx->qf);
+	if (buf_add(&tx->qf, text, len) == -1) {
+		errno = EFBIG;
+		err_set(err, ERR_TEMPFAIL, "qf too large");
+		return commit_undo(tx, 0, err);
+	}
+	return commit_qf(tx, quarantined, err);
 }
 
 /* A copy of the body in srcfd as a new file name in dirfd (O_EXCL:
@@ -600,6 +693,15 @@ queue_tx_move(struct queue_tx *tx, const struct queue_dirs *d, size_t i,
 	if (tx->committed || tx->failed)
 		return err_set(err, ERR_SOFTWARE, "queue_tx_move after "
 		    "commit");
+	if (tx->rd != NULL) {
+		if (i >= d->npaths)
+			return err_set(err, ERR_SOFTWARE, "bad queue path");
+		if (queue_tx_flush(tx, err) == -1 ||
+		    remote_tx(tx, QR_MOVE, i, NULL, NULL, 0, NULL, err) != 0)
+			return -1;
+		tx->path = i;
+		return 0;
+	}
 	if (path_dirs(d, i, &qfdir, &dfdir, &own, err) == -1)
 		return -1;
 	if (same_dir(dfdir, tx->dfdir) && same_dir(qfdir, tx->qfdir)) {
@@ -638,8 +740,28 @@ int
 queue_tx_commit_as(struct queue_tx *tx, const struct queue_dirs *d,
     size_t i, const char *id, const struct qf *qf, struct err *err)
 {
+	struct buf text;
+	int rc;
+
+	buf_init(&text, TX_QF_MAX);
+	if (queue_qf_format(qf, &text, err) == -1) {
+		buf_free(&text);
+		return -1;
+	}
+	rc = queue_tx_commit_as_text(tx, d, i, id, text.data, text.len,
+	    qf->quarantine != NULL, err);
+	buf_free(&text);
+	return rc;
+}
+
+int
+queue_tx_commit_as_text(struct queue_tx *tx, const struct queue_dirs *d,
+    size_t i, const char *id, const char *text, size_t len, int quarantined,
+    struct err *err)
+{
 	struct queue_tx *t;
 	size_t idlen = strlen(id);
+	struct qr_result res;
 	int rc;
 
 	if (tx->committed || tx->failed)
@@ -649,6 +771,12 @@ queue_tx_commit_as(struct queue_tx *tx, const struct queue_dirs *d,
 		return err_set(err, ERR_SOFTWARE, "bad queue id");
 	if (queue_tx_flush(tx, err) == -1)
 		return -1;
+	if (tx->rd != NULL) {
+		if (i >= d->npaths)
+			return err_set(err, ERR_SOFTWARE, "bad queue path");
+		return qr_call(tx->rd, QR_COMMIT_AS, tx->path, tx->name + 2, i,
+		    id, text, len, NULL, &res, err);
+	}
 	t = xcalloc(1, sizeof(*t));
 	t->dffd = t->qffd = -1;
 	t->mode = tx->mode;
@@ -676,7 +804,7 @@ queue_tx_commit_as(struct queue_tx *tx, const struct queue_dirs *d,
 	t->size = tx->size;
 	t->eightbit = tx->eightbit;
 	buf_init(&t->qf, TX_QF_MAX);
-	rc = queue_tx_commit(t, qf, err);
+	rc = queue_tx_commit_text(t, text, len, quarantined, err);
 	queue_tx_close(t);
 	return rc;
 }
@@ -717,7 +845,12 @@ queue_tx_abort(struct queue_tx *tx)
 {
 	if (tx == NULL)
 		return;
-	if (!tx->committed && !tx->failed) {
+	if (tx->rd != NULL && !tx->committed && !tx->failed &&
+	    tx->dffd != -1) {
+		struct err e2;
+
+		(void)remote_tx(tx, QR_ABORT, 0, NULL, NULL, 0, NULL, &e2);
+	} else if (!tx->committed && !tx->failed) {
 		if (tx->qffd != -1)
 			(void)unlinkat(tx->qfdir, fname(tx, 't'), 0);
 		if (tx->dffd != -1)
@@ -820,6 +953,12 @@ queue_remove(const struct queue_dirs *d, size_t i, const char *id,
 
 	if (bad_id(d, i, id, err) == -1)
 		return -1;
+	if (d->remote) {
+		struct qr_result res;
+
+		return qr_call(d, QR_REMOVE, i, id, 0, NULL, NULL, 0, NULL,
+		    &res, err) == 0 ? 0 : -1;
+	}
 	buf_init(&p, 0);
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		file_path(d, i, order[k].kind, order[k].letter, id, &p);

@@ -91,6 +91,23 @@ void	smtpd_worker(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
 /* Gives up root for RunAsUser or the queue's owner, as workers do. */
 void	smtpd_drop_privileges(const struct smtpd_pool *);
 
+/*
+ * Privilege separation of the workers (smtpd_privsep.c): wanted when
+ * MAILSYS_PRIVSEP=1 and they would otherwise keep root.  _start, in a
+ * worker still root: opens the maps, forks its queue writer and becomes
+ * DefaultUser (exits 71 when it cannot).  _deliver: the writer starts
+ * the delivery of a message it committed; -1 when not separated.
+ * _stale: a map file was rebuilt since (the worker should leave, for a
+ * fresh one to open it).  _file_ids: who writes the queue files.
+ */
+int	smtpd_privsep_wanted(const struct smtpd_pool *);
+void	smtpd_privsep_start(struct smtpd_pool *);
+int	smtpd_privsep_on(void);
+int	smtpd_privsep_deliver(const struct smtpd_ctx *, size_t path,
+	    const char *id);
+int	smtpd_privsep_stale(struct smtpd_pool *);
+void	smtpd_privsep_file_ids(uid_t *, gid_t *);
+
 /* Runs delivery agent i until it has delivered its share; never returns. */
 void	smtpd_agent(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
 /* The master, once a second: when messages wait and no agent has taken

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "smtpd_int.h"
+#include "smtpd_daemon.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xalloc.h"
@@ -247,6 +248,8 @@ df_error(struct session *s, struct queue_tx *tx)
 {
 	const char *what, *call;
 	int written, e;
+	uid_t uid;
+	gid_t gid;
 
 	if (queue_tx_failure(tx, &what, &e, &written) != 'd')
 		return 0;
@@ -256,9 +259,9 @@ df_error(struct session *s, struct queue_tx *tx)
 		call = written ? "sm_io_flush||sm_io_error" : "bfcommit";
 	else
 		return 0;
+	smtpd_privsep_file_ids(&uid, &gid);
 	reply(s, "421 4.3.0 collect: Cannot write ./df%s (%s, uid=%ld, "
-	    "gid=%ld): %s", s->id, call, (long)geteuid(), (long)getegid(),
-	    strerror(e));
+	    "gid=%ld): %s", s->id, call, (long)uid, (long)gid, strerror(e));
 	s->quit = 1;
 	return 1;
 }

@@ -22,7 +22,8 @@ smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 	size_t i;
 	pid_t pid;
 
-	if (smtpd_agent_handoff(ctx, path, id) == 0)
+	if (smtpd_agent_handoff(ctx, path, id) == 0 ||
+	    smtpd_privsep_deliver(ctx, path, id) == 0)
 		return;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;

@@ -221,6 +221,15 @@ surplus(struct smtpd_pool *pool, size_t slot)
 	return 0;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 smtpd_worker(struct smtpd_pool *pool, size_t slot)
 {
@@ -228,8 +237,9 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 	unsigned char b = (unsigned char)slot;
 	ssize_t nw;
 	long served = 0;
+	long long idle_since;
 	size_t i;
-	int ep, fd, n;
+	int ep, fd, n, wait_ms;
 
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGHUP, SIG_DFL);
@@ -242,7 +252,14 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 	(void)close(pool->notify[0]);
 	if (pool->agent_fds[0] != -1)
 		(void)close(pool->agent_fds[0]);
-	smtpd_drop_privileges(pool);
+	if (smtpd_privsep_wanted(pool))
+		smtpd_privsep_start(pool);
+	else
+		smtpd_drop_privileges(pool);
+	/* separated, an idle worker looks at its map files once a second:
+	 * it cannot open a rebuilt one, a fresh worker can */
+	wait_ms = smtpd_privsep_on() && pool->idle_exit_ms > 1000 ? 1000 :
+	    pool->idle_exit_ms;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep == -1)
 		_exit(71);
@@ -253,11 +270,18 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, pool->ports[i].fd, &ev) == -1)
 			_exit(71);
 	}
+	idle_since = now_ms();
 	while (served < pool->per_worker) {
 		pool->slots[slot] = SLOT_IDLE;
-		n = epoll_wait(ep, &got, 1, pool->idle_exit_ms);
-		if (n == 0 && surplus(pool, slot))
-			_exit(0);
+		n = epoll_wait(ep, &got, 1, wait_ms);
+		if (n == 0 && smtpd_privsep_stale(pool))
+			break;
+		if (n == 0 && (!smtpd_privsep_on() ||
+		    now_ms() - idle_since >= pool->idle_exit_ms)) {
+			if (surplus(pool, slot))
+				_exit(0);
+			idle_since = now_ms();
+		}
 		if (n <= 0)
 			continue;
 		i = (size_t)got.data.u64;
@@ -273,9 +297,12 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		(void)nw;
 		serve(pool, &pool->ports[i], fd);
 		(void)close(fd);
+		served++;
+		if (smtpd_privsep_stale(pool))
+			break;
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;	/* delivery children of the session */
-		served++;
+		idle_since = now_ms();
 	}
 	pool->slots[slot] = SLOT_FREE;
 	_exit(0);

@@ -225,6 +225,30 @@ read_all(int fd, unsigned char *buf)
 }
 
 int
+stats_take_pending(unsigned char out[STATS_SIZE])
+{
+	if (!have_pending)
+		return 0;
+	stats_encode(&pending, out);
+	memset(&pending, 0, sizeof(pending));
+	have_pending = 0;
+	return 1;
+}
+
+int
+stats_add_pending(const unsigned char *p, size_t n)
+{
+	struct stats d;
+	int version;
+
+	if (stats_decode(p, n, &d, &version) != STATS_OK)
+		return -1;
+	add(&pending, &d);
+	have_pending = 1;
+	return 0;
+}
+
+int
 stats_post(const char *path, struct err *err)
 {
 	unsigned char buf[STATS_SIZE];

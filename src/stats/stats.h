@@ -76,6 +76,17 @@ int	 stats_pending(void);
  * Nothing to do (NULL or empty path, nothing pending, no file): 0.
  */
 int	 stats_post(const char *path, struct err *);
+/*
+ * For a process that may not write the file (a worker without root):
+ * its pending counts as STATS_SIZE bytes, cleared (0: none pending, 1
+ * taken), and on the writer's side their addition to its own pending
+ * counts (-1: the bytes do not decode).
+ */
+int	 stats_take_pending(unsigned char out[STATS_SIZE]);
+int	 stats_add_pending(const unsigned char *, size_t);
+/* Where stats_flush sends the pending counts instead of the file. */
+void	 stats_set_sink(void (*fn)(const unsigned char *, size_t, void *),
+	    void *arg);
 
 /* What mailstats learns from a cf. */
 struct stats_cf {

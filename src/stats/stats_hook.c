@@ -43,11 +43,27 @@ stats_sender_mailer(struct cf *cf, const char *sender)
 	return mno;
 }
 
+static void (*sink)(const unsigned char *, size_t, void *);
+static void *sink_arg;
+
+void
+stats_set_sink(void (*fn)(const unsigned char *, size_t, void *), void *arg)
+{
+	sink = fn;
+	sink_arg = arg;
+}
+
 void
 stats_flush(struct cf *cf)
 {
+	unsigned char blob[STATS_SIZE];
 	struct err err;
 
+	if (sink != NULL) {
+		if (stats_take_pending(blob))
+			sink(blob, sizeof(blob), sink_arg);
+		return;
+	}
 	err_clear(&err);
 	if (stats_post(cf_option_value(cf, "StatusFile"), &err) == -1)
 		log_msg(LOG_INFO, NULL, "%s", err.msg);
