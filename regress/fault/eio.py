@@ -97,6 +97,9 @@ def run(names):
     """Our daemon under the shim; [(name, problems, final replies,
     whether they are the oracle's (None: no oracle reply))]."""
     root = tempfile.mkdtemp(prefix="eio.", dir="/var/tmp")
+    # the flag file must be readable by workers that gave root up
+    # (MAILSYS_PRIVSEP=1, doc/privsep.md)
+    os.chmod(root, 0o755)
     out = []
     saved = dict(os.environ)
     try:

@@ -167,6 +167,8 @@ struct queue_path {
 	size_t		 group;		/* index in queue_dirs.groups */
 	unsigned	 subdirs;	/* QUEUE_SUB* */
 	int		 qfdir, dfdir;	/* open folders (queue_dirs_hold) */
+	int		 statfd;	/* remote: the df folder as O_PATH,
+					   for its free space only */
 };
 
 /*
@@ -396,6 +398,10 @@ int	queue_remove(const struct queue_dirs *, size_t pathidx,
  * (the SMTP server, before it forks its workers).
  */
 int	queue_dirs_hold(struct queue_dirs *, struct err *);
+/* The file system of path i's df folder (or of the queue folder). */
+struct statvfs;
+int	queue_dirs_statvfs(const struct queue_dirs *, size_t i,
+	    struct statvfs *);
 /* The folder of a file kind ('q' qf/tf, 'd' df, 'x' xf) in path i. */
 void	queue_dirs_path(const struct queue_dirs *, size_t i, int kind,
 	    struct buf *);

@@ -208,6 +208,8 @@ queue_dirs_free(struct queue_dirs *d)
 				(void)close(p->dfdir);
 			(void)close(p->qfdir);
 		}
+		if (d->remote && p->statfd >= 0)
+			(void)close(p->statfd);
 		free(p->name);
 		free(p->dir);
 	}

@@ -17,9 +17,11 @@
  * those: a new QR_CREATE starts the next message.
  */
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,6 +154,9 @@ queue_dirs_remote(struct queue_dirs *d, int fd)
 {
 	size_t i;
 
+	for (i = 0; i < d->npaths; i++)
+		d->paths[i].statfd = d->held ? openat(d->paths[i].dfdir, ".",
+		    O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (d->held) {
 		for (i = 0; i < d->npaths; i++) {
 			if (d->paths[i].dfdir != d->paths[i].qfdir)
@@ -303,6 +308,17 @@ qr_call(const struct queue_dirs *d, unsigned op, size_t path,
 		errno = res->err_no;
 	}
 	return res->rc;
+}
+
+int
+queue_dirs_statvfs(const struct queue_dirs *d, size_t i, struct statvfs *st)
+{
+	if (i < d->npaths && d->held)
+		return fstatvfs(d->paths[i].dfdir, st);
+	/* O_PATH: enough for the free space, not to list or open */
+	if (i < d->npaths && d->remote && d->paths[i].statfd >= 0)
+		return fstatvfs(d->paths[i].statfd, st);
+	return statvfs(d->qdir, st);
 }
 
 int

@@ -233,10 +233,7 @@ enough_disk_space(struct session *s, long msize)
 	if (minfree < 0)
 		minfree = 0;
 	for (i = 0; i < qd->npaths; i++) {
-		int fd = qd->held ? qd->paths[i].dfdir : -1;
-
-		if (fd != -1 ? fstatvfs(fd, &st) == -1 :
-		    statvfs(qd->qdir, &st) == -1)
+		if (queue_dirs_statvfs(qd, i, &st) == -1)
 			continue;
 		bsize = st.f_frsize > 0 ? st.f_frsize : 1024;
 		need = (unsigned long long)minfree +
@@ -627,7 +624,7 @@ cmd_help(struct session *s, char *arg)
 	(void)snprintf(topic, sizeof(topic), "%s", *arg ? arg : "smtp");
 	str_lower(topic);
 	tl = strlen(topic);
-	f = path != NULL ? fopen(path, "r") : NULL;
+	f = path != NULL ? smtpd_help_open(path) : NULL;
 	if (f == NULL) {
 		reply(s, "502 5.3.0 Sendmail %s -- HELP not implemented",
 		    cf_macro_value(s->cf, "v"));

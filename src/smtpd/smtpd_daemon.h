@@ -90,6 +90,9 @@ void	smtpd_qsched_reaped(struct smtpd_pool *, pid_t);
 void	smtpd_worker(struct smtpd_pool *, size_t slot) __attribute__((noreturn));
 /* Gives up root for RunAsUser or the queue's owner, as workers do. */
 void	smtpd_drop_privileges(const struct smtpd_pool *);
+/* PR_SET_PDEATHSIG again after a change of uid (exits when the master
+ * is gone already). */
+void	smtpd_rearm_deathsig(const struct smtpd_pool *);
 
 /*
  * Privilege separation of the workers (smtpd_privsep.c): wanted when

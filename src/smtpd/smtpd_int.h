@@ -6,6 +6,7 @@
 #ifndef SMTPD_SMTPD_INT_H
 #define SMTPD_SMTPD_INT_H
 
+#include <stdio.h>
 #include <time.h>
 
 #include "lib/buf.h"
@@ -165,5 +166,11 @@ void	cmd_data(struct session *);
 /* A policy rejection into the statistics file, the first of a session
  * only, as sendmail counts them (smtpd_stats.c). */
 void	smtpd_stats_reject(struct session *, int from_mno);
+
+/*
+ * The HelpFile for reading from its start: opened when the worker gave
+ * root up (smtpd_privsep.c), else now.  NULL when it cannot be read.
+ */
+FILE	*smtpd_help_open(const char *path);
 
 #endif

@@ -11,6 +11,8 @@
  * delivery child of DeliveryMode background when no agent is idle.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "smtpd_daemon.h"
+#include "smtpd_int.h"
 #include "cf/cf.h"
 #include "deliver/deliver.h"
 #include "queue/queue.h"
@@ -28,6 +31,7 @@
 
 static int on;			/* this worker is separated */
 static pid_t writer;		/* its queue writer */
+static int help_fd = -1;	/* the HelpFile, opened while root */
 static uid_t file_uid;		/* whom its queue files are written as */
 static gid_t file_gid;
 
@@ -134,6 +138,7 @@ smtpd_privsep_start(struct smtpd_pool *pool)
 	struct queue_dirs *d = pool->ctx->qdirs;
 	uid_t uid;
 	gid_t gid;
+	const char *help;
 	int sv[2];
 	pid_t pid = -1;
 
@@ -143,8 +148,10 @@ smtpd_privsep_start(struct smtpd_pool *pool)
 		    "workers keep root");
 		return;
 	}
-	/* what a worker reads from files, read now: the maps */
+	/* what a worker reads from files, opened now: maps, HelpFile */
 	cf_maps_preopen(pool->cf);
+	if ((help = cf_option_value(pool->cf, "HelpFile")) != NULL)
+		help_fd = open(help, O_RDONLY | O_CLOEXEC);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1 ||
 	    (pid = fork()) == -1) {
 		log_plain(LOG_ERR, "SYSERR(root): daemon: no queue writer: %s",
@@ -166,7 +173,26 @@ smtpd_privsep_start(struct smtpd_pool *pool)
 		    "uid %ld: %s", (long)uid, strerror(errno));
 		_exit(71);
 	}
+	smtpd_rearm_deathsig(pool);
 	on = 1;
+}
+
+FILE *
+smtpd_help_open(const char *path)
+{
+	FILE *f;
+	int fd;
+
+	if (!on || help_fd == -1)
+		return fopen(path, "r");
+	if ((fd = dup(help_fd)) == -1)
+		return NULL;
+	/* one offset for both descriptors: each HELP reads from the top */
+	if (lseek(fd, 0, SEEK_SET) == -1 || (f = fdopen(fd, "r")) == NULL) {
+		(void)close(fd);
+		return NULL;
+	}
+	return f;
 }
 
 int

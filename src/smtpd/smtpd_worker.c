@@ -183,6 +183,20 @@ refuse_while_loaded(const struct smtpd_pool *pool)
 	}
 }
 
+/*
+ * A change of uid makes the kernel forget PR_SET_PDEATHSIG: without it
+ * again, a child that gave root up would outlive a killed master and
+ * keep its ports bound (found by the crash ledger with privilege
+ * separation on).  A master gone already: leave now.
+ */
+void
+smtpd_rearm_deathsig(const struct smtpd_pool *pool)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != pool->master)
+		_exit(0);
+}
+
 void
 smtpd_drop_privileges(const struct smtpd_pool *pool)
 {
@@ -194,6 +208,7 @@ smtpd_drop_privileges(const struct smtpd_pool *pool)
 		    "uid %ld: %s", (long)pool->uid, strerror(errno));
 		_exit(71);
 	}
+	smtpd_rearm_deathsig(pool);
 }
 
 /*
