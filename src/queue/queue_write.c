@@ -696,6 +696,8 @@ queue_tx_move(struct queue_tx *tx, const struct queue_dirs *d, size_t i,
 	if (tx->rd != NULL) {
 		if (i >= d->npaths)
 			return err_set(err, ERR_SOFTWARE, "bad queue path");
+		if (i == tx->path)
+			return 0;	/* where it is: nothing written yet */
 		if (queue_tx_flush(tx, err) == -1 ||
 		    remote_tx(tx, QR_MOVE, i, NULL, NULL, 0, NULL, err) != 0)
 			return -1;
