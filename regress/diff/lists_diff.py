@@ -183,8 +183,10 @@ def summary(msg):
 
 
 def delivered(out):
+    """Each mailbox in folder out (or the files of glob pattern out)."""
     res = []
-    for f in sorted(glob.glob(os.path.join(out, "*"))):
+    pattern = out if "*" in out else os.path.join(out, "*")
+    for f in sorted(glob.glob(pattern)):
         with open(f, "rb") as fh:
             data = fh.read()
         res.append(b"===== " + os.path.basename(f).encode())

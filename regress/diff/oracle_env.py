@@ -399,12 +399,23 @@ DEV_LOG_SCRIPT = ('mkdir -p "$1/.olddev" && mount --rbind /dev "$1/.olddev" && '
 # NS_SCRIPT with the syslog of the namespace caught
 NS_LOG_SCRIPT = DEV_LOG_SCRIPT + NS_SCRIPT
 
+# instead of exec "$@": run it, then wait (at most 30 s) until every
+# process it left behind has ended (the script is the pid namespace's
+# init, so /proc lists exactly those; zombies do not count), as a
+# background delivery (-odb) outlives the command
+WAIT_ALL = ('"$@"; rc=$?; n=0; while [ $n -lt 300 ]; do busy=0; '
+            'for p in /proc/[0-9]*; do [ "$p" = /proc/1 ] && continue; '
+            'read -r a b st rest 2>/dev/null < "$p/stat" || continue; '
+            '[ "$st" = Z ] && continue; busy=1; done; '
+            '[ $busy = 0 ] && break; sleep 0.1; n=$((n+1)); done; exit $rc')
+
 
 def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,
-                  pre=""):
+                  pre="", wait_all=False):
     """run_ns, and the syslog lines it wrote ("ident[pid]: text", in
     order): (stdout, stderr, status, lines).  pre: shell commands run
-    first in the namespace (more mounts)."""
+    first in the namespace (more mounts).  wait_all: in a pid namespace
+    of its own, and until the processes it left behind have ended."""
     import socket
     path = os.path.join(tmp, "log")
     if os.path.exists(path):
@@ -413,8 +424,12 @@ def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,
     sock.bind(path)
     os.chmod(path, 0o666)
     try:
+        script = pre + NS_LOG_SCRIPT
+        if wait_all:
+            prefix = prefix + ["--pid", "--fork", "--mount-proc"]
+            script = script.replace('exec "$@"', WAIT_ALL)
         res = run_ns(prefix, tmp, argv, env, stdin=stdin, timeout=timeout,
-                     script=pre + NS_LOG_SCRIPT)
+                     script=script)
         lines = []
         sock.setblocking(False)
         while True:

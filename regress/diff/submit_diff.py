@@ -13,11 +13,23 @@ with C lines for the controlling users and A flags, and each recipient
 is logged "stat=queued" (with dsn=4.4.3 for an SMTP mailer under -odd).
 The alias cases compare that too.
 
+The same happens in interactive and background mode (-odi, -odb, the
+default), then the message is delivered at once (-odb: by a child, which
+the run waits for in a pid namespace of its own): the cf's local mailer
+is a script that appends each message to out/<user> after a line with
+the envelope it was given, keeps a copy of the qf it sees then (what the
+qf holds during the delivery), and defers bob (exit 75).  Compared too:
+what each user got (a notification from MAILER-DAEMON by its envelope,
+To: and Subject: only: its words are our own), those copies, and the qf
+left for bob.  QueueLA and RefuseLA are set high so that the machine's
+load never turns a delivery into queueing.
+
 Usage: submit_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|XFAIL|SKIP diff submit-<case>: ... lines.
 """
 
 import argparse
+import glob
 import os
 import re
 import shutil
@@ -25,6 +37,7 @@ import sys
 
 from oracle_env import (Skip, centos_world, oracle_binary, oracle_env,
                         our_binary, ours_env, run_ns_logged, verdict, write)
+from lists_diff import delivered
 from smtp_diff import ALIASES, normalise, queue_files, sort_queue
 
 ALIASES += """\
@@ -35,6 +48,23 @@ single: nosuchuser, nosuch2, joe
 fwd: uucp
 files: "|/bin/cat", /var/tmp/x-file, joe
 mix: c@remote.example, dup, a@far.example, root
+team: joe, bob
+locals: team, root
+"""
+
+# the local mailer: the envelope and message into OUT/<user>, a copy of
+# the message's qf as it is at a user's first delivery, bob deferred
+LOCAL_SH = """#!/bin/sh
+from=none
+if [ "$1" = -f ]; then from=$2; shift 2; fi
+for u; do :; done
+for q in '%(q)s'/qf*; do
+	[ -f "$q" ] || continue
+	[ -f '%(out)s'/"snap-$u" ] || grep -q '^S<>$' "$q" ||
+	    cp "$q" '%(out)s'/"snap-$u"
+done
+[ "$u" = bob ] && exit 75
+{ echo "=== envelope from=$from to=$u"; cat; } >> '%(out)s'/"$u"
 """
 
 PLAIN = b"Subject: t\n\nline\n"
@@ -87,16 +117,41 @@ CASES = {
                 b"x\n", None),
     "odd": (["-odd", "-f", "alice@example.com", "list", "x@far.example"],
             PLAIN, None),
+    # expanded the same way, then delivered (bob defers)
+    "odb-alias": (["-odb", "locals"], PLAIN, None),
+    "odi-alias": (["-odi", "locals"], PLAIN, None),
+    "odb-unknown": (["-odb", "unk", "bob"], PLAIN, None),
+    "odi-unknown": (["-odi", "unk", "bob"], PLAIN, None),
+    "odb-unknown-given": (["-odb", "nosuchuser", "joe"], PLAIN, None),
+    "odb-from": (["-odb", "-f", "alice@example.com", "team", "root"],
+                 PLAIN, None),
+    "odi-dsn": (["-odi", "-N", "failure,delay", "-V", "env9", "team"],
+                PLAIN, None),
+    "odb-t": (["-odb", "-t", "-oi"], b"To: team\nCc: joe, root\n"
+              b"Subject: t\n\nx\n", None),
+    "odb-default": (["-odb", "-odq", "-odb", "team", "joe"], PLAIN, None),
+    "odb-forward-remote": (["-odb", "fwd", "bob"], PLAIN,
+                           "a host name not in /etc/hosts, with no "
+                           "name server in the service switch: sendmail "
+                           "defers 'Name server: HOST: host name lookup "
+                           "failure' with relay=HOST, we ask DNS anyway "
+                           "and say 'Name server timeout'"),
 }
 
 QID = re.compile(rb"\b[0-9A-Za-x]{8}[0-9]{5,}\b")
 
 
 def log_lines(lines):
-    """The syslog lines without pids, queue ids, message ids, delays."""
-    out = []
+    """The syslog lines without pids, queue ids, message ids, delays;
+    a notification's size (in its pri=) is its words', our own."""
+    out, notice = [], None
     for ln in lines:
         ln = ln.encode("latin-1").split(b": ", 1)[-1]
+        m = re.match(rb"\S+: (\S+): (DSN|postmaster notify): ", ln)
+        if m:
+            notice = m.group(1)
+        if notice is not None and ln.startswith(notice + b": "):
+            ln = re.sub(rb"pri=[0-9]+", b"pri=P", ln)
         ln = QID.sub(b"QID", ln)
         ln = re.sub(rb"msgid=<[^>]*>", b"msgid=<MSGID>", ln)
         ln = re.sub(rb"delay=[0-9:+]*", b"delay=D", ln)
@@ -119,24 +174,60 @@ def make_forward(tmp):
         ":/var/spool/uucp:/usr/sbin/nologin", ":%s:/bin/sh" % home))
 
 
+def delivering_cf(tmp, cf):
+    """The cf with the test's local mailer, and no load limits."""
+    q = os.path.join(tmp, "var/spool/mqueue")
+    out = os.path.join(tmp, "out")
+    script = os.path.join(tmp, "local.sh")
+    write(script, LOCAL_SH % {"q": q, "out": out})
+    os.chmod(script, 0o755)
+    with open(cf) as f:
+        t = f.read()
+    t = re.sub(r"(?m)^(Mlocal,\s+P=)[^,]*,", lambda m: m.group(1) +
+               script + ",", t, count=1)
+    t = t.replace("A=procmail -t -Y -a $h -d $u", "A=local.sh $u", 1)
+    t = t.replace("\nO QueueDirectory", "\nO QueueLA=999\nO RefuseLA=999"
+                  "\nO QueueDirectory", 1)
+    path = os.path.join(tmp, "submit-deliver.cf")
+    write(path, t)
+    return path
+
+
+def mailboxes(out):
+    """What each user got (lists_diff.py's way), then the qf copies the
+    mailer took."""
+    res = delivered(os.path.join(out, "[!s]*"))
+    for f in sorted(glob.glob(os.path.join(out, "snap-*"))):
+        with open(f, "rb") as fh:
+            res += [b"===== " + os.path.basename(f).encode()]
+            res += normalise(fh.read()).split(b"\n")
+    return res
+
+
 def run_case(name, root, prefix, tmp, cf, bindir):
     argv, stdin, _ = CASES[name]
     results = []
+    out_dir = os.path.join(tmp, "out")
     for which in ("oracle", "ours"):
         q = os.path.join(tmp, "var/spool/mqueue")
         shutil.rmtree(q, ignore_errors=True)
         os.makedirs(q)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.makedirs(out_dir)
+        os.chmod(out_dir, 0o777)
         if which == "oracle":
             binary, env = oracle_binary(root), oracle_env(root)
         else:
             binary, env = our_binary(os.path.abspath(bindir)), ours_env()
         out, err, rc, log = run_ns_logged(prefix, tmp, [binary, "-C", cf,
                                                         "-odq"] + argv, env,
-                                          stdin=stdin)
-        files = sort_queue([normalise(x) for x in queue_files(tmp)])
+                                          stdin=stdin, wait_all=True)
+        files = sort_queue([re.sub(rb"^K[0-9]+$", b"KTIME", normalise(x))
+                            for x in queue_files(tmp)])
         lines = [normalise(x) for x in out.split(b"\n")]
         lines += [b"===== stderr"] + err.split(b"\n")
         lines += [b"===== exit %d" % rc, b"----- queue"] + files
+        lines += [b"----- delivered"] + mailboxes(out_dir)
         lines += [b"----- log"] + log_lines(log)
         results.append(lines)
     return results
@@ -152,6 +243,7 @@ def main():
     try:
         root, prefix, tmp, cf = centos_world("submit_diff.", ALIASES)
         make_forward(tmp)
+        cf = delivering_cf(tmp, cf)
     except Skip as e:
         for n in names:
             print("SKIP diff submit-%s: %s" % (n, e))

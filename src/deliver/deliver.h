@@ -24,6 +24,8 @@ struct dlv_msg {
 	const struct qf	*qf;
 	const char	*id;
 	int		 dffd;		/* the body (read with pread) */
+	int		 no_fflag;	/* F=f/F=r add no "-f $g" (a command
+					 * line's delivery without -f) */
 };
 
 /* A recipient of one delivery and its outcome. */

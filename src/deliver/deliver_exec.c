@@ -82,7 +82,7 @@ dlv_exit_dsn(int status)
  */
 static void
 build_argv(struct cf *cf, const struct cf_mailer_info *m,
-    const struct dlv_rcpt *r, size_t n, struct strarr *argv)
+    const struct dlv_rcpt *r, size_t n, int no_fflag, struct strarr *argv)
 {
 	struct buf ex;
 	size_t i, k;
@@ -92,7 +92,7 @@ build_argv(struct cf *cf, const struct cf_mailer_info *m,
 		const char *w = m->argv[i];
 		int per_rcpt = strstr(w, "\201u") != NULL;
 
-		if (i == 1 && (m->flags['f'] || m->flags['r'])) {
+		if (i == 1 && !no_fflag && (m->flags['f'] || m->flags['r'])) {
 			strarr_push(argv, m->flags['f'] ? "-f" : "-r");
 			cf_macro_expand(cf, "\201g", &ex);
 			strarr_push(argv, buf_cstr(&ex));
@@ -194,7 +194,7 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	buf_init(&said, 4096);
 	cf_macro_define(dm->cf, "f", sender);
 	cf_macro_define(dm->cf, "g", sender);	/* $g of the A= vector */
-	build_argv(dm->cf, m, r, n, &argv);
+	build_argv(dm->cf, m, r, n, dm->no_fflag, &argv);
 	build_env(dm->cf, &env);
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
 		status = EX_TEMPFAIL;
@@ -241,6 +241,13 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	status = WIFEXITED(st) ? WEXITSTATUS(st) : EX_TEMPFAIL;
+	if (WIFEXITED(st) && status == EX_TEMPFAIL) {
+		/* sendmail says who deferred it, whatever the program said
+		 * (that goes to a notice's transcript) */
+		buf_reset(&said);
+		(void)buf_printf(&said, "Deferred: %s mailer (%s) exited with "
+		    "EX_TEMPFAIL", m->name, m->path);
+	}
 set:
 	for (i = 0; i < n; i++) {
 		r[i].status = status;

@@ -14,10 +14,30 @@
 #include "cf/cf.h"
 #include "queue/queue.h"
 
+/* A recipient refused while a message was submitted. */
+struct qrun_refusal {
+	char		*addr, *mailer;
+	char		 dsn[16];
+	char		*text;
+	int		 status;	/* sysexits value */
+};
+
 struct qrun_opts {
 	int			 verbose;	/* -v: "Running ..." lines */
 	FILE			*out;		/* where -v writes */
 	struct queue_list_opts	*filter;	/* -qI -qR -qS, or NULL */
+	/*
+	 * The delivery right after a command-line submission, as sendmail
+	 * does it in the submitting process (or its child): each to= line
+	 * says ctladdr (the sender and the invoker's ids, "root (0/0)"),
+	 * F=f/F=r add "-f $g" only when -f was given (no_fflag otherwise),
+	 * and the recipients refused while queueing are returned with the
+	 * delivery's own failures (DeliveryMode background).
+	 */
+	const char		*ctladdr;
+	int			 no_fflag;
+	const struct qrun_refusal *refused;
+	size_t			 nrefused;
 };
 
 /* One run over every queue folder (sendmail -q, -qf); sysexits status. */
@@ -70,6 +90,9 @@ void	qrun_sub_refused(struct qrun_sub *, const char *addr,
  */
 int	qrun_sub_leaves(struct qrun_sub *,
 	    void (*fn)(void *, const struct qrun_leaf *), void *arg);
+/* The recipients it refused, in the order they were refused. */
+const struct qrun_refusal *qrun_sub_refusals(struct qrun_sub *,
+	    size_t *n_out);
 void	qrun_sub_free(struct qrun_sub *);
 
 /* A boolean option's value ("", T, Y: true); def when v is NULL. */

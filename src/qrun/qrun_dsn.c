@@ -61,6 +61,7 @@ put_original(struct qrun_msg *q, struct dsn_sink *d, int headers_only)
 	memset(&m, 0, sizeof(m));
 	m.flags = all;
 	m.eol = "\n";
+	memset(&dm, 0, sizeof(dm));
 	dm.cf = q->cf;
 	dm.qf = &q->qf;
 	dm.id = q->id;

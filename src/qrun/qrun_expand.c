@@ -139,6 +139,28 @@ list_item(void *arg, const char *item)
 		qrun_expand(c->q, item, c->parent, c->top, c->depth);
 }
 
+/* The target before `before` that addr duplicates, made primary. */
+static void
+mark_duplicate_primary(struct qrun_msg *q, const char *addr, size_t before)
+{
+	struct cf_resolved r;
+	size_t k;
+
+	if (cf_addr_resolve(q->cf, addr, 1, '\0', NULL, &r) == 0)
+		for (k = 0; k < before; k++) {
+			struct qrun_target *t = &q->targets[k];
+
+			if (t->state != QT_EXPANDED && t->state != QT_FAILED &&
+			    qrun_same(t->mailer, r.mailer) &&
+			    str_casecmp(t->host ? t->host : "", r.host ?
+			    r.host : "") == 0 && qrun_same(t->user, r.user)) {
+				t->primary = 1;
+				break;
+			}
+		}
+	cf_resolved_free(&r);
+}
+
 void
 qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
     int depth)
@@ -152,12 +174,13 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 	for (k = c.items.n; k > 0; k--)
 		qrun_expand(q, c.items.v[k - 1], parent, top, depth);
 	n = c.items.n;
-	strarr_free(&c.items);
 	/* and a list of a primary address that comes down to one address
 	 * (duplicates counting) makes that one primary too (sendmail 8.17
-	 * at submission) */
-	if (q->said == NULL || parent < 0 || !q->targets[parent].primary)
+	 * at submission), an earlier duplicate of it as well */
+	if (q->said == NULL || parent < 0 || !q->targets[parent].primary) {
+		strarr_free(&c.items);
 		return;
+	}
 	for (k = before; k < q->ntargets; k++)
 		if (q->targets[k].parent == parent) {
 			if (q->targets[k].state == QT_FAILED)
@@ -169,6 +192,9 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 		}
 	if (n == 1 && found == 1)
 		q->targets[only].primary = 1;
+	else if (n == 1 && found == 0 && c.items.n == 1)
+		mark_duplicate_primary(q, c.items.v[0], before);
+	strarr_free(&c.items);
 }
 
 /* Whether the user could reach and read path by its mode bits alone. */

@@ -195,10 +195,12 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 		r[i].ctl = r[i].ctl_uid >= 0;
 		(void)buf_printf(&to, "%s%s", i ? "," : "", r[i].paddr);
 	}
+	memset(&dm, 0, sizeof(dm));
 	dm.cf = q->cf;
 	dm.qf = &q->qf;
 	dm.id = q->id;
 	dm.dffd = q->dffd;
+	dm.no_fflag = q->opts->no_fflag;
 	/*
 	 * A list with an owner- alias sends as its owner.  The null sender
 	 * stays <> over SMTP; other mailers get it through the cf's
@@ -236,9 +238,11 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	}
 	qrun_fmt_delay(time(NULL) - (time_t)q->qf.ctime, d1, sizeof(d1));
 	qrun_fmt_delay(time(NULL) - start, d2, sizeof(d2));
-	log_msg(LOG_INFO, q->id, "to=%s, delay=%s, xdelay=%s, mailer=%s, "
-	    "pri=%ld%s%s, dsn=%s, stat=%s", buf_cstr(&to), d1, d2, t0->mailer,
-	    q->qf.priority, relay ? ", relay=" : "", relay ? relay : "",
+	log_msg(LOG_INFO, q->id, "to=%s, %s%s%sdelay=%s, xdelay=%s, "
+	    "mailer=%s, pri=%ld%s%s, dsn=%s, stat=%s", buf_cstr(&to),
+	    q->opts->ctladdr ? "ctladdr=" : "", q->opts->ctladdr ?
+	    q->opts->ctladdr : "", q->opts->ctladdr ? ", " : "", d1, d2,
+	    t0->mailer, q->qf.priority, relay ? ", relay=" : "", relay ? relay : "",
 	    r[0].dsn, r[0].status == EX_OK && relay == NULL ? "Sent" :
 	    r[0].text);
 	free(relay);
@@ -426,6 +430,39 @@ expire(struct qrun_msg *q)
 }
 
 /*
+ * The recipients refused while the message was submitted, as failed
+ * targets of no qf recipient: returned with the delivery's failures.
+ */
+static void
+add_refused(struct qrun_msg *q)
+{
+	const struct qrun_refusal *f;
+	struct qrun_target *t;
+	size_t i;
+
+	for (i = 0; i < q->opts->nrefused; i++) {
+		f = &q->opts->refused[i];
+		if (q->ntargets == q->cap) {
+			q->cap = q->cap ? q->cap * 2 : 8;
+			q->targets = xreallocarray(q->targets, q->cap,
+			    sizeof(*q->targets));
+		}
+		t = &q->targets[q->ntargets++];
+		memset(t, 0, sizeof(*t));
+		t->paddr = xstrdup(f->addr);
+		t->mailer = xstrdup(f->mailer);
+		t->user = xstrdup(f->addr);
+		t->parent = -1;
+		t->top = q->qf.nrcpts;		/* none: nothing to rewrite */
+		t->uid = t->gid = -1;
+		t->state = QT_FAILED;
+		t->status = f->status;
+		(void)snprintf(t->dsn, sizeof(t->dsn), "%s", f->dsn);
+		t->text = xstrdup(f->text);
+	}
+}
+
+/*
  * One message; the notifications it queued (returned mail) are
  * delivered at once after it, as sendmail sends them.  parent_response:
  * this message is a notice about a notice (its failures are dropped).
@@ -470,6 +507,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 		q.lasterr[0] = '\0';
 		qrun_expand(&q, q.qf.rcpts[i].addr, -1, i, 0);
 	}
+	add_refused(&q);
 	qrun_owners(&q);
 	if (!too_many_hops(&q))
 		deliver_all(&q);
@@ -481,6 +519,9 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	qrun_close(&q);
 	nopts = *opts;
 	nopts.filter = NULL;
+	nopts.ctladdr = NULL;		/* a notice is an envelope of its own */
+	nopts.refused = NULL;
+	nopts.nrefused = 0;
 	for (k = 0; k < q.notices.n; k++)
 		(void)run_one(cf, dirs, path, q.notices.v[k], &nopts,
 		    response);

@@ -72,6 +72,7 @@ last_resort(struct qrun_msg *q)
 	struct dlv_msg dm;
 	struct err err;
 
+	memset(&dm, 0, sizeof(dm));
 	dm.cf = q->cf;
 	dm.qf = &q->qf;
 	dm.id = q->id;

@@ -21,11 +21,31 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
+#define EX_NOUSER	67
+
 struct qrun_sub {
 	struct qrun_msg		q;
 	struct qrun_opts	opts;	/* none: nothing verbose */
 	size_t			cap;	/* of q.qf.rcpts */
+	struct qrun_refusal	*refused;
+	size_t			nrefused;
 };
+
+static void
+note_refusal(struct qrun_sub *s, const char *addr, const char *mailer,
+    int status, const char *dsn, const char *text)
+{
+	struct qrun_refusal *r;
+
+	s->refused = xreallocarray(s->refused, s->nrefused + 1,
+	    sizeof(*s->refused));
+	r = &s->refused[s->nrefused++];
+	r->addr = xstrdup(addr);
+	r->mailer = xstrdup(mailer != NULL ? mailer : "local");
+	r->status = status;
+	(void)snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
+	r->text = xstrdup(text);
+}
 
 struct qrun_sub *
 qrun_sub_new(struct cf *cf, const char *id, const char *sender, FILE *said)
@@ -85,7 +105,11 @@ qrun_sub_add(struct qrun_sub *s, const char *addr, unsigned flags,
 	qrun_expand(q, addr, -1, q->qf.nrcpts++, 0);
 	for (k = before; k < q->ntargets; k++)
 		if (q->targets[k].state == QT_FAILED) {
+			const struct qrun_target *t = &q->targets[k];
+
 			qrun_say(q, k);
+			note_refusal(s, t->paddr, t->mailer, t->status, t->dsn,
+			    t->text != NULL ? t->text : "Invalid address");
 			n++;
 		}
 	return n;
@@ -97,6 +121,14 @@ qrun_sub_refused(struct qrun_sub *s, const char *addr, const char *mailer,
 {
 	log_msg(LOG_NOTICE, s->q.id, "%s... %s", addr, text);
 	qrun_log_refused(&s->q, addr, mailer, "", dsn, text);
+	note_refusal(s, addr, mailer, EX_NOUSER, dsn, text);
+}
+
+const struct qrun_refusal *
+qrun_sub_refusals(struct qrun_sub *s, size_t *n_out)
+{
+	*n_out = s->nrefused;
+	return s->refused;
 }
 
 /*
@@ -195,8 +227,16 @@ qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
 void
 qrun_sub_free(struct qrun_sub *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->nrefused; i++) {
+		free(s->refused[i].addr);
+		free(s->refused[i].mailer);
+		free(s->refused[i].text);
+	}
+	free(s->refused);
 	qrun_close(&s->q);
 	free(s);
 }

@@ -6,11 +6,15 @@
  * from To/Cc/Bcc (Resent- ones for a resent message), duplicates
  * dropped, the sender from -f or the invoking user with the
  * X-Authentication-Warning an untrusted -f earns, and the cf's headers.
- * In queue-only and deferred mode (-odq, -odd) the recipients are
- * expanded as sendmail 8.17 expands them while it queues (aliases,
- * .forward, :include:, through qrun_sub_*), the qf gets what is left to
- * deliver with its controlling users, and each is logged "stat=queued".
- * Delivery happens later from the queue.
+ * The recipients are expanded as sendmail 8.17 expands them while it
+ * queues (aliases, .forward, :include:, through qrun_sub_*), and the qf
+ * gets what is left to deliver with its controlling users.  In
+ * queue-only and deferred mode (-odq, -odd) each is logged
+ * "stat=queued" and delivery happens later from the queue; in
+ * interactive mode (-odi) it is delivered before we return, in
+ * background mode (-odb, the default) by a child, which also returns
+ * the recipients refused here to the sender (the other modes keep the
+ * message in ~/dead.letter).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -382,6 +386,7 @@ save_dead_letter(struct submit *sb, const struct queue_dirs *qd,
 	(void)buf_printf(&df, "/df%s", queue_tx_id(tx));
 	msg_to_qf(&sb->msg, sb->cf, &qf);
 	qf.ctime = (long long)time(NULL);	/* the From line's date */
+	memset(&dm, 0, sizeof(dm));
 	dm.cf = sb->cf;
 	dm.qf = &qf;
 	dm.id = sb->msg.id;
@@ -416,6 +421,45 @@ log_from(struct submit *sb, const char *relay)
 	free(mid);
 }
 
+/*
+ * The message delivered as sendmail's submitting process does it: at
+ * once (-odi) or by a child (-odb) that also returns the recipients
+ * refused while queueing.
+ */
+static void
+deliver(struct submit *sb, const struct queue_dirs *qd,
+    const struct msg_queued *queued, size_t nqueued, int background)
+{
+	struct qrun_opts qo;
+	char *ctl = NULL;
+	size_t k;
+
+	memset(&qo, 0, sizeof(qo));
+	cf_set_errfn(sb->cf, NULL, NULL);
+	if (asprintf(&ctl, "%s (%ld/%ld)", sb->msg.sender, (long)getuid(),
+	    (long)getgid()) == -1)
+		ctl = NULL;
+	qo.ctladdr = ctl;
+	qo.no_fflag = sb->so->from == NULL;
+	if (background) {
+		(void)fflush(stdout);
+		if (fork() != 0) {	/* -1: the queue run will */
+			free(ctl);
+			return;
+		}
+		qo.refused = qrun_sub_refusals(sb->sub, &qo.nrefused);
+	}
+	for (k = 0; k < nqueued; k++) {
+		(void)qrun_message(sb->cf, qd, queued[k].path, queued[k].id,
+		    &qo);
+		qo.refused = NULL;	/* returned once */
+		qo.nrefused = 0;
+	}
+	free(ctl);
+	if (background)
+		_exit(0);
+}
+
 int
 mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
     int nrcpts)
@@ -428,7 +472,7 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	struct queue_tx *tx = NULL;
 	struct passwd *pw = getpwuid(getuid());
 	struct msg_queued *queued = NULL;
-	size_t nqueued = 0, k;
+	size_t nqueued = 0;
 	struct err err;
 	struct buf tmp;
 	const char *why = NULL, *ign = cf_option_value(cf, "IgnoreDots");
@@ -467,8 +511,7 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 		free(pr);
 	}
 	set_sender(&sb, pw, user);
-	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd')
-		sb.sub = qrun_sub_new(cf, sb.msg.id, sb.msg.sender, stdout);
+	sb.sub = qrun_sub_new(cf, sb.msg.id, sb.msg.sender, stdout);
 	for (i = 0; i < nrcpts; i++)
 		add_list(&sb, rcpts[i]);
 
@@ -516,7 +559,7 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 		header_rcpts(&sb);
 	if (sb.sub != NULL)
 		take_expansion(&sb);
-	if (sb.nbad + sb.nexpbad > 0)
+	if (sb.nbad + sb.nexpbad > 0 && ctx.delivery_mode != 'b')
 		save_dead_letter(&sb, &qd, tx);
 	if (sb.msg.rcpts.n == 0) {
 		if (so->tflag && sb.rc == EX_OK)
@@ -531,7 +574,12 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 		goto out;
 	}
 	sb.msg.ctime = now;
-	sb.msg.eflags |= QF_F_SPLIT;
+	/* sendmail's qf says "split" when it is written for a queue run,
+	 * or for a delivery with every recipient taken (the rewrite after
+	 * that delivery has it) */
+	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd' ||
+	    sb.nbad + sb.nexpbad == 0)
+		sb.msg.eflags |= QF_F_SPLIT;
 	if (so->ret != NULL) {
 		sb.msg.eflags |= QF_F_RETPARAM;
 		if (str_casecmp(so->ret, "hdrs") == 0)
@@ -563,23 +611,13 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	}
 	queue_tx_close(tx);
 	log_from(&sb, relay);
-	if (sb.sub != NULL)
+	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd')
 		msg_log_queued(&sb.msg, cf, ctx.delivery_mode == 'd');
 	stats_mark_from(stats_sender_mailer(cf, sb.msg.sender), sb.msg.size);
 	stats_flush(cf);
 	rc = sb.rc;
-	if (ctx.delivery_mode == 'i') {
-		/* interactive: delivered before sendmail returns */
-		struct qrun_opts qo;
-
-		memset(&qo, 0, sizeof(qo));
-		cf_set_errfn(cf, NULL, NULL);
-		for (k = 0; k < nqueued; k++)
-			(void)qrun_message(cf, &qd, queued[k].path,
-			    queued[k].id, &qo);
-	} else if (ctx.delivery_mode == 'b')
-		for (k = 0; k < nqueued; k++)
-			smtpd_deliver_now(&ctx, queued[k].path, queued[k].id);
+	if (ctx.delivery_mode == 'i' || ctx.delivery_mode == 'b')
+		deliver(&sb, &qd, queued, nqueued, ctx.delivery_mode == 'b');
 out:
 	free(queued);
 	cf_set_errfn(cf, NULL, NULL);
