@@ -50,6 +50,12 @@ files: "|/bin/cat", /var/tmp/x-file, joe
 mix: c@remote.example, dup, a@far.example, root
 team: joe, bob
 locals: team, root
+owned: joe, bob
+owner-owned: uucp
+owned2: root, bob
+owner-owned2: joe, bob
+ustaff: joe, nosuchuser
+owner-ustaff: root
 """
 
 # the local mailer: the envelope and message into OUT/<user>, a copy of
@@ -130,6 +136,25 @@ CASES = {
     "odb-t": (["-odb", "-t", "-oi"], b"To: team\nCc: joe, root\n"
               b"Subject: t\n\nx\n", None),
     "odb-default": (["-odb", "-odq", "-odb", "team", "joe"], PLAIN, None),
+    # a list with an owner- alias: its members in an envelope of their
+    # own sent by the owner (its value, or owner-LIST when a list)
+    "owner": (["-f", "alice@example.com", "owned", "x@far.example"],
+              PLAIN, None),
+    "owner-only": (["-f", "alice@example.com", "owned"], PLAIN, None),
+    "owner-list": (["-f", "alice@example.com", "owned2", "owned"], PLAIN,
+                   None),
+    "owner-is-sender": (["-f", "uucp", "owned", "root"], PLAIN, None),
+    "owner-odd": (["-odd", "-f", "alice@example.com", "owned", "joe"],
+                  PLAIN, None),
+    "owner-odb": (["-odb", "-f", "alice@example.com", "owned", "root"],
+                  PLAIN, None),
+    "owner-odi": (["-odi", "-f", "alice@example.com", "owned2"], PLAIN,
+                  None),
+    "owner-unknown": (["-f", "alice@example.com", "ustaff"], PLAIN,
+                      "sendmail returns a list member refused at "
+                      "submission to the list's owner at once (a notice "
+                      "queued and delivered even under -odq); we keep the "
+                      "message in dead.letter as for any refusal"),
     "odb-forward-remote": (["-odb", "fwd", "bob"], PLAIN,
                            "a host name not in /etc/hosts, with no "
                            "name server in the service switch: sendmail "

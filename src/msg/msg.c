@@ -29,6 +29,7 @@ rcpt_free(struct msg_rcpt *r)
 	free(r->host);
 	free(r->user);
 	free(r->ctl);
+	free(r->owner);
 	free(r);
 }
 
@@ -178,6 +179,13 @@ msg_nrcpts(const struct msg *m)
 void
 msg_log_queued(const struct msg *m, struct cf *cf, int deferred)
 {
+	msg_log_queued_env(m, cf, deferred, m->id, NULL);
+}
+
+void
+msg_log_queued_env(const struct msg *m, struct cf *cf, int deferred,
+    const char *id, const char *owner)
+{
 	struct cf_mailer_info mi;
 	long pri = msg_priority(m, cf);
 	size_t i;
@@ -186,9 +194,12 @@ msg_log_queued(const struct msg *m, struct cf *cf, int deferred)
 	for (i = 0; i < m->rcpts.n; i++) {
 		const struct msg_rcpt *r = m->rcpts.v[i];
 
+		if (strcmp(r->owner ? r->owner : "", owner ? owner : "") != 0)
+			continue;
+
 		ipc = deferred && cf_mailer_info(cf, r->mailer, &mi) == 0 &&
 		    mi.path != NULL && strcmp(mi.path, "[IPC]") == 0;
-		log_msg(LOG_INFO, m->id, "to=%s, delay=00:00:00, mailer=%s, "
+		log_msg(LOG_INFO, id, "to=%s, delay=00:00:00, mailer=%s, "
 		    "pri=%ld, %sstat=queued", r->addr, r->mailer, pri,
 		    ipc ? "dsn=4.4.3, " : "");
 	}

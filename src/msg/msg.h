@@ -40,6 +40,9 @@ struct msg_rcpt {
 	unsigned	 flags;		/* QF_R_* */
 	char		*orcpt;		/* ORCPT= decoded, or NULL */
 	char		*final;		/* "RFC822; user@host" */
+	char		*owner;		/* the owner- of the list it came from:
+					 * queued in an envelope of its own
+					 * sent by that owner, or NULL */
 	char		*ctl;		/* controlling user ("joe:1001:100:list"),
 					 * NULL as given; the qf's C lines
 					 * say it where it changes */
@@ -133,6 +136,10 @@ size_t	msg_nrcpts(const struct msg *);
  * mailer gets dsn=4.4.3 too).
  */
 void	msg_log_queued(const struct msg *, struct cf *, int deferred);
+/* The same for the recipients of one envelope queued as id: those of
+ * owner (NULL: those of none). */
+void	msg_log_queued_env(const struct msg *, struct cf *, int deferred,
+	    const char *id, const char *owner);
 /* The qf record (strings copied; queue_qf_free it). */
 void	msg_to_qf(const struct msg *, struct cf *, struct qf *);
 
@@ -145,6 +152,8 @@ int	msg_qdirs_open(struct cf *, struct queue_dirs *out, struct err *);
 struct msg_env {
 	size_t	 group;
 	size_t	 first, n;
+	const char *owner;	/* its sender when not the message's: the
+				 * owner- of a list (sendmail's clone) */
 };
 struct msg_split {
 	size_t		*order;
@@ -158,6 +167,7 @@ void	msg_split_free(struct msg_split *);
 struct msg_queued {
 	size_t	 path;
 	char	 id[QUEUE_ID_MAX];
+	const char *owner;	/* the envelope's owner (msg_env), or NULL */
 };
 /*
  * Commits m (its body in tx, begun in path txpath) as one qf per

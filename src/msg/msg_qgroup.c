@@ -6,7 +6,9 @@
  * recipient's (in the queue file's order), or "mqueue".  The envelope
  * is then split: its own group keeps the message's id, every other
  * group, and every further r= recipients of one group, gets an envelope
- * of its own with a new id, its df a link of the same body.
+ * of its own with a new id, its df a link of the same body.  So do the
+ * members of a list with an owner- alias, one envelope per owner sent
+ * by it (sendmail's clone), after the others.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +68,48 @@ rcpt_group(struct cf *cf, const struct queue_dirs *d, int has_rs,
 	return g;
 }
 
+static const char *
+owner_of(const struct msg *m, size_t i)
+{
+	return ((const struct msg_rcpt *)m->rcpts.v[i])->owner;
+}
+
+/* The owned recipients after the others (from order[at]), an envelope
+ * per owner in the order the owners come, in the group of its first. */
+static void
+split_owners(const struct msg *m, const size_t *grp, struct msg_split *sp,
+    size_t at)
+{
+	size_t i, k, e;
+
+	for (i = 0; i < m->rcpts.n; i++) {
+		const char *o = owner_of(m, i);
+
+		if (o == NULL)
+			continue;
+		for (e = 1; e < sp->nenv; e++)
+			if (sp->env[e].owner != NULL &&
+			    strcmp(sp->env[e].owner, o) == 0)
+				break;
+		if (e < sp->nenv)
+			continue;	/* taken with the first of its owner */
+		sp->env[e].group = grp[i];
+		sp->env[e].first = at;
+		sp->env[e].owner = o;
+		for (k = i; k < m->rcpts.n; k++)
+			if (owner_of(m, k) != NULL &&
+			    strcmp(owner_of(m, k), o) == 0)
+				sp->order[at++] = k;
+		sp->env[e].n = at - sp->env[e].first;
+		sp->nenv++;
+	}
+}
+
 void
 msg_split(const struct msg *m, struct cf *cf, const struct queue_dirs *d,
     struct msg_split *sp)
 {
-	size_t n = m->rcpts.n, ng = d->ngroups, i, k, g, env, at;
+	size_t n = m->rcpts.n, ng = d->ngroups, i, k, g, env, at, i0;
 	size_t *grp, *count, *start, *order;
 	int has_rs = cf_has_ruleset(cf, "queuegroup");
 
@@ -80,14 +119,17 @@ msg_split(const struct msg *m, struct cf *cf, const struct queue_dirs *d,
 	for (i = 0; i < n; i++)
 		grp[i] = ng > 1 ? rcpt_group(cf, d, has_rs, m->rcpts.v[i]) :
 		    QUEUE_GROUP_NONE;
-	env = n > 0 && grp[0] != QUEUE_GROUP_NONE ? grp[0] : 0;
+	for (i0 = 0; i0 < n && owner_of(m, i0) != NULL; i0++)
+		continue;
+	env = i0 < n && grp[i0] != QUEUE_GROUP_NONE ? grp[i0] : 0;
 	/* a counting sort by group: the envelope's group first */
 	count = xcalloc(ng, sizeof(*count));
 	start = xcalloc(ng, sizeof(*start));
 	for (i = 0; i < n; i++) {
 		if (grp[i] == QUEUE_GROUP_NONE)
 			grp[i] = env;
-		count[grp[i]]++;
+		if (owner_of(m, i) == NULL)
+			count[grp[i]]++;
 	}
 	at = count[env];
 	for (g = 0; g < ng; g++) {
@@ -98,7 +140,8 @@ msg_split(const struct msg *m, struct cf *cf, const struct queue_dirs *d,
 	}
 	start[env] = 0;
 	for (i = 0; i < n; i++)
-		order[start[grp[i]]++] = i;
+		if (owner_of(m, i) == NULL)
+			order[start[grp[i]]++] = i;
 	/* envelopes: each group's recipients, r= at a time */
 	sp->env = xcalloc(n + 1, sizeof(*sp->env));
 	at = 0;
@@ -124,6 +167,7 @@ msg_split(const struct msg *m, struct cf *cf, const struct queue_dirs *d,
 		sp->env[0].group = env;
 		sp->nenv = 1;
 	}
+	split_owners(m, grp, sp, at);
 	free(grp);
 	free(count);
 	free(start);
@@ -169,6 +213,7 @@ msg_commit(struct msg *m, struct cf *cf, struct queue_tx *tx,
 	struct msg_queued *q;
 	struct qf qf;
 	struct qf_rcpt *all;
+	char *sender;
 	size_t e, nall;
 	int rc = 0;
 
@@ -178,10 +223,14 @@ msg_commit(struct msg *m, struct cf *cf, struct queue_tx *tx,
 	all = qf.rcpts;
 	nall = qf.nrcpts;
 	qf.rcpts = xcalloc(nall + 1, sizeof(*qf.rcpts));
+	sender = qf.sender;
 	/* the other envelopes first: the message's own qf is the last
 	 * word, and until it is there an error can still undo them all */
 	for (e = 1; e < sp.nenv && rc == 0; e++) {
 		q[e].path = queue_group_path(d, sp.env[e].group, g->count);
+		q[e].owner = sp.env[e].owner;
+		qf.sender = sp.env[e].owner != NULL ? (char *)sp.env[e].owner :
+		    sender;
 		env_rcpts(&qf, all, &sp, e);
 		do {
 			queue_id_new(g, (long)getpid(), q[e].id);
@@ -189,6 +238,7 @@ msg_commit(struct msg *m, struct cf *cf, struct queue_tx *tx,
 			    &qf, err);
 		} while (rc == 1);
 	}
+	qf.sender = sender;
 	if (rc == 0) {
 		/* the df stays where it is when that is the group's */
 		q[0].path = txpath < d->npaths && d->paths[txpath].group ==
@@ -213,8 +263,17 @@ msg_commit(struct msg *m, struct cf *cf, struct queue_tx *tx,
 	qf.rcpts = all;
 	qf.nrcpts = nall;
 	queue_qf_free(&qf);
-	*out = q;
 	*nout = rc == 0 ? sp.nenv : 0;
+	if (rc == 0 && sp.env[0].n == 0 && sp.nenv > 1) {
+		/* every recipient went to a list owner's envelope: the
+		 * message's own is not kept (sendmail writes none) */
+		struct err e2;
+
+		(void)queue_remove(d, q[0].path, q[0].id, &e2);
+		memmove(q, q + 1, (sp.nenv - 1) * sizeof(*q));
+		(*nout)--;
+	}
+	*out = q;
 	msg_split_free(&sp);
 	return rc == 0 ? 0 : -1;
 }

@@ -34,7 +34,8 @@ struct qrun_opts {
 	 * and the recipients refused while queueing are returned with the
 	 * delivery's own failures (DeliveryMode background).
 	 */
-	const char		*ctladdr;
+	int			 submitted;	/* such a delivery */
+	const char		*ctladdr;	/* NULL: none said */
 	int			 no_fflag;
 	const struct qrun_refusal *refused;
 	size_t			 nrefused;
@@ -68,6 +69,8 @@ struct qrun_leaf {
 	const char	*ctl;		/* C line text ("joe:1001:100:list"),
 					 * or NULL for a recipient as given */
 	const char	*final, *orcpt;	/* the original's r and Q */
+	const char	*owner;		/* the owner- of its list (queued in
+					 * an envelope sent by it), or NULL */
 };
 
 struct qrun_sub *qrun_sub_new(struct cf *, const char *id,
@@ -82,12 +85,7 @@ size_t	qrun_sub_add(struct qrun_sub *, const char *addr, unsigned flags,
 /* A recipient refused before expansion, logged the same way. */
 void	qrun_sub_refused(struct qrun_sub *, const char *addr,
 	    const char *mailer, const char *dsn, const char *text);
-/*
- * The recipients to queue, in the order they were found, to fn; 0, or
- * -1 when the expansion cannot be queued as it is (a list with an
- * owner- alias, whose members sendmail sends in an envelope of their
- * own): the caller then queues the recipients as given.
- */
+/* The recipients to queue, in the order they were found, to fn; 0. */
 int	qrun_sub_leaves(struct qrun_sub *,
 	    void (*fn)(void *, const struct qrun_leaf *), void *arg);
 /* The recipients it refused, in the order they were refused. */

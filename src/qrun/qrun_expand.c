@@ -139,7 +139,20 @@ list_item(void *arg, const char *item)
 		qrun_expand(c->q, item, c->parent, c->top, c->depth);
 }
 
-/* The target before `before` that addr duplicates, made primary. */
+/* Whether target k came from a list with an owner- alias. */
+static int
+owned(const struct qrun_msg *q, size_t k)
+{
+	int a;
+
+	for (a = q->targets[k].parent; a >= 0; a = q->targets[a].parent)
+		if (q->targets[a].owner != NULL)
+			return 1;
+	return 0;
+}
+
+/* The target before `before` that addr duplicates, made primary
+ * (unless a list with an owner named it: sendmail leaves that one). */
 static void
 mark_duplicate_primary(struct qrun_msg *q, const char *addr, size_t before)
 {
@@ -154,7 +167,8 @@ mark_duplicate_primary(struct qrun_msg *q, const char *addr, size_t before)
 			    qrun_same(t->mailer, r.mailer) &&
 			    str_casecmp(t->host ? t->host : "", r.host ?
 			    r.host : "") == 0 && qrun_same(t->user, r.user)) {
-				t->primary = 1;
+				if (!owned(q, k))
+					t->primary = 1;
 				break;
 			}
 		}

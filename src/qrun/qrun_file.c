@@ -210,9 +210,9 @@ qrun_finish(struct qrun_msg *q)
 	nq.dtime = (long long)time(NULL);
 	/* right after submission the refusal's words stay (sendmail's
 	 * e_message is set once) */
-	if (q->opts->ctladdr == NULL || q->qf.message == NULL)
+	if (!q->opts->submitted || q->qf.message == NULL)
 		nq.message = (char *)(last ? last : "Deferred");
-	if (q->opts->ctladdr != NULL)	/* queued without when refusing */
+	if (q->opts->submitted)		/* queued without when refusing */
 		nq.flags |= QF_F_SPLIT;
 	if (queue_qf_rewrite(q->dirs, q->path, q->id, &nq, &fd, &err) == -1)
 		log_msg(LOG_ERR, q->id, "SYSERR(root): %s", err.msg);

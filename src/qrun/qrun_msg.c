@@ -520,6 +520,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	nopts = *opts;
 	nopts.filter = NULL;
 	nopts.ctladdr = NULL;		/* a notice is an envelope of its own */
+	nopts.submitted = 0;
 	nopts.refused = NULL;
 	nopts.nrefused = 0;
 	for (k = 0; k < q.notices.n; k++)

@@ -193,11 +193,6 @@ qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
 	char *ctl;
 
 	qrun_owners(q);
-	for (k = 0; k < q->ntargets; k++)
-		if ((q->targets[k].state == QT_DELIVER ||
-		    q->targets[k].state == QT_DEFER) &&
-		    q->targets[k].eowner != NULL)
-			return -1;
 	for (k = 0; k < q->ntargets; k++) {
 		const struct qrun_target *t = &q->targets[k];
 
@@ -215,6 +210,7 @@ qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
 			l.flags |= top->flags & QF_R_PRIMARY;
 		if (t->parent >= 0 && q->targets[t->parent].alias)
 			l.flags |= QF_R_ALIAS;
+		l.owner = t->eowner;
 		l.ctl = ctl = ctl_line(q, k);
 		l.final = top->final;
 		l.orcpt = top->orcpt;

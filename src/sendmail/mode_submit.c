@@ -186,24 +186,40 @@ add_leaf(void *arg, const struct qrun_leaf *l)
 		return;
 	mr->flags = l->flags;
 	mr->ctl = l->ctl != NULL ? xstrdup(l->ctl) : NULL;
+	mr->owner = l->owner != NULL ? xstrdup(l->owner) : NULL;
 	mr->orcpt = l->orcpt != NULL ? xstrdup(l->orcpt) : NULL;
 }
 
-/*
- * The expansion's recipients become the envelope's; when it cannot be
- * queued as it is, those as given (the queue run expands them).
- */
+/* The expansion's recipients become the envelope's. */
 static void
 take_expansion(struct submit *sb)
 {
-	struct ptrarr tmp;
+	(void)qrun_sub_leaves(sb->sub, add_leaf, sb);
+}
 
-	if (qrun_sub_leaves(sb->sub, add_leaf, sb) == 0)
-		return;
-	tmp = sb->msg.rcpts;
-	sb->msg.rcpts = sb->given.rcpts;
-	sb->given.rcpts = tmp;
-	sb->msg.nrefused -= sb->nexpbad;
+/*
+ * The envelopes of list owners, "clone: owner=..." each, and the
+ * recipients' stat=queued lines in queue-only and deferred mode: the
+ * owners' envelopes first, as sendmail logs them.
+ */
+static void
+log_queued(struct submit *sb, const struct msg_queued *queued,
+    size_t nqueued, int mode)
+{
+	size_t k;
+	int only = mode == 'q' || mode == 'd';
+
+	for (k = 0; k < nqueued; k++) {
+		if (queued[k].owner == NULL)
+			continue;
+		log_msg(LOG_INFO, sb->msg.id, "%s: clone: owner=%s",
+		    queued[k].id, queued[k].owner);
+		if (only)
+			msg_log_queued_env(&sb->msg, sb->cf, mode == 'd',
+			    queued[k].id, queued[k].owner);
+	}
+	if (only)
+		msg_log_queued(&sb->msg, sb->cf, mode == 'd');
 }
 
 /*
@@ -422,6 +438,30 @@ log_from(struct submit *sb, const char *relay)
 }
 
 /*
+ * One envelope delivered.  Its sender is the to= lines' ctladdr: the
+ * message's with the invoker's ids, a list owner's with its own when
+ * it is a local user (else none).
+ */
+static void
+deliver_env(struct submit *sb, const struct queue_dirs *qd,
+    const struct msg_queued *q, struct qrun_opts *qo)
+{
+	struct passwd *pw = q->owner != NULL ? getpwnam(q->owner) : NULL;
+	char *ctl = NULL;
+
+	if (q->owner == NULL ? asprintf(&ctl, "%s (%ld/%ld)",
+	    sb->msg.sender, (long)getuid(), (long)getgid()) == -1 :
+	    pw != NULL ? asprintf(&ctl, "%s (%ld/%ld)", q->owner,
+	    (long)pw->pw_uid, (long)pw->pw_gid) == -1 : 0)
+		ctl = NULL;
+	qo->ctladdr = ctl;
+	(void)qrun_message(sb->cf, qd, q->path, q->id, qo);
+	free(ctl);
+	qo->refused = NULL;	/* returned once */
+	qo->nrefused = 0;
+}
+
+/*
  * The message delivered as sendmail's submitting process does it: at
  * once (-odi) or by a child (-odb) that also returns the recipients
  * refused while queueing.
@@ -431,31 +471,25 @@ deliver(struct submit *sb, const struct queue_dirs *qd,
     const struct msg_queued *queued, size_t nqueued, int background)
 {
 	struct qrun_opts qo;
-	char *ctl = NULL;
 	size_t k;
 
 	memset(&qo, 0, sizeof(qo));
 	cf_set_errfn(sb->cf, NULL, NULL);
-	if (asprintf(&ctl, "%s (%ld/%ld)", sb->msg.sender, (long)getuid(),
-	    (long)getgid()) == -1)
-		ctl = NULL;
-	qo.ctladdr = ctl;
 	qo.no_fflag = sb->so->from == NULL;
+	qo.submitted = 1;
 	if (background) {
 		(void)fflush(stdout);
-		if (fork() != 0) {	/* -1: the queue run will */
-			free(ctl);
+		if (fork() != 0)	/* -1: the queue run will */
 			return;
-		}
 		qo.refused = qrun_sub_refusals(sb->sub, &qo.nrefused);
 	}
-	for (k = 0; k < nqueued; k++) {
-		(void)qrun_message(sb->cf, qd, queued[k].path, queued[k].id,
-		    &qo);
-		qo.refused = NULL;	/* returned once */
-		qo.nrefused = 0;
-	}
-	free(ctl);
+	/* the list owners' envelopes first, each sent as its owner */
+	for (k = 0; k < nqueued; k++)
+		if (queued[k].owner != NULL)
+			deliver_env(sb, qd, &queued[k], &qo);
+	for (k = 0; k < nqueued; k++)
+		if (queued[k].owner == NULL)
+			deliver_env(sb, qd, &queued[k], &qo);
 	if (background)
 		_exit(0);
 }
@@ -611,8 +645,7 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	}
 	queue_tx_close(tx);
 	log_from(&sb, relay);
-	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd')
-		msg_log_queued(&sb.msg, cf, ctx.delivery_mode == 'd');
+	log_queued(&sb, queued, nqueued, ctx.delivery_mode);
 	stats_mark_from(stats_sender_mailer(cf, sb.msg.sender), sb.msg.size);
 	stats_flush(cf);
 	rc = sb.rc;
