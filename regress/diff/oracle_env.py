@@ -410,42 +410,65 @@ WAIT_ALL = ('"$@"; rc=$?; n=0; while [ $n -lt 300 ]; do busy=0; '
             '[ $busy = 0 ] && break; sleep 0.1; n=$((n+1)); done; exit $rc')
 
 
+def logged_ns(prefix, pre="", wait_all=False):
+    """(prefix, script) of run_ns_logged, for callers that run the
+    namespace themselves (within log_socket)."""
+    script = pre + NS_LOG_SCRIPT
+    if wait_all:
+        prefix = prefix + ["--pid", "--fork", "--mount-proc"]
+        script = script.replace('exec "$@"', WAIT_ALL)
+    return prefix, script
+
+
 def run_ns_logged(prefix, tmp, argv, env, stdin=None, timeout=RUN_TIMEOUT,
                   pre="", wait_all=False):
     """run_ns, and the syslog lines it wrote ("ident[pid]: text", in
     order): (stdout, stderr, status, lines).  pre: shell commands run
     first in the namespace (more mounts).  wait_all: in a pid namespace
     of its own, and until the processes it left behind have ended."""
-    import socket
-    path = os.path.join(tmp, "log")
-    if os.path.exists(path):
-        os.unlink(path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(path)
-    os.chmod(path, 0o666)
-    try:
-        script = pre + NS_LOG_SCRIPT
-        if wait_all:
-            prefix = prefix + ["--pid", "--fork", "--mount-proc"]
-            script = script.replace('exec "$@"', WAIT_ALL)
+    prefix, script = logged_ns(prefix, pre, wait_all)
+    with log_socket(tmp) as lines:
         res = run_ns(prefix, tmp, argv, env, stdin=stdin, timeout=timeout,
                      script=script)
-        lines = []
-        sock.setblocking(False)
-        while True:
-            try:
-                msg = sock.recv(65536)
-            except BlockingIOError:
-                break
-            # "<pri>Mon dd hh:mm:ss ident[pid]: text"
-            text = msg.decode("latin-1").rstrip("\n")
-            if text.startswith("<"):
-                text = text.split(">", 1)[1]
-            lines.append(text[16:] if len(text) > 16 else text)
-    finally:
-        sock.close()
-        os.unlink(path)
     return res + (lines,)
+
+
+class log_socket:
+    """with log_socket(tmp) as lines: the namespace's syslog socket
+    (tmp/log) open for the block; lines gets what was written to it
+    ("ident[pid]: text", in order) when the block ends."""
+
+    def __init__(self, tmp):
+        self.path = os.path.join(tmp, "log")
+        self.lines = []
+
+    def __enter__(self):
+        import socket
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        os.chmod(self.path, 0o666)
+        return self.lines
+
+    def __exit__(self, *exc):
+        sock = self.sock
+        try:
+            sock.setblocking(False)
+            while True:
+                try:
+                    msg = sock.recv(65536)
+                except BlockingIOError:
+                    break
+                # "<pri>Mon dd hh:mm:ss ident[pid]: text"
+                text = msg.decode("latin-1").rstrip("\n")
+                if text.startswith("<"):
+                    text = text.split(">", 1)[1]
+                self.lines.append(text[16:] if len(text) > 16 else text)
+        finally:
+            sock.close()
+            os.unlink(self.path)
+        return False
 
 
 def normalise(data, tmp):

@@ -116,9 +116,9 @@ def normalise(data):
     return TLINE.sub(b"TTIME", data)
 
 
-def converse(prefix, tmp, argv, env, lines):
+def converse(prefix, tmp, argv, env, lines, script=NS_SCRIPT):
     """Speak the dialogue; the server's side as a list of lines."""
-    p = subprocess.Popen(prefix + ["sh", "-c", NS_SCRIPT, "sh", tmp] + argv,
+    p = subprocess.Popen(prefix + ["sh", "-c", script, "sh", tmp] + argv,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=env)
     got = []

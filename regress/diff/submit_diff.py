@@ -24,6 +24,15 @@ To: and Subject: only: its words are our own), those copies, and the qf
 left for bob.  QueueLA and RefuseLA are set high so that the machine's
 load never turns a delivery into queueing.
 
+The smtp-* cases receive the message with -bs (the dialogue spoken as
+smtp_diff.py speaks it) under -odb: there the delivery right after
+expands, writes what the recipients became into the qf before it sends
+(the copies show it) and leaves the members still to do.  Left out of
+their comparison, and only there: the priority (qf P line, pri= in log
+lines: a queue run computes it anew, counting headers, which we do not
+yet) and the qf's I line (sendmail's inode record, which we do not
+write).
+
 Usage: submit_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|XFAIL|SKIP diff submit-<case>: ... lines.
 """
@@ -35,10 +44,11 @@ import re
 import shutil
 import sys
 
-from oracle_env import (Skip, centos_world, oracle_binary, oracle_env,
-                        our_binary, ours_env, run_ns_logged, verdict, write)
+from oracle_env import (Skip, centos_world, log_socket, logged_ns,
+                        oracle_binary, oracle_env, our_binary, ours_env,
+                        run_ns_logged, verdict, write)
 from lists_diff import delivered
-from smtp_diff import ALIASES, normalise, queue_files, sort_queue
+from smtp_diff import ALIASES, converse, normalise, queue_files, sort_queue
 
 ALIASES += """\
 nested: list, bob, b@remote.example
@@ -77,6 +87,14 @@ PLAIN = b"Subject: t\n\nline\n"
 DOTS = b"Subject: dots\n\nline\n..two dots\n.x\n.\nafter\n"
 HDRS = (b"To: joe, Bob <bob@example.com>\nCc: \"Q. Uucp\" <uucp> (c)\n"
         b"Bcc: hidden@example.org\nSubject: t\n\nline\n")
+
+# SMTP dialogues (-bs) as smtp_diff.py speaks them
+SMTP_LIST = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
+             "RCPT TO:<unk>", "RCPT TO:<locals>", "RCPT TO:<dup>", "DATA",
+             "Subject: s", "", "body", ".", "QUIT"]
+SMTP_NOTIFY = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
+               "RCPT TO:<team> NOTIFY=FAILURE ORCPT=rfc822;team@example.org",
+               "RCPT TO:<joe>", "DATA", "Subject: f", "", "x", ".", "QUIT"]
 
 # name -> (argv after -C cf -odq, stdin, XFAIL reason or None)
 CASES = {
@@ -155,6 +173,12 @@ CASES = {
                       "submission to the list's owner at once (a notice "
                       "queued and delivered even under -odq); we keep the "
                       "message in dead.letter as for any refusal"),
+    # received over SMTP (-bs, the dialogue written at once): the
+    # delivery right after expands; what it leaves in the qf are the
+    # members still to do, not the alias (else its members done would
+    # be sent again)
+    "smtp-odb": (["-odb", "-bs"], SMTP_LIST, None),
+    "smtp-odb-notify": (["-odb", "-bs"], SMTP_NOTIFY, None),
     "odb-forward-remote": (["-odb", "fwd", "bob"], PLAIN,
                            "a host name not in /etc/hosts, with no "
                            "name server in the service switch: sendmail "
@@ -197,6 +221,17 @@ def make_forward(tmp):
         text = f.read()
     write(os.path.join(tmp, "passwd"), text.replace(
         ":/var/spool/uucp:/usr/sbin/nologin", ":%s:/bin/sh" % home))
+
+
+def smtp_unpriority(lines):
+    """The smtp-* cases' lines without priorities and I lines."""
+    out = []
+    for ln in lines:
+        if re.match(rb"^I[0-9]+/[0-9]+/[0-9]+$", ln):
+            continue
+        ln = re.sub(rb"^P[0-9]+$", b"PPRI", ln)
+        out.append(re.sub(rb"pri=[0-9]+", b"pri=P", ln))
+    return out
 
 
 def delivering_cf(tmp, cf):
@@ -244,16 +279,27 @@ def run_case(name, root, prefix, tmp, cf, bindir):
             binary, env = oracle_binary(root), oracle_env(root)
         else:
             binary, env = our_binary(os.path.abspath(bindir)), ours_env()
-        out, err, rc, log = run_ns_logged(prefix, tmp, [binary, "-C", cf,
-                                                        "-odq"] + argv, env,
-                                          stdin=stdin, wait_all=True)
+        argv1 = [binary, "-C", cf, "-odq"] + argv
+        if isinstance(stdin, list):     # an SMTP dialogue
+            pre, script = logged_ns(prefix, wait_all=True)
+            with log_socket(tmp) as log:
+                out = b"\n".join(converse(pre, tmp, argv1, env, stdin,
+                                          script=script))
+            err, rc = b"", 0
+        else:
+            out, err, rc, log = run_ns_logged(prefix, tmp, argv1, env,
+                                              stdin=stdin, wait_all=True)
         files = sort_queue([re.sub(rb"^K[0-9]+$", b"KTIME", normalise(x))
                             for x in queue_files(tmp)])
+        if "-bs" in argv:
+            files = smtp_unpriority(files)
         lines = [normalise(x) for x in out.split(b"\n")]
         lines += [b"===== stderr"] + err.split(b"\n")
         lines += [b"===== exit %d" % rc, b"----- queue"] + files
         lines += [b"----- delivered"] + mailboxes(out_dir)
         lines += [b"----- log"] + log_lines(log)
+        if "-bs" in argv:
+            lines = smtp_unpriority(lines)
         results.append(lines)
     return results
 

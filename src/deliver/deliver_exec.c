@@ -107,6 +107,24 @@ build_argv(struct cf *cf, const struct cf_mailer_info *m,
 	buf_free(&ex);
 }
 
+/*
+ * A pipe's ends moved to 3 and up: with 0, 1 or 2 closed (a delivery
+ * child of -bs) a pipe may get one, and the child's dup2 onto itself
+ * would keep its close-on-exec.
+ */
+static void
+above_stdio(int fds[2])
+{
+	int i, fd;
+
+	for (i = 0; i < 2; i++)
+		if (fds[i] < 3 && (fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) !=
+		    -1) {
+			(void)close(fds[i]);
+			fds[i] = fd;
+		}
+}
+
 /* What the program runs as and with: worked out before the fork. */
 struct spawn {
 	char	**argv, **envp;
@@ -200,6 +218,8 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		status = EX_TEMPFAIL;
 		goto set;
 	}
+	above_stdio(in);
+	above_stdio(out);
 	memset(&sp, 0, sizeof(sp));
 	sp.argv = argv.v;
 	sp.envp = env.v;

@@ -232,7 +232,10 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 	(void)buf_printf(&b, " <%s.%s@%s>", t, id, j);
 	HDR("Message-Id", buf_cstr(&b));
 	buf_reset(&b);
-	(void)buf_printf(&b, " %s", to);
+	/* to the sender as SMTP gave it: as it was written ("<a@b>") */
+	(void)buf_printf(&b, " %s", q->qf.sender != NULL &&
+	    q->qf.sender[0] == '<' && owner == NULL && qrun_same(to,
+	    q->sender) ? q->qf.sender : to);
 	HDR("To", buf_cstr(&b));
 	HDR("MIME-Version", " 1.0");
 	buf_reset(&b);

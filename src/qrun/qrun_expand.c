@@ -39,6 +39,9 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 		    qrun_same(t->user, r->user)) {
 			if (parent < 0)
 				t->primary = 1;
+			/* it takes the DSN flags of the one it stands for */
+			if (top < q->qf.nrcpts)
+				t->dupflags |= q->qf.rcpts[top].flags;
 			return i;	/* a duplicate: delivered once */
 		}
 	}
@@ -125,7 +128,7 @@ struct list_ctx {
 	int		 parent;
 	size_t		 top;
 	int		 depth;
-	struct strarr	 items;		/* submission: kept to go backwards */
+	struct strarr	 items;		/* kept to go backwards */
 };
 
 static void
@@ -133,10 +136,7 @@ list_item(void *arg, const char *item)
 {
 	struct list_ctx *c = arg;
 
-	if (c->q->said != NULL)
-		strarr_push(&c->items, item);
-	else
-		qrun_expand(c->q, item, c->parent, c->top, c->depth);
+	strarr_push(&c->items, item);
 }
 
 /* Whether target k came from a list with an owner- alias. */
@@ -183,15 +183,17 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 	size_t k, before = q->ntargets, n, only = 0, found = 0;
 
 	cf_addr_list(q->cf, list, list_item, &c);
-	/* at submission the last item comes first (which of two duplicates
-	 * stays, and the order of the qf's recipients of one host) */
+	/* the last item comes first, as sendmail's sendtolist() takes them
+	 * (which of two duplicates stays, the order of the qf's recipients
+	 * of one host) */
 	for (k = c.items.n; k > 0; k--)
 		qrun_expand(q, c.items.v[k - 1], parent, top, depth);
 	n = c.items.n;
 	/* and a list of a primary address that comes down to one address
-	 * (duplicates counting) makes that one primary too (sendmail 8.17
-	 * at submission), an earlier duplicate of it as well */
-	if (q->said == NULL || parent < 0 || !q->targets[parent].primary) {
+	 * (duplicates counting) makes that one primary too (sendmail 8.17,
+	 * at submission and in a queue run), an earlier duplicate of it as
+	 * well */
+	if (parent < 0 || !q->targets[parent].primary) {
 		strarr_free(&c.items);
 		return;
 	}

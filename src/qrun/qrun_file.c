@@ -4,8 +4,10 @@
  * fcntl: a locked qf belongs to another process), read and parsed, the
  * df opened; every CheckpointInterval recipients sent the qf rewritten
  * with what is left; at the end the qf rewritten with the recipients
- * still to do (N counted up, K the time of this try, M the last reason)
- * or the message removed once every recipient is done.
+ * still to do (N counted up, K the time of this try, M the last reason;
+ * what an alias or a .forward became in its place, so that its members
+ * already done are not sent again) or the message removed once every
+ * recipient is done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 
 #include "qrun_int.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 
 static int
@@ -129,31 +132,125 @@ top_state(const struct qrun_msg *q, size_t i, const char **why)
 	return st;
 }
 
-/* The qf with the recipients still to do (rcpts to free); *last the
- * reason of the last one deferred. */
-static void
-still_to_do(const struct qrun_msg *q, struct qf *nq, const char **last)
+/* Whether qf recipient i was expanded (an alias, a .forward). */
+static int
+expanded(const struct qrun_msg *q, size_t i)
 {
-	const char *why = NULL, *ctl = "", *written = "";
-	size_t i;
+	size_t k;
+
+	for (k = 0; k < q->ntargets; k++)
+		if (q->targets[k].top == i && q->targets[k].parent >= 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The targets of expanded qf recipient i still to do, as recipients of
+ * their own (the A flag of an alias's member, the r and Q records of
+ * i, the full C line in ctl until still_to_do says it where it
+ * changes), as sendmail writes the qf of a message it has expanded;
+ * allocated C lines go to *keep, their hosts to hosts.
+ */
+static void
+leaves_to_do(struct qrun_msg *q, size_t i, struct qf *nq,
+    const char **hosts, struct strarr *keep)
+{
+	struct qf_rcpt *r;
+	char *ctl;
+	size_t k;
+
+	for (k = 0; k < q->ntargets; k++) {
+		const struct qrun_target *t = &q->targets[k];
+
+		if (t->top != i || t->parent < 0 || (t->state != QT_DEFER &&
+		    t->state != QT_DELIVER))
+			continue;
+		hosts[nq->nrcpts] = t->host;
+		r = &nq->rcpts[nq->nrcpts++];
+		*r = q->qf.rcpts[i];
+		r->addr = t->paddr;
+		r->flags = qrun_leaf_flags(q, k);
+		ctl = qrun_ctl_line(q, k);
+		strarr_push(keep, ctl != NULL ? ctl : "");
+		free(ctl);
+		r->ctl = keep->v[keep->n - 1];
+	}
+}
+
+/* The host qf recipient i was resolved to ("" for none). */
+static const char *
+top_host(const struct qrun_msg *q, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < q->ntargets; k++)
+		if (q->targets[k].top == i && q->targets[k].parent < 0)
+			return q->targets[k].host;
+	return NULL;
+}
+
+/*
+ * The qf with the recipients still to do (rcpts to free, C lines in
+ * *keep): sorted by host, keeping their order within one, as sendmail
+ * keeps its list of recipients, and a C line where it changes.
+ */
+static void
+still_to_do(struct qrun_msg *q, struct qf *nq, struct strarr *keep)
+{
+	const char *why = NULL, *ctl = "", *written = "", **hosts, *h;
+	struct qf_rcpt tmp;
+	size_t i, at, n;
 
 	*nq = q->qf;
-	nq->rcpts = xcalloc(q->qf.nrcpts + 1, sizeof(*nq->rcpts));
+	/* each one a qf recipient or a target */
+	n = q->qf.nrcpts + q->ntargets + 1;
+	nq->rcpts = xcalloc(n, sizeof(*nq->rcpts));
+	hosts = xcalloc(n, sizeof(*hosts));
 	nq->nrcpts = 0;
-	*last = NULL;
 	for (i = 0; i < q->qf.nrcpts; i++) {
 		if (q->qf.rcpts[i].ctl != NULL)
 			ctl = q->qf.rcpts[i].ctl;
-		if (top_state(q, i, &why) == QT_DEFER) {
-			/* its C line again where the one it had is gone */
+		if (expanded(q, i))
+			leaves_to_do(q, i, nq, hosts, keep);
+		else if (top_state(q, i, &why) == QT_DEFER) {
+			hosts[nq->nrcpts] = top_host(q, i);
 			nq->rcpts[nq->nrcpts] = q->qf.rcpts[i];
-			nq->rcpts[nq->nrcpts++].ctl = strcmp(ctl, written) != 0 ?
-			    (char *)ctl : NULL;
-			written = ctl;
-			if (why != NULL)
-				*last = why;
+			nq->rcpts[nq->nrcpts++].ctl = (char *)ctl;
 		}
 	}
+	for (i = 1; i < nq->nrcpts; i++) {
+		tmp = nq->rcpts[i];
+		h = hosts[i];
+		for (at = i; at > 0 && str_casecmp(hosts[at - 1] ?
+		    hosts[at - 1] : "", h ? h : "") > 0; at--) {
+			nq->rcpts[at] = nq->rcpts[at - 1];
+			hosts[at] = hosts[at - 1];
+		}
+		nq->rcpts[at] = tmp;
+		hosts[at] = h;
+	}
+	for (i = 0; i < nq->nrcpts; i++) {
+		ctl = nq->rcpts[i].ctl;
+		nq->rcpts[i].ctl = strcmp(ctl, written) != 0 ? (char *)ctl :
+		    NULL;
+		written = ctl;
+	}
+	free(hosts);
+}
+
+/* The words of the first recipient that failed or was deferred, as
+ * sendmail keeps the first for the qf's M line. */
+static const char *
+first_failure(const struct qrun_msg *q)
+{
+	size_t k;
+
+	for (k = 0; k < q->ntargets; k++)
+		if ((q->targets[k].state == QT_FAILED ||
+		    q->targets[k].state == QT_DEFER) &&
+		    q->targets[k].text != NULL)
+			return q->targets[k].text;
+	return NULL;
 }
 
 /*
@@ -166,10 +263,13 @@ qrun_checkpoint(struct qrun_msg *q)
 {
 	struct qf nq;
 	struct err err;
-	const char *last;
+	struct strarr keep = { 0 };
 	int fd = -1;
 
-	still_to_do(q, &nq, &last);
+	still_to_do(q, &nq, &keep);
+	if (q->qf.message == NULL)
+		nq.message = (char *)first_failure(q);
+	nq.flags &= ~QF_F_SPLIT;	/* sendmail's says it at the end */
 	if (nq.nrcpts > 0) {
 		if (queue_qf_rewrite(q->dirs, q->path, q->id, &nq, &fd,
 		    &err) == -1)
@@ -180,6 +280,7 @@ qrun_checkpoint(struct qrun_msg *q)
 		}
 	}
 	free(nq.rcpts);
+	strarr_free(&keep);
 }
 
 void
@@ -187,7 +288,8 @@ qrun_finish(struct qrun_msg *q)
 {
 	struct qf nq;
 	struct err err;
-	const char *last = NULL;
+	struct strarr keep = { 0 };
+	const char *first = first_failure(q);
 	size_t k, failed = 0;
 	int fd = -1;
 
@@ -199,11 +301,12 @@ qrun_finish(struct qrun_msg *q)
 	if (q->lost)
 		return;
 	/* the recipients still to do, as a new qf */
-	still_to_do(q, &nq, &last);
+	still_to_do(q, &nq, &keep);
 	if (nq.nrcpts == 0) {
 		if (queue_remove(q->dirs, q->path, q->id, &err) == -1)
 			log_msg(LOG_ERR, q->id, "SYSERR(root): %s", err.msg);
 		free(nq.rcpts);
+		strarr_free(&keep);
 		return;
 	}
 	nq.ntries++;
@@ -211,7 +314,7 @@ qrun_finish(struct qrun_msg *q)
 	/* right after submission the refusal's words stay (sendmail's
 	 * e_message is set once) */
 	if (!q->opts->submitted || q->qf.message == NULL)
-		nq.message = (char *)(last ? last : "Deferred");
+		nq.message = (char *)(first ? first : "Deferred");
 	if (q->opts->submitted)		/* queued without when refusing */
 		nq.flags |= QF_F_SPLIT;
 	if (queue_qf_rewrite(q->dirs, q->path, q->id, &nq, &fd, &err) == -1)
@@ -219,6 +322,7 @@ qrun_finish(struct qrun_msg *q)
 	if (fd != -1)
 		(void)close(fd);
 	free(nq.rcpts);
+	strarr_free(&keep);
 }
 
 void

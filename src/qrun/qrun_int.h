@@ -34,6 +34,8 @@ struct qrun_target {
 	const char	*eowner;	/* the owner its errors go to, or NULL */
 	int		 unsafe;	/* a list no program or file may come from */
 	int		 primary;	/* named in the qf itself */
+	unsigned	 dupflags;	/* R flags of the recipients it
+					 * stands for as their duplicate */
 	int		 local;		/* its mailer is the local one */
 	int		 alias;		/* expanded through the aliases */
 	int		 said;		/* its failure told (submission) */
@@ -113,6 +115,12 @@ void	qrun_expand_list(struct qrun_msg *, const char *list, int parent,
 /* qrun_submit.c: at submission, target i's failure said on q->said
  * and logged ("joe... User unknown"), once. */
 void	qrun_say(struct qrun_msg *, size_t i);
+/* The C line of expanded target k ("joe:1001:100:list", ":list"), or
+ * NULL for one the qf names itself (caller frees). */
+char	*qrun_ctl_line(struct qrun_msg *, size_t k);
+/* Its R flags: the qf recipient's DSN flags, P if primary, A if an
+ * alias's member. */
+unsigned qrun_leaf_flags(const struct qrun_msg *, size_t k);
 
 /* qrun_include.c */
 /* 0 when uid/gid may search every folder above path, else an errno;

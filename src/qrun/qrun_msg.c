@@ -509,6 +509,13 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	add_refused(&q);
 	qrun_owners(&q);
+	/* what the recipients became is in the qf before any is sent, as
+	 * sendmail writes it (a crash then sends nothing twice) */
+	for (k = 0; k < q.ntargets; k++)
+		if (q.targets[k].parent >= 0) {
+			qrun_checkpoint(&q);
+			break;
+		}
 	if (!too_many_hops(&q))
 		deliver_all(&q);
 	expire(&q);

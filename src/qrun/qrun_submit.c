@@ -136,8 +136,8 @@ qrun_sub_refusals(struct qrun_sub *s, size_t *n_out)
  * getctladdr: the first of it and the addresses above it with a known
  * uid) and the address it came from; NULL for one given as it is.
  */
-static char *
-ctl_line(struct qrun_msg *q, size_t k)
+char *
+qrun_ctl_line(struct qrun_msg *q, size_t k)
 {
 	const struct qrun_target *t = &q->targets[k], *a;
 	const char *from, *name = NULL;
@@ -182,6 +182,21 @@ ctl_line(struct qrun_msg *q, size_t k)
 	return out;
 }
 
+unsigned
+qrun_leaf_flags(const struct qrun_msg *q, size_t k)
+{
+	const struct qrun_target *t = &q->targets[k];
+	unsigned top = q->qf.rcpts[t->top].flags, f;
+
+	f = (top | t->dupflags) & (QF_R_NOTIFY | QF_R_SUCCESS |
+	    QF_R_FAILURE | QF_R_DELAY);
+	if (t->primary)
+		f |= top & QF_R_PRIMARY;
+	if (t->parent >= 0 && q->targets[t->parent].alias)
+		f |= QF_R_ALIAS;
+	return f;
+}
+
 int
 qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
     const struct qrun_leaf *), void *arg)
@@ -204,14 +219,9 @@ qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
 		l.mailer = t->mailer;
 		l.host = t->host;
 		l.user = t->user;
-		l.flags = top->flags & (QF_R_NOTIFY | QF_R_SUCCESS |
-		    QF_R_FAILURE | QF_R_DELAY);
-		if (t->primary)
-			l.flags |= top->flags & QF_R_PRIMARY;
-		if (t->parent >= 0 && q->targets[t->parent].alias)
-			l.flags |= QF_R_ALIAS;
+		l.flags = qrun_leaf_flags(q, k);
 		l.owner = t->eowner;
-		l.ctl = ctl = ctl_line(q, k);
+		l.ctl = ctl = qrun_ctl_line(q, k);
 		l.final = top->final;
 		l.orcpt = top->orcpt;
 		fn(arg, &l);
