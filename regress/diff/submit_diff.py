@@ -25,9 +25,11 @@ left for bob.  QueueLA and RefuseLA are set high so that the machine's
 load never turns a delivery into queueing.
 
 The smtp-* cases receive the message with -bs (the dialogue spoken as
-smtp_diff.py speaks it) under -odb: there the delivery right after
-expands, writes what the recipients became into the qf before it sends
-(the copies show it) and leaves the members still to do.  Left out of
+smtp_diff.py speaks it).  Under -odb the delivery right after expands,
+writes what the recipients became into the qf before it sends (the
+copies show it) and leaves the members still to do; under -odi each
+RCPT is expanded as it comes (a member refused makes its reply a 550,
+a duplicate is answered with the address it duplicates).  Left out of
 their comparison, and only there: the priority (qf P line, pri= in log
 lines: a queue run computes it anew, counting headers, which we do not
 yet) and the qf's I line (sendmail's inode record, which we do not
@@ -66,6 +68,7 @@ owned2: root, bob
 owner-owned2: joe, bob
 ustaff: joe, nosuchuser
 owner-ustaff: root
+allbad: nosuchuser, nosuch2
 """
 
 # the local mailer: the envelope and message into OUT/<user>, a copy of
@@ -92,6 +95,10 @@ HDRS = (b"To: joe, Bob <bob@example.com>\nCc: \"Q. Uucp\" <uucp> (c)\n"
 SMTP_LIST = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
              "RCPT TO:<unk>", "RCPT TO:<locals>", "RCPT TO:<dup>", "DATA",
              "Subject: s", "", "body", ".", "QUIT"]
+SMTP_ODI = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
+            "RCPT TO:<allbad>", "RCPT TO:<unk>", "RCPT TO:<locals>",
+            "RCPT TO:<bob>", "DATA", "Subject: i", "",
+            "body", ".", "QUIT"]
 SMTP_NOTIFY = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
                "RCPT TO:<team> NOTIFY=FAILURE ORCPT=rfc822;team@example.org",
                "RCPT TO:<joe>", "DATA", "Subject: f", "", "x", ".", "QUIT"]
@@ -179,6 +186,9 @@ CASES = {
     # be sent again)
     "smtp-odb": (["-odb", "-bs"], SMTP_LIST, None),
     "smtp-odb-notify": (["-odb", "-bs"], SMTP_NOTIFY, None),
+    # -odi: each RCPT expanded at once, a member refused answers 550
+    "smtp-odi": (["-odi", "-bs"], SMTP_ODI, None),
+    "smtp-odi-notify": (["-odi", "-bs"], SMTP_NOTIFY, None),
     "odb-forward-remote": (["-odb", "fwd", "bob"], PLAIN,
                            "a host name not in /etc/hosts, with no "
                            "name server in the service switch: sendmail "

@@ -88,6 +88,11 @@ void	qrun_sub_refused(struct qrun_sub *, const char *addr,
 /* The recipients to queue, in the order they were found, to fn; 0. */
 int	qrun_sub_leaves(struct qrun_sub *,
 	    void (*fn)(void *, const struct qrun_leaf *), void *arg);
+/* The address as written of what addr duplicates, or NULL. */
+const char *qrun_sub_known(struct qrun_sub *, const char *addr);
+/* For the SMTP server: refusals said and logged without their to=
+ * lines (sendmail's server writes none). */
+void	qrun_sub_smtp(struct qrun_sub *);
 /* The recipients it refused, in the order they were refused. */
 const struct qrun_refusal *qrun_sub_refusals(struct qrun_sub *,
 	    size_t *n_out);

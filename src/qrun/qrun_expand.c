@@ -42,6 +42,13 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 			/* it takes the DSN flags of the one it stands for */
 			if (top < q->qf.nrcpts)
 				t->dupflags |= q->qf.rcpts[top].flags;
+			/* the SMTP server refuses it again */
+			if (t->state == QT_FAILED && q->quiet_refusals &&
+			    q->said != NULL) {
+				(void)fprintf(q->said, "%s... %s\n", t->paddr,
+				    t->text ? t->text : "Invalid address");
+				q->refused_again++;
+			}
 			return i;	/* a duplicate: delivered once */
 		}
 	}
@@ -106,6 +113,8 @@ log_unknown(struct qrun_msg *q, size_t i)
 
 	if (q->said != NULL)
 		qrun_say(q, i);
+	if (q->quiet_refusals)
+		return;
 	for (a = t->parent; a >= 0; a = q->targets[a].parent) {
 		p = &q->targets[a];
 		if (p->uid >= 0)
@@ -137,6 +146,19 @@ list_item(void *arg, const char *item)
 	struct list_ctx *c = arg;
 
 	strarr_push(&c->items, item);
+}
+
+/* Whether a target from before on failed (the SMTP server's RCPT is
+ * then refused, and what is left of it is no longer primary). */
+static int
+failed_under(const struct qrun_msg *q, size_t before)
+{
+	size_t k;
+
+	for (k = before; k < q->ntargets; k++)
+		if (q->targets[k].state == QT_FAILED)
+			return 1;
+	return 0;
 }
 
 /* Whether target k came from a list with an owner- alias. */
@@ -193,7 +215,8 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 	 * (duplicates counting) makes that one primary too (sendmail 8.17,
 	 * at submission and in a queue run), an earlier duplicate of it as
 	 * well */
-	if (parent < 0 || !q->targets[parent].primary) {
+	if (parent < 0 || !q->targets[parent].primary ||
+	    (q->quiet_refusals && failed_under(q, before))) {
 		strarr_free(&c.items);
 		return;
 	}

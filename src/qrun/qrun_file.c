@@ -311,9 +311,8 @@ qrun_finish(struct qrun_msg *q)
 	}
 	nq.ntries++;
 	nq.dtime = (long long)time(NULL);
-	/* right after submission the refusal's words stay (sendmail's
-	 * e_message is set once) */
-	if (!q->opts->submitted || q->qf.message == NULL)
+	/* the words the qf has stay (sendmail's e_message is set once) */
+	if (q->qf.message == NULL)
 		nq.message = (char *)(first ? first : "Deferred");
 	if (q->opts->submitted)		/* queued without when refusing */
 		nq.flags |= QF_F_SPLIT;

@@ -67,6 +67,9 @@ struct qrun_msg {
 	long			*ctl_uid;	/* per qf recipient: its C
 						 * line's uid and gid, -1 none */
 	long			*ctl_gid;
+	int			 quiet_refusals; /* no to= line for them */
+	size_t			 refused_again;	/* duplicates of refused
+						 * ones met (SMTP server) */
 	FILE			*said;		/* submission: failures told here
 						 * (and logged), lists taken
 						 * last item first as sendmail's

@@ -19,6 +19,7 @@
 
 #include "qrun_int.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 
 #define EX_NOUSER	67
@@ -102,7 +103,9 @@ qrun_sub_add(struct qrun_sub *s, const char *addr, unsigned flags,
 	r->final = final ? xstrdup(final) : NULL;
 	r->orcpt = orcpt ? xstrdup(orcpt) : NULL;
 	q->lasterr[0] = '\0';
+	q->refused_again = 0;
 	qrun_expand(q, addr, -1, q->qf.nrcpts++, 0);
+	n = q->refused_again;
 	for (k = before; k < q->ntargets; k++)
 		if (q->targets[k].state == QT_FAILED) {
 			const struct qrun_target *t = &q->targets[k];
@@ -122,6 +125,32 @@ qrun_sub_refused(struct qrun_sub *s, const char *addr, const char *mailer,
 	log_msg(LOG_NOTICE, s->q.id, "%s... %s", addr, text);
 	qrun_log_refused(&s->q, addr, mailer, "", dsn, text);
 	note_refusal(s, addr, mailer, EX_NOUSER, dsn, text);
+}
+
+const char *
+qrun_sub_known(struct qrun_sub *s, const char *addr)
+{
+	struct cf_resolved r;
+	const char *paddr = NULL;
+	size_t k;
+
+	if (cf_addr_resolve(s->q.cf, addr, 1, '\0', NULL, &r) == 0)
+		for (k = 0; k < s->q.ntargets && paddr == NULL; k++) {
+			const struct qrun_target *t = &s->q.targets[k];
+
+			if (qrun_same(t->mailer, r.mailer) && qrun_same(t->user,
+			    r.user) && str_casecmp(t->host ? t->host : "",
+			    r.host ? r.host : "") == 0)
+				paddr = t->paddr;
+		}
+	cf_resolved_free(&r);
+	return paddr;
+}
+
+void
+qrun_sub_smtp(struct qrun_sub *s)
+{
+	s->q.quiet_refusals = 1;
 }
 
 const struct qrun_refusal *

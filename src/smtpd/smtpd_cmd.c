@@ -481,7 +481,7 @@ cmd_rcpt(struct session *s, char *arg)
 	struct cf_resolved r;
 	struct msg_rcpt *mr;
 	char *p, *text = NULL, *orcpt = NULL, *bare, *final = NULL, nr[24];
-	char *params = NULL;
+	char *params = NULL, *refused = NULL, *shown = NULL;
 	char shortbuf[MAXSHORTSTR + 1];
 	const char *j = jname(s);
 	unsigned flags = QF_R_PRIMARY;
@@ -541,16 +541,26 @@ cmd_rcpt(struct session *s, char *arg)
 	mr = msg_add_rcpt(&s->msg, text, final, r.mailer, r.host, r.user);
 	if (mr != NULL) {
 		mr->flags = flags;
+		refused = smtpd_expand_rcpt(s, text, flags, final, orcpt,
+		    &shown);
 		mr->orcpt = orcpt;
 		orcpt = NULL;
 	}
 	free(bare);
 	free(final);
+	if (refused != NULL) {
+		/* -odi: a member refused answers for the RCPT; the others
+		 * stay (sendmail 8.17) */
+		reply(s, "550 5.1.1 %s", refused);
+		free(refused);
+		goto out;
+	}
 	(void)snprintf(nr, sizeof(nr), "%zu", s->msg.rcpts.n);
 	cf_macro_define(s->cf, "{nrcpts}", nr);
-	reply(s, "250 2.1.5 %s... Recipient ok%s", short_addr(text, shortbuf),
-	    r.tempfail ? " (will queue)" : "");
+	reply(s, "250 2.1.5 %s... Recipient ok%s", short_addr(shown != NULL ?
+	    shown : text, shortbuf), r.tempfail ? " (will queue)" : "");
 out:
+	free(shown);
 	free(params);
 	cf_resolved_free(&r);
 	free(orcpt);

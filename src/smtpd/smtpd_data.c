@@ -208,6 +208,7 @@ commit(struct session *s, struct queue_tx *tx, size_t path,
 	if (s->msg.class < 0)
 		s->msg.eflags |= QF_F_NOBODY;
 	s->msg.eflags |= QF_F_SPLIT;
+	smtpd_expand_take(s);
 	cf_macros_persistent(s->cf, keep_macro, &s->msg);
 	return msg_commit(&s->msg, s->cf, tx, path, s->ctx->qdirs,
 	    s->ctx->idgen, q_out, nq_out, err);

@@ -12,6 +12,7 @@
 #include "lib/buf.h"
 #include "msg/msg.h"
 #include "smtp/smtp.h"
+#include "qrun/qrun.h"
 #include "smtpd.h"
 #include "stats/stats.h"
 #include "tls/tls.h"
@@ -64,6 +65,11 @@ struct session {
 	char			 id[QUEUE_ID_MAX];
 	int			 have_id;
 	struct msg		 msg;
+	struct qrun_sub		*sub;		/* -odi: the expansion of
+						   its recipients */
+	FILE			*said;		/* its refusals, in saidbuf */
+	char			*saidbuf;
+	size_t			 saidlen, saidoff;
 	char			*mail_from;	/* MAIL FROM text for the log */
 	int			 sender_refused; /* mail_from is a sender
 					   check_mail refused */
@@ -78,6 +84,17 @@ struct session {
 	struct smtpd_auth	*auth;		/* SMTP AUTH, NULL: none */
 	struct smtpd_milters	*milters;	/* InputMailFilters, or NULL */
 };
+
+/* smtpd_expand.c: under -odi, an accepted RCPT expanded at once; the
+ * first member refused ("joe... User unknown", caller frees) or NULL;
+ * *shown_out: the address written earlier that it duplicates, or NULL
+ * (caller frees). */
+char	*smtpd_expand_rcpt(struct session *, const char *text,
+	    unsigned flags, const char *final, const char *orcpt,
+	    char **shown_out);
+/* At DATA's end the expanded recipients replace those given. */
+void	smtpd_expand_take(struct session *);
+void	smtpd_expand_free(struct session *);
 
 /* smtpd_data.c: the transaction's from= line (msgid may be NULL). */
 void	session_log_sender(struct session *, const char *msgid);

@@ -215,6 +215,7 @@ session_reset_tx(struct session *s)
 	s->sender_logged = 0;
 	smtpd_milter_abort(s);
 	msg_reset(&s->msg);
+	smtpd_expand_free(s);
 	free(s->mail_from);
 	s->mail_from = NULL;
 	s->sender_refused = 0;
@@ -655,6 +656,7 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	if (s.data != NULL)
 		smtp_data_free(s.data);
 	msg_free(&s.msg);
+	smtpd_expand_free(&s);
 	free(s.mail_from);
 	free(s.errtext);
 	free(s.nullreply);
