@@ -103,7 +103,9 @@ def left(qdir):
 def side(good, tmp, n, who, local_sh, extra=()):
     """One program's queue folder, mailbox folder and cf for case n: the
     local mailer is local_sh (a template for the mailbox folder), extra
-    cf lines ("O Name=value") replace or join the cf's own."""
+    cf lines ("O Name=value") replace or join the cf's own.  QueueLA and
+    RefuseLA are set high: at the default (8 per CPU) a loaded machine
+    makes sendmail's -qf leave every message queued."""
     qdir = os.path.join(tmp, "q-%s-%s" % (n, who))
     out = os.path.join(tmp, "out-%s-%s" % (n, who))
     os.makedirs(out)
@@ -114,7 +116,7 @@ def side(good, tmp, n, who, local_sh, extra=()):
     t = re.sub(r"(?m)^(Mlocal,\s+P=)[^,]*,", lambda m: m.group(1) +
                script + ",", t, count=1)
     t = t.replace("A=procmail -t -Y -a $h -d $u", "A=local.sh $u", 1)
-    for line in extra:
+    for line in ["O QueueLA=999", "O RefuseLA=999"] + list(extra):
         name = line.split("=")[0]
         t = re.sub(r"(?m)^#?%s=.*$" % re.escape(name), line, t, count=1)
         if line not in t:
