@@ -529,6 +529,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	write_pidfile(ctx->cf, argv);
+	pool.master = getpid();
 	/* a queue runner alone (the MSP's sm-msp-queue) needs root for
 	 * nothing more: under RunAsUser it goes on as that user, as
 	 * sendmail's does, before its caller returns */
@@ -537,7 +538,6 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 		smtpd_drop_privileges(&pool);
 	if (ready[1] != -1)
 		(void)close(ready[1]);	/* the caller may go */
-	pool.master = getpid();
 	if (cf_log_level(ctx->cf) > 9)
 		log_started_as(argv);
 	if (ctx->queue_interval > 0)

@@ -192,6 +192,10 @@ refuse_while_loaded(const struct smtpd_pool *pool)
 void
 smtpd_rearm_deathsig(const struct smtpd_pool *pool)
 {
+	/* the master itself (a queue runner alone under RunAsUser) has
+	 * none: it must not take its caller for one */
+	if (getpid() == pool->master)
+		return;
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != pool->master)
 		_exit(0);
