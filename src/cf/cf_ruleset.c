@@ -216,6 +216,8 @@ sendmail_form(struct cf *cf, const char *raw, struct buf *out)
 			buf_addc(out, *raw);
 			raw++;
 		}
+		if (*raw == '\0')
+			break;		/* "$=" at the end: no class name */
 		if (*raw == '{') {
 			id = cf_macid_find_braced(cf, raw, &end);
 			buf_addc(out, id & 0177);
