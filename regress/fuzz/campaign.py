@@ -64,13 +64,14 @@ def run_one(name, seconds, nice, merge):
             "-rss_limit_mb=2048", "-print_final_stats=1",
             "-artifact_prefix=%s/" % crashes, work, corpus]
     before = children_cpu()
+    old = set(os.listdir(crashes))      # a run's own findings only
     p = subprocess.run(argv, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, cwd=REPO)
     cpu = children_cpu() - before
     out = p.stdout.decode("utf-8", "replace")
     m = EXECS.findall(out)
     execs = int(m[-1]) if m else 0
-    found = sorted(f for f in os.listdir(crashes)
+    found = sorted(f for f in set(os.listdir(crashes)) - old
                    if f.startswith(("crash-", "leak-", "timeout-", "oom-")))
     if p.returncode != 0 or found:
         tail = "\n".join(out.rstrip().split("\n")[-25:])
