@@ -130,11 +130,11 @@ if [ -z "$stack" ] && [ -z "$D" ] && [ -e /etc/pam.d/common-auth ] &&
     [ ! -e /etc/pam.d/password-auth ]; then
 	stack=debian
 fi
-if [ "$stack" = debian ]; then
-	conf dist/etc/pam.d/dovecot.debian "$SYSCONFDIR/pam.d/dovecot" 0644
-else
-	conf dist/etc/pam.d/dovecot "$SYSCONFDIR/pam.d/dovecot" 0644
-fi
+# and "smtp" for saslauthd -a pam, the target of the mta-pam slave
+sfx=
+[ "$stack" = debian ] && sfx=.debian
+conf dist/etc/pam.d/dovecot$sfx "$SYSCONFDIR/pam.d/dovecot" 0644
+conf dist/etc/pam.d/smtp.sendmail$sfx "$SYSCONFDIR/pam.d/smtp.sendmail" 0644
 
 # SMTP AUTH's password check through saslauthd (CentOS's came with the
 # sendmail package)

@@ -76,6 +76,9 @@ for m in man8/sendmail.8 man1/mailq.1 man1/newaliases.1 man5/aliases.5; do
 	f=$MAN/${m%/*}/${page%.*}.sendmail.${page##*.}.gz
 	[ -e "$f" ] && set -- "$@" --slave "$MAN/$m.gz" "mta-${page%.*}man" "$f"
 done
+# PAM's "smtp" (saslauthd -a pam) as CentOS's sendmail has it
+[ -e /etc/pam.d/smtp.sendmail ] &&
+    set -- "$@" --slave /etc/pam.d/smtp mta-pam /etc/pam.d/smtp.sendmail
 if [ -n "$ALT" ] && [ -z "$ROOT" ]; then
 	$ALT --install "$SBIN/sendmail" mta "$SBIN/sendmail.sendmail" 90 \
 	    --slave "$BIN/mailq" mta-mailq "$BIN/mailq.sendmail" \

@@ -392,6 +392,7 @@ def test_rpm_install_and_erase(rpmroot):
              "/usr/bin/newaliases.sendmail"),
             ("/usr/lib/sendmail", "mta-sendmail",
              "/usr/lib/sendmail.sendmail"),
+            ("/etc/pam.d/smtp", "mta-pam", "/etc/pam.d/smtp.sendmail"),
             ("/usr/share/man/man8/sendmail.8.gz", "mta-sendmailman",
              "/usr/share/man/man8/sendmail.sendmail.8.gz"),
             ("/usr/share/man/man5/aliases.5.gz", "mta-aliasesman",
@@ -412,5 +413,6 @@ def test_rpm_install_and_erase(rpmroot):
     assert sorted(f for f in left if not KEPT.match(f)) == []
     for gone in ("/etc/mail", "/usr/sbin/sendmail", "/usr/bin/mailq",
                  "/etc/alternatives/mta", "/usr/share/sendmail-cf",
+                 "/etc/pam.d/smtp", "/etc/pam.d/smtp.sendmail",
                  "/usr/share/man/man8/sendmail.8.gz"):
         assert not os.path.lexists(rt.p(gone)), gone
