@@ -460,10 +460,10 @@ match(struct sctx *c, const struct skey *k)
 		return (t = sent_day(c)) != -1 && t == k->t;
 	case K_SENTSINCE:
 		return (t = sent_day(c)) != -1 && t >= k->t;
-	case K_LARGER:
-		return m->vsize > k->n;
+	case K_LARGER:		/* m: key_needs made sure of it */
+		return m != NULL && m->vsize > k->n;
 	case K_SMALLER:
-		return m->vsize < k->n;
+		return m != NULL && m->vsize < k->n;
 	case K_UID:
 	case K_SEQ:
 		for (i = 0; i < k->set.n; i++) {
