@@ -14,6 +14,7 @@
 
 #define CF_MAXRWSETS	200	/* rulesets 0..199 */
 #define CF_MAXRULERECURSION 50	/* nested $> calls */
+#define CF_MAXRULETRIES 1000000	/* rules tried in one top-level call */
 #define CF_MAXSUBR	100	/* $> calls in one rewrite */
 #define CF_MAXMAILERS	25
 #define CF_MAXMACROID	0377
@@ -145,6 +146,8 @@ struct cf {
 	int			 tok_ready;
 
 	int			 subrlevel;
+	unsigned long		 rw_tries;	/* of this top-level rewrite */
+	int			 rw_abort;	/* it went too deep: unwind */
 	int			 testmode;	/* -bt: trace rewrite */
 	int			 debug21;	/* -d21.N level */
 	struct ptrarr		 arena;		/* chunks of one operation */

@@ -342,9 +342,20 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 #define RULENAME() cf_rwset_name(cf, ruleset, tmp, sizeof(tmp))
 	rulename = cf->testmode ? RULENAME() : NULL;
 	trace(cf, rulename, "  input:", pvp);
+	/*
+	 * A cf can make the work exponential (a ruleset calling itself
+	 * twice per level: 2^50 calls); sendmail follows it for ever.  The
+	 * first too deep call, or too many rules tried, ends the whole
+	 * top-level call (doc/differences.md).
+	 */
+	if (reclevel == 0)
+		cf->rw_tries = 0, cf->rw_abort = 0;
+	if (cf->rw_abort)
+		return EX_CONFIG;
 	if (reclevel++ > CF_MAXRULERECURSION) {
 		cf_syserr(cf, "rewrite: excessive recursion (max %d), "
 		    "ruleset %s", CF_MAXRULERECURSION, RULENAME());
+		cf->rw_abort = 1;
 		return EX_CONFIG;
 	}
 	npvp = cf_pvp_new(cf);
@@ -363,6 +374,14 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 			continue;
 		}
 		rwr = v->rule[k];
+		if (cf->rw_abort)
+			break;
+		if (++cf->rw_tries > CF_MAXRULETRIES) {
+			cf_syserr(cf, "554 5.3.5 rewrite: over %d rules tried, "
+			    "ruleset %s", CF_MAXRULETRIES, RULENAME());
+			cf->rw_abort = 1;
+			break;
+		}
 		if (++loopcount > 100) {
 			cf_syserr(cf, "554 5.3.5 Infinite loop in ruleset %s, "
 			    "rule %zu", RULENAME(), k + 1);
@@ -492,6 +511,8 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 	}
 	cf_pvp_free(cf, npvp);
 	free(mheap);
+	if (cf->rw_abort)
+		rstat = EX_CONFIG;
 	trace(cf, rulename, "returns:", pvp);
 	return rstat;
 #undef RULENAME

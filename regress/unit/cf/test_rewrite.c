@@ -120,6 +120,13 @@ static const char cf_text[] =
 	"R" DOT10 DOT10 DOT10 DOT10 DOT10 DOT10 DOT10 "$+\t$@ wide $1 $9\n"
 	"SDeqTail\n"
 	"R$+\t$@ $(d x $) $1\n"
+	/* exponential work (2 calls per level) */
+	"STwice\n"
+	"R$+\t$: $>Twice $1\n"
+	"R$+\t$: $>Twice $1\n"
+	"SDeep\n"
+	"R x $*\t$: x $>Deep $1\n"
+	"R x $*\t$: x $>Deep $1\n"
 	"Mlocal, P=/bin/true, F=lsDFMAw5:/|@qPn9S, S=10, R=20, A=mail $u\n";
 
 #define BANNER \
@@ -513,6 +520,13 @@ test_rewrite_returns_status_and_result_without_trace(void **state)
 		  "Infinite loop in ruleset Loop, rule 1\n" },
 		{ "Rec", "a", ADDR_MAXATOM, 78, NULL,
 		  "rewrite: excessive recursion (max 50), ruleset Rec\n" },
+		/* 2^50 calls for sendmail: the first too deep one ends it */
+		{ "Twice", "a", ADDR_MAXATOM, 78, NULL,
+		  "rewrite: excessive recursion (max 50), ruleset Twice\n" },
+		/* 2^25 calls, none too deep: the budget of rules tried */
+		{ "Deep", "x x x x x x x x x x x x x x x x x x x x x x x x x",
+		  ADDR_MAXATOM, 78, NULL,
+		  "rewrite: over 1000000 rules tried, ruleset Deep\n" },
 		{ "Long", "a", ADDR_MAXATOM, 65, NULL,
 		  "rewrite: expansion too long\n" },
 		/* the caller's limit on the workspace */
