@@ -212,13 +212,18 @@ serve(struct room *r, size_t i)
 	buf_free(&g.in);
 }
 
-/* Accepts waiting clients while stressed and there is room. */
+/* Accepts waiting clients while stressed and there is room (not at
+ * RefuseLA, where they wait in the listen queue as elsewhere). */
 static void
 accept_more(struct room *r)
 {
+	double la;
 	size_t i;
 	int fd;
 
+	if (r->pool->refuse_la > 0 && getloadavg(&la, 1) == 1 &&
+	    la >= (double)r->pool->refuse_la)
+		return;
 	for (i = 0; i < r->pool->nports; i++)
 		while (r->n < ROOM_MAX && smtpd_room_wanted(r->pool, i) &&
 		    (fd = accept4(r->pool->ports[i].fd, NULL, NULL,
