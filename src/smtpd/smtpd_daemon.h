@@ -46,8 +46,8 @@ void	smtpd_rate_throttle(struct smtpd_rate *, long per_second);
 /* The stress mode's shared state (smtpd_stress.c, smtpd_room.c). */
 struct smtpd_stress {
 	volatile unsigned char	 on;
-	unsigned		 roomed;	/* clients in waiting rooms
-						   (atomic) */
+	volatile unsigned	 roomed[];	/* per worker slot: clients in
+						   its waiting room */
 };
 
 /* One byte per worker slot, in memory shared by the pool. */
@@ -104,14 +104,14 @@ void	smtpd_qsched_reaped(struct smtpd_pool *, pid_t);
 int	smtpd_stress_init(struct smtpd_pool *);
 int	smtpd_stress_look(struct smtpd_pool *);
 /*
- * The waiting room (smtpd_room.c): in stress mode a worker that accepted
- * fd on port i greets it and further clients at once and serves first
+ * The waiting room (smtpd_room.c): in stress mode the worker in `slot'
+ * that accepted fd on `port' greets it and further clients at once and serves first
  * whichever completes a command line; the others wait without a worker
  * each, and end after SMTPD_STRESS_LINE_MS without one.  Returns when
  * the room is empty; the sessions served.
  */
 int	smtpd_room_wanted(const struct smtpd_pool *, size_t port);
-long	smtpd_room(struct smtpd_pool *, size_t port, int fd);
+long	smtpd_room(struct smtpd_pool *, size_t slot, size_t port, int fd);
 /* One session on fd (smtpd_worker.c); greeted: the room sent the
  * greeting and read `preread' since. */
 void	smtpd_serve(struct smtpd_pool *, size_t port, int fd, int greeted,

@@ -40,6 +40,7 @@ struct guest {
 
 struct room {
 	struct smtpd_pool	*pool;
+	size_t			 slot;		/* the worker's */
 	struct guest		 g[ROOM_MAX];
 	size_t			 n;
 	struct buf		 greeting;
@@ -75,12 +76,12 @@ say(int fd, const struct buf *b)
 	(void)n;	/* a client gone already hears nothing */
 }
 
+/* Tells the master how many wait in the room (smtpd_stress.c). */
 static void
-roomed(struct room *r, int delta)
+roomed(struct room *r)
 {
 	if (r->pool->stress != NULL)
-		(void)__atomic_add_fetch(&r->pool->stress->roomed,
-		    (unsigned)delta, __ATOMIC_RELAXED);
+		r->pool->stress->roomed[r->slot] = (unsigned)r->n;
 }
 
 /* Takes guest i out of the room (its fd stays open). */
@@ -90,7 +91,7 @@ leave(struct room *r, size_t i)
 	struct guest g = r->g[i];
 
 	r->g[i] = r->g[--r->n];
-	roomed(r, -1);
+	roomed(r);
 	return g;
 }
 
@@ -154,7 +155,7 @@ admit(struct room *r, size_t port, int fd)
 	g->since = tls_now_ms();
 	buf_init(&g->in, 0);
 	r->n++;
-	roomed(r, 1);
+	roomed(r);
 }
 
 /* What a command timeout gives (smtpd_io.c), to a guest. */
@@ -267,7 +268,7 @@ oldest(const struct room *r)
 }
 
 long
-smtpd_room(struct smtpd_pool *pool, size_t port, int fd)
+smtpd_room(struct smtpd_pool *pool, size_t slot, size_t port, int fd)
 {
 	struct room *r = xcalloc(1, sizeof(*r));
 	struct pollfd *pfd = xcalloc(ROOM_MAX + pool->nports, sizeof(*pfd));
@@ -275,6 +276,7 @@ smtpd_room(struct smtpd_pool *pool, size_t port, int fd)
 	size_t i;
 
 	r->pool = pool;
+	r->slot = slot;
 	buf_init(&r->greeting, 0);
 	admit(r, port, fd);
 	while (r->n > 0) {

@@ -29,7 +29,8 @@
 int
 smtpd_stress_init(struct smtpd_pool *pool)
 {
-	void *p = mmap(NULL, sizeof(*pool->stress), PROT_READ | PROT_WRITE,
+	void *p = mmap(NULL, sizeof(*pool->stress) + (pool->nslots + 1) *
+	    sizeof(pool->stress->roomed[0]), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED) {
@@ -37,8 +38,7 @@ smtpd_stress_init(struct smtpd_pool *pool)
 		return -1;
 	}
 	pool->stress = p;
-	pool->stress->on = 0;
-	pool->stress->roomed = 0;
+	pool->stress->on = 0;	/* and roomed[] zeroes, as mapped */
 	return 0;
 }
 
@@ -64,21 +64,27 @@ int
 smtpd_stress_look(struct smtpd_pool *pool)
 {
 	static time_t until, said;
-	size_t i, busy = 0, margin = pool->nslots / 32;
+	size_t i, busy = 0, roomed = 0, margin = pool->nslots / 32;
 	time_t now = time(NULL);
 
 	if (pool->stress == NULL || pool->nslots == 0)
 		return STRESS_LOOK_MS;
-	for (i = 0; i < pool->nslots; i++)
-		if (pool->pids[i] != 0 && pool->slots[i] == SLOT_BUSY)
+	for (i = 0; i < pool->nslots; i++) {
+		if (pool->pids[i] == 0) {
+			/* a worker gone with clients in its room */
+			pool->stress->roomed[i] = 0;
+			continue;
+		}
+		if (pool->slots[i] == SLOT_BUSY)
 			busy++;
+		roomed += pool->stress->roomed[i];
+	}
 	if (busy + margin < pool->nslots) {
 		if (pool->stress->on && now >= until)
 			pool->stress->on = 0;
 		return STRESS_LOOK_MS;
 	}
-	if (backlog_waiting(pool) ||
-	    __atomic_load_n(&pool->stress->roomed, __ATOMIC_RELAXED) > 0) {
+	if (roomed > 0 || backlog_waiting(pool)) {
 		if (!pool->stress->on && now - said >= STRESS_LOG_S) {
 			said = now;
 			log_plain(LOG_NOTICE, "daemon %s: stress: %zu of %zu "

@@ -321,7 +321,7 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		nw = write(pool->notify[1], &b, 1);
 		(void)nw;
 		if (smtpd_room_wanted(pool, i))
-			served += smtpd_room(pool, i, fd);
+			served += smtpd_room(pool, slot, i, fd);
 		else {
 			smtpd_serve(pool, i, fd, 0, NULL, 0);
 			(void)close(fd);
