@@ -306,17 +306,21 @@ set_sender(struct submit *sb, const struct passwd *pw, const char *user)
 	struct passwd *fpw = NULL;
 	char *gecos = NULL, *auth = NULL, *warn = NULL;
 	int local = sb->so->from == NULL;
+	/* -f '<>': no full name, no From: (its $g is empty), no AUTH=, as
+	 * sendmail queues it (the queue corpus, doc/reliability.md 16) */
+	int null = strcmp(from, "<>") == 0;
 
 	msg_set_sender(&sb->msg, from);
 	cf_macro_define(cf, "f", from);
-	cf_macro_define(cf, "g", from);
-	if (sb->so->from != NULL && cf_addr_resolve(cf, from, 0, '\0', NULL,
-	    &r) == 0 && r.local) {
-		local = 1;
-		fpw = getpwnam(r.user);
-	}
-	if (sb->so->from != NULL)
+	cf_macro_define(cf, "g", null ? "" : from);
+	if (sb->so->from != NULL && !null) {
+		if (cf_addr_resolve(cf, from, 0, '\0', NULL, &r) == 0 &&
+		    r.local) {
+			local = 1;
+			fpw = getpwnam(r.user);
+		}
 		cf_resolved_free(&r);
+	}
 	if (!local)
 		cf_macro_define(cf, "x", NULL);
 	else if (sb->so->fullname != NULL)
@@ -327,7 +331,7 @@ set_sender(struct submit *sb, const struct passwd *pw, const char *user)
 		define_fullname(cf, gecos);
 		free(gecos);
 	}
-	if (asprintf(&auth, "%s%s%s", from, strchr(from, '@') ? "" : "@",
+	if (!null && asprintf(&auth, "%s%s%s", from, strchr(from, '@') ? "" : "@",
 	    strchr(from, '@') ? "" : (j ? j : "localhost")) != -1) {
 		free(sb->msg.auth);
 		sb->msg.auth = auth;

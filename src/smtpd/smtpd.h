@@ -65,7 +65,21 @@ struct smtpd_ctx {
 	volatile unsigned char	*agent_slots;	/* their idle/busy bytes */
 	struct smtpd_agent_board *agent_board;	/* shared */
 	size_t			 nagents;
+	const volatile unsigned char *stress;	/* the daemon's stress byte
+						   (smtpd_stress.c); NULL:
+						   none (-bs) */
+	int			 greeted;	/* the waiting room sent the
+						   greeting (smtpd_room.c) */
+	const char		*preread;	/* what it read since */
+	size_t			 npreread;
 };
+
+/* Under stress, a command line must be complete this long after its
+ * start, however its bytes trickle in. */
+#define SMTPD_STRESS_LINE_MS	1000
+#define smtpd_stressed(ctx)	((ctx)->stress != NULL && *(ctx)->stress)
+/* a worker waiting for a line looks at the stress byte this often */
+#define SMTPD_STRESS_SLICE_MS	250
 
 /*
  * DeliveryMode background or interactive: a child delivers the message

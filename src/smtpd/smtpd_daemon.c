@@ -404,6 +404,7 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	unsigned char drain[256];
 	size_t i, busied;
 	ssize_t n;
+	int wait_ms = 1000;
 
 	start_agents(pool);
 	for (i = 0; i < START_WORKERS && i < pool->nslots; i++)
@@ -413,12 +414,13 @@ serve_forever(struct smtpd_pool *pool, char **argv)
 	while (!got_term && !got_hup) {
 		smtpd_qsched_tick(pool);	/* -q1h: each group's runs */
 		busied = 0;
-		if (poll(&pfd, 1, 1000) > 0)
+		if (poll(&pfd, 1, wait_ms) > 0)
 			while ((n = read(pool->notify[0], drain,
 			    sizeof(drain))) > 0)
 				busied += (size_t)n;
 		reap(pool);
 		grow(pool, busied);
+		wait_ms = smtpd_stress_look(pool);
 		if (pool->nagents > 0) {
 			spawn_agents(pool);
 			smtpd_agent_rescue(pool);
@@ -554,6 +556,7 @@ smtpd_daemon(const struct smtpd_ctx *ctx, char **argv, int foreground)
 	if (pool.slots == MAP_FAILED)
 		return 71;
 	memset((void *)pool.slots, SLOT_FREE, pool.nslots);
+	(void)smtpd_stress_init(&pool);
 	pool.pids = xcalloc(pool.nslots + 1, sizeof(*pool.pids));
 	if (pipe2(pool.notify, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 71;

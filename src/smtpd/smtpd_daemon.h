@@ -43,6 +43,13 @@ void	smtpd_rate_throttle(struct smtpd_rate *, long per_second);
 /* agents forked at most at once to empty a backlog behind stuck ones */
 #define SMTPD_RESCUE_MAX	8
 
+/* The stress mode's shared state (smtpd_stress.c, smtpd_room.c). */
+struct smtpd_stress {
+	volatile unsigned char	 on;
+	volatile unsigned	 roomed[];	/* per worker slot: clients in
+						   its waiting room */
+};
+
 /* One byte per worker slot, in memory shared by the pool. */
 enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
 
@@ -65,6 +72,7 @@ struct smtpd_pool {
 	struct smtpd_rate	*rate;
 	long			 throttle;	/* ConnectionRateThrottle */
 	long			 refuse_la;	/* RefuseLA */
+	struct smtpd_stress	*stress;	/* shared, smtpd_stress.c */
 	/* delivery agents (DeliveryMode background), smtpd_agent.c */
 	int			 agent_fds[2];	/* [0] agents read, [1] workers
 						   write; -1 when none */
@@ -85,6 +93,29 @@ pid_t	smtpd_fork_child(void);
  * runner the master has reaped. */
 void	smtpd_qsched_tick(struct smtpd_pool *);
 void	smtpd_qsched_reaped(struct smtpd_pool *, pid_t);
+
+/*
+ * Stress mode (smtpd_stress.c): _init maps the byte the workers read
+ * (-1, and no stress mode, when it cannot); _look, by the master about
+ * once a second, sets it while (nearly) all workers are busy and
+ * connections wait, and clears it a few seconds after; it returns the
+ * milliseconds until it wants its next look.
+ */
+int	smtpd_stress_init(struct smtpd_pool *);
+int	smtpd_stress_look(struct smtpd_pool *);
+/*
+ * The waiting room (smtpd_room.c): in stress mode the worker in `slot'
+ * that accepted fd on `port' greets it and further clients at once and serves first
+ * whichever completes a command line; the others wait without a worker
+ * each, and end after SMTPD_STRESS_LINE_MS without one.  Returns when
+ * the room is empty; the sessions served.
+ */
+int	smtpd_room_wanted(const struct smtpd_pool *, size_t port);
+long	smtpd_room(struct smtpd_pool *, size_t slot, size_t port, int fd);
+/* One session on fd (smtpd_worker.c); greeted: the room sent the
+ * greeting and read `preread' since. */
+void	smtpd_serve(struct smtpd_pool *, size_t port, int fd, int greeted,
+	    const char *preread, size_t npreread);
 
 /* Runs a worker in slot i until it has served its share; never returns. */
 void	smtpd_worker(struct smtpd_pool *, size_t slot) __attribute__((noreturn));

@@ -38,6 +38,8 @@ struct session {
 	struct buf		 out;		/* replies not yet written */
 	int			 ioerr;
 	long			 cmd_timeout;	/* seconds */
+	long long		 line_start;	/* ms, the command line's
+						   wait began */
 	long			 data_timeout;	/* Timeout.datablock */
 
 	struct buf		 err;		/* the cf's first error reply */
@@ -101,6 +103,11 @@ void	session_log_sender(struct session *, const char *msgid);
 
 /* smtpd_session.c */
 void	reply(struct session *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The greeting's 220 lines (SmtpGreetingMessage) into out. */
+void	smtpd_greeting(struct cf *, struct buf *out);
+/* The same into a buffer (the greeting, the daemon's waiting room). */
+void	reply_to(struct buf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Says the cf's error (if one came) and clears it; 1 if there was one. */
 int	reply_cf_error(struct session *);

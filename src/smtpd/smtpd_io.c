@@ -20,19 +20,36 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
+static void
+vreply_to(struct buf *out, const char *fmt, va_list ap)
+{
+	size_t start = out->len, i;
+
+	(void)buf_vprintf(out, fmt, ap);
+	for (i = start; i < out->len; i++)
+		out->data[i] &= 0x7f;
+	(void)buf_add(out, "\r\n", 2);
+}
+
 /* A reply line; like sendmail's, replies are 7-bit: the 8th bit goes. */
 void
 reply(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
-	size_t start = s->out.len, i;
 
 	va_start(ap, fmt);
-	(void)buf_vprintf(&s->out, fmt, ap);
+	vreply_to(&s->out, fmt, ap);
 	va_end(ap);
-	for (i = start; i < s->out.len; i++)
-		s->out.data[i] &= 0x7f;
-	(void)buf_add(&s->out, "\r\n", 2);
+}
+
+void
+reply_to(struct buf *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreply_to(out, fmt, ap);
+	va_end(ap);
 }
 
 const char *
@@ -54,16 +71,10 @@ session_flush(struct session *s)
 	return s->ioerr ? -1 : 0;
 }
 
-/* Reads more input, waiting at most the command timeout. */
-int
-session_fill(struct session *s)
-{
-	return session_fill_within(s, s->cmd_timeout);
-}
-
-/* Reads more input, waiting at most `timeout' seconds. */
-int
-session_fill_within(struct session *s, long timeout)
+/* Reads more input within timeout_ms: 1 read, 0 timed out, -1 EOF or
+ * error (the session's end). */
+static int
+read_some(struct session *s, long long timeout_ms)
 {
 	ssize_t n;
 
@@ -78,15 +89,71 @@ session_fill_within(struct session *s, long timeout)
 		s->icap = s->ilen + SMTPD_READ;
 		s->ibuf = xreallocarray(s->ibuf, s->icap + 1, 1);
 	}
-	/* a timeout (-2) ends the session like EOF */
 	n = tls_io_read(&s->io, s->ibuf + s->ilen, s->icap - s->ilen,
-	    timeout > INT_MAX / 1000 ? -1 : (int)(timeout * 1000));
+	    timeout_ms > INT_MAX ? -1 : (int)timeout_ms);
+	if (n == -2)
+		return 0;
 	if (n <= 0) {
 		s->eof = 1;
 		return -1;
 	}
 	s->ilen += (size_t)n;
-	return 0;
+	return 1;
+}
+
+/* Reads more input, waiting at most `timeout' seconds; a timeout ends
+ * the session like EOF. */
+int
+session_fill_within(struct session *s, long timeout)
+{
+	int rc = read_some(s, timeout > INT_MAX / 1000 ? (long long)INT_MAX +
+	    1 : (long long)timeout * 1000);
+
+	if (rc == 0)
+		s->eof = 1;
+	return rc == 1 ? 0 : -1;
+}
+
+/* A command read timed out: sendmail's log line, then the session ends
+ * as at EOF ("421 4.4.1 ... Lost input channel"). */
+static int
+cmd_timeout(struct session *s)
+{
+	if (s->loglevel > 1)
+		log_msg(LOG_NOTICE, s->have_id ? s->id : NULL, "timeout "
+		    "waiting for input from %s during server cmd read",
+		    s->peer->addr != NULL ? s->peer->name : "localhost");
+	s->eof = 1;
+	return -1;
+}
+
+/*
+ * Reads more of a command line.  Timeout.command runs from each read,
+ * as sendmail's does.  In the daemon's stress mode (smtpd_stress.c) the
+ * line as a whole must also be complete within SMTPD_STRESS_LINE_MS of
+ * its start, so the wait is cut in slices to see the mode change.
+ */
+int
+session_fill(struct session *s)
+{
+	long long start = tls_now_ms(), limit, now, wait;
+	int rc;
+
+	limit = s->cmd_timeout > INT_MAX / 1000 ? (long long)INT_MAX + 1 :
+	    (long long)s->cmd_timeout * 1000;
+	for (;;) {
+		now = tls_now_ms();
+		if (smtpd_stressed(s->ctx) &&
+		    now - s->line_start >= SMTPD_STRESS_LINE_MS)
+			return cmd_timeout(s);
+		if (now - start >= limit)
+			return cmd_timeout(s);
+		wait = limit - (now - start);
+		if (s->ctx->stress != NULL && wait > SMTPD_STRESS_SLICE_MS)
+			wait = SMTPD_STRESS_SLICE_MS;
+		if ((rc = read_some(s, wait)) != 0)
+			return rc == 1 ? 0 : -1;
+	}
 }
 
 /* A command line of 2047 octets or more: sendmail hangs up. */
@@ -114,6 +181,7 @@ session_getline(struct session *s, size_t *len)
 	char *p, *nl, *nul;
 	size_t n;
 
+	s->line_start = tls_now_ms();
 	for (;;) {
 		p = s->ibuf + s->ioff;
 		n = s->ilen - s->ioff;

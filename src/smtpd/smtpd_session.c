@@ -271,10 +271,10 @@ define_peer(struct session *s)
 	cf_macro_define(cf, "s", NULL);
 }
 
-static void
-greeting(struct session *s)
+void
+smtpd_greeting(struct cf *cf, struct buf *out)
 {
-	const char *g = cf_option_value(s->cf, "SmtpGreetingMessage");
+	const char *g = cf_option_value(cf, "SmtpGreetingMessage");
 	struct buf ex, tmp;
 	char *line, *next, *sp;
 	time_t now = time(NULL);
@@ -282,7 +282,7 @@ greeting(struct session *s)
 	buf_init(&ex, 0);
 	buf_init(&tmp, 0);
 	msg_arpadate(now, &tmp);
-	cf_macro_define(s->cf, "b", buf_cstr(&tmp));
+	cf_macro_define(cf, "b", buf_cstr(&tmp));
 	if (g == NULL)
 		g = "$j Sendmail $v/$Z; $b";
 	buf_set(&tmp, g);
@@ -291,8 +291,8 @@ greeting(struct session *s)
 		struct buf t2;
 
 		buf_init(&t2, 0);
-		cf_macro_translate(s->cf, buf_cstr(&tmp), &t2);
-		cf_macro_expand(s->cf, buf_cstr(&t2), &ex);
+		cf_macro_translate(cf, buf_cstr(&tmp), &t2);
+		cf_macro_expand(cf, buf_cstr(&t2), &ex);
 		buf_free(&t2);
 	}
 	/* "ESMTP" goes after the first word of the first line */
@@ -305,19 +305,25 @@ greeting(struct session *s)
 			sp = strchr(line, ' ');
 			if (sp != NULL) {
 				*sp = '\0';
-				reply(s, "220%c%s ESMTP %s", next ? '-' : ' ',
-				    line, sp + 1);
+				reply_to(out, "220%c%s ESMTP %s",
+				    next ? '-' : ' ', line, sp + 1);
 			} else
-				reply(s, "220%c%s ESMTP", next ? '-' : ' ',
-				    line);
+				reply_to(out, "220%c%s ESMTP",
+				    next ? '-' : ' ', line);
 		} else
-			reply(s, "220%c%s", next ? '-' : ' ', line);
+			reply_to(out, "220%c%s", next ? '-' : ' ', line);
 		if (next == NULL)
 			break;
 		line = next;
 	}
 	buf_free(&ex);
 	buf_free(&tmp);
+}
+
+static void
+greeting(struct session *s)
+{
+	smtpd_greeting(s->cf, &s->out);
 }
 
 /*
@@ -334,6 +340,19 @@ early_talker(struct session *s, long delay_ms)
 	    session_fill_within(s, 0) == -1))
 		return 0;
 	return 1;
+}
+
+/*
+ * In the daemon's stress mode, a client that talked before the greeting
+ * is taken for one of those holding the workers, as greet_pause would
+ * (not looked for on SMTPS, where the client speaks first).
+ */
+static int
+stressed_talker(struct session *s)
+{
+	if (!smtpd_stressed(s->ctx) || s->tls_active)
+		return 0;
+	return early_talker(s, 1);
 }
 
 /* The greet_pause ruleset's delay in milliseconds (0: none). */
@@ -615,11 +634,16 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 	(void)session_id(&s);
 	if (!s.nullserver && !s.quit)
 		smtpd_milter_connect(&s);
-	if (!s.nullserver && !s.quit) {
+	if (ctx->npreread > 0) {
+		s.ibuf = xmalloc(ctx->npreread + 1);
+		memcpy(s.ibuf, ctx->preread, ctx->npreread);
+		s.ilen = s.icap = ctx->npreread;
+	}
+	if (!s.nullserver && !s.quit && !ctx->greeted) {
 		long pause = greet_pause(&s);
 		time_t t0 = time(NULL);
 
-		if (early_talker(&s, pause)) {
+		if (early_talker(&s, pause) || stressed_talker(&s)) {
 			log_msg(LOG_NOTICE, s.id, "rejecting commands from "
 			    "%s [%s] due to pre-greeting traffic after %ld "
 			    "seconds", peer->addr ? peer->name : "localhost",
@@ -628,9 +652,11 @@ smtpd_session(struct smtpd_ctx *ctx, const struct smtpd_peer *peer)
 			s.nullserver = 1;
 			reply(&s, "554 %s ESMTP not accepting messages",
 			    jname(&s));
+			/* under stress it gets no worker to talk to */
+			s.quit = smtpd_stressed(s.ctx);
 		}
 	}
-	if (s.out.len == 0 && !s.quit)
+	if (s.out.len == 0 && !s.quit && !ctx->greeted)
 		greeting(&s);
 	while (!s.quit && (line = session_getline(&s, &len)) != NULL)
 		dispatch(&s, line, len);

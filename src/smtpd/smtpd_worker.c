@@ -110,9 +110,11 @@ is_loopback(const struct sockaddr_storage *ss)
 	return 0;
 }
 
-static void
-serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
+void
+smtpd_serve(struct smtpd_pool *pool, size_t pi, int fd, int greeted,
+    const char *preread, size_t npreread)
 {
+	const struct smtpd_port *port = &pool->ports[pi];
 	struct sockaddr_storage peer_ss, our_ss;
 	socklen_t sl = sizeof(peer_ss), ol = sizeof(our_ss);
 	struct smtpd_peer peer;
@@ -157,6 +159,10 @@ serve(struct smtpd_pool *pool, const struct smtpd_port *port, int fd)
 	ctx.agent_slots = pool->agent_slots;
 	ctx.agent_board = pool->agent_board;
 	ctx.nagents = pool->nagents;
+	ctx.stress = pool->stress != NULL ? &pool->stress->on : NULL;
+	ctx.greeted = greeted;
+	ctx.preread = preread;
+	ctx.npreread = npreread;
 	(void)smtpd_session(&ctx, &peer);
 	smtpd_rate_close(pool->rate, addr);
 }
@@ -314,9 +320,13 @@ smtpd_worker(struct smtpd_pool *pool, size_t slot)
 		 * one-second look at the slots */
 		nw = write(pool->notify[1], &b, 1);
 		(void)nw;
-		serve(pool, &pool->ports[i], fd);
-		(void)close(fd);
-		served++;
+		if (smtpd_room_wanted(pool, i))
+			served += smtpd_room(pool, slot, i, fd);
+		else {
+			smtpd_serve(pool, i, fd, 0, NULL, 0);
+			(void)close(fd);
+			served++;
+		}
 		if (smtpd_privsep_stale(pool))
 			break;
 		while (waitpid(-1, NULL, WNOHANG) > 0)
