@@ -143,6 +143,14 @@ uint64_t imap_modseq_of(const struct imap_session *, uint32_t uid);
 uint64_t imap_modseq_bump(struct imap_session *, const struct mailbox *,
 	    const char *name, const uint32_t *uids, size_t n, int expunged);
 void	imap_modseq_free(struct imap_session *);
+/* The publication lock of the store of the mailbox at mbpath (named
+ * name), held until imap_modseq_unlock: shared around reading the
+ * storage and the store, exclusive around writing flags or messages and
+ * their mod-sequences (see imap_modseq.c).  Taken before any mailbox
+ * lock; the store functions above use it while it is held. */
+int	imap_modseq_lock(struct imap_session *, const char *mbpath,
+	    const char *name, int write);
+void	imap_modseq_unlock(struct imap_session *);
 /* QRESYNC: the UIDs (in uids, when given) expunged after modseq, as a
  * set into out (empty when none) */
 void	imap_vanished_since(const struct imap_session *, uint64_t modseq,
@@ -157,6 +165,16 @@ void	imap_announce_keywords(struct imap_session *);
 void	imap_refresh(struct imap_session *, int allow_expunge);
 /* writes pending flag changes; -1 with a NO reply given */
 int	imap_commit(struct imap_session *, const char *tag);
+/* imap_commit, and a new mod-sequence for uids[0..n) (their flags
+ * changed), under one exclusive publication lock; *modseq_out is 0
+ * when none was given */
+int	imap_publish(struct imap_session *, const char *tag,
+	    const uint32_t *uids, size_t n, uint64_t *modseq_out);
+/* after imap_publish: the known messages seqs[0..n) whose stored flags
+ * took in another session's change as well are marked early, so that
+ * the next refresh reports those flags without a mod-sequence more */
+void	imap_known_early(struct imap_session *, const size_t *seqs,
+	    size_t n);
 /* a sequence set argument into known indexes [lo, hi] pairs; -1 with a
  * BAD reply given */
 int	imap_set_resolve(struct imap_session *, const char *tag,

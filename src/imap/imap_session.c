@@ -129,6 +129,7 @@ imap_session_init(struct imap_session *s, const struct imap_cfg *cfg,
 void
 imap_unselect(struct imap_session *s)
 {
+	imap_modseq_unlock(s);
 	imap_savedate_done(s);
 	mailbox_free(s->mb);
 	s->mb = NULL;

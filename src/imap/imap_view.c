@@ -256,7 +256,10 @@ diff(struct imap_session *s, int allow_expunge)
 
 	s->reloaded = 0;
 	imap_announce_keywords(s);
+	/* with the storage just read under the shared publication lock
+	 * (imap_refresh): flags and mod-sequences of one moment */
 	imap_modseq_load(s);
+	imap_modseq_unlock(s);
 	buf_init(&b, 0);
 	if (allow_expunge && s->ctxsearch != NULL)
 		ctx_gone(s);
@@ -401,18 +404,21 @@ diff(struct imap_session *s, int allow_expunge)
 }
 
 int
-imap_commit(struct imap_session *s, const char *tag)
+imap_publish(struct imap_session *s, const char *tag, const uint32_t *uids,
+    size_t n, uint64_t *modseq_out)
 {
 	struct err err;
 	uint32_t *gone = NULL;
 	size_t i, ngone = 0;
 	int todo = s->dirty;
 
+	if (modseq_out != NULL)
+		*modseq_out = 0;
 	if (s->mb == NULL || s->readonly)
 		return 0;
 	for (i = 0; i < s->mb->n && !todo; i++)
 		todo = s->mb->msgs[i].expunge;
-	if (!todo)
+	if (!todo && n == 0)
 		return 0;
 	err_clear(&err);
 	for (i = 0; i < s->mb->n; i++)
@@ -420,7 +426,10 @@ imap_commit(struct imap_session *s, const char *tag)
 			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
 			gone[ngone++] = s->mb->msgs[i].uid;
 		}
-	if (keep_keywords(s, 0, &err) == -1) {
+	/* nobody reads the new flags before their mod-sequences */
+	(void)imap_modseq_lock(s, s->mb->path, s->mbname, 1);
+	if (todo && keep_keywords(s, 0, &err) == -1) {
+		imap_modseq_unlock(s);
 		free(gone);
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
@@ -430,13 +439,44 @@ imap_commit(struct imap_session *s, const char *tag)
 			    "information.");
 		return -1;
 	}
-	s->dirty = 0;
-	s->reloaded = 1;
+	if (todo) {
+		s->dirty = 0;
+		s->reloaded = 1;
+	}
+	if (n > 0) {
+		uint64_t h = imap_modseq_bump(s, s->mb, s->mbname, uids, n,
+		    0);
+
+		if (modseq_out != NULL)
+			*modseq_out = h;
+	}
 	/* expunges raise HIGHESTMODSEQ too */
 	if (ngone > 0)
 		(void)imap_modseq_bump(s, s->mb, s->mbname, gone, ngone, 1);
+	imap_modseq_unlock(s);
 	free(gone);
 	return 0;
+}
+
+void
+imap_known_early(struct imap_session *s, const size_t *seqs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct imap_known *k = &s->known[seqs[i] - 1];
+		long x = imap_msg_index(s, seqs[i]);
+
+		if (x >= 0 && (imap_cur_flags(&s->mb->msgs[x]) != k->flags ||
+		    imap_cur_kw(&s->mb->msgs[x]) != k->kw))
+			k->early = 1;
+	}
+}
+
+int
+imap_commit(struct imap_session *s, const char *tag)
+{
+	return imap_publish(s, tag, NULL, 0, NULL);
 }
 
 /* 1 when the client knows a UID the mailbox no longer has.  Both lists
@@ -482,7 +522,10 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		return;
 	err_clear(&err);
 	uv = s->mb->uidvalidity;
+	/* released by diff once it has read the mod-sequences */
+	(void)imap_modseq_lock(s, s->mb->path, s->mbname, 0);
 	if (mailbox_changed(s->mb) && keep_keywords(s, 1, &err) == -1) {
+		imap_modseq_unlock(s);
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		return;
@@ -492,6 +535,7 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		imap_log(s, LOG_ERR, "imap(%s): %s: UIDVALIDITY changed "
 		    "(%" PRIu32 " -> %" PRIu32 ")", s->user, s->mbname, uv,
 		    s->mb->uidvalidity);
+		imap_modseq_unlock(s);
 		imap_reply(s, "BYE Mailbox UIDVALIDITY changed");
 		imap_unselect(s);
 		imap_set_state(s, IMAP_LOGOUT);
