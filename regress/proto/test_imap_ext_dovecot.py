@@ -361,12 +361,57 @@ def test_context_sort_and_expunge_as_dovecot(tmp, fmt):
     """Kept results lose expunged messages before the EXPUNGE replies;
     SORT keeps its result as a set."""
     theirs, ours = both(tmp, fmt, CONTEXT_SORT)
-    # dovecot sends RECENT again after EXPUNGE and expunges the
-    # highest first: mailboxd's EXPUNGE is not this issue's business
-    x = re.compile(rb"^\* (<n> RECENT|\d+ EXPUNGE)$")
-    assert [a for a in ours if not x.match(a)] == \
-        [a for a in theirs if not x.match(a)]
+    assert no_maildir_recent(fmt, ours) == no_maildir_recent(fmt, theirs)
     assert len([a for a in ours if b"EXPUNGE" in a]) == 3
+
+
+def no_maildir_recent(maildir, lines):
+    """dovecot takes Maildir messages it has not indexed yet for
+    \\Recent (the NORMAL note), so its RECENT after an EXPUNGE of them
+    is not ours to match there."""
+    return [x for x in lines if not (maildir and x == b"* <n> RECENT")]
+
+
+# EXPUNGE replies highest first, then RECENT when \Recent ones went;
+# STORE answers only for flags that changed, MODSEQ first, MODSEQ alone
+# under .SILENT (the numbers are dovecot's own: normalised)
+STORE_EXPUNGE = [
+    b"STORE 2,4,7 +FLAGS.SILENT (\\Deleted)",
+    b"EXPUNGE",
+    b"CLOSE",
+    b"SELECT INBOX",
+    b"STORE 1,3 +FLAGS.SILENT (\\Deleted)",
+    b"EXPUNGE",
+    b"APPEND INBOX " + lit(b"Subject: n"),
+    b"NOOP",
+    b"STORE 1,5 +FLAGS (\\Deleted)",
+    b"UID EXPUNGE 1:*",
+    b"STORE 1 +FLAGS (\\Seen)",
+    b"STORE 1 +FLAGS (\\Seen)",
+    b"STORE 1:3 +FLAGS (\\Seen)",
+    b"UID STORE 1:* FLAGS (\\Seen)",
+    b"ENABLE CONDSTORE",
+    b"STORE 1 +FLAGS (\\Seen)",
+    b"STORE 1:2 +FLAGS (\\Seen \\Flagged)",
+    b"UID STORE 2 -FLAGS (\\Draft)",
+    b"STORE 3 (UNCHANGEDSINCE 1) +FLAGS (\\Seen)",
+    b"STORE 3 +FLAGS.SILENT (\\Answered)",
+    b"UID STORE 3 +FLAGS.SILENT (\\Draft)",
+    b"UID STORE 3 FLAGS (\\Draft)",
+]
+
+
+def test_store_and_expunge_replies_as_dovecot(tmp, fmt):
+    theirs, ours = both(tmp, fmt, STORE_EXPUNGE)
+    ms = re.compile(rb"(MODSEQ \(|HIGHESTMODSEQ )\d+")
+    # dovecot's SELECT tells HIGHESTMODSEQ only once it has changes
+    # to count; ours always: not this test's business
+    hi = re.compile(rb"^\* OK \[HIGHESTMODSEQ \d+\] Highest$")
+    uv = re.compile(rb"UIDVALIDITY \d+")
+    theirs, ours = [[uv.sub(b"UIDVALIDITY <uv>", ms.sub(rb"\1<m>", x))
+                     for x in no_maildir_recent(fmt, got) if not hi.match(x)]
+                    for got in (theirs, ours)]
+    assert ours == theirs
 
 
 CATENATE = [

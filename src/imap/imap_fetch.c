@@ -981,27 +981,40 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 	for (i = 0; i < ntouched && h != 0; i++)
 		s->known[seqs[i] - 1].modseq = h;
 	/* the answers carry the flags as stored, another session's change
-	 * too; .SILENT leaves those to the next refresh */
+	 * too; .SILENT leaves those to the next refresh.  As dovecot: no
+	 * answer for a message whose flags stay as they were, MODSEQ
+	 * first, and MODSEQ alone under .SILENT */
 	if (silent)
 		imap_known_early(s, all, nall);
 	else
 		imap_announce_keywords(s);	/* new ones among those */
-	for (i = 0; i < nall && !silent; i++) {
+	for (i = 0, r = 0; i < nall; i++) {
 		struct imap_known *k = &s->known[all[i] - 1];
 		long x = imap_msg_index(s, all[i]);
+		int changed;
 		struct buf b;
 
-		if (x >= 0) {
+		while (r < ntouched && seqs[r] < all[i])
+			r++;
+		changed = r < ntouched && seqs[r] == all[i];
+		if (x >= 0 && !silent && (imap_cur_flags(&s->mb->msgs[x]) !=
+		    k->flags || imap_cur_kw(&s->mb->msgs[x]) != k->kw)) {
 			k->flags = imap_cur_flags(&s->mb->msgs[x]);
 			k->kw = imap_cur_kw(&s->mb->msgs[x]);
+			changed = 1;
 		}
+		if (!changed || (silent && !s->condstore))
+			continue;
 		buf_init(&b, 0);
 		if (uid)
 			buf_printf(&b, "UID %" PRIu32 " ", k->uid);
-		(void)buf_adds(&b, "FLAGS ");
-		imap_flags_out(s, &b, k->flags, k->kw, k->recent);
 		if (s->condstore)
-			buf_printf(&b, " MODSEQ (%" PRIu64 ")", k->modseq);
+			buf_printf(&b, "MODSEQ (%" PRIu64 ")%s", k->modseq,
+			    silent ? "" : " ");
+		if (!silent) {
+			(void)buf_adds(&b, "FLAGS ");
+			imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+		}
 		imap_reply(s, "%zu FETCH (%s)", all[i], b.data);
 		buf_free(&b);
 	}
@@ -1013,8 +1026,8 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 
 		buf_init(&b, 0);
 		imap_set_out(&b, modified, nmodified);
-		imap_tagged(s, c->tag, "OK [MODIFIED %s] Conditional STORE "
-		    "failed", b.data);
+		imap_tagged(s, c->tag, "OK [MODIFIED %s] Conditional store "
+		    "failed.", b.data);
 		buf_free(&b);
 	} else
 		imap_tagged(s, c->tag, "OK Store completed.");

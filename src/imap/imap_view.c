@@ -247,7 +247,8 @@ diff(struct imap_session *s, int allow_expunge)
 	struct imap_known *nv = NULL;
 	size_t nn = 0, ncap = 0, i = 0, j = 0, added = 0, recent = 0;
 	size_t claimed = 0, *changed = NULL, nchanged = 0, nbump = 0;
-	size_t nvanished = 0;
+	size_t nvanished = 0, nexp = 0, *exp = NULL, recent_gone = 0;
+	size_t nold = s->nknown;
 	uint32_t *bump = NULL, *vanished = NULL;
 	uint32_t first = 0;
 	int claimed_now = 0;
@@ -272,9 +273,13 @@ diff(struct imap_session *s, int allow_expunge)
 				vanished = xreallocarray(vanished,
 				    nvanished + 1, sizeof(*vanished));
 				vanished[nvanished++] = s->known[i].uid;
-			} else if (allow_expunge)
-				imap_reply(s, "%zu EXPUNGE", nn + 1);
-			else
+			} else if (allow_expunge) {
+				/* told after the walk, highest first */
+				exp = xreallocarray(exp, nexp + 1,
+				    sizeof(*exp));
+				exp[nexp++] = i + 1;
+				recent_gone += s->known[i].recent != 0;
+			} else
 				imap_known_push(&nv, &nn, &ncap, &s->known[i]);
 			i++;
 			continue;
@@ -354,6 +359,11 @@ diff(struct imap_session *s, int allow_expunge)
 	s->known = nv;
 	s->nknown = nn;
 	s->capknown = ncap;
+	/* as dovecot: the highest sequence number first, so that none of
+	 * them moves */
+	while (nexp > 0)
+		imap_reply(s, "%zu EXPUNGE", exp[--nexp]);
+	free(exp);
 	if (nvanished > 0) {
 		/* QRESYNC: expunges by UID (ascending, as walked) */
 		buf_reset(&b);
@@ -384,8 +394,11 @@ diff(struct imap_session *s, int allow_expunge)
 	}
 	free(changed);
 	free(bump);
-	if (added > 0 || (allow_expunge && i > 0 && nn != i)) {
-		imap_reply(s, "%zu EXISTS", nn);
+	if (added > 0 || recent_gone > 0) {
+		/* EXISTS for new messages; RECENT for them and when
+		 * expunges took \Recent ones, as dovecot does */
+		if (added > 0 || nn > nold)
+			imap_reply(s, "%zu EXISTS", nn);
 		recent = 0;
 		for (i = 0; i < nn; i++)
 			recent += s->known[i].recent != 0;
