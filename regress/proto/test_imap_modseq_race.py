@@ -114,3 +114,33 @@ def test_modseq_names_one_flag_state_under_concurrent_stores(tmp, fmt):
         assert h1 - h0 == 2 * ROUNDS, (h0, h1)
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("fmt", ["mbox", "maildir"])
+def test_store_of_a_flag_another_session_set_is_seen_by_it(tmp, fmt):
+    """A sets a flag B already set (A has not seen B's change yet): the
+    storage stays as it was, but A's STORE still names a mod-sequence;
+    B must learn it at its next command, or the two sessions disagree
+    about the message's MODSEQ for good."""
+    s = ti.Server(tmp, fmt)
+    s.deliver("From: a@example.com\nSubject: x\n\nbody\n")
+    s.start()
+    try:
+        a, b = s.login(), s.login()
+        for m in (a, b):
+            m._simple_command("ENABLE", "CONDSTORE")
+            m.select()
+        typ, data = b.store("1", "+FLAGS.SILENT", "(\\Flagged)")
+        assert typ == "OK"
+        typ, data = a.store("1", "+FLAGS.SILENT", "(\\Flagged)")
+        assert typ == "OK"
+        got = []
+        for m in (a, b):
+            m.noop()
+            typ, data = m.fetch("1", "(MODSEQ)")
+            got.append(MODSEQ.search(data[0]).group(1))
+        assert got[0] == got[1], got
+        a.logout()
+        b.logout()
+    finally:
+        s.stop()

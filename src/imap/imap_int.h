@@ -182,6 +182,9 @@ uint64_t imap_modseq_highest(struct imap_session *, const struct mailbox *,
 /* the selected mailbox's store read again; the modseq of uid */
 void	imap_modseq_load(struct imap_session *);
 uint64_t imap_modseq_of(const struct imap_session *, uint32_t uid);
+/* the selected mailbox's HIGHESTMODSEQ read without the lock (0 when
+ * the file is unreadable or half written, 1 when there is none) */
+uint64_t imap_modseq_peek(struct imap_session *);
 /* gives uids[0..n) a new modseq (expunged: drops them) and returns it */
 uint64_t imap_modseq_bump(struct imap_session *, const struct mailbox *,
 	    const char *name, const uint32_t *uids, size_t n, int expunged);

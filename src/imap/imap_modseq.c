@@ -253,6 +253,33 @@ imap_modseq_load(struct imap_session *s)
 }
 
 uint64_t
+imap_modseq_peek(struct imap_session *s)
+{
+	struct buf p;
+	char head[64];
+	unsigned long long uv, h;
+	ssize_t n;
+	int fd;
+
+	if (s->mb == NULL)
+		return 0;
+	buf_init(&p, 0);
+	imap_state_path(s, s->mb, s->mbname, MODSEQ_FILE, &p);
+	fd = open(p.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	buf_free(&p);
+	if (fd == -1)
+		return 1;	/* no file: every message has modseq 1 */
+	n = pread(fd, head, sizeof(head) - 1, 0);
+	(void)close(fd);
+	head[n > 0 ? n : 0] = '\0';
+	/* a file being rewritten reads as changed */
+	if (sscanf(head, "V%llu H%llu", &uv, &h) != 2 ||
+	    uv != s->mb->uidvalidity)
+		return 0;
+	return h;
+}
+
+uint64_t
 imap_modseq_of(const struct imap_session *s, uint32_t uid)
 {
 	size_t lo = 0, hi = s->ms_n;

@@ -525,7 +525,10 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		return;
 	for (i = 0; i < s->mb->n && !expunges; i++)
 		expunges = s->mb->msgs[i].expunge;
-	if (!expunges && !s->reloaded && !mailbox_changed(s->mb)) {
+	/* a STORE that changed no flags on disk (another session had set
+	 * them) still gave a mod-sequence: that is a change too */
+	if (!expunges && !s->reloaded && !mailbox_changed(s->mb) &&
+	    imap_modseq_peek(s) == s->highestmodseq) {
 		/* nothing new; ghosts can go now */
 		if (allow_expunge && has_ghosts(s))
 			diff(s, 1);
