@@ -689,7 +689,7 @@ def test_expunge_and_close(server):
     m.select()
     m.store("1,3", "+FLAGS", "(\\Deleted)")
     typ, data = m.expunge()
-    assert data == [b"1", b"2"]
+    assert data == [b"3", b"1"]      # highest first, as dovecot
     typ, data = m.fetch("1:*", "(UID)")
     assert data == [b"1 (UID 2)"]
     m.store("1", "+FLAGS", "(\\Deleted)")

@@ -198,6 +198,7 @@ struct imap_session {
 	uint64_t		*ms_mod;
 	unsigned char		*ms_gone;
 	size_t			 ms_n;
+	struct imap_mslock	*ms_lock;	/* imap_modseq_lock's, or NULL */
 	/* SAVEDATE: the selected mailbox's save dates (imap_savedate.c),
 	 * while a command runs */
 	struct imap_savedate	*savedate;

@@ -338,18 +338,40 @@ imap_hexval(char c)
 	return -1;
 }
 
-/* One "=?charset?Q|B?text?=" at p: appends its bytes (charsets are not
- * converted) and returns its length, 0 when p is not one. */
+/* One "=?charset?Q|B?text?=" at p: appends its bytes (utf8: turned
+ * into UTF-8 from its charset) and returns its length, 0 when p is not
+ * one. */
 static size_t
-encoded_word(const char *p, struct buf *out)
+encoded_word(const char *p, struct buf *dst, int utf8)
 {
 	const char *q1, *q2, *end;
-	size_t i;
+	struct buf raw, *out = dst;
+	size_t i, n;
 
 	if (p[0] != '=' || p[1] != '?' || (q1 = strchr(p + 2, '?')) == NULL ||
 	    q1[1] == '\0' || q1[2] != '?' ||
 	    (end = strstr(q1 + 3, "?=")) == NULL)
 		return 0;
+	if (utf8) {
+		buf_init(&raw, 0);
+		out = &raw;
+		n = encoded_word(p, out, 0);
+		if (n > 0) {
+			/* "utf-8*lang" (RFC 2231) names UTF-8 too */
+			char *cs = xstrndup(p + 2, (size_t)(q1 - p - 2));
+			char *star = cs != NULL ? strchr(cs, '*') : NULL;
+
+			if (star != NULL)
+				*star = '\0';
+			if (cs == NULL || imap_utf8_from(cs, buf_cstr(&raw),
+			    raw.len, dst) == -1)
+				(void)imap_utf8_from(NULL, buf_cstr(&raw),
+				    raw.len, dst);
+			free(cs);
+		}
+		buf_free(&raw);
+		return n;
+	}
 	q2 = q1 + 3;
 	if (q1[1] == 'Q' || q1[1] == 'q') {
 		for (i = 0; q2 + i < end; i++) {
@@ -374,8 +396,8 @@ encoded_word(const char *p, struct buf *out)
 	return (size_t)(end + 2 - p);
 }
 
-void
-imap_decode_words(const char *in, struct buf *out)
+static void
+decode_words(const char *in, struct buf *out, int utf8)
 {
 	const char *p = in;
 	int last_word = 0;
@@ -384,7 +406,7 @@ imap_decode_words(const char *in, struct buf *out)
 	while (*p != '\0') {
 		size_t n;
 
-		if (*p == '=' && (n = encoded_word(p, out)) > 0) {
+		if (*p == '=' && (n = encoded_word(p, out, utf8)) > 0) {
 			p += n;
 			last_word = 1;
 			continue;
@@ -399,7 +421,7 @@ imap_decode_words(const char *in, struct buf *out)
 				struct buf probe;
 
 				buf_init(&probe, 0);
-				n = encoded_word(q, &probe);
+				n = encoded_word(q, &probe, 0);
 				buf_free(&probe);
 				if (n > 0) {
 					p = q;
@@ -408,6 +430,28 @@ imap_decode_words(const char *in, struct buf *out)
 			}
 		}
 		last_word = 0;
+		if (utf8) {
+			/* 8-bit text outside encoded words: UTF-8 or
+			 * U+FFFD */
+			size_t k = imap_utf8_len((const unsigned char *)p,
+			    strlen(p));
+
+			(void)imap_utf8_from(NULL, p, k ? k : 1, out);
+			p += k ? k : 1;
+			continue;
+		}
 		(void)buf_addc(out, *p++);
 	}
+}
+
+void
+imap_decode_words(const char *in, struct buf *out)
+{
+	decode_words(in, out, 0);
+}
+
+void
+imap_decode_words_utf8(const char *in, struct buf *out)
+{
+	decode_words(in, out, 1);
 }

@@ -764,11 +764,13 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c, int uid)
 			seen_seq[nseen++] = i;
 		}
 	if (nseen > 0) {
-		uint64_t h = imap_modseq_bump(s, s->mb, s->mbname, seen_uid,
-		    nseen, 0);
+		uint64_t h;
 
+		/* written now with their mod-sequence, as STORE does */
+		(void)imap_publish(s, NULL, seen_uid, nseen, &h);
 		for (i = 0; i < nseen && h != 0; i++)
 			s->known[seen_seq[i] - 1].modseq = h;
+		imap_known_early(s, seen_seq, nseen);
 	}
 	if (f.need_text) {
 		struct err err;
@@ -964,57 +966,68 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c, int uid)
 			k->flags = nf;
 			k->kw = nk;
 			s->dirty = 1;
-			if (!silent && !s->condstore) {
-				struct buf b;
-
-				buf_init(&b, 0);
-				imap_flags_out(s, &b, nf, nk, k->recent);
-				if (uid)
-					imap_reply(s, "%zu FETCH (UID %" PRIu32
-					    " FLAGS %s)", i, k->uid, b.data);
-				else
-					imap_reply(s, "%zu FETCH (FLAGS %s)",
-					    i, b.data);
-				buf_free(&b);
-			}
 		}
 	imap_seqset_free(&set);
-	/* new mod-sequences for what changed */
-	if (ntouched > 0)
-		h = imap_modseq_bump(s, s->mb, s->mbname, touched, ntouched, 0);
-	for (i = 0; i < ntouched && h != 0; i++)
-		s->known[seqs[i] - 1].modseq = h;
-	if (s->condstore && !silent)
-		for (i = 0; i < nall; i++) {
-			struct imap_known *k = &s->known[all[i] - 1];
-			struct buf b;
-
-			buf_init(&b, 0);
-			imap_flags_out(s, &b, k->flags, k->kw, k->recent);
-			if (uid)
-				imap_reply(s, "%zu FETCH (UID %" PRIu32
-				    " FLAGS %s MODSEQ (%" PRIu64 "))", all[i],
-				    k->uid, b.data, k->modseq);
-			else
-				imap_reply(s, "%zu FETCH (FLAGS %s MODSEQ (%"
-				    PRIu64 "))", all[i], b.data, k->modseq);
-			buf_free(&b);
-		}
-	free(touched);
-	free(seqs);
-	free(all);
-	/* Maildir: renames now; mbox: at the next checkpoint */
-	if (s->mb->format == MAILBOX_MAILDIR && imap_commit(s, c->tag) == -1) {
+	/* the flags written with new mod-sequences for what changed, at
+	 * once in both formats, so that other sessions never read one
+	 * without the other */
+	if (imap_publish(s, c->tag, touched, ntouched, &h) == -1) {
+		free(touched);
+		free(seqs);
+		free(all);
 		free(modified);
 		return;
 	}
+	for (i = 0; i < ntouched && h != 0; i++)
+		s->known[seqs[i] - 1].modseq = h;
+	/* the answers carry the flags as stored, another session's change
+	 * too; .SILENT leaves those to the next refresh.  As dovecot: no
+	 * answer for a message whose flags stay as they were, MODSEQ
+	 * first, and MODSEQ alone under .SILENT */
+	if (silent)
+		imap_known_early(s, all, nall);
+	else
+		imap_announce_keywords(s);	/* new ones among those */
+	for (i = 0, r = 0; i < nall; i++) {
+		struct imap_known *k = &s->known[all[i] - 1];
+		long x = imap_msg_index(s, all[i]);
+		int changed;
+		struct buf b;
+
+		while (r < ntouched && seqs[r] < all[i])
+			r++;
+		changed = r < ntouched && seqs[r] == all[i];
+		if (x >= 0 && !silent && (imap_cur_flags(&s->mb->msgs[x]) !=
+		    k->flags || imap_cur_kw(&s->mb->msgs[x]) != k->kw)) {
+			k->flags = imap_cur_flags(&s->mb->msgs[x]);
+			k->kw = imap_cur_kw(&s->mb->msgs[x]);
+			changed = 1;
+		}
+		if (!changed || (silent && !s->condstore))
+			continue;
+		buf_init(&b, 0);
+		if (uid)
+			buf_printf(&b, "UID %" PRIu32 " ", k->uid);
+		if (s->condstore)
+			buf_printf(&b, "MODSEQ (%" PRIu64 ")%s", k->modseq,
+			    silent ? "" : " ");
+		if (!silent) {
+			(void)buf_adds(&b, "FLAGS ");
+			imap_flags_out(s, &b, k->flags, k->kw, k->recent);
+		}
+		imap_reply(s, "%zu FETCH (%s)", all[i], b.data);
+		buf_free(&b);
+	}
+	free(touched);
+	free(seqs);
+	free(all);
 	if (nmodified > 0) {
 		struct buf b;
 
 		buf_init(&b, 0);
 		imap_set_out(&b, modified, nmodified);
-		imap_tagged(s, c->tag, "OK [MODIFIED %s] Conditional STORE "
-		    "failed", b.data);
+		imap_tagged(s, c->tag, "OK [MODIFIED %s] Conditional store "
+		    "failed.", b.data);
 		buf_free(&b);
 	} else
 		imap_tagged(s, c->tag, "OK Store completed.");

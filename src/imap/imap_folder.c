@@ -393,6 +393,32 @@ modseq_new(struct imap_session *s, const char *path, const char *name,
 	    uids, n);
 }
 
+/* Stores v[0..n) at the end of the mailbox at path and gives them
+ * mod-sequences under one exclusive publication lock, so that no other
+ * session reads the new messages before theirs. */
+static int
+append_published(struct imap_session *s, const char *path, const char *name,
+    struct mailbox_new *v, size_t n, uint32_t *uv, struct err *err)
+{
+	uint32_t *u;
+	size_t i;
+	int rc;
+
+	(void)imap_modseq_lock(s, path, mailbox_is_inbox(name) ? "INBOX" :
+	    name, 1);
+	rc = mailbox_append_batch(s->loc.format, path, s->cfg->locks, v, n,
+	    uv, err);
+	if (rc == 0) {
+		u = xcalloc(n, sizeof(*u));
+		for (i = 0; i < n; i++)
+			u[i] = v[i].uid;
+		modseq_new(s, path, name, *uv, u, n);
+		free(u);
+	}
+	imap_modseq_unlock(s);
+	return rc;
+}
+
 /* MULTIAPPEND: each message as [flags] [date-time] string */
 struct app_msg {
 	struct strarr		 kw;
@@ -494,8 +520,7 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 	for (i = 0; i < n; i++)
 		nv[i] = v[i].m;
 	err_clear(&err);
-	if (mailbox_append_batch(s->loc.format, path.data, s->cfg->locks, nv,
-	    n, &uv, &err) == -1) {
+	if (append_published(s, path.data, name, nv, n, &uv, &err) == -1) {
 		imap_log(s, LOG_ERR, "imap(%s): append %s: %s", s->user, name,
 		    err.msg);
 		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
@@ -505,7 +530,6 @@ imap_cmd_append(struct imap_session *s, struct imap_cmd *c)
 	uids = xcalloc(n, sizeof(*uids));
 	for (i = 0; i < n; i++)
 		uids[i] = nv[i].uid;
-	modseq_new(s, path.data, name, uv, uids, n);
 	buf_init(&b, 0);
 	imap_set_out(&b, uids, n);
 	imap_tagged(s, c->tag, "OK [APPENDUID %" PRIu32 " %s] Append "
@@ -597,19 +621,10 @@ batch_flush(struct imap_session *s, struct copy_batch *b, const char *path,
 	for (i = 0; i < b->n; i++)
 		v[i] = b->v[i].m;
 	err_clear(&err);
-	rc = mailbox_append_batch(s->loc.format, path, s->cfg->locks, v, b->n,
-	    uv, &err);
+	rc = append_published(s, path, name, v, b->n, uv, &err);
 	if (rc == -1)
 		imap_log(s, LOG_ERR, "imap(%s): copy to %s: %s", s->user, name,
 		    err.msg);
-	if (rc == 0) {
-		uint32_t *u = xcalloc(b->n, sizeof(*u));
-
-		for (i = 0; i < b->n; i++)
-			u[i] = v[i].uid;
-		modseq_new(s, path, name, *uv, u, b->n);
-		free(u);
-	}
 	for (i = 0; rc == 0 && i < b->n; i++) {
 		*src = xreallocarray(*src, *n + 1, sizeof(**src));
 		*dst = xreallocarray(*dst, *n + 1, sizeof(**dst));

@@ -40,8 +40,14 @@ void	imap_msg_parse(struct imap_msg *);
 /* 1 and the unfolded, trimmed value of the first field name */
 int	imap_hdr_get(const char *h, size_t len, const char *name,
 	    struct buf *out);
-/* 1 when some field name contains needle (without case); addr: also in
- * the "Name <mailbox@host>" form of its addresses */
+/* fn for each header field: its name and the whole field with its
+ * continuation lines (no final CRLF); fn's 1 stops the walk */
+int	imap_hdr_each(const char *h, size_t len, int (*fn)(void *,
+	    const char *name, size_t nlen, const char *field, size_t flen),
+	    void *arg);
+/* 1 when some field name contains needle (in imap_casemap form) with
+ * its encoded words decoded; addr: also in the "Name <mailbox@host>"
+ * form of its addresses */
 int	imap_hdr_search(const char *h, size_t len, const char *name,
 	    const char *needle, int addr);
 void	imap_hdr_filter(const char *h, size_t len, const struct strarr *,
@@ -55,6 +61,9 @@ void	imap_addr_list(struct buf *, const char *v, size_t len, int mode);
 int	imap_hexval(char c);
 /* RFC 2047 encoded words decoded (bytes as sent, no charset change) */
 void	imap_decode_words(const char *in, struct buf *out);
+/* the same in UTF-8: encoded words from their charsets, other bytes
+ * as UTF-8 (U+FFFD where they are not) */
+void	imap_decode_words_utf8(const char *in, struct buf *out);
 /* the first address of a header value (group names are addresses) */
 void	imap_addr_first(const char *v, size_t len, struct buf *name,
 	    struct buf *mbox, struct buf *host);
@@ -94,7 +103,41 @@ enum imap_bin imap_binary_section(struct imap_msg *, const char *spec,
  * turned into base64, header lines with CRLF */
 void	imap_binary_convert(const char *, size_t, struct buf *out);
 
+/* ---- imap_casemap.c: I18NLEVEL=1, i;unicode-casemap (RFC 5051) */
+
+/* What SEARCH's TEXT, BODY and HEADER keys look in, as dovecot 2.3
+ * does, in imap_casemap form, chunks ending in a NUL (a key never spans
+ * two): hdrs holds every header field of every part and message
+ * ("Name: value", encoded words decoded), bodies each leaf part's body
+ * (transfer encoding undone, charset turned into UTF-8); parts of an
+ * unknown encoding, preambles and epilogues are left out. */
+struct imap_msgtext {
+	struct buf	 hdrs;
+	struct buf	 bodies;
+};
+void	imap_msgtext_make(struct imap_msg *, struct imap_msgtext *out);
+void	imap_msgtext_free(struct imap_msgtext *);
+
+/* in[0..n) in charset (NULL or "": UTF-8) as UTF-8 appended to out,
+ * what cannot be read as U+FFFD; -1 (nothing appended) for a charset
+ * we cannot convert */
+int	imap_utf8_from(const char *charset, const char *in, size_t n,
+	    struct buf *out);
+/* 1 for the names of UTF-8 and US-ASCII */
+int	imap_charset_utf8(const char *charset);
+/* in[0..n) (UTF-8) in the form the comparator compares, appended */
+void	imap_casemap(const char *in, size_t n, struct buf *out);
+/* 1 when the casemapped hay[0..n) holds needle[0..m), itself casemapped */
+int	imap_casemap_has(const char *hay, size_t n, const char *needle,
+	    size_t m);
+/* the length of a valid UTF-8 character at s, 0 when there is none */
+size_t	imap_utf8_len(const unsigned char *s, size_t n);
+void	imap_utf8_put(struct buf *, uint32_t c);
+
 /* ---- imap_preview.c */
+
+/* the value of param (lower case) in a Content-Type value, or "" */
+void	imap_ct_param(const char *v, const char *param, struct buf *out);
 
 /* FETCH PREVIEW's text (UTF-8, at most 200 characters) appended */
 void	imap_preview(struct imap_msg *, struct buf *out);
@@ -139,10 +182,21 @@ uint64_t imap_modseq_highest(struct imap_session *, const struct mailbox *,
 /* the selected mailbox's store read again; the modseq of uid */
 void	imap_modseq_load(struct imap_session *);
 uint64_t imap_modseq_of(const struct imap_session *, uint32_t uid);
+/* the selected mailbox's HIGHESTMODSEQ read without the lock (0 when
+ * the file is unreadable or half written, 1 when there is none) */
+uint64_t imap_modseq_peek(struct imap_session *);
 /* gives uids[0..n) a new modseq (expunged: drops them) and returns it */
 uint64_t imap_modseq_bump(struct imap_session *, const struct mailbox *,
 	    const char *name, const uint32_t *uids, size_t n, int expunged);
 void	imap_modseq_free(struct imap_session *);
+/* The publication lock of the store of the mailbox at mbpath (named
+ * name), held until imap_modseq_unlock: shared around reading the
+ * storage and the store, exclusive around writing flags or messages and
+ * their mod-sequences (see imap_modseq.c).  Taken before any mailbox
+ * lock; the store functions above use it while it is held. */
+int	imap_modseq_lock(struct imap_session *, const char *mbpath,
+	    const char *name, int write);
+void	imap_modseq_unlock(struct imap_session *);
 /* QRESYNC: the UIDs (in uids, when given) expunged after modseq, as a
  * set into out (empty when none) */
 void	imap_vanished_since(const struct imap_session *, uint64_t modseq,
@@ -157,6 +211,16 @@ void	imap_announce_keywords(struct imap_session *);
 void	imap_refresh(struct imap_session *, int allow_expunge);
 /* writes pending flag changes; -1 with a NO reply given */
 int	imap_commit(struct imap_session *, const char *tag);
+/* imap_commit, and a new mod-sequence for uids[0..n) (their flags
+ * changed), under one exclusive publication lock; *modseq_out is 0
+ * when none was given */
+int	imap_publish(struct imap_session *, const char *tag,
+	    const uint32_t *uids, size_t n, uint64_t *modseq_out);
+/* after imap_publish: the known messages seqs[0..n) whose stored flags
+ * took in another session's change as well are marked early, so that
+ * the next refresh reports those flags without a mod-sequence more */
+void	imap_known_early(struct imap_session *, const size_t *seqs,
+	    size_t n);
 /* a sequence set argument into known indexes [lo, hi] pairs; -1 with a
  * BAD reply given */
 int	imap_set_resolve(struct imap_session *, const char *tag,
@@ -174,6 +238,14 @@ const char *imap_arg_string(const struct imap_arg *);
 int	imap_search_run(struct imap_session *, const char *tag,
 	    const char *verb, const struct imap_arg *, size_t,
 	    size_t **seqs_out, size_t *n_out, int *modseq_out);
+/* the same with the string keys in charset (SORT's, THREAD's) */
+int	imap_search_run_cs(struct imap_session *, const char *tag,
+	    const char *verb, const char *charset, const struct imap_arg *,
+	    size_t, size_t **seqs_out, size_t *n_out, int *modseq_out);
+/* 1 when SEARCH, SORT and THREAD take keys in charset cs; else they
+ * answer this (dovecot's words) */
+int	imap_charset_known(const char *cs);
+#define IMAP_BADCHARSET	"NO [BADCHARSET] Unknown charset."
 
 /* imap_sort.c: a Date: value as UTC (-1 unreadable); RFC 5256's base
  * subject, upper case (reply_out: a re:/fwd: was removed) */

@@ -6,7 +6,17 @@
  * for expunged ones (QRESYNC's VANISHED); others have modseq 1.
  * Changes take an flock on the file, so sessions never hand
  * out one modseq twice.  A file of another UIDVALIDITY starts over.
+ *
+ * The same flock publishes flags and mod-sequences together: a writer
+ * holds it exclusive from before it writes flags (or messages) to the
+ * storage until their new mod-sequences are in the file, a reader holds
+ * it shared from before it reads the storage until it has read the file
+ * (imap_modseq_lock).  Otherwise a reader could see a message's new
+ * mod-sequence with its old flags, report that pair, and on seeing the
+ * flags later take them for another program's change and give the
+ * message one more mod-sequence.  Order: this lock, then the mailbox's.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -113,11 +123,83 @@ ms_write(int fd, uint32_t uidvalidity, const struct ms *m)
 	return rc;
 }
 
+/* the publication lock imap_modseq_lock holds */
+struct imap_mslock {
+	int	 fd;
+	int	 write;
+	char	*path;
+};
+
+/* The store's file, flocked; *own is 0 when it is the held publication
+ * lock's (then not closed by the caller, see ms_close). */
 static int
 ms_open(struct imap_session *s, const struct mailbox *mb, const char *name,
-    int write)
+    int write, int *own)
 {
-	return imap_state_open(s, mb, name, MODSEQ_FILE, write);
+	struct imap_mslock *l = s->ms_lock;
+	struct buf p;
+	int same;
+
+	*own = 1;
+	if (l == NULL)
+		return imap_state_open(s, mb, name, MODSEQ_FILE, write);
+	buf_init(&p, 0);
+	imap_state_path(s, mb, name, MODSEQ_FILE, &p);
+	same = strcmp(p.data, l->path) == 0;
+	buf_free(&p);
+	if (!same)
+		return imap_state_open(s, mb, name, MODSEQ_FILE, write);
+	/* a second flock of our own would wait for us forever */
+	assert(l->write || !write);
+	*own = 0;
+	return l->fd;
+}
+
+static void
+ms_close(int fd, int own)
+{
+	if (own)
+		(void)close(fd);
+}
+
+int
+imap_modseq_lock(struct imap_session *s, const char *mbpath,
+    const char *name, int write)
+{
+	struct imap_mslock *l;
+	struct mailbox t;
+	struct buf p;
+	int fd;
+
+	imap_modseq_unlock(s);
+	memset(&t, 0, sizeof(t));
+	t.format = s->loc.format;
+	t.path = (char *)mbpath;
+	fd = imap_state_open(s, &t, name, MODSEQ_FILE, write);
+	if (fd == -1)
+		return -1;
+	buf_init(&p, 0);
+	imap_state_path(s, &t, name, MODSEQ_FILE, &p);
+	l = xmalloc(sizeof(*l));
+	l->fd = fd;
+	l->write = write;
+	l->path = xstrdup(p.data);
+	buf_free(&p);
+	s->ms_lock = l;
+	return 0;
+}
+
+void
+imap_modseq_unlock(struct imap_session *s)
+{
+	struct imap_mslock *l = s->ms_lock;
+
+	if (l == NULL)
+		return;
+	(void)close(l->fd);
+	free(l->path);
+	free(l);
+	s->ms_lock = NULL;
 }
 
 uint64_t
@@ -126,12 +208,12 @@ imap_modseq_highest(struct imap_session *s, const struct mailbox *mb,
 {
 	struct ms m;
 	uint64_t h;
-	int fd = ms_open(s, mb, name, 0);
+	int own, fd = ms_open(s, mb, name, 0, &own);
 
 	if (fd == -1)
 		return 1;
 	ms_read(fd, mb->uidvalidity, &m);
-	(void)close(fd);
+	ms_close(fd, own);
 	h = m.highest;
 	ms_free(&m);
 	return h;
@@ -154,19 +236,47 @@ void
 imap_modseq_load(struct imap_session *s)
 {
 	struct ms m;
-	int fd;
+	int own, fd;
 
 	imap_modseq_free(s);
 	s->highestmodseq = 1;
-	if (s->mb == NULL || (fd = ms_open(s, s->mb, s->mbname, 0)) == -1)
+	if (s->mb == NULL || (fd = ms_open(s, s->mb, s->mbname, 0,
+	    &own)) == -1)
 		return;
 	ms_read(fd, s->mb->uidvalidity, &m);
-	(void)close(fd);
+	ms_close(fd, own);
 	s->highestmodseq = m.highest;
 	s->ms_uid = m.uid;
 	s->ms_mod = m.mod;
 	s->ms_gone = m.gone;
 	s->ms_n = m.n;
+}
+
+uint64_t
+imap_modseq_peek(struct imap_session *s)
+{
+	struct buf p;
+	char head[64];
+	unsigned long long uv, h;
+	ssize_t n;
+	int fd;
+
+	if (s->mb == NULL)
+		return 0;
+	buf_init(&p, 0);
+	imap_state_path(s, s->mb, s->mbname, MODSEQ_FILE, &p);
+	fd = open(p.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	buf_free(&p);
+	if (fd == -1)
+		return 1;	/* no file: every message has modseq 1 */
+	n = pread(fd, head, sizeof(head) - 1, 0);
+	(void)close(fd);
+	head[n > 0 ? n : 0] = '\0';
+	/* a file being rewritten reads as changed */
+	if (sscanf(head, "V%llu H%llu", &uv, &h) != 2 ||
+	    uv != s->mb->uidvalidity)
+		return 0;
+	return h;
 }
 
 uint64_t
@@ -203,9 +313,9 @@ imap_modseq_bump(struct imap_session *s, const struct mailbox *mb,
 	uint32_t *v;
 	size_t i = 0, j = 0;
 	uint64_t h;
-	int fd;
+	int own, fd;
 
-	if (n == 0 || (fd = ms_open(s, mb, name, 1)) == -1)
+	if (n == 0 || (fd = ms_open(s, mb, name, 1, &own)) == -1)
 		return 0;
 	ms_read(fd, mb->uidvalidity, &m);
 	h = ++m.highest;
@@ -229,7 +339,7 @@ imap_modseq_bump(struct imap_session *s, const struct mailbox *mb,
 	}
 	if (ms_write(fd, mb->uidvalidity, &out) == -1)
 		h = 0;
-	(void)close(fd);
+	ms_close(fd, own);
 	free(v);
 	ms_free(&m);
 	ms_free(&out);

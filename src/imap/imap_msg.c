@@ -101,6 +101,16 @@ imap_msg_free(struct imap_msg *m)
 
 /* ---- headers */
 
+static int hdr_each(const char *, size_t, int (*)(void *, const char *,
+    size_t, const char *, size_t), void *);
+
+int
+imap_hdr_each(const char *h, size_t len, int (*fn)(void *, const char *,
+    size_t, const char *, size_t), void *arg)
+{
+	return hdr_each(h, len, fn, arg);
+}
+
 /* The end of the header block starting at p (after its blank line). */
 static size_t
 hdr_end(const char *p, size_t len)
@@ -218,7 +228,7 @@ hsearch_fn(void *arg, const char *name, size_t nlen, const char *field,
 {
 	struct hsearch *h = arg;
 	const char *v;
-	struct buf val, flat;
+	struct buf val, flat, dec;
 	size_t i, m = strlen(h->needle);
 
 	if (strlen(h->name) != nlen || str_ncasecmp(name, h->name, nlen) != 0)
@@ -234,14 +244,20 @@ hsearch_fn(void *arg, const char *name, size_t nlen, const char *field,
 		if (v[i] != '\r' && v[i] != '\n')
 			(void)buf_addc(&val, v[i]);
 	buf_init(&flat, 0);
+	buf_init(&dec, 0);
 	if (h->addr)
-		imap_addr_list(&flat, val.data ? val.data : "", val.len, 1);
-	for (i = 0; !h->found && i + m <= val.len; i++)
-		h->found = str_ncasecmp(val.data + i, h->needle, m) == 0;
-	for (i = 0; !h->found && i + m <= flat.len; i++)
-		h->found = str_ncasecmp(flat.data + i, h->needle, m) == 0;
+		imap_addr_list(&flat, buf_cstr(&val), val.len, 1);
+	/* as text: encoded words decoded, compared by i;unicode-casemap */
+	imap_decode_words_utf8(buf_cstr(&val), &dec);
+	h->found = imap_casemap_has(buf_cstr(&dec), dec.len, h->needle, m);
+	if (!h->found && flat.len > 0) {
+		imap_decode_words_utf8(buf_cstr(&flat), &dec);
+		h->found = imap_casemap_has(buf_cstr(&dec), dec.len,
+		    h->needle, m);
+	}
 	buf_free(&val);
 	buf_free(&flat);
+	buf_free(&dec);
 	return h->found;
 }
 

@@ -3,7 +3,7 @@
  * older SNIPPET (FUZZY) / PREVIEW (FUZZY) forms dovecot 2.3 answers,
  * made as dovecot makes it: the first leaf part only, when it is text
  * (HTML with its tags, scripts, styles and blockquotes taken out),
- * transfer encoding undone, ISO-8859-1 turned into UTF-8, quoted lines
+ * transfer encoding undone, its charset turned into UTF-8, quoted lines
  * (">") skipped, runs of white space as one space and none at the
  * ends, at most 200 characters; and the transfer decoding it needs
  * (imap_part_decode()).  No I/O.
@@ -82,9 +82,8 @@ imap_part_decode(const char *s, size_t n, const char *cte, struct buf *out)
 	return -1;
 }
 
-/* the value of param (lower case) in a Content-Type value, or "" */
-static void
-ct_param(const char *v, const char *param, struct buf *out)
+void
+imap_ct_param(const char *v, const char *param, struct buf *out)
 {
 	const char *p = v;
 	size_t pl = strlen(param);
@@ -105,61 +104,6 @@ ct_param(const char *v, const char *param, struct buf *out)
 			    p++)
 				(void)buf_addc(out, *p);
 		return;
-	}
-}
-
-static void
-utf8_put(struct buf *out, unsigned c)
-{
-	if (c < 0x80)
-		(void)buf_addc(out, (int)c);
-	else if (c < 0x800) {
-		(void)buf_addc(out, (int)(0xc0 | c >> 6));
-		(void)buf_addc(out, (int)(0x80 | (c & 0x3f)));
-	} else {
-		(void)buf_addc(out, (int)(0xe0 | c >> 12));
-		(void)buf_addc(out, (int)(0x80 | (c >> 6 & 0x3f)));
-		(void)buf_addc(out, (int)(0x80 | (c & 0x3f)));
-	}
-}
-
-/* the length of a valid UTF-8 sequence at s, 0 when it is not one */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t k, want;
-
-	if (s[0] < 0x80)
-		return 1;
-	want = s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 &&
-	    s[0] < 0xf0 ? 3 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
-	if (want == 0 || want > n)
-		return 0;
-	for (k = 1; k < want; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-	return want;
-}
-
-/* in as UTF-8: ISO-8859-1 mapped, invalid bytes as U+FFFD */
-static void
-to_utf8(const char *in, size_t n, int latin1, struct buf *out)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (latin1) {
-			utf8_put(out, s[i++]);
-			continue;
-		}
-		if ((k = utf8_len(s + i, n - i)) == 0) {
-			utf8_put(out, 0xfffd);
-			i++;
-			continue;
-		}
-		(void)buf_add(out, in + i, k);
-		i += k;
 	}
 }
 
@@ -229,7 +173,7 @@ html_text(const char *s, size_t n, struct buf *out)
 						    (unsigned long)(hex ?
 						    imap_hexval(s[k]) :
 						    s[k] - '0');
-					utf8_put(out, c > 0 && c < 0x10000 ?
+					imap_utf8_put(out, c > 0 && c < 0x10000 ?
 					    (unsigned)c : 0xfffd);
 					i = j + 1;
 					continue;
@@ -240,7 +184,7 @@ html_text(const char *s, size_t n, struct buf *out)
 					    entities[k].name, j - i - 1) == 0)
 						break;
 				if (k < nent) {
-					utf8_put(out, entities[k].c);
+					imap_utf8_put(out, entities[k].c);
 					i = j + 1;
 					continue;
 				}
@@ -277,10 +221,11 @@ imap_preview(struct imap_msg *m, struct buf *out)
 	if (imap_part_decode(t + p->body, p->body_len, v.data, &raw) == -1)
 		goto done;
 	if (imap_hdr_get(t + p->hdr, p->hdr_len, "Content-Type", &v))
-		ct_param(v.data ? v.data : "", "charset", &cs);
-	to_utf8(raw.data ? raw.data : "", raw.len, cs.data != NULL &&
-	    (str_casecmp(cs.data, "iso-8859-1") == 0 ||
-	    str_casecmp(cs.data, "latin1") == 0), &text);
+		imap_ct_param(v.data ? v.data : "", "charset", &cs);
+	if (imap_utf8_from(cs.data, raw.data ? raw.data : "", raw.len,
+	    &text) == -1)
+		(void)imap_utf8_from(NULL, raw.data ? raw.data : "", raw.len,
+		    &text);
 	if (html) {
 		buf_reset(&raw);
 		html_text(text.data ? text.data : "", text.len, &raw);
@@ -315,7 +260,7 @@ imap_preview(struct imap_msg *m, struct buf *out)
 		}
 		if (left-- == 0)
 			break;
-		k = utf8_len((const unsigned char *)text.data + i,
+		k = imap_utf8_len((const unsigned char *)text.data + i,
 		    text.len - i);
 		if (k == 0)
 			k = 1;

@@ -2,8 +2,9 @@
  * imap_search.c -- SEARCH and UID SEARCH: the RFC 3501 search keys
  * parsed into a tree of typed keys (bounded depth), then tested against
  * each message of the client's view; a message's text is read only for
- * the header, body and text keys.  Strings match as case-insensitive
- * substrings of raw (not MIME-decoded) text; dates compare whole days.
+ * the header, body and text keys.  Strings match as substrings under
+ * i;unicode-casemap (I18NLEVEL=1) of the decoded text (imap_msgtext.c),
+ * the key taken from the command's CHARSET; dates compare whole days.
  * A message another session expunged (the client not told yet) still
  * has its flags, UID and number; a key that needs more is unknown for
  * it, and when that leaves the answer unknown the message is left out
@@ -47,6 +48,7 @@ struct sparse {
 	size_t			 n, pos;
 	const char		*why;
 	int			 modseq;	/* a MODSEQ key was used */
+	const char		*charset;	/* of the string keys */
 };
 
 static void
@@ -86,11 +88,39 @@ next_str(struct sparse *p)
 
 static int parse_key(struct sparse *, struct skey *, int depth);
 
+/* A string key in the form the text is compared in: from the command's
+ * charset to UTF-8, then i;unicode-casemap (I18NLEVEL=1). */
+static char *
+key_text(struct sparse *p, const char *v)
+{
+	struct buf u, c;
+	char *r;
+	size_t i, k;
+
+	/* UTF-8 that is not: as dovecot, a bad key */
+	if (p->charset == NULL || imap_charset_utf8(p->charset))
+		for (i = 0; v[i] != '\0'; i += k)
+			if ((k = imap_utf8_len((const unsigned char *)v + i,
+			    strlen(v + i))) == 0) {
+				p->why = "Invalid search key.";
+				return NULL;
+			}
+	buf_init(&u, 0);
+	buf_init(&c, 0);
+	if (imap_utf8_from(p->charset, v, strlen(v), &u) == -1)
+		(void)imap_utf8_from(NULL, v, strlen(v), &u);
+	imap_casemap(buf_cstr(&u), u.len, &c);
+	r = xstrdup(buf_cstr(&c));
+	buf_free(&u);
+	buf_free(&c);
+	return r;
+}
+
 static int
 parse_list(struct sparse *p, const struct imap_arg *v, size_t n,
     struct skey *k, int depth)
 {
-	struct sparse sub = { p->s, v, n, 0, NULL, 0 };
+	struct sparse sub = { p->s, v, n, 0, NULL, 0, p->charset };
 
 	k->kind = K_AND;
 	if (n == 0) {
@@ -184,8 +214,8 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 			/* address keys match the parsed addresses too */
 			k->flag = strs[i].hdr != NULL &&
 			    strcmp(strs[i].hdr, "Subject") != 0;
-			k->str = xstrdup(v);
-			return 0;
+			k->str = key_text(p, v);
+			return k->str == NULL ? -1 : 0;
 		}
 	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++)
 		if (str_casecmp(w, dates[i].name) == 0) {
@@ -205,8 +235,8 @@ parse_key(struct sparse *p, struct skey *k, int depth)
 			return -1;
 		k->kind = K_HEADER;
 		k->hdr = xstrdup(h);
-		k->str = xstrdup(v);
-		return 0;
+		k->str = key_text(p, v);
+		return k->str == NULL ? -1 : 0;
 	}
 	if (str_casecmp(w, "KEYWORD") == 0 ||
 	    str_casecmp(w, "UNKEYWORD") == 0) {
@@ -315,6 +345,8 @@ struct sctx {
 	long			 x;		/* -1: expunged by another */
 	struct imap_msg		 msg;
 	int			 loaded, failed;
+	struct imap_msgtext	 txt;		/* when have_txt */
+	int			 have_txt;
 };
 
 static int
@@ -339,17 +371,23 @@ load(struct sctx *c)
 	return 1;
 }
 
+/* 1 when the message's text (bodies only, or headers too) holds the
+ * casemapped key */
 static int
-ci_contains(const char *h, size_t n, const char *needle)
+text_has(struct sctx *c, const char *key, int headers)
 {
-	size_t m = strlen(needle), i;
+	size_t m = strlen(key);
 
 	if (m == 0)
 		return 1;
-	for (i = 0; i + m <= n; i++)
-		if (str_ncasecmp(h + i, needle, m) == 0)
-			return 1;
-	return 0;
+	if (!c->have_txt) {
+		imap_msgtext_make(&c->msg, &c->txt);
+		c->have_txt = 1;
+	}
+	return (c->txt.bodies.len >= m && memmem(c->txt.bodies.data,
+	    c->txt.bodies.len, key, m) != NULL) || (headers &&
+	    c->txt.hdrs.len >= m && memmem(c->txt.hdrs.data, c->txt.hdrs.len,
+	    key, m) != NULL);
 }
 
 static time_t
@@ -441,10 +479,9 @@ match(struct sctx *c, const struct skey *k)
 		return imap_hdr_search(c->msg.text.data, c->msg.root.hdr_len,
 		    k->hdr, k->str, k->flag);
 	case K_BODY:
-		return ci_contains(c->msg.text.data + c->msg.root.body,
-		    c->msg.root.body_len, k->str);
+		return text_has(c, k->str, 0);
 	case K_TEXT:
-		return ci_contains(c->msg.text.data, c->msg.text.len, k->str);
+		return text_has(c, k->str, 1);
 	case K_BEFORE:
 		return day_of(mailbox_msg_received(c->s->mb,
 		    (size_t)c->x)) < k->t;
@@ -520,11 +557,32 @@ match(struct sctx *c, const struct skey *k)
 }
 
 int
+imap_charset_known(const char *cs)
+{
+	struct buf b;
+	int ok;
+
+	buf_init(&b, 0);
+	ok = imap_utf8_from(cs, "", 0, &b) == 0;
+	buf_free(&b);
+	return ok;
+}
+
+int
 imap_search_run(struct imap_session *s, const char *tag, const char *verb,
     const struct imap_arg *args, size_t nargs, size_t **seqs_out,
     size_t *n_out, int *modseq_out)
 {
-	struct sparse p = { s, args, nargs, 0, NULL, 0 };
+	return imap_search_run_cs(s, tag, verb, NULL, args, nargs, seqs_out,
+	    n_out, modseq_out);
+}
+
+int
+imap_search_run_cs(struct imap_session *s, const char *tag, const char *verb,
+    const char *charset, const struct imap_arg *args, size_t nargs,
+    size_t **seqs_out, size_t *n_out, int *modseq_out)
+{
+	struct sparse p = { s, args, nargs, 0, NULL, 0, charset };
 	struct skey root;
 	size_t seq, *v = NULL, n = 0;
 
@@ -536,12 +594,11 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 	    str_casecmp(p.v[0].str, "CHARSET") == 0) {
 		const char *cs = imap_arg_string(&p.v[1]);
 
-		if (cs == NULL || (str_casecmp(cs, "UTF-8") != 0 &&
-		    str_casecmp(cs, "US-ASCII") != 0)) {
-			imap_tagged(s, tag, "NO [BADCHARSET (UTF-8 "
-			    "US-ASCII)] Unknown charset");
+		if (cs == NULL || !imap_charset_known(cs)) {
+			imap_tagged(s, tag, "%s", IMAP_BADCHARSET);
 			return -1;
 		}
+		p.charset = cs;
 		p.pos = 2;
 	}
 	if (p.pos >= p.n) {
@@ -577,6 +634,8 @@ imap_search_run(struct imap_session *s, const char *tag, const char *verb,
 			v = xreallocarray(v, n + 1, sizeof(*v));
 			v[n++] = seq;
 		}
+		if (ctx.have_txt)
+			imap_msgtext_free(&ctx.txt);
 		if (ctx.loaded && !ctx.failed)
 			imap_msg_free(&ctx.msg);
 	}

@@ -146,11 +146,15 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	buf_init(&ipath, 0);
 	(void)mailbox_state_path(&s->loc, path.data, mailbox_is_inbox(name) ?
 	    "INBOX" : name, s->sep, MAILBOX_INDEX_FILE, &ipath);
+	/* flags and mod-sequences of one moment (imap_modseq.c) */
+	(void)imap_modseq_lock(s, path.data, mailbox_is_inbox(name) ?
+	    "INBOX" : name, 0);
 	mb = mailbox_open_index(s->loc.format, path.data, ipath.data,
 	    s->cfg->locks, &err);
 	buf_free(&ipath);
 	buf_free(&path);
 	if (mb == NULL) {
+		imap_modseq_unlock(s);
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, name,
 		    err.msg);
 		imap_tagged(s, c->tag, "NO [SERVERBUG] Internal error "
@@ -168,6 +172,7 @@ select_common(struct imap_session *s, struct imap_cmd *c, int readonly)
 	/* SELECT claims \Recent; EXAMINE sees what is unclaimed */
 	first = imap_recent_first(s, s->mb, s->mbname, !readonly);
 	imap_modseq_load(s);
+	imap_modseq_unlock(s);
 	if (s->capknown < mb->n) {
 		/* one allocation for a large mailbox, not a doubling */
 		s->capknown = mb->n;

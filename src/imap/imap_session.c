@@ -89,7 +89,8 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		(void)buf_adds(out, " SORT SORT=DISPLAY THREAD=REFERENCES "
 		    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL "
 		    "CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS "
-		    "LIST-EXTENDED CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES "
+		    "LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT "
+		    "SEARCHRES "
 		    "WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE "
 		    "SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE "
 		    "LITERAL+ SPECIAL-USE");
@@ -129,6 +130,7 @@ imap_session_init(struct imap_session *s, const struct imap_cfg *cfg,
 void
 imap_unselect(struct imap_session *s)
 {
+	imap_modseq_unlock(s);
 	imap_savedate_done(s);
 	mailbox_free(s->mb);
 	s->mb = NULL;

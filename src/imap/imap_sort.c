@@ -237,13 +237,17 @@ key_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* s as i;unicode-casemap compares it (I18NLEVEL=1) */
 static char *
-upper_dup(const char *s)
+casemap_dup(const char *s)
 {
-	char *d = xstrdup(s), *p;
+	struct buf b;
+	char *d;
 
-	for (p = d; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+	buf_init(&b, 0);
+	imap_casemap(s, strlen(s), &b);
+	d = xstrdup(buf_cstr(&b));
+	buf_free(&b);
 	return d;
 }
 
@@ -303,11 +307,12 @@ keys_of(struct imap_session *s, struct sortkey *k)
 		case S_SUBJECT:
 			if (imap_hdr_get(h, msg.root.hdr_len, "Subject", &v) &&
 			    v.data != NULL)
-				imap_decode_words(v.data, &name);
+				imap_decode_words_utf8(v.data, &name);
 			else
 				buf_reset(&name);
-			k->str[i] = imap_base_subject(name.data ? name.data :
-			    "", NULL);
+			buf_reset(&v);
+			imap_casemap(buf_cstr(&name), name.len, &v);
+			k->str[i] = imap_base_subject(buf_cstr(&v), NULL);
 			break;
 		default: {
 			const char *field = c == S_FROM ||
@@ -321,9 +326,8 @@ keys_of(struct imap_session *s, struct sortkey *k)
 			if (c == S_DISPLAYFROM || c == S_DISPLAYTO) {
 				/* the display name, else the address */
 				if (name.len > 0) {
-					imap_decode_words(name.data, &v);
-					k->str[i] = upper_dup(v.data ? v.data :
-					    "");
+					imap_decode_words_utf8(name.data, &v);
+					k->str[i] = casemap_dup(buf_cstr(&v));
 				}
 				else {
 					buf_reset(&v);
@@ -331,11 +335,11 @@ keys_of(struct imap_session *s, struct sortkey *k)
 						buf_printf(&v, "%s@%s",
 						    mbox.data, host.data ?
 						    host.data : "");
-					k->str[i] = upper_dup(v.data ?
+					k->str[i] = casemap_dup(v.data ?
 					    v.data : "");
 				}
 			} else
-				k->str[i] = upper_dup(mbox.data ? mbox.data :
+				k->str[i] = casemap_dup(mbox.data ? mbox.data :
 				    "");
 			break;
 		}
@@ -409,18 +413,13 @@ imap_cmd_sort(struct imap_session *s, struct imap_cmd *c, int uid)
 		return;
 	}
 	/* the charset, then SEARCH keys */
-	{
-		const char *cs = imap_arg_string(&args[1]);
-
-		if (cs == NULL || (str_casecmp(cs, "UTF-8") != 0 &&
-		    str_casecmp(cs, "US-ASCII") != 0)) {
-			imap_tagged(s, c->tag, "NO [BADCHARSET (UTF-8 "
-			    "US-ASCII)] Unknown charset");
-			return;
-		}
+	if (imap_arg_string(&args[1]) == NULL ||
+	    !imap_charset_known(imap_arg_string(&args[1]))) {
+		imap_tagged(s, c->tag, "%s", IMAP_BADCHARSET);
+		return;
 	}
-	if (imap_search_run(s, c->tag, verb, args + 2, nargs - 2,
-	    &seqs, &n, NULL) == -1)
+	if (imap_search_run_cs(s, c->tag, verb, imap_arg_string(&args[1]),
+	    args + 2, nargs - 2, &seqs, &n, NULL) == -1)
 		return;
 	keys = xcalloc(n ? n : 1, sizeof(*keys));
 	{

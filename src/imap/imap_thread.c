@@ -339,12 +339,14 @@ load(struct imap_session *s, struct thr *t, const size_t *seqs, size_t n)
 		if (m->date == -1 && x >= 0)
 			m->date = (int64_t)mailbox_msg_received(s->mb,
 			    (size_t)x);
+		/* compared by i;unicode-casemap (I18NLEVEL=1) */
 		if (imap_hdr_get(h, hl, "Subject", &v) && v.data != NULL)
-			imap_decode_words(v.data, &dec);
+			imap_decode_words_utf8(v.data, &dec);
 		else
 			buf_reset(&dec);
-		m->subject = imap_base_subject(dec.data ? dec.data : "",
-		    &m->reply);
+		buf_reset(&v);
+		imap_casemap(buf_cstr(&dec), dec.len, &v);
+		m->subject = imap_base_subject(buf_cstr(&v), &m->reply);
 		if (imap_hdr_get(h, hl, "Message-ID", &v) && v.data) {
 			struct strarr ids = { 0 };
 
@@ -521,13 +523,12 @@ imap_cmd_thread(struct imap_session *s, struct imap_cmd *c, int uid)
 		    "thread algorithm", verb);
 		return;
 	}
-	if (str_casecmp(cs, "UTF-8") != 0 && str_casecmp(cs, "US-ASCII") != 0) {
-		imap_tagged(s, c->tag, "NO [BADCHARSET (UTF-8 US-ASCII)] "
-		    "Unknown charset");
+	if (!imap_charset_known(cs)) {
+		imap_tagged(s, c->tag, "%s", IMAP_BADCHARSET);
 		return;
 	}
-	if (imap_search_run(s, c->tag, verb, c->args + 2, c->nargs - 2,
-	    &seqs, &n, NULL) == -1)
+	if (imap_search_run_cs(s, c->tag, verb, cs, c->args + 2,
+	    c->nargs - 2, &seqs, &n, NULL) == -1)
 		return;
 	memset(&t, 0, sizeof(t));
 	{

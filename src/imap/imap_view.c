@@ -247,7 +247,8 @@ diff(struct imap_session *s, int allow_expunge)
 	struct imap_known *nv = NULL;
 	size_t nn = 0, ncap = 0, i = 0, j = 0, added = 0, recent = 0;
 	size_t claimed = 0, *changed = NULL, nchanged = 0, nbump = 0;
-	size_t nvanished = 0;
+	size_t nvanished = 0, nexp = 0, *exp = NULL, recent_gone = 0;
+	size_t nold = s->nknown;
 	uint32_t *bump = NULL, *vanished = NULL;
 	uint32_t first = 0;
 	int claimed_now = 0;
@@ -256,7 +257,10 @@ diff(struct imap_session *s, int allow_expunge)
 
 	s->reloaded = 0;
 	imap_announce_keywords(s);
+	/* with the storage just read under the shared publication lock
+	 * (imap_refresh): flags and mod-sequences of one moment */
 	imap_modseq_load(s);
+	imap_modseq_unlock(s);
 	buf_init(&b, 0);
 	if (allow_expunge && s->ctxsearch != NULL)
 		ctx_gone(s);
@@ -269,9 +273,13 @@ diff(struct imap_session *s, int allow_expunge)
 				vanished = xreallocarray(vanished,
 				    nvanished + 1, sizeof(*vanished));
 				vanished[nvanished++] = s->known[i].uid;
-			} else if (allow_expunge)
-				imap_reply(s, "%zu EXPUNGE", nn + 1);
-			else
+			} else if (allow_expunge) {
+				/* told after the walk, highest first */
+				exp = xreallocarray(exp, nexp + 1,
+				    sizeof(*exp));
+				exp[nexp++] = i + 1;
+				recent_gone += s->known[i].recent != 0;
+			} else
 				imap_known_push(&nv, &nn, &ncap, &s->known[i]);
 			i++;
 			continue;
@@ -351,6 +359,11 @@ diff(struct imap_session *s, int allow_expunge)
 	s->known = nv;
 	s->nknown = nn;
 	s->capknown = ncap;
+	/* as dovecot: the highest sequence number first, so that none of
+	 * them moves */
+	while (nexp > 0)
+		imap_reply(s, "%zu EXPUNGE", exp[--nexp]);
+	free(exp);
 	if (nvanished > 0) {
 		/* QRESYNC: expunges by UID (ascending, as walked) */
 		buf_reset(&b);
@@ -381,8 +394,11 @@ diff(struct imap_session *s, int allow_expunge)
 	}
 	free(changed);
 	free(bump);
-	if (added > 0 || (allow_expunge && i > 0 && nn != i)) {
-		imap_reply(s, "%zu EXISTS", nn);
+	if (added > 0 || recent_gone > 0) {
+		/* EXISTS for new messages; RECENT for them and when
+		 * expunges took \Recent ones, as dovecot does */
+		if (added > 0 || nn > nold)
+			imap_reply(s, "%zu EXISTS", nn);
 		recent = 0;
 		for (i = 0; i < nn; i++)
 			recent += s->known[i].recent != 0;
@@ -401,18 +417,21 @@ diff(struct imap_session *s, int allow_expunge)
 }
 
 int
-imap_commit(struct imap_session *s, const char *tag)
+imap_publish(struct imap_session *s, const char *tag, const uint32_t *uids,
+    size_t n, uint64_t *modseq_out)
 {
 	struct err err;
 	uint32_t *gone = NULL;
 	size_t i, ngone = 0;
 	int todo = s->dirty;
 
+	if (modseq_out != NULL)
+		*modseq_out = 0;
 	if (s->mb == NULL || s->readonly)
 		return 0;
 	for (i = 0; i < s->mb->n && !todo; i++)
 		todo = s->mb->msgs[i].expunge;
-	if (!todo)
+	if (!todo && n == 0)
 		return 0;
 	err_clear(&err);
 	for (i = 0; i < s->mb->n; i++)
@@ -420,7 +439,10 @@ imap_commit(struct imap_session *s, const char *tag)
 			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
 			gone[ngone++] = s->mb->msgs[i].uid;
 		}
-	if (keep_keywords(s, 0, &err) == -1) {
+	/* nobody reads the new flags before their mod-sequences */
+	(void)imap_modseq_lock(s, s->mb->path, s->mbname, 1);
+	if (todo && keep_keywords(s, 0, &err) == -1) {
+		imap_modseq_unlock(s);
 		free(gone);
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
@@ -430,13 +452,44 @@ imap_commit(struct imap_session *s, const char *tag)
 			    "information.");
 		return -1;
 	}
-	s->dirty = 0;
-	s->reloaded = 1;
+	if (todo) {
+		s->dirty = 0;
+		s->reloaded = 1;
+	}
+	if (n > 0) {
+		uint64_t h = imap_modseq_bump(s, s->mb, s->mbname, uids, n,
+		    0);
+
+		if (modseq_out != NULL)
+			*modseq_out = h;
+	}
 	/* expunges raise HIGHESTMODSEQ too */
 	if (ngone > 0)
 		(void)imap_modseq_bump(s, s->mb, s->mbname, gone, ngone, 1);
+	imap_modseq_unlock(s);
 	free(gone);
 	return 0;
+}
+
+void
+imap_known_early(struct imap_session *s, const size_t *seqs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct imap_known *k = &s->known[seqs[i] - 1];
+		long x = imap_msg_index(s, seqs[i]);
+
+		if (x >= 0 && (imap_cur_flags(&s->mb->msgs[x]) != k->flags ||
+		    imap_cur_kw(&s->mb->msgs[x]) != k->kw))
+			k->early = 1;
+	}
+}
+
+int
+imap_commit(struct imap_session *s, const char *tag)
+{
+	return imap_publish(s, tag, NULL, 0, NULL);
 }
 
 /* 1 when the client knows a UID the mailbox no longer has.  Both lists
@@ -472,7 +525,10 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		return;
 	for (i = 0; i < s->mb->n && !expunges; i++)
 		expunges = s->mb->msgs[i].expunge;
-	if (!expunges && !s->reloaded && !mailbox_changed(s->mb)) {
+	/* a STORE that changed no flags on disk (another session had set
+	 * them) still gave a mod-sequence: that is a change too */
+	if (!expunges && !s->reloaded && !mailbox_changed(s->mb) &&
+	    imap_modseq_peek(s) == s->highestmodseq) {
 		/* nothing new; ghosts can go now */
 		if (allow_expunge && has_ghosts(s))
 			diff(s, 1);
@@ -482,7 +538,10 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		return;
 	err_clear(&err);
 	uv = s->mb->uidvalidity;
+	/* released by diff once it has read the mod-sequences */
+	(void)imap_modseq_lock(s, s->mb->path, s->mbname, 0);
 	if (mailbox_changed(s->mb) && keep_keywords(s, 1, &err) == -1) {
+		imap_modseq_unlock(s);
 		imap_log(s, LOG_ERR, "imap(%s): %s: %s", s->user, s->mbname,
 		    err.msg);
 		return;
@@ -492,6 +551,7 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 		imap_log(s, LOG_ERR, "imap(%s): %s: UIDVALIDITY changed "
 		    "(%" PRIu32 " -> %" PRIu32 ")", s->user, s->mbname, uv,
 		    s->mb->uidvalidity);
+		imap_modseq_unlock(s);
 		imap_reply(s, "BYE Mailbox UIDVALIDITY changed");
 		imap_unselect(s);
 		imap_set_state(s, IMAP_LOGOUT);

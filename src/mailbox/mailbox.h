@@ -134,6 +134,10 @@ struct mailbox {
 	/* what the files looked like when loaded (mailbox_changed) */
 	struct timespec		 stamp[2];
 	off_t			 stamp_size;
+	/* the stamps were of the current clock tick: a change in the same
+	 * tick would leave them as they are, so the next mailbox_changed
+	 * says yes */
+	int			 stamp_fresh;
 	/* our index file (mailbox_open_index), or NULL */
 	struct mailbox_index	*idx;
 };

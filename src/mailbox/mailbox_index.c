@@ -140,24 +140,17 @@ mailbox_fstamp_eq(const struct mailbox_fstamp *a,
 int
 mailbox_fstamp_settled(const struct mailbox_fstamp *f, size_t n)
 {
-	struct timespec now;
 	size_t i;
 
-	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) == -1)
-		return 0;
 	for (i = 0; i < n; i++) {
-		int64_t s[2] = { f[i].msec, f[i].csec };
-		int64_t ns[2] = { f[i].mnsec, f[i].cnsec };
-		int j;
+		struct timespec ts[2];
 
-		for (j = 0; j < 2; j++) {
-			if (ns[j] == 0 && (int64_t)now.tv_sec <= s[j])
-				return 0;
-			if ((int64_t)now.tv_sec < s[j] ||
-			    ((int64_t)now.tv_sec == s[j] &&
-			    (int64_t)now.tv_nsec <= ns[j]))
-				return 0;
-		}
+		ts[0].tv_sec = (time_t)f[i].msec;
+		ts[0].tv_nsec = (long)f[i].mnsec;
+		ts[1].tv_sec = (time_t)f[i].csec;
+		ts[1].tv_nsec = (long)f[i].cnsec;
+		if (mailbox_ts_fresh(ts, 2))
+			return 0;
 	}
 	return 1;
 }
@@ -607,6 +600,25 @@ mailbox_index_adopt(struct mailbox *mb, struct mailbox *from)
 		mb->kw[i] = from->kw[i];
 	mb->nkw = from->nkw;
 	memset(from, 0, sizeof(*from));
+}
+
+int
+mailbox_ts_fresh(const struct timespec *ts, size_t n)
+{
+	struct timespec now;
+	size_t i;
+
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) == -1)
+		return 1;
+	for (i = 0; i < n; i++) {
+		/* whole seconds only: the rest of that second */
+		if (ts[i].tv_nsec == 0 && now.tv_sec <= ts[i].tv_sec)
+			return 1;
+		if (now.tv_sec < ts[i].tv_sec || (now.tv_sec ==
+		    ts[i].tv_sec && now.tv_nsec <= ts[i].tv_nsec))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- where the index lives */

@@ -163,6 +163,9 @@ void	mailbox_fstamp_of(const struct stat *, struct mailbox_fstamp *);
 int	mailbox_fstamp_eq(const struct mailbox_fstamp *,
 	    const struct mailbox_fstamp *, size_t);
 int	mailbox_fstamp_settled(const struct mailbox_fstamp *, size_t);
+/* 1 when a file with the times ts[0..n) could be changed again
+ * without changing them (they are of the current clock tick) */
+int	mailbox_ts_fresh(const struct timespec *ts, size_t n);
 int	mailbox_fstamp_wait(const struct mailbox_fstamp *, size_t);
 uint64_t mailbox_index_hash(const void *, size_t, uint64_t seed);
 int	mailbox_index_encode(const struct mailbox *,

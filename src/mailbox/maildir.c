@@ -484,6 +484,7 @@ stamp(struct mailbox *mb)
 			memset(&mb->stamp[i], 0, sizeof(mb->stamp[i]));
 	}
 	buf_free(&b);
+	mb->stamp_fresh = mailbox_ts_fresh(mb->stamp, 2);
 }
 
 int
@@ -491,6 +492,8 @@ maildir_changed(const struct mailbox *mb)
 {
 	struct mailbox now;
 
+	if (mb->stamp_fresh)
+		return 1;
 	memset(&now, 0, sizeof(now));
 	now.path = mb->path;
 	stamp(&now);
@@ -593,6 +596,7 @@ index_use(struct mailbox *mb)
 		mb->stamp[i].tv_sec = (time_t)now[i].msec;
 		mb->stamp[i].tv_nsec = (long)now[i].mnsec;
 	}
+	mb->stamp_fresh = mailbox_ts_fresh(mb->stamp, 2);
 	memcpy(ix->keys, now, sizeof(now));
 	ix->stored = 1;
 	return 0;

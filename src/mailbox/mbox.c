@@ -299,6 +299,7 @@ stamp(struct mailbox *mb, const struct stat *st)
 	mb->stamp[0] = st->st_mtim;
 	mb->stamp[1] = st->st_ctim;
 	mb->stamp_size = st->st_size;
+	mb->stamp_fresh = mailbox_ts_fresh(mb->stamp, 2);
 }
 
 int
@@ -308,7 +309,7 @@ mbox_changed(const struct mailbox *mb)
 
 	if (stat(mb->path, &st) == -1)
 		return mb->ino != 0;
-	return st.st_ino != mb->ino || st.st_dev != mb->dev ||
+	return mb->stamp_fresh || st.st_ino != mb->ino || st.st_dev != mb->dev ||
 	    st.st_size != mb->stamp_size ||
 	    st.st_mtim.tv_sec != mb->stamp[0].tv_sec ||
 	    st.st_mtim.tv_nsec != mb->stamp[0].tv_nsec ||

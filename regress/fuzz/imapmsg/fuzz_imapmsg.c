@@ -1,8 +1,9 @@
 /*
  * fuzz_imapmsg.c -- arbitrary bytes as a stored message: the MIME tree,
  * ENVELOPE, BODY and BODYSTRUCTURE, and BODY[section] and BINARY[section]
- * for a few part specs, as FETCH would ask for them, and the message as
- * APPEND's literal8.  Nothing may crash or loop.
+ * for a few part specs, as FETCH would ask for them, the message as
+ * APPEND's literal8, and as SEARCH reads it (decoded text, header keys,
+ * i;unicode-casemap, charsets).  Nothing may crash or loop.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +44,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)imap_section_fields(&m, "", &names, 0, &b);
 	(void)imap_section_fields(&m, "2", &names, 1, &b);
 	strarr_free(&names);
+	{
+		struct imap_msgtext t;
+		char *z = strndup((const char *)data, size);
+
+		imap_msgtext_make(&m, &t);
+		imap_msgtext_free(&t);
+		(void)imap_hdr_search(m.text.data ? m.text.data : "",
+		    m.root.hdr_len, "From", "\xc3\x89", 1);
+		buf_reset(&b);
+		imap_casemap((const char *)data, size, &b);
+		buf_reset(&b);
+		(void)imap_utf8_from("KOI8-R", (const char *)data, size, &b);
+		if (z != NULL)
+			imap_decode_words_utf8(z, &b);
+		free(z);
+	}
 	buf_free(&b);
 	imap_msg_free(&m);
 	return 0;
