@@ -204,8 +204,10 @@ except BrokenPipeError:
 p.wait()
 '''
 
+# it ends with the shell that started it, even one killed on a timeout
 LOGSRV = r'''
-import socket, sys
+import ctypes, signal, socket, sys
+ctypes.CDLL(None).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 out = open(sys.argv[2], "a")
