@@ -7,7 +7,8 @@
  * input, only descriptors 0-2, the cf's E= environment, and runs as U=,
  * the user of the .forward or :include: that named it, or DefaultUser
  * unless the mailer has F=S (dlv_run_as).  Its exit status says how
- * each recipient fared.
+ * each recipient fared.  Our own mail.local is not executed but run in
+ * a forked child (deliver_ml.c) set up the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,7 @@ struct spawn {
 	const char *path;
 	int	 in, out;
 	int	 setids;		/* 0: keeps ours (not root, or F=S) */
+	int	 ml;			/* our mail.local: fork, no exec */
 	struct dlv_ids ids;		/* dlv_run_as */
 };
 
@@ -159,7 +161,8 @@ build_env(struct cf *cf, struct strarr *env)
 /*
  * The child between vfork and exec shares the parent's memory: only
  * system calls here, no allocation, and the ids changed with the raw
- * calls (glibc's wrappers would look at the parent's threads).
+ * calls (glibc's wrappers would look at the parent's threads).  For our
+ * mail.local (a fork) the same steps come before its delivery code.
  */
 static void __attribute__((noreturn))
 child(const struct spawn *sp)
@@ -179,15 +182,25 @@ child(const struct spawn *sp)
 		_exit(71);
 	if (chdir("/") == -1)
 		_exit(71);
+	if (sp->ml)
+		dlv_ml_run(sp->argv, sp->envp);
 	(void)execve(sp->path, sp->argv, sp->envp);
 	_exit(errno == ENOENT ? 69 : 71);
 }
 
-/* vfork: no copy of our page tables per delivery; the child execs. */
+/* vfork: no copy of our page tables per delivery; the child execs.
+ * Our mail.local needs a fork, which is still cheaper than its exec;
+ * our buffered output is written first, not twice. */
 static pid_t
 spawn(const struct spawn *sp)
 {
-	pid_t pid = vfork();
+	pid_t pid;
+
+	if (sp->ml) {
+		(void)fflush(stdout);
+		(void)fflush(stderr);
+	}
+	pid = sp->ml ? fork() : vfork();
 
 	if (pid == 0)
 		child(sp);
@@ -227,6 +240,7 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	sp.in = in[0];
 	sp.out = out[1];
 	sp.setids = dlv_run_as(dm->cf, m, r, &sp.ids);
+	sp.ml = dlv_ml_ours(m->path);
 	pid = spawn(&sp);
 	dlv_ids_free(&sp.ids);
 	(void)close(in[0]);

@@ -27,6 +27,18 @@ struct ml {
 	int		 exitval;	/* sysexits status so far */
 };
 
+/*
+ * mail.local from its argument vector (argv[0] its name), reading the
+ * message on stdin, replies (-l) on stdout, errors on stderr; returns
+ * the exit status.  The delivery agent calls it in a forked child with
+ * stdin, stdout and stderr made fresh for descriptors 0-2; the child
+ * ends with ml_exit.
+ */
+int	ml_main(int argc, char **argv);
+/* Flushes stdout and stderr and ends the process (no atexit handlers:
+ * in the agent's child they are the agent's). */
+void	ml_exit(int status) __attribute__((noreturn));
+
 /* how a failure counts in the exit status */
 enum ml_fail {
 	ML_PERM,	/* EX_UNAVAILABLE unless a temporary one came first */
