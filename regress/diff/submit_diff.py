@@ -69,6 +69,8 @@ owner-owned2: joe, bob
 ustaff: joe, nosuchuser
 owner-ustaff: root
 allbad: nosuchuser, nosuch2
+osingle: joe
+owner-osingle: root
 """
 
 # the local mailer: the envelope and message into OUT/<user>, a copy of
@@ -177,11 +179,8 @@ CASES = {
                   PLAIN, None),
     "owner-odi": (["-odi", "-f", "alice@example.com", "owned2"], PLAIN,
                   None),
-    "owner-unknown": (["-f", "alice@example.com", "ustaff"], PLAIN,
-                      "sendmail returns a list member refused at "
-                      "submission to the list's owner at once (a notice "
-                      "queued and delivered even under -odq); we keep the "
-                      "message in dead.letter as for any refusal"),
+    "owner-unknown": (["-f", "alice@example.com", "ustaff"], PLAIN, None),
+    "owner-single": (["-f", "alice@example.com", "osingle"], PLAIN, None),
     # received over SMTP (-bs, the dialogue written at once): the
     # delivery right after expands; what it leaves in the qf are the
     # members still to do, not the alias (else its members done would

@@ -270,6 +270,7 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 				break;
 		log_msg(LOG_INFO, q->id, "%s: %s: %s", id, kind ==
 		    QN_POSTMASTER ? "postmaster notify" : "DSN",
+		    q->notice_log != NULL ? q->notice_log :
 		    k < q->ntargets && q->targets[k].text ?
 		    q->targets[k].text : "failed");
 		queue_tx_close(tx);

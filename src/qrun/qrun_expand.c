@@ -214,8 +214,10 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 	/* and a list of a primary address that comes down to one address
 	 * (duplicates counting) makes that one primary too (sendmail 8.17,
 	 * at submission and in a queue run), an earlier duplicate of it as
-	 * well */
+	 * well; not a list with an owner- alias (its errors are the
+	 * owner's) */
 	if (parent < 0 || !q->targets[parent].primary ||
+	    q->targets[parent].owner != NULL ||
 	    (q->quiet_refusals && failed_under(q, before))) {
 		strarr_free(&c.items);
 		return;

@@ -70,6 +70,8 @@ struct qrun_msg {
 	int			 quiet_refusals; /* no to= line for them */
 	size_t			 refused_again;	/* duplicates of refused
 						 * ones met (SMTP server) */
+	const char		*notice_log;	/* the DSN log line's words, when
+						 * not the first failure's */
 	FILE			*said;		/* submission: failures told here
 						 * (and logged), lists taken
 						 * last item first as sendmail's

@@ -54,6 +54,8 @@ struct submit {
 	struct qrun_sub		*sub;		/* -odq/-odd: the expansion */
 	struct msg		 given;		/* its recipients as given */
 	size_t			 nexpbad;	/* refused in the expansion */
+	size_t			 nowned;	/* of those, returned to their
+						 * list's owner */
 };
 
 /* The cf's errors about an address are said on stdout, as sendmail's. */
@@ -516,7 +518,8 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	const char *why = NULL, *ign = cf_option_value(cf, "IgnoreDots");
 	char user[256], relay[300], t[32];
 	time_t now = time(NULL);
-	int i, rc;
+	size_t k;
+	int i, rc, split;
 
 	if (drop_to_runasuser(cf) == -1)
 		return 71;	/* EX_OSERR */
@@ -595,9 +598,16 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	msg_hdrs_finish(&sb.msg, cf);
 	if (so->tflag)
 		header_rcpts(&sb);
-	if (sb.sub != NULL)
+	if (sb.sub != NULL) {
 		take_expansion(&sb);
-	if (sb.nbad + sb.nexpbad > 0 && ctx.delivery_mode != 'b')
+		sb.nowned = qrun_sub_owned(sb.sub);
+		/* the owners have those errors: none in the qf's M line */
+		if (sb.nowned > 0 && sb.nowned == sb.nbad + sb.nexpbad) {
+			free(sb.msg.message);
+			sb.msg.message = NULL;
+		}
+	}
+	if (sb.nbad + sb.nexpbad > sb.nowned && ctx.delivery_mode != 'b')
 		save_dead_letter(&sb, &qd, tx);
 	if (sb.msg.rcpts.n == 0) {
 		if (so->tflag && sb.rc == EX_OK)
@@ -615,8 +625,9 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	/* sendmail's qf says "split" when it is written for a queue run,
 	 * or for a delivery with every recipient taken (the rewrite after
 	 * that delivery has it) */
-	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd' ||
-	    sb.nbad + sb.nexpbad == 0)
+	split = ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd' ||
+	    sb.nbad + sb.nexpbad == 0;
+	if (split && sb.nowned == 0)	/* else after the owners' notices */
 		sb.msg.eflags |= QF_F_SPLIT;
 	if (so->ret != NULL) {
 		sb.msg.eflags |= QF_F_RETPARAM;
@@ -653,6 +664,12 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	stats_mark_from(stats_sender_mailer(cf, sb.msg.sender), sb.msg.size);
 	stats_flush(cf);
 	rc = sb.rc;
+	if (sb.nowned > 0 && nqueued > 0) {
+		cf_set_errfn(cf, NULL, NULL);
+		for (k = 0; k < nqueued; k++)
+			qrun_sub_return_owned(sb.sub, &qd, queued[k].path,
+			    queued[k].id, split, k == 0);
+	}
 	if (ctx.delivery_mode == 'i' || ctx.delivery_mode == 'b')
 		deliver(&sb, &qd, queued, nqueued, ctx.delivery_mode == 'b');
 out:
