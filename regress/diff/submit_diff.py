@@ -29,11 +29,11 @@ smtp_diff.py speaks it).  Under -odb the delivery right after expands,
 writes what the recipients became into the qf before it sends (the
 copies show it) and leaves the members still to do; under -odi each
 RCPT is expanded as it comes (a member refused makes its reply a 550,
-a duplicate is answered with the address it duplicates).  Left out of
-their comparison, and only there: the priority (qf P line, pri= in log
-lines: a queue run computes it anew, counting headers, which we do not
-yet) and the qf's I line (sendmail's inode record, which we do not
-write).
+a duplicate is answered with the address it duplicates).  The delivery
+computes the priority anew (qf P line, pri= in the log lines after the
+expansion) counting the header bytes, in which our version string is
+not sendmail's: ours are compared as they would be with sendmail's (the
+difference in length added), and the I line's inode is left out.
 
 Usage: submit_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|XFAIL|SKIP diff submit-<case>: ... lines.
@@ -234,15 +234,33 @@ def make_forward(tmp):
         ":/var/spool/uucp:/usr/sbin/nologin", ":%s:/bin/sh" % home))
 
 
-def smtp_unpriority(lines):
-    """The smtp-* cases' lines without priorities and I lines."""
-    out = []
-    for ln in lines:
-        if re.match(rb"^I[0-9]+/[0-9]+/[0-9]+$", ln):
-            continue
-        ln = re.sub(rb"^P[0-9]+$", b"PPRI", ln)
-        out.append(re.sub(rb"pri=[0-9]+", b"pri=P", ln))
-    return out
+OUR_VERS = re.compile(rb"\tby [^ \n]+ \(([0-9][0-9.]*)/")
+
+
+def same_version(data, pris):
+    """One queue file as it would be with sendmail's version in its
+    headers: a queue run computes P from the header bytes (and writes
+    an I line), and our $v
+    is not 8.17.1.9.  P and the pri= of the log lines (pris maps the
+    old value to the new) move by the difference; the I line's inode
+    (of a df of each run's own) becomes INODE."""
+    delta = sum(len(b"8.17.1.9") - len(m.group(1))
+                for m in OUR_VERS.finditer(data))
+    if not re.search(rb"(?m)^I[0-9]", data):
+        delta = 0       # not computed anew (no I line then)
+
+    def pri(m):
+        new = int(m.group(1)) + delta
+        pris[int(m.group(1))] = new
+        return b"P%d" % new
+    data = re.sub(rb"(?m)^P([0-9]+)$", pri, data)
+    return re.sub(rb"(?m)^I([0-9]+/[0-9]+)/[0-9]+$", rb"I\1/INODE", data)
+
+
+def same_pri(lines, pris):
+    """pri= in the log lines as same_version moved the P lines."""
+    return [re.sub(rb"pri=([0-9]+)", lambda m: b"pri=%d" % pris.get(
+        int(m.group(1)), int(m.group(1))), ln) for ln in lines]
 
 
 def delivering_cf(tmp, cf):
@@ -264,15 +282,29 @@ def delivering_cf(tmp, cf):
     return path
 
 
-def mailboxes(out):
+def mailboxes(out, pris):
     """What each user got (lists_diff.py's way), then the qf copies the
     mailer took."""
     res = delivered(os.path.join(out, "[!s]*"))
     for f in sorted(glob.glob(os.path.join(out, "snap-*"))):
         with open(f, "rb") as fh:
             res += [b"===== " + os.path.basename(f).encode()]
-            res += normalise(fh.read()).split(b"\n")
+            res += normalise(same_version(fh.read(), pris)).split(b"\n")
     return res
+
+
+def fresh_side(which, root, tmp, bindir):
+    """An empty queue and out/ for which side; its binary and env."""
+    q = os.path.join(tmp, "var/spool/mqueue")
+    out_dir = os.path.join(tmp, "out")
+    shutil.rmtree(q, ignore_errors=True)
+    os.makedirs(q)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(out_dir)
+    os.chmod(out_dir, 0o777)
+    if which == "oracle":
+        return oracle_binary(root), oracle_env(root)
+    return our_binary(os.path.abspath(bindir)), ours_env()
 
 
 def run_case(name, root, prefix, tmp, cf, bindir):
@@ -280,16 +312,7 @@ def run_case(name, root, prefix, tmp, cf, bindir):
     results = []
     out_dir = os.path.join(tmp, "out")
     for which in ("oracle", "ours"):
-        q = os.path.join(tmp, "var/spool/mqueue")
-        shutil.rmtree(q, ignore_errors=True)
-        os.makedirs(q)
-        shutil.rmtree(out_dir, ignore_errors=True)
-        os.makedirs(out_dir)
-        os.chmod(out_dir, 0o777)
-        if which == "oracle":
-            binary, env = oracle_binary(root), oracle_env(root)
-        else:
-            binary, env = our_binary(os.path.abspath(bindir)), ours_env()
+        binary, env = fresh_side(which, root, tmp, bindir)
         argv1 = [binary, "-C", cf, "-odq"] + argv
         if isinstance(stdin, list):     # an SMTP dialogue
             pre, script = logged_ns(prefix, wait_all=True)
@@ -300,17 +323,49 @@ def run_case(name, root, prefix, tmp, cf, bindir):
         else:
             out, err, rc, log = run_ns_logged(prefix, tmp, argv1, env,
                                               stdin=stdin, wait_all=True)
+        pris = {}
+        raw = b"\n".join(queue_files(tmp))
+        raw = b"".join(same_version(f, pris)
+                       for f in re.split(rb"(?m)^(?====== )", raw))
         files = sort_queue([re.sub(rb"^K[0-9]+$", b"KTIME", normalise(x))
-                            for x in queue_files(tmp)])
-        if "-bs" in argv:
-            files = smtp_unpriority(files)
+                            for x in raw.split(b"\n")])
         lines = [normalise(x) for x in out.split(b"\n")]
         lines += [b"===== stderr"] + err.split(b"\n")
         lines += [b"===== exit %d" % rc, b"----- queue"] + files
-        lines += [b"----- delivered"] + mailboxes(out_dir)
-        lines += [b"----- log"] + log_lines(log)
-        if "-bs" in argv:
-            lines = smtp_unpriority(lines)
+        lines += [b"----- delivered"] + mailboxes(out_dir, pris)
+        lines += [b"----- log"] + same_pri(log_lines(log), pris)
+        results.append(lines)
+    return results
+
+
+def queue_runs(root, prefix, tmp, cf, bindir):
+    """queue-run-priority: a message queued with -odq (Precedence: bulk,
+    bob deferred) and then run twice with -q: each run gives it its P
+    plus RetryFactor and writes an I line; the qf records P, I, N and
+    the log lines' pri= after each run."""
+    results = []
+    q = os.path.join(tmp, "var/spool/mqueue")
+    for which in ("oracle", "ours"):
+        binary, env = fresh_side(which, root, tmp, bindir)
+        run_ns_logged(prefix, tmp, [binary, "-C", cf, "-odq", "-f",
+                                    "alice@example.com", "bob", "team"],
+                      env, stdin=b"Subject: t\nPrecedence: bulk\n\nx\n",
+                      wait_all=True)
+        lines = []
+        for run in range(3):
+            if run:
+                _, _, _, log = run_ns_logged(prefix, tmp, [binary, "-C", cf,
+                                                           "-q"], env,
+                                             wait_all=True)
+                lines += [re.sub(rb"^.*(to=[^,]*).*(pri=[0-9]+).*$",
+                                 rb"\1 \2", ln.encode("latin-1"))
+                          for ln in log if "pri=" in ln]
+            for f in sorted(glob.glob(os.path.join(q, "qf*"))):
+                with open(f, "rb") as fh:
+                    lines += [b"run %d: " % run + ln for ln in re.sub(
+                        rb"(?m)^I([0-9]+/[0-9]+)/[0-9]+$", rb"I\1/INODE",
+                        fh.read()).split(b"\n") if ln[:1] in (b"P", b"I",
+                                                             b"N")]
         results.append(lines)
     return results
 
@@ -321,7 +376,7 @@ def main():
     ap.add_argument("--show", action="store_true")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
-    names = args.cases or list(CASES)
+    names = args.cases or list(CASES) + ["queue-run-priority"]
     try:
         root, prefix, tmp, cf = centos_world("submit_diff.", ALIASES)
         make_forward(tmp)
@@ -332,6 +387,10 @@ def main():
         return 0
     failed = 0
     for n in names:
+        if n == "queue-run-priority":
+            want, got = queue_runs(root, prefix, tmp, cf, args.bin)
+            failed += verdict("submit-" + n, want, got, show=args.show)
+            continue
         want, got = run_case(n, root, prefix, tmp, cf, args.bin)
         failed += verdict("submit-" + n, want, got, known=CASES[n][2],
                           show=args.show)

@@ -35,6 +35,9 @@ struct qrun_opts {
 	 * delivery's own failures (DeliveryMode background).
 	 */
 	int			 submitted;	/* such a delivery */
+	int			 after_smtp;	/* the delivery right after an
+						 * SMTP receipt: its DeliveryMode
+						 * ('b', 'i'), else 0 */
 	const char		*ctladdr;	/* NULL: none said */
 	int			 no_fflag;
 	const struct qrun_refusal *refused;

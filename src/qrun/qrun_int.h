@@ -148,6 +148,12 @@ void	qrun_owners(struct qrun_msg *);
  * alias name itself; NULL when there is none (caller frees). */
 char	*qrun_owner_of(struct cf *, const char *name);
 
+/* qrun_pri.c: the priority of a queue run: the qf's P plus RetryFactor
+ * once read (and the df's I record), computed anew once expanded in the
+ * delivery right after SMTP (-odb); as received for one from memory. */
+void	qrun_pri_read(struct qrun_msg *);
+void	qrun_pri_expanded(struct qrun_msg *);
+
 /* qrun_file.c */
 /* 0 opened and locked, 1 locked by someone else, -1 unusable */
 int	qrun_open(struct qrun_msg *);

@@ -502,6 +502,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	cf_set_errfn(cf, on_cf_error, &q);
 	cf_macro_define(cf, "i", q.id);
+	qrun_pri_read(&q);
 	read_ctl(&q);
 	for (size_t i = 0; i < q.qf.nrcpts; i++) {
 		q.lasterr[0] = '\0';
@@ -509,6 +510,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	add_refused(&q);
 	qrun_owners(&q);
+	qrun_pri_expanded(&q);
 	/* what the recipients became is in the qf before any is sent, as
 	 * sendmail writes it (a crash then sends nothing twice) */
 	for (k = 0; k < q.ntargets; k++)
