@@ -40,6 +40,7 @@ Prints PASS|FAIL|XFAIL|SKIP diff submit-<case>: ... lines.
 """
 
 import argparse
+import email
 import glob
 import os
 import re
@@ -106,6 +107,12 @@ SMTP_ODI = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
 SMTP_NOTIFY = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
                "RCPT TO:<team> NOTIFY=FAILURE ORCPT=rfc822;team@example.org",
                "RCPT TO:<joe>", "DATA", "Subject: f", "", "x", ".", "QUIT"]
+SMTP_RECEIPT = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
+                "RCPT TO:<joe> NOTIFY=SUCCESS ORCPT=rfc822;j@example.org",
+                "RCPT TO:<bob> NOTIFY=SUCCESS", "DATA", "Subject: r", "",
+                "x", ".", "QUIT"]
+SMTP_RECEIPT_LIST = SMTP_RECEIPT[:2] + ["RCPT TO:<team> NOTIFY=SUCCESS"] + \
+    SMTP_RECEIPT[4:]
 
 # name -> (argv after -C cf -odq, stdin, XFAIL reason or None)
 CASES = {
@@ -126,6 +133,19 @@ CASES = {
     "dsn": (["-N", "success,delay", "-R", "hdrs", "-V", "env123", "joe"],
             PLAIN, None),
     "dsn-never": (["-N", "never", "-R", "full", "joe"], PLAIN, None),
+    "odi-receipt": (["-odi", "-N", "success", "joe"], PLAIN, None),
+    "odb-receipt": (["-odb", "-N", "success,failure", "team", "root"],
+                    PLAIN, None),
+    "odi-receipt-list": (["-odi", "-N", "success", "-R", "hdrs",
+                          "locals"], PLAIN, None),
+    "odi-receipt-team": (["-odi", "-N", "success", "team"], PLAIN, None),
+    "odb-receipt-list": (["-odb", "-N", "success", "locals"], PLAIN, None),
+    "smtp-odb-receipt": (["-odb", "-bs"], SMTP_RECEIPT, None),
+    "smtp-odi-receipt": (["-odi", "-bs"], SMTP_RECEIPT, None),
+    "smtp-odb-receipt-list": (["-odb", "-bs"], SMTP_RECEIPT_LIST, None),
+    "smtp-odi-receipt-list": (["-odi", "-bs"], SMTP_RECEIPT_LIST, None),
+    "odi-receipt-full": (["-odi", "-N", "success,failure", "-R", "full",
+                          "joe", "nosuchuser"], PLAIN, None),
     "bulk": (["joe"], b"Precedence: bulk\nSubject: b\n\nx\n", None),
     "eightbit": (["-B8BITMIME", "joe"], b"Subject: 8\n\ncaf\xe9\n", None),
     "sevenbit-8bitmime": (["-B8BITMIME", "joe"], PLAIN, None),
@@ -282,10 +302,35 @@ def delivering_cf(tmp, cf):
     return path
 
 
+def notice_structure(out):
+    """The shape of each return receipt delivered (its words are our
+    own): the report's parts' types, then per recipient the
+    Final-Recipient, the Action's first word and the Status."""
+    res = []
+    for f in sorted(glob.glob(os.path.join(out, "[!s]*"))):
+        with open(f, "rb") as fh:
+            data = fh.read()
+        for part in re.split(rb"(?m)^=== envelope [^\n]*\n", data):
+            m = email.message_from_bytes(part)
+            if m.get("Subject") != "Return receipt":
+                continue
+            res.append(b"=== receipt: " + " ".join(
+                p.get_content_type() for p in m.walk()).encode())
+            for p in m.walk():
+                if p.get_content_type() != "message/delivery-status":
+                    continue
+                for block in p.get_payload()[1:]:
+                    res.append(b"  %s / %s / %s" % (
+                        str(block.get("Final-Recipient")).encode(),
+                        str(block.get("Action")).split()[0].encode(),
+                        str(block.get("Status")).encode()))
+    return res
+
+
 def mailboxes(out, pris):
-    """What each user got (lists_diff.py's way), then the qf copies the
-    mailer took."""
-    res = delivered(os.path.join(out, "[!s]*"))
+    """What each user got (lists_diff.py's way), the shape of the
+    return receipts, then the qf copies the mailer took."""
+    res = delivered(os.path.join(out, "[!s]*")) + notice_structure(out)
     for f in sorted(glob.glob(os.path.join(out, "snap-*"))):
         with open(f, "rb") as fh:
             res += [b"===== " + os.path.basename(f).encode()]

@@ -42,6 +42,8 @@ struct qrun_opts {
 	int			 no_fflag;
 	const struct qrun_refusal *refused;
 	size_t			 nrefused;
+	int			 errors_printed; /* refusals said and kept in
+						  * dead.letter: no receipt */
 };
 
 /* One run over every queue folder (sendmail -q, -qf); sysexits status. */

@@ -474,7 +474,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	struct qrun_msg q;
 	struct qrun_opts nopts;
 	size_t k;
-	int rc, response;
+	int rc, response, rewrite;
 
 	memset(&q, 0, sizeof(q));
 	q.cf = cf;
@@ -510,16 +510,19 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	add_refused(&q);
 	qrun_owners(&q);
-	qrun_pri_expanded(&q);
 	/* what the recipients became is in the qf before any is sent, as
-	 * sendmail writes it (a crash then sends nothing twice) */
+	 * sendmail writes it (a crash then sends nothing twice), and so
+	 * is a priority computed anew */
+	rewrite = qrun_pri_expanded(&q);
 	for (k = 0; k < q.ntargets; k++)
-		if (q.targets[k].parent >= 0) {
-			qrun_checkpoint(&q);
-			break;
-		}
-	if (!too_many_hops(&q))
+		if (q.targets[k].parent >= 0)
+			rewrite = 1;
+	if (rewrite)
+		qrun_checkpoint(&q);
+	if (!too_many_hops(&q)) {
 		deliver_all(&q);
+		qrun_receipts(&q);
+	}
 	expire(&q);
 	stats_flush(cf);
 	cf_set_errfn(cf, NULL, NULL);

@@ -6,7 +6,8 @@
  * then computes it anew once the recipients are expanded: the size
  * (the df plus every H record as the qf holds it, without the two '?'
  * around a condition) less Precedence's class times ClassFactor plus
- * the qf's recipients times RecipientFactor.  The delivery right after
+ * the expanded recipients times RecipientFactor, and the qf is written
+ * with it before anything is sent.  The delivery right after
  * a command-line submission, or after SMTP under -odi, keeps the
  * priority as received (sendmail delivers those from memory).
  */
@@ -50,15 +51,15 @@ qrun_pri_read(struct qrun_msg *q)
 	}
 }
 
-void
+int
 qrun_pri_expanded(struct qrun_msg *q)
 {
 	struct stat st;
-	long size = 0, class = 0;
+	long size = 0, class = 0, n = 0;
 	size_t i;
 
 	if (q->opts->after_smtp != 'b' || fstat(q->dffd, &st) == -1)
-		return;
+		return 0;
 	size = (long)st.st_size;
 	for (i = 0; i < q->qf.nheaders; i++) {
 		const struct qf_header *h = &q->qf.headers[i];
@@ -70,6 +71,13 @@ qrun_pri_expanded(struct qrun_msg *q)
 		if (str_casecmp(h->name, "Precedence") == 0)
 			class = cf_precedence(q->cf, str_skip_ws(h->value));
 	}
+	/* the recipients as the expansion found them: each address once,
+	 * refused ones too, lists not */
+	for (i = 0; i < q->ntargets; i++)
+		if (q->targets[i].state != QT_EXPANDED &&
+		    q->targets[i].top < q->qf.nrcpts)
+			n++;
 	q->qf.priority = size - class * factor(q->cf, "ClassFactor", 1800) +
-	    (long)q->qf.nrcpts * factor(q->cf, "RecipientFactor", 30000);
+	    n * factor(q->cf, "RecipientFactor", 30000);
+	return 1;
 }

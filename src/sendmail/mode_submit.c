@@ -483,6 +483,8 @@ deliver(struct submit *sb, const struct queue_dirs *qd,
 	cf_set_errfn(sb->cf, NULL, NULL);
 	qo.no_fflag = sb->so->from == NULL;
 	qo.submitted = 1;
+	qo.errors_printed = !background &&
+	    sb->nbad + sb->nexpbad > sb->nowned;
 	if (background) {
 		(void)fflush(stdout);
 		if (fork() != 0)	/* -1: the queue run will */
