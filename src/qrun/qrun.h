@@ -110,6 +110,8 @@ void	qrun_sub_smtp(struct qrun_sub *);
 size_t	qrun_sub_owned(struct qrun_sub *);
 void	qrun_sub_return_owned(struct qrun_sub *, const struct queue_dirs *,
 	    size_t path, const char *id, int split, int notify);
+/* -v: each alias expanded, duplicate and refusal said on out. */
+void	qrun_sub_verbose(struct qrun_sub *, FILE *out);
 /* The recipients it refused, in the order they were refused. */
 const struct qrun_refusal *qrun_sub_refusals(struct qrun_sub *,
 	    size_t *n_out);

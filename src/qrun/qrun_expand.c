@@ -49,6 +49,9 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 				    t->text ? t->text : "Invalid address");
 				q->refused_again++;
 			}
+			if (q->opts->verbose && q->opts->out != NULL)
+				(void)fprintf(q->opts->out, "%s... duplicate "
+				    "suppressed\n", paddr);
 			return i;	/* a duplicate: delivered once */
 		}
 	}
@@ -367,6 +370,9 @@ expand_resolved(struct qrun_msg *q, const char *addr,
 		buf_init(&val, 0);
 		found = cf_alias(q->cf, r->user, &val);
 		if (found == 1) {
+			if (q->opts->verbose && q->opts->out != NULL)
+				(void)fprintf(q->opts->out, "%s... aliased to "
+				    "%s\n", addr, str_skip_ws(buf_cstr(&val)));
 			q->targets[i].state = QT_EXPANDED;
 			q->targets[i].owner = qrun_owner_of(q->cf, r->user);
 			q->targets[i].alias = 1;

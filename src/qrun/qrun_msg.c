@@ -209,6 +209,17 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	sender = cf_mailer_addr(q->cf, t0->mailer, t0->eowner ? t0->eowner :
 	    q->sender[0] != '\0' || (have_m && m.path != NULL &&
 	    strcmp(m.path, "[IPC]") == 0) ? q->sender : "<>", 1, 0, &tf);
+	if (q->opts->verbose && q->opts->out != NULL && have_m &&
+	    m.path != NULL && strcmp(t0->mailer, "*file*") != 0) {
+		if (strcmp(m.path, "[IPC]") == 0)
+			(void)fprintf(q->opts->out, "%s... Connecting to %s via "
+			    "%s...\n", buf_cstr(&to), t0->host ? t0->host : "",
+			    t0->mailer);
+		else if (m.path[0] == '/')
+			(void)fprintf(q->opts->out, "%s... Connecting to %s..."
+			    "\n", buf_cstr(&to), t0->mailer);
+		(void)fflush(q->opts->out);
+	}
 	if (!have_m) {
 		for (i = 0; i < n; i++) {
 			r[i].status = 78;
@@ -491,7 +502,8 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 		qrun_close(&q);		/* -qI/-qS/-qR: not this one */
 		return 0;
 	}
-	if (opts->verbose) {
+	/* a queue run's (which always has a filter), not a notice's */
+	if (opts->verbose && opts->filter != NULL) {
 		struct buf p;
 
 		buf_init(&p, 0);

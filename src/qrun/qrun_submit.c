@@ -85,8 +85,9 @@ qrun_say(struct qrun_msg *q, size_t i)
 	if (q->said == NULL || t->said)
 		return;
 	t->said = 1;
-	(void)fprintf(q->said, "%s... %s\n", t->paddr, t->text ? t->text :
-	    "Invalid address");
+	if (t->verbose_out == NULL)	/* else qrun_fail said it */
+		(void)fprintf(q->said, "%s... %s\n", t->paddr, t->text ?
+		    t->text : "Invalid address");
 	log_msg(LOG_NOTICE, q->id, "%s... %s", t->paddr, t->text ? t->text :
 	    "Invalid address");
 }
@@ -154,6 +155,13 @@ qrun_sub_known(struct qrun_sub *s, const char *addr)
 		}
 	cf_resolved_free(&r);
 	return paddr;
+}
+
+void
+qrun_sub_verbose(struct qrun_sub *s, FILE *out)
+{
+	s->opts.verbose = 1;
+	s->opts.out = out;
 }
 
 void
