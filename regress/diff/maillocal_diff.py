@@ -16,10 +16,13 @@ nothing was written through it.  Full-disk cases deliver into a 4 KiB
 tmpfs spool: the same error, exit 75 (or reply 450), and the mailbox cut
 back to its old size.
 
-agent-inproc-lmtp and -local: our sendmail does the same with P= our
-mail.local (run without exec) and with P= a copy of it (executed): the
-same transcripts and mailboxes; agent-inproc-exec checks with strace
-which of the two was executed.
+agent-inproc-lmtp, -local and -usage: our sendmail does the same with
+P= our mail.local (run without exec: in a forked child for LMTP, in the
+delivering process itself for `-d $u` under F=S) and with P= a copy of
+it (executed): the same transcripts and mailboxes, and the same usage
+error for an unknown flag; agent-inproc-exec checks with strace which
+of the two was executed.  sendmail-usage: the real sendmail with each
+mail.local given an unknown flag.
 
 sendmail-lmtp and sendmail-local: the real sendmail 8.17 delivers one
 message to joe, bob (a mailbox owned by root) and an unknown user with
@@ -413,6 +416,10 @@ MAILERS = {
     "local": ("Mlocal,\t\tP=%s, F=lsDFMAw5:/|@qPSXfmn9, "
               "S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
               "\t\tT=DNS/RFC822/X-Unix,\n\t\tA=mail.local -d $u\n"),
+    # a flag it does not know: the usage error, exit 64
+    "usage": ("Mlocal,\t\tP=%s, F=lsDFMAw5:/|@qPSXfmn9, "
+              "S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
+              "\t\tT=DNS/RFC822/X-Unix,\n\t\tA=mail.local -Z -d $u\n"),
 }
 NS_SM = ('for f in hosts resolv.conf passwd group; do '
          'mount --bind "$T/$f" /etc/$f || exit 125; done; '

@@ -69,6 +69,11 @@ void	dlv_exec(const struct dlv_msg *, const struct cf_mailer_info *,
  * dlv_ml_run never returns. */
 int	dlv_ml_ours(const char *path);
 void	dlv_ml_run(char **argv, char **envp) __attribute__((noreturn));
+/* Our mail.local's run in this process with the message from memory,
+ * what it says into said: its exit status, or -1 when it must run in
+ * a child instead (LMTP) or could not be set up. */
+int	dlv_ml_inproc(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, char **argv, char **envp, struct buf *said);
 
 /* STARTTLS for smtpc as the cf sets it up (deliver_tls.c): the client
  * context, TLSFallbacktoClear, the try_tls and tls_server rulesets. */

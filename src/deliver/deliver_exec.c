@@ -227,20 +227,27 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	cf_macro_define(dm->cf, "g", sender);	/* $g of the A= vector */
 	build_argv(dm->cf, m, r, n, dm->no_fflag, &argv);
 	build_env(dm->cf, &env);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv.v;
+	sp.envp = env.v;
+	sp.path = m->path;
+	sp.setids = dlv_run_as(dm->cf, m, r, &sp.ids);
+	sp.ml = dlv_ml_ours(m->path);
+	/* our mail.local keeping our ids: no child at all */
+	if (sp.ml && !sp.setids && (status = dlv_ml_inproc(dm, m, sender,
+	    argv.v, env.v, &said)) >= 0) {
+		dlv_ids_free(&sp.ids);
+		goto done;
+	}
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		dlv_ids_free(&sp.ids);
 		status = EX_TEMPFAIL;
 		goto set;
 	}
 	above_stdio(in);
 	above_stdio(out);
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv.v;
-	sp.envp = env.v;
-	sp.path = m->path;
 	sp.in = in[0];
 	sp.out = out[1];
-	sp.setids = dlv_run_as(dm->cf, m, r, &sp.ids);
-	sp.ml = dlv_ml_ours(m->path);
 	pid = spawn(&sp);
 	dlv_ids_free(&sp.ids);
 	(void)close(in[0]);
@@ -274,8 +281,13 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	(void)close(out[0]);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
-	status = WIFEXITED(st) ? WEXITSTATUS(st) : EX_TEMPFAIL;
-	if (WIFEXITED(st) && status == EX_TEMPFAIL) {
+	if (!WIFEXITED(st)) {
+		status = EX_TEMPFAIL;
+		goto set;
+	}
+	status = WEXITSTATUS(st);
+done:
+	if (status == EX_TEMPFAIL) {
 		/* sendmail says who deferred it, whatever the program said
 		 * (that goes to a notice's transcript) */
 		buf_reset(&said);

@@ -12,8 +12,23 @@
  * (bin/ of a build tree, or the installed sbin/), a regular file
  * without set-user-ID or set-group-ID bits (which the exec would
  * honour and a fork cannot).  Anything else is executed as before.
+ *
+ * When the child would keep the agent's ids (F=S, or an agent not
+ * root) and mail.local would not speak LMTP, the agent runs ml_main
+ * itself (dlv_ml_inproc): no child at all.  That is safe because
+ * mail.local then runs as the agent anyway, switches only its
+ * effective ids and back (a failure to switch back ends the process,
+ * as in the child), takes its input from memory and says its errors
+ * into memory instead of a pipe, keeps no file open after it returns,
+ * and its one exit on a usage error comes back here as a status;
+ * whatever of the process it changes (stdio, environment, getopt,
+ * umask, working folder, the log's ident, the SIGALRM of a lock wait)
+ * is put back.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +39,7 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "lib/log.h"
 #include "maillocal/maillocal.h"
 
 /* the mail.local beside /proc/self/exe; set once, NULL when none */
@@ -97,9 +113,133 @@ dlv_ml_run(char **argv, char **envp)
 	if (stdin == NULL || stdout == NULL || stderr == NULL)
 		_exit(71);
 	(void)setvbuf(stderr, NULL, _IONBF, 0);
+	ml_stdin_buffer();
 	optind = 0;	/* glibc: start over, reading the new environment */
 	opterr = 1;
 	for (argc = 0; argv[argc] != NULL; argc++)
 		;
 	ml_exit(ml_main(argc, argv));
+}
+
+static int
+collect(void *arg, const char *p, size_t n)
+{
+	return buf_add(arg, p, n);
+}
+
+/* Whether an option word of argv could ask for LMTP (-l): then the
+ * program runs in a child, which LMTP needs. */
+static int
+maybe_lmtp(char **argv)
+{
+	size_t i;
+
+	for (i = 1; argv[i] != NULL; i++)
+		if (argv[i][0] == '-' && strchr(argv[i], 'l') != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * What the process is made to look like for ml_main, and made again
+ * after: stdio, environment and time zone, getopt, umask, working
+ * folder (/ for the call), the log's ident.
+ */
+struct saved {
+	FILE	*in, *out, *err;
+	char	**env;
+	int	 optind, opterr;
+	mode_t	 mask;
+	int	 cwd;
+};
+
+static void
+enter(struct saved *sv, FILE *in, FILE *said, char **envp)
+{
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	*sv = (struct saved){ .in = stdin, .out = stdout, .err = stderr,
+	    .env = environ, .optind = optind, .opterr = opterr,
+	    .mask = umask(077), .cwd = sv->cwd };
+	stdin = in;
+	stdout = said;		/* both into one, as into the one pipe */
+	stderr = said;
+	environ = envp;
+	tzset();
+	optind = 0;
+	opterr = 1;
+}
+
+static void
+leave(const struct saved *sv)
+{
+	(void)fflush(stdout);
+	stdin = sv->in;
+	stdout = sv->out;
+	stderr = sv->err;
+	environ = sv->env;
+	tzset();
+	optind = sv->optind;
+	opterr = sv->opterr;
+	(void)umask(sv->mask);
+	log_reopen();
+}
+
+/* ml_main, its exit on a usage error coming back as the status */
+static int
+call_ml(int argc, char **argv)
+{
+	jmp_buf jb;
+	volatile int status;
+	int j;
+
+	ml_exit_jump = &jb;
+	if ((j = setjmp(jb)) == 0)
+		status = ml_main(argc, argv);
+	else
+		status = j - 1;		/* ml_exit(j - 1) */
+	ml_exit_jump = NULL;
+	return status;
+}
+
+int
+dlv_ml_inproc(const struct dlv_msg *dm, const struct cf_mailer_info *m,
+    const char *sender, char **argv, char **envp, struct buf *said)
+{
+	struct saved sv;
+	struct buf msg;
+	struct err err;
+	FILE *in = NULL, *out = NULL;
+	char *text = NULL;
+	size_t tlen = 0;
+	int status = -1, argc;
+
+	if (m->flags['z'] || maybe_lmtp(argv))
+		return -1;
+	buf_init(&msg, 0);
+	err_clear(&err);
+	sv.cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sv.cwd == -1 || dlv_write_message_cb(dm, m, sender, collect,
+	    &msg, &err) == -1 || (in = msg.len > 0 ? fmemopen(msg.data,
+	    msg.len, "r") : fopen("/dev/null", "re")) == NULL ||
+	    (out = open_memstream(&text, &tlen)) == NULL || chdir("/") == -1)
+		goto out;
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	enter(&sv, in, out, envp);
+	status = call_ml(argc, argv);
+	leave(&sv);
+	if (fchdir(sv.cwd) == -1)
+		log_msg(LOG_ERR, dm->id, "SYSERR(root): fchdir: %s",
+		    strerror(errno));
+out:
+	if (out != NULL && fclose(out) == 0 && text != NULL)
+		(void)buf_add(said, text, tlen);
+	free(text);
+	if (in != NULL)
+		(void)fclose(in);
+	if (sv.cwd != -1)
+		(void)close(sv.cwd);
+	buf_free(&msg);
+	return status;
 }

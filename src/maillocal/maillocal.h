@@ -6,6 +6,7 @@
 #ifndef MAILLOCAL_MAILLOCAL_H
 #define MAILLOCAL_MAILLOCAL_H
 
+#include <setjmp.h>
 #include <stddef.h>
 
 #include "lib/buf.h"
@@ -36,8 +37,14 @@ struct ml {
  */
 int	ml_main(int argc, char **argv);
 /* Flushes stdout and stderr and ends the process (no atexit handlers:
- * in the agent's child they are the agent's). */
+ * in the agent's child they are the agent's); when ml_exit_jump is set
+ * (the delivery agent running ml_main itself), jumps there with
+ * status + 1 instead. */
 void	ml_exit(int status) __attribute__((noreturn));
+extern jmp_buf *ml_exit_jump;
+/* stdin read a pipe's capacity at a time (the program's, before any
+ * input is read). */
+void	ml_stdin_buffer(void);
 
 /* how a failure counts in the exit status */
 enum ml_fail {

@@ -8,5 +8,6 @@
 int
 main(int argc, char **argv)
 {
+	ml_stdin_buffer();
 	return ml_main(argc, argv);
 }

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,12 +140,24 @@ default_sender(void)
 	return pw != NULL ? pw->pw_name : "???";
 }
 
+jmp_buf *ml_exit_jump;
+
 void
 ml_exit(int status)
 {
 	(void)fflush(stdout);
 	(void)fflush(stderr);
+	if (ml_exit_jump != NULL)
+		longjmp(*ml_exit_jump, status + 1);
 	_exit(status);
+}
+
+void
+ml_stdin_buffer(void)
+{
+	/* the pipe's capacity at a time, not stdio's 4 KiB: a 100 KiB
+	 * message in 2 reads instead of 25 (before any input is read) */
+	(void)setvbuf(stdin, xmalloc(ML_READ_CHUNK), _IOFBF, ML_READ_CHUNK);
 }
 
 int
@@ -156,9 +169,6 @@ ml_main(int argc, char **argv)
 	int ch;
 
 	(void)umask(077);
-	/* the pipe's capacity at a time, not stdio's 4 KiB: a 100 KiB
-	 * message in 2 reads instead of 25 (before any input is read) */
-	(void)setvbuf(stdin, xmalloc(ML_READ_CHUNK), _IOFBF, ML_READ_CHUNK);
 	openlog("mail.local", 0, LOG_MAIL);
 	while ((ch = getopt(argc, argv, "7bBdD:f:h:r:lsUV")) != -1) {
 		switch (ch) {
