@@ -20,8 +20,10 @@ agent-inproc-lmtp, -local and -usage: our sendmail does the same with
 P= our mail.local (run without exec: in a forked child for LMTP, in the
 delivering process itself for `-d $u` under F=S) and with P= a copy of
 it (executed): the same transcripts and mailboxes, and the same usage
-error for an unknown flag; agent-inproc-exec checks with strace which
-of the two was executed.  sendmail-usage: the real sendmail with each
+error for an unknown flag; agent-inproc-stopped: SIGTERM while its
+mail.local waits for a held dotlock, the message still whole in the
+mailbox and no lock left, both ways; agent-inproc-exec checks with
+strace which of the two was executed.  sendmail-usage: the real sendmail with each
 mail.local given an unknown flag.
 
 sendmail-lmtp and sendmail-local: the real sendmail 8.17 delivers one
@@ -56,6 +58,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -435,6 +438,33 @@ E2E_NORM = [
 ]
 
 
+def stopped_run(t, argv, env):
+    """argv run while joe's dotlock is held for 1.5 s, and sent SIGTERM
+    0.5 s in, while its mail.local waits for that lock: the delivery
+    still ends whole, nothing left locked (a mail.local of its own
+    finishes by itself; one in the process holds the signal until it
+    returns).  What it said, and its status."""
+    lock = os.path.join(t, "spool", "joe.lock")
+    write(lock, "1\n")
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    p.stdin.write(E2E_MSG)
+    p.stdin.close()
+    p.stdin = None
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    time.sleep(1.0)
+    os.unlink(lock)
+    stdout, stderr = p.communicate(timeout=120)
+    for _ in range(100):        # an orphaned mail.local finishing
+        if not os.path.exists(lock):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return stdout, stderr, p.returncode
+
+
 def sendmail_run(ctx, mode, who, binary, sm=None):
     """The real sendmail (or sm) delivers a message to joe, bob (whose
     mailbox belongs to root) and nosuch through mail.local; the
@@ -466,12 +496,17 @@ def sendmail_run(ctx, mode, who, binary, sm=None):
     pre = ["unshare", "--uts", "--net", "--mount", "sh", "-c", NS_SM, "sh"]
     subprocess.run(pre + [sm, "-C", cf, "-bi"], capture_output=True,
                    env=env, timeout=60)
-    p = subprocess.run(pre + (getattr(ctx, "strace", None) or []) + [sm, "-C", cf, "-odi", "-v", "-oi", "-f",
-                              "s@example.org", "joe", "bob", "nosuch"],
-                       input=E2E_MSG, capture_output=True, env=env,
-                       timeout=120)
+    argv = pre + (getattr(ctx, "strace", None) or []) + [
+        sm, "-C", cf, "-odi", "-v", "-oi", "-f", "s@example.org", "joe",
+        "bob", "nosuch"]
+    if getattr(ctx, "stopped", False):
+        stdout, stderr, rc = stopped_run(t, argv, env)
+    else:
+        p = subprocess.run(argv, input=E2E_MSG, capture_output=True,
+                           env=env, timeout=120)
+        stdout, stderr, rc = p.stdout, p.stderr, p.returncode
     out = b"exit %d\n%s\n===== stderr\n%s\n===== spool\n" % (
-        p.returncode, p.stdout, p.stderr)
+        rc, stdout, stderr)
     for name in sorted(os.listdir(os.path.join(t, "spool"))):
         with open(os.path.join(t, "spool", name), "rb") as f:
             out += b"%s:\n%s" % (name.encode(),
@@ -512,6 +547,11 @@ def agent_inproc(ctx):
         want = sendmail_run(ctx, mode, "exec", copy, sm)
         got = sendmail_run(ctx, mode, "inproc", ctx.ours, sm)
         report(ctx, "maillocal-agent-inproc-" + mode, want, got)
+    ctx.stopped = True
+    want = sendmail_run(ctx, "local", "exec", copy, sm)
+    got = sendmail_run(ctx, "local", "inproc", ctx.ours, sm)
+    ctx.stopped = False
+    report(ctx, "maillocal-agent-inproc-stopped", want, got)
     # which one was executed: strace sees the execve of the copy only
     if shutil.which("strace"):
         for binary, want_exec in ((copy, True), (ctx.ours, False)):

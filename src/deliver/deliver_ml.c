@@ -23,7 +23,9 @@
  * and its one exit on a usage error comes back here as a status;
  * whatever of the process it changes (stdio, environment, getopt,
  * umask, working folder, the log's ident, the SIGALRM of a lock wait)
- * is put back.
+ * is put back.  SIGTERM, SIGHUP and SIGINT wait until it returns, so a
+ * stopped agent leaves no half-written message and no dotlock (its own
+ * child would have finished the same way).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -151,6 +153,7 @@ struct saved {
 	int	 optind, opterr;
 	mode_t	 mask;
 	int	 cwd;
+	sigset_t sigs;
 };
 
 static void
@@ -158,9 +161,18 @@ enter(struct saved *sv, FILE *in, FILE *said, char **envp)
 {
 	(void)fflush(stdout);
 	(void)fflush(stderr);
+	sigset_t stop;
+
 	*sv = (struct saved){ .in = stdin, .out = stdout, .err = stderr,
 	    .env = environ, .optind = optind, .opterr = opterr,
 	    .mask = umask(077), .cwd = sv->cwd };
+	/* a stop request waits for the append and the unlock: the agent
+	 * then ends with no half message and no dotlock left behind */
+	(void)sigemptyset(&stop);
+	(void)sigaddset(&stop, SIGTERM);
+	(void)sigaddset(&stop, SIGHUP);
+	(void)sigaddset(&stop, SIGINT);
+	(void)sigprocmask(SIG_BLOCK, &stop, &sv->sigs);
 	stdin = in;
 	stdout = said;		/* both into one, as into the one pipe */
 	stderr = said;
@@ -183,6 +195,7 @@ leave(const struct saved *sv)
 	opterr = sv->opterr;
 	(void)umask(sv->mask);
 	log_reopen();
+	(void)sigprocmask(SIG_SETMASK, &sv->sigs, NULL);
 }
 
 /* ml_main, its exit on a usage error coming back as the status */
