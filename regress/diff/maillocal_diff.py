@@ -16,6 +16,16 @@ nothing was written through it.  Full-disk cases deliver into a 4 KiB
 tmpfs spool: the same error, exit 75 (or reply 450), and the mailbox cut
 back to its old size.
 
+agent-inproc-lmtp, -local and -usage: our sendmail does the same with
+P= our mail.local (run without exec: in a forked child for LMTP, in the
+delivering process itself for `-d $u` under F=S) and with P= a copy of
+it (executed): the same transcripts and mailboxes, and the same usage
+error for an unknown flag; agent-inproc-stopped: SIGTERM while its
+mail.local waits for a held dotlock, the message still whole in the
+mailbox and no lock left, both ways; agent-inproc-exec checks with
+strace which of the two was executed.  sendmail-usage: the real sendmail with each
+mail.local given an unknown flag.
+
 sendmail-lmtp and sendmail-local: the real sendmail 8.17 delivers one
 message to joe, bob (a mailbox owned by root) and an unknown user with
 its local mailer pointed at each mail.local in turn, as
@@ -48,6 +58,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -408,6 +419,10 @@ MAILERS = {
     "local": ("Mlocal,\t\tP=%s, F=lsDFMAw5:/|@qPSXfmn9, "
               "S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
               "\t\tT=DNS/RFC822/X-Unix,\n\t\tA=mail.local -d $u\n"),
+    # a flag it does not know: the usage error, exit 64
+    "usage": ("Mlocal,\t\tP=%s, F=lsDFMAw5:/|@qPSXfmn9, "
+              "S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
+              "\t\tT=DNS/RFC822/X-Unix,\n\t\tA=mail.local -Z -d $u\n"),
 }
 NS_SM = ('for f in hosts resolv.conf passwd group; do '
          'mount --bind "$T/$f" /etc/$f || exit 125; done; '
@@ -423,10 +438,37 @@ E2E_NORM = [
 ]
 
 
-def sendmail_run(ctx, mode, who, binary):
-    """The real sendmail delivers a message to joe, bob (whose mailbox
-    belongs to root) and nosuch through mail.local; the transcript (-v)
-    and the spool."""
+def stopped_run(t, argv, env):
+    """argv run while joe's dotlock is held for 1.5 s, and sent SIGTERM
+    0.5 s in, while its mail.local waits for that lock: the delivery
+    still ends whole, nothing left locked (a mail.local of its own
+    finishes by itself; one in the process holds the signal until it
+    returns).  What it said, and its status."""
+    lock = os.path.join(t, "spool", "joe.lock")
+    write(lock, "1\n")
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    p.stdin.write(E2E_MSG)
+    p.stdin.close()
+    p.stdin = None
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    time.sleep(1.0)
+    os.unlink(lock)
+    stdout, stderr = p.communicate(timeout=120)
+    for _ in range(100):        # an orphaned mail.local finishing
+        if not os.path.exists(lock):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return stdout, stderr, p.returncode
+
+
+def sendmail_run(ctx, mode, who, binary, sm=None):
+    """The real sendmail (or sm) delivers a message to joe, bob (whose
+    mailbox belongs to root) and nosuch through mail.local; the
+    transcript (-v) and the spool."""
     from oracle_env import build_cf, make_tree as env_tree, oracle_binary
     import oracle_env
     t = make_tmp("maillocal_e2e.")
@@ -448,18 +490,23 @@ def sendmail_run(ctx, mode, who, binary):
     os.makedirs(os.path.join(t, "spool"))
     os.chmod(os.path.join(t, "spool"), 0o1777)
     write(os.path.join(t, "spool", "bob"), "")
-    env = oracle_env.oracle_env(ctx.root)
+    env = oracle_env.oracle_env(ctx.root) if sm is None else ours_env()
     env["T"] = t
-    sm = oracle_binary(ctx.root)
+    sm = sm or oracle_binary(ctx.root)
     pre = ["unshare", "--uts", "--net", "--mount", "sh", "-c", NS_SM, "sh"]
     subprocess.run(pre + [sm, "-C", cf, "-bi"], capture_output=True,
                    env=env, timeout=60)
-    p = subprocess.run(pre + [sm, "-C", cf, "-odi", "-v", "-oi", "-f",
-                              "s@example.org", "joe", "bob", "nosuch"],
-                       input=E2E_MSG, capture_output=True, env=env,
-                       timeout=120)
+    argv = pre + (getattr(ctx, "strace", None) or []) + [
+        sm, "-C", cf, "-odi", "-v", "-oi", "-f", "s@example.org", "joe",
+        "bob", "nosuch"]
+    if getattr(ctx, "stopped", False):
+        stdout, stderr, rc = stopped_run(t, argv, env)
+    else:
+        p = subprocess.run(argv, input=E2E_MSG, capture_output=True,
+                           env=env, timeout=120)
+        stdout, stderr, rc = p.stdout, p.stderr, p.returncode
     out = b"exit %d\n%s\n===== stderr\n%s\n===== spool\n" % (
-        p.returncode, p.stdout, p.stderr)
+        rc, stdout, stderr)
     for name in sorted(os.listdir(os.path.join(t, "spool"))):
         with open(os.path.join(t, "spool", name), "rb") as f:
             out += b"%s:\n%s" % (name.encode(),
@@ -480,6 +527,49 @@ def through_sendmail(ctx):
         want = sendmail_run(ctx, mode, "oracle", ctx.oracle)
         got = sendmail_run(ctx, mode, "ours", ctx.ours)
         report(ctx, "maillocal-sendmail-" + mode, want, got)
+
+
+def agent_inproc(ctx):
+    """Our sendmail runs our own mail.local without executing it (the
+    delivery code in a forked child) when P= is the very file beside
+    it; a copy of it elsewhere is executed.  Both ways must give the
+    same exit status, transcript, error texts and mailboxes, over LMTP
+    and as `mail.local -d $u`; and only the copy may be executed."""
+    sm = os.path.join(os.path.dirname(ctx.ours), "sendmail")
+    if not os.access(sm, os.X_OK):
+        print("SKIP diff maillocal-agent-inproc: %s not built" % sm)
+        return
+    d = make_tmp("maillocal_copy.")
+    os.chmod(d, 0o755)
+    copy = os.path.join(d, "mail.local")
+    shutil.copy2(ctx.ours, copy)
+    for mode in MAILERS:
+        want = sendmail_run(ctx, mode, "exec", copy, sm)
+        got = sendmail_run(ctx, mode, "inproc", ctx.ours, sm)
+        report(ctx, "maillocal-agent-inproc-" + mode, want, got)
+    ctx.stopped = True
+    want = sendmail_run(ctx, "local", "exec", copy, sm)
+    got = sendmail_run(ctx, "local", "inproc", ctx.ours, sm)
+    ctx.stopped = False
+    report(ctx, "maillocal-agent-inproc-stopped", want, got)
+    # which one was executed: strace sees the execve of the copy only
+    if shutil.which("strace"):
+        for binary, want_exec in ((copy, True), (ctx.ours, False)):
+            log = os.path.join(d, "trace")
+            old = getattr(ctx, "strace", None)
+            ctx.strace = ["strace", "-f", "-qq", "-e", "trace=execve",
+                          "-o", log]
+            sendmail_run(ctx, "local", "trace", binary, sm)
+            ctx.strace = old
+            with open(log) as f:
+                ran = binary in f.read()
+            ok = ran == want_exec
+            print("%s diff maillocal-agent-inproc-exec: %s %s" % (
+                "PASS" if ok else "FAIL", binary.replace(d, "COPY"),
+                "executed" if ran else "not executed"))
+            ctx.counts["PASS" if ok else "FAIL"] += 1
+    if not ctx.keep:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def lock_timeouts(ctx):
@@ -650,6 +740,7 @@ def main():
 
     def more(ctx):
         through_sendmail(ctx)
+        agent_inproc(ctx)
         ours_only(ctx)
         concurrent(ctx)
         lock_timeouts(ctx)

@@ -29,17 +29,18 @@ smtp_diff.py speaks it).  Under -odb the delivery right after expands,
 writes what the recipients became into the qf before it sends (the
 copies show it) and leaves the members still to do; under -odi each
 RCPT is expanded as it comes (a member refused makes its reply a 550,
-a duplicate is answered with the address it duplicates).  Left out of
-their comparison, and only there: the priority (qf P line, pri= in log
-lines: a queue run computes it anew, counting headers, which we do not
-yet) and the qf's I line (sendmail's inode record, which we do not
-write).
+a duplicate is answered with the address it duplicates).  The delivery
+computes the priority anew (qf P line, pri= in the log lines after the
+expansion) counting the header bytes, in which our version string is
+not sendmail's: ours are compared as they would be with sendmail's (the
+difference in length added), and the I line's inode is left out.
 
 Usage: submit_diff.py [--bin DIR] [--show] [case ...]
 Prints PASS|FAIL|XFAIL|SKIP diff submit-<case>: ... lines.
 """
 
 import argparse
+import email
 import glob
 import os
 import re
@@ -69,6 +70,8 @@ owner-owned2: joe, bob
 ustaff: joe, nosuchuser
 owner-ustaff: root
 allbad: nosuchuser, nosuch2
+osingle: joe
+owner-osingle: root
 """
 
 # the local mailer: the envelope and message into OUT/<user>, a copy of
@@ -104,6 +107,12 @@ SMTP_ODI = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
 SMTP_NOTIFY = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
                "RCPT TO:<team> NOTIFY=FAILURE ORCPT=rfc822;team@example.org",
                "RCPT TO:<joe>", "DATA", "Subject: f", "", "x", ".", "QUIT"]
+SMTP_RECEIPT = ["EHLO c.example.net", "MAIL FROM:<postmaster@vm.example.test>",
+                "RCPT TO:<joe> NOTIFY=SUCCESS ORCPT=rfc822;j@example.org",
+                "RCPT TO:<bob> NOTIFY=SUCCESS", "DATA", "Subject: r", "",
+                "x", ".", "QUIT"]
+SMTP_RECEIPT_LIST = SMTP_RECEIPT[:2] + ["RCPT TO:<team> NOTIFY=SUCCESS"] + \
+    SMTP_RECEIPT[4:]
 
 # name -> (argv after -C cf -odq, stdin, XFAIL reason or None)
 CASES = {
@@ -124,6 +133,25 @@ CASES = {
     "dsn": (["-N", "success,delay", "-R", "hdrs", "-V", "env123", "joe"],
             PLAIN, None),
     "dsn-never": (["-N", "never", "-R", "full", "joe"], PLAIN, None),
+    "odi-receipt": (["-odi", "-N", "success", "joe"], PLAIN, None),
+    "odb-receipt": (["-odb", "-N", "success,failure", "team", "root"],
+                    PLAIN, None),
+    "odi-receipt-list": (["-odi", "-N", "success", "-R", "hdrs",
+                          "locals"], PLAIN, None),
+    "odi-receipt-team": (["-odi", "-N", "success", "team"], PLAIN, None),
+    "odb-receipt-list": (["-odb", "-N", "success", "locals"], PLAIN, None),
+    "smtp-odb-receipt": (["-odb", "-bs"], SMTP_RECEIPT, None),
+    "smtp-odi-receipt": (["-odi", "-bs"], SMTP_RECEIPT, None),
+    "smtp-odb-receipt-list": (["-odb", "-bs"], SMTP_RECEIPT_LIST, None),
+    "smtp-odi-receipt-list": (["-odi", "-bs"], SMTP_RECEIPT_LIST, None),
+    "verbose": (["-v", "joe"], PLAIN, None),
+    "verbose-list": (["-v", "locals", "nosuchuser"], PLAIN, None),
+    "verbose-odd": (["-v", "-odd", "dup"], PLAIN, None),
+    "verbose-unknown": (["-v", "nosuchuser"], PLAIN, None),
+    "verbose-receipt": (["-v", "-N", "success", "joe"], PLAIN, None),
+    "verbose-odb": (["-v", "-odb", "team"], PLAIN, None),
+    "odi-receipt-full": (["-odi", "-N", "success,failure", "-R", "full",
+                          "joe", "nosuchuser"], PLAIN, None),
     "bulk": (["joe"], b"Precedence: bulk\nSubject: b\n\nx\n", None),
     "eightbit": (["-B8BITMIME", "joe"], b"Subject: 8\n\ncaf\xe9\n", None),
     "sevenbit-8bitmime": (["-B8BITMIME", "joe"], PLAIN, None),
@@ -177,11 +205,8 @@ CASES = {
                   PLAIN, None),
     "owner-odi": (["-odi", "-f", "alice@example.com", "owned2"], PLAIN,
                   None),
-    "owner-unknown": (["-f", "alice@example.com", "ustaff"], PLAIN,
-                      "sendmail returns a list member refused at "
-                      "submission to the list's owner at once (a notice "
-                      "queued and delivered even under -odq); we keep the "
-                      "message in dead.letter as for any refusal"),
+    "owner-unknown": (["-f", "alice@example.com", "ustaff"], PLAIN, None),
+    "owner-single": (["-f", "alice@example.com", "osingle"], PLAIN, None),
     # received over SMTP (-bs, the dialogue written at once): the
     # delivery right after expands; what it leaves in the qf are the
     # members still to do, not the alias (else its members done would
@@ -235,15 +260,33 @@ def make_forward(tmp):
         ":/var/spool/uucp:/usr/sbin/nologin", ":%s:/bin/sh" % home))
 
 
-def smtp_unpriority(lines):
-    """The smtp-* cases' lines without priorities and I lines."""
-    out = []
-    for ln in lines:
-        if re.match(rb"^I[0-9]+/[0-9]+/[0-9]+$", ln):
-            continue
-        ln = re.sub(rb"^P[0-9]+$", b"PPRI", ln)
-        out.append(re.sub(rb"pri=[0-9]+", b"pri=P", ln))
-    return out
+OUR_VERS = re.compile(rb"\tby [^ \n]+ \(([0-9][0-9.]*)/")
+
+
+def same_version(data, pris):
+    """One queue file as it would be with sendmail's version in its
+    headers: a queue run computes P from the header bytes (and writes
+    an I line), and our $v
+    is not 8.17.1.9.  P and the pri= of the log lines (pris maps the
+    old value to the new) move by the difference; the I line's inode
+    (of a df of each run's own) becomes INODE."""
+    delta = sum(len(b"8.17.1.9") - len(m.group(1))
+                for m in OUR_VERS.finditer(data))
+    if not re.search(rb"(?m)^I[0-9]", data):
+        delta = 0       # not computed anew (no I line then)
+
+    def pri(m):
+        new = int(m.group(1)) + delta
+        pris[int(m.group(1))] = new
+        return b"P%d" % new
+    data = re.sub(rb"(?m)^P([0-9]+)$", pri, data)
+    return re.sub(rb"(?m)^I([0-9]+/[0-9]+)/[0-9]+$", rb"I\1/INODE", data)
+
+
+def same_pri(lines, pris):
+    """pri= in the log lines as same_version moved the P lines."""
+    return [re.sub(rb"pri=([0-9]+)", lambda m: b"pri=%d" % pris.get(
+        int(m.group(1)), int(m.group(1))), ln) for ln in lines]
 
 
 def delivering_cf(tmp, cf):
@@ -265,15 +308,54 @@ def delivering_cf(tmp, cf):
     return path
 
 
-def mailboxes(out):
-    """What each user got (lists_diff.py's way), then the qf copies the
-    mailer took."""
-    res = delivered(os.path.join(out, "[!s]*"))
+def notice_structure(out):
+    """The shape of each return receipt delivered (its words are our
+    own): the report's parts' types, then per recipient the
+    Final-Recipient, the Action's first word and the Status."""
+    res = []
+    for f in sorted(glob.glob(os.path.join(out, "[!s]*"))):
+        with open(f, "rb") as fh:
+            data = fh.read()
+        for part in re.split(rb"(?m)^=== envelope [^\n]*\n", data):
+            m = email.message_from_bytes(part)
+            if m.get("Subject") != "Return receipt":
+                continue
+            res.append(b"=== receipt: " + " ".join(
+                p.get_content_type() for p in m.walk()).encode())
+            for p in m.walk():
+                if p.get_content_type() != "message/delivery-status":
+                    continue
+                for block in p.get_payload()[1:]:
+                    res.append(b"  %s / %s / %s" % (
+                        str(block.get("Final-Recipient")).encode(),
+                        str(block.get("Action")).split()[0].encode(),
+                        str(block.get("Status")).encode()))
+    return res
+
+
+def mailboxes(out, pris):
+    """What each user got (lists_diff.py's way), the shape of the
+    return receipts, then the qf copies the mailer took."""
+    res = delivered(os.path.join(out, "[!s]*")) + notice_structure(out)
     for f in sorted(glob.glob(os.path.join(out, "snap-*"))):
         with open(f, "rb") as fh:
             res += [b"===== " + os.path.basename(f).encode()]
-            res += normalise(fh.read()).split(b"\n")
+            res += normalise(same_version(fh.read(), pris)).split(b"\n")
     return res
+
+
+def fresh_side(which, root, tmp, bindir):
+    """An empty queue and out/ for which side; its binary and env."""
+    q = os.path.join(tmp, "var/spool/mqueue")
+    out_dir = os.path.join(tmp, "out")
+    shutil.rmtree(q, ignore_errors=True)
+    os.makedirs(q)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(out_dir)
+    os.chmod(out_dir, 0o777)
+    if which == "oracle":
+        return oracle_binary(root), oracle_env(root)
+    return our_binary(os.path.abspath(bindir)), ours_env()
 
 
 def run_case(name, root, prefix, tmp, cf, bindir):
@@ -281,16 +363,7 @@ def run_case(name, root, prefix, tmp, cf, bindir):
     results = []
     out_dir = os.path.join(tmp, "out")
     for which in ("oracle", "ours"):
-        q = os.path.join(tmp, "var/spool/mqueue")
-        shutil.rmtree(q, ignore_errors=True)
-        os.makedirs(q)
-        shutil.rmtree(out_dir, ignore_errors=True)
-        os.makedirs(out_dir)
-        os.chmod(out_dir, 0o777)
-        if which == "oracle":
-            binary, env = oracle_binary(root), oracle_env(root)
-        else:
-            binary, env = our_binary(os.path.abspath(bindir)), ours_env()
+        binary, env = fresh_side(which, root, tmp, bindir)
         argv1 = [binary, "-C", cf, "-odq"] + argv
         if isinstance(stdin, list):     # an SMTP dialogue
             pre, script = logged_ns(prefix, wait_all=True)
@@ -301,17 +374,49 @@ def run_case(name, root, prefix, tmp, cf, bindir):
         else:
             out, err, rc, log = run_ns_logged(prefix, tmp, argv1, env,
                                               stdin=stdin, wait_all=True)
+        pris = {}
+        raw = b"\n".join(queue_files(tmp))
+        raw = b"".join(same_version(f, pris)
+                       for f in re.split(rb"(?m)^(?====== )", raw))
         files = sort_queue([re.sub(rb"^K[0-9]+$", b"KTIME", normalise(x))
-                            for x in queue_files(tmp)])
-        if "-bs" in argv:
-            files = smtp_unpriority(files)
+                            for x in raw.split(b"\n")])
         lines = [normalise(x) for x in out.split(b"\n")]
         lines += [b"===== stderr"] + err.split(b"\n")
         lines += [b"===== exit %d" % rc, b"----- queue"] + files
-        lines += [b"----- delivered"] + mailboxes(out_dir)
-        lines += [b"----- log"] + log_lines(log)
-        if "-bs" in argv:
-            lines = smtp_unpriority(lines)
+        lines += [b"----- delivered"] + mailboxes(out_dir, pris)
+        lines += [b"----- log"] + same_pri(log_lines(log), pris)
+        results.append(lines)
+    return results
+
+
+def queue_runs(root, prefix, tmp, cf, bindir):
+    """queue-run-priority: a message queued with -odq (Precedence: bulk,
+    bob deferred) and then run twice with -q: each run gives it its P
+    plus RetryFactor and writes an I line; the qf records P, I, N and
+    the log lines' pri= after each run."""
+    results = []
+    q = os.path.join(tmp, "var/spool/mqueue")
+    for which in ("oracle", "ours"):
+        binary, env = fresh_side(which, root, tmp, bindir)
+        run_ns_logged(prefix, tmp, [binary, "-C", cf, "-odq", "-f",
+                                    "alice@example.com", "bob", "team"],
+                      env, stdin=b"Subject: t\nPrecedence: bulk\n\nx\n",
+                      wait_all=True)
+        lines = []
+        for run in range(3):
+            if run:
+                _, _, _, log = run_ns_logged(prefix, tmp, [binary, "-C", cf,
+                                                           "-q"], env,
+                                             wait_all=True)
+                lines += [re.sub(rb"^.*(to=[^,]*).*(pri=[0-9]+).*$",
+                                 rb"\1 \2", ln.encode("latin-1"))
+                          for ln in log if "pri=" in ln]
+            for f in sorted(glob.glob(os.path.join(q, "qf*"))):
+                with open(f, "rb") as fh:
+                    lines += [b"run %d: " % run + ln for ln in re.sub(
+                        rb"(?m)^I([0-9]+/[0-9]+)/[0-9]+$", rb"I\1/INODE",
+                        fh.read()).split(b"\n") if ln[:1] in (b"P", b"I",
+                                                             b"N")]
         results.append(lines)
     return results
 
@@ -322,7 +427,7 @@ def main():
     ap.add_argument("--show", action="store_true")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
-    names = args.cases or list(CASES)
+    names = args.cases or list(CASES) + ["queue-run-priority"]
     try:
         root, prefix, tmp, cf = centos_world("submit_diff.", ALIASES)
         make_forward(tmp)
@@ -333,6 +438,10 @@ def main():
         return 0
     failed = 0
     for n in names:
+        if n == "queue-run-priority":
+            want, got = queue_runs(root, prefix, tmp, cf, args.bin)
+            failed += verdict("submit-" + n, want, got, show=args.show)
+            continue
         want, got = run_case(n, root, prefix, tmp, cf, args.bin)
         failed += verdict("submit-" + n, want, got, known=CASES[n][2],
                           show=args.show)

@@ -64,6 +64,16 @@ int	dlv_write_message_cb(const struct dlv_msg *,
  */
 void	dlv_exec(const struct dlv_msg *, const struct cf_mailer_info *,
 	    const char *sender, struct dlv_rcpt *, size_t n);
+/* 1 when path is our own mail.local (deliver_ml.c), which dlv_exec
+ * runs in a forked child with dlv_ml_run instead of executing it;
+ * dlv_ml_run never returns. */
+int	dlv_ml_ours(const char *path);
+void	dlv_ml_run(char **argv, char **envp) __attribute__((noreturn));
+/* Our mail.local's run in this process with the message from memory,
+ * what it says into said: its exit status, or -1 when it must run in
+ * a child instead (LMTP) or could not be set up. */
+int	dlv_ml_inproc(const struct dlv_msg *, const struct cf_mailer_info *,
+	    const char *sender, char **argv, char **envp, struct buf *said);
 
 /* STARTTLS for smtpc as the cf sets it up (deliver_tls.c): the client
  * context, TLSFallbacktoClear, the try_tls and tls_server rulesets. */

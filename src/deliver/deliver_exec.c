@@ -7,7 +7,8 @@
  * input, only descriptors 0-2, the cf's E= environment, and runs as U=,
  * the user of the .forward or :include: that named it, or DefaultUser
  * unless the mailer has F=S (dlv_run_as).  Its exit status says how
- * each recipient fared.
+ * each recipient fared.  Our own mail.local is not executed but run in
+ * a forked child (deliver_ml.c) set up the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,7 @@ struct spawn {
 	const char *path;
 	int	 in, out;
 	int	 setids;		/* 0: keeps ours (not root, or F=S) */
+	int	 ml;			/* our mail.local: fork, no exec */
 	struct dlv_ids ids;		/* dlv_run_as */
 };
 
@@ -159,7 +161,8 @@ build_env(struct cf *cf, struct strarr *env)
 /*
  * The child between vfork and exec shares the parent's memory: only
  * system calls here, no allocation, and the ids changed with the raw
- * calls (glibc's wrappers would look at the parent's threads).
+ * calls (glibc's wrappers would look at the parent's threads).  For our
+ * mail.local (a fork) the same steps come before its delivery code.
  */
 static void __attribute__((noreturn))
 child(const struct spawn *sp)
@@ -179,15 +182,25 @@ child(const struct spawn *sp)
 		_exit(71);
 	if (chdir("/") == -1)
 		_exit(71);
+	if (sp->ml)
+		dlv_ml_run(sp->argv, sp->envp);
 	(void)execve(sp->path, sp->argv, sp->envp);
 	_exit(errno == ENOENT ? 69 : 71);
 }
 
-/* vfork: no copy of our page tables per delivery; the child execs. */
+/* vfork: no copy of our page tables per delivery; the child execs.
+ * Our mail.local needs a fork, which is still cheaper than its exec;
+ * our buffered output is written first, not twice. */
 static pid_t
 spawn(const struct spawn *sp)
 {
-	pid_t pid = vfork();
+	pid_t pid;
+
+	if (sp->ml) {
+		(void)fflush(stdout);
+		(void)fflush(stderr);
+	}
+	pid = sp->ml ? fork() : vfork();
 
 	if (pid == 0)
 		child(sp);
@@ -214,19 +227,27 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	cf_macro_define(dm->cf, "g", sender);	/* $g of the A= vector */
 	build_argv(dm->cf, m, r, n, dm->no_fflag, &argv);
 	build_env(dm->cf, &env);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv.v;
+	sp.envp = env.v;
+	sp.path = m->path;
+	sp.setids = dlv_run_as(dm->cf, m, r, &sp.ids);
+	sp.ml = dlv_ml_ours(m->path);
+	/* our mail.local keeping our ids: no child at all */
+	if (sp.ml && !sp.setids && (status = dlv_ml_inproc(dm, m, sender,
+	    argv.v, env.v, &said)) >= 0) {
+		dlv_ids_free(&sp.ids);
+		goto done;
+	}
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		dlv_ids_free(&sp.ids);
 		status = EX_TEMPFAIL;
 		goto set;
 	}
 	above_stdio(in);
 	above_stdio(out);
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv.v;
-	sp.envp = env.v;
-	sp.path = m->path;
 	sp.in = in[0];
 	sp.out = out[1];
-	sp.setids = dlv_run_as(dm->cf, m, r, &sp.ids);
 	pid = spawn(&sp);
 	dlv_ids_free(&sp.ids);
 	(void)close(in[0]);
@@ -260,8 +281,13 @@ run_one(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 	(void)close(out[0]);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
-	status = WIFEXITED(st) ? WEXITSTATUS(st) : EX_TEMPFAIL;
-	if (WIFEXITED(st) && status == EX_TEMPFAIL) {
+	if (!WIFEXITED(st)) {
+		status = EX_TEMPFAIL;
+		goto set;
+	}
+	status = WEXITSTATUS(st);
+done:
+	if (status == EX_TEMPFAIL) {
 		/* sendmail says who deferred it, whatever the program said
 		 * (that goes to a notice's transcript) */
 		buf_reset(&said);

@@ -9,12 +9,23 @@
 #include "log.h"
 
 static int log_opened;
+static const char *log_ident = "sendmail";
 
 void
 log_open(const char *ident)
 {
-	openlog(ident ? ident : "sendmail", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	log_ident = ident ? ident : "sendmail";
+	openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 	log_opened = 1;
+}
+
+void
+log_reopen(void)
+{
+	if (log_opened)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	else
+		closelog();
 }
 
 int

@@ -8,6 +8,9 @@
 #include <syslog.h>
 
 void	log_open(const char *ident);	/* NULL: "sendmail" */
+/* Our ident and options again, after code of another program's (the
+ * delivery agent's mail.local) opened the log as itself. */
+void	log_reopen(void);
 /* qid may be NULL: the line is then "NOQUEUE: text" as sendmail writes. */
 void	log_msg(int prio, const char *qid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

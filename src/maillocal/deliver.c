@@ -80,7 +80,10 @@ become_root(struct ml *ml)
 	    setgroups((size_t)root_ngroups, root_groups) == -1) {
 		ml_fail(ml, ML_TEMP, "450 4.2.0", "setreuid(0, 0): %s",
 		    strerror(errno));
-		exit(EX_TEMPFAIL);
+		/* never back to a caller: we may be the user now */
+		(void)fflush(stdout);
+		(void)fflush(stderr);
+		_exit(EX_TEMPFAIL);
 	}
 }
 

@@ -104,7 +104,7 @@ data(struct session *s)
 	buf_init(&msg, 0);
 	buf_init(&img, 0);
 	if (ml_read_message(s->ml, &msg) == -1)
-		exit(EX_OK);	/* the client went away: nothing delivered */
+		ml_exit(EX_OK);	/* the client went away: nothing delivered */
 	if (mbox_format_message(&img, s->sender, time(NULL), msg.data,
 	    msg.len, 0) == -1) {
 		for (i = 0; i < s->rcpts.n; i++)
@@ -223,5 +223,5 @@ ml_lmtp(struct ml *ml)
 	}
 	(void)fflush(stdout);
 	reset(&s);
-	exit(EX_OK);
+	ml_exit(EX_OK);
 }

@@ -6,6 +6,7 @@
 #ifndef MAILLOCAL_MAILLOCAL_H
 #define MAILLOCAL_MAILLOCAL_H
 
+#include <setjmp.h>
 #include <stddef.h>
 
 #include "lib/buf.h"
@@ -26,6 +27,24 @@ struct ml {
 	int		 ldap;		/* -D ldap: no database to ask */
 	int		 exitval;	/* sysexits status so far */
 };
+
+/*
+ * mail.local from its argument vector (argv[0] its name), reading the
+ * message on stdin, replies (-l) on stdout, errors on stderr; returns
+ * the exit status.  The delivery agent calls it in a forked child with
+ * stdin, stdout and stderr made fresh for descriptors 0-2; the child
+ * ends with ml_exit.
+ */
+int	ml_main(int argc, char **argv);
+/* Flushes stdout and stderr and ends the process (no atexit handlers:
+ * in the agent's child they are the agent's); when ml_exit_jump is set
+ * (the delivery agent running ml_main itself), jumps there with
+ * status + 1 instead. */
+void	ml_exit(int status) __attribute__((noreturn));
+extern jmp_buf *ml_exit_jump;
+/* stdin read a pipe's capacity at a time (the program's, before any
+ * input is read). */
+void	ml_stdin_buffer(void);
 
 /* how a failure counts in the exit status */
 enum ml_fail {

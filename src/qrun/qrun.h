@@ -35,10 +35,15 @@ struct qrun_opts {
 	 * delivery's own failures (DeliveryMode background).
 	 */
 	int			 submitted;	/* such a delivery */
+	int			 after_smtp;	/* the delivery right after an
+						 * SMTP receipt: its DeliveryMode
+						 * ('b', 'i'), else 0 */
 	const char		*ctladdr;	/* NULL: none said */
 	int			 no_fflag;
 	const struct qrun_refusal *refused;
 	size_t			 nrefused;
+	int			 errors_printed; /* refusals said and kept in
+						  * dead.letter: no receipt */
 };
 
 /* One run over every queue folder (sendmail -q, -qf); sysexits status. */
@@ -93,6 +98,20 @@ const char *qrun_sub_known(struct qrun_sub *, const char *addr);
 /* For the SMTP server: refusals said and logged without their to=
  * lines (sendmail's server writes none). */
 void	qrun_sub_smtp(struct qrun_sub *);
+/*
+ * After qrun_sub_leaves: the refused members of lists with an owner-
+ * alias are taken out of the refusals (their errors are the owner's,
+ * not the sender's); returns how many.  qrun_sub_return_owned then
+ * returns them to their owners at once from message id of folder path
+ * (queued by then, without the split flag, which split then adds), in
+ * a notice that is delivered in every delivery mode, as sendmail does
+ * (notify 0: for the message's other envelopes, the split flag only).
+ */
+size_t	qrun_sub_owned(struct qrun_sub *);
+void	qrun_sub_return_owned(struct qrun_sub *, const struct queue_dirs *,
+	    size_t path, const char *id, int split, int notify);
+/* -v: each alias expanded, duplicate and refusal said on out. */
+void	qrun_sub_verbose(struct qrun_sub *, FILE *out);
 /* The recipients it refused, in the order they were refused. */
 const struct qrun_refusal *qrun_sub_refusals(struct qrun_sub *,
 	    size_t *n_out);

@@ -5,6 +5,8 @@
  * headers when the sender asked RET=HDRS or for a postmaster's copy)
  * from MAILER-DAEMON with the null sender, to the sender, a list's
  * owner or postmaster (qrun_return.c decides), queued like any message;
+ * and the return receipts of NOTIFY=SUCCESS (headers only, as
+ * sendmail's);
  * qrun_message delivers it right after the message it is about.
  */
 #include <stdio.h>
@@ -74,8 +76,15 @@ put_original(struct qrun_msg *q, struct dsn_sink *d, int headers_only)
 	(void)dlv_write_message_cb(&dm, &m, q->sender, tx_sink, d, d->err);
 }
 
+static int
+receipt_of(const struct qrun_msg *q, const struct qrun_target *t)
+{
+	return t->receipt && t->state == QT_SENT && t->top < q->qf.nrcpts;
+}
+
 /*
- * Final-Recipient names the address the mailer was given: an SMTP
+ * Final-Recipient names the address the mailer was given (a receipt:
+ * the recipient as the qf's r record has it): an SMTP
  * mailer's RCPT argument, otherwise the recipient itself, without
  * angle brackets either way.
  */
@@ -86,6 +95,12 @@ put_final_rcpt(struct qrun_msg *q, const struct qrun_target *t, struct buf *b)
 	const char *a = t->paddr;
 	size_t n;
 
+	if (receipt_of(q, t) && q->qf.rcpts[t->top].final != NULL) {
+		/* the qf's r record, as sendmail names it */
+		(void)buf_printf(b, "Final-Recipient: %s\n",
+		    q->qf.rcpts[t->top].final);
+		return;
+	}
 	if (cf_mailer_info(q->cf, t->mailer, &m) == 0 && m.path != NULL &&
 	    strcmp(m.path, "[IPC]") == 0 && t->user != NULL &&
 	    t->user[0] != '\0')
@@ -98,19 +113,97 @@ put_final_rcpt(struct qrun_msg *q, const struct qrun_target *t, struct buf *b)
 		(void)buf_printf(b, "Final-Recipient: RFC822; %s\n", a);
 }
 
-/* The targets a notice is about: in state which, errors going to owner. */
+/* The targets a notice is about: in state which, errors going to owner;
+ * for a receipt, those delivered that asked for one. */
 static int
 about(const struct qrun_target *t, enum qt_state which, const char *owner)
 {
+	if (which == QT_SENT)
+		return t->state == QT_SENT && t->receipt;
 	return t->state == which && qrun_same(t->eowner, owner);
+}
+
+/* What a notice says of a target, its Action, Status and the note. */
+static void
+put_status(const struct qrun_target *t, enum qrun_notice kind,
+    struct buf *b)
+{
+	if (kind == QN_RECEIPT) {
+		/* a local delivery: the mailbox is there (2.1.5) */
+		(void)buf_printf(b, "Action: delivered\nStatus: %s\n",
+		    t->local ? "2.1.5" : t->dsn);
+		return;
+	}
+	(void)buf_printf(b, "Action: %s\nStatus: %s\n", kind == QN_WARNING ?
+	    "delayed" : "failed", t->dsn);
+	if (t->rmta != NULL)
+		(void)buf_printf(b, "Remote-MTA: DNS; %s\n", t->rmta);
+	if (t->reply != NULL)
+		(void)buf_printf(b, "Diagnostic-Code: SMTP; %s\n", t->reply);
+}
+
+static int
+over_smtp(const struct qrun_msg *q, const struct qrun_target *t)
+{
+	struct cf_mailer_info m;
+
+	return cf_mailer_info(q->cf, t->mailer, &m) == 0 && m.path != NULL &&
+	    strcmp(m.path, "[IPC]") == 0;
+}
+
+void
+qrun_receipts(struct qrun_msg *q)
+{
+	size_t k, i;
+	int any = 0, n;
+
+	/* none for a notice; none when the submission's errors were
+	 * printed and kept in dead.letter (sendmail then mails nothing) */
+	if ((q->qf.flags & QF_F_RESPONSE) || q->sender[0] == '\0' ||
+	    q->opts->errors_printed)
+		return;
+	for (k = 0; k < q->ntargets; k++) {
+		struct qrun_target *t = &q->targets[k];
+		unsigned f;
+
+		if (t->state != QT_SENT || t->top >= q->qf.nrcpts)
+			continue;
+		f = qrun_leaf_flags(q, k);
+		/* an SMTP peer was handed NOTIFY=SUCCESS itself */
+		t->receipt = (f & QF_R_SUCCESS) && (f & QF_R_PRIMARY) &&
+		    !over_smtp(q, t);
+		any |= t->receipt;
+	}
+	/* a recipient asking for one that became a list */
+	for (k = 0; k < q->ntargets && !any; k++) {
+		const struct qrun_target *t = &q->targets[k];
+
+		if (t->parent >= 0 || t->state != QT_EXPANDED ||
+		    t->top >= q->qf.nrcpts ||
+		    !(q->qf.rcpts[t->top].flags & QF_R_SUCCESS))
+			continue;
+		for (i = k + 1, n = 0; i < q->ntargets; i++)
+			if (q->targets[i].parent == (int)k)
+				n++;
+		any = n > 1;
+	}
+	/* or, delivering from memory what was expanded when it came, a
+	 * list member that still has the list's NOTIFY=SUCCESS */
+	for (i = 0; i < q->qf.nrcpts && !any && (q->opts->submitted ||
+	    q->opts->after_smtp == 'i'); i++)
+		any = (q->qf.rcpts[i].flags & (QF_R_ALIAS | QF_R_SUCCESS |
+		    QF_R_PRIMARY)) == (QF_R_ALIAS | QF_R_SUCCESS);
+	if (any)
+		qrun_notify(q, QN_RECEIPT, NULL, q->sender, 0);
 }
 
 void
 qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
     const char *to, int with_body)
 {
-	enum qt_state which = kind == QN_WARNING ? QT_DEFER : QT_FAILED;
-	int warning = kind == QN_WARNING;
+	enum qt_state which = kind == QN_WARNING ? QT_DEFER :
+	    kind == QN_RECEIPT ? QT_SENT : QT_FAILED;
+	int warning = kind == QN_WARNING, receipt = kind == QN_RECEIPT;
 	struct queue_idgen g;
 	struct queue_tx *tx;
 	struct dsn_sink d;
@@ -148,13 +241,19 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 
 		buf_init(&arrived, 0);
 		msg_arpadate((time_t)q->qf.ctime, &arrived);
-		(void)buf_printf(&b, "This is a MIME-encapsulated message\n\n"
-		    "--%s/%s\n\n"
-		    "Your message of %s could not be delivered to every\n"
-		    "recipient.  %s the reason follows each:\n\n", q->id, j,
-		    buf_cstr(&arrived), warning ? "These are still being "
-		    "tried and nothing needs to be done yet;" : "These failed "
-		    "for good;");
+		if (receipt)
+			(void)buf_printf(&b, "This is a MIME-encapsulated "
+			    "message\n\n--%s/%s\n\n"
+			    "Your message of %s was delivered as you asked "
+			    "to be told:\n\n", q->id, j, buf_cstr(&arrived));
+		else
+			(void)buf_printf(&b, "This is a MIME-encapsulated "
+			    "message\n\n--%s/%s\n\n"
+			    "Your message of %s could not be delivered to "
+			    "every\nrecipient.  %s the reason follows each:"
+			    "\n\n", q->id, j, buf_cstr(&arrived), warning ?
+			    "These are still being tried and nothing needs "
+			    "to be done yet;" : "These failed for good;");
 		buf_free(&arrived);
 	}
 	put(&d, buf_cstr(&b));
@@ -165,7 +264,7 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 			continue;
 		buf_reset(&b);
 		(void)buf_printf(&b, "    %s\n        %s\n", t2->paddr,
-		    t2->text ? t2->text : "failed");
+		    receipt ? "delivered" : t2->text ? t2->text : "failed");
 		put(&d, buf_cstr(&b));
 	}
 	buf_reset(&b);
@@ -179,13 +278,7 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 			continue;
 		buf_reset(&b);
 		put_final_rcpt(q, t2, &b);
-		(void)buf_printf(&b, "Action: %s\nStatus: %s\n", warning ?
-		    "delayed" : "failed", t2->dsn);
-		if (t2->rmta != NULL)
-			(void)buf_printf(&b, "Remote-MTA: DNS; %s\n", t2->rmta);
-		if (t2->reply != NULL)
-			(void)buf_printf(&b, "Diagnostic-Code: SMTP; %s\n",
-			    t2->reply);
+		put_status(t2, kind, &b);
 		(void)buf_printf(&b, "Last-Attempt-Date: %s\n",
 		    buf_cstr(&date));
 		if (warning) {
@@ -249,6 +342,9 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 		    4 * 3600, 'h'), &b);
 		HDR("Subject", buf_cstr(&b));
 		HDR("Auto-Submitted", " auto-generated (warning-timeout)");
+	} else if (receipt) {
+		HDR("Subject", " Return receipt");
+		HDR("Auto-Submitted", " auto-generated (return-receipt)");
 	} else if (kind == QN_POSTMASTER) {
 		HDR("Subject", " Postmaster notify: see transcript for details");
 		HDR("Auto-Submitted", " auto-generated (failure)");
@@ -270,6 +366,8 @@ qrun_notify(struct qrun_msg *q, enum qrun_notice kind, const char *owner,
 				break;
 		log_msg(LOG_INFO, q->id, "%s: %s: %s", id, kind ==
 		    QN_POSTMASTER ? "postmaster notify" : "DSN",
+		    receipt ? "Return receipt" :
+		    q->notice_log != NULL ? q->notice_log :
 		    k < q->ntargets && q->targets[k].text ?
 		    q->targets[k].text : "failed");
 		queue_tx_close(tx);

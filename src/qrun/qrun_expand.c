@@ -49,6 +49,9 @@ add_target(struct qrun_msg *q, const char *paddr, const struct cf_resolved *r,
 				    t->text ? t->text : "Invalid address");
 				q->refused_again++;
 			}
+			if (q->opts->verbose && q->opts->out != NULL)
+				(void)fprintf(q->opts->out, "%s... duplicate "
+				    "suppressed\n", paddr);
 			return i;	/* a duplicate: delivered once */
 		}
 	}
@@ -214,8 +217,10 @@ qrun_expand_list(struct qrun_msg *q, const char *list, int parent, size_t top,
 	/* and a list of a primary address that comes down to one address
 	 * (duplicates counting) makes that one primary too (sendmail 8.17,
 	 * at submission and in a queue run), an earlier duplicate of it as
-	 * well */
+	 * well; not a list with an owner- alias (its errors are the
+	 * owner's) */
 	if (parent < 0 || !q->targets[parent].primary ||
+	    q->targets[parent].owner != NULL ||
 	    (q->quiet_refusals && failed_under(q, before))) {
 		strarr_free(&c.items);
 		return;
@@ -365,6 +370,9 @@ expand_resolved(struct qrun_msg *q, const char *addr,
 		buf_init(&val, 0);
 		found = cf_alias(q->cf, r->user, &val);
 		if (found == 1) {
+			if (q->opts->verbose && q->opts->out != NULL)
+				(void)fprintf(q->opts->out, "%s... aliased to "
+				    "%s\n", addr, str_skip_ws(buf_cstr(&val)));
 			q->targets[i].state = QT_EXPANDED;
 			q->targets[i].owner = qrun_owner_of(q->cf, r->user);
 			q->targets[i].alias = 1;

@@ -39,6 +39,7 @@ struct qrun_target {
 	int		 local;		/* its mailer is the local one */
 	int		 alias;		/* expanded through the aliases */
 	int		 said;		/* its failure told (submission) */
+	int		 receipt;	/* delivered, a return receipt asked */
 	char		*noshell;	/* its user, whose shell is not in
 					 * /etc/shells: no programs or files */
 	long		 uid, gid;	/* who it is for (-1: DefaultUser) */
@@ -70,6 +71,8 @@ struct qrun_msg {
 	int			 quiet_refusals; /* no to= line for them */
 	size_t			 refused_again;	/* duplicates of refused
 						 * ones met (SMTP server) */
+	const char		*notice_log;	/* the DSN log line's words, when
+						 * not the first failure's */
 	FILE			*said;		/* submission: failures told here
 						 * (and logged), lists taken
 						 * last item first as sendmail's
@@ -146,6 +149,19 @@ void	qrun_owners(struct qrun_msg *);
  * alias name itself; NULL when there is none (caller frees). */
 char	*qrun_owner_of(struct cf *, const char *name);
 
+/* qrun_dsn.c: after the deliveries, a return receipt to the sender for
+ * the primary recipients delivered with NOTIFY=SUCCESS (each told),
+ * and for such a recipient expanded to several (none told, as
+ * sendmail 8.17 leaves them out); none for a notice. */
+void	qrun_receipts(struct qrun_msg *);
+
+/* qrun_pri.c: the priority of a queue run: the qf's P plus RetryFactor
+ * once read (and the df's I record), computed anew once expanded in the
+ * delivery right after SMTP (-odb); as received for one from memory. */
+void	qrun_pri_read(struct qrun_msg *);
+/* 1 when it computed the priority anew (the qf is then rewritten) */
+int	qrun_pri_expanded(struct qrun_msg *);
+
 /* qrun_file.c */
 /* 0 opened and locked, 1 locked by someone else, -1 unusable */
 int	qrun_open(struct qrun_msg *);
@@ -164,7 +180,8 @@ void	qrun_lose(struct qrun_msg *, const char *why);
 enum qrun_notice {
 	QN_BOUNCE,	/* "Returned mail" to the sender or list owner */
 	QN_WARNING,	/* Timeout.queuewarn: still being tried */
-	QN_POSTMASTER	/* "Postmaster notify": a double bounce, a copy */
+	QN_POSTMASTER,	/* "Postmaster notify": a double bounce, a copy */
+	QN_RECEIPT	/* "Return receipt" (NOTIFY=SUCCESS) to the sender */
 };
 void	qrun_notify(struct qrun_msg *, enum qrun_notice, const char *owner,
 	    const char *to, int with_body);

@@ -209,6 +209,17 @@ deliver_group(struct qrun_msg *q, size_t *idx, size_t n)
 	sender = cf_mailer_addr(q->cf, t0->mailer, t0->eowner ? t0->eowner :
 	    q->sender[0] != '\0' || (have_m && m.path != NULL &&
 	    strcmp(m.path, "[IPC]") == 0) ? q->sender : "<>", 1, 0, &tf);
+	if (q->opts->verbose && q->opts->out != NULL && have_m &&
+	    m.path != NULL && strcmp(t0->mailer, "*file*") != 0) {
+		if (strcmp(m.path, "[IPC]") == 0)
+			(void)fprintf(q->opts->out, "%s... Connecting to %s via "
+			    "%s...\n", buf_cstr(&to), t0->host ? t0->host : "",
+			    t0->mailer);
+		else if (m.path[0] == '/')
+			(void)fprintf(q->opts->out, "%s... Connecting to %s..."
+			    "\n", buf_cstr(&to), t0->mailer);
+		(void)fflush(q->opts->out);
+	}
 	if (!have_m) {
 		for (i = 0; i < n; i++) {
 			r[i].status = 78;
@@ -474,7 +485,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	struct qrun_msg q;
 	struct qrun_opts nopts;
 	size_t k;
-	int rc, response;
+	int rc, response, rewrite;
 
 	memset(&q, 0, sizeof(q));
 	q.cf = cf;
@@ -491,7 +502,8 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 		qrun_close(&q);		/* -qI/-qS/-qR: not this one */
 		return 0;
 	}
-	if (opts->verbose) {
+	/* a queue run's (which always has a filter), not a notice's */
+	if (opts->verbose && opts->filter != NULL) {
 		struct buf p;
 
 		buf_init(&p, 0);
@@ -502,6 +514,7 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	}
 	cf_set_errfn(cf, on_cf_error, &q);
 	cf_macro_define(cf, "i", q.id);
+	qrun_pri_read(&q);
 	read_ctl(&q);
 	for (size_t i = 0; i < q.qf.nrcpts; i++) {
 		q.lasterr[0] = '\0';
@@ -510,14 +523,18 @@ run_one(struct cf *cf, const struct queue_dirs *dirs, size_t path,
 	add_refused(&q);
 	qrun_owners(&q);
 	/* what the recipients became is in the qf before any is sent, as
-	 * sendmail writes it (a crash then sends nothing twice) */
+	 * sendmail writes it (a crash then sends nothing twice), and so
+	 * is a priority computed anew */
+	rewrite = qrun_pri_expanded(&q);
 	for (k = 0; k < q.ntargets; k++)
-		if (q.targets[k].parent >= 0) {
-			qrun_checkpoint(&q);
-			break;
-		}
-	if (!too_many_hops(&q))
+		if (q.targets[k].parent >= 0)
+			rewrite = 1;
+	if (rewrite)
+		qrun_checkpoint(&q);
+	if (!too_many_hops(&q)) {
 		deliver_all(&q);
+		qrun_receipts(&q);
+	}
 	expire(&q);
 	stats_flush(cf);
 	cf_set_errfn(cf, NULL, NULL);

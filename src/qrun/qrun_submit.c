@@ -16,6 +16,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "qrun_int.h"
 #include "lib/log.h"
@@ -29,17 +30,24 @@ struct qrun_sub {
 	struct qrun_opts	opts;	/* none: nothing verbose */
 	size_t			cap;	/* of q.qf.rcpts */
 	struct qrun_refusal	*refused;
+	long			*rtarget;	/* each one's target, -1 */
 	size_t			nrefused;
+	size_t			*owned;		/* failed targets whose
+						 * list's owner gets them */
+	size_t			nowned;
 };
 
 static void
-note_refusal(struct qrun_sub *s, const char *addr, const char *mailer,
-    int status, const char *dsn, const char *text)
+note_refusal(struct qrun_sub *s, long k, const char *addr,
+    const char *mailer, int status, const char *dsn, const char *text)
 {
 	struct qrun_refusal *r;
 
 	s->refused = xreallocarray(s->refused, s->nrefused + 1,
 	    sizeof(*s->refused));
+	s->rtarget = xreallocarray(s->rtarget, s->nrefused + 1,
+	    sizeof(*s->rtarget));
+	s->rtarget[s->nrefused] = k;
 	r = &s->refused[s->nrefused++];
 	r->addr = xstrdup(addr);
 	r->mailer = xstrdup(mailer != NULL ? mailer : "local");
@@ -77,8 +85,9 @@ qrun_say(struct qrun_msg *q, size_t i)
 	if (q->said == NULL || t->said)
 		return;
 	t->said = 1;
-	(void)fprintf(q->said, "%s... %s\n", t->paddr, t->text ? t->text :
-	    "Invalid address");
+	if (t->verbose_out == NULL)	/* else qrun_fail said it */
+		(void)fprintf(q->said, "%s... %s\n", t->paddr, t->text ?
+		    t->text : "Invalid address");
 	log_msg(LOG_NOTICE, q->id, "%s... %s", t->paddr, t->text ? t->text :
 	    "Invalid address");
 }
@@ -111,7 +120,8 @@ qrun_sub_add(struct qrun_sub *s, const char *addr, unsigned flags,
 			const struct qrun_target *t = &q->targets[k];
 
 			qrun_say(q, k);
-			note_refusal(s, t->paddr, t->mailer, t->status, t->dsn,
+			note_refusal(s, (long)k, t->paddr, t->mailer,
+			    t->status, t->dsn,
 			    t->text != NULL ? t->text : "Invalid address");
 			n++;
 		}
@@ -124,7 +134,7 @@ qrun_sub_refused(struct qrun_sub *s, const char *addr, const char *mailer,
 {
 	log_msg(LOG_NOTICE, s->q.id, "%s... %s", addr, text);
 	qrun_log_refused(&s->q, addr, mailer, "", dsn, text);
-	note_refusal(s, addr, mailer, EX_NOUSER, dsn, text);
+	note_refusal(s, -1, addr, mailer, EX_NOUSER, dsn, text);
 }
 
 const char *
@@ -145,6 +155,13 @@ qrun_sub_known(struct qrun_sub *s, const char *addr)
 		}
 	cf_resolved_free(&r);
 	return paddr;
+}
+
+void
+qrun_sub_verbose(struct qrun_sub *s, FILE *out)
+{
+	s->opts.verbose = 1;
+	s->opts.out = out;
 }
 
 void
@@ -259,6 +276,103 @@ qrun_sub_leaves(struct qrun_sub *s, void (*fn)(void *,
 	return 0;
 }
 
+size_t
+qrun_sub_owned(struct qrun_sub *s)
+{
+	size_t i, n = 0;
+	long k;
+
+	for (i = 0; i < s->nrefused; i++) {
+		k = s->rtarget[i];
+		if (k >= 0 && s->q.targets[k].eowner != NULL) {
+			s->owned = xreallocarray(s->owned, s->nowned + 1,
+			    sizeof(*s->owned));
+			s->owned[s->nowned++] = (size_t)k;
+			free(s->refused[i].addr);
+			free(s->refused[i].mailer);
+			free(s->refused[i].text);
+			continue;
+		}
+		s->refused[n] = s->refused[i];
+		s->rtarget[n++] = k;
+	}
+	s->nrefused = n;
+	return s->nowned;
+}
+
+/*
+ * The owned refusals as failed targets of message id (just queued):
+ * returned to their owners by qrun_bounce (a notice each, or the
+ * postmaster's when an owner is refused), the message itself left as
+ * it is but for the split flag (split: set it, as sendmail's qf has it
+ * after that).  The notices are delivered, whatever the delivery mode.
+ * notify 0: the split flag alone (the message's other envelopes).
+ */
+void
+qrun_sub_return_owned(struct qrun_sub *s, const struct queue_dirs *dirs,
+    size_t path, const char *id, int split, int notify)
+{
+	struct err err;
+	int fd = -1;
+	struct qrun_opts nopts;
+	struct qrun_msg q;
+	struct qrun_target *t;
+	const struct qrun_target *f;
+	size_t i, k;
+
+	if (s->nowned == 0 || (!notify && !split))
+		return;
+	memset(&q, 0, sizeof(q));
+	memset(&nopts, 0, sizeof(nopts));
+	q.cf = s->q.cf;
+	q.dirs = dirs;
+	q.path = path;
+	q.opts = &nopts;
+	q.qffd = q.dffd = -1;
+	(void)snprintf(q.id, sizeof(q.id), "%s", id);
+	if (qrun_open(&q) != 0) {
+		qrun_close(&q);
+		return;
+	}
+	q.targets = xcalloc(s->nowned, sizeof(*q.targets));
+	for (i = 0; notify && i < s->nowned; i++) {
+		f = &s->q.targets[s->owned[i]];
+		t = &q.targets[q.ntargets++];
+		t->paddr = xstrdup(f->paddr);
+		t->mailer = xstrdup(f->mailer != NULL ? f->mailer : "local");
+		t->user = xstrdup(f->user != NULL ? f->user : f->paddr);
+		t->owner = xstrdup(f->eowner);
+		t->eowner = t->owner;
+		t->parent = -1;
+		t->top = q.qf.nrcpts;		/* none: nothing to rewrite */
+		t->uid = t->gid = -1;
+		t->state = QT_FAILED;
+		t->status = f->status;
+		(void)snprintf(t->dsn, sizeof(t->dsn), "%s", f->dsn);
+		t->text = xstrdup(f->text != NULL ? f->text :
+		    "Invalid address");
+	}
+	q.cap = q.ntargets;
+	/* the queued envelope holds no error of these: sendmail's words */
+	q.notice_log = "Unable to deliver mail";
+	qrun_bounce(&q);
+	for (k = 0; k < q.notices.n; k++)
+		(void)qrun_message(s->q.cf, dirs, path, q.notices.v[k],
+		    &nopts);
+	strarr_free(&q.notices);
+	/* sendmail's qf says "split" once that is done */
+	if (split) {
+		q.qf.flags |= QF_F_SPLIT;
+		err_clear(&err);
+		if (queue_qf_rewrite(dirs, path, q.id, &q.qf, &fd, &err) ==
+		    -1)
+			log_msg(LOG_ERR, q.id, "SYSERR(root): %s", err.msg);
+		else if (fd != -1)
+			(void)close(fd);
+	}
+	qrun_close(&q);
+}
+
 void
 qrun_sub_free(struct qrun_sub *s)
 {
@@ -272,6 +386,8 @@ qrun_sub_free(struct qrun_sub *s)
 		free(s->refused[i].text);
 	}
 	free(s->refused);
+	free(s->rtarget);
+	free(s->owned);
 	qrun_close(&s->q);
 	free(s);
 }

@@ -622,6 +622,7 @@ main(int argc, char **argv)
 		}
 		if (o.sub.iflag)
 			(void)cf_option_set(cf, "IgnoreDots=True");
+		o.sub.verbose = o.verbose;
 		rc = mode_submit(cf, &o.sub, argv + first, argc - first);
 		break;
 	case 'd':

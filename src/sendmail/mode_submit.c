@@ -54,6 +54,8 @@ struct submit {
 	struct qrun_sub		*sub;		/* -odq/-odd: the expansion */
 	struct msg		 given;		/* its recipients as given */
 	size_t			 nexpbad;	/* refused in the expansion */
+	size_t			 nowned;	/* of those, returned to their
+						 * list's owner */
 };
 
 /* The cf's errors about an address are said on stdout, as sendmail's. */
@@ -380,8 +382,9 @@ header_rcpts(struct submit *sb)
 /*
  * A recipient was refused: the message is kept in the local sender's
  * ~/dead.letter (sendmail's ErrorMode=print for a command line).
+ * Returns the file's name once written (the caller's, to say it).
  */
-static void
+static char *
 save_dead_letter(struct submit *sb, const struct queue_dirs *qd,
     struct queue_tx *tx)
 {
@@ -399,7 +402,7 @@ save_dead_letter(struct submit *sb, const struct queue_dirs *qd,
 	cf_resolved_free(&r);
 	if (pw == NULL || pw->pw_dir[0] == '\0' || asprintf(&path,
 	    "%s/dead.letter", strcmp(pw->pw_dir, "/") ? pw->pw_dir : "") == -1)
-		return;
+		return NULL;
 	err_clear(&err);
 	buf_init(&df, 0);
 	queue_dirs_path(qd, 0, 'd', &df);
@@ -411,15 +414,40 @@ save_dead_letter(struct submit *sb, const struct queue_dirs *qd,
 	dm.qf = &qf;
 	dm.id = sb->msg.id;
 	dm.dffd = -1;
-	if (queue_tx_flush(tx, &err) == 0 &&
-	    (dm.dffd = open(buf_cstr(&df), O_RDONLY | O_CLOEXEC)) != -1 &&
-	    dlv_dead_letter(&dm, sb->msg.sender, path, &err) == 0)
-		(void)printf("%s... Saved message in %s\n", path, path);
+	if (queue_tx_flush(tx, &err) != 0 ||
+	    (dm.dffd = open(buf_cstr(&df), O_RDONLY | O_CLOEXEC)) == -1 ||
+	    dlv_dead_letter(&dm, sb->msg.sender, path, &err) != 0) {
+		free(path);
+		path = NULL;
+	}
 	if (dm.dffd != -1)
 		(void)close(dm.dffd);
 	queue_qf_free(&qf);
 	buf_free(&df);
-	free(path);
+	return path;
+}
+
+/* "Saved message in"; under -v after the sender's alias, which
+ * sendmail expands trying to mail the errors back first. */
+static void
+say_dead_letter(struct submit *sb, char **path)
+{
+	struct cf_resolved r;
+	struct buf val;
+
+	buf_init(&val, 0);
+	if (sb->so->verbose && cf_addr_resolve(sb->cf, sb->msg.sender, 1,
+	    '\0', NULL, &r) == 0) {
+		if (r.local && r.user != NULL &&
+		    cf_alias(sb->cf, r.user, &val) == 1)
+			(void)printf("%s... aliased to %s\n", r.user,
+			    str_skip_ws(buf_cstr(&val)));
+		cf_resolved_free(&r);
+	}
+	buf_free(&val);
+	(void)printf("%s... Saved message in %s\n", *path, *path);
+	free(*path);
+	*path = NULL;
 }
 
 static void
@@ -481,6 +509,10 @@ deliver(struct submit *sb, const struct queue_dirs *qd,
 	cf_set_errfn(sb->cf, NULL, NULL);
 	qo.no_fflag = sb->so->from == NULL;
 	qo.submitted = 1;
+	qo.verbose = sb->so->verbose;
+	qo.out = stdout;
+	qo.errors_printed = !background &&
+	    sb->nbad + sb->nexpbad > sb->nowned;
 	if (background) {
 		(void)fflush(stdout);
 		if (fork() != 0)	/* -1: the queue run will */
@@ -494,8 +526,10 @@ deliver(struct submit *sb, const struct queue_dirs *qd,
 	for (k = 0; k < nqueued; k++)
 		if (queued[k].owner == NULL)
 			deliver_env(sb, qd, &queued[k], &qo);
-	if (background)
+	if (background) {
+		(void)fflush(stdout);	/* -v: what it said */
 		_exit(0);
+	}
 }
 
 int
@@ -516,7 +550,9 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	const char *why = NULL, *ign = cf_option_value(cf, "IgnoreDots");
 	char user[256], relay[300], t[32];
 	time_t now = time(NULL);
-	int i, rc;
+	size_t k;
+	char *dead = NULL;
+	int i, rc, split;
 
 	if (drop_to_runasuser(cf) == -1)
 		return 71;	/* EX_OSERR */
@@ -550,6 +586,12 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	}
 	set_sender(&sb, pw, user);
 	sb.sub = qrun_sub_new(cf, sb.msg.id, sb.msg.sender, stdout);
+	if (so->verbose) {
+		qrun_sub_verbose(sb.sub, stdout);
+		/* sendmail -v delivers what it would only queue */
+		if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd')
+			ctx.delivery_mode = 'i';
+	}
 	for (i = 0; i < nrcpts; i++)
 		add_list(&sb, rcpts[i]);
 
@@ -595,10 +637,20 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	msg_hdrs_finish(&sb.msg, cf);
 	if (so->tflag)
 		header_rcpts(&sb);
-	if (sb.sub != NULL)
+	if (sb.sub != NULL) {
 		take_expansion(&sb);
-	if (sb.nbad + sb.nexpbad > 0 && ctx.delivery_mode != 'b')
-		save_dead_letter(&sb, &qd, tx);
+		sb.nowned = qrun_sub_owned(sb.sub);
+		/* the owners have those errors: none in the qf's M line */
+		if (sb.nowned > 0 && sb.nowned == sb.nbad + sb.nexpbad) {
+			free(sb.msg.message);
+			sb.msg.message = NULL;
+		}
+	}
+	if (sb.nbad + sb.nexpbad > sb.nowned && ctx.delivery_mode != 'b')
+		dead = save_dead_letter(&sb, &qd, tx);
+	/* said after an interactive delivery (-v shows that order) */
+	if (dead != NULL && ctx.delivery_mode != 'i')
+		say_dead_letter(&sb, &dead);
 	if (sb.msg.rcpts.n == 0) {
 		if (so->tflag && sb.rc == EX_OK)
 			(void)printf("No recipient addresses found in header\n");
@@ -615,8 +667,9 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	/* sendmail's qf says "split" when it is written for a queue run,
 	 * or for a delivery with every recipient taken (the rewrite after
 	 * that delivery has it) */
-	if (ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd' ||
-	    sb.nbad + sb.nexpbad == 0)
+	split = ctx.delivery_mode == 'q' || ctx.delivery_mode == 'd' ||
+	    sb.nbad + sb.nexpbad == 0;
+	if (split && sb.nowned == 0)	/* else after the owners' notices */
 		sb.msg.eflags |= QF_F_SPLIT;
 	if (so->ret != NULL) {
 		sb.msg.eflags |= QF_F_RETPARAM;
@@ -653,9 +706,17 @@ mode_submit(struct cf *cf, const struct submit_opts *so, char **rcpts,
 	stats_mark_from(stats_sender_mailer(cf, sb.msg.sender), sb.msg.size);
 	stats_flush(cf);
 	rc = sb.rc;
+	if (sb.nowned > 0 && nqueued > 0) {
+		cf_set_errfn(cf, NULL, NULL);
+		for (k = 0; k < nqueued; k++)
+			qrun_sub_return_owned(sb.sub, &qd, queued[k].path,
+			    queued[k].id, split, k == 0);
+	}
 	if (ctx.delivery_mode == 'i' || ctx.delivery_mode == 'b')
 		deliver(&sb, &qd, queued, nqueued, ctx.delivery_mode == 'b');
 out:
+	if (dead != NULL)
+		say_dead_letter(&sb, &dead);
 	free(queued);
 	cf_set_errfn(cf, NULL, NULL);
 	(void)fflush(stdout);

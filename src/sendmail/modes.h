@@ -23,6 +23,8 @@ struct submit_opts {
 	const char	*bodytype;	/* -B */
 	const char	*proto;		/* -p proto[:host] */
 	int		 metoo_given;	/* -om, -oMeToo...: kept in the qf */
+	int		 verbose;	/* -v: say what is done; queue-only
+					 * mode delivers interactively */
 };
 
 int	drop_to_runasuser(struct cf *);

@@ -173,6 +173,7 @@ agent_deliver(struct smtpd_pool *pool, char *msg, size_t n)
 	    path >= ctx->qdirs->npaths)
 		return;
 	memset(&qo, 0, sizeof(qo));
+	qo.after_smtp = ctx->delivery_mode;
 	(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);
 }
 

@@ -42,6 +42,7 @@ smtpd_deliver_now(struct smtpd_ctx *ctx, size_t path, const char *id)
 		(void)close(ctx->agent_fd);
 	memset(&qo, 0, sizeof(qo));
 	qo.out = NULL;
+	qo.after_smtp = ctx->delivery_mode;
 	(void)qrun_message(ctx->cf, ctx->qdirs, path, id, &qo);
 	_exit(0);
 }

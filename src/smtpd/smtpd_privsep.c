@@ -83,6 +83,7 @@ writer_deliver(void *arg, size_t path, const char *id)
 		return pid == -1 ? -1 : 0;
 	(void)close(w->fd);
 	memset(&qo, 0, sizeof(qo));
+	qo.after_smtp = w->pool->ctx->delivery_mode;
 	(void)qrun_message(w->pool->cf, w->pool->ctx->qdirs, path, id, &qo);
 	_exit(0);
 }
