@@ -73,8 +73,9 @@ KNOWN = {
     "re-folded as sendmail's commaize does",
     ("*", "many"): P_FLAG,
     ("*", "header recipients"): P_FLAG,
-    ("*", "(new)"): "no success DSNs (NOTIFY=SUCCESS): sendmail queues a "
-    "\"return receipt\" to the sender; we send none",
+    ("*", "(new)"): "the return receipts queued for NOTIFY=SUCCESS: "
+    "ours give their recipient the D flag (RPFD) and write an SMTP "
+    "sender without its angle brackets; sendmail: RPF:<smtp@example.com>",
     ("ours", "deferred"): "after a queue run our qf lists the deferred "
     "recipients in another order",
 }
