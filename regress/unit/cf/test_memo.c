@@ -1,0 +1,210 @@
+/*
+ * test_memo.c -- newaliases' one-atom shortcut (cf_memo.c) gives the
+ * answers of the full rulesets: names through cf_parseaddr with the
+ * memo and without it, on a cf whose rules treat some one-atom names
+ * differently by each kind of test the memo records (a literal, a
+ * class, a class phrase that runs past the name, $~X, a regex map
+ * that finds some names, dequote, a macro read), in several orders,
+ * and a macro changed between two names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cf/cf_int.h"
+
+static const char cf_text[] =
+	"V10/Berkeley\n"
+	"O QueueDirectory=/tmp\n"
+	"O OperatorChars=.:%@!^/[]+\n"
+	"D{Tag}tagged\n"
+	"CXclassy Other\n"
+	"CPphr<@>\n"
+	"CNnotneg\n"
+	"Kre regex -a.YES ^magic[0-9]*$\n"
+	"Kd dequote\n"
+	"S3\n"
+	"R$*\t$: $1 < @ >\n"
+	"R$=P\t$: phrase-matched\n"
+	"R$* < @ >\t$: $1\n"
+	"S0\n"
+	"R special\t$#error $@ 5.1.1 $: \"550 special\"\n"
+	"R$=X\t$#error $@ 5.1.1 $: \"550 in class\"\n"
+	"R$~N\t$: $1\n"
+	"R$=N\t$: neg $1\n"
+	"R$+\t$: < $(re $1 $) >\n"
+	"R< $+ . YES >\t$#error $@ 5.1.1 $: \"550 regex\"\n"
+	"R< $+ >\t$: $1\n"
+	"R$+\t$: $(d $1 $) $&{Tag}\n"
+	"R$+ tagged\t$: $1\n"
+	"R$-\t$#local $: $1\n"
+	"R$+\t$#error $: \"550 odd\"\n"
+	"Mlocal, P=/bin/true, F=lsDFMAw5:/|@qPn9S, A=mail $u\n";
+
+static const char *const names[] = {
+	"alias1", "alias2", "special", "SPECIAL", "alias3", "classy",
+	"other", "alias4", "magic", "magic42", "alias5", "phr", "PHR",
+	"notneg", "alias6", "MAILER-DAEMON", "a_b", "tagged", "alias7",
+	"a.b", "x@y", "alias8",
+};
+#define NNAMES	(sizeof(names) / sizeof(names[0]))
+
+static struct cf *
+load(FILE **out, char **text, size_t *len)
+{
+	struct cf *cf;
+
+	*out = open_memstream(text, len);
+	assert_non_null(*out);
+	cf = cf_new();
+	cf_set_output(cf, *out);
+	cf_read_buffer(cf, "test.cf", cf_text, sizeof(cf_text) - 1);
+	assert_int_equal(cf_nerrors(cf), 0);
+	return cf;
+}
+
+/* "mailer|host|user|bad" of one name, or "syntax". */
+static char *
+resolve(struct cf *cf, const char *name)
+{
+	struct cf_addr a;
+	char *s;
+	size_t n;
+
+	if (cf_parseaddr(cf, name, 0, '\0', NULL, &a) == -1)
+		return strdup("syntax");
+	n = strlen(name) + 200 + (a.host ? strlen(a.host) : 0) +
+	    (a.user ? strlen(a.user) : 0);
+	s = malloc(n);
+	assert_non_null(s);
+	(void)snprintf(s, n, "%s|%s|%s|%d", a.mailer ? a.mailer->name : "-",
+	    a.host ? a.host : "-", a.user ? a.user : "-", a.bad);
+	cf_addr_free(&a);
+	cf_arena_reset(cf);
+	return s;
+}
+
+/* Every name in the order given by idx, with and without the memo. */
+static void
+compare(const size_t *idx, size_t n, unsigned long *replays)
+{
+	FILE *out;
+	char *text = NULL, *want[NNAMES], *got;
+	size_t len = 0, i;
+	struct cf *cf = load(&out, &text, &len);
+
+	for (i = 0; i < n; i++)
+		want[i] = resolve(cf, names[idx[i]]);
+	cf_memo_enable(cf);
+	for (i = 0; i < n; i++) {
+		got = resolve(cf, names[idx[i]]);
+		if (strcmp(got, want[i]) != 0)
+			print_error("name %s\n", names[idx[i]]);
+		assert_string_equal(got, want[i]);
+		free(got);
+		free(want[i]);
+	}
+	*replays += cf_memo_replays(cf);
+	cf_memo_free(cf);
+	cf_free(cf);
+	assert_int_equal(fclose(out), 0);
+	free(text);
+}
+
+static void
+test_memo_answers_as_the_rulesets(void **state)
+{
+	size_t idx[NNAMES], i, j, t;
+	unsigned long replays = 0;
+	unsigned seed = 7;
+
+	(void)state;
+	for (i = 0; i < NNAMES; i++)
+		idx[i] = i;
+	compare(idx, NNAMES, &replays);
+	for (i = 0; i < NNAMES; i++)
+		idx[i] = NNAMES - 1 - i;
+	compare(idx, NNAMES, &replays);
+	for (t = 0; t < 20; t++) {
+		for (i = NNAMES - 1; i > 0; i--) {
+			seed = seed * 1103515245u + 12345u;
+			j = (seed >> 16) % (i + 1);
+			size_t k = idx[i];
+			idx[i] = idx[j];
+			idx[j] = k;
+		}
+		compare(idx, NNAMES, &replays);
+	}
+	/* the shortcut was taken, not only the full path */
+	assert_true(replays > 0);
+}
+
+/* The special names do differ from a plain one: the cf tests something. */
+static void
+test_cf_tells_the_special_names_apart(void **state)
+{
+	FILE *out;
+	char *text = NULL, *plain, *s;
+	size_t len = 0, i;
+	struct cf *cf = load(&out, &text, &len);
+	static const char *const special[] = {
+		"special", "classy", "magic", "phr", "notneg"
+	};
+
+	(void)state;
+	plain = resolve(cf, "alias1");
+	assert_string_equal(plain, "local|-|alias1|0");
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		s = resolve(cf, special[i]);
+		assert_true(strncmp(s, "local|-|", 8) != 0 ||
+		    strcmp(s + 8, special[i]) != 0);
+		free(s);
+	}
+	free(plain);
+	cf_free(cf);
+	assert_int_equal(fclose(out), 0);
+	free(text);
+}
+
+/* A macro the rules read changes between two names: no stale answer. */
+static void
+test_memo_sees_a_changed_macro(void **state)
+{
+	FILE *out;
+	char *text = NULL, *s;
+	size_t len = 0;
+	struct cf *cf = load(&out, &text, &len);
+	int id = cf_macid_find(cf, "Tag");
+
+	(void)state;
+	assert_true(id > 0);
+	cf_memo_enable(cf);
+	s = resolve(cf, "alias1");
+	assert_string_equal(s, "local|-|alias1|0");
+	free(s);
+	cf_macdefine(cf, id, "changed");
+	s = resolve(cf, "alias2");
+	assert_string_equal(s, "-|-|\"550 odd\"|1");
+	free(s);
+	cf_memo_free(cf);
+	cf_free(cf);
+	assert_int_equal(fclose(out), 0);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cf_tells_the_special_names_apart),
+		cmocka_unit_test(test_memo_answers_as_the_rulesets),
+		cmocka_unit_test(test_memo_sees_a_changed_macro),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
