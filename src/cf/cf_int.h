@@ -214,6 +214,7 @@ void	cf_expand(struct cf *, const char *s, struct buf *out);
 /* cf_class.c */
 void	cf_class_add(struct cf *, int id, const char *word);
 int	cf_class_has(struct cf *, int id, const char *word);
+int	cf_class_has_suffix(struct cf *, int id, const char *suffix);
 void	cf_class_print(struct cf *, int id, FILE *);
 void	cf_words_free(struct cf_words *);
 void	cf_fileclass(struct cf *, int id, const char *spec, int optional);
@@ -294,6 +295,7 @@ int	cf_memo_lookup(struct cf *, struct map *, char **key, int others,
 /* cf_rewrite.c: the tests the engine makes, for the memo's replay */
 int	cf_class_phrase(struct cf *, int id, char **tokens,
 	    struct buf *scratch);
+void	cf_phrase_join(struct cf *, char **tokens, struct buf *out);
 void	cf_lookup_key(struct cf *, struct map *, char **key_rvp,
 	    struct buf *key);
 

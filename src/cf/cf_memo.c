@@ -39,6 +39,7 @@ struct memo_rec {
 	enum memo_kind	 kind;
 	int		 id;		/* class or macro */
 	int		 result;	/* LIT equal, CLASS member */
+	int		 never;		/* CLASS: no name can make it true */
 	char		*text;		/* LIT literal, MACRO value */
 	char		**tmpl;		/* CLASS phrase, MAPNF key */
 	struct map	*map;
@@ -324,6 +325,8 @@ holds(struct cf *cf, const struct memo_rec *r, char *y)
 			return (mv != NULL) == r->result;
 		return strcmp(mv, r->text) == 0;
 	case MEMO_CLASS:
+		if (r->never)
+			return 1;
 		v = fill(cf, r->tmpl, y, 0);
 		ok = cf_class_phrase(cf, r->id, v, &cf->memo->scratch) ==
 		    r->result;
@@ -396,11 +399,38 @@ cf_memo_begin(struct cf *cf, char **pvp)
 	cf->memo_x = pvp[0];
 }
 
+/*
+ * A phrase "name tokens..." the class did not have: when no word of the
+ * class ends with what follows the name, no other name can make it
+ * one, and the replay need not ask.
+ */
+static void
+mark_never(struct cf *cf, struct memo_rec *r)
+{
+	struct cf_memo *m = cf->memo;
+	static char one[] = "a";
+	char **v;
+	size_t i;
+
+	if (r->kind != MEMO_CLASS || r->result || r->tmpl[0] != mark ||
+	    r->tmpl[1] == NULL)
+		return;
+	for (i = 1; r->tmpl[i] != NULL; i++)
+		if (r->tmpl[i] == mark)
+			return;
+	/* joined with a one-letter atom for the name: the rest follows */
+	v = fill(cf, r->tmpl, one, 0);
+	cf_phrase_join(cf, v, &m->scratch);
+	cf_pvp_free(cf, v);
+	r->never = !cf_class_has_suffix(cf, r->id, buf_cstr(&m->scratch) + 1);
+}
+
 /* Ends a recording: the memo is kept when it can be replayed. */
 void
 cf_memo_end(struct cf *cf, char **pvp, int status)
 {
 	struct cf_memo *m = cf->memo;
+	size_t i;
 
 	if (m == NULL || !m->recording)
 		return;
@@ -408,6 +438,8 @@ cf_memo_end(struct cf *cf, char **pvp, int status)
 	if (!m->failed && status == EX_OK && cf->nmsgs == m->nmsgs) {
 		m->out = copy_vec(cf, pvp, NULL);
 		m->valid = 1;
+		for (i = 0; i < m->n; i++)
+			mark_never(cf, &m->rec[i]);
 	} else
 		clear(m);
 	cf->memo_x = NULL;

@@ -135,6 +135,30 @@ struct phrase {
 	int		  oatom;
 };
 
+/* One more token of a phrase: atoms apart by BlankSub, as sendmail. */
+static void
+phrase_add(struct cf *cf, const struct addr_toktab *tab, struct buf *cat,
+    int *oatom, const char *tok)
+{
+	int natom = tab->type[(unsigned char)*tok] == ADDR_ATM;
+
+	if (*oatom && natom)
+		buf_addc(cat, cf->spacesub);
+	buf_adds(cat, tok);
+	*oatom = natom;
+}
+
+/* The tokens joined as $=X joins a phrase, into out. */
+void
+cf_phrase_join(struct cf *cf, char **tokens, struct buf *out)
+{
+	int oatom = 0;
+
+	buf_reset(out);
+	for (; *tokens != NULL; tokens++)
+		phrase_add(cf, &cf->tok_ext, out, &oatom, *tokens);
+}
+
 /* Is the phrase first..last (joined) a word of class id? */
 static int
 phrase_test(struct cf *cf, int id, char **first, char **last,
@@ -142,7 +166,6 @@ phrase_test(struct cf *cf, int id, char **first, char **last,
 {
 	const struct addr_toktab *tab = &cf->tok_ext;
 	char **p;
-	int natom;
 
 	if (first == last) {
 		ph->first = NULL;
@@ -164,11 +187,7 @@ phrase_test(struct cf *cf, int id, char **first, char **last,
 			ph->first = NULL;
 			return 0;
 		}
-		natom = tab->type[(unsigned char)**p] == ADDR_ATM;
-		if (ph->oatom && natom)
-			buf_addc(&ph->cat, cf->spacesub);
-		buf_adds(&ph->cat, *p);
-		ph->oatom = natom;
+		phrase_add(cf, tab, &ph->cat, &ph->oatom, *p);
 	}
 	ph->last = last;
 	return cf_class_has(cf, id, buf_cstr(&ph->cat));
