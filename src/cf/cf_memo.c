@@ -7,7 +7,9 @@
  * each test whose outcome could depend on its text is recorded -- a
  * literal compared with it, a class (or phrase) lookup that includes
  * it, a map lookup whose key includes it (not found, or a dequote-like
- * answer equal to the key), a macro read -- and the final workspace is
+ * answer equal to the key), a lookup in a file's map (hash, btree,
+ * text, stab: the file may be rebuilt meanwhile) whatever its key, a
+ * macro read -- and the final workspace is
  * kept with the token marked.  Everything else the rewrite did looked
  * at token positions and counts only, which another one-atom name
  * shares.  The next one-atom name replays the records with its own
@@ -32,15 +34,16 @@ enum memo_kind {
 	MEMO_CLASS,	/* $=X / $~X over tokens including the name */
 	MEMO_MAPNF,	/* map lookup, key with the name: not found */
 	MEMO_MAPID,	/* map lookup of the name alone: the name itself */
+	MEMO_MAPK,	/* a file's map, key without the name: its answer */
 	MEMO_MACRO	/* $&x read: its value then (NULL: unset) */
 };
 
 struct memo_rec {
 	enum memo_kind	 kind;
 	int		 id;		/* class or macro */
-	int		 result;	/* LIT equal, CLASS member */
+	int		 result;	/* LIT equal, CLASS member, MAPK found */
 	int		 never;		/* CLASS: no name can make it true */
-	char		*text;		/* LIT literal, MACRO value */
+	char		*text;		/* LIT literal, MACRO value, MAPK value */
 	char		**tmpl;		/* CLASS phrase, MAPNF key */
 	struct map	*map;
 	char		**args;
@@ -63,20 +66,27 @@ struct cf_memo {
 static char mark[] = "";
 
 /*
- * Map classes whose lookups only read: a lookup with a key not made
- * from the name answers the same for every name.
+ * Map classes whose lookups only read: 2 when the answer depends on the
+ * key alone, 1 when also on a file that may change while we run (such a
+ * lookup is asked again on replay even with a key not made from the
+ * name), 0 for the others (side effects, the network, the clock).
  */
 static int
 pure_class(const struct map *m)
 {
-	static const char *const ok[] = {
-		"dequote", "hash", "btree", "implicit", "text", "stab",
-		"regex", "arith", "null"
+	static const char *const fixed[] = {
+		"dequote", "regex", "arith", "null"
+	};
+	static const char *const files[] = {
+		"hash", "btree", "implicit", "text", "stab"
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (strcmp(m->cls->name, ok[i]) == 0)
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(m->cls->name, fixed[i]) == 0)
+			return 2;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strcmp(m->cls->name, files[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -287,14 +297,18 @@ cf_memo_lookup(struct cf *cf, struct map *map, char **key, int others,
 		cf_memo_fail(cf);
 		return 0;
 	}
-	if (!contains_x(cf, key, NULL))
-		return 0;
-	if (mr == MAP_FOUND && !(key[0] == cf->memo_x && key[1] == NULL &&
+	if (!contains_x(cf, key, NULL)) {
+		if (pure_class(map) == 2)
+			return 0;
+		r = add(cf, MEMO_MAPK);
+		r->result = mr == MAP_FOUND;
+		r->text = xstrdup(value);
+	} else if (mr == MAP_FOUND && !(key[0] == cf->memo_x && key[1] == NULL &&
 	    strcmp(value, cf->memo_x) == 0)) {
 		cf_memo_fail(cf);	/* text made from the name */
 		return 0;
-	}
-	r = add(cf, mr == MAP_FOUND ? MEMO_MAPID : MEMO_MAPNF);
+	} else
+		r = add(cf, mr == MAP_FOUND ? MEMO_MAPID : MEMO_MAPNF);
 	r->map = map;
 	r->tmpl = copy_vec(cf, key, NULL);
 	r->nargs = nargs;
@@ -302,7 +316,7 @@ cf_memo_lookup(struct cf *cf, struct map *map, char **key, int others,
 	for (i = 0; i < nargs; i++)
 		r->args[i] = xstrdup(args[i]);
 	r->args[nargs] = NULL;
-	return mr == MAP_FOUND;
+	return r->kind == MEMO_MAPID;
 }
 
 /* Whether the recorded test gives the recorded outcome for y. */
@@ -334,6 +348,7 @@ holds(struct cf *cf, const struct memo_rec *r, char *y)
 		return ok;
 	case MEMO_MAPNF:
 	case MEMO_MAPID:
+	case MEMO_MAPK:
 		v = fill(cf, r->tmpl, y, 0);
 		buf_init(&key, 0);
 		buf_init(&val, 0);
@@ -343,9 +358,14 @@ holds(struct cf *cf, const struct memo_rec *r, char *y)
 		mr = map_lookup(r->map, buf_cstr(&key),
 		    (const char *const *)r->args, (size_t)r->nargs, &val,
 		    &stat, &err);
-		ok = err.kind == ERR_NONE && (r->kind == MEMO_MAPNF ?
-		    mr == MAP_NOTFOUND : mr == MAP_FOUND &&
-		    strcmp(buf_cstr(&val), y) == 0);
+		if (err.kind != ERR_NONE || mr == MAP_TEMPFAIL)
+			ok = 0;
+		else if (r->kind == MEMO_MAPK)
+			ok = (mr == MAP_FOUND) == r->result && (!r->result ||
+			    strcmp(buf_cstr(&val), r->text) == 0);
+		else
+			ok = r->kind == MEMO_MAPNF ? mr == MAP_NOTFOUND :
+			    mr == MAP_FOUND && strcmp(buf_cstr(&val), y) == 0;
 		buf_free(&key);
 		buf_free(&val);
 		return ok;

@@ -4,8 +4,9 @@
  * memo and without it, on a cf whose rules treat some one-atom names
  * differently by each kind of test the memo records (a literal, a
  * class, a class phrase that runs past the name, $~X, a regex map
- * that finds some names, dequote, a macro read), in several orders,
- * and a macro changed between two names.
+ * that finds some names, dequote, a macro read), in several orders;
+ * a macro changed between two names, and a hash map looked up with a
+ * fixed key rebuilt between two names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "cf/cf_int.h"
@@ -87,6 +89,15 @@ resolve(struct cf *cf, const char *name)
 	cf_addr_free(&a);
 	cf_arena_reset(cf);
 	return s;
+}
+
+static void
+expect(struct cf *cf, const char *name, const char *want)
+{
+	char *s = resolve(cf, name);
+
+	assert_string_equal(s, want);
+	free(s);
 }
 
 /* Every name in the order given by idx, with and without the memo. */
@@ -176,7 +187,7 @@ static void
 test_memo_sees_a_changed_macro(void **state)
 {
 	FILE *out;
-	char *text = NULL, *s;
+	char *text = NULL;
 	size_t len = 0;
 	struct cf *cf = load(&out, &text, &len);
 	int id = cf_macid_find(cf, "Tag");
@@ -184,17 +195,86 @@ test_memo_sees_a_changed_macro(void **state)
 	(void)state;
 	assert_true(id > 0);
 	cf_memo_enable(cf);
-	s = resolve(cf, "alias1");
-	assert_string_equal(s, "local|-|alias1|0");
-	free(s);
+	expect(cf, "alias1", "local|-|alias1|0");
 	cf_macdefine(cf, id, "changed");
-	s = resolve(cf, "alias2");
-	assert_string_equal(s, "-|-|\"550 odd\"|1");
-	free(s);
+	expect(cf, "alias2", "-|-|\"550 odd\"|1");
 	cf_memo_free(cf);
 	cf_free(cf);
 	assert_int_equal(fclose(out), 0);
 	free(text);
+}
+
+/* dir/m.db with the one entry constkey -> value, renamed into place. */
+static void
+build_map(const char *dir, const char *value)
+{
+	struct map_db_opts o;
+	struct map_db *db;
+	struct err err;
+	char tmp[4096], path[4096];
+
+	(void)snprintf(tmp, sizeof(tmp), "%s/new.db", dir);
+	(void)snprintf(path, sizeof(path), "%s/m.db", dir);
+	(void)unlink(tmp);
+	memset(&o, 0, sizeof(o));
+	o.type = MAP_DB_HASH;
+	o.create = 1;
+	db = map_db_open(tmp, &o, &err);
+	assert_non_null(db);
+	assert_int_equal(map_db_put(db, "constkey", 8, value, strlen(value),
+	    0, &err), 0);
+	assert_int_equal(map_db_close(db, &err), 0);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+/*
+ * A hash map the rules ask with a key of their own is rebuilt between
+ * two names: the memo asks it again and sees the new answer.
+ */
+static void
+test_memo_asks_a_rebuilt_map_again(void **state)
+{
+	char dir[] = "/tmp/test_memo.XXXXXX", text[8192], path[4096];
+	char *out_text = NULL;
+	size_t out_len = 0;
+	FILE *out;
+	struct cf *cf;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	build_map(dir, "no");
+	(void)snprintf(text, sizeof(text),
+	    "V10/Berkeley\n"
+	    "O QueueDirectory=/tmp\n"
+	    "O DontBlameSendmail=TrustStickyBit\n"
+	    "Km hash %s/m\n"
+	    "S3\n"
+	    "R$*\t$: $1\n"
+	    "S0\n"
+	    "R$+\t$: $1 < $(m constkey $) >\n"
+	    "R$+ < yes >\t$#error $: \"550 flag\"\n"
+	    "R$+ < $* >\t$#local $: $1\n"
+	    "Mlocal, P=/bin/true, F=lsDFMAw5:/|@qPn9S, A=mail $u\n", dir);
+	out = open_memstream(&out_text, &out_len);
+	assert_non_null(out);
+	cf = cf_new();
+	cf_set_output(cf, out);
+	cf_read_buffer(cf, "test.cf", text, strlen(text));
+	assert_int_equal(cf_nerrors(cf), 0);
+	cf_memo_enable(cf);
+	expect(cf, "alias1", "local|-|alias1|0");
+	expect(cf, "alias2", "local|-|alias2|0");
+	assert_int_equal(cf_memo_replays(cf), 1);
+	build_map(dir, "yes");
+	sleep(2);	/* a map's file is looked at once a second */
+	expect(cf, "alias3", "-|-|\"550 flag\"|1");
+	cf_memo_free(cf);
+	cf_free(cf);
+	assert_int_equal(fclose(out), 0);
+	free(out_text);
+	(void)snprintf(path, sizeof(path), "%s/m.db", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
 }
 
 int
@@ -204,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_cf_tells_the_special_names_apart),
 		cmocka_unit_test(test_memo_answers_as_the_rulesets),
 		cmocka_unit_test(test_memo_sees_a_changed_macro),
+		cmocka_unit_test(test_memo_asks_a_rebuilt_map_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
