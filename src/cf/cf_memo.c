@@ -43,6 +43,7 @@ struct memo_rec {
 	int		 id;		/* class or macro */
 	int		 result;	/* LIT equal, CLASS member, MAPK found */
 	int		 never;		/* CLASS: no name can make it true */
+	size_t		 len;		/* LIT: strlen(text) */
 	char		*text;		/* LIT literal, MACRO value, MAPK value */
 	char		**tmpl;		/* CLASS phrase, MAPNF key */
 	struct map	*map;
@@ -236,6 +237,7 @@ cf_memo_lit(struct cf *cf, const char *lit, int equal)
 			return;		/* the same text, the same answer */
 	add(cf, MEMO_LIT)->text = xstrdup(lit);
 	m->rec[m->n - 1].result = equal;
+	m->rec[m->n - 1].len = strlen(lit);
 }
 
 /* Whether template t stands for the tokens first..last. */
@@ -321,7 +323,7 @@ cf_memo_lookup(struct cf *cf, struct map *map, char **key, int others,
 
 /* Whether the recorded test gives the recorded outcome for y. */
 static int
-holds(struct cf *cf, const struct memo_rec *r, char *y)
+holds(struct cf *cf, const struct memo_rec *r, char *y, size_t ylen)
 {
 	struct buf key, val;
 	struct err err;
@@ -332,7 +334,9 @@ holds(struct cf *cf, const struct memo_rec *r, char *y)
 
 	switch (r->kind) {
 	case MEMO_LIT:
-		return (strcasecmp(r->text, y) == 0) == r->result;
+		/* most literals are operators: their length tells */
+		return (r->len == ylen && strcasecmp(r->text, y) == 0) ==
+		    r->result;
 	case MEMO_MACRO:
 		mv = cf_macvalue(cf, r->id);
 		if (mv == NULL || r->text == NULL)
@@ -382,13 +386,14 @@ cf_memo_replay(struct cf *cf, char **pvp)
 {
 	struct cf_memo *m = cf->memo;
 	char *y, **v;
-	size_t i;
+	size_t i, ylen;
 
 	if (m == NULL || !m->valid || !plain_atom(pvp))
 		return 0;
 	y = pvp[0];
+	ylen = strlen(y);
 	for (i = 0; i < m->n; i++)
-		if (!holds(cf, &m->rec[i], y))
+		if (!holds(cf, &m->rec[i], y, ylen))
 			return 0;
 	v = fill(cf, m->out, y, 1);
 	for (i = 0; v[i] != NULL; i++)
