@@ -452,7 +452,9 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		rwr = v->rule[k];
 		if (cf->rw_abort)
 			break;
-		if (++cf->rw_tries > CF_MAXRULETRIES) {
+		/* a rule tried only for a memo's record is not counted */
+		if ((cf->memo_x == NULL || (v->need[k] & ~have) == 0) &&
+		    ++cf->rw_tries > CF_MAXRULETRIES) {
 			cf_syserr(cf, "554 5.3.5 rewrite: over %d rules tried, "
 			    "ruleset %s", CF_MAXRULETRIES, RULENAME());
 			cf->rw_abort = 1;
