@@ -233,10 +233,12 @@ static void
 queuegroup(struct cf *cf, const char *user)
 {
 	const char *mode = cf_macro_value(cf, "{opMode}");
-	int rs = cf_rwset(cf, "queuegroup", 0, NULL);
+	int rs;
 	char **pvp;
 
-	if (rs < 0 || (mode != NULL && strcmp(mode, "i") == 0))
+	/* newaliases asks first: no ruleset lookup by name per alias */
+	if ((mode != NULL && strcmp(mode, "i") == 0) ||
+	    (rs = cf_rwset(cf, "queuegroup", 0, NULL)) < 0)
 		return;
 	pvp = cf_pvp_new(cf);
 	if (cf_prescan(cf, user, '\0', &cf->tok_ext, pvp, NULL,
