@@ -92,17 +92,22 @@ pure_class(const struct map *m)
 	return 0;
 }
 
-/* One token of the safe shape: letters, digits, '-' and '_'. */
+/*
+ * One token of the safe shape: letters, digits, '-' and '_', each an
+ * atom character (a lone "-" that OperatorChars makes an operator is
+ * not: joins and phrases treat atoms and operators apart).
+ */
 static int
-plain_atom(char **pvp)
+plain_atom(struct cf *cf, char **pvp)
 {
-	const char *p;
+	const unsigned char *p;
 
 	if (pvp[0] == NULL || pvp[1] != NULL || pvp[0][0] == '\0')
 		return 0;
-	for (p = pvp[0]; *p != '\0'; p++)
+	for (p = (const unsigned char *)pvp[0]; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_') ||
+		    cf->tok_ext.type[*p] != ADDR_ATM)
 			return 0;
 	return 1;
 }
@@ -388,7 +393,7 @@ cf_memo_replay(struct cf *cf, char **pvp)
 	char *y, **v;
 	size_t i, ylen;
 
-	if (m == NULL || !m->valid || !plain_atom(pvp))
+	if (m == NULL || !m->valid || !plain_atom(cf, pvp))
 		return 0;
 	y = pvp[0];
 	ylen = strlen(y);
@@ -416,7 +421,7 @@ cf_memo_begin(struct cf *cf, char **pvp)
 {
 	struct cf_memo *m = cf->memo;
 
-	if (m == NULL || cf->testmode || cf->debug21 || !plain_atom(pvp))
+	if (m == NULL || cf->testmode || cf->debug21 || !plain_atom(cf, pvp))
 		return;
 	clear(m);
 	m->recording = 1;

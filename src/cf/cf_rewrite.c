@@ -682,6 +682,8 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		} else if ((unsigned char)rvp[0][0] == META_LOOKUPBEGIN) {
 			endtoken = META_LOOKUPEND;
 			mapname = *++rvp;
+			if (mapname != NULL && mapname == cf->memo_x)
+				cf_memo_fail(cf);	/* a map named by it */
 			if (mapname == NULL) {
 				cf_syserr(cf, "554 5.3.0 rewrite: missing "
 				    "mapname");
