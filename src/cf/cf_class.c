@@ -103,6 +103,30 @@ cf_class_add(struct cf *cf, int id, const char *word)
 	(*s)->bits[id / 8] |= (unsigned char)(1u << (id % 8));
 }
 
+/*
+ * Whether some word of class id is longer than suffix and ends with it
+ * (without case): else no phrase "<something>suffix" is in the class.
+ */
+int
+cf_class_has_suffix(struct cf *cf, int id, const char *suffix)
+{
+	const struct cf_words *w = &cf->words;
+	size_t n = strlen(suffix), i, l;
+	const struct cf_word *e;
+
+	if (id <= 0 || id > CF_MAXMACROID)
+		return 0;
+	for (i = 0; i < w->cap; i++) {
+		e = w->slot[i];
+		if (e == NULL || !(e->bits[id / 8] & (1u << (id % 8))))
+			continue;
+		l = strlen(e->key);
+		if (l > n && str_casecmp(e->key + l - n, suffix) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 cf_class_has(struct cf *cf, int id, const char *word)
 {

@@ -108,6 +108,7 @@ cf_syserr(struct cf *cf, const char *fmt, ...)
 	char prefix[1100];
 	va_list ap;
 
+	cf->nmsgs++;
 	cf->nerrors++;
 	if (cf->exitstat == 0)
 		cf->exitstat = 70;	/* EX_SOFTWARE */
@@ -157,6 +158,7 @@ addrmsg(struct cf *cf, int kind, const char *to, const char *fmt,
 	size_t n;
 	va_list ap2;
 
+	cf->nmsgs++;
 	va_copy(ap2, ap);
 	if (hooked(cf, kind, to, fmt, ap2)) {
 		va_end(ap2);
@@ -202,6 +204,7 @@ cf_message(struct cf *cf, const char *fmt, ...)
 {
 	va_list ap;
 
+	cf->nmsgs++;
 	if (cf->holderrs)
 		return;
 	va_start(ap, fmt);

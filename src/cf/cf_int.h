@@ -165,6 +165,9 @@ struct cf {
 	int			 spacesub;	/* BlankSub */
 	cf_errfn		*errfn;		/* session: errors as replies */
 	void			*errarg;
+	unsigned long		 nmsgs;		/* messages of any kind so far */
+	struct cf_memo		*memo;		/* newaliases: cf_memo.c */
+	char			*memo_x;	/* the token being recorded */
 };
 
 /* cf.c */
@@ -211,6 +214,7 @@ void	cf_expand(struct cf *, const char *s, struct buf *out);
 /* cf_class.c */
 void	cf_class_add(struct cf *, int id, const char *word);
 int	cf_class_has(struct cf *, int id, const char *word);
+int	cf_class_has_suffix(struct cf *, int id, const char *suffix);
 void	cf_class_print(struct cf *, int id, FILE *);
 void	cf_words_free(struct cf_words *);
 void	cf_fileclass(struct cf *, int id, const char *spec, int optional);
@@ -269,6 +273,31 @@ unsigned long long cf_token_bits(const char *);
 int	cf_prescan(struct cf *, const char *s, int delim,
 	    const struct addr_toktab *, char **pvp, size_t *end_out,
 	    const char *to);
+
+/*
+ * cf_memo.c: newaliases' exact shortcut for one-atom names (see there).
+ * The cf_memo_* hooks are called by the engine while cf->memo_x is set.
+ */
+void	cf_memo_enable(struct cf *);
+void	cf_memo_free(struct cf *);
+int	cf_memo_replay(struct cf *, char **pvp);
+void	cf_memo_begin(struct cf *, char **pvp);
+void	cf_memo_end(struct cf *, char **pvp, int status);
+unsigned long cf_memo_replays(const struct cf *);
+void	cf_memo_fail(struct cf *);
+void	cf_memo_lit(struct cf *, const char *lit, int equal);
+void	cf_memo_class(struct cf *, int id, char **first, char **last,
+	    int member);
+void	cf_memo_macro(struct cf *, int id, const char *value);
+int	cf_memo_lookup(struct cf *, struct map *, char **key, int others,
+	    const char *const *args, int nargs, enum map_result,
+	    const char *value, int errs);
+/* cf_rewrite.c: the tests the engine makes, for the memo's replay */
+int	cf_class_phrase(struct cf *, int id, char **tokens,
+	    struct buf *scratch);
+void	cf_phrase_join(struct cf *, char **tokens, struct buf *out);
+void	cf_lookup_key(struct cf *, struct map *, char **key_rvp,
+	    struct buf *key);
 
 /* cf_parse.c: an address resolved through rulesets 3 and 0 */
 struct cf_addr {

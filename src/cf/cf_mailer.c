@@ -362,10 +362,12 @@ cf_mailer_builtins(struct cf *cf)
 struct cf_mailer *
 cf_mailer_find(struct cf *cf, const char *name)
 {
-	int i;
+	int i, c = tolower((unsigned char)name[0]);
 
+	/* the first letter first: this runs for every address resolved */
 	for (i = 0; i < cf->nmailers; i++)
-		if (str_casecmp(cf->mailer[i]->name, name) == 0)
+		if (tolower((unsigned char)cf->mailer[i]->name[0]) == c &&
+		    str_casecmp(cf->mailer[i]->name, name) == 0)
 			return cf->mailer[i];
 	return NULL;
 }

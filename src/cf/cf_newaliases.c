@@ -733,12 +733,14 @@ cf_newaliases(struct cf *cf, FILE *out)
 	cf->out = x.cap;
 	cf->file = NULL;
 	cf->exitstat = 0;
+	cf_memo_enable(cf);
 	for (i = 0; i < n; i++) {
 		const struct map_class *mc = map_class_find(v[i].cls);
 
 		if (mc != NULL && (mc->flags & MAPCLASS_REBUILD))
 			rebuild(&x, &v[i]);
 	}
+	cf_memo_free(cf);
 	cf->out = oldout;
 	cf->file = oldfile;
 	ctx_end(&x);

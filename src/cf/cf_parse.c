@@ -233,10 +233,12 @@ static void
 queuegroup(struct cf *cf, const char *user)
 {
 	const char *mode = cf_macro_value(cf, "{opMode}");
-	int rs = cf_rwset(cf, "queuegroup", 0, NULL);
+	int rs;
 	char **pvp;
 
-	if (rs < 0 || (mode != NULL && strcmp(mode, "i") == 0))
+	/* newaliases asks first: no ruleset lookup by name per alias */
+	if ((mode != NULL && strcmp(mode, "i") == 0) ||
+	    (rs = cf_rwset(cf, "queuegroup", 0, NULL)) < 0)
 		return;
 	pvp = cf_pvp_new(cf);
 	if (cf_prescan(cf, user, '\0', &cf->tok_ext, pvp, NULL,
@@ -280,7 +282,7 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 {
 	char **pvp = cf_pvp_new(cf);
 	char *copy;
-	int queueup = 0;
+	int queueup = 0, r3, r0;
 
 	memset(a, 0, sizeof(*a));
 	cf->e_to = cf_arena_str(cf, addr, strlen(addr));
@@ -294,10 +296,14 @@ cf_parseaddr(struct cf *cf, const char *addr, int flags, int delim,
 		cf_pvp_free(cf, pvp);
 		return -1;
 	}
-	if (cf_rewrite(cf, pvp, RS_CANON, 0, ADDR_MAXATOM) == EX_TEMPFAIL)
-		queueup = 1;
-	if (cf_rewrite(cf, pvp, RS_PARSE, 0, ADDR_MAXATOM) == EX_TEMPFAIL)
-		queueup = 1;
+	/* newaliases: a one-atom name may replay the last one's path */
+	if (cf->memo == NULL || !cf_memo_replay(cf, pvp)) {
+		cf_memo_begin(cf, pvp);
+		r3 = cf_rewrite(cf, pvp, RS_CANON, 0, ADDR_MAXATOM);
+		r0 = cf_rewrite(cf, pvp, RS_PARSE, 0, ADDR_MAXATOM);
+		queueup = r3 == EX_TEMPFAIL || r0 == EX_TEMPFAIL;
+		cf_memo_end(cf, pvp, r3 != EX_OK ? r3 : r0);
+	}
 	cf_buildaddr(cf, pvp, flags, a);
 	if (!a->bad && a->user != NULL &&
 	    !(flags & (RF_SENDERADDR | RF_HEADERADDR)))

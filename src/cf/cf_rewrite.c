@@ -135,14 +135,37 @@ struct phrase {
 	int		  oatom;
 };
 
+/* One more token of a phrase: atoms apart by BlankSub, as sendmail. */
+static void
+phrase_add(struct cf *cf, const struct addr_toktab *tab, struct buf *cat,
+    int *oatom, const char *tok)
+{
+	int natom = tab->type[(unsigned char)*tok] == ADDR_ATM;
+
+	if (*oatom && natom)
+		buf_addc(cat, cf->spacesub);
+	buf_adds(cat, tok);
+	*oatom = natom;
+}
+
+/* The tokens joined as $=X joins a phrase, into out. */
+void
+cf_phrase_join(struct cf *cf, char **tokens, struct buf *out)
+{
+	int oatom = 0;
+
+	buf_reset(out);
+	for (; *tokens != NULL; tokens++)
+		phrase_add(cf, &cf->tok_ext, out, &oatom, *tokens);
+}
+
 /* Is the phrase first..last (joined) a word of class id? */
 static int
-class_has_phrase(struct cf *cf, int id, char **first, char **last,
+phrase_test(struct cf *cf, int id, char **first, char **last,
     struct phrase *ph)
 {
 	const struct addr_toktab *tab = &cf->tok_ext;
 	char **p;
-	int natom;
 
 	if (first == last) {
 		ph->first = NULL;
@@ -164,14 +187,46 @@ class_has_phrase(struct cf *cf, int id, char **first, char **last,
 			ph->first = NULL;
 			return 0;
 		}
-		natom = tab->type[(unsigned char)**p] == ADDR_ATM;
-		if (ph->oatom && natom)
-			buf_addc(&ph->cat, cf->spacesub);
-		buf_adds(&ph->cat, *p);
-		ph->oatom = natom;
+		phrase_add(cf, tab, &ph->cat, &ph->oatom, *p);
 	}
 	ph->last = last;
 	return cf_class_has(cf, id, buf_cstr(&ph->cat));
+}
+
+/* phrase_test, with the outcome told to a recording memo. */
+static int
+class_has_phrase(struct cf *cf, int id, char **first, char **last,
+    struct phrase *ph)
+{
+	int r = phrase_test(cf, id, first, last, ph);
+
+	if (cf->memo_x != NULL)
+		cf_memo_class(cf, id, first, last, r);
+	return r;
+}
+
+/*
+ * Is the whole of tokens (joined as $=X joins them) a word of class id?
+ * scratch is the caller's buffer for the joined text.
+ */
+int
+cf_class_phrase(struct cf *cf, int id, char **tokens, struct buf *scratch)
+{
+	struct phrase ph;
+	size_t n = 0;
+	int r;
+
+	while (tokens[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		return cf_class_has(cf, id, tokens[0]);
+	memset(&ph, 0, sizeof(ph));
+	ph.cat = *scratch;
+	r = phrase_test(cf, id, tokens, tokens + n - 1, &ph);
+	*scratch = ph.cat;
+	return r;
 }
 
 /* Tries the LHS against pvp; 1 with mlist filled and *nmatch set. */
@@ -210,7 +265,11 @@ extendclass:
 			mlp++;
 			break;
 		case META_MATCHNCLASS:
-			if (cf_class_has(cf, (unsigned char)rp[1], ap))
+			ok = cf_class_has(cf, (unsigned char)rp[1], ap);
+			if (cf->memo_x != NULL)
+				cf_memo_class(cf, (unsigned char)rp[1], avp,
+				    avp, ok);
+			if (ok)
 				goto backup;
 			/* FALLTHROUGH */
 		case META_MATCHONE:
@@ -230,6 +289,8 @@ extendclass:
 			break;
 		case META_MACRODEXPAND:
 			mv = cf_macvalue(cf, (unsigned char)rp[1]);
+			if (cf->memo_x != NULL)
+				cf_memo_macro(cf, (unsigned char)rp[1], mv);
 			if (cf->debug21 >= 2) {
 				(void)fputs("rewrite: LHS $&", cf->out);
 				cf_put_macname(cf, cf->out, (unsigned char)rp[1]);
@@ -249,6 +310,8 @@ extendclass:
 						ok = 0;
 						break;
 					}
+					if (*avp == cf->memo_x)
+						cf_memo_fail(cf);
 					l = strlen(*avp);
 					if (strncasecmp(mv, *avp, l) != 0) {
 						ok = 0;
@@ -264,6 +327,15 @@ extendclass:
 			}
 			break;
 		default:
+			if (ap == cf->memo_x) {
+				/* the recorded name: the outcome is kept */
+				ok = strcasecmp(rp, ap) == 0;
+				cf_memo_lit(cf, rp, ok);
+				if (!ok)
+					goto backup;
+				avp++;
+				break;
+			}
 			/* first bytes differ: most literal tokens stop here */
 			if (tolower((unsigned char)rp[0]) !=
 			    tolower((unsigned char)ap[0]) ||
@@ -366,8 +438,12 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		if (pvp[0] != NULL &&
 		    (unsigned char)pvp[0][0] == META_CANONNET)
 			break;
-		/* cannot match: skip, unless -d21 wants to see it tried */
-		if ((v->need[k] & ~have) != 0 && cf->debug21 < 10) {
+		/*
+		 * cannot match: skip, unless -d21 wants to see it tried or
+		 * a memo records every test of the name (cf_memo.c)
+		 */
+		if ((v->need[k] & ~have) != 0 && cf->debug21 < 10 &&
+		    cf->memo_x == NULL) {
 			while (++k < v->n && (v->need[k] & ~have) != 0)
 				;
 			loopcount = 0;
@@ -376,7 +452,9 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 		rwr = v->rule[k];
 		if (cf->rw_abort)
 			break;
-		if (++cf->rw_tries > CF_MAXRULETRIES) {
+		/* a rule tried only for a memo's record is not counted */
+		if ((cf->memo_x == NULL || (v->need[k] & ~have) == 0) &&
+		    ++cf->rw_tries > CF_MAXRULETRIES) {
 			cf_syserr(cf, "554 5.3.5 rewrite: over %d rules tried, "
 			    "ruleset %s", CF_MAXRULETRIES, RULENAME());
 			cf->rw_abort = 1;
@@ -464,6 +542,9 @@ cf_rewrite(struct cf *cf, char **pvp, int ruleset, int reclevel,
 				char **xpvp;
 
 				mval = cf_macvalue(cf, (unsigned char)rp[1]);
+				if (cf->memo_x != NULL)
+					cf_memo_macro(cf,
+					    (unsigned char)rp[1], mval);
 				if (cf->debug21 >= 2) {
 					(void)fputs("rewrite: RHS $&", cf->out);
 					cf_put_macname(cf, cf->out,
@@ -547,6 +628,33 @@ key_stripquotes(struct buf *key)
 	buf_truncate(key, (size_t)(q - key->data));
 }
 
+/* The key of a lookup: key_rvp's tokens joined, quotes stripped. */
+void
+cf_lookup_key(struct cf *cf, struct map *map, char **key_rvp,
+    struct buf *key)
+{
+	cf_cataddr(cf, key_rvp, NULL, key,
+	    map != NULL ? map->spacesub : '\0', 1);
+	if (map != NULL && !(map->flags & MF_KEEPQUOTES))
+		key_stripquotes(key);
+}
+
+/* Whether the recorded name is among a lookup's arguments or default. */
+static int
+memo_in_args(struct cf *cf, char **rvp, int endtoken)
+{
+	int args = 0;
+
+	for (; *rvp != NULL && (unsigned char)rvp[0][0] != endtoken; rvp++) {
+		if ((unsigned char)rvp[0][0] == META_CANONHOST ||
+		    (unsigned char)rvp[0][0] == META_CANONUSER)
+			args = 1;
+		else if (args && *rvp == cf->memo_x)
+			return 1;
+	}
+	return 0;
+}
+
 #define TAIL_STACK	64	/* workspace tails saved without the heap */
 
 /*
@@ -563,7 +671,7 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 	struct map *map;
 	enum map_result mr;
 	struct err err;
-	int endtoken, nargs, stat, external, ntail, i, fail;
+	int endtoken, nargs, stat, external, ntail, i, fail, mothers, mid;
 	const char *replac;
 
 	for (rvp = npvp; *rvp != NULL; rvp++) {
@@ -574,6 +682,8 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 		} else if ((unsigned char)rvp[0][0] == META_LOOKUPBEGIN) {
 			endtoken = META_LOOKUPEND;
 			mapname = *++rvp;
+			if (mapname != NULL && mapname == cf->memo_x)
+				cf_memo_fail(cf);	/* a map named by it */
 			if (mapname == NULL) {
 				cf_syserr(cf, "554 5.3.0 rewrite: missing "
 				    "mapname");
@@ -588,6 +698,8 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 			    mapname);
 
 		key_rvp = ++rvp;
+		mothers = cf->memo_x != NULL &&
+		    memo_in_args(cf, key_rvp, endtoken);
 		default_rvp = NULL;
 		xpvp = NULL;
 		nargs = 0;
@@ -635,12 +747,11 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 
 		buf_init(&key, 0);
 		buf_init(&val, 0);
-		cf_cataddr(cf, key_rvp, NULL, &key,
-		    map != NULL ? map->spacesub : '\0', 1);
-		if (map != NULL && !(map->flags & MF_KEEPQUOTES))
-			key_stripquotes(&key);
+		cf_lookup_key(cf, map, key_rvp, &key);
 		replac = NULL;
 		external = 0;
+		mr = MAP_NOTFOUND;
+		err_clear(&err);
 		if (map != NULL) {
 			int first = !(map->flags & MF_OPENTRIED);
 
@@ -667,6 +778,9 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 					cf->exitstat = 71;
 			}
 		}
+		mid = cf->memo_x != NULL && cf_memo_lookup(cf, map, key_rvp,
+		    mothers, args, nargs, mr, replac != NULL ? replac : "",
+		    err.kind != ERR_NONE);
 		if (replac == NULL && default_rvp != NULL) {
 			cf_cataddr(cf, default_rvp, NULL, &val, '\0', 0);
 			replac = buf_cstr(&val);
@@ -681,6 +795,11 @@ do_lookups(struct cf *cf, char **npvp, int maxatom, int *rstat)
 			if (*replac != '\0')
 				(void)cf_prescan(cf, replac, '\0', external ?
 				    NULL : &cf->tok_int, scanned, NULL, NULL);
+			/* the key given back: still the recorded name */
+			if (mid && scanned[0] != NULL && scanned[1] == NULL)
+				scanned[0] = cf->memo_x;
+			else if (mid)
+				cf_memo_fail(cf);
 			xpvp = scanned;
 		}
 		/* the strings already belong to the rules or the arena */
@@ -740,6 +859,8 @@ callsubr(struct cf *cf, char **pvp, int reclevel, int maxatom)
 			continue;
 		/* in place, as sendmail does: the rule itself loses them */
 		name = avp[1];
+		if (name == cf->memo_x)
+			cf_memo_fail(cf);
 		stripquotes(name);
 		subr = cf_rwset(cf, name, 0, NULL);
 		if (subr < 0) {

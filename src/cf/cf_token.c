@@ -101,6 +101,26 @@ prescan_err(void *arg, const char *msg)
 	cf_usrerr(sc->cf, sc->to, "%s", msg);
 }
 
+/*
+ * The length of s when it is one plain word (letters, digits, - and _,
+ * all atom characters in tab) up to delim or its end, else 0: prescan
+ * would make it one token, say nothing and stop at the delimiter, so
+ * the scanner is not needed (newaliases' names, most map answers).
+ */
+static size_t
+plain_word(const char *s, int delim, const struct addr_toktab *tab)
+{
+	size_t n = 0;
+	int c;
+
+	for (; (c = (unsigned char)s[n]) != '\0' && c != delim; n++)
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_') ||
+		    tab->type[c] != ADDR_ATM || n >= ADDR_MAXNAME - 1)
+			return 0;
+	return n;
+}
+
 int
 cf_prescan(struct cf *cf, const char *s, int delim,
     const struct addr_toktab *tab, char **pvp, size_t *end_out,
@@ -113,6 +133,13 @@ cf_prescan(struct cf *cf, const char *s, int delim,
 	cf_tokens_prepare(cf);
 	if (tab == NULL)
 		tab = &cf->tok_ext;
+	if ((i = plain_word(s, delim, tab)) > 0) {
+		pvp[0] = cf_arena_str(cf, s, i);
+		pvp[1] = NULL;
+		if (end_out != NULL)
+			*end_out = i;
+		return 0;
+	}
 	if (addr_prescan(s, delim, tab, 0, &t, end_out, prescan_err,
 	    &sc) != ADDR_SCAN_OK) {
 		pvp[0] = NULL;
