@@ -23,10 +23,11 @@
 #include "deliver.h"
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "stats/stats.h"
 
-#define NONE	UINT32_MAX	/* a NULL string on the wire */
+#define NONE	WIRE_NONE	/* a NULL string on the wire */
 
 int
 dlv_privsep(void)
@@ -36,24 +37,8 @@ dlv_privsep(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
-static void
-put32(struct buf *b, uint32_t v)
-{
-	(void)buf_add(b, &v, sizeof(v));
-}
-
-static void
-putstr(struct buf *b, const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (s == NULL || n > DLV_SEP_STRMAX) {
-		put32(b, NONE);
-		return;
-	}
-	put32(b, (uint32_t)n);
-	(void)buf_add(b, s, n);
-}
+#define put32	wire_put32
+#define putstr(b, s)	wire_putstr(b, s, DLV_SEP_STRMAX, 0)
 
 void
 dlv_sep_encode(const struct dlv_rcpt *r, size_t n, const char *relay,
