@@ -263,6 +263,12 @@ dlv_smtp_sep(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		cf_maps_preopen(dm->cf);
 		dlv_tls_preload(dm->cf);
 	}
+	buf_init(&res, 0);
+	/* a process that caches connections has one client for all */
+	if (dlv_smtp_cache_on()) {
+		rc = dlv_sep_client_deliver(dm, m, sender, rflags, r, n, &res);
+		goto decode;
+	}
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		defer_all(r, n);
 		return;
@@ -278,11 +284,11 @@ dlv_smtp_sep(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		child(dm, m, sender, rflags, r, n, p[1]);
 	}
 	(void)close(p[1]);
-	buf_init(&res, 0);
 	rc = read_result(p[0], n, &res);
 	(void)close(p[0]);
 	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 		;
+decode:
 	for (i = 0; i < n; i++)
 		free(r[i].text);
 	if (rc == -1 || dlv_sep_decode(res.data, res.len, r, n, relay, stats,
