@@ -5,8 +5,10 @@ issue 10 item 2).
 Our daemon runs under `strace -f -ff -y` (every process its own trace,
 file descriptors shown with their paths) while a few clients send N
 messages.  For every `250 2.0.0 <id> Message accepted for delivery`
-written to a client, the same process's trace must show before it, in
-this order:
+written to a client, the traces must show before it, in this order
+(merged by time with strace's -ttt -T, each call returned before the
+next started: under privilege separation, doc/privsep.md, the worker
+that writes the 250 has its root queue writer sync and rename):
 
   fsync/fdatasync of .../df<id>       the body on disk
   fsync/fdatasync of .../tf<id> (or qf<id>)   the control file on disk
@@ -72,75 +74,98 @@ def send(port, n, acked, errors):
         errors.append(repr(e))
 
 
-LINE = re.compile(r'^(\w+)\((.*)\)\s+=\s+(-?\d+)')
+LINE = re.compile(r'^(\d+\.\d+) (\w+)\((.*)\)\s+=\s+(-?\d+).*<(\d+\.\d+)>$')
 FDPATH = re.compile(r'^(\d+)<([^>]*)>')
 REPLY250 = re.compile(r'"250 2\.0\.0 (\S+) Message accepted for delivery')
 
 
+def events_of(path, pid):
+    """A process's trace as (start, end, pid, kind, ...) tuples."""
+    events = []
+    with open(path, errors="replace") as f:
+        for raw in f:
+            m = LINE.match(raw.strip())
+            if not m or int(m.group(4)) < 0:
+                continue
+            t0 = float(m.group(1))
+            t1 = t0 + float(m.group(5))
+            call, args = m.group(2), m.group(3)
+            if call in ("fsync", "fdatasync"):
+                p = FDPATH.match(args)
+                if p:
+                    events.append((t0, t1, pid, "sync", p.group(2)))
+            elif call.startswith("rename"):
+                names = re.findall(r'"([^"]*)"', args)
+                if len(names) == 2:
+                    events.append((t0, t1, pid, "rename",
+                                   os.path.basename(names[0]),
+                                   os.path.basename(names[1])))
+            elif call in ("write", "writev", "sendto", "sendmsg"):
+                r = REPLY250.search(args)
+                if r:
+                    events.append((t0, t1, pid, "250", r.group(1)))
+    return events
+
+
 def analyse(trace_dir, qdir):
-    """(number of 250s, {check: count ok}, {qid: missing})"""
+    """(number of 250s, {check: count ok}, {qid: missing}, qids seen)
+
+    The processes' traces are merged by time (strace -ttt -T: each
+    call's start and duration): under privilege separation the worker
+    that writes the 250 has its queue writer sync and rename the files.
+    A step counts when the call returned before the next one started:
+    df and qf synced, then the rename, then the folder synced by the
+    process that renamed, all returned before the 250 was written."""
     total, ok = 0, {"synced": 0, "renamed": 0, "dirsync": 0}
     seen, bad = set(), {}
+    events = []
     for name in os.listdir(trace_dir):
-        events = []
-        with open(os.path.join(trace_dir, name), errors="replace") as f:
-            for raw in f:
-                m = LINE.match(raw.strip())
-                if not m or int(m.group(3)) < 0:
-                    continue
-                call, args = m.group(1), m.group(2)
-                if call in ("fsync", "fdatasync"):
-                    p = FDPATH.match(args)
-                    if p:
-                        events.append(("sync", p.group(2)))
-                elif call.startswith("rename"):
-                    names = re.findall(r'"([^"]*)"', args)
-                    if len(names) == 2:
-                        events.append(("rename", os.path.basename(names[0]),
-                                       os.path.basename(names[1])))
-                elif call in ("write", "writev", "sendto", "sendmsg"):
-                    r = REPLY250.search(args)
-                    if r:
-                        events.append(("250", r.group(1)))
-        for i, ev in enumerate(events):
-            if ev[0] != "250":
-                continue
-            qid = ev[1]
-            total += 1
-            seen.add(qid)
-            before = events[:i]
-            pos = {}
-            for j, e in enumerate(before):
-                if e[0] == "sync":
-                    base = os.path.basename(e[1])
-                    if base == "df" + qid:
-                        pos["df"] = j
-                    elif base in ("tf" + qid, "qf" + qid):
-                        pos["qf"] = j
-                    elif os.path.realpath(e[1]) == os.path.realpath(qdir):
-                        pos.setdefault("dirs", []).append(j)
-                elif e[0] == "rename" and e[1] == "tf" + qid and \
-                        e[2] == "qf" + qid:
-                    pos["rename"] = j
-            miss = []
-            if "df" in pos and "qf" in pos:
-                ok["synced"] += 1
-            else:
-                miss.append("sync")
-            if "rename" in pos and pos["rename"] > max(pos.get("df", 1e9),
-                                                       pos.get("qf", 1e9)):
-                ok["renamed"] += 1
-            elif "rename" in pos and "df" in pos and "qf" in pos:
-                miss.append("rename before sync")
-            else:
-                miss.append("rename")
-            if "rename" in pos and any(j > pos["rename"]
-                                       for j in pos.get("dirs", [])):
-                ok["dirsync"] += 1
-            else:
-                miss.append("dirsync")
-            if miss:
-                bad[qid] = miss
+        pid = name.rsplit(".", 1)[-1]
+        events.extend(events_of(os.path.join(trace_dir, name), pid))
+    events.sort(key=lambda e: e[0])
+    qreal = os.path.realpath(qdir)
+    byqid, dirsyncs = {}, []
+    for e in events:
+        if e[3] == "sync":
+            base = os.path.basename(e[4])
+            if base[:2] in ("df", "tf", "qf"):
+                byqid.setdefault(base[2:], []).append(e)
+            elif os.path.realpath(e[4]) == qreal:
+                dirsyncs.append(e)
+        elif e[3] == "rename" and e[4][:2] == "tf" and \
+                e[5] == "qf" + e[4][2:]:
+            byqid.setdefault(e[4][2:], []).append(e)
+    for e in events:
+        if e[3] != "250":
+            continue
+        qid, t250 = e[4], e[0]
+        total += 1
+        seen.add(qid)
+        before = [x for x in byqid.get(qid, []) if x[1] <= t250]
+        df = [x[1] for x in before if x[3] == "sync" and
+              os.path.basename(x[4]) == "df" + qid]
+        qf = [x[1] for x in before if x[3] == "sync" and
+              os.path.basename(x[4]) in ("tf" + qid, "qf" + qid)]
+        ren = [x for x in before if x[3] == "rename"]
+        miss = []
+        if df and qf:
+            ok["synced"] += 1
+        else:
+            miss.append("sync")
+        if ren and any(t <= ren[-1][0] for t in df) and \
+                any(t <= ren[-1][0] for t in qf):
+            ok["renamed"] += 1
+        elif ren and df and qf:
+            miss.append("rename before sync")
+        else:
+            miss.append("rename")
+        if ren and any(d[2] == ren[-1][2] and d[0] >= ren[-1][1] and
+                       d[1] <= t250 for d in dirsyncs):
+            ok["dirsync"] += 1
+        else:
+            miss.append("dirsync")
+        if miss:
+            bad[qid] = miss
     return total, ok, bad, seen
 
 
@@ -151,7 +176,8 @@ def run(messages=1000, clients=4, keep=False):
     w = world.World(root, mode="queueonly", sink=False)
     acked, errors = [], []
     try:
-        w.start(prefix=["strace", "-f", "-ff", "-qq", "-y", "-s", "200",
+        w.start(prefix=["strace", "-f", "-ff", "-qq", "-y", "-ttt", "-T",
+                        "-s", "200",
                         "-e", "trace=" + SYSCALLS, "-o",
                         os.path.join(trace, "t")])
         per = [messages // clients + (1 if i < messages % clients else 0)

@@ -98,7 +98,7 @@ def run(names):
     whether they are the oracle's (None: no oracle reply))]."""
     root = tempfile.mkdtemp(prefix="eio.", dir="/var/tmp")
     # the flag file must be readable by workers that gave root up
-    # (MAILSYS_PRIVSEP=1, doc/privsep.md)
+    # (privilege separation, doc/privsep.md)
     os.chmod(root, 0o755)
     out = []
     saved = dict(os.environ)

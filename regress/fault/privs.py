@@ -19,14 +19,16 @@ mailer, and runs as root, as with sendmail).
 Three set-ups: `--runas USER` gives the cf RunAsUser=USER and the queue
 folder to USER (sendmail's way to keep root out of the SMTP side); by
 default the queue folder is root's, as CentOS ships /var/spool/mqueue
-(0700 root), and the workers and agents, which write it, keep root as
-sendmail's children do; `--privsep` is that default with privilege
-separation on (MAILSYS_PRIVSEP=1, doc/privsep.md): workers and SMTP
+(0700 root), and the daemon runs with its default privilege separation
+(MAILSYS_PRIVSEP unset: off for now, doc/privsep.md): the workers and
+agents, which write the queue, keep root as sendmail's children do;
+`--privsep` turns separation on (MAILSYS_PRIVSEP=1): workers and SMTP
 delivery children as DefaultUser, root only in the queue writers and
-the local deliveries (doc/reliability.md, figure 13).
+the local deliveries; `--no-privsep` says off (MAILSYS_PRIVSEP=0)
+(doc/reliability.md, figure 13).
 
-Usage: privs.py [--seconds 8] [--clients 20] [--runas USER] [--privsep]
-                [--json FILE]
+Usage: privs.py [--seconds 8] [--clients 20] [--runas USER]
+                [--privsep | --no-privsep] [--json FILE]
 Exit status 0 when no worker or agent was ever seen with uid 0 and the
 load delivered mail (so the sampling saw the tree at work).
 """
@@ -75,7 +77,8 @@ def sample(w, seen, facing, stop):
         time.sleep(0.02)
 
 
-def run(seconds=8.0, clients=20, runas=None, log=print, privsep=False):
+def run(seconds=8.0, clients=20, runas=None, log=print, privsep=None):
+    """privsep None: the daemon's default (MAILSYS_PRIVSEP unset)."""
     if os.geteuid() != 0:
         raise SystemExit("privs.py: run it as root (the daemon starts as "
                          "root and gives root up)")
@@ -93,10 +96,10 @@ def run(seconds=8.0, clients=20, runas=None, log=print, privsep=False):
     seen, facing = {}, {}
     saved = os.environ.get("MAILSYS_PRIVSEP")
     try:
-        if privsep:
-            os.environ["MAILSYS_PRIVSEP"] = "1"
-        else:
+        if privsep is None:
             os.environ.pop("MAILSYS_PRIVSEP", None)
+        else:
+            os.environ["MAILSYS_PRIVSEP"] = "1" if privsep else "0"
         try:
             w.start(["-q3s"])
         finally:
@@ -156,7 +159,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--runas")
-    ap.add_argument("--privsep", action="store_true")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--privsep", action="store_true", default=None)
+    g.add_argument("--no-privsep", dest="privsep", action="store_false")
     ap.add_argument("--json")
     a = ap.parse_args()
     res = run(a.seconds, a.clients, a.runas, privsep=a.privsep)

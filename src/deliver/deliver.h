@@ -105,6 +105,8 @@ void	dlv_smtp_cache_open(struct cf *);
 void	dlv_smtp_cache_expire(void);
 void	dlv_smtp_cache_close(void);
 size_t	dlv_smtp_cache_count(void);
+/* 1 after dlv_smtp_cache_open (until _close). */
+int	dlv_smtp_cache_on(void);
 
 /*
  * Privilege separation (deliver_sep.c, doc/privsep.md): on when the
@@ -131,6 +133,18 @@ int	dlv_sep_decode(const void *, size_t, struct dlv_rcpt *, size_t n,
  * is root.
  */
 int	dlv_become_default_user(struct cf *);
+/*
+ * The long-lived SMTP client without root of a separated process that
+ * caches connections (deliver_sepclient.c): started at the first
+ * delivery, handed each one's message and df; its encoded outcome into
+ * res.  -1 when it could not be asked or failed (it is ended).  _close
+ * ends it (it QUITs its connections); dlv_smtp_cache_close calls it.
+ */
+int	dlv_sep_client_deliver(const struct dlv_msg *,
+	    const struct cf_mailer_info *, const char *sender,
+	    const unsigned *rflags, struct dlv_rcpt *, size_t n,
+	    struct buf *res);
+void	dlv_sep_client_close(void);
 /* The client TLS context made now (while root may read its key). */
 void	dlv_tls_preload(struct cf *);
 

@@ -23,10 +23,11 @@
 #include "deliver.h"
 #include "lib/fdio.h"
 #include "lib/log.h"
+#include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "stats/stats.h"
 
-#define NONE	UINT32_MAX	/* a NULL string on the wire */
+#define NONE	WIRE_NONE	/* a NULL string on the wire */
 
 int
 dlv_privsep(void)
@@ -36,24 +37,8 @@ dlv_privsep(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
-static void
-put32(struct buf *b, uint32_t v)
-{
-	(void)buf_add(b, &v, sizeof(v));
-}
-
-static void
-putstr(struct buf *b, const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (s == NULL || n > DLV_SEP_STRMAX) {
-		put32(b, NONE);
-		return;
-	}
-	put32(b, (uint32_t)n);
-	(void)buf_add(b, s, n);
-}
+#define put32	wire_put32
+#define putstr(b, s)	wire_putstr(b, s, DLV_SEP_STRMAX, 0)
 
 void
 dlv_sep_encode(const struct dlv_rcpt *r, size_t n, const char *relay,
@@ -278,6 +263,12 @@ dlv_smtp_sep(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		cf_maps_preopen(dm->cf);
 		dlv_tls_preload(dm->cf);
 	}
+	buf_init(&res, 0);
+	/* a process that caches connections has one client for all */
+	if (dlv_smtp_cache_on()) {
+		rc = dlv_sep_client_deliver(dm, m, sender, rflags, r, n, &res);
+		goto decode;
+	}
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		defer_all(r, n);
 		return;
@@ -293,11 +284,11 @@ dlv_smtp_sep(const struct dlv_msg *dm, const struct cf_mailer_info *m,
 		child(dm, m, sender, rflags, r, n, p[1]);
 	}
 	(void)close(p[1]);
-	buf_init(&res, 0);
 	rc = read_result(p[0], n, &res);
 	(void)close(p[0]);
 	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 		;
+decode:
 	for (i = 0; i < n; i++)
 		free(r[i].text);
 	if (rc == -1 || dlv_sep_decode(res.data, res.len, r, n, relay, stats,

@@ -73,6 +73,14 @@ dlv_smtp_cache_close(void)
 {
 	smtpc_cache_free(conn_cache);
 	conn_cache = NULL;
+	/* a separated process's connections are its SMTP client's */
+	dlv_sep_client_close();
+}
+
+int
+dlv_smtp_cache_on(void)
+{
+	return conn_cache != NULL;
 }
 
 size_t

@@ -429,6 +429,10 @@ struct queue_remote_hooks {
 	int	(*deliver)(void *arg, size_t path, const char *id);
 	/* before each wait for a request, and once a second */
 	void	(*idle)(void *arg);
+	/* a QR_CALL's bytes (at most QR_CALL_MAX); the answer's bytes go
+	 * into out (at most QR_CALL_MAX); -1: none (the caller fails) */
+	int	(*call)(void *arg, const unsigned char *, size_t,
+		    struct buf *out);
 	void	*arg;
 };
 
@@ -444,6 +448,9 @@ int	queue_remote_stats(const struct queue_dirs *, const unsigned char *,
 	    size_t, struct err *);
 int	queue_remote_deliver(const struct queue_dirs *, size_t path,
 	    const char *id, struct err *);
+/* n bytes to the writer's call hook; its answer into out. */
+int	queue_remote_call(const struct queue_dirs *, const void *, size_t,
+	    struct buf *out, struct err *);
 
 /* The wire format of one request: this header, then len bytes. */
 enum queue_remote_op {
@@ -456,6 +463,8 @@ enum queue_remote_op {
 	QR_REMOVE,		/* a qf<id> committed for this message goes */
 	QR_STATS,		/* len bytes of statistics */
 	QR_DELIVER,		/* deliver a message committed here */
+	QR_CALL,		/* len bytes for the call hook; its answer's
+				   bytes follow the answer */
 	QR_NOPS
 };
 
@@ -468,6 +477,7 @@ struct queue_remote_req {
 
 #define QR_QF_MAX	(32 * 1024 * 1024)	/* qf text of one request */
 #define QR_STATS_MAX	65536
+#define QR_CALL_MAX	65536	/* a QR_CALL's bytes, and its answer's */
 
 /*
  * Decodes and checks a request header (n bytes at p) against a queue of

@@ -53,6 +53,7 @@ struct qr_wire_rep {
 	int32_t		 err_kind;
 	char		 fail_kind;
 	uint8_t		 what;
+	uint32_t	 extra;		/* QR_CALL: bytes that follow */
 	char		 msg[ERR_MSGMAX];
 };
 
@@ -93,7 +94,8 @@ queue_remote_req_parse(const void *p, size_t n, size_t npaths,
 	if (out->op == 0 || out->op >= QR_NOPS)
 		return err_set(err, ERR_PROTOCOL, "queue writer: op %u",
 		    out->op);
-	if (out->op != QR_STATS && (out->path >= npaths || !id_ok(out->id)))
+	if (out->op != QR_STATS && out->op != QR_CALL &&
+	    (out->path >= npaths || !id_ok(out->id)))
 		return err_set(err, ERR_PROTOCOL, "queue writer: bad path "
 		    "or queue id");
 	if ((out->op == QR_MOVE || out->op == QR_COMMIT_AS) &&
@@ -113,6 +115,11 @@ queue_remote_req_parse(const void *p, size_t n, size_t npaths,
 		if (out->len == 0 || out->len > QR_STATS_MAX)
 			return err_set(err, ERR_PROTOCOL, "queue writer: "
 			    "statistics of %u bytes", out->len);
+		break;
+	case QR_CALL:
+		if (out->len == 0 || out->len > QR_CALL_MAX)
+			return err_set(err, ERR_PROTOCOL, "queue writer: "
+			    "a call of %u bytes", out->len);
 		break;
 	default:
 		if (out->len != 0)
@@ -248,10 +255,35 @@ req_encode(unsigned char *b, unsigned op, size_t path, const char *id,
 		    strnlen(id2, QUEUE_ID_MAX - 1));
 }
 
-int
-qr_call(const struct queue_dirs *d, unsigned op, size_t path,
+/* The bytes after a QR_CALL's answer into out (NULL: none expected). */
+static int
+recv_extra(int fd, const struct qr_wire_rep *r, struct buf *out)
+{
+	char *p;
+
+	if (r->extra == 0)
+		return 0;
+	if (out == NULL || r->extra > QR_CALL_MAX) {
+		errno = EPROTO;
+		return -1;
+	}
+	p = xmalloc(r->extra);
+	if (read_all(fd, p, r->extra) != 0 ||
+	    buf_add(out, p, r->extra) == -1) {
+		free(p);
+		if (errno == 0)
+			errno = EPIPE;
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+static int
+qr_call_x(const struct queue_dirs *d, unsigned op, size_t path,
     const char *id, size_t path2, const char *id2, const void *data,
-    size_t len, int *fd_out, struct qr_result *res, struct err *err)
+    size_t len, int *fd_out, struct buf *extra, struct qr_result *res,
+    struct err *err)
 {
 	unsigned char hdr[QR_HDR];
 	struct qr_wire_rep rep;
@@ -273,7 +305,8 @@ qr_call(const struct queue_dirs *d, unsigned op, size_t path,
 	memset(&rep, 0, sizeof(rep));
 	if (fdio_write_all(d->remote_fd, hdr, QR_HDR) == -1 ||
 	    (len > 0 && fdio_write_all(d->remote_fd, data, len) == -1) ||
-	    recv_rep(d->remote_fd, &rep, fd_out) == -1) {
+	    recv_rep(d->remote_fd, &rep, fd_out) == -1 ||
+	    recv_extra(d->remote_fd, &rep, extra) == -1) {
 		e = errno != 0 ? errno : EPIPE;
 		if (fd_out != NULL && *fd_out != -1) {
 			(void)close(*fd_out);
@@ -308,6 +341,28 @@ qr_call(const struct queue_dirs *d, unsigned op, size_t path,
 		errno = res->err_no;
 	}
 	return res->rc;
+}
+
+int
+qr_call(const struct queue_dirs *d, unsigned op, size_t path,
+    const char *id, size_t path2, const char *id2, const void *data,
+    size_t len, int *fd_out, struct qr_result *res, struct err *err)
+{
+	return qr_call_x(d, op, path, id, path2, id2, data, len, fd_out,
+	    NULL, res, err);
+}
+
+int
+queue_remote_call(const struct queue_dirs *d, const void *p, size_t n,
+    struct buf *out, struct err *err)
+{
+	struct qr_result res;
+
+	if (n == 0 || n > QR_CALL_MAX)
+		return err_set(err, ERR_SOFTWARE, "queue writer: a call of "
+		    "%zu bytes", n);
+	return qr_call_x(d, QR_CALL, 0, NULL, 0, NULL, p, n, NULL, out,
+	    &res, err) == 0 ? 0 : -1;
 }
 
 int
@@ -529,7 +584,7 @@ do_commit(struct qr_server *s, const struct queue_remote_req *q,
 
 static void
 dispatch(struct qr_server *s, const struct queue_remote_req *q,
-    const char *data, struct qr_wire_rep *r, int *passfd)
+    const char *data, struct qr_wire_rep *r, int *passfd, struct buf *extra)
 {
 	struct queue_tx *tx = NULL;
 	struct qr_entry *e;
@@ -597,6 +652,18 @@ dispatch(struct qr_server *s, const struct queue_remote_req *q,
 			rep_fail(r, NULL, &err, EAGAIN);
 		}
 		return;
+	case QR_CALL:
+		if (s->h == NULL || s->h->call == NULL ||
+		    s->h->call(s->h->arg, (const unsigned char *)data, q->len,
+		    extra) == -1 || extra->len > QR_CALL_MAX) {
+			buf_reset(extra);
+			err_set(&err, ERR_SOFTWARE, "queue writer: call "
+			    "refused");
+			rep_fail(r, NULL, &err, EPROTO);
+			return;
+		}
+		r->extra = (uint32_t)extra->len;
+		return;
 	default:
 		refuse(r, q, "unknown op");
 	}
@@ -641,6 +708,7 @@ queue_remote_serve(struct queue_dirs *d, int fd, int mode,
 	unsigned char hdr[QR_HDR];
 	struct pollfd pfd;
 	struct err err;
+	struct buf extra;
 	char *data;
 	int rc = 0, k, passfd;
 
@@ -650,6 +718,7 @@ queue_remote_serve(struct queue_dirs *d, int fd, int mode,
 	s.h = h;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
+	buf_init(&extra, QR_CALL_MAX + 1);
 	for (;;) {
 		if (h != NULL && h->idle != NULL)
 			h->idle(h->arg);
@@ -674,13 +743,16 @@ queue_remote_serve(struct queue_dirs *d, int fd, int mode,
 		data[q.len] = '\0';
 		memset(&r, 0, sizeof(r));
 		passfd = -1;
-		dispatch(&s, &q, data, &r, &passfd);
+		buf_reset(&extra);
+		dispatch(&s, &q, data, &r, &passfd, &extra);
 		free(data);
-		if (send_rep(fd, &r, passfd) == -1) {
+		if (send_rep(fd, &r, passfd) == -1 || (extra.len > 0 &&
+		    fdio_write_all(fd, extra.data, extra.len) == -1)) {
 			rc = -1;
 			break;
 		}
 	}
+	buf_free(&extra);
 	forget(&s);
 	free(s.v);
 	return rc;

@@ -20,6 +20,8 @@
 
 #include <sasl/sasl.h>
 
+#include "smtpd_authwire.h"
+#include "smtpd_daemon.h"
 #include "smtpd_int.h"
 #include "lib/base64.h"
 #include "lib/log.h"
@@ -40,6 +42,10 @@ struct smtpd_auth {
 	unsigned	 nfail;		/* failed exchanges */
 	unsigned	 ssf_ext;	/* TLS cipher bits, 0 in the clear */
 	char		*ext_id;	/* verified client certificate subject */
+	char		*remote;	/* "ip;port" for the library, or NULL */
+	const char	*realm;		/* AuthRealm, or NULL */
+	unsigned	 secflags;	/* AuthOptions' */
+	struct buf	 wire;		/* the writer's last answer */
 };
 
 static const char *const auth_macros[] = {
@@ -193,51 +199,62 @@ offer(struct session *s, struct smtpd_auth *a)
 	buf_free(&b);
 }
 
-static void
-peer_ipport(const char *addr, const char *port, char *out, size_t n)
+/* "ip;port" as the library wants the client's address; NULL if long */
+static char *
+peer_ipport(const char *addr, const char *port)
 {
-	if (snprintf(out, n, "%s;%s", addr, port != NULL ? port : "0") >=
-	    (int)n)
-		out[0] = '\0';
+	struct buf b;
+
+	buf_init(&b, 127);
+	if (buf_printf(&b, "%s;%s", addr, port != NULL ? port : "0") == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }
 
 /* A new SASL connection for the session (at its start, after TLS). */
 static void
 conn_new(struct session *s, struct smtpd_auth *a)
 {
-	sasl_security_properties_t sp;
 	const char *realm = cf_option_value(s->cf, "AuthRealm");
-	char remote[128];
-	sasl_ssf_t ext;
 
-	if (a->conn != NULL)
-		sasl_dispose(&a->conn);
 	free(a->mechs);
 	a->mechs = NULL;
 	a->nmechs = 0;
-	remote[0] = '\0';
+	free(a->remote);
+	a->remote = NULL;
 	if (s->peer->addr != NULL)
-		peer_ipport(s->peer->addr, s->peer->port, remote,
-		    sizeof(remote));
-	if (sasl_server_new("smtp", jname(s), realm != NULL && *realm ?
-	    realm : NULL, NULL, remote[0] ? remote : NULL, NULL, 0,
-	    &a->conn) != SASL_OK) {
-		a->conn = NULL;
+		a->remote = peer_ipport(s->peer->addr, s->peer->port);
+	a->realm = realm != NULL && *realm ? realm : NULL;
+	a->secflags = secflags(cf_option_value(s->cf, "AuthOptions"));
+	if (smtpd_sasl_new(&a->conn, jname(s), a->realm, a->remote,
+	    a->secflags, a->ssf_ext, a->ext_id) == -1)
 		return;
-	}
-	memset(&sp, 0, sizeof(sp));
-	sp.security_flags = secflags(cf_option_value(s->cf, "AuthOptions"));
-	/* no security layer: the stream after AUTH stays as it is
-	 * (doc/differences.md) */
-	sp.min_ssf = 0;
-	sp.max_ssf = 0;
-	sp.maxbufsize = 0;
-	(void)sasl_setprop(a->conn, SASL_SEC_PROPS, &sp);
-	ext = a->ssf_ext;
-	(void)sasl_setprop(a->conn, SASL_SSF_EXTERNAL, &ext);
-	if (a->ext_id != NULL)
-		(void)sasl_setprop(a->conn, SASL_AUTH_EXTERNAL, a->ext_id);
 	offer(s, a);
+}
+
+/*
+ * One call of the exchange: here, or by the root queue writer when this
+ * worker gave root up (it holds its own connection, made by the start
+ * with this one's properties).
+ */
+static void
+run(struct session *s, struct smtpd_auth *a, struct authwire_req *q,
+    struct authwire_rep *r)
+{
+	if (q->op == AW_START) {
+		q->fqdn = jname(s);
+		q->realm = a->realm;
+		q->remote = a->remote;
+		q->ext_id = a->ext_id;
+		q->secflags = a->secflags;
+		q->ssf_ext = a->ssf_ext;
+	}
+	if (smtpd_privsep_on())
+		smtpd_authsep_call(s, q, r, &a->wire);
+	else
+		smtpd_sasl_run(&a->conn, q, r);
 }
 
 void
@@ -251,6 +268,7 @@ smtpd_auth_session_start(struct session *s)
 	if (port_flag(s, 'A') || !library())
 		return;
 	s->auth = xcalloc(1, sizeof(*s->auth));
+	buf_init(&s->auth->wire, 0);
 	conn_new(s, s->auth);
 }
 
@@ -306,26 +324,26 @@ smtpd_auth_session_end(struct session *s)
 		sasl_dispose(&a->conn);
 	free(a->mechs);
 	free(a->ext_id);
+	free(a->remote);
+	buf_free(&a->wire);
 	free(a);
 	s->auth = NULL;
 }
 
 /* The failed exchange: reply, log line, count, delay. */
 static void
-failed(struct session *s, const char *mech, int r)
+failed(struct session *s, const char *mech, const struct authwire_rep *res)
 {
 	struct smtpd_auth *a = s->auth;
-	const char *detail = sasl_errdetail(a->conn);
-	const void *user = NULL;
+	const char *detail = res->detail, *user = res->user;
+	int r = res->rc;
 	unsigned d;
 
 	reply(s, "535 5.7.0 authentication failed");
-	if (sasl_getprop(a->conn, SASL_USERNAME, &user) != SASL_OK)
-		user = NULL;
 	log_msg(LOG_NOTICE, session_id(s), "AUTH failure (%.16s): %s (%d) "
 	    "%s%s%.128s, relay=%.100s", mech, sasl_errstring(r, NULL, NULL),
 	    r, detail != NULL ? detail : "", user != NULL ? ", user=" : "",
-	    user != NULL ? (const char *)user : "", s->relay);
+	    user != NULL ? user : "", s->relay);
 	a->nfail++;
 	/* each failure after the first costs more time, as a guesser's */
 	if (a->nfail > 1) {
@@ -338,19 +356,14 @@ failed(struct session *s, const char *mech, int r)
 
 /* Authenticated: macros, log line, the protocol word, a new start. */
 static void
-succeeded(struct session *s, const char *mech)
+succeeded(struct session *s, const char *mech, const struct authwire_rep *res)
 {
 	struct smtpd_auth *a = s->auth;
-	const void *v = NULL;
-	const char *user = NULL, *r;
-	unsigned ssf = 0;
+	const char *user = res->user, *r;
+	unsigned ssf = res->ssf;
 	struct buf x;
 	char n[16];
 
-	if (sasl_getprop(a->conn, SASL_USERNAME, &v) == SASL_OK)
-		user = v;
-	if (sasl_getprop(a->conn, SASL_SSF, &v) == SASL_OK && v != NULL)
-		ssf = *(const sasl_ssf_t *)v;
 	buf_init(&x, 0);
 	(void)smtp_xtext_encode(user != NULL ? user : "", &x);
 	cf_macro_define(s->cf, "{auth_type}", mech);
@@ -376,10 +389,10 @@ succeeded(struct session *s, const char *mech)
  * lines until the library decides or the client gives up.
  */
 static void
-exchange(struct session *s, const char *mech, int r, const char *out,
-    unsigned outlen)
+exchange(struct session *s, const char *mech, struct authwire_rep *res)
 {
 	struct smtpd_auth *a = s->auth;
+	struct authwire_req q;
 	struct buf ch, in;
 	char *line;
 	size_t len;
@@ -388,9 +401,9 @@ exchange(struct session *s, const char *mech, int r, const char *out,
 	buf_init(&ch, 0);
 	buf_init(&in, 0);
 	s->cmd_timeout = cf_time_option(s->cf, "Timeout.auth", 600);
-	while (r == SASL_CONTINUE) {
+	while (res->rc == SASL_CONTINUE) {
 		buf_reset(&ch);
-		(void)base64_encode(out, outlen, &ch);
+		(void)base64_encode(res->out, res->outlen, &ch);
 		reply(s, "334 %s", buf_cstr(&ch));
 		if ((line = session_getline(s, &len)) == NULL) {
 			s->laststate = "AUTH";
@@ -410,13 +423,16 @@ exchange(struct session *s, const char *mech, int r, const char *out,
 		case SMTP_SASL_DATA:
 			break;
 		}
-		r = sasl_server_step(a->conn, in.data != NULL ? in.data : "",
-		    (unsigned)in.len, &out, &outlen);
+		memset(&q, 0, sizeof(q));
+		q.op = AW_STEP;
+		q.data = (const unsigned char *)in.data;
+		q.len = in.len;
+		run(s, a, &q, res);
 	}
-	if (r == SASL_OK)
-		succeeded(s, mech);
+	if (res->rc == SASL_OK)
+		succeeded(s, mech, res);
 	else
-		failed(s, mech, r);
+		failed(s, mech, res);
 out:
 	s->cmd_timeout = saved;
 	buf_free(&ch);
@@ -445,10 +461,9 @@ cmd_auth(struct session *s, char *arg)
 {
 	struct smtpd_auth *a = s->auth;
 	char *mech, *init, *p;
-	const char *out = NULL;
-	unsigned outlen = 0;
+	struct authwire_req q;
+	struct authwire_rep res;
 	struct buf in;
-	int r;
 
 	if (a == NULL || a->conn == NULL || a->nmechs == 0) {
 		reply(s, "503 5.3.3 AUTH not available");
@@ -487,15 +502,20 @@ cmd_auth(struct session *s, char *arg)
 		buf_free(&in);
 		return;
 	}
-	r = sasl_server_start(a->conn, mech, init != NULL ? (in.data != NULL ?
-	    in.data : "") : NULL, (unsigned)in.len, &out, &outlen);
-	buf_free(&in);
 	/* the exchange reads lines into the buffer mech points into */
 	mech = xstrdup(mech);
-	if (r == SASL_CONTINUE || r == SASL_OK)
-		exchange(s, mech, r, out, outlen);
+	memset(&q, 0, sizeof(q));
+	q.op = AW_START;
+	q.mech = mech;
+	q.has_data = init != NULL;
+	q.data = (const unsigned char *)in.data;
+	q.len = in.len;
+	run(s, a, &q, &res);
+	buf_free(&in);
+	if (res.rc == SASL_CONTINUE || res.rc == SASL_OK)
+		exchange(s, mech, &res);
 	else
-		failed(s, mech, r);
+		failed(s, mech, &res);
 	free(mech);
 }
 

@@ -149,6 +149,26 @@ const char *smtpd_auth_protocol(struct session *, int esmtp);
 void	cmd_auth(struct session *, char *arg);
 int	smtpd_auth_mail_param(struct session *, const char *value,
 	    const char *from);
+
+/* smtpd_authsep.c: the SASL server calls of an exchange, run here or by
+ * the root queue writer (doc/privsep.md). */
+struct sasl_conn;
+struct authwire_req;
+struct authwire_rep;
+/* *conn (disposed first) made with the connection's properties; -1. */
+int	smtpd_sasl_new(struct sasl_conn **, const char *fqdn,
+	    const char *realm, const char *remote, unsigned secflags,
+	    unsigned ssf_ext, const char *ext_id);
+/* A start (a new *conn) or a step; r points into the library's memory
+ * until the next call. */
+void	smtpd_sasl_run(struct sasl_conn **, const struct authwire_req *,
+	    struct authwire_rep *);
+/* The writer's call hook: a request decoded strictly and run; -1 for
+ * one that does not decode. */
+int	smtpd_authsep_serve(const unsigned char *, size_t, struct buf *out);
+/* The worker's side: q run by the writer; r points into store. */
+void	smtpd_authsep_call(struct session *, const struct authwire_req *q,
+	    struct authwire_rep *r, struct buf *store);
 /*
  * smtpd_milter.c: the mail filters.  The step hooks return 1 when the
  * filters refused the command (the reply is said), 0 to go on (a

@@ -7,7 +7,8 @@
  * writer, and gives root up for DefaultUser before it accepts a
  * connection.  The writer keeps root and never holds a client's socket:
  * it creates and commits the worker's queue files (queue_remote.c),
- * adds the worker's counts to the statistics file, and forks the
+ * adds the worker's counts to the statistics file, runs the SASL
+ * library's calls of an AUTH exchange (smtpd_authsep.c), and forks the
  * delivery child of DeliveryMode background when no agent is idle.
  */
 #include <errno.h>
@@ -88,6 +89,14 @@ writer_deliver(void *arg, size_t path, const char *id)
 	_exit(0);
 }
 
+/* A worker's AUTH exchange, run as root (smtpd_authsep.c). */
+static int
+writer_call(void *arg, const unsigned char *p, size_t n, struct buf *out)
+{
+	(void)arg;
+	return smtpd_authsep_serve(p, n, out);
+}
+
 static void
 writer_idle(void *arg)
 {
@@ -116,6 +125,7 @@ writer_main(struct smtpd_pool *pool, int fd)
 	h.stats = writer_stats;
 	h.deliver = writer_deliver;
 	h.idle = writer_idle;
+	h.call = writer_call;
 	h.arg = &w;
 	(void)queue_remote_serve(pool->ctx->qdirs, fd, pool->ctx->file_mode,
 	    &h);

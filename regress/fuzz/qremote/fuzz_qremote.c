@@ -45,6 +45,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	if (q.op == QR_CALL) {
+		if (q.len == 0 || q.len > QR_CALL_MAX)
+			abort();
+		return 0;
+	}
 	if (q.path >= npaths)
 		abort();
 	check_id(q.id);
