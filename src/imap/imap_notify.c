@@ -1,0 +1,496 @@
+/*
+ * imap_notify.c -- the NOTIFY command (RFC 5465) and what it sends:
+ * for the selected mailbox the untagged replies IDLE gives (with
+ * MessageNew's FETCH attributes), between commands too; for the other
+ * mailboxes of its groups "* STATUS" when their messages change and
+ * "* LIST" when they are created, deleted, renamed (OLDNAME) or
+ * (un)subscribed.  Changes are found the way IDLE finds them, by
+ * polling on the session's tick: the folder list is read once a tick
+ * and kept sorted (merged with the last one, never compared pairwise);
+ * a mailbox is opened for its STATUS only when its file's or Maildir
+ * folders' stat changed.  At most NOTIFY_MAX_BOXES mailboxes are
+ * watched: more refuses the NOTIFY (or stops it, NOTIFICATIONOVERFLOW).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "imap_int.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define NOTIFY_MAX_BOXES	1000
+#define MSG_EVENTS	(IMAP_NOTIFY_NEW | IMAP_NOTIFY_EXPUNGE | \
+	    IMAP_NOTIFY_FLAGS)
+
+/* what a mailbox's storage looked like: stat of the mbox file, or of a
+ * Maildir's new/ and cur/ */
+struct nsig {
+	int64_t		 v[6];
+};
+
+struct nbox {
+	char		*name;
+	unsigned	 flags;		/* MAILBOX_* */
+	int		 sub;
+	unsigned	 events;
+	int		 have_sig;
+	struct nsig	 sig;
+	char		*status;	/* the last STATUS line, or NULL */
+};
+
+struct imap_notify {
+	struct imap_notify_set	 set;
+	struct nbox		*v;
+	size_t			 n;
+};
+
+int
+imap_session_notifying(const struct imap_session *s)
+{
+	return s->notify != NULL;
+}
+
+int
+imap_notify_selected(const struct imap_session *s)
+{
+	return s->notify == NULL || s->notify->set.sel_events != 0;
+}
+
+static void
+boxes_free(struct nbox *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].status);
+	}
+	free(v);
+}
+
+void
+imap_notify_free(struct imap_session *s)
+{
+	if (s->notify == NULL)
+		return;
+	imap_notify_set_free(&s->notify->set);
+	boxes_free(s->notify->v, s->notify->n);
+	free(s->notify);
+	s->notify = NULL;
+}
+
+/* INBOX first, the rest by bytes (mailbox_list's order) */
+static int
+name_cmp(const char *a, const char *b)
+{
+	int ia = strcmp(a, "INBOX") == 0, ib = strcmp(b, "INBOX") == 0;
+
+	if (ia || ib)
+		return ib - ia;
+	return strcmp(a, b);
+}
+
+static int
+box_cmp(const void *a, const void *b)
+{
+	return name_cmp(((const struct nbox *)a)->name,
+	    ((const struct nbox *)b)->name);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+needs_subs(const struct imap_notify_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->ngroups; i++)
+		if (set->groups[i].kind == IMAP_NOTIFY_SUBSCRIBED ||
+		    (set->groups[i].events & IMAP_NOTIFY_SUBSCRIPTION))
+			return 1;
+	return 0;
+}
+
+static int
+group_has(const struct imap_notify_group *g, const char *name, int sub,
+    char sep)
+{
+	size_t i, len;
+
+	switch (g->kind) {
+	case IMAP_NOTIFY_PERSONAL:
+	case IMAP_NOTIFY_INBOXES:	/* dovecot: every mailbox here */
+		return 1;
+	case IMAP_NOTIFY_SUBSCRIBED:
+		return sub;
+	case IMAP_NOTIFY_SUBTREE:
+		for (i = 0; i < g->nnames; i++) {
+			len = strlen(g->names[i]);
+			if (strncmp(name, g->names[i], len) == 0 &&
+			    (name[len] == '\0' || name[len] == sep))
+				return 1;
+		}
+		return 0;
+	case IMAP_NOTIFY_MAILBOXES:
+		for (i = 0; i < g->nnames; i++)
+			if (strcmp(name, g->names[i]) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+static unsigned
+events_for(const struct imap_session *s, const char *name, int sub)
+{
+	const struct imap_notify_set *set = &s->notify->set;
+	unsigned ev = 0;
+	size_t i;
+
+	for (i = 0; i < set->ngroups; i++)
+		if (group_has(&set->groups[i], name, sub, s->sep))
+			ev |= set->groups[i].events;
+	return ev;
+}
+
+static void
+sig_of(struct imap_session *s, const char *name, struct nsig *out)
+{
+	static const char *const md[] = { "/new", "/cur" };
+	struct buf path;
+	struct err err;
+	struct stat st;
+	size_t i, k = 0;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&path, 0);
+	err_clear(&err);
+	if (mailbox_path(&s->loc, name, s->sep, &path, &err) == -1) {
+		buf_free(&path);
+		return;
+	}
+	for (i = 0; i < (s->loc.format == MAILBOX_MBOX ? 1 : 2); i++) {
+		struct buf p;
+
+		buf_init(&p, 0);
+		(void)buf_adds(&p, buf_cstr(&path));
+		if (s->loc.format != MAILBOX_MBOX)
+			(void)buf_adds(&p, md[i]);
+		if (stat(buf_cstr(&p), &st) == 0) {
+			out->v[k++] = (int64_t)st.st_mtim.tv_sec;
+			out->v[k++] = (int64_t)st.st_mtim.tv_nsec;
+			out->v[k++] = s->loc.format == MAILBOX_MBOX ?
+			    (int64_t)st.st_size : (int64_t)st.st_ino;
+		}
+		buf_free(&p);
+	}
+	buf_free(&path);
+}
+
+/* The "* STATUS" line of name as mailboxd's STATUS gives it, or NULL;
+ * full: the four items NOTIFY SET STATUS sends, else the ones dovecot
+ * sends on a change (HIGHESTMODSEQ for UIDVALIDITY under CONDSTORE). */
+static char *
+status_line(struct imap_session *s, const char *name, int full)
+{
+	static char m[] = "MESSAGES", un[] = "UIDNEXT", uv[] = "UIDVALIDITY",
+	    us[] = "UNSEEN", hm[] = "HIGHESTMODSEQ";
+	struct imap_arg items[4], list;
+	struct buf save = s->out;
+	char *line = NULL;
+	int cs = s->condstore && !full;
+
+	memset(items, 0, sizeof(items));
+	memset(&list, 0, sizeof(list));
+	items[0].str = m;
+	items[1].str = un;
+	items[2].str = cs ? us : uv;
+	items[3].str = cs ? hm : us;
+	list.type = IMAP_ARG_LIST;
+	list.list = items;
+	list.nlist = 4;
+	buf_init(&s->out, 0);
+	if (imap_status_reply(s, NULL, name, &list) == 0 && s->out.len > 0)
+		line = xstrndup(s->out.data, s->out.len);
+	buf_free(&s->out);
+	s->out = save;
+	return line;
+}
+
+static int
+is_selected(const struct imap_session *s, const char *name)
+{
+	return s->state == IMAP_SELECTED && s->mbname != NULL &&
+	    strcmp(s->mbname, name) == 0;
+}
+
+/* STATUS when the messages of b changed since the last look (report:
+ * send it; created: b is new, its empty state is the last look) */
+static void
+look(struct imap_session *s, struct nbox *b, int report, int created)
+{
+	struct nsig sig;
+	char *line;
+
+	if (!(b->events & MSG_EVENTS) || (b->flags & MAILBOX_NOSELECT) ||
+	    is_selected(s, b->name))
+		return;
+	sig_of(s, b->name, &sig);
+	if (b->have_sig && memcmp(&sig, &b->sig, sizeof(sig)) == 0)
+		return;
+	b->sig = sig;
+	b->have_sig = 1;
+	if ((line = status_line(s, b->name, 0)) == NULL)
+		return;
+	if (report && (created ? strstr(line, "(MESSAGES 0 ") == NULL :
+	    b->status != NULL && strcmp(line, b->status) != 0))
+		(void)buf_adds(&s->out, line);
+	free(b->status);
+	b->status = line;
+}
+
+static void
+list_out(struct imap_session *s, const struct nbox *b, unsigned extra,
+    const char *oldname)
+{
+	imap_list_line(s, "LIST", (b->flags & ~MAILBOX_NOSELECT) | extra,
+	    NULL, b->name, 0, oldname);
+}
+
+/*
+ * Reads the folder list again and reports what changed since the last
+ * scan (report 0: the first scan, which only looks).  -1 when there
+ * are more mailboxes than NOTIFY watches.
+ */
+static int
+scan(struct imap_session *s, int report)
+{
+	struct imap_notify *n = s->notify;
+	struct mailbox_entry *v = NULL;
+	struct strarr subs = { 0 };
+	struct nbox *nv, *gone_one = NULL, *new_one = NULL;
+	struct err err;
+	size_t cnt = 0, i, o, ngone = 0, nnew = 0;
+	int want_subs = needs_subs(&n->set);
+
+	err_clear(&err);
+	if (mailbox_list(&s->loc, s->sep, &v, &cnt, &err) == -1)
+		return 0;	/* tried again next tick */
+	if (cnt > NOTIFY_MAX_BOXES) {
+		mailbox_list_free(v, cnt);
+		return -1;
+	}
+	if (want_subs) {
+		(void)mailbox_subs_read(&s->loc, s->sep, &subs, &err);
+		qsort(subs.v, subs.n, sizeof(*subs.v), str_cmp);
+	}
+	nv = xcalloc(cnt ? cnt : 1, sizeof(*nv));
+	for (i = 0; i < cnt; i++) {
+		nv[i].name = v[i].name;
+		v[i].name = NULL;
+		nv[i].flags = v[i].flags;
+		nv[i].sub = want_subs && bsearch(&nv[i].name, subs.v, subs.n,
+		    sizeof(*subs.v), str_cmp) != NULL;
+	}
+	mailbox_list_free(v, cnt);
+	strarr_free(&subs);
+	qsort(nv, cnt, sizeof(*nv), box_cmp);
+	for (i = 0; i < cnt; i++)
+		nv[i].events = events_for(s, nv[i].name, nv[i].sub);
+	/* the two sorted lists side by side: what went, what came */
+	for (i = o = 0; report && (i < cnt || o < n->n); ) {
+		int c = i == cnt ? 1 : o == n->n ? -1 :
+		    name_cmp(nv[i].name, n->v[o].name);
+
+		if (c < 0) {
+			nnew++;
+			new_one = &nv[i++];
+		} else if (c > 0) {
+			ngone++;
+			gone_one = &n->v[o++];
+		} else {
+			i++;
+			o++;
+		}
+	}
+	if (report && nnew == 1 && ngone == 1 &&
+	    (new_one->events & IMAP_NOTIFY_NAME)) {
+		list_out(s, new_one, 0, gone_one->name);
+		new_one->have_sig = 2;		/* reported */
+	} else
+		for (o = 0; report && ngone > 0 && o < n->n; o++) {
+			struct nbox *b = &n->v[o];
+
+			if ((b->events & IMAP_NOTIFY_NAME) &&
+			    bsearch(b, nv, cnt, sizeof(*nv), box_cmp) == NULL)
+				imap_list_line(s, "LIST",
+				    IMAP_LIST_NONEXISTENT, NULL, b->name, 0,
+				    NULL);
+		}
+	for (i = o = 0; i < cnt; i++) {
+		struct nbox *b = &nv[i];
+		int renamed = b->have_sig == 2, created;
+
+		b->have_sig = 0;
+		while (o < n->n && name_cmp(n->v[o].name, b->name) < 0)
+			o++;
+		created = !(o < n->n && name_cmp(n->v[o].name, b->name) == 0);
+		if (!created) {
+			struct nbox *old = &n->v[o];
+
+			b->have_sig = old->have_sig;
+			b->sig = old->sig;
+			b->status = old->status;
+			old->status = NULL;
+			if (report && b->sub != old->sub &&
+			    (b->events & IMAP_NOTIFY_SUBSCRIPTION))
+				list_out(s, b, b->sub ? IMAP_LIST_SUBSCRIBED :
+				    0, NULL);
+		} else if (report && !renamed &&
+		    (b->events & IMAP_NOTIFY_NAME))
+			list_out(s, b, 0, NULL);
+		if (created && report && b->sub &&
+		    (b->events & IMAP_NOTIFY_SUBSCRIPTION))
+			list_out(s, b, IMAP_LIST_SUBSCRIBED, NULL);
+		/* a renamed mailbox keeps its messages: nothing to say */
+		look(s, b, report && !renamed, created && report);
+	}
+	boxes_free(n->v, n->n);
+	n->v = nv;
+	n->n = cnt;
+	return 0;
+}
+
+/* MessageNew's FETCH attributes for the messages from..to (sequence
+ * numbers), as FETCH answers them, without its tagged line */
+static void
+fetch_new(struct imap_session *s, size_t from, size_t to)
+{
+	char set[64];
+	struct imap_arg args[2];
+	struct imap_cmd c;
+	char tag[] = "*", name[] = "FETCH";
+	size_t start = s->out.len, last;
+
+	if (snprintf(set, sizeof(set), "%zu:%zu", from, to) >=
+	    (int)sizeof(set))
+		return;
+	memset(args, 0, sizeof(args));
+	args[0].type = IMAP_ARG_ATOM;
+	args[0].str = set;
+	args[0].len = strlen(set);
+	args[1] = *s->notify->set.fetch;
+	memset(&c, 0, sizeof(c));
+	c.tag = tag;
+	c.name = name;
+	c.args = args;
+	c.nargs = 2;
+	imap_cmd_fetch(s, &c, 0);
+	/* the last line is FETCH's own answer */
+	last = s->out.len >= 2 ? s->out.len - 2 : 0;
+	while (last > start && !(s->out.data[last - 1] == '\n' &&
+	    s->out.data[last - 2] == '\r'))
+		last--;
+	buf_truncate(&s->out, last > start ? last : start);
+}
+
+void
+imap_notify_tick(struct imap_session *s)
+{
+	struct imap_notify *n = s->notify;
+	int idle = s->idle_tag != NULL;
+
+	if (n == NULL || s->auth_tag != NULL || (!idle && s->in.len > 0))
+		return;
+	if (s->state == IMAP_SELECTED && n->set.sel_events) {
+		size_t before = s->nknown;
+
+		imap_refresh(s, idle ||
+		    n->set.selected != IMAP_NOTIFY_SEL_DELAYED);
+		imap_ctx_notify(s);
+		if (n->set.fetch != NULL && s->nknown > before &&
+		    (n->set.sel_events & IMAP_NOTIFY_NEW))
+			fetch_new(s, before + 1, s->nknown);
+	}
+	if (n->set.ngroups > 0 && scan(s, 1) == -1) {
+		imap_reply(s, "OK [NOTIFICATIONOVERFLOW] Too many mailboxes "
+		    "to notify about; NOTIFY is off.");
+		imap_notify_free(s);
+	}
+}
+
+static void
+bad_events(struct imap_session *s, const char *tag, unsigned used)
+{
+	struct buf b;
+	unsigned bit;
+
+	buf_init(&b, 0);
+	(void)buf_adds(&b, "NO [BADEVENT");
+	for (bit = 1; bit <= IMAP_NOTIFY_SRVMETA; bit <<= 1)
+		if (used & bit & IMAP_NOTIFY_UNSUPPORTED)
+			buf_printf(&b, " %s", imap_notify_event_name(bit));
+	(void)buf_adds(&b, "] Unsupported NOTIFY events.");
+	imap_tagged(s, tag, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+void
+imap_cmd_notify(struct imap_session *s, struct imap_cmd *c)
+{
+	struct imap_notify_set set;
+	struct imap_notify *n;
+	const char *why;
+	size_t i;
+
+	if (imap_notify_parse(c->args, c->nargs, &set, &why) == -1) {
+		if (why != NULL && set.why_item != NULL)
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "NOTIFY: %s: Unknown parameter: %s.", why,
+			    set.why_item);
+		else
+			imap_tagged(s, c->tag, "BAD Error in IMAP command "
+			    "NOTIFY: %s.", why ? why : "Invalid arguments");
+		imap_notify_set_free(&set);
+		return;
+	}
+	if (set.used & IMAP_NOTIFY_UNSUPPORTED) {
+		bad_events(s, c->tag, set.used);
+		imap_notify_set_free(&set);
+		return;
+	}
+	imap_notify_free(s);
+	if (set.none) {
+		imap_notify_set_free(&set);
+		imap_tagged(s, c->tag, "OK NOTIFY completed.");
+		return;
+	}
+	n = xcalloc(1, sizeof(*n));
+	n->set = set;
+	s->notify = n;
+	if (set.ngroups > 0 && scan(s, 0) == -1) {
+		imap_notify_free(s);
+		imap_tagged(s, c->tag, "NO [NOTIFICATIONOVERFLOW] NOTIFY not "
+		    "supported for these mailboxes.");
+		return;
+	}
+	for (i = 0; set.status && i < n->n; i++) {
+		char *line;
+
+		if (!(n->v[i].events & MSG_EVENTS) ||
+		    (n->v[i].flags & MAILBOX_NOSELECT) ||
+		    is_selected(s, n->v[i].name))
+			continue;
+		if ((line = status_line(s, n->v[i].name, 1)) != NULL)
+			(void)buf_adds(&s->out, line);
+		free(line);
+	}
+	imap_tagged(s, c->tag, "OK NOTIFY completed.");
+}
