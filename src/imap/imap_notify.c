@@ -231,10 +231,31 @@ is_selected(const struct imap_session *s, const char *name)
 	    strcmp(s->mbname, name) == 0;
 }
 
-/* STATUS when the messages of b changed since the last look (report:
- * send it; created: b is new, its empty state is the last look) */
+/* line with only "(UNSEEN n HIGHESTMODSEQ m)" when it says the same
+ * MESSAGES and UIDNEXT as old (CONDSTORE: dovecot's flag change) */
 static void
-look(struct imap_session *s, struct nbox *b, int report, int created)
+status_out(struct buf *out, const char *line, const char *old, int cs)
+{
+	const char *u = strstr(line, " UNSEEN "), *ou;
+	const char *p = strstr(line, " (MESSAGES ");
+
+	if (cs && old != NULL && u != NULL && p != NULL &&
+	    (ou = strstr(old, " UNSEEN ")) != NULL && ou - old == u - line &&
+	    strncmp(old, line, (size_t)(u - line)) == 0) {
+		(void)buf_add(out, line, (size_t)(p - line));
+		(void)buf_adds(out, " (");
+		(void)buf_adds(out, u + 1);
+		return;
+	}
+	(void)buf_adds(out, line);
+}
+
+/* STATUS into out when the messages of b changed since the last look
+ * (report: send it; created: b is new, its empty state is the last
+ * look) */
+static void
+look(struct imap_session *s, struct nbox *b, struct buf *out, int report,
+    int created)
 {
 	struct nsig sig;
 	char *line;
@@ -251,7 +272,8 @@ look(struct imap_session *s, struct nbox *b, int report, int created)
 		return;
 	if (report && (created ? strstr(line, "(MESSAGES 0 ") == NULL :
 	    b->status != NULL && strcmp(line, b->status) != 0))
-		(void)buf_adds(&s->out, line);
+		status_out(out, line, created ? NULL : b->status,
+		    s->condstore);
 	free(b->status);
 	b->status = line;
 }
@@ -276,6 +298,7 @@ scan(struct imap_session *s, int report)
 	struct mailbox_entry *v = NULL;
 	struct strarr subs = { 0 };
 	struct nbox *nv, *gone_one = NULL, *new_one = NULL;
+	struct buf st;
 	struct err err;
 	size_t cnt = 0, i, o, ngone = 0, nnew = 0;
 	int want_subs = needs_subs(&n->set);
@@ -334,6 +357,8 @@ scan(struct imap_session *s, int report)
 				    IMAP_LIST_NONEXISTENT, NULL, b->name, 0,
 				    NULL);
 		}
+	/* LIST lines first, then STATUS, as dovecot orders them */
+	buf_init(&st, 0);
 	for (i = o = 0; i < cnt; i++) {
 		struct nbox *b = &nv[i];
 		int renamed = b->have_sig == 2, created;
@@ -360,8 +385,11 @@ scan(struct imap_session *s, int report)
 		    (b->events & IMAP_NOTIFY_SUBSCRIPTION))
 			list_out(s, b, IMAP_LIST_SUBSCRIBED, NULL);
 		/* a renamed mailbox keeps its messages: nothing to say */
-		look(s, b, report && !renamed, created && report);
+		look(s, b, &st, report && !renamed, created && report);
 	}
+	if (st.len > 0)
+		(void)buf_add(&s->out, st.data, st.len);
+	buf_free(&st);
 	boxes_free(n->v, n->n);
 	n->v = nv;
 	n->n = cnt;
