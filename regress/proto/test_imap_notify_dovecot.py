@@ -176,6 +176,12 @@ ARGS = [
     b"NOTIFY SET (MAILBOXES {5+}\r\nINBOX (MessageNew MessageExpunge))",
     b"UNSELECT",
     b"NOTIFY SET STATUS (MAILBOXES inbox (MessageNew MessageExpunge))",
+    b"NOTIFY SET STATUS (MAILBOXES INBOX (MessageExpunge))",
+    b"NOTIFY SET STATUS (MAILBOXES INBOX (FlagChange))",
+    b"NOTIFY SET STATUS (MAILBOXES INBOX (MailboxName))",
+    b"NOTIFY SET STATUS (SUBTREE INBOX (MessageNew)) (PERSONAL (FlagChange))",
+    b"ENABLE CONDSTORE",
+    b"NOTIFY SET STATUS (MAILBOXES INBOX (MessageNew))",
 ]
 
 

@@ -31,6 +31,17 @@ struct nsig {
 	int64_t		 v[6];
 };
 
+/* a mailbox's STATUS values (ST_* bits name them) */
+#define ST_MESSAGES	0x01
+#define ST_UIDNEXT	0x02
+#define ST_UIDVALIDITY	0x04
+#define ST_UNSEEN	0x08
+#define ST_HMS		0x10
+
+struct nvals {
+	uint64_t	 v[5];		/* in the order of the bits */
+};
+
 struct nbox {
 	char		*name;
 	unsigned	 flags;		/* MAILBOX_* */
@@ -38,7 +49,9 @@ struct nbox {
 	unsigned	 events;
 	int		 have_sig;
 	struct nsig	 sig;
-	char		*status;	/* the last STATUS line, or NULL */
+	int		 have_vals;
+	struct nvals	 vals;		/* the STATUS values last seen */
+	int		 modseq;	/* there at NOTIFY SET */
 };
 
 struct imap_notify {
@@ -64,10 +77,8 @@ boxes_free(struct nbox *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		free(v[i].name);
-		free(v[i].status);
-	}
 	free(v);
 }
 
@@ -194,36 +205,6 @@ sig_of(struct imap_session *s, const char *name, struct nsig *out)
 	buf_free(&path);
 }
 
-/* The "* STATUS" line of name as mailboxd's STATUS gives it, or NULL;
- * full: the four items NOTIFY SET STATUS sends, else the ones dovecot
- * sends on a change (HIGHESTMODSEQ for UIDVALIDITY under CONDSTORE). */
-static char *
-status_line(struct imap_session *s, const char *name, int full)
-{
-	static char m[] = "MESSAGES", un[] = "UIDNEXT", uv[] = "UIDVALIDITY",
-	    us[] = "UNSEEN", hm[] = "HIGHESTMODSEQ";
-	struct imap_arg items[4], list;
-	struct buf save = s->out;
-	char *line = NULL;
-	int cs = s->condstore && !full;
-
-	memset(items, 0, sizeof(items));
-	memset(&list, 0, sizeof(list));
-	items[0].str = m;
-	items[1].str = un;
-	items[2].str = cs ? us : uv;
-	items[3].str = cs ? hm : us;
-	list.type = IMAP_ARG_LIST;
-	list.list = items;
-	list.nlist = 4;
-	buf_init(&s->out, 0);
-	if (imap_status_reply(s, NULL, name, &list) == 0 && s->out.len > 0)
-		line = xstrndup(s->out.data, s->out.len);
-	buf_free(&s->out);
-	s->out = save;
-	return line;
-}
-
 static int
 is_selected(const struct imap_session *s, const char *name)
 {
@@ -231,34 +212,87 @@ is_selected(const struct imap_session *s, const char *name)
 	    strcmp(s->mbname, name) == 0;
 }
 
-/* line with only "(UNSEEN n HIGHESTMODSEQ m)" when it says the same
- * MESSAGES and UIDNEXT as old (CONDSTORE: dovecot's flag change) */
-static void
-status_out(struct buf *out, const char *line, const char *old, int cs)
-{
-	const char *u = strstr(line, " UNSEEN "), *ou;
-	const char *p = strstr(line, " (MESSAGES ");
+static const char *const st_names[] = {
+	"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ"
+};
 
-	if (cs && old != NULL && u != NULL && p != NULL &&
-	    (ou = strstr(old, " UNSEEN ")) != NULL && ou - old == u - line &&
-	    strncmp(old, line, (size_t)(u - line)) == 0) {
-		(void)buf_add(out, line, (size_t)(p - line));
-		(void)buf_adds(out, " (");
-		(void)buf_adds(out, u + 1);
-		return;
+/* name's values as mailboxd's STATUS gives them; -1 when it cannot */
+static int
+status_get(struct imap_session *s, const char *name, struct nvals *out)
+{
+	static char m[] = "MESSAGES", un[] = "UIDNEXT", uv[] = "UIDVALIDITY",
+	    us[] = "UNSEEN", hm[] = "HIGHESTMODSEQ";
+	struct imap_arg items[5], list;
+	struct buf save = s->out;
+	const char *p;
+	size_t i;
+	int rc = -1;
+
+	memset(items, 0, sizeof(items));
+	memset(&list, 0, sizeof(list));
+	items[0].str = m;
+	items[1].str = un;
+	items[2].str = uv;
+	items[3].str = us;
+	items[4].str = hm;
+	list.type = IMAP_ARG_LIST;
+	list.list = items;
+	list.nlist = 5;
+	buf_init(&s->out, 0);
+	if (imap_status_reply(s, NULL, name, &list) == 0 &&
+	    (p = strstr(buf_cstr(&s->out), " (MESSAGES ")) != NULL) {
+		for (i = 0; i < 5; i++) {
+			char *end;
+
+			p = strstr(p, st_names[i]);
+			if (p == NULL)
+				break;
+			p += strlen(st_names[i]) + 1;
+			out->v[i] = strtoull(p, &end, 10);
+			p = end;
+		}
+		rc = i == 5 ? 0 : -1;
 	}
-	(void)buf_adds(out, line);
+	buf_free(&s->out);
+	s->out = save;
+	return rc;
 }
 
-/* STATUS into out when the messages of b changed since the last look
- * (report: send it; created: b is new, its empty state is the last
- * look) */
+static void
+status_out(struct buf *out, const char *name, const struct nvals *v,
+    unsigned items)
+{
+	size_t i;
+	const char *sp = "";
+
+	(void)buf_adds(out, "* STATUS ");
+	imap_cstr_out(out, name);
+	(void)buf_adds(out, " (");
+	for (i = 0; i < 5; i++)
+		if (items & (1u << i)) {
+			buf_printf(out, "%s%s %" PRIu64, sp, st_names[i],
+			    v->v[i]);
+			sp = " ";
+		}
+	(void)buf_adds(out, ")\r\n");
+}
+
+/*
+ * STATUS into out when the messages of b changed since the last look
+ * (report: send it; created: b is new and was empty at the last look).
+ * The items are dovecot's: where mod-sequences are followed (CONDSTORE
+ * enabled, or FlagChange asked for a mailbox that was there at NOTIFY
+ * SET) what changed and HIGHESTMODSEQ, else the four of a new message;
+ * flag changes only for FlagChange.
+ */
 static void
 look(struct imap_session *s, struct nbox *b, struct buf *out, int report,
     int created)
 {
 	struct nsig sig;
-	char *line;
+	struct nvals nv, old;
+	unsigned items;
+	int news, gone, flags;
 
 	if (!(b->events & MSG_EVENTS) || (b->flags & MAILBOX_NOSELECT) ||
 	    is_selected(s, b->name))
@@ -268,14 +302,37 @@ look(struct imap_session *s, struct nbox *b, struct buf *out, int report,
 		return;
 	b->sig = sig;
 	b->have_sig = 1;
-	if ((line = status_line(s, b->name, 0)) == NULL)
+	if (status_get(s, b->name, &nv) == -1)
 		return;
-	if (report && (created ? strstr(line, "(MESSAGES 0 ") == NULL :
-	    b->status != NULL && strcmp(line, b->status) != 0))
-		status_out(out, line, created ? NULL : b->status,
-		    s->condstore);
-	free(b->status);
-	b->status = line;
+	memset(&old, 0, sizeof(old));
+	if ((!created && !b->have_vals) || (created && nv.v[0] == 0)) {
+		b->vals = nv;
+		b->have_vals = 1;
+		return;
+	}
+	if (!created)
+		old = b->vals;
+	b->vals = nv;
+	b->have_vals = 1;
+	news = nv.v[1] != old.v[1];
+	gone = nv.v[0] < old.v[0] + (nv.v[1] - old.v[1]);
+	flags = nv.v[3] != old.v[3] || nv.v[4] != old.v[4];
+	if (!report || !(((b->events & IMAP_NOTIFY_NEW) && news) ||
+	    ((b->events & IMAP_NOTIFY_EXPUNGE) && gone) ||
+	    ((b->events & IMAP_NOTIFY_FLAGS) && (news || gone || flags))))
+		return;
+	if (s->condstore || (b->modseq && (b->events & IMAP_NOTIFY_FLAGS))) {
+		items = ST_HMS;
+		if (news || gone || nv.v[0] != old.v[0])
+			items |= ST_MESSAGES | ST_UIDNEXT;
+		if (nv.v[3] != old.v[3])
+			items |= ST_UNSEEN;
+	} else if (news || gone || nv.v[0] != old.v[0] ||
+	    nv.v[3] != old.v[3])
+		items = ST_MESSAGES | ST_UIDNEXT | ST_UIDVALIDITY | ST_UNSEEN;
+	else
+		return;
+	status_out(out, b->name, &nv, items);
 }
 
 static void
@@ -372,8 +429,9 @@ scan(struct imap_session *s, int report)
 
 			b->have_sig = old->have_sig;
 			b->sig = old->sig;
-			b->status = old->status;
-			old->status = NULL;
+			b->have_vals = old->have_vals;
+			b->vals = old->vals;
+			b->modseq = old->modseq;
 			if (report && b->sub != old->sub &&
 			    (b->events & IMAP_NOTIFY_SUBSCRIPTION))
 				list_out(s, b, b->sub ? IMAP_LIST_SUBSCRIBED :
@@ -385,6 +443,8 @@ scan(struct imap_session *s, int report)
 		    (b->events & IMAP_NOTIFY_SUBSCRIPTION))
 			list_out(s, b, IMAP_LIST_SUBSCRIBED, NULL);
 		/* a renamed mailbox keeps its messages: nothing to say */
+		if (!report)
+			b->modseq = 1;
 		look(s, b, &st, report && !renamed, created && report);
 	}
 	if (st.len > 0)
@@ -510,15 +570,16 @@ imap_cmd_notify(struct imap_session *s, struct imap_cmd *c)
 		return;
 	}
 	for (i = 0; set.status && i < n->n; i++) {
-		char *line;
+		struct nbox *b = &n->v[i];
+		struct nvals v;
 
-		if (!(n->v[i].events & MSG_EVENTS) ||
-		    (n->v[i].flags & MAILBOX_NOSELECT) ||
-		    is_selected(s, n->v[i].name))
+		if (!(b->events & MSG_EVENTS) ||
+		    (b->flags & MAILBOX_NOSELECT) || is_selected(s, b->name) ||
+		    status_get(s, b->name, &v) == -1)
 			continue;
-		if ((line = status_line(s, n->v[i].name, 1)) != NULL)
-			(void)buf_adds(&s->out, line);
-		free(line);
+		status_out(&s->out, b->name, &v, ST_MESSAGES | ST_UIDNEXT |
+		    ST_UIDVALIDITY | ST_UNSEEN |
+		    ((b->events & IMAP_NOTIFY_FLAGS) ? ST_HMS : 0));
 	}
 	imap_tagged(s, c->tag, "OK NOTIFY completed.");
 }
