@@ -339,7 +339,7 @@ static void
 list_out(struct imap_session *s, const struct nbox *b, unsigned extra,
     const char *oldname)
 {
-	imap_list_line(s, "LIST", (b->flags & ~MAILBOX_NOSELECT) | extra,
+	imap_list_line(s, "LIST", b->flags | extra,
 	    NULL, b->name, 0, oldname);
 }
 
