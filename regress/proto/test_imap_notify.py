@@ -263,3 +263,17 @@ def test_capability_advertises_notify(server):
     caps = m.capability()[1][0].split()
     assert caps[caps.index(b"LITERAL+") + 1] == b"NOTIFY"
     m.logout()
+
+
+def test_status_of_a_name_that_looks_like_status(server):
+    a = Raw(server.port)
+    a.cmd(b"NOTIFY SET (PERSONAL (MessageNew MessageExpunge MailboxName))")
+    b = server.login()
+    name = '"x (MESSAGES 9 UIDNEXT 9"'
+    b.create(name)
+    a.until(rb'^\* LIST \([^)]*\) "/" "x \(MESSAGES 9 UIDNEXT 9"$')
+    b.append(name, None, None, b"Subject: x\r\n\r\nbody\r\n")
+    a.until(rb'^\* STATUS "x \(MESSAGES 9 UIDNEXT 9" \(MESSAGES 1 '
+            rb'UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$')
+    b.logout()
+    a.close()

@@ -52,6 +52,7 @@ struct nbox {
 	int		 have_vals;
 	struct nvals	 vals;		/* the STATUS values last seen */
 	int		 modseq;	/* there at NOTIFY SET */
+	int		 renamed;	/* reported with OLDNAME this scan */
 };
 
 struct imap_notify {
@@ -239,8 +240,15 @@ status_get(struct imap_session *s, const char *name, struct nvals *out)
 	list.list = items;
 	list.nlist = 5;
 	buf_init(&s->out, 0);
-	if (imap_status_reply(s, NULL, name, &list) == 0 &&
-	    (p = strstr(buf_cstr(&s->out), " (MESSAGES ")) != NULL) {
+	/* the values follow the name, which may hold anything */
+	p = NULL;
+	if (imap_status_reply(s, NULL, name, &list) == 0) {
+		const char *q = buf_cstr(&s->out);
+
+		while ((q = strstr(q, " (MESSAGES ")) != NULL)
+			p = q++;
+	}
+	if (p != NULL) {
 		for (i = 0; i < 5; i++) {
 			char *end;
 
@@ -403,7 +411,7 @@ scan(struct imap_session *s, int report)
 	if (report && nnew == 1 && ngone == 1 &&
 	    (new_one->events & IMAP_NOTIFY_NAME)) {
 		list_out(s, new_one, 0, gone_one->name);
-		new_one->have_sig = 2;		/* reported */
+		new_one->renamed = 1;
 	} else
 		for (o = 0; report && ngone > 0 && o < n->n; o++) {
 			struct nbox *b = &n->v[o];
@@ -418,9 +426,8 @@ scan(struct imap_session *s, int report)
 	buf_init(&st, 0);
 	for (i = o = 0; i < cnt; i++) {
 		struct nbox *b = &nv[i];
-		int renamed = b->have_sig == 2, created;
+		int renamed = b->renamed, created;
 
-		b->have_sig = 0;
 		while (o < n->n && name_cmp(n->v[o].name, b->name) < 0)
 			o++;
 		created = !(o < n->n && name_cmp(n->v[o].name, b->name) == 0);
@@ -442,9 +449,9 @@ scan(struct imap_session *s, int report)
 		if (created && report && b->sub &&
 		    (b->events & IMAP_NOTIFY_SUBSCRIPTION))
 			list_out(s, b, IMAP_LIST_SUBSCRIBED, NULL);
-		/* a renamed mailbox keeps its messages: nothing to say */
 		if (!report)
 			b->modseq = 1;
+		/* a renamed mailbox keeps its messages: nothing to say */
 		look(s, b, &st, report && !renamed, created && report);
 	}
 	if (st.len > 0)
