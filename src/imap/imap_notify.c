@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "imap_int.h"
 #include "lib/str.h"
@@ -207,6 +208,14 @@ sig_of(struct imap_session *s, const char *name, struct nsig *out)
 }
 
 static int
+sig_settled(const struct nsig *sig)
+{
+	time_t now = time(NULL);
+
+	return sig->v[0] < (int64_t)now - 2 && sig->v[3] < (int64_t)now - 2;
+}
+
+static int
 is_selected(const struct imap_session *s, const char *name)
 {
 	return s->state == IMAP_SELECTED && s->mbname != NULL &&
@@ -309,7 +318,10 @@ look(struct imap_session *s, struct nbox *b, struct buf *out, int report,
 	if (b->have_sig && memcmp(&sig, &b->sig, sizeof(sig)) == 0)
 		return;
 	b->sig = sig;
-	b->have_sig = 1;
+	/* a change within the clock tick of the last one leaves the same
+	 * mtime: a storage changed in the last two seconds is read again
+	 * next time */
+	b->have_sig = sig_settled(&sig);
 	if (status_get(s, b->name, &nv) == -1)
 		return;
 	memset(&old, 0, sizeof(old));
