@@ -389,15 +389,16 @@ scan(struct imap_session *s, int report)
 	}
 	if (want_subs) {
 		(void)mailbox_subs_read(&s->loc, s->sep, &subs, &err);
-		qsort(subs.v, subs.n, sizeof(*subs.v), str_cmp);
+		if (subs.n > 0)
+			qsort(subs.v, subs.n, sizeof(*subs.v), str_cmp);
 	}
 	nv = xcalloc(cnt ? cnt : 1, sizeof(*nv));
 	for (i = 0; i < cnt; i++) {
 		nv[i].name = v[i].name;
 		v[i].name = NULL;
 		nv[i].flags = v[i].flags;
-		nv[i].sub = want_subs && bsearch(&nv[i].name, subs.v, subs.n,
-		    sizeof(*subs.v), str_cmp) != NULL;
+		nv[i].sub = subs.n > 0 && bsearch(&nv[i].name, subs.v,
+		    subs.n, sizeof(*subs.v), str_cmp) != NULL;
 	}
 	mailbox_list_free(v, cnt);
 	strarr_free(&subs);
