@@ -233,7 +233,7 @@ def test_capability_list_is_dovecots(tmp, fmt):
     assert missing == LACKING
 
 
-LACKING = [b"NOTIFY"]
+LACKING = []
 
 
 THREADS = [b"THREAD REFS UTF-8 ALL", b"UID THREAD REFS UTF-8 ALL",

@@ -80,6 +80,61 @@ void	imap_args_free(struct imap_arg *, size_t n);
  * would answer BAD.  No I/O (the fuzz entry's). */
 int	imap_fetch_items_check(const struct imap_arg *);
 
+/* ---- NOTIFY's arguments (RFC 5465; imap_notify_parse.c) */
+#define IMAP_NOTIFY_NEW		0x01	/* MessageNew */
+#define IMAP_NOTIFY_EXPUNGE	0x02	/* MessageExpunge */
+#define IMAP_NOTIFY_FLAGS	0x04	/* FlagChange */
+#define IMAP_NOTIFY_ANNOTATION	0x08	/* AnnotationChange */
+#define IMAP_NOTIFY_NAME	0x10	/* MailboxName */
+#define IMAP_NOTIFY_SUBSCRIPTION 0x20	/* SubscriptionChange */
+#define IMAP_NOTIFY_MBMETA	0x40	/* MailboxMetadataChange */
+#define IMAP_NOTIFY_SRVMETA	0x80	/* ServerMetadataChange */
+/* what dovecot 2.3 answers NO [BADEVENT ...] */
+#define IMAP_NOTIFY_UNSUPPORTED	(IMAP_NOTIFY_ANNOTATION | \
+	    IMAP_NOTIFY_MBMETA | IMAP_NOTIFY_SRVMETA)
+
+enum imap_notify_kind {
+	IMAP_NOTIFY_PERSONAL,
+	IMAP_NOTIFY_INBOXES,
+	IMAP_NOTIFY_SUBSCRIBED,
+	IMAP_NOTIFY_SUBTREE,
+	IMAP_NOTIFY_MAILBOXES
+};
+
+enum imap_notify_sel {
+	IMAP_NOTIFY_SEL_NONE,		/* no selected filter given */
+	IMAP_NOTIFY_SEL_NOW,		/* SELECTED */
+	IMAP_NOTIFY_SEL_DELAYED		/* SELECTED-DELAYED */
+};
+
+struct imap_notify_group {
+	enum imap_notify_kind	 kind;
+	char			**names;	/* SUBTREE, MAILBOXES */
+	size_t			 nnames;
+	unsigned		 events;
+};
+
+struct imap_notify_set {
+	int			 none;		/* NOTIFY NONE */
+	int			 status;	/* SET STATUS */
+	enum imap_notify_sel	 selected;
+	unsigned		 sel_events;
+	struct imap_arg		*fetch;		/* MessageNew's list, or NULL */
+	struct imap_notify_group *groups;
+	size_t			 ngroups;
+	unsigned		 used;		/* every event named */
+	const char		*why_item;	/* the bad fetch-att */
+};
+
+/* NOTIFY's arguments into out (free with imap_notify_set_free, also
+ * after -1); -1 when dovecot answers BAD, with *why its reason or NULL
+ * for "Invalid arguments". */
+int	imap_notify_parse(const struct imap_arg *, size_t,
+	    struct imap_notify_set *out, const char **why);
+void	imap_notify_set_free(struct imap_notify_set *);
+/* "MessageNew" for IMAP_NOTIFY_NEW ...; NULL for no one event */
+const char *imap_notify_event_name(unsigned bit);
+
 /* A sequence set: ranges in the order given, "*" as 0 (a number is
  * never 0).  Never expanded into numbers. */
 struct imap_range {
@@ -169,6 +224,8 @@ struct imap_session {
 	int			 auth_step;
 	/* IDLE in progress */
 	char			*idle_tag;
+	/* NOTIFY in effect (imap_notify.c) */
+	struct imap_notify	*notify;
 	/* after login */
 	char			*user;
 	char			*method;
@@ -214,8 +271,11 @@ void	imap_session_free(struct imap_session *);
 void	imap_session_greet(struct imap_session *);
 /* Bytes from the client: commands are run as they complete. */
 void	imap_session_input(struct imap_session *, const char *, size_t);
-/* Called now and then (IDLE): reports new mail. */
+/* Called now and then (IDLE, NOTIFY): reports new mail. */
 void	imap_session_tick(struct imap_session *);
+/* NOTIFY is in effect: call imap_session_tick now and then between
+ * commands too */
+int	imap_session_notifying(const struct imap_session *);
 /* The caller finished the TLS handshake asked for by want_tls. */
 void	imap_session_tls_started(struct imap_session *);
 /* The connection ends: writes pending flag changes. */

@@ -403,6 +403,21 @@ int	imap_selectable(struct imap_session *, const char *name,
 /* one untagged STATUS; -1 with a tagged answer (tag not NULL) */
 int	imap_status_reply(struct imap_session *, const char *tag,
 	    const char *name, const struct imap_arg *items);
+/* one "* LIST (flags) sep name" line: flags MAILBOX_* and these, use
+ * a special-use flag or NULL, CHILDINFO, OLDNAME (NULL: none) */
+#define IMAP_LIST_SUBSCRIBED	0x100
+#define IMAP_LIST_NONEXISTENT	0x200
+void	imap_list_line(struct imap_session *, const char *verb,
+	    unsigned flags, const char *use, const char *name, int childinfo,
+	    const char *oldname);
+/* ---- imap_notify.c: NOTIFY (RFC 5465) */
+void	imap_cmd_notify(struct imap_session *, struct imap_cmd *);
+/* between commands and in IDLE: what changed, as NOTIFY asked */
+void	imap_notify_tick(struct imap_session *);
+void	imap_notify_free(struct imap_session *);
+/* 0 when NOTIFY is in effect without events for the selected mailbox:
+ * then nothing about it is sent, not even after NOOP (dovecot) */
+int	imap_notify_selected(const struct imap_session *);
 /* login-time: special-use folders with auto = create/subscribe */
 void	imap_autocreate(struct imap_session *);
 

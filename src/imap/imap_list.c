@@ -23,8 +23,8 @@
 #define RET_SPECIAL	0x02
 #define RET_STATUS	0x04
 
-#define F_SUBSCRIBED	0x100	/* beyond MAILBOX_* */
-#define F_NONEXISTENT	0x200
+#define F_SUBSCRIBED	IMAP_LIST_SUBSCRIBED
+#define F_NONEXISTENT	IMAP_LIST_NONEXISTENT
 
 static const char *
 special_use(const struct imap_session *s, const char *name)
@@ -95,6 +95,13 @@ static void
 list_line(struct imap_session *s, const char *verb, unsigned flags,
     const char *use, const char *name, int childinfo)
 {
+	imap_list_line(s, verb, flags, use, name, childinfo, NULL);
+}
+
+void
+imap_list_line(struct imap_session *s, const char *verb, unsigned flags,
+    const char *use, const char *name, int childinfo, const char *oldname)
+{
 	struct buf b;
 
 	buf_init(&b, 0);
@@ -120,6 +127,11 @@ list_line(struct imap_session *s, const char *verb, unsigned flags,
 	imap_cstr_out(&b, name);
 	if (childinfo)
 		(void)buf_adds(&b, " (CHILDINFO (\"SUBSCRIBED\"))");
+	if (oldname != NULL) {
+		(void)buf_adds(&b, " (\"OLDNAME\" (");
+		imap_cstr_out(&b, oldname);
+		(void)buf_adds(&b, "))");
+	}
 	(void)buf_adds(&b, "\r\n");
 	(void)buf_add(&s->out, b.data, b.len);
 	buf_free(&b);

@@ -256,6 +256,10 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 void
 imap_session_tick(struct imap_session *s)
 {
+	if (s->notify != NULL) {
+		imap_notify_tick(s);
+		return;
+	}
 	if (s->idle_tag != NULL && s->state == IMAP_SELECTED) {
 		imap_refresh(s, 1);
 		imap_ctx_notify(s);

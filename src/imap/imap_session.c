@@ -93,7 +93,7 @@ imap_capability(const struct imap_session *s, struct buf *out)
 		    "SEARCHRES "
 		    "WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE "
 		    "SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE "
-		    "LITERAL+ SPECIAL-USE");
+		    "LITERAL+ NOTIFY SPECIAL-USE");
 		return;
 	}
 	(void)buf_adds(out, " LITERAL+");
@@ -159,6 +159,7 @@ imap_session_free(struct imap_session *s)
 	free(s->auth_mech);
 	free(s->auth_user);
 	free(s->idle_tag);
+	imap_notify_free(s);
 	free(s->user);
 	free(s->method);
 	if (s->have_loc)
@@ -516,6 +517,7 @@ static const struct {
 	{ "STATUS", ST_A | ST_S, 1, imap_cmd_status },
 	{ "APPEND", ST_A | ST_S, 1, imap_cmd_append },
 	{ "IDLE", ST_A | ST_S, 1, imap_cmd_idle },
+	{ "NOTIFY", ST_A | ST_S, 1, imap_cmd_notify },
 	{ "CHECK", ST_S, 1, cmd_check },
 	{ "CLOSE", ST_S, 1, imap_cmd_close },
 	{ "UNSELECT", ST_S, 1, imap_cmd_unselect },

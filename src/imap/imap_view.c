@@ -521,7 +521,7 @@ imap_refresh(struct imap_session *s, int allow_expunge)
 	size_t i;
 	int expunges = 0;
 
-	if (s->mb == NULL)
+	if (s->mb == NULL || !imap_notify_selected(s))
 		return;
 	for (i = 0; i < s->mb->n && !expunges; i++)
 		expunges = s->mb->msgs[i].expunge;

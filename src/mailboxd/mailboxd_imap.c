@@ -92,7 +92,7 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 	struct imap_cfg ic;
 	struct conn c;
 	struct ictx x;
-	time_t idle_note = 0;
+	time_t idle_note = 0, last_in = time(NULL);
 	int timed_out = 0;
 
 	memset(&x, 0, sizeof(x));
@@ -136,10 +136,12 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 	imap_session_greet(&s);
 	while (s.state != IMAP_LOGOUT) {
 		ssize_t r;
+		/* NOTIFY: changes are looked for between commands too */
+		int notify = imap_session_notifying(&s) && s.in.len == 0;
 
 		if (flush(&c, &s, &x) == -1)
 			break;
-		c.timeout_ms = s.idle_tag != NULL ? IDLE_CHECK_MS :
+		c.timeout_ms = s.idle_tag != NULL || notify ? IDLE_CHECK_MS :
 		    s.state == IMAP_NOTAUTH ? PRELOGIN_TIMEOUT_MS :
 		    AUTOLOGOUT_MS;
 		r = mbd_conn_read(&c, c.rbuf, READ_CHUNK);
@@ -154,7 +156,13 @@ mbd_imap_session(struct mbd_cfg *cfg, int fd, int implicit_tls,
 			}
 			continue;
 		}
+		if (r == -2 && notify &&
+		    time(NULL) - last_in < AUTOLOGOUT_MS / 1000) {
+			imap_session_tick(&s);
+			continue;
+		}
 		idle_note = 0;
+		last_in = time(NULL);
 		if (r == -2) {
 			(void)buf_adds(&s.out, "* BYE Disconnected for "
 			    "inactivity.\r\n");
