@@ -204,6 +204,12 @@ except BrokenPipeError:
 p.wait()
 '''
 
+# A PID namespace of its own: everything the script started (the
+# daemon, which forks away from it, the syslog catcher) is killed when
+# the script ends, also when it is killed on a timeout (--kill-child).
+UNSHARE = ["unshare", "--uts", "--net", "--mount", "--pid", "--fork",
+           "--kill-child"]
+
 # it ends with the shell that started it, even one killed on a timeout
 LOGSRV = r'''
 import ctypes, signal, socket, sys
@@ -305,7 +311,7 @@ def run_side(w, binary, env, cf, actions, filterbin, py, dialogue):
     try:
         env = dict(env, DIALOGUE="|".join(dialogue), MSG=MSG)
         p = subprocess.run(
-            ["unshare", "--uts", "--net", "--mount", "sh", "-c",
+            UNSHARE + ["sh", "-c",
              NS.format(w=w, py=py), "ns", binary, "-C", cf, "-bs", "-odq"],
             capture_output=True, env=env, timeout=90)
     finally:
@@ -333,22 +339,6 @@ def stop_filter(fproc):
     fproc.stdout.close()
 
 
-def stop_stray_daemon(w):
-    """A daemon the namespace script did not stop (it failed half way):
-    stopped by the PID in its PidFile."""
-    pidfile = os.path.join(w, "sendmail.pid")
-    try:
-        with open(pidfile) as f:
-            pid = int(f.readline())
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            if b"-bd" in f.read():
-                os.kill(pid, 15)
-    except (OSError, ValueError):
-        pass
-    if os.path.exists(pidfile):
-        os.unlink(pidfile)
-
-
 def run_daemon_side(w, binary, env, cf, acts, filterbin, py):
     """The ports case on one side: replies per port and the filter log
     lines."""
@@ -364,12 +354,11 @@ def run_daemon_side(w, binary, env, cf, acts, filterbin, py):
         env = dict(env, DIALOGUE="|".join(PORT_DIALOGUE))
         ports = " ".join(str(port) for _, port, _ in PORTS)
         p = subprocess.run(
-            ["unshare", "--uts", "--net", "--mount", "sh", "-c",
+            UNSHARE + ["sh", "-c",
              NS_DAEMON.format(w=w, py=py, ports=ports), "ns", binary,
              "-C", cf, "-bd", "-odq"],
             capture_output=True, env=env, timeout=120)
     finally:
-        stop_stray_daemon(w)
         for fp in procs:
             stop_filter(fp)
     replies, log = outputs(w, p.stdout)
