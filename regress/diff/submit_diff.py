@@ -140,7 +140,11 @@ CASES = {
                           "locals"], PLAIN, None),
     "odi-receipt-team": (["-odi", "-N", "success", "team"], PLAIN, None),
     "odb-receipt-list": (["-odb", "-N", "success", "locals"], PLAIN, None),
-    "smtp-odb-receipt": (["-odb", "-bs"], SMTP_RECEIPT, None),
+    "smtp-odb-receipt": (["-odb", "-bs"], SMTP_RECEIPT,
+                         "the qf the mailer sees: sendmail rewrites it "
+                         "before sending for the new priority and I line "
+                         "alone; we only when the recipients were expanded "
+                         "(doc/differences.md)"),
     "smtp-odi-receipt": (["-odi", "-bs"], SMTP_RECEIPT, None),
     "smtp-odb-receipt-list": (["-odb", "-bs"], SMTP_RECEIPT_LIST, None),
     "smtp-odi-receipt-list": (["-odi", "-bs"], SMTP_RECEIPT_LIST, None),
