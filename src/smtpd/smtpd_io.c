@@ -20,7 +20,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vreply_to(struct buf *out, const char *fmt, va_list ap)
 {
 	size_t start = out->len, i;
