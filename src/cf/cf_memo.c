@@ -187,7 +187,7 @@ fill(struct cf *cf, char **tmpl, char *y, int copy)
 	char **v = cf_pvp_new(cf);
 	size_t i;
 
-	for (i = 0; tmpl[i] != NULL && i < ADDR_MAXATOM; i++) {
+	for (i = 0; i < ADDR_MAXATOM && tmpl[i] != NULL; i++) {
 		if (tmpl[i] == mark)
 			v[i] = y;
 		else
