@@ -293,8 +293,9 @@ serve_one(struct cf *cf, const struct buf *req, int dffd, int fd)
 	qlen = get32(&d);
 	text = take(&d, qlen);
 	queue_qf_limits_default(&lim);
-	if (d.bad || d.left != 0 || id == NULL || mailer == NULL ||
-	    sender == NULL || cf_mailer_info(cf, mailer, &m) != 0 ||
+	if (d.bad || r == NULL || d.left != 0 || id == NULL ||
+	    mailer == NULL || sender == NULL ||
+	    cf_mailer_info(cf, mailer, &m) != 0 ||
 	    queue_qf_parse(text, qlen, &lim, &qf, &err) != QF_OK)
 		_exit(76);	/* the agent sent nonsense: it ends us */
 	parsed = 1;
